@@ -1,0 +1,175 @@
+//! Runs progenitor on the spec and splits its output into the types and the client.
+//!
+//! progenitor panics on some shapes it does not support (two success types, for one). Those
+//! panics are caught here and turned into errors that name the offending operation, found by
+//! generating each operation on its own.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Mutex;
+
+use openapiv3::OpenAPI;
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{Item, ItemMod};
+
+use crate::lint::METHODS;
+
+/// Serialises generation so that the silent panic hook below never hides another thread's panic.
+static PANIC_HOOK_LOCK: Mutex<()> = Mutex::new(());
+
+/// What progenitor could not generate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProgenitorError {
+    /// progenitor returned an error.
+    #[error("progenitor could not generate the client{}: {message}", operation.as_ref().map(|o| format!(" for operation `{o}`")).unwrap_or_default())]
+    Failed {
+        operation: Option<String>,
+        message: String,
+    },
+    /// progenitor panicked; `operation` is the first operation that panics on its own.
+    #[error("progenitor panicked{}: {message}", operation.as_ref().map(|o| format!(" while generating operation `{o}`")).unwrap_or_default())]
+    Panicked {
+        operation: Option<String>,
+        message: String,
+    },
+    /// progenitor's output did not parse as Rust or lacked its `types` module.
+    #[error("progenitor produced unexpected output: {0}")]
+    Output(String),
+}
+
+fn settings() -> progenitor::GenerationSettings {
+    let mut settings = progenitor::GenerationSettings::default();
+    settings
+        .with_interface(progenitor::InterfaceStyle::Builder)
+        .with_tag(progenitor::TagStyle::Merged)
+        // Users compare values in tests and assertions; every field type here supports Eq.
+        .with_derive("PartialEq")
+        .with_derive("Eq");
+    settings
+}
+
+enum Outcome {
+    Tokens(TokenStream),
+    Error(String),
+    Panic(String),
+}
+
+fn run_once(spec: &OpenAPI) -> Outcome {
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        let mut generator = progenitor::Generator::new(&settings());
+        generator.generate_tokens(spec)
+    }));
+    match result {
+        Ok(Ok(tokens)) => Outcome::Tokens(tokens),
+        Ok(Err(e)) => Outcome::Error(e.to_string()),
+        Err(payload) => Outcome::Panic(
+            payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_string()),
+        ),
+    }
+}
+
+/// The spec reduced to one operation, to find which one progenitor fails on.
+fn only_operation(spec: &OpenAPI, path: &str, method: &str) -> OpenAPI {
+    let mut reduced = spec.clone();
+    reduced.paths.paths.retain(|p, _| p == path);
+    if let Some(openapiv3::ReferenceOr::Item(item)) = reduced.paths.paths.get_mut(path) {
+        for m in METHODS {
+            if m != method {
+                match m {
+                    "get" => item.get = None,
+                    "put" => item.put = None,
+                    "post" => item.post = None,
+                    "delete" => item.delete = None,
+                    "options" => item.options = None,
+                    "head" => item.head = None,
+                    "patch" => item.patch = None,
+                    _ => item.trace = None,
+                }
+            }
+        }
+    }
+    reduced
+}
+
+fn culprit(spec: &OpenAPI, failed: impl Fn(&Outcome) -> bool) -> Option<String> {
+    for (path, method, op) in spec.operations() {
+        if failed(&run_once(&only_operation(spec, path, method))) {
+            return Some(
+                op.operation_id
+                    .clone()
+                    .unwrap_or_else(|| format!("{method} {path}")),
+            );
+        }
+    }
+    None
+}
+
+/// Generates progenitor's tokens for the whole spec, never panicking.
+pub fn generate(spec: &OpenAPI) -> Result<TokenStream, ProgenitorError> {
+    let _guard = PANIC_HOOK_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let previous_hook = panic::take_hook();
+    panic::set_hook(Box::new(|_| {}));
+    let outcome = run_once(spec);
+    let result = match outcome {
+        Outcome::Tokens(tokens) => Ok(tokens),
+        Outcome::Error(message) => Err(ProgenitorError::Failed {
+            operation: culprit(spec, |o| matches!(o, Outcome::Error(_))),
+            message,
+        }),
+        Outcome::Panic(message) => Err(ProgenitorError::Panicked {
+            operation: culprit(spec, |o| matches!(o, Outcome::Panic(_))),
+            message,
+        }),
+    };
+    panic::set_hook(previous_hook);
+    result
+}
+
+/// progenitor's output, split in two.
+pub struct SplitOutput {
+    /// The items of progenitor's `types` module, as a file of their own.
+    pub types: syn::File,
+    /// Everything else, with `types` re-exported from `types_path`.
+    pub client: syn::File,
+}
+
+/// Moves progenitor's `pub mod types { … }` out of the client so that one crate of types can
+/// serve both the client and the server.
+pub fn split(
+    tokens: TokenStream,
+    types_path: &TokenStream,
+) -> Result<SplitOutput, ProgenitorError> {
+    let mut client: syn::File =
+        syn::parse2(tokens).map_err(|e| ProgenitorError::Output(e.to_string()))?;
+    let position = client
+        .items
+        .iter()
+        .position(|item| matches!(item, Item::Mod(m) if m.ident == "types"))
+        .ok_or_else(|| ProgenitorError::Output("no `types` module".to_string()))?;
+    let Item::Mod(ItemMod {
+        content: Some((_, items)),
+        ..
+    }) = client.items.remove(position)
+    else {
+        return Err(ProgenitorError::Output(
+            "`types` module has no body".to_string(),
+        ));
+    };
+    let reexport: Item = syn::parse2(quote! {
+        /// The request and response types, shared with the server crate.
+        pub use #types_path as types;
+    })
+    .map_err(|e| ProgenitorError::Output(e.to_string()))?;
+    client.items.insert(position, reexport);
+    Ok(SplitOutput {
+        types: syn::File {
+            items,
+            ..syn::parse_quote!()
+        },
+        client,
+    })
+}

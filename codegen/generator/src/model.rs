@@ -1,0 +1,344 @@
+//! The sorted, generator-neutral model of a linted spec: operations, parameters, schemas and
+//! the constraints the spec states on their fields.
+//!
+//! Everything here is ordered (operations by id, schemas and properties by name), so whatever is
+//! emitted from the model is deterministic.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::lint::METHODS;
+
+/// The whole API, lowered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiModel {
+    pub title: String,
+    pub version: String,
+    pub description: String,
+    /// The first `servers` URL: the client's default base URL.
+    pub base_url: String,
+    /// Resource groups, in the spec's order.
+    pub tags: Vec<TagModel>,
+    /// Operations sorted by operationId.
+    pub operations: Vec<OperationModel>,
+    /// Component schemas by name.
+    pub schemas: BTreeMap<String, SchemaModel>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TagModel {
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OperationModel {
+    pub id: String,
+    /// Upper-case HTTP method.
+    pub method: String,
+    pub path: String,
+    pub summary: String,
+    pub tag: String,
+    /// Path parameters in template order.
+    pub path_params: Vec<ParamModel>,
+    /// Query parameters sorted by name.
+    pub query_params: Vec<ParamModel>,
+    /// The component schema of the JSON request body, if any.
+    pub request_body: Option<String>,
+    pub success: SuccessModel,
+    /// Declared error statuses, sorted.
+    pub error_statuses: Vec<String>,
+}
+
+/// What a successful response carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SuccessModel {
+    /// A JSON body of the named component schema.
+    Json(String),
+    /// Raw bytes of the given media type.
+    Binary(String),
+    /// No body.
+    Empty,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamModel {
+    pub name: String,
+    pub description: String,
+    pub required: bool,
+    pub ty: ScalarType,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScalarType {
+    String,
+    Uuid,
+    Integer {
+        format: Option<String>,
+        minimum: Option<i64>,
+    },
+    Number,
+    Boolean,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchemaModel {
+    pub name: String,
+    pub description: String,
+    /// The rules the spec states on this schema's properties, sorted by property.
+    pub constraints: Vec<Constraint>,
+}
+
+/// One machine-readable rule on one property (by its wire name).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Constraint {
+    pub property: String,
+    pub rule: Rule,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rule {
+    /// `x-cni-format: ipv4-cidr` on a string.
+    Ipv4Cidr,
+    /// `x-cni-format: ipv4-cidr` on every item of an array of strings.
+    EachIpv4Cidr,
+    /// `x-cni-same-prefix-as: <property>`.
+    SamePrefixAs(String),
+    /// `pattern` on a string.
+    Pattern(String),
+    /// `minimum` on an integer.
+    Minimum(i64),
+    /// `maximum` on an integer.
+    Maximum(i64),
+}
+
+fn text(value: &Value, key: &str) -> String {
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+fn deref<'v>(root: &'v Value, mut value: &'v Value) -> &'v Value {
+    for _ in 0..32 {
+        match value
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|p| root.pointer(p))
+        {
+            Some(target) => value = target,
+            None => break,
+        }
+    }
+    value
+}
+
+fn ref_name(value: &Value) -> Option<String> {
+    value
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.rsplit('/').next())
+        .map(str::to_string)
+}
+
+/// Lowers a linted spec. Call only after `lint` found no problems: missing pieces here become
+/// empty strings rather than errors.
+pub fn lower(root: &Value) -> ApiModel {
+    let info = root.get("info").cloned().unwrap_or(Value::Null);
+    let tags = root
+        .get("tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|t| TagModel {
+            name: text(t, "name"),
+            description: text(t, "description"),
+        })
+        .collect();
+    let mut operations = Vec::new();
+    for (path, item) in root
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        for method in METHODS {
+            if let Some(op) = item.get(method) {
+                operations.push(lower_operation(root, path, method, item, op));
+            }
+        }
+    }
+    operations.sort_by(|a, b| a.id.cmp(&b.id));
+    let schemas = root
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(name, schema)| {
+            let model = SchemaModel {
+                name: name.clone(),
+                description: text(schema, "description"),
+                constraints: constraints(root, schema),
+            };
+            (name.clone(), model)
+        })
+        .collect();
+    ApiModel {
+        title: text(&info, "title"),
+        version: text(&info, "version"),
+        description: text(&info, "description"),
+        base_url: root
+            .pointer("/servers/0/url")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        tags,
+        operations,
+        schemas,
+    }
+}
+
+fn lower_operation(
+    root: &Value,
+    path: &str,
+    method: &str,
+    item: &Value,
+    op: &Value,
+) -> OperationModel {
+    let mut path_params = Vec::new();
+    let mut query_params = Vec::new();
+    let declared = [item, op]
+        .into_iter()
+        .filter_map(|o| o.get("parameters").and_then(Value::as_array))
+        .flatten()
+        .map(|p| deref(root, p));
+    for param in declared {
+        let schema = param
+            .get("schema")
+            .map(|s| deref(root, s))
+            .unwrap_or(&Value::Null);
+        let ty = match (
+            schema.get("type").and_then(Value::as_str),
+            schema.get("format").and_then(Value::as_str),
+        ) {
+            (Some("string"), Some("uuid")) => ScalarType::Uuid,
+            (Some("integer"), format) => ScalarType::Integer {
+                format: format.map(str::to_string),
+                minimum: schema.get("minimum").and_then(Value::as_i64),
+            },
+            (Some("number"), _) => ScalarType::Number,
+            (Some("boolean"), _) => ScalarType::Boolean,
+            _ => ScalarType::String,
+        };
+        let model = ParamModel {
+            name: text(param, "name"),
+            description: text(param, "description"),
+            required: param
+                .get("required")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            ty,
+        };
+        match param.get("in").and_then(Value::as_str) {
+            Some("path") => path_params.push(model),
+            Some("query") => query_params.push(model),
+            _ => {}
+        }
+    }
+    let order = crate::lint::template_params(path);
+    path_params.sort_by_key(|p| order.iter().position(|n| *n == p.name));
+    query_params.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let request_body = op
+        .get("requestBody")
+        .map(|b| deref(root, b))
+        .and_then(|b| b.pointer("/content/application~1json/schema"))
+        .and_then(ref_name);
+    let mut success = SuccessModel::Empty;
+    let mut error_statuses = Vec::new();
+    for (status, response) in op
+        .get("responses")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if !status.starts_with('2') {
+            error_statuses.push(status.clone());
+            continue;
+        }
+        let response = deref(root, response);
+        if let Some((media_type, media)) = response
+            .get("content")
+            .and_then(Value::as_object)
+            .and_then(|c| c.iter().next())
+        {
+            success = match media.get("schema").and_then(ref_name) {
+                Some(name) if media_type == "application/json" => SuccessModel::Json(name),
+                _ => SuccessModel::Binary(media_type.clone()),
+            };
+        }
+    }
+    error_statuses.sort();
+    OperationModel {
+        id: text(op, "operationId"),
+        method: method.to_ascii_uppercase(),
+        path: path.to_string(),
+        summary: text(op, "summary"),
+        tag: op
+            .pointer("/tags/0")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        path_params,
+        query_params,
+        request_body,
+        success,
+        error_statuses,
+    }
+}
+
+fn constraints(root: &Value, schema: &Value) -> Vec<Constraint> {
+    let mut out = Vec::new();
+    for (name, property) in schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let property = deref(root, property);
+        let mut push = |rule| {
+            out.push(Constraint {
+                property: name.clone(),
+                rule,
+            })
+        };
+        if property.get("x-cni-format").and_then(Value::as_str) == Some("ipv4-cidr") {
+            push(Rule::Ipv4Cidr);
+        }
+        if property
+            .pointer("/items/x-cni-format")
+            .and_then(Value::as_str)
+            == Some("ipv4-cidr")
+        {
+            push(Rule::EachIpv4Cidr);
+        }
+        if let Some(other) = property.get("x-cni-same-prefix-as").and_then(Value::as_str) {
+            push(Rule::SamePrefixAs(other.to_string()));
+        }
+        if let Some(pattern) = property.get("pattern").and_then(Value::as_str) {
+            push(Rule::Pattern(pattern.to_string()));
+        }
+        if let Some(minimum) = property.get("minimum").and_then(Value::as_i64) {
+            push(Rule::Minimum(minimum));
+        }
+        if let Some(maximum) = property.get("maximum").and_then(Value::as_i64) {
+            push(Rule::Maximum(maximum));
+        }
+    }
+    out.sort();
+    out
+}
