@@ -116,10 +116,11 @@ pub fn load(source: &SpecSource) -> Result<LoadedSpec, Diagnostics> {
         match serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(parsed.value.clone()) {
             Ok(openapi) => Some(openapi),
             Err(e) => {
-                let at = pointer_of(e.path());
+                let (at, message) = structure_error(&parsed.value)
+                    .unwrap_or_else(|| (pointer_of(e.path()), e.inner().to_string()));
                 problems.push(parsed.diagnostic(
                     at,
-                    format!("not a valid OpenAPI 3.0 document here: {}", e.inner()),
+                    format!("not a valid OpenAPI 3.0 document here: {message}"),
                 ));
                 None
             }
@@ -139,6 +140,112 @@ pub fn load(source: &SpecSource) -> Result<LoadedSpec, Diagnostics> {
             Err(Diagnostics(problems))
         }
     }
+}
+
+/// Deserializes `value` as `T`; on failure, the pointer (below `at`) and message of the error.
+fn typed_error<T: serde::de::DeserializeOwned>(
+    value: &Value,
+    at: &str,
+) -> Option<(String, String)> {
+    // A `$ref` is checked by the linter; its target is checked where it is defined.
+    if value.get("$ref").is_some() {
+        return None;
+    }
+    serde_path_to_error::deserialize::<_, T>(value.clone())
+        .err()
+        .map(|e| {
+            (
+                format!("{at}{}", pointer_of(e.path())),
+                e.inner().to_string(),
+            )
+        })
+}
+
+/// Finds the innermost object that fails to deserialize. openapiv3 deserializes many nodes
+/// through untagged enums, which lose the error's path, so the whole-document error often
+/// points only at `/paths`; trying the nested objects one by one recovers the precise place.
+fn structure_error(root: &Value) -> Option<(String, String)> {
+    use openapiv3::{
+        Operation, Parameter, PathItem, RequestBody, Response, Schema, SecurityScheme,
+    };
+    let entries = |value: &Value, at: &str| -> Vec<(String, Value)> {
+        value
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (format!("{at}{}", diagnostic::pointer([k])), v.clone()))
+            .collect()
+    };
+    let items = |value: Option<&Value>, at: &str| -> Vec<(String, Value)> {
+        value
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, v)| (format!("{at}/{i}"), v.clone()))
+            .collect()
+    };
+    for (item_at, item) in entries(root.get("paths").unwrap_or(&Value::Null), "/paths") {
+        for method in lint::METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let op_at = format!("{item_at}/{method}");
+            let found = items(op.get("parameters"), &format!("{op_at}/parameters"))
+                .iter()
+                .find_map(|(at, v)| typed_error::<Parameter>(v, at))
+                .or_else(|| {
+                    op.get("requestBody").and_then(|b| {
+                        typed_error::<RequestBody>(b, &format!("{op_at}/requestBody"))
+                    })
+                })
+                .or_else(|| {
+                    let responses = op.get("responses").unwrap_or(&Value::Null);
+                    entries(responses, &format!("{op_at}/responses"))
+                        .iter()
+                        .find_map(|(at, v)| typed_error::<Response>(v, at))
+                })
+                .or_else(|| typed_error::<Operation>(op, &op_at));
+            if found.is_some() {
+                return found;
+            }
+        }
+        let found = items(item.get("parameters"), &format!("{item_at}/parameters"))
+            .iter()
+            .find_map(|(at, v)| typed_error::<Parameter>(v, at))
+            .or_else(|| typed_error::<PathItem>(&item, &item_at));
+        if found.is_some() {
+            return found;
+        }
+    }
+    let components = root.get("components").unwrap_or(&Value::Null);
+    let section = |name: &str| {
+        entries(
+            components.get(name).unwrap_or(&Value::Null),
+            &format!("/components/{name}"),
+        )
+    };
+    section("schemas")
+        .iter()
+        .find_map(|(at, v)| typed_error::<Schema>(v, at))
+        .or_else(|| {
+            section("parameters")
+                .iter()
+                .find_map(|(at, v)| typed_error::<Parameter>(v, at))
+        })
+        .or_else(|| {
+            section("responses")
+                .iter()
+                .find_map(|(at, v)| typed_error::<Response>(v, at))
+        })
+        .or_else(|| {
+            section("requestBodies")
+                .iter()
+                .find_map(|(at, v)| typed_error::<RequestBody>(v, at))
+        })
+        .or_else(|| {
+            section("securitySchemes")
+                .iter()
+                .find_map(|(at, v)| typed_error::<SecurityScheme>(v, at))
+        })
 }
 
 fn hex(bytes: &[u8]) -> String {

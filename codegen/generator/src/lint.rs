@@ -318,7 +318,7 @@ impl<'a> Linter<'a> {
             self.report("/paths", "the spec declares no `paths`");
             return;
         };
-        let mut seen_ids: BTreeMap<&str, String> = BTreeMap::new();
+        let mut seen_ids: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for (path, item) in paths {
             let item_at = pointer(["paths", path.as_str()]);
             if !path.starts_with('/') {
@@ -338,17 +338,30 @@ impl<'a> Linter<'a> {
                 }
             }
         }
+        // Report each repeated operationId where it repeats, in file order.
+        for (id, mut places) in seen_ids {
+            places.sort_by_key(|p| {
+                let l = self.src.locate(p);
+                (l.line, l.column)
+            });
+            let first = self.src.locate(&places[0]).line;
+            for place in &places[1..] {
+                self.report(
+                    place.clone(),
+                    format!("duplicate operationId `{id}`: already used at line {first}"),
+                );
+            }
+        }
     }
 
     fn operation(
         &mut self,
         op: &'a Value,
         op_at: &str,
-        seen_ids: &mut BTreeMap<&'a str, String>,
+        seen_ids: &mut BTreeMap<&'a str, Vec<String>>,
         declared_tags: &BTreeSet<&str>,
     ) {
-        let id = op.get("operationId").and_then(Value::as_str);
-        match id {
+        match op.get("operationId").and_then(Value::as_str) {
             None => self.report(
                 op_at,
                 "operation has no `operationId`: every operation needs one to name its method",
@@ -364,18 +377,10 @@ impl<'a> Linter<'a> {
                         format!("operationId `{id}` must be snake_case (a-z, 0-9, _), as it names a Rust method"),
                     );
                 }
-                if let Some(first) = seen_ids.get(id) {
-                    let first = self.src.locate(first);
-                    self.report(
-                        format!("{op_at}/operationId"),
-                        format!(
-                            "duplicate operationId `{id}`: also used at line {}",
-                            first.line
-                        ),
-                    );
-                } else {
-                    seen_ids.insert(id, format!("{op_at}/operationId"));
-                }
+                seen_ids
+                    .entry(id)
+                    .or_default()
+                    .push(format!("{op_at}/operationId"));
             }
         }
         let tags: Vec<&str> = op
