@@ -1,0 +1,22 @@
+//! The generator's output on the one-feature specs in `fixtures/`, checked in as snapshots and
+//! compiled here, so the workspace's build and clippy cover what the generator emits.
+//!
+//! Adding a case: a `fixtures/NAME.yaml` and a `fixture!(NAME);` line below, then
+//! `EXPECTORATE=overwrite cargo test -p cloudflare-cni-codegen-snapshots` to write it.
+
+/// One fixture's output: its types and the client that uses them through `super::types`.
+macro_rules! fixture {
+    ($name:ident) => {
+        pub mod $name {
+            #[rustfmt::skip]
+                    pub mod types;
+                    #[rustfmt::skip]
+                    pub mod client;
+        }
+    };
+}
+
+fixture!(binary_response);
+fixture!(constraints);
+fixture!(query_parameters);
+fixture!(tagged_union);
