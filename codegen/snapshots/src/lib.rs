@@ -9,9 +9,9 @@ macro_rules! fixture {
     ($name:ident) => {
         pub mod $name {
             #[rustfmt::skip]
-                    pub mod types;
-                    #[rustfmt::skip]
-                    pub mod client;
+                                    pub mod types;
+                                    #[rustfmt::skip]
+                                    pub mod client;
         }
     };
 }

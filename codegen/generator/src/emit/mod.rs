@@ -1,5 +1,6 @@
 //! Emits the generated crates from a loaded spec, entirely in memory.
 
+pub mod docs;
 pub mod progenitor;
 
 use std::fmt::Write as _;
@@ -30,7 +31,9 @@ pub fn sources(
     types_path: &TokenStream,
 ) -> Result<RenderedSources, progenitor::ProgenitorError> {
     let tokens = progenitor::generate(&spec.openapi)?;
-    let split = progenitor::split(tokens, types_path)?;
+    let mut split = progenitor::split(tokens, types_path)?;
+    docs::document_types(&mut split.types);
+    docs::document_client(&mut split.client, &spec.model);
     Ok(RenderedSources {
         types: prettyplease::unparse(&split.types),
         client: prettyplease::unparse(&split.client),
@@ -119,7 +122,7 @@ fn package_section(krate: &CrateConfig, description: &str, keywords: &[&str]) ->
 /// so that `cargo fmt --check` and `cargo xtask generate --check` never disagree.
 fn lib_rs(header: &str) -> String {
     format!(
-        "{header}#![doc = include_str!(\"../README.md\")]\n\n#[rustfmt::skip]\nmod generated;\n\npub use generated::*;\n"
+        "{header}#![doc = include_str!(\"../README.md\")]\n#![warn(missing_docs)]\n\n#[rustfmt::skip]\nmod generated;\n\npub use generated::*;\n"
     )
 }
 

@@ -108,12 +108,14 @@ pub mod builder {
         name: Result<::std::string::String, String>,
     }
     impl<'a> GetDocument<'a> {
+        ///Starts the request with nothing set; [`Client::get_document`](super::Client::get_document) is the usual way in.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 name: Err("name was not initialized".to_string()),
             }
         }
+        ///Document name.
         pub fn name<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -165,12 +167,14 @@ pub mod builder {
         name: Result<::std::string::String, String>,
     }
     impl<'a> DeleteDocument<'a> {
+        ///Starts the request with nothing set; [`Client::delete_document`](super::Client::delete_document) is the usual way in.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 name: Err("name was not initialized".to_string()),
             }
         }
+        ///Document name.
         pub fn name<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,

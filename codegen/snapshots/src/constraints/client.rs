@@ -91,12 +91,14 @@ pub mod builder {
         body: Result<types::builder::Link, String>,
     }
     impl<'a> UpdateLink<'a> {
+        ///Starts the request with nothing set; [`Client::update_link`](super::Client::update_link) is the usual way in.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
             }
         }
+        ///The request body: a [`types::Link`](super::types::Link), or anything that converts into one.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::Link>,
@@ -108,6 +110,7 @@ pub mod builder {
                 .map_err(|s| format!("conversion to `Link` for body failed: {}", s));
             self
         }
+        ///Edits the request body through [`types::builder::Link`](super::types::builder::Link).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(types::builder::Link) -> types::builder::Link,

@@ -5,6 +5,7 @@ pub struct Failure {
     pub errors: ::std::vec::Vec<::std::string::String>,
 }
 impl Failure {
+    ///Starts a [`builder::Failure`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
     pub fn builder() -> builder::Failure {
         Default::default()
     }
@@ -23,6 +24,7 @@ pub struct Link {
     pub remote: ::std::string::String,
 }
 impl Link {
+    ///Starts a [`builder::Link`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
     pub fn builder() -> builder::Link {
         Default::default()
     }
@@ -85,6 +87,7 @@ impl<'de> ::serde::Deserialize<'de> for LinkKey {
 }
 /// Types for composing complex structures.
 pub mod builder {
+    ///Builder for [`super::Failure`].
     #[derive(Clone, Debug)]
     pub struct Failure {
         errors: ::std::result::Result<
@@ -100,6 +103,7 @@ pub mod builder {
         }
     }
     impl Failure {
+        ///Sets `errors`.
         pub fn errors<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -124,6 +128,7 @@ pub mod builder {
             Self { errors: Ok(value.errors) }
         }
     }
+    ///Builder for [`super::Link`].
     #[derive(Clone, Debug)]
     pub struct Link {
         key: ::std::result::Result<
@@ -145,6 +150,7 @@ pub mod builder {
         }
     }
     impl Link {
+        ///Printable ASCII but `"` and `?`
         pub fn key<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<::std::option::Option<super::LinkKey>>,
@@ -155,6 +161,7 @@ pub mod builder {
                 .map_err(|e| format!("error converting supplied value for key: {e}"));
             self
         }
+        ///Local end
         pub fn local<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<::std::string::String>,
@@ -165,6 +172,7 @@ pub mod builder {
                 .map_err(|e| format!("error converting supplied value for local: {e}"));
             self
         }
+        ///MTU in bytes
         pub fn mtu<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<i32>,
@@ -175,6 +183,7 @@ pub mod builder {
                 .map_err(|e| format!("error converting supplied value for mtu: {e}"));
             self
         }
+        ///Remote end, inside the local end's prefix
         pub fn remote<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<::std::string::String>,

@@ -102,6 +102,7 @@ pub mod builder {
         occupied: Result<Option<bool>, String>,
     }
     impl<'a> ListItems<'a> {
+        ///Starts the request with nothing set; [`Client::list_items`](super::Client::list_items) is the usual way in.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -111,6 +112,7 @@ pub mod builder {
                 occupied: Ok(None),
             }
         }
+        ///Group ID.
         pub fn group<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -122,6 +124,7 @@ pub mod builder {
                 });
             self
         }
+        ///Where to resume. Optional.
         pub fn cursor<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i32>,
@@ -132,6 +135,7 @@ pub mod builder {
                 .map_err(|_| "conversion to `i32` for cursor failed".to_string());
             self
         }
+        ///Page size. Optional.
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<u64>,
@@ -142,6 +146,7 @@ pub mod builder {
                 .map_err(|_| "conversion to `u64` for limit failed".to_string());
             self
         }
+        ///Occupied filter. Optional.
         pub fn occupied<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<bool>,

@@ -8,12 +8,14 @@ pub struct ItemList {
     pub next: ::std::option::Option<i32>,
 }
 impl ItemList {
+    ///Starts a [`builder::ItemList`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
     pub fn builder() -> builder::ItemList {
         Default::default()
     }
 }
 /// Types for composing complex structures.
 pub mod builder {
+    ///Builder for [`super::ItemList`].
     #[derive(Clone, Debug)]
     pub struct ItemList {
         items: ::std::result::Result<
@@ -31,6 +33,7 @@ pub mod builder {
         }
     }
     impl ItemList {
+        ///Sets `items`.
         pub fn items<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -41,6 +44,7 @@ pub mod builder {
                 .map_err(|e| format!("error converting supplied value for items: {e}"));
             self
         }
+        ///Cursor of the next page
         pub fn next<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<::std::option::Option<i32>>,

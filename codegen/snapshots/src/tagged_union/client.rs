@@ -91,12 +91,14 @@ pub mod builder {
         body: Result<types::Shape, String>,
     }
     impl<'a> CreateShape<'a> {
+        ///Starts the request with nothing set; [`Client::create_shape`](super::Client::create_shape) is the usual way in.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Err("body was not initialized".to_string()),
             }
         }
+        ///The request body: a [`types::Shape`](super::types::Shape), or anything that converts into one.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::Shape>,

@@ -7,6 +7,7 @@ pub struct Circle {
     pub radius: i32,
 }
 impl Circle {
+    ///Starts a [`builder::Circle`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
     pub fn builder() -> builder::Circle {
         Default::default()
     }
@@ -25,6 +26,7 @@ impl Circle {
     PartialOrd
 )]
 pub enum CircleKind {
+    ///`circle`
     #[serde(rename = "circle")]
     Circle,
 }
@@ -66,7 +68,9 @@ impl ::std::convert::TryFrom<::std::string::String> for CircleKind {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, PartialEq)]
 #[serde(untagged)]
 pub enum Shape {
+    ///A circle. See [`Circle`].
     Circle(Circle),
+    ///A square. See [`Square`].
     Square(Square),
 }
 impl ::std::convert::From<Circle> for Shape {
@@ -87,6 +91,7 @@ pub struct Square {
     pub side: i32,
 }
 impl Square {
+    ///Starts a [`builder::Square`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
     pub fn builder() -> builder::Square {
         Default::default()
     }
@@ -105,6 +110,7 @@ impl Square {
     PartialOrd
 )]
 pub enum SquareKind {
+    ///`square`
     #[serde(rename = "square")]
     Square,
 }
@@ -144,6 +150,7 @@ impl ::std::convert::TryFrom<::std::string::String> for SquareKind {
 }
 /// Types for composing complex structures.
 pub mod builder {
+    ///Builder for [`super::Circle`].
     #[derive(Clone, Debug)]
     pub struct Circle {
         kind: ::std::result::Result<super::CircleKind, ::std::string::String>,
@@ -158,6 +165,7 @@ pub mod builder {
         }
     }
     impl Circle {
+        ///Sets `kind`.
         pub fn kind<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<super::CircleKind>,
@@ -168,6 +176,7 @@ pub mod builder {
                 .map_err(|e| format!("error converting supplied value for kind: {e}"));
             self
         }
+        ///Radius in millimetres
         pub fn radius<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<i32>,
@@ -198,6 +207,7 @@ pub mod builder {
             }
         }
     }
+    ///Builder for [`super::Square`].
     #[derive(Clone, Debug)]
     pub struct Square {
         kind: ::std::result::Result<super::SquareKind, ::std::string::String>,
@@ -212,6 +222,7 @@ pub mod builder {
         }
     }
     impl Square {
+        ///Sets `kind`.
         pub fn kind<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<super::SquareKind>,
@@ -222,6 +233,7 @@ pub mod builder {
                 .map_err(|e| format!("error converting supplied value for kind: {e}"));
             self
         }
+        ///Side in millimetres
         pub fn side<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<i32>,

@@ -1,0 +1,246 @@
+//! Fills the doc comments progenitor and typify leave out, from the spec, so that `cargo doc`
+//! of the generated crates reads like the API reference: builder setters carry their field's
+//! or parameter's description, enum variants their wire value.
+
+use std::collections::HashMap;
+
+use syn::{parse_quote, Attribute, ImplItem, Item, ItemImpl, ItemMod};
+
+use crate::model::ApiModel;
+
+fn has_doc(attrs: &[Attribute]) -> bool {
+    attrs.iter().any(|a| a.path().is_ident("doc"))
+}
+
+fn doc(text: &str) -> Attribute {
+    parse_quote!(#[doc = #text])
+}
+
+fn docs_of(attrs: &[Attribute]) -> Vec<Attribute> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .cloned()
+        .collect()
+}
+
+fn first_doc_line(attrs: &[Attribute]) -> Option<String> {
+    attrs.iter().find_map(|a| match &a.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => s.value().lines().next().map(|l| l.trim().to_string()),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// The type name of a one-field tuple variant, such as `Physical(InterconnectPhysical)`.
+fn single_field_type(fields: &syn::Fields) -> Option<String> {
+    match fields {
+        syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => match &f.unnamed[0].ty {
+            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn self_type_name(imp: &ItemImpl) -> Option<String> {
+    match &*imp.self_ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// The value of `#[serde(rename = "…")]`, if present.
+fn serde_rename(attrs: &[Attribute]) -> Option<String> {
+    let mut renamed = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let value: syn::LitStr = meta.value()?.parse()?;
+                renamed = Some(value.value());
+            }
+            Ok(())
+        });
+    }
+    renamed
+}
+
+fn module_items<'f>(items: &'f mut [Item], name: &str) -> Option<&'f mut Vec<Item>> {
+    items.iter_mut().find_map(|item| match item {
+        Item::Mod(ItemMod {
+            ident,
+            content: Some((_, items)),
+            ..
+        }) if ident == name => Some(items),
+        _ => None,
+    })
+}
+
+/// Documents the types file: builder entry points, builder structs and setters, enum variants.
+pub fn document_types(file: &mut syn::File) {
+    // The field docs of every struct, for the builder setters that set those fields.
+    let mut field_docs: HashMap<String, HashMap<String, Vec<Attribute>>> = HashMap::new();
+    for item in &file.items {
+        if let Item::Struct(s) = item {
+            let fields = s
+                .fields
+                .iter()
+                .filter_map(|f| Some((f.ident.as_ref()?.to_string(), docs_of(&f.attrs))))
+                .collect();
+            field_docs.insert(s.ident.to_string(), fields);
+        }
+    }
+    // The first doc line of every struct, for the union variants that wrap them.
+    let type_summaries: HashMap<String, String> = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Struct(s) => Some((s.ident.to_string(), first_doc_line(&s.attrs)?)),
+            _ => None,
+        })
+        .collect();
+    for item in &mut file.items {
+        match item {
+            Item::Enum(e) => {
+                for variant in &mut e.variants {
+                    if has_doc(&variant.attrs) {
+                        continue;
+                    }
+                    if variant.fields.is_empty() {
+                        let wire = serde_rename(&variant.attrs)
+                            .unwrap_or_else(|| variant.ident.to_string());
+                        variant.attrs.insert(0, doc(&format!("`{wire}`")));
+                    } else if let Some(inner) = single_field_type(&variant.fields) {
+                        let summary = type_summaries.get(&inner).cloned().unwrap_or_default();
+                        variant
+                            .attrs
+                            .insert(0, doc(format!("{summary} See [`{inner}`].").trim_start()));
+                    }
+                }
+            }
+            Item::Impl(imp) if imp.trait_.is_none() => {
+                let Some(name) = self_type_name(imp) else {
+                    continue;
+                };
+                for member in &mut imp.items {
+                    if let ImplItem::Fn(f) = member {
+                        if f.sig.ident == "builder" && !has_doc(&f.attrs) {
+                            f.attrs.insert(
+                                0,
+                                doc(&format!(
+                                    "Starts a [`builder::{name}`]: set the fields, then convert \
+                                     with `try_into()`, which fails if a required field is unset."
+                                )),
+                            );
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some(builders) = module_items(&mut file.items, "builder") else {
+        return;
+    };
+    for item in builders {
+        match item {
+            Item::Struct(s) if !has_doc(&s.attrs) => {
+                let name = s.ident.to_string();
+                s.attrs
+                    .insert(0, doc(&format!("Builder for [`super::{name}`].")));
+            }
+            Item::Impl(imp) if imp.trait_.is_none() => {
+                let Some(name) = self_type_name(imp) else {
+                    continue;
+                };
+                let fields = field_docs.get(&name);
+                for member in &mut imp.items {
+                    let ImplItem::Fn(f) = member else { continue };
+                    if has_doc(&f.attrs) {
+                        continue;
+                    }
+                    let setter = f.sig.ident.to_string();
+                    let mut docs = fields
+                        .and_then(|fields| fields.get(&setter))
+                        .cloned()
+                        .unwrap_or_default();
+                    if docs.is_empty() {
+                        docs.push(doc(&format!("Sets `{setter}`.")));
+                    }
+                    f.attrs.splice(0..0, docs);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn camel_case(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Documents the client's request builders: each setter carries its parameter's description.
+pub fn document_client(file: &mut syn::File, model: &ApiModel) {
+    let Some(builders) = module_items(&mut file.items, "builder") else {
+        return;
+    };
+    let operations: HashMap<String, &crate::model::OperationModel> = model
+        .operations
+        .iter()
+        .map(|op| (camel_case(&op.id), op))
+        .collect();
+    for item in builders {
+        let Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() {
+            continue;
+        }
+        let Some(op) = self_type_name(imp).and_then(|n| operations.get(&n).copied()) else {
+            continue;
+        };
+        for member in &mut imp.items {
+            let ImplItem::Fn(f) = member else { continue };
+            if has_doc(&f.attrs) {
+                continue;
+            }
+            let name = f.sig.ident.to_string();
+            let param = op
+                .path_params
+                .iter()
+                .chain(&op.query_params)
+                .find(|p| p.name == name || format!("{}_", p.name) == name);
+            let body = op.request_body.as_deref().unwrap_or("body");
+            let text = match (name.as_str(), param) {
+                ("new", _) => format!(
+                    "Starts the request with nothing set; [`Client::{}`](super::Client::{}) is the usual way in.",
+                    op.id, op.id
+                ),
+                ("body", _) => format!(
+                    "The request body: a [`types::{body}`](super::types::{body}), or anything that converts into one."
+                ),
+                ("body_map", _) => format!(
+                    "Edits the request body through [`types::builder::{body}`](super::types::builder::{body})."
+                ),
+                (_, Some(p)) if !p.description.is_empty() => {
+                    let optional = if p.required { "" } else { " Optional." };
+                    format!("{}.{optional}", p.description.trim_end_matches('.'))
+                }
+                _ => format!("Sets `{name}`."),
+            };
+            f.attrs.insert(0, doc(&text));
+        }
+    }
+}

@@ -1,0 +1,420 @@
+//! The generated client, over real HTTP on 127.0.0.1, against a scripted server: every one of
+//! the 15 operations sends the method, path, query and body the spec describes and decodes the
+//! answer into the shared types; the LOA arrives as a byte stream; an error status decodes
+//! into the error envelope.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use cloudflare_cni_client::{types, Client, Error};
+use futures::TryStreamExt;
+use serde_json::{json, Value};
+
+const ACCOUNT: &str = "023e105f4ecef8ad9ca31a8372d0c353";
+const CNI_ID: &str = "8d3a4f3e-2c1b-4f5e-9a7b-1c2d3e4f5a6b";
+const SLOT_ID: &str = "3b9e3f7c-6a5d-4e2f-8c1b-0a9d8e7f6c5b";
+const PDF: &[u8] = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n%%EOF\n";
+
+/// One request as the server saw it.
+#[derive(Clone, Debug)]
+struct Seen {
+    method: Method,
+    path: String,
+    query: Vec<(String, String)>,
+    authorization: Option<String>,
+    body: Option<Value>,
+}
+
+fn cni() -> Value {
+    json!({
+        "id": CNI_ID, "account": ACCOUNT, "interconnect": "icon-dfw-1",
+        "p2p_ip": "192.168.3.4/31", "cust_ip": "192.168.3.5/31",
+        "magic": {"conduit_name": "dfw", "description": "primary", "mtu": 1500},
+        "bgp": {"customer_asn": 4200000000u32, "extra_prefixes": ["10.1.0.0/16"]}
+    })
+}
+
+fn physical() -> Value {
+    json!({"type": "direct", "account": ACCOUNT, "name": "icon-dfw-1", "slot_id": SLOT_ID,
+           "site": "DFW", "speed": "10G", "facility": {"name": "DA3", "address": ["Dallas"]}})
+}
+
+fn slot() -> Value {
+    json!({"id": SLOT_ID, "occupied": false, "site": "DFW", "speed": "10G",
+           "facility": {"name": "DA3", "address": ["Dallas"]}})
+}
+
+fn envelope(code: u32, message: &str) -> Value {
+    json!({"success": false, "errors": [{"code": code, "message": message}], "messages": [], "result": null})
+}
+
+/// The scripted answers, by method and path below the account.
+fn answer(method: &Method, rest: &str) -> Response {
+    let ok = |v: Value| (StatusCode::OK, axum::Json(v)).into_response();
+    match (method.as_str(), rest) {
+        ("GET", "cnis") => ok(json!({"items": [cni()], "next": 6})),
+        ("POST", "cnis") | ("PUT", "cnis/8d3a4f3e-2c1b-4f5e-9a7b-1c2d3e4f5a6b") => ok(cni()),
+        ("GET", "cnis/8d3a4f3e-2c1b-4f5e-9a7b-1c2d3e4f5a6b") => ok(cni()),
+        ("DELETE", "cnis/8d3a4f3e-2c1b-4f5e-9a7b-1c2d3e4f5a6b") => StatusCode::OK.into_response(),
+        ("GET", "interconnects") => ok(
+            json!({"items": [physical(), {"type": "gcp_partner", "account": ACCOUNT, "name": "icon-gcp-1", "region": "us-east4"}]}),
+        ),
+        ("POST", "interconnects") => ok(
+            json!({"type": "gcp_partner", "account": ACCOUNT, "name": "icon-gcp-2", "region": "us-east4", "speed": "1G"}),
+        ),
+        ("GET", "interconnects/icon-dfw-1") => ok(physical()),
+        ("DELETE", "interconnects/icon-dfw-1") => StatusCode::OK.into_response(),
+        ("GET", "interconnects/icon-dfw-1/loa") => (
+            [("content-type", "application/pdf")],
+            Bytes::from_static(PDF),
+        )
+            .into_response(),
+        ("GET", "interconnects/icon-dfw-1/status") => {
+            ok(json!({"state": "Down", "reason": "no light"}))
+        }
+        ("GET", "settings") => ok(json!({"default_asn": 4200000001u32})),
+        ("PUT", "settings") => ok(json!({"default_asn": 65001})),
+        ("GET", "slots") => ok(json!({"items": [slot()], "next": null})),
+        ("GET", "slots/3b9e3f7c-6a5d-4e2f-8c1b-0a9d8e7f6c5b") => ok(slot()),
+        _ => (
+            StatusCode::NOT_FOUND,
+            axum::Json(envelope(1404, "CNI not found")),
+        )
+            .into_response(),
+    }
+}
+
+async fn start() -> (Client, Arc<Mutex<Vec<Seen>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let app = Router::new().fallback(
+        move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+            let log = log.clone();
+            async move {
+                let query = uri.query().map(url_pairs).unwrap_or_default();
+                let prefix = format!("/client/v4/accounts/{ACCOUNT}/cni/");
+                let rest = uri.path().strip_prefix(&prefix).unwrap_or("").to_string();
+                log.lock().unwrap().push(Seen {
+                    method: method.clone(),
+                    path: uri.path().to_string(),
+                    query,
+                    authorization: headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string),
+                    body: serde_json::from_slice(&body).ok(),
+                });
+                answer(&method, &rest)
+            }
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let mut headers = reqwest::header::HeaderMap::new();
+    let mut token = reqwest::header::HeaderValue::from_static("Bearer test-token");
+    token.set_sensitive(true);
+    headers.insert(reqwest::header::AUTHORIZATION, token);
+    let http = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let client = Client::new_with_client(&format!("http://{address}/client/v4"), http);
+    (client, seen)
+}
+
+fn url_pairs(query: &str) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn last(seen: &Arc<Mutex<Vec<Seen>>>) -> Seen {
+    seen.lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .expect("the server saw a request")
+}
+
+fn path(rest: &str) -> String {
+    format!("/client/v4/accounts/{ACCOUNT}/cni/{rest}")
+}
+
+#[tokio::test]
+async fn every_operation_round_trips_over_http() {
+    let (client, seen) = start().await;
+    let cni_id: uuid::Uuid = CNI_ID.parse().unwrap();
+    let slot_id: uuid::Uuid = SLOT_ID.parse().unwrap();
+
+    // CNIs
+    let page = client
+        .list_cnis()
+        .account_id(ACCOUNT)
+        .slot("s1")
+        .tunnel_id("t1")
+        .cursor(5)
+        .limit(10u64)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.next, Some(6));
+    let s = last(&seen);
+    assert_eq!((s.method, s.path.clone()), (Method::GET, path("cnis")));
+    assert_eq!(
+        s.query,
+        pairs(&[
+            ("cursor", "5"),
+            ("limit", "10"),
+            ("slot", "s1"),
+            ("tunnel_id", "t1")
+        ])
+    );
+    assert_eq!(s.authorization.as_deref(), Some("Bearer test-token"));
+
+    let create: types::CniCreateRequest = serde_json::from_value(json!({
+        "account": ACCOUNT, "interconnect": "icon-dfw-1",
+        "magic": {"conduit_name": "dfw", "description": "primary", "mtu": 1500}
+    }))
+    .unwrap();
+    let created = client
+        .create_cni()
+        .account_id(ACCOUNT)
+        .body(create.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.id, cni_id);
+    let s = last(&seen);
+    assert_eq!(
+        (s.method, s.body),
+        (Method::POST, Some(serde_json::to_value(&create).unwrap()))
+    );
+
+    let got = client
+        .get_cni()
+        .account_id(ACCOUNT)
+        .cni(cni_id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        got.bgp.as_ref().map(|b| b.customer_asn),
+        Some(4_200_000_000)
+    );
+    assert_eq!(last(&seen).path, path(&format!("cnis/{CNI_ID}")));
+
+    let updated = client
+        .update_cni()
+        .account_id(ACCOUNT)
+        .cni(cni_id)
+        .body(got.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.into_inner(), got);
+    let s = last(&seen);
+    assert_eq!(
+        (s.method, s.body),
+        (Method::PUT, Some(serde_json::to_value(&got).unwrap()))
+    );
+
+    let deleted = client
+        .delete_cni()
+        .account_id(ACCOUNT)
+        .cni(cni_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 200);
+    assert_eq!(last(&seen).method, Method::DELETE);
+
+    // Interconnects
+    let list = client
+        .list_interconnects()
+        .account_id(ACCOUNT)
+        .site("DFW")
+        .type_("direct")
+        .limit(2u64)
+        .send()
+        .await
+        .unwrap();
+    assert!(matches!(list.items[0], types::Interconnect::Physical(_)));
+    assert!(matches!(list.items[1], types::Interconnect::GcpPartner(_)));
+    assert_eq!(
+        last(&seen).query,
+        pairs(&[("limit", "2"), ("site", "DFW"), ("type", "direct")])
+    );
+
+    let body: types::InterconnectCreateRequest = serde_json::from_value(json!({
+        "type": "gcp_partner", "account": ACCOUNT, "pairing_key": "k/us-east4/1", "bandwidth": "1G"
+    }))
+    .unwrap();
+    let made = client
+        .create_interconnect()
+        .account_id(ACCOUNT)
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        matches!(made.into_inner(), types::Interconnect::GcpPartner(g) if g.speed == Some(types::ApiBandwidth::X1g))
+    );
+    assert_eq!(last(&seen).body, Some(serde_json::to_value(&body).unwrap()));
+
+    let icon = client
+        .get_interconnect()
+        .account_id(ACCOUNT)
+        .icon("icon-dfw-1")
+        .send()
+        .await
+        .unwrap();
+    assert!(matches!(icon.into_inner(), types::Interconnect::Physical(p) if p.slot_id == slot_id));
+
+    let loa = client
+        .get_interconnect_loa()
+        .account_id(ACCOUNT)
+        .icon("icon-dfw-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(loa.headers()["content-type"], "application/pdf");
+    let bytes: Vec<u8> = loa
+        .into_inner()
+        .into_inner()
+        .map_ok(|chunk| chunk.to_vec())
+        .try_concat()
+        .await
+        .unwrap();
+    assert_eq!(bytes, PDF);
+
+    let status = client
+        .get_interconnect_status()
+        .account_id(ACCOUNT)
+        .icon("icon-dfw-1")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        matches!(status.into_inner(), types::InterconnectStatus::Down(d) if d.reason.as_deref() == Some("no light"))
+    );
+    assert_eq!(last(&seen).path, path("interconnects/icon-dfw-1/status"));
+
+    client
+        .delete_interconnect()
+        .account_id(ACCOUNT)
+        .icon("icon-dfw-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (last(&seen).method, last(&seen).path),
+        (Method::DELETE, path("interconnects/icon-dfw-1"))
+    );
+
+    // Settings
+    let settings = client
+        .get_settings()
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(settings.default_asn, 4_200_000_001);
+    let update = types::SettingsUpdateRequest {
+        default_asn: Some(65001),
+    };
+    let settings = client
+        .update_settings()
+        .account_id(ACCOUNT)
+        .body(update)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(settings.default_asn, 65001);
+    assert_eq!(last(&seen).body, Some(json!({"default_asn": 65001})));
+
+    // Slots
+    let slots = client
+        .list_slots()
+        .account_id(ACCOUNT)
+        .address_contains("Dallas")
+        .site("DFW")
+        .speed("10G")
+        .occupied(false)
+        .cursor(1)
+        .limit(50u64)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(slots.items[0].id, slot_id);
+    assert_eq!(slots.next, None);
+    assert_eq!(
+        last(&seen).query,
+        pairs(&[
+            ("address_contains", "Dallas"),
+            ("cursor", "1"),
+            ("limit", "50"),
+            ("occupied", "false"),
+            ("site", "DFW"),
+            ("speed", "10G")
+        ])
+    );
+    let one = client
+        .get_slot()
+        .account_id(ACCOUNT)
+        .slot(slot_id)
+        .send()
+        .await
+        .unwrap();
+    assert!(!one.occupied);
+
+    assert_eq!(seen.lock().unwrap().len(), 15, "one request per operation");
+}
+
+#[tokio::test]
+async fn an_error_status_decodes_into_the_envelope() {
+    let (client, _) = start().await;
+    let missing = uuid::Uuid::nil();
+    match client
+        .get_cni()
+        .account_id(ACCOUNT)
+        .cni(missing)
+        .send()
+        .await
+    {
+        Err(Error::ErrorResponse(response)) => {
+            assert_eq!(response.status(), 404);
+            let envelope = response.into_inner();
+            assert!(!envelope.success);
+            assert_eq!(envelope.errors[0].code, 1404);
+            assert_eq!(envelope.errors[0].message, "CNI not found");
+        }
+        other => panic!("expected the 404 envelope, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_missing_path_parameter_fails_before_sending() {
+    let (client, seen) = start().await;
+    match client.get_cni().account_id(ACCOUNT).send().await {
+        Err(Error::InvalidRequest(message)) => assert!(message.contains("cni"), "{message}"),
+        other => panic!("expected InvalidRequest, got {other:?}"),
+    }
+    assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
+}

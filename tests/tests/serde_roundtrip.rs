@@ -1,0 +1,248 @@
+//! Every schema of the spec decodes from its wire JSON and encodes back to the same JSON;
+//! responses tolerate fields Cloudflare may add later; the tagged unions refuse wrong tags.
+
+use cloudflare_cni_types as types;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// Decodes `wire` as `T`, re-encodes it, and requires the same JSON back.
+fn roundtrip<T: DeserializeOwned + Serialize>(wire: &Value) -> Result<(), String> {
+    let value: T = serde_json::from_value(wire.clone()).map_err(|e| e.to_string())?;
+    let back = serde_json::to_value(&value).map_err(|e| e.to_string())?;
+    if &back == wire {
+        Ok(())
+    } else {
+        Err(format!("re-encoded as {back}"))
+    }
+}
+
+/// The same, after adding an unknown field to the top-level object: decoding must succeed
+/// and the unknown field is dropped.
+fn tolerates_unknown_fields<T: DeserializeOwned + Serialize>(wire: &Value) -> Result<(), String> {
+    let Value::Object(map) = wire else {
+        return Ok(());
+    };
+    let mut extended = map.clone();
+    extended.insert("field_added_later".into(), json!({"any": ["thing"]}));
+    let value: T = serde_json::from_value(Value::Object(extended)).map_err(|e| e.to_string())?;
+    let back = serde_json::to_value(&value).map_err(|e| e.to_string())?;
+    if &back == wire {
+        Ok(())
+    } else {
+        Err(format!("re-encoded as {back}"))
+    }
+}
+
+type Check = fn(&Value) -> Result<(), String>;
+
+macro_rules! cases {
+    ($($schema:ident => $wire:expr),* $(,)?) => {
+        vec![$((stringify!($schema), roundtrip::<types::$schema> as Check, tolerates_unknown_fields::<types::$schema> as Check, $wire)),*]
+    };
+}
+
+fn facility() -> Value {
+    json!({"name": "Equinix DA3", "address": ["1950 N Stemmons Fwy", "Dallas, TX 75207"]})
+}
+
+fn bgp() -> Value {
+    json!({"customer_asn": 4200000000u32, "extra_prefixes": ["10.1.0.0/16", "10.2.0.0/24"], "md5_key": "s3cr<e>t`key"})
+}
+
+fn cni() -> Value {
+    json!({
+        "id": "8d3a4f3e-2c1b-4f5e-9a7b-1c2d3e4f5a6b",
+        "account": "023e105f4ecef8ad9ca31a8372d0c353",
+        "interconnect": "icon-dfw-1",
+        "p2p_ip": "192.168.3.4/31",
+        "cust_ip": "192.168.3.5/31",
+        "magic": {"conduit_name": "dfw-primary", "description": "Primary conduit", "mtu": 1500},
+        "bgp": bgp()
+    })
+}
+
+fn physical() -> Value {
+    json!({
+        "type": "direct", "account": "023e105f4ecef8ad9ca31a8372d0c353", "name": "icon-dfw-1",
+        "owner": "netops", "slot_id": "3b9e3f7c-6a5d-4e2f-8c1b-0a9d8e7f6c5b", "site": "DFW",
+        "speed": "10G", "facility": facility()
+    })
+}
+
+fn gcp_partner() -> Value {
+    json!({"type": "gcp_partner", "account": "023e105f4ecef8ad9ca31a8372d0c353", "name": "icon-gcp-1", "region": "us-central1", "speed": "5G"})
+}
+
+fn slot() -> Value {
+    json!({"id": "3b9e3f7c-6a5d-4e2f-8c1b-0a9d8e7f6c5b", "occupied": true, "site": "DFW", "speed": "10G", "facility": facility(), "account": "023e105f4ecef8ad9ca31a8372d0c353"})
+}
+
+fn message() -> Value {
+    json!({"code": 1004, "message": "cust_ip must lie in p2p_ip's prefix", "documentation_url": "https://developers.cloudflare.com/", "source": {"pointer": "/cust_ip"}})
+}
+
+#[test]
+fn every_schema_roundtrips_and_tolerates_new_fields() {
+    let all = cases![
+        ApiBandwidth => json!("10G"),
+        BgpControl => bgp(),
+        Cni => cni(),
+        CniCreateRequest => json!({"account": "a", "interconnect": "icon-dfw-1", "magic": {"conduit_name": "c", "description": "d", "mtu": 9000}}),
+        CniList => json!({"items": [cni()], "next": 17}),
+        ErrorEnvelope => json!({"success": false, "errors": [message()], "messages": [], "result": null}),
+        FacilityInfo => facility(),
+        Interconnect => physical(),
+        InterconnectCreateRequest => json!({"type": "gcp_partner", "account": "a", "pairing_key": "7e51371e-72a3-40b5-b844-0f3ee0d8b9a5/us-central1/1", "bandwidth": "1G"}),
+        InterconnectCreateRequestGcpPartner => json!({"type": "gcp_partner", "account": "a", "pairing_key": "k", "bandwidth": "50M"}),
+        InterconnectCreateRequestPhysical => json!({"type": "direct", "account": "a", "slot_id": "3b9e3f7c-6a5d-4e2f-8c1b-0a9d8e7f6c5b", "speed": "10G"}),
+        InterconnectGcpPartner => gcp_partner(),
+        InterconnectList => json!({"items": [physical(), gcp_partner()], "next": 0}),
+        InterconnectPhysical => physical(),
+        InterconnectStatus => json!({"state": "Unhealthy", "reason": "BGP session flapping"}),
+        InterconnectStatusDown => json!({"state": "Down", "reason": "no light on port"}),
+        InterconnectStatusHealthy => json!({"state": "Healthy"}),
+        InterconnectStatusPending => json!({"state": "Pending"}),
+        InterconnectStatusUnhealthy => json!({"state": "Unhealthy"}),
+        MagicSettings => json!({"conduit_name": "c", "description": "", "mtu": 0}),
+        ResponseMessage => message(),
+        ResponseMessageSource => json!({"pointer": "/bgp/md5_key"}),
+        Settings => json!({"default_asn": 4294967295u32}),
+        SettingsUpdateRequest => json!({"default_asn": 65000}),
+        Slot => slot(),
+        SlotList => json!({"items": [slot()]}),
+    ];
+
+    // Every schema of the spec has a case here, and no case names a schema the spec lacks.
+    let spec_text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/cni.yaml")).unwrap();
+    let spec = &yaml_rust2::YamlLoader::load_from_str(&spec_text).unwrap()[0];
+    let mut in_spec: Vec<String> = spec["components"]["schemas"]
+        .as_hash()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str().unwrap().to_string())
+        .collect();
+    in_spec.sort();
+    let covered: Vec<String> = all.iter().map(|(name, ..)| name.to_string()).collect();
+    assert_eq!(
+        covered, in_spec,
+        "one round-trip case per schema, in name order"
+    );
+
+    let mut failures = Vec::new();
+    for (name, exact, extended, wire) in &all {
+        if let Err(e) = exact(wire) {
+            failures.push(format!("{name}: {wire} did not round-trip: {e}"));
+        }
+        if let Err(e) = extended(wire) {
+            failures.push(format!("{name}: with an unknown field: {e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn interconnect_union_decodes_each_variant_by_its_tag() {
+    let direct: types::Interconnect = serde_json::from_value(physical()).unwrap();
+    assert!(matches!(direct, types::Interconnect::Physical(ref p) if p.site == "DFW"));
+    let partner: types::Interconnect = serde_json::from_value(gcp_partner()).unwrap();
+    assert!(
+        matches!(partner, types::Interconnect::GcpPartner(ref g) if g.speed == Some(types::ApiBandwidth::X5g))
+    );
+}
+
+#[test]
+fn interconnect_union_refuses_a_wrong_or_missing_tag() {
+    let mut wrong = physical();
+    wrong["type"] = json!("gcp_partner");
+    assert!(serde_json::from_value::<types::Interconnect>(wrong).is_err());
+    let mut unknown = gcp_partner();
+    unknown["type"] = json!("aws_partner");
+    assert!(serde_json::from_value::<types::Interconnect>(unknown).is_err());
+    let mut missing = physical();
+    missing.as_object_mut().unwrap().remove("type");
+    assert!(serde_json::from_value::<types::Interconnect>(missing).is_err());
+    // A create body with the direct tag but partner fields is neither variant.
+    let mixed = json!({"type": "direct", "account": "a", "pairing_key": "k", "bandwidth": "1G"});
+    assert!(serde_json::from_value::<types::InterconnectCreateRequest>(mixed).is_err());
+}
+
+#[test]
+fn status_union_decodes_by_state_and_refuses_unknown_states() {
+    let down: types::InterconnectStatus =
+        serde_json::from_value(json!({"state": "Down", "reason": null})).unwrap();
+    assert!(matches!(down, types::InterconnectStatus::Down(ref d) if d.reason.is_none()));
+    let healthy: types::InterconnectStatus =
+        serde_json::from_value(json!({"state": "Healthy"})).unwrap();
+    assert!(matches!(healthy, types::InterconnectStatus::Healthy(_)));
+    for state in ["Active", "healthy", ""] {
+        assert!(
+            serde_json::from_value::<types::InterconnectStatus>(json!({ "state": state })).is_err(),
+            "{state}"
+        );
+    }
+}
+
+#[test]
+fn a_wrong_variant_cannot_be_built() {
+    // The tag is a one-value enum: a physical body can only say "direct".
+    let body = types::InterconnectCreateRequestPhysical {
+        type_: types::InterconnectCreateRequestPhysicalType::Direct,
+        account: "a".into(),
+        slot_id: uuid::Uuid::nil(),
+        speed: None,
+    };
+    let wire = serde_json::to_value(types::InterconnectCreateRequest::from(body)).unwrap();
+    assert_eq!(wire["type"], "direct");
+    assert!(
+        wire.get("speed").is_none(),
+        "unset optional fields are left out"
+    );
+}
+
+#[test]
+fn md5_key_pattern_is_enforced_by_its_type() {
+    use types::BgpControlMd5Key as Key;
+    for good in [
+        "a",
+        " ",
+        "<a>",
+        "`",
+        "s3cr3t!@#$%^&*()+[]{}<>/.,;:_-~= |'\\",
+    ] {
+        assert!(Key::try_from(good).is_ok(), "{good:?} is allowed");
+    }
+    for bad in [
+        "", "a?b", "a\"b", "a\tb", "a\nb", "a\u{0b}b", "a\u{0c}b", "a\rb", "é",
+    ] {
+        assert!(Key::try_from(bad).is_err(), "{bad:?} is rejected");
+    }
+    // Decoding enforces it too.
+    let mut wire = bgp();
+    wire["md5_key"] = json!("what?");
+    assert!(serde_json::from_value::<types::BgpControl>(wire).is_err());
+}
+
+#[test]
+fn asns_beyond_i32_are_representable() {
+    // Private 4-byte ASNs (4200000000-4294967294) are common; Cloudflare's int32 cannot hold them.
+    let settings: types::Settings =
+        serde_json::from_value(json!({"default_asn": 4294967294u32})).unwrap();
+    assert_eq!(settings.default_asn, 4_294_967_294);
+}
+
+#[test]
+fn nullable_optional_fields_accept_null_and_absence_alike() {
+    for wire in [json!({"items": [], "next": null}), json!({"items": []})] {
+        let page: types::SlotList = serde_json::from_value(wire).unwrap();
+        assert_eq!(page.next, None);
+    }
+    let create: types::InterconnectCreateRequestPhysical = serde_json::from_value(
+        json!({"type": "direct", "account": "a", "slot_id": uuid::Uuid::nil(), "speed": null}),
+    )
+    .unwrap();
+    assert_eq!(create.speed, None);
+    let update: types::SettingsUpdateRequest = serde_json::from_value(json!({})).unwrap();
+    assert_eq!(update.default_asn, None);
+}
