@@ -5,13 +5,14 @@
 //! `EXPECTORATE=overwrite cargo test -p cloudflare-cni-codegen-snapshots` to write it.
 
 /// One fixture's output: its types and the client that uses them through `super::types`.
+#[rustfmt::skip] // rustfmt re-indents this body on every run
 macro_rules! fixture {
     ($name:ident) => {
         pub mod $name {
             #[rustfmt::skip]
-                                    pub mod types;
-                                    #[rustfmt::skip]
-                                    pub mod client;
+            pub mod types;
+            #[rustfmt::skip]
+            pub mod client;
         }
     };
 }
