@@ -418,3 +418,41 @@ async fn a_missing_path_parameter_fails_before_sending() {
     }
     assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
 }
+
+#[tokio::test]
+async fn an_invalid_body_fails_before_sending_unless_validation_is_off() {
+    let (client, seen) = start().await;
+    let mut cni: types::Cni = serde_json::from_value(cni()).unwrap();
+    cni.cust_ip = "10.0.0.1/31".into();
+    cni.bgp.as_mut().unwrap().md5_key = Some("what?".into());
+    let id: uuid::Uuid = CNI_ID.parse().unwrap();
+    match client
+        .update_cni()
+        .account_id(ACCOUNT)
+        .cni(id)
+        .body(cni.clone())
+        .send()
+        .await
+    {
+        Err(Error::InvalidRequest(message)) => {
+            assert!(message.contains("/bgp/md5_key"), "{message}");
+            assert!(message.contains("/cust_ip"), "{message}");
+            assert!(message.contains("same_prefix"), "{message}");
+        }
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+    assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
+
+    assert!(client.validates_requests());
+    let lenient = client.with_request_validation(false);
+    assert!(!lenient.validates_requests());
+    lenient
+        .update_cni()
+        .account_id(ACCOUNT)
+        .cni(id)
+        .body(cni)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seen.lock().unwrap().len(), 1, "sent once validation is off");
+}

@@ -202,26 +202,13 @@ fn a_wrong_variant_cannot_be_built() {
 }
 
 #[test]
-fn md5_key_pattern_is_enforced_by_its_type() {
-    use types::BgpControlMd5Key as Key;
-    for good in [
-        "a",
-        " ",
-        "<a>",
-        "`",
-        "s3cr3t!@#$%^&*()+[]{}<>/.,;:_-~= |'\\",
-    ] {
-        assert!(Key::try_from(good).is_ok(), "{good:?} is allowed");
-    }
-    for bad in [
-        "", "a?b", "a\"b", "a\tb", "a\nb", "a\u{0b}b", "a\u{0c}b", "a\rb", "é",
-    ] {
-        assert!(Key::try_from(bad).is_err(), "{bad:?} is rejected");
-    }
-    // Decoding enforces it too.
+fn a_bad_md5_key_still_decodes_so_validation_can_point_at_it() {
+    // The key is a plain string: decoding never fails on its characters; the Validate derive
+    // reports it with its pointer (see tests/validation.rs).
     let mut wire = bgp();
     wire["md5_key"] = json!("what?");
-    assert!(serde_json::from_value::<types::BgpControl>(wire).is_err());
+    let decoded: types::BgpControl = serde_json::from_value(wire).unwrap();
+    assert_eq!(decoded.md5_key.as_deref(), Some("what?"));
 }
 
 #[test]

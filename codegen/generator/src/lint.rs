@@ -23,7 +23,7 @@ const JSON_MEDIA_TYPE: &str = "application/json";
 pub const KNOWN_EXTENSIONS: [&str; 3] = ["x-cni-format", "x-cni-same-prefix-as", "x-cni-upstream"];
 
 /// The values `x-cni-format` may take.
-pub const KNOWN_FORMATS: [&str; 1] = ["ipv4-cidr"];
+pub const KNOWN_FORMATS: [&str; 2] = ["ipv4-cidr", "md5-key"];
 
 /// Checks the document's `openapi` version; the generators read OpenAPI 3.0.x only.
 pub fn check_version(src: &ParsedSource) -> Option<Diagnostic> {

@@ -103,6 +103,8 @@ pub enum Rule {
     Ipv4Cidr,
     /// `x-cni-format: ipv4-cidr` on every item of an array of strings.
     EachIpv4Cidr,
+    /// `x-cni-format: md5-key` on a string.
+    Md5Key,
     /// `x-cni-same-prefix-as: <property>`.
     SamePrefixAs(String),
     /// `pattern` on a string.
@@ -316,8 +318,10 @@ fn constraints(root: &Value, schema: &Value) -> Vec<Constraint> {
                 rule,
             })
         };
-        if property.get("x-cni-format").and_then(Value::as_str) == Some("ipv4-cidr") {
-            push(Rule::Ipv4Cidr);
+        match property.get("x-cni-format").and_then(Value::as_str) {
+            Some("ipv4-cidr") => push(Rule::Ipv4Cidr),
+            Some("md5-key") => push(Rule::Md5Key),
+            _ => {}
         }
         if property
             .pointer("/items/x-cni-format")

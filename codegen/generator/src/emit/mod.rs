@@ -2,6 +2,7 @@
 
 pub mod docs;
 pub mod progenitor;
+pub mod validation;
 
 use std::fmt::Write as _;
 
@@ -30,8 +31,13 @@ pub fn sources(
     spec: &LoadedSpec,
     types_path: &TokenStream,
 ) -> Result<RenderedSources, progenitor::ProgenitorError> {
-    let tokens = progenitor::generate(&spec.openapi)?;
+    let openapi = serde_json::from_value(validation::progenitor_input(&spec.value))
+        .map_err(|e| progenitor::ProgenitorError::Output(e.to_string()))?;
+    let tokens = progenitor::generate(&openapi)?;
     let mut split = progenitor::split(tokens, types_path)?;
+    let validate_crate = quote::quote!(::cloudflare_cni_validate);
+    validation::add_validation(&mut split.types, &spec.model, &validate_crate);
+    validation::add_request_validation(&mut split.client, &validate_crate);
     docs::document_types(&mut split.types);
     docs::document_client(&mut split.client, &spec.model);
     Ok(RenderedSources {
@@ -60,7 +66,7 @@ pub fn tree(
     tree.insert(
         format!("{}/Cargo.toml", types.dir),
         format!(
-            "{toml_header}{}\n[dependencies]\nregress.workspace = true\nserde.workspace = true\n\
+            "{toml_header}{}\n[dependencies]\ncloudflare-cni-validate.workspace = true\nregress.workspace = true\nserde.workspace = true\n\
              serde_json.workspace = true\nuuid.workspace = true\n",
             package_section(
                 types,
@@ -83,7 +89,7 @@ pub fn tree(
     tree.insert(
         format!("{}/Cargo.toml", client.dir),
         format!(
-            "{toml_header}{}\n[dependencies]\n{} = {{ workspace = true }}\nprogenitor-client.workspace = true\n\
+            "{toml_header}{}\n[dependencies]\n{} = {{ workspace = true }}\ncloudflare-cni-validate.workspace = true\nprogenitor-client.workspace = true\n\
              reqwest.workspace = true\nserde.workspace = true\nserde_json.workspace = true\nuuid.workspace = true\n",
             package_section(
                 client,

@@ -12,6 +12,8 @@ Version: 1*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    /// Whether request bodies are validated before sending.
+    pub(crate) validate_requests: bool,
 }
 impl Client {
     /// Create a new client.
@@ -39,6 +41,7 @@ impl Client {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            validate_requests: true,
         }
     }
 }
@@ -205,4 +208,19 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+impl Client {
+    /// Turns checking request bodies against the spec's rules (CIDR formats, the
+    /// same-prefix rule, the MD5-key character set, integer bounds) on or off. It is on
+    /// by default: a body that breaks a rule fails with [`Error::InvalidRequest`], listing
+    /// every violation with its JSON pointer, and nothing is sent. Turn it off to let
+    /// the server judge, e.g. when testing the server's own validation.
+    pub fn with_request_validation(mut self, enabled: bool) -> Self {
+        self.validate_requests = enabled;
+        self
+    }
+    /// Whether request bodies are validated before sending.
+    pub fn validates_requests(&self) -> bool {
+        self.validate_requests
+    }
 }

@@ -12,6 +12,8 @@ Version: 1*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    /// Whether request bodies are validated before sending.
+    pub(crate) validate_requests: bool,
 }
 impl Client {
     /// Create a new client.
@@ -39,6 +41,7 @@ impl Client {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            validate_requests: true,
         }
     }
 }
@@ -112,6 +115,14 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::Shape>, Error<()>> {
             let Self { client, body } = self;
             let body = body.map_err(Error::InvalidRequest)?;
+            if client.validate_requests {
+                ::cloudflare_cni_validate::Validate::validate(&body)
+                    .map_err(|errors| {
+                        Error::InvalidRequest(
+                            format!("request body failed validation: {errors}"),
+                        )
+                    })?;
+            }
             let url = format!("{}/shapes", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -149,4 +160,19 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+impl Client {
+    /// Turns checking request bodies against the spec's rules (CIDR formats, the
+    /// same-prefix rule, the MD5-key character set, integer bounds) on or off. It is on
+    /// by default: a body that breaks a rule fails with [`Error::InvalidRequest`], listing
+    /// every violation with its JSON pointer, and nothing is sent. Turn it off to let
+    /// the server judge, e.g. when testing the server's own validation.
+    pub fn with_request_validation(mut self, enabled: bool) -> Self {
+        self.validate_requests = enabled;
+        self
+    }
+    /// Whether request bodies are validated before sending.
+    pub fn validates_requests(&self) -> bool {
+        self.validate_requests
+    }
 }

@@ -1,0 +1,242 @@
+//! Wires the spec's machine-readable constraints into the generated code: `#[derive(Validate)]`
+//! and `#[validate(...)]` field attributes on the types (from the model's constraints), and a
+//! validation step in every client request that has a body.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use serde_json::Value;
+use syn::{parse_quote, Fields, ImplItem, Item, ItemMod, Stmt, Type};
+
+use crate::model::{ApiModel, Rule};
+
+/// The spec as progenitor should see it: `pattern` is dropped where an `x-cni-format` rule
+/// covers the same property, so the field stays a plain `String` that always decodes and the
+/// validation layer reports a bad value with its pointer and a precise message, instead of
+/// serde failing the whole body.
+pub fn progenitor_input(value: &Value) -> Value {
+    let mut value = value.clone();
+    strip_covered_patterns(&mut value);
+    value
+}
+
+fn strip_covered_patterns(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.contains_key("x-cni-format") {
+                map.remove("pattern");
+            }
+            map.values_mut().for_each(strip_covered_patterns);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_covered_patterns),
+        _ => {}
+    }
+}
+
+fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
+    let mut renamed = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let value: syn::LitStr = meta.value()?.parse()?;
+                renamed = Some(value.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    renamed
+}
+
+/// The type a field ultimately holds, through `Option`, `Vec` and `Box`.
+fn innermost(ty: &Type) -> Option<String> {
+    let Type::Path(path) = ty else { return None };
+    let segment = path.path.segments.last()?;
+    let name = segment.ident.to_string();
+    if matches!(name.as_str(), "Option" | "Vec" | "Box") {
+        if let syn::PathArguments::AngleBracketed(args) = &segment.arguments {
+            if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
+                return innermost(inner);
+            }
+        }
+    }
+    Some(name)
+}
+
+/// Adds the derive to every top-level struct and enum of the types file, and to each field the
+/// rules the spec states on its property, plus `nested` for fields of generated types.
+pub fn add_validation(file: &mut syn::File, model: &ApiModel, validate_crate: &TokenStream) {
+    let generated: BTreeSet<String> = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Struct(s) => Some(s.ident.to_string()),
+            Item::Enum(e) => Some(e.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    let derive: syn::Attribute = parse_quote!(#[derive(#validate_crate::Validate)]);
+    for item in &mut file.items {
+        match item {
+            Item::Enum(e) => e.attrs.push(derive.clone()),
+            Item::Struct(s) => {
+                s.attrs.push(derive.clone());
+                let Fields::Named(fields) = &mut s.fields else {
+                    continue;
+                };
+                // Wire name → Rust field name, for `same_prefix` targets.
+                let idents: BTreeMap<String, String> = fields
+                    .named
+                    .iter()
+                    .filter_map(|f| {
+                        let ident = f.ident.as_ref()?.to_string();
+                        Some((
+                            serde_rename(&f.attrs).unwrap_or_else(|| ident.clone()),
+                            ident,
+                        ))
+                    })
+                    .collect();
+                let constraints = model
+                    .schemas
+                    .get(&s.ident.to_string())
+                    .map(|schema| schema.constraints.as_slice())
+                    .unwrap_or_default();
+                for field in fields.named.iter_mut() {
+                    let Some(ident) = field.ident.as_ref().map(ToString::to_string) else {
+                        continue;
+                    };
+                    let wire = serde_rename(&field.attrs).unwrap_or_else(|| ident.clone());
+                    let mut rules: Vec<TokenStream> = constraints
+                        .iter()
+                        .filter(|c| c.property == wire)
+                        .filter_map(|c| match &c.rule {
+                            Rule::Ipv4Cidr => Some(quote!(cidr)),
+                            Rule::EachIpv4Cidr => Some(quote!(each(cidr))),
+                            Rule::Md5Key => Some(quote!(md5_key)),
+                            Rule::SamePrefixAs(other) => {
+                                let target =
+                                    idents.get(other).cloned().unwrap_or_else(|| other.clone());
+                                Some(quote!(same_prefix = #target))
+                            }
+                            Rule::Minimum(n) => {
+                                let n = proc_macro2::Literal::i64_unsuffixed(*n);
+                                Some(quote!(minimum = #n))
+                            }
+                            Rule::Maximum(n) => {
+                                let n = proc_macro2::Literal::i64_unsuffixed(*n);
+                                Some(quote!(maximum = #n))
+                            }
+                            // A pattern without an x-cni-format rule stays with typify's
+                            // validating newtype.
+                            Rule::Pattern(_) => None,
+                        })
+                        .collect();
+                    if innermost(&field.ty).is_some_and(|t| generated.contains(&t)) {
+                        rules.push(quote!(nested));
+                    }
+                    if !rules.is_empty() {
+                        field.attrs.push(parse_quote!(#[validate(#(#rules),*)]));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Makes every request with a body validate it before anything is sent, unless the client was
+/// built with `with_request_validation(false)`.
+pub fn add_request_validation(file: &mut syn::File, validate_crate: &TokenStream) {
+    for item in &mut file.items {
+        match item {
+            Item::Struct(s) if s.ident == "Client" => {
+                if let Fields::Named(fields) = &mut s.fields {
+                    fields.named.push(parse_quote! {
+                        /// Whether request bodies are validated before sending.
+                        pub(crate) validate_requests: bool
+                    });
+                }
+            }
+            Item::Impl(imp) if imp.trait_.is_none() && is_client(&imp.self_ty) => {
+                for member in &mut imp.items {
+                    if let ImplItem::Fn(f) = member {
+                        if f.sig.ident == "new_with_client" {
+                            add_field_to_self_literal(&mut f.block);
+                        }
+                    }
+                }
+            }
+            Item::Mod(ItemMod {
+                ident,
+                content: Some((_, items)),
+                ..
+            }) if ident == "builder" => {
+                for inner in items {
+                    let Item::Impl(imp) = inner else { continue };
+                    for member in &mut imp.items {
+                        if let ImplItem::Fn(f) = member {
+                            if f.sig.ident == "send" {
+                                insert_body_validation(&mut f.block, validate_crate);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    file.items.push(parse_quote! {
+        impl Client {
+            /// Turns checking request bodies against the spec's rules (CIDR formats, the
+            /// same-prefix rule, the MD5-key character set, integer bounds) on or off. It is on
+            /// by default: a body that breaks a rule fails with [`Error::InvalidRequest`], listing
+            /// every violation with its JSON pointer, and nothing is sent. Turn it off to let
+            /// the server judge, e.g. when testing the server's own validation.
+            pub fn with_request_validation(mut self, enabled: bool) -> Self {
+                self.validate_requests = enabled;
+                self
+            }
+
+            /// Whether request bodies are validated before sending.
+            pub fn validates_requests(&self) -> bool {
+                self.validate_requests
+            }
+        }
+    });
+}
+
+fn is_client(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.path.is_ident("Client"))
+}
+
+fn add_field_to_self_literal(block: &mut syn::Block) {
+    struct AddField;
+    impl syn::visit_mut::VisitMut for AddField {
+        fn visit_expr_struct_mut(&mut self, expr: &mut syn::ExprStruct) {
+            if expr.path.is_ident("Self") {
+                expr.fields.push(parse_quote!(validate_requests: true));
+            }
+            syn::visit_mut::visit_expr_struct_mut(self, expr);
+        }
+    }
+    syn::visit_mut::VisitMut::visit_block_mut(&mut AddField, block);
+}
+
+/// After progenitor's `let body = …?;`, checks the body's rules.
+fn insert_body_validation(block: &mut syn::Block, validate_crate: &TokenStream) {
+    let position = block.stmts.iter().position(|stmt| {
+        matches!(stmt, Stmt::Local(local) if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "body"))
+    });
+    if let Some(position) = position {
+        let check: Stmt = parse_quote! {
+            if client.validate_requests {
+                #validate_crate::Validate::validate(&body).map_err(|errors| {
+                    Error::InvalidRequest(format!("request body failed validation: {errors}"))
+                })?;
+            }
+        };
+        block.stmts.insert(position + 1, check);
+    }
+}

@@ -1,0 +1,232 @@
+//! The validation rules the Cloudflare CNI API states in prose, as plain functions, and the
+//! [`Validate`] trait that `#[derive(Validate)]` implements on the generated types.
+//!
+//! # Rules
+//!
+//! | Attribute | Code | Accepts |
+//! | --- | --- | --- |
+//! | `cidr` | `cidr` | An IPv4 interface address with prefix length, `A.B.C.D/N` ([`rules::parse_cidr`]). |
+//! | `each(cidr)` | `cidr` | Every item of a list is such an address. |
+//! | `same_prefix = "other"` | `same_prefix`, `same_address` | This address lies in `other`'s network with the same prefix length, and is not `other`'s address ([`rules::check_same_prefix`]). |
+//! | `md5_key` | `md5_key_empty`, `md5_key_charset` | A non-empty key of printable ASCII except `"` and `?` ([`rules::check_md5_key`]). |
+//! | `minimum = N`, `maximum = N` | `minimum`, `maximum` | An integer within the bound. |
+//! | `nested` | (the nested type's) | Validates a field whose type implements [`Validate`], through `Option`, `Vec` and `Box`. |
+//!
+//! A rule on an `Option` field applies to the value when present.
+//!
+//! # Errors
+//!
+//! Every violation is collected (up to [`Report::DEFAULT_CAP`]), each with a JSON pointer
+//! built from the serde wire names (`/bgp/md5_key`, `/items/3/cust_ip`), a stable [`Code`] and
+//! a message, in field order. Validating valid input does not allocate.
+
+mod path;
+pub mod rules;
+
+use std::fmt;
+
+pub use cloudflare_cni_validate_derive::Validate;
+pub use path::Path;
+
+/// A stable, machine-readable name for each kind of violation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    /// Not an IPv4 interface address with prefix length, `A.B.C.D/N`.
+    Cidr,
+    /// Not inside the other address's network, or with another prefix length.
+    SamePrefix,
+    /// The same address as the other end of the link.
+    SameAddress,
+    /// An MD5 key that is present but empty.
+    Md5KeyEmpty,
+    /// An MD5 key with a character outside printable ASCII, or `"`, or `?`.
+    Md5KeyCharset,
+    /// An integer below its minimum.
+    Minimum,
+    /// An integer above its maximum.
+    Maximum,
+}
+
+impl Code {
+    /// The code as it appears in serialized errors, e.g. `md5_key_charset`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Cidr => "cidr",
+            Code::SamePrefix => "same_prefix",
+            Code::SameAddress => "same_address",
+            Code::Md5KeyEmpty => "md5_key_empty",
+            Code::Md5KeyCharset => "md5_key_charset",
+            Code::Minimum => "minimum",
+            Code::Maximum => "maximum",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One broken rule at one place.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Violation {
+    /// JSON pointer to the offending value, from serde wire names (`/bgp/extra_prefixes/2`).
+    pub pointer: String,
+    /// What kind of rule was broken.
+    pub code: Code,
+    /// What is wrong, for a person.
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} ({})", self.pointer, self.message, self.code)
+    }
+}
+
+/// Every violation found in one value, in field order.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ValidationErrors {
+    pub violations: Vec<Violation>,
+    /// Whether more violations were found than the report's cap kept.
+    pub truncated: bool,
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.violations.len();
+        write!(
+            f,
+            "{n}{} validation error{}: ",
+            if self.truncated { "+" } else { "" },
+            if n == 1 { "" } else { "s" }
+        )?;
+        for (i, v) in self.violations.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{v}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+/// Collects violations while a value is walked.
+#[derive(Debug)]
+pub struct Report {
+    violations: Vec<Violation>,
+    cap: usize,
+    truncated: bool,
+}
+
+impl Default for Report {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Report {
+    /// How many violations a report keeps by default; a hostile body with a million bad
+    /// prefixes yields 100 messages, not a million.
+    pub const DEFAULT_CAP: usize = 100;
+
+    pub fn new() -> Self {
+        Self::with_cap(Self::DEFAULT_CAP)
+    }
+
+    pub fn with_cap(cap: usize) -> Self {
+        Report {
+            violations: Vec::new(),
+            cap,
+            truncated: false,
+        }
+    }
+
+    /// Records a violation at `path`. The message is built only when it is kept.
+    pub fn push(&mut self, path: &Path<'_>, code: Code, message: impl FnOnce() -> String) {
+        if self.violations.len() >= self.cap {
+            self.truncated = true;
+            return;
+        }
+        self.violations.push(Violation {
+            pointer: path.to_pointer(),
+            code,
+            message: message(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.violations.is_empty()
+    }
+
+    pub fn finish(self) -> Result<(), ValidationErrors> {
+        if self.violations.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationErrors {
+                violations: self.violations,
+                truncated: self.truncated,
+            })
+        }
+    }
+}
+
+/// A value whose rules can be checked. Implemented by `#[derive(Validate)]`.
+pub trait Validate {
+    /// Records every violation in `self`, at pointers below `path`.
+    fn validate_into(&self, path: &Path<'_>, report: &mut Report);
+
+    /// All violations in `self`, or `Ok(())`.
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut report = Report::new();
+        self.validate_into(&Path::Root, &mut report);
+        report.finish()
+    }
+}
+
+impl<T: Validate + ?Sized> Validate for &T {
+    fn validate_into(&self, path: &Path<'_>, report: &mut Report) {
+        (**self).validate_into(path, report)
+    }
+}
+
+impl<T: Validate + ?Sized> Validate for Box<T> {
+    fn validate_into(&self, path: &Path<'_>, report: &mut Report) {
+        (**self).validate_into(path, report)
+    }
+}
+
+impl<T: Validate> Validate for Option<T> {
+    fn validate_into(&self, path: &Path<'_>, report: &mut Report) {
+        if let Some(value) = self {
+            value.validate_into(path, report)
+        }
+    }
+}
+
+impl<T: Validate> Validate for [T] {
+    fn validate_into(&self, path: &Path<'_>, report: &mut Report) {
+        for (i, item) in self.iter().enumerate() {
+            item.validate_into(&path.index(i), report)
+        }
+    }
+}
+
+impl<T: Validate> Validate for Vec<T> {
+    fn validate_into(&self, path: &Path<'_>, report: &mut Report) {
+        self.as_slice().validate_into(path, report)
+    }
+}
+
+/// What the derive's output calls; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::rules::{
+        check_cidr, check_maximum, check_md5_key, check_minimum, check_same_prefix,
+    };
+    pub use crate::{Path, Report, Validate};
+}
