@@ -49,6 +49,7 @@ impl CrateConfig {
 pub struct Config {
     pub types: CrateConfig,
     pub client: CrateConfig,
+    pub server: CrateConfig,
 }
 
 impl Default for Config {
@@ -61,6 +62,7 @@ impl Default for Config {
         Config {
             types: krate("cloudflare-cni-types", "types"),
             client: krate("cloudflare-cni-client", "client"),
+            server: krate("cloudflare-cni-server", "server"),
         }
     }
 }

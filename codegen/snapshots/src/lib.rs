@@ -1,4 +1,4 @@
-//! The generator's output on the one-feature specs in `fixtures/`, checked in as snapshots and
+//! The generator's output (types, client, server) on the one-feature specs in `fixtures/`, checked in as snapshots and
 //! compiled here, so the workspace's build and clippy cover what the generator emits.
 //!
 //! Adding a case: a `fixtures/NAME.yaml` and a `fixture!(NAME);` line below, then
@@ -13,6 +13,8 @@ macro_rules! fixture {
             pub mod types;
             #[rustfmt::skip]
             pub mod client;
+            #[rustfmt::skip]
+            pub mod server;
         }
     };
 }

@@ -1,4 +1,4 @@
-//! Renders every `fixtures/*.yaml` and compares with `src/NAME/{types,client}.rs`.
+//! Renders every `fixtures/*.yaml` and compares with `src/NAME/{types,client,server}.rs`.
 //! `EXPECTORATE=overwrite` rewrites the snapshots.
 
 use std::fs;
@@ -40,6 +40,10 @@ fn fixtures_match_their_snapshots() {
         expectorate::assert_contents(
             format!("src/{name}/client.rs"),
             &format!("{header}{}", sources.client),
+        );
+        expectorate::assert_contents(
+            format!("src/{name}/server.rs"),
+            &format!("{header}{}", sources.server),
         );
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod docs;
 pub mod progenitor;
+pub mod server;
 pub mod validation;
 
 use std::fmt::Write as _;
@@ -20,10 +21,11 @@ pub fn header(spec: &LoadedSpec, comment: &str) -> String {
     )
 }
 
-/// The types and client sources, as formatted Rust text (each without a header).
+/// The types, client and server sources, as formatted Rust text (each without a header).
 pub struct RenderedSources {
     pub types: String,
     pub client: String,
+    pub server: String,
 }
 
 /// Runs progenitor and splits its output; `types_path` is how the client names the types crate.
@@ -40,9 +42,12 @@ pub fn sources(
     validation::add_request_validation(&mut split.client, &validate_crate);
     docs::document_types(&mut split.types);
     docs::document_client(&mut split.client, &spec.model);
+    let server: syn::File = syn::parse2(server::server_tokens(&spec.model, types_path))
+        .map_err(|e| progenitor::ProgenitorError::Output(format!("server: {e}")))?;
     Ok(RenderedSources {
         types: prettyplease::unparse(&split.types),
         client: prettyplease::unparse(&split.client),
+        server: prettyplease::unparse(&server),
     })
 }
 
@@ -108,7 +113,99 @@ pub fn tree(
         format!("{}/src/generated.rs", client.dir),
         format!("{rs_header}{}", sources.client),
     );
+    let server = &config.server;
+    tree.insert(
+        format!("{}/Cargo.toml", server.dir),
+        format!(
+            "{toml_header}{}\n[dependencies]\n{} = {{ workspace = true }}\ncloudflare-cni-server-runtime.workspace = true\n\
+             cloudflare-cni-validate.workspace = true\naxum.workspace = true\nserde.workspace = true\nuuid.workspace = true\n\
+             \n[dev-dependencies]\ntokio.workspace = true\n",
+            package_section(
+                server,
+                &format!("A server trait and axum router for the {}, generated from its OpenAPI description", model.title),
+                &["cloudflare", "interconnect", "openapi", "axum", "server"],
+            ),
+            types.package,
+        ),
+    );
+    tree.insert(
+        format!("{}/README.md", server.dir),
+        format!("{md_header}{}", server_readme(model, config)),
+    );
+    tree.insert(format!("{}/src/lib.rs", server.dir), lib_rs(&rs_header));
+    tree.insert(
+        format!("{}/src/generated.rs", server.dir),
+        format!("{rs_header}{}", sources.server),
+    );
     Ok(tree)
+}
+
+fn server_readme(model: &ApiModel, config: &Config) -> String {
+    let lib = config.server.lib_name();
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}\n", config.server.package);
+    let _ = writeln!(
+        out,
+        "A server for the {} (version {}): implement the `CniApi` trait, one method per \
+         operation, and serve `router(api)` with axum. Requests and responses use the same \
+         types as the client crate `{}` (from `{}`, re-exported as `types`). The router \
+         extracts the credentials (401 without them), parses path and query parameters, \
+         decodes and validates JSON bodies against the spec's rules, and answers every \
+         rejection, and every `ApiError`, in Cloudflare's v4 error envelope.\n",
+        model.title, model.version, config.client.package, config.types.package
+    );
+    let _ = writeln!(out, "A minimal implementation, served on 127.0.0.1:8787:\n");
+    out.push_str(&format!(r#"```rust,no_run
+use {lib}::{{types::*, *}};
+use uuid::Uuid;
+
+struct Nothing; // answers 404 to every lookup and 400 to every change
+type R<T> = Result<T, ApiError>;
+fn no<T>() -> R<T> {{ Err(ApiError::not_found("no such object")) }}
+fn refuse<T>() -> R<T> {{ Err(ApiError::bad_request("read-only server")) }}
+
+impl CniApi for Nothing {{
+    async fn list_cnis(&self, _: Credentials, _: String, _: ListCnisQuery) -> R<CniList> {{ Ok(CniList {{ items: vec![], next: None }}) }}
+    async fn create_cni(&self, _: Credentials, _: String, _: CniCreateRequest) -> R<Cni> {{ refuse() }}
+    async fn get_cni(&self, _: Credentials, _: String, _: Uuid) -> R<Cni> {{ no() }}
+    async fn update_cni(&self, _: Credentials, _: String, _: Uuid, _: Cni) -> R<Cni> {{ refuse() }}
+    async fn delete_cni(&self, _: Credentials, _: String, _: Uuid) -> R<()> {{ no() }}
+    async fn list_interconnects(&self, _: Credentials, _: String, _: ListInterconnectsQuery) -> R<InterconnectList> {{ Ok(InterconnectList {{ items: vec![], next: None }}) }}
+    async fn create_interconnect(&self, _: Credentials, _: String, _: InterconnectCreateRequest) -> R<Interconnect> {{ refuse() }}
+    async fn get_interconnect(&self, _: Credentials, _: String, _: String) -> R<Interconnect> {{ no() }}
+    async fn delete_interconnect(&self, _: Credentials, _: String, _: String) -> R<()> {{ no() }}
+    async fn get_interconnect_loa(&self, _: Credentials, _: String, _: String) -> R<Binary> {{ no() }}
+    async fn get_interconnect_status(&self, _: Credentials, _: String, _: String) -> R<InterconnectStatus> {{ no() }}
+    async fn get_settings(&self, _: Credentials, _: String) -> R<Settings> {{ Ok(Settings {{ default_asn: 65000 }}) }}
+    async fn update_settings(&self, _: Credentials, _: String, _: SettingsUpdateRequest) -> R<Settings> {{ refuse() }}
+    async fn list_slots(&self, _: Credentials, _: String, _: ListSlotsQuery) -> R<SlotList> {{ Ok(SlotList {{ items: vec![], next: None }}) }}
+    async fn get_slot(&self, _: Credentials, _: String, _: Uuid) -> R<Slot> {{ no() }}
+}}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:8787").await?;
+    axum::serve(listener, router(Nothing)).await
+}}
+```
+"#));
+    let _ = writeln!(
+        out,
+        "\n## Operations\n\n| Method | Request | Returns |\n| --- | --- | --- |"
+    );
+    for op in &model.operations {
+        let returns = match &op.success {
+            SuccessModel::Json(name) => format!("`types::{name}`"),
+            SuccessModel::Binary(media_type) => format!("`Binary` ({media_type})"),
+            SuccessModel::Empty => "`()`".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | `{} {}` | {} |",
+            op.id, op.method, op.path, returns
+        );
+    }
+    out
 }
 
 fn package_section(krate: &CrateConfig, description: &str, keywords: &[&str]) -> String {

@@ -1,0 +1,317 @@
+//! Emits the server crate from the model with quote: one trait with a method per operation,
+//! a typed query struct per operation that has query parameters, and an axum router whose
+//! every rejection answers in the error envelope.
+//!
+//! progenitor generates clients only, so this emitter reads the sorted model, not the spec.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::model::{ApiModel, OperationModel, ParamModel, ScalarType, SuccessModel};
+
+fn ident(name: &str) -> Ident {
+    // `type` and other keywords become `type_`, as progenitor and typify spell them.
+    if syn::parse_str::<Ident>(name).is_ok() {
+        Ident::new(name, Span::call_site())
+    } else {
+        format_ident!("{}_", name)
+    }
+}
+
+fn camel(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The Rust type of a parameter, as progenitor's client spells it.
+fn param_type(param: &ParamModel) -> TokenStream {
+    match &param.ty {
+        ScalarType::String => quote!(::std::string::String),
+        ScalarType::Uuid => quote!(::uuid::Uuid),
+        ScalarType::Boolean => quote!(bool),
+        ScalarType::Number => quote!(f64),
+        ScalarType::Integer { format, minimum } => match (format.as_deref(), minimum) {
+            (Some("int32"), _) => quote!(i32),
+            (Some("int64"), _) => quote!(i64),
+            (_, Some(m)) if *m >= 0 => quote!(u64),
+            _ => quote!(i64),
+        },
+    }
+}
+
+fn doc_lines(text: &str) -> TokenStream {
+    let lines = text.lines().map(|l| format!(" {l}"));
+    quote!(#(#[doc = #lines])*)
+}
+
+fn query_struct_name(op: &OperationModel) -> Ident {
+    format_ident!("{}Query", camel(&op.id))
+}
+
+fn query_struct(op: &OperationModel, validate: &TokenStream) -> TokenStream {
+    let name = query_struct_name(op);
+    let doc = format!(" The query parameters of `{}`.", op.id);
+    let fields = op.query_params.iter().map(|p| {
+        let field = ident(&p.name);
+        let ty = param_type(p);
+        let wire = &p.name;
+        let rename = (field != p.name.as_str()).then(|| quote!(#[serde(rename = #wire)]));
+        let doc = doc_lines(&p.description);
+        // An unsigned type already refuses a negative value when the query is parsed.
+        let rule = match &p.ty {
+            ScalarType::Integer {
+                minimum: Some(m), ..
+            } if !(*m == 0 && ty.to_string() == "u64") => {
+                let m = proc_macro2::Literal::i64_unsuffixed(*m);
+                Some(quote!(#[validate(minimum = #m)]))
+            }
+            _ => None,
+        };
+        let ty = if p.required {
+            ty
+        } else {
+            quote!(::std::option::Option<#ty>)
+        };
+        quote! {
+            #doc
+            #rename
+            #rule
+            pub #field: #ty,
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug, Default, PartialEq, ::serde::Deserialize, #validate::Validate)]
+        pub struct #name {
+            #(#fields)*
+        }
+    }
+}
+
+fn success_type(op: &OperationModel, types: &TokenStream) -> TokenStream {
+    match &op.success {
+        SuccessModel::Json(name) => {
+            let name = format_ident!("{}", name);
+            quote!(#types::#name)
+        }
+        SuccessModel::Binary(_) => quote!(::cloudflare_cni_server_runtime::Binary),
+        SuccessModel::Empty => quote!(()),
+    }
+}
+
+fn method_doc(op: &OperationModel) -> TokenStream {
+    let mut text = format!("{}\n\n`{} {}`", op.summary, op.method, op.path);
+    for p in &op.path_params {
+        text.push_str(&format!("\n- `{}`: {}", p.name, p.description));
+    }
+    if let Some(body) = &op.request_body {
+        text.push_str(&format!(
+            "\n- `body`: the [`types::{body}`](crate::types::{body}) sent"
+        ));
+    }
+    if !op.query_params.is_empty() {
+        text.push_str(&format!(
+            "\n- `query`: the [`{}`] parameters",
+            query_struct_name(op)
+        ));
+    }
+    match &op.success {
+        SuccessModel::Binary(media_type) => text.push_str(&format!(
+            "\n\nAnswers with raw bytes; return them as a [`Binary`](crate::Binary) of `{media_type}`."
+        )),
+        SuccessModel::Empty => text.push_str("\n\nAnswers 200 with no body."),
+        SuccessModel::Json(_) => {}
+    }
+    text.push_str(&format!(
+        "\n\nDeclared error statuses: {}; return them as an [`ApiError`](crate::ApiError).",
+        op.error_statuses.join(", ")
+    ));
+    doc_lines(&text)
+}
+
+/// The arguments an operation's trait method takes after `credentials`, as (name, type).
+fn arguments(op: &OperationModel, types: &TokenStream) -> Vec<(Ident, TokenStream)> {
+    let mut args: Vec<(Ident, TokenStream)> = op
+        .path_params
+        .iter()
+        .map(|p| (ident(&p.name), param_type(p)))
+        .collect();
+    if !op.query_params.is_empty() {
+        let name = query_struct_name(op);
+        args.push((format_ident!("query"), quote!(#name)));
+    }
+    if let Some(body) = &op.request_body {
+        let body = format_ident!("{}", body);
+        args.push((format_ident!("body"), quote!(#types::#body)));
+    }
+    args
+}
+
+fn trait_method(op: &OperationModel, types: &TokenStream) -> TokenStream {
+    let name = ident(&op.id);
+    let doc = method_doc(op);
+    let success = success_type(op, types);
+    let args = arguments(op, types)
+        .into_iter()
+        .map(|(n, t)| quote!(#n: #t));
+    quote! {
+        #doc
+        fn #name(
+            &self,
+            credentials: ::cloudflare_cni_server_runtime::Credentials,
+            #(#args),*
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<#success, ::cloudflare_cni_server_runtime::ApiError>,
+        > + Send;
+    }
+}
+
+fn handler(op: &OperationModel, trait_name: &Ident, types: &TokenStream) -> TokenStream {
+    let name = format_ident!("handle_{}", op.id);
+    let method = ident(&op.id);
+    let id = &op.id;
+    let rt = quote!(::cloudflare_cni_server_runtime);
+    let path_names: Vec<Ident> = op.path_params.iter().map(|p| ident(&p.name)).collect();
+    let path_types: Vec<TokenStream> = op.path_params.iter().map(param_type).collect();
+    let path_extractor = match path_names.len() {
+        0 => None,
+        1 => {
+            let (n, t) = (&path_names[0], &path_types[0]);
+            Some(quote!(#rt::ApiPath(#n): #rt::ApiPath<#t>,))
+        }
+        _ => Some(quote!(#rt::ApiPath((#(#path_names),*)): #rt::ApiPath<(#(#path_types),*)>,)),
+    };
+    let query_extractor = (!op.query_params.is_empty()).then(|| {
+        let q = query_struct_name(op);
+        quote!(#rt::ApiQuery(query): #rt::ApiQuery<#q>,)
+    });
+    let body_extractor = op.request_body.as_ref().map(|b| {
+        let b = format_ident!("{}", b);
+        quote!(#rt::ApiJson(body): #rt::ApiJson<#types::#b>,)
+    });
+    let call_args = arguments(op, types).into_iter().map(|(n, _)| n);
+    let wrap = match &op.success {
+        SuccessModel::Json(_) => quote!(.map(#rt::__private::axum::Json)),
+        SuccessModel::Binary(_) | SuccessModel::Empty => quote!(),
+    };
+    quote! {
+        async fn #name<A: #trait_name>(
+            #rt::__private::axum::extract::State(api): #rt::__private::axum::extract::State<::std::sync::Arc<A>>,
+            credentials: #rt::Credentials,
+            #path_extractor
+            #query_extractor
+            #body_extractor
+        ) -> #rt::__private::axum::response::Response {
+            #rt::__private::respond(#id, api.#method(credentials, #(#call_args),*).await #wrap)
+        }
+    }
+}
+
+/// The server module's source: trait, query structs, router.
+pub fn server_tokens(model: &ApiModel, types: &TokenStream) -> TokenStream {
+    let rt = quote!(::cloudflare_cni_server_runtime);
+    let validate = quote!(::cloudflare_cni_validate);
+    let trait_name = format_ident!("CniApi");
+    let trait_doc = doc_lines(&format!(
+        "The {} (version {}), one method per operation.\n\n\
+         One trait serves all four resource groups ({}) because an implementation's state is \
+         shared across them: interconnects claim slots, CNIs live on interconnects, settings \
+         belong to the account. Each method receives the request's [`Credentials`](crate::Credentials), \
+         its path parameters as their spec types, its query parameters as one struct and its \
+         body as the shared type from `types`, already checked against the spec's rules; it \
+         returns the success type or an [`ApiError`](crate::ApiError), which answers in \
+         Cloudflare's v4 error envelope.",
+        model.title,
+        model.version,
+        model.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+    ));
+    let methods = model.operations.iter().map(|op| trait_method(op, types));
+    let queries = model
+        .operations
+        .iter()
+        .filter(|op| !op.query_params.is_empty())
+        .map(|op| query_struct(op, &validate));
+    let handlers = model
+        .operations
+        .iter()
+        .map(|op| handler(op, &trait_name, types));
+
+    // One `.route(path, get(..).post(..))` per path, in path order.
+    let mut by_path: std::collections::BTreeMap<&str, Vec<&OperationModel>> = Default::default();
+    for op in &model.operations {
+        by_path.entry(op.path.as_str()).or_default().push(op);
+    }
+    let routes = by_path.iter().map(|(path, ops)| {
+        let mut chain = TokenStream::new();
+        for (i, op) in ops.iter().enumerate() {
+            let method = format_ident!("{}", op.method.to_ascii_lowercase());
+            let handler = format_ident!("handle_{}", op.id);
+            if i == 0 {
+                chain.extend(quote!(#rt::__private::axum::routing::#method(#handler::<A>)));
+            } else {
+                chain.extend(quote!(.#method(#handler::<A>)));
+            }
+        }
+        quote!(.route(#path, #chain))
+    });
+    let lookup_arms = model.operations.iter().map(|op| {
+        let (method, path, id) = (&op.method, &op.path, &op.id);
+        quote!((#method, #path) => ::std::option::Option::Some(#id),)
+    });
+
+    quote! {
+        /// The request and response types, shared with the client crate.
+        pub use #types as types;
+        pub use #rt::{ApiError, Binary, Credentials, ErrorEnvelope, Secret, ServerConfig};
+
+        #trait_doc
+        pub trait #trait_name: Send + Sync + 'static {
+            #(#methods)*
+        }
+
+        #(#queries)*
+
+        /// The operationId served at a route, for the tracing span of each request.
+        fn operation_id(method: &str, route: &str) -> ::std::option::Option<&'static str> {
+            match (method, route) {
+                #(#lookup_arms)*
+                _ => ::std::option::Option::None,
+            }
+        }
+
+        /// An `axum::Router` serving every operation at the spec's paths (relative to the base
+        /// URL: nest it under `/client/v4` to serve Cloudflare's), with the default
+        /// [`ServerConfig`](crate::ServerConfig). Add your own tower layers to it as usual.
+        pub fn router<A: #trait_name>(api: A) -> #rt::__private::axum::Router {
+            router_with_config(api, #rt::ServerConfig::default())
+        }
+
+        /// [`router`] with explicit settings, such as the request body limit.
+        pub fn router_with_config<A: #trait_name>(
+            api: A,
+            config: #rt::ServerConfig,
+        ) -> #rt::__private::axum::Router {
+            #rt::__private::axum::Router::new()
+                #(#routes)*
+                .fallback(#rt::__private::not_found)
+                .method_not_allowed_fallback(#rt::__private::method_not_allowed)
+                .layer(#rt::__private::axum::extract::DefaultBodyLimit::max(config.body_limit))
+                .layer(#rt::__private::axum::middleware::from_fn(
+                    |request: #rt::__private::axum::extract::Request, next: #rt::__private::axum::middleware::Next| {
+                        #rt::__private::trace_request(operation_id, request, next)
+                    },
+                ))
+                .with_state(::std::sync::Arc::new(api))
+        }
+
+        #(#handlers)*
+    }
+}

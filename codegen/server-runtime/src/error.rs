@@ -1,0 +1,167 @@
+//! One error type for every operation, answered in Cloudflare's v4 failure envelope.
+
+use std::fmt;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use cloudflare_cni_validate::ValidationErrors;
+use serde::Serialize;
+
+/// The `code` values this runtime uses (Cloudflare's codes are at least 1000).
+pub mod codes {
+    /// The request was malformed: unparsable JSON, a bad path or query parameter.
+    pub const BAD_REQUEST: i32 = 1000;
+    /// The body broke one of the spec's rules; `source.pointer` says where.
+    pub const VALIDATION: i32 = 1001;
+    /// The body was not `application/json`.
+    pub const UNSUPPORTED_MEDIA_TYPE: i32 = 1002;
+    /// The body was larger than the server accepts.
+    pub const PAYLOAD_TOO_LARGE: i32 = 1003;
+    /// The object does not exist.
+    pub const NOT_FOUND: i32 = 1004;
+    /// The request conflicts with existing state (e.g. a name already in use).
+    pub const CONFLICT: i32 = 1005;
+    /// The server failed.
+    pub const INTERNAL: i32 = 1006;
+    /// The method is not served on that path.
+    pub const METHOD_NOT_ALLOWED: i32 = 7001;
+    /// No route matches the URI (Cloudflare's own code).
+    pub const NO_ROUTE: i32 = 7003;
+    /// Missing or invalid credentials (Cloudflare's own code).
+    pub const AUTHENTICATION: i32 = 10000;
+}
+
+/// Where in the request a problem lies.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ErrorSource {
+    /// A JSON pointer into the body (`/bgp/md5_key`), or the name of a parameter.
+    pub pointer: String,
+}
+
+/// One entry of the envelope's `errors`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ErrorMessage {
+    pub code: i32,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documentation_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<ErrorSource>,
+}
+
+/// Cloudflare's v4 failure envelope, as the spec's `ErrorEnvelope` describes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ErrorEnvelope {
+    pub success: bool,
+    pub errors: Vec<ErrorMessage>,
+    pub messages: Vec<ErrorMessage>,
+    pub result: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// An error an operation answers with: an HTTP status and one or more messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    status: StatusCode,
+    errors: Vec<ErrorMessage>,
+}
+
+impl ApiError {
+    /// An error with one message.
+    pub fn new(status: StatusCode, code: i32, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            errors: vec![ErrorMessage {
+                code,
+                message: message.into(),
+                documentation_url: None,
+                source: None,
+            }],
+        }
+    }
+
+    /// 400, for a request the implementation refuses.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, codes::BAD_REQUEST, message)
+    }
+
+    /// 404: the object does not exist (or is another account's).
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, message)
+    }
+
+    /// 409: the request conflicts with existing state.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, codes::CONFLICT, message)
+    }
+
+    /// 500: the implementation failed.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL, message)
+    }
+
+    /// 400 with one error per violation, each with its `source.pointer`.
+    pub fn validation(errors: &ValidationErrors) -> Self {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            errors: errors
+                .violations
+                .iter()
+                .map(|v| ErrorMessage {
+                    code: codes::VALIDATION,
+                    message: format!("{} ({})", v.message, v.code),
+                    documentation_url: None,
+                    source: Some(ErrorSource {
+                        pointer: v.pointer.clone(),
+                    }),
+                })
+                .collect(),
+        }
+    }
+
+    /// Sets the `source.pointer` of every message.
+    pub fn at(mut self, pointer: impl Into<String>) -> Self {
+        let pointer = pointer.into();
+        for e in &mut self.errors {
+            e.source = Some(ErrorSource {
+                pointer: pointer.clone(),
+            });
+        }
+        self
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn errors(&self) -> &[ErrorMessage] {
+        &self.errors
+    }
+
+    /// The envelope this error answers with.
+    pub fn envelope(&self) -> ErrorEnvelope {
+        ErrorEnvelope {
+            success: false,
+            errors: self.errors.clone(),
+            messages: Vec::new(),
+            result: None,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.status)?;
+        for e in &self.errors {
+            write!(f, "; {} {}", e.code, e.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.envelope())).into_response()
+    }
+}

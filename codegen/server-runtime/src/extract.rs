@@ -1,0 +1,110 @@
+//! axum's extractors, with every rejection answered in the error envelope and a status the
+//! spec declares.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use cloudflare_cni_validate::Validate;
+use serde::de::DeserializeOwned;
+
+use crate::error::{codes, ApiError};
+
+/// Path parameters; a value of the wrong type (a bad uuid) answers 400.
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => Err(path_error(rejection)),
+        }
+    }
+}
+
+fn path_error(rejection: PathRejection) -> ApiError {
+    let message = match &rejection {
+        PathRejection::FailedToDeserializePathParams(e) => {
+            format!("invalid path parameter: {}", e.body_text())
+        }
+        other => format!("invalid path: {}", other.body_text()),
+    };
+    ApiError::new(StatusCode::BAD_REQUEST, codes::BAD_REQUEST, message)
+}
+
+/// Query parameters; an unparsable one (`limit=-1`, `occupied=maybe`) answers 400.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let value = match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => value,
+            Err(rejection) => return Err(query_error(rejection)),
+        };
+        value.validate().map_err(|e| ApiError::validation(&e))?;
+        Ok(ApiQuery(value))
+    }
+}
+
+fn query_error(rejection: QueryRejection) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        codes::BAD_REQUEST,
+        format!("invalid query parameter: {}", rejection.body_text()),
+    )
+}
+
+/// A JSON body, checked against the spec's rules: malformed JSON or a body of the wrong shape
+/// answers 400, a body that is not `application/json` 415, one over the limit 413, and a
+/// body that breaks a rule 400 with one error per violation.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let value = match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => value,
+            Err(rejection) => return Err(json_error(rejection)),
+        };
+        value.validate().map_err(|e| ApiError::validation(&e))?;
+        Ok(ApiJson(value))
+    }
+}
+
+fn json_error(rejection: JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            codes::UNSUPPORTED_MEDIA_TYPE,
+            "the request body must be sent as `Content-Type: application/json`",
+        ),
+        JsonRejection::JsonSyntaxError(e) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::BAD_REQUEST,
+            format!("malformed JSON: {}", e.body_text()),
+        ),
+        JsonRejection::JsonDataError(e) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::BAD_REQUEST,
+            format!("the body does not match its schema: {}", e.body_text()),
+        ),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            codes::PAYLOAD_TOO_LARGE,
+            "the request body is larger than this server accepts",
+        ),
+        other => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::BAD_REQUEST,
+            format!("unreadable request body: {}", other.body_text()),
+        ),
+    }
+}

@@ -1,0 +1,135 @@
+//! What the generated `cloudflare-cni-server` crate needs besides its generated code: one
+//! error type that answers in Cloudflare's v4 error envelope, the request's credentials, and
+//! axum extractors whose every rejection answers in that envelope too.
+//!
+//! Users of the server crate meet [`ApiError`], [`Credentials`], [`Binary`] and
+//! [`ServerConfig`] (re-exported there); the rest is for the generated router.
+
+mod credentials;
+mod error;
+mod extract;
+
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+
+pub use credentials::{Credentials, Secret};
+pub use error::{codes, ApiError, ErrorEnvelope, ErrorMessage, ErrorSource};
+pub use extract::{ApiJson, ApiPath, ApiQuery};
+
+/// Settings of the generated router.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// The largest request body accepted, in bytes; larger bodies answer 413. Default 1 MiB.
+    pub body_limit: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            body_limit: 1024 * 1024,
+        }
+    }
+}
+
+/// A non-JSON success body, such as the Letter of Authorization PDF.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Binary {
+    /// The media type sent as `Content-Type`, e.g. `application/pdf`.
+    pub content_type: String,
+    pub bytes: Bytes,
+}
+
+impl Binary {
+    pub fn new(content_type: impl Into<String>, bytes: impl Into<Bytes>) -> Self {
+        Binary {
+            content_type: content_type.into(),
+            bytes: bytes.into(),
+        }
+    }
+}
+
+impl IntoResponse for Binary {
+    fn into_response(self) -> Response {
+        match axum::http::HeaderValue::from_str(&self.content_type) {
+            Ok(content_type) => (
+                [(axum::http::header::CONTENT_TYPE, content_type)],
+                self.bytes,
+            )
+                .into_response(),
+            Err(_) => ApiError::internal(format!(
+                "the implementation returned an invalid content type {:?}",
+                self.content_type
+            ))
+            .into_response(),
+        }
+    }
+}
+
+/// The router's answer to a request no route matches: 404 in the envelope.
+pub async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        codes::NO_ROUTE,
+        format!("No route for the URI {}", uri.path()),
+    )
+}
+
+/// The router's answer to a known path with a method it does not serve: 405 in the envelope.
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        codes::METHOD_NOT_ALLOWED,
+        format!("Method {method} is not allowed on {}", uri.path()),
+    )
+}
+
+/// Turns an implementation's result into the response.
+#[doc(hidden)]
+pub fn respond<T: IntoResponse>(operation: &'static str, result: Result<T, ApiError>) -> Response {
+    match result {
+        Ok(value) => value.into_response(),
+        Err(error) => {
+            tracing::debug!(operation, %error, "the implementation answered an error");
+            error.into_response()
+        }
+    }
+}
+
+/// Runs a request inside one tracing span that carries its operationId and, once answered,
+/// its status; rejections (401, 400, 404 …) are inside the span too.
+#[doc(hidden)]
+pub async fn trace_request(
+    lookup: fn(&str, &str) -> Option<&'static str>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use tracing::Instrument;
+    let operation = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .and_then(|route| lookup(request.method().as_str(), route.as_str()))
+        .unwrap_or("unmatched");
+    let span = tracing::info_span!(
+        "cni_request",
+        operation,
+        method = %request.method(),
+        path = %request.uri().path(),
+        status = tracing::field::Empty,
+    );
+    async move {
+        let response = next.run(request).await;
+        tracing::Span::current().record("status", response.status().as_u16());
+        tracing::info!(status = response.status().as_u16(), "answered");
+        response
+    }
+    .instrument(span)
+    .await
+}
+
+/// What the generated code calls; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::{method_not_allowed, not_found, respond, trace_request};
+    pub use axum;
+    pub use tracing;
+}
