@@ -1,0 +1,198 @@
+//! A small implementation of the generated server trait, shared by the server tests.
+#![allow(dead_code)] // each test binary uses part of it
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use cloudflare_cni_server::types::*;
+use cloudflare_cni_server::{
+    ApiError, Binary, CniApi, Credentials, ListCnisQuery, ListInterconnectsQuery, ListSlotsQuery,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+pub const ACCOUNT: &str = "023e105f4ecef8ad9ca31a8372d0c353";
+pub const CNI_ID: &str = "8d3a4f3e-2c1b-4f5e-9a7b-1c2d3e4f5a6b";
+pub const SLOT_ID: &str = "3b9e3f7c-6a5d-4e2f-8c1b-0a9d8e7f6c5b";
+pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n";
+
+pub fn cni() -> Cni {
+    serde_json::from_value(json!({
+        "id": CNI_ID, "account": ACCOUNT, "interconnect": "icon-dfw-1",
+        "p2p_ip": "192.168.3.4/31", "cust_ip": "192.168.3.5/31",
+        "magic": {"conduit_name": "dfw", "description": "primary", "mtu": 1500},
+        "bgp": {"customer_asn": 4200000000u32, "extra_prefixes": ["10.1.0.0/16"], "md5_key": "k"}
+    }))
+    .unwrap()
+}
+
+pub fn physical() -> Interconnect {
+    serde_json::from_value(
+        json!({"type": "direct", "account": ACCOUNT, "name": "icon-dfw-1", "slot_id": SLOT_ID,
+        "site": "DFW", "speed": "10G", "facility": {"name": "DA3", "address": ["Dallas"]}}),
+    )
+    .unwrap()
+}
+
+pub fn slot() -> Slot {
+    serde_json::from_value(
+        json!({"id": SLOT_ID, "occupied": false, "site": "DFW", "speed": "10G",
+        "facility": {"name": "DA3", "address": ["Dallas"]}}),
+    )
+    .unwrap()
+}
+
+/// Answers every operation with fixed values; records what it was called with.
+#[derive(Clone, Default)]
+pub struct Fixed {
+    pub calls: Arc<AtomicUsize>,
+    pub seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl Fixed {
+    fn saw(&self, what: String) {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.seen.lock().unwrap().push(what);
+    }
+
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    pub fn last(&self) -> String {
+        self.seen
+            .lock()
+            .unwrap()
+            .last()
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+type R<T> = Result<T, ApiError>;
+
+fn account(account_id: &str) -> R<()> {
+    if account_id == ACCOUNT {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(format!(
+            "account {account_id} not found"
+        )))
+    }
+}
+
+impl CniApi for Fixed {
+    async fn list_cnis(&self, c: Credentials, a: String, q: ListCnisQuery) -> R<CniList> {
+        self.saw(format!("list_cnis {c:?} {a} {q:?}"));
+        account(&a)?;
+        Ok(CniList {
+            items: vec![cni()],
+            next: q.cursor.map(|c| c + 1),
+        })
+    }
+    async fn create_cni(&self, _: Credentials, a: String, body: CniCreateRequest) -> R<Cni> {
+        self.saw(format!(
+            "create_cni {a} {}",
+            serde_json::to_string(&body).unwrap()
+        ));
+        if body.magic.conduit_name == "taken" {
+            return Err(ApiError::conflict(
+                "Name Conflict: conduit_name `taken` is in use",
+            ));
+        }
+        Ok(Cni {
+            account: body.account,
+            interconnect: body.interconnect,
+            magic: body.magic,
+            bgp: body.bgp,
+            ..cni()
+        })
+    }
+    async fn get_cni(&self, _: Credentials, a: String, id: Uuid) -> R<Cni> {
+        self.saw(format!("get_cni {a} {id}"));
+        if id.to_string() == CNI_ID {
+            Ok(cni())
+        } else {
+            Err(ApiError::not_found("CNI not found"))
+        }
+    }
+    async fn update_cni(&self, _: Credentials, a: String, id: Uuid, body: Cni) -> R<Cni> {
+        self.saw(format!("update_cni {a} {id}"));
+        Ok(body)
+    }
+    async fn delete_cni(&self, _: Credentials, a: String, id: Uuid) -> R<()> {
+        self.saw(format!("delete_cni {a} {id}"));
+        Ok(())
+    }
+    async fn list_interconnects(
+        &self,
+        _: Credentials,
+        a: String,
+        q: ListInterconnectsQuery,
+    ) -> R<InterconnectList> {
+        self.saw(format!("list_interconnects {a} {q:?}"));
+        Ok(InterconnectList {
+            items: vec![physical()],
+            next: None,
+        })
+    }
+    async fn create_interconnect(
+        &self,
+        _: Credentials,
+        a: String,
+        body: InterconnectCreateRequest,
+    ) -> R<Interconnect> {
+        self.saw(format!(
+            "create_interconnect {a} {}",
+            serde_json::to_string(&body).unwrap()
+        ));
+        Ok(physical())
+    }
+    async fn get_interconnect(&self, _: Credentials, a: String, icon: String) -> R<Interconnect> {
+        self.saw(format!("get_interconnect {a} {icon}"));
+        Ok(physical())
+    }
+    async fn delete_interconnect(&self, _: Credentials, a: String, icon: String) -> R<()> {
+        self.saw(format!("delete_interconnect {a} {icon}"));
+        Ok(())
+    }
+    async fn get_interconnect_loa(&self, _: Credentials, a: String, icon: String) -> R<Binary> {
+        self.saw(format!("get_interconnect_loa {a} {icon}"));
+        Ok(Binary::new("application/pdf", PDF))
+    }
+    async fn get_interconnect_status(
+        &self,
+        _: Credentials,
+        a: String,
+        icon: String,
+    ) -> R<InterconnectStatus> {
+        self.saw(format!("get_interconnect_status {a} {icon}"));
+        Ok(serde_json::from_value(json!({"state": "Healthy"})).unwrap())
+    }
+    async fn get_settings(&self, _: Credentials, a: String) -> R<Settings> {
+        self.saw(format!("get_settings {a}"));
+        Ok(Settings { default_asn: 65000 })
+    }
+    async fn update_settings(
+        &self,
+        _: Credentials,
+        a: String,
+        body: SettingsUpdateRequest,
+    ) -> R<Settings> {
+        self.saw(format!("update_settings {a} {body:?}"));
+        Ok(Settings {
+            default_asn: body.default_asn.unwrap_or(65000),
+        })
+    }
+    async fn list_slots(&self, _: Credentials, a: String, q: ListSlotsQuery) -> R<SlotList> {
+        self.saw(format!("list_slots {a} {q:?}"));
+        Ok(SlotList {
+            items: vec![slot()],
+            next: None,
+        })
+    }
+    async fn get_slot(&self, _: Credentials, a: String, id: Uuid) -> R<Slot> {
+        self.saw(format!("get_slot {a} {id}"));
+        Ok(slot())
+    }
+}

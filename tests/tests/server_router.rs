@@ -1,0 +1,422 @@
+//! The generated router, driven with tower's `oneshot`: every operation's success path and
+//! every rejection path, asserting status, content type and body.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use cloudflare_cni_server::{router, router_with_config, ServerConfig};
+use common::*;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const TOKEN: &str = "Bearer test-token";
+
+fn path(rest: &str) -> String {
+    format!("/accounts/{ACCOUNT}/cni/{rest}")
+}
+
+fn request(method: Method, uri: &str, body: Option<Value>) -> Request<Body> {
+    let builder = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::AUTHORIZATION, TOKEN);
+    match body {
+        Some(v) => builder
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(v.to_string()))
+            .unwrap(),
+        None => builder.body(Body::empty()).unwrap(),
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    content_type: Option<String>,
+    bytes: Vec<u8>,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes)
+            .unwrap_or_else(|e| panic!("{e}: {:?}", String::from_utf8_lossy(&self.bytes)))
+    }
+
+    /// Asserts an error envelope with this status, returning its `errors`.
+    fn envelope(&self, status: StatusCode) -> Vec<Value> {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.bytes)
+        );
+        assert_eq!(self.content_type.as_deref(), Some("application/json"));
+        let body = self.json();
+        assert_eq!(body["success"], false);
+        assert_eq!(body["messages"], json!([]));
+        assert_eq!(body["result"], Value::Null);
+        // It decodes as the spec's envelope type, as the client will decode it.
+        serde_json::from_value::<cloudflare_cni_server::types::ErrorEnvelope>(body.clone())
+            .unwrap();
+        let errors = body["errors"].as_array().cloned().unwrap_or_default();
+        assert!(!errors.is_empty());
+        for e in &errors {
+            assert!(e["code"].as_i64().unwrap() >= 1000);
+            assert!(!e["message"].as_str().unwrap().is_empty());
+        }
+        errors
+    }
+}
+
+async fn send(app: axum::Router, request: Request<Body>) -> Answer {
+    let response = app.oneshot(request).await.unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_string());
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Answer {
+        status,
+        content_type,
+        bytes,
+    }
+}
+
+#[tokio::test]
+async fn every_operation_answers_its_success_type() {
+    let api = Fixed::default();
+    let app = router(api.clone());
+    let create_cni = json!({"account": ACCOUNT, "interconnect": "icon-dfw-1",
+        "magic": {"conduit_name": "dfw", "description": "d", "mtu": 1500}});
+    let create_icon = json!({"type": "direct", "account": ACCOUNT, "slot_id": SLOT_ID});
+    let cases: Vec<(Method, String, Option<Value>, &str)> = vec![
+        (
+            Method::GET,
+            path("cnis?cursor=3&limit=10&slot=s&tunnel_id=t"),
+            None,
+            "CniList",
+        ),
+        (Method::POST, path("cnis"), Some(create_cni), "Cni"),
+        (Method::GET, path(&format!("cnis/{CNI_ID}")), None, "Cni"),
+        (
+            Method::PUT,
+            path(&format!("cnis/{CNI_ID}")),
+            Some(serde_json::to_value(cni()).unwrap()),
+            "Cni",
+        ),
+        (
+            Method::DELETE,
+            path(&format!("cnis/{CNI_ID}")),
+            None,
+            "empty",
+        ),
+        (
+            Method::GET,
+            path("interconnects?site=DFW&type=direct"),
+            None,
+            "InterconnectList",
+        ),
+        (
+            Method::POST,
+            path("interconnects"),
+            Some(create_icon),
+            "Interconnect",
+        ),
+        (
+            Method::GET,
+            path("interconnects/icon-dfw-1"),
+            None,
+            "Interconnect",
+        ),
+        (
+            Method::DELETE,
+            path("interconnects/icon-dfw-1"),
+            None,
+            "empty",
+        ),
+        (
+            Method::GET,
+            path("interconnects/icon-dfw-1/loa"),
+            None,
+            "pdf",
+        ),
+        (
+            Method::GET,
+            path("interconnects/icon-dfw-1/status"),
+            None,
+            "InterconnectStatus",
+        ),
+        (Method::GET, path("settings"), None, "Settings"),
+        (
+            Method::PUT,
+            path("settings"),
+            Some(json!({"default_asn": 4200000000u32})),
+            "Settings",
+        ),
+        (
+            Method::GET,
+            path("slots?occupied=false&address_contains=Dal&speed=10G&limit=5"),
+            None,
+            "SlotList",
+        ),
+        (Method::GET, path(&format!("slots/{SLOT_ID}")), None, "Slot"),
+    ];
+    for (i, (method, uri, body, kind)) in cases.into_iter().enumerate() {
+        let answer = send(app.clone(), request(method.clone(), &uri, body)).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "{method} {uri}: {}",
+            String::from_utf8_lossy(&answer.bytes)
+        );
+        assert_eq!(
+            api.calls(),
+            i + 1,
+            "{method} {uri} reached the implementation"
+        );
+        use cloudflare_cni_server::types as t;
+        let ok = match kind {
+            "empty" => answer.bytes.is_empty(),
+            "pdf" => {
+                answer.content_type.as_deref() == Some("application/pdf") && answer.bytes == PDF
+            }
+            _ => {
+                assert_eq!(
+                    answer.content_type.as_deref(),
+                    Some("application/json"),
+                    "{uri}"
+                );
+                let v = answer.json();
+                match kind {
+                    "CniList" => serde_json::from_value::<t::CniList>(v).is_ok(),
+                    "Cni" => serde_json::from_value::<t::Cni>(v).is_ok(),
+                    "InterconnectList" => serde_json::from_value::<t::InterconnectList>(v).is_ok(),
+                    "Interconnect" => serde_json::from_value::<t::Interconnect>(v).is_ok(),
+                    "InterconnectStatus" => {
+                        serde_json::from_value::<t::InterconnectStatus>(v).is_ok()
+                    }
+                    "Settings" => serde_json::from_value::<t::Settings>(v).is_ok(),
+                    "SlotList" => serde_json::from_value::<t::SlotList>(v).is_ok(),
+                    "Slot" => serde_json::from_value::<t::Slot>(v).is_ok(),
+                    other => panic!("{other}"),
+                }
+            }
+        };
+        assert!(ok, "{method} {uri} answered a {kind}");
+    }
+    // Query parameters arrive typed.
+    let seen = api.seen.lock().unwrap().clone();
+    assert!(
+        seen[0].contains(
+            "cursor: Some(3), limit: Some(10), slot: Some(\"s\"), tunnel_id: Some(\"t\")"
+        ),
+        "{}",
+        seen[0]
+    );
+    assert!(seen[5].contains("type_: Some(\"direct\")"), "{}", seen[5]);
+    assert!(seen[13].contains("occupied: Some(false)"), "{}", seen[13]);
+    assert!(seen[12].contains("Some(4200000000)"), "{}", seen[12]);
+}
+
+#[tokio::test]
+async fn missing_or_malformed_credentials_answer_401_before_the_implementation() {
+    let api = Fixed::default();
+    for headers in [
+        vec![],
+        vec![("authorization", "Basic Zm9vOmJhcg==")],
+        vec![("x-auth-email", "a@b.c")],
+    ] {
+        let mut builder = Request::builder().uri(path("settings"));
+        for (k, v) in &headers {
+            builder = builder.header(*k, *v);
+        }
+        let answer = send(router(api.clone()), builder.body(Body::empty()).unwrap()).await;
+        let errors = answer.envelope(StatusCode::UNAUTHORIZED);
+        assert_eq!(errors[0]["code"], 10000);
+    }
+    assert_eq!(api.calls(), 0);
+    // The email + key pair is the other accepted alternative.
+    let request = Request::builder()
+        .uri(path("settings"))
+        .header("x-auth-email", "ops@example.com")
+        .header("x-auth-key", "global-key")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        send(router(api.clone()), request).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn malformed_json_answers_400() {
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(path("cnis"))
+        .header(header::AUTHORIZATION, TOKEN)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{\"account\": "))
+        .unwrap();
+    let errors = send(router(Fixed::default()), request)
+        .await
+        .envelope(StatusCode::BAD_REQUEST);
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("malformed JSON"),
+        "{errors:?}"
+    );
+    // Well-formed JSON of the wrong shape is a 400 too.
+    let wrong = request_with(Method::POST, "cnis", json!({"account": 5}));
+    let errors = send(router(Fixed::default()), wrong)
+        .await
+        .envelope(StatusCode::BAD_REQUEST);
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not match"),
+        "{errors:?}"
+    );
+}
+
+fn request_with(method: Method, rest: &str, body: Value) -> Request<Body> {
+    request(method, &path(rest), Some(body))
+}
+
+#[tokio::test]
+async fn a_wrong_content_type_answers_415() {
+    let request = Request::builder()
+        .method(Method::PUT)
+        .uri(path("settings"))
+        .header(header::AUTHORIZATION, TOKEN)
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body(Body::from("{}"))
+        .unwrap();
+    send(router(Fixed::default()), request)
+        .await
+        .envelope(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+#[tokio::test]
+async fn bad_path_and_query_values_answer_400() {
+    let api = Fixed::default();
+    for uri in [
+        path("cnis/not-a-uuid"),
+        path("slots/1234"),
+        path("cnis?limit=-1"),
+        path("cnis?cursor=abc"),
+        path("cnis?cursor=99999999999"),
+        path("slots?occupied=maybe"),
+    ] {
+        let answer = send(router(api.clone()), request(Method::GET, &uri, None)).await;
+        answer.envelope(StatusCode::BAD_REQUEST);
+    }
+    assert_eq!(api.calls(), 0);
+}
+
+#[tokio::test]
+async fn a_body_that_breaks_the_rules_answers_400_with_one_error_per_violation() {
+    let api = Fixed::default();
+    let mut bad = serde_json::to_value(cni()).unwrap();
+    bad["cust_ip"] = json!("10.9.9.9/31");
+    bad["magic"]["mtu"] = json!(-5);
+    bad["bgp"]["md5_key"] = json!("no?");
+    bad["bgp"]["extra_prefixes"] = json!(["10.0.0.0/8", "::/0"]);
+    let answer = send(
+        router(api.clone()),
+        request_with(Method::PUT, &format!("cnis/{CNI_ID}"), bad),
+    )
+    .await;
+    let errors = answer.envelope(StatusCode::BAD_REQUEST);
+    let pointers: Vec<&str> = errors
+        .iter()
+        .map(|e| e["source"]["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        pointers,
+        [
+            "/bgp/extra_prefixes/1",
+            "/bgp/md5_key",
+            "/cust_ip",
+            "/magic/mtu"
+        ]
+    );
+    assert!(errors.iter().all(|e| e["code"] == 1001));
+    assert_eq!(
+        api.calls(),
+        0,
+        "the implementation never sees an invalid body"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_route_answers_404_and_a_wrong_method_405() {
+    let errors = send(
+        router(Fixed::default()),
+        request(Method::GET, "/accounts/x/cni/nothing", None),
+    )
+    .await
+    .envelope(StatusCode::NOT_FOUND);
+    assert_eq!(errors[0]["code"], 7003);
+    let errors = send(
+        router(Fixed::default()),
+        request(Method::PATCH, &path("cnis"), None),
+    )
+    .await
+    .envelope(StatusCode::METHOD_NOT_ALLOWED);
+    assert!(errors[0]["message"].as_str().unwrap().contains("PATCH"));
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_answers_413() {
+    let config = ServerConfig { body_limit: 1024 };
+    let mut big = serde_json::to_value(cni()).unwrap();
+    big["magic"]["description"] = json!("x".repeat(4096));
+    let answer = send(
+        router_with_config(Fixed::default(), config),
+        request_with(Method::PUT, &format!("cnis/{CNI_ID}"), big),
+    )
+    .await;
+    answer.envelope(StatusCode::PAYLOAD_TOO_LARGE);
+    // The default limit is 1 MiB: the same body passes.
+    let mut ok = serde_json::to_value(cni()).unwrap();
+    ok["magic"]["description"] = json!("x".repeat(4096));
+    let answer = send(
+        router(Fixed::default()),
+        request_with(Method::PUT, &format!("cnis/{CNI_ID}"), ok),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_implementations_errors_answer_in_the_envelope() {
+    let answer = send(
+        router(Fixed::default()),
+        request(
+            Method::GET,
+            &path(&format!("cnis/{}", uuid::Uuid::nil())),
+            None,
+        ),
+    )
+    .await;
+    let errors = answer.envelope(StatusCode::NOT_FOUND);
+    assert_eq!(errors[0]["message"], "CNI not found");
+    let mut taken = json!({"account": ACCOUNT, "interconnect": "i", "magic": {"conduit_name": "taken", "description": "", "mtu": 0}});
+    let answer = send(
+        router(Fixed::default()),
+        request_with(Method::POST, "cnis", taken.take()),
+    )
+    .await;
+    answer.envelope(StatusCode::CONFLICT);
+}
