@@ -158,12 +158,10 @@ fn server_readme(model: &ApiModel, config: &Config) -> String {
     out.push_str(&format!(r#"```rust,no_run
 use {lib}::{{types::*, *}};
 use uuid::Uuid;
-
 struct Nothing; // answers 404 to every lookup and 400 to every change
 type R<T> = Result<T, ApiError>;
 fn no<T>() -> R<T> {{ Err(ApiError::not_found("no such object")) }}
 fn refuse<T>() -> R<T> {{ Err(ApiError::bad_request("read-only server")) }}
-
 impl CniApi for Nothing {{
     async fn list_cnis(&self, _: Credentials, _: String, _: ListCnisQuery) -> R<CniList> {{ Ok(CniList {{ items: vec![], next: None }}) }}
     async fn create_cni(&self, _: Credentials, _: String, _: CniCreateRequest) -> R<Cni> {{ refuse() }}
@@ -181,7 +179,6 @@ impl CniApi for Nothing {{
     async fn list_slots(&self, _: Credentials, _: String, _: ListSlotsQuery) -> R<SlotList> {{ Ok(SlotList {{ items: vec![], next: None }}) }}
     async fn get_slot(&self, _: Credentials, _: String, _: Uuid) -> R<Slot> {{ no() }}
 }}
-
 #[tokio::main]
 async fn main() -> std::io::Result<()> {{
     let listener = tokio::net::TcpListener::bind("127.0.0.1:8787").await?;
