@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use cloudflare_cni_client::{types, Client, Error};
+use cloudflare_cni_client::{types, Client, CniError};
 use futures::TryStreamExt;
 use serde_json::{json, Value};
 
@@ -115,15 +115,11 @@ async fn start() -> (Client, Arc<Mutex<Vec<Seen>>>) {
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    let mut headers = reqwest::header::HeaderMap::new();
-    let mut token = reqwest::header::HeaderValue::from_static("Bearer test-token");
-    token.set_sensitive(true);
-    headers.insert(reqwest::header::AUTHORIZATION, token);
-    let http = reqwest::Client::builder()
-        .default_headers(headers)
+    let client = Client::builder()
+        .base_url(format!("http://{address}/client/v4"))
+        .api_token("test-token")
         .build()
         .unwrap();
-    let client = Client::new_with_client(&format!("http://{address}/client/v4"), http);
     (client, seen)
 }
 
@@ -398,12 +394,10 @@ async fn an_error_status_decodes_into_the_envelope() {
         .send()
         .await
     {
-        Err(Error::ErrorResponse(response)) => {
-            assert_eq!(response.status(), 404);
-            let envelope = response.into_inner();
-            assert!(!envelope.success);
-            assert_eq!(envelope.errors[0].code, 1404);
-            assert_eq!(envelope.errors[0].message, "CNI not found");
+        Err(CniError::Api { status, errors, .. }) => {
+            assert_eq!(status, 404);
+            assert_eq!(errors[0].code, 1404);
+            assert_eq!(errors[0].message, "CNI not found");
         }
         other => panic!("expected the 404 envelope, got {other:?}"),
     }
@@ -413,7 +407,7 @@ async fn an_error_status_decodes_into_the_envelope() {
 async fn a_missing_path_parameter_fails_before_sending() {
     let (client, seen) = start().await;
     match client.get_cni().account_id(ACCOUNT).send().await {
-        Err(Error::InvalidRequest(message)) => assert!(message.contains("cni"), "{message}"),
+        Err(CniError::InvalidRequest(message)) => assert!(message.contains("cni"), "{message}"),
         other => panic!("expected InvalidRequest, got {other:?}"),
     }
     assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
@@ -434,10 +428,17 @@ async fn an_invalid_body_fails_before_sending_unless_validation_is_off() {
         .send()
         .await
     {
-        Err(Error::InvalidRequest(message)) => {
-            assert!(message.contains("/bgp/md5_key"), "{message}");
-            assert!(message.contains("/cust_ip"), "{message}");
-            assert!(message.contains("same_prefix"), "{message}");
+        Err(CniError::Validation(errors)) => {
+            let pointers: Vec<&str> = errors
+                .violations
+                .iter()
+                .map(|v| v.pointer.as_str())
+                .collect();
+            assert_eq!(pointers, ["/bgp/md5_key", "/cust_ip"]);
+            assert_eq!(
+                errors.violations[1].code,
+                cloudflare_cni_validate::Code::SamePrefix
+            );
         }
         other => panic!("expected a validation error, got {other:?}"),
     }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use cloudflare_cni_client::{types, Client, Error};
+use cloudflare_cni_client::{types, Client, CniError};
 use common::*;
 use futures::TryStreamExt;
 
@@ -12,13 +12,11 @@ async fn serve(api: Fixed) -> Client {
     let address = listener.local_addr().unwrap();
     let app = axum::Router::new().nest("/client/v4", cloudflare_cni_server::router(api));
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(reqwest::header::AUTHORIZATION, "Bearer t".parse().unwrap());
-    let http = reqwest::Client::builder()
-        .default_headers(headers)
+    Client::builder()
+        .base_url(format!("http://{address}/client/v4"))
+        .api_token("t")
         .build()
-        .unwrap();
-    Client::new_with_client(&format!("http://{address}/client/v4"), http)
+        .unwrap()
 }
 
 #[tokio::test]
@@ -137,9 +135,9 @@ async fn the_servers_errors_decode_in_the_client() {
         .send()
         .await
     {
-        Err(Error::ErrorResponse(r)) => {
-            assert_eq!(r.status(), 404);
-            assert_eq!(r.into_inner().errors[0].message, "CNI not found");
+        Err(CniError::Api { status, errors, .. }) => {
+            assert_eq!(status, 404);
+            assert_eq!(errors[0].message, "CNI not found");
         }
         other => panic!("{other:?}"),
     }
@@ -155,22 +153,20 @@ async fn the_servers_errors_decode_in_the_client() {
         .send()
         .await
     {
-        Err(Error::ErrorResponse(r)) => {
-            assert_eq!(r.status(), 400);
-            let envelope = r.into_inner();
-            let pointer = envelope.errors[0]
-                .source
-                .as_ref()
-                .and_then(|s| s.pointer.clone());
-            assert_eq!(pointer.as_deref(), Some("/cust_ip"));
+        Err(CniError::Api { status, errors, .. }) => {
+            assert_eq!(status, 400);
+            assert_eq!(errors[0].pointer.as_deref(), Some("/cust_ip"));
         }
         other => panic!("{other:?}"),
     }
     // 401 without credentials.
     use cloudflare_cni_client::ClientInfo;
-    let anonymous = Client::new(client.baseurl());
+    let anonymous = Client::builder()
+        .base_url(client.baseurl())
+        .build()
+        .unwrap();
     match anonymous.get_settings().account_id(ACCOUNT).send().await {
-        Err(Error::ErrorResponse(r)) => assert_eq!(r.status(), 401),
+        Err(CniError::Api { status, .. }) => assert_eq!(status, 401),
         other => panic!("{other:?}"),
     }
 }

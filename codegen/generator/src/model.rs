@@ -49,6 +49,9 @@ pub struct OperationModel {
     pub success: SuccessModel,
     /// Declared error statuses, sorted.
     pub error_statuses: Vec<String>,
+    /// For a cursor-paginated listing (a `cursor` query parameter, and a JSON response with
+    /// `items` and `next`), the component schema of its items.
+    pub paginated_item: Option<String>,
 }
 
 /// What a successful response carries.
@@ -285,6 +288,14 @@ fn lower_operation(
         }
     }
     error_statuses.sort();
+    let paginated_item = match &success {
+        SuccessModel::Json(name) if query_params.iter().any(|p| p.name == "cursor") => root
+            .pointer(&format!("/components/schemas/{name}/properties"))
+            .filter(|props| props.get("next").is_some())
+            .and_then(|props| props.pointer("/items/items"))
+            .and_then(ref_name),
+        _ => None,
+    };
     OperationModel {
         id: text(op, "operationId"),
         method: method.to_ascii_uppercase(),
@@ -300,6 +311,7 @@ fn lower_operation(
         request_body,
         success,
         error_statuses,
+        paginated_item,
     }
 }
 

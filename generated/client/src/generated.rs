@@ -23,8 +23,7 @@ Version: 2026.07.27*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    /// Whether request bodies are validated before sending.
-    pub(crate) validate_requests: bool,
+    pub(crate) inner: ::cloudflare_cni_client_runtime::ClientOptions,
 }
 impl Client {
     /// Create a new client.
@@ -32,7 +31,10 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
+    pub fn new(
+        baseurl: &str,
+        inner: ::cloudflare_cni_client_runtime::ClientOptions,
+    ) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -40,7 +42,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -48,15 +50,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: ::cloudflare_cni_client_runtime::ClientOptions,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
-            validate_requests: true,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<::cloudflare_cni_client_runtime::ClientOptions> for Client {
     fn api_version() -> &'static str {
         "2026.07.27"
     }
@@ -66,11 +72,17 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &::cloudflare_cni_client_runtime::ClientOptions {
+        &self.inner
     }
 }
-impl ClientHooks<()> for &Client {}
+const _: () = {
+    #[allow(dead_code)]
+    fn assert_client_hooks()
+    where
+        Client: ClientHooks<::cloudflare_cni_client_runtime::ClientOptions>,
+    {}
+};
 impl Client {
     /**List existing CNI objects
 
@@ -447,8 +459,8 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/accounts/{account_id}/cni/cnis`
-        pub async fn send(
+        ///Sets `send_raw`.
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::CniList>, Error<types::ErrorEnvelope>> {
             let Self { client, account_id, cursor, limit, slot, tunnel_id } = self;
@@ -523,6 +535,43 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Sends `GET /accounts/{account_id}/cni/cnis`, retrying as the client's policy allows; a body is checked against the spec's rules first unless the client turned that off.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::CniList>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::run(
+                    self.send_raw(),
+                    "a JSON `CniList`",
+                )
+                .await
+        }
+        /// Every item of the listing, as a stream that fetches one page at a time: each
+        /// response's `next` is sent back as `cursor` with the other parameters unchanged,
+        /// until `next` is absent or null. A cursor the server already returned ends the
+        /// stream with [`CniError::Pagination`](crate::CniError::Pagination).
+        pub fn stream(
+            self,
+        ) -> impl ::cloudflare_cni_client_runtime::__private::Stream<
+            Item = ::std::result::Result<
+                types::Cni,
+                ::cloudflare_cni_client_runtime::CniError,
+            >,
+        > + 'a {
+            ::cloudflare_cni_client_runtime::paginate(
+                self,
+                |builder: Self, cursor: ::std::option::Option<i32>| async move {
+                    let builder = match cursor {
+                        ::std::option::Option::Some(cursor) => builder.cursor(cursor),
+                        ::std::option::Option::None => builder,
+                    };
+                    let page = builder.send().await?.into_inner();
+                    ::std::result::Result::Ok((page.items, page.next))
+                },
+            )
+        }
     }
     /**Builder for [`Client::create_cni`]
 
@@ -581,8 +630,8 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/accounts/{account_id}/cni/cnis`
-        pub async fn send(
+        ///Sets `send_raw`.
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Cni>, Error<types::ErrorEnvelope>> {
             let Self { client, account_id, body } = self;
@@ -592,13 +641,18 @@ pub mod builder {
                     types::CniCreateRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            if client.validate_requests {
-                ::cloudflare_cni_validate::Validate::validate(&body)
-                    .map_err(|errors| {
+            if client.inner.validates_requests() {
+                if let ::std::result::Result::Err(errors) = ::cloudflare_cni_validate::Validate::validate(
+                    &body,
+                ) {
+                    return ::std::result::Result::Err(
                         Error::InvalidRequest(
-                            format!("request body failed validation: {errors}"),
-                        )
-                    })?;
+                            ::cloudflare_cni_client_runtime::__private::validation_failed(
+                                errors,
+                            ),
+                        ),
+                    );
+                }
             }
             let url = format!(
                 "{}/accounts/{}/cni/cnis", client.baseurl, encode_path(& account_id
@@ -684,6 +738,19 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Sends `POST /accounts/{account_id}/cni/cnis`, retrying as the client's policy allows; a body is checked against the spec's rules first unless the client turned that off.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Cni>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::run(
+                    self.send_raw(),
+                    "a JSON `Cni`",
+                )
+                .await
+        }
     }
     /**Builder for [`Client::get_cni`]
 
@@ -728,8 +795,8 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/accounts/{account_id}/cni/cnis/{cni}`
-        pub async fn send(
+        ///Sets `send_raw`.
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Cni>, Error<types::ErrorEnvelope>> {
             let Self { client, account_id, cni } = self;
@@ -804,6 +871,19 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Sends `GET /accounts/{account_id}/cni/cnis/{cni}`, retrying as the client's policy allows; a body is checked against the spec's rules first unless the client turned that off.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Cni>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::run(
+                    self.send_raw(),
+                    "a JSON `Cni`",
+                )
+                .await
+        }
     }
     /**Builder for [`Client::update_cni`]
 
@@ -870,8 +950,8 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/accounts/{account_id}/cni/cnis/{cni}`
-        pub async fn send(
+        ///Sets `send_raw`.
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Cni>, Error<types::ErrorEnvelope>> {
             let Self { client, account_id, cni, body } = self;
@@ -880,13 +960,18 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::Cni::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            if client.validate_requests {
-                ::cloudflare_cni_validate::Validate::validate(&body)
-                    .map_err(|errors| {
+            if client.inner.validates_requests() {
+                if let ::std::result::Result::Err(errors) = ::cloudflare_cni_validate::Validate::validate(
+                    &body,
+                ) {
+                    return ::std::result::Result::Err(
                         Error::InvalidRequest(
-                            format!("request body failed validation: {errors}"),
-                        )
-                    })?;
+                            ::cloudflare_cni_client_runtime::__private::validation_failed(
+                                errors,
+                            ),
+                        ),
+                    );
+                }
             }
             let url = format!(
                 "{}/accounts/{}/cni/cnis/{}", client.baseurl, encode_path(& account_id
@@ -972,6 +1057,19 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Sends `PUT /accounts/{account_id}/cni/cnis/{cni}`, retrying as the client's policy allows; a body is checked against the spec's rules first unless the client turned that off.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Cni>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::run(
+                    self.send_raw(),
+                    "a JSON `Cni`",
+                )
+                .await
+        }
     }
     /**Builder for [`Client::delete_cni`]
 
@@ -1016,8 +1114,8 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `DELETE` request to `/accounts/{account_id}/cni/cnis/{cni}`
-        pub async fn send(
+        ///Sets `send_raw`.
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<()>, Error<types::ErrorEnvelope>> {
             let Self { client, account_id, cni } = self;
@@ -1091,6 +1189,16 @@ pub mod builder {
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends `DELETE /accounts/{account_id}/cni/cnis/{cni}`, retrying as the client's policy allows; a body is checked against the spec's rules first unless the client turned that off.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<()>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::run(self.send_raw(), "no body")
+                .await
         }
     }
     /**Builder for [`Client::list_interconnects`]
@@ -1180,8 +1288,8 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/accounts/{account_id}/cni/interconnects`
-        pub async fn send(
+        ///Sets `send_raw`.
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::InterconnectList>,
@@ -1259,6 +1367,43 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Sends `GET /accounts/{account_id}/cni/interconnects`, retrying as the client's policy allows; a body is checked against the spec's rules first unless the client turned that off.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::InterconnectList>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::run(
+                    self.send_raw(),
+                    "a JSON `InterconnectList`",
+                )
+                .await
+        }
+        /// Every item of the listing, as a stream that fetches one page at a time: each
+        /// response's `next` is sent back as `cursor` with the other parameters unchanged,
+        /// until `next` is absent or null. A cursor the server already returned ends the
+        /// stream with [`CniError::Pagination`](crate::CniError::Pagination).
+        pub fn stream(
+            self,
+        ) -> impl ::cloudflare_cni_client_runtime::__private::Stream<
+            Item = ::std::result::Result<
+                types::Interconnect,
+                ::cloudflare_cni_client_runtime::CniError,
+            >,
+        > + 'a {
+            ::cloudflare_cni_client_runtime::paginate(
+                self,
+                |builder: Self, cursor: ::std::option::Option<i32>| async move {
+                    let builder = match cursor {
+                        ::std::option::Option::Some(cursor) => builder.cursor(cursor),
+                        ::std::option::Option::None => builder,
+                    };
+                    let page = builder.send().await?.into_inner();
+                    ::std::result::Result::Ok((page.items, page.next))
+                },
+            )
+        }
     }
     /**Builder for [`Client::create_interconnect`]
 
@@ -1304,20 +1449,25 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `POST` request to `/accounts/{account_id}/cni/interconnects`
-        pub async fn send(
+        ///Sets `send_raw`.
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Interconnect>, Error<types::ErrorEnvelope>> {
             let Self { client, account_id, body } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let body = body.map_err(Error::InvalidRequest)?;
-            if client.validate_requests {
-                ::cloudflare_cni_validate::Validate::validate(&body)
-                    .map_err(|errors| {
+            if client.inner.validates_requests() {
+                if let ::std::result::Result::Err(errors) = ::cloudflare_cni_validate::Validate::validate(
+                    &body,
+                ) {
+                    return ::std::result::Result::Err(
                         Error::InvalidRequest(
-                            format!("request body failed validation: {errors}"),
-                        )
-                    })?;
+                            ::cloudflare_cni_client_runtime::__private::validation_failed(
+                                errors,
+                            ),
+                        ),
+                    );
+                }
             }
             let url = format!(
                 "{}/accounts/{}/cni/interconnects", client.baseurl, encode_path(&
@@ -1396,6 +1546,19 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Sends `POST /accounts/{account_id}/cni/interconnects`, retrying as the client's policy allows; a body is checked against the spec's rules first unless the client turned that off.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Interconnect>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::run(
+                    self.send_raw(),
+                    "a JSON `Interconnect`",
+                )
+                .await
+        }
     }
     /**Builder for [`Client::get_interconnect`]
 
@@ -1441,8 +1604,8 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/accounts/{account_id}/cni/interconnects/{icon}`
-        pub async fn send(
+        ///Sets `send_raw`.
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Interconnect>, Error<types::ErrorEnvelope>> {
             let Self { client, account_id, icon } = self;
@@ -1517,6 +1680,19 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Sends `GET /accounts/{account_id}/cni/interconnects/{icon}`, retrying as the client's policy allows; a body is checked against the spec's rules first unless the client turned that off.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Interconnect>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::run(
+                    self.send_raw(),
+                    "a JSON `Interconnect`",
+                )
+                .await
+        }
     }
     /**Builder for [`Client::delete_interconnect`]
 
@@ -1562,8 +1738,8 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `DELETE` request to `/accounts/{account_id}/cni/interconnects/{icon}`
-        pub async fn send(
+        ///Sets `send_raw`.
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<()>, Error<types::ErrorEnvelope>> {
             let Self { client, account_id, icon } = self;
@@ -1638,6 +1814,16 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Sends `DELETE /accounts/{account_id}/cni/interconnects/{icon}`, retrying as the client's policy allows; a body is checked against the spec's rules first unless the client turned that off.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<()>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::run(self.send_raw(), "no body")
+                .await
+        }
     }
     /**Builder for [`Client::get_interconnect_loa`]
 
@@ -1683,8 +1869,8 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/accounts/{account_id}/cni/interconnects/{icon}/loa`
-        pub async fn send(
+        ///Sets `send_raw`.
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorEnvelope>> {
             let Self { client, account_id, icon } = self;
@@ -1751,6 +1937,32 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Sends `GET /accounts/{account_id}/cni/interconnects/{icon}/loa`, retrying as the client's policy allows; a body is checked against the spec's rules first unless the client turned that off.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<ByteStream>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::run(
+                    self.send_raw(),
+                    "a `application/pdf` body",
+                )
+                .await
+        }
+        /// Downloads the body into `path` atomically (a temporary file beside it, then a
+        /// rename), returning the number of bytes written.
+        pub async fn save_to(
+            self,
+            path: impl ::std::convert::AsRef<::std::path::Path>,
+        ) -> ::std::result::Result<u64, ::cloudflare_cni_client_runtime::CniError> {
+            let response = self.send().await?;
+            ::cloudflare_cni_client_runtime::__private::save_stream(
+                    response.into_inner(),
+                    path.as_ref(),
+                )
+                .await
+        }
     }
     /**Builder for [`Client::get_interconnect_status`]
 
@@ -1796,8 +2008,8 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/accounts/{account_id}/cni/interconnects/{icon}/status`
-        pub async fn send(
+        ///Sets `send_raw`.
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::InterconnectStatus>,
@@ -1875,6 +2087,19 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Sends `GET /accounts/{account_id}/cni/interconnects/{icon}/status`, retrying as the client's policy allows; a body is checked against the spec's rules first unless the client turned that off.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::InterconnectStatus>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::run(
+                    self.send_raw(),
+                    "a JSON `InterconnectStatus`",
+                )
+                .await
+        }
     }
     /**Builder for [`Client::get_settings`]
 
@@ -1905,8 +2130,8 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/accounts/{account_id}/cni/settings`
-        pub async fn send(
+        ///Sets `send_raw`.
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Settings>, Error<types::ErrorEnvelope>> {
             let Self { client, account_id } = self;
@@ -1980,6 +2205,19 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Sends `GET /accounts/{account_id}/cni/settings`, retrying as the client's policy allows; a body is checked against the spec's rules first unless the client turned that off.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Settings>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::run(
+                    self.send_raw(),
+                    "a JSON `Settings`",
+                )
+                .await
+        }
     }
     /**Builder for [`Client::update_settings`]
 
@@ -2040,8 +2278,8 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/accounts/{account_id}/cni/settings`
-        pub async fn send(
+        ///Sets `send_raw`.
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Settings>, Error<types::ErrorEnvelope>> {
             let Self { client, account_id, body } = self;
@@ -2051,13 +2289,18 @@ pub mod builder {
                     types::SettingsUpdateRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            if client.validate_requests {
-                ::cloudflare_cni_validate::Validate::validate(&body)
-                    .map_err(|errors| {
+            if client.inner.validates_requests() {
+                if let ::std::result::Result::Err(errors) = ::cloudflare_cni_validate::Validate::validate(
+                    &body,
+                ) {
+                    return ::std::result::Result::Err(
                         Error::InvalidRequest(
-                            format!("request body failed validation: {errors}"),
-                        )
-                    })?;
+                            ::cloudflare_cni_client_runtime::__private::validation_failed(
+                                errors,
+                            ),
+                        ),
+                    );
+                }
             }
             let url = format!(
                 "{}/accounts/{}/cni/settings", client.baseurl, encode_path(& account_id
@@ -2142,6 +2385,19 @@ pub mod builder {
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends `PUT /accounts/{account_id}/cni/settings`, retrying as the client's policy allows; a body is checked against the spec's rules first unless the client turned that off.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Settings>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::run(
+                    self.send_raw(),
+                    "a JSON `Settings`",
+                )
+                .await
         }
     }
     /**Builder for [`Client::list_slots`]
@@ -2260,8 +2516,8 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/accounts/{account_id}/cni/slots`
-        pub async fn send(
+        ///Sets `send_raw`.
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::SlotList>, Error<types::ErrorEnvelope>> {
             let Self {
@@ -2354,6 +2610,43 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Sends `GET /accounts/{account_id}/cni/slots`, retrying as the client's policy allows; a body is checked against the spec's rules first unless the client turned that off.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::SlotList>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::run(
+                    self.send_raw(),
+                    "a JSON `SlotList`",
+                )
+                .await
+        }
+        /// Every item of the listing, as a stream that fetches one page at a time: each
+        /// response's `next` is sent back as `cursor` with the other parameters unchanged,
+        /// until `next` is absent or null. A cursor the server already returned ends the
+        /// stream with [`CniError::Pagination`](crate::CniError::Pagination).
+        pub fn stream(
+            self,
+        ) -> impl ::cloudflare_cni_client_runtime::__private::Stream<
+            Item = ::std::result::Result<
+                types::Slot,
+                ::cloudflare_cni_client_runtime::CniError,
+            >,
+        > + 'a {
+            ::cloudflare_cni_client_runtime::paginate(
+                self,
+                |builder: Self, cursor: ::std::option::Option<i32>| async move {
+                    let builder = match cursor {
+                        ::std::option::Option::Some(cursor) => builder.cursor(cursor),
+                        ::std::option::Option::None => builder,
+                    };
+                    let page = builder.send().await?.into_inner();
+                    ::std::result::Result::Ok((page.items, page.next))
+                },
+            )
+        }
     }
     /**Builder for [`Client::get_slot`]
 
@@ -2398,8 +2691,8 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/accounts/{account_id}/cni/slots/{slot}`
-        pub async fn send(
+        ///Sets `send_raw`.
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Slot>, Error<types::ErrorEnvelope>> {
             let Self { client, account_id, slot } = self;
@@ -2474,24 +2767,86 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Sends `GET /accounts/{account_id}/cni/slots/{slot}`, retrying as the client's policy allows; a body is checked against the spec's rules first unless the client turned that off.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Slot>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::run(
+                    self.send_raw(),
+                    "a JSON `Slot`",
+                )
+                .await
+        }
     }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
 }
+pub use ::cloudflare_cni_client_runtime::{
+    ApiMessage, BuildError, ClientBuilder, ClientOptions, CniError, Credentials,
+    RetryPolicy,
+};
+/// The API's base URL, the client's default.
+pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
 impl Client {
+    /// Starts building a client: base URL (default [`DEFAULT_BASE_URL`]),
+    /// credentials, timeouts, retries, user agent, request validation.
+    pub fn builder() -> ::cloudflare_cni_client_runtime::ClientBuilder<Client> {
+        ::cloudflare_cni_client_runtime::ClientBuilder::new(
+            DEFAULT_BASE_URL,
+            concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")),
+        )
+    }
     /// Turns checking request bodies against the spec's rules (CIDR formats, the
-    /// same-prefix rule, the MD5-key character set, integer bounds) on or off. It is on
-    /// by default: a body that breaks a rule fails with [`Error::InvalidRequest`], listing
-    /// every violation with its JSON pointer, and nothing is sent. Turn it off to let
-    /// the server judge, e.g. when testing the server's own validation.
+    /// same-prefix rule, the MD5-key character set, integer bounds) on or off. It is
+    /// on by default: a body that breaks a rule fails with
+    /// [`CniError::Validation`] listing every violation, and nothing is sent.
     pub fn with_request_validation(mut self, enabled: bool) -> Self {
-        self.validate_requests = enabled;
+        self.inner.set_validate_requests(enabled);
         self
     }
     /// Whether request bodies are validated before sending.
     pub fn validates_requests(&self) -> bool {
-        self.validate_requests
+        self.inner.validates_requests()
+    }
+}
+impl ::cloudflare_cni_client_runtime::FromParts for Client {
+    fn from_parts(
+        base_url: &str,
+        http: reqwest::Client,
+        options: ::cloudflare_cni_client_runtime::ClientOptions,
+    ) -> Self {
+        Self::new_with_client(base_url, http, options)
+    }
+}
+/// Adds the credentials to each request and retries failed attempts.
+impl ClientHooks<::cloudflare_cni_client_runtime::ClientOptions> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> ::std::result::Result<(), Error<E>> {
+        ::cloudflare_cni_client_runtime::__private::apply_credentials(
+                self.inner(),
+                request,
+            )
+            .map_err(Error::InvalidRequest)
+    }
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        ::cloudflare_cni_client_runtime::__private::execute(
+                self.client(),
+                self.inner(),
+                request,
+                info.operation_id,
+            )
+            .await
     }
 }

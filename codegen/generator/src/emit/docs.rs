@@ -180,19 +180,6 @@ pub fn document_types(file: &mut syn::File) {
     }
 }
 
-fn camel_case(snake: &str) -> String {
-    snake
-        .split('_')
-        .map(|part| {
-            let mut chars = part.chars();
-            chars
-                .next()
-                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
 /// Documents the client's request builders: each setter carries its parameter's description.
 pub fn document_client(file: &mut syn::File, model: &ApiModel) {
     let Some(builders) = module_items(&mut file.items, "builder") else {
@@ -201,7 +188,7 @@ pub fn document_client(file: &mut syn::File, model: &ApiModel) {
     let operations: HashMap<String, &crate::model::OperationModel> = model
         .operations
         .iter()
-        .map(|op| (camel_case(&op.id), op))
+        .map(|op| (super::camel_case(&op.id), op))
         .collect();
     for item in builders {
         let Item::Impl(imp) = item else { continue };

@@ -44,7 +44,10 @@ fn settings() -> progenitor::GenerationSettings {
         .with_tag(progenitor::TagStyle::Merged)
         // Users compare values in tests and assertions; every field type here supports Eq.
         .with_derive("PartialEq")
-        .with_derive("Eq");
+        .with_derive("Eq")
+        // The runtime's options ride in the client; our own hooks add credentials and retries.
+        .with_inner_type(quote!(::cloudflare_cni_client_runtime::ClientOptions))
+        .with_hooks(progenitor::HooksMode::Expected);
     settings
 }
 

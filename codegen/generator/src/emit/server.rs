@@ -18,19 +18,6 @@ fn ident(name: &str) -> Ident {
     }
 }
 
-fn camel(snake: &str) -> String {
-    snake
-        .split('_')
-        .map(|part| {
-            let mut chars = part.chars();
-            chars
-                .next()
-                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
 /// The Rust type of a parameter, as progenitor's client spells it.
 fn param_type(param: &ParamModel) -> TokenStream {
     match &param.ty {
@@ -53,7 +40,7 @@ fn doc_lines(text: &str) -> TokenStream {
 }
 
 fn query_struct_name(op: &OperationModel) -> Ident {
-    format_ident!("{}Query", camel(&op.id))
+    format_ident!("{}Query", super::camel_case(&op.id))
 }
 
 fn query_struct(op: &OperationModel, validate: &TokenStream) -> TokenStream {

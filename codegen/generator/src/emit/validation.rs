@@ -1,13 +1,12 @@
 //! Wires the spec's machine-readable constraints into the generated code: `#[derive(Validate)]`
-//! and `#[validate(...)]` field attributes on the types (from the model's constraints), and a
-//! validation step in every client request that has a body.
+//! and `#[validate(...)]` field attributes on the types, from the model's constraints.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
-use syn::{parse_quote, Fields, ImplItem, Item, ItemMod, Stmt, Type};
+use syn::{parse_quote, Fields, Item, Type};
 
 use crate::model::{ApiModel, Rule};
 
@@ -143,100 +142,5 @@ pub fn add_validation(file: &mut syn::File, model: &ApiModel, validate_crate: &T
             }
             _ => {}
         }
-    }
-}
-
-/// Makes every request with a body validate it before anything is sent, unless the client was
-/// built with `with_request_validation(false)`.
-pub fn add_request_validation(file: &mut syn::File, validate_crate: &TokenStream) {
-    for item in &mut file.items {
-        match item {
-            Item::Struct(s) if s.ident == "Client" => {
-                if let Fields::Named(fields) = &mut s.fields {
-                    fields.named.push(parse_quote! {
-                        /// Whether request bodies are validated before sending.
-                        pub(crate) validate_requests: bool
-                    });
-                }
-            }
-            Item::Impl(imp) if imp.trait_.is_none() && is_client(&imp.self_ty) => {
-                for member in &mut imp.items {
-                    if let ImplItem::Fn(f) = member {
-                        if f.sig.ident == "new_with_client" {
-                            add_field_to_self_literal(&mut f.block);
-                        }
-                    }
-                }
-            }
-            Item::Mod(ItemMod {
-                ident,
-                content: Some((_, items)),
-                ..
-            }) if ident == "builder" => {
-                for inner in items {
-                    let Item::Impl(imp) = inner else { continue };
-                    for member in &mut imp.items {
-                        if let ImplItem::Fn(f) = member {
-                            if f.sig.ident == "send" {
-                                insert_body_validation(&mut f.block, validate_crate);
-                            }
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    file.items.push(parse_quote! {
-        impl Client {
-            /// Turns checking request bodies against the spec's rules (CIDR formats, the
-            /// same-prefix rule, the MD5-key character set, integer bounds) on or off. It is on
-            /// by default: a body that breaks a rule fails with [`Error::InvalidRequest`], listing
-            /// every violation with its JSON pointer, and nothing is sent. Turn it off to let
-            /// the server judge, e.g. when testing the server's own validation.
-            pub fn with_request_validation(mut self, enabled: bool) -> Self {
-                self.validate_requests = enabled;
-                self
-            }
-
-            /// Whether request bodies are validated before sending.
-            pub fn validates_requests(&self) -> bool {
-                self.validate_requests
-            }
-        }
-    });
-}
-
-fn is_client(ty: &Type) -> bool {
-    matches!(ty, Type::Path(p) if p.path.is_ident("Client"))
-}
-
-fn add_field_to_self_literal(block: &mut syn::Block) {
-    struct AddField;
-    impl syn::visit_mut::VisitMut for AddField {
-        fn visit_expr_struct_mut(&mut self, expr: &mut syn::ExprStruct) {
-            if expr.path.is_ident("Self") {
-                expr.fields.push(parse_quote!(validate_requests: true));
-            }
-            syn::visit_mut::visit_expr_struct_mut(self, expr);
-        }
-    }
-    syn::visit_mut::VisitMut::visit_block_mut(&mut AddField, block);
-}
-
-/// After progenitor's `let body = …?;`, checks the body's rules.
-fn insert_body_validation(block: &mut syn::Block, validate_crate: &TokenStream) {
-    let position = block.stmts.iter().position(|stmt| {
-        matches!(stmt, Stmt::Local(local) if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "body"))
-    });
-    if let Some(position) = position {
-        let check: Stmt = parse_quote! {
-            if client.validate_requests {
-                #validate_crate::Validate::validate(&body).map_err(|errors| {
-                    Error::InvalidRequest(format!("request body failed validation: {errors}"))
-                })?;
-            }
-        };
-        block.stmts.insert(position + 1, check);
     }
 }

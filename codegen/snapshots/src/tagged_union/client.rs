@@ -12,8 +12,7 @@ Version: 1*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    /// Whether request bodies are validated before sending.
-    pub(crate) validate_requests: bool,
+    pub(crate) inner: ::cloudflare_cni_client_runtime::ClientOptions,
 }
 impl Client {
     /// Create a new client.
@@ -21,7 +20,10 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
+    pub fn new(
+        baseurl: &str,
+        inner: ::cloudflare_cni_client_runtime::ClientOptions,
+    ) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -29,7 +31,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -37,15 +39,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: ::cloudflare_cni_client_runtime::ClientOptions,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
-            validate_requests: true,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<::cloudflare_cni_client_runtime::ClientOptions> for Client {
     fn api_version() -> &'static str {
         "1"
     }
@@ -55,11 +61,17 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &::cloudflare_cni_client_runtime::ClientOptions {
+        &self.inner
     }
 }
-impl ClientHooks<()> for &Client {}
+const _: () = {
+    #[allow(dead_code)]
+    fn assert_client_hooks()
+    where
+        Client: ClientHooks<::cloudflare_cni_client_runtime::ClientOptions>,
+    {}
+};
 impl Client {
     /**Create a shape
 
@@ -111,17 +123,22 @@ pub mod builder {
                 .map_err(|_| "conversion to `Shape` for body failed".to_string());
             self
         }
-        ///Sends a `POST` request to `/shapes`
-        pub async fn send(self) -> Result<ResponseValue<types::Shape>, Error<()>> {
+        ///Sets `send_raw`.
+        async fn send_raw(self) -> Result<ResponseValue<types::Shape>, Error<()>> {
             let Self { client, body } = self;
             let body = body.map_err(Error::InvalidRequest)?;
-            if client.validate_requests {
-                ::cloudflare_cni_validate::Validate::validate(&body)
-                    .map_err(|errors| {
+            if client.inner.validates_requests() {
+                if let ::std::result::Result::Err(errors) = ::cloudflare_cni_validate::Validate::validate(
+                    &body,
+                ) {
+                    return ::std::result::Result::Err(
                         Error::InvalidRequest(
-                            format!("request body failed validation: {errors}"),
-                        )
-                    })?;
+                            ::cloudflare_cni_client_runtime::__private::validation_failed(
+                                errors,
+                            ),
+                        ),
+                    );
+                }
             }
             let url = format!("{}/shapes", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -155,24 +172,86 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Sends `POST /shapes`, retrying as the client's policy allows; a body is checked against the spec's rules first unless the client turned that off.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Shape>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::run(
+                    self.send_raw(),
+                    "a JSON `Shape`",
+                )
+                .await
+        }
     }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
 }
+pub use ::cloudflare_cni_client_runtime::{
+    ApiMessage, BuildError, ClientBuilder, ClientOptions, CniError, Credentials,
+    RetryPolicy,
+};
+/// The API's base URL, the client's default.
+pub const DEFAULT_BASE_URL: &str = "https://api.example.com";
 impl Client {
+    /// Starts building a client: base URL (default [`DEFAULT_BASE_URL`]),
+    /// credentials, timeouts, retries, user agent, request validation.
+    pub fn builder() -> ::cloudflare_cni_client_runtime::ClientBuilder<Client> {
+        ::cloudflare_cni_client_runtime::ClientBuilder::new(
+            DEFAULT_BASE_URL,
+            concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")),
+        )
+    }
     /// Turns checking request bodies against the spec's rules (CIDR formats, the
-    /// same-prefix rule, the MD5-key character set, integer bounds) on or off. It is on
-    /// by default: a body that breaks a rule fails with [`Error::InvalidRequest`], listing
-    /// every violation with its JSON pointer, and nothing is sent. Turn it off to let
-    /// the server judge, e.g. when testing the server's own validation.
+    /// same-prefix rule, the MD5-key character set, integer bounds) on or off. It is
+    /// on by default: a body that breaks a rule fails with
+    /// [`CniError::Validation`] listing every violation, and nothing is sent.
     pub fn with_request_validation(mut self, enabled: bool) -> Self {
-        self.validate_requests = enabled;
+        self.inner.set_validate_requests(enabled);
         self
     }
     /// Whether request bodies are validated before sending.
     pub fn validates_requests(&self) -> bool {
-        self.validate_requests
+        self.inner.validates_requests()
+    }
+}
+impl ::cloudflare_cni_client_runtime::FromParts for Client {
+    fn from_parts(
+        base_url: &str,
+        http: reqwest::Client,
+        options: ::cloudflare_cni_client_runtime::ClientOptions,
+    ) -> Self {
+        Self::new_with_client(base_url, http, options)
+    }
+}
+/// Adds the credentials to each request and retries failed attempts.
+impl ClientHooks<::cloudflare_cni_client_runtime::ClientOptions> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> ::std::result::Result<(), Error<E>> {
+        ::cloudflare_cni_client_runtime::__private::apply_credentials(
+                self.inner(),
+                request,
+            )
+            .map_err(Error::InvalidRequest)
+    }
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        ::cloudflare_cni_client_runtime::__private::execute(
+                self.client(),
+                self.inner(),
+                request,
+                info.operation_id,
+            )
+            .await
     }
 }

@@ -1,0 +1,247 @@
+//! Building a client: base URL, credentials, timeouts, retries, user agent, request validation,
+//! or one's own `reqwest::Client`.
+
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
+
+use crate::{Credentials, RetryPolicy, Secret};
+
+/// The per-client settings the generated client carries (progenitor's "inner" value).
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    pub(crate) credentials: Option<Credentials>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) validate_requests: bool,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            credentials: None,
+            retry: RetryPolicy::default(),
+            validate_requests: true,
+        }
+    }
+}
+
+impl ClientOptions {
+    /// Whether request bodies are checked against the spec's rules before sending.
+    pub fn validates_requests(&self) -> bool {
+        self.validate_requests
+    }
+
+    pub fn set_validate_requests(&mut self, enabled: bool) {
+        self.validate_requests = enabled;
+    }
+
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    pub fn credentials(&self) -> Option<&Credentials> {
+        self.credentials.as_ref()
+    }
+}
+
+/// Implemented by the generated client so that [`ClientBuilder`] can construct it.
+pub trait FromParts {
+    fn from_parts(base_url: &str, http: reqwest::Client, options: ClientOptions) -> Self;
+}
+
+/// Why a client could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("invalid base URL {url:?}: it must be an absolute http(s) URL")]
+    BaseUrl { url: String },
+    #[error("invalid {what}: it contains characters a header cannot carry")]
+    Credential { what: &'static str },
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+/// Builds a client; `Client::builder()` in the client crate starts one.
+#[derive(Debug)]
+pub struct ClientBuilder<C> {
+    base_url: String,
+    user_agent: String,
+    credentials: Option<Credentials>,
+    connect_timeout: Option<Duration>,
+    timeout: Option<Duration>,
+    retry: RetryPolicy,
+    validate_requests: bool,
+    http: Option<reqwest::Client>,
+    client: PhantomData<fn() -> C>,
+}
+
+impl<C: FromParts> ClientBuilder<C> {
+    /// A builder with the API's default base URL and the client crate's user agent.
+    pub fn new(default_base_url: &str, user_agent: &str) -> Self {
+        ClientBuilder {
+            base_url: default_base_url.to_string(),
+            user_agent: user_agent.to_string(),
+            credentials: None,
+            connect_timeout: Some(Duration::from_secs(10)),
+            timeout: Some(Duration::from_secs(60)),
+            retry: RetryPolicy::default(),
+            validate_requests: true,
+            http: None,
+            client: PhantomData,
+        }
+    }
+
+    /// Another base URL, e.g. an emulator's `http://127.0.0.1:8787`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Authenticate with an API token (`Authorization: Bearer <token>`).
+    pub fn api_token(mut self, token: impl Into<String>) -> Self {
+        self.credentials = Some(Credentials::ApiToken(Secret::new(token)));
+        self
+    }
+
+    /// Authenticate with the account email and global API key.
+    pub fn api_key(mut self, email: impl Into<String>, key: impl Into<String>) -> Self {
+        self.credentials = Some(Credentials::ApiKey {
+            email: email.into(),
+            key: Secret::new(key),
+        });
+        self
+    }
+
+    /// How long to wait for a connection; `None` waits indefinitely. Default 10 s.
+    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt may take in all; `None` waits indefinitely. Default 60 s.
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The retry policy; [`RetryPolicy::none()`] disables retries.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// How many times a failed attempt is retried (default 2; 0 disables).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.retry.max_retries = retries;
+        self
+    }
+
+    /// Also retry POST requests, which may have taken effect before failing.
+    pub fn retry_non_idempotent(mut self, enabled: bool) -> Self {
+        self.retry.retry_non_idempotent = enabled;
+        self
+    }
+
+    /// The `User-Agent` header (default `<client crate>/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Check request bodies against the spec's rules before sending (default true).
+    pub fn validate_requests(mut self, enabled: bool) -> Self {
+        self.validate_requests = enabled;
+        self
+    }
+
+    /// Use this `reqwest::Client` (its timeouts, proxies and TLS settings) instead of building
+    /// one; credentials and retries still apply.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    pub fn build(self) -> Result<C, BuildError> {
+        let valid_url = (self.base_url.starts_with("https://")
+            || self.base_url.starts_with("http://"))
+            && reqwest::Url::parse(&self.base_url).is_ok();
+        if !valid_url {
+            return Err(BuildError::BaseUrl { url: self.base_url });
+        }
+        if let Some(credentials) = &self.credentials {
+            // Fail now, not on the first request.
+            let mut probe = reqwest::Request::new(
+                reqwest::Method::GET,
+                reqwest::Url::parse("http://x/").expect("a valid URL"),
+            );
+            apply_credentials_to(credentials, &mut probe)?;
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => {
+                let mut builder = reqwest::Client::builder().user_agent(self.user_agent);
+                if let Some(t) = self.connect_timeout {
+                    builder = builder.connect_timeout(t);
+                }
+                if let Some(t) = self.timeout {
+                    builder = builder.timeout(t);
+                }
+                builder.build()?
+            }
+        };
+        let options = ClientOptions {
+            credentials: self.credentials,
+            retry: self.retry,
+            validate_requests: self.validate_requests,
+        };
+        Ok(C::from_parts(
+            self.base_url.trim_end_matches('/'),
+            http,
+            options,
+        ))
+    }
+}
+
+fn sensitive(value: &str, what: &'static str) -> Result<HeaderValue, BuildError> {
+    let mut value = HeaderValue::from_str(value).map_err(|_| BuildError::Credential { what })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+fn apply_credentials_to(
+    credentials: &Credentials,
+    request: &mut reqwest::Request,
+) -> Result<(), BuildError> {
+    let headers = request.headers_mut();
+    match credentials {
+        Credentials::ApiToken(token) => {
+            headers.insert(
+                AUTHORIZATION,
+                sensitive(&format!("Bearer {}", token.expose()), "API token")?,
+            );
+        }
+        Credentials::ApiKey { email, key } => {
+            headers.insert(
+                HeaderName::from_static("x-auth-email"),
+                sensitive(email, "email")?,
+            );
+            headers.insert(
+                HeaderName::from_static("x-auth-key"),
+                sensitive(key.expose(), "API key")?,
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Adds the credentials' headers (marked sensitive) to a request; runs in progenitor's `pre`
+/// hook, so it applies to a user-supplied `reqwest::Client` too.
+pub fn apply_credentials(
+    options: &ClientOptions,
+    request: &mut reqwest::Request,
+) -> Result<(), String> {
+    match &options.credentials {
+        None => Ok(()),
+        Some(credentials) => apply_credentials_to(credentials, request).map_err(|e| e.to_string()),
+    }
+}

@@ -1,0 +1,64 @@
+//! What one call learned on its way, for its error: how many attempts were made, the last
+//! status seen, and the typed validation errors. progenitor's hooks and error type cannot carry
+//! these, so they travel in a task-local scoped to the call.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use cloudflare_cni_validate::ValidationErrors;
+use reqwest::StatusCode;
+
+#[derive(Debug, Default)]
+pub(crate) struct CallContext {
+    attempts: AtomicU32,
+    last_status: Mutex<Option<StatusCode>>,
+    validation: Mutex<Option<ValidationErrors>>,
+}
+
+tokio::task_local! {
+    static CONTEXT: Arc<CallContext>;
+}
+
+impl CallContext {
+    pub(crate) fn attempts(&self) -> u32 {
+        self.attempts.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn last_status(&self) -> Option<StatusCode> {
+        *self.last_status.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn take_validation(&self) -> Option<ValidationErrors> {
+        self.validation
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+}
+
+/// Runs `future` with a fresh call context, returning its output and the context.
+pub(crate) async fn scoped<F: std::future::Future>(future: F) -> (F::Output, Arc<CallContext>) {
+    let context = Arc::new(CallContext::default());
+    let output = CONTEXT.scope(context.clone(), future).await;
+    (output, context)
+}
+
+pub(crate) fn record_attempt() -> u32 {
+    CONTEXT
+        .try_with(|c| c.attempts.fetch_add(1, Ordering::Relaxed) + 1)
+        .unwrap_or(1)
+}
+
+pub(crate) fn record_status(status: StatusCode) {
+    let _ = CONTEXT
+        .try_with(|c| *c.last_status.lock().unwrap_or_else(|e| e.into_inner()) = Some(status));
+}
+
+/// Keeps the typed validation errors for the call's [`CniError::Validation`](crate::CniError)
+/// and returns the text progenitor's `InvalidRequest` carries.
+pub fn validation_failed(errors: ValidationErrors) -> String {
+    let text = format!("request body failed validation: {errors}");
+    let _ = CONTEXT
+        .try_with(|c| *c.validation.lock().unwrap_or_else(|e| e.into_inner()) = Some(errors));
+    text
+}

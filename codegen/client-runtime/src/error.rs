@@ -1,0 +1,285 @@
+//! One error type for every call, built from progenitor's error and what the call learned.
+
+use std::fmt;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+
+use cloudflare_cni_validate::ValidationErrors;
+use futures::StreamExt;
+use progenitor_client::{ByteStream, Error, ResponseValue};
+use reqwest::StatusCode;
+use serde::Serialize;
+use tokio::io::AsyncWriteExt;
+
+use crate::context::{self, CallContext};
+
+/// One entry of an API error envelope's `errors`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiMessage {
+    pub code: i64,
+    pub message: String,
+    /// `source.pointer`: where in the request the problem lies.
+    pub pointer: Option<String>,
+}
+
+/// Everything a call can fail with. `Display` is one line.
+#[derive(Debug, thiserror::Error)]
+pub enum CniError {
+    /// The API answered an error status. `errors` holds the envelope's messages when the body
+    /// was an envelope; `body_excerpt` the start of the body when it was something else.
+    #[error("{}", api_line(*status, errors, body_excerpt.as_deref(), *attempts))]
+    Api {
+        status: StatusCode,
+        errors: Vec<ApiMessage>,
+        body_excerpt: Option<String>,
+        attempts: u32,
+    },
+    /// The request body broke the spec's rules; nothing was sent.
+    #[error("request not sent: {0}")]
+    Validation(ValidationErrors),
+    /// The request could not be built (a required parameter was not set, for one).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// The connection failed.
+    #[error("transport error after {attempts} attempt(s): {source}")]
+    Transport {
+        attempts: u32,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// An attempt took longer than the client's timeout.
+    #[error("timed out after {attempts} attempt(s): {source}")]
+    Timeout {
+        attempts: u32,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A success status whose body was not what the spec says.
+    #[error("invalid response{}: expected {expected}, got {excerpt:?}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
+    InvalidResponse {
+        status: Option<StatusCode>,
+        expected: String,
+        excerpt: String,
+    },
+    /// A listing could not continue.
+    #[error("pagination stopped: {0}")]
+    Pagination(String),
+    /// Writing a download to disk failed.
+    #[error("cannot write {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn api_line(
+    status: StatusCode,
+    errors: &[ApiMessage],
+    excerpt: Option<&str>,
+    attempts: u32,
+) -> String {
+    let mut line = format!("the API answered {status}");
+    if attempts > 1 {
+        line.push_str(&format!(" after {attempts} attempts"));
+    }
+    if errors.is_empty() {
+        if let Some(excerpt) = excerpt.filter(|e| !e.is_empty()) {
+            line.push_str(&format!(": {excerpt:?}"));
+        }
+    }
+    for (i, e) in errors.iter().enumerate() {
+        line.push_str(if i == 0 { ": " } else { "; " });
+        line.push_str(&format!("{} {}", e.code, e.message));
+        if let Some(pointer) = &e.pointer {
+            line.push_str(&format!(" (at {pointer})"));
+        }
+    }
+    line
+}
+
+impl CniError {
+    /// The HTTP status, for errors that have one.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            CniError::Api { status, .. } => Some(*status),
+            CniError::InvalidResponse { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// How many attempts were made, for errors that came from sending.
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            CniError::Api { attempts, .. }
+            | CniError::Transport { attempts, .. }
+            | CniError::Timeout { attempts, .. } => Some(*attempts),
+            _ => None,
+        }
+    }
+}
+
+const EXCERPT: usize = 300;
+
+fn excerpt(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out: String = text.chars().take(EXCERPT).collect();
+    if text.chars().count() > EXCERPT {
+        out.push('…');
+    }
+    out
+}
+
+/// The `errors` of a v4 envelope, read leniently from any JSON.
+fn envelope_messages(body: &serde_json::Value) -> Vec<ApiMessage> {
+    body.get("errors")
+        .and_then(|e| e.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            Some(ApiMessage {
+                code: e.get("code")?.as_i64()?,
+                message: e.get("message")?.as_str()?.to_string(),
+                pointer: e
+                    .pointer("/source/pointer")
+                    .and_then(|p| p.as_str())
+                    .map(str::to_string),
+            })
+        })
+        .collect()
+}
+
+async fn convert<E: Serialize>(
+    error: Error<E>,
+    call: &CallContext,
+    expected: &'static str,
+) -> CniError {
+    let attempts = call.attempts().max(1);
+    match error {
+        Error::InvalidRequest(message) => match call.take_validation() {
+            Some(errors) => CniError::Validation(errors),
+            None => CniError::InvalidRequest(message),
+        },
+        Error::Custom(message) => CniError::InvalidRequest(message),
+        Error::CommunicationError(source)
+        | Error::ResponseBodyError(source)
+        | Error::InvalidUpgrade(source) => {
+            if source.is_timeout() {
+                CniError::Timeout { attempts, source }
+            } else {
+                CniError::Transport { attempts, source }
+            }
+        }
+        Error::ErrorResponse(response) => {
+            let status = response.status();
+            let body = serde_json::to_value(response.into_inner()).unwrap_or_default();
+            CniError::Api {
+                status,
+                errors: envelope_messages(&body),
+                body_excerpt: None,
+                attempts,
+            }
+        }
+        Error::InvalidResponsePayload(bytes, decode_error) => match call.last_status() {
+            // An error status whose body is not the envelope (an HTML 502 page, say).
+            Some(status) if status.is_client_error() || status.is_server_error() => CniError::Api {
+                status,
+                errors: Vec::new(),
+                body_excerpt: Some(excerpt(&bytes)),
+                attempts,
+            },
+            status => CniError::InvalidResponse {
+                status,
+                expected: format!("{expected} ({decode_error})"),
+                excerpt: excerpt(&bytes),
+            },
+        },
+        Error::UnexpectedResponse(response) => {
+            let status = response.status();
+            let bytes = response.bytes().await.unwrap_or_default();
+            if status.is_client_error() || status.is_server_error() {
+                let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+                CniError::Api {
+                    status,
+                    errors: envelope_messages(&body),
+                    body_excerpt: Some(excerpt(&bytes)),
+                    attempts,
+                }
+            } else {
+                CniError::InvalidResponse {
+                    status: Some(status),
+                    expected: format!("{expected} (an undeclared status)"),
+                    excerpt: excerpt(&bytes),
+                }
+            }
+        }
+    }
+}
+
+/// Runs one generated call and turns its failure into a [`CniError`]; `expected` names the
+/// success body, for messages.
+pub async fn run<T, E, F>(call: F, expected: &'static str) -> Result<ResponseValue<T>, CniError>
+where
+    E: Serialize,
+    F: Future<Output = Result<ResponseValue<T>, Error<E>>>,
+{
+    let (result, context) = context::scoped(call).await;
+    match result {
+        Ok(value) => Ok(value),
+        Err(error) => Err(convert(error, &context, expected).await),
+    }
+}
+
+/// Writes a downloaded body to `path` atomically: into a temporary file beside it, then
+/// renamed over it, so `path` never holds half a file. Returns the byte count.
+pub async fn save_stream(stream: ByteStream, path: &Path) -> Result<u64, CniError> {
+    let io = |source| CniError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("download");
+    let temp = dir.join(format!(
+        ".{name}.part-{}-{}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    let result: Result<u64, CniError> = async {
+        let mut file = tokio::fs::File::create(&temp).await.map_err(io)?;
+        let mut stream = stream.into_inner();
+        let mut written = 0u64;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|source| CniError::Transport {
+                attempts: 1,
+                source,
+            })?;
+            file.write_all(&chunk).await.map_err(io)?;
+            written += chunk.len() as u64;
+        }
+        file.sync_all().await.map_err(io)?;
+        drop(file);
+        tokio::fs::rename(&temp, path).await.map_err(io)?;
+        Ok(written)
+    }
+    .await;
+    if result.is_err() {
+        let _ = tokio::fs::remove_file(&temp).await;
+    }
+    result
+}
+
+impl fmt::Display for ApiMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.code, self.message)?;
+        if let Some(pointer) = &self.pointer {
+            write!(f, " (at {pointer})")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,60 @@
+//! What the generated `cloudflare-cni-client` needs besides its generated code: the client
+//! builder and its options (credentials, timeouts, retries, request validation), the retry loop
+//! that runs in progenitor's `exec` hook, cursor pagination as a stream, and one error type,
+//! [`CniError`], that a user can match on.
+//!
+//! Users meet it through the client crate, which re-exports [`ClientBuilder`],
+//! [`RetryPolicy`], [`Credentials`] and [`CniError`].
+
+mod builder;
+mod context;
+mod error;
+mod paginate;
+mod retry;
+
+use std::fmt;
+
+pub use builder::{BuildError, ClientBuilder, ClientOptions, FromParts};
+pub use error::{ApiMessage, CniError};
+pub use paginate::paginate;
+pub use retry::RetryPolicy;
+
+/// A secret value: used in requests, never shown by `Debug` or `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(\"<redacted>\")")
+    }
+}
+
+/// How requests authenticate: the spec's two security alternatives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credentials {
+    /// An API token, sent as `Authorization: Bearer <token>`.
+    ApiToken(Secret),
+    /// The account email and global API key, sent as `X-Auth-Email` and `X-Auth-Key`.
+    ApiKey { email: String, key: Secret },
+}
+
+/// What the generated code calls; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::builder::apply_credentials;
+    pub use crate::context::validation_failed;
+    pub use crate::error::run;
+    pub use crate::error::save_stream;
+    pub use crate::retry::execute;
+    pub use futures::Stream;
+}

@@ -1,0 +1,195 @@
+//! The retry loop that runs in progenitor's `exec` hook: connection errors, timeouts, 408, 429
+//! and 5xx are retried with exponential backoff and jitter, honouring `Retry-After`.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::{Method, StatusCode};
+
+use crate::builder::ClientOptions;
+use crate::context;
+
+/// When and how often requests are retried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt; 0 disables retrying. Default 2.
+    pub max_retries: u32,
+    /// The first backoff; each retry doubles it, up to `max_backoff`. Default 500 ms.
+    pub initial_backoff: Duration,
+    /// The longest backoff between attempts. Default 8 s.
+    pub max_backoff: Duration,
+    /// The longest `Retry-After` honoured; a longer one is cut to this. Default 60 s.
+    pub max_retry_after: Duration,
+    /// Also retry POST (not idempotent: the first attempt may have created the object).
+    /// Default false.
+    pub retry_non_idempotent: bool,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(60),
+            retry_non_idempotent: false,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            ..Self::default()
+        }
+    }
+
+    fn allows(&self, method: &Method) -> bool {
+        matches!(
+            *method,
+            Method::GET | Method::PUT | Method::DELETE | Method::HEAD | Method::OPTIONS
+        ) || self.retry_non_idempotent
+    }
+
+    /// The wait before retry number `retry` (1-based): the server's `Retry-After` when given
+    /// (capped), else exponential backoff with equal jitter (between half and all of it).
+    pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(after) = retry_after {
+            return after.min(self.max_retry_after);
+        }
+        let exponent = retry.saturating_sub(1).min(20);
+        let full = self
+            .initial_backoff
+            .saturating_mul(1 << exponent)
+            .min(self.max_backoff);
+        let half = full / 2;
+        half + full.saturating_sub(half).mul_f64(fastrand::f64())
+    }
+}
+
+/// Whether a status is worth another attempt.
+pub fn is_retryable_status(status: StatusCode) -> bool {
+    status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status.is_server_error()
+}
+
+/// `Retry-After` as seconds or an HTTP date, relative to `now`.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Sends `request`, retrying as the policy allows. Each attempt is logged with its number.
+pub async fn execute(
+    http: &reqwest::Client,
+    options: &ClientOptions,
+    mut request: reqwest::Request,
+    operation_id: &str,
+) -> reqwest::Result<reqwest::Response> {
+    let policy = &options.retry;
+    let retries_allowed = policy.allows(request.method());
+    loop {
+        let attempt = context::record_attempt();
+        let next = if retries_allowed && attempt <= policy.max_retries {
+            request.try_clone()
+        } else {
+            None
+        };
+        let result = http.execute(request).await;
+        let retry_after = match &result {
+            Ok(response) => {
+                context::record_status(response.status());
+                tracing::info!(
+                    operation = operation_id,
+                    attempt,
+                    status = response.status().as_u16(),
+                    "attempt answered"
+                );
+                if !is_retryable_status(response.status()) {
+                    return result;
+                }
+                response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, SystemTime::now()))
+            }
+            Err(error) => {
+                tracing::info!(operation = operation_id, attempt, %error, "attempt failed");
+                if !(error.is_connect() || error.is_timeout() || error.is_request()) {
+                    return result;
+                }
+                None
+            }
+        };
+        let Some(next) = next else { return result };
+        let delay = policy.delay(attempt, retry_after);
+        tracing::info!(
+            operation = operation_id,
+            attempt,
+            delay_ms = delay.as_millis() as u64,
+            "retrying"
+        );
+        tokio::time::sleep(delay).await;
+        request = next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));
+        let date = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        assert_eq!(parse_retry_after(&date, now), Some(Duration::from_secs(30)));
+        // A date in the past means now.
+        let past = httpdate::fmt_http_date(now - Duration::from_secs(30));
+        assert_eq!(parse_retry_after(&past, now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_caps() {
+        let policy = RetryPolicy::default();
+        for _ in 0..100 {
+            let first = policy.delay(1, None);
+            assert!(first >= Duration::from_millis(250) && first <= Duration::from_millis(500));
+            let third = policy.delay(3, None);
+            assert!(third >= Duration::from_secs(1) && third <= Duration::from_secs(2));
+            assert!(policy.delay(30, None) <= policy.max_backoff);
+        }
+        assert_eq!(
+            policy.delay(1, Some(Duration::from_secs(2))),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            policy.delay(1, Some(Duration::from_secs(3600))),
+            policy.max_retry_after
+        );
+    }
+
+    #[test]
+    fn only_idempotent_methods_by_default() {
+        let policy = RetryPolicy::default();
+        assert!(
+            policy.allows(&Method::GET)
+                && policy.allows(&Method::PUT)
+                && policy.allows(&Method::DELETE)
+        );
+        assert!(!policy.allows(&Method::POST));
+        let opted_in = RetryPolicy {
+            retry_non_idempotent: true,
+            ..policy
+        };
+        assert!(opted_in.allows(&Method::POST));
+    }
+}

@@ -1,0 +1,457 @@
+//! The client as users expect it: retries, pagination, typed errors, credentials, LOA files.
+//! Against a scripted server on 127.0.0.1; tokio's clock is paused where waiting is involved,
+//! so backoffs take no real time and their length can be asserted exactly.
+
+#[path = "common/scripted.rs"]
+mod scripted;
+
+use std::time::Duration;
+
+use cloudflare_cni_client::{types, Client, CniError};
+use futures::StreamExt;
+use scripted::*;
+use serde_json::json;
+
+const ACCOUNT: &str = "acc";
+
+fn client(server: &Scripted) -> Client {
+    Client::builder()
+        .base_url(&server.base_url)
+        .api_token("secret-token-123")
+        // Paused time and real sockets: keep reqwest's own timers out of the picture.
+        .timeout(None)
+        .connect_timeout(None)
+        .build()
+        .unwrap()
+}
+
+fn settings(asn: u32) -> Canned {
+    json(200, json!({ "default_asn": asn }))
+}
+
+fn envelope(code: u32, message: &str) -> serde_json::Value {
+    json!({"success": false, "errors": [{"code": code, "message": message, "source": {"pointer": "/x"}}], "messages": [], "result": null})
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_503_then_200_is_retried_once() {
+    let server = serve_queue(vec![json(503, envelope(1006, "busy")), settings(65000)]).await;
+    let got = client(&server)
+        .get_settings()
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.default_asn, 65000);
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_with_retry_after_waits_that_long() {
+    let server = serve_queue(vec![
+        json(429, envelope(1015, "rate limited")).with_header("retry-after", "2"),
+        settings(65001),
+    ])
+    .await;
+    let start = tokio::time::Instant::now();
+    client(&server)
+        .get_settings()
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .unwrap();
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_secs(2) && waited < Duration::from_millis(2100),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_http_date_is_honoured_and_capped() {
+    let later = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3600));
+    let server = serve_queue(vec![
+        json(503, envelope(1006, "busy")).with_header("retry-after", &later),
+        settings(1),
+    ])
+    .await;
+    let start = tokio::time::Instant::now();
+    client(&server)
+        .get_settings()
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .unwrap();
+    // An hour away, cut to the policy's 60 s cap.
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_secs(59) && waited <= Duration::from_secs(61),
+        "{waited:?}"
+    );
+}
+
+fn create_body() -> types::CniCreateRequest {
+    serde_json::from_value(json!({"account": ACCOUNT, "interconnect": "i", "magic": {"conduit_name": "c", "description": "", "mtu": 1500}})).unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_post_on_503_is_not_retried_unless_asked() {
+    let server = serve_queue(vec![
+        json(503, envelope(1006, "busy")),
+        json(200, json!({})),
+    ])
+    .await;
+    let error = client(&server)
+        .create_cni()
+        .account_id(ACCOUNT)
+        .body(create_body())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, CniError::Api { status, attempts: 1, .. } if status == 503),
+        "{error}"
+    );
+    assert_eq!(server.requests().len(), 1);
+
+    let cni = json!({"id": uuid::Uuid::nil(), "account": ACCOUNT, "interconnect": "i", "p2p_ip": "10.0.0.0/31", "cust_ip": "10.0.0.1/31", "magic": {"conduit_name": "c", "description": "", "mtu": 1500}});
+    let server = serve_queue(vec![json(503, envelope(1006, "busy")), json(200, cni)]).await;
+    let opted_in = Client::builder()
+        .base_url(&server.base_url)
+        .timeout(None)
+        .retry_non_idempotent(true)
+        .build()
+        .unwrap();
+    opted_in
+        .create_cni()
+        .account_id(ACCOUNT)
+        .body(create_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn exhausted_retries_return_the_last_error_with_the_attempt_count() {
+    let server = serve_queue(vec![
+        json(500, envelope(1006, "first")),
+        json(502, envelope(1006, "second")),
+        json(503, envelope(1006, "third")),
+        settings(1),
+    ])
+    .await;
+    let error = client(&server)
+        .get_settings()
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .unwrap_err();
+    match &error {
+        CniError::Api {
+            status,
+            errors,
+            attempts,
+            ..
+        } => {
+            assert_eq!((status.as_u16(), *attempts), (503, 3));
+            assert_eq!(errors[0].message, "third");
+            assert_eq!(errors[0].pointer.as_deref(), Some("/x"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        error.to_string(),
+        "the API answered 503 Service Unavailable after 3 attempts: 1006 third (at /x)"
+    );
+    // 0 retries disables retrying.
+    let server = serve_queue(vec![json(503, envelope(1006, "busy")), settings(1)]).await;
+    let once = Client::builder()
+        .base_url(&server.base_url)
+        .timeout(None)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    assert_eq!(
+        once.get_settings()
+            .account_id(ACCOUNT)
+            .send()
+            .await
+            .unwrap_err()
+            .attempts(),
+        Some(1)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn connection_errors_are_retried_then_reported_as_transport() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let client = Client::builder()
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .build()
+        .unwrap();
+    let error = client
+        .get_settings()
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, CniError::Transport { attempts: 3, .. }),
+        "{error:?}"
+    );
+}
+
+fn cni_json(n: u32) -> serde_json::Value {
+    json!({"id": uuid::Uuid::from_u128(n.into()), "account": ACCOUNT, "interconnect": "i", "p2p_ip": "10.0.0.0/31",
+           "cust_ip": "10.0.0.1/31", "magic": {"conduit_name": format!("c{n}"), "description": "", "mtu": 1500}})
+}
+
+#[tokio::test]
+async fn pagination_follows_next_keeps_filters_and_continues_past_zero() {
+    // Pages: (no cursor) -> next 0 -> next 7 -> end.
+    let server = serve_fn(|seen| match seen.query("cursor") {
+        None => json(200, json!({"items": [cni_json(1), cni_json(2)], "next": 0})),
+        Some("0") => json(200, json!({"items": [cni_json(3)], "next": 7})),
+        Some("7") => json(
+            200,
+            json!({"items": [cni_json(4), cni_json(5)], "next": null}),
+        ),
+        Some(other) => json(400, envelope(1000, &format!("unexpected cursor {other}"))),
+    })
+    .await;
+    let client = client(&server);
+    let names: Vec<String> = client
+        .list_cnis()
+        .account_id(ACCOUNT)
+        .slot("slot-a")
+        .limit(2u64)
+        .stream()
+        .map(|cni| cni.unwrap().magic.conduit_name)
+        .collect()
+        .await;
+    assert_eq!(names, ["c1", "c2", "c3", "c4", "c5"]);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    for (request, cursor) in requests.iter().zip([None, Some("0"), Some("7")]) {
+        assert_eq!(request.query("cursor"), cursor);
+        assert_eq!(request.query("slot"), Some("slot-a"), "filters are kept");
+        assert_eq!(request.query("limit"), Some("2"));
+    }
+}
+
+#[tokio::test]
+async fn a_repeated_cursor_ends_the_stream_with_an_error() {
+    let server = serve_fn(|seen| match seen.query("cursor") {
+        None => json(200, json!({"items": [slot_json()], "next": 5})),
+        _ => json(200, json!({"items": [slot_json()], "next": 5})),
+    })
+    .await;
+    let results: Vec<Result<types::Slot, CniError>> = client(&server)
+        .list_slots()
+        .account_id(ACCOUNT)
+        .stream()
+        .collect()
+        .await;
+    assert_eq!(results.len(), 3, "two pages of items, then the error");
+    assert!(results[0].is_ok() && results[1].is_ok());
+    assert!(
+        matches!(&results[2], Err(CniError::Pagination(m)) if m.contains("cursor 5")),
+        "{:?}",
+        results[2]
+    );
+    assert_eq!(server.requests().len(), 2);
+}
+
+fn slot_json() -> serde_json::Value {
+    json!({"id": uuid::Uuid::nil(), "occupied": false, "site": "DFW", "speed": "10G", "facility": {"name": "f", "address": []}})
+}
+
+#[tokio::test]
+async fn error_bodies_map_to_the_right_variant() {
+    let server = serve_queue(vec![
+        json(404, envelope(1004, "CNI not found")),
+        raw(500, "text/html", "<html><body>Internal error</body></html>"),
+        raw(200, "application/json", "{\"items\": [tru"),
+        raw(200, "application/json", ""),
+    ])
+    .await;
+    let client = Client::builder()
+        .base_url(&server.base_url)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let get = || {
+        client
+            .get_cni()
+            .account_id(ACCOUNT)
+            .cni(uuid::Uuid::nil())
+            .send()
+    };
+
+    match get().await.unwrap_err() {
+        CniError::Api { status, errors, .. } => {
+            assert_eq!(status, 404);
+            assert_eq!(
+                (errors[0].code, errors[0].message.as_str()),
+                (1004, "CNI not found")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let html = get().await.unwrap_err();
+    match &html {
+        CniError::Api {
+            status,
+            errors,
+            body_excerpt,
+            ..
+        } => {
+            assert_eq!(*status, 500);
+            assert!(errors.is_empty());
+            assert!(body_excerpt.as_deref().unwrap().contains("<html>"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        html.to_string()
+            .starts_with("the API answered 500 Internal Server Error: \"<html>"),
+        "{html}"
+    );
+    match get().await.unwrap_err() {
+        CniError::InvalidResponse {
+            status,
+            expected,
+            excerpt,
+        } => {
+            assert_eq!(status.map(|s| s.as_u16()), Some(200));
+            assert!(expected.contains("Cni"), "{expected}");
+            assert!(excerpt.contains("[tru"), "{excerpt}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        get().await.unwrap_err(),
+        CniError::InvalidResponse { .. }
+    ));
+}
+
+#[tokio::test]
+async fn both_credential_kinds_send_their_headers_and_debug_hides_secrets() {
+    let server = serve_queue(vec![settings(1), settings(2)]).await;
+    let token = client(&server);
+    token
+        .get_settings()
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .unwrap();
+    let keyed = Client::builder()
+        .base_url(&server.base_url)
+        .api_key("ops@example.com", "global-key-456")
+        .build()
+        .unwrap();
+    keyed
+        .get_settings()
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .unwrap();
+
+    let requests = server.requests();
+    assert_eq!(
+        requests[0].headers["authorization"],
+        "Bearer secret-token-123"
+    );
+    assert!(requests[0].headers.get("x-auth-key").is_none());
+    assert_eq!(requests[1].headers["x-auth-email"], "ops@example.com");
+    assert_eq!(requests[1].headers["x-auth-key"], "global-key-456");
+    assert!(requests[1].headers.get("authorization").is_none());
+    let agent = requests[0].headers["user-agent"].to_str().unwrap();
+    assert_eq!(agent, concat!("cloudflare-cni-client/", "0.1.0"));
+
+    for shown in [format!("{token:?}"), format!("{keyed:?}")] {
+        assert!(
+            !shown.contains("secret-token-123") && !shown.contains("global-key-456"),
+            "{shown}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_users_own_reqwest_client_still_gets_credentials_and_retries() {
+    let server = serve_queue(vec![json(503, envelope(1006, "busy")), settings(7)]).await;
+    let client = Client::builder()
+        .base_url(&server.base_url)
+        .http_client(reqwest::Client::new())
+        .api_token("t")
+        .retry_policy(cloudflare_cni_client::RetryPolicy {
+            initial_backoff: Duration::from_millis(1),
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    assert_eq!(
+        client
+            .get_settings()
+            .account_id(ACCOUNT)
+            .send()
+            .await
+            .unwrap()
+            .default_asn,
+        7
+    );
+    assert_eq!(server.requests()[1].headers["authorization"], "Bearer t");
+}
+
+#[tokio::test]
+async fn the_loa_is_saved_to_a_file_atomically() {
+    let pdf = "%PDF-1.4\n% test\n%%EOF\n";
+    let server = serve_queue(vec![
+        raw(200, "application/pdf", pdf),
+        raw(404, "application/json", &envelope(1004, "gone").to_string()),
+    ])
+    .await;
+    let client = client(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loa.pdf");
+    let written = client
+        .get_interconnect_loa()
+        .account_id(ACCOUNT)
+        .icon("icon-1")
+        .save_to(&path)
+        .await
+        .unwrap();
+    assert_eq!(written, pdf.len() as u64);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), pdf);
+    // A failed download leaves the existing file alone and no temporary file behind.
+    assert!(client
+        .get_interconnect_loa()
+        .account_id(ACCOUNT)
+        .icon("icon-1")
+        .save_to(&path)
+        .await
+        .is_err());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), pdf);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn a_bad_base_url_or_credential_fails_at_build() {
+    assert!(Client::builder()
+        .base_url("api.example.com")
+        .build()
+        .is_err());
+    let error = Client::builder()
+        .api_token("bad\ntoken")
+        .build()
+        .unwrap_err();
+    assert!(error.to_string().contains("API token"), "{error}");
+    assert!(
+        !error.to_string().contains("bad"),
+        "the secret is not echoed"
+    );
+}
