@@ -15,7 +15,9 @@
 //! - every listing paginates: `cursor` is the offset of the page, `limit` its size (default 50),
 //!   `next` the following offset, absent on the last page; all filters apply.
 //!
-//! Any credentials are accepted. A CNI's tunnel id, for the `tunnel_id` filter, is its id.
+//! Credentials are checked against configured API tokens and email/key pairs (401 when they do
+//! not match); with none configured, any are accepted. A CNI's tunnel id, for the `tunnel_id`
+//! filter, is its id.
 
 pub mod pdf;
 pub mod seed;
@@ -43,6 +45,11 @@ pub struct EmulatorConfig {
     pub status_delay: Duration,
     /// The account's `default_asn` before any update.
     pub default_asn: i64,
+    /// API tokens accepted as `Authorization: Bearer`; with no tokens and no keys, any
+    /// credentials are accepted.
+    pub api_tokens: Vec<String>,
+    /// (email, global API key) pairs accepted as `X-Auth-Email` + `X-Auth-Key`.
+    pub api_keys: Vec<(String, String)>,
 }
 
 impl Default for EmulatorConfig {
@@ -51,6 +58,8 @@ impl Default for EmulatorConfig {
             slots: seed::load_slots(None).unwrap_or_default(),
             status_delay: Duration::from_secs(5),
             default_asn: 65000,
+            api_tokens: Vec::new(),
+            api_keys: Vec::new(),
         }
     }
 }
@@ -99,6 +108,32 @@ impl Emulator {
         }
     }
 
+    /// Checks the request's credentials against the configured ones (401 when they do not
+    /// match), then locks the world.
+    fn authorized(&self, credentials: &Credentials) -> Result<MutexGuard<'_, World>, ApiError> {
+        let config = &self.config;
+        let open = config.api_tokens.is_empty() && config.api_keys.is_empty();
+        let accepted = open
+            || match credentials {
+                Credentials::ApiToken(token) => {
+                    config.api_tokens.iter().any(|t| t == token.expose())
+                }
+                Credentials::ApiKey { email, key } => config
+                    .api_keys
+                    .iter()
+                    .any(|(e, k)| e == email && k == key.expose()),
+            };
+        if accepted {
+            Ok(self.world())
+        } else {
+            Err(ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                cloudflare_cni_server::codes::AUTHENTICATION,
+                "Invalid credentials: the API token or the email and API key are not recognised",
+            ))
+        }
+    }
+
     fn world(&self) -> MutexGuard<'_, World> {
         // A panic while holding the lock cannot leave the maps half-updated: each change is
         // a single insert or remove, so a poisoned lock is still consistent.
@@ -111,24 +146,13 @@ impl Emulator {
     }
 }
 
-fn page<T: Clone>(
-    items: Vec<T>,
-    cursor: Option<i32>,
-    limit: Option<u64>,
-) -> Result<(Vec<T>, Option<i32>), ApiError> {
-    let start = match cursor {
-        None => 0,
-        Some(c) if c >= 0 => c as usize,
-        Some(c) => {
-            return Err(ApiError::bad_request(format!(
-                "cursor {c} is not a cursor this API returned"
-            ))
-            .at("cursor"))
-        }
-    };
+fn page<T: Clone>(items: Vec<T>, cursor: Option<i32>, limit: Option<i64>) -> (Vec<T>, Option<i32>) {
+    // The cursor is an offset; one this API never returns (negative) reads from the start.
+    let start = cursor.map_or(0, |c| usize::try_from(c).unwrap_or(0));
+    // The router refuses a negative limit; 0 or none means the default page.
     let size = match limit {
-        None | Some(0) => DEFAULT_PAGE,
-        Some(n) => n.min(1000) as usize,
+        Some(n) if n > 0 => n.min(1000) as usize,
+        _ => DEFAULT_PAGE,
     };
     let end = start.saturating_add(size).min(items.len());
     let slice = items
@@ -136,7 +160,7 @@ fn page<T: Clone>(
         .unwrap_or_default()
         .to_vec();
     let next = (end < items.len()).then(|| i32::try_from(end).unwrap_or(i32::MAX));
-    Ok((slice, next))
+    (slice, next)
 }
 
 fn slot_view(seed: &SlotSeed, holder: Option<&String>, account: &str) -> Slot {
@@ -197,11 +221,11 @@ type R<T> = Result<T, ApiError>;
 impl CniApi for Emulator {
     async fn list_cnis(
         &self,
-        _: Credentials,
+        credentials: Credentials,
         account_id: String,
         query: ListCnisQuery,
     ) -> R<CniList> {
-        let mut world = self.world();
+        let mut world = self.authorized(&credentials)?;
         let slot_filter = query.slot.clone();
         let account = world.account(&account_id);
         let on_slot = |cni: &Cni| match &slot_filter {
@@ -224,18 +248,18 @@ impl CniApi for Emulator {
             })
             .cloned()
             .collect();
-        let (items, next) = page(items, query.cursor, query.limit)?;
+        let (items, next) = page(items, query.cursor, query.limit);
         Ok(CniList { items, next })
     }
 
     async fn create_cni(
         &self,
-        _: Credentials,
+        credentials: Credentials,
         account_id: String,
         body: CniCreateRequest,
     ) -> R<Cni> {
+        let mut world = self.authorized(&credentials)?;
         check_account(&account_id, &body.account)?;
-        let mut world = self.world();
         let account = world.account(&account_id);
         if !account.interconnects.contains_key(&body.interconnect) {
             return Err(ApiError::bad_request(format!(
@@ -275,8 +299,8 @@ impl CniApi for Emulator {
         Ok(cni)
     }
 
-    async fn get_cni(&self, _: Credentials, account_id: String, cni: Uuid) -> R<Cni> {
-        let mut world = self.world();
+    async fn get_cni(&self, credentials: Credentials, account_id: String, cni: Uuid) -> R<Cni> {
+        let mut world = self.authorized(&credentials)?;
         world
             .account(&account_id)
             .cnis
@@ -285,9 +309,15 @@ impl CniApi for Emulator {
             .ok_or_else(|| ApiError::not_found("CNI not found"))
     }
 
-    async fn update_cni(&self, _: Credentials, account_id: String, cni: Uuid, body: Cni) -> R<Cni> {
+    async fn update_cni(
+        &self,
+        credentials: Credentials,
+        account_id: String,
+        cni: Uuid,
+        body: Cni,
+    ) -> R<Cni> {
+        let mut world = self.authorized(&credentials)?;
         check_account(&account_id, &body.account)?;
-        let mut world = self.world();
         let account = world.account(&account_id);
         if !account.cnis.contains_key(&cni) {
             return Err(ApiError::not_found("CNI not found"));
@@ -321,8 +351,8 @@ impl CniApi for Emulator {
         Ok(body)
     }
 
-    async fn delete_cni(&self, _: Credentials, account_id: String, cni: Uuid) -> R<()> {
-        let mut world = self.world();
+    async fn delete_cni(&self, credentials: Credentials, account_id: String, cni: Uuid) -> R<()> {
+        let mut world = self.authorized(&credentials)?;
         match world.account(&account_id).cnis.remove(&cni) {
             Some(_) => Ok(()),
             None => Err(ApiError::not_found("CNI not found")),
@@ -331,11 +361,11 @@ impl CniApi for Emulator {
 
     async fn list_interconnects(
         &self,
-        _: Credentials,
+        credentials: Credentials,
         account_id: String,
         query: ListInterconnectsQuery,
     ) -> R<InterconnectList> {
-        let mut world = self.world();
+        let mut world = self.authorized(&credentials)?;
         let items: Vec<Interconnect> = world
             .account(&account_id)
             .interconnects
@@ -354,17 +384,17 @@ impl CniApi for Emulator {
             })
             .cloned()
             .collect();
-        let (items, next) = page(items, query.cursor, query.limit)?;
+        let (items, next) = page(items, query.cursor, query.limit);
         Ok(InterconnectList { items, next })
     }
 
     async fn create_interconnect(
         &self,
-        _: Credentials,
+        credentials: Credentials,
         account_id: String,
         body: InterconnectCreateRequest,
     ) -> R<Interconnect> {
-        let mut world = self.world();
+        let mut world = self.authorized(&credentials)?;
         let value = match body {
             InterconnectCreateRequest::Physical(request) => {
                 check_account(&account_id, &request.account)?;
@@ -442,11 +472,11 @@ impl CniApi for Emulator {
 
     async fn get_interconnect(
         &self,
-        _: Credentials,
+        credentials: Credentials,
         account_id: String,
         icon: String,
     ) -> R<Interconnect> {
-        let mut world = self.world();
+        let mut world = self.authorized(&credentials)?;
         world
             .account(&account_id)
             .interconnects
@@ -455,8 +485,13 @@ impl CniApi for Emulator {
             .ok_or_else(|| ApiError::not_found("Interconnect not found"))
     }
 
-    async fn delete_interconnect(&self, _: Credentials, account_id: String, icon: String) -> R<()> {
-        let mut world = self.world();
+    async fn delete_interconnect(
+        &self,
+        credentials: Credentials,
+        account_id: String,
+        icon: String,
+    ) -> R<()> {
+        let mut world = self.authorized(&credentials)?;
         let account = world.account(&account_id);
         if !account.interconnects.contains_key(&icon) {
             return Err(ApiError::not_found("Interconnect not found"));
@@ -480,11 +515,11 @@ impl CniApi for Emulator {
 
     async fn get_interconnect_loa(
         &self,
-        _: Credentials,
+        credentials: Credentials,
         account_id: String,
         icon: String,
     ) -> R<Binary> {
-        let mut world = self.world();
+        let mut world = self.authorized(&credentials)?;
         let stored = world
             .account(&account_id)
             .interconnects
@@ -517,11 +552,11 @@ impl CniApi for Emulator {
 
     async fn get_interconnect_status(
         &self,
-        _: Credentials,
+        credentials: Credentials,
         account_id: String,
         icon: String,
     ) -> R<InterconnectStatus> {
-        let mut world = self.world();
+        let mut world = self.authorized(&credentials)?;
         let created = world
             .account(&account_id)
             .interconnects
@@ -540,8 +575,8 @@ impl CniApi for Emulator {
         Ok(status)
     }
 
-    async fn get_settings(&self, _: Credentials, account_id: String) -> R<Settings> {
-        let mut world = self.world();
+    async fn get_settings(&self, credentials: Credentials, account_id: String) -> R<Settings> {
+        let mut world = self.authorized(&credentials)?;
         let asn = world
             .account(&account_id)
             .default_asn
@@ -551,11 +586,11 @@ impl CniApi for Emulator {
 
     async fn update_settings(
         &self,
-        _: Credentials,
+        credentials: Credentials,
         account_id: String,
         body: SettingsUpdateRequest,
     ) -> R<Settings> {
-        let mut world = self.world();
+        let mut world = self.authorized(&credentials)?;
         let account = world.account(&account_id);
         if let Some(asn) = body.default_asn {
             account.default_asn = Some(asn);
@@ -567,11 +602,11 @@ impl CniApi for Emulator {
 
     async fn list_slots(
         &self,
-        _: Credentials,
+        credentials: Credentials,
         account_id: String,
         query: ListSlotsQuery,
     ) -> R<SlotList> {
-        let world = self.world();
+        let world = self.authorized(&credentials)?;
         let needle = query.address_contains.as_ref().map(|n| n.to_lowercase());
         let items: Vec<Slot> = world
             .slots
@@ -589,12 +624,12 @@ impl CniApi for Emulator {
                 })
             })
             .collect();
-        let (items, next) = page(items, query.cursor, query.limit)?;
+        let (items, next) = page(items, query.cursor, query.limit);
         Ok(SlotList { items, next })
     }
 
-    async fn get_slot(&self, _: Credentials, account_id: String, slot: Uuid) -> R<Slot> {
-        let world = self.world();
+    async fn get_slot(&self, credentials: Credentials, account_id: String, slot: Uuid) -> R<Slot> {
+        let world = self.authorized(&credentials)?;
         world
             .slots
             .iter()

@@ -27,6 +27,12 @@ struct Args {
     /// The default_asn of an account that never set one.
     #[arg(long, default_value_t = 65000)]
     default_asn: i64,
+    /// An API token to accept (repeatable). Without tokens or keys, any credentials pass.
+    #[arg(long = "api-token", value_name = "TOKEN")]
+    api_tokens: Vec<String>,
+    /// An email and global API key to accept, as EMAIL:KEY (repeatable).
+    #[arg(long = "api-key", value_name = "EMAIL:KEY")]
+    api_keys: Vec<String>,
 }
 
 async fn shutdown_signal() {
@@ -69,10 +75,24 @@ async fn main() -> ExitCode {
         eprintln!("error: --status-delay must be a number of seconds, 0 or more");
         return ExitCode::FAILURE;
     }
+    let mut api_keys = Vec::new();
+    for pair in &args.api_keys {
+        match pair.split_once(':') {
+            Some((email, key)) if !email.is_empty() && !key.is_empty() => {
+                api_keys.push((email.to_string(), key.to_string()))
+            }
+            _ => {
+                eprintln!("error: --api-key takes EMAIL:KEY, got {pair:?}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let config = EmulatorConfig {
         slots,
         status_delay: Duration::from_secs_f64(args.status_delay),
         default_asn: args.default_asn,
+        api_tokens: args.api_tokens,
+        api_keys,
     };
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(listener) => listener,
