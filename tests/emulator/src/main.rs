@@ -101,9 +101,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let address = listener.local_addr().unwrap_or(args.listen);
     tracing::info!(
-        "emulating the Cloudflare CNI API at http://{}/client/v4 ({} slots)",
-        args.listen,
+        "emulating the Cloudflare CNI API at http://{address}/client/v4 ({} slots)",
         config.slots.len()
     );
     let app = Emulator::new(config).router();
