@@ -14,9 +14,11 @@
 //! exactly what `generate` would write.
 
 pub mod diagnostic;
+pub mod diff;
 pub mod emit;
 pub mod lint;
 pub mod model;
+pub mod release;
 pub mod source;
 pub mod tree;
 
@@ -92,6 +94,8 @@ pub enum GenerateError {
     Spec(#[from] Diagnostics),
     #[error(transparent)]
     Io(#[from] tree::TreeIoError),
+    #[error("{0}")]
+    Release(String),
 }
 
 fn pointer_of(path: &serde_path_to_error::Path) -> String {
@@ -321,9 +325,25 @@ impl Workspace {
         self.root.join(Self::GENERATED)
     }
 
-    /// Renders the workspace's spec with the default crate names.
+    /// The crate names, with the version from `spec/release.toml` when it exists.
+    pub fn config(&self) -> Result<Config, GenerateError> {
+        let mut config = Config::default();
+        if self.root.join(release::ReleaseRecord::PATH).exists() {
+            let record = release::ReleaseRecord::read(&self.root)
+                .map_err(|e| GenerateError::Release(e.to_string()))?;
+            record
+                .version()
+                .map_err(|e| GenerateError::Release(e.to_string()))?;
+            for krate in [&mut config.types, &mut config.client, &mut config.server] {
+                krate.version = record.version.clone();
+            }
+        }
+        Ok(config)
+    }
+
+    /// Renders the workspace's spec with the version of `spec/release.toml`.
     pub fn render(&self) -> Result<GeneratedTree, GenerateError> {
-        render_file(&self.spec_path(), Self::SPEC, &Config::default())
+        render_file(&self.spec_path(), Self::SPEC, &self.config()?)
     }
 
     /// Renders and compares with `generated/`, writing nothing.

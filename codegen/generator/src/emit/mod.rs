@@ -95,7 +95,7 @@ pub fn tree(
     tree.insert(
         format!("{}/Cargo.toml", client.dir),
         format!(
-            "{toml_header}{}\n[dependencies]\n{} = {{ workspace = true }}\ncloudflare-cni-client-runtime.workspace = true\ncloudflare-cni-validate.workspace = true\nprogenitor-client.workspace = true\n\
+            "{toml_header}{}\n[dependencies]\n{} = {{ path = \"../{}\", version = \"={}\" }}\ncloudflare-cni-client-runtime.workspace = true\ncloudflare-cni-validate.workspace = true\nprogenitor-client.workspace = true\n\
              reqwest.workspace = true\nserde.workspace = true\nserde_json.workspace = true\nuuid.workspace = true\n\n[dev-dependencies]\nfutures.workspace = true\n",
             package_section(
                 client,
@@ -103,6 +103,8 @@ pub fn tree(
                 &["cloudflare", "interconnect", "openapi", "api-client", "networking"],
             ),
             types.package,
+            types.dir,
+            types.version,
         ),
     );
     tree.insert(
@@ -118,7 +120,7 @@ pub fn tree(
     tree.insert(
         format!("{}/Cargo.toml", server.dir),
         format!(
-            "{toml_header}{}\n[dependencies]\n{} = {{ workspace = true }}\ncloudflare-cni-server-runtime.workspace = true\n\
+            "{toml_header}{}\n[dependencies]\n{} = {{ path = \"../{}\", version = \"={}\" }}\ncloudflare-cni-server-runtime.workspace = true\n\
              cloudflare-cni-validate.workspace = true\naxum.workspace = true\nserde.workspace = true\nuuid.workspace = true\n\
              \n[dev-dependencies]\ntokio.workspace = true\n",
             package_section(
@@ -127,6 +129,8 @@ pub fn tree(
                 &["cloudflare", "interconnect", "openapi", "axum", "server"],
             ),
             types.package,
+            types.dir,
+            types.version,
         ),
     );
     tree.insert(
