@@ -91,6 +91,75 @@ fn hand_written(cni: &types::Cni) -> Result<(), ValidationErrors> {
     report.finish()
 }
 
+/// The closest equivalent with the `validator` crate: its derive cannot express a CIDR, a
+/// per-item rule or a cross-field rule, so those are custom functions over the same rule code.
+mod with_validator {
+    use cloudflare_cni_validate::rules::{parse_cidr, validate_md5_key, validate_same_prefix};
+    use validator::{Validate, ValidationError};
+
+    fn cidr(value: &str) -> Result<(), ValidationError> {
+        parse_cidr(value)
+            .map(|_| ())
+            .map_err(|_| ValidationError::new("cidr"))
+    }
+
+    fn each_cidr(values: &[String]) -> Result<(), ValidationError> {
+        values.iter().try_for_each(|v| cidr(v))
+    }
+
+    fn md5(key: &str) -> Result<(), ValidationError> {
+        validate_md5_key(key).map_err(|_| ValidationError::new("md5_key_charset"))
+    }
+
+    fn same_prefix(cni: &Cni) -> Result<(), ValidationError> {
+        validate_same_prefix(&cni.cust_ip, &cni.p2p_ip)
+            .map_err(|_| ValidationError::new("same_prefix"))
+    }
+
+    #[derive(Validate)]
+    pub struct Bgp {
+        #[validate(range(min = 0, max = 4294967295i64))]
+        pub customer_asn: i64,
+        #[validate(custom(function = "each_cidr"))]
+        pub extra_prefixes: Vec<String>,
+        #[validate(custom(function = "md5"))]
+        pub md5_key: Option<String>,
+    }
+
+    #[derive(Validate)]
+    pub struct Magic {
+        #[validate(range(min = 0))]
+        pub mtu: i32,
+    }
+
+    #[derive(Validate)]
+    #[validate(schema(function = "same_prefix"))]
+    pub struct Cni {
+        #[validate(custom(function = "cidr"))]
+        pub p2p_ip: String,
+        #[validate(custom(function = "cidr"))]
+        pub cust_ip: String,
+        #[validate(nested)]
+        pub magic: Magic,
+        #[validate(nested)]
+        pub bgp: Option<Bgp>,
+    }
+
+    pub fn from(cni: &super::types::Cni) -> Cni {
+        let bgp = cni.bgp.as_ref().map(|b| Bgp {
+            customer_asn: b.customer_asn,
+            extra_prefixes: b.extra_prefixes.clone(),
+            md5_key: b.md5_key.clone(),
+        });
+        Cni {
+            p2p_ip: cni.p2p_ip.clone(),
+            cust_ip: cni.cust_ip.clone(),
+            magic: Magic { mtu: cni.magic.mtu },
+            bgp,
+        }
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let cni = cni();
     assert!(cni.validate().is_ok() && hand_written(&cni).is_ok());
@@ -106,6 +175,11 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("validate_cni");
     group.bench_function("derived", |b| b.iter(|| black_box(&cni).validate()));
     group.bench_function("hand_written", |b| b.iter(|| hand_written(black_box(&cni))));
+    let mirrored = with_validator::from(&cni);
+    assert!(validator::Validate::validate(&mirrored).is_ok());
+    group.bench_function("validator_crate", |b| {
+        b.iter(|| validator::Validate::validate(black_box(&mirrored)))
+    });
     group.finish();
 }
 

@@ -1,6 +1,8 @@
 //! `cargo xtask`: the project's tasks. Thin by design: argument parsing and reporting; the
 //! work lives in the `cloudflare-cni-codegen` library, where it is tested.
 
+mod bench;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -41,6 +43,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run every benchmark comparison and write BENCHMARKS.md (installs openapi-generator-cli).
+    Bench,
     /// Version, changelog, package, commit and tag the generated crates after a spec change.
     Release {
         /// Show what would be released and package the crates, changing nothing.
@@ -72,6 +76,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Diff { old, new, json } => match spec_diff(&old, &new, json) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Bench => match bench::bench(&workspace_root()) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e}");

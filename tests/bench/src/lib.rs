@@ -1,0 +1,147 @@
+//! Shared pieces of the benchmark programs: a server implementation that answers from fixed
+//! data, and the measurement helpers.
+
+use cloudflare_cni_server::types::*;
+use cloudflare_cni_server::{
+    ApiError, Binary, CniApi, Credentials, ListCnisQuery, ListInterconnectsQuery, ListSlotsQuery,
+};
+use uuid::Uuid;
+
+pub const ACCOUNT: &str = "023e105f4ecef8ad9ca31a8372d0c353";
+
+/// A realistic CNI: BGP with 8 extra prefixes and an MD5 key.
+pub fn cni(n: u64) -> Cni {
+    serde_json::from_value(serde_json::json!({
+        "id": Uuid::from_u64_pair(0, n),
+        "account": ACCOUNT,
+        "interconnect": "icon-dfw-1",
+        "p2p_ip": "100.64.0.0/31",
+        "cust_ip": "100.64.0.1/31",
+        "magic": {"conduit_name": format!("conduit-{n}"), "description": "benchmark conduit", "mtu": 1476},
+        "bgp": {
+            "customer_asn": 4200000000u32,
+            "extra_prefixes": ["10.0.0.0/8", "10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16",
+                               "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "198.18.0.0/15"],
+            "md5_key": "s3cr<e>t`key"
+        }
+    }))
+    .expect("a valid CNI")
+}
+
+/// Answers `get_cni` with one CNI and `list_cnis` with pages cut from `total` CNIs (made on
+/// the fly, so the server's memory does not grow with them). Other operations answer 404.
+#[derive(Clone)]
+pub struct FixedData {
+    pub total: u64,
+    pub one: Cni,
+}
+
+impl FixedData {
+    pub fn new(total: u64) -> Self {
+        FixedData { total, one: cni(0) }
+    }
+
+    /// The page starting at `cursor` of at most `limit` (default 100) items.
+    pub fn page(&self, cursor: Option<i32>, limit: Option<i64>) -> CniList {
+        let start = cursor.unwrap_or(0).max(0) as u64;
+        let size = limit.filter(|l| *l > 0).unwrap_or(100) as u64;
+        let end = (start + size).min(self.total);
+        let next = (end < self.total).then_some(end as i32);
+        CniList {
+            items: (start..end).map(cni).collect(),
+            next,
+        }
+    }
+}
+
+type R<T> = Result<T, ApiError>;
+
+fn none<T>() -> R<T> {
+    Err(ApiError::not_found("not part of the benchmark"))
+}
+
+impl CniApi for FixedData {
+    async fn list_cnis(&self, _: Credentials, _: String, q: ListCnisQuery) -> R<CniList> {
+        Ok(self.page(q.cursor, q.limit))
+    }
+    async fn create_cni(&self, _: Credentials, _: String, _: CniCreateRequest) -> R<Cni> {
+        none()
+    }
+    async fn get_cni(&self, _: Credentials, _: String, _: Uuid) -> R<Cni> {
+        Ok(self.one.clone())
+    }
+    async fn update_cni(&self, _: Credentials, _: String, _: Uuid, _: Cni) -> R<Cni> {
+        none()
+    }
+    async fn delete_cni(&self, _: Credentials, _: String, _: Uuid) -> R<()> {
+        none()
+    }
+    async fn list_interconnects(
+        &self,
+        _: Credentials,
+        _: String,
+        _: ListInterconnectsQuery,
+    ) -> R<InterconnectList> {
+        none()
+    }
+    async fn create_interconnect(
+        &self,
+        _: Credentials,
+        _: String,
+        _: InterconnectCreateRequest,
+    ) -> R<Interconnect> {
+        none()
+    }
+    async fn get_interconnect(&self, _: Credentials, _: String, _: String) -> R<Interconnect> {
+        none()
+    }
+    async fn delete_interconnect(&self, _: Credentials, _: String, _: String) -> R<()> {
+        none()
+    }
+    async fn get_interconnect_loa(&self, _: Credentials, _: String, _: String) -> R<Binary> {
+        none()
+    }
+    async fn get_interconnect_status(
+        &self,
+        _: Credentials,
+        _: String,
+        _: String,
+    ) -> R<InterconnectStatus> {
+        none()
+    }
+    async fn get_settings(&self, _: Credentials, _: String) -> R<Settings> {
+        none()
+    }
+    async fn update_settings(
+        &self,
+        _: Credentials,
+        _: String,
+        _: SettingsUpdateRequest,
+    ) -> R<Settings> {
+        none()
+    }
+    async fn list_slots(&self, _: Credentials, _: String, _: ListSlotsQuery) -> R<SlotList> {
+        none()
+    }
+    async fn get_slot(&self, _: Credentials, _: String, _: Uuid) -> R<Slot> {
+        none()
+    }
+}
+
+/// The `p`th percentile (0-100) of sorted microsecond latencies.
+pub fn percentile(sorted: &[u64], p: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+/// This process's peak resident set size in KiB (`VmHWM`), on Linux.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
