@@ -201,7 +201,16 @@ pub fn bench(root: &Path) -> Result<()> {
         rust.push(timed(
             root,
             &ogc,
-            &["generate", "-g", "rust", "-i", &spec, "-o", &dir("rust")],
+            &[
+                "generate",
+                "-g",
+                "rust",
+                "-i",
+                &spec,
+                "-o",
+                &dir("rust"),
+                "--additional-properties=packageVersion=0.1.0",
+            ],
         )?);
         axum.push(timed(
             root,
@@ -214,6 +223,7 @@ pub fn bench(root: &Path) -> Result<()> {
                 &spec,
                 "-o",
                 &dir("axum"),
+                "--additional-properties=packageVersion=0.1.0",
             ],
         )?);
     }

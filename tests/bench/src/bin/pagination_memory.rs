@@ -59,6 +59,7 @@ async fn main() {
         }
     };
     let _ = server.kill();
+    let _ = server.wait();
     assert_eq!(count, items);
     println!(
         "{}",
