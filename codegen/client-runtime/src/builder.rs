@@ -12,6 +12,8 @@ use crate::{Credentials, RetryPolicy, Secret};
 #[derive(Clone, Debug)]
 pub struct ClientOptions {
     pub(crate) credentials: Option<Credentials>,
+    /// The credentials' headers, built (and marked sensitive) once, at build time.
+    pub(crate) credential_headers: Vec<(HeaderName, HeaderValue)>,
     pub(crate) retry: RetryPolicy,
     pub(crate) validate_requests: bool,
 }
@@ -20,6 +22,7 @@ impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
             credentials: None,
+            credential_headers: Vec::new(),
             retry: RetryPolicy::default(),
             validate_requests: true,
         }
@@ -168,14 +171,11 @@ impl<C: FromParts> ClientBuilder<C> {
         if !valid_url {
             return Err(BuildError::BaseUrl { url: self.base_url });
         }
-        if let Some(credentials) = &self.credentials {
-            // Fail now, not on the first request.
-            let mut probe = reqwest::Request::new(
-                reqwest::Method::GET,
-                reqwest::Url::parse("http://x/").expect("a valid URL"),
-            );
-            apply_credentials_to(credentials, &mut probe)?;
-        }
+        // Built now, so that a bad credential fails here and not on the first request.
+        let credential_headers = match &self.credentials {
+            Some(credentials) => credential_headers(credentials)?,
+            None => Vec::new(),
+        };
         let http = match self.http {
             Some(http) => http,
             None => {
@@ -191,6 +191,7 @@ impl<C: FromParts> ClientBuilder<C> {
         };
         let options = ClientOptions {
             credentials: self.credentials,
+            credential_headers,
             retry: self.retry,
             validate_requests: self.validate_requests,
         };
@@ -208,30 +209,27 @@ fn sensitive(value: &str, what: &'static str) -> Result<HeaderValue, BuildError>
     Ok(value)
 }
 
-fn apply_credentials_to(
+fn credential_headers(
     credentials: &Credentials,
-    request: &mut reqwest::Request,
-) -> Result<(), BuildError> {
-    let headers = request.headers_mut();
-    match credentials {
+) -> Result<Vec<(HeaderName, HeaderValue)>, BuildError> {
+    Ok(match credentials {
         Credentials::ApiToken(token) => {
-            headers.insert(
+            vec![(
                 AUTHORIZATION,
                 sensitive(&format!("Bearer {}", token.expose()), "API token")?,
-            );
+            )]
         }
-        Credentials::ApiKey { email, key } => {
-            headers.insert(
+        Credentials::ApiKey { email, key } => vec![
+            (
                 HeaderName::from_static("x-auth-email"),
                 sensitive(email, "email")?,
-            );
-            headers.insert(
+            ),
+            (
                 HeaderName::from_static("x-auth-key"),
                 sensitive(key.expose(), "API key")?,
-            );
-        }
-    }
-    Ok(())
+            ),
+        ],
+    })
 }
 
 /// Adds the credentials' headers (marked sensitive) to a request; runs in progenitor's `pre`
@@ -240,8 +238,9 @@ pub fn apply_credentials(
     options: &ClientOptions,
     request: &mut reqwest::Request,
 ) -> Result<(), String> {
-    match &options.credentials {
-        None => Ok(()),
-        Some(credentials) => apply_credentials_to(credentials, request).map_err(|e| e.to_string()),
+    let headers = request.headers_mut();
+    for (name, value) in &options.credential_headers {
+        headers.insert(name.clone(), value.clone());
     }
+    Ok(())
 }

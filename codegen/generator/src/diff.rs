@@ -37,6 +37,7 @@ use serde_json::Value;
 
 use crate::diagnostic::pointer;
 use crate::lint::METHODS;
+use crate::model::{deref, ref_name};
 
 /// How a change affects users of the generated crates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -138,33 +139,11 @@ struct Differ<'a> {
     changes: BTreeSet<Change>,
 }
 
-fn deref<'v>(root: &'v Value, value: &'v Value) -> &'v Value {
-    let mut value = value;
-    for _ in 0..16 {
-        match value
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| root.pointer(r.trim_start_matches('#')))
-        {
-            Some(target) => value = target,
-            None => break,
-        }
-    }
-    value
-}
-
-fn ref_name(value: &Value) -> Option<&str> {
-    value
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.rsplit('/').next())
-}
-
 fn schema_refs(root: &Value, value: &Value, out: &mut BTreeSet<String>) {
     match value {
         Value::Object(map) => {
             if let Some(name) = ref_name(value) {
-                if out.insert(name.to_string()) {
+                if out.insert(name.clone()) {
                     if let Some(target) = root.pointer(&format!("/components/schemas/{name}")) {
                         schema_refs(root, target, out);
                     }
@@ -505,8 +484,8 @@ impl Differ<'_> {
                     at,
                     format!(
                         "type changed from {} to {}",
-                        a.unwrap_or("an inline schema"),
-                        b.unwrap_or("an inline schema")
+                        a.as_deref().unwrap_or("an inline schema"),
+                        b.as_deref().unwrap_or("an inline schema")
                     ),
                 );
                 return;
@@ -561,11 +540,8 @@ impl Differ<'_> {
                     .unwrap_or_default()
             };
             let (a, b) = (variants(old), variants(new));
-            let names = |list: &[Value]| -> BTreeSet<String> {
-                list.iter()
-                    .filter_map(|v| ref_name(v).map(str::to_string))
-                    .collect()
-            };
+            let names =
+                |list: &[Value]| -> BTreeSet<String> { list.iter().filter_map(ref_name).collect() };
             for removed in names(&a).difference(&names(&b)) {
                 self.push(
                     Class::Breaking,

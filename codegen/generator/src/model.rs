@@ -127,7 +127,8 @@ fn text(value: &Value, key: &str) -> String {
         .to_string()
 }
 
-fn deref<'v>(root: &'v Value, mut value: &'v Value) -> &'v Value {
+/// Follows local `$ref`s from `value` to the node they name.
+pub(crate) fn deref<'v>(root: &'v Value, mut value: &'v Value) -> &'v Value {
     for _ in 0..32 {
         match value
             .get("$ref")
@@ -142,7 +143,8 @@ fn deref<'v>(root: &'v Value, mut value: &'v Value) -> &'v Value {
     value
 }
 
-fn ref_name(value: &Value) -> Option<String> {
+/// The component name a `$ref` points at (its last pointer token).
+pub(crate) fn ref_name(value: &Value) -> Option<String> {
     value
         .get("$ref")
         .and_then(Value::as_str)

@@ -56,13 +56,16 @@ fn self_type_name(imp: &ItemImpl) -> Option<String> {
 }
 
 /// The value of `#[serde(rename = "…")]`, if present.
-fn serde_rename(attrs: &[Attribute]) -> Option<String> {
+pub(crate) fn serde_rename(attrs: &[Attribute]) -> Option<String> {
     let mut renamed = None;
     for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         let _ = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("rename") {
                 let value: syn::LitStr = meta.value()?.parse()?;
                 renamed = Some(value.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                // Skip the value of any other `key = value`.
+                let _: syn::Expr = meta.value()?.parse()?;
             }
             Ok(())
         });

@@ -8,6 +8,7 @@ use quote::quote;
 use serde_json::Value;
 use syn::{parse_quote, Fields, Item, Type};
 
+use super::docs::serde_rename;
 use crate::model::{ApiModel, Rule};
 
 /// The spec as progenitor should see it: `pattern` is dropped where an `x-cni-format` rule
@@ -31,22 +32,6 @@ fn strip_covered_patterns(value: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(strip_covered_patterns),
         _ => {}
     }
-}
-
-fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
-    let mut renamed = None;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                let value: syn::LitStr = meta.value()?.parse()?;
-                renamed = Some(value.value());
-            } else if meta.input.peek(syn::Token![=]) {
-                let _: syn::Expr = meta.value()?.parse()?;
-            }
-            Ok(())
-        });
-    }
-    renamed
 }
 
 /// The type a field ultimately holds, through `Option`, `Vec` and `Box`.

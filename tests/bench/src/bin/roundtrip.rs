@@ -89,6 +89,8 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let seconds: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(5);
     let concurrency: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(16);
+    // Optional: only the pair of this name (e.g. `generated`), for profiling.
+    let only = args.next();
     let data = Arc::new(FixedData::new(100));
     let id = data.one.id;
 
@@ -100,6 +102,12 @@ async fn main() {
         .unwrap();
     let hand_base = serve(hand_written_server(data.clone())).await;
     let http = reqwest::Client::new();
+    // The mixed pairs split the overhead between the client side and the server side.
+    let client_on_hand_server = cloudflare_cni_client::Client::builder()
+        .base_url(&hand_base)
+        .api_token("bench")
+        .build()
+        .unwrap();
 
     for operation in ["get_cni", "list_cnis"] {
         let generated = {
@@ -162,10 +170,90 @@ async fn main() {
                 }
             }
         };
-        for (pair, result) in [
-            ("generated", measure(seconds, concurrency, generated).await),
-            ("hand_written", measure(seconds, concurrency, hand).await),
-        ] {
+        let generated_client_only = {
+            let client = client_on_hand_server.clone();
+            move || {
+                let client = client.clone();
+                async move {
+                    if operation == "get_cni" {
+                        std::hint::black_box(
+                            client
+                                .get_cni()
+                                .account_id(ACCOUNT)
+                                .cni(id)
+                                .send()
+                                .await
+                                .unwrap(),
+                        );
+                    } else {
+                        let page = client
+                            .list_cnis()
+                            .account_id(ACCOUNT)
+                            .limit(100u64)
+                            .send()
+                            .await
+                            .unwrap();
+                        assert_eq!(page.items.len(), 100);
+                    }
+                }
+            }
+        };
+        let generated_server_only = {
+            let http = http.clone();
+            let base = generated_base.clone();
+            move || {
+                let (http, base) = (http.clone(), base.clone());
+                async move {
+                    if operation == "get_cni" {
+                        let url = format!("{base}/accounts/{ACCOUNT}/cni/cnis/{id}");
+                        let response = http
+                            .get(url)
+                            .bearer_auth("bench")
+                            .send()
+                            .await
+                            .unwrap()
+                            .error_for_status()
+                            .unwrap();
+                        std::hint::black_box(response.json::<types::Cni>().await.unwrap());
+                    } else {
+                        let url = format!("{base}/accounts/{ACCOUNT}/cni/cnis?limit=100");
+                        let response = http
+                            .get(url)
+                            .bearer_auth("bench")
+                            .send()
+                            .await
+                            .unwrap()
+                            .error_for_status()
+                            .unwrap();
+                        assert_eq!(
+                            response.json::<types::CniList>().await.unwrap().items.len(),
+                            100
+                        );
+                    }
+                }
+            }
+        };
+        let wanted = |pair: &str| only.as_ref().is_none_or(|o| pair == o.as_str());
+        let mut results = Vec::new();
+        if wanted("generated") {
+            results.push(("generated", measure(seconds, concurrency, generated).await));
+        }
+        if wanted("hand_written") {
+            results.push(("hand_written", measure(seconds, concurrency, hand).await));
+        }
+        if wanted("generated_client+hand_written_server") {
+            results.push((
+                "generated_client+hand_written_server",
+                measure(seconds, concurrency, generated_client_only).await,
+            ));
+        }
+        if wanted("hand_written_client+generated_server") {
+            results.push((
+                "hand_written_client+generated_server",
+                measure(seconds, concurrency, generated_server_only).await,
+            ));
+        }
+        for (pair, result) in results {
             println!(
                 "{}",
                 serde_json::json!({"operation": operation, "pair": pair, "rps": result.0, "p50_us": result.1, "p99_us": result.2})
