@@ -8,11 +8,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use cloudflare_cni_codegen::release::{self, ReleaseRecord};
-use cloudflare_cni_codegen::{diff, Config, Drift, GenerateError, Workspace};
+use cloudflare_cni_codegen::{diff, Drift, GenerateError, Workspace};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Tasks for the Cloudflare CNI toolkit")]
 struct Cli {
+    /// The repository to work on (default: the one this xtask was built from).
+    #[arg(long, global = true, value_name = "DIR")]
+    root: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -65,6 +68,9 @@ const PACKAGES: [&str; 7] = [
 ];
 
 fn workspace_root() -> PathBuf {
+    if let Some(root) = ROOT.get() {
+        return root.clone();
+    }
     // xtask lives one level below the workspace root.
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -72,8 +78,13 @@ fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(root) = cli.root {
+        let _ = ROOT.set(root);
+    }
     match cli.command {
         Command::Diff { old, new, json } => match spec_diff(&old, &new, json) {
             Ok(()) => ExitCode::SUCCESS,
@@ -126,7 +137,9 @@ fn generate(
         None => (root.join("spec/cni.yaml"), "spec/cni.yaml".to_string()),
     };
     let out = out.unwrap_or_else(|| root.join("generated"));
-    let tree = cloudflare_cni_codegen::render_file(&spec_path, &display, &Config::default())?;
+    // The versions come from spec/release.toml, as `cargo xtask release` wrote them.
+    let config = Workspace { root: root.clone() }.config()?;
+    let tree = cloudflare_cni_codegen::render_file(&spec_path, &display, &config)?;
     if check {
         let drift = tree.check(&out)?;
         if drift.is_empty() {

@@ -84,3 +84,52 @@ fn check_lists_stale_files_and_fails_then_passes_after_generate() {
     assert!(stderr.contains("changed: types/README.md"), "{stderr}");
     assert!(stderr.contains("-hand edit"), "{stderr}");
 }
+
+#[test]
+fn generate_takes_the_version_from_the_release_record() {
+    let root = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    std::fs::create_dir_all(root.path().join("spec")).unwrap();
+    std::fs::copy(
+        repo.join("spec/cni.yaml"),
+        root.path().join("spec/cni.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.path().join("spec/release.toml"),
+        "version = \"3.1.4+spec.x\"\ntag = \"v3.1.4\"\n",
+    )
+    .unwrap();
+    let run = xtask()
+        .arg("--root")
+        .arg(root.path())
+        .arg("generate")
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let types = std::fs::read_to_string(root.path().join("generated/types/Cargo.toml")).unwrap();
+    assert!(types.contains("version = \"3.1.4+spec.x\""), "{types}");
+    let client = std::fs::read_to_string(root.path().join("generated/client/Cargo.toml")).unwrap();
+    assert!(
+        client.contains(
+            "cloudflare-cni-types = { path = \"../types\", version = \"=3.1.4+spec.x\" }"
+        ),
+        "{client}"
+    );
+    // And --check agrees with what generate wrote.
+    let check = xtask()
+        .arg("--root")
+        .arg(root.path())
+        .args(["generate", "--check"])
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
