@@ -62,7 +62,9 @@ impl Class {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Change {
     pub class: Class,
-    /// Where, as a JSON pointer into the new spec (the old one for removals).
+    /// Where, as a JSON pointer into the new spec (the old one for removals). Parameters are
+    /// named by location and name rather than by index (`…/get/parameters/query:cursor`),
+    /// because their index differs between the specs and between path and operation level.
     pub pointer: String,
     pub message: String,
 }
