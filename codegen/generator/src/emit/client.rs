@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::{parse_quote, ImplItem, Item, ItemMod, Stmt, Type};
+use syn::{parse_quote, ImplItem, Item, Stmt, Type};
 
 use crate::model::{ApiModel, OperationModel, SuccessModel};
 
@@ -129,30 +129,17 @@ pub fn add_client_runtime(file: &mut syn::File, model: &ApiModel, validate_crate
         .iter()
         .map(|op| (super::camel_case(&op.id), op))
         .collect();
-    for item in &mut file.items {
-        let Item::Mod(ItemMod {
-            ident,
-            content: Some((_, items)),
-            ..
-        }) = item
-        else {
-            continue;
-        };
-        if ident != "builder" {
+    for inner in super::module_items(&mut file.items, "builder")
+        .into_iter()
+        .flatten()
+    {
+        let Item::Impl(imp) = inner else { continue };
+        if imp.trait_.is_some() {
             continue;
         }
-        for inner in items {
-            let Item::Impl(imp) = inner else { continue };
-            if imp.trait_.is_some() {
-                continue;
-            }
-            let name = match &*imp.self_ty {
-                Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-                _ => None,
-            };
-            if let Some(op) = name.and_then(|n| operations.get(&n).copied()) {
-                rewrite_builder(imp, op, validate_crate);
-            }
+        if let Some(op) = super::docs::self_type_name(imp).and_then(|n| operations.get(&n).copied())
+        {
+            rewrite_builder(imp, op, validate_crate);
         }
     }
     let base_url = &model.base_url;

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use syn::{parse_quote, Attribute, ImplItem, Item, ItemImpl, ItemMod};
+use syn::{parse_quote, Attribute, ImplItem, Item, ItemImpl};
 
 use crate::model::ApiModel;
 
@@ -48,7 +48,7 @@ fn single_field_type(fields: &syn::Fields) -> Option<String> {
     }
 }
 
-fn self_type_name(imp: &ItemImpl) -> Option<String> {
+pub(crate) fn self_type_name(imp: &ItemImpl) -> Option<String> {
     match &*imp.self_ty {
         syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
         _ => None,
@@ -71,17 +71,6 @@ pub(crate) fn serde_rename(attrs: &[Attribute]) -> Option<String> {
         });
     }
     renamed
-}
-
-fn module_items<'f>(items: &'f mut [Item], name: &str) -> Option<&'f mut Vec<Item>> {
-    items.iter_mut().find_map(|item| match item {
-        Item::Mod(ItemMod {
-            ident,
-            content: Some((_, items)),
-            ..
-        }) if ident == name => Some(items),
-        _ => None,
-    })
 }
 
 /// Documents the types file: builder entry points, builder structs and setters, enum variants.
@@ -147,7 +136,7 @@ pub fn document_types(file: &mut syn::File) {
             _ => {}
         }
     }
-    let Some(builders) = module_items(&mut file.items, "builder") else {
+    let Some(builders) = super::module_items(&mut file.items, "builder") else {
         return;
     };
     for item in builders {
@@ -185,7 +174,7 @@ pub fn document_types(file: &mut syn::File) {
 
 /// Documents the client's request builders: each setter carries its parameter's description.
 pub fn document_client(file: &mut syn::File, model: &ApiModel) {
-    let Some(builders) = module_items(&mut file.items, "builder") else {
+    let Some(builders) = super::module_items(&mut file.items, "builder") else {
         return;
     };
     let operations: HashMap<String, &crate::model::OperationModel> = model

@@ -68,79 +68,61 @@ pub fn tree(
     let model = &spec.model;
 
     let mut tree = GeneratedTree::default();
+    let headers = Headers {
+        rs: &rs_header,
+        toml: &toml_header,
+        md: &md_header,
+    };
     let types = &config.types;
-    tree.insert(
-        format!("{}/Cargo.toml", types.dir),
-        format!(
-            "{toml_header}{}\n[dependencies]\ncloudflare-cni-validate.workspace = true\nregress.workspace = true\nserde.workspace = true\n\
-             serde_json.workspace = true\nuuid.workspace = true\n",
-            package_section(
-                types,
-                &format!("Typed request and response models of the {}, generated from its OpenAPI description", model.title),
-                &["cloudflare", "interconnect", "openapi", "api-bindings", "networking"],
+    // The sibling crates pin the types crate exactly: they are generated together.
+    let types_dependency = format!(
+        "{} = {{ path = \"../{}\", version = \"={}\" }}\n",
+        types.package, types.dir, types.version
+    );
+    insert_crate(
+        &mut tree,
+        &headers,
+        CrateFiles {
+            krate: types,
+            description: format!("Typed request and response models of the {}, generated from its OpenAPI description", model.title),
+            keywords: &["cloudflare", "interconnect", "openapi", "api-bindings", "networking"],
+            dependencies: "cloudflare-cni-validate.workspace = true\nregress.workspace = true\nserde.workspace = true\n\
+                           serde_json.workspace = true\nuuid.workspace = true\n"
+                .to_string(),
+            readme: types_readme(model, config),
+            source: &sources.types,
+        },
+    );
+    insert_crate(
+        &mut tree,
+        &headers,
+        CrateFiles {
+            krate: &config.client,
+            description: format!("An async client for the {}, generated from its OpenAPI description", model.title),
+            keywords: &["cloudflare", "interconnect", "openapi", "api-client", "networking"],
+            dependencies: format!(
+                "{types_dependency}cloudflare-cni-client-runtime.workspace = true\ncloudflare-cni-validate.workspace = true\n\
+                 progenitor-client.workspace = true\nreqwest.workspace = true\nserde.workspace = true\n\
+                 serde_json.workspace = true\nuuid.workspace = true\n\n[dev-dependencies]\nfutures.workspace = true\n"
             ),
-        ),
+            readme: client_readme(model, config),
+            source: &sources.client,
+        },
     );
-    tree.insert(
-        format!("{}/README.md", types.dir),
-        format!("{md_header}{}", types_readme(model, config)),
-    );
-    tree.insert(format!("{}/src/lib.rs", types.dir), lib_rs(&rs_header));
-    tree.insert(
-        format!("{}/src/generated.rs", types.dir),
-        format!("{rs_header}{}", sources.types),
-    );
-
-    let client = &config.client;
-    tree.insert(
-        format!("{}/Cargo.toml", client.dir),
-        format!(
-            "{toml_header}{}\n[dependencies]\n{} = {{ path = \"../{}\", version = \"={}\" }}\ncloudflare-cni-client-runtime.workspace = true\ncloudflare-cni-validate.workspace = true\nprogenitor-client.workspace = true\n\
-             reqwest.workspace = true\nserde.workspace = true\nserde_json.workspace = true\nuuid.workspace = true\n\n[dev-dependencies]\nfutures.workspace = true\n",
-            package_section(
-                client,
-                &format!("An async client for the {}, generated from its OpenAPI description", model.title),
-                &["cloudflare", "interconnect", "openapi", "api-client", "networking"],
+    insert_crate(
+        &mut tree,
+        &headers,
+        CrateFiles {
+            krate: &config.server,
+            description: format!("A server trait and axum router for the {}, generated from its OpenAPI description", model.title),
+            keywords: &["cloudflare", "interconnect", "openapi", "axum", "server"],
+            dependencies: format!(
+                "{types_dependency}cloudflare-cni-server-runtime.workspace = true\ncloudflare-cni-validate.workspace = true\n\
+                 axum.workspace = true\nserde.workspace = true\nuuid.workspace = true\n\n[dev-dependencies]\ntokio.workspace = true\n"
             ),
-            types.package,
-            types.dir,
-            types.version,
-        ),
-    );
-    tree.insert(
-        format!("{}/README.md", client.dir),
-        format!("{md_header}{}", client_readme(model, config)),
-    );
-    tree.insert(format!("{}/src/lib.rs", client.dir), lib_rs(&rs_header));
-    tree.insert(
-        format!("{}/src/generated.rs", client.dir),
-        format!("{rs_header}{}", sources.client),
-    );
-    let server = &config.server;
-    tree.insert(
-        format!("{}/Cargo.toml", server.dir),
-        format!(
-            "{toml_header}{}\n[dependencies]\n{} = {{ path = \"../{}\", version = \"={}\" }}\ncloudflare-cni-server-runtime.workspace = true\n\
-             cloudflare-cni-validate.workspace = true\naxum.workspace = true\nserde.workspace = true\nuuid.workspace = true\n\
-             \n[dev-dependencies]\ntokio.workspace = true\n",
-            package_section(
-                server,
-                &format!("A server trait and axum router for the {}, generated from its OpenAPI description", model.title),
-                &["cloudflare", "interconnect", "openapi", "axum", "server"],
-            ),
-            types.package,
-            types.dir,
-            types.version,
-        ),
-    );
-    tree.insert(
-        format!("{}/README.md", server.dir),
-        format!("{md_header}{}", server_readme(model, config)),
-    );
-    tree.insert(format!("{}/src/lib.rs", server.dir), lib_rs(&rs_header));
-    tree.insert(
-        format!("{}/src/generated.rs", server.dir),
-        format!("{rs_header}{}", sources.server),
+            readme: server_readme(model, config),
+            source: &sources.server,
+        },
     );
     Ok(tree)
 }
@@ -208,6 +190,47 @@ async fn main() -> std::io::Result<()> {{
         );
     }
     out
+}
+
+/// The header line of each kind of generated file.
+struct Headers<'a> {
+    rs: &'a str,
+    toml: &'a str,
+    md: &'a str,
+}
+
+/// What one generated crate is made of.
+struct CrateFiles<'a> {
+    krate: &'a CrateConfig,
+    description: String,
+    keywords: &'a [&'a str],
+    /// The `[dependencies]` lines (and any later sections).
+    dependencies: String,
+    readme: String,
+    source: &'a str,
+}
+
+/// Adds a crate's Cargo.toml, README.md, src/lib.rs and src/generated.rs to the tree.
+fn insert_crate(tree: &mut GeneratedTree, headers: &Headers<'_>, files: CrateFiles<'_>) {
+    let dir = &files.krate.dir;
+    tree.insert(
+        format!("{dir}/Cargo.toml"),
+        format!(
+            "{}{}\n[dependencies]\n{}",
+            headers.toml,
+            package_section(files.krate, &files.description, files.keywords),
+            files.dependencies
+        ),
+    );
+    tree.insert(
+        format!("{dir}/README.md"),
+        format!("{}{}", headers.md, files.readme),
+    );
+    tree.insert(format!("{dir}/src/lib.rs"), lib_rs(headers.rs));
+    tree.insert(
+        format!("{dir}/src/generated.rs"),
+        format!("{}{}", headers.rs, files.source),
+    );
 }
 
 fn package_section(krate: &CrateConfig, description: &str, keywords: &[&str]) -> String {
@@ -324,6 +347,21 @@ Credentials are sent as sensitive headers and never shown by `Debug`.
         out.push('\n');
     }
     out
+}
+
+/// The items of the inline module `name` (progenitor's `builder`, say), if the file has one.
+pub(crate) fn module_items<'f>(
+    items: &'f mut [syn::Item],
+    name: &str,
+) -> Option<&'f mut Vec<syn::Item>> {
+    items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(syn::ItemMod {
+            ident,
+            content: Some((_, items)),
+            ..
+        }) if ident == name => Some(items),
+        _ => None,
+    })
 }
 
 /// `list_cnis` → `ListCnis`, as progenitor names an operation's request builder.

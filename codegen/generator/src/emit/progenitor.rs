@@ -136,22 +136,14 @@ pub fn generate(spec: &OpenAPI) -> Result<TokenStream, ProgenitorError> {
 /// `-D warnings`) when no operation takes or returns a JSON type. Allow exactly that import.
 fn allow_unused_types_import(client: &mut syn::File) {
     let is_types_import = |item: &Item| matches!(item, Item::Use(u) if quote!(#u).to_string().replace(' ', "") == "usesuper::types;");
-    for item in &mut client.items {
-        let Item::Mod(ItemMod {
-            ident,
-            content: Some((_, items)),
-            ..
-        }) = item
-        else {
-            continue;
-        };
-        if ident != "builder" {
-            continue;
-        }
-        for inner in items.iter_mut().filter(|i| is_types_import(i)) {
-            if let Item::Use(u) = inner {
-                u.attrs.push(syn::parse_quote!(#[allow(unused_imports)]));
-            }
+    let builders = super::module_items(&mut client.items, "builder");
+    for inner in builders
+        .into_iter()
+        .flatten()
+        .filter(|i| is_types_import(i))
+    {
+        if let Item::Use(u) = inner {
+            u.attrs.push(syn::parse_quote!(#[allow(unused_imports)]));
         }
     }
 }
