@@ -455,3 +455,264 @@ fn a_bad_base_url_or_credential_fails_at_build() {
         "the secret is not echoed"
     );
 }
+
+// ---- Issue 11: what a misbehaving or hostile server cannot make the client do ----
+
+#[tokio::test]
+async fn a_cross_origin_redirect_is_an_error_and_no_credential_follows_it() {
+    let elsewhere = serve_fn(|_| settings(1)).await;
+    let target = format!("{}/steal", elsewhere.base_url);
+    for status in [301u16, 302, 307, 308] {
+        let location = target.clone();
+        let server = serve_fn(move |_| {
+            raw(status, "text/plain", "moved").with_header("location", &location)
+        })
+        .await;
+        for credentials in ["token", "key"] {
+            let builder = Client::builder().base_url(&server.base_url).max_retries(0);
+            let builder = match credentials {
+                "token" => builder.api_token("secret-token-123"),
+                _ => builder.api_key("me@example.com", "global-key-456"),
+            };
+            let client = builder.build().unwrap();
+            let error = client
+                .update_settings()
+                .account_id(ACCOUNT)
+                .body(types::SettingsUpdateRequest {
+                    default_asn: Some(65001),
+                })
+                .send()
+                .await
+                .unwrap_err();
+            match &error {
+                CniError::Redirect {
+                    status: s,
+                    location: Some(l),
+                } => {
+                    assert_eq!(s.as_u16(), status);
+                    assert_eq!(l, &target);
+                }
+                other => panic!("{status}: expected a redirect error, got {other:?}"),
+            }
+            assert!(error.to_string().contains(&target), "{error}");
+        }
+    }
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the other host saw {:?}",
+        elsewhere.requests()
+    );
+}
+
+#[tokio::test]
+async fn response_bodies_over_the_limit_fail_with_a_typed_error() {
+    let big_items: Vec<_> = (0..2000).map(cni_json).collect();
+    let big = json!({ "items": big_items });
+    let body_len = big.to_string().len() as u64;
+    let server = serve_queue(vec![
+        json(200, big.clone()),
+        raw(500, "application/json", &"x".repeat(4096)),
+        json(200, big),
+    ])
+    .await;
+    let client = Client::builder()
+        .base_url(&server.base_url)
+        .api_token("t")
+        .max_retries(0)
+        .max_response_bytes(1024)
+        .build()
+        .unwrap();
+    let error = client
+        .list_cnis()
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, CniError::ResponseTooLarge { limit: 1024, .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("1024 bytes"), "{error}");
+    // An error body is capped too.
+    let error = client
+        .list_cnis()
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, CniError::ResponseTooLarge { limit: 1024, .. }),
+        "{error:?}"
+    );
+    // The default limit reads the same body.
+    let client = Client::builder()
+        .base_url(&server.base_url)
+        .api_token("t")
+        .build()
+        .unwrap();
+    let page = client.list_cnis().account_id(ACCOUNT).send().await.unwrap();
+    assert_eq!(
+        page.items.len(),
+        2000,
+        "{body_len} bytes read under the default"
+    );
+}
+
+#[tokio::test]
+async fn a_download_over_its_cap_fails_and_leaves_no_file() {
+    let server = serve_fn(|_| raw(200, "application/pdf", &"%PDF".repeat(1000))).await;
+    let client = Client::builder()
+        .base_url(&server.base_url)
+        .api_token("t")
+        .max_download_bytes(Some(100))
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loa.pdf");
+    let error = client
+        .get_interconnect_loa()
+        .account_id(ACCOUNT)
+        .icon("icon-1")
+        .save_to(&path)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, CniError::ResponseTooLarge { limit: 100, .. }),
+        "{error:?}"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[tokio::test]
+async fn dot_segment_and_empty_path_parameters_are_refused_before_sending() {
+    let server = serve_fn(|_| settings(1)).await;
+    let client = client(&server);
+    for icon in ["..", ".", ""] {
+        let error = client
+            .get_interconnect()
+            .account_id(ACCOUNT)
+            .icon(icon)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, CniError::InvalidRequest(m) if m.contains("`icon`")),
+            "{icon:?}: {error:?}"
+        );
+    }
+    let error = client
+        .get_settings()
+        .account_id("..")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("`account_id`"), "{error}");
+    let error = client
+        .get_interconnect_status()
+        .account_id(ACCOUNT)
+        .icon("..")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, CniError::InvalidRequest(_)), "{error:?}");
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+    // Values that merely contain dots, or encoded ones, are sent as one segment.
+    client
+        .get_interconnect_status()
+        .account_id(ACCOUNT)
+        .icon("a..b")
+        .send()
+        .await
+        .ok();
+    client
+        .get_interconnect_status()
+        .account_id(ACCOUNT)
+        .icon("%2e%2e")
+        .send()
+        .await
+        .ok();
+    let paths: Vec<String> = server.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/accounts/acc/cni/interconnects/a..b/status",
+            "/accounts/acc/cni/interconnects/%252e%252e/status"
+        ]
+    );
+}
+
+/// A server whose LOA sends a first chunk, then nothing, forever.
+async fn stalling_download_server() -> String {
+    use axum::body::Body;
+    let app = axum::Router::new().fallback(|| async {
+        let first = futures::stream::once(async {
+            Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"%PDF-1.4\n"))
+        });
+        let stall = futures::stream::pending();
+        axum::response::Response::builder()
+            .header("content-type", "application/pdf")
+            .body(Body::from_stream(first.chain(stall)))
+            .unwrap()
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn a_cancelled_download_leaves_no_temporary_file() {
+    let base_url = stalling_download_server().await;
+    let client = Client::builder()
+        .base_url(&base_url)
+        .api_token("t")
+        .timeout(None)
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loa.pdf");
+    let download = client
+        .get_interconnect_loa()
+        .account_id(ACCOUNT)
+        .icon("icon-1")
+        .save_to(&path);
+    // The download is under way (its temporary file exists) when the caller gives up.
+    let dir_path = dir.path().to_path_buf();
+    let outcome = tokio::time::timeout(Duration::from_secs(10), async {
+        tokio::select! {
+            result = download => panic!("the stalled download ended: {result:?}"),
+            _ = async {
+                while std::fs::read_dir(&dir_path).unwrap().count() == 0 {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            } => {}
+        }
+    })
+    .await;
+    assert!(outcome.is_ok(), "the download never started");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn saving_over_a_file_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = serve_fn(|_| raw(200, "application/pdf", "%PDF-1.4\n%%EOF\n")).await;
+    let client = client(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loa.pdf");
+    std::fs::write(&path, "old").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    client
+        .get_interconnect_loa()
+        .account_id(ACCOUNT)
+        .icon("icon-1")
+        .save_to(&path)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "%PDF-1.4\n%%EOF\n");
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
 
+use crate::limits::DEFAULT_MAX_RESPONSE_BYTES;
 use crate::{Credentials, RetryPolicy, Secret};
 
 /// The per-client settings the generated client carries (progenitor's "inner" value).
@@ -16,6 +17,10 @@ pub struct ClientOptions {
     pub(crate) credential_headers: Vec<(HeaderName, HeaderValue)>,
     pub(crate) retry: RetryPolicy,
     pub(crate) validate_requests: bool,
+    /// The most bytes read of a JSON body (success or error).
+    pub(crate) max_response_bytes: u64,
+    /// The most bytes read of a download (the LOA); `None` for no cap.
+    pub(crate) max_download_bytes: Option<u64>,
 }
 
 impl Default for ClientOptions {
@@ -25,6 +30,8 @@ impl Default for ClientOptions {
             credential_headers: Vec::new(),
             retry: RetryPolicy::default(),
             validate_requests: true,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_download_bytes: None,
         }
     }
 }
@@ -45,6 +52,16 @@ impl ClientOptions {
 
     pub fn credentials(&self) -> Option<&Credentials> {
         self.credentials.as_ref()
+    }
+
+    /// The most bytes the client reads of a JSON body, success or error.
+    pub fn max_response_bytes(&self) -> u64 {
+        self.max_response_bytes
+    }
+
+    /// The most bytes the client reads of a download such as the LOA (`None`: no cap).
+    pub fn max_download_bytes(&self) -> Option<u64> {
+        self.max_download_bytes
     }
 }
 
@@ -74,6 +91,8 @@ pub struct ClientBuilder<C> {
     timeout: Option<Duration>,
     retry: RetryPolicy,
     validate_requests: bool,
+    max_response_bytes: u64,
+    max_download_bytes: Option<u64>,
     http: Option<reqwest::Client>,
     client: PhantomData<fn() -> C>,
 }
@@ -89,6 +108,8 @@ impl<C: FromParts> ClientBuilder<C> {
             timeout: Some(Duration::from_secs(60)),
             retry: RetryPolicy::default(),
             validate_requests: true,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_download_bytes: None,
             http: None,
             client: PhantomData,
         }
@@ -157,8 +178,29 @@ impl<C: FromParts> ClientBuilder<C> {
         self
     }
 
+    /// The most bytes read of a JSON body, success or error (default 32 MiB, far above any
+    /// real answer). A longer body fails the call with
+    /// [`CniError::ResponseTooLarge`](crate::CniError::ResponseTooLarge) and is not read on.
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// The most bytes read of a download such as the LOA PDF (default: no cap, as a download
+    /// streams to disk rather than into memory). A longer one fails with
+    /// [`CniError::ResponseTooLarge`](crate::CniError::ResponseTooLarge), and `save_to`
+    /// leaves no file behind.
+    pub fn max_download_bytes(mut self, limit: Option<u64>) -> Self {
+        self.max_download_bytes = limit;
+        self
+    }
+
     /// Use this `reqwest::Client` (its timeouts, proxies and TLS settings) instead of building
-    /// one; credentials and retries still apply.
+    /// one; credentials, retries and body limits still apply.
+    ///
+    /// Its redirect policy applies too. The client this builder makes follows no redirect (the
+    /// API never redirects, and reqwest would resend `X-Auth-Email`/`X-Auth-Key` to any host);
+    /// build yours with `.redirect(reqwest::redirect::Policy::none())` to keep that guarantee.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -179,7 +221,12 @@ impl<C: FromParts> ClientBuilder<C> {
         let http = match self.http {
             Some(http) => http,
             None => {
-                let mut builder = reqwest::Client::builder().user_agent(self.user_agent);
+                // No redirects: Cloudflare's API does not redirect, and reqwest would resend
+                // the X-Auth-* headers (and a PUT body) to whatever host a 3xx names. A 3xx
+                // becomes `CniError::Redirect`, naming where it pointed.
+                let mut builder = reqwest::Client::builder()
+                    .user_agent(self.user_agent)
+                    .redirect(reqwest::redirect::Policy::none());
                 if let Some(t) = self.connect_timeout {
                     builder = builder.connect_timeout(t);
                 }
@@ -194,6 +241,8 @@ impl<C: FromParts> ClientBuilder<C> {
             credential_headers,
             retry: self.retry,
             validate_requests: self.validate_requests,
+            max_response_bytes: self.max_response_bytes,
+            max_download_bytes: self.max_download_bytes,
         };
         Ok(C::from_parts(
             self.base_url.trim_end_matches('/'),

@@ -12,6 +12,7 @@ use serde::Serialize;
 use tokio::io::AsyncWriteExt;
 
 use crate::context::{self, CallContext};
+use crate::limits::{body_too_large, path_segment_problem};
 
 /// One entry of an API error envelope's `errors`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,7 +24,10 @@ pub struct ApiMessage {
 }
 
 /// Everything a call can fail with. `Display` is one line.
+///
+/// New kinds of failure may be added in minor releases, so a `match` needs a `_` arm.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum CniError {
     /// The API answered an error status. `errors` holds the envelope's messages when the body
     /// was an envelope; `body_excerpt` the start of the body when it was something else.
@@ -60,6 +64,22 @@ pub enum CniError {
         status: Option<StatusCode>,
         expected: String,
         excerpt: String,
+    },
+    /// The response body went over the client's limit
+    /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes), or
+    /// `max_download_bytes` for a download); it was not read on.
+    #[error("the response{} is larger than the client's limit of {limit} bytes", status.map(|s| format!(" ({s})")).unwrap_or_default())]
+    ResponseTooLarge {
+        status: Option<StatusCode>,
+        limit: u64,
+    },
+    /// The server answered with a redirect, which this API never does; it was not followed, so
+    /// no credential went to where it pointed.
+    #[error("the server redirected ({status}) to {}; redirects are not followed", location.as_deref().unwrap_or("an unnamed location"))]
+    Redirect {
+        status: StatusCode,
+        /// The `Location` header, when there was one.
+        location: Option<String>,
     },
     /// A listing could not continue.
     #[error("pagination stopped: {0}")]
@@ -104,6 +124,8 @@ impl CniError {
         match self {
             CniError::Api { status, .. } => Some(*status),
             CniError::InvalidResponse { status, .. } => *status,
+            CniError::ResponseTooLarge { status, .. } => *status,
+            CniError::Redirect { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -164,7 +186,12 @@ async fn convert<E: Serialize>(
         Error::CommunicationError(source)
         | Error::ResponseBodyError(source)
         | Error::InvalidUpgrade(source) => {
-            if source.is_timeout() {
+            if let Some(too_large) = body_too_large(&source) {
+                CniError::ResponseTooLarge {
+                    status: call.last_status(),
+                    limit: too_large.limit,
+                }
+            } else if source.is_timeout() {
                 CniError::Timeout { attempts, source }
             } else {
                 CniError::Transport { attempts, source }
@@ -196,7 +223,25 @@ async fn convert<E: Serialize>(
         },
         Error::UnexpectedResponse(response) => {
             let status = response.status();
-            let bytes = response.bytes().await.unwrap_or_default();
+            if status.is_redirection() {
+                let location = response
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned());
+                return CniError::Redirect { status, location };
+            }
+            let bytes = match response.bytes().await {
+                Ok(bytes) => bytes,
+                Err(error) => match body_too_large(&error) {
+                    Some(too_large) => {
+                        return CniError::ResponseTooLarge {
+                            status: Some(status),
+                            limit: too_large.limit,
+                        }
+                    }
+                    None => Default::default(),
+                },
+            };
             if status.is_client_error() || status.is_server_error() {
                 let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
                 CniError::Api {
@@ -230,8 +275,42 @@ where
     }
 }
 
+/// Refuses a path parameter that URL parsing would not keep as one segment (`.`, `..`) or
+/// that is empty, before anything is sent; `value` is the builder's field (an unset one is
+/// left for `send` to report).
+pub fn check_path_segment<T: AsRef<str>>(
+    name: &str,
+    value: &Result<T, String>,
+) -> Result<(), CniError> {
+    match value.as_ref().ok().map(|v| v.as_ref()) {
+        Some(value) => match path_segment_problem(value) {
+            Some(problem) => Err(CniError::InvalidRequest(format!(
+                "path parameter `{name}` {problem}: {value:?}"
+            ))),
+            None => Ok(()),
+        },
+        None => Ok(()),
+    }
+}
+
+/// A temporary file that is removed when dropped, unless it was renamed into place: whatever
+/// ends the download (an error, a cancelled future, a panic) leaves nothing behind.
+struct TempFile {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
 /// Writes a downloaded body to `path` atomically: into a temporary file beside it, then
-/// renamed over it, so `path` never holds half a file. Returns the byte count.
+/// renamed over it, so `path` never holds half a file. An existing file keeps its permissions.
+/// Returns the byte count.
 pub async fn save_stream(stream: ByteStream, path: &Path) -> Result<u64, CniError> {
     let io = |source| CniError::Io {
         path: path.to_path_buf(),
@@ -245,33 +324,43 @@ pub async fn save_stream(stream: ByteStream, path: &Path) -> Result<u64, CniErro
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("download");
-    let temp = dir.join(format!(
-        ".{name}.part-{}-{}",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    let result: Result<u64, CniError> = async {
-        let mut file = tokio::fs::File::create(&temp).await.map_err(io)?;
-        let mut stream = stream.into_inner();
-        let mut written = 0u64;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|source| CniError::Transport {
+    let mut temp = TempFile {
+        path: dir.join(format!(
+            ".{name}.part-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        )),
+        keep: false,
+    };
+    let mut file = tokio::fs::File::create(&temp.path).await.map_err(io)?;
+    let mut stream = stream.into_inner();
+    let mut written = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|source| match body_too_large(&source) {
+            Some(too_large) => CniError::ResponseTooLarge {
+                status: None,
+                limit: too_large.limit,
+            },
+            None => CniError::Transport {
                 attempts: 1,
                 source,
-            })?;
-            file.write_all(&chunk).await.map_err(io)?;
-            written += chunk.len() as u64;
-        }
-        file.sync_all().await.map_err(io)?;
-        drop(file);
-        tokio::fs::rename(&temp, path).await.map_err(io)?;
-        Ok(written)
+            },
+        })?;
+        file.write_all(&chunk).await.map_err(io)?;
+        written += chunk.len() as u64;
     }
-    .await;
-    if result.is_err() {
-        let _ = tokio::fs::remove_file(&temp).await;
+    file.sync_all().await.map_err(io)?;
+    drop(file);
+    // Replacing a file keeps its mode (a user's 0600 LOA stays 0600); a new one gets the
+    // usual default.
+    if let Ok(existing) = tokio::fs::metadata(path).await {
+        tokio::fs::set_permissions(&temp.path, existing.permissions())
+            .await
+            .map_err(io)?;
     }
-    result
+    tokio::fs::rename(&temp.path, path).await.map_err(io)?;
+    temp.keep = true;
+    Ok(written)
 }
 
 impl fmt::Display for ApiMessage {

@@ -9,6 +9,7 @@
 mod builder;
 mod context;
 mod error;
+mod limits;
 mod paginate;
 mod retry;
 
@@ -16,6 +17,7 @@ use std::fmt;
 
 pub use builder::{BuildError, ClientBuilder, ClientOptions, FromParts};
 pub use error::{ApiMessage, CniError};
+pub use limits::{BodyTooLarge, DEFAULT_MAX_RESPONSE_BYTES};
 pub use paginate::paginate;
 pub use retry::RetryPolicy;
 
@@ -53,8 +55,8 @@ pub enum Credentials {
 pub mod __private {
     pub use crate::builder::apply_credentials;
     pub use crate::context::validation_failed;
-    pub use crate::error::run;
     pub use crate::error::save_stream;
+    pub use crate::error::{check_path_segment, run};
     pub use crate::retry::execute;
     pub use futures::Stream;
 }

@@ -94,6 +94,22 @@ pub async fn execute(
 ) -> reqwest::Result<reqwest::Response> {
     let policy = &options.retry;
     let retries_allowed = policy.allows(request.method());
+    // A download (a request that does not ask for JSON, as the LOA's) has its own cap; JSON
+    // bodies, including every error body, have the response limit.
+    let download = request
+        .headers()
+        .get(reqwest::header::ACCEPT)
+        .is_none_or(|accept| accept.as_bytes() != b"application/json");
+    let limit_body = |response: reqwest::Response| {
+        let limit = match download && response.status().is_success() {
+            true => options.max_download_bytes,
+            false => Some(options.max_response_bytes),
+        };
+        match limit {
+            Some(limit) => crate::limits::limit_body(response, limit),
+            None => response,
+        }
+    };
     loop {
         let attempt = context::record_attempt();
         let next = if retries_allowed && attempt <= policy.max_retries {
@@ -112,7 +128,7 @@ pub async fn execute(
                     "attempt answered"
                 );
                 if !is_retryable_status(response.status()) {
-                    return result;
+                    return result.map(limit_body);
                 }
                 response
                     .headers()
@@ -128,7 +144,9 @@ pub async fn execute(
                 None
             }
         };
-        let Some(next) = next else { return result };
+        let Some(next) = next else {
+            return result.map(limit_body);
+        };
         let delay = policy.delay(attempt, retry_after);
         tracing::info!(
             operation = operation_id,

@@ -542,6 +542,10 @@ pub mod builder {
             ResponseValue<types::CniList>,
             ::cloudflare_cni_client_runtime::CniError,
         > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a JSON `CniList`",
@@ -745,6 +749,10 @@ pub mod builder {
             ResponseValue<types::Cni>,
             ::cloudflare_cni_client_runtime::CniError,
         > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a JSON `Cni`",
@@ -878,6 +886,10 @@ pub mod builder {
             ResponseValue<types::Cni>,
             ::cloudflare_cni_client_runtime::CniError,
         > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a JSON `Cni`",
@@ -1064,6 +1076,10 @@ pub mod builder {
             ResponseValue<types::Cni>,
             ::cloudflare_cni_client_runtime::CniError,
         > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a JSON `Cni`",
@@ -1197,6 +1213,10 @@ pub mod builder {
             ResponseValue<()>,
             ::cloudflare_cni_client_runtime::CniError,
         > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(self.send_raw(), "no body")
                 .await
         }
@@ -1374,6 +1394,10 @@ pub mod builder {
             ResponseValue<types::InterconnectList>,
             ::cloudflare_cni_client_runtime::CniError,
         > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a JSON `InterconnectList`",
@@ -1553,6 +1577,10 @@ pub mod builder {
             ResponseValue<types::Interconnect>,
             ::cloudflare_cni_client_runtime::CniError,
         > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a JSON `Interconnect`",
@@ -1687,6 +1715,14 @@ pub mod builder {
             ResponseValue<types::Interconnect>,
             ::cloudflare_cni_client_runtime::CniError,
         > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "icon",
+                &self.icon,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a JSON `Interconnect`",
@@ -1821,6 +1857,14 @@ pub mod builder {
             ResponseValue<()>,
             ::cloudflare_cni_client_runtime::CniError,
         > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "icon",
+                &self.icon,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(self.send_raw(), "no body")
                 .await
         }
@@ -1944,6 +1988,14 @@ pub mod builder {
             ResponseValue<ByteStream>,
             ::cloudflare_cni_client_runtime::CniError,
         > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "icon",
+                &self.icon,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a `application/pdf` body",
@@ -2094,6 +2146,14 @@ pub mod builder {
             ResponseValue<types::InterconnectStatus>,
             ::cloudflare_cni_client_runtime::CniError,
         > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "icon",
+                &self.icon,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a JSON `InterconnectStatus`",
@@ -2212,6 +2272,10 @@ pub mod builder {
             ResponseValue<types::Settings>,
             ::cloudflare_cni_client_runtime::CniError,
         > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a JSON `Settings`",
@@ -2393,6 +2457,10 @@ pub mod builder {
             ResponseValue<types::Settings>,
             ::cloudflare_cni_client_runtime::CniError,
         > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a JSON `Settings`",
@@ -2617,6 +2685,10 @@ pub mod builder {
             ResponseValue<types::SlotList>,
             ::cloudflare_cni_client_runtime::CniError,
         > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a JSON `SlotList`",
@@ -2774,6 +2846,10 @@ pub mod builder {
             ResponseValue<types::Slot>,
             ::cloudflare_cni_client_runtime::CniError,
         > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a JSON `Slot`",

@@ -8,7 +8,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{parse_quote, ImplItem, Item, Stmt, Type};
 
-use crate::model::{ApiModel, OperationModel, SuccessModel};
+use super::progenitor::ProgenitorError;
+use crate::model::{ApiModel, OperationModel, ScalarType, SuccessModel};
 
 /// The runtime crate's path in generated code.
 pub fn runtime_path() -> TokenStream {
@@ -52,27 +53,86 @@ fn expected_text(op: &OperationModel) -> String {
     }
 }
 
+/// The field names of progenitor's `let Self { client, account_id, .. } = self;` in `send`.
+fn destructured_fields(block: &syn::Block) -> Vec<String> {
+    block
+        .stmts
+        .iter()
+        .find_map(|stmt| match stmt {
+            Stmt::Local(syn::Local {
+                pat: syn::Pat::Struct(pattern),
+                ..
+            }) => Some(
+                pattern
+                    .fields
+                    .iter()
+                    .filter_map(|field| match &field.member {
+                        syn::Member::Named(ident) => Some(ident.to_string()),
+                        syn::Member::Unnamed(_) => None,
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
 /// Rewrites one request builder's `impl`: progenitor's `send` becomes the private `send_raw`
 /// (with body validation), and a `send` returning `CniError`, `stream` and `save_to` are added.
-fn rewrite_builder(imp: &mut syn::ItemImpl, op: &OperationModel, validate_crate: &TokenStream) {
+/// Every shape of progenitor's output this relies on is checked: a missing one is an error
+/// naming the operation, never a silently unwired builder.
+fn rewrite_builder(
+    imp: &mut syn::ItemImpl,
+    op: &OperationModel,
+    validate_crate: &TokenStream,
+) -> Result<(), ProgenitorError> {
     let rt = runtime_path();
-    let mut value_type = None;
-    for member in &mut imp.items {
-        let ImplItem::Fn(f) = member else { continue };
-        if f.sig.ident != "send" {
-            continue;
-        }
-        f.sig.ident = format_ident!("send_raw");
-        f.vis = syn::Visibility::Inherited;
-        f.attrs.retain(|a| !a.path().is_ident("doc"));
-        value_type = response_value_type(&f.sig.output);
-        if let Some(position) = f.block.stmts.iter().position(|stmt| {
-            matches!(stmt, Stmt::Local(local) if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "body"))
-        }) {
-            f.block.stmts.insert(position + 1, validation_check(validate_crate));
-        }
+    let unexpected = |expected: &str| ProgenitorError::UnexpectedShape {
+        operation: op.id.clone(),
+        expected: expected.to_string(),
+    };
+    let send = imp
+        .items
+        .iter_mut()
+        .find_map(|member| match member {
+            ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+            _ => None,
+        })
+        .ok_or_else(|| unexpected("a `send` method on its builder"))?;
+    send.sig.ident = format_ident!("send_raw");
+    send.vis = syn::Visibility::Inherited;
+    send.attrs.retain(|a| !a.path().is_ident("doc"));
+    let value_type = response_value_type(&send.sig.output)
+        .ok_or_else(|| unexpected("`send` returning `Result<ResponseValue<T>, Error<E>>`"))?;
+    if op.request_body.is_some() {
+        let position = send
+            .block
+            .stmts
+            .iter()
+            .position(|stmt| {
+                matches!(stmt, Stmt::Local(local) if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "body"))
+            })
+            .ok_or_else(|| unexpected("a `let body = ...` statement in `send`, where the body is validated"))?;
+        send.block
+            .stmts
+            .insert(position + 1, validation_check(validate_crate));
     }
-    let Some(value_type) = value_type else { return };
+    // String path parameters are checked before sending: URL parsing would resolve `.`/`..`
+    // and send the request elsewhere. (Uuids cannot be either.)
+    let fields = destructured_fields(&send.block);
+    let mut segment_checks = Vec::new();
+    for param in op.path_params.iter().filter(|p| p.ty == ScalarType::String) {
+        let field = progenitor_field_name(&param.name);
+        if !fields.contains(&field) {
+            return Err(unexpected(&format!(
+                "a builder field `{field}` for path parameter `{}`",
+                param.name
+            )));
+        }
+        let field = format_ident!("{}", field);
+        let name = &param.name;
+        segment_checks.push(quote! { #rt::__private::check_path_segment(#name, &self.#field)?; });
+    }
     let expected = expected_text(op);
     let send_doc = format!(
         " Sends `{} {}`, retrying as the client's policy allows; a body is checked against the \
@@ -82,6 +142,7 @@ fn rewrite_builder(imp: &mut syn::ItemImpl, op: &OperationModel, validate_crate:
     imp.items.push(parse_quote! {
         #[doc = #send_doc]
         pub async fn send(self) -> ::std::result::Result<#value_type, #rt::CniError> {
+            #(#segment_checks)*
             #rt::__private::run(self.send_raw(), #expected).await
         }
     });
@@ -119,12 +180,37 @@ fn rewrite_builder(imp: &mut syn::ItemImpl, op: &OperationModel, validate_crate:
             }
         });
     }
+    Ok(())
+}
+
+/// The builder field progenitor names after a parameter (its snake-case sanitising of the
+/// parameter's name, with a trailing `_` for keywords).
+fn progenitor_field_name(name: &str) -> String {
+    let snake: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if syn::parse_str::<syn::Ident>(&snake).is_ok() {
+        snake
+    } else {
+        format!("{snake}_")
+    }
 }
 
 /// Adds everything the runtime provides to progenitor's client file.
-pub fn add_client_runtime(file: &mut syn::File, model: &ApiModel, validate_crate: &TokenStream) {
+pub fn add_client_runtime(
+    file: &mut syn::File,
+    model: &ApiModel,
+    validate_crate: &TokenStream,
+) -> Result<(), ProgenitorError> {
     let rt = runtime_path();
-    let operations: HashMap<String, &OperationModel> = model
+    let mut operations: HashMap<String, &OperationModel> = model
         .operations
         .iter()
         .map(|op| (super::camel_case(&op.id), op))
@@ -137,10 +223,21 @@ pub fn add_client_runtime(file: &mut syn::File, model: &ApiModel, validate_crate
         if imp.trait_.is_some() {
             continue;
         }
-        if let Some(op) = super::docs::self_type_name(imp).and_then(|n| operations.get(&n).copied())
-        {
-            rewrite_builder(imp, op, validate_crate);
+        if let Some(op) = super::docs::self_type_name(imp).and_then(|n| operations.remove(&n)) {
+            rewrite_builder(imp, op, validate_crate)?;
         }
+    }
+    // Every operation must have been wired; one left means progenitor named its builder
+    // differently than expected.
+    if let Some(op) = model
+        .operations
+        .iter()
+        .find(|op| operations.contains_key(&super::camel_case(&op.id)))
+    {
+        return Err(ProgenitorError::UnexpectedShape {
+            operation: op.id.clone(),
+            expected: format!("a request builder named `{}`", super::camel_case(&op.id)),
+        });
     }
     let base_url = &model.base_url;
     let hooks: Vec<Item> = vec![
@@ -206,4 +303,104 @@ pub fn add_client_runtime(file: &mut syn::File, model: &ApiModel, validate_crate
         },
     ];
     file.items.extend(hooks);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ParamModel;
+
+    fn operation(request_body: Option<&str>) -> OperationModel {
+        OperationModel {
+            id: "get_thing".into(),
+            method: "GET".into(),
+            path: "/things/{thing}".into(),
+            summary: String::new(),
+            tag: "Things".into(),
+            path_params: vec![ParamModel {
+                name: "thing".into(),
+                description: String::new(),
+                required: true,
+                ty: ScalarType::String,
+            }],
+            query_params: Vec::new(),
+            request_body: request_body.map(str::to_string),
+            success: SuccessModel::Empty,
+            error_statuses: Vec::new(),
+            paginated_item: None,
+        }
+    }
+
+    fn rewrite(op: &OperationModel, imp: syn::ItemImpl) -> Result<syn::ItemImpl, String> {
+        let mut imp = imp;
+        rewrite_builder(&mut imp, op, &quote!(::validate))
+            .map(|()| imp)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_expected_shape_is_wired() {
+        let imp: syn::ItemImpl = parse_quote! {
+            impl<'a> GetThing<'a> {
+                pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+                    let Self { client, thing } = self;
+                    let thing = thing.map_err(Error::InvalidRequest)?;
+                    todo!()
+                }
+            }
+        };
+        let wired = rewrite(&operation(None), imp).unwrap();
+        let text = quote!(#wired).to_string();
+        assert!(
+            text.contains("check_path_segment (\"thing\" , & self . thing)"),
+            "{text}"
+        );
+        assert!(text.contains("fn send_raw"), "{text}");
+    }
+
+    #[test]
+    fn every_missing_shape_is_an_error_naming_the_operation() {
+        let no_send: syn::ItemImpl = parse_quote! { impl<'a> GetThing<'a> { pub fn new() {} } };
+        let wrong_return: syn::ItemImpl = parse_quote! {
+            impl<'a> GetThing<'a> { pub async fn send(self) { let Self { client, thing } = self; } }
+        };
+        let renamed_field: syn::ItemImpl = parse_quote! {
+            impl<'a> GetThing<'a> {
+                pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+                    let Self { client, the_thing } = self;
+                    todo!()
+                }
+            }
+        };
+        let no_body: syn::ItemImpl = parse_quote! {
+            impl<'a> GetThing<'a> {
+                pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+                    let Self { client, thing } = self;
+                    todo!()
+                }
+            }
+        };
+        for (imp, op, expected) in [
+            (no_send, operation(None), "a `send` method"),
+            (wrong_return, operation(None), "`send` returning"),
+            (renamed_field, operation(None), "a builder field `thing`"),
+            (
+                no_body,
+                operation(Some("Thing")),
+                "a `let body = ...` statement",
+            ),
+        ] {
+            let error = rewrite(&op, imp).unwrap_err();
+            assert!(error.contains("operation `get_thing`"), "{error}");
+            assert!(error.contains(expected), "{expected}: {error}");
+        }
+    }
+
+    #[test]
+    fn field_names_follow_progenitor() {
+        assert_eq!(progenitor_field_name("account_id"), "account_id");
+        assert_eq!(progenitor_field_name("type"), "type_");
+        assert_eq!(progenitor_field_name("Icon-Name"), "icon_name");
+    }
 }

@@ -40,7 +40,7 @@ pub fn sources(
     let mut split = progenitor::split(tokens, types_path)?;
     let validate_crate = quote::quote!(::cloudflare_cni_validate);
     validation::add_validation(&mut split.types, &spec.model, &validate_crate);
-    client::add_client_runtime(&mut split.client, &spec.model, &validate_crate);
+    client::add_client_runtime(&mut split.client, &spec.model, &validate_crate)?;
     docs::document_types(&mut split.types);
     docs::document_client(&mut split.client, &spec.model);
     let server: syn::File = syn::parse2(server::server_tokens(&spec.model, types_path))

@@ -35,6 +35,9 @@ pub enum ProgenitorError {
     /// progenitor's output did not parse as Rust or lacked its `types` module.
     #[error("progenitor produced unexpected output: {0}")]
     Output(String),
+    /// progenitor's output for an operation lacked a shape the generator wires into.
+    #[error("progenitor's output for operation `{operation}` lacks {expected}; the generator cannot wire its client")]
+    UnexpectedShape { operation: String, expected: String },
 }
 
 fn settings() -> progenitor::GenerationSettings {

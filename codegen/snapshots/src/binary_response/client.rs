@@ -179,6 +179,10 @@ pub mod builder {
             ResponseValue<ByteStream>,
             ::cloudflare_cni_client_runtime::CniError,
         > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "name",
+                &self.name,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a `application/pdf` body",
@@ -264,6 +268,10 @@ pub mod builder {
             ResponseValue<()>,
             ::cloudflare_cni_client_runtime::CniError,
         > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "name",
+                &self.name,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(self.send_raw(), "no body")
                 .await
         }
