@@ -420,3 +420,220 @@ async fn the_implementations_errors_answer_in_the_envelope() {
     .await;
     answer.envelope(StatusCode::CONFLICT);
 }
+
+// ---- Issue 11: what the server runtime guarantees every implementer ----
+
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    for scheme in ["Bearer", "bearer", "BEARER", "bEARER"] {
+        let request = Request::builder()
+            .uri(path("settings"))
+            .header(header::AUTHORIZATION, format!("{scheme} test-token"))
+            .body(Body::empty())
+            .unwrap();
+        let answer = send(router(Fixed::default()), request).await;
+        assert_eq!(answer.status, StatusCode::OK, "{scheme}");
+    }
+}
+
+#[tokio::test]
+async fn an_empty_path_parameter_answers_400_pointing_at_it() {
+    let api = Fixed::default();
+    for (uri, parameter) in [
+        ("/accounts//cni/cnis".to_string(), "account_id"),
+        ("/accounts//cni/settings".to_string(), "account_id"),
+        (path("interconnects//status"), "icon"),
+        (path("interconnects/"), "icon"),
+    ] {
+        let answer = send(router(api.clone()), request(Method::GET, &uri, None)).await;
+        if answer.status == StatusCode::NOT_FOUND {
+            // A trailing slash that no route matches is 404, which is fine too.
+            continue;
+        }
+        let errors = answer.envelope(StatusCode::BAD_REQUEST);
+        assert_eq!(errors[0]["source"]["pointer"], parameter, "{uri}");
+    }
+    assert_eq!(api.calls(), 0);
+}
+
+#[tokio::test]
+async fn rejections_before_the_body_is_read_close_the_connection() {
+    let too_large = router_with_config(Fixed::default(), ServerConfig { body_limit: 16 })
+        .oneshot(request_with(
+            Method::PUT,
+            "settings",
+            json!({"default_asn": 65000, "padding": "x".repeat(64)}),
+        ))
+        .await
+        .unwrap();
+    let wrong_type = router(Fixed::default())
+        .oneshot(
+            Request::builder()
+                .method(Method::PUT)
+                .uri(path("settings"))
+                .header(header::AUTHORIZATION, TOKEN)
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body(Body::from("{}"))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    for (response, status) in [
+        (too_large, StatusCode::PAYLOAD_TOO_LARGE),
+        (wrong_type, StatusCode::UNSUPPORTED_MEDIA_TYPE),
+    ] {
+        assert_eq!(response.status(), status);
+        assert_eq!(response.headers()[header::CONNECTION], "close", "{status}");
+    }
+    // A request that was read whole keeps its connection.
+    let ok = router(Fixed::default())
+        .oneshot(request(Method::GET, &path("settings"), None))
+        .await
+        .unwrap();
+    assert!(ok.headers().get(header::CONNECTION).is_none());
+}
+
+mod serving {
+    //! `cloudflare_cni_server::serve` over real TCP: the timeouts and the bounded shutdown.
+
+    use std::time::{Duration, Instant};
+
+    use cloudflare_cni_server::{router, serve, ServeConfig};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    use super::*;
+
+    struct Running {
+        address: std::net::SocketAddr,
+        stop: tokio::sync::oneshot::Sender<()>,
+        done: tokio::task::JoinHandle<std::io::Result<()>>,
+    }
+
+    async fn start(config: ServeConfig) -> Running {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let done = tokio::spawn(serve(listener, router(Fixed::default()), config, async {
+            let _ = stopped.await;
+        }));
+        Running {
+            address,
+            stop,
+            done,
+        }
+    }
+
+    /// Reads until the server closes the connection (or `limit` passes), returning the text.
+    async fn read_to_close(stream: &mut TcpStream, limit: Duration) -> Option<String> {
+        let mut out = Vec::new();
+        match tokio::time::timeout(limit, stream.read_to_end(&mut out)).await {
+            Ok(_) => Some(String::from_utf8_lossy(&out).into_owned()),
+            Err(_) => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_half_sent_request_head_is_cut_off() {
+        let server = start(ServeConfig {
+            header_read_timeout: Duration::from_millis(300),
+            ..ServeConfig::default()
+        })
+        .await;
+        let mut stream = TcpStream::connect(server.address).await.unwrap();
+        stream
+            .write_all(b"GET /accounts/a/cni/settings HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let closed = read_to_close(&mut stream, Duration::from_secs(10)).await;
+        assert!(closed.is_some(), "the connection stayed open");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        // An idle keep-alive connection is closed after the same time.
+        let mut idle = TcpStream::connect(server.address).await.unwrap();
+        assert!(read_to_close(&mut idle, Duration::from_secs(10))
+            .await
+            .is_some());
+        server.stop.send(()).unwrap();
+        server.done.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_slow_body_answers_408_in_the_envelope_and_closes() {
+        let server = start(ServeConfig {
+            request_timeout: Duration::from_millis(300),
+            ..ServeConfig::default()
+        })
+        .await;
+        let mut stream = TcpStream::connect(server.address).await.unwrap();
+        let head = format!(
+            "PUT /accounts/{ACCOUNT}/cni/settings HTTP/1.1\r\nHost: x\r\n{}: {TOKEN}\r\n\
+             Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"default",
+            header::AUTHORIZATION
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let answer = read_to_close(&mut stream, Duration::from_secs(10))
+            .await
+            .expect("the server kept the connection");
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(answer.contains("\"success\":false"), "{answer}");
+        server.stop.send(()).unwrap();
+        server.done.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_415_with_an_unread_body_closes_the_connection() {
+        let server = start(ServeConfig::default()).await;
+        let mut stream = TcpStream::connect(server.address).await.unwrap();
+        let body = "x".repeat(256 * 1024);
+        let request = format!(
+            "PUT /accounts/{ACCOUNT}/cni/settings HTTP/1.1\r\nHost: x\r\n{}: {TOKEN}\r\n\
+             Content-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
+            header::AUTHORIZATION,
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        // Only part of the body goes out; the answer must not wait for the rest.
+        stream.write_all(&body.as_bytes()[..1024]).await.unwrap();
+        let answer = read_to_close(&mut stream, Duration::from_secs(10))
+            .await
+            .expect("the server kept the connection");
+        assert!(answer.starts_with("HTTP/1.1 415"), "{answer}");
+        assert!(
+            answer.to_ascii_lowercase().contains("connection: close"),
+            "{answer}"
+        );
+        server.stop.send(()).unwrap();
+        server.done.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn shutdown_finishes_within_the_grace_period_despite_a_stuck_client() {
+        let server = start(ServeConfig {
+            shutdown_grace: Duration::from_millis(300),
+            ..ServeConfig::default()
+        })
+        .await;
+        // A request whose body never finishes keeps its connection busy.
+        let mut stuck = TcpStream::connect(server.address).await.unwrap();
+        let head = format!(
+            "PUT /accounts/{ACCOUNT}/cni/settings HTTP/1.1\r\nHost: x\r\n{}: {TOKEN}\r\n\
+             Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{",
+            header::AUTHORIZATION
+        );
+        stuck.write_all(head.as_bytes()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let started = Instant::now();
+        server.stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), server.done)
+            .await
+            .expect("shutdown did not finish")
+            .unwrap()
+            .unwrap();
+        assert!(started.elapsed() < Duration::from_secs(3));
+        // The stuck connection was dropped.
+        assert!(read_to_close(&mut stuck, Duration::from_secs(5))
+            .await
+            .is_some());
+    }
+}

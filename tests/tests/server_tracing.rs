@@ -72,3 +72,41 @@ async fn one_span_per_request_with_operation_and_status() {
     assert_eq!(of("operation"), ["get_cni", "list_slots"]);
     assert_eq!(of("status"), ["200", "401"]);
 }
+
+#[tokio::test]
+async fn the_operation_is_found_when_the_router_is_nested() {
+    let fields = Fields::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(fields.clone()));
+    let app = axum::Router::new()
+        .nest(
+            "/client/v4",
+            cloudflare_cni_server::router(Fixed::default()),
+        )
+        .nest(
+            "/deeper/still",
+            cloudflare_cni_server::router(Fixed::default()),
+        );
+    for uri in [
+        format!("/client/v4/accounts/{ACCOUNT}/cni/cnis/{CNI_ID}"),
+        format!("/deeper/still/accounts/{ACCOUNT}/cni/interconnects/icon-1/status"),
+        format!("/client/v4/accounts/{ACCOUNT}/cni/settings"),
+    ] {
+        let request = Request::builder()
+            .uri(uri)
+            .header(header::AUTHORIZATION, "Bearer t")
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(app.clone().oneshot(request).await.unwrap().status(), 200);
+    }
+    let seen = fields.0.lock().unwrap().clone();
+    let operations: Vec<&str> = seen
+        .iter()
+        .filter(|(span, f, _)| span == "cni_request" && f == "operation")
+        .map(|(_, _, v)| v.as_str())
+        .collect();
+    assert_eq!(
+        operations,
+        ["get_cni", "get_interconnect_status", "get_settings"]
+    );
+}

@@ -8,8 +8,12 @@ use axum::http::{header, StatusCode};
 
 use crate::error::{codes, ApiError};
 
-/// A secret value: compared and used, never shown by `Debug` or `Display`.
-#[derive(Clone, PartialEq, Eq)]
+/// A secret value: checked and used, never shown by `Debug` or `Display`.
+///
+/// It has no `PartialEq`, which would compare byte by byte and stop at the first difference,
+/// telling an attacker by its timing how much of a guess was right. Check it with
+/// [`Secret::matches`], which takes the same time however much matches.
+#[derive(Clone)]
 pub struct Secret(String);
 
 impl Secret {
@@ -17,9 +21,19 @@ impl Secret {
         Secret(value.into())
     }
 
-    /// The secret itself, for checking it.
+    /// The secret itself, to pass on (never compare it with `==`: use [`Secret::matches`]).
     pub fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// Whether this secret equals `expected`, in constant time: both are hashed (so that not
+    /// even their lengths are compared) and the digests compared with `subtle`.
+    pub fn matches(&self, expected: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        use subtle::ConstantTimeEq;
+        let given = Sha256::digest(self.0.as_bytes());
+        let expected = Sha256::digest(expected.as_bytes());
+        given.as_slice().ct_eq(expected.as_slice()).into()
     }
 }
 
@@ -35,8 +49,10 @@ impl fmt::Display for Secret {
     }
 }
 
-/// How the request authenticated, as the spec's two security alternatives allow.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// How the request authenticated, as the spec's two security alternatives allow. Check the
+/// secrets with [`Secret::matches`] (or [`Credentials::matches_token`] and
+/// [`Credentials::matches_key`]), which run in constant time.
+#[derive(Clone, Debug)]
 pub enum Credentials {
     /// `Authorization: Bearer <token>`.
     ApiToken(Secret),
@@ -58,18 +74,37 @@ fn unauthorized(message: String) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, codes::AUTHENTICATION, message)
 }
 
+/// The token of an `Authorization` value whose scheme is `Bearer`, in any case (RFC 9110
+/// §11.1: auth schemes are case-insensitive).
+fn bearer_token(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.split_once([' ', '\t'])?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 impl Credentials {
+    /// Whether these are an API token equal to `token` (constant time).
+    pub fn matches_token(&self, token: &str) -> bool {
+        matches!(self, Credentials::ApiToken(given) if given.matches(token))
+    }
+
+    /// Whether these are the email and API key `email`/`key` (the key in constant time).
+    pub fn matches_key(&self, email: &str, key: &str) -> bool {
+        match self {
+            // Both checks run, so the timing does not tell whether the email was right.
+            Credentials::ApiKey { email: e, key: k } => {
+                k.matches(key) & e.eq_ignore_ascii_case(email)
+            }
+            Credentials::ApiToken(_) => false,
+        }
+    }
+
     /// Reads the credentials from request headers; a token takes precedence over a key pair.
     pub fn from_parts(parts: &Parts) -> Result<Credentials, ApiError> {
         if let Some(authorization) = header_text(parts, header::AUTHORIZATION.as_str())? {
-            let token = authorization
-                .strip_prefix("Bearer ")
-                .or_else(|| authorization.strip_prefix("bearer "))
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| {
-                    unauthorized("the Authorization header must be `Bearer <API token>`".into())
-                })?;
+            let token = bearer_token(authorization).ok_or_else(|| {
+                unauthorized("the Authorization header must be `Bearer <API token>`".into())
+            })?;
             return Ok(Credentials::ApiToken(Secret::new(token)));
         }
         let email = header_text(parts, "x-auth-email")?.filter(|v| !v.is_empty());
@@ -111,27 +146,40 @@ mod tests {
 
     #[test]
     fn token_or_key_pair() {
-        assert_eq!(
-            Credentials::from_parts(&parts(&[("authorization", "Bearer abc")])).unwrap(),
-            Credentials::ApiToken(Secret::new("abc"))
-        );
-        assert_eq!(
+        for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+            let header = format!("{scheme} abc");
+            let credentials = Credentials::from_parts(&parts(&[("authorization", &header)]));
+            assert!(credentials.unwrap().matches_token("abc"), "{scheme}");
+        }
+        let tab = Credentials::from_parts(&parts(&[("authorization", "Bearer\tabc")])).unwrap();
+        assert!(tab.matches_token("abc"));
+        let pair =
             Credentials::from_parts(&parts(&[("x-auth-email", "a@b.c"), ("x-auth-key", "k")]))
-                .unwrap(),
-            Credentials::ApiKey {
-                email: "a@b.c".into(),
-                key: Secret::new("k")
-            }
-        );
+                .unwrap();
+        assert!(pair.matches_key("a@b.c", "k"));
+        assert!(!pair.matches_key("a@b.c", "K"));
+        assert!(!pair.matches_key("x@b.c", "k"));
+        assert!(!pair.matches_token("k"));
         for bad in [
             vec![],
             vec![("authorization", "Basic abc")],
             vec![("authorization", "Bearer ")],
+            vec![("authorization", "Bearerabc")],
+            vec![("authorization", "Bearer")],
             vec![("x-auth-email", "a@b.c")],
             vec![("x-auth-key", "k")],
         ] {
             let err = Credentials::from_parts(&parts(&bad)).unwrap_err();
             assert_eq!(err.status(), StatusCode::UNAUTHORIZED, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn secrets_match_only_themselves() {
+        let secret = Secret::new("tok-123");
+        assert!(secret.matches("tok-123"));
+        for other in ["", "tok-12", "tok-1234", "TOK-123", "tok-124"] {
+            assert!(!secret.matches(other), "{other}");
         }
     }
 

@@ -23,6 +23,8 @@ pub mod codes {
     pub const CONFLICT: i32 = 1005;
     /// The server failed.
     pub const INTERNAL: i32 = 1006;
+    /// The request took longer than the server allows (a slow body, say).
+    pub const REQUEST_TIMEOUT: i32 = 1007;
     /// The method is not served on that path.
     pub const METHOD_NOT_ALLOWED: i32 = 7001;
     /// No route matches the URI (Cloudflare's own code).
@@ -63,6 +65,7 @@ pub struct ErrorEnvelope {
 pub struct ApiError {
     status: StatusCode,
     errors: Vec<ErrorMessage>,
+    close_connection: bool,
 }
 
 impl ApiError {
@@ -76,6 +79,7 @@ impl ApiError {
                 documentation_url: None,
                 source: None,
             }],
+            close_connection: false,
         }
     }
 
@@ -115,6 +119,7 @@ impl ApiError {
                     }),
                 })
                 .collect(),
+            close_connection: false,
         }
     }
 
@@ -126,6 +131,13 @@ impl ApiError {
                 pointer: pointer.clone(),
             });
         }
+        self
+    }
+
+    /// Answers with `Connection: close`: for a rejection sent before the request body was
+    /// read, so that unread bytes cannot be taken for the next request on the connection.
+    pub fn closing_connection(mut self) -> Self {
+        self.close_connection = true;
         self
     }
 
@@ -162,6 +174,13 @@ impl std::error::Error for ApiError {}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self.envelope())).into_response()
+        let mut response = (self.status, axum::Json(self.envelope())).into_response();
+        if self.close_connection {
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
+        response
     }
 }

@@ -18,6 +18,17 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // An empty segment (`/accounts//cni/...`) matches a route but names nothing.
+        if let Ok(raw) = axum::extract::RawPathParams::from_request_parts(parts, state).await {
+            if let Some((name, _)) = raw.iter().find(|(_, value)| value.is_empty()) {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    codes::BAD_REQUEST,
+                    format!("the path parameter `{name}` is empty"),
+                )
+                .at(name));
+            }
+        }
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
             Err(rejection) => Err(path_error(rejection)),
@@ -81,11 +92,14 @@ impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequest<S> for ApiJson<
 
 fn json_error(rejection: JsonRejection) -> ApiError {
     match rejection {
+        // Answered before the body is read: close the connection rather than leave the
+        // unread bytes on it.
         JsonRejection::MissingJsonContentType(_) => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             codes::UNSUPPORTED_MEDIA_TYPE,
             "the request body must be sent as `Content-Type: application/json`",
-        ),
+        )
+        .closing_connection(),
         JsonRejection::JsonSyntaxError(e) => ApiError::new(
             StatusCode::BAD_REQUEST,
             codes::BAD_REQUEST,
@@ -100,7 +114,8 @@ fn json_error(rejection: JsonRejection) -> ApiError {
             StatusCode::PAYLOAD_TOO_LARGE,
             codes::PAYLOAD_TOO_LARGE,
             "the request body is larger than this server accepts",
-        ),
+        )
+        .closing_connection(),
         other => ApiError::new(
             StatusCode::BAD_REQUEST,
             codes::BAD_REQUEST,

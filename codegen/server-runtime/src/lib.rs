@@ -8,6 +8,7 @@
 mod credentials;
 mod error;
 mod extract;
+mod serve;
 
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -15,6 +16,7 @@ use bytes::Bytes;
 pub use credentials::{Credentials, Secret};
 pub use error::{codes, ApiError, ErrorEnvelope, ErrorMessage, ErrorSource};
 pub use extract::{ApiJson, ApiPath, ApiQuery};
+pub use serve::{serve, ServeConfig};
 
 /// Settings of the generated router.
 #[derive(Clone, Debug)]
@@ -107,7 +109,7 @@ pub async fn trace_request(
     let operation = request
         .extensions()
         .get::<axum::extract::MatchedPath>()
-        .and_then(|route| lookup(request.method().as_str(), route.as_str()))
+        .and_then(|route| operation_of(lookup, request.method().as_str(), route.as_str()))
         .unwrap_or("unmatched");
     let span = tracing::info_span!(
         "cni_request",
@@ -124,6 +126,19 @@ pub async fn trace_request(
     }
     .instrument(span)
     .await
+}
+
+/// The operation of a matched route, however the router is mounted: nested under a prefix
+/// (`/client/v4`), the matched path is the prefix plus the spec's template, so each suffix
+/// that starts a segment is tried, longest first.
+fn operation_of(
+    lookup: fn(&str, &str) -> Option<&'static str>,
+    method: &str,
+    matched: &str,
+) -> Option<&'static str> {
+    matched
+        .match_indices('/')
+        .find_map(|(start, _)| lookup(method, &matched[start..]))
 }
 
 /// What the generated code calls; not a public API.

@@ -257,7 +257,7 @@ pub fn server_tokens(model: &ApiModel, types: &TokenStream) -> TokenStream {
     quote! {
         /// The request and response types, shared with the client crate.
         pub use #types as types;
-        pub use #rt::{codes, ApiError, Binary, Credentials, ErrorEnvelope, Secret, ServerConfig};
+        pub use #rt::{codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, Secret, ServeConfig, ServerConfig};
 
         #trait_doc
         pub trait #trait_name: Send + Sync + 'static {

@@ -2,7 +2,8 @@
 /// The request and response types, shared with the client crate.
 pub use super::types as types;
 pub use ::cloudflare_cni_server_runtime::{
-    codes, ApiError, Binary, Credentials, ErrorEnvelope, Secret, ServerConfig,
+    codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, Secret, ServeConfig,
+    ServerConfig,
 };
 /// The Query parameters fixture (version 1), one method per operation.
 ///

@@ -1,0 +1,118 @@
+//! Serving a router with the timeouts a public server needs. `axum::serve` has none: a client
+//! that sends half a request head, or a body one byte a minute, holds its connection (and
+//! delays a graceful shutdown) for as long as it likes.
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use crate::error::{codes, ApiError};
+
+/// How [`serve`] bounds each connection and the shutdown.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    /// How long a client may take to send a request head, counted from when the server is
+    /// ready to read one: it also closes a connection left idle that long, new or between
+    /// keep-alive requests. Default 10 s.
+    pub header_read_timeout: Duration,
+    /// How long one request may take from its head to its answer, body upload included; a
+    /// slower one answers 408 in the envelope and the connection is closed. Default 60 s.
+    pub request_timeout: Duration,
+    /// After the shutdown signal, how long open connections may finish their requests before
+    /// they are dropped. Default 10 s.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+async fn request_timeout(limit: Duration, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            codes::REQUEST_TIMEOUT,
+            format!("the request took longer than {limit:?}"),
+        )
+        .closing_connection()
+        .into_response(),
+    }
+}
+
+/// Serves `router` on `listener` (HTTP/1.1: the API's clients do not speak cleartext HTTP/2,
+/// and HTTP/2's protocol sniffing would wait for a first byte with no timeout) until `shutdown`
+/// completes, then stops
+/// accepting, lets open requests finish for at most `config.shutdown_grace` and drops the
+/// connections still open. Use it instead of `axum::serve` for anything reachable by others.
+pub async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let limit = config.request_timeout;
+    let router = router.layer(axum::middleware::from_fn(
+        move |request: Request, next: Next| request_timeout(limit, request, next),
+    ));
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout);
+    let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(error) => {
+                        // Out of file descriptors, say: wait a little rather than spin.
+                        tracing::warn!(%error, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let service = TowerToHyperService::new(router.clone());
+                // No upgrades: the API has no WebSocket or CONNECT endpoint.
+                let connection = builder.serve_connection(TokioIo::new(stream), service);
+                let connection = graceful.watch(connection);
+                connections.spawn(async move {
+                    if let Err(error) = connection.await {
+                        tracing::debug!(%error, "connection ended with an error");
+                    }
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    if tokio::time::timeout(config.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            open = connections.len(),
+            "shutdown grace period over: dropping the connections still open"
+        );
+    }
+    connections.shutdown().await;
+    Ok(())
+}
