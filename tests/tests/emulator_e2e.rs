@@ -13,13 +13,13 @@ const A: &str = "account-a";
 const B: &str = "account-b";
 
 async fn start(config: EmulatorConfig) -> String {
+    start_emulator(Emulator::new(config)).await
+}
+
+async fn start_emulator(emulator: Emulator) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, Emulator::new(config).router())
-            .await
-            .unwrap()
-    });
+    tokio::spawn(async move { axum::serve(listener, emulator.router()).await.unwrap() });
     format!("http://{address}/client/v4")
 }
 
@@ -80,12 +80,22 @@ async fn listings_paginate_with_their_filters() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!((first.items.len(), first.next), (3, Some(3)));
+    assert_eq!(first.items.len(), 3);
+    let second = client
+        .list_cnis()
+        .account_id(A)
+        .limit(3u64)
+        .cursor(first.next.expect("a second page"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(second.items.len(), 3);
     let last = client
         .list_cnis()
         .account_id(A)
         .limit(3u64)
-        .cursor(6)
+        .cursor(second.next.expect("a third page"))
         .send()
         .await
         .unwrap()
@@ -437,4 +447,363 @@ async fn two_hundred_concurrent_creates_on_twenty_slots_claim_each_once() {
         total, 20,
         "exactly 20 interconnects exist across the accounts"
     );
+}
+
+// ---- Issue 11: the invariants the emulator advertises, enforced ----
+
+/// An account with one direct interconnect and `n` CNIs on it; returns the CNIs.
+async fn account_with_cnis(client: &Client, account: &str, n: usize) -> Vec<types::Cni> {
+    let slot = client
+        .list_slots()
+        .account_id(account)
+        .occupied(false)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .items[0]
+        .id;
+    let icon = direct(client, account, slot).await.unwrap();
+    let mut cnis = Vec::new();
+    for i in 0..n {
+        let body = cni_body(account, &icon.name, &format!("{account}-c{i}"));
+        cnis.push(
+            client
+                .create_cni()
+                .account_id(account)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .into_inner(),
+        );
+    }
+    cnis
+}
+
+#[tokio::test]
+async fn a_put_cannot_take_another_cnis_addresses() {
+    let base = start(config()).await;
+    let client = client(&base);
+    let cnis = account_with_cnis(&client, A, 3).await;
+    // Copying the other CNI's addresses, or a /30 over its /31, is refused naming it.
+    let mut copy = cnis[0].clone();
+    copy.p2p_ip = cnis[1].p2p_ip.clone();
+    copy.cust_ip = cnis[1].cust_ip.clone();
+    let mut wide = cnis[0].clone();
+    wide.p2p_ip = "100.64.0.0/30".into();
+    wide.cust_ip = "100.64.0.1/30".into();
+    for body in [copy, wide] {
+        let error = client
+            .update_cni()
+            .account_id(A)
+            .cni(cnis[0].id)
+            .body(body)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(status(&error), 400, "{error}");
+        assert!(
+            error.to_string().contains(&cnis[1].id.to_string()),
+            "{error}"
+        );
+        assert!(error.to_string().contains("/p2p_ip"), "{error}");
+    }
+    // Moving to free addresses is fine, and the pool then respects them.
+    let mut moved = cnis[0].clone();
+    moved.p2p_ip = "100.64.0.8/31".into();
+    moved.cust_ip = "100.64.0.9/31".into();
+    client
+        .update_cni()
+        .account_id(A)
+        .cni(cnis[0].id)
+        .body(moved)
+        .send()
+        .await
+        .unwrap();
+    let all: Vec<types::Cni> = client
+        .list_cnis()
+        .account_id(A)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    let mut links: Vec<&str> = all.iter().map(|c| c.p2p_ip.as_str()).collect();
+    links.sort();
+    links.dedup();
+    assert_eq!(links.len(), 3, "{links:?}");
+}
+
+#[tokio::test]
+async fn deleted_links_return_to_the_pool_and_a_full_pool_answers_409() {
+    let base = start(EmulatorConfig {
+        link_pool: "100.64.0.0/29".parse().unwrap(), // 4 links
+        ..config()
+    })
+    .await;
+    let client = client(&base);
+    let cnis = account_with_cnis(&client, A, 4).await;
+    let icon = cnis[0].interconnect.clone();
+    let full = client
+        .create_cni()
+        .account_id(A)
+        .body(cni_body(A, &icon, "one-too-many"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status(&full), 409, "{full}");
+    assert_eq!(full.attempts(), Some(1), "a 409 is not retried");
+    assert!(full.to_string().contains("100.64.0.0/29"), "{full}");
+    // Freeing one link makes room, many times over.
+    client
+        .delete_cni()
+        .account_id(A)
+        .cni(cnis[2].id)
+        .send()
+        .await
+        .unwrap();
+    for cycle in 0..200 {
+        let cni = client
+            .create_cni()
+            .account_id(A)
+            .body(cni_body(A, &icon, &format!("cycle-{cycle}")))
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            cni.p2p_ip, cnis[2].p2p_ip,
+            "cycle {cycle} reuses the freed link"
+        );
+        client
+            .delete_cni()
+            .account_id(A)
+            .cni(cni.id)
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn reads_of_unknown_accounts_create_nothing() {
+    let emulator = Emulator::new(config());
+    let base = start_emulator(emulator.clone()).await;
+    let client = client(&base);
+    for n in 0..50 {
+        let account = format!("ghost-{n}");
+        client
+            .list_cnis()
+            .account_id(&account)
+            .send()
+            .await
+            .unwrap();
+        client
+            .list_interconnects()
+            .account_id(&account)
+            .send()
+            .await
+            .unwrap();
+        client
+            .get_settings()
+            .account_id(&account)
+            .send()
+            .await
+            .unwrap();
+        let missing = client
+            .get_cni()
+            .account_id(&account)
+            .cni(uuid::Uuid::new_v4())
+            .send()
+            .await;
+        assert_eq!(status(&missing.unwrap_err()), 404);
+        let missing = client
+            .delete_interconnect()
+            .account_id(&account)
+            .icon("x")
+            .send()
+            .await;
+        assert_eq!(status(&missing.unwrap_err()), 404);
+    }
+    assert_eq!(emulator.account_count(), 0);
+    client
+        .update_settings()
+        .account_id("real")
+        .body(types::SettingsUpdateRequest {
+            default_asn: Some(65001),
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(emulator.account_count(), 1);
+}
+
+#[tokio::test]
+async fn credentials_act_only_on_their_granted_accounts() {
+    use cloudflare_cni_emulator::Grant;
+    let base = start(EmulatorConfig {
+        grants: vec![
+            Grant::parse_token("token-a:account-a").unwrap(),
+            Grant::parse_token("token-all").unwrap(),
+            Grant::parse_key("ops@example.com:key-b:account-b").unwrap(),
+        ],
+        ..config()
+    })
+    .await;
+    let with_token = |token: &str| {
+        Client::builder()
+            .base_url(&base)
+            .api_token(token)
+            .build()
+            .unwrap()
+    };
+    let with_key = |key: &str| {
+        Client::builder()
+            .base_url(&base)
+            .api_key("ops@example.com", key)
+            .build()
+            .unwrap()
+    };
+    let outcome = |client: Client, account: &'static str| async move {
+        match client.get_settings().account_id(account).send().await {
+            Ok(_) => 200,
+            Err(e) => status(&e),
+        }
+    };
+    assert_eq!(outcome(with_token("token-a"), A).await, 200);
+    assert_eq!(outcome(with_token("token-a"), B).await, 401);
+    assert_eq!(outcome(with_token("token-all"), B).await, 200);
+    assert_eq!(outcome(with_token("token-b"), A).await, 401);
+    assert_eq!(outcome(with_key("key-b"), B).await, 200);
+    assert_eq!(outcome(with_key("key-b"), A).await, 401);
+    assert_eq!(outcome(with_key("key-a"), B).await, 401);
+}
+
+#[tokio::test]
+async fn a_walk_during_writes_returns_every_untouched_item_exactly_once() {
+    let base = start(config()).await;
+    let client = client(&base);
+    let untouched = account_with_cnis(&client, A, 120).await;
+    let icon = untouched[0].interconnect.clone();
+    // Churn: create and delete other CNIs while the listing is walked page by page.
+    let writer = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            for n in 0..150 {
+                let cni = client
+                    .create_cni()
+                    .account_id(A)
+                    .body(cni_body(A, &icon, &format!("churn-{n}")))
+                    .send()
+                    .await
+                    .unwrap()
+                    .into_inner();
+                if n % 2 == 0 {
+                    client
+                        .delete_cni()
+                        .account_id(A)
+                        .cni(cni.id)
+                        .send()
+                        .await
+                        .unwrap();
+                }
+                tokio::task::yield_now().await;
+            }
+        })
+    };
+    let mut seen = std::collections::HashMap::new();
+    let mut pages = 0;
+    let mut cursor = None;
+    loop {
+        let mut request = client.list_cnis().account_id(A).limit(7u64);
+        if let Some(c) = cursor {
+            request = request.cursor(c);
+        }
+        let page = request.send().await.unwrap().into_inner();
+        pages += 1;
+        for cni in page.items {
+            *seen.entry(cni.id).or_insert(0) += 1;
+        }
+        tokio::task::yield_now().await;
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+        assert!(pages < 100, "the walk does not end");
+    }
+    writer.await.unwrap();
+    for cni in &untouched {
+        assert_eq!(
+            seen.get(&cni.id),
+            Some(&1),
+            "{} seen {:?} times",
+            cni.magic.conduit_name,
+            seen.get(&cni.id)
+        );
+    }
+    assert!(seen.values().all(|n| *n == 1), "an item came twice");
+}
+
+#[tokio::test]
+async fn foreign_or_stale_cursors_answer_400_and_limits_are_documented() {
+    let base = start(config()).await;
+    let client = client(&base);
+    account_with_cnis(&client, A, 60).await;
+    let cni_cursor = client
+        .list_cnis()
+        .account_id(A)
+        .limit(2u64)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .next
+        .unwrap();
+    let foreign = client
+        .list_interconnects()
+        .account_id(A)
+        .cursor(cni_cursor)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status(&foreign), 400, "{foreign}");
+    assert!(foreign.to_string().contains("another listing"), "{foreign}");
+    let slot_cursor = client
+        .list_slots()
+        .account_id(A)
+        .limit(1u64)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .next
+        .unwrap();
+    let foreign = client
+        .list_cnis()
+        .account_id(A)
+        .cursor(slot_cursor)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status(&foreign), 400, "{foreign}");
+    for made_up in [3, 1 << 30, -1] {
+        let stale = client
+            .list_cnis()
+            .account_id(A)
+            .cursor(made_up)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(status(&stale), 400, "{made_up}: {stale}");
+    }
+    // limit absent or 0: 50 items.
+    for limit in [None, Some(0u64)] {
+        let mut request = client.list_cnis().account_id(A);
+        if let Some(limit) = limit {
+            request = request.limit(limit);
+        }
+        let page = request.send().await.unwrap().into_inner();
+        assert_eq!(page.items.len(), 50, "{limit:?}");
+        assert!(page.next.is_some());
+    }
 }

@@ -8,22 +8,33 @@
 //! - per-account interconnects, CNIs and settings: one account never sees or changes another's;
 //! - creating a direct interconnect claims its slot (once, also under concurrent requests);
 //!   deleting it frees the slot; an interconnect that still hosts CNIs cannot be deleted;
-//! - creating a CNI assigns `p2p_ip`/`cust_ip` from a /31 pool (100.64.0.0/16, one pool per
-//!   account); a second CNI with the same `magic.conduit_name` answers 409;
+//! - creating a CNI assigns `p2p_ip`/`cust_ip`, the lowest /31 of the account's pool
+//!   (`link_pool`, 100.64.0.0/16 by default) that no live CNI's `p2p_ip` prefix overlaps, so
+//!   deleted CNIs give their link back; a full pool answers 409; a second CNI with the same
+//!   `magic.conduit_name` answers 409;
+//! - a PUT may move a CNI's addresses, but not onto a prefix that overlaps another CNI's
+//!   (400 naming that CNI);
 //! - an interconnect's status is `Pending` until `status_delay` has passed, then `Healthy`;
 //! - the LOA of a direct interconnect is a one-page PDF naming it, its facility and slot;
-//! - every listing paginates: `cursor` is the offset of the page, `limit` its size (default 50),
-//!   `next` the following offset, absent on the last page; all filters apply.
+//! - every listing paginates in creation order with keyset cursors (see [`cursor`]): a walk
+//!   returns every object that exists throughout it exactly once, whatever is created or
+//!   deleted meanwhile. `limit` absent or 0 means 50 items; above 1000 it is 1000. A cursor
+//!   this listing did not issue answers 400. All filters apply.
 //!
-//! Credentials are checked against configured API tokens and email/key pairs (401 when they do
-//! not match); with none configured, any are accepted. A CNI's tunnel id, for the `tunnel_id`
-//! filter, is its id.
+//! Reads never create state: an account comes to exist on its first write.
+//!
+//! Credentials are checked against configured [`Grant`]s, each an API token or an email/key
+//! pair, optionally bound to accounts (401 when they do not match or the account is not
+//! granted); with none configured, any credentials act on any account. A CNI's tunnel id, for
+//! the `tunnel_id` filter, is its id.
 
+pub mod access;
+pub mod cursor;
 pub mod pdf;
+pub mod pool;
 pub mod seed;
 
-use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -31,9 +42,12 @@ use cloudflare_cni_server::types::*;
 use cloudflare_cni_server::{
     ApiError, Binary, CniApi, Credentials, ListCnisQuery, ListInterconnectsQuery, ListSlotsQuery,
 };
+use ipnet::Ipv4Net;
 use tokio::time::Instant;
 use uuid::Uuid;
 
+pub use access::{AccountScope, Grant};
+use cursor::Listing;
 pub use seed::{load_slots, SlotSeed};
 
 /// How the emulator behaves.
@@ -45,11 +59,11 @@ pub struct EmulatorConfig {
     pub status_delay: Duration,
     /// The account's `default_asn` before any update.
     pub default_asn: i64,
-    /// API tokens accepted as `Authorization: Bearer`; with no tokens and no keys, any
-    /// credentials are accepted.
-    pub api_tokens: Vec<String>,
-    /// (email, global API key) pairs accepted as `X-Auth-Email` + `X-Auth-Key`.
-    pub api_keys: Vec<(String, String)>,
+    /// The credentials accepted, each with the accounts it may act on; with none, any
+    /// credentials act on any account.
+    pub grants: Vec<Grant>,
+    /// Where each account's CNI links (/31s) come from.
+    pub link_pool: Ipv4Net,
 }
 
 impl Default for EmulatorConfig {
@@ -58,28 +72,55 @@ impl Default for EmulatorConfig {
             slots: seed::load_slots(None).unwrap_or_default(),
             status_delay: Duration::from_secs(5),
             default_asn: 65000,
-            api_tokens: Vec::new(),
-            api_keys: Vec::new(),
+            grants: Vec::new(),
+            link_pool: Ipv4Net::new(std::net::Ipv4Addr::new(100, 64, 0, 0), 16).unwrap_or_default(),
         }
     }
 }
 
 const DEFAULT_PAGE: usize = 50;
+const MAX_PAGE: usize = 1000;
 
 struct StoredInterconnect {
     value: Interconnect,
     created: Instant,
 }
 
+/// An account's objects, each kept under its creation sequence number (the listing order and
+/// what cursors refer to), with an index from its id or name.
 #[derive(Default)]
 struct Account {
-    cnis: BTreeMap<Uuid, Cni>,
-    interconnects: BTreeMap<String, StoredInterconnect>,
+    cnis: BTreeMap<u64, Cni>,
+    cni_seq: HashMap<Uuid, u64>,
+    interconnects: BTreeMap<u64, StoredInterconnect>,
+    interconnect_seq: HashMap<String, u64>,
     default_asn: Option<i64>,
-    /// Next /31 of the account's pool to hand out.
-    next_link: u32,
+    /// The last sequence number given out (CNIs and interconnects share the counter).
+    last_seq: u64,
     /// Serial for generated interconnect names.
     next_name: u32,
+}
+
+impl Account {
+    fn next_seq(&mut self) -> Result<u64, ApiError> {
+        if self.last_seq >= cursor::MAX_SEQ {
+            return Err(ApiError::conflict(
+                "this emulated account has created as many objects as its cursors can address",
+            ));
+        }
+        self.last_seq += 1;
+        Ok(self.last_seq)
+    }
+
+    fn cni(&self, id: &Uuid) -> Option<&Cni> {
+        self.cni_seq.get(id).and_then(|seq| self.cnis.get(seq))
+    }
+
+    fn interconnect(&self, name: &str) -> Option<&StoredInterconnect> {
+        self.interconnect_seq
+            .get(name)
+            .and_then(|seq| self.interconnects.get(seq))
+    }
 }
 
 struct World {
@@ -108,30 +149,20 @@ impl Emulator {
         }
     }
 
-    /// Checks the request's credentials against the configured ones (401 when they do not
-    /// match), then locks the world.
-    fn authorized(&self, credentials: &Credentials) -> Result<MutexGuard<'_, World>, ApiError> {
-        let config = &self.config;
-        let open = config.api_tokens.is_empty() && config.api_keys.is_empty();
-        let accepted = open
-            || match credentials {
-                Credentials::ApiToken(token) => {
-                    config.api_tokens.iter().any(|t| t == token.expose())
-                }
-                Credentials::ApiKey { email, key } => config
-                    .api_keys
-                    .iter()
-                    .any(|(e, k)| e == email && k == key.expose()),
-            };
-        if accepted {
-            Ok(self.world())
-        } else {
-            Err(ApiError::new(
-                axum::http::StatusCode::UNAUTHORIZED,
-                cloudflare_cni_server::codes::AUTHENTICATION,
-                "Invalid credentials: the API token or the email and API key are not recognised",
-            ))
-        }
+    /// Checks the request's credentials against the configured grants for `account` (401 when
+    /// they do not match or do not cover it), then locks the world.
+    fn authorized(
+        &self,
+        credentials: &Credentials,
+        account: &str,
+    ) -> Result<MutexGuard<'_, World>, ApiError> {
+        access::authorize(&self.config.grants, credentials, account)?;
+        Ok(self.world())
+    }
+
+    /// How many accounts hold state (an account exists from its first write).
+    pub fn account_count(&self) -> usize {
+        self.world().accounts.len()
     }
 
     fn world(&self) -> MutexGuard<'_, World> {
@@ -146,21 +177,40 @@ impl Emulator {
     }
 }
 
-fn page<T: Clone>(items: Vec<T>, cursor: Option<i32>, limit: Option<i64>) -> (Vec<T>, Option<i32>) {
-    // The cursor is an offset; one this API never returns (negative) reads from the start.
-    let start = cursor.map_or(0, |c| usize::try_from(c).unwrap_or(0));
+/// One page of a listing whose items come in sequence order: those after `cursor`, at most
+/// `limit` of them, and the cursor after the last one when more follow.
+fn page<T>(
+    items: impl Iterator<Item = (u64, T)>,
+    listing: Listing,
+    account: &str,
+    issued: u64,
+    cursor: Option<i32>,
+    limit: Option<i64>,
+) -> Result<(Vec<T>, Option<i32>), ApiError> {
+    let after = match cursor {
+        Some(cursor) => cursor::decode(listing, account, cursor, issued)?,
+        None => 0,
+    };
     // The router refuses a negative limit; 0 or none means the default page.
     let size = match limit {
-        Some(n) if n > 0 => n.min(1000) as usize,
+        Some(n) if n > 0 => usize::try_from(n).unwrap_or(MAX_PAGE).min(MAX_PAGE),
         _ => DEFAULT_PAGE,
     };
-    let end = start.saturating_add(size).min(items.len());
-    let slice = items
-        .get(start.min(items.len())..end)
-        .unwrap_or_default()
-        .to_vec();
-    let next = (end < items.len()).then(|| i32::try_from(end).unwrap_or(i32::MAX));
-    (slice, next)
+    let mut rest = items.skip_while(|(seq, _)| *seq <= after).peekable();
+    let mut page = Vec::new();
+    let mut last = after;
+    while page.len() < size {
+        let Some((seq, item)) = rest.next() else {
+            break;
+        };
+        last = seq;
+        page.push(item);
+    }
+    let next = match rest.peek() {
+        Some(_) => cursor::encode(listing, account, last),
+        None => None,
+    };
+    Ok((page, next))
 }
 
 fn slot_view(seed: &SlotSeed, holder: Option<&String>, account: &str) -> Slot {
@@ -211,9 +261,20 @@ fn check_account(path_account: &str, body_account: &str) -> Result<(), ApiError>
 }
 
 impl World {
-    fn account(&mut self, id: &str) -> &mut Account {
+    /// The account for a write: it comes to exist now if it did not.
+    fn account_mut(&mut self, id: &str) -> &mut Account {
         self.accounts.entry(id.to_string()).or_default()
     }
+
+    /// The account for a read, or `None` when it was never written: reads create nothing.
+    fn account(&self, id: &str) -> Option<&Account> {
+        self.accounts.get(id)
+    }
+}
+
+/// The p2p prefix of a stored CNI (its addresses were validated when they were stored).
+fn p2p_prefix(cni: &Cni) -> Option<Ipv4Net> {
+    cni.p2p_ip.parse::<Ipv4Net>().ok()
 }
 
 type R<T> = Result<T, ApiError>;
@@ -225,30 +286,35 @@ impl CniApi for Emulator {
         account_id: String,
         query: ListCnisQuery,
     ) -> R<CniList> {
-        let mut world = self.authorized(&credentials)?;
-        let slot_filter = query.slot.clone();
-        let account = world.account(&account_id);
-        let on_slot = |cni: &Cni| match &slot_filter {
+        let world = self.authorized(&credentials, &account_id)?;
+        let empty = Account::default();
+        let account = world.account(&account_id).unwrap_or(&empty);
+        let on_slot = |cni: &Cni| match &query.slot {
             None => true,
             Some(slot) => account
-                .interconnects
-                .get(&cni.interconnect)
+                .interconnect(&cni.interconnect)
                 .and_then(|i| physical_slot(&i.value))
                 .is_some_and(|id| id.to_string() == *slot),
         };
-        let items: Vec<Cni> = account
+        let items = account
             .cnis
-            .values()
-            .filter(|c| on_slot(c))
-            .filter(|c| {
+            .iter()
+            .filter(|(_, c)| on_slot(c))
+            .filter(|(_, c)| {
                 query
                     .tunnel_id
                     .as_ref()
                     .is_none_or(|t| c.id.to_string() == *t)
             })
-            .cloned()
-            .collect();
-        let (items, next) = page(items, query.cursor, query.limit);
+            .map(|(seq, c)| (*seq, c.clone()));
+        let (items, next) = page(
+            items,
+            Listing::Cnis,
+            &account_id,
+            account.last_seq,
+            query.cursor,
+            query.limit,
+        )?;
         Ok(CniList { items, next })
     }
 
@@ -258,17 +324,18 @@ impl CniApi for Emulator {
         account_id: String,
         body: CniCreateRequest,
     ) -> R<Cni> {
-        let mut world = self.authorized(&credentials)?;
+        let mut world = self.authorized(&credentials, &account_id)?;
         check_account(&account_id, &body.account)?;
-        let account = world.account(&account_id);
-        if !account.interconnects.contains_key(&body.interconnect) {
+        let empty = Account::default();
+        let existing = world.account(&account_id).unwrap_or(&empty);
+        if existing.interconnect(&body.interconnect).is_none() {
             return Err(ApiError::bad_request(format!(
                 "no interconnect named {:?} in this account",
                 body.interconnect
             ))
             .at("/interconnect"));
         }
-        if account
+        if existing
             .cnis
             .values()
             .any(|c| c.magic.conduit_name == body.magic.conduit_name)
@@ -279,32 +346,34 @@ impl CniApi for Emulator {
             ))
             .at("/magic/conduit_name"));
         }
-        if account.next_link >= 32768 {
-            return Err(ApiError::internal(
-                "the account's /31 pool (100.64.0.0/16) is exhausted",
-            ));
-        }
-        let base = u32::from(Ipv4Addr::new(100, 64, 0, 0)) + 2 * account.next_link;
-        account.next_link += 1;
+        let taken: Vec<Ipv4Net> = existing.cnis.values().filter_map(p2p_prefix).collect();
+        let pool = self.config.link_pool;
+        let Some((p2p_ip, cust_ip)) = pool::allocate(&pool, &taken) else {
+            return Err(ApiError::conflict(format!(
+                "the account's point-to-point pool {pool} is exhausted: delete a CNI to free its link"
+            )));
+        };
+        let account = world.account_mut(&account_id);
+        let seq = account.next_seq()?;
         let cni = Cni {
             id: Uuid::new_v4(),
             account: account_id.clone(),
             interconnect: body.interconnect,
-            p2p_ip: format!("{}/31", Ipv4Addr::from(base)),
-            cust_ip: format!("{}/31", Ipv4Addr::from(base + 1)),
+            p2p_ip,
+            cust_ip,
             magic: body.magic,
             bgp: body.bgp,
         };
-        account.cnis.insert(cni.id, cni.clone());
+        account.cni_seq.insert(cni.id, seq);
+        account.cnis.insert(seq, cni.clone());
         Ok(cni)
     }
 
     async fn get_cni(&self, credentials: Credentials, account_id: String, cni: Uuid) -> R<Cni> {
-        let mut world = self.authorized(&credentials)?;
+        let world = self.authorized(&credentials, &account_id)?;
         world
             .account(&account_id)
-            .cnis
-            .get(&cni)
+            .and_then(|a| a.cni(&cni))
             .cloned()
             .ok_or_else(|| ApiError::not_found("CNI not found"))
     }
@@ -316,12 +385,14 @@ impl CniApi for Emulator {
         cni: Uuid,
         body: Cni,
     ) -> R<Cni> {
-        let mut world = self.authorized(&credentials)?;
+        let mut world = self.authorized(&credentials, &account_id)?;
         check_account(&account_id, &body.account)?;
-        let account = world.account(&account_id);
-        if !account.cnis.contains_key(&cni) {
+        let Some(account) = world.accounts.get_mut(&account_id) else {
             return Err(ApiError::not_found("CNI not found"));
-        }
+        };
+        let Some(seq) = account.cni_seq.get(&cni).copied() else {
+            return Err(ApiError::not_found("CNI not found"));
+        };
         if body.id != cni {
             return Err(ApiError::bad_request(format!(
                 "the body's id {} is not the CNI of the path, {cni}",
@@ -329,32 +400,56 @@ impl CniApi for Emulator {
             ))
             .at("/id"));
         }
-        if !account.interconnects.contains_key(&body.interconnect) {
+        if account.interconnect(&body.interconnect).is_none() {
             return Err(ApiError::bad_request(format!(
                 "no interconnect named {:?} in this account",
                 body.interconnect
             ))
             .at("/interconnect"));
         }
-        if account
+        let others = account
             .cnis
-            .values()
-            .any(|c| c.id != cni && c.magic.conduit_name == body.magic.conduit_name)
+            .iter()
+            .filter(|(s, _)| **s != seq)
+            .map(|(_, c)| c);
+        if let Some(other) = others
+            .clone()
+            .find(|c| c.magic.conduit_name == body.magic.conduit_name)
         {
             return Err(ApiError::bad_request(format!(
-                "another CNI already uses conduit_name {:?}",
-                body.magic.conduit_name
+                "CNI {} already uses conduit_name {:?}",
+                other.id, body.magic.conduit_name
             ))
             .at("/magic/conduit_name"));
         }
-        account.cnis.insert(cni, body.clone());
+        // The addresses were validated (CIDR, same prefix) by the router; here they must not
+        // overlap another CNI's link.
+        let prefix = body
+            .p2p_ip
+            .parse::<Ipv4Net>()
+            .map_err(|e| ApiError::bad_request(format!("invalid p2p_ip: {e}")).at("/p2p_ip"))?;
+        if let Some(other) = others
+            .clone()
+            .find(|c| p2p_prefix(c).is_some_and(|theirs| pool::overlaps(&prefix, &theirs)))
+        {
+            return Err(ApiError::bad_request(format!(
+                "p2p_ip {} overlaps the link {} of CNI {}",
+                body.p2p_ip, other.p2p_ip, other.id
+            ))
+            .at("/p2p_ip"));
+        }
+        account.cnis.insert(seq, body.clone());
         Ok(body)
     }
 
     async fn delete_cni(&self, credentials: Credentials, account_id: String, cni: Uuid) -> R<()> {
-        let mut world = self.authorized(&credentials)?;
-        match world.account(&account_id).cnis.remove(&cni) {
-            Some(_) => Ok(()),
+        let mut world = self.authorized(&credentials, &account_id)?;
+        let account = world.accounts.get_mut(&account_id);
+        match account.and_then(|a| a.cni_seq.remove(&cni).map(|seq| (a, seq))) {
+            Some((account, seq)) => {
+                account.cnis.remove(&seq);
+                Ok(())
+            }
             None => Err(ApiError::not_found("CNI not found")),
         }
     }
@@ -365,26 +460,33 @@ impl CniApi for Emulator {
         account_id: String,
         query: ListInterconnectsQuery,
     ) -> R<InterconnectList> {
-        let mut world = self.authorized(&credentials)?;
-        let items: Vec<Interconnect> = world
-            .account(&account_id)
+        let world = self.authorized(&credentials, &account_id)?;
+        let empty = Account::default();
+        let account = world.account(&account_id).unwrap_or(&empty);
+        let items = account
             .interconnects
-            .values()
-            .map(|i| &i.value)
-            .filter(|i| {
+            .iter()
+            .map(|(seq, i)| (*seq, &i.value))
+            .filter(|(_, i)| {
                 query
                     .type_
                     .as_ref()
                     .is_none_or(|t| interconnect_type(i) == t)
             })
-            .filter(|i| match (&query.site, i) {
+            .filter(|(_, i)| match (&query.site, i) {
                 (None, _) => true,
                 (Some(site), Interconnect::Physical(p)) => p.site == *site,
                 (Some(_), Interconnect::GcpPartner(_)) => false,
             })
-            .cloned()
-            .collect();
-        let (items, next) = page(items, query.cursor, query.limit);
+            .map(|(seq, i)| (seq, i.clone()));
+        let (items, next) = page(
+            items,
+            Listing::Interconnects,
+            &account_id,
+            account.last_seq,
+            query.cursor,
+            query.limit,
+        )?;
         Ok(InterconnectList { items, next })
     }
 
@@ -394,7 +496,7 @@ impl CniApi for Emulator {
         account_id: String,
         body: InterconnectCreateRequest,
     ) -> R<Interconnect> {
-        let mut world = self.authorized(&credentials)?;
+        let mut world = self.authorized(&credentials, &account_id)?;
         let value = match body {
             InterconnectCreateRequest::Physical(request) => {
                 check_account(&account_id, &request.account)?;
@@ -416,8 +518,7 @@ impl CniApi for Emulator {
                     ))
                     .at("/slot_id"));
                 }
-                world.occupied.insert(slot.id, account_id.clone());
-                let account = world.account(&account_id);
+                let account = world.account_mut(&account_id);
                 account.next_name += 1;
                 Interconnect::Physical(InterconnectPhysical {
                     type_: InterconnectPhysicalType::Direct,
@@ -447,7 +548,7 @@ impl CniApi for Emulator {
                     .filter(|r| !r.is_empty())
                     .unwrap_or("us-central1")
                     .to_string();
-                let account = world.account(&account_id);
+                let account = world.account_mut(&account_id);
                 account.next_name += 1;
                 Interconnect::GcpPartner(InterconnectGcpPartner {
                     type_: InterconnectGcpPartnerType::GcpPartner,
@@ -460,13 +561,19 @@ impl CniApi for Emulator {
             }
         };
         let name = interconnect_name(&value).to_string();
-        world.account(&account_id).interconnects.insert(
-            name,
+        let account = world.account_mut(&account_id);
+        let seq = account.next_seq()?;
+        account.interconnect_seq.insert(name, seq);
+        account.interconnects.insert(
+            seq,
             StoredInterconnect {
                 value: value.clone(),
                 created: Instant::now(),
             },
         );
+        if let Some(slot) = physical_slot(&value) {
+            world.occupied.insert(slot, account_id);
+        }
         Ok(value)
     }
 
@@ -476,11 +583,10 @@ impl CniApi for Emulator {
         account_id: String,
         icon: String,
     ) -> R<Interconnect> {
-        let mut world = self.authorized(&credentials)?;
+        let world = self.authorized(&credentials, &account_id)?;
         world
             .account(&account_id)
-            .interconnects
-            .get(&icon)
+            .and_then(|a| a.interconnect(&icon))
             .map(|i| i.value.clone())
             .ok_or_else(|| ApiError::not_found("Interconnect not found"))
     }
@@ -491,11 +597,13 @@ impl CniApi for Emulator {
         account_id: String,
         icon: String,
     ) -> R<()> {
-        let mut world = self.authorized(&credentials)?;
-        let account = world.account(&account_id);
-        if !account.interconnects.contains_key(&icon) {
+        let mut world = self.authorized(&credentials, &account_id)?;
+        let Some(account) = world.accounts.get_mut(&account_id) else {
             return Err(ApiError::not_found("Interconnect not found"));
-        }
+        };
+        let Some(seq) = account.interconnect_seq.get(&icon).copied() else {
+            return Err(ApiError::not_found("Interconnect not found"));
+        };
         let hosted = account
             .cnis
             .values()
@@ -506,7 +614,8 @@ impl CniApi for Emulator {
                 "interconnect {icon:?} still hosts {hosted} CNI(s); delete them first"
             )));
         }
-        let removed = account.interconnects.remove(&icon);
+        account.interconnect_seq.remove(&icon);
+        let removed = account.interconnects.remove(&seq);
         if let Some(slot) = removed.and_then(|i| physical_slot(&i.value)) {
             world.occupied.remove(&slot);
         }
@@ -519,11 +628,10 @@ impl CniApi for Emulator {
         account_id: String,
         icon: String,
     ) -> R<Binary> {
-        let mut world = self.authorized(&credentials)?;
+        let world = self.authorized(&credentials, &account_id)?;
         let stored = world
             .account(&account_id)
-            .interconnects
-            .get(&icon)
+            .and_then(|a| a.interconnect(&icon))
             .map(|i| i.value.clone());
         match stored {
             None => Err(ApiError::not_found("Interconnect not found")),
@@ -556,11 +664,10 @@ impl CniApi for Emulator {
         account_id: String,
         icon: String,
     ) -> R<InterconnectStatus> {
-        let mut world = self.authorized(&credentials)?;
+        let world = self.authorized(&credentials, &account_id)?;
         let created = world
             .account(&account_id)
-            .interconnects
-            .get(&icon)
+            .and_then(|a| a.interconnect(&icon))
             .map(|i| i.created)
             .ok_or_else(|| ApiError::not_found("Interconnect not found"))?;
         let status = if created.elapsed() >= self.config.status_delay {
@@ -576,10 +683,10 @@ impl CniApi for Emulator {
     }
 
     async fn get_settings(&self, credentials: Credentials, account_id: String) -> R<Settings> {
-        let mut world = self.authorized(&credentials)?;
+        let world = self.authorized(&credentials, &account_id)?;
         let asn = world
             .account(&account_id)
-            .default_asn
+            .and_then(|a| a.default_asn)
             .unwrap_or(self.config.default_asn);
         Ok(Settings { default_asn: asn })
     }
@@ -590,8 +697,8 @@ impl CniApi for Emulator {
         account_id: String,
         body: SettingsUpdateRequest,
     ) -> R<Settings> {
-        let mut world = self.authorized(&credentials)?;
-        let account = world.account(&account_id);
+        let mut world = self.authorized(&credentials, &account_id)?;
+        let account = world.account_mut(&account_id);
         if let Some(asn) = body.default_asn {
             account.default_asn = Some(asn);
         }
@@ -606,30 +713,39 @@ impl CniApi for Emulator {
         account_id: String,
         query: ListSlotsQuery,
     ) -> R<SlotList> {
-        let world = self.authorized(&credentials)?;
+        let world = self.authorized(&credentials, &account_id)?;
         let needle = query.address_contains.as_ref().map(|n| n.to_lowercase());
-        let items: Vec<Slot> = world
+        // The catalogue is fixed: a slot's sequence number is its place in it, from 1.
+        let items = world
             .slots
             .iter()
-            .map(|s| slot_view(s, world.occupied.get(&s.id), &account_id))
-            .filter(|s| query.site.as_ref().is_none_or(|site| s.site == *site))
-            .filter(|s| query.speed.as_ref().is_none_or(|speed| s.speed == *speed))
-            .filter(|s| query.occupied.is_none_or(|o| s.occupied == o))
-            .filter(|s| {
+            .zip(1u64..)
+            .map(|(s, seq)| (seq, slot_view(s, world.occupied.get(&s.id), &account_id)))
+            .filter(|(_, s)| query.site.as_ref().is_none_or(|site| s.site == *site))
+            .filter(|(_, s)| query.speed.as_ref().is_none_or(|speed| s.speed == *speed))
+            .filter(|(_, s)| query.occupied.is_none_or(|o| s.occupied == o))
+            .filter(|(_, s)| {
                 needle.as_ref().is_none_or(|n| {
                     s.facility
                         .address
                         .iter()
                         .any(|line| line.to_lowercase().contains(n))
                 })
-            })
-            .collect();
-        let (items, next) = page(items, query.cursor, query.limit);
+            });
+        let issued = world.slots.len() as u64;
+        let (items, next) = page(
+            items,
+            Listing::Slots,
+            &account_id,
+            issued,
+            query.cursor,
+            query.limit,
+        )?;
         Ok(SlotList { items, next })
     }
 
     async fn get_slot(&self, credentials: Credentials, account_id: String, slot: Uuid) -> R<Slot> {
-        let world = self.authorized(&credentials)?;
+        let world = self.authorized(&credentials, &account_id)?;
         world
             .slots
             .iter()

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use cloudflare_cni_emulator::{load_slots, Emulator, EmulatorConfig};
+use cloudflare_cni_emulator::{load_slots, Emulator, EmulatorConfig, Grant};
+use cloudflare_cni_server::{serve, ServeConfig};
 
 #[derive(Parser)]
 #[command(
@@ -27,12 +28,31 @@ struct Args {
     /// The default_asn of an account that never set one.
     #[arg(long, default_value_t = 65000)]
     default_asn: i64,
-    /// An API token to accept (repeatable). Without tokens or keys, any credentials pass.
-    #[arg(long = "api-token", value_name = "TOKEN")]
+    /// An API token to accept, on every account or only on the accounts listed after a colon
+    /// (repeatable). Without tokens or keys, any credentials act on any account.
+    #[arg(long = "api-token", value_name = "TOKEN[:ACCOUNT,...]")]
     api_tokens: Vec<String>,
-    /// An email and global API key to accept, as EMAIL:KEY (repeatable).
-    #[arg(long = "api-key", value_name = "EMAIL:KEY")]
+    /// An email and global API key to accept, on every account or only on the accounts listed
+    /// after a second colon (repeatable).
+    #[arg(long = "api-key", value_name = "EMAIL:KEY[:ACCOUNT,...]")]
     api_keys: Vec<String>,
+    /// The IPv4 prefix each account's CNI links (/31s) are taken from.
+    #[arg(long, value_name = "CIDR", default_value = "100.64.0.0/16")]
+    link_pool: ipnet::Ipv4Net,
+    /// Seconds a client may take to send a request head (also closes idle connections).
+    #[arg(long, default_value_t = 10.0)]
+    header_timeout: f64,
+    /// Seconds open requests may run on after SIGINT/SIGTERM before connections are dropped.
+    #[arg(long, default_value_t = 10.0)]
+    shutdown_grace: f64,
+}
+
+fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(format!("{flag} must be a number of seconds, 0 or more"))
+    }
 }
 
 async fn shutdown_signal() {
@@ -71,28 +91,38 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if !(args.status_delay.is_finite() && args.status_delay >= 0.0) {
-        eprintln!("error: --status-delay must be a number of seconds, 0 or more");
-        return ExitCode::FAILURE;
-    }
-    let mut api_keys = Vec::new();
-    for pair in &args.api_keys {
-        match pair.split_once(':') {
-            Some((email, key)) if !email.is_empty() && !key.is_empty() => {
-                api_keys.push((email.to_string(), key.to_string()))
-            }
-            _ => {
-                eprintln!("error: --api-key takes EMAIL:KEY, got {pair:?}");
-                return ExitCode::FAILURE;
-            }
+    let durations = (
+        seconds("--status-delay", args.status_delay),
+        seconds("--header-timeout", args.header_timeout),
+        seconds("--shutdown-grace", args.shutdown_grace),
+    );
+    let (status_delay, header_timeout, shutdown_grace) = match durations {
+        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
         }
+    };
+    let tokens = args.api_tokens.iter().map(|t| Grant::parse_token(t));
+    let keys = args.api_keys.iter().map(|k| Grant::parse_key(k));
+    let grants = match tokens.chain(keys).collect::<Result<Vec<_>, _>>() {
+        Ok(grants) => grants,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if grants.is_empty() {
+        tracing::warn!(
+            "no --api-token or --api-key: ANY credentials act on ANY account (fine for local use only)"
+        );
     }
     let config = EmulatorConfig {
         slots,
-        status_delay: Duration::from_secs_f64(args.status_delay),
+        status_delay,
         default_asn: args.default_asn,
-        api_tokens: args.api_tokens,
-        api_keys,
+        grants,
+        link_pool: args.link_pool,
     };
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(listener) => listener,
@@ -107,10 +137,12 @@ async fn main() -> ExitCode {
         config.slots.len()
     );
     let app = Emulator::new(config).router();
-    match axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-    {
+    let serving = ServeConfig {
+        header_read_timeout: header_timeout,
+        shutdown_grace,
+        ..ServeConfig::default()
+    };
+    match serve(listener, app, serving, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
