@@ -159,10 +159,43 @@ fn interconnect_union_refuses_a_wrong_or_missing_tag() {
     assert!(serde_json::from_value::<types::Interconnect>(wrong).is_err());
     let mut unknown = gcp_partner();
     unknown["type"] = json!("aws_partner");
-    assert!(serde_json::from_value::<types::Interconnect>(unknown).is_err());
+    let error = serde_json::from_value::<types::Interconnect>(unknown)
+        .unwrap_err()
+        .to_string();
+    // The message names the tag, the union and the accepted values.
+    assert!(
+        error.contains(r#"unknown type "aws_partner" for Interconnect: expected one of "direct", "gcp_partner""#),
+        "{error}"
+    );
     let mut missing = physical();
     missing.as_object_mut().unwrap().remove("type");
-    assert!(serde_json::from_value::<types::Interconnect>(missing).is_err());
+    let error = serde_json::from_value::<types::Interconnect>(missing)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("missing field `type`"), "{error}");
+    // A variant's own error names the field's path and the variant.
+    let mut bad_field = physical();
+    bad_field["facility"]["address"] = json!("one line");
+    let error = serde_json::from_value::<types::Interconnect>(bad_field)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("facility.address: invalid type"),
+        "{error}"
+    );
+    assert!(error.contains(r#"in a "direct" Interconnect"#), "{error}");
+    // The tag may come last, and only once.
+    let mut reordered = serde_json::Map::new();
+    for (k, v) in physical().as_object().unwrap().iter().rev() {
+        reordered.insert(k.clone(), v.clone());
+    }
+    assert!(serde_json::from_value::<types::Interconnect>(json!(reordered)).is_ok());
+    let twice = r#"{"type": "direct", "type": "direct"}"#;
+    let error = serde_json::from_str::<types::Interconnect>(twice).unwrap_err();
+    assert!(
+        error.to_string().contains("duplicate field `type`"),
+        "{error}"
+    );
     // A create body with the direct tag but partner fields is neither variant.
     let mixed = json!({"type": "direct", "account": "a", "pairing_key": "k", "bandwidth": "1G"});
     assert!(serde_json::from_value::<types::InterconnectCreateRequest>(mixed).is_err());

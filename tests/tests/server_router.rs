@@ -637,3 +637,72 @@ mod serving {
             .is_some());
     }
 }
+
+#[tokio::test]
+async fn a_body_of_the_wrong_shape_answers_400_pointing_at_the_field() {
+    let api = Fixed::default();
+    let cases = [
+        (
+            json!({"type": "aws_partner", "account": ACCOUNT}),
+            "/type",
+            vec!["aws_partner", "\"direct\"", "\"gcp_partner\""],
+        ),
+        (
+            json!({"account": ACCOUNT, "slot_id": SLOT_ID}),
+            "",
+            vec!["missing field `type`"],
+        ),
+        (
+            json!({"type": "direct", "account": ACCOUNT}),
+            "",
+            vec!["missing field `slot_id`", "\"direct\""],
+        ),
+        (
+            json!({"type": "gcp_partner", "account": ACCOUNT, "pairing_key": "k", "bandwidth": "7G"}),
+            "",
+            vec!["bandwidth", "7G", "\"gcp_partner\""],
+        ),
+    ];
+    for (body, pointer, words) in cases {
+        let answer = send(
+            router(api.clone()),
+            request_with(Method::POST, "interconnects", body.clone()),
+        )
+        .await;
+        let errors = answer.envelope(StatusCode::BAD_REQUEST);
+        let message = errors[0]["message"].as_str().unwrap();
+        for word in words {
+            assert!(message.contains(word), "{body}: {message}");
+        }
+        match pointer {
+            "" => assert!(errors[0].get("source").is_none(), "{body}: {errors:?}"),
+            pointer => assert_eq!(errors[0]["source"]["pointer"], pointer, "{body}"),
+        }
+    }
+    // A field deep in a plain object is pointed at too.
+    let mut cni = serde_json::to_value(cni()).unwrap();
+    cni["magic"]["mtu"] = json!("big");
+    let answer = send(
+        router(api.clone()),
+        request_with(Method::PUT, &format!("cnis/{CNI_ID}"), cni),
+    )
+    .await;
+    let errors = answer.envelope(StatusCode::BAD_REQUEST);
+    assert_eq!(errors[0]["source"]["pointer"], "/magic/mtu");
+    // Trailing bytes after the JSON value are malformed JSON.
+    let request = Request::builder()
+        .method(Method::PUT)
+        .uri(path("settings"))
+        .header(header::AUTHORIZATION, TOKEN)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{} {}"))
+        .unwrap();
+    let errors = send(router(api.clone()), request)
+        .await
+        .envelope(StatusCode::BAD_REQUEST);
+    assert!(errors[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("malformed JSON"));
+    assert_eq!(api.calls(), 0);
+}

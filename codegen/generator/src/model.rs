@@ -91,6 +91,17 @@ pub struct SchemaModel {
     pub description: String,
     /// The rules the spec states on this schema's properties, sorted by property.
     pub constraints: Vec<Constraint>,
+    /// For a `oneOf` with a `discriminator` and its `mapping`: the tag and its variants.
+    pub union: Option<UnionModel>,
+}
+
+/// A union discriminated by one property's value, as the spec's `discriminator` states it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnionModel {
+    /// The discriminating property (`type`, `state`).
+    pub property: String,
+    /// (tag value, component schema of the variant), in the `oneOf`'s order.
+    pub variants: Vec<(String, String)>,
 }
 
 /// One machine-readable rule on one property (by its wire name).
@@ -190,6 +201,7 @@ pub fn lower(root: &Value) -> ApiModel {
                 name: name.clone(),
                 description: text(schema, "description"),
                 constraints: constraints(root, schema),
+                union: union(schema),
             };
             (name.clone(), model)
         })
@@ -315,6 +327,25 @@ fn lower_operation(
         error_statuses,
         paginated_item,
     }
+}
+
+fn union(schema: &Value) -> Option<UnionModel> {
+    let property = schema.pointer("/discriminator/propertyName")?.as_str()?;
+    let mapping = schema.pointer("/discriminator/mapping")?.as_object()?;
+    let variants = schema
+        .get("oneOf")?
+        .as_array()?
+        .iter()
+        .filter_map(|variant| {
+            let target = variant.get("$ref")?.as_str()?;
+            let tag = mapping.iter().find(|(_, r)| r.as_str() == Some(target))?.0;
+            Some((tag.clone(), ref_name(variant)?))
+        })
+        .collect();
+    Some(UnionModel {
+        property: property.to_string(),
+        variants,
+    })
 }
 
 fn constraints(root: &Value, schema: &Value) -> Vec<Constraint> {

@@ -1,10 +1,11 @@
 //! axum's extractors, with every rejection answered in the error envelope and a status the
 //! spec declares.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
+use bytes::Bytes;
 use cloudflare_cni_validate::Validate;
 use serde::de::DeserializeOwned;
 
@@ -72,8 +73,9 @@ fn query_error(rejection: QueryRejection) -> ApiError {
 }
 
 /// A JSON body, checked against the spec's rules: malformed JSON or a body of the wrong shape
-/// answers 400, a body that is not `application/json` 415, one over the limit 413, and a
-/// body that breaks a rule 400 with one error per violation.
+/// answers 400 (with the JSON pointer of the failing field as `source.pointer`), a body that is
+/// not `application/json` 415, one over the limit 413, and a body that breaks a rule 400 with
+/// one error per violation.
 #[derive(Debug)]
 pub struct ApiJson<T>(pub T);
 
@@ -81,45 +83,110 @@ impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequest<S> for ApiJson<
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let value = match axum::Json::<T>::from_request(request, state).await {
-            Ok(axum::Json(value)) => value,
-            Err(rejection) => return Err(json_error(rejection)),
-        };
+        if !is_json(request.headers()) {
+            // Answered before the body is read: close the connection rather than leave the
+            // unread bytes on it.
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                codes::UNSUPPORTED_MEDIA_TYPE,
+                "the request body must be sent as `Content-Type: application/json`",
+            )
+            .closing_connection());
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(body_error)?;
+        let value = decode::<T>(&bytes)?;
         value.validate().map_err(|e| ApiError::validation(&e))?;
         Ok(ApiJson(value))
     }
 }
 
-fn json_error(rejection: JsonRejection) -> ApiError {
-    match rejection {
-        // Answered before the body is read: close the connection rather than leave the
-        // unread bytes on it.
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            codes::UNSUPPORTED_MEDIA_TYPE,
-            "the request body must be sent as `Content-Type: application/json`",
-        )
-        .closing_connection(),
-        JsonRejection::JsonSyntaxError(e) => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            codes::BAD_REQUEST,
-            format!("malformed JSON: {}", e.body_text()),
-        ),
-        JsonRejection::JsonDataError(e) => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            codes::BAD_REQUEST,
-            format!("the body does not match its schema: {}", e.body_text()),
-        ),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+/// `application/json`, or any `+json` media type, as axum's own `Json` accepts.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(content_type) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn body_error(rejection: BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             codes::PAYLOAD_TOO_LARGE,
             "the request body is larger than this server accepts",
         )
-        .closing_connection(),
-        other => ApiError::new(
+        .closing_connection()
+    } else {
+        ApiError::new(
             StatusCode::BAD_REQUEST,
             codes::BAD_REQUEST,
-            format!("unreadable request body: {}", other.body_text()),
-        ),
+            format!("unreadable request body: {}", rejection.body_text()),
+        )
     }
+}
+
+/// The JSON pointer (RFC 6901) of a serde path: `/bgp/extra_prefixes/2`.
+fn json_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        pointer.push('/');
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&index.to_string()),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"))
+            }
+            Segment::Unknown => pointer.push('?'),
+        }
+    }
+    pointer
+}
+
+/// Decodes a body, naming where it failed.
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let malformed = |inner: &serde_json::Error| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::BAD_REQUEST,
+            format!("malformed JSON: {inner}"),
+        )
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let pointer = json_pointer(error.path());
+        let inner = error.inner();
+        if inner.classify() != serde_json::error::Category::Data {
+            return malformed(inner);
+        }
+        let at = if pointer.is_empty() {
+            "the body"
+        } else {
+            pointer.as_str()
+        };
+        let rejection = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::BAD_REQUEST,
+            format!("the body does not match its schema at {at}: {inner}"),
+        );
+        if pointer.is_empty() {
+            rejection
+        } else {
+            rejection.at(pointer)
+        }
+    })?;
+    // Trailing characters after the value are malformed JSON too.
+    deserializer.end().map_err(|e| malformed(&e))?;
+    Ok(value)
 }

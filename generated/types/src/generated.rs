@@ -256,7 +256,7 @@ impl FacilityInfo {
     }
 }
 ///An interconnect, tagged by `type`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Eq, PartialEq)]
 #[serde(untagged)]
 #[derive(::cloudflare_cni_validate::Validate)]
 pub enum Interconnect {
@@ -276,7 +276,7 @@ impl ::std::convert::From<InterconnectGcpPartner> for Interconnect {
     }
 }
 ///The body of an interconnect creation, tagged by `type`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Eq, PartialEq)]
 #[serde(untagged)]
 #[derive(::cloudflare_cni_validate::Validate)]
 pub enum InterconnectCreateRequest {
@@ -632,7 +632,7 @@ impl ::std::convert::TryFrom<::std::string::String> for InterconnectPhysicalType
     }
 }
 ///The current state of an interconnect, tagged by `state`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Eq, PartialEq)]
 #[serde(untagged)]
 #[derive(::cloudflare_cni_validate::Validate)]
 pub enum InterconnectStatus {
@@ -2923,6 +2923,241 @@ pub mod error {
     impl From<String> for ConversionError {
         fn from(value: String) -> Self {
             Self(value.into())
+        }
+    }
+}
+/// Decoding of tag-discriminated unions (see each union's `Deserialize`).
+mod tagged_union {
+    use ::serde::de::{DeserializeSeed, Error, MapAccess, Visitor};
+    struct Tag {
+        property: &'static str,
+        tags: &'static [&'static str],
+        union: &'static str,
+    }
+    impl<'de> DeserializeSeed<'de> for Tag {
+        type Value = ::std::string::String;
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> ::std::result::Result<Self::Value, D::Error> {
+            let tag = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            if self.tags.contains(&tag.as_str()) {
+                return ::std::result::Result::Ok(tag);
+            }
+            let expected = self
+                .tags
+                .iter()
+                .map(|t| format!("{t:?}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            ::std::result::Result::Err(
+                D::Error::custom(
+                    format_args!(
+                        "unknown {} {tag:?} for {}: expected one of {expected}", self
+                        .property, self.union
+                    ),
+                ),
+            )
+        }
+    }
+    struct Object(Tag);
+    impl<'de> Visitor<'de> for Object {
+        type Value = (
+            ::std::string::String,
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        );
+        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            write!(f, "a {} object with a `{}`", self.0.union, self.0.property)
+        }
+        fn visit_map<A: MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> ::std::result::Result<Self::Value, A::Error> {
+            let Object(tag_seed) = self;
+            let (property, union) = (tag_seed.property, tag_seed.union);
+            let mut seed = ::std::option::Option::Some(tag_seed);
+            let mut tag = ::std::option::Option::None;
+            let mut object = ::serde_json::Map::new();
+            while let ::std::option::Option::Some(key) = map
+                .next_key::<::std::string::String>()?
+            {
+                if key == property {
+                    let Some(seed) = seed.take() else {
+                        return ::std::result::Result::Err(
+                            A::Error::duplicate_field(property),
+                        );
+                    };
+                    let value = map.next_value_seed(seed)?;
+                    object.insert(key, ::serde_json::Value::String(value.clone()));
+                    tag = ::std::option::Option::Some(value);
+                } else {
+                    object.insert(key, map.next_value()?);
+                }
+            }
+            match tag {
+                ::std::option::Option::Some(tag) => {
+                    ::std::result::Result::Ok((tag, object))
+                }
+                ::std::option::Option::None => {
+                    ::std::result::Result::Err(
+                        A::Error::custom(
+                            format_args!(
+                                "missing field `{property}`, which tells the kind of {union}"
+                            ),
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    /// Reads an object whose `property` is one of `tags`: the tag and every member.
+    pub(super) fn read<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+        property: &'static str,
+        tags: &'static [&'static str],
+        union: &'static str,
+    ) -> ::std::result::Result<
+        (
+            ::std::string::String,
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ),
+        D::Error,
+    > {
+        deserializer.deserialize_map(Object(Tag { property, tags, union }))
+    }
+    /// Decodes the variant a tag named; an error names the field's path within it.
+    pub(super) fn variant<T: ::serde::de::DeserializeOwned, E: Error>(
+        object: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        tag: &str,
+        union: &str,
+    ) -> ::std::result::Result<T, E> {
+        ::serde_path_to_error::deserialize(::serde_json::Value::Object(object))
+            .map_err(|error| {
+                let path = error.path().to_string();
+                let inner = error.into_inner();
+                if path == "." {
+                    E::custom(format_args!("{inner} in a {tag:?} {union}"))
+                } else {
+                    E::custom(format_args!("{path}: {inner} in a {tag:?} {union}"))
+                }
+            })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Interconnect {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        const TAGS: &[&str] = &["direct", "gcp_partner"];
+        let (tag, object) = tagged_union::read(
+            deserializer,
+            "type",
+            TAGS,
+            "Interconnect",
+        )?;
+        match tag.as_str() {
+            "direct" => {
+                tagged_union::variant::<
+                    InterconnectPhysical,
+                    D::Error,
+                >(object, "direct", "Interconnect")
+                    .map(Self::Physical)
+            }
+            "gcp_partner" => {
+                tagged_union::variant::<
+                    InterconnectGcpPartner,
+                    D::Error,
+                >(object, "gcp_partner", "Interconnect")
+                    .map(Self::GcpPartner)
+            }
+            _ => {
+                ::std::result::Result::Err(
+                    <D::Error as ::serde::de::Error>::unknown_variant(&tag, TAGS),
+                )
+            }
+        }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for InterconnectCreateRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        const TAGS: &[&str] = &["direct", "gcp_partner"];
+        let (tag, object) = tagged_union::read(
+            deserializer,
+            "type",
+            TAGS,
+            "InterconnectCreateRequest",
+        )?;
+        match tag.as_str() {
+            "direct" => {
+                tagged_union::variant::<
+                    InterconnectCreateRequestPhysical,
+                    D::Error,
+                >(object, "direct", "InterconnectCreateRequest")
+                    .map(Self::Physical)
+            }
+            "gcp_partner" => {
+                tagged_union::variant::<
+                    InterconnectCreateRequestGcpPartner,
+                    D::Error,
+                >(object, "gcp_partner", "InterconnectCreateRequest")
+                    .map(Self::GcpPartner)
+            }
+            _ => {
+                ::std::result::Result::Err(
+                    <D::Error as ::serde::de::Error>::unknown_variant(&tag, TAGS),
+                )
+            }
+        }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for InterconnectStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        const TAGS: &[&str] = &["Pending", "Down", "Unhealthy", "Healthy"];
+        let (tag, object) = tagged_union::read(
+            deserializer,
+            "state",
+            TAGS,
+            "InterconnectStatus",
+        )?;
+        match tag.as_str() {
+            "Pending" => {
+                tagged_union::variant::<
+                    InterconnectStatusPending,
+                    D::Error,
+                >(object, "Pending", "InterconnectStatus")
+                    .map(Self::Pending)
+            }
+            "Down" => {
+                tagged_union::variant::<
+                    InterconnectStatusDown,
+                    D::Error,
+                >(object, "Down", "InterconnectStatus")
+                    .map(Self::Down)
+            }
+            "Unhealthy" => {
+                tagged_union::variant::<
+                    InterconnectStatusUnhealthy,
+                    D::Error,
+                >(object, "Unhealthy", "InterconnectStatus")
+                    .map(Self::Unhealthy)
+            }
+            "Healthy" => {
+                tagged_union::variant::<
+                    InterconnectStatusHealthy,
+                    D::Error,
+                >(object, "Healthy", "InterconnectStatus")
+                    .map(Self::Healthy)
+            }
+            _ => {
+                ::std::result::Result::Err(
+                    <D::Error as ::serde::de::Error>::unknown_variant(&tag, TAGS),
+                )
+            }
         }
     }
 }

@@ -88,7 +88,7 @@ fn rewrite_builder(
 ) -> Result<(), ProgenitorError> {
     let rt = runtime_path();
     let unexpected = |expected: &str| ProgenitorError::UnexpectedShape {
-        operation: op.id.clone(),
+        item: format!("operation `{}`", op.id),
         expected: expected.to_string(),
     };
     let send = imp
@@ -235,7 +235,7 @@ pub fn add_client_runtime(
         .find(|op| operations.contains_key(&super::camel_case(&op.id)))
     {
         return Err(ProgenitorError::UnexpectedShape {
-            operation: op.id.clone(),
+            item: format!("operation `{}`", op.id),
             expected: format!("a request builder named `{}`", super::camel_case(&op.id)),
         });
     }

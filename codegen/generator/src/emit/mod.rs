@@ -4,6 +4,7 @@ pub mod client;
 pub mod docs;
 pub mod progenitor;
 pub mod server;
+pub mod unions;
 pub mod validation;
 
 use std::fmt::Write as _;
@@ -40,6 +41,7 @@ pub fn sources(
     let mut split = progenitor::split(tokens, types_path)?;
     let validate_crate = quote::quote!(::cloudflare_cni_validate);
     validation::add_validation(&mut split.types, &spec.model, &validate_crate);
+    unions::add_tagged_deserialize(&mut split.types, &spec.model)?;
     client::add_client_runtime(&mut split.client, &spec.model, &validate_crate)?;
     docs::document_types(&mut split.types);
     docs::document_client(&mut split.client, &spec.model);
@@ -87,7 +89,7 @@ pub fn tree(
             description: format!("Typed request and response models of the {}, generated from its OpenAPI description", model.title),
             keywords: &["cloudflare", "interconnect", "openapi", "api-bindings", "networking"],
             dependencies: "cloudflare-cni-validate.workspace = true\nregress.workspace = true\nserde.workspace = true\n\
-                           serde_json.workspace = true\nuuid.workspace = true\n"
+                           serde_json.workspace = true\nserde_path_to_error.workspace = true\nuuid.workspace = true\n"
                 .to_string(),
             readme: types_readme(model, config),
             source: &sources.types,

@@ -35,9 +35,10 @@ pub enum ProgenitorError {
     /// progenitor's output did not parse as Rust or lacked its `types` module.
     #[error("progenitor produced unexpected output: {0}")]
     Output(String),
-    /// progenitor's output for an operation lacked a shape the generator wires into.
-    #[error("progenitor's output for operation `{operation}` lacks {expected}; the generator cannot wire its client")]
-    UnexpectedShape { operation: String, expected: String },
+    /// progenitor's output for an operation or schema lacked a shape the generator wires into;
+    /// `item` names it (``operation `get_cni` ``, ``schema `Interconnect` ``).
+    #[error("progenitor's output for {item} lacks {expected}; the generator cannot wire it")]
+    UnexpectedShape { item: String, expected: String },
 }
 
 fn settings() -> progenitor::GenerationSettings {
