@@ -120,7 +120,7 @@ pub fn tree(
             keywords: &["cloudflare", "interconnect", "openapi", "axum", "server"],
             dependencies: format!(
                 "{types_dependency}cloudflare-cni-server-runtime.workspace = true\ncloudflare-cni-validate.workspace = true\n\
-                 axum.workspace = true\nserde.workspace = true\nuuid.workspace = true\n\n[dev-dependencies]\ntokio.workspace = true\n"
+                 axum.workspace = true\nserde.workspace = true\nuuid.workspace = true\n\n[dev-dependencies]\ntokio = {{ workspace = true, features = [\"signal\"] }}\n"
             ),
             readme: server_readme(model, config),
             source: &sources.server,
@@ -171,9 +171,16 @@ impl CniApi for Nothing {{
 #[tokio::main]
 async fn main() -> std::io::Result<()> {{
     let listener = tokio::net::TcpListener::bind("127.0.0.1:8787").await?;
-    axum::serve(listener, router(Nothing)).await
+    let stop = async {{ let _ = tokio::signal::ctrl_c().await; }};
+    serve(listener, router(Nothing), ServeConfig::default(), stop).await
 }}
 ```
+
+[`serve`] is `axum::serve` with what a server reachable by others needs: a header-read timeout
+(which also closes idle connections), a per-request timeout that answers 408 in the envelope,
+and a graceful shutdown that lets open requests finish for a bounded grace period. Rejections
+sent before a body was read (413, 415) close the connection. Check credentials with
+[`Secret::matches`] (constant time); `Secret` has no `==`.
 "#));
     let _ = writeln!(
         out,
@@ -319,10 +326,15 @@ The builder also takes `api_key(email, key)`, `base_url(...)` (an emulator's, sa
 `connect_timeout`, `timeout`, `max_retries` / `retry_policy` (2 retries by default, on
 connection errors, timeouts, 408, 429 and 5xx, with exponential backoff and jitter, honouring
 `Retry-After`; POST only with `retry_non_idempotent(true)`), `user_agent`, `http_client` (your
-own `reqwest::Client`) and `validate_requests(false)`. Every `send()` fails with one error type,
+own `reqwest::Client`), `validate_requests(false)`, `max_response_bytes` (32 MiB by default)
+and `max_download_bytes` (no cap by default). Every `send()` fails with one error type,
 [`CniError`]: `Api` (status, the envelope's codes, messages and pointers, or a body excerpt),
-`Validation` (nothing was sent), `Transport`, `Timeout`, `InvalidResponse` and `Pagination`.
-Credentials are sent as sensitive headers and never shown by `Debug`.
+`Validation` (nothing was sent), `InvalidRequest` (a missing parameter, or a path parameter
+that is empty, `.` or `..`, refused before sending), `Transport`, `Timeout`,
+`InvalidResponse`, `ResponseTooLarge`, `Redirect` and `Pagination`.
+Credentials are sent as sensitive headers and never shown by `Debug`. The client follows no
+redirect: the API never redirects, and a followed one could carry `X-Auth-Key` to another
+host; a 3xx is `CniError::Redirect`, naming where it pointed.
 
 "#,
         lib = lib
