@@ -3,30 +3,17 @@
 //! answer into the shared types; the LOA arrives as a byte stream; an error status decodes
 //! into the error envelope.
 
-use std::sync::{Arc, Mutex};
-
-use axum::body::Bytes;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
-use axum::Router;
+use axum::http::Method;
 use cloudflare_cni_client::{types, Client, CniError};
 use futures::TryStreamExt;
 use serde_json::{json, Value};
+
+use crate::scripted::{json, raw, serve_fn, Canned, Scripted, Seen};
 
 const ACCOUNT: &str = "023e105f4ecef8ad9ca31a8372d0c353";
 const CNI_ID: &str = "8d3a4f3e-2c1b-4f5e-9a7b-1c2d3e4f5a6b";
 const SLOT_ID: &str = "3b9e3f7c-6a5d-4e2f-8c1b-0a9d8e7f6c5b";
 const PDF: &[u8] = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n%%EOF\n";
-
-/// One request as the server saw it.
-#[derive(Clone, Debug)]
-struct Seen {
-    method: Method,
-    path: String,
-    query: Vec<(String, String)>,
-    authorization: Option<String>,
-    body: Option<Value>,
-}
 
 fn cni() -> Value {
     json!({
@@ -52,13 +39,16 @@ fn envelope(code: u32, message: &str) -> Value {
 }
 
 /// The scripted answers, by method and path below the account.
-fn answer(method: &Method, rest: &str) -> Response {
-    let ok = |v: Value| (StatusCode::OK, axum::Json(v)).into_response();
-    match (method.as_str(), rest) {
+fn answer(seen: &Seen) -> Canned {
+    let prefix = format!("/client/v4/accounts/{ACCOUNT}/cni/");
+    let rest = seen.path.strip_prefix(&prefix).unwrap_or("");
+    let ok = |v: Value| json(200, v);
+    let empty = || raw(200, "text/plain", "");
+    match (seen.method.as_str(), rest) {
         ("GET", "cnis") => ok(json!({"items": [cni()], "next": 6})),
         ("POST", "cnis") | ("PUT", "cnis/8d3a4f3e-2c1b-4f5e-9a7b-1c2d3e4f5a6b") => ok(cni()),
         ("GET", "cnis/8d3a4f3e-2c1b-4f5e-9a7b-1c2d3e4f5a6b") => ok(cni()),
-        ("DELETE", "cnis/8d3a4f3e-2c1b-4f5e-9a7b-1c2d3e4f5a6b") => StatusCode::OK.into_response(),
+        ("DELETE", "cnis/8d3a4f3e-2c1b-4f5e-9a7b-1c2d3e4f5a6b") => empty(),
         ("GET", "interconnects") => ok(
             json!({"items": [physical(), {"type": "gcp_partner", "account": ACCOUNT, "name": "icon-gcp-1", "region": "us-east4"}]}),
         ),
@@ -66,12 +56,8 @@ fn answer(method: &Method, rest: &str) -> Response {
             json!({"type": "gcp_partner", "account": ACCOUNT, "name": "icon-gcp-2", "region": "us-east4", "speed": "1G"}),
         ),
         ("GET", "interconnects/icon-dfw-1") => ok(physical()),
-        ("DELETE", "interconnects/icon-dfw-1") => StatusCode::OK.into_response(),
-        ("GET", "interconnects/icon-dfw-1/loa") => (
-            [("content-type", "application/pdf")],
-            Bytes::from_static(PDF),
-        )
-            .into_response(),
+        ("DELETE", "interconnects/icon-dfw-1") => empty(),
+        ("GET", "interconnects/icon-dfw-1/loa") => raw(200, "application/pdf", PDF),
         ("GET", "interconnects/icon-dfw-1/status") => {
             ok(json!({"state": "Down", "reason": "no light"}))
         }
@@ -79,72 +65,24 @@ fn answer(method: &Method, rest: &str) -> Response {
         ("PUT", "settings") => ok(json!({"default_asn": 65001})),
         ("GET", "slots") => ok(json!({"items": [slot()], "next": null})),
         ("GET", "slots/3b9e3f7c-6a5d-4e2f-8c1b-0a9d8e7f6c5b") => ok(slot()),
-        _ => (
-            StatusCode::NOT_FOUND,
-            axum::Json(envelope(1404, "CNI not found")),
-        )
-            .into_response(),
+        _ => json(404, envelope(1404, "CNI not found")),
     }
 }
 
-async fn start() -> (Client, Arc<Mutex<Vec<Seen>>>) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    let app = Router::new().fallback(
-        move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
-            let log = log.clone();
-            async move {
-                let query = uri.query().map(url_pairs).unwrap_or_default();
-                let prefix = format!("/client/v4/accounts/{ACCOUNT}/cni/");
-                let rest = uri.path().strip_prefix(&prefix).unwrap_or("").to_string();
-                log.lock().unwrap().push(Seen {
-                    method: method.clone(),
-                    path: uri.path().to_string(),
-                    query,
-                    authorization: headers
-                        .get("authorization")
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string),
-                    body: serde_json::from_slice(&body).ok(),
-                });
-                answer(&method, &rest)
-            }
-        },
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-
+async fn start() -> (Client, Scripted) {
+    let server = serve_fn(answer).await;
     let client = Client::builder()
-        .base_url(format!("http://{address}/client/v4"))
+        .base_url(format!("{}/client/v4", server.base_url))
         .api_token("test-token")
         .build()
         .unwrap();
-    (client, seen)
-}
-
-fn url_pairs(query: &str) -> Vec<(String, String)> {
-    let mut pairs: Vec<(String, String)> = query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    pairs.sort();
-    pairs
+    (client, server)
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
     list.iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
-}
-
-fn last(seen: &Arc<Mutex<Vec<Seen>>>) -> Seen {
-    seen.lock()
-        .unwrap()
-        .last()
-        .cloned()
-        .expect("the server saw a request")
 }
 
 fn path(rest: &str) -> String {
@@ -170,10 +108,13 @@ async fn every_operation_round_trips_over_http() {
         .unwrap();
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.next, Some(6));
-    let s = last(&seen);
-    assert_eq!((s.method, s.path.clone()), (Method::GET, path("cnis")));
+    let s = seen.last();
     assert_eq!(
-        s.query,
+        (s.method.clone(), s.path.clone()),
+        (Method::GET, path("cnis"))
+    );
+    assert_eq!(
+        s.sorted_query(),
         pairs(&[
             ("cursor", "5"),
             ("limit", "10"),
@@ -181,7 +122,7 @@ async fn every_operation_round_trips_over_http() {
             ("tunnel_id", "t1")
         ])
     );
-    assert_eq!(s.authorization.as_deref(), Some("Bearer test-token"));
+    assert_eq!(s.header("authorization"), Some("Bearer test-token"));
 
     let create: types::CniCreateRequest = serde_json::from_value(json!({
         "account": ACCOUNT, "interconnect": "icon-dfw-1",
@@ -196,9 +137,9 @@ async fn every_operation_round_trips_over_http() {
         .await
         .unwrap();
     assert_eq!(created.id, cni_id);
-    let s = last(&seen);
+    let s = seen.last();
     assert_eq!(
-        (s.method, s.body),
+        (s.method.clone(), s.json()),
         (Method::POST, Some(serde_json::to_value(&create).unwrap()))
     );
 
@@ -214,7 +155,7 @@ async fn every_operation_round_trips_over_http() {
         got.bgp.as_ref().map(|b| b.customer_asn),
         Some(4_200_000_000)
     );
-    assert_eq!(last(&seen).path, path(&format!("cnis/{CNI_ID}")));
+    assert_eq!(seen.last().path, path(&format!("cnis/{CNI_ID}")));
 
     let updated = client
         .update_cni()
@@ -225,9 +166,9 @@ async fn every_operation_round_trips_over_http() {
         .await
         .unwrap();
     assert_eq!(updated.into_inner(), got);
-    let s = last(&seen);
+    let s = seen.last();
     assert_eq!(
-        (s.method, s.body),
+        (s.method.clone(), s.json()),
         (Method::PUT, Some(serde_json::to_value(&got).unwrap()))
     );
 
@@ -239,7 +180,7 @@ async fn every_operation_round_trips_over_http() {
         .await
         .unwrap();
     assert_eq!(deleted.status(), 200);
-    assert_eq!(last(&seen).method, Method::DELETE);
+    assert_eq!(seen.last().method, Method::DELETE);
 
     // Interconnects
     let list = client
@@ -254,7 +195,7 @@ async fn every_operation_round_trips_over_http() {
     assert!(matches!(list.items[0], types::Interconnect::Physical(_)));
     assert!(matches!(list.items[1], types::Interconnect::GcpPartner(_)));
     assert_eq!(
-        last(&seen).query,
+        seen.last().sorted_query(),
         pairs(&[("limit", "2"), ("site", "DFW"), ("type", "direct")])
     );
 
@@ -272,7 +213,10 @@ async fn every_operation_round_trips_over_http() {
     assert!(
         matches!(made.into_inner(), types::Interconnect::GcpPartner(g) if g.speed == Some(types::ApiBandwidth::X1g))
     );
-    assert_eq!(last(&seen).body, Some(serde_json::to_value(&body).unwrap()));
+    assert_eq!(
+        seen.last().json(),
+        Some(serde_json::to_value(&body).unwrap())
+    );
 
     let icon = client
         .get_interconnect()
@@ -310,7 +254,7 @@ async fn every_operation_round_trips_over_http() {
     assert!(
         matches!(status.into_inner(), types::InterconnectStatus::Down(d) if d.reason.as_deref() == Some("no light"))
     );
-    assert_eq!(last(&seen).path, path("interconnects/icon-dfw-1/status"));
+    assert_eq!(seen.last().path, path("interconnects/icon-dfw-1/status"));
 
     client
         .delete_interconnect()
@@ -320,7 +264,7 @@ async fn every_operation_round_trips_over_http() {
         .await
         .unwrap();
     assert_eq!(
-        (last(&seen).method, last(&seen).path),
+        (seen.last().method, seen.last().path),
         (Method::DELETE, path("interconnects/icon-dfw-1"))
     );
 
@@ -343,7 +287,7 @@ async fn every_operation_round_trips_over_http() {
         .await
         .unwrap();
     assert_eq!(settings.default_asn, 65001);
-    assert_eq!(last(&seen).body, Some(json!({"default_asn": 65001})));
+    assert_eq!(seen.last().json(), Some(json!({"default_asn": 65001})));
 
     // Slots
     let slots = client
@@ -361,7 +305,7 @@ async fn every_operation_round_trips_over_http() {
     assert_eq!(slots.items[0].id, slot_id);
     assert_eq!(slots.next, None);
     assert_eq!(
-        last(&seen).query,
+        seen.last().sorted_query(),
         pairs(&[
             ("address_contains", "Dallas"),
             ("cursor", "1"),
@@ -380,7 +324,7 @@ async fn every_operation_round_trips_over_http() {
         .unwrap();
     assert!(!one.occupied);
 
-    assert_eq!(seen.lock().unwrap().len(), 15, "one request per operation");
+    assert_eq!(seen.requests().len(), 15, "one request per operation");
 }
 
 #[tokio::test]
@@ -410,7 +354,7 @@ async fn a_missing_path_parameter_fails_before_sending() {
         Err(CniError::InvalidRequest(message)) => assert!(message.contains("cni"), "{message}"),
         other => panic!("expected InvalidRequest, got {other:?}"),
     }
-    assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
+    assert!(seen.requests().is_empty(), "nothing was sent");
 }
 
 #[tokio::test]
@@ -442,7 +386,7 @@ async fn an_invalid_body_fails_before_sending_unless_validation_is_off() {
         }
         other => panic!("expected a validation error, got {other:?}"),
     }
-    assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
+    assert!(seen.requests().is_empty(), "nothing was sent");
 
     assert!(client.validates_requests());
     let lenient = client.with_request_validation(false);
@@ -455,5 +399,5 @@ async fn an_invalid_body_fails_before_sending_unless_validation_is_off() {
         .send()
         .await
         .unwrap();
-    assert_eq!(seen.lock().unwrap().len(), 1, "sent once validation is off");
+    assert_eq!(seen.requests().len(), 1, "sent once validation is off");
 }

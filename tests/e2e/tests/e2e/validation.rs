@@ -1,36 +1,10 @@
 //! The spec's rules, enforced on the generated types by the derive the generator adds.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use cloudflare_cni_types as types;
 use cloudflare_cni_validate::{Code, Validate};
 use serde_json::json;
 
-/// Counts this thread's allocations (tests run in parallel), to prove that validating valid
-/// input allocates nothing.
-struct CountingAllocator;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
-
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
+use crate::heap::allocations;
 
 fn valid_cni() -> types::Cni {
     serde_json::from_value(json!({

@@ -1,5 +1,4 @@
 //! A scripted HTTP server on 127.0.0.1: answers from a queue (or a function), records requests.
-#![allow(dead_code)]
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -19,6 +18,22 @@ pub struct Seen {
 }
 
 impl Seen {
+    /// The query's pairs, sorted.
+    pub fn sorted_query(&self) -> Vec<(String, String)> {
+        let mut pairs = self.query.clone();
+        pairs.sort();
+        pairs
+    }
+
+    /// The body as JSON, when it was JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
     pub fn query(&self, key: &str) -> Option<&str> {
         self.query
             .iter()
@@ -32,22 +47,22 @@ impl Seen {
 pub struct Canned {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
-    pub body: String,
+    pub body: Bytes,
 }
 
 pub fn json(status: u16, body: serde_json::Value) -> Canned {
     Canned {
         status,
         headers: vec![("content-type", "application/json".into())],
-        body: body.to_string(),
+        body: body.to_string().into(),
     }
 }
 
-pub fn raw(status: u16, content_type: &str, body: &str) -> Canned {
+pub fn raw(status: u16, content_type: &str, body: impl AsRef<[u8]>) -> Canned {
     Canned {
         status,
         headers: vec![("content-type", content_type.to_string())],
-        body: body.to_string(),
+        body: Bytes::copy_from_slice(body.as_ref()),
     }
 }
 
@@ -69,6 +84,11 @@ pub struct Scripted {
 impl Scripted {
     pub fn requests(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
+    }
+
+    /// The latest request.
+    pub fn last(&self) -> Seen {
+        self.requests().pop().expect("the server saw a request")
     }
 }
 

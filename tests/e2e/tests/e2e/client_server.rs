@@ -1,10 +1,8 @@
 //! The generated client against the generated server over real HTTP on 127.0.0.1: the shared
 //! types go through unchanged, in every resource group.
 
-mod common;
-
+use crate::fixtures::*;
 use cloudflare_cni_client::{types, Client, CniError};
-use common::*;
 use futures::TryStreamExt;
 
 async fn serve(api: Fixed) -> Client {

@@ -1,13 +1,11 @@
 //! Each request runs in one tracing span that names its operation and records its status,
 //! rejections included.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
+use crate::fixtures::*;
 use axum::body::Body;
 use axum::http::{header, Request};
-use common::*;
 use tower::ServiceExt;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};

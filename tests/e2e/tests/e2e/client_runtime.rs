@@ -2,15 +2,13 @@
 //! Against a scripted server on 127.0.0.1; tokio's clock is paused where waiting is involved,
 //! so backoffs take no real time and their length can be asserted exactly.
 
-#[path = "common/scripted.rs"]
-mod scripted;
-
 use std::time::Duration;
 
 use cloudflare_cni_client::{types, Client, CniError};
 use futures::StreamExt;
-use scripted::*;
 use serde_json::json;
+
+use crate::scripted::*;
 
 const ACCOUNT: &str = "acc";
 
@@ -412,7 +410,7 @@ async fn the_loa_is_saved_to_a_file_atomically() {
     let pdf = "%PDF-1.4\n% test\n%%EOF\n";
     let server = serve_queue(vec![
         raw(200, "application/pdf", pdf),
-        raw(404, "application/json", &envelope(1004, "gone").to_string()),
+        raw(404, "application/json", envelope(1004, "gone").to_string()),
     ])
     .await;
     let client = client(&server);
@@ -511,7 +509,7 @@ async fn response_bodies_over_the_limit_fail_with_a_typed_error() {
     let body_len = big.to_string().len() as u64;
     let server = serve_queue(vec![
         json(200, big.clone()),
-        raw(500, "application/json", &"x".repeat(4096)),
+        raw(500, "application/json", "x".repeat(4096)),
         json(200, big),
     ])
     .await;
@@ -560,7 +558,7 @@ async fn response_bodies_over_the_limit_fail_with_a_typed_error() {
 
 #[tokio::test]
 async fn a_download_over_its_cap_fails_and_leaves_no_file() {
-    let server = serve_fn(|_| raw(200, "application/pdf", &"%PDF".repeat(1000))).await;
+    let server = serve_fn(|_| raw(200, "application/pdf", "%PDF".repeat(1000))).await;
     let client = Client::builder()
         .base_url(&server.base_url)
         .api_token("t")

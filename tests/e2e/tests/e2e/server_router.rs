@@ -1,12 +1,10 @@
 //! The generated router, driven with tower's `oneshot`: every operation's success path and
 //! every rejection path, asserting status, content type and body.
 
-mod common;
-
+use crate::fixtures::*;
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use cloudflare_cni_server::{router, router_with_config, ServerConfig};
-use common::*;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;

@@ -1,35 +1,11 @@
 //! A 1,000-page listing streamed item by item holds one page at a time: the heap's peak while
 //! streaming stays near one page, far below the listing's size.
 
-#[path = "common/scripted.rs"]
-mod scripted;
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
-
 use futures::StreamExt;
-use scripted::*;
 use serde_json::json;
 
-struct Tracking;
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-static PEAK: AtomicIsize = AtomicIsize::new(0);
-
-unsafe impl GlobalAlloc for Tracking {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let live =
-            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed) + layout.size() as isize;
-        PEAK.fetch_max(live, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Tracking = Tracking;
+use crate::heap::{live_bytes, peak_bytes, reset_peak};
+use crate::scripted::*;
 
 const PAGES: i32 = 1000;
 const DESCRIPTION: usize = 64 * 1024;
@@ -64,8 +40,8 @@ async fn a_thousand_page_stream_does_not_hold_earlier_pages() {
     for _ in 0..10 {
         stream.next().await.unwrap().unwrap();
     }
-    let baseline = LIVE.load(Ordering::Relaxed);
-    PEAK.store(baseline, Ordering::Relaxed);
+    let baseline = live_bytes();
+    reset_peak();
     let mut count = 10;
     let mut peak_at_100 = 0;
     while let Some(item) = stream.next().await {
@@ -73,12 +49,12 @@ async fn a_thousand_page_stream_does_not_hold_earlier_pages() {
         assert_eq!(item.magic.description.len(), DESCRIPTION);
         count += 1;
         if count == 100 {
-            peak_at_100 = PEAK.load(Ordering::Relaxed) - baseline;
+            peak_at_100 = peak_bytes() - baseline;
         }
     }
     assert_eq!(count, PAGES);
     let page = DESCRIPTION as isize;
-    let peak = PEAK.load(Ordering::Relaxed) - baseline;
+    let peak = peak_bytes() - baseline;
     let listing = PAGES as isize * page;
     // Each page is built, sent, received and decoded in this process (the server runs here
     // too), so a few copies of one page are live at once; never the listing.

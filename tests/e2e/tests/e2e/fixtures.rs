@@ -1,5 +1,4 @@
 //! A small implementation of the generated server trait, shared by the server tests.
-#![allow(dead_code)] // each test binary uses part of it
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
