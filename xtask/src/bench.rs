@@ -167,7 +167,12 @@ fn criterion_samples(root: &Path, group: &str, name: &str) -> Result<Vec<f64>> {
 }
 
 pub fn bench(root: &Path) -> Result<()> {
-    let scratch = tempfile_dir()?;
+    // Removed when dropped, whether the run succeeds or fails.
+    let scratch_dir = tempfile::Builder::new()
+        .prefix("cni-bench-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a scratch folder: {e}"))?;
+    let scratch = scratch_dir.path();
     let ogc = install_openapi_generator(root)?;
     let ogc = ogc.display().to_string();
     eprintln!("bench: building release binaries");
@@ -425,13 +430,6 @@ pub fn bench(root: &Path) -> Result<()> {
 
     std::fs::write(root.join("BENCHMARKS.md"), &out)
         .map_err(|e| format!("cannot write BENCHMARKS.md: {e}"))?;
-    let _ = std::fs::remove_dir_all(&scratch);
     println!("{out}");
     Ok(())
-}
-
-fn tempfile_dir() -> Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("cni-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    Ok(dir)
 }

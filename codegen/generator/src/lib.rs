@@ -134,7 +134,7 @@ pub fn load(source: &SpecSource) -> Result<LoadedSpec, Diagnostics> {
     match openapi {
         Some(openapi) if problems.is_empty() => Ok(LoadedSpec {
             display_path: source.display_path.clone(),
-            sha256: hex(&Sha256::digest(source.text.as_bytes())),
+            sha256: format!("{:x}", Sha256::digest(source.text.as_bytes())),
             model: model::lower(&parsed.value),
             value: parsed.value.clone(),
             openapi,
@@ -252,10 +252,6 @@ fn structure_error(root: &Value) -> Option<(String, String)> {
                 .iter()
                 .find_map(|(at, v)| typed_error::<SecurityScheme>(v, at))
         })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl LoadedSpec {

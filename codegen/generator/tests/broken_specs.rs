@@ -1,7 +1,7 @@
 //! Every spec under `tests/broken/` must fail with exactly the message in its `.expected`
 //! file (file, line, column, pointer and text), without a panic, and must leave an existing
 //! output tree byte for byte as it was. Adding a case is one `.yaml` file; run with
-//! `BLESS=1` once to write its `.expected`, then read it.
+//! `EXPECTORATE=overwrite` once to write its `.expected`, then read it.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -37,7 +37,6 @@ fn generate(spec: &Path, display: &str, out: &Path) -> Result<(), GenerateError>
 
 #[test]
 fn broken_specs_fail_with_located_messages_and_write_nothing() {
-    let bless = std::env::var_os("BLESS").is_some();
     let out = tempfile::tempdir().unwrap();
     // Start from a real generated tree, so "unchanged" is checked against meaningful files.
     let valid = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/valid_fixture.yaml");
@@ -71,16 +70,7 @@ fn broken_specs_fail_with_located_messages_and_write_nothing() {
             message.contains(&format!("{name}:")),
             "{name}: the message names the file: {message}"
         );
-        let expected_path = spec.with_extension("expected");
-        if bless {
-            fs::write(&expected_path, &message).unwrap();
-        }
-        let expected = fs::read_to_string(&expected_path).unwrap_or_default();
-        if message != expected {
-            failures.push(format!(
-                "{name}: message differs\n--- expected\n{expected}--- actual\n{message}"
-            ));
-        }
+        expectorate::assert_contents(spec.with_extension("expected"), &message);
         assert_eq!(
             snapshot(out.path()),
             before,

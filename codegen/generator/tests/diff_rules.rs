@@ -1,6 +1,6 @@
 //! One spec pair per rule of the diff's table: `tests/diff/NAME.yaml` against
 //! `tests/diff/base.yaml` must classify exactly as `tests/diff/NAME.expected` says
-//! (`BLESS=1` writes the expectations; read them before committing).
+//! (`EXPECTORATE=overwrite` writes the expectations; read them before committing).
 
 use std::fs;
 use std::path::Path;
@@ -31,22 +31,12 @@ fn each_rule_classifies_as_expected() {
         .collect();
     names.sort();
     assert!(names.len() >= 20);
-    let bless = std::env::var_os("BLESS").is_some();
     let mut failures = Vec::new();
     for name in names {
         let result = diff::diff(&base, &spec(&dir.join(format!("{name}.yaml"))));
         let strongest = result.strongest().map(|c| c.as_str()).unwrap_or("none");
         let rendered = format!("strongest: {strongest}\n{}", result.render());
-        let expected_path = dir.join(format!("{name}.expected"));
-        if bless {
-            fs::write(&expected_path, &rendered).unwrap();
-        }
-        let expected = fs::read_to_string(&expected_path).unwrap_or_default();
-        if rendered != expected {
-            failures.push(format!(
-                "{name}:\n--- expected\n{expected}--- actual\n{rendered}"
-            ));
-        }
+        expectorate::assert_contents(dir.join(format!("{name}.expected")), &rendered);
         // The file name says the class the rule must produce.
         let wanted = if name == "no_change" {
             "none"

@@ -47,20 +47,3 @@ fn fixtures_match_their_snapshots() {
         );
     }
 }
-
-/// Rendering is deterministic: the same spec gives the same bytes every time.
-#[test]
-fn rendering_twice_gives_identical_bytes() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = fs::read_to_string(root.join("fixtures/tagged_union.yaml")).unwrap();
-    let render = || {
-        let spec = load(&SpecSource {
-            display_path: "t.yaml".into(),
-            text: text.clone(),
-        })
-        .unwrap();
-        let s = emit::sources(&spec, &"super::types".parse().unwrap()).unwrap();
-        (s.types, s.client)
-    };
-    assert_eq!(render(), render());
-}
