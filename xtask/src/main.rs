@@ -1,5 +1,6 @@
 //! `cargo xtask`: the project's tasks. Thin by design: argument parsing and reporting; the
-//! work lives in the `cloudflare-cni-codegen` library, where it is tested.
+//! repository workflow lives in this crate's library and the generation in
+//! `cloudflare-cni-codegen`, where both are tested.
 
 mod bench;
 
@@ -7,13 +8,17 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use cloudflare_cni_codegen::release::{self, ReleaseRecord};
-use cloudflare_cni_codegen::{diff, Drift, GenerateError, Workspace};
+use cloudflare_cni_codegen::{diff, Drift};
+use xtask::release::{self, ReleaseRecord};
+use xtask::{Workspace, WorkspaceError};
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "Tasks for the Cloudflare CNI toolkit")]
+#[command(
+    name = "cargo xtask",
+    about = "Tasks for the Cloudflare CNI toolkit: generate, diff, release, crates, bench"
+)]
 struct Cli {
-    /// The repository to work on (default: the one this xtask was built from).
+    /// The checkout to work on (default: the one containing the current folder).
     #[arg(long, global = true, value_name = "DIR")]
     root: Option<PathBuf>,
     #[command(subcommand)]
@@ -48,6 +53,12 @@ enum Command {
     },
     /// Run every benchmark comparison and write BENCHMARKS.md (installs openapi-generator-cli).
     Bench,
+    /// Print the published crates in dependency order, as `-p NAME` arguments for cargo (or one
+    /// name a line with --names).
+    Crates {
+        #[arg(long)]
+        names: bool,
+    },
     /// Version, changelog, package, commit and tag the generated crates after a spec change.
     Release {
         /// Show what would be released and package the crates, changing nothing.
@@ -56,92 +67,93 @@ enum Command {
     },
 }
 
-/// The crates `release` packages, in dependency order: the runtimes, then the generated ones.
-const PACKAGES: [&str; 7] = [
-    "cloudflare-cni-validate-derive",
-    "cloudflare-cni-validate",
-    "cloudflare-cni-client-runtime",
-    "cloudflare-cni-server-runtime",
-    "cloudflare-cni-types",
-    "cloudflare-cni-client",
-    "cloudflare-cni-server",
-];
-
-fn workspace_root() -> PathBuf {
-    if let Some(root) = ROOT.get() {
-        return root.clone();
+fn workspace(root: Option<&Path>) -> Result<Workspace, WorkspaceError> {
+    match root {
+        Some(root) => Workspace::at(root),
+        None => Workspace::current(),
     }
-    // xtask lives one level below the workspace root.
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
 }
 
-static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+/// Runs a task, printing its error.
+fn report<T>(result: Result<T, String>, done: impl FnOnce(T) -> ExitCode) -> ExitCode {
+    match result {
+        Ok(value) => done(value),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(root) = cli.root {
-        let _ = ROOT.set(root);
-    }
+    let ws = match workspace(cli.root.as_deref()) {
+        Ok(ws) => ws,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let ok = |()| ExitCode::SUCCESS;
     match cli.command {
-        Command::Diff { old, new, json } => match spec_diff(&old, &new, json) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        },
-        Command::Bench => match bench::bench(&workspace_root()) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        },
-        Command::Release { dry_run } => match release(dry_run) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::Diff { old, new, json } => report(spec_diff(&ws, &old, &new, json), ok),
+        Command::Bench => report(bench::bench(&ws.root), ok),
+        Command::Release { dry_run } => report(release(&ws, dry_run), ok),
+        Command::Crates { names } => {
+            report(ws.published_crates().map_err(|e| e.to_string()), |crates| {
+                if names {
+                    crates.iter().for_each(|c| println!("{c}"));
+                } else {
+                    let args: Vec<String> = crates.iter().map(|c| format!("-p {c}")).collect();
+                    println!("{}", args.join(" "));
+                }
+                ExitCode::SUCCESS
+            })
+        }
         Command::Generate {
             check,
             verbose,
             spec,
             out,
-        } => match generate(check, verbose, spec, out) {
-            Ok(code) => code,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        },
+        } => report(
+            generate(&ws, check, verbose, spec, out).map_err(|e| e.to_string()),
+            |code| code,
+        ),
     }
 }
 
 fn generate(
+    ws: &Workspace,
     check: bool,
     verbose: bool,
     spec: Option<PathBuf>,
     out: Option<PathBuf>,
-) -> Result<ExitCode, GenerateError> {
-    let root = workspace_root();
+) -> Result<ExitCode, WorkspaceError> {
     let (spec_path, display) = match spec {
         Some(path) => {
             let display = path.display().to_string();
             (path, display)
         }
-        None => (root.join("spec/cni.yaml"), "spec/cni.yaml".to_string()),
+        None => (ws.spec_path(), Workspace::SPEC.to_string()),
     };
-    let out = out.unwrap_or_else(|| root.join("generated"));
+    let out = out.unwrap_or_else(|| ws.generated_dir());
+    // The generated Cargo.toml files inherit the workspace's dependencies (`x.workspace =
+    // true`), so they build only inside this workspace: refuse to write them elsewhere.
+    if !check && !inside(&out, &ws.root) {
+        return Err(WorkspaceError::Usage(format!(
+            "--out {}: the generated crates inherit this workspace's dependencies and build only \
+             inside it; choose a folder under {} (or use --check to compare anywhere)",
+            out.display(),
+            ws.root.display()
+        )));
+    }
     // The versions come from spec/release.toml, as `cargo xtask release` wrote them.
-    let config = Workspace { root: root.clone() }.config()?;
+    let config = ws.config()?;
     let tree = cloudflare_cni_codegen::render_file(&spec_path, &display, &config)?;
     if check {
-        let drift = tree.check(&out)?;
+        let drift = tree
+            .check(&out)
+            .map_err(cloudflare_cni_codegen::GenerateError::from)?;
         if drift.is_empty() {
             println!("generated/ is up to date with {display}");
             return Ok(ExitCode::SUCCESS);
@@ -159,7 +171,9 @@ fn generate(
         eprintln!("run `cargo xtask generate` to update it");
         return Ok(ExitCode::FAILURE);
     }
-    let summary = tree.write(&out)?;
+    let summary = tree
+        .write(&out)
+        .map_err(cloudflare_cni_codegen::GenerateError::from)?;
     for path in &summary.written {
         println!("wrote   {path}");
     }
@@ -175,10 +189,29 @@ fn generate(
     Ok(ExitCode::SUCCESS)
 }
 
-fn spec_diff(old: &str, new: &str, json: bool) -> Result<(), String> {
-    let root = workspace_root();
+/// Whether `path` (which may not exist yet) lies under `root`.
+fn inside(path: &Path, root: &Path) -> bool {
+    let absolute = |p: &Path| {
+        let p = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(p)
+        };
+        // Resolve what exists (symlinks, `..`); the rest is appended as given.
+        let existing = p.ancestors().find(|a| a.exists()).unwrap_or(Path::new("/"));
+        let rest = p.strip_prefix(existing).unwrap_or(Path::new(""));
+        existing
+            .canonicalize()
+            .unwrap_or_else(|_| existing.to_path_buf())
+            .join(rest)
+    };
+    absolute(path).starts_with(absolute(root))
+}
+
+fn spec_diff(ws: &Workspace, old: &str, new: &str, json: bool) -> Result<(), String> {
+    let root = &ws.root;
     let load = |arg: &str| -> Result<serde_json::Value, String> {
-        let (display, text) = release::read_spec_arg(&root, arg).map_err(|e| e.to_string())?;
+        let (display, text) = release::read_spec_arg(root, arg).map_err(|e| e.to_string())?;
         release::spec_value(&display, text)
     };
     let result = diff::diff(&load(old)?, &load(new)?);
@@ -214,29 +247,29 @@ fn run(root: &Path, program: &str, args: &[&str]) -> Result<(), String> {
     }
 }
 
-/// `cargo package` for every crate, in dependency order, verifying that each builds from its
-/// packaged sources (unpublished workspace dependencies come from a local overlay).
-fn package(root: &Path, allow_dirty: bool) -> Result<(), String> {
+/// `cargo package` for every published crate, in dependency order, verifying that each builds
+/// from its packaged sources (unpublished workspace dependencies come from a local overlay).
+fn package(root: &Path, crates: &[String], allow_dirty: bool) -> Result<(), String> {
     let mut args = vec!["package", "--locked"];
     if allow_dirty {
         args.push("--allow-dirty");
     }
-    for p in PACKAGES {
+    for p in crates {
         args.extend(["-p", p]);
     }
     run(root, "cargo", &args)
 }
 
-fn release(dry_run: bool) -> Result<(), String> {
-    let root = workspace_root();
+fn release(ws: &Workspace, dry_run: bool) -> Result<(), String> {
+    let root = ws.root.clone();
+    let crates = ws.published_crates().map_err(|e| e.to_string())?;
     let status = release::git(&root, &["status", "--porcelain"]).map_err(|e| e.to_string())?;
     if !status.trim().is_empty() {
         return Err(format!(
             "the working tree is dirty; commit or stash first:\n{status}"
         ));
     }
-    let workspace = Workspace { root: root.clone() };
-    let drift = workspace.check().map_err(|e| e.to_string())?;
+    let drift = ws.check().map_err(|e| e.to_string())?;
     if !drift.is_empty() {
         return Err("generated/ is stale: run `cargo xtask generate` and commit first".to_string());
     }
@@ -252,7 +285,7 @@ fn release(dry_run: bool) -> Result<(), String> {
     print!("{}", plan.diff.render());
     println!("\nCHANGELOG.md gains:\n\n{}", plan.changelog_section);
     if dry_run {
-        package(&root, false)?;
+        package(&root, &crates, false)?;
         println!("dry run: nothing was written, committed or tagged");
         return Ok(());
     }
@@ -264,7 +297,7 @@ fn release(dry_run: bool) -> Result<(), String> {
     std::fs::write(&record_path, record.render())
         .map_err(|e| format!("cannot write {}: {e}", record_path.display()))?;
     // The versions reach the generated Cargo.toml files through the generator.
-    workspace.generate().map_err(|e| e.to_string())?;
+    ws.generate().map_err(|e| e.to_string())?;
     let changelog_path = root.join("CHANGELOG.md");
     let existing = std::fs::read_to_string(&changelog_path).ok();
     std::fs::write(
@@ -273,7 +306,7 @@ fn release(dry_run: bool) -> Result<(), String> {
     )
     .map_err(|e| format!("cannot write {}: {e}", changelog_path.display()))?;
     run(&root, "cargo", &["update", "--workspace", "--offline"])?;
-    package(&root, true)?;
+    package(&root, &crates, true)?;
     run(&root, "git", &["add", "-A"])?;
     run(
         &root,
@@ -289,7 +322,7 @@ fn release(dry_run: bool) -> Result<(), String> {
         "\nreleased {} as {tag}. To publish, in this order:",
         plan.next
     );
-    for p in PACKAGES {
+    for p in &crates {
         println!("  cargo publish -p {p}");
     }
     Ok(())

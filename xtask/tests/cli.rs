@@ -17,11 +17,14 @@ fn broken(name: &str) -> String {
 
 #[test]
 fn a_broken_spec_exits_non_zero_naming_file_line_and_pointer() {
-    let out = tempfile::tempdir().unwrap();
+    let root = scratch_checkout();
+    let out = root.path().join("generated");
+    std::fs::create_dir_all(&out).unwrap();
     let spec = broken("dangling_ref.yaml");
     let run = xtask()
-        .args(["generate", "--spec", &spec, "--out"])
-        .arg(out.path())
+        .arg("--root")
+        .arg(root.path())
+        .args(["generate", "--spec", &spec])
         .output()
         .unwrap();
     assert!(!run.status.success());
@@ -31,22 +34,39 @@ fn a_broken_spec_exits_non_zero_naming_file_line_and_pointer() {
         "{stderr}"
     );
     assert_eq!(
-        std::fs::read_dir(out.path()).unwrap().count(),
+        std::fs::read_dir(&out).unwrap().count(),
         0,
         "nothing written"
     );
 }
 
+/// A scratch checkout holding a copy of the spec.
+fn scratch_checkout() -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    std::fs::create_dir_all(root.path().join("spec")).unwrap();
+    std::fs::copy(
+        repo.join("spec/cni.yaml"),
+        root.path().join("spec/cni.yaml"),
+    )
+    .unwrap();
+    root
+}
+
 #[test]
 fn check_lists_stale_files_and_fails_then_passes_after_generate() {
-    let out = tempfile::tempdir().unwrap();
-    let check = || {
+    let root = scratch_checkout();
+    let out = root.path().join("generated");
+    std::fs::create_dir_all(&out).unwrap();
+    let in_root = |args: &[&str]| {
         xtask()
-            .args(["generate", "--check", "--verbose", "--out"])
-            .arg(out.path())
+            .arg("--root")
+            .arg(root.path())
+            .args(args)
             .output()
             .unwrap()
     };
+    let check = || in_root(&["generate", "--check", "--verbose"]);
     let stale = check();
     assert!(!stale.status.success());
     let stderr = String::from_utf8_lossy(&stale.stderr);
@@ -56,16 +76,12 @@ fn check_lists_stale_files_and_fails_then_passes_after_generate() {
     );
     assert!(stderr.contains("missing: client/Cargo.toml"), "{stderr}");
     assert_eq!(
-        std::fs::read_dir(out.path()).unwrap().count(),
+        std::fs::read_dir(&out).unwrap().count(),
         0,
         "--check writes nothing"
     );
 
-    let generate = xtask()
-        .args(["generate", "--out"])
-        .arg(out.path())
-        .output()
-        .unwrap();
+    let generate = in_root(&["generate"]);
     assert!(
         generate.status.success(),
         "{}",
@@ -74,7 +90,7 @@ fn check_lists_stale_files_and_fails_then_passes_after_generate() {
     assert!(check().status.success());
 
     // A hand edit is caught, with a diff under --verbose.
-    let file = out.path().join("types/README.md");
+    let file = out.join("types/README.md");
     let mut text = std::fs::read_to_string(&file).unwrap();
     text.push_str("hand edit\n");
     std::fs::write(&file, text).unwrap();
@@ -131,5 +147,115 @@ fn generate_takes_the_version_from_the_release_record() {
         check.status.success(),
         "{}",
         String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+#[test]
+fn generating_outside_the_workspace_is_refused_and_writes_nothing() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let run = xtask()
+        .args(["generate", "--out"])
+        .arg(elsewhere.path())
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("inherit this workspace's dependencies"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Removes a worktree, whatever ends the test.
+struct Worktree<'a> {
+    repo: &'a Path,
+    path: std::path::PathBuf,
+}
+
+impl Drop for Worktree<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new("git")
+            .args(["worktree", "remove", "--force"])
+            .arg(&self.path)
+            .current_dir(self.repo)
+            .output();
+    }
+}
+
+/// Two worktrees of one repository sharing one target folder share one xtask binary (this
+/// test's): run inside the second, it must work on the second, never on the checkout it was
+/// built from.
+#[test]
+fn xtask_works_on_the_checkout_it_runs_in() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let scratch = tempfile::tempdir().unwrap();
+    let worktree = Worktree {
+        repo: &repo,
+        path: scratch.path().join("second"),
+    };
+    git(
+        &repo,
+        &[
+            "worktree",
+            "add",
+            "--detach",
+            "-q",
+            worktree.path.to_str().unwrap(),
+        ],
+    );
+    let second = &worktree.path;
+    let ours = repo.join("generated/types/README.md");
+    let ours_before = std::fs::read(&ours).unwrap();
+    let in_second = |args: &[&str]| {
+        // From a folder below the root, as a maintainer might run it.
+        xtask()
+            .args(args)
+            .current_dir(second.join("spec"))
+            .output()
+            .unwrap()
+    };
+    // Regenerate the second checkout with this binary, then change its spec.
+    let generate = in_second(&["generate"]);
+    assert!(
+        generate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generate.stderr)
+    );
+    let spec = second.join("spec/cni.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(&spec, text.replacen("title: ", "title: Second ", 1)).unwrap();
+    let check = in_second(&["generate", "--check"]);
+    assert!(
+        !check.status.success(),
+        "the second checkout's edit is seen"
+    );
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert!(stderr.contains("changed: types/README.md"), "{stderr}");
+    let generate = in_second(&["generate"]);
+    assert!(generate.status.success());
+    let theirs = std::fs::read_to_string(second.join("generated/types/README.md")).unwrap();
+    assert!(
+        theirs.contains("Second "),
+        "the second checkout was regenerated"
+    );
+    assert_eq!(
+        std::fs::read(&ours).unwrap(),
+        ours_before,
+        "this checkout was left alone"
     );
 }

@@ -14,7 +14,8 @@ fn spec(path: &Path) -> serde_json::Value {
         text,
     })
     .unwrap_or_else(|e| panic!("{e}"))
-    .value
+    .value()
+    .clone()
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use cloudflare_cni_codegen::{emit, load, SpecSource};
+use cloudflare_cni_codegen::{emit, load, Config, SpecSource};
 
 #[test]
 fn fixtures_match_their_snapshots() {
@@ -30,8 +30,8 @@ fn fixtures_match_their_snapshots() {
             text: fs::read_to_string(root.join(&display)).unwrap(),
         })
         .unwrap_or_else(|e| panic!("{e}"));
-        let sources = emit::sources(&spec, &"super::types".parse().unwrap())
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let paths = emit::Paths::new(&Config::default(), "super::types".parse().unwrap());
+        let sources = emit::sources(&spec, &paths).unwrap_or_else(|e| panic!("{name}: {e}"));
         let header = emit::header(&spec, "//");
         expectorate::assert_contents(
             format!("src/{name}/types.rs"),

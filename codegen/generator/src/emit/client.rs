@@ -4,17 +4,12 @@
 
 use std::collections::HashMap;
 
-use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{parse_quote, ImplItem, Item, Stmt, Type};
 
-use super::progenitor::ProgenitorError;
+use super::progenitor::EmitError;
+use super::Paths;
 use crate::model::{ApiModel, OperationModel, ScalarType, SuccessModel};
-
-/// The runtime crate's path in generated code.
-pub fn runtime_path() -> TokenStream {
-    quote!(::cloudflare_cni_client_runtime)
-}
 
 /// progenitor's `Result<ResponseValue<T>, Error<E>>` → `ResponseValue<T>`.
 fn response_value_type(output: &syn::ReturnType) -> Option<Type> {
@@ -32,8 +27,8 @@ fn response_value_type(output: &syn::ReturnType) -> Option<Type> {
     }
 }
 
-fn validation_check(validate_crate: &TokenStream) -> Stmt {
-    let rt = runtime_path();
+fn validation_check(paths: &Paths) -> Stmt {
+    let (rt, validate_crate) = (&paths.client_runtime, &paths.validate);
     parse_quote! {
         if client.inner.validates_requests() {
             if let ::std::result::Result::Err(errors) = #validate_crate::Validate::validate(&body) {
@@ -84,10 +79,10 @@ fn destructured_fields(block: &syn::Block) -> Vec<String> {
 fn rewrite_builder(
     imp: &mut syn::ItemImpl,
     op: &OperationModel,
-    validate_crate: &TokenStream,
-) -> Result<(), ProgenitorError> {
-    let rt = runtime_path();
-    let unexpected = |expected: &str| ProgenitorError::UnexpectedShape {
+    paths: &Paths,
+) -> Result<(), EmitError> {
+    let rt = &paths.client_runtime;
+    let unexpected = |expected: &str| EmitError::UnexpectedShape {
         item: format!("operation `{}`", op.id),
         expected: expected.to_string(),
     };
@@ -115,7 +110,7 @@ fn rewrite_builder(
             .ok_or_else(|| unexpected("a `let body = ...` statement in `send`, where the body is validated"))?;
         send.block
             .stmts
-            .insert(position + 1, validation_check(validate_crate));
+            .insert(position + 1, validation_check(paths));
     }
     // String path parameters are checked before sending: URL parsing would resolve `.`/`..`
     // and send the request elsewhere. (Uuids cannot be either.)
@@ -207,9 +202,9 @@ fn progenitor_field_name(name: &str) -> String {
 pub fn add_client_runtime(
     file: &mut syn::File,
     model: &ApiModel,
-    validate_crate: &TokenStream,
-) -> Result<(), ProgenitorError> {
-    let rt = runtime_path();
+    paths: &Paths,
+) -> Result<(), EmitError> {
+    let rt = &paths.client_runtime;
     let mut operations: HashMap<String, &OperationModel> = model
         .operations
         .iter()
@@ -224,7 +219,7 @@ pub fn add_client_runtime(
             continue;
         }
         if let Some(op) = super::docs::self_type_name(imp).and_then(|n| operations.remove(&n)) {
-            rewrite_builder(imp, op, validate_crate)?;
+            rewrite_builder(imp, op, paths)?;
         }
     }
     // Every operation must have been wired; one left means progenitor named its builder
@@ -234,7 +229,7 @@ pub fn add_client_runtime(
         .iter()
         .find(|op| operations.contains_key(&super::camel_case(&op.id)))
     {
-        return Err(ProgenitorError::UnexpectedShape {
+        return Err(EmitError::UnexpectedShape {
             item: format!("operation `{}`", op.id),
             expected: format!("a request builder named `{}`", super::camel_case(&op.id)),
         });
@@ -334,7 +329,8 @@ mod tests {
 
     fn rewrite(op: &OperationModel, imp: syn::ItemImpl) -> Result<syn::ItemImpl, String> {
         let mut imp = imp;
-        rewrite_builder(&mut imp, op, &quote!(::validate))
+        let paths = Paths::new(&crate::Config::default(), quote!(::types));
+        rewrite_builder(&mut imp, op, &paths)
             .map(|()| imp)
             .map_err(|e| e.to_string())
     }

@@ -11,9 +11,37 @@ use std::fmt::Write as _;
 
 use proc_macro2::TokenStream;
 
+use crate::config::crate_path;
 use crate::model::{ApiModel, SuccessModel};
 use crate::tree::GeneratedTree;
 use crate::{Config, CrateConfig, LoadedSpec};
+
+/// How generated code names the crates it uses, as the configuration says.
+#[derive(Clone, Debug)]
+pub struct Paths {
+    /// The types crate, as the client and server name it (`::cloudflare_cni_types`, or
+    /// `super::types` in a snapshot).
+    pub types: TokenStream,
+    pub client_runtime: TokenStream,
+    pub server_runtime: TokenStream,
+    pub validate: TokenStream,
+    pub server_trait: proc_macro2::Ident,
+}
+
+impl Paths {
+    pub fn new(config: &Config, types: TokenStream) -> Self {
+        Paths {
+            types,
+            client_runtime: crate_path(&config.runtime.client),
+            server_runtime: crate_path(&config.runtime.server),
+            validate: crate_path(&config.runtime.validate),
+            server_trait: proc_macro2::Ident::new(
+                &config.server_trait,
+                proc_macro2::Span::call_site(),
+            ),
+        }
+    }
+}
 
 /// The first line of every generated Rust file; Cargo.toml and README carry it as a comment too.
 pub fn header(spec: &LoadedSpec, comment: &str) -> String {
@@ -30,23 +58,20 @@ pub struct RenderedSources {
     pub server: String,
 }
 
-/// Runs progenitor and splits its output; `types_path` is how the client names the types crate.
-pub fn sources(
-    spec: &LoadedSpec,
-    types_path: &TokenStream,
-) -> Result<RenderedSources, progenitor::ProgenitorError> {
-    let openapi = serde_json::from_value(validation::progenitor_input(&spec.value))
-        .map_err(|e| progenitor::ProgenitorError::Output(e.to_string()))?;
-    let tokens = progenitor::generate(&openapi)?;
-    let mut split = progenitor::split(tokens, types_path)?;
-    let validate_crate = quote::quote!(::cloudflare_cni_validate);
-    validation::add_validation(&mut split.types, &spec.model, &validate_crate);
+/// Runs progenitor, splits its output and adds what the runtime crates provide; the model
+/// drives every addition (validation, union decoding, client wiring, docs, the server).
+pub fn sources(spec: &LoadedSpec, paths: &Paths) -> Result<RenderedSources, progenitor::EmitError> {
+    let openapi = serde_json::from_value(validation::progenitor_input(spec.value()))
+        .map_err(|e| progenitor::EmitError::Output(e.to_string()))?;
+    let tokens = progenitor::generate(&openapi, &paths.client_runtime)?;
+    let mut split = progenitor::split(tokens, &paths.types)?;
+    validation::add_validation(&mut split.types, &spec.model, &paths.validate);
     unions::add_tagged_deserialize(&mut split.types, &spec.model)?;
-    client::add_client_runtime(&mut split.client, &spec.model, &validate_crate)?;
+    client::add_client_runtime(&mut split.client, &spec.model, paths)?;
     docs::document_types(&mut split.types);
     docs::document_client(&mut split.client, &spec.model);
-    let server: syn::File = syn::parse2(server::server_tokens(&spec.model, types_path))
-        .map_err(|e| progenitor::ProgenitorError::Output(format!("server: {e}")))?;
+    let server: syn::File = syn::parse2(server::server_tokens(&spec.model, paths))
+        .map_err(|e| progenitor::EmitError::Server(e.to_string()))?;
     Ok(RenderedSources {
         types: prettyplease::unparse(&split.types),
         client: prettyplease::unparse(&split.client),
@@ -54,16 +79,13 @@ pub fn sources(
     })
 }
 
-/// The whole `generated/` tree: a types crate and a client crate.
-pub fn tree(
-    spec: &LoadedSpec,
-    config: &Config,
-) -> Result<GeneratedTree, progenitor::ProgenitorError> {
+/// The whole `generated/` tree: the types, client and server crates.
+pub fn tree(spec: &LoadedSpec, config: &Config) -> Result<GeneratedTree, progenitor::EmitError> {
     let types_ident = config.types.lib_name();
     let types_path: TokenStream = format!("::{types_ident}")
         .parse()
-        .map_err(|e| progenitor::ProgenitorError::Output(format!("{e}")))?;
-    let sources = sources(spec, &types_path)?;
+        .map_err(|e| progenitor::EmitError::Output(format!("{e}")))?;
+    let sources = sources(spec, &Paths::new(config, types_path))?;
     let rs_header = header(spec, "//");
     let toml_header = header(spec, "#");
     let md_header = format!("<!--{}-->\n", header(spec, "").trim_end());
@@ -88,9 +110,11 @@ pub fn tree(
             krate: types,
             description: format!("Typed request and response models of the {}, generated from its OpenAPI description", model.title),
             keywords: &["cloudflare", "interconnect", "openapi", "api-bindings", "networking"],
-            dependencies: "cloudflare-cni-validate.workspace = true\nregress.workspace = true\nserde.workspace = true\n\
-                           serde_json.workspace = true\nserde_path_to_error.workspace = true\nuuid.workspace = true\n"
-                .to_string(),
+            dependencies: format!(
+                "{validate}.workspace = true\nregress.workspace = true\nserde.workspace = true\n\
+                 serde_json.workspace = true\nserde_path_to_error.workspace = true\nuuid.workspace = true\n",
+                validate = config.runtime.validate
+            ),
             readme: types_readme(model, config),
             source: &sources.types,
         },
@@ -103,9 +127,11 @@ pub fn tree(
             description: format!("An async client for the {}, generated from its OpenAPI description", model.title),
             keywords: &["cloudflare", "interconnect", "openapi", "api-client", "networking"],
             dependencies: format!(
-                "{types_dependency}cloudflare-cni-client-runtime.workspace = true\ncloudflare-cni-validate.workspace = true\n\
+                "{types_dependency}{runtime}.workspace = true\n{validate}.workspace = true\n\
                  progenitor-client.workspace = true\nreqwest.workspace = true\nserde.workspace = true\n\
-                 serde_json.workspace = true\nuuid.workspace = true\n\n[dev-dependencies]\nfutures.workspace = true\n"
+                 serde_json.workspace = true\nuuid.workspace = true\n\n[dev-dependencies]\nfutures.workspace = true\n",
+                runtime = config.runtime.client,
+                validate = config.runtime.validate,
             ),
             readme: client_readme(model, config),
             source: &sources.client,
@@ -119,8 +145,10 @@ pub fn tree(
             description: format!("A server trait and axum router for the {}, generated from its OpenAPI description", model.title),
             keywords: &["cloudflare", "interconnect", "openapi", "axum", "server"],
             dependencies: format!(
-                "{types_dependency}cloudflare-cni-server-runtime.workspace = true\ncloudflare-cni-validate.workspace = true\n\
-                 axum.workspace = true\nserde.workspace = true\nuuid.workspace = true\n\n[dev-dependencies]\ntokio = {{ workspace = true, features = [\"signal\"] }}\n"
+                "{types_dependency}{runtime}.workspace = true\n{validate}.workspace = true\n\
+                 axum.workspace = true\nserde.workspace = true\nuuid.workspace = true\n\n[dev-dependencies]\ntokio = {{ workspace = true, features = [\"signal\"] }}\n",
+                runtime = config.runtime.server,
+                validate = config.runtime.validate,
             ),
             readme: server_readme(model, config),
             source: &sources.server,

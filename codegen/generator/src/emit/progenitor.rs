@@ -19,7 +19,7 @@ static PANIC_HOOK_LOCK: Mutex<()> = Mutex::new(());
 
 /// What progenitor could not generate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ProgenitorError {
+pub enum EmitError {
     /// progenitor returned an error.
     #[error("progenitor could not generate the client{}: {message}", operation.as_ref().map(|o| format!(" for operation `{o}`")).unwrap_or_default())]
     Failed {
@@ -39,9 +39,12 @@ pub enum ProgenitorError {
     /// `item` names it (``operation `get_cni` ``, ``schema `Interconnect` ``).
     #[error("progenitor's output for {item} lacks {expected}; the generator cannot wire it")]
     UnexpectedShape { item: String, expected: String },
+    /// The server emitter's own output did not parse: a generator bug, not progenitor's.
+    #[error("the generated server does not parse as Rust: {0}")]
+    Server(String),
 }
 
-fn settings() -> progenitor::GenerationSettings {
+fn settings(client_runtime: &TokenStream) -> progenitor::GenerationSettings {
     let mut settings = progenitor::GenerationSettings::default();
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
@@ -50,7 +53,7 @@ fn settings() -> progenitor::GenerationSettings {
         .with_derive("PartialEq")
         .with_derive("Eq")
         // The runtime's options ride in the client; our own hooks add credentials and retries.
-        .with_inner_type(quote!(::cloudflare_cni_client_runtime::ClientOptions))
+        .with_inner_type(quote!(#client_runtime::ClientOptions))
         .with_hooks(progenitor::HooksMode::Expected);
     settings
 }
@@ -61,9 +64,9 @@ enum Outcome {
     Panic(String),
 }
 
-fn run_once(spec: &OpenAPI) -> Outcome {
+fn run_once(spec: &OpenAPI, settings: &progenitor::GenerationSettings) -> Outcome {
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
-        let mut generator = progenitor::Generator::new(&settings());
+        let mut generator = progenitor::Generator::new(settings);
         generator.generate_tokens(spec)
     }));
     match result {
@@ -102,9 +105,13 @@ fn only_operation(spec: &OpenAPI, path: &str, method: &str) -> OpenAPI {
     reduced
 }
 
-fn culprit(spec: &OpenAPI, failed: impl Fn(&Outcome) -> bool) -> Option<String> {
+fn culprit(
+    spec: &OpenAPI,
+    settings: &progenitor::GenerationSettings,
+    failed: impl Fn(&Outcome) -> bool,
+) -> Option<String> {
     for (path, method, op) in spec.operations() {
-        if failed(&run_once(&only_operation(spec, path, method))) {
+        if failed(&run_once(&only_operation(spec, path, method), settings)) {
             return Some(
                 op.operation_id
                     .clone()
@@ -115,20 +122,22 @@ fn culprit(spec: &OpenAPI, failed: impl Fn(&Outcome) -> bool) -> Option<String> 
     None
 }
 
-/// Generates progenitor's tokens for the whole spec, never panicking.
-pub fn generate(spec: &OpenAPI) -> Result<TokenStream, ProgenitorError> {
+/// Generates progenitor's tokens for the whole spec, never panicking; the client carries
+/// `client_runtime`'s `ClientOptions`.
+pub fn generate(spec: &OpenAPI, client_runtime: &TokenStream) -> Result<TokenStream, EmitError> {
+    let settings = settings(client_runtime);
     let _guard = PANIC_HOOK_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let previous_hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
-    let outcome = run_once(spec);
+    let outcome = run_once(spec, &settings);
     let result = match outcome {
         Outcome::Tokens(tokens) => Ok(tokens),
-        Outcome::Error(message) => Err(ProgenitorError::Failed {
-            operation: culprit(spec, |o| matches!(o, Outcome::Error(_))),
+        Outcome::Error(message) => Err(EmitError::Failed {
+            operation: culprit(spec, &settings, |o| matches!(o, Outcome::Error(_))),
             message,
         }),
-        Outcome::Panic(message) => Err(ProgenitorError::Panicked {
-            operation: culprit(spec, |o| matches!(o, Outcome::Panic(_))),
+        Outcome::Panic(message) => Err(EmitError::Panicked {
+            operation: culprit(spec, &settings, |o| matches!(o, Outcome::Panic(_))),
             message,
         }),
     };
@@ -139,7 +148,11 @@ pub fn generate(spec: &OpenAPI) -> Result<TokenStream, ProgenitorError> {
 /// progenitor's `builder` module always does `use super::types;`, which is unused (and fails
 /// `-D warnings`) when no operation takes or returns a JSON type. Allow exactly that import.
 fn allow_unused_types_import(client: &mut syn::File) {
-    let is_types_import = |item: &Item| matches!(item, Item::Use(u) if quote!(#u).to_string().replace(' ', "") == "usesuper::types;");
+    let is_types_import = |item: &Item| {
+        matches!(item, Item::Use(syn::ItemUse { tree: syn::UseTree::Path(path), .. })
+            if path.ident == "super"
+                && matches!(&*path.tree, syn::UseTree::Name(name) if name.ident == "types"))
+    };
     let builders = super::module_items(&mut client.items, "builder");
     for inner in builders
         .into_iter()
@@ -162,31 +175,26 @@ pub struct SplitOutput {
 
 /// Moves progenitor's `pub mod types { … }` out of the client so that one crate of types can
 /// serve both the client and the server.
-pub fn split(
-    tokens: TokenStream,
-    types_path: &TokenStream,
-) -> Result<SplitOutput, ProgenitorError> {
+pub fn split(tokens: TokenStream, types_path: &TokenStream) -> Result<SplitOutput, EmitError> {
     let mut client: syn::File =
-        syn::parse2(tokens).map_err(|e| ProgenitorError::Output(e.to_string()))?;
+        syn::parse2(tokens).map_err(|e| EmitError::Output(e.to_string()))?;
     let position = client
         .items
         .iter()
         .position(|item| matches!(item, Item::Mod(m) if m.ident == "types"))
-        .ok_or_else(|| ProgenitorError::Output("no `types` module".to_string()))?;
+        .ok_or_else(|| EmitError::Output("no `types` module".to_string()))?;
     let Item::Mod(ItemMod {
         content: Some((_, items)),
         ..
     }) = client.items.remove(position)
     else {
-        return Err(ProgenitorError::Output(
-            "`types` module has no body".to_string(),
-        ));
+        return Err(EmitError::Output("`types` module has no body".to_string()));
     };
     let reexport: Item = syn::parse2(quote! {
         /// The request and response types, shared with the server crate.
         pub use #types_path as types;
     })
-    .map_err(|e| ProgenitorError::Output(e.to_string()))?;
+    .map_err(|e| EmitError::Output(e.to_string()))?;
     client.items.insert(position, reexport);
     allow_unused_types_import(&mut client);
     Ok(SplitOutput {
@@ -214,7 +222,7 @@ mod tests {
 
     #[test]
     fn generates_the_valid_fixture() {
-        assert!(generate(&fixture()).is_ok());
+        assert!(generate(&fixture(), &quote!(::runtime)).is_ok());
     }
 
     #[test]
@@ -232,8 +240,8 @@ mod tests {
             "#/components/schemas/Error".into();
         value["paths"]["/things/{id}"]["get"]["responses"]["201"] = created;
         spec = serde_json::from_value(value).unwrap();
-        match generate(&spec) {
-            Err(ProgenitorError::Panicked { operation, message }) => {
+        match generate(&spec, &quote!(::runtime)) {
+            Err(EmitError::Panicked { operation, message }) => {
                 assert_eq!(operation.as_deref(), Some("get_thing"));
                 assert!(message.contains("response_types.len() <= 1"), "{message}");
             }

@@ -7,6 +7,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
+use super::Paths;
 use crate::model::{ApiModel, OperationModel, ParamModel, ScalarType, SuccessModel};
 
 fn ident(name: &str) -> Ident {
@@ -83,13 +84,13 @@ fn query_struct(op: &OperationModel, validate: &TokenStream) -> TokenStream {
     }
 }
 
-fn success_type(op: &OperationModel, types: &TokenStream) -> TokenStream {
+fn success_type(op: &OperationModel, types: &TokenStream, rt: &TokenStream) -> TokenStream {
     match &op.success {
         SuccessModel::Json(name) => {
             let name = format_ident!("{}", name);
             quote!(#types::#name)
         }
-        SuccessModel::Binary(_) => quote!(::cloudflare_cni_server_runtime::Binary),
+        SuccessModel::Binary(_) => quote!(#rt::Binary),
         SuccessModel::Empty => quote!(()),
     }
 }
@@ -142,10 +143,10 @@ fn arguments(op: &OperationModel, types: &TokenStream) -> Vec<(Ident, TokenStrea
     args
 }
 
-fn trait_method(op: &OperationModel, types: &TokenStream) -> TokenStream {
+fn trait_method(op: &OperationModel, types: &TokenStream, rt: &TokenStream) -> TokenStream {
     let name = ident(&op.id);
     let doc = method_doc(op);
-    let success = success_type(op, types);
+    let success = success_type(op, types, rt);
     let args = arguments(op, types)
         .into_iter()
         .map(|(n, t)| quote!(#n: #t));
@@ -153,19 +154,19 @@ fn trait_method(op: &OperationModel, types: &TokenStream) -> TokenStream {
         #doc
         fn #name(
             &self,
-            credentials: ::cloudflare_cni_server_runtime::Credentials,
+            credentials: #rt::Credentials,
             #(#args),*
         ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<#success, ::cloudflare_cni_server_runtime::ApiError>,
+            Output = ::std::result::Result<#success, #rt::ApiError>,
         > + Send;
     }
 }
 
-fn handler(op: &OperationModel, trait_name: &Ident, types: &TokenStream) -> TokenStream {
+fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
+    let (types, rt, trait_name) = (&paths.types, &paths.server_runtime, &paths.server_trait);
     let name = format_ident!("handle_{}", op.id);
     let method = ident(&op.id);
     let id = &op.id;
-    let rt = quote!(::cloudflare_cni_server_runtime);
     let path_names: Vec<Ident> = op.path_params.iter().map(|p| ident(&p.name)).collect();
     let path_types: Vec<TokenStream> = op.path_params.iter().map(param_type).collect();
     let path_extractor = match path_names.len() {
@@ -203,33 +204,36 @@ fn handler(op: &OperationModel, trait_name: &Ident, types: &TokenStream) -> Toke
 }
 
 /// The server module's source: trait, query structs, router.
-pub fn server_tokens(model: &ApiModel, types: &TokenStream) -> TokenStream {
-    let rt = quote!(::cloudflare_cni_server_runtime);
-    let validate = quote!(::cloudflare_cni_validate);
-    let trait_name = format_ident!("CniApi");
+pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
+    let (types, rt, validate) = (&paths.types, &paths.server_runtime, &paths.validate);
+    let trait_name = &paths.server_trait;
     let trait_doc = doc_lines(&format!(
         "The {} (version {}), one method per operation.\n\n\
-         One trait serves all four resource groups ({}) because an implementation's state is \
-         shared across them: interconnects claim slots, CNIs live on interconnects, settings \
-         belong to the account. Each method receives the request's [`Credentials`](crate::Credentials), \
+         One trait serves every resource group ({}), so that an implementation keeps one state \
+         across them. Each method receives the request's [`Credentials`](crate::Credentials), \
          its path parameters as their spec types, its query parameters as one struct and its \
          body as the shared type from `types`, already checked against the spec's rules; it \
          returns the success type or an [`ApiError`](crate::ApiError), which answers in \
          Cloudflare's v4 error envelope.",
         model.title,
         model.version,
-        model.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+        model
+            .tags
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
-    let methods = model.operations.iter().map(|op| trait_method(op, types));
+    let methods = model
+        .operations
+        .iter()
+        .map(|op| trait_method(op, types, rt));
     let queries = model
         .operations
         .iter()
         .filter(|op| !op.query_params.is_empty())
-        .map(|op| query_struct(op, &validate));
-    let handlers = model
-        .operations
-        .iter()
-        .map(|op| handler(op, &trait_name, types));
+        .map(|op| query_struct(op, validate));
+    let handlers = model.operations.iter().map(|op| handler(op, paths));
 
     // One `.route(path, get(..).post(..))` per path, in path order.
     let mut by_path: std::collections::BTreeMap<&str, Vec<&OperationModel>> = Default::default();
@@ -254,6 +258,24 @@ pub fn server_tokens(model: &ApiModel, types: &TokenStream) -> TokenStream {
         quote!((#method, #path) => ::std::option::Option::Some(#id),)
     });
 
+    let base_path = model
+        .base_url
+        .split_once("://")
+        .and_then(|(_, rest)| {
+            rest.find('/')
+                .map(|i| rest[i..].trim_end_matches('/').to_string())
+        })
+        .filter(|p| !p.is_empty());
+    let nesting = match base_path {
+        Some(path) => format!(
+            " (relative to the base URL: nest it under `{path}` to serve the spec's server URL)"
+        ),
+        None => String::new(),
+    };
+    let router_doc = doc_lines(&format!(
+        "An `axum::Router` serving every operation at the spec's paths{nesting}, with the \
+         default [`ServerConfig`](crate::ServerConfig). Add your own tower layers to it as usual."
+    ));
     quote! {
         /// The request and response types, shared with the client crate.
         pub use #types as types;
@@ -274,9 +296,7 @@ pub fn server_tokens(model: &ApiModel, types: &TokenStream) -> TokenStream {
             }
         }
 
-        /// An `axum::Router` serving every operation at the spec's paths (relative to the base
-        /// URL: nest it under `/client/v4` to serve Cloudflare's), with the default
-        /// [`ServerConfig`](crate::ServerConfig). Add your own tower layers to it as usual.
+        #router_doc
         pub fn router<A: #trait_name>(api: A) -> #rt::__private::axum::Router {
             router_with_config(api, #rt::ServerConfig::default())
         }

@@ -9,7 +9,7 @@ use quote::{format_ident, quote};
 use syn::punctuated::Punctuated;
 use syn::{parse_quote, Fields, Item, Token, Type};
 
-use super::progenitor::ProgenitorError;
+use super::progenitor::EmitError;
 use crate::model::{ApiModel, UnionModel};
 
 /// The variant's payload type name, for a one-field tuple variant.
@@ -47,13 +47,10 @@ fn drop_derived_deserialize(attrs: &mut [syn::Attribute]) -> bool {
     dropped
 }
 
-fn deserialize_impl(
-    union: &syn::ItemEnum,
-    model: &UnionModel,
-) -> Result<TokenStream, ProgenitorError> {
+fn deserialize_impl(union: &syn::ItemEnum, model: &UnionModel) -> Result<TokenStream, EmitError> {
     let name = &union.ident;
     let name_text = name.to_string();
-    let unexpected = |expected: String| ProgenitorError::UnexpectedShape {
+    let unexpected = |expected: String| EmitError::UnexpectedShape {
         item: format!("schema `{name_text}`"),
         expected,
     };
@@ -182,10 +179,7 @@ fn support_module() -> Item {
 }
 
 /// Replaces the derived `Deserialize` of every discriminated union in the types file.
-pub fn add_tagged_deserialize(
-    file: &mut syn::File,
-    model: &ApiModel,
-) -> Result<(), ProgenitorError> {
+pub fn add_tagged_deserialize(file: &mut syn::File, model: &ApiModel) -> Result<(), EmitError> {
     let mut impls = Vec::new();
     for item in &mut file.items {
         let Item::Enum(union) = item else { continue };
@@ -197,7 +191,7 @@ pub fn add_tagged_deserialize(
             continue;
         };
         if !drop_derived_deserialize(&mut union.attrs) {
-            return Err(ProgenitorError::UnexpectedShape {
+            return Err(EmitError::UnexpectedShape {
                 item: format!("schema `{}`", union.ident),
                 expected: "a derived `Deserialize` on the union".to_string(),
             });
@@ -209,7 +203,7 @@ pub fn add_tagged_deserialize(
         for tokens in impls {
             file.items.push(
                 syn::parse2(tokens)
-                    .map_err(|e| ProgenitorError::Output(format!("union decoding: {e}")))?,
+                    .map_err(|e| EmitError::Output(format!("union decoding: {e}")))?,
             );
         }
     }

@@ -7,7 +7,7 @@ pub use ::cloudflare_cni_server_runtime::{
 };
 /// The Query parameters fixture (version 1), one method per operation.
 ///
-/// One trait serves all four resource groups (Items) because an implementation's state is shared across them: interconnects claim slots, CNIs live on interconnects, settings belong to the account. Each method receives the request's [`Credentials`](crate::Credentials), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
+/// One trait serves every resource group (Items), so that an implementation keeps one state across them. Each method receives the request's [`Credentials`](crate::Credentials), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
 pub trait CniApi: Send + Sync + 'static {
     /// List items
     ///
@@ -52,9 +52,7 @@ fn operation_id(method: &str, route: &str) -> ::std::option::Option<&'static str
         _ => ::std::option::Option::None,
     }
 }
-/// An `axum::Router` serving every operation at the spec's paths (relative to the base
-/// URL: nest it under `/client/v4` to serve Cloudflare's), with the default
-/// [`ServerConfig`](crate::ServerConfig). Add your own tower layers to it as usual.
+/// An `axum::Router` serving every operation at the spec's paths, with the default [`ServerConfig`](crate::ServerConfig). Add your own tower layers to it as usual.
 pub fn router<A: CniApi>(
     api: A,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::Router {

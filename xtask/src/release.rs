@@ -12,8 +12,10 @@ use std::process::Command;
 use semver::{BuildMetadata, Prerelease, Version};
 use serde::{Deserialize, Serialize};
 
-use crate::diff::{self, Class, SpecDiff};
-use crate::{load, SpecSource, Workspace};
+use cloudflare_cni_codegen::diff::{self, Class, SpecDiff};
+use cloudflare_cni_codegen::{load, SpecSource};
+
+use crate::workspace::Workspace;
 
 /// `spec/release.toml`: the version the generated crates carry, and the tag of the release
 /// that produced it (absent before the first release).
@@ -118,7 +120,7 @@ pub fn spec_value(display: &str, text: String) -> Result<serde_json::Value, Stri
         display_path: display.to_string(),
         text,
     })
-    .map(|s| s.value)
+    .map(|s| s.value().clone())
     .map_err(|e| e.to_string())
 }
 

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use cloudflare_cni_codegen::release::{self, ReleaseError};
+use xtask::release::{self, ReleaseError};
 
 fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
@@ -31,8 +31,7 @@ fn repo(record: &str) -> tempfile::TempDir {
     let root = dir.path();
     fs::create_dir_all(root.join("spec")).unwrap();
     let spec =
-        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/cni.yaml"))
-            .unwrap();
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/cni.yaml")).unwrap();
     fs::write(root.join("spec/cni.yaml"), spec).unwrap();
     fs::write(root.join("spec/release.toml"), record).unwrap();
     git(root, &["init", "-q"]);

@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use cloudflare_cni_codegen::Workspace;
+use xtask::Workspace;
 
 fn workspace() -> Workspace {
     Workspace {
-        root: Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."),
+        root: Path::new(env!("CARGO_MANIFEST_DIR")).join(".."),
     }
 }
 

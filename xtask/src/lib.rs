@@ -1,0 +1,9 @@
+//! The repository's workflow behind `cargo xtask`: finding the checkout, rendering its spec,
+//! planning and making releases, the list of published crates. The generator
+//! (`cloudflare-cni-codegen`) turns a spec into a tree and diffs two specs; everything that
+//! knows about git, cargo and this repository's layout lives here.
+
+pub mod release;
+pub mod workspace;
+
+pub use workspace::{Workspace, WorkspaceError};

@@ -1,0 +1,210 @@
+//! The checkout xtask works on, found at run time: the nearest folder, from the current one
+//! up, that holds the workspace's `Cargo.toml` and `xtask/`. Not the folder xtask was compiled
+//! in: checkouts that share one `CARGO_TARGET_DIR` (worktrees, clones) share one xtask binary.
+
+use std::path::{Path, PathBuf};
+
+use cloudflare_cni_codegen::{
+    render_file, Config, Drift, GenerateError, GeneratedTree, WriteSummary,
+};
+
+use crate::release::ReleaseRecord;
+
+/// Why xtask cannot work on a checkout.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    #[error("no checkout of this project at or above {}: run cargo xtask inside one, or pass --root", start.display())]
+    NotFound { start: PathBuf },
+    #[error("--root {}: there is no {} in it", root.display(), Workspace::SPEC)]
+    NoSpec { root: PathBuf },
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot read the current folder: {0}")]
+    CurrentDir(#[source] std::io::Error),
+    #[error(transparent)]
+    Generate(#[from] GenerateError),
+    #[error(transparent)]
+    Release(#[from] crate::release::ReleaseError),
+    #[error("cargo metadata: {0}")]
+    Metadata(String),
+}
+
+/// One checkout of the repository: `spec/cni.yaml` rendered into `generated/`.
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    pub root: PathBuf,
+}
+
+/// Whether `dir` is this project's workspace root.
+fn is_root(dir: &Path) -> bool {
+    dir.join("xtask/Cargo.toml").is_file()
+        && dir.join(Workspace::SPEC).is_file()
+        && std::fs::read_to_string(dir.join("Cargo.toml")).is_ok_and(|t| t.contains("[workspace]"))
+}
+
+impl Workspace {
+    pub const SPEC: &'static str = "spec/cni.yaml";
+    pub const GENERATED: &'static str = "generated";
+
+    /// The checkout containing `start` (or `start` itself).
+    pub fn find(start: &Path) -> Result<Workspace, WorkspaceError> {
+        start
+            .ancestors()
+            .find(|dir| is_root(dir))
+            .map(|root| Workspace {
+                root: root.to_path_buf(),
+            })
+            .ok_or_else(|| WorkspaceError::NotFound {
+                start: start.to_path_buf(),
+            })
+    }
+
+    /// The checkout at `root`, named explicitly (`--root`): it needs only a spec.
+    pub fn at(root: &Path) -> Result<Workspace, WorkspaceError> {
+        if root.join(Self::SPEC).is_file() {
+            Ok(Workspace {
+                root: root.to_path_buf(),
+            })
+        } else {
+            Err(WorkspaceError::NoSpec {
+                root: root.to_path_buf(),
+            })
+        }
+    }
+
+    /// The checkout containing the current folder.
+    pub fn current() -> Result<Workspace, WorkspaceError> {
+        let here = std::env::current_dir().map_err(WorkspaceError::CurrentDir)?;
+        Self::find(&here)
+    }
+
+    pub fn spec_path(&self) -> PathBuf {
+        self.root.join(Self::SPEC)
+    }
+
+    pub fn generated_dir(&self) -> PathBuf {
+        self.root.join(Self::GENERATED)
+    }
+
+    /// The generator's configuration, with the version from `spec/release.toml` when it exists.
+    pub fn config(&self) -> Result<Config, WorkspaceError> {
+        let mut config = Config::default();
+        if self.root.join(ReleaseRecord::PATH).exists() {
+            let record = ReleaseRecord::read(&self.root)?;
+            record.version()?;
+            for krate in [&mut config.types, &mut config.client, &mut config.server] {
+                krate.version = record.version.clone();
+            }
+        }
+        Ok(config)
+    }
+
+    /// Renders the checkout's spec with the version of `spec/release.toml`.
+    pub fn render(&self) -> Result<GeneratedTree, WorkspaceError> {
+        Ok(render_file(&self.spec_path(), Self::SPEC, &self.config()?)?)
+    }
+
+    /// Renders and compares with `generated/`, writing nothing.
+    pub fn check(&self) -> Result<Vec<Drift>, WorkspaceError> {
+        Ok(self
+            .render()?
+            .check(&self.generated_dir())
+            .map_err(GenerateError::from)?)
+    }
+
+    /// Renders and writes `generated/`.
+    pub fn generate(&self) -> Result<WriteSummary, WorkspaceError> {
+        Ok(self
+            .render()?
+            .write(&self.generated_dir())
+            .map_err(GenerateError::from)?)
+    }
+
+    /// The crates that are published (`publish` not `false` in their own Cargo.toml), in
+    /// dependency order: each after every workspace crate it depends on. This is the one list
+    /// of crates: `release` packages and publishes it, `.ci/run` and `scripts/test` ask
+    /// `cargo xtask crates` for it.
+    pub fn published_crates(&self) -> Result<Vec<String>, WorkspaceError> {
+        let output =
+            std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args([
+                    "metadata",
+                    "--format-version",
+                    "1",
+                    "--no-deps",
+                    "--offline",
+                ])
+                .current_dir(&self.root)
+                .output()
+                .map_err(|e| WorkspaceError::Metadata(e.to_string()))?;
+        if !output.status.success() {
+            return Err(WorkspaceError::Metadata(
+                String::from_utf8_lossy(&output.stderr).trim().to_string(),
+            ));
+        }
+        let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+            .map_err(|e| WorkspaceError::Metadata(e.to_string()))?;
+        published_in_order(&metadata).map_err(WorkspaceError::Metadata)
+    }
+}
+
+/// The publishable packages of `cargo metadata --no-deps`, dependencies first.
+pub fn published_in_order(metadata: &serde_json::Value) -> Result<Vec<String>, String> {
+    let packages = metadata["packages"].as_array().cloned().unwrap_or_default();
+    // `publish: []` is `publish = false`; null means any registry.
+    let published: Vec<(String, Vec<String>)> = packages
+        .iter()
+        .filter(|p| !p["publish"].as_array().is_some_and(Vec::is_empty))
+        .map(|p| {
+            let name = p["name"].as_str().unwrap_or_default().to_string();
+            let deps = p["dependencies"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|d| d["kind"].is_null()) // normal dependencies, not dev or build
+                .filter_map(|d| d["name"].as_str().map(str::to_string))
+                .collect();
+            (name, deps)
+        })
+        .collect();
+    let names: Vec<&String> = published.iter().map(|(n, _)| n).collect();
+    let mut ordered: Vec<String> = Vec::new();
+    while ordered.len() < published.len() {
+        let before = ordered.len();
+        let mut ready: Vec<&String> = published
+            .iter()
+            .filter(|(name, _)| !ordered.contains(name))
+            .filter(|(_, deps)| {
+                deps.iter()
+                    .all(|d| !names.contains(&d) || ordered.contains(d))
+            })
+            .map(|(name, _)| name)
+            .collect();
+        ready.sort();
+        ordered.extend(ready.into_iter().cloned());
+        if ordered.len() == before {
+            return Err("the published crates depend on each other in a cycle".to_string());
+        }
+    }
+    Ok(ordered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dependencies_come_first_and_scaffolding_is_left_out() {
+        let metadata = serde_json::json!({"packages": [
+            {"name": "client", "publish": null, "dependencies": [
+                {"name": "types", "kind": null}, {"name": "runtime", "kind": null}, {"name": "tests", "kind": "dev"}]},
+            {"name": "types", "publish": null, "dependencies": [{"name": "serde", "kind": null}]},
+            {"name": "runtime", "publish": null, "dependencies": [{"name": "types", "kind": null}]},
+            {"name": "tests", "publish": [], "dependencies": [{"name": "client", "kind": null}]},
+        ]});
+        assert_eq!(
+            published_in_order(&metadata).unwrap(),
+            ["types", "runtime", "client"]
+        );
+    }
+}
