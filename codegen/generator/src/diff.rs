@@ -36,7 +36,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::diagnostic::pointer;
-use crate::lint::METHODS;
+use crate::document;
 use crate::model::{deref, ref_name};
 
 /// How a change affects users of the generated crates.
@@ -166,14 +166,8 @@ fn schema_refs(root: &Value, value: &Value, out: &mut BTreeSet<String>) {
 fn usage(specs: [&Value; 2]) -> BTreeMap<String, Usage> {
     let mut usage: BTreeMap<String, Usage> = BTreeMap::new();
     for root in specs {
-        for item in root
-            .get("paths")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flat_map(|p| p.values())
-        {
-            for method in METHODS {
-                let Some(op) = item.get(method) else { continue };
+        for op in document::operations(root).map(|node| node.op) {
+            {
                 let mut request = BTreeSet::new();
                 if let Some(body) = op.get("requestBody") {
                     schema_refs(root, deref(root, body), &mut request);
@@ -204,39 +198,17 @@ fn text(value: &Value) -> String {
 }
 
 fn operations(root: &Value) -> BTreeMap<String, (String, String, Value)> {
-    let mut out = BTreeMap::new();
-    for (path, item) in root
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        for method in METHODS {
-            if let Some(op) = item.get(method) {
-                let id = op
-                    .get("operationId")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                // Path-level parameters belong to the operation.
-                let mut op = op.clone();
-                let mut params: Vec<Value> = item
-                    .get("parameters")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                params.extend(
-                    op.get("parameters")
-                        .and_then(Value::as_array)
-                        .cloned()
-                        .unwrap_or_default(),
-                );
-                op["parameters"] = Value::Array(params);
-                out.insert(id, (path.clone(), method.to_string(), op));
-            }
-        }
-    }
-    out
+    document::operations(root)
+        .map(|node| {
+            // Path-level parameters belong to the operation.
+            let mut op = node.op.clone();
+            op["parameters"] = Value::Array(node.parameters().cloned().collect());
+            (
+                node.id().to_string(),
+                (node.path.to_string(), node.method.to_string(), op),
+            )
+        })
+        .collect()
 }
 
 impl Differ<'_> {

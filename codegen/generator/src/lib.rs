@@ -16,6 +16,7 @@
 pub mod config;
 pub mod diagnostic;
 pub mod diff;
+pub mod document;
 pub mod emit;
 pub mod lint;
 mod load;

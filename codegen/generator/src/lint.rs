@@ -9,12 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::diagnostic::{pointer, Diagnostic};
+use crate::document::{self, RefError};
 use crate::source::ParsedSource;
-
-/// HTTP methods an OpenAPI path item may hold, in the order the spec lists them.
-pub const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// Media types the generated client and server can carry as JSON.
 const JSON_MEDIA_TYPE: &str = "application/json";
@@ -86,18 +82,9 @@ impl<'a> Linter<'a> {
     }
 
     /// Follows `$ref`s from `value` (at `at`) to the node they name, with that node's pointer.
-    /// Dangling references are reported by `walk`, so here they simply end the chain.
-    fn resolve(&self, mut value: &'a Value, mut at: String) -> Option<(&'a Value, String)> {
-        for _ in 0..32 {
-            match value.get("$ref").and_then(Value::as_str) {
-                Some(reference) => {
-                    value = lookup(self.root, reference)?;
-                    at = reference.trim_start_matches('#').to_string();
-                }
-                None => return Some((value, at)),
-            }
-        }
-        None
+    /// Dangling and circular references are reported by `walk`, so here they end the chain.
+    fn resolve(&self, value: &'a Value, at: String) -> Option<(&'a Value, String)> {
+        document::resolve(self.root, value, at).ok()
     }
 
     /// Visits every node: `$ref` targets, `x-cni-*` extensions, `required` lists.
@@ -160,7 +147,24 @@ impl<'a> Linter<'a> {
                 at,
                 format!("dangling $ref `{r}`: nothing is defined at that pointer"),
             ),
-            Some(_) => {}
+            Some(r) => {
+                // A chain of aliases that comes back on itself names no schema at all.
+                if let Some(target) = lookup(self.root, r) {
+                    if let Err(RefError::Cycle(chain)) =
+                        document::resolve(self.root, target, String::new())
+                    {
+                        if chain.iter().any(|link| link == r) {
+                            self.report(
+                                at,
+                                format!(
+                                    "circular $ref: `{r}` leads back to itself ({})",
+                                    chain.join(" → ")
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -318,24 +322,20 @@ impl<'a> Linter<'a> {
             self.report("/paths", "the spec declares no `paths`");
             return;
         };
+        for path in paths.keys().filter(|p| !p.starts_with('/')) {
+            self.report(
+                pointer(["paths", path.as_str()]),
+                format!("path `{path}` must start with `/`"),
+            );
+        }
         let mut seen_ids: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        for (path, item) in paths {
-            let item_at = pointer(["paths", path.as_str()]);
-            if !path.starts_with('/') {
-                self.report(
-                    item_at.clone(),
-                    format!("path `{path}` must start with `/`"),
-                );
-            }
-            let template = template_params(path);
-            for method in METHODS {
-                let Some(op) = item.get(method) else { continue };
-                let op_at = format!("{item_at}/{method}");
-                self.operation(op, &op_at, &mut seen_ids, &declared_tags);
-                self.parameters(path, &template, item, op, &item_at, &op_at);
-                if let Some(security) = op.get("security") {
-                    self.security(security, format!("{op_at}/security"));
-                }
+        for node in document::operations(self.root) {
+            let (item_at, op_at) = (node.item_pointer(), node.pointer());
+            self.operation(node.op, &op_at, &mut seen_ids, &declared_tags);
+            let template = template_params(node.path);
+            self.parameters(node.path, &template, node.item, node.op, &item_at, &op_at);
+            if let Some(security) = node.op.get("security") {
+                self.security(security, format!("{op_at}/security"));
             }
         }
         // Report each repeated operationId where it repeats, in file order.

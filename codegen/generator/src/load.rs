@@ -5,7 +5,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{self, Diagnostics};
-use crate::{lint, model, source, LoadedSpec, SpecSource};
+use crate::{document, lint, model, source, LoadedSpec, SpecSource};
 
 fn pointer_of(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
@@ -99,29 +99,27 @@ fn structure_error(root: &Value) -> Option<(String, String)> {
             .map(|(i, v)| (format!("{at}/{i}"), v.clone()))
             .collect()
     };
-    for (item_at, item) in entries(root.get("paths").unwrap_or(&Value::Null), "/paths") {
-        for method in lint::METHODS {
-            let Some(op) = item.get(method) else { continue };
-            let op_at = format!("{item_at}/{method}");
-            let found = items(op.get("parameters"), &format!("{op_at}/parameters"))
-                .iter()
-                .find_map(|(at, v)| typed_error::<Parameter>(v, at))
-                .or_else(|| {
-                    op.get("requestBody").and_then(|b| {
-                        typed_error::<RequestBody>(b, &format!("{op_at}/requestBody"))
-                    })
-                })
-                .or_else(|| {
-                    let responses = op.get("responses").unwrap_or(&Value::Null);
-                    entries(responses, &format!("{op_at}/responses"))
-                        .iter()
-                        .find_map(|(at, v)| typed_error::<Response>(v, at))
-                })
-                .or_else(|| typed_error::<Operation>(op, &op_at));
-            if found.is_some() {
-                return found;
-            }
+    for node in document::operations(root) {
+        let (op, op_at) = (node.op, node.pointer());
+        let found = items(op.get("parameters"), &format!("{op_at}/parameters"))
+            .iter()
+            .find_map(|(at, v)| typed_error::<Parameter>(v, at))
+            .or_else(|| {
+                op.get("requestBody")
+                    .and_then(|b| typed_error::<RequestBody>(b, &format!("{op_at}/requestBody")))
+            })
+            .or_else(|| {
+                let responses = op.get("responses").unwrap_or(&Value::Null);
+                entries(responses, &format!("{op_at}/responses"))
+                    .iter()
+                    .find_map(|(at, v)| typed_error::<Response>(v, at))
+            })
+            .or_else(|| typed_error::<Operation>(op, &op_at));
+        if found.is_some() {
+            return found;
         }
+    }
+    for (item_at, item) in entries(root.get("paths").unwrap_or(&Value::Null), "/paths") {
         let found = items(item.get("parameters"), &format!("{item_at}/parameters"))
             .iter()
             .find_map(|(at, v)| typed_error::<Parameter>(v, at))

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::lint::METHODS;
+use crate::document::{self, OperationNode};
 
 /// The whole API, lowered.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,19 +139,8 @@ fn text(value: &Value, key: &str) -> String {
 }
 
 /// Follows local `$ref`s from `value` to the node they name.
-pub(crate) fn deref<'v>(root: &'v Value, mut value: &'v Value) -> &'v Value {
-    for _ in 0..32 {
-        match value
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|p| root.pointer(p))
-        {
-            Some(target) => value = target,
-            None => break,
-        }
-    }
-    value
+pub(crate) fn deref<'v>(root: &'v Value, value: &'v Value) -> &'v Value {
+    document::deref(root, value)
 }
 
 /// The component name a `$ref` points at (its last pointer token).
@@ -177,19 +166,9 @@ pub fn lower(root: &Value) -> ApiModel {
             description: text(t, "description"),
         })
         .collect();
-    let mut operations = Vec::new();
-    for (path, item) in root
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        for method in METHODS {
-            if let Some(op) = item.get(method) {
-                operations.push(lower_operation(root, path, method, item, op));
-            }
-        }
-    }
+    let mut operations: Vec<OperationModel> = document::operations(root)
+        .map(|node| lower_operation(root, node))
+        .collect();
     operations.sort_by(|a, b| a.id.cmp(&b.id));
     let schemas = root
         .pointer("/components/schemas")
@@ -221,21 +200,13 @@ pub fn lower(root: &Value) -> ApiModel {
     }
 }
 
-fn lower_operation(
-    root: &Value,
-    path: &str,
-    method: &str,
-    item: &Value,
-    op: &Value,
-) -> OperationModel {
+fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
+    let OperationNode {
+        path, method, op, ..
+    } = node;
     let mut path_params = Vec::new();
     let mut query_params = Vec::new();
-    let declared = [item, op]
-        .into_iter()
-        .filter_map(|o| o.get("parameters").and_then(Value::as_array))
-        .flatten()
-        .map(|p| deref(root, p));
-    for param in declared {
+    for param in node.parameters().map(|p| deref(root, p)) {
         let schema = param
             .get("schema")
             .map(|s| deref(root, s))

@@ -12,7 +12,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Item, ItemMod};
 
-use crate::lint::METHODS;
+use crate::document::METHODS;
 
 /// Serialises generation so that the silent panic hook below never hides another thread's panic.
 static PANIC_HOOK_LOCK: Mutex<()> = Mutex::new(());

@@ -1,0 +1,167 @@
+//! The spec as a JSON document: its operations and its `$ref`s, walked and followed the same
+//! way by every stage (lint, model, diff, the structure check), so they cannot disagree.
+
+use serde_json::Value;
+
+use crate::diagnostic::pointer;
+
+/// HTTP methods an OpenAPI path item may hold, in the order the spec lists them.
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// One operation where the document holds it.
+#[derive(Clone, Copy, Debug)]
+pub struct OperationNode<'v> {
+    pub path: &'v str,
+    /// Lower-case, as the document keys it.
+    pub method: &'static str,
+    /// The path item (its `parameters` apply to the operation too).
+    pub item: &'v Value,
+    pub op: &'v Value,
+}
+
+impl<'v> OperationNode<'v> {
+    /// The path item's JSON pointer: `/paths/~1accounts~1{account_id}~1cni~1cnis`.
+    pub fn item_pointer(&self) -> String {
+        pointer(["paths", self.path])
+    }
+
+    /// The operation's JSON pointer.
+    pub fn pointer(&self) -> String {
+        format!("{}/{}", self.item_pointer(), self.method)
+    }
+
+    /// Its `operationId`, or `""`.
+    pub fn id(&self) -> &'v str {
+        self.op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// The path item's parameters, then the operation's.
+    pub fn parameters(&self) -> impl Iterator<Item = &'v Value> {
+        [self.item, self.op]
+            .into_iter()
+            .filter_map(|o| o.get("parameters").and_then(Value::as_array))
+            .flatten()
+    }
+}
+
+/// Every operation of the document, by path in document order, then by method.
+pub fn operations(root: &Value) -> impl Iterator<Item = OperationNode<'_>> {
+    root.get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .flat_map(|(path, item)| {
+            METHODS.into_iter().filter_map(move |method| {
+                item.get(method).map(|op| OperationNode {
+                    path,
+                    method,
+                    item,
+                    op,
+                })
+            })
+        })
+}
+
+/// Why a `$ref` chain does not end at a node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefError {
+    /// A `$ref` that is not a local pointer, or names nothing.
+    Dangling(String),
+    /// The chain comes back to a reference it already followed: the references, in order.
+    Cycle(Vec<String>),
+}
+
+/// Follows local `$ref`s from `value` (whose pointer is `at`) to the node they name, with that
+/// node's pointer. A chain is followed until it ends or repeats; no depth limit.
+pub fn resolve<'v>(
+    root: &'v Value,
+    mut value: &'v Value,
+    mut at: String,
+) -> Result<(&'v Value, String), RefError> {
+    let mut followed: Vec<String> = Vec::new();
+    while let Some(reference) = value.get("$ref").and_then(Value::as_str) {
+        if followed.iter().any(|r| r == reference) {
+            followed.push(reference.to_string());
+            return Err(RefError::Cycle(followed));
+        }
+        followed.push(reference.to_string());
+        let target = reference
+            .strip_prefix('#')
+            .and_then(|p| root.pointer(p))
+            .ok_or_else(|| RefError::Dangling(reference.to_string()))?;
+        value = target;
+        at = reference.trim_start_matches('#').to_string();
+    }
+    Ok((value, at))
+}
+
+/// The node `value`'s `$ref`s lead to, or `value` itself when the chain is broken (the linter
+/// reports broken chains; later stages run on linted specs).
+pub fn deref<'v>(root: &'v Value, value: &'v Value) -> &'v Value {
+    resolve(root, value, String::new()).map_or(value, |(node, _)| node)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn chains_end_dangle_or_cycle() {
+        let root = json!({"components": {"schemas": {
+            "A": {"$ref": "#/components/schemas/B"},
+            "B": {"type": "string"},
+            "LoopA": {"$ref": "#/components/schemas/LoopB"},
+            "LoopB": {"$ref": "#/components/schemas/LoopA"},
+            "Self": {"$ref": "#/components/schemas/Self"},
+            "Gone": {"$ref": "#/components/schemas/Nothing"},
+        }}});
+        let schema = |n: &str| &root["components"]["schemas"][n];
+        let (node, at) = resolve(&root, schema("A"), "/a".into()).unwrap();
+        assert_eq!(
+            (node, at.as_str()),
+            (&json!({"type": "string"}), "/components/schemas/B")
+        );
+        assert_eq!(
+            resolve(&root, schema("LoopA"), String::new()).unwrap_err(),
+            RefError::Cycle(vec![
+                "#/components/schemas/LoopB".into(),
+                "#/components/schemas/LoopA".into(),
+                "#/components/schemas/LoopB".into()
+            ])
+        );
+        assert!(matches!(
+            resolve(&root, schema("Self"), String::new()),
+            Err(RefError::Cycle(_))
+        ));
+        assert_eq!(
+            resolve(&root, schema("Gone"), String::new()).unwrap_err(),
+            RefError::Dangling("#/components/schemas/Nothing".into())
+        );
+    }
+
+    #[test]
+    fn operations_in_document_order() {
+        let root = json!({"paths": {
+            "/b": {"post": {"operationId": "b_post"}, "get": {"operationId": "b_get"}},
+            "/a": {"parameters": [{"name": "p"}], "delete": {"operationId": "a_delete", "parameters": [{"name": "q"}]}},
+        }});
+        let ops: Vec<(String, &str)> = operations(&root).map(|o| (o.pointer(), o.id())).collect();
+        // serde_json keeps keys sorted unless `preserve_order`; either way, methods in METHODS order.
+        assert!(ops.contains(&("/paths/~1b/get".to_string(), "b_get")));
+        let b: Vec<&str> = ops
+            .iter()
+            .filter(|(p, _)| p.starts_with("/paths/~1b"))
+            .map(|(_, id)| *id)
+            .collect();
+        assert_eq!(b, ["b_get", "b_post"]);
+        let a = operations(&root).find(|o| o.path == "/a").unwrap();
+        let names: Vec<&str> = a.parameters().filter_map(|p| p["name"].as_str()).collect();
+        assert_eq!(names, ["p", "q"]);
+    }
+}
