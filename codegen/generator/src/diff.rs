@@ -268,7 +268,13 @@ impl Differ<'_> {
 
     fn operation(&mut self, id: &str, old: &Value, new: &Value, at: &str) {
         self.docs(old, new, at);
-        // Parameters, by location and name.
+        self.parameters(id, old, new, at);
+        self.request_body(id, old, new, at);
+        self.responses(id, old, new, at);
+    }
+
+    /// Parameters, matched by location and name.
+    fn parameters(&mut self, id: &str, old: &Value, new: &Value, at: &str) {
         let params = |root: &Value, op: &Value| -> BTreeMap<(String, String), Value> {
             op.get("parameters")
                 .and_then(Value::as_array)
@@ -338,7 +344,10 @@ impl Differ<'_> {
                 }
             }
         }
-        // Request body.
+    }
+
+    /// The JSON request body's schema.
+    fn request_body(&mut self, id: &str, old: &Value, new: &Value, at: &str) {
         let body_schema = |root: &Value, op: &Value| {
             op.get("requestBody").map(|b| {
                 deref(root, b)
@@ -369,7 +378,10 @@ impl Differ<'_> {
                 },
             ),
         }
-        // Responses.
+    }
+
+    /// Responses, matched by status.
+    fn responses(&mut self, id: &str, old: &Value, new: &Value, at: &str) {
         let responses = |op: &Value| -> BTreeMap<String, Value> {
             op.get("responses")
                 .and_then(Value::as_object)

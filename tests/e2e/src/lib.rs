@@ -46,6 +46,17 @@ fn status(error: &CniError) -> u16 {
 /// Every operation of an emulated API, with its rules, as account `a` (and `b` for isolation);
 /// `status_delay` is at least the emulator's Pending period. Panics on the first surprise.
 pub async fn walk_every_operation(client: &Client, a: &str, b: &str, status_delay: Duration) {
+    let slot = find_free_slot(client, a).await;
+    let icon = claim_slot(client, a, b, slot, status_delay).await;
+    check_loa(client, a, &icon).await;
+    let cnis = cni_lifecycle(client, a, &icon).await;
+    delete_in_order(client, a, &icon, &cnis).await;
+    partner_interconnect(client, a).await;
+    settings_per_account(client, a, b).await;
+}
+
+/// Slots: a free 10G port in Dallas.
+async fn find_free_slot(client: &Client, a: &str) -> uuid::Uuid {
     // Slots: find a free 10G port in Dallas.
     let free: Vec<types::Slot> = client
         .list_slots()
@@ -58,8 +69,17 @@ pub async fn walk_every_operation(client: &Client, a: &str, b: &str, status_dela
         .await
         .unwrap();
     assert!(free.len() >= 2 && free.iter().all(|s| s.site == "DFW" && !s.occupied));
-    let slot = free[0].id;
+    free[0].id
+}
 
+/// Interconnects: claim the slot (once), see it from both accounts, watch its status.
+async fn claim_slot(
+    client: &Client,
+    a: &str,
+    b: &str,
+    slot: uuid::Uuid,
+    status_delay: Duration,
+) -> types::InterconnectPhysical {
     // Interconnects: claim it.
     let icon = direct(client, a, slot).await.unwrap();
     assert_eq!((icon.slot_id, icon.site.as_str()), (slot, "DFW"));
@@ -119,8 +139,12 @@ pub async fn walk_every_operation(client: &Client, a: &str, b: &str, status_dela
         status_later,
         types::InterconnectStatus::Healthy(_)
     ));
+    icon
+}
 
-    // The LOA is a real PDF naming the interconnect, its facility and its slot.
+/// The LOA is a real PDF naming the interconnect, its facility and its slot.
+async fn check_loa(client: &Client, a: &str, icon: &types::InterconnectPhysical) {
+    let slot = icon.slot_id;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("loa.pdf");
     client
@@ -139,7 +163,16 @@ pub async fn walk_every_operation(client: &Client, a: &str, b: &str, status_dela
     ] {
         assert!(text.contains(needle), "the LOA names {needle}: {text}");
     }
+}
 
+/// CNIs: create (409 on a repeated conduit name), get, update, list by slot and tunnel.
+/// Returns the two CNIs created.
+async fn cni_lifecycle(
+    client: &Client,
+    a: &str,
+    icon: &types::InterconnectPhysical,
+) -> [types::Cni; 2] {
+    let slot = icon.slot_id;
     // CNIs: addresses come from a /31 pool and satisfy the same-prefix rule.
     let cni = client
         .create_cni()
@@ -219,8 +252,17 @@ pub async fn walk_every_operation(client: &Client, a: &str, b: &str, status_dela
         .unwrap()
         .into_inner();
     assert_eq!(by_tunnel.items, vec![changed.clone()]);
+    [changed, other]
+}
 
-    // An interconnect that hosts CNIs cannot be deleted; once empty it can, and frees its slot.
+/// An interconnect that hosts CNIs cannot be deleted; once empty it can, and frees its slot.
+async fn delete_in_order(
+    client: &Client,
+    a: &str,
+    icon: &types::InterconnectPhysical,
+    [cni, other]: &[types::Cni; 2],
+) {
+    let slot = icon.slot_id;
     let refused = client
         .delete_interconnect()
         .account_id(a)
@@ -269,8 +311,10 @@ pub async fn walk_every_operation(client: &Client, a: &str, b: &str, status_dela
             .into_inner()
             .occupied
     );
+}
 
-    // GCP partner interconnects: no slot, no LOA.
+/// GCP partner interconnects: no slot, no LOA.
+async fn partner_interconnect(client: &Client, a: &str) {
     let gcp: types::InterconnectCreateRequest = serde_json::from_value(json!({
         "type": "gcp_partner", "account": a, "pairing_key": "7e51371e-72a3-40b5-b844-0f3ee0d8b9a5/europe-west3/1", "bandwidth": "1G"
     }))
@@ -306,8 +350,10 @@ pub async fn walk_every_operation(client: &Client, a: &str, b: &str, status_dela
         panic!("a partner interconnect has no LOA");
     };
     assert_eq!(status(&no_loa), 400);
+}
 
-    // Settings, per account.
+/// Settings, per account.
+async fn settings_per_account(client: &Client, a: &str, b: &str) {
     assert_eq!(
         client
             .get_settings()
