@@ -1,0 +1,220 @@
+//! Schemas compared: types, formats, enums, properties, constraints, and the components
+//! themselves.
+
+use serde_json::Value;
+
+use super::*;
+
+impl Differ<'_> {
+    /// Compares two schemas at `at`. `$ref`s are compared by name here and their targets once,
+    /// as components.
+    pub(super) fn schema(&mut self, old: &Value, new: &Value, at: &str, usage: Usage) {
+        match (ref_name(old), ref_name(new)) {
+            (Some(a), Some(b)) if a == b => return,
+            (None, None) => {}
+            (a, b) => {
+                self.push(
+                    Class::Breaking,
+                    at,
+                    format!(
+                        "type changed from {} to {}",
+                        a.as_deref().unwrap_or("an inline schema"),
+                        b.as_deref().unwrap_or("an inline schema")
+                    ),
+                );
+                return;
+            }
+        }
+        self.docs(old, new, at);
+        for key in ["type", "format"] {
+            if old.get(key) != new.get(key) {
+                self.push(
+                    Class::Breaking,
+                    format!("{at}/{key}"),
+                    format!(
+                        "`{key}` changed from {} to {}",
+                        old.get(key).map(text).unwrap_or("none".into()),
+                        new.get(key).map(text).unwrap_or("none".into())
+                    ),
+                );
+            }
+        }
+        for key in CONSTRAINT_KEYS {
+            if old.get(key) != new.get(key) {
+                self.push(
+                    Class::Breaking,
+                    format!("{at}/{key}"),
+                    format!(
+                        "constraint `{key}` changed from {} to {}",
+                        old.get(key).map(text).unwrap_or("none".into()),
+                        new.get(key).map(text).unwrap_or("none".into())
+                    ),
+                );
+            }
+        }
+        let nullable = |v: &Value| v.get("nullable") == Some(&Value::Bool(true));
+        match (nullable(old), nullable(new)) {
+            (false, true) if usage.response => {
+                self.push(Class::Breaking, at, "made nullable in a response")
+            }
+            (false, true) => self.push(Class::Additive, at, "made nullable in a request"),
+            (true, false) => self.push(Class::Breaking, at, "no longer nullable"),
+            _ => {}
+        }
+        self.enums(old, new, at, usage);
+        self.properties(old, new, at, usage);
+        if let (Some(a), Some(b)) = (old.get("items"), new.get("items")) {
+            self.schema(a, b, &format!("{at}/items"), usage);
+        }
+        for key in ["oneOf", "anyOf", "allOf"] {
+            let variants = |v: &Value| -> Vec<Value> {
+                v.get(key)
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            let (a, b) = (variants(old), variants(new));
+            let names =
+                |list: &[Value]| -> BTreeSet<String> { list.iter().filter_map(ref_name).collect() };
+            for removed in names(&a).difference(&names(&b)) {
+                self.push(
+                    Class::Breaking,
+                    format!("{at}/{key}"),
+                    format!("variant {removed} removed"),
+                );
+            }
+            for added in names(&b).difference(&names(&a)) {
+                let class = if usage.response {
+                    Class::Breaking
+                } else {
+                    Class::Additive
+                };
+                self.push(
+                    class,
+                    format!("{at}/{key}"),
+                    format!("variant {added} added"),
+                );
+            }
+            if names(&a).is_empty() && names(&b).is_empty() {
+                for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+                    self.schema(x, y, &format!("{at}/{key}/{i}"), usage);
+                }
+                if a.len() != b.len() {
+                    self.push(
+                        Class::Breaking,
+                        format!("{at}/{key}"),
+                        format!("{key} went from {} to {} variants", a.len(), b.len()),
+                    );
+                }
+            }
+        }
+    }
+
+    pub(super) fn enums(&mut self, old: &Value, new: &Value, at: &str, usage: Usage) {
+        let values = |v: &Value| -> BTreeSet<String> {
+            v.get("enum")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(text)
+                .collect()
+        };
+        let (a, b) = (values(old), values(new));
+        for removed in a.difference(&b) {
+            self.push(
+                Class::Breaking,
+                format!("{at}/enum"),
+                format!("enum value {removed:?} removed"),
+            );
+        }
+        for added in b.difference(&a) {
+            if usage.response {
+                self.push(Class::Breaking, format!("{at}/enum"), format!("enum value {added:?} added to a schema responses use (generated enums are exhaustive)"));
+            } else {
+                self.push(
+                    Class::Additive,
+                    format!("{at}/enum"),
+                    format!("enum value {added:?} added to a request-only schema"),
+                );
+            }
+        }
+    }
+
+    pub(super) fn properties(&mut self, old: &Value, new: &Value, at: &str, usage: Usage) {
+        let props = |v: &Value| {
+            v.get("properties")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let required = |v: &Value| -> BTreeSet<String> {
+            v.get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(text)
+                .collect()
+        };
+        let (a, b) = (props(old), props(new));
+        let (ra, rb) = (required(old), required(new));
+        for (name, schema) in &a {
+            let here = format!("{at}/properties/{}", crate::diagnostic::escape_token(name));
+            match b.get(name) {
+                None => self.push(Class::Breaking, here, format!("property `{name}` removed")),
+                Some(next) => {
+                    match (ra.contains(name), rb.contains(name)) {
+                        (false, true) if usage.request => self.push(Class::Breaking, here.clone(), format!("request property `{name}` made required")),
+                        (false, true) => self.push(Class::Breaking, here.clone(), format!("response property `{name}` made required (its Rust type changes from Option<T> to T)")),
+                        (true, false) if usage.response => self.push(Class::Breaking, here.clone(), format!("response property `{name}` made optional")),
+                        (true, false) => self.push(Class::Additive, here.clone(), format!("request property `{name}` made optional")),
+                        _ => {}
+                    }
+                    self.schema(schema, next, &here, usage);
+                }
+            }
+        }
+        for name in b.keys() {
+            if !a.contains_key(name) {
+                let here = format!("{at}/properties/{}", crate::diagnostic::escape_token(name));
+                if usage.request && rb.contains(name) {
+                    self.push(
+                        Class::Breaking,
+                        here,
+                        format!("required property `{name}` added to a request schema"),
+                    );
+                } else {
+                    self.push(Class::Additive, here, format!("property `{name}` added"));
+                }
+            }
+        }
+    }
+
+    pub(super) fn components(&mut self) {
+        let schemas = |root: &Value| {
+            root.pointer("/components/schemas")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (a, b) = (schemas(self.old), schemas(self.new));
+        for (name, schema) in &a {
+            let at = pointer(["components", "schemas", name.as_str()]);
+            let usage = self.usage.get(name).copied().unwrap_or_default();
+            match b.get(name) {
+                // A removal that broke an operation is reported there; an unused schema's
+                // removal changes the generated types crate, which is breaking too.
+                None => self.push(Class::Breaking, at, format!("schema `{name}` removed")),
+                Some(next) => self.schema(schema, next, &at, usage),
+            }
+        }
+        for name in b.keys() {
+            if !a.contains_key(name) {
+                self.push(
+                    Class::Additive,
+                    pointer(["components", "schemas", name.as_str()]),
+                    format!("schema `{name}` added"),
+                );
+            }
+        }
+    }
+}
