@@ -180,7 +180,7 @@ fn rewrite_builder(
 
 /// The builder field progenitor names after a parameter (its snake-case sanitising of the
 /// parameter's name, with a trailing `_` for keywords).
-fn progenitor_field_name(name: &str) -> String {
+pub(super) fn progenitor_field_name(name: &str) -> String {
     let snake: String = name
         .chars()
         .map(|c| {

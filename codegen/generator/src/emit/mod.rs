@@ -3,16 +3,15 @@
 pub mod client;
 pub mod docs;
 pub mod progenitor;
+mod readme;
 pub mod server;
 pub mod unions;
 pub mod validation;
 
-use std::fmt::Write as _;
-
 use proc_macro2::TokenStream;
 
 use crate::config::crate_path;
-use crate::model::{ApiModel, SuccessModel};
+
 use crate::tree::GeneratedTree;
 use crate::{Config, CrateConfig, LoadedSpec};
 
@@ -115,7 +114,7 @@ pub fn tree(spec: &LoadedSpec, config: &Config) -> Result<GeneratedTree, progeni
                  serde_json.workspace = true\nserde_path_to_error.workspace = true\nuuid.workspace = true\n",
                 validate = config.runtime.validate
             ),
-            readme: types_readme(model, config),
+            readme: readme::types(model, config),
             source: &sources.types,
         },
     );
@@ -133,7 +132,7 @@ pub fn tree(spec: &LoadedSpec, config: &Config) -> Result<GeneratedTree, progeni
                 runtime = config.runtime.client,
                 validate = config.runtime.validate,
             ),
-            readme: client_readme(model, config),
+            readme: readme::client(model, config),
             source: &sources.client,
         },
     );
@@ -150,83 +149,11 @@ pub fn tree(spec: &LoadedSpec, config: &Config) -> Result<GeneratedTree, progeni
                 runtime = config.runtime.server,
                 validate = config.runtime.validate,
             ),
-            readme: server_readme(model, config),
+            readme: readme::server(model, config),
             source: &sources.server,
         },
     );
     Ok(tree)
-}
-
-fn server_readme(model: &ApiModel, config: &Config) -> String {
-    let lib = config.server.lib_name();
-    let mut out = String::new();
-    let _ = writeln!(out, "# {}\n", config.server.package);
-    let _ = writeln!(
-        out,
-        "A server for the {} (version {}): implement the `CniApi` trait, one method per \
-         operation, and serve `router(api)` with axum. Requests and responses use the same \
-         types as the client crate `{}` (from `{}`, re-exported as `types`). The router \
-         extracts the credentials (401 without them), parses path and query parameters, \
-         decodes and validates JSON bodies against the spec's rules, and answers every \
-         rejection, and every `ApiError`, in Cloudflare's v4 error envelope.\n",
-        model.title, model.version, config.client.package, config.types.package
-    );
-    let _ = writeln!(out, "A minimal implementation, served on 127.0.0.1:8787:\n");
-    out.push_str(&format!(r#"```rust,no_run
-use {lib}::{{types::*, *}};
-use uuid::Uuid;
-struct Nothing; // answers 404 to every lookup and 400 to every change
-type R<T> = Result<T, ApiError>;
-fn no<T>() -> R<T> {{ Err(ApiError::not_found("no such object")) }}
-fn refuse<T>() -> R<T> {{ Err(ApiError::bad_request("read-only server")) }}
-impl CniApi for Nothing {{
-    async fn list_cnis(&self, _: Credentials, _: String, _: ListCnisQuery) -> R<CniList> {{ Ok(CniList {{ items: vec![], next: None }}) }}
-    async fn create_cni(&self, _: Credentials, _: String, _: CniCreateRequest) -> R<Cni> {{ refuse() }}
-    async fn get_cni(&self, _: Credentials, _: String, _: Uuid) -> R<Cni> {{ no() }}
-    async fn update_cni(&self, _: Credentials, _: String, _: Uuid, _: Cni) -> R<Cni> {{ refuse() }}
-    async fn delete_cni(&self, _: Credentials, _: String, _: Uuid) -> R<()> {{ no() }}
-    async fn list_interconnects(&self, _: Credentials, _: String, _: ListInterconnectsQuery) -> R<InterconnectList> {{ Ok(InterconnectList {{ items: vec![], next: None }}) }}
-    async fn create_interconnect(&self, _: Credentials, _: String, _: InterconnectCreateRequest) -> R<Interconnect> {{ refuse() }}
-    async fn get_interconnect(&self, _: Credentials, _: String, _: String) -> R<Interconnect> {{ no() }}
-    async fn delete_interconnect(&self, _: Credentials, _: String, _: String) -> R<()> {{ no() }}
-    async fn get_interconnect_loa(&self, _: Credentials, _: String, _: String) -> R<Binary> {{ no() }}
-    async fn get_interconnect_status(&self, _: Credentials, _: String, _: String) -> R<InterconnectStatus> {{ no() }}
-    async fn get_settings(&self, _: Credentials, _: String) -> R<Settings> {{ Ok(Settings {{ default_asn: 65000 }}) }}
-    async fn update_settings(&self, _: Credentials, _: String, _: SettingsUpdateRequest) -> R<Settings> {{ refuse() }}
-    async fn list_slots(&self, _: Credentials, _: String, _: ListSlotsQuery) -> R<SlotList> {{ Ok(SlotList {{ items: vec![], next: None }}) }}
-    async fn get_slot(&self, _: Credentials, _: String, _: Uuid) -> R<Slot> {{ no() }}
-}}
-#[tokio::main]
-async fn main() -> std::io::Result<()> {{
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:8787").await?;
-    let stop = async {{ let _ = tokio::signal::ctrl_c().await; }};
-    serve(listener, router(Nothing), ServeConfig::default(), stop).await
-}}
-```
-
-[`serve`] is `axum::serve` with what a server reachable by others needs: a header-read timeout
-(which also closes idle connections), a per-request timeout that answers 408 in the envelope,
-and a graceful shutdown that lets open requests finish for a bounded grace period. Rejections
-sent before a body was read (413, 415) close the connection. Check credentials with
-[`Secret::matches`] (constant time); `Secret` has no `==`.
-"#));
-    let _ = writeln!(
-        out,
-        "\n## Operations\n\n| Method | Request | Returns |\n| --- | --- | --- |"
-    );
-    for op in &model.operations {
-        let returns = match &op.success {
-            SuccessModel::Json(name) => format!("`types::{name}`"),
-            SuccessModel::Binary(media_type) => format!("`Binary` ({media_type})"),
-            SuccessModel::Empty => "`()`".to_string(),
-        };
-        let _ = writeln!(
-            out,
-            "| `{}` | `{} {}` | {} |",
-            op.id, op.method, op.path, returns
-        );
-    }
-    out
 }
 
 /// The header line of each kind of generated file.
@@ -291,106 +218,6 @@ fn lib_rs(header: &str) -> String {
     )
 }
 
-fn types_readme(model: &ApiModel, config: &Config) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "# {}\n", config.types.package);
-    let _ = writeln!(
-        out,
-        "Request and response types of the {} (version {}), generated from its OpenAPI \
-         description. The client crate `{}` uses these same types, so a value the client sends \
-         is the value a server built on them receives.\n",
-        model.title, model.version, config.client.package
-    );
-    let _ = writeln!(out, "| Type | What it is |\n| --- | --- |");
-    for schema in model.schemas.values() {
-        let _ = writeln!(
-            out,
-            "| `{}` | {} |",
-            schema.name,
-            first_line(&schema.description)
-        );
-    }
-    out
-}
-
-fn client_readme(model: &ApiModel, config: &Config) -> String {
-    let mut out = String::new();
-    let lib = config.client.lib_name();
-    let _ = writeln!(out, "# {}\n", config.client.package);
-    let _ = writeln!(
-        out,
-        "An async Rust client for the {} (version {}), generated by progenitor from its \
-         OpenAPI description. Types live in `{}`, re-exported here as `types`; the server crate \
-         `{}` uses the same ones.\n",
-        model.title, model.version, config.types.package, config.server.package
-    );
-    out.push_str(&format!(
-        r#"```rust,no_run
-# async fn demo() -> Result<(), {lib}::CniError> {{
-use futures::TryStreamExt;
-use {lib}::{{types, Client}};
-
-let client = Client::builder().api_token("<API token>").build().expect("a valid client");
-let account = "023e105f4ecef8ad9ca31a8372d0c353";
-
-// Every CNI of the account, fetched page by page as the stream is read.
-let cnis: Vec<types::Cni> = client.list_cnis().account_id(account).stream().try_collect().await?;
-
-// Create one; the body is checked against the spec's rules before it is sent.
-let body: types::CniCreateRequest = serde_json::from_value(serde_json::json!({{
-    "account": account, "interconnect": "my-interconnect",
-    "magic": {{ "conduit_name": "primary", "description": "DFW primary", "mtu": 1500 }}
-}})).expect("a valid body");
-let cni = client.create_cni().account_id(account).body(body).send().await?.into_inner();
-
-// Download the Letter of Authorization into a file, atomically.
-client.get_interconnect_loa().account_id(account).icon("my-interconnect").save_to("loa.pdf").await?;
-# let _ = (cnis, cni);
-# Ok(())
-# }}
-```
-
-The builder also takes `api_key(email, key)`, `base_url(...)` (an emulator's, say),
-`connect_timeout`, `timeout`, `max_retries` / `retry_policy` (2 retries by default, on
-connection errors, timeouts, 408, 429 and 5xx, with exponential backoff and jitter, honouring
-`Retry-After`; POST only with `retry_non_idempotent(true)`), `user_agent`, `http_client` (your
-own `reqwest::Client`), `validate_requests(false)`, `max_response_bytes` (32 MiB by default)
-and `max_download_bytes` (no cap by default). Every `send()` fails with one error type,
-[`CniError`]: `Api` (status, the envelope's codes, messages and pointers, or a body excerpt),
-`Validation` (nothing was sent), `InvalidRequest` (a missing parameter, or a path parameter
-that is empty, `.` or `..`, refused before sending), `Transport`, `Timeout`,
-`InvalidResponse`, `ResponseTooLarge`, `Redirect` and `Pagination`.
-Credentials are sent as sensitive headers and never shown by `Debug`. The client follows no
-redirect: the API never redirects, and a followed one could carry `X-Auth-Key` to another
-host; a 3xx is `CniError::Redirect`, naming where it pointed.
-
-"#,
-        lib = lib
-    ));
-    let _ = writeln!(out, "## Operations\n");
-    for tag in &model.tags {
-        let _ = writeln!(out, "### {}\n\n{}\n", tag.name, tag.description);
-        let _ = writeln!(
-            out,
-            "| Method | Request | Returns | Summary |\n| --- | --- | --- | --- |"
-        );
-        for op in model.operations.iter().filter(|o| o.tag == tag.name) {
-            let returns = match &op.success {
-                SuccessModel::Json(name) => format!("`types::{name}`"),
-                SuccessModel::Binary(media_type) => format!("`ByteStream` ({media_type})"),
-                SuccessModel::Empty => "`()`".to_string(),
-            };
-            let _ = writeln!(
-                out,
-                "| `{}` | `{} {}` | {} | {} |",
-                op.id, op.method, op.path, returns, op.summary
-            );
-        }
-        out.push('\n');
-    }
-    out
-}
-
 /// The items of the inline module `name` (progenitor's `builder`, say), if the file has one.
 pub(crate) fn module_items<'f>(
     items: &'f mut [syn::Item],
@@ -418,8 +245,4 @@ pub fn camel_case(snake: &str) -> String {
                 .unwrap_or_default()
         })
         .collect()
-}
-
-fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or_default().replace('|', "\\|")
 }

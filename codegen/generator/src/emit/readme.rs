@@ -1,0 +1,268 @@
+//! The generated crates' READMEs (also their crate docs). Every example in them is written
+//! from the model, so it names this spec's operations and types and compiles as a doctest for
+//! any spec.
+
+use std::fmt::Write as _;
+
+use crate::model::{ApiModel, OperationModel, ScalarType, SuccessModel};
+use crate::Config;
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().replace('|', "\\|")
+}
+
+/// A parameter's Rust type in the server trait's signature.
+fn server_param_type(ty: &ScalarType) -> &'static str {
+    match ty {
+        ScalarType::String => "String",
+        ScalarType::Uuid => "uuid::Uuid",
+        ScalarType::Integer { .. } => "i64",
+        ScalarType::Number => "f64",
+        ScalarType::Boolean => "bool",
+    }
+}
+
+/// A placeholder value for a path parameter, as client code would pass it.
+fn example_value(name: &str, ty: &ScalarType) -> String {
+    match ty {
+        ScalarType::String => format!("\"<{name}>\""),
+        ScalarType::Uuid => "uuid::Uuid::nil()".to_string(),
+        ScalarType::Integer { .. } => "1".to_string(),
+        ScalarType::Number => "1.0".to_string(),
+        ScalarType::Boolean => "true".to_string(),
+    }
+}
+
+/// `client.op().p1(v1).p2(v2)`: the builder with its required parameters set.
+fn client_call(op: &OperationModel) -> String {
+    let mut call = format!("client.{}()", op.id);
+    for param in op
+        .path_params
+        .iter()
+        .chain(op.query_params.iter().filter(|p| p.required))
+    {
+        let setter = super::client::progenitor_field_name(&param.name);
+        let _ = write!(call, ".{setter}({})", example_value(&param.name, &param.ty));
+    }
+    call
+}
+
+pub fn server(model: &ApiModel, config: &Config) -> String {
+    let lib = config.server.lib_name();
+    let trait_name = &config.server_trait;
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}\n", config.server.package);
+    let _ = writeln!(
+        out,
+        "A server for the {} (version {}): implement the `{trait_name}` trait, one method per \
+         operation, and serve `router(api)`. Requests and responses use the same types as the \
+         client crate `{}` (from `{}`, re-exported as `types`). The router extracts the \
+         credentials (401 without them), parses path and query parameters, decodes and \
+         validates JSON bodies against the spec's rules, and answers every rejection, and every \
+         `ApiError`, in Cloudflare's v4 error envelope.\n",
+        model.title, model.version, config.client.package, config.types.package
+    );
+    let _ = writeln!(
+        out,
+        "A minimal implementation, served on 127.0.0.1:8787, that answers 404 to everything:\n"
+    );
+    let _ = writeln!(out, "```rust,no_run");
+    let _ = writeln!(out, "use {lib}::{{types, *}};");
+    let _ = writeln!(out, "struct Nothing;");
+    let _ = writeln!(out, "type R<T> = Result<T, ApiError>;");
+    let _ = writeln!(
+        out,
+        "fn no<T>() -> R<T> {{ Err(ApiError::not_found(\"no such object\")) }}"
+    );
+    let _ = writeln!(out, "impl {trait_name} for Nothing {{");
+    for op in &model.operations {
+        let mut args = String::from("_: Credentials");
+        for param in &op.path_params {
+            let _ = write!(args, ", _: {}", server_param_type(&param.ty));
+        }
+        if !op.query_params.is_empty() {
+            let _ = write!(args, ", _: {}Query", super::camel_case(&op.id));
+        }
+        if let Some(body) = &op.request_body {
+            let _ = write!(args, ", _: types::{body}");
+        }
+        let returns = match &op.success {
+            SuccessModel::Json(name) => format!("types::{name}"),
+            SuccessModel::Binary(_) => "Binary".to_string(),
+            SuccessModel::Empty => "()".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "    async fn {}(&self, {args}) -> R<{returns}> {{ no() }}",
+            op.id
+        );
+    }
+    let _ = writeln!(out, "}}");
+    out.push_str(
+        r#"#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:8787").await?;
+    let stop = async { let _ = tokio::signal::ctrl_c().await; };
+    serve(listener, router(Nothing), ServeConfig::default(), stop).await
+}
+```
+
+[`serve`] is `axum::serve` with what a server reachable by others needs: a header-read timeout
+(which also closes idle connections), a per-request timeout that answers 408 in the envelope,
+and a graceful shutdown that lets open requests finish for a bounded grace period. Rejections
+sent before a body was read (413, 415) close the connection. Check credentials with
+[`Secret::matches`] (constant time); `Secret` has no `==`.
+"#,
+    );
+    let _ = writeln!(
+        out,
+        "\n## Operations\n\n| Method | Request | Returns |\n| --- | --- | --- |"
+    );
+    for op in &model.operations {
+        let returns = match &op.success {
+            SuccessModel::Json(name) => format!("`types::{name}`"),
+            SuccessModel::Binary(media_type) => format!("`Binary` ({media_type})"),
+            SuccessModel::Empty => "`()`".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | `{} {}` | {} |",
+            op.id, op.method, op.path, returns
+        );
+    }
+    out
+}
+
+pub fn types(model: &ApiModel, config: &Config) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}\n", config.types.package);
+    let _ = writeln!(
+        out,
+        "Request and response types of the {} (version {}), generated from its OpenAPI \
+         description. The client crate `{}` uses these same types, so a value the client sends \
+         is the value a server built on them receives.\n",
+        model.title, model.version, config.client.package
+    );
+    let _ = writeln!(out, "| Type | What it is |\n| --- | --- |");
+    for schema in model.schemas.values() {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} |",
+            schema.name,
+            first_line(&schema.description)
+        );
+    }
+    out
+}
+
+/// The client's example: a listing streamed, an object fetched and a download saved, with the
+/// first operations of the spec that do each.
+fn client_example(model: &ApiModel, lib: &str) -> String {
+    let only_path_params = |op: &&OperationModel| op.request_body.is_none();
+    let mut lines = Vec::new();
+    let mut uses = vec![format!("use {lib}::{{types, Client}};")];
+    if let Some((op, item)) = model
+        .operations
+        .iter()
+        .filter(only_path_params)
+        .find_map(|op| Some((op, op.paginated_item.as_ref()?)))
+    {
+        uses.insert(0, "use futures::TryStreamExt;".to_string());
+        lines.push(format!(
+            "// Every item of a listing, fetched page by page as the stream is read.\nlet all: Vec<types::{item}> = {}.stream().try_collect().await?;",
+            client_call(op)
+        ));
+    }
+    if let Some((op, name)) = model
+        .operations
+        .iter()
+        .filter(only_path_params)
+        .filter(|op| op.paginated_item.is_none() && op.method == "GET")
+        .find_map(|op| match &op.success {
+            SuccessModel::Json(name) => Some((op, name)),
+            _ => None,
+        })
+    {
+        lines.push(format!(
+            "// One object; a failure is one `CniError` (an API error, a timeout...).\nlet one: types::{name} = {}.send().await?.into_inner();",
+            client_call(op)
+        ));
+    }
+    if let Some((op, media_type)) =
+        model
+            .operations
+            .iter()
+            .filter(only_path_params)
+            .find_map(|op| match &op.success {
+                SuccessModel::Binary(media_type) => Some((op, media_type)),
+                _ => None,
+            })
+    {
+        let extension = media_type.rsplit('/').next().unwrap_or("bin");
+        lines.push(format!(
+            "// A download (`{media_type}`), written to a file atomically.\n{}.save_to(\"download.{extension}\").await?;",
+            client_call(op)
+        ));
+    }
+    format!(
+        "```rust,no_run\n# async fn demo() -> Result<(), {lib}::CniError> {{\n{}\n\nlet client = Client::builder().api_token(\"<API token>\").build().expect(\"a valid client\");\n\n{}\n# Ok(())\n# }}\n```\n",
+        uses.join("\n"),
+        lines.join("\n\n"),
+    )
+}
+
+pub fn client(model: &ApiModel, config: &Config) -> String {
+    let mut out = String::new();
+    let lib = config.client.lib_name();
+    let _ = writeln!(out, "# {}\n", config.client.package);
+    let _ = writeln!(
+        out,
+        "An async Rust client for the {} (version {}), generated by progenitor from its \
+         OpenAPI description. Types live in `{}`, re-exported here as `types`; the server crate \
+         `{}` uses the same ones.\n",
+        model.title, model.version, config.types.package, config.server.package
+    );
+    out.push_str(&client_example(model, &lib));
+    out.push_str(
+        r#"
+Every operation is a request builder: set its parameters and body, then `send()`. A body is
+checked against the spec's rules before it is sent (`validate_requests(false)` turns that off).
+The builder also takes `api_key(email, key)`, `base_url(...)` (an emulator's, say),
+`connect_timeout`, `timeout`, `max_retries` / `retry_policy` (2 retries by default, on
+connection errors, timeouts, 408, 429 and 5xx, with exponential backoff and jitter, honouring
+`Retry-After`; POST only with `retry_non_idempotent(true)`), `user_agent`, `http_client` (your
+own `reqwest::Client`), `validate_requests(false)`, `max_response_bytes` (32 MiB by default)
+and `max_download_bytes` (no cap by default). Every `send()` fails with one error type,
+[`CniError`]: `Api` (status, the envelope's codes, messages and pointers, or a body excerpt),
+`Validation` (nothing was sent), `InvalidRequest` (a missing parameter, or a path parameter
+that is empty, `.` or `..`, refused before sending), `Transport`, `Timeout`,
+`InvalidResponse`, `ResponseTooLarge`, `Redirect` and `Pagination`.
+Credentials are sent as sensitive headers and never shown by `Debug`. The client follows no
+redirect: the API never redirects, and a followed one could carry `X-Auth-Key` to another
+host; a 3xx is `CniError::Redirect`, naming where it pointed.
+
+"#,
+    );
+    let _ = writeln!(out, "## Operations\n");
+    for tag in &model.tags {
+        let _ = writeln!(out, "### {}\n\n{}\n", tag.name, tag.description);
+        let _ = writeln!(
+            out,
+            "| Method | Request | Returns | Summary |\n| --- | --- | --- | --- |"
+        );
+        for op in model.operations.iter().filter(|o| o.tag == tag.name) {
+            let returns = match &op.success {
+                SuccessModel::Json(name) => format!("`types::{name}`"),
+                SuccessModel::Binary(media_type) => format!("`ByteStream` ({media_type})"),
+                SuccessModel::Empty => "`()`".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "| `{}` | `{} {}` | {} | {} |",
+                op.id, op.method, op.path, returns, op.summary
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
