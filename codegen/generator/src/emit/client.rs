@@ -198,6 +198,35 @@ pub(super) fn progenitor_field_name(name: &str) -> String {
     }
 }
 
+/// Operation id → builder type name, from progenitor's `impl Client { pub fn list_cnis(&self)
+/// -> builder::ListCnis<'_> }`: the builders are found as progenitor names them, not by
+/// guessing its naming rule.
+pub(super) fn builder_types(file: &syn::File) -> HashMap<String, String> {
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Impl(imp) if imp.trait_.is_none() => Some(imp),
+            _ => None,
+        })
+        .filter(|imp| super::docs::self_type_name(imp).as_deref() == Some("Client"))
+        .flat_map(|imp| &imp.items)
+        .filter_map(|member| {
+            let ImplItem::Fn(f) = member else { return None };
+            let syn::ReturnType::Type(_, ty) = &f.sig.output else {
+                return None;
+            };
+            let Type::Path(path) = &**ty else { return None };
+            let segments: Vec<&syn::PathSegment> = path.path.segments.iter().collect();
+            match segments[..] {
+                [module, builder] if module.ident == "builder" => {
+                    Some((f.sig.ident.to_string(), builder.ident.to_string()))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 /// Adds everything the runtime provides to progenitor's client file.
 pub fn add_client_runtime(
     file: &mut syn::File,
@@ -205,11 +234,18 @@ pub fn add_client_runtime(
     paths: &Paths,
 ) -> Result<(), EmitError> {
     let rt = &paths.client_runtime;
-    let mut operations: HashMap<String, &OperationModel> = model
-        .operations
-        .iter()
-        .map(|op| (super::camel_case(&op.id), op))
-        .collect();
+    // Each operation's builder, as progenitor's own `Client::<operation id>()` returns it.
+    let builders = builder_types(file);
+    let mut operations: HashMap<String, &OperationModel> = HashMap::new();
+    for op in &model.operations {
+        let builder = builders
+            .get(&op.id)
+            .ok_or_else(|| EmitError::UnexpectedShape {
+                item: format!("operation `{}`", op.id),
+                expected: format!("a method `Client::{}` returning its request builder", op.id),
+            })?;
+        operations.insert(builder.clone(), op);
+    }
     for inner in super::module_items(&mut file.items, "builder")
         .into_iter()
         .flatten()
@@ -222,16 +258,11 @@ pub fn add_client_runtime(
             rewrite_builder(imp, op, paths)?;
         }
     }
-    // Every operation must have been wired; one left means progenitor named its builder
-    // differently than expected.
-    if let Some(op) = model
-        .operations
-        .iter()
-        .find(|op| operations.contains_key(&super::camel_case(&op.id)))
-    {
+    // Every operation must have been wired; one left means its builder has no `impl`.
+    if let Some((builder, op)) = operations.into_iter().next() {
         return Err(EmitError::UnexpectedShape {
             item: format!("operation `{}`", op.id),
-            expected: format!("a request builder named `{}`", super::camel_case(&op.id)),
+            expected: format!("an `impl` of its request builder `builder::{builder}`"),
         });
     }
     let base_url = &model.base_url;

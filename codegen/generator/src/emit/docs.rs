@@ -174,14 +174,15 @@ pub fn document_types(file: &mut syn::File) {
 
 /// Documents the client's request builders: each setter carries its parameter's description.
 pub fn document_client(file: &mut syn::File, model: &ApiModel) {
-    let Some(builders) = super::module_items(&mut file.items, "builder") else {
-        return;
-    };
+    let builder_names = super::client::builder_types(file);
     let operations: HashMap<String, &crate::model::OperationModel> = model
         .operations
         .iter()
-        .map(|op| (super::camel_case(&op.id), op))
+        .filter_map(|op| Some((builder_names.get(&op.id)?.clone(), op)))
         .collect();
+    let Some(builders) = super::module_items(&mut file.items, "builder") else {
+        return;
+    };
     for item in builders {
         let Item::Impl(imp) = item else { continue };
         if imp.trait_.is_some() {
