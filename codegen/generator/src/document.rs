@@ -1,6 +1,8 @@
 //! The spec as a JSON document: its operations and its `$ref`s, walked and followed the same
 //! way by every stage (lint, model, diff, the structure check), so they cannot disagree.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde_json::Value;
 
 use crate::diagnostic::pointer;
@@ -104,6 +106,63 @@ pub fn resolve<'v>(
 /// reports broken chains; later stages run on linted specs).
 pub fn deref<'v>(root: &'v Value, value: &'v Value) -> &'v Value {
     resolve(root, value, String::new()).map_or(value, |(node, _)| node)
+}
+
+/// Where a component schema is used: in request bodies and parameters, in responses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub request: bool,
+    pub response: bool,
+}
+
+/// The component schemas `value` reaches through `$ref`s, transitively.
+fn schema_refs(root: &Value, value: &Value, out: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) = crate::model::ref_name(value) {
+                if out.insert(name.clone()) {
+                    if let Some(target) = root.pointer(&format!("/components/schemas/{name}")) {
+                        schema_refs(root, target, out);
+                    }
+                }
+            }
+            for (k, v) in map {
+                if !k.starts_with("x-") {
+                    schema_refs(root, v, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| schema_refs(root, v, out)),
+        _ => {}
+    }
+}
+
+/// Which component schemas the operations' requests (bodies and parameters) and responses
+/// reach.
+pub fn usage(root: &Value) -> BTreeMap<String, Usage> {
+    let mut usage: BTreeMap<String, Usage> = BTreeMap::new();
+    for node in operations(root) {
+        let mut request = BTreeSet::new();
+        if let Some(body) = node.op.get("requestBody") {
+            schema_refs(root, deref(root, body), &mut request);
+        }
+        for parameter in node.parameters() {
+            schema_refs(root, deref(root, parameter), &mut request);
+        }
+        let mut response = BTreeSet::new();
+        if let Some(responses) = node.op.get("responses") {
+            for r in responses.as_object().into_iter().flat_map(|m| m.values()) {
+                schema_refs(root, deref(root, r), &mut response);
+            }
+        }
+        for name in request {
+            usage.entry(name).or_default().request = true;
+        }
+        for name in response {
+            usage.entry(name).or_default().response = true;
+        }
+    }
+    usage
 }
 
 #[cfg(test)]

@@ -93,6 +93,10 @@ pub struct SchemaModel {
     pub constraints: Vec<Constraint>,
     /// For a `oneOf` with a `discriminator` and its `mapping`: the tag and its variants.
     pub union: Option<UnionModel>,
+    /// Whether requests and responses reach the schema.
+    pub usage: document::Usage,
+    /// For a string enum, `x-enum-varnames`: the Rust name of each value, in order.
+    pub enum_varnames: Option<Vec<String>>,
 }
 
 /// A union discriminated by one property's value, as the spec's `discriminator` states it.
@@ -170,6 +174,7 @@ pub fn lower(root: &Value) -> ApiModel {
         .map(|node| lower_operation(root, node))
         .collect();
     operations.sort_by(|a, b| a.id.cmp(&b.id));
+    let usage = document::usage(root);
     let schemas = root
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -181,6 +186,15 @@ pub fn lower(root: &Value) -> ApiModel {
                 description: text(schema, "description"),
                 constraints: constraints(root, schema),
                 union: union(schema),
+                usage: usage.get(name).copied().unwrap_or_default(),
+                enum_varnames: schema.get("x-enum-varnames").and_then(Value::as_array).map(
+                    |names| {
+                        names
+                            .iter()
+                            .filter_map(|n| n.as_str().map(str::to_string))
+                            .collect()
+                    },
+                ),
             };
             (name.clone(), model)
         })

@@ -47,10 +47,12 @@ impl FixedData {
         let size = limit.filter(|l| *l > 0).unwrap_or(100) as u64;
         let end = (start + size).min(self.total);
         let next = (end < self.total).then_some(end as i32);
-        CniList {
-            items: (start..end).map(cni).collect(),
-            next,
-        }
+        let items: Vec<Cni> = (start..end).map(cni).collect();
+        CniList::builder()
+            .items(items)
+            .next(next)
+            .try_into()
+            .expect("a complete page")
     }
 }
 

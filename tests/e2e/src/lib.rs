@@ -367,9 +367,7 @@ async fn settings_per_account(client: &Client, a: &str, b: &str) {
     let set = client
         .update_settings()
         .account_id(a)
-        .body(types::SettingsUpdateRequest {
-            default_asn: Some(4_200_000_000),
-        })
+        .body(types::SettingsUpdateRequest::builder().default_asn(Some(4_200_000_000)))
         .send()
         .await
         .unwrap();
@@ -377,7 +375,7 @@ async fn settings_per_account(client: &Client, a: &str, b: &str) {
     let kept = client
         .update_settings()
         .account_id(a)
-        .body(types::SettingsUpdateRequest { default_asn: None })
+        .body(types::SettingsUpdateRequest::builder().default_asn(None))
         .send()
         .await
         .unwrap();

@@ -131,11 +131,7 @@ const CONSTRAINT_KEYS: [&str; 12] = [
     "multipleOf",
 ];
 
-#[derive(Clone, Copy, Default, PartialEq, Eq)]
-struct Usage {
-    request: bool,
-    response: bool,
-}
+use crate::document::Usage;
 
 struct Differ<'a> {
     old: &'a Value,
@@ -144,50 +140,14 @@ struct Differ<'a> {
     changes: BTreeSet<Change>,
 }
 
-fn schema_refs(root: &Value, value: &Value, out: &mut BTreeSet<String>) {
-    match value {
-        Value::Object(map) => {
-            if let Some(name) = ref_name(value) {
-                if out.insert(name.clone()) {
-                    if let Some(target) = root.pointer(&format!("/components/schemas/{name}")) {
-                        schema_refs(root, target, out);
-                    }
-                }
-            }
-            for (k, v) in map {
-                if !k.starts_with("x-") {
-                    schema_refs(root, v, out);
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| schema_refs(root, v, out)),
-        _ => {}
-    }
-}
-
 /// Which component schemas each spec's requests and responses reach (the union of both specs).
 fn usage(specs: [&Value; 2]) -> BTreeMap<String, Usage> {
     let mut usage: BTreeMap<String, Usage> = BTreeMap::new();
     for root in specs {
-        for op in document::operations(root).map(|node| node.op) {
-            {
-                let mut request = BTreeSet::new();
-                if let Some(body) = op.get("requestBody") {
-                    schema_refs(root, deref(root, body), &mut request);
-                }
-                let mut response = BTreeSet::new();
-                if let Some(responses) = op.get("responses") {
-                    for r in responses.as_object().into_iter().flat_map(|m| m.values()) {
-                        schema_refs(root, deref(root, r), &mut response);
-                    }
-                }
-                for name in request {
-                    usage.entry(name).or_default().request = true;
-                }
-                for name in response {
-                    usage.entry(name).or_default().response = true;
-                }
-            }
+        for (name, used) in document::usage(root) {
+            let entry = usage.entry(name).or_default();
+            entry.request |= used.request;
+            entry.response |= used.response;
         }
     }
     usage

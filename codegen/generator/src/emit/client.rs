@@ -129,6 +129,13 @@ fn rewrite_builder(
         segment_checks.push(quote! { #rt::__private::check_path_segment(#name, &self.#field)?; });
     }
     let expected = expected_text(op);
+    let locate = match &op.success {
+        SuccessModel::Json(name) => {
+            let name = format_ident!("{}", name);
+            quote!(#rt::__private::locate::<types::#name>)
+        }
+        SuccessModel::Binary(_) | SuccessModel::Empty => quote!(#rt::__private::locate_nothing),
+    };
     let send_doc = format!(
         " Sends `{} {}`, retrying as the client's policy allows; a body is checked against the \
          spec's rules first unless the client turned that off.",
@@ -138,7 +145,7 @@ fn rewrite_builder(
         #[doc = #send_doc]
         pub async fn send(self) -> ::std::result::Result<#value_type, #rt::CniError> {
             #(#segment_checks)*
-            #rt::__private::run(self.send_raw(), #expected).await
+            #rt::__private::run(self.send_raw(), #expected, #locate).await
         }
     });
     if let Some(item) = &op.paginated_item {

@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod docs;
+pub mod forward;
 pub mod progenitor;
 mod readme;
 pub mod server;
@@ -60,12 +61,15 @@ pub struct RenderedSources {
 /// Runs progenitor, splits its output and adds what the runtime crates provide; the model
 /// drives every addition (validation, union decoding, client wiring, docs, the server).
 pub fn sources(spec: &LoadedSpec, paths: &Paths) -> Result<RenderedSources, progenitor::EmitError> {
-    let openapi = serde_json::from_value(validation::progenitor_input(spec.value()))
+    let openapi = serde_json::from_value(validation::progenitor_input(spec.value(), &spec.model))
         .map_err(|e| progenitor::EmitError::Output(e.to_string()))?;
     let tokens = progenitor::generate(&openapi, &paths.client_runtime)?;
     let mut split = progenitor::split(tokens, &paths.types)?;
     validation::add_validation(&mut split.types, &spec.model, &paths.validate);
-    unions::add_tagged_deserialize(&mut split.types, &spec.model)?;
+    unions::rewrite_unions(&mut split.types, &spec.model, paths)?;
+    forward::rewrite_string_enums(&mut split.types, &spec.model, paths)?;
+    forward::default_flattened_builder_fields(&mut split.types)?;
+    forward::add_non_exhaustive(&mut split.types);
     client::add_client_runtime(&mut split.client, &spec.model, paths)?;
     docs::document_types(&mut split.types);
     docs::document_client(&mut split.client, &spec.model);

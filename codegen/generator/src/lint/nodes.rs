@@ -17,6 +17,9 @@ impl<'a> Linter<'a> {
                         self.extension(map, key, child, &at);
                     }
                 }
+                if let Some(names) = map.get("x-enum-varnames") {
+                    self.enum_varnames(map, names, &at);
+                }
                 if let (Some(Value::Array(required)), properties) =
                     (map.get("required"), map.get("properties"))
                 {
@@ -82,6 +85,51 @@ impl<'a> Linter<'a> {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// `x-enum-varnames`: one Rust identifier per enum value, none repeated.
+    pub(super) fn enum_varnames(
+        &mut self,
+        parent: &serde_json::Map<String, Value>,
+        names: &Value,
+        at: &str,
+    ) {
+        let here = format!("{at}/x-enum-varnames");
+        let Some(values) = parent.get("enum").and_then(Value::as_array) else {
+            self.report(here, "`x-enum-varnames` belongs on a schema with an `enum`");
+            return;
+        };
+        let Some(names) = names.as_array() else {
+            self.report(here, "`x-enum-varnames` must be a list of names");
+            return;
+        };
+        if names.len() != values.len() {
+            self.report(
+                here.clone(),
+                format!(
+                    "`x-enum-varnames` has {} names for {} values",
+                    names.len(),
+                    values.len()
+                ),
+            );
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, name) in names.iter().enumerate() {
+            let valid = name
+                .as_str()
+                .is_some_and(|n| syn::parse_str::<syn::Ident>(n).is_ok() && n != "Unknown");
+            if !valid {
+                self.report(
+                    format!("{here}/{i}"),
+                    format!(
+                        "{name} is not a Rust identifier a variant can have (`Unknown` is kept \
+                         for values the crate does not know)"
+                    ),
+                );
+            } else if !seen.insert(name.as_str()) {
+                self.report(format!("{here}/{i}"), format!("{name} is repeated"));
             }
         }
     }

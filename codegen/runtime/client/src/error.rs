@@ -58,11 +58,14 @@ pub enum CniError {
         #[source]
         source: reqwest::Error,
     },
-    /// A success status whose body was not what the spec says.
+    /// A success status whose body was not what the spec says. `expected` says what was
+    /// expected and why decoding failed, naming the field; `pointer` is where (a JSON pointer,
+    /// `/items/3/slot_id`), when the body was JSON.
     #[error("invalid response{}: expected {expected}, got {excerpt:?}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
     InvalidResponse {
         status: Option<StatusCode>,
         expected: String,
+        pointer: Option<String>,
         excerpt: String,
     },
     /// The response body went over the client's limit
@@ -171,10 +174,40 @@ fn envelope_messages(body: &serde_json::Value) -> Vec<ApiMessage> {
         .collect()
 }
 
+/// Where decoding a body as the expected type fails: (JSON pointer, message).
+pub type Locate = fn(&[u8]) -> Option<(String, String)>;
+
+/// Decodes `body` as `T` again, tracking the path, to say where and why it fails (only on the
+/// error path: a successful call never pays for it).
+pub fn locate<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<(String, String)> {
+    use serde_path_to_error::Segment;
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let error = serde_path_to_error::deserialize::<_, T>(&mut deserializer).err()?;
+    let mut pointer = String::new();
+    for segment in error.path().iter() {
+        pointer.push('/');
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&index.to_string()),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"))
+            }
+            Segment::Unknown => pointer.push('?'),
+        }
+    }
+    let message = error.into_inner().to_string();
+    Some((pointer, message))
+}
+
+/// For calls whose success is not JSON.
+pub fn locate_nothing(_: &[u8]) -> Option<(String, String)> {
+    None
+}
+
 async fn convert<E: Serialize>(
     error: Error<E>,
     call: &CallContext,
     expected: &'static str,
+    locate: Locate,
 ) -> CniError {
     let attempts = call.attempts().max(1);
     match error {
@@ -215,11 +248,22 @@ async fn convert<E: Serialize>(
                 body_excerpt: Some(excerpt(&bytes)),
                 attempts,
             },
-            status => CniError::InvalidResponse {
-                status,
-                expected: format!("{expected} ({decode_error})"),
-                excerpt: excerpt(&bytes),
-            },
+            status => {
+                let (pointer, why) = match locate(&bytes) {
+                    Some((pointer, message)) if pointer.is_empty() => (Some(pointer), message),
+                    Some((pointer, message)) => {
+                        let why = format!("at {pointer}: {message}");
+                        (Some(pointer), why)
+                    }
+                    None => (None, decode_error.to_string()),
+                };
+                CniError::InvalidResponse {
+                    status,
+                    expected: format!("{expected} ({why})"),
+                    pointer,
+                    excerpt: excerpt(&bytes),
+                }
+            }
         },
         Error::UnexpectedResponse(response) => {
             let status = response.status();
@@ -254,6 +298,7 @@ async fn convert<E: Serialize>(
                 CniError::InvalidResponse {
                     status: Some(status),
                     expected: format!("{expected} (an undeclared status)"),
+                    pointer: None,
                     excerpt: excerpt(&bytes),
                 }
             }
@@ -262,8 +307,12 @@ async fn convert<E: Serialize>(
 }
 
 /// Runs one generated call and turns its failure into a [`CniError`]; `expected` names the
-/// success body, for messages.
-pub async fn run<T, E, F>(call: F, expected: &'static str) -> Result<ResponseValue<T>, CniError>
+/// success body, for messages, and `locate` finds where a body that does not decode fails.
+pub async fn run<T, E, F>(
+    call: F,
+    expected: &'static str,
+    locate: Locate,
+) -> Result<ResponseValue<T>, CniError>
 where
     E: Serialize,
     F: Future<Output = Result<ResponseValue<T>, Error<E>>>,
@@ -271,7 +320,7 @@ where
     let (result, context) = context::scoped(call).await;
     match result {
         Ok(value) => Ok(value),
-        Err(error) => Err(convert(error, &context, expected).await),
+        Err(error) => Err(convert(error, &context, expected, locate).await),
     }
 }
 

@@ -56,7 +56,7 @@ pub mod __private {
     pub use crate::builder::apply_credentials;
     pub use crate::context::validation_failed;
     pub use crate::error::save_stream;
-    pub use crate::error::{check_path_segment, run};
+    pub use crate::error::{check_path_segment, locate, locate_nothing, run};
     pub use crate::retry::execute;
     pub use futures::Stream;
 }

@@ -10,6 +10,7 @@
 //! | `same_prefix = "other"` | `same_prefix`, `same_address` | This address lies in `other`'s network with the same prefix length, and is not `other`'s address ([`rules::check_same_prefix`]). |
 //! | `md5_key` | `md5_key_empty`, `md5_key_charset` | A non-empty key of printable ASCII except `"` and `?` ([`rules::check_md5_key`]). |
 //! | `minimum = N`, `maximum = N` | `minimum`, `maximum` | An integer within the bound. |
+//! | (generated enums and unions) | `unknown_value` | A value or kind the spec lists: one the types decoded as `Unknown` is refused. |
 //! | `nested` | (the nested type's) | Validates a field whose type implements [`Validate`], through `Option`, `Vec` and `Box`. |
 //!
 //! A rule on an `Option` field applies to the value when present.
@@ -28,9 +29,11 @@ use std::fmt;
 pub use cloudflare_cni_validate_derive::Validate;
 pub use path::Path;
 
-/// A stable, machine-readable name for each kind of violation.
+/// A stable, machine-readable name for each kind of violation. New kinds may come in minor
+/// releases, so a `match` needs a `_` arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Code {
     /// Not an IPv4 interface address with prefix length, `A.B.C.D/N`.
     Cidr,
@@ -46,6 +49,9 @@ pub enum Code {
     Minimum,
     /// An integer above its maximum.
     Maximum,
+    /// An enum value or union kind this version of the types does not know: kept when
+    /// decoding a response, refused when sending a request.
+    UnknownValue,
 }
 
 impl Code {
@@ -59,6 +65,7 @@ impl Code {
             Code::Md5KeyCharset => "md5_key_charset",
             Code::Minimum => "minimum",
             Code::Maximum => "maximum",
+            Code::UnknownValue => "unknown_value",
         }
     }
 }

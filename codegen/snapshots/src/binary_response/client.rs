@@ -186,6 +186,7 @@ pub mod builder {
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a `application/pdf` body",
+                    ::cloudflare_cni_client_runtime::__private::locate_nothing,
                 )
                 .await
         }
@@ -272,7 +273,11 @@ pub mod builder {
                 "name",
                 &self.name,
             )?;
-            ::cloudflare_cni_client_runtime::__private::run(self.send_raw(), "no body")
+            ::cloudflare_cni_client_runtime::__private::run(
+                    self.send_raw(),
+                    "no body",
+                    ::cloudflare_cni_client_runtime::__private::locate_nothing,
+                )
                 .await
         }
     }

@@ -210,6 +210,7 @@ pub mod builder {
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a JSON `Link`",
+                    ::cloudflare_cni_client_runtime::__private::locate::<types::Link>,
                 )
                 .await
         }

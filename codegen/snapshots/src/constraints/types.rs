@@ -2,8 +2,12 @@
 ///Error envelope.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, PartialEq)]
 #[derive(::cloudflare_cni_validate::Validate)]
+#[non_exhaustive]
 pub struct Failure {
     pub errors: ::std::vec::Vec<::std::string::String>,
+    ///Fields the spec this crate was generated from does not name, kept as they came: a newer API's additions survive a read, modify and write back.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Failure {
     ///Starts a [`builder::Failure`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
@@ -14,6 +18,7 @@ impl Failure {
 ///A point-to-point link.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, PartialEq)]
 #[derive(::cloudflare_cni_validate::Validate)]
+#[non_exhaustive]
 pub struct Link {
     ///A pattern alone stays with typify's validating newtype
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -36,6 +41,9 @@ pub struct Link {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[validate(md5_key)]
     pub secret: ::std::option::Option<::std::string::String>,
+    ///Fields the spec this crate was generated from does not name, kept as they came: a newer API's additions survive a read, modify and write back.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Link {
     ///Starts a [`builder::Link`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
@@ -47,6 +55,7 @@ impl Link {
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 #[derive(::cloudflare_cni_validate::Validate)]
+#[non_exhaustive]
 pub struct LinkKey(::std::string::String);
 impl ::std::ops::Deref for LinkKey {
     type Target = ::std::string::String;
@@ -109,11 +118,16 @@ pub mod builder {
             ::std::vec::Vec<::std::string::String>,
             ::std::string::String,
         >,
+        extra: ::std::result::Result<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            ::std::string::String,
+        >,
     }
     impl ::std::default::Default for Failure {
         fn default() -> Self {
             Self {
                 errors: Err("no value supplied for errors".to_string()),
+                extra: Ok(Default::default()),
             }
         }
     }
@@ -129,18 +143,37 @@ pub mod builder {
                 .map_err(|e| format!("error converting supplied value for errors: {e}"));
             self
         }
+        ///Fields the spec this crate was generated from does not name, kept as they came: a newer API's additions survive a read, modify and write back.
+        pub fn extra<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.extra = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
     }
     impl ::std::convert::TryFrom<Failure> for super::Failure {
         type Error = super::error::ConversionError;
         fn try_from(
             value: Failure,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
-            Ok(Self { errors: value.errors? })
+            Ok(Self {
+                errors: value.errors?,
+                extra: value.extra?,
+            })
         }
     }
     impl ::std::convert::From<super::Failure> for Failure {
         fn from(value: super::Failure) -> Self {
-            Self { errors: Ok(value.errors) }
+            Self {
+                errors: Ok(value.errors),
+                extra: Ok(value.extra),
+            }
         }
     }
     ///Builder for [`super::Link`].
@@ -161,6 +194,10 @@ pub mod builder {
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
         >,
+        extra: ::std::result::Result<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            ::std::string::String,
+        >,
     }
     impl ::std::default::Default for Link {
         fn default() -> Self {
@@ -171,6 +208,7 @@ pub mod builder {
                 prefixes: Ok(Default::default()),
                 remote: Err("no value supplied for remote".to_string()),
                 secret: Ok(Default::default()),
+                extra: Ok(Default::default()),
             }
         }
     }
@@ -243,6 +281,19 @@ pub mod builder {
                 .map_err(|e| format!("error converting supplied value for secret: {e}"));
             self
         }
+        ///Fields the spec this crate was generated from does not name, kept as they came: a newer API's additions survive a read, modify and write back.
+        pub fn extra<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.extra = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
     }
     impl ::std::convert::TryFrom<Link> for super::Link {
         type Error = super::error::ConversionError;
@@ -256,6 +307,7 @@ pub mod builder {
                 prefixes: value.prefixes?,
                 remote: value.remote?,
                 secret: value.secret?,
+                extra: value.extra?,
             })
         }
     }
@@ -268,6 +320,7 @@ pub mod builder {
                 prefixes: Ok(value.prefixes),
                 remote: Ok(value.remote),
                 secret: Ok(value.secret),
+                extra: Ok(value.extra),
             }
         }
     }

@@ -225,6 +225,7 @@ pub mod builder {
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a JSON `ItemList`",
+                    ::cloudflare_cni_client_runtime::__private::locate::<types::ItemList>,
                 )
                 .await
         }

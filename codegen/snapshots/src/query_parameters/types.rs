@@ -2,11 +2,15 @@
 ///One page of items.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, PartialEq)]
 #[derive(::cloudflare_cni_validate::Validate)]
+#[non_exhaustive]
 pub struct ItemList {
     pub items: ::std::vec::Vec<::std::string::String>,
     ///Cursor of the next page
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<i32>,
+    ///Fields the spec this crate was generated from does not name, kept as they came: a newer API's additions survive a read, modify and write back.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl ItemList {
     ///Starts a [`builder::ItemList`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
@@ -24,12 +28,17 @@ pub mod builder {
             ::std::string::String,
         >,
         next: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+        extra: ::std::result::Result<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            ::std::string::String,
+        >,
     }
     impl ::std::default::Default for ItemList {
         fn default() -> Self {
             Self {
                 items: Err("no value supplied for items".to_string()),
                 next: Ok(Default::default()),
+                extra: Ok(Default::default()),
             }
         }
     }
@@ -56,6 +65,19 @@ pub mod builder {
                 .map_err(|e| format!("error converting supplied value for next: {e}"));
             self
         }
+        ///Fields the spec this crate was generated from does not name, kept as they came: a newer API's additions survive a read, modify and write back.
+        pub fn extra<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.extra = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
     }
     impl ::std::convert::TryFrom<ItemList> for super::ItemList {
         type Error = super::error::ConversionError;
@@ -65,6 +87,7 @@ pub mod builder {
             Ok(Self {
                 items: value.items?,
                 next: value.next?,
+                extra: value.extra?,
             })
         }
     }
@@ -73,6 +96,7 @@ pub mod builder {
             Self {
                 items: Ok(value.items),
                 next: Ok(value.next),
+                extra: Ok(value.extra),
             }
         }
     }

@@ -182,6 +182,7 @@ pub mod builder {
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a JSON `Shape`",
+                    ::cloudflare_cni_client_runtime::__private::locate::<types::Shape>,
                 )
                 .await
         }

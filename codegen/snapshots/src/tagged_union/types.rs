@@ -2,11 +2,13 @@
 ///A circle.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, PartialEq)]
 #[derive(::cloudflare_cni_validate::Validate)]
+#[non_exhaustive]
 pub struct Circle {
-    #[validate(nested)]
-    pub kind: CircleKind,
     ///Radius in millimetres
     pub radius: i32,
+    ///Fields the spec this crate was generated from does not name, kept as they came: a newer API's additions survive a read, modify and write back.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Circle {
     ///Starts a [`builder::Circle`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
@@ -14,68 +16,16 @@ impl Circle {
         Default::default()
     }
 }
-///`CircleKind`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
-#[derive(::cloudflare_cni_validate::Validate)]
-pub enum CircleKind {
-    ///`circle`
-    #[serde(rename = "circle")]
-    Circle,
-}
-impl ::std::fmt::Display for CircleKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Circle => f.write_str("circle"),
-        }
-    }
-}
-impl ::std::str::FromStr for CircleKind {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "circle" => Ok(Self::Circle),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CircleKind {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CircleKind {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///A shape, tagged by `kind`.
-#[derive(::serde::Serialize, Clone, Debug, Eq, PartialEq)]
-#[serde(untagged)]
-#[derive(::cloudflare_cni_validate::Validate)]
+#[derive(Clone, Debug, Eq, PartialEq)]
+#[non_exhaustive]
 pub enum Shape {
     ///A circle. See [`Circle`].
     Circle(Circle),
     ///A square. See [`Square`].
     Square(Square),
+    /// A kind this version of the crate does not know, kept as it came.
+    Unknown(UnknownVariant),
 }
 impl ::std::convert::From<Circle> for Shape {
     fn from(value: Circle) -> Self {
@@ -90,11 +40,13 @@ impl ::std::convert::From<Square> for Shape {
 ///A square.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, PartialEq)]
 #[derive(::cloudflare_cni_validate::Validate)]
+#[non_exhaustive]
 pub struct Square {
-    #[validate(nested)]
-    pub kind: SquareKind,
     ///Side in millimetres
     pub side: i32,
+    ///Fields the spec this crate was generated from does not name, kept as they came: a newer API's additions survive a read, modify and write back.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Square {
     ///Starts a [`builder::Square`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
@@ -102,87 +54,26 @@ impl Square {
         Default::default()
     }
 }
-///`SquareKind`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
-#[derive(::cloudflare_cni_validate::Validate)]
-pub enum SquareKind {
-    ///`square`
-    #[serde(rename = "square")]
-    Square,
-}
-impl ::std::fmt::Display for SquareKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Square => f.write_str("square"),
-        }
-    }
-}
-impl ::std::str::FromStr for SquareKind {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "square" => Ok(Self::Square),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for SquareKind {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for SquareKind {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 /// Types for composing complex structures.
 pub mod builder {
     ///Builder for [`super::Circle`].
     #[derive(Clone, Debug)]
     pub struct Circle {
-        kind: ::std::result::Result<super::CircleKind, ::std::string::String>,
         radius: ::std::result::Result<i32, ::std::string::String>,
+        extra: ::std::result::Result<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            ::std::string::String,
+        >,
     }
     impl ::std::default::Default for Circle {
         fn default() -> Self {
             Self {
-                kind: Err("no value supplied for kind".to_string()),
                 radius: Err("no value supplied for radius".to_string()),
+                extra: Ok(Default::default()),
             }
         }
     }
     impl Circle {
-        ///Sets `kind`.
-        pub fn kind<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<super::CircleKind>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.kind = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for kind: {e}"));
-            self
-        }
         ///Radius in millimetres
         pub fn radius<T>(mut self, value: T) -> Self
         where
@@ -194,6 +85,19 @@ pub mod builder {
                 .map_err(|e| format!("error converting supplied value for radius: {e}"));
             self
         }
+        ///Fields the spec this crate was generated from does not name, kept as they came: a newer API's additions survive a read, modify and write back.
+        pub fn extra<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.extra = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
     }
     impl ::std::convert::TryFrom<Circle> for super::Circle {
         type Error = super::error::ConversionError;
@@ -201,45 +105,37 @@ pub mod builder {
             value: Circle,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                kind: value.kind?,
                 radius: value.radius?,
+                extra: value.extra?,
             })
         }
     }
     impl ::std::convert::From<super::Circle> for Circle {
         fn from(value: super::Circle) -> Self {
             Self {
-                kind: Ok(value.kind),
                 radius: Ok(value.radius),
+                extra: Ok(value.extra),
             }
         }
     }
     ///Builder for [`super::Square`].
     #[derive(Clone, Debug)]
     pub struct Square {
-        kind: ::std::result::Result<super::SquareKind, ::std::string::String>,
         side: ::std::result::Result<i32, ::std::string::String>,
+        extra: ::std::result::Result<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            ::std::string::String,
+        >,
     }
     impl ::std::default::Default for Square {
         fn default() -> Self {
             Self {
-                kind: Err("no value supplied for kind".to_string()),
                 side: Err("no value supplied for side".to_string()),
+                extra: Ok(Default::default()),
             }
         }
     }
     impl Square {
-        ///Sets `kind`.
-        pub fn kind<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<super::SquareKind>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.kind = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for kind: {e}"));
-            self
-        }
         ///Side in millimetres
         pub fn side<T>(mut self, value: T) -> Self
         where
@@ -251,6 +147,19 @@ pub mod builder {
                 .map_err(|e| format!("error converting supplied value for side: {e}"));
             self
         }
+        ///Fields the spec this crate was generated from does not name, kept as they came: a newer API's additions survive a read, modify and write back.
+        pub fn extra<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.extra = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
     }
     impl ::std::convert::TryFrom<Square> for super::Square {
         type Error = super::error::ConversionError;
@@ -258,16 +167,16 @@ pub mod builder {
             value: Square,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                kind: value.kind?,
                 side: value.side?,
+                extra: value.extra?,
             })
         }
     }
     impl ::std::convert::From<super::Square> for Square {
         fn from(value: super::Square) -> Self {
             Self {
-                kind: Ok(value.kind),
                 side: Ok(value.side),
+                extra: Ok(value.extra),
             }
         }
     }
@@ -304,85 +213,83 @@ pub mod error {
         }
     }
 }
-/// Decoding of tag-discriminated unions (see each union's `Deserialize`).
-mod tagged_union {
-    use ::serde::de::{DeserializeSeed, Error, MapAccess, Visitor};
-    struct Tag {
-        property: &'static str,
-        tags: &'static [&'static str],
-        union: &'static str,
-    }
-    impl<'de> DeserializeSeed<'de> for Tag {
-        type Value = ::std::string::String;
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            self,
-            deserializer: D,
-        ) -> ::std::result::Result<Self::Value, D::Error> {
-            let tag = <::std::string::String as ::serde::Deserialize>::deserialize(
-                deserializer,
-            )?;
-            if self.tags.contains(&tag.as_str()) {
-                return ::std::result::Result::Ok(tag);
-            }
-            let expected = self
-                .tags
-                .iter()
-                .map(|t| format!("{t:?}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            ::std::result::Result::Err(
-                D::Error::custom(
-                    format_args!(
-                        "unknown {} {tag:?} for {}: expected one of {expected}", self
-                        .property, self.union
-                    ),
-                ),
-            )
+/// A member of a tagged union of a kind this version of the crate does not know: its
+/// tag and every other field, kept as they came and sent back unchanged.
+#[derive(Clone, Debug, Eq, PartialEq)]
+#[non_exhaustive]
+pub struct UnknownVariant {
+    tag: ::std::string::String,
+    fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl UnknownVariant {
+    /// A member of kind `tag` with these fields (the tag itself is not among them).
+    /// Sending one is deliberate: validation refuses it unless turned off.
+    pub fn new(
+        tag: impl ::std::convert::Into<::std::string::String>,
+        fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ) -> Self {
+        UnknownVariant {
+            tag: tag.into(),
+            fields,
         }
     }
-    struct Object(Tag);
+    /// The tag's value, such as a kind added to the API after this crate was made.
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+    /// Every field but the tag.
+    pub fn fields(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.fields
+    }
+}
+/// Decoding and encoding of tag-discriminated unions (see each union's impls).
+mod tagged_union {
+    use ::serde::de::{Error, MapAccess, Visitor};
+    use ::serde::ser::SerializeMap;
+    struct Object {
+        property: &'static str,
+        union: &'static str,
+    }
     impl<'de> Visitor<'de> for Object {
         type Value = (
             ::std::string::String,
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         );
         fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            write!(f, "a {} object with a `{}`", self.0.union, self.0.property)
+            write!(f, "a {} object with a `{}`", self.union, self.property)
         }
         fn visit_map<A: MapAccess<'de>>(
             self,
             mut map: A,
         ) -> ::std::result::Result<Self::Value, A::Error> {
-            let Object(tag_seed) = self;
-            let (property, union) = (tag_seed.property, tag_seed.union);
-            let mut seed = ::std::option::Option::Some(tag_seed);
-            let mut tag = ::std::option::Option::None;
-            let mut object = ::serde_json::Map::new();
+            let mut tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+            let mut fields = ::serde_json::Map::new();
             while let ::std::option::Option::Some(key) = map
                 .next_key::<::std::string::String>()?
             {
-                if key == property {
-                    let Some(seed) = seed.take() else {
+                if key == self.property {
+                    if tag.is_some() {
                         return ::std::result::Result::Err(
-                            A::Error::duplicate_field(property),
+                            A::Error::duplicate_field(self.property),
                         );
-                    };
-                    let value = map.next_value_seed(seed)?;
-                    object.insert(key, ::serde_json::Value::String(value.clone()));
-                    tag = ::std::option::Option::Some(value);
+                    }
+                    tag = ::std::option::Option::Some(map.next_value()?);
                 } else {
-                    object.insert(key, map.next_value()?);
+                    fields.insert(key, map.next_value()?);
                 }
             }
             match tag {
                 ::std::option::Option::Some(tag) => {
-                    ::std::result::Result::Ok((tag, object))
+                    ::std::result::Result::Ok((tag, fields))
                 }
                 ::std::option::Option::None => {
                     ::std::result::Result::Err(
                         A::Error::custom(
                             format_args!(
-                                "missing field `{property}`, which tells the kind of {union}"
+                                "missing field `{}`, which tells the kind of {}", self
+                                .property, self.union
                             ),
                         ),
                     )
@@ -390,11 +297,10 @@ mod tagged_union {
             }
         }
     }
-    /// Reads an object whose `property` is one of `tags`: the tag and every member.
+    /// Reads an object: its `property` (the tag) and every other field.
     pub(super) fn read<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
         property: &'static str,
-        tags: &'static [&'static str],
         union: &'static str,
     ) -> ::std::result::Result<
         (
@@ -403,15 +309,15 @@ mod tagged_union {
         ),
         D::Error,
     > {
-        deserializer.deserialize_map(Object(Tag { property, tags, union }))
+        deserializer.deserialize_map(Object { property, union })
     }
-    /// Decodes the variant a tag named; an error names the field's path within it.
+    /// Decodes the member a tag named; an error names the field's path within it.
     pub(super) fn variant<T: ::serde::de::DeserializeOwned, E: Error>(
-        object: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         tag: &str,
         union: &str,
     ) -> ::std::result::Result<T, E> {
-        ::serde_path_to_error::deserialize(::serde_json::Value::Object(object))
+        ::serde_path_to_error::deserialize(::serde_json::Value::Object(fields))
             .map_err(|error| {
                 let path = error.path().to_string();
                 let inner = error.into_inner();
@@ -422,26 +328,100 @@ mod tagged_union {
                 }
             })
     }
+    /// Writes a member: the tag first, then its fields.
+    pub(super) fn write<S: ::serde::Serializer, T: ::serde::Serialize>(
+        serializer: S,
+        property: &str,
+        tag: &str,
+        value: &T,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let fields = match ::serde_json::to_value(value) {
+            ::std::result::Result::Ok(::serde_json::Value::Object(fields)) => fields,
+            ::std::result::Result::Ok(_) => {
+                return ::std::result::Result::Err(
+                    ::serde::ser::Error::custom(
+                        "a union member must encode as an object",
+                    ),
+                );
+            }
+            ::std::result::Result::Err(error) => {
+                return ::std::result::Result::Err(::serde::ser::Error::custom(error));
+            }
+        };
+        let mut map = serializer
+            .serialize_map(::std::option::Option::Some(fields.len() + 1))?;
+        map.serialize_entry(property, tag)?;
+        for (key, value) in fields.iter().filter(|(key, _)| key.as_str() != property) {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
 }
 impl<'de> ::serde::Deserialize<'de> for Shape {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        const TAGS: &[&str] = &["circle", "square"];
-        let (tag, object) = tagged_union::read(deserializer, "kind", TAGS, "Shape")?;
+        let (tag, fields) = tagged_union::read(deserializer, "kind", "Shape")?;
         match tag.as_str() {
             "circle" => {
-                tagged_union::variant::<Circle, D::Error>(object, "circle", "Shape")
+                tagged_union::variant::<Circle, D::Error>(fields, "circle", "Shape")
                     .map(Self::Circle)
             }
             "square" => {
-                tagged_union::variant::<Square, D::Error>(object, "square", "Shape")
+                tagged_union::variant::<Square, D::Error>(fields, "square", "Shape")
                     .map(Self::Square)
             }
             _ => {
-                ::std::result::Result::Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(&tag, TAGS),
+                ::std::result::Result::Ok(
+                    Self::Unknown(UnknownVariant::new(tag, fields)),
                 )
+            }
+        }
+    }
+}
+impl ::serde::Serialize for Shape {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        match self {
+            Self::Circle(value) => {
+                tagged_union::write(serializer, "kind", "circle", value)
+            }
+            Self::Square(value) => {
+                tagged_union::write(serializer, "kind", "square", value)
+            }
+            Self::Unknown(unknown) => {
+                tagged_union::write(serializer, "kind", unknown.tag(), unknown.fields())
+            }
+        }
+    }
+}
+impl ::cloudflare_cni_validate::Validate for Shape {
+    fn validate_into(
+        &self,
+        path: &::cloudflare_cni_validate::Path<'_>,
+        report: &mut ::cloudflare_cni_validate::Report,
+    ) {
+        match self {
+            Self::Circle(value) => {
+                ::cloudflare_cni_validate::Validate::validate_into(value, path, report)
+            }
+            Self::Square(value) => {
+                ::cloudflare_cni_validate::Validate::validate_into(value, path, report)
+            }
+            Self::Unknown(unknown) => {
+                report
+                    .push(
+                        &path.field("kind"),
+                        ::cloudflare_cni_validate::Code::UnknownValue,
+                        || {
+                            format!(
+                                "unknown {} {:?} for {}: expected one of {}", "kind",
+                                unknown.tag(), "Shape", "\"circle\", \"square\""
+                            )
+                        },
+                    )
             }
         }
     }

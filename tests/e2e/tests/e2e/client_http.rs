@@ -211,7 +211,7 @@ async fn every_operation_round_trips_over_http() {
         .await
         .unwrap();
     assert!(
-        matches!(made.into_inner(), types::Interconnect::GcpPartner(g) if g.speed == Some(types::ApiBandwidth::X1g))
+        matches!(made.into_inner(), types::Interconnect::GcpPartner(g) if g.speed == Some(types::ApiBandwidth::Gbps1))
     );
     assert_eq!(
         seen.last().json(),
@@ -276,9 +276,7 @@ async fn every_operation_round_trips_over_http() {
         .await
         .unwrap();
     assert_eq!(settings.default_asn, 4_200_000_001);
-    let update = types::SettingsUpdateRequest {
-        default_asn: Some(65001),
-    };
+    let update = types::SettingsUpdateRequest::builder().default_asn(Some(65001));
     let settings = client
         .update_settings()
         .account_id(ACCOUNT)

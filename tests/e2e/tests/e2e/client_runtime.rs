@@ -324,6 +324,7 @@ async fn error_bodies_map_to_the_right_variant() {
             status,
             expected,
             excerpt,
+            ..
         } => {
             assert_eq!(status.map(|s| s.as_u16()), Some(200));
             assert!(expected.contains("Cni"), "{expected}");
@@ -476,9 +477,7 @@ async fn a_cross_origin_redirect_is_an_error_and_no_credential_follows_it() {
             let error = client
                 .update_settings()
                 .account_id(ACCOUNT)
-                .body(types::SettingsUpdateRequest {
-                    default_asn: Some(65001),
-                })
+                .body(types::SettingsUpdateRequest::builder().default_asn(Some(65001)))
                 .send()
                 .await
                 .unwrap_err();
@@ -713,4 +712,36 @@ async fn saving_over_a_file_keeps_its_permissions() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "%PDF-1.4\n%%EOF\n");
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
+}
+
+#[tokio::test]
+async fn a_response_that_does_not_decode_names_the_field_and_where_it_is() {
+    let good = json!({"type": "direct", "account": ACCOUNT, "name": "a", "slot_id": uuid::Uuid::nil(),
+        "site": "DFW", "speed": "10G", "facility": {"name": "DA3", "address": []}});
+    let mut broken = good.clone();
+    broken.as_object_mut().unwrap().remove("slot_id");
+    let server = serve_queue(vec![json(
+        200,
+        json!({"items": [good, broken], "next": null}),
+    )])
+    .await;
+    let error = client(&server)
+        .list_interconnects()
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .unwrap_err();
+    match &error {
+        CniError::InvalidResponse {
+            pointer, expected, ..
+        } => {
+            assert_eq!(pointer.as_deref(), Some("/items/1"), "{error}");
+            assert!(
+                expected
+                    .contains(r#"at /items/1: missing field `slot_id` in a "direct" Interconnect"#),
+                "{expected}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -93,9 +93,7 @@ async fn one_operation_per_group_round_trips_the_shared_types() {
     let settings = client
         .update_settings()
         .account_id(ACCOUNT)
-        .body(types::SettingsUpdateRequest {
-            default_asn: Some(4_294_967_294),
-        })
+        .body(types::SettingsUpdateRequest::builder().default_asn(Some(4_294_967_294)))
         .send()
         .await
         .unwrap();

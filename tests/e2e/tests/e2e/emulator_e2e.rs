@@ -629,9 +629,7 @@ async fn reads_of_unknown_accounts_create_nothing() {
     client
         .update_settings()
         .account_id("real")
-        .body(types::SettingsUpdateRequest {
-            default_asn: Some(65001),
-        })
+        .body(types::SettingsUpdateRequest::builder().default_asn(Some(65001)))
         .send()
         .await
         .unwrap();

@@ -84,10 +84,11 @@ impl CniApi for Fixed {
     async fn list_cnis(&self, c: Credentials, a: String, q: ListCnisQuery) -> R<CniList> {
         self.saw(format!("list_cnis {c:?} {a} {q:?}"));
         account(&a)?;
-        Ok(CniList {
-            items: vec![cni()],
-            next: q.cursor.map(|c| c + 1),
-        })
+        Ok(CniList::builder()
+            .items(vec![cni()])
+            .next(q.cursor.map(|c| c + 1))
+            .try_into()
+            .unwrap())
     }
     async fn create_cni(&self, _: Credentials, a: String, body: CniCreateRequest) -> R<Cni> {
         self.saw(format!(
@@ -99,13 +100,13 @@ impl CniApi for Fixed {
                 "Name Conflict: conduit_name `taken` is in use",
             ));
         }
-        Ok(Cni {
-            account: body.account,
-            interconnect: body.interconnect,
-            magic: body.magic,
-            bgp: body.bgp,
-            ..cni()
-        })
+        // Struct update syntax is out (the types are `#[non_exhaustive]`): change a copy.
+        let mut made = cni();
+        made.account = body.account;
+        made.interconnect = body.interconnect;
+        made.magic = body.magic;
+        made.bgp = body.bgp;
+        Ok(made)
     }
     async fn get_cni(&self, _: Credentials, a: String, id: Uuid) -> R<Cni> {
         self.saw(format!("get_cni {a} {id}"));
@@ -130,10 +131,10 @@ impl CniApi for Fixed {
         q: ListInterconnectsQuery,
     ) -> R<InterconnectList> {
         self.saw(format!("list_interconnects {a} {q:?}"));
-        Ok(InterconnectList {
-            items: vec![physical()],
-            next: None,
-        })
+        Ok(InterconnectList::builder()
+            .items(vec![physical()])
+            .try_into()
+            .unwrap())
     }
     async fn create_interconnect(
         &self,
@@ -170,7 +171,7 @@ impl CniApi for Fixed {
     }
     async fn get_settings(&self, _: Credentials, a: String) -> R<Settings> {
         self.saw(format!("get_settings {a}"));
-        Ok(Settings { default_asn: 65000 })
+        Ok(Settings::builder().default_asn(65000).try_into().unwrap())
     }
     async fn update_settings(
         &self,
@@ -179,16 +180,14 @@ impl CniApi for Fixed {
         body: SettingsUpdateRequest,
     ) -> R<Settings> {
         self.saw(format!("update_settings {a} {body:?}"));
-        Ok(Settings {
-            default_asn: body.default_asn.unwrap_or(65000),
-        })
+        Ok(Settings::builder()
+            .default_asn(body.default_asn.unwrap_or(65000))
+            .try_into()
+            .unwrap())
     }
     async fn list_slots(&self, _: Credentials, a: String, q: ListSlotsQuery) -> R<SlotList> {
         self.saw(format!("list_slots {a} {q:?}"));
-        Ok(SlotList {
-            items: vec![slot()],
-            next: None,
-        })
+        Ok(SlotList::builder().items(vec![slot()]).try_into().unwrap())
     }
     async fn get_slot(&self, _: Credentials, a: String, id: Uuid) -> R<Slot> {
         self.saw(format!("get_slot {a} {id}"));

@@ -11,6 +11,7 @@ mod client_pagination_memory;
 mod client_runtime;
 mod client_server;
 mod emulator_e2e;
+mod forward_compat;
 mod serde_roundtrip;
 mod server_router;
 mod server_tracing;

@@ -1,5 +1,7 @@
 //! Every schema of the spec decodes from its wire JSON and encodes back to the same JSON;
-//! responses tolerate fields Cloudflare may add later; the tagged unions refuse wrong tags.
+//! the types responses use keep fields Cloudflare may add later and send them back unchanged
+//! (request-only types drop them); the tagged unions decode by their tag and keep a kind they
+//! do not know; string enums keep a value they do not know.
 
 use cloudflare_cni_types as types;
 use serde::de::DeserializeOwned;
@@ -17,17 +19,36 @@ fn roundtrip<T: DeserializeOwned + Serialize>(wire: &Value) -> Result<(), String
     }
 }
 
-/// The same, after adding an unknown field to the top-level object: decoding must succeed
-/// and the unknown field is dropped.
-fn tolerates_unknown_fields<T: DeserializeOwned + Serialize>(wire: &Value) -> Result<(), String> {
+/// The schemas only requests use: the client builds them from what the spec names, so they
+/// keep no unknown field (every other schema must).
+const REQUEST_ONLY: [&str; 5] = [
+    "CniCreateRequest",
+    "InterconnectCreateRequest",
+    "InterconnectCreateRequestGcpPartner",
+    "InterconnectCreateRequestPhysical",
+    "SettingsUpdateRequest",
+];
+
+/// The same, after adding an unknown field to the top-level object: decoding must succeed,
+/// and re-encoding gives the field back (or, for a request-only type, leaves it out).
+fn keeps_unknown_fields<T: DeserializeOwned + Serialize>(
+    name: &str,
+    wire: &Value,
+) -> Result<(), String> {
     let Value::Object(map) = wire else {
         return Ok(());
     };
     let mut extended = map.clone();
     extended.insert("field_added_later".into(), json!({"any": ["thing"]}));
-    let value: T = serde_json::from_value(Value::Object(extended)).map_err(|e| e.to_string())?;
+    let extended = Value::Object(extended);
+    let value: T = serde_json::from_value(extended.clone()).map_err(|e| e.to_string())?;
     let back = serde_json::to_value(&value).map_err(|e| e.to_string())?;
-    if &back == wire {
+    let expected = if REQUEST_ONLY.contains(&name) {
+        wire
+    } else {
+        &extended
+    };
+    if &back == expected {
         Ok(())
     } else {
         Err(format!("re-encoded as {back}"))
@@ -35,10 +56,11 @@ fn tolerates_unknown_fields<T: DeserializeOwned + Serialize>(wire: &Value) -> Re
 }
 
 type Check = fn(&Value) -> Result<(), String>;
+type NamedCheck = fn(&str, &Value) -> Result<(), String>;
 
 macro_rules! cases {
     ($($schema:ident => $wire:expr),* $(,)?) => {
-        vec![$((stringify!($schema), roundtrip::<types::$schema> as Check, tolerates_unknown_fields::<types::$schema> as Check, $wire)),*]
+        vec![$((stringify!($schema), roundtrip::<types::$schema> as Check, keeps_unknown_fields::<types::$schema> as NamedCheck, $wire)),*]
     };
 }
 
@@ -82,8 +104,16 @@ fn message() -> Value {
     json!({"code": 1004, "message": "cust_ip must lie in p2p_ip's prefix", "documentation_url": "https://developers.cloudflare.com/", "source": {"pointer": "/cust_ip"}})
 }
 
+/// A union member's wire form: without the union's tag.
+fn untagged(mut wire: Value) -> Value {
+    if let Value::Object(map) = &mut wire {
+        map.remove("type");
+    }
+    wire
+}
+
 #[test]
-fn every_schema_roundtrips_and_tolerates_new_fields() {
+fn every_schema_roundtrips_and_keeps_new_fields() {
     let all = cases![
         ApiBandwidth => json!("10G"),
         BgpControl => bgp(),
@@ -94,16 +124,17 @@ fn every_schema_roundtrips_and_tolerates_new_fields() {
         FacilityInfo => facility(),
         Interconnect => physical(),
         InterconnectCreateRequest => json!({"type": "gcp_partner", "account": "a", "pairing_key": "7e51371e-72a3-40b5-b844-0f3ee0d8b9a5/us-central1/1", "bandwidth": "1G"}),
-        InterconnectCreateRequestGcpPartner => json!({"type": "gcp_partner", "account": "a", "pairing_key": "k", "bandwidth": "50M"}),
-        InterconnectCreateRequestPhysical => json!({"type": "direct", "account": "a", "slot_id": "3b9e3f7c-6a5d-4e2f-8c1b-0a9d8e7f6c5b", "speed": "10G"}),
-        InterconnectGcpPartner => gcp_partner(),
+        // A union's members do not carry its tag: the union writes it.
+        InterconnectCreateRequestGcpPartner => json!({"account": "a", "pairing_key": "k", "bandwidth": "50M"}),
+        InterconnectCreateRequestPhysical => json!({"account": "a", "slot_id": "3b9e3f7c-6a5d-4e2f-8c1b-0a9d8e7f6c5b", "speed": "10G"}),
+        InterconnectGcpPartner => untagged(gcp_partner()),
         InterconnectList => json!({"items": [physical(), gcp_partner()], "next": 0}),
-        InterconnectPhysical => physical(),
+        InterconnectPhysical => untagged(physical()),
         InterconnectStatus => json!({"state": "Unhealthy", "reason": "BGP session flapping"}),
-        InterconnectStatusDown => json!({"state": "Down", "reason": "no light on port"}),
-        InterconnectStatusHealthy => json!({"state": "Healthy"}),
-        InterconnectStatusPending => json!({"state": "Pending"}),
-        InterconnectStatusUnhealthy => json!({"state": "Unhealthy"}),
+        InterconnectStatusDown => json!({"reason": "no light on port"}),
+        InterconnectStatusHealthy => json!({}),
+        InterconnectStatusPending => json!({}),
+        InterconnectStatusUnhealthy => json!({}),
         MagicSettings => json!({"conduit_name": "c", "description": "", "mtu": 0}),
         ResponseMessage => message(),
         ResponseMessageSource => json!({"pointer": "/bgp/md5_key"}),
@@ -136,7 +167,7 @@ fn every_schema_roundtrips_and_tolerates_new_fields() {
         if let Err(e) = exact(wire) {
             failures.push(format!("{name}: {wire} did not round-trip: {e}"));
         }
-        if let Err(e) = extended(wire) {
+        if let Err(e) = extended(name, wire) {
             failures.push(format!("{name}: with an unknown field: {e}"));
         }
     }
@@ -149,24 +180,42 @@ fn interconnect_union_decodes_each_variant_by_its_tag() {
     assert!(matches!(direct, types::Interconnect::Physical(ref p) if p.site == "DFW"));
     let partner: types::Interconnect = serde_json::from_value(gcp_partner()).unwrap();
     assert!(
-        matches!(partner, types::Interconnect::GcpPartner(ref g) if g.speed == Some(types::ApiBandwidth::X5g))
+        matches!(partner, types::Interconnect::GcpPartner(ref g) if g.speed == Some(types::ApiBandwidth::Gbps5))
     );
 }
 
 #[test]
-fn interconnect_union_refuses_a_wrong_or_missing_tag() {
+fn interconnect_union_keeps_an_unknown_kind_and_refuses_a_wrong_or_missing_tag() {
     let mut wrong = physical();
     wrong["type"] = json!("gcp_partner");
     assert!(serde_json::from_value::<types::Interconnect>(wrong).is_err());
+    // A kind added after this crate was made decodes, whole, and encodes back unchanged.
     let mut unknown = gcp_partner();
     unknown["type"] = json!("aws_partner");
-    let error = serde_json::from_value::<types::Interconnect>(unknown)
-        .unwrap_err()
-        .to_string();
-    // The message names the tag, the union and the accepted values.
+    unknown["aws_account"] = json!("123456789012");
+    let decoded: types::Interconnect = serde_json::from_value(unknown.clone()).unwrap();
+    let types::Interconnect::Unknown(ref kind) = decoded else {
+        panic!("an unknown kind: {decoded:?}");
+    };
+    assert_eq!(kind.tag(), "aws_partner");
+    assert_eq!(kind.fields()["aws_account"], "123456789012");
+    assert_eq!(serde_json::to_value(&decoded).unwrap(), unknown);
+    // A listing with one unknown kind among known ones decodes (an older client's
+    // `list_interconnects` keeps working).
+    let page = json!({"items": [physical(), unknown, gcp_partner()], "next": null});
+    let page: types::InterconnectList = serde_json::from_value(page).unwrap();
+    assert_eq!(page.items.len(), 3);
+    // A request is strict: validation refuses an unknown kind, pointing at the tag.
+    let body = types::InterconnectCreateRequest::Unknown(types::UnknownVariant::new(
+        "aws_partner",
+        Default::default(),
+    ));
+    let errors = cloudflare_cni_validate::Validate::validate(&body).unwrap_err();
+    assert_eq!(errors.violations[0].pointer, "/type");
     assert!(
-        error.contains(r#"unknown type "aws_partner" for Interconnect: expected one of "direct", "gcp_partner""#),
-        "{error}"
+        errors.violations[0].message.contains(r#"unknown type "aws_partner" for InterconnectCreateRequest: expected one of "direct", "gcp_partner""#),
+        "{}",
+        errors.violations[0].message
     );
     let mut missing = physical();
     missing.as_object_mut().unwrap().remove("type");
@@ -203,30 +252,61 @@ fn interconnect_union_refuses_a_wrong_or_missing_tag() {
 }
 
 #[test]
-fn status_union_decodes_by_state_and_refuses_unknown_states() {
+fn status_union_decodes_by_state_and_keeps_unknown_states() {
     let down: types::InterconnectStatus =
         serde_json::from_value(json!({"state": "Down", "reason": null})).unwrap();
     assert!(matches!(down, types::InterconnectStatus::Down(ref d) if d.reason.is_none()));
     let healthy: types::InterconnectStatus =
         serde_json::from_value(json!({"state": "Healthy"})).unwrap();
     assert!(matches!(healthy, types::InterconnectStatus::Healthy(_)));
-    for state in ["Active", "healthy", ""] {
+    assert_eq!(
+        serde_json::to_value(&healthy).unwrap(),
+        json!({"state": "Healthy"})
+    );
+    for state in ["Provisioning", "healthy", ""] {
+        let wire = json!({ "state": state, "since": "2026-08-01" });
+        let decoded: types::InterconnectStatus = serde_json::from_value(wire.clone()).unwrap();
         assert!(
-            serde_json::from_value::<types::InterconnectStatus>(json!({ "state": state })).is_err(),
-            "{state}"
+            matches!(decoded, types::InterconnectStatus::Unknown(ref u) if u.tag() == state),
+            "{state}: {decoded:?}"
         );
+        assert_eq!(serde_json::to_value(&decoded).unwrap(), wire);
     }
+    assert!(serde_json::from_value::<types::InterconnectStatus>(json!({"reason": "x"})).is_err());
 }
 
 #[test]
-fn a_wrong_variant_cannot_be_built() {
-    // The tag is a one-value enum: a physical body can only say "direct".
-    let body = types::InterconnectCreateRequestPhysical {
-        type_: types::InterconnectCreateRequestPhysicalType::Direct,
-        account: "a".into(),
-        slot_id: uuid::Uuid::nil(),
-        speed: None,
-    };
+fn string_enums_keep_unknown_values_and_requests_refuse_them() {
+    let known: types::ApiBandwidth = serde_json::from_value(json!("10G")).unwrap();
+    assert_eq!(known, types::ApiBandwidth::Gbps10);
+    assert_eq!(known.to_string(), "10G");
+    let new: types::ApiBandwidth = serde_json::from_value(json!("100G")).unwrap();
+    assert_eq!(new, types::ApiBandwidth::Unknown("100G".into()));
+    assert_eq!(serde_json::to_value(&new).unwrap(), json!("100G"));
+    assert!(!new.is_known() && known.is_known());
+    assert_eq!(types::ApiBandwidth::KNOWN.len(), 12);
+    // In a request body, validation refuses it at its field.
+    let body: types::InterconnectCreateRequest = serde_json::from_value(json!({
+        "type": "gcp_partner", "account": "a", "pairing_key": "k", "bandwidth": "100G"
+    }))
+    .unwrap();
+    let errors = cloudflare_cni_validate::Validate::validate(&body).unwrap_err();
+    assert_eq!(errors.violations[0].pointer, "/bandwidth");
+    assert_eq!(
+        errors.violations[0].code,
+        cloudflare_cni_validate::Code::UnknownValue
+    );
+}
+
+#[test]
+fn a_member_is_written_with_its_own_tag() {
+    // The member struct has no tag field: the union writes the member's own tag.
+    let body: types::InterconnectCreateRequestPhysical =
+        types::InterconnectCreateRequestPhysical::builder()
+            .account("a")
+            .slot_id(uuid::Uuid::nil())
+            .try_into()
+            .unwrap();
     let wire = serde_json::to_value(types::InterconnectCreateRequest::from(body)).unwrap();
     assert_eq!(wire["type"], "direct");
     assert!(

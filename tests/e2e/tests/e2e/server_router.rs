@@ -657,8 +657,8 @@ async fn a_body_of_the_wrong_shape_answers_400_pointing_at_the_field() {
         ),
         (
             json!({"type": "gcp_partner", "account": ACCOUNT, "pairing_key": "k", "bandwidth": "7G"}),
-            "",
-            vec!["bandwidth", "7G", "\"gcp_partner\""],
+            "/bandwidth",
+            vec!["7G", "\"50M\"", "\"50G\""],
         ),
     ];
     for (body, pointer, words) in cases {

@@ -99,22 +99,26 @@ fn a_bad_p2p_ip_is_one_cidr_violation_not_also_a_prefix_mismatch() {
 fn lists_and_unions_are_validated_through() {
     let mut bad = valid_cni();
     bad.cust_ip = bad.p2p_ip.clone();
-    let page = types::CniList {
-        items: vec![valid_cni(), bad],
-        next: None,
-    };
+    let page: types::CniList = types::CniList::builder()
+        .items(vec![valid_cni(), bad])
+        .try_into()
+        .unwrap();
     let errors = page.validate().unwrap_err();
     assert_eq!(errors.violations[0].pointer, "/items/1/cust_ip");
     assert_eq!(errors.violations[0].code, Code::SameAddress);
 
-    let settings = types::SettingsUpdateRequest {
-        default_asn: Some(-5),
-    };
+    let settings: types::SettingsUpdateRequest = types::SettingsUpdateRequest::builder()
+        .default_asn(Some(-5))
+        .try_into()
+        .unwrap();
     assert_eq!(
         settings.validate().unwrap_err().violations[0].pointer,
         "/default_asn"
     );
-    let ok = types::SettingsUpdateRequest { default_asn: None };
+    let ok: types::SettingsUpdateRequest = types::SettingsUpdateRequest::builder()
+        .default_asn(None)
+        .try_into()
+        .unwrap();
     assert!(ok.validate().is_ok());
 }
 
