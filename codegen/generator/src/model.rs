@@ -46,6 +46,8 @@ pub struct OperationModel {
     pub query_params: Vec<ParamModel>,
     /// The component schema of the JSON request body, if any.
     pub request_body: Option<String>,
+    /// A minimal body of that schema that decodes (every required field, placeholder values).
+    pub request_sample: Option<Value>,
     pub success: SuccessModel,
     /// Declared error statuses, sorted.
     pub error_statuses: Vec<String>,
@@ -257,11 +259,12 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
     path_params.sort_by_key(|p| order.iter().position(|n| *n == p.name));
     query_params.sort_by(|a, b| a.name.cmp(&b.name));
 
-    let request_body = op
+    let request_schema = op
         .get("requestBody")
         .map(|b| deref(root, b))
-        .and_then(|b| b.pointer("/content/application~1json/schema"))
-        .and_then(ref_name);
+        .and_then(|b| b.pointer("/content/application~1json/schema"));
+    let request_body = request_schema.and_then(ref_name);
+    let request_sample = request_schema.map(|schema| sample(root, schema, 0));
     let mut success = SuccessModel::Empty;
     let mut error_statuses = Vec::new();
     for (status, response) in op
@@ -308,9 +311,71 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
         path_params,
         query_params,
         request_body,
+        request_sample,
         success,
         error_statuses,
         paginated_item,
+    }
+}
+
+/// A minimal value of `schema` that decodes: every required property, the first enum value or
+/// union member, placeholders elsewhere. `depth` stops a recursive schema.
+fn sample(root: &Value, schema: &Value, depth: usize) -> Value {
+    let schema = deref(root, schema);
+    if depth > 16 {
+        return Value::Null;
+    }
+    if let Some(example) = schema.get("example") {
+        return example.clone();
+    }
+    if let Some(first) = schema.pointer("/enum/0") {
+        return first.clone();
+    }
+    if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
+        let mut merged = serde_json::Map::new();
+        for part in parts {
+            match sample(root, part, depth + 1) {
+                Value::Object(fields) => merged.extend(fields),
+                other if parts.len() == 1 => return other,
+                _ => {}
+            }
+        }
+        return Value::Object(merged);
+    }
+    if let Some(first) = schema.pointer("/oneOf/0") {
+        return sample(root, first, depth + 1);
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("object") | None if schema.get("properties").is_some() => {
+            let properties = schema.get("properties").and_then(Value::as_object);
+            let fields = schema
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .filter_map(|name| {
+                    let property = properties?.get(name)?;
+                    Some((name.to_string(), sample(root, property, depth + 1)))
+                })
+                .collect();
+            Value::Object(fields)
+        }
+        Some("object") => Value::Object(Default::default()),
+        Some("array") => Value::Array(Vec::new()),
+        Some("integer") => Value::from(schema.get("minimum").and_then(Value::as_i64).unwrap_or(0)),
+        Some("number") => Value::from(0.0),
+        Some("boolean") => Value::Bool(false),
+        Some("string") => Value::String(
+            match schema.get("format").and_then(Value::as_str) {
+                Some("uuid") => "00000000-0000-0000-0000-000000000000",
+                Some("date-time") => "1970-01-01T00:00:00Z",
+                Some("date") => "1970-01-01",
+                _ => "placeholder",
+            }
+            .to_string(),
+        ),
+        _ => Value::Null,
     }
 }
 

@@ -7,7 +7,7 @@ pub use ::cloudflare_cni_server_runtime::{
 };
 /// The Cloudflare Network Interconnects (CNI) API (version 2026.07.27), one method per operation.
 ///
-/// One trait serves every resource group (CNIs, Interconnects, Settings, Slots), so that an implementation keeps one state across them. Each method receives the request's [`Credentials`](crate::Credentials), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
+/// One trait serves every resource group (CNIs, Interconnects, Settings, Slots), so that an implementation keeps one state across them. Every method has a default that answers 501 in the envelope: implement the operations you serve (an operation added in a later release then needs no change here), and list those you leave out with [`unimplemented_operations`]. Each method receives the request's [`Credentials`](crate::Credentials), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
 pub trait CniApi: Send + Sync + 'static {
     /// Create a new CNI object
     ///
@@ -26,7 +26,14 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_types::Cni,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
-    > + Send;
+    > + Send {
+        let _ = (credentials, account_id, body);
+        async {
+            ::std::result::Result::Err(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented("create_cni"),
+            )
+        }
+    }
     /// Create a new interconnect
     ///
     /// `POST /accounts/{account_id}/cni/interconnects`
@@ -44,7 +51,16 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_types::Interconnect,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
-    > + Send;
+    > + Send {
+        let _ = (credentials, account_id, body);
+        async {
+            ::std::result::Result::Err(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented(
+                    "create_interconnect",
+                ),
+            )
+        }
+    }
     /// Delete a specified CNI object
     ///
     /// `DELETE /accounts/{account_id}/cni/cnis/{cni}`
@@ -61,7 +77,14 @@ pub trait CniApi: Send + Sync + 'static {
         cni: ::uuid::Uuid,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), ::cloudflare_cni_server_runtime::ApiError>,
-    > + Send;
+    > + Send {
+        let _ = (credentials, account_id, cni);
+        async {
+            ::std::result::Result::Err(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented("delete_cni"),
+            )
+        }
+    }
     /// Delete an interconnect object
     ///
     /// `DELETE /accounts/{account_id}/cni/interconnects/{icon}`
@@ -78,7 +101,16 @@ pub trait CniApi: Send + Sync + 'static {
         icon: ::std::string::String,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), ::cloudflare_cni_server_runtime::ApiError>,
-    > + Send;
+    > + Send {
+        let _ = (credentials, account_id, icon);
+        async {
+            ::std::result::Result::Err(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented(
+                    "delete_interconnect",
+                ),
+            )
+        }
+    }
     /// Get information about a CNI object
     ///
     /// `GET /accounts/{account_id}/cni/cnis/{cni}`
@@ -96,7 +128,14 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_types::Cni,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
-    > + Send;
+    > + Send {
+        let _ = (credentials, account_id, cni);
+        async {
+            ::std::result::Result::Err(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented("get_cni"),
+            )
+        }
+    }
     /// Get information about an interconnect object
     ///
     /// `GET /accounts/{account_id}/cni/interconnects/{icon}`
@@ -114,7 +153,16 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_types::Interconnect,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
-    > + Send;
+    > + Send {
+        let _ = (credentials, account_id, icon);
+        async {
+            ::std::result::Result::Err(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented(
+                    "get_interconnect",
+                ),
+            )
+        }
+    }
     /// Generate the Letter of Authorization (LOA) for a given interconnect
     ///
     /// `GET /accounts/{account_id}/cni/interconnects/{icon}/loa`
@@ -134,7 +182,16 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::Binary,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
-    > + Send;
+    > + Send {
+        let _ = (credentials, account_id, icon);
+        async {
+            ::std::result::Result::Err(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented(
+                    "get_interconnect_loa",
+                ),
+            )
+        }
+    }
     /// Get the current status of an interconnect object
     ///
     /// `GET /accounts/{account_id}/cni/interconnects/{icon}/status`
@@ -152,7 +209,16 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_types::InterconnectStatus,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
-    > + Send;
+    > + Send {
+        let _ = (credentials, account_id, icon);
+        async {
+            ::std::result::Result::Err(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented(
+                    "get_interconnect_status",
+                ),
+            )
+        }
+    }
     /// Get the current settings for the active account
     ///
     /// `GET /accounts/{account_id}/cni/settings`
@@ -168,7 +234,16 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_types::Settings,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
-    > + Send;
+    > + Send {
+        let _ = (credentials, account_id);
+        async {
+            ::std::result::Result::Err(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented(
+                    "get_settings",
+                ),
+            )
+        }
+    }
     /// Get information about the specified slot
     ///
     /// `GET /accounts/{account_id}/cni/slots/{slot}`
@@ -186,7 +261,14 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_types::Slot,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
-    > + Send;
+    > + Send {
+        let _ = (credentials, account_id, slot);
+        async {
+            ::std::result::Result::Err(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented("get_slot"),
+            )
+        }
+    }
     /// List existing CNI objects
     ///
     /// `GET /accounts/{account_id}/cni/cnis`
@@ -204,7 +286,14 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_types::CniList,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
-    > + Send;
+    > + Send {
+        let _ = (credentials, account_id, query);
+        async {
+            ::std::result::Result::Err(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented("list_cnis"),
+            )
+        }
+    }
     /// List existing interconnects
     ///
     /// `GET /accounts/{account_id}/cni/interconnects`
@@ -222,7 +311,16 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_types::InterconnectList,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
-    > + Send;
+    > + Send {
+        let _ = (credentials, account_id, query);
+        async {
+            ::std::result::Result::Err(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented(
+                    "list_interconnects",
+                ),
+            )
+        }
+    }
     /// Retrieve a list of all slots matching the specified parameters
     ///
     /// `GET /accounts/{account_id}/cni/slots`
@@ -240,7 +338,14 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_types::SlotList,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
-    > + Send;
+    > + Send {
+        let _ = (credentials, account_id, query);
+        async {
+            ::std::result::Result::Err(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented("list_slots"),
+            )
+        }
+    }
     /// Modify stored information about a CNI object
     ///
     /// `PUT /accounts/{account_id}/cni/cnis/{cni}`
@@ -260,7 +365,14 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_types::Cni,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
-    > + Send;
+    > + Send {
+        let _ = (credentials, account_id, cni, body);
+        async {
+            ::std::result::Result::Err(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented("update_cni"),
+            )
+        }
+    }
     /// Update the current settings for the active account
     ///
     /// `PUT /accounts/{account_id}/cni/settings`
@@ -278,7 +390,16 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_types::Settings,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
-    > + Send;
+    > + Send {
+        let _ = (credentials, account_id, body);
+        async {
+            ::std::result::Result::Err(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented(
+                    "update_settings",
+                ),
+            )
+        }
+    }
 }
 /// The query parameters of `list_cnis`.
 #[derive(
@@ -289,6 +410,7 @@ pub trait CniApi: Send + Sync + 'static {
     ::serde::Deserialize,
     ::cloudflare_cni_validate::Validate
 )]
+#[non_exhaustive]
 pub struct ListCnisQuery {
     /// Where to resume a listing: the `next` value of the previous page. Leave it out for the first page.
     pub cursor: ::std::option::Option<i32>,
@@ -309,6 +431,7 @@ pub struct ListCnisQuery {
     ::serde::Deserialize,
     ::cloudflare_cni_validate::Validate
 )]
+#[non_exhaustive]
 pub struct ListInterconnectsQuery {
     /// Where to resume a listing: the `next` value of the previous page. Leave it out for the first page.
     pub cursor: ::std::option::Option<i32>,
@@ -330,6 +453,7 @@ pub struct ListInterconnectsQuery {
     ::serde::Deserialize,
     ::cloudflare_cni_validate::Validate
 )]
+#[non_exhaustive]
 pub struct ListSlotsQuery {
     /// If specified, only show slots with the given text in their address field
     pub address_contains: ::std::option::Option<::std::string::String>,
@@ -344,6 +468,265 @@ pub struct ListSlotsQuery {
     pub site: ::std::option::Option<::std::string::String>,
     /// If specified, only show slots that support the given speed
     pub speed: ::std::option::Option<::std::string::String>,
+}
+/// Every operation of the spec, by operationId.
+pub const OPERATIONS: &[&str] = &[
+    "create_cni",
+    "create_interconnect",
+    "delete_cni",
+    "delete_interconnect",
+    "get_cni",
+    "get_interconnect",
+    "get_interconnect_loa",
+    "get_interconnect_status",
+    "get_settings",
+    "get_slot",
+    "list_cnis",
+    "list_interconnects",
+    "list_slots",
+    "update_cni",
+    "update_settings",
+];
+/// The operations `api` leaves to the trait's default (they answer 501), found by
+/// calling every method once with placeholder arguments. A test can assert that the
+/// list is what it expects, so an operation added in a new release of this crate is
+/// noticed: `assert!(unimplemented_operations(&MyApi::new()).await.is_empty())`.
+/// The implemented methods run with placeholder values: call it on a fresh instance.
+pub async fn unimplemented_operations<A: CniApi>(
+    api: &A,
+) -> ::std::vec::Vec<&'static str> {
+    let credentials = || ::cloudflare_cni_server_runtime::Credentials::ApiToken(
+        ::cloudflare_cni_server_runtime::Secret::new("placeholder"),
+    );
+    let mut missing = ::std::vec::Vec::new();
+    if (match ::serde_json::from_str::<
+        ::cloudflare_cni_types::CniCreateRequest,
+    >(
+        "{\"account\":\"placeholder\",\"interconnect\":\"placeholder\",\"magic\":{\"conduit_name\":\"placeholder\",\"description\":\"placeholder\",\"mtu\":0}}",
+    ) {
+        ::std::result::Result::Ok(body) => {
+            api.create_cni(
+                    credentials(),
+                    ::std::string::String::from("placeholder"),
+                    body,
+                )
+                .await
+                .err()
+        }
+        ::std::result::Result::Err(_) => {
+            ::std::option::Option::Some(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented("create_cni"),
+            )
+        }
+    })
+        .is_some_and(|e| e.is_not_implemented())
+    {
+        missing.push("create_cni");
+    }
+    if (match ::serde_json::from_str::<
+        ::cloudflare_cni_types::InterconnectCreateRequest,
+    >(
+        "{\"account\":\"placeholder\",\"slot_id\":\"00000000-0000-0000-0000-000000000000\",\"type\":\"direct\"}",
+    ) {
+        ::std::result::Result::Ok(body) => {
+            api.create_interconnect(
+                    credentials(),
+                    ::std::string::String::from("placeholder"),
+                    body,
+                )
+                .await
+                .err()
+        }
+        ::std::result::Result::Err(_) => {
+            ::std::option::Option::Some(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented(
+                    "create_interconnect",
+                ),
+            )
+        }
+    })
+        .is_some_and(|e| e.is_not_implemented())
+    {
+        missing.push("create_interconnect");
+    }
+    if (api
+        .delete_cni(
+            credentials(),
+            ::std::string::String::from("placeholder"),
+            ::uuid::Uuid::nil(),
+        )
+        .await
+        .err())
+        .is_some_and(|e| e.is_not_implemented())
+    {
+        missing.push("delete_cni");
+    }
+    if (api
+        .delete_interconnect(
+            credentials(),
+            ::std::string::String::from("placeholder"),
+            ::std::string::String::from("placeholder"),
+        )
+        .await
+        .err())
+        .is_some_and(|e| e.is_not_implemented())
+    {
+        missing.push("delete_interconnect");
+    }
+    if (api
+        .get_cni(
+            credentials(),
+            ::std::string::String::from("placeholder"),
+            ::uuid::Uuid::nil(),
+        )
+        .await
+        .err())
+        .is_some_and(|e| e.is_not_implemented())
+    {
+        missing.push("get_cni");
+    }
+    if (api
+        .get_interconnect(
+            credentials(),
+            ::std::string::String::from("placeholder"),
+            ::std::string::String::from("placeholder"),
+        )
+        .await
+        .err())
+        .is_some_and(|e| e.is_not_implemented())
+    {
+        missing.push("get_interconnect");
+    }
+    if (api
+        .get_interconnect_loa(
+            credentials(),
+            ::std::string::String::from("placeholder"),
+            ::std::string::String::from("placeholder"),
+        )
+        .await
+        .err())
+        .is_some_and(|e| e.is_not_implemented())
+    {
+        missing.push("get_interconnect_loa");
+    }
+    if (api
+        .get_interconnect_status(
+            credentials(),
+            ::std::string::String::from("placeholder"),
+            ::std::string::String::from("placeholder"),
+        )
+        .await
+        .err())
+        .is_some_and(|e| e.is_not_implemented())
+    {
+        missing.push("get_interconnect_status");
+    }
+    if (api
+        .get_settings(credentials(), ::std::string::String::from("placeholder"))
+        .await
+        .err())
+        .is_some_and(|e| e.is_not_implemented())
+    {
+        missing.push("get_settings");
+    }
+    if (api
+        .get_slot(
+            credentials(),
+            ::std::string::String::from("placeholder"),
+            ::uuid::Uuid::nil(),
+        )
+        .await
+        .err())
+        .is_some_and(|e| e.is_not_implemented())
+    {
+        missing.push("get_slot");
+    }
+    if (api
+        .list_cnis(
+            credentials(),
+            ::std::string::String::from("placeholder"),
+            ::std::default::Default::default(),
+        )
+        .await
+        .err())
+        .is_some_and(|e| e.is_not_implemented())
+    {
+        missing.push("list_cnis");
+    }
+    if (api
+        .list_interconnects(
+            credentials(),
+            ::std::string::String::from("placeholder"),
+            ::std::default::Default::default(),
+        )
+        .await
+        .err())
+        .is_some_and(|e| e.is_not_implemented())
+    {
+        missing.push("list_interconnects");
+    }
+    if (api
+        .list_slots(
+            credentials(),
+            ::std::string::String::from("placeholder"),
+            ::std::default::Default::default(),
+        )
+        .await
+        .err())
+        .is_some_and(|e| e.is_not_implemented())
+    {
+        missing.push("list_slots");
+    }
+    if (match ::serde_json::from_str::<
+        ::cloudflare_cni_types::Cni,
+    >(
+        "{\"account\":\"placeholder\",\"cust_ip\":\"192.168.3.5/31\",\"id\":\"00000000-0000-0000-0000-000000000000\",\"interconnect\":\"placeholder\",\"magic\":{\"conduit_name\":\"placeholder\",\"description\":\"placeholder\",\"mtu\":0},\"p2p_ip\":\"192.168.3.4/31\"}",
+    ) {
+        ::std::result::Result::Ok(body) => {
+            api.update_cni(
+                    credentials(),
+                    ::std::string::String::from("placeholder"),
+                    ::uuid::Uuid::nil(),
+                    body,
+                )
+                .await
+                .err()
+        }
+        ::std::result::Result::Err(_) => {
+            ::std::option::Option::Some(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented("update_cni"),
+            )
+        }
+    })
+        .is_some_and(|e| e.is_not_implemented())
+    {
+        missing.push("update_cni");
+    }
+    if (match ::serde_json::from_str::<
+        ::cloudflare_cni_types::SettingsUpdateRequest,
+    >("{}") {
+        ::std::result::Result::Ok(body) => {
+            api.update_settings(
+                    credentials(),
+                    ::std::string::String::from("placeholder"),
+                    body,
+                )
+                .await
+                .err()
+        }
+        ::std::result::Result::Err(_) => {
+            ::std::option::Option::Some(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented(
+                    "update_settings",
+                ),
+            )
+        }
+    })
+        .is_some_and(|e| e.is_not_implemented())
+    {
+        missing.push("update_settings");
+    }
+    missing
 }
 /// The operationId served at a route, for the tracing span of each request.
 fn operation_id(method: &str, route: &str) -> ::std::option::Option<&'static str> {

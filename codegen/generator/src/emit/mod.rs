@@ -149,7 +149,7 @@ pub fn tree(spec: &LoadedSpec, config: &Config) -> Result<GeneratedTree, progeni
             keywords: &["cloudflare", "interconnect", "openapi", "axum", "server"],
             dependencies: format!(
                 "{types_dependency}{runtime}.workspace = true\n{validate}.workspace = true\n\
-                 axum.workspace = true\nserde.workspace = true\nuuid.workspace = true\n\n[dev-dependencies]\ntokio = {{ workspace = true, features = [\"signal\"] }}\n",
+                 axum.workspace = true\nserde.workspace = true\nserde_json.workspace = true\nuuid.workspace = true\n\n[dev-dependencies]\ntokio = {{ workspace = true, features = [\"signal\"] }}\n",
                 runtime = config.runtime.server,
                 validate = config.runtime.validate,
             ),

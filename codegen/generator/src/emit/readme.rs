@@ -64,18 +64,21 @@ pub fn server(model: &ApiModel, config: &Config) -> String {
     );
     let _ = writeln!(
         out,
-        "A minimal implementation, served on 127.0.0.1:8787, that answers 404 to everything:\n"
+        "A minimal implementation, served on 127.0.0.1:8787. Every method has a default that \
+         answers 501 in the envelope, so an implementation provides the operations it serves \
+         (here one, answering 404) and keeps compiling when a release adds operations; \
+         `unimplemented_operations(&api)` lists those it leaves out:\n"
     );
     let _ = writeln!(out, "```rust,no_run");
     let _ = writeln!(out, "use {lib}::{{types, *}};");
     let _ = writeln!(out, "struct Nothing;");
-    let _ = writeln!(out, "type R<T> = Result<T, ApiError>;");
-    let _ = writeln!(
-        out,
-        "fn no<T>() -> R<T> {{ Err(ApiError::not_found(\"no such object\")) }}"
-    );
     let _ = writeln!(out, "impl {trait_name} for Nothing {{");
-    for op in &model.operations {
+    let shown = model
+        .operations
+        .iter()
+        .find(|op| op.method == "GET" && matches!(op.success, SuccessModel::Json(_)))
+        .or_else(|| model.operations.first());
+    if let Some(op) = shown {
         let mut args = String::from("_: Credentials");
         for param in &op.path_params {
             let _ = write!(args, ", _: {}", server_param_type(&param.ty));
@@ -93,7 +96,7 @@ pub fn server(model: &ApiModel, config: &Config) -> String {
         };
         let _ = writeln!(
             out,
-            "    async fn {}(&self, {args}) -> R<{returns}> {{ no() }}",
+            "    async fn {}(&self, {args}) -> Result<{returns}, ApiError> {{\n        Err(ApiError::not_found(\"no such object\"))\n    }}",
             op.id
         );
     }

@@ -78,6 +78,7 @@ fn query_struct(op: &OperationModel, validate: &TokenStream) -> TokenStream {
     quote! {
         #[doc = #doc]
         #[derive(Clone, Debug, Default, PartialEq, ::serde::Deserialize, #validate::Validate)]
+        #[non_exhaustive]
         pub struct #name {
             #(#fields)*
         }
@@ -143,13 +144,17 @@ fn arguments(op: &OperationModel, types: &TokenStream) -> Vec<(Ident, TokenStrea
     args
 }
 
+/// One method of the trait. Its default answers 501 in the envelope, so that an operation
+/// added to the spec is a minor release: implementations keep compiling, and answer 501 for it
+/// until they provide it.
 fn trait_method(op: &OperationModel, types: &TokenStream, rt: &TokenStream) -> TokenStream {
     let name = ident(&op.id);
+    let id = &op.id;
     let doc = method_doc(op);
     let success = success_type(op, types, rt);
-    let args = arguments(op, types)
-        .into_iter()
-        .map(|(n, t)| quote!(#n: #t));
+    let arguments = arguments(op, types);
+    let names: Vec<&Ident> = arguments.iter().map(|(n, _)| n).collect();
+    let args = arguments.iter().map(|(n, t)| quote!(#n: #t));
     quote! {
         #doc
         fn #name(
@@ -158,7 +163,69 @@ fn trait_method(op: &OperationModel, types: &TokenStream, rt: &TokenStream) -> T
             #(#args),*
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<#success, #rt::ApiError>,
-        > + Send;
+        > + Send {
+            let _ = (credentials, #(#names),*);
+            async { ::std::result::Result::Err(#rt::ApiError::not_implemented(#id)) }
+        }
+    }
+}
+
+/// A placeholder argument of a path parameter's type.
+fn placeholder(param: &ParamModel) -> TokenStream {
+    match &param.ty {
+        ScalarType::String => quote!(::std::string::String::from("placeholder")),
+        ScalarType::Uuid => quote!(::uuid::Uuid::nil()),
+        ScalarType::Boolean => quote!(false),
+        _ => quote!(::std::default::Default::default()),
+    }
+}
+
+/// `unimplemented_operations`: each method called once with placeholder arguments.
+fn completeness_check(model: &ApiModel, paths: &Paths) -> TokenStream {
+    let (types, rt, trait_name) = (&paths.types, &paths.server_runtime, &paths.server_trait);
+    let checks = model.operations.iter().map(|op| {
+        let method = ident(&op.id);
+        let id = &op.id;
+        let mut args: Vec<TokenStream> = op.path_params.iter().map(placeholder).collect();
+        if !op.query_params.is_empty() {
+            args.push(quote!(::std::default::Default::default()));
+        }
+        let call = match (&op.request_body, &op.request_sample) {
+            (Some(body), Some(sample)) => {
+                let body = format_ident!("{}", body);
+                let sample = sample.to_string();
+                quote! {
+                    match ::serde_json::from_str::<#types::#body>(#sample) {
+                        ::std::result::Result::Ok(body) => api.#method(credentials(), #(#args,)* body).await.err(),
+                        // Cannot happen for a generated sample; counted as unimplemented.
+                        ::std::result::Result::Err(_) => ::std::option::Option::Some(#rt::ApiError::not_implemented(#id)),
+                    }
+                }
+            }
+            _ => quote!(api.#method(credentials(), #(#args),*).await.err()),
+        };
+        quote! {
+            if (#call).is_some_and(|e| e.is_not_implemented()) {
+                missing.push(#id);
+            }
+        }
+    });
+    let ids = model.operations.iter().map(|op| &op.id);
+    quote! {
+        /// Every operation of the spec, by operationId.
+        pub const OPERATIONS: &[&str] = &[#(#ids),*];
+
+        /// The operations `api` leaves to the trait's default (they answer 501), found by
+        /// calling every method once with placeholder arguments. A test can assert that the
+        /// list is what it expects, so an operation added in a new release of this crate is
+        /// noticed: `assert!(unimplemented_operations(&MyApi::new()).await.is_empty())`.
+        /// The implemented methods run with placeholder values: call it on a fresh instance.
+        pub async fn unimplemented_operations<A: #trait_name>(api: &A) -> ::std::vec::Vec<&'static str> {
+            let credentials = || #rt::Credentials::ApiToken(#rt::Secret::new("placeholder"));
+            let mut missing = ::std::vec::Vec::new();
+            #(#checks)*
+            missing
+        }
     }
 }
 
@@ -210,7 +277,10 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
     let trait_doc = doc_lines(&format!(
         "The {} (version {}), one method per operation.\n\n\
          One trait serves every resource group ({}), so that an implementation keeps one state \
-         across them. Each method receives the request's [`Credentials`](crate::Credentials), \
+         across them. Every method has a default that answers 501 in the envelope: implement \
+         the operations you serve (an operation added in a later release then needs no change \
+         here), and list those you leave out with [`unimplemented_operations`]. Each method \
+         receives the request's [`Credentials`](crate::Credentials), \
          its path parameters as their spec types, its query parameters as one struct and its \
          body as the shared type from `types`, already checked against the spec's rules; it \
          returns the success type or an [`ApiError`](crate::ApiError), which answers in \
@@ -228,6 +298,7 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
         .operations
         .iter()
         .map(|op| trait_method(op, types, rt));
+    let completeness = completeness_check(model, paths);
     let queries = model
         .operations
         .iter()
@@ -287,6 +358,8 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
         }
 
         #(#queries)*
+
+        #completeness
 
         /// The operationId served at a route, for the tracing span of each request.
         fn operation_id(method: &str, route: &str) -> ::std::option::Option<&'static str> {

@@ -25,6 +25,8 @@ pub mod codes {
     pub const INTERNAL: i32 = 1006;
     /// The request took longer than the server allows (a slow body, say).
     pub const REQUEST_TIMEOUT: i32 = 1007;
+    /// The implementation does not provide the operation (the trait's default answer).
+    pub const NOT_IMPLEMENTED: i32 = 1008;
     /// The method is not served on that path.
     pub const METHOD_NOT_ALLOWED: i32 = 7001;
     /// No route matches the URI (Cloudflare's own code).
@@ -101,6 +103,22 @@ impl ApiError {
     /// 500: the implementation failed.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL, message)
+    }
+
+    /// 501: the implementation does not provide `operation`. Every method of the generated
+    /// trait answers this unless the implementation overrides it.
+    pub fn not_implemented(operation: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_IMPLEMENTED,
+            codes::NOT_IMPLEMENTED,
+            format!("this server does not implement `{operation}`"),
+        )
+    }
+
+    /// Whether this is the answer of an operation the implementation does not provide.
+    pub fn is_not_implemented(&self) -> bool {
+        self.status == StatusCode::NOT_IMPLEMENTED
+            && self.errors.iter().any(|e| e.code == codes::NOT_IMPLEMENTED)
     }
 
     /// 400 with one error per violation, each with its `source.pointer`.

@@ -7,7 +7,7 @@ pub use ::cloudflare_cni_server_runtime::{
 };
 /// The Binary response fixture (version 1), one method per operation.
 ///
-/// One trait serves every resource group (Documents), so that an implementation keeps one state across them. Each method receives the request's [`Credentials`](crate::Credentials), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
+/// One trait serves every resource group (Documents), so that an implementation keeps one state across them. Every method has a default that answers 501 in the envelope: implement the operations you serve (an operation added in a later release then needs no change here), and list those you leave out with [`unimplemented_operations`]. Each method receives the request's [`Credentials`](crate::Credentials), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
 pub trait CniApi: Send + Sync + 'static {
     /// Delete a document
     ///
@@ -23,7 +23,16 @@ pub trait CniApi: Send + Sync + 'static {
         name: ::std::string::String,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), ::cloudflare_cni_server_runtime::ApiError>,
-    > + Send;
+    > + Send {
+        let _ = (credentials, name);
+        async {
+            ::std::result::Result::Err(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented(
+                    "delete_document",
+                ),
+            )
+        }
+    }
     /// Download a document
     ///
     /// `GET /documents/{name}`
@@ -41,7 +50,48 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::Binary,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
-    > + Send;
+    > + Send {
+        let _ = (credentials, name);
+        async {
+            ::std::result::Result::Err(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented(
+                    "get_document",
+                ),
+            )
+        }
+    }
+}
+/// Every operation of the spec, by operationId.
+pub const OPERATIONS: &[&str] = &["delete_document", "get_document"];
+/// The operations `api` leaves to the trait's default (they answer 501), found by
+/// calling every method once with placeholder arguments. A test can assert that the
+/// list is what it expects, so an operation added in a new release of this crate is
+/// noticed: `assert!(unimplemented_operations(&MyApi::new()).await.is_empty())`.
+/// The implemented methods run with placeholder values: call it on a fresh instance.
+pub async fn unimplemented_operations<A: CniApi>(
+    api: &A,
+) -> ::std::vec::Vec<&'static str> {
+    let credentials = || ::cloudflare_cni_server_runtime::Credentials::ApiToken(
+        ::cloudflare_cni_server_runtime::Secret::new("placeholder"),
+    );
+    let mut missing = ::std::vec::Vec::new();
+    if (api
+        .delete_document(credentials(), ::std::string::String::from("placeholder"))
+        .await
+        .err())
+        .is_some_and(|e| e.is_not_implemented())
+    {
+        missing.push("delete_document");
+    }
+    if (api
+        .get_document(credentials(), ::std::string::String::from("placeholder"))
+        .await
+        .err())
+        .is_some_and(|e| e.is_not_implemented())
+    {
+        missing.push("get_document");
+    }
+    missing
 }
 /// The operationId served at a route, for the tracing span of each request.
 fn operation_id(method: &str, route: &str) -> ::std::option::Option<&'static str> {

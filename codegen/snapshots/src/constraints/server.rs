@@ -7,7 +7,7 @@ pub use ::cloudflare_cni_server_runtime::{
 };
 /// The Constraints fixture (version 1), one method per operation.
 ///
-/// One trait serves every resource group (Links), so that an implementation keeps one state across them. Each method receives the request's [`Credentials`](crate::Credentials), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
+/// One trait serves every resource group (Links), so that an implementation keeps one state across them. Every method has a default that answers 501 in the envelope: implement the operations you serve (an operation added in a later release then needs no change here), and list those you leave out with [`unimplemented_operations`]. Each method receives the request's [`Credentials`](crate::Credentials), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
 pub trait CniApi: Send + Sync + 'static {
     /// Update a link
     ///
@@ -24,7 +24,46 @@ pub trait CniApi: Send + Sync + 'static {
             super::types::Link,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
-    > + Send;
+    > + Send {
+        let _ = (credentials, body);
+        async {
+            ::std::result::Result::Err(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented("update_link"),
+            )
+        }
+    }
+}
+/// Every operation of the spec, by operationId.
+pub const OPERATIONS: &[&str] = &["update_link"];
+/// The operations `api` leaves to the trait's default (they answer 501), found by
+/// calling every method once with placeholder arguments. A test can assert that the
+/// list is what it expects, so an operation added in a new release of this crate is
+/// noticed: `assert!(unimplemented_operations(&MyApi::new()).await.is_empty())`.
+/// The implemented methods run with placeholder values: call it on a fresh instance.
+pub async fn unimplemented_operations<A: CniApi>(
+    api: &A,
+) -> ::std::vec::Vec<&'static str> {
+    let credentials = || ::cloudflare_cni_server_runtime::Credentials::ApiToken(
+        ::cloudflare_cni_server_runtime::Secret::new("placeholder"),
+    );
+    let mut missing = ::std::vec::Vec::new();
+    if (match ::serde_json::from_str::<
+        super::types::Link,
+    >("{\"local\":\"placeholder\",\"mtu\":0,\"remote\":\"placeholder\"}") {
+        ::std::result::Result::Ok(body) => {
+            api.update_link(credentials(), body).await.err()
+        }
+        ::std::result::Result::Err(_) => {
+            ::std::option::Option::Some(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented("update_link"),
+            )
+        }
+    })
+        .is_some_and(|e| e.is_not_implemented())
+    {
+        missing.push("update_link");
+    }
+    missing
 }
 /// The operationId served at a route, for the tracing span of each request.
 fn operation_id(method: &str, route: &str) -> ::std::option::Option<&'static str> {

@@ -7,7 +7,7 @@ pub use ::cloudflare_cni_server_runtime::{
 };
 /// The Query parameters fixture (version 1), one method per operation.
 ///
-/// One trait serves every resource group (Items), so that an implementation keeps one state across them. Each method receives the request's [`Credentials`](crate::Credentials), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
+/// One trait serves every resource group (Items), so that an implementation keeps one state across them. Every method has a default that answers 501 in the envelope: implement the operations you serve (an operation added in a later release then needs no change here), and list those you leave out with [`unimplemented_operations`]. Each method receives the request's [`Credentials`](crate::Credentials), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
 pub trait CniApi: Send + Sync + 'static {
     /// List items
     ///
@@ -26,7 +26,14 @@ pub trait CniApi: Send + Sync + 'static {
             super::types::ItemList,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
-    > + Send;
+    > + Send {
+        let _ = (credentials, group, query);
+        async {
+            ::std::result::Result::Err(
+                ::cloudflare_cni_server_runtime::ApiError::not_implemented("list_items"),
+            )
+        }
+    }
 }
 /// The query parameters of `list_items`.
 #[derive(
@@ -37,6 +44,7 @@ pub trait CniApi: Send + Sync + 'static {
     ::serde::Deserialize,
     ::cloudflare_cni_validate::Validate
 )]
+#[non_exhaustive]
 pub struct ListItemsQuery {
     /// Where to resume
     pub cursor: ::std::option::Option<i32>,
@@ -44,6 +52,34 @@ pub struct ListItemsQuery {
     pub limit: ::std::option::Option<u64>,
     /// Occupied filter
     pub occupied: ::std::option::Option<bool>,
+}
+/// Every operation of the spec, by operationId.
+pub const OPERATIONS: &[&str] = &["list_items"];
+/// The operations `api` leaves to the trait's default (they answer 501), found by
+/// calling every method once with placeholder arguments. A test can assert that the
+/// list is what it expects, so an operation added in a new release of this crate is
+/// noticed: `assert!(unimplemented_operations(&MyApi::new()).await.is_empty())`.
+/// The implemented methods run with placeholder values: call it on a fresh instance.
+pub async fn unimplemented_operations<A: CniApi>(
+    api: &A,
+) -> ::std::vec::Vec<&'static str> {
+    let credentials = || ::cloudflare_cni_server_runtime::Credentials::ApiToken(
+        ::cloudflare_cni_server_runtime::Secret::new("placeholder"),
+    );
+    let mut missing = ::std::vec::Vec::new();
+    if (api
+        .list_items(
+            credentials(),
+            ::uuid::Uuid::nil(),
+            ::std::default::Default::default(),
+        )
+        .await
+        .err())
+        .is_some_and(|e| e.is_not_implemented())
+    {
+        missing.push("list_items");
+    }
+    missing
 }
 /// The operationId served at a route, for the tracing span of each request.
 fn operation_id(method: &str, route: &str) -> ::std::option::Option<&'static str> {

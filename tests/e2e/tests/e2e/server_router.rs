@@ -210,8 +210,17 @@ async fn every_operation_answers_its_success_type() {
         };
         assert!(ok, "{method} {uri} answered a {kind}");
     }
-    // Query parameters arrive typed.
+    // Every operation of the spec was exercised: the recorded calls name each one once.
     let seen = api.seen.lock().unwrap().clone();
+    let mut called: Vec<&str> = seen
+        .iter()
+        .map(|s| s.split(' ').next().unwrap_or_default())
+        .collect();
+    called.sort();
+    let mut all = cloudflare_cni_server::OPERATIONS.to_vec();
+    all.sort();
+    assert_eq!(called, all, "one case per operation of the spec");
+    // Query parameters arrive typed.
     assert!(
         seen[0].contains(
             "cursor: Some(3), limit: Some(10), slot: Some(\"s\"), tunnel_id: Some(\"t\")"
@@ -703,4 +712,59 @@ async fn a_body_of_the_wrong_shape_answers_400_pointing_at_the_field() {
         .unwrap()
         .contains("malformed JSON"));
     assert_eq!(api.calls(), 0);
+}
+
+/// Serves one operation; every other answers the trait's default.
+struct OnlySettings;
+
+impl cloudflare_cni_server::CniApi for OnlySettings {
+    async fn get_settings(
+        &self,
+        _: cloudflare_cni_server::Credentials,
+        _: String,
+    ) -> Result<cloudflare_cni_server::types::Settings, cloudflare_cni_server::ApiError> {
+        Ok(cloudflare_cni_server::types::Settings::builder()
+            .default_asn(65000)
+            .try_into()
+            .unwrap())
+    }
+}
+
+#[tokio::test]
+async fn operations_left_to_the_default_answer_501_and_are_listed() {
+    let answer = send(
+        router(OnlySettings),
+        request(Method::GET, &path("settings"), None),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let errors = send(
+        router(OnlySettings),
+        request(Method::GET, &path(&format!("cnis/{CNI_ID}")), None),
+    )
+    .await
+    .envelope(StatusCode::NOT_IMPLEMENTED);
+    assert_eq!(errors[0]["code"], 1008);
+    assert!(errors[0]["message"].as_str().unwrap().contains("get_cni"));
+
+    let missing = cloudflare_cni_server::unimplemented_operations(&OnlySettings).await;
+    let mut expected: Vec<&str> = cloudflare_cni_server::OPERATIONS
+        .iter()
+        .copied()
+        .filter(|op| *op != "get_settings")
+        .collect();
+    expected.sort();
+    let mut missing_sorted = missing.clone();
+    missing_sorted.sort();
+    assert_eq!(missing_sorted, expected);
+    // The test doubles and the emulator implement every operation.
+    assert!(
+        cloudflare_cni_server::unimplemented_operations(&Fixed::default())
+            .await
+            .is_empty()
+    );
+    let emulator = cloudflare_cni_emulator::Emulator::new(Default::default());
+    assert!(cloudflare_cni_server::unimplemented_operations(&emulator)
+        .await
+        .is_empty());
 }
