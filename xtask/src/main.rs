@@ -215,9 +215,11 @@ fn spec_diff(ws: &Workspace, old: &str, new: &str, json: bool) -> Result<(), Str
         release::spec_value(&display, text)
     };
     let result = diff::diff(&load(old)?, &load(new)?);
+    let crates = result.crate_impact();
     if json {
         let report = serde_json::json!({
             "strongest": result.strongest().map(|c| c.as_str()),
+            "crates": crates,
             "changes": result.changes,
         });
         println!(
@@ -227,7 +229,13 @@ fn spec_diff(ws: &Workspace, old: &str, new: &str, json: bool) -> Result<(), Str
     } else {
         print!("{}", result.render());
         if let Some(class) = result.strongest() {
-            println!("strongest: {}", class.as_str());
+            println!("strongest on the wire: {}", class.as_str());
+            println!(
+                "crates: types {}, client {}, server {}",
+                crates.types.as_str(),
+                crates.client.as_str(),
+                crates.server.as_str()
+            );
         }
     }
     Ok(())
@@ -260,9 +268,97 @@ fn package(root: &Path, crates: &[String], allow_dirty: bool) -> Result<(), Stri
     run(root, "cargo", &args)
 }
 
+/// Writes `version` into a runtime crate's Cargo.toml and into the workspace's dependency on
+/// it, the two places Cargo reads it from.
+fn set_runtime_version(
+    root: &Path,
+    krate: &release::PublishedCrate,
+    old: &str,
+    new: &str,
+) -> Result<(), String> {
+    let edit = |path: PathBuf, from: String, to: String| -> Result<(), String> {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if !text.contains(&from) {
+            return Err(format!("{} does not say `{from}`", path.display()));
+        }
+        std::fs::write(&path, text.replacen(&from, &to, 1))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    edit(
+        root.join(&krate.dir).join("Cargo.toml"),
+        format!("\nversion = \"{old}\"\n"),
+        format!("\nversion = \"{new}\"\n"),
+    )?;
+    edit(
+        root.join("Cargo.toml"),
+        format!(
+            "{} = {{ path = \"{}\", version = \"{old}\" }}",
+            krate.name, krate.dir
+        ),
+        format!(
+            "{} = {{ path = \"{}\", version = \"{new}\" }}",
+            krate.name, krate.dir
+        ),
+    )
+}
+
+/// Writes a release's versions, generated crates and CHANGELOG into the checkout at `root`.
+fn apply(
+    root: &Path,
+    plan: &release::ReleasePlan,
+    crates: &[release::PublishedCrate],
+) -> Result<(), String> {
+    let record_path = root.join(ReleaseRecord::PATH);
+    std::fs::write(&record_path, plan.record().render())
+        .map_err(|e| format!("cannot write {}: {e}", record_path.display()))?;
+    for released in plan.released() {
+        let Some(krate) = crates.iter().find(|c| c.name == released.name) else {
+            continue;
+        };
+        if let (release::CrateKind::Runtime, Some(next)) = (krate.kind, &released.next) {
+            set_runtime_version(
+                root,
+                krate,
+                &released.current.to_string(),
+                &next.to_string(),
+            )?;
+        }
+    }
+    // The generated crates' versions reach their Cargo.toml files through the generator.
+    Workspace {
+        root: root.to_path_buf(),
+    }
+    .generate()
+    .map_err(|e| e.to_string())?;
+    let changelog_path = root.join("CHANGELOG.md");
+    let existing = std::fs::read_to_string(&changelog_path).ok();
+    std::fs::write(
+        &changelog_path,
+        release::prepend_changelog(existing.as_deref(), &plan.changelog_section),
+    )
+    .map_err(|e| format!("cannot write {}: {e}", changelog_path.display()))?;
+    run(root, "cargo", &["update", "--workspace", "--offline"])
+}
+
+/// Removes a scratch worktree, whatever ends the dry run.
+struct ScratchWorktree {
+    repo: PathBuf,
+    path: PathBuf,
+}
+
+impl Drop for ScratchWorktree {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("git")
+            .args(["worktree", "remove", "--force"])
+            .arg(&self.path)
+            .current_dir(&self.repo)
+            .output();
+    }
+}
+
 fn release(ws: &Workspace, dry_run: bool) -> Result<(), String> {
     let root = ws.root.clone();
-    let crates = ws.published_crates().map_err(|e| e.to_string())?;
     let status = release::git(&root, &["status", "--porcelain"]).map_err(|e| e.to_string())?;
     if !status.trim().is_empty() {
         return Err(format!(
@@ -273,56 +369,63 @@ fn release(ws: &Workspace, dry_run: bool) -> Result<(), String> {
     if !drift.is_empty() {
         return Err("generated/ is stale: run `cargo xtask generate` and commit first".to_string());
     }
-    let plan = release::plan(&root).map_err(|e| e.to_string())?;
-    let tag = release::tag_for(&plan.next);
-    match &plan.previous {
-        Some((version, previous_tag)) => println!(
-            "release: {version} ({previous_tag}) -> {} ({tag})",
-            plan.next
-        ),
-        None => println!("release: first release, {} ({tag})", plan.next),
+    let crates = ws.published().map_err(|e| e.to_string())?;
+    let plan = release::plan(&root, &crates).map_err(|e| e.to_string())?;
+    match &plan.previous_tag {
+        Some(previous) => println!("release: {previous} -> {}", plan.tag),
+        None => println!("release: first release, {}", plan.tag),
     }
     print!("{}", plan.diff.render());
     println!("\nCHANGELOG.md gains:\n\n{}", plan.changelog_section);
+    let released: Vec<String> = plan.released().map(|c| c.name.clone()).collect();
     if dry_run {
-        package(&root, &crates, false)?;
-        println!("dry run: nothing was written, committed or tagged");
+        // The release is made for real in a scratch worktree (so packaging sees the new
+        // versions, not ones already released), then thrown away.
+        let scratch = tempfile::Builder::new()
+            .prefix("cni-release-")
+            .tempdir()
+            .map_err(|e| format!("cannot create a scratch folder: {e}"))?;
+        let worktree = ScratchWorktree {
+            repo: root.clone(),
+            path: scratch.path().join("checkout"),
+        };
+        run(
+            &root,
+            "git",
+            &[
+                "worktree",
+                "add",
+                "--detach",
+                "-q",
+                &worktree.path.display().to_string(),
+            ],
+        )?;
+        apply(&worktree.path, &plan, &crates)?;
+        package(&worktree.path, &released, true)?;
+        println!("dry run: nothing was written, committed or tagged here");
         return Ok(());
     }
-    let record = ReleaseRecord {
-        version: plan.next.to_string(),
-        tag: Some(tag.clone()),
-    };
-    let record_path = root.join(ReleaseRecord::PATH);
-    std::fs::write(&record_path, record.render())
-        .map_err(|e| format!("cannot write {}: {e}", record_path.display()))?;
-    // The versions reach the generated Cargo.toml files through the generator.
-    ws.generate().map_err(|e| e.to_string())?;
-    let changelog_path = root.join("CHANGELOG.md");
-    let existing = std::fs::read_to_string(&changelog_path).ok();
-    std::fs::write(
-        &changelog_path,
-        release::prepend_changelog(existing.as_deref(), &plan.changelog_section),
-    )
-    .map_err(|e| format!("cannot write {}: {e}", changelog_path.display()))?;
-    run(&root, "cargo", &["update", "--workspace", "--offline"])?;
-    package(&root, &crates, true)?;
+    apply(&root, &plan, &crates)?;
+    package(&root, &released, true)?;
     run(&root, "git", &["add", "-A"])?;
     run(
         &root,
         "git",
-        &["commit", "-q", "-m", &format!("Release {}", plan.next)],
+        &["commit", "-q", "-m", &format!("Release {}", plan.tag)],
     )?;
     run(
         &root,
         "git",
-        &["tag", "-a", &tag, "-m", &format!("Release {}", plan.next)],
+        &[
+            "tag",
+            "-a",
+            &plan.tag,
+            "-m",
+            &format!("Release {}", plan.tag),
+        ],
     )?;
-    println!(
-        "\nreleased {} as {tag}. To publish, in this order:",
-        plan.next
-    );
-    for p in &crates {
+    println!("\nreleased {}. To publish, in this order:", plan.tag);
+    for p in &released {
         println!("  cargo publish -p {p}");
     }
     Ok(())

@@ -1,29 +1,35 @@
-//! Releases of the generated crates: the record of the last release (`spec/release.toml`), the
-//! next version from the spec's changes since then, and the CHANGELOG section.
+//! Releases of the published crates: the record of the last release (`spec/release.toml`: each
+//! crate's version and the release's tag), each crate's next version from what changed since
+//! that tag, and the CHANGELOG section.
 //!
-//! Versions follow Cargo's semver rules. On 0.x, a breaking change bumps the minor version and
-//! anything else the patch; from 1.0, breaking bumps the major, additive the minor and
-//! documentation the patch. The spec's `info.version` rides along as build metadata
-//! (`0.2.0+spec.2026.07.27`).
+//! Each crate moves by its own bump, as Cargo's SemVer reference counts it: the generated
+//! crates by the spec diff's impact on them (`cloudflare_cni_codegen::diff`), the hand-written
+//! runtime crates when their sources changed. A crate nothing changed is not released (not
+//! packaged, not published) again. On 0.x a major change moves the minor number and anything
+//! else the patch. The generated crates carry the spec's `info.version` as build metadata
+//! (`0.2.0+spec.2026.07.27`); requirements between crates never carry it (`=0.2.0`).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use semver::{BuildMetadata, Prerelease, Version};
 use serde::{Deserialize, Serialize};
 
-use cloudflare_cni_codegen::diff::{self, Class, SpecDiff};
+use cloudflare_cni_codegen::diff::{self, Bump, Class, SpecDiff};
 use cloudflare_cni_codegen::{load, SpecSource};
 
 use crate::workspace::Workspace;
 
-/// `spec/release.toml`: the version the generated crates carry, and the tag of the release
-/// that produced it (absent before the first release).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// `spec/release.toml`: each published crate's version, and the tag of the release that made
+/// them (absent before the first release).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseRecord {
-    pub version: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
+    /// Crate name → version.
+    #[serde(default)]
+    pub versions: BTreeMap<String, String>,
 }
 
 impl ReleaseRecord {
@@ -43,14 +49,18 @@ impl ReleaseRecord {
 
     pub fn render(&self) -> String {
         let body = toml::to_string(self).unwrap_or_default();
-        format!("# The generated crates' version and the tag of the release that made it.\n# Written by `cargo xtask release`; the generator reads it.\n{body}")
+        format!("# Each published crate's version, and the tag of the release that made them.\n# Written by `cargo xtask release`; `cargo xtask generate` reads the generated crates' versions.\n{body}")
     }
 
-    pub fn version(&self) -> Result<Version, ReleaseError> {
-        Version::parse(&self.version).map_err(|e| ReleaseError::Record {
-            path: PathBuf::from(Self::PATH),
-            message: format!("version {:?}: {e}", self.version),
-        })
+    /// A crate's recorded version (0.1.0 before its first release).
+    pub fn version(&self, krate: &str) -> Result<Version, ReleaseError> {
+        match self.versions.get(krate) {
+            None => Ok(Version::new(0, 1, 0)),
+            Some(text) => Version::parse(text).map_err(|e| ReleaseError::Record {
+                path: PathBuf::from(Self::PATH),
+                message: format!("{krate} = {text:?}: {e}"),
+            }),
+        }
     }
 }
 
@@ -124,20 +134,20 @@ pub fn spec_value(display: &str, text: String) -> Result<serde_json::Value, Stri
     .map_err(|e| e.to_string())
 }
 
-/// The version after `current` for changes of class `strongest`.
-pub fn next_version(current: &Version, strongest: Class) -> Version {
+/// The version after `current` for a change that needs `bump`.
+pub fn next_version(current: &Version, bump: Bump) -> Version {
     let mut next = Version::new(current.major, current.minor, current.patch);
-    match (current.major, strongest) {
-        (0, Class::Breaking) => {
+    match (current.major, bump) {
+        (0, Bump::Major) => {
             next.minor += 1;
             next.patch = 0;
         }
-        (0, _) | (_, Class::Documentation) => next.patch += 1,
-        (_, Class::Additive) => {
+        (0, _) | (_, Bump::Patch) => next.patch += 1,
+        (_, Bump::Minor) => {
             next.minor += 1;
             next.patch = 0;
         }
-        (_, Class::Breaking) => {
+        (_, Bump::Major) => {
             next.major += 1;
             next.minor = 0;
             next.patch = 0;
@@ -171,49 +181,145 @@ pub fn spec_metadata(info_version: &str) -> BuildMetadata {
     .unwrap_or(BuildMetadata::EMPTY)
 }
 
+/// What kind of crate a published crate is, for its next version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrateKind {
+    /// Written by the generator: bumped by the spec diff's impact on it.
+    Types,
+    Client,
+    Server,
+    /// Written by hand: released when its sources changed.
+    Runtime,
+}
+
+/// A published crate as the release sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublishedCrate {
+    pub name: String,
+    /// Its folder, relative to the checkout.
+    pub dir: String,
+    pub kind: CrateKind,
+}
+
+/// One crate's part in a release.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrateRelease {
+    pub name: String,
+    pub current: Version,
+    /// `None`: nothing changed, so the crate is not released again.
+    pub next: Option<Version>,
+    pub bump: Option<Bump>,
+    /// Why it moves, for the CHANGELOG.
+    pub reason: String,
+}
+
 /// What a release would do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReleasePlan {
-    pub previous: Option<(Version, String)>,
-    pub next: Version,
+    pub previous_tag: Option<String>,
+    pub tag: String,
     pub diff: SpecDiff,
+    pub info_version: String,
+    /// In publishing order.
+    pub crates: Vec<CrateRelease>,
     pub changelog_section: String,
 }
 
+impl ReleasePlan {
+    /// The crates this release publishes, in order.
+    pub fn released(&self) -> impl Iterator<Item = &CrateRelease> {
+        self.crates.iter().filter(|c| c.next.is_some())
+    }
+
+    /// The record after this release.
+    pub fn record(&self) -> ReleaseRecord {
+        ReleaseRecord {
+            tag: Some(self.tag.clone()),
+            versions: self
+                .crates
+                .iter()
+                .map(|c| {
+                    let version = c.next.as_ref().unwrap_or(&c.current);
+                    (c.name.clone(), version.to_string())
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The CHANGELOG section for a release.
-pub fn changelog_section(
-    version: &Version,
-    info_version: &str,
-    previous: Option<&str>,
-    diff: &SpecDiff,
-) -> String {
-    let mut out = format!("## {version}\n\nGenerated from spec version {info_version}");
-    match previous {
+pub fn changelog_section(plan: &ReleasePlan) -> String {
+    let mut out = format!(
+        "## {}\n\nGenerated from spec version {}",
+        plan.tag, plan.info_version
+    );
+    match &plan.previous_tag {
         Some(tag) => out.push_str(&format!("; changes since {tag}.\n")),
         None => out.push_str("; the first release.\n"),
     }
+    out.push_str("\n| Crate | Version | Why |\n| --- | --- | --- |\n");
+    for c in &plan.crates {
+        match &c.next {
+            Some(next) => out.push_str(&format!(
+                "| `{}` | {} → {} | {} |\n",
+                c.name, c.current, next, c.reason
+            )),
+            None => out.push_str(&format!(
+                "| `{}` | {} (unchanged, not released) | |\n",
+                c.name, c.current
+            )),
+        }
+    }
     for (class, title) in [
-        (Class::Breaking, "Breaking"),
+        (Class::Breaking, "Breaking on the wire"),
         (Class::Additive, "Additive"),
         (Class::Documentation, "Documentation"),
     ] {
-        let changes: Vec<_> = diff.of(class).collect();
+        let changes: Vec<_> = plan.diff.of(class).collect();
         if changes.is_empty() {
             continue;
         }
         out.push_str(&format!("\n### {title}\n\n"));
         for c in changes {
-            out.push_str(&format!("- {} (`{}`)\n", c.message, c.pointer));
+            out.push_str(&format!(
+                "- {} (`{}`; types {}, client {}, server {})\n",
+                c.message,
+                c.pointer,
+                c.impact.types.as_str(),
+                c.impact.client.as_str(),
+                c.impact.server.as_str()
+            ));
         }
     }
     out
 }
 
-/// Plans the next release from the repository at `root`: the spec now against the spec at the
-/// last release's tag.
-pub fn plan(root: &Path) -> Result<ReleasePlan, ReleaseError> {
+/// Whether anything under `dir` changed since `tag`.
+fn changed_since(root: &Path, tag: &str, dir: &str) -> Result<bool, ReleaseError> {
+    let output = Command::new("git")
+        .args(["diff", "--quiet", tag, "--", dir])
+        .current_dir(root)
+        .status()
+        .map_err(|e| ReleaseError::Git {
+            args: format!("diff --quiet {tag} -- {dir}"),
+            message: e.to_string(),
+        })?;
+    Ok(!output.success())
+}
+
+/// The tag after `previous` (`release-1`, `release-2`, ...).
+pub fn next_tag(previous: Option<&str>) -> String {
+    let n = previous
+        .and_then(|t| t.strip_prefix("release-"))
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or(0);
+    format!("release-{}", n + 1)
+}
+
+/// Plans the next release of `crates` (in publishing order) from the checkout at `root`: the
+/// spec now against the spec at the last release's tag, and each runtime crate's sources.
+pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, ReleaseError> {
     let record = ReleaseRecord::read(root)?;
-    let current = record.version()?;
     let new_text =
         std::fs::read_to_string(root.join(Workspace::SPEC)).map_err(|source| ReleaseError::Io {
             path: root.join(Workspace::SPEC),
@@ -225,43 +331,89 @@ pub fn plan(root: &Path) -> Result<ReleasePlan, ReleaseError> {
         .and_then(|v| v.as_str())
         .unwrap_or("unknown")
         .to_string();
-    let (previous, diff, mut next) = match &record.tag {
-        None => (
-            None,
-            SpecDiff::default(),
-            Version::new(current.major, current.minor, current.patch),
-        ),
+    let diff = match &record.tag {
+        None => SpecDiff::default(),
         Some(tag) => {
             let reference = format!("git:{tag}:{}", Workspace::SPEC);
             let (_, old_text) = read_spec_arg(root, &reference)?;
             let old = spec_value(&reference, old_text)
                 .map_err(|message| ReleaseError::OldSpec { reference, message })?;
-            let diff = diff::diff(&old, &new);
-            let Some(strongest) = diff.strongest() else {
-                return Err(ReleaseError::NothingToRelease(tag.clone()));
-            };
-            let next = next_version(&current, strongest);
-            (Some((current.clone(), tag.clone())), diff, next)
+            diff::diff(&old, &new)
         }
     };
-    next.build = spec_metadata(&info_version);
-    let changelog_section = changelog_section(
-        &next,
-        &info_version,
-        previous.as_ref().map(|(_, t)| t.as_str()),
-        &diff,
-    );
-    Ok(ReleasePlan {
-        previous,
-        next,
+    let impact = diff.crate_impact();
+    let generator_changed = match &record.tag {
+        Some(tag) => changed_since(root, tag, "codegen/generator")?,
+        None => false,
+    };
+    let mut releases = Vec::new();
+    for krate in crates {
+        let current = record.version(&krate.name)?;
+        let (bump, reason) = match (&record.tag, krate.kind) {
+            (None, _) => (Some(Bump::Patch), "the first release".to_string()),
+            (Some(tag), CrateKind::Runtime) => {
+                if changed_since(root, tag, &krate.dir)? {
+                    // Until cargo-semver-checks decides, a changed hand-written crate is
+                    // taken to break its API.
+                    (
+                        Some(Bump::Major),
+                        format!("its sources changed since {tag}"),
+                    )
+                } else {
+                    (None, String::new())
+                }
+            }
+            (Some(_), kind) => {
+                let from_spec = match kind {
+                    CrateKind::Types => impact.types,
+                    CrateKind::Client => impact.client,
+                    _ => impact.server,
+                };
+                let spec_changed = !diff.changes.is_empty();
+                match (spec_changed, generator_changed) {
+                    (false, false) => (None, String::new()),
+                    (true, false) => (Some(from_spec), format!("the spec: {}", from_spec.as_str())),
+                    (_, true) => (
+                        Some(Bump::Major),
+                        "the generator changed (taken as major until cargo-semver-checks decides)"
+                            .to_string(),
+                    ),
+                }
+            }
+        };
+        let next = bump.map(|bump| {
+            let mut next = match &record.tag {
+                None => Version::new(current.major, current.minor, current.patch),
+                Some(_) => next_version(&current, bump),
+            };
+            if krate.kind != CrateKind::Runtime {
+                next.build = spec_metadata(&info_version);
+            }
+            next
+        });
+        releases.push(CrateRelease {
+            name: krate.name.clone(),
+            current,
+            next,
+            bump,
+            reason,
+        });
+    }
+    if releases.iter().all(|c| c.next.is_none()) {
+        return Err(ReleaseError::NothingToRelease(
+            record.tag.clone().unwrap_or_default(),
+        ));
+    }
+    let mut plan = ReleasePlan {
+        previous_tag: record.tag.clone(),
+        tag: next_tag(record.tag.as_deref()),
         diff,
-        changelog_section,
-    })
-}
-
-/// The tag a version is released under.
-pub fn tag_for(version: &Version) -> String {
-    format!("v{}.{}.{}", version.major, version.minor, version.patch)
+        info_version,
+        crates: releases,
+        changelog_section: String::new(),
+    };
+    plan.changelog_section = changelog_section(&plan);
+    Ok(plan)
 }
 
 /// CHANGELOG.md with `section` prepended below its title.
@@ -285,16 +437,15 @@ mod tests {
     #[test]
     fn versions_follow_cargo_semver() {
         let v = |s| Version::parse(s).unwrap();
-        assert_eq!(next_version(&v("0.1.0"), Class::Breaking), v("0.2.0"));
-        assert_eq!(next_version(&v("0.1.3"), Class::Additive), v("0.1.4"));
-        assert_eq!(next_version(&v("0.1.3"), Class::Documentation), v("0.1.4"));
-        assert_eq!(next_version(&v("1.2.3"), Class::Breaking), v("2.0.0"));
-        assert_eq!(next_version(&v("1.2.3"), Class::Additive), v("1.3.0"));
-        assert_eq!(next_version(&v("1.2.3"), Class::Documentation), v("1.2.4"));
-        assert_eq!(
-            next_version(&v("0.2.0+spec.1"), Class::Documentation),
-            v("0.2.1")
-        );
+        assert_eq!(next_version(&v("0.1.0"), Bump::Major), v("0.2.0"));
+        assert_eq!(next_version(&v("0.1.3"), Bump::Minor), v("0.1.4"));
+        assert_eq!(next_version(&v("0.1.3"), Bump::Patch), v("0.1.4"));
+        assert_eq!(next_version(&v("1.2.3"), Bump::Major), v("2.0.0"));
+        assert_eq!(next_version(&v("1.2.3"), Bump::Minor), v("1.3.0"));
+        assert_eq!(next_version(&v("1.2.3"), Bump::Patch), v("1.2.4"));
+        assert_eq!(next_version(&v("0.2.0+spec.1"), Bump::Patch), v("0.2.1"));
+        assert_eq!(next_tag(None), "release-1");
+        assert_eq!(next_tag(Some("release-9")), "release-10");
     }
 
     #[test]

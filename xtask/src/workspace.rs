@@ -8,7 +8,7 @@ use cloudflare_cni_codegen::{
     render_file, Config, Drift, GenerateError, GeneratedTree, WriteSummary,
 };
 
-use crate::release::ReleaseRecord;
+use crate::release::{CrateKind, PublishedCrate, ReleaseRecord};
 
 /// Why xtask cannot work on a checkout.
 #[derive(Debug, thiserror::Error)]
@@ -86,17 +86,72 @@ impl Workspace {
         self.root.join(Self::GENERATED)
     }
 
-    /// The generator's configuration, with the version from `spec/release.toml` when it exists.
+    /// The generator's configuration, with the generated crates' versions from
+    /// `spec/release.toml` when it exists.
     pub fn config(&self) -> Result<Config, WorkspaceError> {
         let mut config = Config::default();
         if self.root.join(ReleaseRecord::PATH).exists() {
             let record = ReleaseRecord::read(&self.root)?;
-            record.version()?;
             for krate in [&mut config.types, &mut config.client, &mut config.server] {
-                krate.version = record.version.clone();
+                krate.version = record.version(&krate.package)?.to_string();
             }
         }
         Ok(config)
+    }
+
+    /// The published crates in dependency order, each with its folder and kind.
+    pub fn published(&self) -> Result<Vec<PublishedCrate>, WorkspaceError> {
+        let config = Config::default();
+        let generated = [
+            (config.types.package.clone(), CrateKind::Types),
+            (config.client.package.clone(), CrateKind::Client),
+            (config.server.package.clone(), CrateKind::Server),
+        ];
+        let metadata = self.metadata()?;
+        let dirs: std::collections::BTreeMap<String, String> = metadata["packages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| {
+                let name = p["name"].as_str()?.to_string();
+                let manifest = Path::new(p["manifest_path"].as_str()?);
+                let dir = manifest.parent()?.strip_prefix(&self.root).ok()?;
+                Some((name, dir.display().to_string()))
+            })
+            .collect();
+        Ok(published_in_order(&metadata)
+            .map_err(WorkspaceError::Metadata)?
+            .into_iter()
+            .map(|name| PublishedCrate {
+                dir: dirs.get(&name).cloned().unwrap_or_default(),
+                kind: generated
+                    .iter()
+                    .find(|(package, _)| *package == name)
+                    .map_or(CrateKind::Runtime, |(_, kind)| *kind),
+                name,
+            })
+            .collect())
+    }
+
+    fn metadata(&self) -> Result<serde_json::Value, WorkspaceError> {
+        let output =
+            std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args([
+                    "metadata",
+                    "--format-version",
+                    "1",
+                    "--no-deps",
+                    "--offline",
+                ])
+                .current_dir(&self.root)
+                .output()
+                .map_err(|e| WorkspaceError::Metadata(e.to_string()))?;
+        if !output.status.success() {
+            return Err(WorkspaceError::Metadata(
+                String::from_utf8_lossy(&output.stderr).trim().to_string(),
+            ));
+        }
+        serde_json::from_slice(&output.stdout).map_err(|e| WorkspaceError::Metadata(e.to_string()))
     }
 
     /// Renders the checkout's spec with the version of `spec/release.toml`.

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use xtask::release::{self, ReleaseError};
+use xtask::release::{self, CrateKind, PublishedCrate, ReleaseError};
 
 fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
@@ -26,19 +26,53 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(status.success(), "git {args:?}");
 }
 
+/// A repository released once, as `release-3`: the spec, and one hand-written crate.
 fn repo(record: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     fs::create_dir_all(root.join("spec")).unwrap();
+    fs::create_dir_all(root.join("runtime/src")).unwrap();
+    fs::write(root.join("runtime/src/lib.rs"), "pub fn f() {}\n").unwrap();
     let spec =
         fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/cni.yaml")).unwrap();
     fs::write(root.join("spec/cni.yaml"), spec).unwrap();
     fs::write(root.join("spec/release.toml"), record).unwrap();
     git(root, &["init", "-q"]);
     git(root, &["add", "-A"]);
-    git(root, &["commit", "-q", "-m", "release 0.3.0"]);
-    git(root, &["tag", "v0.3.0"]);
+    git(root, &["commit", "-q", "-m", "release 3"]);
+    git(root, &["tag", "release-3"]);
     dir
+}
+
+fn crates() -> Vec<PublishedCrate> {
+    let krate = |name: &str, dir: &str, kind| PublishedCrate {
+        name: name.into(),
+        dir: dir.into(),
+        kind,
+    };
+    vec![
+        krate("runtime", "runtime", CrateKind::Runtime),
+        krate("types", "generated/types", CrateKind::Types),
+        krate("client", "generated/client", CrateKind::Client),
+        krate("server", "generated/server", CrateKind::Server),
+    ]
+}
+
+/// Each crate's next version in the plan (`-` when it is not released).
+fn versions(plan: &release::ReleasePlan) -> Vec<(String, String)> {
+    plan.crates
+        .iter()
+        .map(|c| {
+            let next = c.next.as_ref().map_or("-".to_string(), ToString::to_string);
+            (c.name.clone(), next)
+        })
+        .collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
 }
 
 fn edit(root: &Path, old: &str, new: &str) {
@@ -48,68 +82,109 @@ fn edit(root: &Path, old: &str, new: &str) {
     fs::write(&path, text.replacen(old, new, 1)).unwrap();
 }
 
-const RECORD: &str = "version = \"0.3.0\"\ntag = \"v0.3.0\"\n";
+const RECORD: &str = "tag = \"release-3\"\n[versions]\nruntime = \"0.4.1\"\ntypes = \"0.3.0\"\nclient = \"0.3.0\"\nserver = \"0.3.2\"\n";
 
 #[test]
-fn additive_bumps_the_patch_on_0x_with_the_spec_version_as_metadata() {
+fn each_crate_moves_by_its_own_impact_and_unchanged_ones_stay() {
+    // A property added: the types crate gains a field (minor); the client and server, which
+    // re-export the types, follow; the runtime did not change and is not released.
     let dir = repo(RECORD);
     edit(dir.path(), "      properties:\n        name:\n          description: Name of the facility\n", "      properties:\n        clli:\n          description: CLLI code of the facility\n          type: string\n        name:\n          description: Name of the facility\n");
-    let plan = release::plan(dir.path()).unwrap();
-    assert_eq!(plan.next.to_string(), "0.3.1+spec.2026.07.27");
+    let plan = release::plan(dir.path(), &crates()).unwrap();
     assert_eq!(
-        plan.changelog_section,
-        "## 0.3.1+spec.2026.07.27\n\nGenerated from spec version 2026.07.27; changes since v0.3.0.\n\n\
-         ### Additive\n\n- property `clli` added (`/components/schemas/FacilityInfo/properties/clli`)\n"
+        versions(&plan),
+        pairs(&[
+            ("runtime", "-"),
+            ("types", "0.3.1+spec.2026.07.27"),
+            ("client", "0.3.1+spec.2026.07.27"),
+            ("server", "0.3.3+spec.2026.07.27"),
+        ])
     );
-}
-
-#[test]
-fn breaking_bumps_the_minor_on_0x() {
-    let dir = repo(RECORD);
-    edit(dir.path(), "        owner:\n          description: Owner of the interconnect\n          type: string\n", "");
-    let plan = release::plan(dir.path()).unwrap();
-    assert_eq!(plan.next.to_string(), "0.4.0+spec.2026.07.27");
-    assert!(plan.changelog_section.contains("### Breaking\n\n- property `owner` removed (`/components/schemas/InterconnectPhysical/properties/owner`)\n"), "{}", plan.changelog_section);
-}
-
-#[test]
-fn documentation_only_bumps_the_patch() {
-    let dir = repo(RECORD);
-    edit(
-        dir.path(),
-        "description: Name of the facility",
-        "description: The facility's name",
-    );
-    edit(dir.path(), "version: 2026.07.27", "version: 2026.08.01");
-    let plan = release::plan(dir.path()).unwrap();
-    assert_eq!(plan.next.to_string(), "0.3.1+spec.2026.08.01");
+    assert_eq!(plan.tag, "release-4");
     assert!(
-        plan.changelog_section.contains("### Documentation\n"),
+        plan.changelog_section
+            .contains("| `runtime` | 0.4.1 (unchanged, not released) | |"),
         "{}",
         plan.changelog_section
     );
-    assert!(!plan.changelog_section.contains("### Additive"));
+    assert!(
+        plan.changelog_section.contains("- property `clli` added (`/components/schemas/FacilityInfo/properties/clli`; types minor, client patch, server patch)"),
+        "{}",
+        plan.changelog_section
+    );
+    // The record after the release keeps the runtime's version.
+    let record = plan.record();
+    assert_eq!(record.versions["runtime"], "0.4.1");
+    assert_eq!(record.tag.as_deref(), Some("release-4"));
 }
 
 #[test]
-fn from_1_0_the_levels_are_major_minor_patch() {
-    let dir = repo("version = \"1.4.2\"\ntag = \"v0.3.0\"\n");
-    edit(dir.path(), "      properties:\n        name:\n          description: Name of the facility\n", "      properties:\n        clli:\n          type: string\n        name:\n          description: Name of the facility\n");
+fn a_removed_property_is_major_and_an_operation_added_moves_client_and_server_only() {
+    let dir = repo(RECORD);
+    edit(dir.path(), "        owner:\n          description: Owner of the interconnect\n          type: string\n", "");
+    let plan = release::plan(dir.path(), &crates()).unwrap();
+    // On 0.x a major change moves the minor number.
     assert_eq!(
-        release::plan(dir.path()).unwrap().next.to_string(),
-        "1.5.0+spec.2026.07.27"
+        plan.crates[1].next.as_ref().unwrap().to_string(),
+        "0.4.0+spec.2026.07.27"
+    );
+    assert_eq!(
+        plan.crates[3].next.as_ref().unwrap().to_string(),
+        "0.4.0+spec.2026.07.27"
+    );
+    assert!(
+        plan.changelog_section
+            .contains("### Breaking on the wire\n\n- property `owner` removed"),
+        "{}",
+        plan.changelog_section
+    );
+
+    let dir = repo(RECORD);
+    edit(dir.path(), "  /accounts/{account_id}/cni/slots/{slot}:\n", "  /accounts/{account_id}/cni/slots/{slot}/ping:\n    get:\n      operationId: ping_slot\n      summary: Ping a slot\n      tags: [Slots]\n      parameters:\n        - name: account_id\n          in: path\n          required: true\n          schema:\n            type: string\n        - name: slot\n          in: path\n          required: true\n          schema:\n            type: string\n            format: uuid\n      responses:\n        '200':\n          description: Pinged\n  /accounts/{account_id}/cni/slots/{slot}:\n");
+    let plan = release::plan(dir.path(), &crates()).unwrap();
+    let bumps: Vec<Option<&str>> = plan
+        .crates
+        .iter()
+        .map(|c| c.bump.map(|b| b.as_str()))
+        .collect();
+    assert_eq!(bumps, [None, Some("patch"), Some("minor"), Some("minor")]);
+}
+
+#[test]
+fn a_changed_runtime_crate_is_released_alone() {
+    let dir = repo(RECORD);
+    fs::write(
+        dir.path().join("runtime/src/lib.rs"),
+        "pub fn f() {}\npub fn g() {}\n",
+    )
+    .unwrap();
+    git(dir.path(), &["commit", "-qam", "runtime change"]);
+    let plan = release::plan(dir.path(), &crates()).unwrap();
+    assert_eq!(
+        versions(&plan),
+        pairs(&[
+            ("runtime", "0.5.0"),
+            ("types", "-"),
+            ("client", "-"),
+            ("server", "-")
+        ])
     );
 }
 
 #[test]
-fn an_unchanged_spec_has_nothing_to_release_and_a_first_release_keeps_its_version() {
+fn nothing_changed_has_nothing_to_release_and_a_first_release_keeps_its_versions() {
     let dir = repo(RECORD);
     assert!(
-        matches!(release::plan(dir.path()), Err(ReleaseError::NothingToRelease(tag)) if tag == "v0.3.0")
+        matches!(release::plan(dir.path(), &crates()), Err(ReleaseError::NothingToRelease(tag)) if tag == "release-3")
     );
-    let first = repo("version = \"0.1.0\"\n");
-    let plan = release::plan(first.path()).unwrap();
-    assert_eq!(plan.next.to_string(), "0.1.0+spec.2026.07.27");
+    let first = repo("[versions]\ntypes = \"0.1.0\"\n");
+    let plan = release::plan(first.path(), &crates()).unwrap();
+    assert_eq!(
+        plan.crates[1].next.as_ref().unwrap().to_string(),
+        "0.1.0+spec.2026.07.27"
+    );
+    assert_eq!(plan.crates[0].next.as_ref().unwrap().to_string(), "0.1.0");
+    assert_eq!(plan.tag, "release-1");
     assert!(plan.changelog_section.contains("the first release"));
 }
 

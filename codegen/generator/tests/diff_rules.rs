@@ -18,6 +18,127 @@ fn spec(path: &Path) -> serde_json::Value {
     .clone()
 }
 
+/// Each case: (name, strongest class, types bump, client bump, server bump). The client and
+/// server re-export the types crate, so they move at least as far as it.
+const EXPECTED: &[(&str, &str, &str, &str, &str)] = &[
+    ("constraint_changed", "breaking", "patch", "patch", "patch"),
+    (
+        "documentation_only",
+        "documentation",
+        "patch",
+        "patch",
+        "patch",
+    ),
+    ("enum_value_removed", "breaking", "major", "major", "major"),
+    ("error_status_added", "additive", "patch", "patch", "patch"),
+    ("format_changed", "breaking", "major", "major", "major"),
+    ("no_change", "none", "patch", "patch", "patch"),
+    ("operation_added", "additive", "patch", "minor", "minor"),
+    ("operation_removed", "breaking", "patch", "major", "major"),
+    (
+        "optional_parameter_added",
+        "additive",
+        "patch",
+        "minor",
+        "minor",
+    ),
+    (
+        "optional_request_property_added",
+        "additive",
+        "minor",
+        "minor",
+        "minor",
+    ),
+    (
+        "parameter_made_required",
+        "breaking",
+        "patch",
+        "patch",
+        "major",
+    ),
+    ("parameter_removed", "breaking", "patch", "major", "major"),
+    (
+        "parameter_type_changed",
+        "breaking",
+        "patch",
+        "major",
+        "major",
+    ),
+    ("path_changed", "breaking", "patch", "patch", "patch"),
+    ("property_removed", "breaking", "major", "major", "major"),
+    (
+        "request_enum_value_added",
+        "additive",
+        "minor",
+        "minor",
+        "minor",
+    ),
+    (
+        "request_property_made_required",
+        "breaking",
+        "major",
+        "major",
+        "major",
+    ),
+    (
+        "required_parameter_added",
+        "breaking",
+        "patch",
+        "minor",
+        "minor",
+    ),
+    (
+        "required_request_property_added",
+        "breaking",
+        "minor",
+        "minor",
+        "minor",
+    ),
+    (
+        "required_response_property_added",
+        "additive",
+        "minor",
+        "minor",
+        "minor",
+    ),
+    (
+        "response_enum_value_added",
+        "additive",
+        "minor",
+        "minor",
+        "minor",
+    ),
+    (
+        "response_property_added",
+        "additive",
+        "minor",
+        "minor",
+        "minor",
+    ),
+    (
+        "response_property_made_nullable",
+        "breaking",
+        "major",
+        "major",
+        "major",
+    ),
+    (
+        "response_property_made_optional",
+        "breaking",
+        "major",
+        "major",
+        "major",
+    ),
+    (
+        "response_property_made_required",
+        "additive",
+        "major",
+        "major",
+        "major",
+    ),
+    ("union_variant_added", "additive", "minor", "minor", "minor"),
+];
+
 #[test]
 fn each_rule_classifies_as_expected() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/diff");
@@ -38,28 +159,24 @@ fn each_rule_classifies_as_expected() {
         let strongest = result.strongest().map(|c| c.as_str()).unwrap_or("none");
         let rendered = format!("strongest: {strongest}\n{}", result.render());
         expectorate::assert_contents(dir.join(format!("{name}.expected")), &rendered);
-        // The file name says the class the rule must produce.
-        let wanted = if name == "no_change" {
-            "none"
-        } else if name == "documentation_only" {
-            "documentation"
-        } else if [
-            "operation_added",
-            "optional_parameter_added",
-            "optional_request_property_added",
-            "response_property_added",
-            "request_enum_value_added",
-            "error_status_added",
-        ]
-        .contains(&name.as_str())
-        {
-            "additive"
-        } else {
-            "breaking"
+        // The file name says the class and the crates' bumps the rule must produce.
+        let Some((_, class, types, client, server)) =
+            EXPECTED.iter().find(|(case, ..)| *case == name)
+        else {
+            failures.push(format!("{name}: add its expectation to EXPECTED"));
+            continue;
         };
-        if strongest != wanted {
+        let impact = result.crate_impact();
+        let got = (
+            strongest,
+            impact.types.as_str(),
+            impact.client.as_str(),
+            impact.server.as_str(),
+        );
+        if got != (*class, *types, *client, *server) {
             failures.push(format!(
-                "{name}: strongest class {strongest}, wanted {wanted}"
+                "{name}: got {got:?}, wanted {:?}",
+                (class, types, client, server)
             ));
         }
     }
@@ -74,7 +191,9 @@ fn the_json_form_lists_every_change() {
         &spec(&dir.join("response_enum_value_added.yaml")),
     );
     let json = serde_json::to_value(&result).unwrap();
-    assert_eq!(json["changes"][0]["class"], "breaking");
+    assert_eq!(json["changes"][0]["class"], "additive");
+    assert_eq!(json["changes"][0]["impact"]["types"], "minor");
+    assert_eq!(json["changes"][0]["impact"]["client"], "patch");
     assert_eq!(
         json["changes"][0]["pointer"],
         "/components/schemas/Kind/enum"

@@ -1,34 +1,46 @@
-//! A structural diff of two specs, each change classified by the rule table below, so that a
-//! release can compute the next version of the generated crates.
+//! A structural diff of two specs. Each change gets two answers from the rule table below:
+//! its **class** on the wire (does it break clients and servers already deployed?) and its
+//! **impact** on each generated crate's Rust API (the SemVer bump it needs, as Cargo's SemVer
+//! reference and cargo-semver-checks count it). A release bumps each crate by the strongest
+//! impact on it; the client and server crates re-export the types crate, so they move at least
+//! as far as it.
 //!
-//! | Change | Class |
-//! | --- | --- |
-//! | operation removed; its path or method changed | breaking |
-//! | operation added | additive |
-//! | parameter removed; added as required; made required; its type or format changed | breaking |
-//! | parameter added as optional; made optional | additive |
-//! | request body added, removed or made required, or its schema replaced | breaking |
-//! | property removed (from any schema) | breaking |
-//! | property added: required in a request schema | breaking |
-//! | property added: optional in a request schema, or to a response-only schema | additive |
-//! | request property made required, or no longer nullable | breaking |
-//! | response property made optional or nullable | breaking |
-//! | response property made required, or no longer nullable | breaking (the Rust field type changes from `Option<T>` to `T`) |
-//! | request property made optional or nullable | additive |
-//! | type, format or `$ref` target changed | breaking |
-//! | enum value removed | breaking |
-//! | enum value added to a schema any response uses | breaking: the generated enums are exhaustive, so an older client fails to decode the new value and `match`es stop being exhaustive |
-//! | enum value added to a request-only schema | additive |
-//! | union variant added (response) / removed | breaking; added to a request-only union: additive |
-//! | a constraint changed (`minimum`, `maximum`, `pattern`, `x-cni-*`, ...) | breaking |
-//! | error status added | additive; removed: documentation |
-//! | success response type or media type changed | breaking |
-//! | descriptions, summaries, titles, examples, tags' text, `info` | documentation |
+//! The generated types are built for growth: structs and enums are `#[non_exhaustive]`
+//! (built with builders), enums and unions keep values they do not know, response objects
+//! keep fields they do not know, and the server trait's methods have defaults. So most
+//! additions are minor.
 //!
-//! "Request schema" means reachable from a request body, "response schema" from a response;
-//! a schema used by both follows the stricter rule. The table is about the wire and the
-//! generated API; building generated structs with their builders keeps additive changes
-//! source-compatible (a struct literal must name every field, so it may not).
+//! | Change | Class | types | client | server |
+//! | --- | --- | --- | --- | --- |
+//! | operation added | additive | | minor | minor (a default method) |
+//! | operation removed | breaking | | major | major |
+//! | operation's path or method changed | breaking | | patch | patch |
+//! | parameter removed | breaking | | major | major |
+//! | optional parameter added | additive | | minor | minor (a field of the query struct) |
+//! | required query parameter added | breaking | | minor | minor |
+//! | required path parameter added | breaking | | minor | major (a new argument) |
+//! | parameter made required / optional | breaking / additive | | patch | major (`T` ↔ `Option<T>`) |
+//! | request body added / removed | breaking | | minor / major | major |
+//! | success response removed or added, or its media type changed | breaking | | major | major |
+//! | error status added / no longer declared | additive / documentation | | | |
+//! | schema added / removed | additive / breaking | minor / major | | |
+//! | property added (a new field of a `#[non_exhaustive]` struct) | additive; required in a request: breaking | minor | | |
+//! | property removed | breaking | major | | |
+//! | request property made required / optional | breaking / additive | major | | |
+//! | response property made required / optional | additive / breaking | major | | |
+//! | made nullable / no longer nullable | additive in a request, else breaking | major | | |
+//! | enum value added (kept as `Unknown` by older versions) | additive | minor | | |
+//! | enum value removed | breaking | major | | |
+//! | union member added (kept as `Unknown` by older versions) | additive | minor | | |
+//! | union member removed | breaking | major | | |
+//! | type, format or `$ref` target changed | breaking | major | | |
+//! | a constraint changed (`minimum`, `pattern`, `x-cni-*`, ...) | breaking | | | |
+//! | descriptions, summaries, titles, examples, `info` | documentation | | | |
+//!
+//! An empty cell is a patch. A schema change inside an operation (a parameter's type, an inline
+//! body) lands on the client and server instead of the types crate. "Request schema" means
+//! reachable from a request, "response schema" from a response; a schema used by both follows
+//! the stricter rule.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -61,10 +73,77 @@ impl Class {
     }
 }
 
+/// How far a crate's version must move for a change, as Cargo's SemVer reference (and
+/// cargo-semver-checks) count it. On 0.x, `Major` moves the minor number.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bump {
+    #[default]
+    Patch,
+    Minor,
+    Major,
+}
+
+impl Bump {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Bump::Patch => "patch",
+            Bump::Minor => "minor",
+            Bump::Major => "major",
+        }
+    }
+}
+
+/// A change's effect on each generated crate's public Rust API.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Impact {
+    pub types: Bump,
+    pub client: Bump,
+    pub server: Bump,
+}
+
+impl Impact {
+    /// Documentation only: every crate takes a patch.
+    pub const NONE: Impact = Impact {
+        types: Bump::Patch,
+        client: Bump::Patch,
+        server: Bump::Patch,
+    };
+
+    /// A change to a schema: the types crate's items.
+    pub fn types(bump: Bump) -> Impact {
+        Impact {
+            types: bump,
+            ..Impact::NONE
+        }
+    }
+
+    /// A change to an operation: the client's builders and the server's trait.
+    pub fn operation(client: Bump, server: Bump) -> Impact {
+        Impact {
+            client,
+            server,
+            ..Impact::NONE
+        }
+    }
+
+    /// The stronger of two impacts, crate by crate.
+    pub fn max(self, other: Impact) -> Impact {
+        Impact {
+            types: self.types.max(other.types),
+            client: self.client.max(other.client),
+            server: self.server.max(other.server),
+        }
+    }
+}
+
 /// One difference between the specs.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Change {
+    /// What it means on the wire, for clients and servers already deployed.
     pub class: Class,
+    /// What it means for the generated crates' Rust API.
+    pub impact: Impact,
     /// Where, as a JSON pointer into the new spec (the old one for removals). Parameters are
     /// named by location and name rather than by index (`…/get/parameters/query:cursor`),
     /// because their index differs between the specs and between path and operation level.
@@ -88,6 +167,20 @@ impl SpecDiff {
         self.changes.iter().filter(move |c| c.class == class)
     }
 
+    /// Each generated crate's bump. The client and server crates re-export the types crate
+    /// (`pub use ... as types`), so each moves at least as far as it.
+    pub fn crate_impact(&self) -> Impact {
+        let own = self
+            .changes
+            .iter()
+            .fold(Impact::NONE, |acc, c| acc.max(c.impact));
+        Impact {
+            types: own.types,
+            client: own.client.max(own.types),
+            server: own.server.max(own.types),
+        }
+    }
+
     /// The human-readable report.
     pub fn render(&self) -> String {
         if self.changes.is_empty() {
@@ -101,7 +194,14 @@ impl SpecDiff {
             }
             out.push_str(&format!("{} ({}):\n", class.as_str(), changes.len()));
             for c in changes {
-                out.push_str(&format!("  - {}: {}\n", c.pointer, c.message));
+                out.push_str(&format!(
+                    "  - {}: {} [types {}, client {}, server {}]\n",
+                    c.pointer,
+                    c.message,
+                    c.impact.types.as_str(),
+                    c.impact.client.as_str(),
+                    c.impact.server.as_str()
+                ));
             }
         }
         out
@@ -133,11 +233,22 @@ const CONSTRAINT_KEYS: [&str; 12] = [
 
 use crate::document::Usage;
 
+/// Whose API a schema being compared belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scope {
+    /// A component schema: a type of the types crate.
+    Types,
+    /// An operation's parameter, body or response: the client's builder and the server's
+    /// method signature.
+    Operation,
+}
+
 struct Differ<'a> {
     old: &'a Value,
     new: &'a Value,
     usage: BTreeMap<String, Usage>,
     changes: BTreeSet<Change>,
+    scope: Scope,
 }
 
 /// Which component schemas each spec's requests and responses reach (the union of both specs).
@@ -175,12 +286,28 @@ fn operations(root: &Value) -> BTreeMap<String, (String, String, Value)> {
 }
 
 impl Differ<'_> {
-    fn push(&mut self, class: Class, at: impl Into<String>, message: impl Into<String>) {
+    fn push(
+        &mut self,
+        class: Class,
+        impact: Impact,
+        at: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         self.changes.insert(Change {
             class,
+            impact,
             pointer: at.into(),
             message: message.into(),
         });
+    }
+
+    /// The impact of a change `bump` deep in the schema being compared: the types crate's for
+    /// a component schema, the client's and server's for an operation's own (inline) schema.
+    fn schema_impact(&self, bump: Bump) -> Impact {
+        match self.scope {
+            Scope::Types => Impact::types(bump),
+            Scope::Operation => Impact::operation(bump, bump),
+        }
     }
 
     fn docs(&mut self, old: &Value, new: &Value, at: &str) {
@@ -188,6 +315,7 @@ impl Differ<'_> {
             if old.get(key) != new.get(key) {
                 self.push(
                     Class::Documentation,
+                    Impact::NONE,
                     format!("{at}/{key}"),
                     format!("`{key}` changed"),
                 );
@@ -203,9 +331,15 @@ pub fn diff(old: &Value, new: &Value) -> SpecDiff {
         new,
         usage: usage([old, new]),
         changes: BTreeSet::new(),
+        scope: Scope::Types,
     };
     if old.get("info") != new.get("info") {
-        differ.push(Class::Documentation, "/info", "`info` changed");
+        differ.push(
+            Class::Documentation,
+            Impact::NONE,
+            "/info",
+            "`info` changed",
+        );
     }
     differ.operations();
     differ.components();

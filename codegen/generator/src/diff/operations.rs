@@ -13,12 +13,20 @@ impl Differ<'_> {
         for (id, (path, method, op)) in &old_ops {
             let at = pointer(["paths", path.as_str(), method.as_str()]);
             match new_ops.get(id) {
-                None => self.push(Class::Breaking, at, format!("operation `{id}` removed")),
+                None => self.push(
+                    Class::Breaking,
+                    Impact::operation(Bump::Major, Bump::Major),
+                    at,
+                    format!("operation `{id}` removed"),
+                ),
                 Some((new_path, new_method, new_op)) => {
                     let new_at = pointer(["paths", new_path.as_str(), new_method.as_str()]);
                     if (path, method) != (new_path, new_method) {
+                        // The client's method and the server's trait keep their names and
+                        // signatures: only the URL changes.
                         self.push(
                             Class::Breaking,
+                            Impact::NONE,
                             new_at.clone(),
                             format!(
                                 "operation `{id}` moved from {} {path} to {} {new_path}",
@@ -33,8 +41,10 @@ impl Differ<'_> {
         }
         for (id, (path, method, _)) in &new_ops {
             if !old_ops.contains_key(id) {
+                // A new client method and builder; a new trait method with a default.
                 self.push(
                     Class::Additive,
+                    Impact::operation(Bump::Minor, Bump::Minor),
                     pointer(["paths", path.as_str(), method.as_str()]),
                     format!("operation `{id}` added"),
                 );
@@ -67,20 +77,24 @@ impl Differ<'_> {
             match new_params.get(&(location.clone(), name.clone())) {
                 None => self.push(
                     Class::Breaking,
+                    Impact::operation(Bump::Major, Bump::Major),
                     here,
                     format!("{location} parameter `{name}` of `{id}` removed"),
                 ),
                 Some(q) => {
                     let now_required = q.get("required") == Some(&Value::Bool(true));
                     if !required && now_required {
+                        // The server's field goes from `Option<T>` to `T`.
                         self.push(
                             Class::Breaking,
+                            Impact::operation(Bump::Patch, Bump::Major),
                             here.clone(),
                             format!("{location} parameter `{name}` made required"),
                         );
                     } else if required && !now_required {
                         self.push(
                             Class::Additive,
+                            Impact::operation(Bump::Patch, Bump::Major),
                             here.clone(),
                             format!("{location} parameter `{name}` made optional"),
                         );
@@ -90,7 +104,7 @@ impl Differ<'_> {
                         p.get("schema").cloned().unwrap_or_default(),
                         q.get("schema").cloned().unwrap_or_default(),
                     );
-                    self.schema(
+                    self.operation_schema(
                         &s,
                         &t,
                         &format!("{here}/schema"),
@@ -106,14 +120,23 @@ impl Differ<'_> {
             if !old_params.contains_key(&(location.clone(), name.clone())) {
                 let here = format!("{at}/parameters/{location}:{name}");
                 if q.get("required") == Some(&Value::Bool(true)) {
+                    // A new builder setter; a path parameter is a new argument of the
+                    // server's method, a query parameter a new field of its query struct.
+                    let server = if location == "path" {
+                        Bump::Major
+                    } else {
+                        Bump::Minor
+                    };
                     self.push(
                         Class::Breaking,
+                        Impact::operation(Bump::Minor, server),
                         here,
                         format!("required {location} parameter `{name}` added to `{id}`"),
                     );
                 } else {
                     self.push(
                         Class::Additive,
+                        Impact::operation(Bump::Minor, Bump::Minor),
                         here,
                         format!("optional {location} parameter `{name}` added to `{id}`"),
                     );
@@ -136,15 +159,17 @@ impl Differ<'_> {
             (None, None) => {}
             (Some(_), None) => self.push(
                 Class::Breaking,
+                Impact::operation(Bump::Major, Bump::Major),
                 format!("{at}/requestBody"),
                 format!("request body of `{id}` removed"),
             ),
             (None, Some(_)) => self.push(
                 Class::Breaking,
+                Impact::operation(Bump::Minor, Bump::Major),
                 format!("{at}/requestBody"),
                 format!("request body added to `{id}`"),
             ),
-            (Some(s), Some(t)) => self.schema(
+            (Some(s), Some(t)) => self.operation_schema(
                 &s,
                 &t,
                 &format!("{at}/requestBody"),
@@ -154,6 +179,14 @@ impl Differ<'_> {
                 },
             ),
         }
+    }
+
+    /// Compares an operation's own schema (a parameter's, the body's, a response's): a change
+    /// there is the client's and the server's.
+    fn operation_schema(&mut self, old: &Value, new: &Value, at: &str, usage: Usage) {
+        let outer = std::mem::replace(&mut self.scope, Scope::Operation);
+        self.schema(old, new, at, usage);
+        self.scope = outer;
     }
 
     /// Responses, matched by status.
@@ -170,11 +203,13 @@ impl Differ<'_> {
             match new_r.get(status) {
                 None if status.starts_with('2') => self.push(
                     Class::Breaking,
+                    Impact::operation(Bump::Major, Bump::Major),
                     here,
                     format!("success response {status} of `{id}` removed"),
                 ),
                 None => self.push(
                     Class::Documentation,
+                    Impact::NONE,
                     here,
                     format!("error status {status} no longer declared for `{id}`"),
                 ),
@@ -190,6 +225,7 @@ impl Differ<'_> {
                     if media(&r) != media(&q) {
                         self.push(
                             Class::Breaking,
+                            Impact::operation(Bump::Major, Bump::Major),
                             here.clone(),
                             format!(
                                 "media type of response {status} changed from {:?} to {:?}",
@@ -206,7 +242,7 @@ impl Differ<'_> {
                             .cloned()
                             .unwrap_or_default()
                     };
-                    self.schema(
+                    self.operation_schema(
                         &first(&r),
                         &first(&q),
                         &format!("{here}/schema"),
@@ -220,13 +256,16 @@ impl Differ<'_> {
         }
         for status in new_r.keys() {
             if !old_r.contains_key(status) {
-                let class = if status.starts_with('2') {
-                    Class::Breaking
+                // A second success type changes what `send()` returns; an error status only
+                // adds a case the client's error and the server's `ApiError` already cover.
+                let (class, impact) = if status.starts_with('2') {
+                    (Class::Breaking, Impact::operation(Bump::Major, Bump::Major))
                 } else {
-                    Class::Additive
+                    (Class::Additive, Impact::NONE)
                 };
                 self.push(
                     class,
+                    impact,
                     format!("{at}/responses/{status}"),
                     format!("response {status} added to `{id}`"),
                 );

@@ -15,6 +15,7 @@ impl Differ<'_> {
             (a, b) => {
                 self.push(
                     Class::Breaking,
+                    self.schema_impact(Bump::Major),
                     at,
                     format!(
                         "type changed from {} to {}",
@@ -30,6 +31,7 @@ impl Differ<'_> {
             if old.get(key) != new.get(key) {
                 self.push(
                     Class::Breaking,
+                    self.schema_impact(Bump::Major),
                     format!("{at}/{key}"),
                     format!(
                         "`{key}` changed from {} to {}",
@@ -41,8 +43,10 @@ impl Differ<'_> {
         }
         for key in CONSTRAINT_KEYS {
             if old.get(key) != new.get(key) {
+                // The rule is checked at run time; no Rust item changes.
                 self.push(
                     Class::Breaking,
+                    Impact::NONE,
                     format!("{at}/{key}"),
                     format!(
                         "constraint `{key}` changed from {} to {}",
@@ -54,14 +58,28 @@ impl Differ<'_> {
         }
         let nullable = |v: &Value| v.get("nullable") == Some(&Value::Bool(true));
         match (nullable(old), nullable(new)) {
-            (false, true) if usage.response => {
-                self.push(Class::Breaking, at, "made nullable in a response")
-            }
-            (false, true) => self.push(Class::Additive, at, "made nullable in a request"),
-            (true, false) => self.push(Class::Breaking, at, "no longer nullable"),
+            // Either way the Rust type goes between `T` and `Option<T>`.
+            (false, true) if usage.response => self.push(
+                Class::Breaking,
+                self.schema_impact(Bump::Major),
+                at,
+                "made nullable in a response",
+            ),
+            (false, true) => self.push(
+                Class::Additive,
+                self.schema_impact(Bump::Major),
+                at,
+                "made nullable in a request",
+            ),
+            (true, false) => self.push(
+                Class::Breaking,
+                self.schema_impact(Bump::Major),
+                at,
+                "no longer nullable",
+            ),
             _ => {}
         }
-        self.enums(old, new, at, usage);
+        self.enums(old, new, at);
         self.properties(old, new, at, usage);
         if let (Some(a), Some(b)) = (old.get("items"), new.get("items")) {
             self.schema(a, b, &format!("{at}/items"), usage);
@@ -79,18 +97,17 @@ impl Differ<'_> {
             for removed in names(&a).difference(&names(&b)) {
                 self.push(
                     Class::Breaking,
+                    self.schema_impact(Bump::Major),
                     format!("{at}/{key}"),
                     format!("variant {removed} removed"),
                 );
             }
+            // A union keeps a kind it does not know (`Unknown`), and its enum is
+            // `#[non_exhaustive]`: a new member is a minor change everywhere.
             for added in names(&b).difference(&names(&a)) {
-                let class = if usage.response {
-                    Class::Breaking
-                } else {
-                    Class::Additive
-                };
                 self.push(
-                    class,
+                    Class::Additive,
+                    self.schema_impact(Bump::Minor),
                     format!("{at}/{key}"),
                     format!("variant {added} added"),
                 );
@@ -102,6 +119,7 @@ impl Differ<'_> {
                 if a.len() != b.len() {
                     self.push(
                         Class::Breaking,
+                        self.schema_impact(Bump::Major),
                         format!("{at}/{key}"),
                         format!("{key} went from {} to {} variants", a.len(), b.len()),
                     );
@@ -110,7 +128,7 @@ impl Differ<'_> {
         }
     }
 
-    pub(super) fn enums(&mut self, old: &Value, new: &Value, at: &str, usage: Usage) {
+    pub(super) fn enums(&mut self, old: &Value, new: &Value, at: &str) {
         let values = |v: &Value| -> BTreeSet<String> {
             v.get("enum")
                 .and_then(Value::as_array)
@@ -123,20 +141,20 @@ impl Differ<'_> {
         for removed in a.difference(&b) {
             self.push(
                 Class::Breaking,
+                self.schema_impact(Bump::Major),
                 format!("{at}/enum"),
                 format!("enum value {removed:?} removed"),
             );
         }
+        // An enum keeps a value it does not know (`Unknown`) and is `#[non_exhaustive]`:
+        // an older client decodes the new value, and a new variant is a minor change.
         for added in b.difference(&a) {
-            if usage.response {
-                self.push(Class::Breaking, format!("{at}/enum"), format!("enum value {added:?} added to a schema responses use (generated enums are exhaustive)"));
-            } else {
-                self.push(
-                    Class::Additive,
-                    format!("{at}/enum"),
-                    format!("enum value {added:?} added to a request-only schema"),
-                );
-            }
+            self.push(
+                Class::Additive,
+                self.schema_impact(Bump::Minor),
+                format!("{at}/enum"),
+                format!("enum value {added:?} added"),
+            );
         }
     }
 
@@ -160,13 +178,42 @@ impl Differ<'_> {
         for (name, schema) in &a {
             let here = format!("{at}/properties/{}", crate::diagnostic::escape_token(name));
             match b.get(name) {
-                None => self.push(Class::Breaking, here, format!("property `{name}` removed")),
+                None => self.push(
+                    Class::Breaking,
+                    self.schema_impact(Bump::Major),
+                    here,
+                    format!("property `{name}` removed"),
+                ),
                 Some(next) => {
+                    // Either way the field goes between `Option<T>` and `T`: major for the
+                    // crates. On the wire, a request that must now carry it, or a response
+                    // that may now lack it, breaks deployed peers; the reverse does not.
+                    let major = self.schema_impact(Bump::Major);
                     match (ra.contains(name), rb.contains(name)) {
-                        (false, true) if usage.request => self.push(Class::Breaking, here.clone(), format!("request property `{name}` made required")),
-                        (false, true) => self.push(Class::Breaking, here.clone(), format!("response property `{name}` made required (its Rust type changes from Option<T> to T)")),
-                        (true, false) if usage.response => self.push(Class::Breaking, here.clone(), format!("response property `{name}` made optional")),
-                        (true, false) => self.push(Class::Additive, here.clone(), format!("request property `{name}` made optional")),
+                        (false, true) if usage.request => self.push(
+                            Class::Breaking,
+                            major,
+                            here.clone(),
+                            format!("request property `{name}` made required"),
+                        ),
+                        (false, true) => self.push(
+                            Class::Additive,
+                            major,
+                            here.clone(),
+                            format!("response property `{name}` made required"),
+                        ),
+                        (true, false) if usage.response => self.push(
+                            Class::Breaking,
+                            major,
+                            here.clone(),
+                            format!("response property `{name}` made optional"),
+                        ),
+                        (true, false) => self.push(
+                            Class::Additive,
+                            major,
+                            here.clone(),
+                            format!("request property `{name}` made optional"),
+                        ),
                         _ => {}
                     }
                     self.schema(schema, next, &here, usage);
@@ -176,14 +223,25 @@ impl Differ<'_> {
         for name in b.keys() {
             if !a.contains_key(name) {
                 let here = format!("{at}/properties/{}", crate::diagnostic::escape_token(name));
+                // A new field of a `#[non_exhaustive]` struct (set through its builder): minor,
+                // whether required or not. On the wire, only a request that must now carry it
+                // breaks deployed clients; a response's new field reaches older clients in
+                // their map of unknown fields.
+                let minor = self.schema_impact(Bump::Minor);
                 if usage.request && rb.contains(name) {
                     self.push(
                         Class::Breaking,
+                        minor,
                         here,
                         format!("required property `{name}` added to a request schema"),
                     );
                 } else {
-                    self.push(Class::Additive, here, format!("property `{name}` added"));
+                    self.push(
+                        Class::Additive,
+                        minor,
+                        here,
+                        format!("property `{name}` added"),
+                    );
                 }
             }
         }
@@ -203,7 +261,12 @@ impl Differ<'_> {
             match b.get(name) {
                 // A removal that broke an operation is reported there; an unused schema's
                 // removal changes the generated types crate, which is breaking too.
-                None => self.push(Class::Breaking, at, format!("schema `{name}` removed")),
+                None => self.push(
+                    Class::Breaking,
+                    Impact::types(Bump::Major),
+                    at,
+                    format!("schema `{name}` removed"),
+                ),
                 Some(next) => self.schema(schema, next, &at, usage),
             }
         }
@@ -211,6 +274,7 @@ impl Differ<'_> {
             if !a.contains_key(name) {
                 self.push(
                     Class::Additive,
+                    Impact::types(Bump::Minor),
                     pointer(["components", "schemas", name.as_str()]),
                     format!("schema `{name}` added"),
                 );

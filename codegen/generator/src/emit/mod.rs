@@ -102,9 +102,12 @@ pub fn tree(spec: &LoadedSpec, config: &Config) -> Result<GeneratedTree, progeni
     };
     let types = &config.types;
     // The sibling crates pin the types crate exactly: they are generated together.
+    // Build metadata (`+spec.…`) never goes into a requirement: Cargo ignores it there, and
+    // warns.
+    let types_requirement = types.version.split('+').next().unwrap_or_default();
     let types_dependency = format!(
         "{} = {{ path = \"../{}\", version = \"={}\" }}\n",
-        types.package, types.dir, types.version
+        types.package, types.dir, types_requirement
     );
     insert_crate(
         &mut tree,

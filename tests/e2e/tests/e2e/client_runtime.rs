@@ -370,7 +370,14 @@ async fn both_credential_kinds_send_their_headers_and_debug_hides_secrets() {
     assert_eq!(requests[1].headers["x-auth-key"], "global-key-456");
     assert!(requests[1].headers.get("authorization").is_none());
     let agent = requests[0].headers["user-agent"].to_str().unwrap();
-    assert_eq!(agent, concat!("cloudflare-cni-client/", "0.1.0"));
+    // Whatever version a release gave the client crate.
+    let manifest = include_str!("../../../../generated/client/Cargo.toml");
+    let version = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("version = \""))
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap();
+    assert_eq!(agent, format!("cloudflare-cni-client/{version}"));
 
     for shown in [format!("{token:?}"), format!("{keyed:?}")] {
         assert!(
