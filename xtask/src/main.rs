@@ -357,6 +357,91 @@ impl Drop for ScratchWorktree {
     }
 }
 
+/// cargo-semver-checks, installed (pinned) by the project's own script.
+fn semver_checks_binary(root: &Path) -> Result<PathBuf, String> {
+    let output = std::process::Command::new(root.join("scripts/install-semver-checks"))
+        .current_dir(root)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run scripts/install-semver-checks: {e}"))?;
+    if !output.status.success() {
+        return Err("scripts/install-semver-checks failed".to_string());
+    }
+    Ok(PathBuf::from(
+        String::from_utf8_lossy(&output.stdout).trim().to_string(),
+    ))
+}
+
+/// Runs cargo-semver-checks on every released crate of the checkout at `root` (its new
+/// version already written) against the last release's tag: the version each crate moves to
+/// must allow every change the tool finds. A weaker bump is refused, naming the lints and the
+/// items.
+fn check_semver(
+    root: &Path,
+    plan: &release::ReleasePlan,
+    crates: &[release::PublishedCrate],
+) -> Result<(), String> {
+    let Some(tag) = &plan.previous_tag else {
+        return Ok(()); // a first release has nothing to compare with
+    };
+    let binary = semver_checks_binary(root)?;
+    let mut refused = Vec::new();
+    for released in plan.released() {
+        let Some(krate) = crates.iter().find(|c| c.name == released.name) else {
+            continue;
+        };
+        println!(
+            "$ cargo semver-checks check-release -p {} --baseline-rev {tag}",
+            krate.name
+        );
+        let output = std::process::Command::new(&binary)
+            .args([
+                "semver-checks",
+                "check-release",
+                "--baseline-rev",
+                tag,
+                "--manifest-path",
+            ])
+            .arg(root.join(&krate.dir).join("Cargo.toml"))
+            .current_dir(root)
+            .output()
+            .map_err(|e| format!("cannot run cargo-semver-checks: {e}"))?;
+        if !output.status.success() {
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let findings: Vec<&str> = text
+                .lines()
+                .filter(|l| {
+                    l.starts_with("--- failure") || l.starts_with("  ") || l.contains("Summary")
+                })
+                .collect();
+            refused.push(format!(
+                "{} {} -> {} ({}): cargo-semver-checks finds more:\n{}",
+                krate.name,
+                released.current,
+                released
+                    .next
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                released.bump.map(|b| b.as_str()).unwrap_or("unchanged"),
+                findings.join("\n")
+            ));
+        }
+    }
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the rule table's bump is weaker than cargo-semver-checks finds; not releasing:\n{}",
+            refused.join("\n\n")
+        ))
+    }
+}
+
 fn release(ws: &Workspace, dry_run: bool) -> Result<(), String> {
     let root = ws.root.clone();
     let status = release::git(&root, &["status", "--porcelain"]).map_err(|e| e.to_string())?;
@@ -378,35 +463,37 @@ fn release(ws: &Workspace, dry_run: bool) -> Result<(), String> {
     print!("{}", plan.diff.render());
     println!("\nCHANGELOG.md gains:\n\n{}", plan.changelog_section);
     let released: Vec<String> = plan.released().map(|c| c.name.clone()).collect();
+    // The release is first made in a scratch worktree: checked with cargo-semver-checks and
+    // packaged there (so packaging sees the new versions, not ones already released). Only
+    // then, and not for a dry run, is it made here.
+    let scratch = tempfile::Builder::new()
+        .prefix("cni-release-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a scratch folder: {e}"))?;
+    let worktree = ScratchWorktree {
+        repo: root.clone(),
+        path: scratch.path().join("checkout"),
+    };
+    run(
+        &root,
+        "git",
+        &[
+            "worktree",
+            "add",
+            "--detach",
+            "-q",
+            &worktree.path.display().to_string(),
+        ],
+    )?;
+    apply(&worktree.path, &plan, &crates)?;
+    check_semver(&worktree.path, &plan, &crates)?;
+    package(&worktree.path, &released, true)?;
+    drop(worktree);
     if dry_run {
-        // The release is made for real in a scratch worktree (so packaging sees the new
-        // versions, not ones already released), then thrown away.
-        let scratch = tempfile::Builder::new()
-            .prefix("cni-release-")
-            .tempdir()
-            .map_err(|e| format!("cannot create a scratch folder: {e}"))?;
-        let worktree = ScratchWorktree {
-            repo: root.clone(),
-            path: scratch.path().join("checkout"),
-        };
-        run(
-            &root,
-            "git",
-            &[
-                "worktree",
-                "add",
-                "--detach",
-                "-q",
-                &worktree.path.display().to_string(),
-            ],
-        )?;
-        apply(&worktree.path, &plan, &crates)?;
-        package(&worktree.path, &released, true)?;
         println!("dry run: nothing was written, committed or tagged here");
         return Ok(());
     }
     apply(&root, &plan, &crates)?;
-    package(&root, &released, true)?;
     run(&root, "git", &["add", "-A"])?;
     run(
         &root,
