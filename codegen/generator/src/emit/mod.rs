@@ -121,7 +121,7 @@ pub fn tree(spec: &LoadedSpec, config: &Config) -> Result<GeneratedTree, progeni
                  serde_json.workspace = true\nserde_path_to_error.workspace = true\nuuid.workspace = true\n",
                 validate = config.runtime.validate
             ),
-            readme: readme::types(model, config),
+            readme: readme::types(model, config, &sources.types),
             source: &sources.types,
         },
     );

@@ -136,7 +136,84 @@ sent before a body was read (413, 415) close the connection. Check credentials w
     out
 }
 
-pub fn types(model: &ApiModel, config: &Config) -> String {
+/// The types crate's example: decoding keeps what this version does not know, matching needs a
+/// `_` arm, and values are built with builders. Written from the generated types themselves
+/// (their Rust names), so it compiles for any spec.
+fn types_example(lib: &str, source: &str) -> String {
+    let Ok(file) = syn::parse_file(source) else {
+        return String::new();
+    };
+    let enums: Vec<&syn::ItemEnum> = file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            syn::Item::Enum(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    let payload = |v: &syn::Variant| match &v.fields {
+        syn::Fields::Unnamed(f) => f.unnamed.first().map(|f| {
+            let ty = &f.ty;
+            quote::quote!(#ty).to_string().replace(' ', "")
+        }),
+        _ => None,
+    };
+    let mut lines = vec![format!("use {lib} as types;")];
+    // A union: its first member, and a kind this version does not know.
+    if let Some(union) = enums.iter().find(|e| {
+        e.variants
+            .iter()
+            .any(|v| v.ident == "Unknown" && payload(v).as_deref() == Some("UnknownVariant"))
+    }) {
+        let name = &union.ident;
+        if let Some(first) = union.variants.first() {
+            let member = &first.ident;
+            let pattern = if payload(first).is_some() { "(_)" } else { "" };
+            lines.push(format!(
+                "\n// A kind added to the API after this crate was made decodes as `Unknown`, whole.\nfn describe(value: &types::{name}) -> String {{\n    match value {{\n        types::{name}::{member}{pattern} => \"{member}\".to_string(),\n        types::{name}::Unknown(other) => format!(\"a kind this version does not know: {{}}\", other.tag()),\n        // The enum is `#[non_exhaustive]`: later releases add kinds.\n        _ => \"another kind\".to_string(),\n    }}\n}}"
+            ));
+        }
+    }
+    // A string enum: values it does not know are kept.
+    if let Some(string_enum) = enums.iter().find(|e| {
+        e.variants
+            .iter()
+            .any(|v| v.ident == "Unknown" && payload(v).as_deref() == Some("::std::string::String"))
+    }) {
+        let name = &string_enum.ident;
+        lines.push(format!(
+            "\n// A value this version does not know is kept, and sent back unchanged.\nlet value: types::{name} = \"a-later-value\".into();\nassert!(!value.is_known());\nassert_eq!(value.to_string(), \"a-later-value\");"
+        ));
+    }
+    // A struct built with its builder (the structs are `#[non_exhaustive]`).
+    let buildable = file.items.iter().find_map(|i| match i {
+        syn::Item::Struct(s) => match &s.fields {
+            syn::Fields::Named(fields)
+                if !fields.named.is_empty()
+                    && fields.named.iter().all(|f| {
+                        let ty = &f.ty;
+                        quote::quote!(#ty)
+                            .to_string()
+                            .replace(' ', "")
+                            .starts_with("::std::option::Option")
+                    }) =>
+            {
+                Some(s)
+            }
+            _ => None,
+        },
+        _ => None,
+    });
+    if let Some(s) = buildable {
+        let name = &s.ident;
+        lines.push(format!(
+            "\n// Every struct is built with its builder; `try_into()` fails if a required field is unset.\nlet built: types::{name} = types::{name}::builder().try_into().expect(\"nothing required\");\nlet _ = built;"
+        ));
+    }
+    format!("```rust\n{}\n```\n\n", lines.join("\n"))
+}
+
+pub fn types(model: &ApiModel, config: &Config, source: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", config.types.package);
     let _ = writeln!(
@@ -146,6 +223,18 @@ pub fn types(model: &ApiModel, config: &Config) -> String {
          is the value a server built on them receives.\n",
         model.title, model.version, config.client.package
     );
+    let _ = writeln!(
+        out,
+        "The types are built for the API's growth. Structs and enums are `#[non_exhaustive]`: \
+         a field, value or member added in a later release is a minor release, so build \
+         structs with their builders and give every `match` a `_` arm. A string enum keeps a \
+         value it does not know (`Unknown(String)`); a tagged union keeps a kind it does not \
+         know (`Unknown(UnknownVariant)`, with its tag and fields); the objects responses \
+         carry keep fields they do not know (`extra`). So an older client decodes a newer \
+         API's answers, and a value read, changed and sent back loses nothing. Validation \
+         refuses an `Unknown` in a request (code `unknown_value`).\n"
+    );
+    out.push_str(&types_example(&config.types.lib_name(), source));
     let _ = writeln!(out, "| Type | What it is |\n| --- | --- |");
     for schema in model.schemas.values() {
         let _ = writeln!(
