@@ -114,6 +114,11 @@ const CASES: &[(&str, &str, &str)] = &[
         "        - name: facility\n          in: query\n          description: Only slots in this facility\n          schema:\n            type: string\n            nullable: true\n        - name: address_contains\n",
     ),
     (
+        "first query parameter of an operation added",
+        "      operationId: get_interconnect_loa\n      summary: Generate the Letter of Authorization (LOA) for a given interconnect\n      tags: [Interconnects]\n      x-api-token-group: [Magic WAN Write, Magic WAN Read, Magic Transit Read, Magic Transit Write]\n",
+        "      operationId: get_interconnect_loa\n      summary: Generate the Letter of Authorization (LOA) for a given interconnect\n      tags: [Interconnects]\n      x-api-token-group: [Magic WAN Write, Magic WAN Read, Magic Transit Read, Magic Transit Write]\n      parameters:\n        - name: name\n          in: query\n          description: The name printed on the LOA\n          schema:\n            type: string\n            nullable: true\n",
+    ),
+    (
         "property removed",
         "        owner:\n          description: Owner of the interconnect\n          type: string\n        slot_id:",
         "        slot_id:",

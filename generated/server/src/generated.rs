@@ -14,12 +14,14 @@ pub trait CniApi: Send + Sync + 'static {
     /// `POST /accounts/{account_id}/cni/cnis`
     /// - `account_id`: Customer account tag
     /// - `body`: the [`types::CniCreateRequest`](crate::types::CniCreateRequest) sent
+    /// - `query`: the [`CreateCniQuery`] parameters
     ///
     /// Declared error statuses: 400, 401, 405, 409, 413, 415, 500; return them as an [`ApiError`](crate::ApiError).
     fn create_cni(
         &self,
         credentials: ::cloudflare_cni_server_runtime::Credentials,
         account_id: ::std::string::String,
+        query: CreateCniQuery,
         body: ::cloudflare_cni_types::CniCreateRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
@@ -27,7 +29,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, body);
+        let _ = (credentials, account_id, query, body);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented("create_cni"),
@@ -39,12 +41,14 @@ pub trait CniApi: Send + Sync + 'static {
     /// `POST /accounts/{account_id}/cni/interconnects`
     /// - `account_id`: Customer account tag
     /// - `body`: the [`types::InterconnectCreateRequest`](crate::types::InterconnectCreateRequest) sent
+    /// - `query`: the [`CreateInterconnectQuery`] parameters
     ///
     /// Declared error statuses: 400, 401, 405, 413, 415, 500; return them as an [`ApiError`](crate::ApiError).
     fn create_interconnect(
         &self,
         credentials: ::cloudflare_cni_server_runtime::Credentials,
         account_id: ::std::string::String,
+        query: CreateInterconnectQuery,
         body: ::cloudflare_cni_types::InterconnectCreateRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
@@ -52,7 +56,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, body);
+        let _ = (credentials, account_id, query, body);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -66,6 +70,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// `DELETE /accounts/{account_id}/cni/cnis/{cni}`
     /// - `account_id`: Customer account tag
     /// - `cni`: CNI ID to retrieve information about
+    /// - `query`: the [`DeleteCniQuery`] parameters
     ///
     /// Answers 200 with no body.
     ///
@@ -75,10 +80,11 @@ pub trait CniApi: Send + Sync + 'static {
         credentials: ::cloudflare_cni_server_runtime::Credentials,
         account_id: ::std::string::String,
         cni: ::uuid::Uuid,
+        query: DeleteCniQuery,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), ::cloudflare_cni_server_runtime::ApiError>,
     > + Send {
-        let _ = (credentials, account_id, cni);
+        let _ = (credentials, account_id, cni, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented("delete_cni"),
@@ -90,6 +96,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// `DELETE /accounts/{account_id}/cni/interconnects/{icon}`
     /// - `account_id`: Customer account tag
     /// - `icon`: Interconnect name to retrieve information about
+    /// - `query`: the [`DeleteInterconnectQuery`] parameters
     ///
     /// Answers 200 with no body.
     ///
@@ -99,10 +106,11 @@ pub trait CniApi: Send + Sync + 'static {
         credentials: ::cloudflare_cni_server_runtime::Credentials,
         account_id: ::std::string::String,
         icon: ::std::string::String,
+        query: DeleteInterconnectQuery,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), ::cloudflare_cni_server_runtime::ApiError>,
     > + Send {
-        let _ = (credentials, account_id, icon);
+        let _ = (credentials, account_id, icon, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -116,6 +124,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// `GET /accounts/{account_id}/cni/cnis/{cni}`
     /// - `account_id`: Customer account tag
     /// - `cni`: CNI ID to retrieve information about
+    /// - `query`: the [`GetCniQuery`] parameters
     ///
     /// Declared error statuses: 400, 401, 404, 405, 500; return them as an [`ApiError`](crate::ApiError).
     fn get_cni(
@@ -123,13 +132,14 @@ pub trait CniApi: Send + Sync + 'static {
         credentials: ::cloudflare_cni_server_runtime::Credentials,
         account_id: ::std::string::String,
         cni: ::uuid::Uuid,
+        query: GetCniQuery,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
             ::cloudflare_cni_types::Cni,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, cni);
+        let _ = (credentials, account_id, cni, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented("get_cni"),
@@ -141,6 +151,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// `GET /accounts/{account_id}/cni/interconnects/{icon}`
     /// - `account_id`: Customer account tag
     /// - `icon`: Interconnect name to retrieve information about
+    /// - `query`: the [`GetInterconnectQuery`] parameters
     ///
     /// Declared error statuses: 400, 401, 404, 405, 500; return them as an [`ApiError`](crate::ApiError).
     fn get_interconnect(
@@ -148,13 +159,14 @@ pub trait CniApi: Send + Sync + 'static {
         credentials: ::cloudflare_cni_server_runtime::Credentials,
         account_id: ::std::string::String,
         icon: ::std::string::String,
+        query: GetInterconnectQuery,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
             ::cloudflare_cni_types::Interconnect,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, icon);
+        let _ = (credentials, account_id, icon, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -168,6 +180,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// `GET /accounts/{account_id}/cni/interconnects/{icon}/loa`
     /// - `account_id`: Customer account tag
     /// - `icon`: Interconnect name to retrieve information about
+    /// - `query`: the [`GetInterconnectLoaQuery`] parameters
     ///
     /// Answers with raw bytes; return them as a [`Binary`](crate::Binary) of `application/pdf`.
     ///
@@ -177,13 +190,14 @@ pub trait CniApi: Send + Sync + 'static {
         credentials: ::cloudflare_cni_server_runtime::Credentials,
         account_id: ::std::string::String,
         icon: ::std::string::String,
+        query: GetInterconnectLoaQuery,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
             ::cloudflare_cni_server_runtime::Binary,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, icon);
+        let _ = (credentials, account_id, icon, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -197,6 +211,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// `GET /accounts/{account_id}/cni/interconnects/{icon}/status`
     /// - `account_id`: Customer account tag
     /// - `icon`: Interconnect name to retrieve information about
+    /// - `query`: the [`GetInterconnectStatusQuery`] parameters
     ///
     /// Declared error statuses: 400, 401, 404, 405, 500; return them as an [`ApiError`](crate::ApiError).
     fn get_interconnect_status(
@@ -204,13 +219,14 @@ pub trait CniApi: Send + Sync + 'static {
         credentials: ::cloudflare_cni_server_runtime::Credentials,
         account_id: ::std::string::String,
         icon: ::std::string::String,
+        query: GetInterconnectStatusQuery,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
             ::cloudflare_cni_types::InterconnectStatus,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, icon);
+        let _ = (credentials, account_id, icon, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -223,19 +239,21 @@ pub trait CniApi: Send + Sync + 'static {
     ///
     /// `GET /accounts/{account_id}/cni/settings`
     /// - `account_id`: Account tag to retrieve or update settings for
+    /// - `query`: the [`GetSettingsQuery`] parameters
     ///
     /// Declared error statuses: 400, 401, 404, 405, 500; return them as an [`ApiError`](crate::ApiError).
     fn get_settings(
         &self,
         credentials: ::cloudflare_cni_server_runtime::Credentials,
         account_id: ::std::string::String,
+        query: GetSettingsQuery,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
             ::cloudflare_cni_types::Settings,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id);
+        let _ = (credentials, account_id, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -249,6 +267,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// `GET /accounts/{account_id}/cni/slots/{slot}`
     /// - `account_id`: Customer account tag
     /// - `slot`: Slot ID to retrieve information about
+    /// - `query`: the [`GetSlotQuery`] parameters
     ///
     /// Declared error statuses: 400, 401, 404, 405, 500; return them as an [`ApiError`](crate::ApiError).
     fn get_slot(
@@ -256,13 +275,14 @@ pub trait CniApi: Send + Sync + 'static {
         credentials: ::cloudflare_cni_server_runtime::Credentials,
         account_id: ::std::string::String,
         slot: ::uuid::Uuid,
+        query: GetSlotQuery,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
             ::cloudflare_cni_types::Slot,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, slot);
+        let _ = (credentials, account_id, slot, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented("get_slot"),
@@ -352,6 +372,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// - `account_id`: Customer account tag
     /// - `cni`: CNI ID to retrieve information about
     /// - `body`: the [`types::Cni`](crate::types::Cni) sent
+    /// - `query`: the [`UpdateCniQuery`] parameters
     ///
     /// Declared error statuses: 400, 401, 404, 405, 413, 415, 500; return them as an [`ApiError`](crate::ApiError).
     fn update_cni(
@@ -359,6 +380,7 @@ pub trait CniApi: Send + Sync + 'static {
         credentials: ::cloudflare_cni_server_runtime::Credentials,
         account_id: ::std::string::String,
         cni: ::uuid::Uuid,
+        query: UpdateCniQuery,
         body: ::cloudflare_cni_types::Cni,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
@@ -366,7 +388,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, cni, body);
+        let _ = (credentials, account_id, cni, query, body);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented("update_cni"),
@@ -378,12 +400,14 @@ pub trait CniApi: Send + Sync + 'static {
     /// `PUT /accounts/{account_id}/cni/settings`
     /// - `account_id`: Account tag to retrieve or update settings for
     /// - `body`: the [`types::SettingsUpdateRequest`](crate::types::SettingsUpdateRequest) sent
+    /// - `query`: the [`UpdateSettingsQuery`] parameters
     ///
     /// Declared error statuses: 400, 401, 404, 405, 413, 415, 500; return them as an [`ApiError`](crate::ApiError).
     fn update_settings(
         &self,
         credentials: ::cloudflare_cni_server_runtime::Credentials,
         account_id: ::std::string::String,
+        query: UpdateSettingsQuery,
         body: ::cloudflare_cni_types::SettingsUpdateRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
@@ -391,7 +415,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, body);
+        let _ = (credentials, account_id, query, body);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -401,6 +425,116 @@ pub trait CniApi: Send + Sync + 'static {
         }
     }
 }
+/// The query parameters of `create_cni`: none yet. The struct is there so that a parameter added later is a new field, not a new argument of the trait method.
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    ::serde::Deserialize,
+    ::cloudflare_cni_validate::Validate
+)]
+#[non_exhaustive]
+pub struct CreateCniQuery {}
+/// The query parameters of `create_interconnect`: none yet. The struct is there so that a parameter added later is a new field, not a new argument of the trait method.
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    ::serde::Deserialize,
+    ::cloudflare_cni_validate::Validate
+)]
+#[non_exhaustive]
+pub struct CreateInterconnectQuery {}
+/// The query parameters of `delete_cni`: none yet. The struct is there so that a parameter added later is a new field, not a new argument of the trait method.
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    ::serde::Deserialize,
+    ::cloudflare_cni_validate::Validate
+)]
+#[non_exhaustive]
+pub struct DeleteCniQuery {}
+/// The query parameters of `delete_interconnect`: none yet. The struct is there so that a parameter added later is a new field, not a new argument of the trait method.
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    ::serde::Deserialize,
+    ::cloudflare_cni_validate::Validate
+)]
+#[non_exhaustive]
+pub struct DeleteInterconnectQuery {}
+/// The query parameters of `get_cni`: none yet. The struct is there so that a parameter added later is a new field, not a new argument of the trait method.
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    ::serde::Deserialize,
+    ::cloudflare_cni_validate::Validate
+)]
+#[non_exhaustive]
+pub struct GetCniQuery {}
+/// The query parameters of `get_interconnect`: none yet. The struct is there so that a parameter added later is a new field, not a new argument of the trait method.
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    ::serde::Deserialize,
+    ::cloudflare_cni_validate::Validate
+)]
+#[non_exhaustive]
+pub struct GetInterconnectQuery {}
+/// The query parameters of `get_interconnect_loa`: none yet. The struct is there so that a parameter added later is a new field, not a new argument of the trait method.
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    ::serde::Deserialize,
+    ::cloudflare_cni_validate::Validate
+)]
+#[non_exhaustive]
+pub struct GetInterconnectLoaQuery {}
+/// The query parameters of `get_interconnect_status`: none yet. The struct is there so that a parameter added later is a new field, not a new argument of the trait method.
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    ::serde::Deserialize,
+    ::cloudflare_cni_validate::Validate
+)]
+#[non_exhaustive]
+pub struct GetInterconnectStatusQuery {}
+/// The query parameters of `get_settings`: none yet. The struct is there so that a parameter added later is a new field, not a new argument of the trait method.
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    ::serde::Deserialize,
+    ::cloudflare_cni_validate::Validate
+)]
+#[non_exhaustive]
+pub struct GetSettingsQuery {}
+/// The query parameters of `get_slot`: none yet. The struct is there so that a parameter added later is a new field, not a new argument of the trait method.
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    ::serde::Deserialize,
+    ::cloudflare_cni_validate::Validate
+)]
+#[non_exhaustive]
+pub struct GetSlotQuery {}
 /// The query parameters of `list_cnis`.
 #[derive(
     Clone,
@@ -469,6 +603,28 @@ pub struct ListSlotsQuery {
     /// If specified, only show slots that support the given speed
     pub speed: ::std::option::Option<::std::string::String>,
 }
+/// The query parameters of `update_cni`: none yet. The struct is there so that a parameter added later is a new field, not a new argument of the trait method.
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    ::serde::Deserialize,
+    ::cloudflare_cni_validate::Validate
+)]
+#[non_exhaustive]
+pub struct UpdateCniQuery {}
+/// The query parameters of `update_settings`: none yet. The struct is there so that a parameter added later is a new field, not a new argument of the trait method.
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    ::serde::Deserialize,
+    ::cloudflare_cni_validate::Validate
+)]
+#[non_exhaustive]
+pub struct UpdateSettingsQuery {}
 /// Every operation of the spec, by operationId.
 pub const OPERATIONS: &[&str] = &[
     "create_cni",
@@ -508,6 +664,7 @@ pub async fn unimplemented_operations<A: CniApi>(
             api.create_cni(
                     credentials(),
                     ::std::string::String::from("placeholder"),
+                    ::std::default::Default::default(),
                     body,
                 )
                 .await
@@ -532,6 +689,7 @@ pub async fn unimplemented_operations<A: CniApi>(
             api.create_interconnect(
                     credentials(),
                     ::std::string::String::from("placeholder"),
+                    ::std::default::Default::default(),
                     body,
                 )
                 .await
@@ -554,6 +712,7 @@ pub async fn unimplemented_operations<A: CniApi>(
             credentials(),
             ::std::string::String::from("placeholder"),
             ::uuid::Uuid::nil(),
+            ::std::default::Default::default(),
         )
         .await
         .err())
@@ -566,6 +725,7 @@ pub async fn unimplemented_operations<A: CniApi>(
             credentials(),
             ::std::string::String::from("placeholder"),
             ::std::string::String::from("placeholder"),
+            ::std::default::Default::default(),
         )
         .await
         .err())
@@ -578,6 +738,7 @@ pub async fn unimplemented_operations<A: CniApi>(
             credentials(),
             ::std::string::String::from("placeholder"),
             ::uuid::Uuid::nil(),
+            ::std::default::Default::default(),
         )
         .await
         .err())
@@ -590,6 +751,7 @@ pub async fn unimplemented_operations<A: CniApi>(
             credentials(),
             ::std::string::String::from("placeholder"),
             ::std::string::String::from("placeholder"),
+            ::std::default::Default::default(),
         )
         .await
         .err())
@@ -602,6 +764,7 @@ pub async fn unimplemented_operations<A: CniApi>(
             credentials(),
             ::std::string::String::from("placeholder"),
             ::std::string::String::from("placeholder"),
+            ::std::default::Default::default(),
         )
         .await
         .err())
@@ -614,6 +777,7 @@ pub async fn unimplemented_operations<A: CniApi>(
             credentials(),
             ::std::string::String::from("placeholder"),
             ::std::string::String::from("placeholder"),
+            ::std::default::Default::default(),
         )
         .await
         .err())
@@ -622,7 +786,11 @@ pub async fn unimplemented_operations<A: CniApi>(
         missing.push("get_interconnect_status");
     }
     if (api
-        .get_settings(credentials(), ::std::string::String::from("placeholder"))
+        .get_settings(
+            credentials(),
+            ::std::string::String::from("placeholder"),
+            ::std::default::Default::default(),
+        )
         .await
         .err())
         .is_some_and(|e| e.is_not_implemented())
@@ -634,6 +802,7 @@ pub async fn unimplemented_operations<A: CniApi>(
             credentials(),
             ::std::string::String::from("placeholder"),
             ::uuid::Uuid::nil(),
+            ::std::default::Default::default(),
         )
         .await
         .err())
@@ -687,6 +856,7 @@ pub async fn unimplemented_operations<A: CniApi>(
                     credentials(),
                     ::std::string::String::from("placeholder"),
                     ::uuid::Uuid::nil(),
+                    ::std::default::Default::default(),
                     body,
                 )
                 .await
@@ -709,6 +879,7 @@ pub async fn unimplemented_operations<A: CniApi>(
             api.update_settings(
                     credentials(),
                     ::std::string::String::from("placeholder"),
+                    ::std::default::Default::default(),
                     body,
                 )
                 .await
@@ -884,6 +1055,9 @@ async fn handle_create_cni<A: CniApi>(
     ::cloudflare_cni_server_runtime::ApiPath(
         account_id,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
+    ::cloudflare_cni_server_runtime::ApiQuery(
+        query,
+    ): ::cloudflare_cni_server_runtime::ApiQuery<CreateCniQuery>,
     ::cloudflare_cni_server_runtime::ApiJson(
         body,
     ): ::cloudflare_cni_server_runtime::ApiJson<::cloudflare_cni_types::CniCreateRequest>,
@@ -891,7 +1065,7 @@ async fn handle_create_cni<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "create_cni",
         api
-            .create_cni(credentials, account_id, body)
+            .create_cni(credentials, account_id, query, body)
             .await
             .map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
@@ -906,6 +1080,9 @@ async fn handle_create_interconnect<A: CniApi>(
     ::cloudflare_cni_server_runtime::ApiPath(
         account_id,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
+    ::cloudflare_cni_server_runtime::ApiQuery(
+        query,
+    ): ::cloudflare_cni_server_runtime::ApiQuery<CreateInterconnectQuery>,
     ::cloudflare_cni_server_runtime::ApiJson(
         body,
     ): ::cloudflare_cni_server_runtime::ApiJson<
@@ -915,7 +1092,7 @@ async fn handle_create_interconnect<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "create_interconnect",
         api
-            .create_interconnect(credentials, account_id, body)
+            .create_interconnect(credentials, account_id, query, body)
             .await
             .map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
@@ -930,10 +1107,13 @@ async fn handle_delete_cni<A: CniApi>(
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, cni),
     ): ::cloudflare_cni_server_runtime::ApiPath<(::std::string::String, ::uuid::Uuid)>,
+    ::cloudflare_cni_server_runtime::ApiQuery(
+        query,
+    ): ::cloudflare_cni_server_runtime::ApiQuery<DeleteCniQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     ::cloudflare_cni_server_runtime::__private::respond(
         "delete_cni",
-        api.delete_cni(credentials, account_id, cni).await,
+        api.delete_cni(credentials, account_id, cni, query).await,
     )
 }
 async fn handle_delete_interconnect<A: CniApi>(
@@ -948,10 +1128,13 @@ async fn handle_delete_interconnect<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::ApiPath<
         (::std::string::String, ::std::string::String),
     >,
+    ::cloudflare_cni_server_runtime::ApiQuery(
+        query,
+    ): ::cloudflare_cni_server_runtime::ApiQuery<DeleteInterconnectQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     ::cloudflare_cni_server_runtime::__private::respond(
         "delete_interconnect",
-        api.delete_interconnect(credentials, account_id, icon).await,
+        api.delete_interconnect(credentials, account_id, icon, query).await,
     )
 }
 async fn handle_get_cni<A: CniApi>(
@@ -964,11 +1147,14 @@ async fn handle_get_cni<A: CniApi>(
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, cni),
     ): ::cloudflare_cni_server_runtime::ApiPath<(::std::string::String, ::uuid::Uuid)>,
+    ::cloudflare_cni_server_runtime::ApiQuery(
+        query,
+    ): ::cloudflare_cni_server_runtime::ApiQuery<GetCniQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     ::cloudflare_cni_server_runtime::__private::respond(
         "get_cni",
         api
-            .get_cni(credentials, account_id, cni)
+            .get_cni(credentials, account_id, cni, query)
             .await
             .map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
@@ -985,11 +1171,14 @@ async fn handle_get_interconnect<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::ApiPath<
         (::std::string::String, ::std::string::String),
     >,
+    ::cloudflare_cni_server_runtime::ApiQuery(
+        query,
+    ): ::cloudflare_cni_server_runtime::ApiQuery<GetInterconnectQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     ::cloudflare_cni_server_runtime::__private::respond(
         "get_interconnect",
         api
-            .get_interconnect(credentials, account_id, icon)
+            .get_interconnect(credentials, account_id, icon, query)
             .await
             .map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
@@ -1006,10 +1195,13 @@ async fn handle_get_interconnect_loa<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::ApiPath<
         (::std::string::String, ::std::string::String),
     >,
+    ::cloudflare_cni_server_runtime::ApiQuery(
+        query,
+    ): ::cloudflare_cni_server_runtime::ApiQuery<GetInterconnectLoaQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     ::cloudflare_cni_server_runtime::__private::respond(
         "get_interconnect_loa",
-        api.get_interconnect_loa(credentials, account_id, icon).await,
+        api.get_interconnect_loa(credentials, account_id, icon, query).await,
     )
 }
 async fn handle_get_interconnect_status<A: CniApi>(
@@ -1024,11 +1216,14 @@ async fn handle_get_interconnect_status<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::ApiPath<
         (::std::string::String, ::std::string::String),
     >,
+    ::cloudflare_cni_server_runtime::ApiQuery(
+        query,
+    ): ::cloudflare_cni_server_runtime::ApiQuery<GetInterconnectStatusQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     ::cloudflare_cni_server_runtime::__private::respond(
         "get_interconnect_status",
         api
-            .get_interconnect_status(credentials, account_id, icon)
+            .get_interconnect_status(credentials, account_id, icon, query)
             .await
             .map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
@@ -1043,11 +1238,14 @@ async fn handle_get_settings<A: CniApi>(
     ::cloudflare_cni_server_runtime::ApiPath(
         account_id,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
+    ::cloudflare_cni_server_runtime::ApiQuery(
+        query,
+    ): ::cloudflare_cni_server_runtime::ApiQuery<GetSettingsQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     ::cloudflare_cni_server_runtime::__private::respond(
         "get_settings",
         api
-            .get_settings(credentials, account_id)
+            .get_settings(credentials, account_id, query)
             .await
             .map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
@@ -1062,11 +1260,14 @@ async fn handle_get_slot<A: CniApi>(
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, slot),
     ): ::cloudflare_cni_server_runtime::ApiPath<(::std::string::String, ::uuid::Uuid)>,
+    ::cloudflare_cni_server_runtime::ApiQuery(
+        query,
+    ): ::cloudflare_cni_server_runtime::ApiQuery<GetSlotQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     ::cloudflare_cni_server_runtime::__private::respond(
         "get_slot",
         api
-            .get_slot(credentials, account_id, slot)
+            .get_slot(credentials, account_id, slot, query)
             .await
             .map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
@@ -1147,6 +1348,9 @@ async fn handle_update_cni<A: CniApi>(
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, cni),
     ): ::cloudflare_cni_server_runtime::ApiPath<(::std::string::String, ::uuid::Uuid)>,
+    ::cloudflare_cni_server_runtime::ApiQuery(
+        query,
+    ): ::cloudflare_cni_server_runtime::ApiQuery<UpdateCniQuery>,
     ::cloudflare_cni_server_runtime::ApiJson(
         body,
     ): ::cloudflare_cni_server_runtime::ApiJson<::cloudflare_cni_types::Cni>,
@@ -1154,7 +1358,7 @@ async fn handle_update_cni<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "update_cni",
         api
-            .update_cni(credentials, account_id, cni, body)
+            .update_cni(credentials, account_id, cni, query, body)
             .await
             .map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
@@ -1169,6 +1373,9 @@ async fn handle_update_settings<A: CniApi>(
     ::cloudflare_cni_server_runtime::ApiPath(
         account_id,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
+    ::cloudflare_cni_server_runtime::ApiQuery(
+        query,
+    ): ::cloudflare_cni_server_runtime::ApiQuery<UpdateSettingsQuery>,
     ::cloudflare_cni_server_runtime::ApiJson(
         body,
     ): ::cloudflare_cni_server_runtime::ApiJson<
@@ -1178,7 +1385,7 @@ async fn handle_update_settings<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "update_settings",
         api
-            .update_settings(credentials, account_id, body)
+            .update_settings(credentials, account_id, query, body)
             .await
             .map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )

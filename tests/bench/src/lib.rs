@@ -66,16 +66,41 @@ impl CniApi for FixedData {
     async fn list_cnis(&self, _: Credentials, _: String, q: ListCnisQuery) -> R<CniList> {
         Ok(self.page(q.cursor, q.limit))
     }
-    async fn create_cni(&self, _: Credentials, _: String, _: CniCreateRequest) -> R<Cni> {
+    async fn create_cni(
+        &self,
+        _: Credentials,
+        _: String,
+        _query: cloudflare_cni_server::CreateCniQuery,
+        _: CniCreateRequest,
+    ) -> R<Cni> {
         none()
     }
-    async fn get_cni(&self, _: Credentials, _: String, _: Uuid) -> R<Cni> {
+    async fn get_cni(
+        &self,
+        _: Credentials,
+        _: String,
+        _: Uuid,
+        _query: cloudflare_cni_server::GetCniQuery,
+    ) -> R<Cni> {
         Ok(self.one.clone())
     }
-    async fn update_cni(&self, _: Credentials, _: String, _: Uuid, _: Cni) -> R<Cni> {
+    async fn update_cni(
+        &self,
+        _: Credentials,
+        _: String,
+        _: Uuid,
+        _query: cloudflare_cni_server::UpdateCniQuery,
+        _: Cni,
+    ) -> R<Cni> {
         none()
     }
-    async fn delete_cni(&self, _: Credentials, _: String, _: Uuid) -> R<()> {
+    async fn delete_cni(
+        &self,
+        _: Credentials,
+        _: String,
+        _: Uuid,
+        _query: cloudflare_cni_server::DeleteCniQuery,
+    ) -> R<()> {
         none()
     }
     async fn list_interconnects(
@@ -90,17 +115,36 @@ impl CniApi for FixedData {
         &self,
         _: Credentials,
         _: String,
+        _query: cloudflare_cni_server::CreateInterconnectQuery,
         _: InterconnectCreateRequest,
     ) -> R<Interconnect> {
         none()
     }
-    async fn get_interconnect(&self, _: Credentials, _: String, _: String) -> R<Interconnect> {
+    async fn get_interconnect(
+        &self,
+        _: Credentials,
+        _: String,
+        _: String,
+        _query: cloudflare_cni_server::GetInterconnectQuery,
+    ) -> R<Interconnect> {
         none()
     }
-    async fn delete_interconnect(&self, _: Credentials, _: String, _: String) -> R<()> {
+    async fn delete_interconnect(
+        &self,
+        _: Credentials,
+        _: String,
+        _: String,
+        _query: cloudflare_cni_server::DeleteInterconnectQuery,
+    ) -> R<()> {
         none()
     }
-    async fn get_interconnect_loa(&self, _: Credentials, _: String, _: String) -> R<Binary> {
+    async fn get_interconnect_loa(
+        &self,
+        _: Credentials,
+        _: String,
+        _: String,
+        _query: cloudflare_cni_server::GetInterconnectLoaQuery,
+    ) -> R<Binary> {
         none()
     }
     async fn get_interconnect_status(
@@ -108,16 +152,23 @@ impl CniApi for FixedData {
         _: Credentials,
         _: String,
         _: String,
+        _query: cloudflare_cni_server::GetInterconnectStatusQuery,
     ) -> R<InterconnectStatus> {
         none()
     }
-    async fn get_settings(&self, _: Credentials, _: String) -> R<Settings> {
+    async fn get_settings(
+        &self,
+        _: Credentials,
+        _: String,
+        _query: cloudflare_cni_server::GetSettingsQuery,
+    ) -> R<Settings> {
         none()
     }
     async fn update_settings(
         &self,
         _: Credentials,
         _: String,
+        _query: cloudflare_cni_server::UpdateSettingsQuery,
         _: SettingsUpdateRequest,
     ) -> R<Settings> {
         none()
@@ -125,7 +176,13 @@ impl CniApi for FixedData {
     async fn list_slots(&self, _: Credentials, _: String, _: ListSlotsQuery) -> R<SlotList> {
         none()
     }
-    async fn get_slot(&self, _: Credentials, _: String, _: Uuid) -> R<Slot> {
+    async fn get_slot(
+        &self,
+        _: Credentials,
+        _: String,
+        _: Uuid,
+        _query: cloudflare_cni_server::GetSlotQuery,
+    ) -> R<Slot> {
         none()
     }
 }

@@ -343,6 +343,7 @@ impl CniApi for Emulator {
         &self,
         credentials: Credentials,
         account_id: String,
+        _query: cloudflare_cni_server::CreateCniQuery,
         body: CniCreateRequest,
     ) -> R<Cni> {
         let mut world = self.authorized(&credentials, &account_id)?;
@@ -391,7 +392,13 @@ impl CniApi for Emulator {
         Ok(cni)
     }
 
-    async fn get_cni(&self, credentials: Credentials, account_id: String, cni: Uuid) -> R<Cni> {
+    async fn get_cni(
+        &self,
+        credentials: Credentials,
+        account_id: String,
+        cni: Uuid,
+        _query: cloudflare_cni_server::GetCniQuery,
+    ) -> R<Cni> {
         let world = self.authorized(&credentials, &account_id)?;
         world
             .account(&account_id)
@@ -405,6 +412,7 @@ impl CniApi for Emulator {
         credentials: Credentials,
         account_id: String,
         cni: Uuid,
+        _query: cloudflare_cni_server::UpdateCniQuery,
         body: Cni,
     ) -> R<Cni> {
         let mut world = self.authorized(&credentials, &account_id)?;
@@ -464,7 +472,13 @@ impl CniApi for Emulator {
         Ok(body)
     }
 
-    async fn delete_cni(&self, credentials: Credentials, account_id: String, cni: Uuid) -> R<()> {
+    async fn delete_cni(
+        &self,
+        credentials: Credentials,
+        account_id: String,
+        cni: Uuid,
+        _query: cloudflare_cni_server::DeleteCniQuery,
+    ) -> R<()> {
         let mut world = self.authorized(&credentials, &account_id)?;
         let account = world.accounts.get_mut(&account_id);
         match account.and_then(|a| a.cni_seq.remove(&cni).map(|seq| (a, seq))) {
@@ -516,6 +530,7 @@ impl CniApi for Emulator {
         &self,
         credentials: Credentials,
         account_id: String,
+        _query: cloudflare_cni_server::CreateInterconnectQuery,
         body: InterconnectCreateRequest,
     ) -> R<Interconnect> {
         let mut world = self.authorized(&credentials, &account_id)?;
@@ -607,6 +622,7 @@ impl CniApi for Emulator {
         credentials: Credentials,
         account_id: String,
         icon: String,
+        _query: cloudflare_cni_server::GetInterconnectQuery,
     ) -> R<Interconnect> {
         let world = self.authorized(&credentials, &account_id)?;
         world
@@ -621,6 +637,7 @@ impl CniApi for Emulator {
         credentials: Credentials,
         account_id: String,
         icon: String,
+        _query: cloudflare_cni_server::DeleteInterconnectQuery,
     ) -> R<()> {
         let mut world = self.authorized(&credentials, &account_id)?;
         let Some(account) = world.accounts.get_mut(&account_id) else {
@@ -652,6 +669,7 @@ impl CniApi for Emulator {
         credentials: Credentials,
         account_id: String,
         icon: String,
+        _query: cloudflare_cni_server::GetInterconnectLoaQuery,
     ) -> R<Binary> {
         let world = self.authorized(&credentials, &account_id)?;
         let stored = world
@@ -688,6 +706,7 @@ impl CniApi for Emulator {
         credentials: Credentials,
         account_id: String,
         icon: String,
+        _query: cloudflare_cni_server::GetInterconnectStatusQuery,
     ) -> R<InterconnectStatus> {
         let world = self.authorized(&credentials, &account_id)?;
         let created = world
@@ -703,7 +722,12 @@ impl CniApi for Emulator {
         Ok(status)
     }
 
-    async fn get_settings(&self, credentials: Credentials, account_id: String) -> R<Settings> {
+    async fn get_settings(
+        &self,
+        credentials: Credentials,
+        account_id: String,
+        _query: cloudflare_cni_server::GetSettingsQuery,
+    ) -> R<Settings> {
         let world = self.authorized(&credentials, &account_id)?;
         let asn = world
             .account(&account_id)
@@ -716,6 +740,7 @@ impl CniApi for Emulator {
         &self,
         credentials: Credentials,
         account_id: String,
+        _query: cloudflare_cni_server::UpdateSettingsQuery,
         body: SettingsUpdateRequest,
     ) -> R<Settings> {
         let mut world = self.authorized(&credentials, &account_id)?;
@@ -767,7 +792,13 @@ impl CniApi for Emulator {
         built(SlotList::builder().items(items).next(next))
     }
 
-    async fn get_slot(&self, credentials: Credentials, account_id: String, slot: Uuid) -> R<Slot> {
+    async fn get_slot(
+        &self,
+        credentials: Credentials,
+        account_id: String,
+        slot: Uuid,
+        _query: cloudflare_cni_server::GetSlotQuery,
+    ) -> R<Slot> {
         let world = self.authorized(&credentials, &account_id)?;
         world
             .slots

@@ -16,7 +16,7 @@
 //! | operation removed | breaking | | major | major |
 //! | operation's path or method changed | breaking | | patch | patch |
 //! | parameter removed | breaking | | major | major |
-//! | optional parameter added | additive | | minor | minor (a field of the query struct) |
+//! | optional parameter added | additive | | minor | minor (a field of the operation's query struct, which every operation has, even empty) |
 //! | required query parameter added | breaking | | minor | minor |
 //! | required path parameter added | breaking | | minor | major (a new argument) |
 //! | parameter made required / optional | breaking / additive | | patch | major (`T` ↔ `Option<T>`) |

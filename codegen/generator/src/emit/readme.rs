@@ -83,9 +83,7 @@ pub fn server(model: &ApiModel, config: &Config) -> String {
         for param in &op.path_params {
             let _ = write!(args, ", _: {}", server_param_type(&param.ty));
         }
-        if !op.query_params.is_empty() {
-            let _ = write!(args, ", _: {}Query", super::camel_case(&op.id));
-        }
+        let _ = write!(args, ", _: {}Query", super::camel_case(&op.id));
         if let Some(body) = &op.request_body {
             let _ = write!(args, ", _: types::{body}");
         }

@@ -46,7 +46,15 @@ fn query_struct_name(op: &OperationModel) -> Ident {
 
 fn query_struct(op: &OperationModel, validate: &TokenStream) -> TokenStream {
     let name = query_struct_name(op);
-    let doc = format!(" The query parameters of `{}`.", op.id);
+    let doc = if op.query_params.is_empty() {
+        format!(
+            " The query parameters of `{}`: none yet. The struct is there so that a parameter \
+             added later is a new field, not a new argument of the trait method.",
+            op.id
+        )
+    } else {
+        format!(" The query parameters of `{}`.", op.id)
+    };
     let fields = op.query_params.iter().map(|p| {
         let field = ident(&p.name);
         let ty = param_type(p);
@@ -106,12 +114,10 @@ fn method_doc(op: &OperationModel) -> TokenStream {
             "\n- `body`: the [`types::{body}`](crate::types::{body}) sent"
         ));
     }
-    if !op.query_params.is_empty() {
-        text.push_str(&format!(
-            "\n- `query`: the [`{}`] parameters",
-            query_struct_name(op)
-        ));
-    }
+    text.push_str(&format!(
+        "\n- `query`: the [`{}`] parameters",
+        query_struct_name(op)
+    ));
     match &op.success {
         SuccessModel::Binary(media_type) => text.push_str(&format!(
             "\n\nAnswers with raw bytes; return them as a [`Binary`](crate::Binary) of `{media_type}`."
@@ -133,10 +139,10 @@ fn arguments(op: &OperationModel, types: &TokenStream) -> Vec<(Ident, TokenStrea
         .iter()
         .map(|p| (ident(&p.name), param_type(p)))
         .collect();
-    if !op.query_params.is_empty() {
-        let name = query_struct_name(op);
-        args.push((format_ident!("query"), quote!(#name)));
-    }
+    // Every operation takes its query struct, even an empty one, so that adding an optional
+    // query parameter adds a field to a `#[non_exhaustive]` struct and changes no signature.
+    let name = query_struct_name(op);
+    args.push((format_ident!("query"), quote!(#name)));
     if let Some(body) = &op.request_body {
         let body = format_ident!("{}", body);
         args.push((format_ident!("body"), quote!(#types::#body)));
@@ -187,9 +193,7 @@ fn completeness_check(model: &ApiModel, paths: &Paths) -> TokenStream {
         let method = ident(&op.id);
         let id = &op.id;
         let mut args: Vec<TokenStream> = op.path_params.iter().map(placeholder).collect();
-        if !op.query_params.is_empty() {
-            args.push(quote!(::std::default::Default::default()));
-        }
+        args.push(quote!(::std::default::Default::default()));
         let call = match (&op.request_body, &op.request_sample) {
             (Some(body), Some(sample)) => {
                 let body = format_ident!("{}", body);
@@ -244,10 +248,10 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
         }
         _ => Some(quote!(#rt::ApiPath((#(#path_names),*)): #rt::ApiPath<(#(#path_types),*)>,)),
     };
-    let query_extractor = (!op.query_params.is_empty()).then(|| {
+    let query_extractor = {
         let q = query_struct_name(op);
-        quote!(#rt::ApiQuery(query): #rt::ApiQuery<#q>,)
-    });
+        Some(quote!(#rt::ApiQuery(query): #rt::ApiQuery<#q>,))
+    };
     let body_extractor = op.request_body.as_ref().map(|b| {
         let b = format_ident!("{}", b);
         quote!(#rt::ApiJson(body): #rt::ApiJson<#types::#b>,)
@@ -299,11 +303,7 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
         .iter()
         .map(|op| trait_method(op, types, rt));
     let completeness = completeness_check(model, paths);
-    let queries = model
-        .operations
-        .iter()
-        .filter(|op| !op.query_params.is_empty())
-        .map(|op| query_struct(op, validate));
+    let queries = model.operations.iter().map(|op| query_struct(op, validate));
     let handlers = model.operations.iter().map(|op| handler(op, paths));
 
     // One `.route(path, get(..).post(..))` per path, in path order.

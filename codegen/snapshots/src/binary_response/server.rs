@@ -13,6 +13,7 @@ pub trait CniApi: Send + Sync + 'static {
     ///
     /// `DELETE /documents/{name}`
     /// - `name`: Document name
+    /// - `query`: the [`DeleteDocumentQuery`] parameters
     ///
     /// Answers 200 with no body.
     ///
@@ -21,10 +22,11 @@ pub trait CniApi: Send + Sync + 'static {
         &self,
         credentials: ::cloudflare_cni_server_runtime::Credentials,
         name: ::std::string::String,
+        query: DeleteDocumentQuery,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), ::cloudflare_cni_server_runtime::ApiError>,
     > + Send {
-        let _ = (credentials, name);
+        let _ = (credentials, name, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -37,6 +39,7 @@ pub trait CniApi: Send + Sync + 'static {
     ///
     /// `GET /documents/{name}`
     /// - `name`: Document name
+    /// - `query`: the [`GetDocumentQuery`] parameters
     ///
     /// Answers with raw bytes; return them as a [`Binary`](crate::Binary) of `application/pdf`.
     ///
@@ -45,13 +48,14 @@ pub trait CniApi: Send + Sync + 'static {
         &self,
         credentials: ::cloudflare_cni_server_runtime::Credentials,
         name: ::std::string::String,
+        query: GetDocumentQuery,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
             ::cloudflare_cni_server_runtime::Binary,
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, name);
+        let _ = (credentials, name, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -61,6 +65,28 @@ pub trait CniApi: Send + Sync + 'static {
         }
     }
 }
+/// The query parameters of `delete_document`: none yet. The struct is there so that a parameter added later is a new field, not a new argument of the trait method.
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    ::serde::Deserialize,
+    ::cloudflare_cni_validate::Validate
+)]
+#[non_exhaustive]
+pub struct DeleteDocumentQuery {}
+/// The query parameters of `get_document`: none yet. The struct is there so that a parameter added later is a new field, not a new argument of the trait method.
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    ::serde::Deserialize,
+    ::cloudflare_cni_validate::Validate
+)]
+#[non_exhaustive]
+pub struct GetDocumentQuery {}
 /// Every operation of the spec, by operationId.
 pub const OPERATIONS: &[&str] = &["delete_document", "get_document"];
 /// The operations `api` leaves to the trait's default (they answer 501), found by
@@ -76,7 +102,11 @@ pub async fn unimplemented_operations<A: CniApi>(
     );
     let mut missing = ::std::vec::Vec::new();
     if (api
-        .delete_document(credentials(), ::std::string::String::from("placeholder"))
+        .delete_document(
+            credentials(),
+            ::std::string::String::from("placeholder"),
+            ::std::default::Default::default(),
+        )
         .await
         .err())
         .is_some_and(|e| e.is_not_implemented())
@@ -84,7 +114,11 @@ pub async fn unimplemented_operations<A: CniApi>(
         missing.push("delete_document");
     }
     if (api
-        .get_document(credentials(), ::std::string::String::from("placeholder"))
+        .get_document(
+            credentials(),
+            ::std::string::String::from("placeholder"),
+            ::std::default::Default::default(),
+        )
         .await
         .err())
         .is_some_and(|e| e.is_not_implemented())
@@ -153,10 +187,13 @@ async fn handle_delete_document<A: CniApi>(
     ::cloudflare_cni_server_runtime::ApiPath(
         name,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
+    ::cloudflare_cni_server_runtime::ApiQuery(
+        query,
+    ): ::cloudflare_cni_server_runtime::ApiQuery<DeleteDocumentQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     ::cloudflare_cni_server_runtime::__private::respond(
         "delete_document",
-        api.delete_document(credentials, name).await,
+        api.delete_document(credentials, name, query).await,
     )
 }
 async fn handle_get_document<A: CniApi>(
@@ -169,9 +206,12 @@ async fn handle_get_document<A: CniApi>(
     ::cloudflare_cni_server_runtime::ApiPath(
         name,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
+    ::cloudflare_cni_server_runtime::ApiQuery(
+        query,
+    ): ::cloudflare_cni_server_runtime::ApiQuery<GetDocumentQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     ::cloudflare_cni_server_runtime::__private::respond(
         "get_document",
-        api.get_document(credentials, name).await,
+        api.get_document(credentials, name, query).await,
     )
 }

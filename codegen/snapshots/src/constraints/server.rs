@@ -13,11 +13,13 @@ pub trait CniApi: Send + Sync + 'static {
     ///
     /// `PUT /links`
     /// - `body`: the [`types::Link`](crate::types::Link) sent
+    /// - `query`: the [`UpdateLinkQuery`] parameters
     ///
     /// Declared error statuses: 400, 500; return them as an [`ApiError`](crate::ApiError).
     fn update_link(
         &self,
         credentials: ::cloudflare_cni_server_runtime::Credentials,
+        query: UpdateLinkQuery,
         body: super::types::Link,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
@@ -25,7 +27,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, body);
+        let _ = (credentials, query, body);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented("update_link"),
@@ -33,6 +35,17 @@ pub trait CniApi: Send + Sync + 'static {
         }
     }
 }
+/// The query parameters of `update_link`: none yet. The struct is there so that a parameter added later is a new field, not a new argument of the trait method.
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    ::serde::Deserialize,
+    ::cloudflare_cni_validate::Validate
+)]
+#[non_exhaustive]
+pub struct UpdateLinkQuery {}
 /// Every operation of the spec, by operationId.
 pub const OPERATIONS: &[&str] = &["update_link"];
 /// The operations `api` leaves to the trait's default (they answer 501), found by
@@ -51,7 +64,9 @@ pub async fn unimplemented_operations<A: CniApi>(
         super::types::Link,
     >("{\"local\":\"placeholder\",\"mtu\":0,\"remote\":\"placeholder\"}") {
         ::std::result::Result::Ok(body) => {
-            api.update_link(credentials(), body).await.err()
+            api.update_link(credentials(), ::std::default::Default::default(), body)
+                .await
+                .err()
         }
         ::std::result::Result::Err(_) => {
             ::std::option::Option::Some(
@@ -120,6 +135,9 @@ async fn handle_update_link<A: CniApi>(
         ::std::sync::Arc<A>,
     >,
     credentials: ::cloudflare_cni_server_runtime::Credentials,
+    ::cloudflare_cni_server_runtime::ApiQuery(
+        query,
+    ): ::cloudflare_cni_server_runtime::ApiQuery<UpdateLinkQuery>,
     ::cloudflare_cni_server_runtime::ApiJson(
         body,
     ): ::cloudflare_cni_server_runtime::ApiJson<super::types::Link>,
@@ -127,7 +145,7 @@ async fn handle_update_link<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "update_link",
         api
-            .update_link(credentials, body)
+            .update_link(credentials, query, body)
             .await
             .map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )

@@ -13,11 +13,13 @@ pub trait CniApi: Send + Sync + 'static {
     ///
     /// `POST /shapes`
     /// - `body`: the [`types::Shape`](crate::types::Shape) sent
+    /// - `query`: the [`CreateShapeQuery`] parameters
     ///
     /// Declared error statuses: ; return them as an [`ApiError`](crate::ApiError).
     fn create_shape(
         &self,
         credentials: ::cloudflare_cni_server_runtime::Credentials,
+        query: CreateShapeQuery,
         body: super::types::Shape,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
@@ -25,7 +27,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, body);
+        let _ = (credentials, query, body);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -35,6 +37,17 @@ pub trait CniApi: Send + Sync + 'static {
         }
     }
 }
+/// The query parameters of `create_shape`: none yet. The struct is there so that a parameter added later is a new field, not a new argument of the trait method.
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    ::serde::Deserialize,
+    ::cloudflare_cni_validate::Validate
+)]
+#[non_exhaustive]
+pub struct CreateShapeQuery {}
 /// Every operation of the spec, by operationId.
 pub const OPERATIONS: &[&str] = &["create_shape"];
 /// The operations `api` leaves to the trait's default (they answer 501), found by
@@ -53,7 +66,9 @@ pub async fn unimplemented_operations<A: CniApi>(
         super::types::Shape,
     >("{\"kind\":\"circle\",\"radius\":0}") {
         ::std::result::Result::Ok(body) => {
-            api.create_shape(credentials(), body).await.err()
+            api.create_shape(credentials(), ::std::default::Default::default(), body)
+                .await
+                .err()
         }
         ::std::result::Result::Err(_) => {
             ::std::option::Option::Some(
@@ -124,6 +139,9 @@ async fn handle_create_shape<A: CniApi>(
         ::std::sync::Arc<A>,
     >,
     credentials: ::cloudflare_cni_server_runtime::Credentials,
+    ::cloudflare_cni_server_runtime::ApiQuery(
+        query,
+    ): ::cloudflare_cni_server_runtime::ApiQuery<CreateShapeQuery>,
     ::cloudflare_cni_server_runtime::ApiJson(
         body,
     ): ::cloudflare_cni_server_runtime::ApiJson<super::types::Shape>,
@@ -131,7 +149,7 @@ async fn handle_create_shape<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "create_shape",
         api
-            .create_shape(credentials, body)
+            .create_shape(credentials, query, body)
             .await
             .map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )

@@ -90,7 +90,13 @@ impl CniApi for Fixed {
             .try_into()
             .unwrap())
     }
-    async fn create_cni(&self, _: Credentials, a: String, body: CniCreateRequest) -> R<Cni> {
+    async fn create_cni(
+        &self,
+        _: Credentials,
+        a: String,
+        _query: cloudflare_cni_server::CreateCniQuery,
+        body: CniCreateRequest,
+    ) -> R<Cni> {
         self.saw(format!(
             "create_cni {a} {}",
             serde_json::to_string(&body).unwrap()
@@ -108,7 +114,13 @@ impl CniApi for Fixed {
         made.bgp = body.bgp;
         Ok(made)
     }
-    async fn get_cni(&self, _: Credentials, a: String, id: Uuid) -> R<Cni> {
+    async fn get_cni(
+        &self,
+        _: Credentials,
+        a: String,
+        id: Uuid,
+        _query: cloudflare_cni_server::GetCniQuery,
+    ) -> R<Cni> {
         self.saw(format!("get_cni {a} {id}"));
         if id.to_string() == CNI_ID {
             Ok(cni())
@@ -116,11 +128,24 @@ impl CniApi for Fixed {
             Err(ApiError::not_found("CNI not found"))
         }
     }
-    async fn update_cni(&self, _: Credentials, a: String, id: Uuid, body: Cni) -> R<Cni> {
+    async fn update_cni(
+        &self,
+        _: Credentials,
+        a: String,
+        id: Uuid,
+        _query: cloudflare_cni_server::UpdateCniQuery,
+        body: Cni,
+    ) -> R<Cni> {
         self.saw(format!("update_cni {a} {id}"));
         Ok(body)
     }
-    async fn delete_cni(&self, _: Credentials, a: String, id: Uuid) -> R<()> {
+    async fn delete_cni(
+        &self,
+        _: Credentials,
+        a: String,
+        id: Uuid,
+        _query: cloudflare_cni_server::DeleteCniQuery,
+    ) -> R<()> {
         self.saw(format!("delete_cni {a} {id}"));
         Ok(())
     }
@@ -140,6 +165,7 @@ impl CniApi for Fixed {
         &self,
         _: Credentials,
         a: String,
+        _query: cloudflare_cni_server::CreateInterconnectQuery,
         body: InterconnectCreateRequest,
     ) -> R<Interconnect> {
         self.saw(format!(
@@ -148,15 +174,33 @@ impl CniApi for Fixed {
         ));
         Ok(physical())
     }
-    async fn get_interconnect(&self, _: Credentials, a: String, icon: String) -> R<Interconnect> {
+    async fn get_interconnect(
+        &self,
+        _: Credentials,
+        a: String,
+        icon: String,
+        _query: cloudflare_cni_server::GetInterconnectQuery,
+    ) -> R<Interconnect> {
         self.saw(format!("get_interconnect {a} {icon}"));
         Ok(physical())
     }
-    async fn delete_interconnect(&self, _: Credentials, a: String, icon: String) -> R<()> {
+    async fn delete_interconnect(
+        &self,
+        _: Credentials,
+        a: String,
+        icon: String,
+        _query: cloudflare_cni_server::DeleteInterconnectQuery,
+    ) -> R<()> {
         self.saw(format!("delete_interconnect {a} {icon}"));
         Ok(())
     }
-    async fn get_interconnect_loa(&self, _: Credentials, a: String, icon: String) -> R<Binary> {
+    async fn get_interconnect_loa(
+        &self,
+        _: Credentials,
+        a: String,
+        icon: String,
+        _query: cloudflare_cni_server::GetInterconnectLoaQuery,
+    ) -> R<Binary> {
         self.saw(format!("get_interconnect_loa {a} {icon}"));
         Ok(Binary::new("application/pdf", PDF))
     }
@@ -165,11 +209,17 @@ impl CniApi for Fixed {
         _: Credentials,
         a: String,
         icon: String,
+        _query: cloudflare_cni_server::GetInterconnectStatusQuery,
     ) -> R<InterconnectStatus> {
         self.saw(format!("get_interconnect_status {a} {icon}"));
         Ok(serde_json::from_value(json!({"state": "Healthy"})).unwrap())
     }
-    async fn get_settings(&self, _: Credentials, a: String) -> R<Settings> {
+    async fn get_settings(
+        &self,
+        _: Credentials,
+        a: String,
+        _query: cloudflare_cni_server::GetSettingsQuery,
+    ) -> R<Settings> {
         self.saw(format!("get_settings {a}"));
         Ok(Settings::builder().default_asn(65000).try_into().unwrap())
     }
@@ -177,6 +227,7 @@ impl CniApi for Fixed {
         &self,
         _: Credentials,
         a: String,
+        _query: cloudflare_cni_server::UpdateSettingsQuery,
         body: SettingsUpdateRequest,
     ) -> R<Settings> {
         self.saw(format!("update_settings {a} {body:?}"));
@@ -189,7 +240,13 @@ impl CniApi for Fixed {
         self.saw(format!("list_slots {a} {q:?}"));
         Ok(SlotList::builder().items(vec![slot()]).try_into().unwrap())
     }
-    async fn get_slot(&self, _: Credentials, a: String, id: Uuid) -> R<Slot> {
+    async fn get_slot(
+        &self,
+        _: Credentials,
+        a: String,
+        id: Uuid,
+        _query: cloudflare_cni_server::GetSlotQuery,
+    ) -> R<Slot> {
         self.saw(format!("get_slot {a} {id}"));
         Ok(slot())
     }

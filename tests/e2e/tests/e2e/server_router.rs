@@ -722,6 +722,7 @@ impl cloudflare_cni_server::CniApi for OnlySettings {
         &self,
         _: cloudflare_cni_server::Credentials,
         _: String,
+        _query: cloudflare_cni_server::GetSettingsQuery,
     ) -> Result<cloudflare_cni_server::types::Settings, cloudflare_cni_server::ApiError> {
         Ok(cloudflare_cni_server::types::Settings::builder()
             .default_asn(65000)
