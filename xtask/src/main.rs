@@ -258,6 +258,30 @@ fn run(root: &Path, program: &str, args: &[&str]) -> Result<(), String> {
 /// `cargo package` for every published crate, in dependency order, verifying that each builds
 /// from its packaged sources (unpublished workspace dependencies come from a local overlay).
 fn package(root: &Path, crates: &[String], allow_dirty: bool) -> Result<(), String> {
+    // Cargo verifies each package against the others through a local registry whose sources
+    // it unpacks once per name and version into CARGO_HOME and then reuses: a crate packaged
+    // again at a version already unpacked would be verified against the stale copy.
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    if let Some(sources) = cargo_home.map(|h| h.join("registry/src")) {
+        for registry in std::fs::read_dir(&sources).into_iter().flatten().flatten() {
+            for name in crates {
+                for entry in std::fs::read_dir(registry.path())
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                {
+                    let file_name = entry.file_name().to_string_lossy().into_owned();
+                    if file_name.strip_prefix(name.as_str()).is_some_and(|rest| {
+                        rest.starts_with('-') && rest[1..].starts_with(|c: char| c.is_ascii_digit())
+                    }) {
+                        let _ = std::fs::remove_dir_all(entry.path());
+                    }
+                }
+            }
+        }
+    }
     let mut args = vec!["package", "--locked"];
     if allow_dirty {
         args.push("--allow-dirty");
