@@ -402,13 +402,13 @@ fn semver_checks_binary(root: &Path) -> Result<PathBuf, String> {
 /// items.
 fn check_semver(
     root: &Path,
+    binary: &Path,
     plan: &release::ReleasePlan,
     crates: &[release::PublishedCrate],
 ) -> Result<(), String> {
     let Some(tag) = &plan.previous_tag else {
         return Ok(()); // a first release has nothing to compare with
     };
-    let binary = semver_checks_binary(root)?;
     let mut refused = Vec::new();
     for released in plan.released() {
         let Some(krate) = crates.iter().find(|c| c.name == released.name) else {
@@ -418,7 +418,7 @@ fn check_semver(
             "$ cargo semver-checks check-release -p {} --baseline-rev {tag}",
             krate.name
         );
-        let output = std::process::Command::new(&binary)
+        let output = std::process::Command::new(binary)
             .args([
                 "semver-checks",
                 "check-release",
@@ -509,8 +509,15 @@ fn release(ws: &Workspace, dry_run: bool) -> Result<(), String> {
             &worktree.path.display().to_string(),
         ],
     )?;
+    // The tool is installed in this checkout's `.tools/` (once), not in the scratch one.
+    let binary = match plan.previous_tag {
+        Some(_) => Some(semver_checks_binary(&root)?),
+        None => None,
+    };
     apply(&worktree.path, &plan, &crates)?;
-    check_semver(&worktree.path, &plan, &crates)?;
+    if let Some(binary) = &binary {
+        check_semver(&worktree.path, binary, &plan, &crates)?;
+    }
     package(&worktree.path, &released, true)?;
     drop(worktree);
     if dry_run {
