@@ -522,11 +522,18 @@ fn release(ws: &Workspace, dry_run: bool) -> Result<(), String> {
     // an unchanged one is taken from the local overlay too (it is published already, or will be
     // by its own release), but it is not part of this release and is not published again.
     let verification: Vec<String> = crates.iter().map(|c| c.name.clone()).collect();
-    let unchanged: Vec<&String> = verification.iter().filter(|n| !released.contains(n)).collect();
+    let unchanged: Vec<&String> = verification
+        .iter()
+        .filter(|n| !released.contains(n))
+        .collect();
     if !unchanged.is_empty() {
         println!(
             "packaged for verification only (unchanged, not published again): {}",
-            unchanged.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", ")
+            unchanged
+                .iter()
+                .map(|n| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     package(&worktree.path, &verification, true)?;
