@@ -73,6 +73,22 @@ pub(crate) fn serde_rename(attrs: &[Attribute]) -> Option<String> {
     renamed
 }
 
+/// Whether one of `attrs` is `#[serde(..., flag, ...)]` (`flatten`, `untagged`).
+pub(crate) fn has_serde_flag(attrs: &[Attribute], flag: &str) -> bool {
+    let mut found = false;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident(flag) {
+                found = true;
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    found
+}
+
 /// Documents the types file: builder entry points, builder structs and setters, enum variants.
 pub fn document_types(file: &mut syn::File) {
     // The field docs of every struct, for the builder setters that set those fields.

@@ -26,7 +26,7 @@ pub fn add_non_exhaustive(file: &mut syn::File) {
                 // A member with no fields of its own (typify's newtype over the map of fields it
                 // does not know) is built with `Default::default()`.
                 let map_newtype = matches!(&s.fields, Fields::Unnamed(f)
-                    if f.unnamed.len() == 1 && quote!(#f).to_string().contains("Map"));
+                    if f.unnamed.len() == 1 && is_json_map(&f.unnamed[0].ty));
                 if map_newtype {
                     s.attrs.push(parse_quote!(#[derive(Default)]));
                 }
@@ -50,6 +50,11 @@ pub fn add_non_exhaustive(file: &mut syn::File) {
     }
 }
 
+/// Whether `ty` is `serde_json::Map<..>`.
+fn is_json_map(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Map"))
+}
+
 /// The names of the top-level structs' flattened fields: `(struct, field)`.
 fn flattened_fields(file: &syn::File) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -59,10 +64,7 @@ fn flattened_fields(file: &syn::File) -> Vec<(String, String)> {
             continue;
         };
         for field in &fields.named {
-            let flattened = field
-                .attrs
-                .iter()
-                .any(|a| a.path().is_ident("serde") && quote!(#a).to_string().contains("flatten"));
+            let flattened = super::docs::has_serde_flag(&field.attrs, "flatten");
             if let (true, Some(ident)) = (flattened, &field.ident) {
                 out.push((s.ident.to_string(), ident.to_string()));
             }

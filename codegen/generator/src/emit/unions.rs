@@ -36,7 +36,7 @@ fn drop_derived_impls(attrs: &mut Vec<syn::Attribute>) -> bool {
     let replaced: Vec<syn::Attribute> = attrs
         .drain(..)
         .filter_map(|attr| {
-            if attr.path().is_ident("serde") && quote!(#attr).to_string().contains("untagged") {
+            if super::docs::has_serde_flag(std::slice::from_ref(&attr), "untagged") {
                 return None;
             }
             if !attr.path().is_ident("derive") {
