@@ -180,20 +180,9 @@ pub type Locate = fn(&[u8]) -> Option<(String, String)>;
 /// Decodes `body` as `T` again, tracking the path, to say where and why it fails (only on the
 /// error path: a successful call never pays for it).
 pub fn locate<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<(String, String)> {
-    use serde_path_to_error::Segment;
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let error = serde_path_to_error::deserialize::<_, T>(&mut deserializer).err()?;
-    let mut pointer = String::new();
-    for segment in error.path().iter() {
-        pointer.push('/');
-        match segment {
-            Segment::Seq { index } => pointer.push_str(&index.to_string()),
-            Segment::Map { key } | Segment::Enum { variant: key } => {
-                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"))
-            }
-            Segment::Unknown => pointer.push('?'),
-        }
-    }
+    let pointer = cloudflare_cni_validate::decode_pointer(error.path());
     let message = error.into_inner().to_string();
     Some((pointer, message))
 }

@@ -137,23 +137,6 @@ fn body_error(rejection: BytesRejection) -> ApiError {
     }
 }
 
-/// The JSON pointer (RFC 6901) of a serde path: `/bgp/extra_prefixes/2`.
-fn json_pointer(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut pointer = String::new();
-    for segment in path.iter() {
-        pointer.push('/');
-        match segment {
-            Segment::Seq { index } => pointer.push_str(&index.to_string()),
-            Segment::Map { key } | Segment::Enum { variant: key } => {
-                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"))
-            }
-            Segment::Unknown => pointer.push('?'),
-        }
-    }
-    pointer
-}
-
 /// Decodes a body, naming where it failed.
 fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let malformed = |inner: &serde_json::Error| {
@@ -165,7 +148,7 @@ fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     };
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let pointer = json_pointer(error.path());
+        let pointer = cloudflare_cni_validate::decode_pointer(error.path());
         let inner = error.inner();
         if inner.classify() != serde_json::error::Category::Data {
             return malformed(inner);

@@ -229,6 +229,25 @@ impl<T: Validate> Validate for Vec<T> {
     }
 }
 
+/// The RFC 6901 JSON pointer of the place serde failed to decode (`/items/3/slot_id`), as
+/// `serde_path_to_error` records it; the client and the server both report decoding errors
+/// with it.
+pub fn decode_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        pointer.push('/');
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&index.to_string()),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"))
+            }
+            Segment::Unknown => pointer.push('?'),
+        }
+    }
+    pointer
+}
+
 /// What the derive's output calls; not a public API.
 #[doc(hidden)]
 pub mod __private {
