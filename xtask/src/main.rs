@@ -15,7 +15,7 @@ use xtask::{Workspace, WorkspaceError};
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
-    about = "Tasks for the Cloudflare CNI toolkit: generate, diff, release, crates, bench"
+    about = "Tasks for the Cloudflare CNI toolkit: import, generate, diff, release, crates, bench"
 )]
 struct Cli {
     /// The checkout to work on (default: the one containing the current folder).
@@ -27,6 +27,20 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Import Cloudflare's OpenAPI document: select the CNI paths and what they reach, apply
+    /// spec/overlay.yaml, and write spec/cni.yaml (plus spec/upstream/cloudflare-cni.yaml and
+    /// the deviations table of spec/README.md). Nothing is written when anything fails.
+    Import {
+        /// Cloudflare's document (the whole openapi.yaml, or an extract of it); default: the
+        /// last imported selection, spec/upstream/cloudflare-cni.yaml.
+        path: Option<PathBuf>,
+        /// Write nothing; exit non-zero if spec/ differs from what the import produces.
+        #[arg(long)]
+        check: bool,
+        /// With --check, print a unified diff of each changed file.
+        #[arg(long)]
+        verbose: bool,
+    },
     /// Render spec/cni.yaml into generated/ (only changed files are written).
     Generate {
         /// Write nothing; list files that differ and exit non-zero if any do.
@@ -96,6 +110,11 @@ fn main() -> ExitCode {
     };
     let ok = |()| ExitCode::SUCCESS;
     match cli.command {
+        Command::Import {
+            path,
+            check,
+            verbose,
+        } => report(import(&ws, path, check, verbose), |code| code),
         Command::Diff { old, new, json } => report(spec_diff(&ws, &old, &new, json), ok),
         Command::Bench => report(bench::bench(&ws.root), ok),
         Command::Release { dry_run } => report(release(&ws, dry_run), ok),
@@ -120,6 +139,89 @@ fn main() -> ExitCode {
             |code| code,
         ),
     }
+}
+
+fn import(
+    ws: &Workspace,
+    path: Option<PathBuf>,
+    check: bool,
+    verbose: bool,
+) -> Result<ExitCode, String> {
+    use cloudflare_cni_codegen::import;
+    use cloudflare_cni_codegen::SpecSource;
+    let read = |path: &Path, display: String| {
+        std::fs::read_to_string(path)
+            .map(|text| SpecSource {
+                display_path: display,
+                text,
+            })
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    let upstream = match &path {
+        Some(path) => read(path, path.display().to_string())?,
+        None => read(
+            &ws.root.join(import::UPSTREAM_PATH),
+            import::UPSTREAM_PATH.to_string(),
+        )?,
+    };
+    let overlay = read(
+        &ws.root.join(import::OVERLAY_PATH),
+        import::OVERLAY_PATH.to_string(),
+    )?;
+    let readme = std::fs::read_to_string(ws.root.join(import::README_PATH))
+        .map_err(|e| format!("cannot read {}: {e}", import::README_PATH))?;
+    let imported = import::import(&upstream, &overlay).map_err(|e| e.to_string())?;
+    let files = import::files(&imported, &readme)?;
+    let report = &imported.report;
+    if check {
+        let drift = files.check_listed(&ws.root).map_err(|e| e.to_string())?;
+        if drift.is_empty() {
+            println!(
+                "spec/ is up to date with {} through {}",
+                upstream.display_path,
+                import::OVERLAY_PATH
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        eprintln!(
+            "spec/ is stale: {} file(s) differ from what importing {} produces:",
+            drift.len(),
+            upstream.display_path
+        );
+        for d in &drift {
+            eprintln!("  {d}");
+            if let (true, Drift::Changed { diff, .. }) = (verbose, d) {
+                eprintln!("{diff}");
+            }
+        }
+        eprintln!("run `cargo xtask import` to update it");
+        return Ok(ExitCode::FAILURE);
+    }
+    let summary = files.write_listed(&ws.root).map_err(|e| e.to_string())?;
+    println!(
+        "imported {}: {} operations, {} components; {} overlay actions applied",
+        upstream.display_path,
+        report.operations.len(),
+        report.components.len(),
+        report.actions.len()
+    );
+    for (from, to) in &report.renamed {
+        println!("  schema {from} → {to}");
+    }
+    for pruned in &report.pruned {
+        println!("  dropped {pruned} (nothing references it once the overlay applies)");
+    }
+    for path in &summary.written {
+        println!("wrote   {path}");
+    }
+    println!(
+        "spec/: {} written, {} unchanged. Next: `cargo xtask diff git:HEAD:{} {}`, then `cargo xtask generate`",
+        summary.written.len(),
+        summary.unchanged,
+        import::SPEC_PATH,
+        import::SPEC_PATH
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn generate(

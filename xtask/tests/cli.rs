@@ -259,3 +259,94 @@ fn xtask_works_on_the_checkout_it_runs_in() {
         "this checkout was left alone"
     );
 }
+
+/// A scratch checkout with the import's inputs and outputs.
+fn scratch_import_checkout() -> tempfile::TempDir {
+    let root = scratch_checkout();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    std::fs::create_dir_all(root.path().join("spec/upstream")).unwrap();
+    for file in [
+        "spec/overlay.yaml",
+        "spec/README.md",
+        "spec/upstream/cloudflare-cni.yaml",
+    ] {
+        std::fs::copy(repo.join(file), root.path().join(file)).unwrap();
+    }
+    root
+}
+
+fn spec_files(root: &Path) -> Vec<(String, Vec<u8>)> {
+    [
+        "spec/cni.yaml",
+        "spec/README.md",
+        "spec/upstream/cloudflare-cni.yaml",
+    ]
+    .iter()
+    .map(|f| (f.to_string(), std::fs::read(root.join(f)).unwrap()))
+    .collect()
+}
+
+#[test]
+fn an_overlay_action_that_no_longer_applies_fails_the_import_and_writes_nothing() {
+    let root = scratch_import_checkout();
+    // Cloudflare "renames" a schema an action patches: import a document where it is gone.
+    let upstream = root.path().join("renamed.yaml");
+    let text = std::fs::read_to_string(root.path().join("spec/upstream/cloudflare-cni.yaml"))
+        .unwrap()
+        .replace("nsc_MagicSettings", "nsc_MagicConfig");
+    std::fs::write(&upstream, text).unwrap();
+    let before = spec_files(root.path());
+    let run = xtask()
+        .arg("--root")
+        .arg(root.path())
+        .arg("import")
+        .arg(&upstream)
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("spec/overlay.yaml:")
+            && stderr.contains("(“Descriptions where Cloudflare has none, for generated docs.”) matches nothing: its target `$.components.schemas.nsc_MagicSettings`"),
+        "{stderr}"
+    );
+    assert_eq!(spec_files(root.path()), before, "nothing written");
+}
+
+#[test]
+fn import_check_passes_on_the_committed_spec_and_fails_naming_a_stale_file() {
+    let root = scratch_import_checkout();
+    let import = |args: &[&str]| {
+        xtask()
+            .arg("--root")
+            .arg(root.path())
+            .arg("import")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let clean = import(&["--check"]);
+    assert!(
+        clean.status.success(),
+        "{}",
+        String::from_utf8_lossy(&clean.stderr)
+    );
+    let spec = root.path().join("spec/cni.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(
+        &spec,
+        text.replacen("summary: ", "summary: Hand-edited ", 1),
+    )
+    .unwrap();
+    let stale = import(&["--check"]);
+    assert!(!stale.status.success());
+    let stderr = String::from_utf8_lossy(&stale.stderr);
+    assert!(stderr.contains("changed: spec/cni.yaml"), "{stderr}");
+    let fixed = import(&[]);
+    assert!(
+        fixed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fixed.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&spec).unwrap(), text);
+}

@@ -46,11 +46,15 @@ fn every_generated_file_carries_the_header() {
 fn a_spec_edit_regenerates_and_check_tracks_it() {
     let ws = workspace();
     let original = std::fs::read_to_string(ws.spec_path()).unwrap();
-    let edited = original.replacen(
-        "    FacilityInfo:\n      description: The facility that houses a slot or a direct interconnect.\n      type: object\n      required: [name, address]\n      properties:\n",
-        "    FacilityInfo:\n      description: The facility that houses a slot or a direct interconnect.\n      type: object\n      required: [name, address]\n      properties:\n        clli:\n          description: CLLI code of the facility\n          type: string\n",
-        1,
-    );
+    let edited = cloudflare_cni_codegen::import::edit_with_actions(
+        &original,
+        "
+- target: $.components.schemas.FacilityInfo.properties
+  description: an optional property added
+  update: {clli: {description: CLLI code of the facility, type: string}}
+",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_ne!(edited, original, "the edit applies");
     let render = |text: &str| {
         let spec = cloudflare_cni_codegen::load(&cloudflare_cni_codegen::SpecSource {
@@ -70,4 +74,29 @@ fn a_spec_edit_regenerates_and_check_tracks_it() {
     let drift = render(&original).check(out.path()).unwrap();
     let changed: Vec<&str> = drift.iter().map(|d| d.path()).collect();
     assert!(changed.contains(&"types/src/generated.rs"), "{changed:?}");
+}
+
+/// `spec/cni.yaml` must be exactly what `cargo xtask import` makes of the committed upstream
+/// selection and overlay (the same check as `cargo xtask import --check`).
+#[test]
+fn the_spec_is_the_import_of_the_upstream_document() {
+    use cloudflare_cni_codegen::import;
+    let root = workspace().root;
+    let read = |path: &str| cloudflare_cni_codegen::SpecSource {
+        display_path: path.into(),
+        text: std::fs::read_to_string(root.join(path)).unwrap(),
+    };
+    let imported = import::import(&read(import::UPSTREAM_PATH), &read(import::OVERLAY_PATH))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let readme = std::fs::read_to_string(root.join(import::README_PATH)).unwrap();
+    let drift = import::files(&imported, &readme)
+        .unwrap()
+        .check_listed(&root)
+        .unwrap();
+    let listing: Vec<String> = drift.iter().map(ToString::to_string).collect();
+    assert!(
+        drift.is_empty(),
+        "spec/ is stale; run `cargo xtask import`:\n{}",
+        listing.join("\n")
+    );
 }

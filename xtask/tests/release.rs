@@ -75,12 +75,36 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn edit(root: &Path, old: &str, new: &str) {
+/// Edits the scratch repository's spec with overlay actions.
+fn edit(root: &Path, actions: &str) {
     let path = root.join("spec/cni.yaml");
     let text = fs::read_to_string(&path).unwrap();
-    assert!(text.contains(old), "{old}");
-    fs::write(&path, text.replacen(old, new, 1)).unwrap();
+    let edited = cloudflare_cni_codegen::import::edit_with_actions(&text, actions)
+        .unwrap_or_else(|e| panic!("{e}"));
+    fs::write(&path, edited).unwrap();
 }
+
+const CLLI_ADDED: &str = "
+- target: $.components.schemas.FacilityInfo.properties
+  description: an optional property added
+  update: {clli: {description: CLLI code of the facility, type: string}}
+";
+
+const PING_SLOT_ADDED: &str = "
+- target: $.paths
+  description: an operation added
+  update:
+    /accounts/{account_id}/cni/slots/{slot}/ping:
+      get:
+        operationId: ping_slot
+        summary: Ping a slot
+        tags: [Slots]
+        parameters:
+          - {name: account_id, in: path, required: true, description: Customer account tag, schema: {type: string}}
+          - {name: slot, in: path, required: true, description: Slot ID, schema: {type: string, format: uuid}}
+        responses:
+          '200': {description: Pinged}
+";
 
 const RECORD: &str = "tag = \"release-3\"\n[versions]\nruntime = \"0.4.1\"\ntypes = \"0.3.0\"\nclient = \"0.3.0\"\nserver = \"0.3.2\"\n";
 
@@ -89,7 +113,7 @@ fn each_crate_moves_by_its_own_impact_and_unchanged_ones_stay() {
     // A property added: the types crate gains a field (minor); the client and server, which
     // re-export the types, follow; the runtime did not change and is not released.
     let dir = repo(RECORD);
-    edit(dir.path(), "      properties:\n        name:\n          description: Name of the facility\n", "      properties:\n        clli:\n          description: CLLI code of the facility\n          type: string\n        name:\n          description: Name of the facility\n");
+    edit(dir.path(), CLLI_ADDED);
     let plan = release::plan(dir.path(), &crates()).unwrap();
     assert_eq!(
         versions(&plan),
@@ -121,7 +145,10 @@ fn each_crate_moves_by_its_own_impact_and_unchanged_ones_stay() {
 #[test]
 fn a_removed_property_is_major_and_an_operation_added_moves_client_and_server_only() {
     let dir = repo(RECORD);
-    edit(dir.path(), "        owner:\n          description: Owner of the interconnect\n          type: string\n", "");
+    edit(
+        dir.path(),
+        "- {target: $.components.schemas.InterconnectPhysical.properties.owner, description: removed, remove: true}",
+    );
     let plan = release::plan(dir.path(), &crates()).unwrap();
     // On 0.x a major change moves the minor number.
     assert_eq!(
@@ -140,7 +167,7 @@ fn a_removed_property_is_major_and_an_operation_added_moves_client_and_server_on
     );
 
     let dir = repo(RECORD);
-    edit(dir.path(), "  /accounts/{account_id}/cni/slots/{slot}:\n", "  /accounts/{account_id}/cni/slots/{slot}/ping:\n    get:\n      operationId: ping_slot\n      summary: Ping a slot\n      tags: [Slots]\n      parameters:\n        - name: account_id\n          in: path\n          required: true\n          schema:\n            type: string\n        - name: slot\n          in: path\n          required: true\n          schema:\n            type: string\n            format: uuid\n      responses:\n        '200':\n          description: Pinged\n  /accounts/{account_id}/cni/slots/{slot}:\n");
+    edit(dir.path(), PING_SLOT_ADDED);
     let plan = release::plan(dir.path(), &crates()).unwrap();
     let bumps: Vec<Option<&str>> = plan
         .crates

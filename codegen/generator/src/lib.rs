@@ -18,6 +18,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod document;
 pub mod emit;
+pub mod import;
 pub mod lint;
 mod load;
 pub mod model;

@@ -86,7 +86,21 @@ impl GeneratedTree {
 
     /// Compares the tree with `root` on disk, writing nothing. Sorted by path.
     pub fn check(&self, root: &Path) -> Result<Vec<Drift>, TreeIoError> {
-        let on_disk = list_files(root)?;
+        self.check_under(root, true)
+    }
+
+    /// Like [`check`](Self::check) for the tree's own files only: files under `root` that the
+    /// tree does not hold are not reported (for trees of a few files in a shared folder).
+    pub fn check_listed(&self, root: &Path) -> Result<Vec<Drift>, TreeIoError> {
+        self.check_under(root, false)
+    }
+
+    fn check_under(&self, root: &Path, extras: bool) -> Result<Vec<Drift>, TreeIoError> {
+        let on_disk = if extras {
+            list_files(root)?
+        } else {
+            BTreeSet::new()
+        };
         let mut drift = Vec::new();
         for (path, contents) in &self.files {
             let full = root.join(path);
@@ -111,8 +125,17 @@ impl GeneratedTree {
 
     /// Makes `root` hold exactly this tree: changed files replaced atomically, stale ones removed.
     pub fn write(&self, root: &Path) -> Result<WriteSummary, TreeIoError> {
+        self.write_under(root, true)
+    }
+
+    /// Writes the tree's changed files atomically and leaves every other file alone.
+    pub fn write_listed(&self, root: &Path) -> Result<WriteSummary, TreeIoError> {
+        self.write_under(root, false)
+    }
+
+    fn write_under(&self, root: &Path, extras: bool) -> Result<WriteSummary, TreeIoError> {
         let mut summary = WriteSummary::default();
-        for drift in self.check(root)? {
+        for drift in self.check_under(root, extras)? {
             match drift {
                 Drift::Changed { path, .. } | Drift::Missing { path } => {
                     write_atomically(&root.join(&path), self.files[&path].as_bytes())?;

@@ -1,0 +1,278 @@
+//! `cargo xtask import`: Cloudflare's published OpenAPI document in, `spec/cni.yaml` out.
+//!
+//! ```text
+//! upstream text ─source::parse─▶ JSON ─select─▶ the CNI paths and every component they reach
+//!   (written to spec/upstream/cloudflare-cni.yaml: what Cloudflare says, nothing of ours)
+//!   ─overlay::apply (spec/overlay.yaml, OpenAPI Overlay 1.0.0)─▶ our deliberate deviations
+//!   ─normalize─▶ one shape for the generator (allOf merged, aliases inlined, names chosen,
+//!                unreachable components pruned)
+//!   ─load (the generator's own lint)─▶ yaml::emit ─▶ spec/cni.yaml
+//! ```
+//!
+//! Everything happens in memory and the result is linted before a byte is written, so a broken
+//! overlay or an upstream change that an action no longer fits leaves `spec/` as it was.
+//! Every deviation from Cloudflare's document is an overlay action with a description; the
+//! normalizations are meaning-preserving rewrites, listed in `spec/README.md`.
+
+mod normalize;
+pub mod overlay;
+mod select;
+mod yaml;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::source::{self, SpecSource};
+
+pub use overlay::{Action, Overlay};
+
+/// Where the import's inputs and outputs live, relative to the workspace root.
+pub const UPSTREAM_PATH: &str = "spec/upstream/cloudflare-cni.yaml";
+pub const OVERLAY_PATH: &str = "spec/overlay.yaml";
+pub const SPEC_PATH: &str = "spec/cni.yaml";
+pub const README_PATH: &str = "spec/README.md";
+
+/// The paths the import keeps from Cloudflare's document.
+pub const PATH_PREFIX: &str = "/accounts/{account_id}/cni/";
+
+const UPSTREAM_HEADER: &str = "# The CNI part of Cloudflare's published OpenAPI document";
+
+/// What an import produced, in memory.
+#[derive(Clone, Debug)]
+pub struct Imported {
+    /// The CNI part of Cloudflare's document, as selected (`spec/upstream/cloudflare-cni.yaml`).
+    pub upstream_text: String,
+    /// The spec the generator reads (`spec/cni.yaml`).
+    pub spec_text: String,
+    /// The deviations table for `spec/README.md`, generated from the overlay.
+    pub deviations_markdown: String,
+    pub report: ImportReport,
+}
+
+/// What the import did, for the command's output and for review.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Operations kept, as `METHOD path (operationId)`.
+    pub operations: Vec<String>,
+    /// Components kept from Cloudflare's document, as `kind/name`.
+    pub components: Vec<String>,
+    /// Per overlay action (in order): how many nodes its target matched.
+    pub actions: Vec<(usize, usize)>,
+    /// Schema renames, `from → to`.
+    pub renamed: Vec<(String, String)>,
+    /// Components that nothing reaches once the overlay is applied, dropped.
+    pub pruned: Vec<String>,
+}
+
+/// Why an import failed. Nothing has been written when one is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The upstream document is not YAML/JSON, or not a document the import can select from.
+    #[error("{0}")]
+    Upstream(Diagnostics),
+    /// The overlay is not a valid Overlay 1.0.0 document, or an action cannot apply.
+    #[error("{0}")]
+    Overlay(Diagnostics),
+    /// The imported spec does not pass the generator's own checks.
+    #[error("the imported spec does not load:\n{0}")]
+    Result(Diagnostics),
+}
+
+/// Imports `upstream` (Cloudflare's whole document, or an extract of it) through `overlay`.
+pub fn import(upstream: &SpecSource, overlay: &SpecSource) -> Result<Imported, ImportError> {
+    let parsed = source::parse(upstream).map_err(ImportError::Upstream)?;
+    let selected = select::select(&parsed.value, PATH_PREFIX).map_err(|problems| {
+        ImportError::Upstream(Diagnostics(
+            problems
+                .into_iter()
+                .map(|(at, message)| parsed.diagnostic(at, message))
+                .collect(),
+        ))
+    })?;
+    drop(parsed);
+    let upstream_body = yaml::emit(&selected.document);
+    let upstream_text = if upstream.text.starts_with(UPSTREAM_HEADER)
+        && upstream.text.ends_with(&upstream_body)
+    {
+        // Re-importing spec/upstream/cloudflare-cni.yaml itself: keep its provenance.
+        upstream.text.clone()
+    } else {
+        let file_name = std::path::Path::new(&upstream.display_path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| upstream.display_path.clone());
+        format!(
+            "{UPSTREAM_HEADER} (BSD-3-Clause, see info.license):\n\
+             # every path under {PATH_PREFIX} and every component those paths reach, selected by\n\
+             # `cargo xtask import` from {file_name} (sha256 {}), values unchanged.\n\
+             # Input of the import, not edited by hand: spec/overlay.yaml holds our changes.\n{upstream_body}",
+            sha256(&upstream.text),
+        )
+    };
+    let upstream_sha = sha256(&upstream_text);
+    let mut spec = import_selected(selected.document, overlay)?;
+    spec.report.operations = selected.operations;
+    spec.report.components = selected.components;
+    let overlay_sha = sha256(&overlay.text);
+    let spec_text = format!(
+        "# @generated by `cargo xtask import` from {UPSTREAM_PATH} (sha256 {upstream_sha})\n\
+         # and {OVERLAY_PATH} (sha256 {overlay_sha}). Do not edit: change the overlay and re-run.\n{}",
+        spec.body
+    );
+    // The generator's own checks, on exactly the text that would be written, and proof that
+    // the YAML says what the import computed.
+    let loaded = crate::load(&SpecSource {
+        display_path: SPEC_PATH.to_string(),
+        text: spec_text.clone(),
+    })
+    .map_err(ImportError::Result)?;
+    if loaded.value() != &spec.document {
+        return Err(ImportError::Result(Diagnostics(vec![Diagnostic {
+            file: SPEC_PATH.to_string(),
+            line: 1,
+            column: 1,
+            pointer: String::new(),
+            message: "the YAML written does not read back as the imported document (a bug in the \
+                      import's YAML writer)"
+                .into(),
+        }])));
+    }
+    Ok(Imported {
+        upstream_text,
+        spec_text,
+        deviations_markdown: spec.overlay.deviations_markdown(),
+        report: spec.report,
+    })
+}
+
+struct ImportedSpec {
+    body: String,
+    document: Value,
+    overlay: Overlay,
+    report: ImportReport,
+}
+
+/// Overlay and normalization, on an already selected document.
+fn import_selected(mut document: Value, overlay: &SpecSource) -> Result<ImportedSpec, ImportError> {
+    let parsed_overlay = source::parse(overlay).map_err(ImportError::Overlay)?;
+    let parsed = Overlay::from_source(&parsed_overlay).map_err(ImportError::Overlay)?;
+    let counts = parsed
+        .apply(&mut document)
+        .map_err(|problems| ImportError::Overlay(locate(&parsed_overlay, problems)))?;
+    let mut report = ImportReport {
+        actions: counts.into_iter().enumerate().collect(),
+        ..ImportReport::default()
+    };
+    let normalized =
+        normalize::normalize(&mut document, &parsed.strip_prefix).map_err(|problems| {
+            // These are about the overlaid document, which has no file: name the overlay, and
+            // the place in the result.
+            ImportError::Overlay(Diagnostics(
+                problems
+                    .into_iter()
+                    .map(|(at, message)| Diagnostic {
+                        file: overlay.display_path.clone(),
+                        line: 1,
+                        column: 1,
+                        pointer: String::new(),
+                        message: format!("in the overlaid document at {at}: {message}"),
+                    })
+                    .collect(),
+            ))
+        })?;
+    report.renamed = normalized.renamed;
+    report.pruned = normalized.pruned;
+    Ok(ImportedSpec {
+        body: yaml::emit(&document),
+        document,
+        overlay: parsed,
+        report,
+    })
+}
+
+fn locate(source: &source::ParsedSource, problems: Vec<(String, String)>) -> Diagnostics {
+    let mut diagnostics: Vec<Diagnostic> = problems
+        .into_iter()
+        .map(|(at, message)| source.diagnostic(at, message))
+        .collect();
+    diagnostics.sort();
+    Diagnostics(diagnostics)
+}
+
+fn sha256(text: &str) -> String {
+    format!("{:x}", Sha256::digest(text.as_bytes()))
+}
+
+const DEVIATIONS_START: &str =
+    "<!-- deviations: generated by `cargo xtask import` from spec/overlay.yaml -->";
+const DEVIATIONS_END: &str = "<!-- end of deviations -->";
+
+/// Replaces the text between the deviation markers of `readme` with `table`; `None` when the
+/// markers are missing.
+pub fn splice_deviations(readme: &str, table: &str) -> Option<String> {
+    let start = readme.find(DEVIATIONS_START)? + DEVIATIONS_START.len();
+    let end = start + readme[start..].find(DEVIATIONS_END)?;
+    Some(format!(
+        "{}\n{}\n{}",
+        &readme[..start],
+        table.trim_end(),
+        &readme[end..]
+    ))
+}
+
+/// Applies an overlay's actions to a spec's text and writes the result as YAML, without the
+/// import's selection or normalization: a structural edit of `spec/cni.yaml`, for tests and
+/// tools that change a spec the way a new upstream revision would.
+pub fn edit(spec: &SpecSource, overlay: &SpecSource) -> Result<String, ImportError> {
+    let mut document = source::parse(spec).map_err(ImportError::Upstream)?.value;
+    let parsed_overlay = source::parse(overlay).map_err(ImportError::Overlay)?;
+    let parsed = Overlay::from_source(&parsed_overlay).map_err(ImportError::Overlay)?;
+    parsed
+        .apply(&mut document)
+        .map_err(|problems| ImportError::Overlay(locate(&parsed_overlay, problems)))?;
+    Ok(yaml::emit(&document))
+}
+
+/// [`edit`] with the overlay's actions only (a YAML list of action objects); the overlay
+/// around them is supplied.
+pub fn edit_with_actions(spec_text: &str, actions_yaml: &str) -> Result<String, ImportError> {
+    let actions: String = actions_yaml
+        .trim_matches('\n')
+        .lines()
+        .map(|line| format!("  {line}\n"))
+        .collect();
+    edit(
+        &SpecSource {
+            display_path: SPEC_PATH.to_string(),
+            text: spec_text.to_string(),
+        },
+        &SpecSource {
+            display_path: "(edit)".to_string(),
+            text: format!(
+                "overlay: 1.0.0\ninfo:\n  title: edit\n  version: '1'\nactions:\n{actions}"
+            ),
+        },
+    )
+}
+
+/// The files an import writes, relative to the workspace root, for
+/// [`GeneratedTree::check_listed`](crate::GeneratedTree::check_listed) and
+/// [`write_listed`](crate::GeneratedTree::write_listed). `readme` is the current
+/// `spec/README.md`, whose deviations section is replaced.
+pub fn files(imported: &Imported, readme: &str) -> Result<crate::GeneratedTree, String> {
+    let readme = splice_deviations(readme, &imported.deviations_markdown).ok_or_else(|| {
+        format!(
+            "{README_PATH} has no deviations section: keep the lines `{DEVIATIONS_START}` and \
+             `{DEVIATIONS_END}`, between which the import writes the overlay's table"
+        )
+    })?;
+    let mut tree = crate::GeneratedTree::default();
+    tree.insert(UPSTREAM_PATH, imported.upstream_text.clone());
+    tree.insert(SPEC_PATH, imported.spec_text.clone());
+    tree.insert(README_PATH, readme);
+    Ok(tree)
+}
+
+#[cfg(test)]
+mod tests;

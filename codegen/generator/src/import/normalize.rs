@@ -1,0 +1,566 @@
+//! Meaning-preserving rewrites of the overlaid document into the one shape the generator
+//! reads. None of them changes what a valid request or response is; each exists because a
+//! generator would otherwise produce worse Rust from the same meaning:
+//!
+//! 1. An `allOf` of inline object schemas (Cloudflare's interconnect variants) becomes one
+//!    object with all their properties: one flat struct, not a struct per fragment.
+//!    A `type: object` beside a `oneOf` of objects (Cloudflare's unions) says nothing the
+//!    members do not: it is dropped, so a union is a pure `oneOf`.
+//! 2. A `$ref` to a component that is a bare primitive (`nsc_AccountTag`: a described string)
+//!    is replaced by that schema: a `String` field, not a newtype.
+//! 3. A `$ref` with siblings (a description the overlay added) becomes `allOf: [$ref]` with
+//!    the siblings beside it, the OpenAPI 3.0 way to describe a referenced schema.
+//! 4. Names: a schema marked `x-cni-name: Name` by the overlay is called `Name` (hoisted into
+//!    `components/schemas` when it is inline); every other schema drops the overlay's
+//!    `x-cni-strip-prefix` (`nsc_Cni` → `Cni`). Every `$ref` and discriminator mapping follows.
+//! 5. Components that nothing references any more are dropped.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value};
+
+use super::select::collect_refs;
+use crate::diagnostic::escape_token;
+
+/// `(pointer in the document, message)` pairs.
+type Problems = Vec<(String, String)>;
+
+#[derive(Debug)]
+pub struct Normalized {
+    pub renamed: Vec<(String, String)>,
+    pub pruned: Vec<String>,
+}
+
+const SCHEMAS: &str = "#/components/schemas/";
+
+/// Problems are `(pointer in the document, message)`.
+pub fn normalize(
+    document: &mut Value,
+    strip_prefix: &str,
+) -> Result<Normalized, Vec<(String, String)>> {
+    let aliases = primitive_aliases(document);
+    let object_components = object_components(document);
+    visit_schemas(document, &mut |schema| {
+        merge_all_of(schema);
+        drop_redundant_union_type(schema, &object_components);
+        inline_alias(schema, &aliases);
+        wrap_ref_siblings(schema);
+    });
+    let renamed = rename(document, strip_prefix)?;
+    let pruned = prune(document);
+    let mut problems = Vec::new();
+    let mut refs = Vec::new();
+    collect_refs(document, "", &mut refs);
+    for (at, reference) in refs {
+        let resolves = reference
+            .strip_prefix('#')
+            .is_some_and(|pointer| document.pointer(pointer).is_some());
+        if !resolves {
+            problems.push((
+                at,
+                format!("`$ref: {reference}` points at nothing once the overlay is applied"),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(Normalized { renamed, pruned })
+    } else {
+        Err(problems)
+    }
+}
+
+/// Calls `f` on every schema object of the document, parents before children (so a schema
+/// that `f` rewrites is visited in its rewritten form).
+fn visit_schemas(document: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>)) {
+    fn in_document(value: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>)) {
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map.iter_mut() {
+                    match key.as_str() {
+                        "schema" => in_schema(child, f),
+                        // `components/schemas` is handled by the caller.
+                        _ => in_document(child, f),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| in_document(v, f)),
+            _ => {}
+        }
+    }
+    fn in_schema(value: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>)) {
+        let Value::Object(map) = value else { return };
+        f(map);
+        for (key, child) in map.iter_mut() {
+            match key.as_str() {
+                "properties" => {
+                    if let Value::Object(props) = child {
+                        props.values_mut().for_each(|p| in_schema(p, f));
+                    }
+                }
+                "items" | "additionalProperties" | "not" => in_schema(child, f),
+                "allOf" | "oneOf" | "anyOf" => {
+                    if let Value::Array(members) = child {
+                        members.iter_mut().for_each(|m| in_schema(m, f));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if let Some(Value::Object(root)) = Some(&mut *document) {
+        for (key, child) in root.iter_mut() {
+            if key == "components" {
+                if let Value::Object(components) = child {
+                    for (kind, entries) in components.iter_mut() {
+                        if kind == "schemas" {
+                            if let Value::Object(schemas) = entries {
+                                schemas.values_mut().for_each(|s| in_schema(s, f));
+                            }
+                        } else {
+                            in_document(entries, f);
+                        }
+                    }
+                }
+            } else {
+                in_document(child, f);
+            }
+        }
+    }
+}
+
+/// 1. `allOf: [{type: object, properties, required}, ...]` → one object.
+fn merge_all_of(schema: &mut Map<String, Value>) {
+    let Some(Value::Array(members)) = schema.get("allOf") else {
+        return;
+    };
+    let mergeable = members.len() > 1
+        && members.iter().all(|m| {
+            m.as_object().is_some_and(|m| {
+                m.keys()
+                    .all(|k| matches!(k.as_str(), "type" | "properties" | "required"))
+                    && m.get("type").is_none_or(|t| t == "object")
+            })
+        });
+    if !mergeable || schema.get("type").is_some_and(|t| t != "object") {
+        return;
+    }
+    let mut properties = match schema.get("properties") {
+        Some(Value::Object(p)) => p.clone(),
+        _ => Map::new(),
+    };
+    let mut required: Vec<Value> = match schema.get("required") {
+        Some(Value::Array(r)) => r.clone(),
+        _ => Vec::new(),
+    };
+    for member in members {
+        if let Some(Value::Object(p)) = member.get("properties") {
+            for (name, property) in p {
+                if properties
+                    .get(name)
+                    .is_some_and(|existing| existing != property)
+                {
+                    return; // two fragments disagree on a property: keep Cloudflare's allOf
+                }
+                properties.insert(name.clone(), property.clone());
+            }
+        }
+        for name in member
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if !required.contains(name) {
+                required.push(name.clone());
+            }
+        }
+    }
+    schema.remove("allOf");
+    schema.insert("type".into(), Value::String("object".into()));
+    schema.insert("properties".into(), Value::Object(properties));
+    if !required.is_empty() {
+        schema.insert("required".into(), Value::Array(required));
+    }
+}
+
+/// Component schemas that are objects (`type: object`, or an `allOf` of objects), by `$ref`.
+fn object_components(document: &Value) -> BTreeSet<String> {
+    let Some(schemas) = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return BTreeSet::new();
+    };
+    schemas
+        .iter()
+        .filter(|(_, schema)| is_object_schema(schema, &BTreeSet::new()))
+        .map(|(name, _)| format!("{SCHEMAS}{}", escape_token(name)))
+        .collect()
+}
+
+fn is_object_schema(schema: &Value, objects: &BTreeSet<String>) -> bool {
+    if schema.get("type").is_some_and(|t| t == "object") {
+        return true;
+    }
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        return objects.contains(reference);
+    }
+    schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .is_some_and(|members| {
+            !members.is_empty()
+                && members
+                    .iter()
+                    .all(|m| m.get("type").is_some_and(|t| t == "object"))
+        })
+}
+
+/// 1b. `type: object` beside a `oneOf` whose members are all objects.
+fn drop_redundant_union_type(schema: &mut Map<String, Value>, objects: &BTreeSet<String>) {
+    let all_objects = schema
+        .get("oneOf")
+        .and_then(Value::as_array)
+        .is_some_and(|members| {
+            !members.is_empty() && members.iter().all(|m| is_object_schema(m, objects))
+        });
+    if all_objects && schema.get("type").is_some_and(|t| t == "object") {
+        schema.remove("type");
+    }
+}
+
+/// Component schemas that are a bare primitive: no enum, no name of ours.
+fn primitive_aliases(document: &Value) -> BTreeMap<String, Map<String, Value>> {
+    let Some(schemas) = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return BTreeMap::new();
+    };
+    schemas
+        .iter()
+        .filter_map(|(name, schema)| {
+            let map = schema.as_object()?;
+            let primitive = map
+                .get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| matches!(t, "string" | "integer" | "number" | "boolean"));
+            let plain = !map.contains_key("enum") && !map.contains_key("x-cni-name");
+            (primitive && plain).then(|| (format!("{SCHEMAS}{}", escape_token(name)), map.clone()))
+        })
+        .collect()
+}
+
+/// 2. `{$ref: alias, ...}` → the alias's schema, with the siblings on top.
+fn inline_alias(schema: &mut Map<String, Value>, aliases: &BTreeMap<String, Map<String, Value>>) {
+    let Some(alias) = schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| aliases.get(r))
+    else {
+        return;
+    };
+    let mut inlined = alias.clone();
+    schema.remove("$ref");
+    for (key, value) in std::mem::take(schema) {
+        inlined.insert(key, value);
+    }
+    *schema = inlined;
+}
+
+/// 3. `{$ref, description}` → `{description, allOf: [{$ref}]}`.
+fn wrap_ref_siblings(schema: &mut Map<String, Value>) {
+    if schema.len() < 2 {
+        return;
+    }
+    if let Some(reference) = schema.remove("$ref") {
+        let mut target = Map::new();
+        target.insert("$ref".into(), reference);
+        schema.insert("allOf".into(), Value::Array(vec![Value::Object(target)]));
+    }
+}
+
+/// 4. Names. Returns the renames, sorted.
+fn rename(document: &mut Value, strip_prefix: &str) -> Result<Vec<(String, String)>, Problems> {
+    let mut problems = Vec::new();
+    // Inline schemas the overlay named are hoisted first, so that every named schema is a
+    // component.
+    let mut hoisted: Vec<(String, Value)> = Vec::new();
+    visit_schemas(document, &mut |schema| {
+        for key in ["allOf", "oneOf", "anyOf"] {
+            if let Some(Value::Array(members)) = schema.get_mut(key) {
+                for member in members.iter_mut() {
+                    hoist(member, &mut hoisted);
+                }
+            }
+        }
+        if let Some(Value::Object(props)) = schema.get_mut("properties") {
+            props.values_mut().for_each(|p| hoist(p, &mut hoisted));
+        }
+        if let Some(items) = schema.get_mut("items") {
+            hoist(items, &mut hoisted);
+        }
+    });
+    let Some(Value::Object(schemas)) = document.pointer_mut("/components/schemas") else {
+        return Ok(Vec::new());
+    };
+    for (name, schema) in hoisted {
+        if schemas.contains_key(&name) {
+            problems.push((
+                format!("/components/schemas/{}", escape_token(&name)),
+                format!(
+                    "`x-cni-name: {name}` on an inline schema collides with an existing schema"
+                ),
+            ));
+        }
+        schemas.insert(name, schema);
+    }
+    let mut renames: BTreeMap<String, String> = BTreeMap::new();
+    for (name, schema) in schemas.iter_mut() {
+        let chosen = match schema.as_object_mut().and_then(|s| s.remove("x-cni-name")) {
+            Some(Value::String(chosen)) => chosen,
+            Some(other) => {
+                problems.push((
+                    format!("/components/schemas/{}", escape_token(name)),
+                    format!("`x-cni-name` must be a string, not {other}"),
+                ));
+                continue;
+            }
+            None => match name.strip_prefix(strip_prefix) {
+                Some(stripped) if !strip_prefix.is_empty() && !stripped.is_empty() => {
+                    stripped.to_string()
+                }
+                _ => continue,
+            },
+        };
+        if &chosen != name {
+            renames.insert(name.clone(), chosen);
+        }
+    }
+    let mut taken: BTreeMap<String, String> = BTreeMap::new();
+    for name in schemas.keys() {
+        let new = renames.get(name).unwrap_or(name);
+        if let Some(other) = taken.insert(new.clone(), name.clone()) {
+            problems.push((
+                format!("/components/schemas/{}", escape_token(name)),
+                format!("`{name}` and `{other}` would both be called `{new}`: name one with `x-cni-name`"),
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let old = std::mem::take(schemas);
+    for (name, schema) in old {
+        let new = renames.get(&name).cloned().unwrap_or(name);
+        schemas.insert(new, schema);
+    }
+    let by_ref: BTreeMap<String, String> = renames
+        .iter()
+        .map(|(from, to)| {
+            (
+                format!("{SCHEMAS}{}", escape_token(from)),
+                format!("{SCHEMAS}{}", escape_token(to)),
+            )
+        })
+        .collect();
+    rewrite_refs(document, &by_ref, &renames);
+    Ok(renames.into_iter().collect())
+}
+
+fn hoist(member: &mut Value, hoisted: &mut Vec<(String, Value)>) {
+    let Some(map) = member.as_object_mut() else {
+        return;
+    };
+    let Some(Value::String(name)) = map.remove("x-cni-name") else {
+        return;
+    };
+    let schema = std::mem::replace(member, Value::Null);
+    let mut reference = Map::new();
+    reference.insert(
+        "$ref".into(),
+        Value::String(format!("{SCHEMAS}{}", escape_token(&name))),
+    );
+    *member = Value::Object(reference);
+    hoisted.push((name, schema));
+}
+
+/// Rewrites `$ref`s (and discriminator mappings, which hold refs or bare names).
+fn rewrite_refs(
+    value: &mut Value,
+    by_ref: &BTreeMap<String, String>,
+    by_name: &BTreeMap<String, String>,
+) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                match (key.as_str(), child) {
+                    ("$ref", Value::String(reference)) => {
+                        *reference = renamed_ref(reference, by_ref)
+                    }
+                    ("mapping", Value::Object(mapping)) => {
+                        for target in mapping.values_mut() {
+                            if let Value::String(t) = target {
+                                *t = match by_name.get(t.as_str()) {
+                                    Some(new) => new.clone(),
+                                    None => renamed_ref(t, by_ref),
+                                };
+                            }
+                        }
+                    }
+                    (_, child) => rewrite_refs(child, by_ref, by_name),
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| rewrite_refs(v, by_ref, by_name)),
+        _ => {}
+    }
+}
+
+fn renamed_ref(reference: &str, by_ref: &BTreeMap<String, String>) -> String {
+    for (from, to) in by_ref {
+        if reference == from {
+            return to.clone();
+        }
+        if let Some(rest) = reference.strip_prefix(from.as_str()) {
+            if rest.starts_with('/') {
+                return format!("{to}{rest}");
+            }
+        }
+    }
+    reference.to_string()
+}
+
+/// Step 5: drops components that nothing reaches from the paths. Security schemes stay: they
+/// are named by security requirements, not referenced.
+fn prune(document: &mut Value) -> Vec<String> {
+    let mut reached: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut pending = Vec::new();
+    if let Value::Object(root) = &*document {
+        for (key, value) in root {
+            if key != "components" {
+                collect_refs(value, "", &mut pending);
+            }
+        }
+    }
+    while let Some((_, reference)) = pending.pop() {
+        let Some(target) = reference.strip_prefix("#/components/") else {
+            continue;
+        };
+        let mut tokens = target.splitn(3, '/');
+        let (Some(kind), Some(name)) = (tokens.next(), tokens.next()) else {
+            continue;
+        };
+        let name = name.replace("~1", "/").replace("~0", "~");
+        if reached.insert((kind.to_string(), name.clone())) {
+            if let Some(found) =
+                document.pointer(&format!("/components/{kind}/{}", escape_token(&name)))
+            {
+                collect_refs(found, "", &mut pending);
+            }
+        }
+    }
+    let mut pruned = Vec::new();
+    if let Some(Value::Object(components)) = document.get_mut("components") {
+        for (kind, entries) in components.iter_mut() {
+            if kind == "securitySchemes" {
+                continue;
+            }
+            if let Value::Object(entries) = entries {
+                entries.retain(|name, _| {
+                    let keep = reached.contains(&(kind.clone(), name.clone()));
+                    if !keep {
+                        pruned.push(format!("{kind}/{name}"));
+                    }
+                    keep
+                });
+            }
+        }
+        components.retain(|_, entries| entries.as_object().is_none_or(|e| !e.is_empty()));
+    }
+    pruned
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn all_of_fragments_merge_into_one_object() {
+        let mut doc = json!({"components": {"schemas": {"A": {"type": "object", "title": "A", "allOf": [
+            {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]},
+            {"type": "object", "properties": {"b": {"type": "string"}}, "required": ["b", "a"]}
+        ]}}}, "paths": {"/p": {"get": {"responses": {"200": {"content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/A"}}}}}}}}});
+        normalize(&mut doc, "").unwrap();
+        assert_eq!(
+            doc["components"]["schemas"]["A"],
+            json!({"type": "object", "title": "A", "required": ["a", "b"],
+                   "properties": {"a": {"type": "string"}, "b": {"type": "string"}}})
+        );
+    }
+
+    #[test]
+    fn aliases_inline_refs_with_siblings_wrap_and_names_follow() {
+        let mut doc = json!({
+            "paths": {"/p": {"get": {"parameters": [{"name": "a", "in": "path",
+                "schema": {"$ref": "#/components/schemas/nsc_Tag"}}],
+                "responses": {"200": {"content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/nsc_Thing"}}}}}}}},
+            "components": {"schemas": {
+                "nsc_Tag": {"type": "string", "description": "A tag"},
+                "nsc_Unused": {"type": "object"},
+                "nsc_Status": {"type": "string", "enum": ["up"]},
+                "nsc_Thing": {"x-cni-name": "Thing2", "type": "object", "properties": {
+                    "tag": {"$ref": "#/components/schemas/nsc_Tag"},
+                    "status": {"$ref": "#/components/schemas/nsc_Status", "description": "Now"},
+                    "either": {"oneOf": [{"x-cni-name": "Left", "type": "object"}],
+                               "discriminator": {"propertyName": "k", "mapping": {"l": "nsc_Status"}}}
+                }}
+            }}
+        });
+        let done = normalize(&mut doc, "nsc_").unwrap();
+        assert_eq!(
+            doc["paths"]["/p"]["get"]["parameters"][0]["schema"],
+            json!({"type": "string", "description": "A tag"})
+        );
+        let thing = &doc["components"]["schemas"]["Thing2"];
+        assert_eq!(
+            thing["properties"]["tag"],
+            json!({"type": "string", "description": "A tag"})
+        );
+        assert_eq!(
+            thing["properties"]["status"],
+            json!({"description": "Now", "allOf": [{"$ref": "#/components/schemas/Status"}]})
+        );
+        assert_eq!(
+            thing["properties"]["either"]["oneOf"][0],
+            json!({"$ref": "#/components/schemas/Left"})
+        );
+        assert_eq!(
+            thing["properties"]["either"]["discriminator"]["mapping"]["l"],
+            "Status"
+        );
+        let names: Vec<&String> = doc["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(names, ["Left", "Status", "Thing2"]);
+        assert_eq!(done.pruned, ["schemas/Tag", "schemas/Unused"]);
+    }
+
+    #[test]
+    fn colliding_names_are_refused() {
+        let mut doc = json!({"paths": {}, "components": {"schemas": {
+            "nsc_A": {"type": "object"}, "A": {"type": "object"}}}});
+        let problems = normalize(&mut doc, "nsc_").unwrap_err();
+        assert!(
+            problems[0].1.contains("would both be called `A`"),
+            "{problems:?}"
+        );
+    }
+}

@@ -1,0 +1,256 @@
+//! The import on the committed inputs: a whole-document-sized input, and broken overlays.
+
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+
+use super::*;
+
+fn repo_file(path: &str) -> SpecSource {
+    let full = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path);
+    SpecSource {
+        display_path: path.to_string(),
+        text: std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display())),
+    }
+}
+
+fn upstream() -> SpecSource {
+    repo_file(UPSTREAM_PATH)
+}
+
+fn overlay() -> SpecSource {
+    repo_file(OVERLAY_PATH)
+}
+
+/// The spec without its two header lines (which name the inputs' digests).
+fn body(spec_text: &str) -> &str {
+    spec_text.splitn(3, '\n').nth(2).unwrap()
+}
+
+/// Cloudflare's whole document is ~16 MB of unrelated products around the CNI paths. The
+/// import must pick the same CNI part out of it as out of the extract.
+#[test]
+fn the_whole_document_imports_like_the_extract() {
+    let extract = source::parse(&upstream()).unwrap().value;
+    let mut whole = extract.clone();
+    let mut paths = whole["paths"].as_object().unwrap().clone();
+    let mut schemas = whole["components"]["schemas"].as_object().unwrap().clone();
+    for i in 0..12_000 {
+        paths.insert(
+            format!("/zones/{{zone_id}}/product{i}/items/{{item_id}}"),
+            json!({"get": {
+                "operationId": format!("product{i}_get"),
+                "summary": "Get an item of an unrelated product, with a long enough description to weigh",
+                "parameters": [
+                    {"name": "zone_id", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "item_id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}
+                ],
+                "responses": {"200": {"description": "The item", "content": {"application/json":
+                    {"schema": {"$ref": format!("#/components/schemas/product{i}_Item")}}}},
+                    "4XX": {"description": "Failure", "content": {"application/json":
+                    {"schema": {"$ref": "#/components/schemas/nsc_Cni"}}}}},
+                "security": [{"api_token": []}],
+                "tags": [format!("Product {i}")]
+            }}),
+        );
+        schemas.insert(
+            format!("product{i}_Item"),
+            json!({"type": "object", "required": ["id", "name"], "properties": {
+                "id": {"type": "string", "format": "uuid", "description": "Identifier"},
+                "name": {"type": "string", "description": "Name", "maxLength": 255},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "settings": {"$ref": format!("#/components/schemas/product{}_Item", (i + 1) % 12_000)}
+            }}),
+        );
+    }
+    whole["paths"] = Value::Object(paths);
+    whole["components"]["schemas"] = Value::Object(schemas);
+    let text = yaml::emit(&whole);
+    assert!(
+        text.len() > 15_000_000,
+        "a document of the whole's order of size: {} bytes",
+        text.len()
+    );
+    let from_whole = import(
+        &SpecSource {
+            display_path: "openapi.yaml".into(),
+            text,
+        },
+        &overlay(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let from_extract = import(&upstream(), &overlay()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(body(&from_whole.spec_text), body(&from_extract.spec_text));
+    assert_eq!(from_whole.report.operations, from_extract.report.operations);
+    assert_eq!(from_whole.report.components, from_extract.report.components);
+    assert!(!from_whole
+        .report
+        .components
+        .iter()
+        .any(|c| c.contains("product")));
+}
+
+#[test]
+fn importing_twice_gives_the_same_bytes_and_reimporting_the_selection_changes_nothing() {
+    let once = import(&upstream(), &overlay()).unwrap();
+    let again = import(&upstream(), &overlay()).unwrap();
+    assert_eq!(once.spec_text, again.spec_text);
+    // Importing the written selection keeps its provenance header.
+    let reimported = import(
+        &SpecSource {
+            display_path: UPSTREAM_PATH.into(),
+            text: once.upstream_text.clone(),
+        },
+        &overlay(),
+    )
+    .unwrap();
+    assert_eq!(reimported.upstream_text, once.upstream_text);
+    assert_eq!(reimported.spec_text, once.spec_text);
+}
+
+fn overlay_error(overlay_text: &str) -> String {
+    let result = import(
+        &upstream(),
+        &SpecSource {
+            display_path: "spec/overlay.yaml".into(),
+            text: overlay_text.into(),
+        },
+    );
+    match result {
+        Err(e @ ImportError::Overlay(_)) => e.to_string(),
+        Err(other) => panic!("not an overlay error: {other}"),
+        Ok(_) => panic!("the overlay was accepted"),
+    }
+}
+
+#[test]
+fn an_action_that_matches_nothing_names_itself_its_description_and_target() {
+    // The real overlay, with one target renamed as if Cloudflare had renamed the schema.
+    let text = overlay().text.replacen(
+        "  - target: $.components.schemas.nsc_MagicSettings\n",
+        "  - target: $.components.schemas.nsc_MagicConfig\n",
+        1,
+    );
+    let message = overlay_error(&text);
+    let line = text
+        .lines()
+        .position(|l| l.contains("nsc_MagicConfig"))
+        .unwrap()
+        + 1;
+    let index = text.matches("\n  - target:").count()
+        - text[text.find("nsc_MagicConfig").unwrap()..]
+            .matches("\n  - target:")
+            .count();
+    assert_eq!(
+        message,
+        format!(
+            "1 problem in the spec:\n  spec/overlay.yaml:{line}:13: at /actions/{}/target: action {} \
+             (“Descriptions where Cloudflare has none, for generated docs.”) matches nothing: its \
+             target `$.components.schemas.nsc_MagicConfig` selects no node of Cloudflare's \
+             document, so Cloudflare renamed or removed what it changes; update the target or \
+             drop the action",
+            index - 1,
+            index
+        )
+    );
+}
+
+#[test]
+fn an_invalid_overlay_reports_every_problem_located() {
+    let message = overlay_error(
+        "overlay: 2.0.0
+info: {title: t}
+actions:
+  - target: $.paths[
+    description: broken path
+    update: {}
+  - description: no target
+    update: {}
+  - target: $.info
+    update: {title: x}
+  - target: $.info
+    description: both
+    update: {title: x}
+    remove: true
+  - target: $.info
+    description: neither
+  - target: $.info
+    description: unknown field
+    update: {}
+    copy: $.servers
+",
+    );
+    assert_eq!(
+        message,
+        "8 problems in the spec:
+  spec/overlay.yaml:1:10: at /overlay: `overlay` is the string \"2.0.0\"; this tool reads Overlay 1.0.x (`overlay: 1.0.0`)
+  spec/overlay.yaml:2:7: at /info/version: `info.version` must be a string
+  spec/overlay.yaml:4:13: at /actions/0/target: `$.paths[` is not an RFC 9535 JSONPath query: parser error (at character 8)
+  spec/overlay.yaml:7:16: at /actions/1/target: every action needs a `target` JSONPath string
+  spec/overlay.yaml:9:11: at /actions/2/description: every action says why in a non-empty `description` (it is the deviation's record)
+  spec/overlay.yaml:11:11: at /actions/3: an action either updates or removes, not both
+  spec/overlay.yaml:15:11: at /actions/4: the action does nothing: give it `update` or `remove: true`
+  spec/overlay.yaml:20:11: at /actions/5/copy: `copy` is not a field of Overlay 1.0 here (expected one of target, description, update, remove, or an `x-` extension)"
+    );
+}
+
+#[test]
+fn updates_of_primitives_and_removals_follow_overlay_1_0() {
+    let message = overlay_error(
+        "overlay: 1.0.0
+info: {title: t, version: '1'}
+actions:
+  - target: $.info.title
+    description: a primitive cannot be updated in place
+    update: {x: 1}
+  - target: $.openapi
+    description: nor removed
+    remove: true
+",
+    );
+    assert!(message.contains("action 1 (“a primitive cannot be updated in place”): `/info/title` is the string \"Cloudflare API\"; Overlay 1.0 targets objects or arrays"), "{message}");
+    assert!(message.contains("action 2 (“nor removed”): `/openapi` is the string \"3.0.3\"; Overlay 1.0 removes objects or arrays only"), "{message}");
+}
+
+#[test]
+fn overlay_merge_concatenates_lists_and_replaces_scalars() {
+    let spec = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\ntags: [{name: a}]\npaths: {}\n";
+    let edited = edit_with_actions(
+        spec,
+        "
+- {target: $.tags, description: append, update: {name: b}}
+- {target: $.info, description: merge, update: {title: u, x-list: [1]}}
+- {target: $.info, description: merge again, update: {x-list: [2]}}
+",
+    )
+    .unwrap();
+    let value: Value = source::parse(&SpecSource {
+        display_path: "t".into(),
+        text: edited,
+    })
+    .unwrap()
+    .value;
+    assert_eq!(value["tags"], json!([{"name": "a"}, {"name": "b"}]));
+    assert_eq!(
+        value["info"],
+        json!({"title": "u", "version": "1", "x-list": [1, 2]})
+    );
+}
+
+#[test]
+fn the_deviations_table_has_a_row_per_action() {
+    let imported = import(&upstream(), &overlay()).unwrap();
+    let parsed = Overlay::from_source(&source::parse(&overlay()).unwrap()).unwrap();
+    let rows = imported
+        .deviations_markdown
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| #") && !l.starts_with("| ---"))
+        .count();
+    assert_eq!(rows, parsed.actions.len());
+    let readme = "a\n<!-- deviations: generated by `cargo xtask import` from spec/overlay.yaml -->\nold\n<!-- end of deviations -->\nb\n";
+    let spliced = splice_deviations(readme, "| new |").unwrap();
+    assert_eq!(spliced, "a\n<!-- deviations: generated by `cargo xtask import` from spec/overlay.yaml -->\n| new |\n<!-- end of deviations -->\nb\n");
+    assert_eq!(splice_deviations("no markers", "x"), None);
+}
