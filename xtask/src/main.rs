@@ -511,6 +511,7 @@ fn check_semver(
     let Some(tag) = &plan.previous_tag else {
         return Ok(()); // a first release has nothing to compare with
     };
+    let baseline = release::release_commit(root, tag).map_err(|e| e.to_string())?;
     let mut refused = Vec::new();
     for released in plan.released() {
         let Some(krate) = crates.iter().find(|c| c.name == released.name) else {
@@ -525,7 +526,7 @@ fn check_semver(
                 "semver-checks",
                 "check-release",
                 "--baseline-rev",
-                tag,
+                &baseline,
                 "--manifest-path",
             ])
             .arg(root.join(&krate.dir).join("Cargo.toml"))

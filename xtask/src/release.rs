@@ -103,6 +103,38 @@ pub fn git(root: &Path, args: &[&str]) -> Result<String, ReleaseError> {
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
+/// The commit of the release `tag`: the tag itself when this clone has it, otherwise the commit
+/// that first recorded `tag = "…"` in `spec/release.toml` (clones and mirrors do not always
+/// carry tags, and the record says which release made the current versions).
+pub fn release_commit(root: &Path, tag: &str) -> Result<String, ReleaseError> {
+    let spec = format!("{tag}^{{commit}}");
+    if let Ok(hash) = git(root, &["rev-parse", "--verify", "-q", &spec]) {
+        return Ok(hash.trim().to_string());
+    }
+    let needle = format!("tag = \"{tag}\"");
+    let log = git(
+        root,
+        &[
+            "log",
+            "--reverse",
+            "--format=%H",
+            "-S",
+            &needle,
+            "--",
+            "spec/release.toml",
+        ],
+    )?;
+    log.lines()
+        .next()
+        .map(str::to_string)
+        .ok_or_else(|| ReleaseError::Git {
+            args: format!("rev-parse {tag}"),
+            message: format!(
+                "no tag {tag} and no commit recording it in spec/release.toml: fetch the tags"
+            ),
+        })
+}
+
 /// Reads a spec given as a path or as `git:REV:PATH`.
 pub fn read_spec_arg(root: &Path, arg: &str) -> Result<(String, String), ReleaseError> {
     match arg.strip_prefix("git:") {
@@ -334,7 +366,7 @@ pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, Relea
     let diff = match &record.tag {
         None => SpecDiff::default(),
         Some(tag) => {
-            let reference = format!("git:{tag}:{}", Workspace::SPEC);
+            let reference = format!("git:{}:{}", release_commit(root, tag)?, Workspace::SPEC);
             let (_, old_text) = read_spec_arg(root, &reference)?;
             let old = spec_value(&reference, old_text)
                 .map_err(|message| ReleaseError::OldSpec { reference, message })?;
@@ -343,7 +375,7 @@ pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, Relea
     };
     let impact = diff.crate_impact();
     let generator_changed = match &record.tag {
-        Some(tag) => changed_since(root, tag, "codegen/generator")?,
+        Some(tag) => changed_since(root, &release_commit(root, tag)?, "codegen/generator")?,
         None => false,
     };
     let mut releases = Vec::new();
@@ -352,7 +384,7 @@ pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, Relea
         let (bump, reason) = match (&record.tag, krate.kind) {
             (None, _) => (Some(Bump::Patch), "the first release".to_string()),
             (Some(tag), CrateKind::Runtime) => {
-                if changed_since(root, tag, &krate.dir)? {
+                if changed_since(root, &release_commit(root, tag)?, &krate.dir)? {
                     // Until cargo-semver-checks decides, a changed hand-written crate is
                     // taken to break its API.
                     (

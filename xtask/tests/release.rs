@@ -226,3 +226,18 @@ fn the_changelog_keeps_earlier_sections_below_the_new_one() {
     );
     assert!(new < old, "{second}");
 }
+
+#[test]
+fn a_clone_without_the_tag_finds_the_release_by_its_record() {
+    let dir = repo(RECORD);
+    git(dir.path(), &["tag", "-d", "release-3"]);
+    edit(dir.path(), CLLI_ADDED);
+    git(dir.path(), &["commit", "-qam", "a property added"]);
+    let plan = release::plan(dir.path(), &crates()).unwrap();
+    assert_eq!(plan.previous_tag.as_deref(), Some("release-3"));
+    assert_eq!(
+        plan.crates[1].next.as_ref().unwrap().to_string(),
+        "0.3.1+spec.2026.07.27"
+    );
+    assert_eq!(plan.crates[0].next, None, "the runtime did not change");
+}
