@@ -73,6 +73,8 @@ pub struct ParamModel {
     pub description: String,
     pub required: bool,
     pub ty: ScalarType,
+    /// `maxLength` of a string parameter.
+    pub max_length: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -248,6 +250,7 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
             ty,
+            max_length: schema.get("maxLength").and_then(Value::as_u64),
         };
         match param.get("in").and_then(Value::as_str) {
             Some("path") => path_params.push(model),

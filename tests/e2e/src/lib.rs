@@ -142,27 +142,59 @@ async fn claim_slot(
     icon
 }
 
-/// The LOA is a real PDF naming the interconnect, its facility and its slot.
+/// The LOA is a real PDF naming the interconnect, its facility, its slot and the customer:
+/// the name given, or the default name `/loa/default` announces.
 async fn check_loa(client: &Client, a: &str, icon: &types::InterconnectPhysical) {
     let slot = icon.slot_id;
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("loa.pdf");
-    client
-        .get_interconnect_loa()
+    let loa_text = |name: Option<&'static str>| {
+        let path = dir.path().join("loa.pdf");
+        async move {
+            let request = client.get_interconnect_loa().account_id(a).icon(&icon.name);
+            let request = match name {
+                Some(name) => request.name(name),
+                None => request,
+            };
+            request.save_to(&path).await.unwrap();
+            let pdf = lopdf::Document::load(&path).expect("the LOA parses as a PDF");
+            pdf.extract_text(&[1]).unwrap()
+        }
+    };
+    let default_name = client
+        .get_interconnect_loa_default_name()
         .account_id(a)
         .icon(&icon.name)
-        .save_to(&path)
+        .send()
         .await
-        .unwrap();
-    let pdf = lopdf::Document::load(&path).expect("the LOA parses as a PDF");
-    let text = pdf.extract_text(&[1]).unwrap();
+        .unwrap()
+        .into_inner()
+        .name;
+    let text = loa_text(None).await;
     for needle in [
         icon.name.as_str(),
         icon.facility.name.as_str(),
         &slot.to_string(),
+        &format!("Customer: {default_name}"),
     ] {
         assert!(text.contains(needle), "the LOA names {needle}: {text}");
     }
+    let named = loa_text(Some("Acme Networks")).await;
+    assert!(named.contains("Customer: Acme Networks"), "{named}");
+    // The physical interconnect carries its port's router and a virtual port reservation.
+    let port = client
+        .get_slot()
+        .account_id(a)
+        .slot(slot)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        port.ccr_device_name.is_some(),
+        "the catalogue names the router"
+    );
+    assert_eq!(icon.ccr_device_name, port.ccr_device_name);
+    assert!(!icon.virtual_port_reservation_id.is_nil());
 }
 
 /// CNIs: create (409 on a repeated conduit name), get, update, list by slot and tunnel.
@@ -212,6 +244,9 @@ async fn cni_lifecycle(
         .unwrap()
         .into_inner();
     changed.magic.description = "primary link".into();
+    // A new CNI reports no BGP mode; one set by a PUT is stored and returned.
+    assert_eq!(changed.bgp_mode, None);
+    changed.bgp_mode = Some(types::BgpMode::AdvertiseOnly);
     let updated = client
         .update_cni()
         .account_id(a)

@@ -240,9 +240,16 @@ fn slot_view(seed: &SlotSeed, holder: Option<&String>, account: &str) -> R<Slot>
             .site(seed.site.clone())
             .speed(seed.speed.clone())
             .facility(facility(&seed.facility)?)
+            .ccr_device_name(seed.ccr_device_name.clone())
             // Only the holder learns who holds a slot.
             .account(holder.filter(|h| *h == account).cloned()),
     )
+}
+
+/// The customer name an LOA prints when the request names none. Cloudflare prints the
+/// account's name; the emulator knows accounts by their tag only.
+fn default_loa_name(account_id: &str) -> String {
+    format!("Account {account_id}")
 }
 
 fn physical_slot(interconnect: &Interconnect) -> Option<Uuid> {
@@ -568,6 +575,8 @@ impl CniApi for Emulator {
                         .name(name)
                         .slot_id(slot.id)
                         .facility(facility(&slot.facility)?)
+                        .ccr_device_name(slot.ccr_device_name)
+                        .virtual_port_reservation_id(Uuid::new_v4())
                         .site(slot.site)
                         .speed(request.speed.unwrap_or(slot.speed)),
                 )?)
@@ -589,6 +598,7 @@ impl CniApi for Emulator {
                         .account(account_id.clone())
                         .name(format!("gcp-{}-{}", region, account.next_name))
                         .region(region)
+                        .virtual_port_reservation_id(Uuid::new_v4())
                         .speed(Some(request.bandwidth)),
                 )?)
             }
@@ -669,9 +679,11 @@ impl CniApi for Emulator {
         credentials: Credentials,
         account_id: String,
         icon: String,
-        _query: cloudflare_cni_server::GetInterconnectLoaQuery,
+        query: cloudflare_cni_server::GetInterconnectLoaQuery,
     ) -> R<Binary> {
         let world = self.authorized(&credentials, &account_id)?;
+        // The router has checked the 200-character limit.
+        let customer = query.name.unwrap_or_else(|| default_loa_name(&account_id));
         let stored = world
             .account(&account_id)
             .and_then(|a| a.interconnect(&icon))
@@ -681,6 +693,7 @@ impl CniApi for Emulator {
             Some(Interconnect::Physical(p)) => {
                 let mut lines = vec![
                     format!("Interconnect: {}", p.name),
+                    format!("Customer: {customer}"),
                     format!("Account: {}", p.account),
                     format!("Facility: {}", p.facility.name),
                 ];
@@ -699,6 +712,24 @@ impl CniApi for Emulator {
                 "a Letter of Authorization exists for direct interconnects only",
             )),
         }
+    }
+
+    async fn get_interconnect_loa_default_name(
+        &self,
+        credentials: Credentials,
+        account_id: String,
+        icon: String,
+        _query: cloudflare_cni_server::GetInterconnectLoaDefaultNameQuery,
+    ) -> R<DefaultNameResponse> {
+        let world = self.authorized(&credentials, &account_id)?;
+        if world
+            .account(&account_id)
+            .and_then(|a| a.interconnect(&icon))
+            .is_none()
+        {
+            return Err(ApiError::not_found("Interconnect not found"));
+        }
+        built(DefaultNameResponse::builder().name(default_loa_name(&account_id)))
     }
 
     async fn get_interconnect_status(

@@ -15,6 +15,9 @@ pub struct SlotSeed {
     pub site: String,
     pub speed: String,
     pub facility: FacilitySeed,
+    /// The Cloudflare router the port is on; null or absent when unknown.
+    #[serde(default)]
+    pub ccr_device_name: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -39,7 +42,7 @@ pub enum SeedError {
         #[source]
         source: std::io::Error,
     },
-    #[error("the slot catalogue {path} is not valid: {source} (expected {{\"slots\": [{{\"id\", \"site\", \"speed\", \"facility\": {{\"name\", \"address\"}}}}]}})")]
+    #[error("the slot catalogue {path} is not valid: {source} (expected {{\"slots\": [{{\"id\", \"site\", \"speed\", \"facility\": {{\"name\", \"address\"}}, \"ccr_device_name\"?}}]}})")]
     Parse {
         path: String,
         #[source]

@@ -356,6 +356,7 @@ mod tests {
                 description: String::new(),
                 required: true,
                 ty: ScalarType::String,
+                max_length: None,
             }],
             query_params: Vec::new(),
             request_body: request_body.map(str::to_string),

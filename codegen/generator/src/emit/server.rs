@@ -69,6 +69,10 @@ fn query_struct(op: &OperationModel, validate: &TokenStream) -> TokenStream {
                 let m = proc_macro2::Literal::i64_unsuffixed(*m);
                 Some(quote!(#[validate(minimum = #m)]))
             }
+            ScalarType::String => p.max_length.map(|n| {
+                let n = proc_macro2::Literal::u64_unsuffixed(n);
+                quote!(#[validate(max_length = #n)])
+            }),
             _ => None,
         };
         let ty = if p.required {

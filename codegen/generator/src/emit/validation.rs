@@ -18,6 +18,7 @@ use crate::model::{ApiModel, Rule};
 pub fn progenitor_input(value: &Value, model: &ApiModel) -> Value {
     let mut value = value.clone();
     strip_covered_patterns(&mut value);
+    super::docs::indent_list_continuations(&mut value);
     strip_union_tags(&mut value);
     keep_unknown_fields(&mut value, model);
     value

@@ -11,8 +11,9 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Attribute, Data, DeriveInput, Fields, GenericArgument, LitStr, PathArguments, Type};
 
-const RULES: &str = "cidr, each(cidr), each(md5_key), same_prefix = \"field\", md5_key, minimum = N, maximum = N, nested";
-const RULE_NAMES: [&str; 7] = [
+const RULES: &str = "cidr, each(cidr), each(md5_key), same_prefix = \"field\", md5_key, minimum = N, maximum = N, max_length = N, nested";
+const RULE_NAMES: [&str; 8] = [
+    "max_length",
     "cidr",
     "each",
     "same_prefix",
@@ -44,6 +45,7 @@ enum Rule {
     SamePrefix(LitStr),
     Minimum(syn::Expr, Span),
     Maximum(syn::Expr, Span),
+    MaxLength(syn::Expr, Span),
     Nested(Span),
 }
 
@@ -184,6 +186,7 @@ fn parse_rules(attrs: &[Attribute], errors: &mut Vec<syn::Error>) -> Vec<Rule> {
                 "same_prefix" => rules.push(Rule::SamePrefix(meta.value()?.parse()?)),
                 "minimum" => rules.push(Rule::Minimum(meta.value()?.parse()?, span)),
                 "maximum" => rules.push(Rule::Maximum(meta.value()?.parse()?, span)),
+                "max_length" => rules.push(Rule::MaxLength(meta.value()?.parse()?, span)),
                 _ => {
                     errors.push(syn::Error::new(
                         span,
@@ -252,6 +255,14 @@ fn check_field(field: &FieldInfo, all: &[FieldInfo], errors: &mut Vec<syn::Error
                     ));
                 }
             }
+            Rule::MaxLength(_, span) => {
+                if field.shape != Shape::Str {
+                    errors.push(syn::Error::new(
+                        *span,
+                        format!("`max_length` applies to a `String` or `Option<String>` field, not `{ty}`"),
+                    ));
+                }
+            }
             Rule::SamePrefix(target) => {
                 if field.shape != Shape::Str {
                     errors.push(syn::Error::new(
@@ -313,6 +324,9 @@ fn emit_rule(rule: &Rule, all: &[FieldInfo]) -> TokenStream {
         },
         Rule::Maximum(bound, span) => quote_spanned! {*span=>
             #p::check_maximum(*__value as i128, { const BOUND: i128 = #bound; BOUND }, &__field_path, __report);
+        },
+        Rule::MaxLength(bound, span) => quote_spanned! {*span=>
+            #p::check_max_length(::core::convert::AsRef::<str>::as_ref(__value), { const BOUND: usize = #bound; BOUND }, &__field_path, __report);
         },
         Rule::SamePrefix(target) => {
             let Some(other) = all.iter().find(|f| f.ident == target.value()) else {

@@ -129,3 +129,28 @@ fn compile_errors() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/*.rs");
 }
+
+#[derive(Validate)]
+struct LoaQuery {
+    #[validate(max_length = 3)]
+    name: Option<String>,
+}
+
+#[test]
+fn max_length_counts_characters_not_bytes() {
+    let query = |name: Option<&str>| LoaQuery {
+        name: name.map(str::to_string),
+    };
+    assert_eq!(found(&query(None)), vec![]);
+    assert_eq!(found(&query(Some("abc"))), vec![]);
+    // Three characters, six bytes: within the limit.
+    assert_eq!(found(&query(Some("ééé"))), vec![]);
+    assert_eq!(
+        found(&query(Some("abcd"))),
+        vec![("/name".to_string(), Code::MaxLength)]
+    );
+    let message = query(Some("éééé")).validate().unwrap_err().violations[0]
+        .message
+        .clone();
+    assert_eq!(message, "4 characters, more than the maximum of 3");
+}

@@ -49,6 +49,8 @@ pub enum Code {
     Minimum,
     /// An integer above its maximum.
     Maximum,
+    /// A string longer than its maximum length, in characters.
+    MaxLength,
     /// An enum value or union kind this version of the types does not know: kept when
     /// decoding a response, refused when sending a request.
     UnknownValue,
@@ -65,6 +67,7 @@ impl Code {
             Code::Md5KeyCharset => "md5_key_charset",
             Code::Minimum => "minimum",
             Code::Maximum => "maximum",
+            Code::MaxLength => "max_length",
             Code::UnknownValue => "unknown_value",
         }
     }
@@ -252,7 +255,8 @@ pub fn decode_pointer(path: &serde_path_to_error::Path) -> String {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::rules::{
-        check_cidr, check_maximum, check_md5_key, check_minimum, check_same_prefix,
+        check_cidr, check_max_length, check_maximum, check_md5_key, check_minimum,
+        check_same_prefix,
     };
     pub use crate::{Path, Report, Validate};
 }

@@ -229,6 +229,21 @@ pub fn check_minimum(value: i128, minimum: i128, path: &Path<'_>, report: &mut R
     }
 }
 
+/// Records a violation if `value` has more than `max` characters (Unicode scalar values, as
+/// JSON Schema's `maxLength` counts them).
+#[inline]
+pub fn check_max_length(value: &str, max: usize, path: &Path<'_>, report: &mut Report) {
+    // Bytes bound characters from above: only a long string needs counting.
+    if value.len() > max {
+        let length = value.chars().count();
+        if length > max {
+            report.push(path, Code::MaxLength, || {
+                format!("{length} characters, more than the maximum of {max}")
+            });
+        }
+    }
+}
+
 /// Records a violation if `value` is above `maximum`.
 #[inline]
 pub fn check_maximum(value: i128, maximum: i128, path: &Path<'_>, report: &mut Report) {

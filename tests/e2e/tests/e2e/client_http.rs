@@ -26,7 +26,8 @@ fn cni() -> Value {
 
 fn physical() -> Value {
     json!({"type": "direct", "account": ACCOUNT, "name": "icon-dfw-1", "slot_id": SLOT_ID,
-           "site": "DFW", "speed": "10G", "facility": {"name": "DA3", "address": ["Dallas"]}})
+           "site": "DFW", "speed": "10G", "facility": {"name": "DA3", "address": ["Dallas"]},
+           "virtual_port_reservation_id": "0b2c4e6f-8a1b-4c3d-9e5f-7a6b5c4d3e2f"})
 }
 
 fn slot() -> Value {
@@ -50,14 +51,17 @@ fn answer(seen: &Seen) -> Canned {
         ("GET", "cnis/8d3a4f3e-2c1b-4f5e-9a7b-1c2d3e4f5a6b") => ok(cni()),
         ("DELETE", "cnis/8d3a4f3e-2c1b-4f5e-9a7b-1c2d3e4f5a6b") => empty(),
         ("GET", "interconnects") => ok(
-            json!({"items": [physical(), {"type": "gcp_partner", "account": ACCOUNT, "name": "icon-gcp-1", "region": "us-east4"}]}),
+            json!({"items": [physical(), {"type": "gcp_partner", "account": ACCOUNT, "name": "icon-gcp-1", "region": "us-east4",
+                "virtual_port_reservation_id": "1b2c4e6f-8a1b-4c3d-9e5f-7a6b5c4d3e2f"}]}),
         ),
         ("POST", "interconnects") => ok(
-            json!({"type": "gcp_partner", "account": ACCOUNT, "name": "icon-gcp-2", "region": "us-east4", "speed": "1G"}),
+            json!({"type": "gcp_partner", "account": ACCOUNT, "name": "icon-gcp-2", "region": "us-east4", "speed": "1G",
+                "virtual_port_reservation_id": "1b2c4e6f-8a1b-4c3d-9e5f-7a6b5c4d3e2f"}),
         ),
         ("GET", "interconnects/icon-dfw-1") => ok(physical()),
         ("DELETE", "interconnects/icon-dfw-1") => empty(),
         ("GET", "interconnects/icon-dfw-1/loa") => raw(200, "application/pdf", PDF),
+        ("GET", "interconnects/icon-dfw-1/loa/default") => ok(json!({"name": "Acme"})),
         ("GET", "interconnects/icon-dfw-1/status") => {
             ok(json!({"state": "Down", "reason": "no light"}))
         }
@@ -231,9 +235,15 @@ async fn every_operation_round_trips_over_http() {
         .get_interconnect_loa()
         .account_id(ACCOUNT)
         .icon("icon-dfw-1")
+        .name("Acme Networks")
         .send()
         .await
         .unwrap();
+    assert_eq!(seen.last().path, path("interconnects/icon-dfw-1/loa"));
+    assert_eq!(
+        seen.last().query,
+        [("name".to_string(), "Acme+Networks".to_string())]
+    );
     assert_eq!(loa.headers()["content-type"], "application/pdf");
     let bytes: Vec<u8> = loa
         .into_inner()
@@ -243,6 +253,29 @@ async fn every_operation_round_trips_over_http() {
         .await
         .unwrap();
     assert_eq!(bytes, PDF);
+
+    // The name the LOA prints by default.
+    let default_name = client
+        .get_interconnect_loa_default_name()
+        .account_id(ACCOUNT)
+        .icon("icon-dfw-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(default_name.into_inner().name, "Acme");
+    // A name over Cloudflare's 200-character limit is refused before anything is sent.
+    let sent = seen.requests().len();
+    let error = client
+        .get_interconnect_loa()
+        .account_id(ACCOUNT)
+        .icon("icon-dfw-1")
+        .name("x".repeat(201))
+        .send()
+        .await
+        .err()
+        .expect("a 201-character name is refused");
+    assert!(error.to_string().contains("name"), "{error}");
+    assert_eq!(seen.requests().len(), sent, "nothing was sent");
 
     let status = client
         .get_interconnect_status()

@@ -724,7 +724,8 @@ async fn saving_over_a_file_keeps_its_permissions() {
 #[tokio::test]
 async fn a_response_that_does_not_decode_names_the_field_and_where_it_is() {
     let good = json!({"type": "direct", "account": ACCOUNT, "name": "a", "slot_id": uuid::Uuid::nil(),
-        "site": "DFW", "speed": "10G", "facility": {"name": "DA3", "address": []}});
+        "site": "DFW", "speed": "10G", "facility": {"name": "DA3", "address": []},
+        "virtual_port_reservation_id": "0b2c4e6f-8a1b-4c3d-9e5f-7a6b5c4d3e2f"});
     let mut broken = good.clone();
     broken.as_object_mut().unwrap().remove("slot_id");
     let server = serve_queue(vec![json(

@@ -805,3 +805,44 @@ async fn foreign_or_stale_cursors_answer_400_and_limits_are_documented() {
         assert!(page.next.is_some());
     }
 }
+
+/// Cloudflare's 200-character limit on the LOA's `name`, stated in prose upstream, is a rule
+/// the server enforces too: a client that skips the check gets a 400 naming the parameter.
+#[tokio::test]
+async fn an_loa_name_over_200_characters_answers_400_naming_it() {
+    let base = start(config()).await;
+    let client = client(&base);
+    let slot = load_slots(None).unwrap()[0].id;
+    let icon = direct(&client, A, slot).await.unwrap();
+    let http = reqwest::Client::new();
+    let loa = |name: String| {
+        http.get(format!(
+            "{base}/accounts/{A}/cni/interconnects/{}/loa",
+            icon.name
+        ))
+        .bearer_auth("emulator-token")
+        .query(&[("name", name)])
+        .send()
+    };
+    // 200 characters, several bytes each: within the limit.
+    let at_limit = loa("é".repeat(200)).await.unwrap();
+    assert_eq!(at_limit.status(), 200);
+    let over = loa("x".repeat(201)).await.unwrap();
+    assert_eq!(over.status(), 400);
+    let body: serde_json::Value = over.json().await.unwrap();
+    let error = &body["errors"][0];
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("201 characters, more than the maximum of 200"),
+        "{body}"
+    );
+    assert!(
+        error["source"]["pointer"]
+            .as_str()
+            .unwrap()
+            .contains("name"),
+        "{body}"
+    );
+}

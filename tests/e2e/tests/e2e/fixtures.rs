@@ -28,7 +28,8 @@ pub fn cni() -> Cni {
 pub fn physical() -> Interconnect {
     serde_json::from_value(
         json!({"type": "direct", "account": ACCOUNT, "name": "icon-dfw-1", "slot_id": SLOT_ID,
-        "site": "DFW", "speed": "10G", "facility": {"name": "DA3", "address": ["Dallas"]}}),
+        "site": "DFW", "speed": "10G", "facility": {"name": "DA3", "address": ["Dallas"]},
+        "virtual_port_reservation_id": "0b2c4e6f-8a1b-4c3d-9e5f-7a6b5c4d3e2f", "ccr_device_name": "ccr01-dfw01"}),
     )
     .unwrap()
 }
@@ -199,10 +200,20 @@ impl CniApi for Fixed {
         _: Credentials,
         a: String,
         icon: String,
-        _query: cloudflare_cni_server::GetInterconnectLoaQuery,
+        query: cloudflare_cni_server::GetInterconnectLoaQuery,
     ) -> R<Binary> {
-        self.saw(format!("get_interconnect_loa {a} {icon}"));
+        self.saw(format!("get_interconnect_loa {a} {icon} {:?}", query.name));
         Ok(Binary::new("application/pdf", PDF))
+    }
+    async fn get_interconnect_loa_default_name(
+        &self,
+        _: Credentials,
+        a: String,
+        icon: String,
+        _query: cloudflare_cni_server::GetInterconnectLoaDefaultNameQuery,
+    ) -> R<DefaultNameResponse> {
+        self.saw(format!("get_interconnect_loa_default_name {a} {icon}"));
+        Ok(serde_json::from_value(json!({"name": "Acme"})).unwrap())
     }
     async fn get_interconnect_status(
         &self,

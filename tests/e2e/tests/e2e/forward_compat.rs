@@ -1,6 +1,6 @@
-//! An older client against a newer API: this crate's client (generated from the 2026-07-27
-//! spec) over HTTP against answers shaped like Cloudflare's 2026-08-14 revision and beyond
-//! (new fields, a new enum value, a new union kind, a new status state). Every call decodes,
+//! An older client against a newer API: this crate's client (generated from the 2026-08-14
+//! spec) over HTTP against answers of a revision beyond it (new fields, a new enum value, a
+//! new union kind, a new status state). Every call decodes,
 //! and GET → modify → PUT sends the new fields back unchanged.
 
 use cloudflare_cni_client::{types, Client};
@@ -12,8 +12,7 @@ use crate::scripted::{json, serve_fn, Scripted};
 const ACCOUNT: &str = "acc";
 const CNI_ID: &str = "8d3a4f3e-2c1b-4f5e-9a7b-1c2d3e4f5a6b";
 
-/// A CNI as the newer API returns it: with `bgp_mode` (2026-08-14) and a field not even that
-/// revision has.
+/// A CNI as a newer API returns it: with fields this client does not know.
 fn newer_cni() -> Value {
     json!({
         "id": CNI_ID, "account": ACCOUNT, "interconnect": "icon-1",
@@ -31,7 +30,7 @@ fn newer_interconnects() -> Value {
          "site": "DFW", "speed": "100G", "facility": {"name": "DA3", "address": ["Dallas"]},
          "virtual_port_reservation_id": "0b2c4e6f-8a1b-4c3d-9e5f-7a6b5c4d3e2f", "ccr_device_name": "ccr-dfw-01"},
         {"type": "gcp_partner", "account": ACCOUNT, "name": "gcp-1", "region": "us-east4", "speed": "100G",
-         "virtual_port_reservation_id": "1b2c4e6f-8a1b-4c3d-9e5f-7a6b5c4d3e2f"},
+         "virtual_port_reservation_id": "1b2c4e6f-8a1b-4c3d-9e5f-7a6b5c4d3e2f", "partner_asn": 16550},
         {"type": "aws_partner", "account": ACCOUNT, "name": "aws-1", "aws_account": "123456789012"}
     ], "next": null})
 }
@@ -75,9 +74,10 @@ async fn every_answer_of_a_newer_api_decodes() {
     };
     assert_eq!(gcp.speed, Some(types::ApiBandwidth::Unknown("100G".into())));
     assert_eq!(
-        gcp.extra["virtual_port_reservation_id"],
+        gcp.virtual_port_reservation_id.to_string(),
         "1b2c4e6f-8a1b-4c3d-9e5f-7a6b5c4d3e2f"
     );
+    assert_eq!(gcp.extra["partner_asn"], 16550);
     match &all[2] {
         types::Interconnect::Unknown(kind) => {
             assert_eq!(kind.tag(), "aws_partner");

@@ -80,7 +80,8 @@ fn cni() -> Value {
         "p2p_ip": "192.168.3.4/31",
         "cust_ip": "192.168.3.5/31",
         "magic": {"conduit_name": "dfw-primary", "description": "Primary conduit", "mtu": 1500},
-        "bgp": bgp()
+        "bgp": bgp(),
+        "bgp_mode": "advertise_only"
     })
 }
 
@@ -88,16 +89,18 @@ fn physical() -> Value {
     json!({
         "type": "direct", "account": "023e105f4ecef8ad9ca31a8372d0c353", "name": "icon-dfw-1",
         "owner": "netops", "slot_id": "3b9e3f7c-6a5d-4e2f-8c1b-0a9d8e7f6c5b", "site": "DFW",
-        "speed": "10G", "facility": facility()
+        "speed": "10G", "facility": facility(),
+        "virtual_port_reservation_id": "0b2c4e6f-8a1b-4c3d-9e5f-7a6b5c4d3e2f", "ccr_device_name": "ccr01-dfw01"
     })
 }
 
 fn gcp_partner() -> Value {
-    json!({"type": "gcp_partner", "account": "023e105f4ecef8ad9ca31a8372d0c353", "name": "icon-gcp-1", "region": "us-central1", "speed": "5G"})
+    json!({"type": "gcp_partner", "account": "023e105f4ecef8ad9ca31a8372d0c353", "name": "icon-gcp-1", "region": "us-central1", "speed": "5G",
+           "virtual_port_reservation_id": "1b2c4e6f-8a1b-4c3d-9e5f-7a6b5c4d3e2f"})
 }
 
 fn slot() -> Value {
-    json!({"id": "3b9e3f7c-6a5d-4e2f-8c1b-0a9d8e7f6c5b", "occupied": true, "site": "DFW", "speed": "10G", "facility": facility(), "account": "023e105f4ecef8ad9ca31a8372d0c353"})
+    json!({"id": "3b9e3f7c-6a5d-4e2f-8c1b-0a9d8e7f6c5b", "occupied": true, "site": "DFW", "speed": "10G", "facility": facility(), "account": "023e105f4ecef8ad9ca31a8372d0c353", "ccr_device_name": "ccr01-dfw01"})
 }
 
 fn message() -> Value {
@@ -117,9 +120,11 @@ fn every_schema_roundtrips_and_keeps_new_fields() {
     let all = cases![
         ApiBandwidth => json!("10G"),
         BgpControl => bgp(),
+        BgpMode => json!("dynamic_route_exchange"),
         Cni => cni(),
         CniCreateRequest => json!({"account": "a", "interconnect": "icon-dfw-1", "magic": {"conduit_name": "c", "description": "d", "mtu": 9000}}),
         CniList => json!({"items": [cni()], "next": 17}),
+        DefaultNameResponse => json!({"name": "Acme Networks"}),
         ErrorEnvelope => json!({"success": false, "errors": [message()], "messages": [], "result": null}),
         FacilityInfo => facility(),
         Interconnect => physical(),

@@ -142,9 +142,15 @@ async fn every_operation_answers_its_success_type() {
         ),
         (
             Method::GET,
-            path("interconnects/icon-dfw-1/loa"),
+            path("interconnects/icon-dfw-1/loa?name=Acme%20Networks"),
             None,
             "pdf",
+        ),
+        (
+            Method::GET,
+            path("interconnects/icon-dfw-1/loa/default"),
+            None,
+            "DefaultNameResponse",
         ),
         (
             Method::GET,
@@ -204,6 +210,9 @@ async fn every_operation_answers_its_success_type() {
                     "Settings" => serde_json::from_value::<t::Settings>(v).is_ok(),
                     "SlotList" => serde_json::from_value::<t::SlotList>(v).is_ok(),
                     "Slot" => serde_json::from_value::<t::Slot>(v).is_ok(),
+                    "DefaultNameResponse" => {
+                        serde_json::from_value::<t::DefaultNameResponse>(v).is_ok()
+                    }
                     other => panic!("{other}"),
                 }
             }
@@ -229,8 +238,24 @@ async fn every_operation_answers_its_success_type() {
         seen[0]
     );
     assert!(seen[5].contains("type_: Some(\"direct\")"), "{}", seen[5]);
-    assert!(seen[13].contains("occupied: Some(false)"), "{}", seen[13]);
-    assert!(seen[12].contains("Some(4200000000)"), "{}", seen[12]);
+    let call = |operation: &str| {
+        seen.iter()
+            .find(|s| s.split(' ').next() == Some(operation))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert!(
+        call("get_interconnect_loa").ends_with("Some(\"Acme Networks\")"),
+        "{seen:?}"
+    );
+    assert!(
+        call("list_slots").contains("occupied: Some(false)"),
+        "{seen:?}"
+    );
+    assert!(
+        call("update_settings").contains("Some(4200000000)"),
+        "{seen:?}"
+    );
 }
 
 #[tokio::test]
