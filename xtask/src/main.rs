@@ -502,6 +502,55 @@ fn semver_checks_binary(root: &Path) -> Result<PathBuf, String> {
 /// version already written) against the last release's tag: the version each crate moves to
 /// must allow every change the tool finds. A weaker bump is refused, naming the lints and the
 /// items.
+/// For each provisional crate, the least release type cargo-semver-checks accepts.
+fn least_bumps(
+    root: &Path,
+    binary: &Path,
+    plan: &release::ReleasePlan,
+    crates: &[release::PublishedCrate],
+) -> Result<Vec<(String, diff::Bump)>, String> {
+    let Some(tag) = &plan.previous_tag else {
+        return Ok(Vec::new());
+    };
+    let baseline = release::release_commit(root, tag).map_err(|e| e.to_string())?;
+    let mut found = Vec::new();
+    for provisional in plan.provisional() {
+        let Some(krate) = crates.iter().find(|c| c.name == provisional.name) else {
+            continue;
+        };
+        let mut least = diff::Bump::Major;
+        for (release_type, bump) in [("patch", diff::Bump::Patch), ("minor", diff::Bump::Minor)] {
+            println!(
+                "$ cargo semver-checks check-release -p {} --baseline-rev {tag} --release-type {release_type}",
+                krate.name
+            );
+            let status = std::process::Command::new(binary)
+                .args([
+                    "semver-checks",
+                    "check-release",
+                    "--baseline-rev",
+                    &baseline,
+                    "--release-type",
+                    release_type,
+                    "--manifest-path",
+                ])
+                .arg(root.join(&krate.dir).join("Cargo.toml"))
+                .current_dir(root)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .map_err(|e| format!("cannot run cargo-semver-checks: {e}"))?;
+            if status.success() {
+                least = bump;
+                break;
+            }
+        }
+        println!("  {}: {}", krate.name, least.as_str());
+        found.push((krate.name.clone(), least));
+    }
+    Ok(found)
+}
+
 fn check_semver(
     root: &Path,
     binary: &Path,
@@ -589,7 +638,6 @@ fn release(ws: &Workspace, dry_run: bool) -> Result<(), String> {
     }
     print!("{}", plan.diff.render());
     println!("\nCHANGELOG.md gains:\n\n{}", plan.changelog_section);
-    let released: Vec<String> = plan.released().map(|c| c.name.clone()).collect();
     // The release is first made in a scratch worktree: checked with cargo-semver-checks and
     // packaged there (so packaging sees the new versions, not ones already released). Only
     // then, and not for a dry run, is it made here.
@@ -618,6 +666,22 @@ fn release(ws: &Workspace, dry_run: bool) -> Result<(), String> {
         None => None,
     };
     apply(&worktree.path, &plan, &crates)?;
+    let mut plan = plan;
+    let any_provisional = plan.provisional().next().is_some();
+    if let (Some(binary), true) = (&binary, any_provisional) {
+        // Crates whose code changed beyond what the spec diff sees: cargo-semver-checks finds
+        // the least bump their API needs, then the release is made again with it.
+        let found = least_bumps(&worktree.path, binary, &plan, &crates)?;
+        plan.settle(&found, &crates);
+        println!(
+            "\nsettled by cargo-semver-checks; CHANGELOG.md gains:\n\n{}",
+            plan.changelog_section
+        );
+        run(&worktree.path, "git", &["checkout", "-q", "--", "."])?;
+        run(&worktree.path, "git", &["clean", "-fdq"])?;
+        apply(&worktree.path, &plan, &crates)?;
+    }
+    let released: Vec<String> = plan.released().map(|c| c.name.clone()).collect();
     if let Some(binary) = &binary {
         check_semver(&worktree.path, binary, &plan, &crates)?;
     }

@@ -243,6 +243,13 @@ pub struct CrateRelease {
     pub bump: Option<Bump>,
     /// Why it moves, for the CHANGELOG.
     pub reason: String,
+    /// The least bump our own reading requires (the spec diff's impact on a generated crate);
+    /// cargo-semver-checks may only raise it.
+    pub floor: Option<Bump>,
+    /// Whether the bump waits for cargo-semver-checks: the crate's code changed in ways the
+    /// spec diff does not see (hand-written sources, or the generator), so until the tool
+    /// has compared the APIs the bump is taken as major.
+    pub provisional: bool,
 }
 
 /// What a release would do.
@@ -407,21 +414,30 @@ pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, Relea
                     (true, false) => (Some(from_spec), format!("the spec: {}", from_spec.as_str())),
                     (_, true) => (
                         Some(Bump::Major),
-                        "the generator changed (taken as major until cargo-semver-checks decides)"
-                            .to_string(),
+                        "the generator changed: cargo-semver-checks decides".to_string(),
                     ),
                 }
             }
         };
-        let next = bump.map(|bump| {
-            let mut next = match &record.tag {
-                None => Version::new(current.major, current.minor, current.patch),
-                Some(_) => next_version(&current, bump),
+        let provisional = record.tag.is_some()
+            && match krate.kind {
+                CrateKind::Runtime => bump.is_some(),
+                _ => generator_changed,
             };
-            if krate.kind != CrateKind::Runtime {
-                next.build = spec_metadata(&info_version);
-            }
-            next
+        let floor = match (krate.kind, provisional) {
+            (CrateKind::Runtime, _) | (_, false) => None,
+            (CrateKind::Types, true) => Some(impact.types),
+            (CrateKind::Client, true) => Some(impact.client),
+            (CrateKind::Server, true) => Some(impact.server),
+        };
+        let next = bump.map(|bump| {
+            next_crate_version(
+                &current,
+                bump,
+                record.tag.is_none(),
+                krate.kind,
+                &info_version,
+            )
         });
         releases.push(CrateRelease {
             name: krate.name.clone(),
@@ -429,6 +445,8 @@ pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, Relea
             next,
             bump,
             reason,
+            floor,
+            provisional,
         });
     }
     if releases.iter().all(|c| c.next.is_none()) {
@@ -446,6 +464,71 @@ pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, Relea
     };
     plan.changelog_section = changelog_section(&plan);
     Ok(plan)
+}
+
+fn next_crate_version(
+    current: &Version,
+    bump: Bump,
+    first: bool,
+    kind: CrateKind,
+    info_version: &str,
+) -> Version {
+    let mut next = if first {
+        Version::new(current.major, current.minor, current.patch)
+    } else {
+        next_version(current, bump)
+    };
+    if kind != CrateKind::Runtime {
+        next.build = spec_metadata(info_version);
+    }
+    next
+}
+
+impl ReleasePlan {
+    /// The crates whose bump cargo-semver-checks decides.
+    pub fn provisional(&self) -> impl Iterator<Item = &CrateRelease> {
+        self.crates.iter().filter(|c| c.provisional)
+    }
+
+    /// Settles a provisional crate's bump at what cargo-semver-checks found it needs (never
+    /// below our own reading's floor), keeps the client and server at least as far as the types
+    /// they re-export, and rewrites the versions and the CHANGELOG section.
+    pub fn settle(&mut self, found: &[(String, Bump)], kinds: &[PublishedCrate]) {
+        let kind_of = |name: &str| kinds.iter().find(|k| k.name == name).map(|k| k.kind);
+        for krate in self.crates.iter_mut().filter(|c| c.provisional) {
+            let Some((_, tool)) = found.iter().find(|(n, _)| *n == krate.name) else {
+                continue;
+            };
+            let bump = krate.floor.map_or(*tool, |floor| floor.max(*tool));
+            krate.bump = Some(bump);
+            krate.provisional = false;
+            krate.reason = match krate.floor {
+                Some(floor) if floor >= *tool => format!("the spec: {}", floor.as_str()),
+                _ => format!("cargo-semver-checks: {}", tool.as_str()),
+            };
+        }
+        let types_bump = self
+            .crates
+            .iter()
+            .find(|c| kind_of(&c.name) == Some(CrateKind::Types))
+            .and_then(|c| c.bump);
+        let first = self.previous_tag.is_none();
+        for krate in &mut self.crates {
+            let kind = kind_of(&krate.name).unwrap_or(CrateKind::Runtime);
+            if let (CrateKind::Client | CrateKind::Server, Some(types), Some(own)) =
+                (kind, types_bump, krate.bump)
+            {
+                if types > own {
+                    krate.bump = Some(types);
+                    krate.reason = format!("re-exports the types ({})", types.as_str());
+                }
+            }
+            krate.next = krate.bump.map(|bump| {
+                next_crate_version(&krate.current, bump, first, kind, &self.info_version)
+            });
+        }
+        self.changelog_section = changelog_section(self);
+    }
 }
 
 /// CHANGELOG.md with `section` prepended below its title.

@@ -119,9 +119,9 @@ fn each_crate_moves_by_its_own_impact_and_unchanged_ones_stay() {
         versions(&plan),
         pairs(&[
             ("runtime", "-"),
-            ("types", "0.3.1+spec.2026.07.27"),
-            ("client", "0.3.1+spec.2026.07.27"),
-            ("server", "0.3.3+spec.2026.07.27"),
+            ("types", "0.3.1+spec.2026.08.14"),
+            ("client", "0.3.1+spec.2026.08.14"),
+            ("server", "0.3.3+spec.2026.08.14"),
         ])
     );
     assert_eq!(plan.tag, "release-4");
@@ -153,11 +153,11 @@ fn a_removed_property_is_major_and_an_operation_added_moves_client_and_server_on
     // On 0.x a major change moves the minor number.
     assert_eq!(
         plan.crates[1].next.as_ref().unwrap().to_string(),
-        "0.4.0+spec.2026.07.27"
+        "0.4.0+spec.2026.08.14"
     );
     assert_eq!(
         plan.crates[3].next.as_ref().unwrap().to_string(),
-        "0.4.0+spec.2026.07.27"
+        "0.4.0+spec.2026.08.14"
     );
     assert!(
         plan.changelog_section
@@ -208,7 +208,7 @@ fn nothing_changed_has_nothing_to_release_and_a_first_release_keeps_its_versions
     let plan = release::plan(first.path(), &crates()).unwrap();
     assert_eq!(
         plan.crates[1].next.as_ref().unwrap().to_string(),
-        "0.1.0+spec.2026.07.27"
+        "0.1.0+spec.2026.08.14"
     );
     assert_eq!(plan.crates[0].next.as_ref().unwrap().to_string(), "0.1.0");
     assert_eq!(plan.tag, "release-1");
@@ -237,7 +237,60 @@ fn a_clone_without_the_tag_finds_the_release_by_its_record() {
     assert_eq!(plan.previous_tag.as_deref(), Some("release-3"));
     assert_eq!(
         plan.crates[1].next.as_ref().unwrap().to_string(),
-        "0.3.1+spec.2026.07.27"
+        "0.3.1+spec.2026.08.14"
     );
     assert_eq!(plan.crates[0].next, None, "the runtime did not change");
+}
+
+#[test]
+fn a_generator_change_waits_for_cargo_semver_checks_and_never_goes_below_the_spec() {
+    let dir = repo(RECORD);
+    fs::create_dir_all(dir.path().join("codegen/generator")).unwrap();
+    fs::write(dir.path().join("codegen/generator/lib.rs"), "// v2\n").unwrap();
+    edit(dir.path(), CLLI_ADDED);
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-qm", "generator and spec changed"]);
+    let mut plan = release::plan(dir.path(), &crates()).unwrap();
+    let provisional: Vec<&str> = plan.provisional().map(|c| c.name.as_str()).collect();
+    assert_eq!(provisional, ["types", "client", "server"]);
+    assert_eq!(
+        plan.crates[1].next.as_ref().unwrap().to_string(),
+        "0.4.0+spec.2026.08.14",
+        "taken as major until the tool decides"
+    );
+    // The tool finds the generated API unchanged for the client and server: the types keep
+    // the spec's minor, and the client and server follow the types they re-export.
+    use cloudflare_cni_codegen::diff::Bump;
+    plan.settle(
+        &[
+            ("types".into(), Bump::Patch),
+            ("client".into(), Bump::Patch),
+            ("server".into(), Bump::Patch),
+        ],
+        &crates(),
+    );
+    assert_eq!(
+        versions(&plan),
+        pairs(&[
+            ("runtime", "-"),
+            ("types", "0.3.1+spec.2026.08.14"),
+            ("client", "0.3.1+spec.2026.08.14"),
+            ("server", "0.3.3+spec.2026.08.14"),
+        ])
+    );
+    assert!(plan.provisional().next().is_none());
+    assert!(
+        plan.changelog_section
+            .contains("| `types` | 0.3.0 → 0.3.1+spec.2026.08.14 | the spec: minor |"),
+        "{}",
+        plan.changelog_section
+    );
+    // A break the spec does not show (the generator's) is the tool's to find: major.
+    let mut plan = release::plan(dir.path(), &crates()).unwrap();
+    plan.settle(&[("types".into(), Bump::Major)], &crates());
+    assert_eq!(
+        plan.crates[1].next.as_ref().unwrap().to_string(),
+        "0.4.0+spec.2026.08.14"
+    );
+    assert!(plan.crates[1].reason.contains("cargo-semver-checks: major"));
 }
