@@ -502,7 +502,18 @@ fn semver_checks_binary(root: &Path) -> Result<PathBuf, String> {
 /// version already written) against the last release's tag: the version each crate moves to
 /// must allow every change the tool finds. A weaker bump is refused, naming the lints and the
 /// items.
-/// For each provisional crate, the least release type cargo-semver-checks accepts.
+/// Whether the crate is a proc-macro crate, which cargo-semver-checks cannot check (rustdoc
+/// JSON has no API for it).
+fn is_proc_macro(root: &Path, krate: &release::PublishedCrate) -> bool {
+    std::fs::read_to_string(root.join(&krate.dir).join("Cargo.toml"))
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .and_then(|t| t.get("lib")?.get("proc-macro")?.as_bool())
+        .unwrap_or(false)
+}
+
+/// For each provisional crate, the least release type cargo-semver-checks accepts; a
+/// proc-macro crate, which the tool cannot check, is taken as major.
 fn least_bumps(
     root: &Path,
     binary: &Path,
@@ -518,6 +529,14 @@ fn least_bumps(
         let Some(krate) = crates.iter().find(|c| c.name == provisional.name) else {
             continue;
         };
+        if is_proc_macro(root, krate) {
+            println!(
+                "  {}: major (cargo-semver-checks does not check proc-macro crates)",
+                krate.name
+            );
+            found.push((krate.name.clone(), diff::Bump::Major));
+            continue;
+        }
         let mut least = diff::Bump::Major;
         for (release_type, bump) in [("patch", diff::Bump::Patch), ("minor", diff::Bump::Minor)] {
             println!(
@@ -566,6 +585,13 @@ fn check_semver(
         let Some(krate) = crates.iter().find(|c| c.name == released.name) else {
             continue;
         };
+        if is_proc_macro(root, krate) {
+            println!(
+                "  {}: not checked (a proc-macro crate; its bump was taken as major)",
+                krate.name
+            );
+            continue;
+        }
         println!(
             "$ cargo semver-checks check-release -p {} --baseline-rev {tag}",
             krate.name
@@ -673,6 +699,18 @@ fn release(ws: &Workspace, dry_run: bool) -> Result<(), String> {
         // the least bump their API needs, then the release is made again with it.
         let found = least_bumps(&worktree.path, binary, &plan, &crates)?;
         plan.settle(&found, &crates);
+        for krate in plan.crates.iter_mut() {
+            let proc_macro = crates
+                .iter()
+                .any(|c| c.name == krate.name && is_proc_macro(&worktree.path, c));
+            if proc_macro && krate.bump.is_some() {
+                krate.reason =
+                    "its sources changed; cargo-semver-checks cannot check a proc-macro \
+                                crate, so major"
+                        .to_string();
+            }
+        }
+        plan.changelog_section = release::changelog_section(&plan);
         println!(
             "\nsettled by cargo-semver-checks; CHANGELOG.md gains:\n\n{}",
             plan.changelog_section

@@ -49,11 +49,12 @@ pub enum Code {
     Minimum,
     /// An integer above its maximum.
     Maximum,
-    /// A string longer than its maximum length, in characters.
-    MaxLength,
     /// An enum value or union kind this version of the types does not know: kept when
     /// decoding a response, refused when sending a request.
     UnknownValue,
+    /// A string longer than its maximum length, in characters. (Variants are only ever added
+    /// last: the order is `Ord`'s and the discriminants', both public.)
+    MaxLength,
 }
 
 impl Code {
