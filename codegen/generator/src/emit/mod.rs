@@ -135,7 +135,13 @@ pub fn tree(spec: &LoadedSpec, config: &Config) -> Result<GeneratedTree, progeni
             dependencies: format!(
                 "{types_dependency}{runtime}.workspace = true\n{validate}.workspace = true\n\
                  progenitor-client.workspace = true\nreqwest.workspace = true\nserde.workspace = true\n\
-                 serde_json.workspace = true\nuuid.workspace = true\n\n[dev-dependencies]\nfutures.workspace = true\n",
+                 serde_json.workspace = true\nuuid.workspace = true\n\n[dev-dependencies]\nfutures.workspace = true\n\n\
+                 [features]\n\
+                 # The TLS backend of the HTTP client the builder makes (README.md: \"TLS\").\n\
+                 default = [\"rustls\"]\n\
+                 rustls = [\"{runtime}/rustls\"]\n\
+                 rustls-aws-lc = [\"{runtime}/rustls-aws-lc\"]\n\
+                 native-tls = [\"{runtime}/native-tls\"]\n",
                 runtime = config.runtime.client,
                 validate = config.runtime.validate,
             ),

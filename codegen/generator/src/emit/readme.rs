@@ -331,6 +331,25 @@ Credentials are sent as sensitive headers and never shown by `Debug`. The client
 redirect: the API never redirects, and a followed one could carry `X-Auth-Key` to another
 host; a 3xx is `CniError::Redirect`, naming where it pointed.
 
+## TLS
+
+The HTTP client the builder makes speaks TLS through one of these features:
+
+| Feature | Backend | Trade-off |
+| --- | --- | --- |
+| `rustls` (default) | rustls with the *ring* crypto provider | Memory-safe, no system library, the cheapest to build (ring's small C and assembly). The builder installs ring as the process's default rustls provider unless the application installed one first. |
+| `rustls-aws-lc` | rustls with aws-lc-rs (reqwest's own default) | FIPS-capable builds and post-quantum key exchange; a large C build (`aws-lc-sys`, needing cmake and a C compiler) that dominates a clean build. |
+| `native-tls` | the platform's library (OpenSSL on Linux, Security.framework, SChannel) | Follows the system's certificates and TLS policy; needs OpenSSL and its headers on Linux. |
+
+With `default-features = false` and none of them, pass your own `reqwest::Client` to
+`http_client` (it brings its TLS), or use plain-HTTP base URLs (an emulator); building a client
+for an `https://` URL without a backend fails with `BuildError::NoTls`, naming the features.
+
+```toml
+[dependencies]
+cloudflare-cni-client = { version = "0.1", default-features = false, features = ["native-tls"] }
+```
+
 "#,
     );
     let _ = writeln!(out, "## Operations\n");

@@ -65,6 +65,13 @@ impl ClientOptions {
     }
 }
 
+/// Whether a TLS backend is compiled in (one of this crate's TLS features).
+const TLS_BACKEND: bool = cfg!(any(
+    feature = "rustls",
+    feature = "rustls-aws-lc",
+    feature = "native-tls"
+));
+
 /// Implemented by the generated client so that [`ClientBuilder`] can construct it.
 pub trait FromParts {
     fn from_parts(base_url: &str, http: reqwest::Client, options: ClientOptions) -> Self;
@@ -72,7 +79,14 @@ pub trait FromParts {
 
 /// Why a client could not be built.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BuildError {
+    #[error(
+        "the base URL {url:?} needs TLS, and this build has no TLS backend: enable a feature \
+         of cloudflare-cni-client (`rustls`, `rustls-aws-lc` or `native-tls`) or pass your own \
+         reqwest::Client with `http_client`"
+    )]
+    NoTls { url: String },
     #[error("invalid base URL {url:?}: it must be an absolute http(s) URL")]
     BaseUrl { url: String },
     #[error("invalid {what}: it contains characters a header cannot carry")]
@@ -221,6 +235,15 @@ impl<C: FromParts> ClientBuilder<C> {
         let http = match self.http {
             Some(http) => http,
             None => {
+                if !TLS_BACKEND && self.base_url.starts_with("https://") {
+                    return Err(BuildError::NoTls { url: self.base_url });
+                }
+                #[cfg(feature = "rustls")]
+                {
+                    // reqwest without its own provider uses the process default: ring, unless
+                    // the application installed another first (then theirs stays).
+                    let _ = rustls::crypto::ring::default_provider().install_default();
+                }
                 // No redirects: Cloudflare's API does not redirect, and reqwest would resend
                 // the X-Auth-* headers (and a PUT body) to whatever host a 3xx names. A 3xx
                 // becomes `CniError::Redirect`, naming where it pointed.
@@ -292,4 +315,46 @@ pub fn apply_credentials(
         headers.insert(name.clone(), value.clone());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Built;
+    impl FromParts for Built {
+        fn from_parts(_: &str, _: reqwest::Client, _: ClientOptions) -> Self {
+            Built
+        }
+    }
+
+    fn build(url: &str) -> Result<Built, BuildError> {
+        ClientBuilder::<Built>::new(url, "test").build()
+    }
+
+    /// With the default backend (rustls on ring, provider installed by the builder), an
+    /// https client builds; reqwest without a provider would panic here instead.
+    #[cfg(feature = "rustls")]
+    #[test]
+    fn the_default_tls_backend_builds_an_https_client() {
+        assert!(build("https://api.cloudflare.com/client/v4").is_ok());
+        // Twice: the process-wide provider is installed once and then left alone.
+        assert!(build("https://api.cloudflare.com/client/v4").is_ok());
+    }
+
+    /// Without a TLS feature (`scripts/test` runs this crate's tests with
+    /// `--no-default-features`), an https URL is refused at build, naming the features; plain
+    /// HTTP (the emulator) still works.
+    #[cfg(not(any(feature = "rustls", feature = "rustls-aws-lc", feature = "native-tls")))]
+    #[test]
+    fn without_a_tls_backend_https_is_a_build_error_and_http_works() {
+        let Err(error) = build("https://api.cloudflare.com/client/v4") else {
+            panic!("an https client built without TLS");
+        };
+        assert!(matches!(error, BuildError::NoTls { .. }), "{error}");
+        assert!(error
+            .to_string()
+            .contains("`rustls`, `rustls-aws-lc` or `native-tls`"));
+        assert!(build("http://127.0.0.1:8080/client/v4").is_ok());
+    }
 }
