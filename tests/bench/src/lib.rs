@@ -28,17 +28,74 @@ pub fn cni(n: u64) -> Cni {
     .expect("a valid CNI")
 }
 
-/// Answers `get_cni` with one CNI and `list_cnis` with pages cut from `total` CNIs (made on
-/// the fly, so the server's memory does not grow with them). Other operations answer 404.
+/// Interconnect `n`: even numbers direct (physical), odd ones GCP partner, as a listing mixes
+/// them (the union's decoding is what a listing of interconnects measures).
+pub fn interconnect(n: u64) -> Interconnect {
+    let value = if n % 2 == 0 {
+        serde_json::json!({
+            "type": "direct", "account": ACCOUNT, "name": format!("dfw-direct-{n}"),
+            "owner": "netops", "slot_id": Uuid::from_u64_pair(1, n), "site": "DFW", "speed": "10G",
+            "facility": {"name": "Equinix DA3", "address": ["1950 N Stemmons Fwy", "Dallas, TX 75207", "United States"]},
+            "virtual_port_reservation_id": Uuid::from_u64_pair(2, n), "ccr_device_name": "ccr01-dfw01"
+        })
+    } else {
+        serde_json::json!({
+            "type": "gcp_partner", "account": ACCOUNT, "name": format!("gcp-us-east4-{n}"),
+            "owner": "netops", "region": "us-east4", "speed": "10G",
+            "virtual_port_reservation_id": Uuid::from_u64_pair(2, n)
+        })
+    };
+    serde_json::from_value(value).expect("a valid interconnect")
+}
+
+/// The body of a CNI creation the benchmarks send: BGP with 8 prefixes and an MD5 key, so
+/// both sides' validation has work to do.
+pub fn cni_create_request() -> CniCreateRequest {
+    serde_json::from_value(serde_json::json!({
+        "account": ACCOUNT,
+        "interconnect": "icon-dfw-1",
+        "magic": {"conduit_name": "conduit-new", "description": "benchmark conduit", "mtu": 1476},
+        "bgp": {
+            "customer_asn": 4200000000u32,
+            "extra_prefixes": ["10.0.0.0/8", "10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16",
+                               "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "198.18.0.0/15"],
+            "md5_key": "s3cr<e>t`key"
+        }
+    }))
+    .expect("a valid creation")
+}
+
+/// The CNI a creation makes: the request's fields, Cloudflare's id and addresses.
+pub fn created(request: &CniCreateRequest) -> Cni {
+    let mut made = cni(0);
+    made.magic = request.magic.clone();
+    made.bgp = request.bgp.clone();
+    made.interconnect = request.interconnect.clone();
+    made
+}
+
+/// Answers `get_cni` with one CNI, `list_cnis` with pages cut from `total` CNIs (made on the
+/// fly, so the server's memory does not grow with them), `list_interconnects` with `total`
+/// mixed interconnects and `create_cni` with the CNI it would make. Other operations answer
+/// 404.
 #[derive(Clone)]
 pub struct FixedData {
     pub total: u64,
     pub one: Cni,
+    pub interconnects: InterconnectList,
 }
 
 impl FixedData {
     pub fn new(total: u64) -> Self {
-        FixedData { total, one: cni(0) }
+        FixedData {
+            total,
+            one: cni(0),
+            interconnects: InterconnectList::builder()
+                .items((0..total).map(interconnect).collect::<Vec<_>>())
+                .next(None)
+                .try_into()
+                .expect("a complete page"),
+        }
     }
 
     /// The page starting at `cursor` of at most `limit` (default 100) items.
@@ -71,9 +128,9 @@ impl CniApi for FixedData {
         _: Credentials,
         _: String,
         _query: cloudflare_cni_server::CreateCniQuery,
-        _: CniCreateRequest,
+        body: CniCreateRequest,
     ) -> R<Cni> {
-        none()
+        Ok(created(&body))
     }
     async fn get_cni(
         &self,
@@ -109,7 +166,7 @@ impl CniApi for FixedData {
         _: String,
         _: ListInterconnectsQuery,
     ) -> R<InterconnectList> {
-        none()
+        Ok(self.interconnects.clone())
     }
     async fn create_interconnect(
         &self,
@@ -185,6 +242,51 @@ impl CniApi for FixedData {
     ) -> R<Slot> {
         none()
     }
+}
+
+/// The hand-written server: the same routes and data as the generated one, as plain axum
+/// handlers (a creation is validated with the same rules, as the generated router does).
+pub fn hand_written_server(data: std::sync::Arc<FixedData>) -> axum::Router {
+    use axum::extract::{Path, Query};
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    use axum::Json;
+    use std::collections::HashMap;
+    let (list, one, icons) = (data.clone(), data.clone(), data);
+    axum::Router::new()
+        .route(
+            "/accounts/{account_id}/cni/cnis",
+            get(move |Query(q): Query<HashMap<String, String>>| {
+                let data = list.clone();
+                async move {
+                    let limit = q.get("limit").and_then(|l| l.parse().ok());
+                    let cursor = q.get("cursor").and_then(|c| c.parse().ok());
+                    Json(data.page(cursor, limit))
+                }
+            })
+            .post(
+                |Path(_account): Path<String>, Json(body): Json<CniCreateRequest>| async move {
+                    match cloudflare_cni_validate::Validate::validate(&body) {
+                        Ok(()) => Ok(Json(created(&body))),
+                        Err(errors) => Err((StatusCode::BAD_REQUEST, errors.to_string())),
+                    }
+                },
+            ),
+        )
+        .route(
+            "/accounts/{account_id}/cni/cnis/{cni}",
+            get(move |Path((_account, _cni)): Path<(String, Uuid)>| {
+                let data = one.clone();
+                async move { Json(data.one.clone()) }
+            }),
+        )
+        .route(
+            "/accounts/{account_id}/cni/interconnects",
+            get(move |Path(_account): Path<String>| {
+                let data = icons.clone();
+                async move { Json(data.interconnects.clone()) }
+            }),
+        )
 }
 
 /// The `p`th percentile (0-100) of sorted microsecond latencies.

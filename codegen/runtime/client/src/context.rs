@@ -3,7 +3,7 @@
 //! these, so they travel in a task-local scoped to the call.
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use cloudflare_cni_validate::ValidationErrors;
 use reqwest::StatusCode;
@@ -16,7 +16,7 @@ pub(crate) struct CallContext {
 }
 
 tokio::task_local! {
-    static CONTEXT: Arc<CallContext>;
+    static CONTEXT: CallContext;
 }
 
 impl CallContext {
@@ -36,10 +36,13 @@ impl CallContext {
     }
 }
 
-/// Runs `future` with a fresh call context, returning its output and the context.
-pub(crate) async fn scoped<F: std::future::Future>(future: F) -> (F::Output, Arc<CallContext>) {
-    let context = Arc::new(CallContext::default());
-    let output = CONTEXT.scope(context.clone(), future).await;
+/// Runs `future` with a fresh call context, returning its output and the context. The context
+/// lives inside the scope's future and is taken back out when it is done: no allocation on a
+/// call's happy path.
+pub(crate) async fn scoped<F: std::future::Future>(future: F) -> (F::Output, CallContext) {
+    let mut scope = std::pin::pin!(CONTEXT.scope(CallContext::default(), future));
+    let output = scope.as_mut().await;
+    let context = scope.as_mut().take_value().unwrap_or_default();
     (output, context)
 }
 

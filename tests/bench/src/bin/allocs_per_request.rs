@@ -1,13 +1,14 @@
-//! Heap allocations per `get_cni` call: the generated client and a plain reqwest call, each
-//! against the same hand-written axum server in this process (the server's share is the same
-//! for both, so the difference is the clients'). Explains the round-trip gap in BENCHMARKS.md.
+//! Heap allocations per call, for each operation of the round-trip table: the generated client
+//! and the hand-written reqwest call, each against the same hand-written axum server in this
+//! process (the server's share is the same for both, so the difference is the clients'), and
+//! the hand-written client against the generated server (the difference from the hand-written
+//! pair is the generated server's). The profile behind BENCHMARKS.md's round-trip figures.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
-use axum::routing::get;
-use axum::Json;
-use cloudflare_cni_bench::{FixedData, ACCOUNT};
+use cloudflare_cni_bench::{cni_create_request, hand_written_server, FixedData, ACCOUNT};
 use cloudflare_cni_client::types;
 
 struct Counting;
@@ -26,70 +27,121 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-const CALLS: usize = 2000;
+const CALLS: usize = 1000;
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() {
-    let data = FixedData::new(1);
-    let one = data.one.clone();
-    let id = one.id;
-    let app = axum::Router::new().route(
-        "/accounts/{account_id}/cni/cnis/{cni}",
-        get(move || {
-            let one = one.clone();
-            async move { Json(one) }
-        }),
-    );
+async fn serve(app: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
+}
 
+async fn generated(client: &cloudflare_cni_client::Client, op: &str, id: uuid::Uuid) {
+    match op {
+        "get_cni" => {
+            let cni = client.get_cni().account_id(ACCOUNT).cni(id).send().await;
+            std::hint::black_box(cni.unwrap());
+        }
+        "list_cnis" => {
+            let page = client.list_cnis().account_id(ACCOUNT).limit(100u64).send();
+            std::hint::black_box(page.await.unwrap());
+        }
+        "list_interconnects" => {
+            let page = client.list_interconnects().account_id(ACCOUNT).send();
+            std::hint::black_box(page.await.unwrap());
+        }
+        _ => {
+            let made = client
+                .create_cni()
+                .account_id(ACCOUNT)
+                .body(cni_create_request())
+                .send();
+            std::hint::black_box(made.await.unwrap());
+        }
+    }
+}
+
+async fn hand(http: &reqwest::Client, base: &str, op: &str, id: uuid::Uuid) {
+    let get = |path: String| {
+        http.get(format!("{base}{path}"))
+            .bearer_auth("bench")
+            .send()
+    };
+    match op {
+        "get_cni" => {
+            let response = get(format!("/accounts/{ACCOUNT}/cni/cnis/{id}"))
+                .await
+                .unwrap();
+            std::hint::black_box(response.json::<types::Cni>().await.unwrap());
+        }
+        "list_cnis" => {
+            let response = get(format!("/accounts/{ACCOUNT}/cni/cnis?limit=100"))
+                .await
+                .unwrap();
+            std::hint::black_box(response.json::<types::CniList>().await.unwrap());
+        }
+        "list_interconnects" => {
+            let response = get(format!("/accounts/{ACCOUNT}/cni/interconnects"))
+                .await
+                .unwrap();
+            std::hint::black_box(response.json::<types::InterconnectList>().await.unwrap());
+        }
+        _ => {
+            let body = cni_create_request();
+            cloudflare_cni_validate::Validate::validate(&body).unwrap();
+            let response = http
+                .post(format!("{base}/accounts/{ACCOUNT}/cni/cnis"))
+                .bearer_auth("bench")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            std::hint::black_box(response.json::<types::Cni>().await.unwrap());
+        }
+    }
+}
+
+/// Allocations per call of `f`, after a warm-up.
+async fn per_call<F, Fut>(f: F) -> f64
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for _ in 0..100 {
+        f().await;
+    }
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    for _ in 0..CALLS {
+        f().await;
+    }
+    (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / CALLS as f64
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let data = Arc::new(FixedData::new(100));
+    let id = data.one.id;
+    let hand_base = serve(hand_written_server(data.clone())).await;
+    let generated_base = serve(cloudflare_cni_server::router((*data).clone())).await;
     let client = cloudflare_cni_client::Client::builder()
-        .base_url(&base)
+        .base_url(&hand_base)
         .api_token("bench")
         .build()
         .unwrap();
     let http = reqwest::Client::new();
-    let generated = || async {
-        std::hint::black_box(
-            client
-                .get_cni()
-                .account_id(ACCOUNT)
-                .cni(id)
-                .send()
-                .await
-                .unwrap(),
+    let mut out = serde_json::Map::new();
+    for op in ["get_cni", "list_cnis", "list_interconnects", "create_cni"] {
+        let generated_client = per_call(|| generated(&client, op, id)).await;
+        let hand_written = per_call(|| hand(&http, &hand_base, op, id)).await;
+        let on_generated_server = per_call(|| hand(&http, &generated_base, op, id)).await;
+        out.insert(
+            op.to_string(),
+            serde_json::json!({
+                "generated_client": generated_client,
+                "hand_written": hand_written,
+                "hand_written_client+generated_server": on_generated_server,
+            }),
         );
-    };
-    let plain = || async {
-        let url = format!("{base}/accounts/{ACCOUNT}/cni/cnis/{id}");
-        let response = http
-            .get(url)
-            .bearer_auth("bench")
-            .send()
-            .await
-            .unwrap()
-            .error_for_status()
-            .unwrap();
-        std::hint::black_box(response.json::<types::Cni>().await.unwrap());
-    };
-    // Warm up both (connection pools, lazy statics).
-    for _ in 0..100 {
-        generated().await;
-        plain().await;
     }
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
-    for _ in 0..CALLS {
-        generated().await;
-    }
-    let generated_allocs = (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / CALLS as f64;
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
-    for _ in 0..CALLS {
-        plain().await;
-    }
-    let plain_allocs = (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / CALLS as f64;
-    println!(
-        "{}",
-        serde_json::json!({"generated_client": generated_allocs, "hand_written_client": plain_allocs})
-    );
+    println!("{}", serde_json::Value::Object(out));
 }

@@ -1,16 +1,24 @@
-//! Requests per second and p50/p99 latency over 127.0.0.1 for `get_cni` and `list_cnis`
-//! (100 items): the generated client against the generated server, and a hand-written
-//! reqwest + axum pair doing the same work with the same types. Same concurrency, same run.
+//! Requests per second and p50/p99 latency over 127.0.0.1: the generated client against the
+//! generated server, and a hand-written reqwest + axum pair doing the same work with the same
+//! types (for `create_cni`, the same validation on both sides). Same concurrency, same run.
 //!
-//! `roundtrip SECONDS CONCURRENCY` prints one JSON object per measurement.
+//! Operations: `get_cni`; `list_cnis` (100 CNIs); `list_interconnects` (100 interconnects,
+//! direct and partner mixed: the union's decoding); `create_cni` (a body with BGP, 8 prefixes
+//! and an MD5 key, validated by client and server). `get_cni` and `list_cnis` also measure the
+//! two mixed pairs, which place the cost on one side.
+//!
+//! The pairs are interleaved: each measurement is cut into slices, and the slices of the
+//! pairs alternate (A B A B …), so a drift of the machine during the run lands on every pair.
+//!
+//! `roundtrip SECONDS CONCURRENCY [SLICES] [PAIR]` prints one JSON object per operation and
+//! pair; SECONDS is each pair's total time per operation.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::Path;
-use axum::routing::get;
-use axum::Json;
-use cloudflare_cni_bench::{percentile, FixedData, ACCOUNT};
+use cloudflare_cni_bench::{
+    cni_create_request, hand_written_server, percentile, FixedData, ACCOUNT,
+};
 use cloudflare_cni_client::types;
 
 async fn serve(app: axum::Router) -> String {
@@ -20,52 +28,168 @@ async fn serve(app: axum::Router) -> String {
     format!("http://{address}")
 }
 
-/// The hand-written server: the same routes and data, plain axum handlers.
-fn hand_written_server(data: Arc<FixedData>) -> axum::Router {
-    let list = data.clone();
-    axum::Router::new()
-        .route(
-            "/accounts/{account_id}/cni/cnis",
-            get(
-                move |axum::extract::Query(q): axum::extract::Query<
-                    std::collections::HashMap<String, String>,
-                >| {
-                    let data = list.clone();
-                    async move {
-                        let limit = q.get("limit").and_then(|l| l.parse().ok());
-                        let cursor = q.get("cursor").and_then(|c| c.parse().ok());
-                        Json(data.page(cursor, limit))
-                    }
-                },
-            ),
-        )
-        .route(
-            "/accounts/{account_id}/cni/cnis/{cni}",
-            get(move |Path((_account, _cni)): Path<(String, uuid::Uuid)>| {
-                let data = data.clone();
-                async move { Json(data.one.clone()) }
-            }),
-        )
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Operation {
+    GetCni,
+    ListCnis,
+    ListInterconnects,
+    CreateCni,
 }
 
-async fn measure<F, Fut>(seconds: u64, concurrency: usize, call: F) -> (f64, u64, u64)
-where
-    F: Fn() -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
-{
-    // Warm up connections and caches.
-    for _ in 0..200 {
-        call().await;
+impl Operation {
+    const ALL: [Operation; 4] = [
+        Operation::GetCni,
+        Operation::ListCnis,
+        Operation::ListInterconnects,
+        Operation::CreateCni,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Operation::GetCni => "get_cni",
+            Operation::ListCnis => "list_cnis",
+            Operation::ListInterconnects => "list_interconnects",
+            Operation::CreateCni => "create_cni",
+        }
     }
-    let deadline = Instant::now() + Duration::from_secs(seconds);
+
+    /// The pairs measured for this operation.
+    fn pairs(self) -> &'static [&'static str] {
+        match self {
+            Operation::GetCni | Operation::ListCnis => &[
+                "generated",
+                "hand_written",
+                "generated_client+hand_written_server",
+                "hand_written_client+generated_server",
+            ],
+            _ => &["generated", "hand_written"],
+        }
+    }
+}
+
+struct Context {
+    data: Arc<FixedData>,
+    generated_base: String,
+    hand_base: String,
+    /// The generated client, against the generated server and against the hand-written one.
+    on_generated: cloudflare_cni_client::Client,
+    on_hand: cloudflare_cni_client::Client,
+    http: reqwest::Client,
+}
+
+/// One call of the generated client.
+async fn generated_call(client: &cloudflare_cni_client::Client, op: Operation, ctx: &Context) {
+    match op {
+        Operation::GetCni => {
+            let cni = client
+                .get_cni()
+                .account_id(ACCOUNT)
+                .cni(ctx.data.one.id)
+                .send()
+                .await
+                .unwrap();
+            std::hint::black_box(cni);
+        }
+        Operation::ListCnis => {
+            let page = client
+                .list_cnis()
+                .account_id(ACCOUNT)
+                .limit(100u64)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(page.items.len(), 100);
+        }
+        Operation::ListInterconnects => {
+            let page = client
+                .list_interconnects()
+                .account_id(ACCOUNT)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(page.items.len(), 100);
+        }
+        Operation::CreateCni => {
+            let cni = client
+                .create_cni()
+                .account_id(ACCOUNT)
+                .body(cni_create_request())
+                .send()
+                .await
+                .unwrap();
+            std::hint::black_box(cni);
+        }
+    }
+}
+
+/// The same call by hand: reqwest, the same types, and for a creation the same validation
+/// before sending.
+async fn hand_call(base: &str, op: Operation, ctx: &Context) {
+    let http = &ctx.http;
+    match op {
+        Operation::GetCni => {
+            let url = format!("{base}/accounts/{ACCOUNT}/cni/cnis/{}", ctx.data.one.id);
+            let response = http.get(url).bearer_auth("bench").send().await.unwrap();
+            let response = response.error_for_status().unwrap();
+            std::hint::black_box(response.json::<types::Cni>().await.unwrap());
+        }
+        Operation::ListCnis => {
+            let url = format!("{base}/accounts/{ACCOUNT}/cni/cnis?limit=100");
+            let response = http.get(url).bearer_auth("bench").send().await.unwrap();
+            let page: types::CniList = response.error_for_status().unwrap().json().await.unwrap();
+            assert_eq!(page.items.len(), 100);
+        }
+        Operation::ListInterconnects => {
+            let url = format!("{base}/accounts/{ACCOUNT}/cni/interconnects");
+            let response = http.get(url).bearer_auth("bench").send().await.unwrap();
+            let page: types::InterconnectList =
+                response.error_for_status().unwrap().json().await.unwrap();
+            assert_eq!(page.items.len(), 100);
+        }
+        Operation::CreateCni => {
+            let body = cni_create_request();
+            cloudflare_cni_validate::Validate::validate(&body).unwrap();
+            let url = format!("{base}/accounts/{ACCOUNT}/cni/cnis");
+            let response = http
+                .post(url)
+                .bearer_auth("bench")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let cni: types::Cni = response.error_for_status().unwrap().json().await.unwrap();
+            std::hint::black_box(cni);
+        }
+    }
+}
+
+async fn call(pair: &str, op: Operation, ctx: &Context) {
+    match pair {
+        "generated" => generated_call(&ctx.on_generated, op, ctx).await,
+        "hand_written" => hand_call(&ctx.hand_base, op, ctx).await,
+        "generated_client+hand_written_server" => generated_call(&ctx.on_hand, op, ctx).await,
+        "hand_written_client+generated_server" => hand_call(&ctx.generated_base, op, ctx).await,
+        other => panic!("no pair {other}"),
+    }
+}
+
+/// Runs `concurrency` workers calling for `duration`; returns the calls' latencies (µs).
+async fn slice(
+    ctx: &Arc<Context>,
+    pair: &'static str,
+    op: Operation,
+    duration: Duration,
+    concurrency: usize,
+) -> Vec<u64> {
+    let deadline = Instant::now() + duration;
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
-            let call = call.clone();
+            let ctx = ctx.clone();
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 while Instant::now() < deadline {
                     let start = Instant::now();
-                    call().await;
+                    call(pair, op, &ctx).await;
                     latencies.push(start.elapsed().as_micros() as u64);
                 }
                 latencies
@@ -76,187 +200,64 @@ where
     for w in workers {
         all.extend(w.await.unwrap());
     }
-    all.sort_unstable();
-    (
-        all.len() as f64 / seconds as f64,
-        percentile(&all, 50.0),
-        percentile(&all, 99.0),
-    )
+    all
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let mut args = std::env::args().skip(1);
-    let seconds: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let seconds: f64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(4.0);
     let concurrency: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(16);
+    let slices: u32 = args.next().and_then(|s| s.parse().ok()).unwrap_or(4).max(1);
     // Optional: only the pair of this name (e.g. `generated`), for profiling.
     let only = args.next();
     let data = Arc::new(FixedData::new(100));
-    let id = data.one.id;
-
     let generated_base = serve(cloudflare_cni_server::router((*data).clone())).await;
-    let client = cloudflare_cni_client::Client::builder()
-        .base_url(&generated_base)
-        .api_token("bench")
-        .build()
-        .unwrap();
     let hand_base = serve(hand_written_server(data.clone())).await;
-    let http = reqwest::Client::new();
-    // The mixed pairs split the overhead between the client side and the server side.
-    let client_on_hand_server = cloudflare_cni_client::Client::builder()
-        .base_url(&hand_base)
-        .api_token("bench")
-        .build()
-        .unwrap();
-
-    for operation in ["get_cni", "list_cnis"] {
-        let generated = {
-            let client = client.clone();
-            move || {
-                let client = client.clone();
-                async move {
-                    if operation == "get_cni" {
-                        let cni = client
-                            .get_cni()
-                            .account_id(ACCOUNT)
-                            .cni(id)
-                            .send()
-                            .await
-                            .unwrap();
-                        std::hint::black_box(cni);
-                    } else {
-                        let page = client
-                            .list_cnis()
-                            .account_id(ACCOUNT)
-                            .limit(100u64)
-                            .send()
-                            .await
-                            .unwrap();
-                        assert_eq!(page.items.len(), 100);
-                    }
-                }
+    let client = |base: &str| {
+        cloudflare_cni_client::Client::builder()
+            .base_url(base)
+            .api_token("bench")
+            .build()
+            .unwrap()
+    };
+    let ctx = Arc::new(Context {
+        on_generated: client(&generated_base),
+        on_hand: client(&hand_base),
+        http: reqwest::Client::new(),
+        data,
+        generated_base,
+        hand_base,
+    });
+    let per_slice = Duration::from_secs_f64(seconds / f64::from(slices));
+    for op in Operation::ALL {
+        let pairs: Vec<&'static str> = op
+            .pairs()
+            .iter()
+            .copied()
+            .filter(|p| only.as_ref().is_none_or(|o| o == p))
+            .collect();
+        // Warm up every pair's connections and caches.
+        for pair in &pairs {
+            for _ in 0..200 {
+                call(pair, op, &ctx).await;
             }
-        };
-        let hand = {
-            let http = http.clone();
-            let base = hand_base.clone();
-            move || {
-                let (http, base) = (http.clone(), base.clone());
-                async move {
-                    if operation == "get_cni" {
-                        let url = format!("{base}/accounts/{ACCOUNT}/cni/cnis/{id}");
-                        let response = http
-                            .get(url)
-                            .bearer_auth("bench")
-                            .send()
-                            .await
-                            .unwrap()
-                            .error_for_status()
-                            .unwrap();
-                        std::hint::black_box(response.json::<types::Cni>().await.unwrap());
-                    } else {
-                        let url = format!("{base}/accounts/{ACCOUNT}/cni/cnis?limit=100");
-                        let response = http
-                            .get(url)
-                            .bearer_auth("bench")
-                            .send()
-                            .await
-                            .unwrap()
-                            .error_for_status()
-                            .unwrap();
-                        let page = response.json::<types::CniList>().await.unwrap();
-                        assert_eq!(page.items.len(), 100);
-                    }
-                }
+        }
+        let mut latencies: Vec<Vec<u64>> = vec![Vec::new(); pairs.len()];
+        for _ in 0..slices {
+            for (i, pair) in pairs.iter().enumerate() {
+                latencies[i].extend(slice(&ctx, pair, op, per_slice, concurrency).await);
             }
-        };
-        let generated_client_only = {
-            let client = client_on_hand_server.clone();
-            move || {
-                let client = client.clone();
-                async move {
-                    if operation == "get_cni" {
-                        std::hint::black_box(
-                            client
-                                .get_cni()
-                                .account_id(ACCOUNT)
-                                .cni(id)
-                                .send()
-                                .await
-                                .unwrap(),
-                        );
-                    } else {
-                        let page = client
-                            .list_cnis()
-                            .account_id(ACCOUNT)
-                            .limit(100u64)
-                            .send()
-                            .await
-                            .unwrap();
-                        assert_eq!(page.items.len(), 100);
-                    }
-                }
-            }
-        };
-        let generated_server_only = {
-            let http = http.clone();
-            let base = generated_base.clone();
-            move || {
-                let (http, base) = (http.clone(), base.clone());
-                async move {
-                    if operation == "get_cni" {
-                        let url = format!("{base}/accounts/{ACCOUNT}/cni/cnis/{id}");
-                        let response = http
-                            .get(url)
-                            .bearer_auth("bench")
-                            .send()
-                            .await
-                            .unwrap()
-                            .error_for_status()
-                            .unwrap();
-                        std::hint::black_box(response.json::<types::Cni>().await.unwrap());
-                    } else {
-                        let url = format!("{base}/accounts/{ACCOUNT}/cni/cnis?limit=100");
-                        let response = http
-                            .get(url)
-                            .bearer_auth("bench")
-                            .send()
-                            .await
-                            .unwrap()
-                            .error_for_status()
-                            .unwrap();
-                        assert_eq!(
-                            response.json::<types::CniList>().await.unwrap().items.len(),
-                            100
-                        );
-                    }
-                }
-            }
-        };
-        let wanted = |pair: &str| only.as_ref().is_none_or(|o| pair == o.as_str());
-        let mut results = Vec::new();
-        if wanted("generated") {
-            results.push(("generated", measure(seconds, concurrency, generated).await));
         }
-        if wanted("hand_written") {
-            results.push(("hand_written", measure(seconds, concurrency, hand).await));
-        }
-        if wanted("generated_client+hand_written_server") {
-            results.push((
-                "generated_client+hand_written_server",
-                measure(seconds, concurrency, generated_client_only).await,
-            ));
-        }
-        if wanted("hand_written_client+generated_server") {
-            results.push((
-                "hand_written_client+generated_server",
-                measure(seconds, concurrency, generated_server_only).await,
-            ));
-        }
-        for (pair, result) in results {
+        for (pair, mut all) in pairs.iter().zip(latencies) {
+            all.sort_unstable();
             println!(
                 "{}",
-                serde_json::json!({"operation": operation, "pair": pair, "rps": result.0, "p50_us": result.1, "p99_us": result.2})
+                serde_json::json!({
+                    "operation": op.name(), "pair": pair,
+                    "rps": all.len() as f64 / seconds,
+                    "p50_us": percentile(&all, 50.0), "p99_us": percentile(&all, 99.0)
+                })
             );
         }
     }
