@@ -555,6 +555,15 @@ impl Bench<'_> {
             )?;
             dominant.push((ours, slowest_units(&ours_target, 6)));
             let theirs = self.scratch.join(theirs_dir);
+            // Their crate sits below our workspace (generated crates build only there): an
+            // empty `[workspace]` table keeps cargo from taking it for a forgotten member.
+            let manifest = theirs.join("Cargo.toml");
+            let text = std::fs::read_to_string(&manifest)
+                .map_err(|e| format!("{}: {e}", manifest.display()))?;
+            if !text.contains("[workspace]") {
+                std::fs::write(&manifest, format!("{text}\n[workspace]\n"))
+                    .map_err(|e| format!("{}: {e}", manifest.display()))?;
+            }
             let theirs_target = self.scratch.join(format!("target-{theirs_dir}"));
             let theirs_build = timed(
                 &theirs,

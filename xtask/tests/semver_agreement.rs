@@ -97,9 +97,9 @@ const CASES: &[(&str, &str)] = &[
 - target: $.components.schemas.InterconnectPhysical
   description: case
   update:
-    required: [virtual_port_reservation_id]
+    required: [port_group_id]
     properties:
-      virtual_port_reservation_id: {description: Virtual port reservation, type: string, format: uuid}
+      port_group_id: {description: The port group of the interconnect, type: string, format: uuid}
 ",
     ),
     (

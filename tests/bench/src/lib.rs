@@ -31,7 +31,7 @@ pub fn cni(n: u64) -> Cni {
 /// Interconnect `n`: even numbers direct (physical), odd ones GCP partner, as a listing mixes
 /// them (the union's decoding is what a listing of interconnects measures).
 pub fn interconnect(n: u64) -> Interconnect {
-    let value = if n % 2 == 0 {
+    let value = if n.is_multiple_of(2) {
         serde_json::json!({
             "type": "direct", "account": ACCOUNT, "name": format!("dfw-direct-{n}"),
             "owner": "netops", "slot_id": Uuid::from_u64_pair(1, n), "site": "DFW", "speed": "10G",
