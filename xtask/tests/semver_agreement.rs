@@ -105,8 +105,12 @@ const CASES: &[(&str, &str)] = &[
     (
         "value added to a response enum",
         "
-- {target: $.components.schemas.ApiBandwidth.enum, description: case, update: 100G}
-- {target: $.components.schemas.ApiBandwidth['x-enum-varnames'], description: case, update: Gbps100}
+- target: $.components.schemas.ApiBandwidth.enum
+  description: case
+  update: 100G
+- target: $.components.schemas.ApiBandwidth['x-enum-varnames']
+  description: case
+  update: Gbps100
 ",
     ),
     (
