@@ -157,9 +157,9 @@ struct ImportedSpec {
 fn import_selected(mut document: Value, overlay: &SpecSource) -> Result<ImportedSpec, ImportError> {
     let parsed_overlay = source::parse(overlay).map_err(ImportError::Overlay)?;
     let parsed = Overlay::from_source(&parsed_overlay).map_err(ImportError::Overlay)?;
-    let counts = parsed
-        .apply(&mut document)
-        .map_err(|problems| ImportError::Overlay(locate(&parsed_overlay, problems)))?;
+    let counts = parsed.apply(&mut document).map_err(|problems| {
+        ImportError::Overlay(overlay::diagnostics(&parsed_overlay, problems))
+    })?;
     let mut report = ImportReport {
         actions: counts.into_iter().enumerate().collect(),
         ..ImportReport::default()
@@ -191,15 +191,6 @@ fn import_selected(mut document: Value, overlay: &SpecSource) -> Result<Imported
     })
 }
 
-fn locate(source: &source::ParsedSource, problems: Vec<(String, String)>) -> Diagnostics {
-    let mut diagnostics: Vec<Diagnostic> = problems
-        .into_iter()
-        .map(|(at, message)| source.diagnostic(at, message))
-        .collect();
-    diagnostics.sort();
-    Diagnostics(diagnostics)
-}
-
 fn sha256(text: &str) -> String {
     format!("{:x}", Sha256::digest(text.as_bytes()))
 }
@@ -228,9 +219,9 @@ pub fn edit(spec: &SpecSource, overlay: &SpecSource) -> Result<String, ImportErr
     let mut document = source::parse(spec).map_err(ImportError::Upstream)?.value;
     let parsed_overlay = source::parse(overlay).map_err(ImportError::Overlay)?;
     let parsed = Overlay::from_source(&parsed_overlay).map_err(ImportError::Overlay)?;
-    parsed
-        .apply(&mut document)
-        .map_err(|problems| ImportError::Overlay(locate(&parsed_overlay, problems)))?;
+    parsed.apply(&mut document).map_err(|problems| {
+        ImportError::Overlay(overlay::diagnostics(&parsed_overlay, problems))
+    })?;
     Ok(yaml::emit(&document))
 }
 

@@ -442,7 +442,8 @@ fn cell(text: &str) -> String {
         .replace('|', "\\|")
 }
 
-fn diagnostics(source: &ParsedSource, problems: Vec<(String, String)>) -> Diagnostics {
+/// `(pointer, message)` problems as diagnostics located in `source`, sorted.
+pub(super) fn diagnostics(source: &ParsedSource, problems: Vec<(String, String)>) -> Diagnostics {
     let mut out: Vec<_> = problems
         .into_iter()
         .map(|(at, message)| source.diagnostic(at, message))
