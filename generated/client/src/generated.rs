@@ -534,17 +534,9 @@ pub mod builder {
             let slot = slot.map_err(Error::InvalidRequest)?;
             let tunnel_id = tunnel_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/accounts/{}/cni/cnis", client.baseurl, encode_path(& account_id
-                .to_string()),
+                "{}/accounts/{}/cni/cnis", client.baseurl,
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -557,7 +549,12 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("slot", &slot))
                 .query(&progenitor_client::QueryParam::new("tunnel_id", &tunnel_id))
-                .headers(header_map)
+                .header(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                )
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_cnis",
@@ -724,17 +721,9 @@ pub mod builder {
                 }
             }
             let url = format!(
-                "{}/accounts/{}/cni/cnis", client.baseurl, encode_path(& account_id
-                .to_string()),
+                "{}/accounts/{}/cni/cnis", client.baseurl,
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -744,7 +733,12 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
+                .header(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                )
                 .build()?;
             let info = OperationInfo {
                 operation_id: "create_cni",
@@ -877,17 +871,10 @@ pub mod builder {
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let cni = cni.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/accounts/{}/cni/cnis/{}", client.baseurl, encode_path(& account_id
-                .to_string()), encode_path(& cni.to_string()),
+                "{}/accounts/{}/cni/cnis/{}", client.baseurl,
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& cni),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -896,7 +883,12 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
+                .header(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                )
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_cni",
@@ -1053,17 +1045,10 @@ pub mod builder {
                 }
             }
             let url = format!(
-                "{}/accounts/{}/cni/cnis/{}", client.baseurl, encode_path(& account_id
-                .to_string()), encode_path(& cni.to_string()),
+                "{}/accounts/{}/cni/cnis/{}", client.baseurl,
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& cni),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1073,7 +1058,12 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
+                .header(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                )
                 .build()?;
             let info = OperationInfo {
                 operation_id: "update_cni",
@@ -1206,17 +1196,10 @@ pub mod builder {
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let cni = cni.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/accounts/{}/cni/cnis/{}", client.baseurl, encode_path(& account_id
-                .to_string()), encode_path(& cni.to_string()),
+                "{}/accounts/{}/cni/cnis/{}", client.baseurl,
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& cni),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1225,7 +1208,12 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
+                .header(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                )
                 .build()?;
             let info = OperationInfo {
                 operation_id: "delete_cni",
@@ -1394,17 +1382,9 @@ pub mod builder {
             let site = site.map_err(Error::InvalidRequest)?;
             let type_ = type_.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/accounts/{}/cni/interconnects", client.baseurl, encode_path(&
-                account_id.to_string()),
+                "{}/accounts/{}/cni/interconnects", client.baseurl,
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1417,7 +1397,12 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("site", &site))
                 .query(&progenitor_client::QueryParam::new("type", &type_))
-                .headers(header_map)
+                .header(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                )
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_interconnects",
@@ -1569,17 +1554,9 @@ pub mod builder {
                 }
             }
             let url = format!(
-                "{}/accounts/{}/cni/interconnects", client.baseurl, encode_path(&
-                account_id.to_string()),
+                "{}/accounts/{}/cni/interconnects", client.baseurl,
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1589,7 +1566,12 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
+                .header(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                )
                 .build()?;
             let info = OperationInfo {
                 operation_id: "create_interconnect",
@@ -1718,17 +1700,10 @@ pub mod builder {
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let icon = icon.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/accounts/{}/cni/interconnects/{}", client.baseurl, encode_path(&
-                account_id.to_string()), encode_path(& icon.to_string()),
+                "{}/accounts/{}/cni/interconnects/{}", client.baseurl,
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& icon),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1737,7 +1712,12 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
+                .header(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                )
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_interconnect",
@@ -1863,17 +1843,10 @@ pub mod builder {
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let icon = icon.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/accounts/{}/cni/interconnects/{}", client.baseurl, encode_path(&
-                account_id.to_string()), encode_path(& icon.to_string()),
+                "{}/accounts/{}/cni/interconnects/{}", client.baseurl,
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& icon),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1882,7 +1855,12 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
+                .header(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                )
                 .build()?;
             let info = OperationInfo {
                 operation_id: "delete_interconnect",
@@ -2022,23 +2000,21 @@ pub mod builder {
             let icon = icon.map_err(Error::InvalidRequest)?;
             let name = name.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/accounts/{}/cni/interconnects/{}/loa", client.baseurl, encode_path(&
-                account_id.to_string()), encode_path(& icon.to_string()),
+                "{}/accounts/{}/cni/interconnects/{}/loa", client.baseurl,
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& icon),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
                 .get(url)
                 .query(&progenitor_client::QueryParam::new("name", &name))
-                .headers(header_map)
+                .header(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                )
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_interconnect_loa",
@@ -2179,16 +2155,9 @@ pub mod builder {
             let icon = icon.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/accounts/{}/cni/interconnects/{}/loa/default", client.baseurl,
-                encode_path(& account_id.to_string()), encode_path(& icon.to_string()),
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& icon),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2197,7 +2166,12 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
+                .header(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                )
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_interconnect_loa_default_name",
@@ -2327,16 +2301,9 @@ pub mod builder {
             let icon = icon.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/accounts/{}/cni/interconnects/{}/status", client.baseurl,
-                encode_path(& account_id.to_string()), encode_path(& icon.to_string()),
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& icon),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2345,7 +2312,12 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
+                .header(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                )
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_interconnect_status",
@@ -2455,17 +2427,9 @@ pub mod builder {
             let Self { client, account_id } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/accounts/{}/cni/settings", client.baseurl, encode_path(& account_id
-                .to_string()),
+                "{}/accounts/{}/cni/settings", client.baseurl,
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2474,7 +2438,12 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
+                .header(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                )
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_settings",
@@ -2626,17 +2595,9 @@ pub mod builder {
                 }
             }
             let url = format!(
-                "{}/accounts/{}/cni/settings", client.baseurl, encode_path(& account_id
-                .to_string()),
+                "{}/accounts/{}/cni/settings", client.baseurl,
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2646,7 +2607,12 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
+                .header(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                )
                 .build()?;
             let info = OperationInfo {
                 operation_id: "update_settings",
@@ -2866,17 +2832,9 @@ pub mod builder {
             let site = site.map_err(Error::InvalidRequest)?;
             let speed = speed.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/accounts/{}/cni/slots", client.baseurl, encode_path(& account_id
-                .to_string()),
+                "{}/accounts/{}/cni/slots", client.baseurl,
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2896,7 +2854,12 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("occupied", &occupied))
                 .query(&progenitor_client::QueryParam::new("site", &site))
                 .query(&progenitor_client::QueryParam::new("speed", &speed))
-                .headers(header_map)
+                .header(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                )
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_slots",
@@ -3032,17 +2995,10 @@ pub mod builder {
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let slot = slot.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/accounts/{}/cni/slots/{}", client.baseurl, encode_path(& account_id
-                .to_string()), encode_path(& slot.to_string()),
+                "{}/accounts/{}/cni/slots/{}", client.baseurl,
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& slot),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -3051,7 +3007,12 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
+                .header(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                )
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_slot",

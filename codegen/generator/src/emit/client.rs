@@ -97,6 +97,8 @@ fn rewrite_builder(
     send.sig.ident = format_ident!("send_raw");
     send.vis = syn::Visibility::Inherited;
     send.attrs.retain(|a| !a.path().is_ident("doc"));
+    format_path_segments_in_place(&mut send.block, rt);
+    set_constant_headers_directly(&mut send.block);
     let value_type = response_value_type(&send.sig.output)
         .ok_or_else(|| unexpected("`send` returning `Result<ResponseValue<T>, Error<E>>`"))?;
     if op.request_body.is_some() {
@@ -183,6 +185,119 @@ fn rewrite_builder(
         });
     }
     Ok(())
+}
+
+/// `encode_path(&value.to_string())` → `PathSegment(&value)`: the URL's `format!` encodes each
+/// path parameter as it writes it, instead of two `String`s per parameter per call. The
+/// encoding is the same (the runtime's tests compare it with progenitor's).
+fn format_path_segments_in_place(block: &mut syn::Block, rt: &proc_macro2::TokenStream) {
+    struct Rewrite<'a>(&'a proc_macro2::TokenStream);
+    impl syn::visit_mut::VisitMut for Rewrite<'_> {
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, expr);
+            let syn::Expr::Call(call) = expr else { return };
+            let is_encode_path = matches!(&*call.func, syn::Expr::Path(p)
+                if p.path.segments.last().is_some_and(|s| s.ident == "encode_path"));
+            if !is_encode_path || call.args.len() != 1 {
+                return;
+            }
+            let Some(syn::Expr::Reference(reference)) = call.args.first() else {
+                return;
+            };
+            let syn::Expr::MethodCall(to_string) = &*reference.expr else {
+                return;
+            };
+            if to_string.method != "to_string" || !to_string.args.is_empty() {
+                return;
+            }
+            let value = &to_string.receiver;
+            let rt = self.0;
+            *expr = parse_quote!(#rt::__private::PathSegment(&#value));
+        }
+        // progenitor builds the URL in a `format!`, whose arguments are tokens to syn.
+        fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+            use syn::parse::Parser;
+            if !mac.path.is_ident("format") {
+                return;
+            }
+            let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+            let Ok(mut args) = parser.parse2(mac.tokens.clone()) else {
+                return;
+            };
+            for arg in args.iter_mut() {
+                self.visit_expr_mut(arg);
+            }
+            mac.tokens = quote!(#args);
+        }
+    }
+    syn::visit_mut::VisitMut::visit_block_mut(&mut Rewrite(rt), block);
+}
+
+/// progenitor collects constant headers (`api-version`) in a `HeaderMap` built per call and
+/// merged into the request; setting each on the request builder instead saves that map's
+/// allocations. Only the plain shape is rewritten (`let mut header_map = ..;` then
+/// `header_map.append(name, value);` statements, one `.headers(header_map)`); any other use
+/// of the map (a conditional header parameter) leaves the block as progenitor wrote it.
+fn set_constant_headers_directly(block: &mut syn::Block) {
+    use syn::visit_mut::VisitMut;
+    let is_map =
+        |expr: &syn::Expr| matches!(expr, syn::Expr::Path(p) if p.path.is_ident("header_map"));
+    let Some(start) = block.stmts.iter().position(|stmt| {
+        matches!(stmt, Stmt::Local(local) if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "header_map"))
+    }) else {
+        return;
+    };
+    let mut headers = Vec::new();
+    let mut end = start + 1;
+    while let Some(Stmt::Expr(syn::Expr::MethodCall(call), Some(_))) = block.stmts.get(end) {
+        if !(is_map(&call.receiver) && call.method == "append" && call.args.len() == 2) {
+            break;
+        }
+        headers.push((call.args[0].clone(), call.args[1].clone()));
+        end += 1;
+    }
+    let mut rewritten = block.clone();
+    rewritten.stmts.drain(start..end);
+
+    struct Merge<'a> {
+        headers: &'a [(syn::Expr, syn::Expr)],
+        merged: usize,
+    }
+    impl VisitMut for Merge<'_> {
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, expr);
+            let syn::Expr::MethodCall(call) = expr else {
+                return;
+            };
+            let merges_the_map = call.method == "headers"
+                && call.args.len() == 1
+                && matches!(&call.args[0], syn::Expr::Path(p) if p.path.is_ident("header_map"));
+            if !merges_the_map {
+                return;
+            }
+            let mut chained = (*call.receiver).clone();
+            for (name, value) in self.headers {
+                chained = parse_quote!(#chained.header(#name, #value));
+            }
+            *expr = chained;
+            self.merged += 1;
+        }
+    }
+    fn mentions(tokens: proc_macro2::TokenStream, name: &str) -> bool {
+        tokens.into_iter().any(|token| match token {
+            proc_macro2::TokenTree::Ident(ident) => ident == name,
+            proc_macro2::TokenTree::Group(group) => mentions(group.stream(), name),
+            _ => false,
+        })
+    }
+    let mut merge = Merge {
+        headers: &headers,
+        merged: 0,
+    };
+    merge.visit_block_mut(&mut rewritten);
+    if merge.merged == 1 && !mentions(quote!(#rewritten), "header_map") {
+        *block = rewritten;
+    }
 }
 
 /// The builder field progenitor names after a parameter (its snake-case sanitising of the
@@ -393,6 +508,60 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("fn send_raw"), "{text}");
+    }
+
+    #[test]
+    fn path_parameters_are_formatted_in_place() {
+        let mut block: syn::Block = parse_quote!({
+            let url = format!(
+                "{}/things/{}",
+                client.baseurl,
+                encode_path(&thing.to_string())
+            );
+            let other = encode_path(&"kept");
+        });
+        format_path_segments_in_place(&mut block, &quote!(rt));
+        let text = quote!(#block).to_string();
+        assert!(
+            text.contains("rt :: __private :: PathSegment (& thing)"),
+            "{text}"
+        );
+        assert!(text.contains("encode_path (& \"kept\")"), "{text}");
+    }
+
+    #[test]
+    fn constant_headers_are_set_on_the_request_builder() {
+        let mut block: syn::Block = parse_quote!({
+            let mut header_map = HeaderMap::with_capacity(1usize);
+            header_map.append(NAME, VALUE);
+            let request = client
+                .get(url)
+                .header(ACCEPT, JSON)
+                .headers(header_map)
+                .build()?;
+        });
+        set_constant_headers_directly(&mut block);
+        let text = quote!(#block).to_string();
+        assert!(!text.contains("header_map"), "{text}");
+        assert!(
+            text.contains(". header (ACCEPT , JSON) . header (NAME , VALUE) . build ()"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_header_map_used_otherwise_is_left_as_progenitor_wrote_it() {
+        let mut block: syn::Block = parse_quote!({
+            let mut header_map = HeaderMap::with_capacity(2usize);
+            header_map.append(NAME, VALUE);
+            if let Some(v) = optional {
+                header_map.append(OTHER, v);
+            }
+            let request = client.get(url).headers(header_map).build()?;
+        });
+        let before = quote!(#block).to_string();
+        set_constant_headers_directly(&mut block);
+        assert_eq!(quote!(#block).to_string(), before);
     }
 
     #[test]

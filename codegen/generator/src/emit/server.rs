@@ -387,12 +387,13 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
                 #(#routes)*
                 .fallback(#rt::__private::not_found)
                 .method_not_allowed_fallback(#rt::__private::method_not_allowed)
-                .layer(#rt::__private::axum::extract::DefaultBodyLimit::max(config.body_limit))
-                .layer(#rt::__private::axum::middleware::from_fn(
-                    |request: #rt::__private::axum::extract::Request, next: #rt::__private::axum::middleware::Next| {
-                        #rt::__private::trace_request(operation_id, request, next)
-                    },
-                ))
+                // One `layer` call: axum wraps every route once per call, and each wrap costs
+                // a boxed clone of the route on every request.
+                .layer(
+                    #rt::__private::tower::ServiceBuilder::new()
+                        .layer(#rt::__private::RequestSpanLayer::new(operation_id))
+                        .layer(#rt::__private::axum::extract::DefaultBodyLimit::max(config.body_limit)),
+                )
                 .with_state(::std::sync::Arc::new(api))
         }
 

@@ -11,6 +11,7 @@ mod context;
 mod error;
 mod limits;
 mod paginate;
+mod path_segment;
 mod retry;
 
 use std::fmt;
@@ -57,6 +58,7 @@ pub mod __private {
     pub use crate::context::validation_failed;
     pub use crate::error::save_stream;
     pub use crate::error::{check_path_segment, locate, locate_nothing, run};
+    pub use crate::path_segment::PathSegment;
     pub use crate::retry::execute;
     pub use futures::Stream;
 }

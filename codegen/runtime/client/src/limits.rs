@@ -25,6 +25,16 @@ type BoxError = Box<dyn StdError + Send + Sync>;
 /// written to disk as it comes.
 pub(crate) fn limit_body(response: reqwest::Response, limit: u64) -> reqwest::Response {
     use reqwest::ResponseBuilderExt;
+    // A declared length within the limit is limit enough: hyper reads no more than a
+    // Content-Length announces (HTTP/1.1 stops there, HTTP/2 fails a longer stream), and
+    // the client decompresses nothing. Only a body without a length, or with a longer one,
+    // needs the counting wrapper (and its allocations).
+    if response
+        .content_length()
+        .is_some_and(|length| length <= limit)
+    {
+        return response;
+    }
     let url = response.url().clone();
     let (mut parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
     let limited = http_body_util::Limited::new(body, usize::try_from(limit).unwrap_or(usize::MAX))
@@ -81,5 +91,40 @@ mod tests {
         for good in ["icon-1", "...", ".hidden", "a..b", "a/b", "%2e%2e"] {
             assert_eq!(path_segment_problem(good), None, "{good:?}");
         }
+    }
+
+    fn response(body: reqwest::Body) -> reqwest::Response {
+        reqwest::Response::from(http::Response::new(body))
+    }
+
+    async fn read(response: reqwest::Response) -> Result<usize, Option<BodyTooLarge>> {
+        match response.bytes().await {
+            Ok(bytes) => Ok(bytes.len()),
+            Err(error) => Err(body_too_large(&error)),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_declared_length_within_the_limit_is_read_whole() {
+        let limited = limit_body(response(vec![b'x'; 2000].into()), 2000);
+        assert_eq!(limited.content_length(), Some(2000));
+        assert_eq!(read(limited).await, Ok(2000));
+    }
+
+    #[tokio::test]
+    async fn a_declared_length_over_the_limit_fails_at_the_limit() {
+        let limited = limit_body(response(vec![b'x'; 2001].into()), 2000);
+        assert_eq!(read(limited).await, Err(Some(BodyTooLarge { limit: 2000 })));
+    }
+
+    #[tokio::test]
+    async fn a_body_without_a_length_is_counted_as_it_streams() {
+        let chunks = (0..30).map(|_| Ok::<_, std::io::Error>(vec![b'x'; 100]));
+        let streamed = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
+        let limited = limit_body(response(streamed), 2000);
+        assert_eq!(read(limited).await, Err(Some(BodyTooLarge { limit: 2000 })));
+        let chunks = (0..20).map(|_| Ok::<_, std::io::Error>(vec![b'x'; 100]));
+        let streamed = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
+        assert_eq!(read(limit_body(response(streamed), 2000)).await, Ok(2000));
     }
 }

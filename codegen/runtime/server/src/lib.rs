@@ -9,6 +9,7 @@ mod credentials;
 mod error;
 mod extract;
 mod serve;
+mod trace;
 
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -97,54 +98,12 @@ pub fn respond<T: IntoResponse>(operation: &'static str, result: Result<T, ApiEr
     }
 }
 
-/// Runs a request inside one tracing span that carries its operationId and, once answered,
-/// its status; rejections (401, 400, 404 …) are inside the span too.
-#[doc(hidden)]
-pub async fn trace_request(
-    lookup: fn(&str, &str) -> Option<&'static str>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    use tracing::Instrument;
-    let operation = request
-        .extensions()
-        .get::<axum::extract::MatchedPath>()
-        .and_then(|route| operation_of(lookup, request.method().as_str(), route.as_str()))
-        .unwrap_or("unmatched");
-    let span = tracing::info_span!(
-        "cni_request",
-        operation,
-        method = %request.method(),
-        path = %request.uri().path(),
-        status = tracing::field::Empty,
-    );
-    async move {
-        let response = next.run(request).await;
-        tracing::Span::current().record("status", response.status().as_u16());
-        tracing::info!(status = response.status().as_u16(), "answered");
-        response
-    }
-    .instrument(span)
-    .await
-}
-
-/// The operation of a matched route, however the router is mounted: nested under a prefix
-/// (`/client/v4`), the matched path is the prefix plus the spec's template, so each suffix
-/// that starts a segment is tried, longest first.
-fn operation_of(
-    lookup: fn(&str, &str) -> Option<&'static str>,
-    method: &str,
-    matched: &str,
-) -> Option<&'static str> {
-    matched
-        .match_indices('/')
-        .find_map(|(start, _)| lookup(method, &matched[start..]))
-}
-
 /// What the generated code calls; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::{method_not_allowed, not_found, respond, trace_request};
+    pub use crate::trace::{InSpan, OperationLookup, RequestSpan, RequestSpanLayer};
+    pub use crate::{method_not_allowed, not_found, respond};
     pub use axum;
+    pub use tower;
     pub use tracing;
 }

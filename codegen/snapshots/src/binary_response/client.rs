@@ -148,18 +148,20 @@ pub mod builder {
             let Self { client, name } = self;
             let name = name.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/documents/{}", client.baseurl, encode_path(& name.to_string()),
+                "{}/documents/{}", client.baseurl,
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& name),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
                     ::reqwest::header::HeaderName::from_static("api-version"),
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client.client.get(url).headers(header_map).build()?;
+                )
+                .build()?;
             let info = OperationInfo {
                 operation_id: "get_document",
             };
@@ -238,18 +240,20 @@ pub mod builder {
             let Self { client, name } = self;
             let name = name.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/documents/{}", client.baseurl, encode_path(& name.to_string()),
+                "{}/documents/{}", client.baseurl,
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& name),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
                     ::reqwest::header::HeaderName::from_static("api-version"),
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client.client.delete(url).headers(header_map).build()?;
+                )
+                .build()?;
             let info = OperationInfo {
                 operation_id: "delete_document",
             };

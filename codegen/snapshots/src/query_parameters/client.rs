@@ -180,16 +180,9 @@ pub mod builder {
             let limit = limit.map_err(Error::InvalidRequest)?;
             let occupied = occupied.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/groups/{}/items", client.baseurl, encode_path(& group.to_string()),
+                "{}/groups/{}/items", client.baseurl,
+                ::cloudflare_cni_client_runtime::__private::PathSegment(& group),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -201,7 +194,12 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("cursor", &cursor))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("occupied", &occupied))
-                .headers(header_map)
+                .header(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                )
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_items",

@@ -111,21 +111,17 @@ pub fn router_with_config<A: CniApi>(
             ::cloudflare_cni_server_runtime::__private::method_not_allowed,
         )
         .layer(
-            ::cloudflare_cni_server_runtime::__private::axum::extract::DefaultBodyLimit::max(
-                config.body_limit,
-            ),
-        )
-        .layer(
-            ::cloudflare_cni_server_runtime::__private::axum::middleware::from_fn(|
-                request: ::cloudflare_cni_server_runtime::__private::axum::extract::Request,
-                next: ::cloudflare_cni_server_runtime::__private::axum::middleware::Next|
-            {
-                ::cloudflare_cni_server_runtime::__private::trace_request(
-                    operation_id,
-                    request,
-                    next,
+            ::cloudflare_cni_server_runtime::__private::tower::ServiceBuilder::new()
+                .layer(
+                    ::cloudflare_cni_server_runtime::__private::RequestSpanLayer::new(
+                        operation_id,
+                    ),
                 )
-            }),
+                .layer(
+                    ::cloudflare_cni_server_runtime::__private::axum::extract::DefaultBodyLimit::max(
+                        config.body_limit,
+                    ),
+                ),
         )
         .with_state(::std::sync::Arc::new(api))
 }
