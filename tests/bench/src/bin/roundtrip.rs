@@ -4,8 +4,8 @@
 //!
 //! Operations: `get_cni`; `list_cnis` (100 CNIs); `list_interconnects` (100 interconnects,
 //! direct and partner mixed: the union's decoding); `create_cni` (a body with BGP, 8 prefixes
-//! and an MD5 key, validated by client and server). `get_cni` and `list_cnis` also measure the
-//! two mixed pairs, which place the cost on one side.
+//! and an MD5 key, validated by client and server). `get_cni`, `list_cnis` and `create_cni`
+//! also measure the two mixed pairs, which place the cost on one side.
 //!
 //! The pairs are interleaved: each measurement is cut into slices, and the slices of the
 //! pairs alternate (A B A B …), so a drift of the machine during the run lands on every pair.
@@ -56,7 +56,7 @@ impl Operation {
     /// The pairs measured for this operation.
     fn pairs(self) -> &'static [&'static str] {
         match self {
-            Operation::GetCni | Operation::ListCnis => &[
+            Operation::GetCni | Operation::ListCnis | Operation::CreateCni => &[
                 "generated",
                 "hand_written",
                 "generated_client+hand_written_server",
