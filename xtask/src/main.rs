@@ -429,6 +429,25 @@ fn set_runtime_version(
     )
 }
 
+/// Writes a generated crate's new version into its requirement in the workspace's dependency
+/// table (see [`release::with_workspace_requirement`]).
+fn set_workspace_requirement(
+    root: &Path,
+    krate: &release::PublishedCrate,
+    next: &semver::Version,
+) -> Result<(), String> {
+    let path = root.join("Cargo.toml");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let updated = release::with_workspace_requirement(&text, &krate.name, &krate.dir, next)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if updated != text {
+        std::fs::write(&path, updated)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
 /// Writes a release's versions, generated crates and CHANGELOG into the checkout at `root`.
 fn apply(
     root: &Path,
@@ -442,13 +461,15 @@ fn apply(
         let Some(krate) = crates.iter().find(|c| c.name == released.name) else {
             continue;
         };
-        if let (release::CrateKind::Runtime, Some(next)) = (krate.kind, &released.next) {
-            set_runtime_version(
+        match (krate.kind, &released.next) {
+            (release::CrateKind::Runtime, Some(next)) => set_runtime_version(
                 root,
                 krate,
                 &released.current.to_string(),
                 &next.to_string(),
-            )?;
+            )?,
+            (_, Some(next)) => set_workspace_requirement(root, krate, next)?,
+            (_, None) => {}
         }
     }
     // The generated crates' versions reach their Cargo.toml files through the generator.
@@ -585,6 +606,13 @@ fn check_semver(
         let Some(krate) = crates.iter().find(|c| c.name == released.name) else {
             continue;
         };
+        if released.first_release {
+            println!(
+                "  {}: not checked (its first release: no published API to compare with)",
+                krate.name
+            );
+            continue;
+        }
         if is_proc_macro(root, krate) {
             println!(
                 "  {}: not checked (a proc-macro crate; its bump was taken as major)",

@@ -250,6 +250,9 @@ pub struct CrateRelease {
     /// spec diff does not see (hand-written sources, or the generator), so until the tool
     /// has compared the APIs the bump is taken as major.
     pub provisional: bool,
+    /// Published for the first time (not in the last release's record): nothing to compare
+    /// its API with, so cargo-semver-checks does not check it.
+    pub first_release: bool,
 }
 
 /// What a release would do.
@@ -388,8 +391,13 @@ pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, Relea
     let mut releases = Vec::new();
     for krate in crates {
         let current = record.version(&krate.name)?;
+        let first_release = record.tag.is_none() || !record.versions.contains_key(&krate.name);
         let (bump, reason) = match (&record.tag, krate.kind) {
             (None, _) => (Some(Bump::Patch), "the first release".to_string()),
+            (Some(_), _) if first_release => (
+                Some(Bump::Patch),
+                "its first release (new since the last release)".to_string(),
+            ),
             (Some(tag), CrateKind::Runtime) => {
                 if changed_since(root, &release_commit(root, tag)?, &krate.dir)? {
                     // Until cargo-semver-checks decides, a changed hand-written crate is
@@ -419,7 +427,7 @@ pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, Relea
                 }
             }
         };
-        let provisional = record.tag.is_some()
+        let provisional = !first_release
             && match krate.kind {
                 CrateKind::Runtime => bump.is_some(),
                 _ => generator_changed,
@@ -431,13 +439,7 @@ pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, Relea
             (CrateKind::Server, true) => Some(impact.server),
         };
         let next = bump.map(|bump| {
-            next_crate_version(
-                &current,
-                bump,
-                record.tag.is_none(),
-                krate.kind,
-                &info_version,
-            )
+            next_crate_version(&current, bump, first_release, krate.kind, &info_version)
         });
         releases.push(CrateRelease {
             name: krate.name.clone(),
@@ -447,6 +449,7 @@ pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, Relea
             reason,
             floor,
             provisional,
+            first_release,
         });
     }
     if releases.iter().all(|c| c.next.is_none()) {
@@ -464,6 +467,30 @@ pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, Relea
     };
     plan.changelog_section = changelog_section(&plan);
     Ok(plan)
+}
+
+/// `manifest` (the workspace's Cargo.toml) with the requirement on a generated crate set to
+/// `next` without its build metadata, for the hand-written crates that depend on it (the
+/// emulator on the server). An entry with a path only is left alone.
+pub fn with_workspace_requirement(
+    manifest: &str,
+    name: &str,
+    dir: &str,
+    next: &Version,
+) -> Result<String, String> {
+    let prefix = format!("\n{name} = {{ path = \"{dir}\", version = \"");
+    let Some(start) = manifest.find(&prefix).map(|i| i + prefix.len()) else {
+        return Ok(manifest.to_string());
+    };
+    let Some(length) = manifest[start..].find('"') else {
+        return Err(format!("the entry of {name} is not closed"));
+    };
+    let requirement = format!("{}.{}.{}", next.major, next.minor, next.patch);
+    Ok(format!(
+        "{}{requirement}{}",
+        &manifest[..start],
+        &manifest[start + length..]
+    ))
 }
 
 fn next_crate_version(
@@ -548,6 +575,23 @@ pub fn prepend_changelog(existing: Option<&str>, section: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_generated_crates_workspace_requirement_follows_its_release() {
+        let manifest = "[workspace.dependencies]\nserver = { path = \"generated/server\", version = \"0.1.1\" }\ntypes = { path = \"generated/types\" }\n";
+        let next = Version::parse("0.2.0+spec.2026.09.01").unwrap();
+        let updated =
+            with_workspace_requirement(manifest, "server", "generated/server", &next).unwrap();
+        assert!(
+            updated.contains("server = { path = \"generated/server\", version = \"0.2.0\" }"),
+            "{updated}"
+        );
+        assert_eq!(
+            with_workspace_requirement(manifest, "types", "generated/types", &next).unwrap(),
+            manifest,
+            "a path-only entry stays"
+        );
+    }
 
     #[test]
     fn versions_follow_cargo_semver() {

@@ -199,6 +199,43 @@ fn a_changed_runtime_crate_is_released_alone() {
 }
 
 #[test]
+fn a_crate_new_since_the_last_release_has_its_first_release_unchecked() {
+    let dir = repo(RECORD);
+    fs::create_dir_all(dir.path().join("emulator/src")).unwrap();
+    fs::write(dir.path().join("emulator/src/lib.rs"), "pub fn run() {}\n").unwrap();
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-qm", "a new published crate"]);
+    let mut with_new = crates();
+    with_new.push(PublishedCrate {
+        name: "emulator".into(),
+        dir: "emulator".into(),
+        kind: CrateKind::Runtime,
+    });
+    let plan = release::plan(dir.path(), &with_new).unwrap();
+    assert_eq!(
+        versions(&plan),
+        pairs(&[
+            ("runtime", "-"),
+            ("types", "-"),
+            ("client", "-"),
+            ("server", "-"),
+            ("emulator", "0.1.0")
+        ])
+    );
+    let emulator = &plan.crates[4];
+    assert!(
+        emulator.first_release && !emulator.provisional,
+        "{emulator:?}"
+    );
+    assert!(
+        plan.changelog_section.contains("its first release"),
+        "{}",
+        plan.changelog_section
+    );
+    assert!(plan.crates[..4].iter().all(|c| !c.first_release));
+}
+
+#[test]
 fn nothing_changed_has_nothing_to_release_and_a_first_release_keeps_its_versions() {
     let dir = repo(RECORD);
     assert!(

@@ -1011,6 +1011,39 @@ fn operation_id(method: &str, route: &str) -> ::std::option::Option<&'static str
         _ => ::std::option::Option::None,
     }
 }
+/// Every operation's route as `(method, path template, operationId)`, the path relative
+/// to the base URL as [`router`] serves it: for a layer that must know the operation
+/// before the router runs (a proxy, a rate limiter, fault injection in an emulator).
+pub const ROUTES: &[(&str, &str, &str)] = &[
+    ("POST", "/accounts/{account_id}/cni/cnis", "create_cni"),
+    ("POST", "/accounts/{account_id}/cni/interconnects", "create_interconnect"),
+    ("DELETE", "/accounts/{account_id}/cni/cnis/{cni}", "delete_cni"),
+    ("DELETE", "/accounts/{account_id}/cni/interconnects/{icon}", "delete_interconnect"),
+    ("GET", "/accounts/{account_id}/cni/cnis/{cni}", "get_cni"),
+    ("GET", "/accounts/{account_id}/cni/interconnects/{icon}", "get_interconnect"),
+    (
+        "GET",
+        "/accounts/{account_id}/cni/interconnects/{icon}/loa",
+        "get_interconnect_loa",
+    ),
+    (
+        "GET",
+        "/accounts/{account_id}/cni/interconnects/{icon}/loa/default",
+        "get_interconnect_loa_default_name",
+    ),
+    (
+        "GET",
+        "/accounts/{account_id}/cni/interconnects/{icon}/status",
+        "get_interconnect_status",
+    ),
+    ("GET", "/accounts/{account_id}/cni/settings", "get_settings"),
+    ("GET", "/accounts/{account_id}/cni/slots/{slot}", "get_slot"),
+    ("GET", "/accounts/{account_id}/cni/cnis", "list_cnis"),
+    ("GET", "/accounts/{account_id}/cni/interconnects", "list_interconnects"),
+    ("GET", "/accounts/{account_id}/cni/slots", "list_slots"),
+    ("PUT", "/accounts/{account_id}/cni/cnis/{cni}", "update_cni"),
+    ("PUT", "/accounts/{account_id}/cni/settings", "update_settings"),
+];
 /// An `axum::Router` serving every operation at the spec's paths (relative to the base URL: nest it under `/client/v4` to serve the spec's server URL), with the default [`ServerConfig`](crate::ServerConfig). Add your own tower layers to it as usual.
 pub fn router<A: CniApi>(
     api: A,

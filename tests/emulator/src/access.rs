@@ -150,6 +150,15 @@ pub fn authorize(
     }
 }
 
+/// Whether `credentials` match a grant of every account (what the control plane needs).
+pub fn grants_every_account(grants: &[Grant], credentials: &Credentials) -> bool {
+    // Every grant is checked, so the timing does not tell which one matched.
+    grants
+        .iter()
+        .filter_map(|g| g.accepts(credentials))
+        .fold(false, |any, scope| any | (*scope == AccountScope::All))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,9 @@
 //!   `magic.conduit_name` answers 409;
 //! - a PUT may move a CNI's addresses, but not onto a prefix that overlaps another CNI's
 //!   (400 naming that CNI);
-//! - an interconnect's status is `Pending` until `status_delay` has passed, then `Healthy`;
+//! - an interconnect's status is `Pending` until `status_delay` has passed on the emulator's
+//!   clock, then `Healthy` (or, in the manual lifecycle, `Pending` until a test sets it); see
+//!   [`lifecycle`];
 //! - the LOA of a direct interconnect is a one-page PDF naming it, its facility and slot;
 //! - every listing paginates in creation order with keyset cursors (see [`cursor`]): a walk
 //!   returns every object that exists throughout it exactly once, whatever is created or
@@ -23,18 +25,33 @@
 //!
 //! Reads never create state: an account comes to exist on its first write.
 //!
+//! Tests drive it through a control plane under `/__emulator/` (not part of the API, see
+//! [`control`]) or, in the same process, through the same methods on [`Emulator`]: set an
+//! interconnect's status, advance the clock, inject faults ([`faults`]), reset, dump, save
+//! and load the state ([`state`]).
+//!
 //! Credentials are checked against configured [`Grant`]s, each an API token or an email/key
 //! pair, optionally bound to accounts (401 when they do not match or the account is not
 //! granted); with none configured, any credentials act on any account. A CNI's tunnel id, for
 //! the `tunnel_id` filter, is its id.
 
+// The README's example is compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub mod access;
+pub mod control;
 pub mod cursor;
+pub mod faults;
+pub mod lifecycle;
 pub mod pdf;
 pub mod pool;
 pub mod seed;
+pub mod state;
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -43,12 +60,21 @@ use cloudflare_cni_server::{
     ApiError, Binary, CniApi, Credentials, ListCnisQuery, ListInterconnectsQuery, ListSlotsQuery,
 };
 use ipnet::Ipv4Net;
-use tokio::time::Instant;
 use uuid::Uuid;
 
 pub use access::{AccountScope, Grant};
+pub use control::ControlError;
 use cursor::Listing;
+pub use faults::{ActiveFault, FaultSpec};
+pub use lifecycle::LifecycleMode;
+use lifecycle::{Clock, Lifecycle};
 pub use seed::{load_slots, SlotSeed};
+pub use state::{StateError, StateFile};
+
+/// Where the emulator serves the API, like Cloudflare's base URL.
+pub const API_PREFIX: &str = "/client/v4";
+/// Where it serves its control plane; no API path starts with it.
+pub const CONTROL_PREFIX: &str = "/__emulator";
 
 /// How the emulator behaves.
 #[derive(Clone, Debug)]
@@ -64,6 +90,12 @@ pub struct EmulatorConfig {
     pub grants: Vec<Grant>,
     /// Where each account's CNI links (/31s) come from.
     pub link_pool: Ipv4Net,
+    /// Whether statuses follow `status_delay` or wait for a test to set them.
+    pub lifecycle: LifecycleMode,
+    /// The seed of the generator that decides faults injected with a probability.
+    pub fault_seed: u64,
+    /// Where `POST /__emulator/state/save` writes the state (`--state`); none: it answers 409.
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for EmulatorConfig {
@@ -74,6 +106,9 @@ impl Default for EmulatorConfig {
             default_asn: 65000,
             grants: Vec::new(),
             link_pool: Ipv4Net::new(std::net::Ipv4Addr::new(100, 64, 0, 0), 16).unwrap_or_default(),
+            lifecycle: LifecycleMode::Automatic,
+            fault_seed: 0,
+            state_file: None,
         }
     }
 }
@@ -83,7 +118,7 @@ const MAX_PAGE: usize = 1000;
 
 struct StoredInterconnect {
     value: Interconnect,
-    created: Instant,
+    lifecycle: Lifecycle,
 }
 
 /// An account's objects, each kept under its creation sequence number (the listing order and
@@ -128,23 +163,37 @@ struct World {
     /// Slot id → the account holding it.
     occupied: BTreeMap<Uuid, String>,
     accounts: BTreeMap<String, Account>,
+    clock: Clock,
+    lifecycle: LifecycleMode,
+    status_delay: Duration,
 }
 
-/// The emulator; cheap to clone (shared state).
+impl World {
+    fn new(config: &EmulatorConfig) -> Self {
+        World {
+            slots: config.slots.clone(),
+            occupied: BTreeMap::new(),
+            accounts: BTreeMap::new(),
+            clock: Clock::new(),
+            lifecycle: config.lifecycle,
+            status_delay: config.status_delay,
+        }
+    }
+}
+
+/// The emulator, and the typed handle tests drive it with; cheap to clone (shared state).
 #[derive(Clone)]
 pub struct Emulator {
     world: Arc<Mutex<World>>,
+    faults: Arc<Mutex<faults::Faults>>,
     config: Arc<EmulatorConfig>,
 }
 
 impl Emulator {
     pub fn new(config: EmulatorConfig) -> Self {
         Emulator {
-            world: Arc::new(Mutex::new(World {
-                slots: config.slots.clone(),
-                occupied: BTreeMap::new(),
-                accounts: BTreeMap::new(),
-            })),
+            world: Arc::new(Mutex::new(World::new(&config))),
+            faults: Arc::new(Mutex::new(faults::Faults::new(config.fault_seed))),
             config: Arc::new(config),
         }
     }
@@ -165,15 +214,48 @@ impl Emulator {
         self.world().accounts.len()
     }
 
+    /// How many slots the catalogue has.
+    pub fn slot_count(&self) -> usize {
+        self.world().slots.len()
+    }
+
     fn world(&self) -> MutexGuard<'_, World> {
         // A panic while holding the lock cannot leave the maps half-updated: each change is
         // a single insert or remove, so a poisoned lock is still consistent.
         self.world.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The emulator's router, served under `/client/v4` like Cloudflare's API.
+    fn faults(&self) -> MutexGuard<'_, faults::Faults> {
+        self.faults.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Serves the emulator on a free port of 127.0.0.1 in a background task of the current
+    /// tokio runtime (for a test: it stops with the runtime) and returns the API's base URL,
+    /// `http://127.0.0.1:PORT/client/v4`.
+    pub async fn spawn(self) -> std::io::Result<String> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let router = self.router();
+        tokio::spawn(async move {
+            let forever = std::future::pending::<()>();
+            if let Err(error) =
+                cloudflare_cni_server::serve(listener, router, Default::default(), forever).await
+            {
+                tracing::error!(%error, "the emulator stopped serving");
+            }
+        });
+        Ok(format!("http://{address}{API_PREFIX}"))
+    }
+
+    /// The emulator's router: the API under `/client/v4` like Cloudflare's, behind the fault
+    /// layer, and the control plane under `/__emulator`.
     pub fn router(self) -> axum::Router {
-        axum::Router::new().nest("/client/v4", cloudflare_cni_server::router(self))
+        let api = cloudflare_cni_server::router(self.clone()).layer(
+            axum::middleware::from_fn_with_state(self.clone(), faults::inject_faults),
+        );
+        axum::Router::new()
+            .nest(API_PREFIX, api)
+            .nest(CONTROL_PREFIX, control::router(self))
     }
 }
 
@@ -269,7 +351,7 @@ fn interconnect_type(interconnect: &Interconnect) -> &str {
     }
 }
 
-fn interconnect_name(interconnect: &Interconnect) -> &str {
+pub(crate) fn interconnect_name(interconnect: &Interconnect) -> &str {
     match interconnect {
         Interconnect::Physical(p) => &p.name,
         Interconnect::GcpPartner(g) => &g.name,
@@ -611,6 +693,7 @@ impl CniApi for Emulator {
             }
         };
         let name = interconnect_name(&value).to_string();
+        let lifecycle = Lifecycle::start(world.clock.now(), world.lifecycle);
         let account = world.account_mut(&account_id);
         let seq = account.next_seq()?;
         account.interconnect_seq.insert(name, seq);
@@ -618,7 +701,7 @@ impl CniApi for Emulator {
             seq,
             StoredInterconnect {
                 value: value.clone(),
-                created: Instant::now(),
+                lifecycle,
             },
         );
         if let Some(slot) = physical_slot(&value) {
@@ -740,17 +823,11 @@ impl CniApi for Emulator {
         _query: cloudflare_cni_server::GetInterconnectStatusQuery,
     ) -> R<InterconnectStatus> {
         let world = self.authorized(&credentials, &account_id)?;
-        let created = world
+        world
             .account(&account_id)
             .and_then(|a| a.interconnect(&icon))
-            .map(|i| i.created)
-            .ok_or_else(|| ApiError::not_found("Interconnect not found"))?;
-        let status = if created.elapsed() >= self.config.status_delay {
-            InterconnectStatus::Healthy(Default::default())
-        } else {
-            InterconnectStatus::Pending(Default::default())
-        };
-        Ok(status)
+            .map(|i| i.lifecycle.status(world.clock.now(), world.status_delay))
+            .ok_or_else(|| ApiError::not_found("Interconnect not found"))
     }
 
     async fn get_settings(

@@ -1,5 +1,6 @@
 //! `cloudflare-cni-emulator --listen 127.0.0.1:8787`: serves the emulated API at
-//! `http://127.0.0.1:8787/client/v4` until SIGINT or SIGTERM.
+//! `http://127.0.0.1:8787/client/v4` and its control plane at `/__emulator` until SIGINT or
+//! SIGTERM; with `--state FILE`, loads the state at start and writes it at shutdown.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,13 +8,40 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use cloudflare_cni_emulator::{load_slots, Emulator, EmulatorConfig, Grant};
+use cloudflare_cni_emulator::{load_slots, Emulator, EmulatorConfig, Grant, LifecycleMode};
 use cloudflare_cni_server::{serve, ServeConfig};
+
+const AFTER_HELP: &str = "\
+The API is served under /client/v4, like https://api.cloudflare.com/client/v4.
+
+Control plane (not part of the API; JSON in and out, errors in the API's envelope):
+  GET  /__emulator/state                  the state, in the --state file's format
+  PUT  /__emulator/state                  replace the state with such a document
+  POST /__emulator/state/save             write the state to the --state file now
+  POST /__emulator/reset                  back to the seed catalogue: no accounts, no faults
+  GET|PUT /__emulator/lifecycle           {\"mode\": \"automatic\"|\"manual\", \"status_delay_seconds\": 5}
+  POST /__emulator/clock/advance          {\"seconds\": 3600}: the automatic lifecycle moves on
+  PUT|DELETE /__emulator/accounts/ACCOUNT/interconnects/ICON/status
+                                          pin a status ({\"state\": \"Down\", \"reason\": \"...\"}),
+                                          or hand it back to the automatic lifecycle
+  GET|POST|DELETE /__emulator/faults      list, inject, clear faults; a fault is
+                                          {\"operation\": \"get_cni\"|\"*\", \"status\": 503, \"retry_after\": 2,
+                                           \"latency_ms\": 100, \"drop_connection\": false,
+                                           \"times\": 3, \"probability\": 0.5}
+  DELETE /__emulator/faults/ID            remove one fault
+  PUT  /__emulator/faults/seed            {\"seed\": 42}: restart the generator behind probabilities
+With --api-token/--api-key, the control plane needs a credential granted every account.
+
+Exit status: 0 after a graceful shutdown (SIGINT, SIGTERM) with the state written; 1 when the
+arguments, the slot catalogue or the state file are refused, the address cannot be bound, or
+the state cannot be written.";
 
 #[derive(Parser)]
 #[command(
     name = "cloudflare-cni-emulator",
-    about = "An in-memory emulator of Cloudflare's CNI API"
+    version,
+    about = "A stateful emulator of Cloudflare's Network Interconnects (CNI) API, for tests",
+    after_help = AFTER_HELP
 )]
 struct Args {
     /// Address to listen on.
@@ -22,9 +50,20 @@ struct Args {
     /// A slot catalogue of your own (JSON, like seed/slots.json) instead of the shipped one.
     #[arg(long, value_name = "FILE")]
     slots: Option<PathBuf>,
-    /// Seconds an interconnect stays Pending before it is Healthy.
+    /// Seconds an interconnect stays Pending before it is Healthy (the automatic lifecycle).
     #[arg(long, default_value_t = 5.0)]
     status_delay: f64,
+    /// Start in the manual lifecycle: interconnects stay Pending until a test sets a status
+    /// through the control plane.
+    #[arg(long)]
+    manual_lifecycle: bool,
+    /// Load the state from FILE at start (if it exists) and write it there, atomically, on a
+    /// graceful shutdown and on POST /__emulator/state/save.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// The seed of the generator that decides faults injected with a probability.
+    #[arg(long, default_value_t = 0)]
+    fault_seed: u64,
     /// The default_asn of an account that never set one.
     #[arg(long, default_value_t = 65000)]
     default_asn: i64,
@@ -123,7 +162,29 @@ async fn main() -> ExitCode {
         default_asn: args.default_asn,
         grants,
         link_pool: args.link_pool,
+        lifecycle: match args.manual_lifecycle {
+            true => LifecycleMode::Manual,
+            false => LifecycleMode::Automatic,
+        },
+        fault_seed: args.fault_seed,
+        state_file: args.state.clone(),
     };
+    let emulator = Emulator::new(config);
+    // The state is read before the port is bound: a refused file stops here, and nothing
+    // will overwrite it.
+    if let Some(path) = &args.state {
+        match emulator.load_state(path) {
+            Ok(true) => tracing::info!("state loaded from {}", path.display()),
+            Ok(false) => tracing::info!(
+                "no state file at {} yet: starting empty, it is written at shutdown",
+                path.display()
+            ),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -133,20 +194,27 @@ async fn main() -> ExitCode {
     };
     let address = listener.local_addr().unwrap_or(args.listen);
     tracing::info!(
-        "emulating the Cloudflare CNI API at http://{address}/client/v4 ({} slots)",
-        config.slots.len()
+        "emulating the Cloudflare CNI API at http://{address}/client/v4 ({} slots; control plane at /__emulator)",
+        emulator.slot_count()
     );
-    let app = Emulator::new(config).router();
+    let app = emulator.clone().router();
     let serving = ServeConfig {
         header_read_timeout: header_timeout,
         shutdown_grace,
         ..ServeConfig::default()
     };
-    match serve(listener, app, serving, shutdown_signal()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
+    if let Err(e) = serve(listener, app, serving, shutdown_signal()).await {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
+    if let Some(path) = &args.state {
+        match emulator.save_state(path) {
+            Ok(()) => tracing::info!("state written to {}", path.display()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
         }
     }
+    ExitCode::SUCCESS
 }

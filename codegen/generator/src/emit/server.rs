@@ -328,6 +328,10 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
         }
         quote!(.route(#path, #chain))
     });
+    let route_table = model.operations.iter().map(|op| {
+        let (method, path, id) = (&op.method, &op.path, &op.id);
+        quote!((#method, #path, #id))
+    });
     let lookup_arms = model.operations.iter().map(|op| {
         let (method, path, id) = (&op.method, &op.path, &op.id);
         quote!((#method, #path) => ::std::option::Option::Some(#id),)
@@ -372,6 +376,11 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
                 _ => ::std::option::Option::None,
             }
         }
+
+        /// Every operation's route as `(method, path template, operationId)`, the path relative
+        /// to the base URL as [`router`] serves it: for a layer that must know the operation
+        /// before the router runs (a proxy, a rate limiter, fault injection in an emulator).
+        pub const ROUTES: &[(&str, &str, &str)] = &[#(#route_table),*];
 
         #router_doc
         pub fn router<A: #trait_name>(api: A) -> #rt::__private::axum::Router {

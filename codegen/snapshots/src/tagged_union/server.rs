@@ -91,6 +91,10 @@ fn operation_id(method: &str, route: &str) -> ::std::option::Option<&'static str
         _ => ::std::option::Option::None,
     }
 }
+/// Every operation's route as `(method, path template, operationId)`, the path relative
+/// to the base URL as [`router`] serves it: for a layer that must know the operation
+/// before the router runs (a proxy, a rate limiter, fault injection in an emulator).
+pub const ROUTES: &[(&str, &str, &str)] = &[("POST", "/shapes", "create_shape")];
 /// An `axum::Router` serving every operation at the spec's paths, with the default [`ServerConfig`](crate::ServerConfig). Add your own tower layers to it as usual.
 pub fn router<A: CniApi>(
     api: A,
