@@ -614,6 +614,55 @@ pub mod builder {
                 )
                 .await
         }
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &::cloudflare_cni_client_runtime::RequestOptions,
+        ) -> ::std::result::Result<
+            ResponseValue<types::CniList>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::run_with(
+                    self.send_raw(),
+                    ::std::option::Option::Some(::std::clone::Clone::clone(options)),
+                    "a JSON `CniList`",
+                    ::cloudflare_cni_client_runtime::__private::locate::<types::CniList>,
+                )
+                .await
+        }
+        /// Sends this request until `done` holds for the answer, pausing between looks with
+        /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
+        /// ends the wait with its error (after the client's own retries); running out of
+        /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
+        /// names the last answer. Cancel-safe: dropping the future stops the polling.
+        pub async fn wait_until<P>(
+            self,
+            done: P,
+            wait: &::cloudflare_cni_client_runtime::Wait,
+        ) -> ::std::result::Result<
+            types::CniList,
+            ::cloudflare_cni_client_runtime::CniError,
+        >
+        where
+            P: ::std::ops::FnMut(&types::CniList) -> bool,
+        {
+            ::cloudflare_cni_client_runtime::wait_until(
+                    || {
+                        let builder = ::std::clone::Clone::clone(&self);
+                        async move {
+                            builder.send().await.map(|answer| answer.into_inner())
+                        }
+                    },
+                    done,
+                    wait,
+                )
+                .await
+        }
         /// Every item of the listing, as a stream that fetches one page at a time: each
         /// response's `next` is sent back as `cursor` with the other parameters unchanged,
         /// until `next` is absent or null. A cursor the server already returned ends the
@@ -819,6 +868,27 @@ pub mod builder {
                 )
                 .await
         }
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &::cloudflare_cni_client_runtime::RequestOptions,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Cni>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::run_with(
+                    self.send_raw(),
+                    ::std::option::Option::Some(::std::clone::Clone::clone(options)),
+                    "a JSON `Cni`",
+                    ::cloudflare_cni_client_runtime::__private::locate::<types::Cni>,
+                )
+                .await
+        }
     }
     /**Builder for [`Client::get_cni`]
 
@@ -952,6 +1022,52 @@ pub mod builder {
                     self.send_raw(),
                     "a JSON `Cni`",
                     ::cloudflare_cni_client_runtime::__private::locate::<types::Cni>,
+                )
+                .await
+        }
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &::cloudflare_cni_client_runtime::RequestOptions,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Cni>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::run_with(
+                    self.send_raw(),
+                    ::std::option::Option::Some(::std::clone::Clone::clone(options)),
+                    "a JSON `Cni`",
+                    ::cloudflare_cni_client_runtime::__private::locate::<types::Cni>,
+                )
+                .await
+        }
+        /// Sends this request until `done` holds for the answer, pausing between looks with
+        /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
+        /// ends the wait with its error (after the client's own retries); running out of
+        /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
+        /// names the last answer. Cancel-safe: dropping the future stops the polling.
+        pub async fn wait_until<P>(
+            self,
+            done: P,
+            wait: &::cloudflare_cni_client_runtime::Wait,
+        ) -> ::std::result::Result<types::Cni, ::cloudflare_cni_client_runtime::CniError>
+        where
+            P: ::std::ops::FnMut(&types::Cni) -> bool,
+        {
+            ::cloudflare_cni_client_runtime::wait_until(
+                    || {
+                        let builder = ::std::clone::Clone::clone(&self);
+                        async move {
+                            builder.send().await.map(|answer| answer.into_inner())
+                        }
+                    },
+                    done,
+                    wait,
                 )
                 .await
         }
@@ -1144,6 +1260,27 @@ pub mod builder {
                 )
                 .await
         }
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &::cloudflare_cni_client_runtime::RequestOptions,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Cni>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::run_with(
+                    self.send_raw(),
+                    ::std::option::Option::Some(::std::clone::Clone::clone(options)),
+                    "a JSON `Cni`",
+                    ::cloudflare_cni_client_runtime::__private::locate::<types::Cni>,
+                )
+                .await
+        }
     }
     /**Builder for [`Client::delete_cni`]
 
@@ -1275,6 +1412,27 @@ pub mod builder {
             )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
+                    "no body",
+                    ::cloudflare_cni_client_runtime::__private::locate_nothing,
+                )
+                .await
+        }
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &::cloudflare_cni_client_runtime::RequestOptions,
+        ) -> ::std::result::Result<
+            ResponseValue<()>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::run_with(
+                    self.send_raw(),
+                    ::std::option::Option::Some(::std::clone::Clone::clone(options)),
                     "no body",
                     ::cloudflare_cni_client_runtime::__private::locate_nothing,
                 )
@@ -1464,6 +1622,57 @@ pub mod builder {
                 )
                 .await
         }
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &::cloudflare_cni_client_runtime::RequestOptions,
+        ) -> ::std::result::Result<
+            ResponseValue<types::InterconnectList>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::run_with(
+                    self.send_raw(),
+                    ::std::option::Option::Some(::std::clone::Clone::clone(options)),
+                    "a JSON `InterconnectList`",
+                    ::cloudflare_cni_client_runtime::__private::locate::<
+                        types::InterconnectList,
+                    >,
+                )
+                .await
+        }
+        /// Sends this request until `done` holds for the answer, pausing between looks with
+        /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
+        /// ends the wait with its error (after the client's own retries); running out of
+        /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
+        /// names the last answer. Cancel-safe: dropping the future stops the polling.
+        pub async fn wait_until<P>(
+            self,
+            done: P,
+            wait: &::cloudflare_cni_client_runtime::Wait,
+        ) -> ::std::result::Result<
+            types::InterconnectList,
+            ::cloudflare_cni_client_runtime::CniError,
+        >
+        where
+            P: ::std::ops::FnMut(&types::InterconnectList) -> bool,
+        {
+            ::cloudflare_cni_client_runtime::wait_until(
+                    || {
+                        let builder = ::std::clone::Clone::clone(&self);
+                        async move {
+                            builder.send().await.map(|answer| answer.into_inner())
+                        }
+                    },
+                    done,
+                    wait,
+                )
+                .await
+        }
         /// Every item of the listing, as a stream that fetches one page at a time: each
         /// response's `next` is sent back as `cursor` with the other parameters unchanged,
         /// until `next` is absent or null. A cursor the server already returned ends the
@@ -1647,6 +1856,29 @@ pub mod builder {
                 )
                 .await
         }
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &::cloudflare_cni_client_runtime::RequestOptions,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Interconnect>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::run_with(
+                    self.send_raw(),
+                    ::std::option::Option::Some(::std::clone::Clone::clone(options)),
+                    "a JSON `Interconnect`",
+                    ::cloudflare_cni_client_runtime::__private::locate::<
+                        types::Interconnect,
+                    >,
+                )
+                .await
+        }
     }
     /**Builder for [`Client::get_interconnect`]
 
@@ -1790,6 +2022,61 @@ pub mod builder {
                 )
                 .await
         }
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &::cloudflare_cni_client_runtime::RequestOptions,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Interconnect>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "icon",
+                &self.icon,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::run_with(
+                    self.send_raw(),
+                    ::std::option::Option::Some(::std::clone::Clone::clone(options)),
+                    "a JSON `Interconnect`",
+                    ::cloudflare_cni_client_runtime::__private::locate::<
+                        types::Interconnect,
+                    >,
+                )
+                .await
+        }
+        /// Sends this request until `done` holds for the answer, pausing between looks with
+        /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
+        /// ends the wait with its error (after the client's own retries); running out of
+        /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
+        /// names the last answer. Cancel-safe: dropping the future stops the polling.
+        pub async fn wait_until<P>(
+            self,
+            done: P,
+            wait: &::cloudflare_cni_client_runtime::Wait,
+        ) -> ::std::result::Result<
+            types::Interconnect,
+            ::cloudflare_cni_client_runtime::CniError,
+        >
+        where
+            P: ::std::ops::FnMut(&types::Interconnect) -> bool,
+        {
+            ::cloudflare_cni_client_runtime::wait_until(
+                    || {
+                        let builder = ::std::clone::Clone::clone(&self);
+                        async move {
+                            builder.send().await.map(|answer| answer.into_inner())
+                        }
+                    },
+                    done,
+                    wait,
+                )
+                .await
+        }
     }
     /**Builder for [`Client::delete_interconnect`]
 
@@ -1926,6 +2213,31 @@ pub mod builder {
             )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
+                    "no body",
+                    ::cloudflare_cni_client_runtime::__private::locate_nothing,
+                )
+                .await
+        }
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &::cloudflare_cni_client_runtime::RequestOptions,
+        ) -> ::std::result::Result<
+            ResponseValue<()>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "icon",
+                &self.icon,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::run_with(
+                    self.send_raw(),
+                    ::std::option::Option::Some(::std::clone::Clone::clone(options)),
                     "no body",
                     ::cloudflare_cni_client_runtime::__private::locate_nothing,
                 )
@@ -2080,6 +2392,31 @@ pub mod builder {
             )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
+                    "a `application/pdf` body",
+                    ::cloudflare_cni_client_runtime::__private::locate_nothing,
+                )
+                .await
+        }
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &::cloudflare_cni_client_runtime::RequestOptions,
+        ) -> ::std::result::Result<
+            ResponseValue<ByteStream>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "icon",
+                &self.icon,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::run_with(
+                    self.send_raw(),
+                    ::std::option::Option::Some(::std::clone::Clone::clone(options)),
                     "a `application/pdf` body",
                     ::cloudflare_cni_client_runtime::__private::locate_nothing,
                 )
@@ -2244,6 +2581,61 @@ pub mod builder {
                 )
                 .await
         }
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &::cloudflare_cni_client_runtime::RequestOptions,
+        ) -> ::std::result::Result<
+            ResponseValue<types::DefaultNameResponse>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "icon",
+                &self.icon,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::run_with(
+                    self.send_raw(),
+                    ::std::option::Option::Some(::std::clone::Clone::clone(options)),
+                    "a JSON `DefaultNameResponse`",
+                    ::cloudflare_cni_client_runtime::__private::locate::<
+                        types::DefaultNameResponse,
+                    >,
+                )
+                .await
+        }
+        /// Sends this request until `done` holds for the answer, pausing between looks with
+        /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
+        /// ends the wait with its error (after the client's own retries); running out of
+        /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
+        /// names the last answer. Cancel-safe: dropping the future stops the polling.
+        pub async fn wait_until<P>(
+            self,
+            done: P,
+            wait: &::cloudflare_cni_client_runtime::Wait,
+        ) -> ::std::result::Result<
+            types::DefaultNameResponse,
+            ::cloudflare_cni_client_runtime::CniError,
+        >
+        where
+            P: ::std::ops::FnMut(&types::DefaultNameResponse) -> bool,
+        {
+            ::cloudflare_cni_client_runtime::wait_until(
+                    || {
+                        let builder = ::std::clone::Clone::clone(&self);
+                        async move {
+                            builder.send().await.map(|answer| answer.into_inner())
+                        }
+                    },
+                    done,
+                    wait,
+                )
+                .await
+        }
     }
     /**Builder for [`Client::get_interconnect_status`]
 
@@ -2390,6 +2782,61 @@ pub mod builder {
                 )
                 .await
         }
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &::cloudflare_cni_client_runtime::RequestOptions,
+        ) -> ::std::result::Result<
+            ResponseValue<types::InterconnectStatus>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "icon",
+                &self.icon,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::run_with(
+                    self.send_raw(),
+                    ::std::option::Option::Some(::std::clone::Clone::clone(options)),
+                    "a JSON `InterconnectStatus`",
+                    ::cloudflare_cni_client_runtime::__private::locate::<
+                        types::InterconnectStatus,
+                    >,
+                )
+                .await
+        }
+        /// Sends this request until `done` holds for the answer, pausing between looks with
+        /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
+        /// ends the wait with its error (after the client's own retries); running out of
+        /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
+        /// names the last answer. Cancel-safe: dropping the future stops the polling.
+        pub async fn wait_until<P>(
+            self,
+            done: P,
+            wait: &::cloudflare_cni_client_runtime::Wait,
+        ) -> ::std::result::Result<
+            types::InterconnectStatus,
+            ::cloudflare_cni_client_runtime::CniError,
+        >
+        where
+            P: ::std::ops::FnMut(&types::InterconnectStatus) -> bool,
+        {
+            ::cloudflare_cni_client_runtime::wait_until(
+                    || {
+                        let builder = ::std::clone::Clone::clone(&self);
+                        async move {
+                            builder.send().await.map(|answer| answer.into_inner())
+                        }
+                    },
+                    done,
+                    wait,
+                )
+                .await
+        }
     }
     /**Builder for [`Client::get_settings`]
 
@@ -2507,6 +2954,55 @@ pub mod builder {
                     self.send_raw(),
                     "a JSON `Settings`",
                     ::cloudflare_cni_client_runtime::__private::locate::<types::Settings>,
+                )
+                .await
+        }
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &::cloudflare_cni_client_runtime::RequestOptions,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Settings>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::run_with(
+                    self.send_raw(),
+                    ::std::option::Option::Some(::std::clone::Clone::clone(options)),
+                    "a JSON `Settings`",
+                    ::cloudflare_cni_client_runtime::__private::locate::<types::Settings>,
+                )
+                .await
+        }
+        /// Sends this request until `done` holds for the answer, pausing between looks with
+        /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
+        /// ends the wait with its error (after the client's own retries); running out of
+        /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
+        /// names the last answer. Cancel-safe: dropping the future stops the polling.
+        pub async fn wait_until<P>(
+            self,
+            done: P,
+            wait: &::cloudflare_cni_client_runtime::Wait,
+        ) -> ::std::result::Result<
+            types::Settings,
+            ::cloudflare_cni_client_runtime::CniError,
+        >
+        where
+            P: ::std::ops::FnMut(&types::Settings) -> bool,
+        {
+            ::cloudflare_cni_client_runtime::wait_until(
+                    || {
+                        let builder = ::std::clone::Clone::clone(&self);
+                        async move {
+                            builder.send().await.map(|answer| answer.into_inner())
+                        }
+                    },
+                    done,
+                    wait,
                 )
                 .await
         }
@@ -2688,6 +3184,27 @@ pub mod builder {
             )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
+                    "a JSON `Settings`",
+                    ::cloudflare_cni_client_runtime::__private::locate::<types::Settings>,
+                )
+                .await
+        }
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &::cloudflare_cni_client_runtime::RequestOptions,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Settings>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::run_with(
+                    self.send_raw(),
+                    ::std::option::Option::Some(::std::clone::Clone::clone(options)),
                     "a JSON `Settings`",
                     ::cloudflare_cni_client_runtime::__private::locate::<types::Settings>,
                 )
@@ -2919,6 +3436,55 @@ pub mod builder {
                 )
                 .await
         }
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &::cloudflare_cni_client_runtime::RequestOptions,
+        ) -> ::std::result::Result<
+            ResponseValue<types::SlotList>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::run_with(
+                    self.send_raw(),
+                    ::std::option::Option::Some(::std::clone::Clone::clone(options)),
+                    "a JSON `SlotList`",
+                    ::cloudflare_cni_client_runtime::__private::locate::<types::SlotList>,
+                )
+                .await
+        }
+        /// Sends this request until `done` holds for the answer, pausing between looks with
+        /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
+        /// ends the wait with its error (after the client's own retries); running out of
+        /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
+        /// names the last answer. Cancel-safe: dropping the future stops the polling.
+        pub async fn wait_until<P>(
+            self,
+            done: P,
+            wait: &::cloudflare_cni_client_runtime::Wait,
+        ) -> ::std::result::Result<
+            types::SlotList,
+            ::cloudflare_cni_client_runtime::CniError,
+        >
+        where
+            P: ::std::ops::FnMut(&types::SlotList) -> bool,
+        {
+            ::cloudflare_cni_client_runtime::wait_until(
+                    || {
+                        let builder = ::std::clone::Clone::clone(&self);
+                        async move {
+                            builder.send().await.map(|answer| answer.into_inner())
+                        }
+                    },
+                    done,
+                    wait,
+                )
+                .await
+        }
         /// Every item of the listing, as a stream that fetches one page at a time: each
         /// response's `next` is sent back as `cursor` with the other parameters unchanged,
         /// until `next` is absent or null. A cursor the server already returned ends the
@@ -3079,6 +3645,55 @@ pub mod builder {
                 )
                 .await
         }
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &::cloudflare_cni_client_runtime::RequestOptions,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Slot>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "account_id",
+                &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::run_with(
+                    self.send_raw(),
+                    ::std::option::Option::Some(::std::clone::Clone::clone(options)),
+                    "a JSON `Slot`",
+                    ::cloudflare_cni_client_runtime::__private::locate::<types::Slot>,
+                )
+                .await
+        }
+        /// Sends this request until `done` holds for the answer, pausing between looks with
+        /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
+        /// ends the wait with its error (after the client's own retries); running out of
+        /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
+        /// names the last answer. Cancel-safe: dropping the future stops the polling.
+        pub async fn wait_until<P>(
+            self,
+            done: P,
+            wait: &::cloudflare_cni_client_runtime::Wait,
+        ) -> ::std::result::Result<
+            types::Slot,
+            ::cloudflare_cni_client_runtime::CniError,
+        >
+        where
+            P: ::std::ops::FnMut(&types::Slot) -> bool,
+        {
+            ::cloudflare_cni_client_runtime::wait_until(
+                    || {
+                        let builder = ::std::clone::Clone::clone(&self);
+                        async move {
+                            builder.send().await.map(|answer| answer.into_inner())
+                        }
+                    },
+                    done,
+                    wait,
+                )
+                .await
+        }
     }
 }
 /// Items consumers will typically use such as the Client.
@@ -3087,7 +3702,7 @@ pub mod prelude {
 }
 pub use ::cloudflare_cni_client_runtime::{
     ApiMessage, BuildError, ClientBuilder, ClientOptions, CniError, Credentials,
-    RetryPolicy,
+    RequestOptions, ResponseMetadata, RetryPolicy, Wait,
 };
 /// The API's base URL, the client's default.
 pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";

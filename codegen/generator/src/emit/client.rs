@@ -150,6 +150,52 @@ fn rewrite_builder(
             #rt::__private::run(self.send_raw(), #expected, #locate).await
         }
     });
+    imp.items.push(parse_quote! {
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &#rt::RequestOptions,
+        ) -> ::std::result::Result<#value_type, #rt::CniError> {
+            #(#segment_checks)*
+            #rt::__private::run_with(
+                self.send_raw(),
+                ::std::option::Option::Some(::std::clone::Clone::clone(options)),
+                #expected,
+                #locate,
+            )
+            .await
+        }
+    });
+    // A read that answers JSON can be waited on: polled until its value satisfies a condition.
+    if let (true, SuccessModel::Json(name)) = (op.method == "GET", &op.success) {
+        let name = format_ident!("{}", name);
+        imp.items.push(parse_quote! {
+            /// Sends this request until `done` holds for the answer, pausing between looks with
+            /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
+            /// ends the wait with its error (after the client's own retries); running out of
+            /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
+            /// names the last answer. Cancel-safe: dropping the future stops the polling.
+            pub async fn wait_until<P>(
+                self,
+                done: P,
+                wait: &#rt::Wait,
+            ) -> ::std::result::Result<types::#name, #rt::CniError>
+            where
+                P: ::std::ops::FnMut(&types::#name) -> bool,
+            {
+                #rt::wait_until(
+                    || {
+                        let builder = ::std::clone::Clone::clone(&self);
+                        async move { builder.send().await.map(|answer| answer.into_inner()) }
+                    },
+                    done,
+                    wait,
+                )
+                .await
+            }
+        });
+    }
     if let Some(item) = &op.paginated_item {
         let item = format_ident!("{}", item);
         imp.items.push(parse_quote! {
@@ -390,7 +436,7 @@ pub fn add_client_runtime(
     let base_url = &model.base_url;
     let hooks: Vec<Item> = vec![
         parse_quote! {
-            pub use #rt::{ApiMessage, BuildError, ClientBuilder, ClientOptions, CniError, Credentials, RetryPolicy};
+            pub use #rt::{ApiMessage, BuildError, ClientBuilder, ClientOptions, CniError, Credentials, RequestOptions, ResponseMetadata, RetryPolicy, Wait};
         },
         parse_quote! {
             /// The API's base URL, the client's default.

@@ -301,6 +301,102 @@ fn client_example(model: &ApiModel, lib: &str) -> String {
     )
 }
 
+/// Waiting for a state, per-call options and response metadata, on the spec's first read
+/// whose answer is a discriminated union (a status, typically), else its first plain read.
+fn client_waiting_and_options(model: &ApiModel, lib: &str) -> String {
+    let reads: Vec<(&OperationModel, &String)> = model
+        .operations
+        .iter()
+        .filter(|op| op.request_body.is_none() && op.method == "GET" && op.paginated_item.is_none())
+        .filter_map(|op| match &op.success {
+            SuccessModel::Json(name) => Some((op, name)),
+            _ => None,
+        })
+        .collect();
+    let Some((first_op, first_name)) = reads.first().copied() else {
+        return String::new();
+    };
+    // The condition: a status union's last variant (typify names a variant after its payload
+    // schema, less the union's own name), else any union's, else any answer at all.
+    let mut by_preference = reads.clone();
+    // A status is what one waits for.
+    by_preference.sort_by_key(|(_, name)| !name.ends_with("Status"));
+    let waited = by_preference.iter().find_map(|(op, name)| {
+        let union = model.schemas.get(*name)?.union.as_ref()?;
+        let (tag, schema) = union.variants.last()?;
+        let variant = schema
+            .strip_prefix(name.as_str())
+            .filter(|v| !v.is_empty())?;
+        Some((
+            *op,
+            *name,
+            tag.clone(),
+            variant.to_string(),
+            union.property.clone(),
+        ))
+    });
+    let (wait_op, wait_name, condition, doc) = match &waited {
+        Some((op, name, tag, variant, property)) => (
+            *op,
+            *name,
+            format!("|answer| matches!(answer, types::{name}::{variant}(_))"),
+            format!("until its `{property}` is `{tag}`"),
+        ),
+        None => (
+            first_op,
+            first_name,
+            "|_answer| true".to_string(),
+            "until the condition holds".to_string(),
+        ),
+    };
+    let wait_call = client_call(wait_op);
+    let call = client_call(first_op);
+    format!(
+        r###"
+## Waiting, per-call options, response metadata
+
+Every read that answers JSON can be waited on: `wait_until(condition, &Wait)` sends the request
+again, with backoff (1 s doubling up to 30 s by default), until the condition holds for the
+answer, and fails with `CniError::WaitTimeout` naming the last answer when time runs out. It is
+cancel-safe: drop the future (an outer `select!` or timeout) and the polling stops. `send_with`
+takes per-call options (a timeout per attempt, extra headers). A success carries its status and
+headers, and Cloudflare's request id (`cf-ray`) through [`ResponseMetadata`]; every
+`CniError::Api` carries the answer's headers and `request_id()`, which its message ends with.
+
+```rust,no_run
+# async fn demo() -> Result<(), {lib}::CniError> {{
+use std::time::Duration;
+
+use {lib}::{{types, Client, RequestOptions, ResponseMetadata, Wait}};
+use reqwest::header::{{HeaderName, HeaderValue}};
+
+let client = Client::builder().api_token("<API token>").build().expect("a valid client");
+
+// Poll {doc}, for at most ten minutes.
+let reached: types::{wait_name} = {wait_call}
+    .wait_until({condition}, &Wait::timeout(Duration::from_secs(600)))
+    .await?;
+
+// One call with its own timeout and an extra header; the answer's status and request id.
+let options = RequestOptions::new()
+    .timeout(Duration::from_secs(5))
+    .header(HeaderName::from_static("x-change-ticket"), HeaderValue::from_static("CHG-1234"));
+let answer = {call}.send_with(&options).await?;
+println!("{{}} (cf-ray {{:?}})", answer.status(), answer.request_id());
+let _: &types::{first_name} = &answer;
+
+// An error names its request id, for a support ticket.
+if let Err(error) = {call}.send().await {{
+    eprintln!("{{error}}; request id: {{:?}}", error.request_id());
+}}
+# let _ = reached;
+# Ok(())
+# }}
+```
+"###
+    )
+}
+
 pub fn client(model: &ApiModel, config: &Config) -> String {
     let mut out = String::new();
     let lib = config.client.lib_name();
@@ -326,11 +422,16 @@ and `max_download_bytes` (no cap by default). Every `send()` fails with one erro
 [`CniError`]: `Api` (status, the envelope's codes, messages and pointers, or a body excerpt),
 `Validation` (nothing was sent), `InvalidRequest` (a missing parameter, or a path parameter
 that is empty, `.` or `..`, refused before sending), `Transport`, `Timeout`,
-`InvalidResponse`, `ResponseTooLarge`, `Redirect` and `Pagination`.
+`InvalidResponse`, `ResponseTooLarge`, `Redirect`, `Pagination` and `WaitTimeout`.
 Credentials are sent as sensitive headers and never shown by `Debug`. The client follows no
 redirect: the API never redirects, and a followed one could carry `X-Auth-Key` to another
 host; a 3xx is `CniError::Redirect`, naming where it pointed.
 
+"#,
+    );
+    out.push_str(&client_waiting_and_options(model, &lib));
+    out.push_str(
+        r#"
 ## TLS
 
 The HTTP client the builder makes speaks TLS through one of these features:

@@ -31,12 +31,18 @@ pub struct ApiMessage {
 pub enum CniError {
     /// The API answered an error status. `errors` holds the envelope's messages when the body
     /// was an envelope; `body_excerpt` the start of the body when it was something else.
-    #[error("{}", api_line(*status, errors, body_excerpt.as_deref(), *attempts))]
+    /// `headers` are the answer's; `request_id` is Cloudflare's `cf-ray` among them, the id
+    /// support asks for. More fields may come in minor releases: match with `..`.
+    #[error("{}", api_line(*status, errors, body_excerpt.as_deref(), *attempts, request_id.as_deref()))]
+    #[non_exhaustive]
     Api {
         status: StatusCode,
         errors: Vec<ApiMessage>,
         body_excerpt: Option<String>,
         attempts: u32,
+        request_id: Option<String>,
+        /// Boxed: it is large, and `CniError` travels in every `Result`.
+        headers: Box<reqwest::header::HeaderMap>,
     },
     /// The request body broke the spec's rules; nothing was sent.
     #[error("request not sent: {0}")]
@@ -87,6 +93,14 @@ pub enum CniError {
     /// A listing could not continue.
     #[error("pagination stopped: {0}")]
     Pagination(String),
+    /// A wait ([`wait_until`](crate::wait_until)) ran out of time; `last` is the last value
+    /// seen, as JSON.
+    #[error("gave up waiting after {waited:?} ({polls} looks); last seen: {last}")]
+    WaitTimeout {
+        waited: std::time::Duration,
+        polls: u32,
+        last: String,
+    },
     /// Writing a download to disk failed.
     #[error("cannot write {}: {source}", path.display())]
     Io {
@@ -101,6 +115,7 @@ fn api_line(
     errors: &[ApiMessage],
     excerpt: Option<&str>,
     attempts: u32,
+    request_id: Option<&str>,
 ) -> String {
     let mut line = format!("the API answered {status}");
     if attempts > 1 {
@@ -118,6 +133,9 @@ fn api_line(
             line.push_str(&format!(" (at {pointer})"));
         }
     }
+    if let Some(id) = request_id {
+        line.push_str(&format!(" [cf-ray {id}]"));
+    }
     line
 }
 
@@ -133,6 +151,14 @@ impl CniError {
         }
     }
 
+    /// Cloudflare's request id (`cf-ray`) of an error answer, when the server sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            CniError::Api { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
     /// How many attempts were made, for errors that came from sending.
     pub fn attempts(&self) -> Option<u32> {
         match self {
@@ -141,6 +167,23 @@ impl CniError {
             | CniError::Timeout { attempts, .. } => Some(*attempts),
             _ => None,
         }
+    }
+}
+
+fn api_error(
+    status: StatusCode,
+    errors: Vec<ApiMessage>,
+    body_excerpt: Option<String>,
+    attempts: u32,
+    headers: reqwest::header::HeaderMap,
+) -> CniError {
+    CniError::Api {
+        status,
+        errors,
+        body_excerpt,
+        attempts,
+        request_id: crate::options::request_id(&headers).map(str::to_string),
+        headers: Box::new(headers),
     }
 }
 
@@ -221,22 +264,19 @@ async fn convert<E: Serialize>(
         }
         Error::ErrorResponse(response) => {
             let status = response.status();
+            let headers = response.headers().clone();
             let body = serde_json::to_value(response.into_inner()).unwrap_or_default();
-            CniError::Api {
-                status,
-                errors: envelope_messages(&body),
-                body_excerpt: None,
-                attempts,
-            }
+            api_error(status, envelope_messages(&body), None, attempts, headers)
         }
         Error::InvalidResponsePayload(bytes, decode_error) => match call.last_status() {
             // An error status whose body is not the envelope (an HTML 502 page, say).
-            Some(status) if status.is_client_error() || status.is_server_error() => CniError::Api {
+            Some(status) if status.is_client_error() || status.is_server_error() => api_error(
                 status,
-                errors: Vec::new(),
-                body_excerpt: Some(excerpt(&bytes)),
+                Vec::new(),
+                Some(excerpt(&bytes)),
                 attempts,
-            },
+                call.take_error_headers().unwrap_or_default(),
+            ),
             status => {
                 let (pointer, why) = match locate(&bytes) {
                     Some((pointer, message)) if pointer.is_empty() => (Some(pointer), message),
@@ -263,6 +303,7 @@ async fn convert<E: Serialize>(
                     .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned());
                 return CniError::Redirect { status, location };
             }
+            let headers = response.headers().clone();
             let bytes = match response.bytes().await {
                 Ok(bytes) => bytes,
                 Err(error) => match body_too_large(&error) {
@@ -277,12 +318,13 @@ async fn convert<E: Serialize>(
             };
             if status.is_client_error() || status.is_server_error() {
                 let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
-                CniError::Api {
+                api_error(
                     status,
-                    errors: envelope_messages(&body),
-                    body_excerpt: Some(excerpt(&bytes)),
+                    envelope_messages(&body),
+                    Some(excerpt(&bytes)),
                     attempts,
-                }
+                    headers,
+                )
             } else {
                 CniError::InvalidResponse {
                     status: Some(status),
@@ -306,7 +348,21 @@ where
     E: Serialize,
     F: Future<Output = Result<ResponseValue<T>, Error<E>>>,
 {
-    let (result, context) = context::scoped(call).await;
+    run_with(call, None, expected, locate).await
+}
+
+/// [`run`] with the call's own [`RequestOptions`](crate::RequestOptions).
+pub async fn run_with<T, E, F>(
+    call: F,
+    options: Option<crate::RequestOptions>,
+    expected: &'static str,
+    locate: Locate,
+) -> Result<ResponseValue<T>, CniError>
+where
+    E: Serialize,
+    F: Future<Output = Result<ResponseValue<T>, Error<E>>>,
+{
+    let (result, context) = context::scoped(call, options).await;
     match result {
         Ok(value) => Ok(value),
         Err(error) => Err(convert(error, &context, expected, locate).await),

@@ -10,17 +10,21 @@ mod builder;
 mod context;
 mod error;
 mod limits;
+mod options;
 mod paginate;
 mod path_segment;
 mod retry;
+mod wait;
 
 use std::fmt;
 
 pub use builder::{BuildError, ClientBuilder, ClientOptions, FromParts};
 pub use error::{ApiMessage, CniError};
 pub use limits::{BodyTooLarge, DEFAULT_MAX_RESPONSE_BYTES};
+pub use options::{RequestOptions, ResponseMetadata, REQUEST_ID_HEADER};
 pub use paginate::paginate;
 pub use retry::RetryPolicy;
+pub use wait::{wait_until, Wait};
 
 /// A secret value: used in requests, never shown by `Debug` or `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -57,7 +61,7 @@ pub mod __private {
     pub use crate::builder::apply_credentials;
     pub use crate::context::validation_failed;
     pub use crate::error::save_stream;
-    pub use crate::error::{check_path_segment, locate, locate_nothing, run};
+    pub use crate::error::{check_path_segment, locate, locate_nothing, run, run_with};
     pub use crate::path_segment::PathSegment;
     pub use crate::retry::execute;
     pub use futures::Stream;

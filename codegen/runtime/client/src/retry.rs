@@ -93,6 +93,8 @@ pub async fn execute(
     operation_id: &str,
 ) -> reqwest::Result<reqwest::Response> {
     let policy = &options.retry;
+    // Before the first attempt: every retry is a copy of this request.
+    context::apply_options(&mut request);
     let retries_allowed = policy.allows(request.method());
     // A download (a request that does not ask for JSON, as the LOA's) has its own cap; JSON
     // bodies, including every error body, have the response limit.
@@ -127,6 +129,9 @@ pub async fn execute(
                     status = response.status().as_u16(),
                     "attempt answered"
                 );
+                if !response.status().is_success() {
+                    context::record_error_headers(response.headers());
+                }
                 if !is_retryable_status(response.status()) {
                     return result.map(limit_body);
                 }

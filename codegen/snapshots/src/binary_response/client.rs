@@ -192,6 +192,27 @@ pub mod builder {
                 )
                 .await
         }
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &::cloudflare_cni_client_runtime::RequestOptions,
+        ) -> ::std::result::Result<
+            ResponseValue<ByteStream>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "name",
+                &self.name,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::run_with(
+                    self.send_raw(),
+                    ::std::option::Option::Some(::std::clone::Clone::clone(options)),
+                    "a `application/pdf` body",
+                    ::cloudflare_cni_client_runtime::__private::locate_nothing,
+                )
+                .await
+        }
         /// Downloads the body into `path` atomically (a temporary file beside it, then a
         /// rename), returning the number of bytes written.
         pub async fn save_to(
@@ -284,6 +305,27 @@ pub mod builder {
                 )
                 .await
         }
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &::cloudflare_cni_client_runtime::RequestOptions,
+        ) -> ::std::result::Result<
+            ResponseValue<()>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::check_path_segment(
+                "name",
+                &self.name,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::run_with(
+                    self.send_raw(),
+                    ::std::option::Option::Some(::std::clone::Clone::clone(options)),
+                    "no body",
+                    ::cloudflare_cni_client_runtime::__private::locate_nothing,
+                )
+                .await
+        }
     }
 }
 /// Items consumers will typically use such as the Client.
@@ -292,7 +334,7 @@ pub mod prelude {
 }
 pub use ::cloudflare_cni_client_runtime::{
     ApiMessage, BuildError, ClientBuilder, ClientOptions, CniError, Credentials,
-    RetryPolicy,
+    RequestOptions, ResponseMetadata, RetryPolicy, Wait,
 };
 /// The API's base URL, the client's default.
 pub const DEFAULT_BASE_URL: &str = "https://api.example.com";

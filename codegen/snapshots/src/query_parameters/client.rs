@@ -227,6 +227,51 @@ pub mod builder {
                 )
                 .await
         }
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &::cloudflare_cni_client_runtime::RequestOptions,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ItemList>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::run_with(
+                    self.send_raw(),
+                    ::std::option::Option::Some(::std::clone::Clone::clone(options)),
+                    "a JSON `ItemList`",
+                    ::cloudflare_cni_client_runtime::__private::locate::<types::ItemList>,
+                )
+                .await
+        }
+        /// Sends this request until `done` holds for the answer, pausing between looks with
+        /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
+        /// ends the wait with its error (after the client's own retries); running out of
+        /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
+        /// names the last answer. Cancel-safe: dropping the future stops the polling.
+        pub async fn wait_until<P>(
+            self,
+            done: P,
+            wait: &::cloudflare_cni_client_runtime::Wait,
+        ) -> ::std::result::Result<
+            types::ItemList,
+            ::cloudflare_cni_client_runtime::CniError,
+        >
+        where
+            P: ::std::ops::FnMut(&types::ItemList) -> bool,
+        {
+            ::cloudflare_cni_client_runtime::wait_until(
+                    || {
+                        let builder = ::std::clone::Clone::clone(&self);
+                        async move {
+                            builder.send().await.map(|answer| answer.into_inner())
+                        }
+                    },
+                    done,
+                    wait,
+                )
+                .await
+        }
     }
 }
 /// Items consumers will typically use such as the Client.
@@ -235,7 +280,7 @@ pub mod prelude {
 }
 pub use ::cloudflare_cni_client_runtime::{
     ApiMessage, BuildError, ClientBuilder, ClientOptions, CniError, Credentials,
-    RetryPolicy,
+    RequestOptions, ResponseMetadata, RetryPolicy, Wait,
 };
 /// The API's base URL, the client's default.
 pub const DEFAULT_BASE_URL: &str = "https://api.example.com";

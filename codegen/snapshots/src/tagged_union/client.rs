@@ -183,6 +183,23 @@ pub mod builder {
                 )
                 .await
         }
+        /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
+        /// headers.
+        pub async fn send_with(
+            self,
+            options: &::cloudflare_cni_client_runtime::RequestOptions,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Shape>,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            ::cloudflare_cni_client_runtime::__private::run_with(
+                    self.send_raw(),
+                    ::std::option::Option::Some(::std::clone::Clone::clone(options)),
+                    "a JSON `Shape`",
+                    ::cloudflare_cni_client_runtime::__private::locate::<types::Shape>,
+                )
+                .await
+        }
     }
 }
 /// Items consumers will typically use such as the Client.
@@ -191,7 +208,7 @@ pub mod prelude {
 }
 pub use ::cloudflare_cni_client_runtime::{
     ApiMessage, BuildError, ClientBuilder, ClientOptions, CniError, Credentials,
-    RetryPolicy,
+    RequestOptions, ResponseMetadata, RetryPolicy, Wait,
 };
 /// The API's base URL, the client's default.
 pub const DEFAULT_BASE_URL: &str = "https://api.example.com";

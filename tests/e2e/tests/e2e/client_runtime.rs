@@ -753,3 +753,68 @@ async fn a_response_that_does_not_decode_names_the_field_and_where_it_is() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn per_call_headers_are_sent_and_the_request_id_comes_back() {
+    use cloudflare_cni_client::{RequestOptions, ResponseMetadata};
+    use reqwest::header::{HeaderName, HeaderValue};
+    let server = serve_queue(vec![
+        settings(65000).with_header("cf-ray", "8f1c2a3b4d5e6f70-DFW"),
+        json(404, envelope(1004, "not here")).with_header("cf-ray", "8f1c2a3b4d5e6f71-DFW"),
+        raw(502, "text/html", "<html>bad gateway</html>")
+            .with_header("cf-ray", "8f1c2a3b4d5e6f72-DFW"),
+    ])
+    .await;
+    let client = Client::builder()
+        .base_url(&server.base_url)
+        .api_token("secret-token-123")
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let options = RequestOptions::new().header(
+        HeaderName::from_static("x-trace-id"),
+        HeaderValue::from_static("trace-1"),
+    );
+    let answer = client
+        .get_settings()
+        .account_id(ACCOUNT)
+        .send_with(&options)
+        .await
+        .unwrap();
+    assert_eq!(answer.request_id(), Some("8f1c2a3b4d5e6f70-DFW"));
+    assert_eq!(answer.status().as_u16(), 200);
+    assert_eq!(server.last().header("x-trace-id"), Some("trace-1"));
+    // The client's own headers are still sent beside the extra one.
+    assert_eq!(
+        server.last().header("authorization"),
+        Some("Bearer secret-token-123")
+    );
+
+    // A declared error status: the envelope, its headers and the request id.
+    let error = client
+        .get_settings()
+        .account_id(ACCOUNT)
+        .send_with(&options)
+        .await
+        .unwrap_err();
+    assert_eq!(error.request_id(), Some("8f1c2a3b4d5e6f71-DFW"));
+    match &error {
+        CniError::Api { headers, .. } => {
+            assert_eq!(headers["cf-ray"], "8f1c2a3b4d5e6f71-DFW")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        error.to_string().ends_with("[cf-ray 8f1c2a3b4d5e6f71-DFW]"),
+        "{error}"
+    );
+    // An error body that is not the envelope (a proxy's HTML page) keeps its headers too.
+    let error = client
+        .get_settings()
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(502));
+    assert_eq!(error.request_id(), Some("8f1c2a3b4d5e6f72-DFW"));
+}

@@ -846,3 +846,149 @@ async fn an_loa_name_over_200_characters_answers_400_naming_it() {
         "{body}"
     );
 }
+
+/// A partner interconnect (no slot needed) in account `A`; its name.
+async fn partner(client: &Client) -> String {
+    let body: types::InterconnectCreateRequest = serde_json::from_value(serde_json::json!({
+        "type": "gcp_partner", "account": A, "bandwidth": "1G",
+        "pairing_key": "7e51371e-72a3-40b5-b844-0f3ee0d8b9a5/europe-west3/1",
+    }))
+    .unwrap();
+    match client
+        .create_interconnect()
+        .account_id(A)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+    {
+        types::Interconnect::GcpPartner(icon) => icon.name,
+        other => panic!("a partner interconnect, not {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_waiter_returns_when_the_status_is_reached() {
+    use cloudflare_cni_client::Wait;
+    let emulator = Emulator::new(EmulatorConfig {
+        lifecycle: cloudflare_cni_emulator::LifecycleMode::Manual,
+        ..config()
+    });
+    let base = start_emulator(emulator.clone()).await;
+    let client = client(&base);
+    let icon = partner(&client).await;
+    // Down for a while, then Healthy: the waiter sees both and returns on Healthy.
+    let driver = {
+        let (emulator, icon) = (emulator.clone(), icon.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            let down =
+                serde_json::from_str(r#"{"state": "Down", "reason": "light levels"}"#).unwrap();
+            emulator.set_status(A, &icon, down).unwrap();
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            let healthy = serde_json::from_str(r#"{"state": "Healthy"}"#).unwrap();
+            emulator.set_status(A, &icon, healthy).unwrap();
+        })
+    };
+    let wait = Wait::timeout(Duration::from_secs(10))
+        .interval(Duration::from_millis(20), Duration::from_millis(50));
+    let mut seen = Vec::new();
+    let status = client
+        .get_interconnect_status()
+        .account_id(A)
+        .icon(&icon)
+        .wait_until(
+            |status| {
+                seen.push(serde_json::to_value(status).unwrap()["state"].clone());
+                matches!(status, types::InterconnectStatus::Healthy(_))
+            },
+            &wait,
+        )
+        .await
+        .unwrap();
+    driver.await.unwrap();
+    assert!(matches!(status, types::InterconnectStatus::Healthy(_)));
+    assert!(seen.contains(&serde_json::json!("Pending")), "{seen:?}");
+    assert!(seen.contains(&serde_json::json!("Down")), "{seen:?}");
+}
+
+#[tokio::test]
+async fn a_waiter_that_times_out_names_the_last_status() {
+    use cloudflare_cni_client::Wait;
+    let emulator = Emulator::new(EmulatorConfig {
+        lifecycle: cloudflare_cni_emulator::LifecycleMode::Manual,
+        ..config()
+    });
+    let base = start_emulator(emulator.clone()).await;
+    let client = client(&base);
+    let icon = partner(&client).await;
+    emulator
+        .set_status(
+            A,
+            &icon,
+            serde_json::from_str(r#"{"state": "Down", "reason": "fibre cut"}"#).unwrap(),
+        )
+        .unwrap();
+    let wait = Wait::timeout(Duration::from_millis(300))
+        .interval(Duration::from_millis(20), Duration::from_millis(50));
+    let error = client
+        .get_interconnect_status()
+        .account_id(A)
+        .icon(&icon)
+        .wait_until(
+            |status| matches!(status, types::InterconnectStatus::Healthy(_)),
+            &wait,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, CniError::WaitTimeout { last, .. } if last.contains("fibre cut")),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains(r#""state":"Down""#), "{error}");
+    // A waiter on something that does not exist ends with the 404 at once.
+    let error = client
+        .get_interconnect_status()
+        .account_id(A)
+        .icon("missing")
+        .wait_until(|_| true, &wait)
+        .await
+        .unwrap_err();
+    assert_eq!(status(&error), 404);
+}
+
+#[tokio::test]
+async fn a_per_call_timeout_bounds_each_attempt() {
+    use cloudflare_cni_client::RequestOptions;
+    use cloudflare_cni_emulator::FaultSpec;
+    let emulator = Emulator::new(config());
+    let base = start_emulator(emulator.clone()).await;
+    let client = Client::builder()
+        .base_url(&base)
+        .api_token("emulator-token")
+        .max_retries(0)
+        .build()
+        .unwrap();
+    emulator
+        .inject_fault(FaultSpec::latency(
+            "get_settings",
+            Duration::from_millis(600),
+        ))
+        .unwrap();
+    let options = RequestOptions::new().timeout(Duration::from_millis(100));
+    let started = std::time::Instant::now();
+    let error = client
+        .get_settings()
+        .account_id(A)
+        .send_with(&options)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, CniError::Timeout { .. }), "{error:?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(550),
+        "the call's timeout, not the client's"
+    );
+    // Without it, the client's own (longer) timeout lets the slow answer through.
+    assert!(client.get_settings().account_id(A).send().await.is_ok());
+}
