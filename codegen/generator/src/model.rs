@@ -49,6 +49,8 @@ pub struct OperationModel {
     /// A minimal body of that schema that decodes (every required field, placeholder values).
     pub request_sample: Option<Value>,
     pub success: SuccessModel,
+    /// A minimal JSON success body that decodes, like `request_sample` (for examples).
+    pub success_sample: Option<Value>,
     /// Declared error statuses, sorted.
     pub error_statuses: Vec<String>,
     /// For a cursor-paginated listing (a `cursor` query parameter, and a JSON response with
@@ -269,6 +271,7 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
     let request_body = request_schema.and_then(ref_name);
     let request_sample = request_schema.map(|schema| sample(root, schema, 0));
     let mut success = SuccessModel::Empty;
+    let mut success_sample = None;
     let mut error_statuses = Vec::new();
     for (status, response) in op
         .get("responses")
@@ -287,7 +290,10 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
             .and_then(|c| c.iter().next())
         {
             success = match media.get("schema").and_then(ref_name) {
-                Some(name) if media_type == "application/json" => SuccessModel::Json(name),
+                Some(name) if media_type == "application/json" => {
+                    success_sample = media.get("schema").map(|schema| sample(root, schema, 0));
+                    SuccessModel::Json(name)
+                }
                 _ => SuccessModel::Binary(media_type.clone()),
             };
         }
@@ -316,6 +322,7 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
         request_body,
         request_sample,
         success,
+        success_sample,
         error_statuses,
         paginated_item,
     }

@@ -3764,3 +3764,1947 @@ impl ClientHooks<::cloudflare_cni_client_runtime::ClientOptions> for Client {
             .await
     }
 }
+/// httpmock helpers for tests of code that uses this client (the `mock` feature): a
+/// typed `When`/`Then` pair per operation, and [`MockServerExt`](mock::MockServerExt),
+/// which adds one method per operation to `httpmock::MockServer`.
+#[cfg(feature = "mock")]
+#[allow(missing_docs, unused_imports, clippy::to_string_in_format_args)]
+pub mod mock {
+    /// The mock server the helpers extend, re-exported so that a test needs no
+    /// httpmock dependency of its own (and gets the version the helpers fit).
+    pub use ::httpmock::{self, MockServer};
+    pub mod operations {
+        //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)
+        //! wrappers for each operation. Each can be converted to
+        //! its inner type with a call to `into_inner()`. This can
+        //! be used to explicitly deviate from permitted values.
+        use super::super::*;
+        pub struct ListCnisWhen(::httpmock::When);
+        impl ListCnisWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::GET)
+                        .path_matches(
+                            regex::Regex::new("^/accounts/[^/]*/cni/cnis$").unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn account_id(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!("^/accounts/{}/cni/cnis$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn cursor<T>(self, value: T) -> Self
+            where
+                T: Into<Option<i32>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("cursor", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("cursor"))
+                }
+            }
+            pub fn limit<T>(self, value: T) -> Self
+            where
+                T: Into<Option<i64>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("limit", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("limit"))
+                }
+            }
+            pub fn slot<'a, T>(self, value: T) -> Self
+            where
+                T: Into<Option<&'a str>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("slot", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("slot"))
+                }
+            }
+            pub fn tunnel_id<'a, T>(self, value: T) -> Self
+            where
+                T: Into<Option<&'a str>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("tunnel_id", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("tunnel_id"))
+                }
+            }
+        }
+        pub struct ListCnisThen(::httpmock::Then);
+        impl ListCnisThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::CniList) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(400u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(401u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(405u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(500u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct CreateCniWhen(::httpmock::When);
+        impl CreateCniWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::POST)
+                        .path_matches(
+                            regex::Regex::new("^/accounts/[^/]*/cni/cnis$").unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn account_id(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!("^/accounts/{}/cni/cnis$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn body(self, value: &types::CniCreateRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct CreateCniThen(::httpmock::Then);
+        impl CreateCniThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::Cni) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(400u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(401u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(405u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn conflict(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(409u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn payload_too_large(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(413u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn unsupported_media_type(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(415u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(500u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetCniWhen(::httpmock::When);
+        impl GetCniWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::GET)
+                        .path_matches(
+                            regex::Regex::new("^/accounts/[^/]*/cni/cnis/[^/]*$")
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn account_id(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!("^/accounts/{}/cni/cnis/.*$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn cni(self, value: &::uuid::Uuid) -> Self {
+                let re = regex::Regex::new(
+                        &format!("^/accounts/.*/cni/cnis/{}$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+        }
+        pub struct GetCniThen(::httpmock::Then);
+        impl GetCniThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::Cni) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(400u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(401u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(404u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(405u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(500u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct UpdateCniWhen(::httpmock::When);
+        impl UpdateCniWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::PUT)
+                        .path_matches(
+                            regex::Regex::new("^/accounts/[^/]*/cni/cnis/[^/]*$")
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn account_id(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!("^/accounts/{}/cni/cnis/.*$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn cni(self, value: &::uuid::Uuid) -> Self {
+                let re = regex::Regex::new(
+                        &format!("^/accounts/.*/cni/cnis/{}$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn body(self, value: &types::Cni) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct UpdateCniThen(::httpmock::Then);
+        impl UpdateCniThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::Cni) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(400u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(401u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(404u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(405u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn payload_too_large(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(413u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn unsupported_media_type(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(415u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(500u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct DeleteCniWhen(::httpmock::When);
+        impl DeleteCniWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::DELETE)
+                        .path_matches(
+                            regex::Regex::new("^/accounts/[^/]*/cni/cnis/[^/]*$")
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn account_id(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!("^/accounts/{}/cni/cnis/.*$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn cni(self, value: &::uuid::Uuid) -> Self {
+                let re = regex::Regex::new(
+                        &format!("^/accounts/.*/cni/cnis/{}$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+        }
+        pub struct DeleteCniThen(::httpmock::Then);
+        impl DeleteCniThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self) -> Self {
+                Self(self.0.status(200u16))
+            }
+            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(400u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(401u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(404u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(405u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(500u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct ListInterconnectsWhen(::httpmock::When);
+        impl ListInterconnectsWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::GET)
+                        .path_matches(
+                            regex::Regex::new("^/accounts/[^/]*/cni/interconnects$")
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn account_id(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!("^/accounts/{}/cni/interconnects$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn cursor<T>(self, value: T) -> Self
+            where
+                T: Into<Option<i32>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("cursor", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("cursor"))
+                }
+            }
+            pub fn limit<T>(self, value: T) -> Self
+            where
+                T: Into<Option<i64>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("limit", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("limit"))
+                }
+            }
+            pub fn site<'a, T>(self, value: T) -> Self
+            where
+                T: Into<Option<&'a str>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("site", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("site"))
+                }
+            }
+            pub fn type_<'a, T>(self, value: T) -> Self
+            where
+                T: Into<Option<&'a str>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("type", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("type"))
+                }
+            }
+        }
+        pub struct ListInterconnectsThen(::httpmock::Then);
+        impl ListInterconnectsThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::InterconnectList) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(400u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(401u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(405u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(500u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct CreateInterconnectWhen(::httpmock::When);
+        impl CreateInterconnectWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::POST)
+                        .path_matches(
+                            regex::Regex::new("^/accounts/[^/]*/cni/interconnects$")
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn account_id(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!("^/accounts/{}/cni/interconnects$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn body(self, value: &types::InterconnectCreateRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct CreateInterconnectThen(::httpmock::Then);
+        impl CreateInterconnectThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::Interconnect) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(400u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(401u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(405u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn payload_too_large(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(413u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn unsupported_media_type(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(415u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(500u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetInterconnectWhen(::httpmock::When);
+        impl GetInterconnectWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::GET)
+                        .path_matches(
+                            regex::Regex::new(
+                                    "^/accounts/[^/]*/cni/interconnects/[^/]*$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn account_id(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!(
+                            "^/accounts/{}/cni/interconnects/.*$", value.to_string()
+                        ),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn icon(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!(
+                            "^/accounts/.*/cni/interconnects/{}$", value.to_string()
+                        ),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+        }
+        pub struct GetInterconnectThen(::httpmock::Then);
+        impl GetInterconnectThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::Interconnect) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(400u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(401u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(404u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(405u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(500u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct DeleteInterconnectWhen(::httpmock::When);
+        impl DeleteInterconnectWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::DELETE)
+                        .path_matches(
+                            regex::Regex::new(
+                                    "^/accounts/[^/]*/cni/interconnects/[^/]*$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn account_id(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!(
+                            "^/accounts/{}/cni/interconnects/.*$", value.to_string()
+                        ),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn icon(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!(
+                            "^/accounts/.*/cni/interconnects/{}$", value.to_string()
+                        ),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+        }
+        pub struct DeleteInterconnectThen(::httpmock::Then);
+        impl DeleteInterconnectThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self) -> Self {
+                Self(self.0.status(200u16))
+            }
+            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(400u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(401u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(404u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(405u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(500u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetInterconnectLoaWhen(::httpmock::When);
+        impl GetInterconnectLoaWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::GET)
+                        .path_matches(
+                            regex::Regex::new(
+                                    "^/accounts/[^/]*/cni/interconnects/[^/]*/loa$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn account_id(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!(
+                            "^/accounts/{}/cni/interconnects/.*/loa$", value.to_string()
+                        ),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn icon(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!(
+                            "^/accounts/.*/cni/interconnects/{}/loa$", value.to_string()
+                        ),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn name<'a, T>(self, value: T) -> Self
+            where
+                T: Into<Option<&'a types::GetInterconnectLoaName>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("name", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("name"))
+                }
+            }
+        }
+        pub struct GetInterconnectLoaThen(::httpmock::Then);
+        impl GetInterconnectLoaThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body(value),
+                )
+            }
+            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(400u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(401u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(404u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(405u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(500u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetInterconnectLoaDefaultNameWhen(::httpmock::When);
+        impl GetInterconnectLoaDefaultNameWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::GET)
+                        .path_matches(
+                            regex::Regex::new(
+                                    "^/accounts/[^/]*/cni/interconnects/[^/]*/loa/default$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn account_id(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!(
+                            "^/accounts/{}/cni/interconnects/.*/loa/default$", value
+                            .to_string()
+                        ),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn icon(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!(
+                            "^/accounts/.*/cni/interconnects/{}/loa/default$", value
+                            .to_string()
+                        ),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+        }
+        pub struct GetInterconnectLoaDefaultNameThen(::httpmock::Then);
+        impl GetInterconnectLoaDefaultNameThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::DefaultNameResponse) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(400u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(401u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(404u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(405u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(500u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetInterconnectStatusWhen(::httpmock::When);
+        impl GetInterconnectStatusWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::GET)
+                        .path_matches(
+                            regex::Regex::new(
+                                    "^/accounts/[^/]*/cni/interconnects/[^/]*/status$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn account_id(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!(
+                            "^/accounts/{}/cni/interconnects/.*/status$", value
+                            .to_string()
+                        ),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn icon(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!(
+                            "^/accounts/.*/cni/interconnects/{}/status$", value
+                            .to_string()
+                        ),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+        }
+        pub struct GetInterconnectStatusThen(::httpmock::Then);
+        impl GetInterconnectStatusThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::InterconnectStatus) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(400u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(401u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(404u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(405u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(500u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetSettingsWhen(::httpmock::When);
+        impl GetSettingsWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::GET)
+                        .path_matches(
+                            regex::Regex::new("^/accounts/[^/]*/cni/settings$").unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn account_id(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!("^/accounts/{}/cni/settings$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+        }
+        pub struct GetSettingsThen(::httpmock::Then);
+        impl GetSettingsThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::Settings) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(400u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(401u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(404u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(405u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(500u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct UpdateSettingsWhen(::httpmock::When);
+        impl UpdateSettingsWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::PUT)
+                        .path_matches(
+                            regex::Regex::new("^/accounts/[^/]*/cni/settings$").unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn account_id(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!("^/accounts/{}/cni/settings$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn body(self, value: &types::SettingsUpdateRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct UpdateSettingsThen(::httpmock::Then);
+        impl UpdateSettingsThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::Settings) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(400u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(401u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(404u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(405u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn payload_too_large(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(413u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn unsupported_media_type(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(415u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(500u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct ListSlotsWhen(::httpmock::When);
+        impl ListSlotsWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::GET)
+                        .path_matches(
+                            regex::Regex::new("^/accounts/[^/]*/cni/slots$").unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn account_id(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!("^/accounts/{}/cni/slots$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn address_contains<'a, T>(self, value: T) -> Self
+            where
+                T: Into<Option<&'a str>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("address_contains", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("address_contains"))
+                }
+            }
+            pub fn cursor<T>(self, value: T) -> Self
+            where
+                T: Into<Option<i32>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("cursor", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("cursor"))
+                }
+            }
+            pub fn limit<T>(self, value: T) -> Self
+            where
+                T: Into<Option<i64>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("limit", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("limit"))
+                }
+            }
+            pub fn occupied<T>(self, value: T) -> Self
+            where
+                T: Into<Option<bool>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("occupied", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("occupied"))
+                }
+            }
+            pub fn site<'a, T>(self, value: T) -> Self
+            where
+                T: Into<Option<&'a str>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("site", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("site"))
+                }
+            }
+            pub fn speed<'a, T>(self, value: T) -> Self
+            where
+                T: Into<Option<&'a str>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("speed", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("speed"))
+                }
+            }
+        }
+        pub struct ListSlotsThen(::httpmock::Then);
+        impl ListSlotsThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::SlotList) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(400u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(401u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(405u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(500u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetSlotWhen(::httpmock::When);
+        impl GetSlotWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::GET)
+                        .path_matches(
+                            regex::Regex::new("^/accounts/[^/]*/cni/slots/[^/]*$")
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn account_id(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!("^/accounts/{}/cni/slots/.*$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn slot(self, value: &::uuid::Uuid) -> Self {
+                let re = regex::Regex::new(
+                        &format!("^/accounts/.*/cni/slots/{}$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+        }
+        pub struct GetSlotThen(::httpmock::Then);
+        impl GetSlotThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::Slot) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(400u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(401u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(404u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(405u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(500u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+    }
+    /// An extension trait for [`MockServer`](::httpmock::MockServer) that
+    /// adds a method for each operation. These are the equivalent of
+    /// type-checked [`mock()`](::httpmock::MockServer::mock) calls.
+    pub trait MockServerExt {
+        fn list_cnis<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::ListCnisWhen, operations::ListCnisThen);
+        fn create_cni<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::CreateCniWhen, operations::CreateCniThen);
+        fn get_cni<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::GetCniWhen, operations::GetCniThen);
+        fn update_cni<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::UpdateCniWhen, operations::UpdateCniThen);
+        fn delete_cni<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::DeleteCniWhen, operations::DeleteCniThen);
+        fn list_interconnects<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::ListInterconnectsWhen,
+                operations::ListInterconnectsThen,
+            );
+        fn create_interconnect<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::CreateInterconnectWhen,
+                operations::CreateInterconnectThen,
+            );
+        fn get_interconnect<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::GetInterconnectWhen, operations::GetInterconnectThen);
+        fn delete_interconnect<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::DeleteInterconnectWhen,
+                operations::DeleteInterconnectThen,
+            );
+        fn get_interconnect_loa<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::GetInterconnectLoaWhen,
+                operations::GetInterconnectLoaThen,
+            );
+        fn get_interconnect_loa_default_name<F>(
+            &self,
+            config_fn: F,
+        ) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::GetInterconnectLoaDefaultNameWhen,
+                operations::GetInterconnectLoaDefaultNameThen,
+            );
+        fn get_interconnect_status<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::GetInterconnectStatusWhen,
+                operations::GetInterconnectStatusThen,
+            );
+        fn get_settings<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::GetSettingsWhen, operations::GetSettingsThen);
+        fn update_settings<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::UpdateSettingsWhen, operations::UpdateSettingsThen);
+        fn list_slots<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::ListSlotsWhen, operations::ListSlotsThen);
+        fn get_slot<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::GetSlotWhen, operations::GetSlotThen);
+    }
+    impl MockServerExt for ::httpmock::MockServer {
+        fn list_cnis<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::ListCnisWhen, operations::ListCnisThen),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::ListCnisWhen::new(when),
+                    operations::ListCnisThen::new(then),
+                )
+            })
+        }
+        fn create_cni<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::CreateCniWhen, operations::CreateCniThen),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::CreateCniWhen::new(when),
+                    operations::CreateCniThen::new(then),
+                )
+            })
+        }
+        fn get_cni<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::GetCniWhen, operations::GetCniThen),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::GetCniWhen::new(when),
+                    operations::GetCniThen::new(then),
+                )
+            })
+        }
+        fn update_cni<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::UpdateCniWhen, operations::UpdateCniThen),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::UpdateCniWhen::new(when),
+                    operations::UpdateCniThen::new(then),
+                )
+            })
+        }
+        fn delete_cni<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::DeleteCniWhen, operations::DeleteCniThen),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::DeleteCniWhen::new(when),
+                    operations::DeleteCniThen::new(then),
+                )
+            })
+        }
+        fn list_interconnects<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::ListInterconnectsWhen,
+                operations::ListInterconnectsThen,
+            ),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::ListInterconnectsWhen::new(when),
+                    operations::ListInterconnectsThen::new(then),
+                )
+            })
+        }
+        fn create_interconnect<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::CreateInterconnectWhen,
+                operations::CreateInterconnectThen,
+            ),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::CreateInterconnectWhen::new(when),
+                    operations::CreateInterconnectThen::new(then),
+                )
+            })
+        }
+        fn get_interconnect<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::GetInterconnectWhen, operations::GetInterconnectThen),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::GetInterconnectWhen::new(when),
+                    operations::GetInterconnectThen::new(then),
+                )
+            })
+        }
+        fn delete_interconnect<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::DeleteInterconnectWhen,
+                operations::DeleteInterconnectThen,
+            ),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::DeleteInterconnectWhen::new(when),
+                    operations::DeleteInterconnectThen::new(then),
+                )
+            })
+        }
+        fn get_interconnect_loa<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::GetInterconnectLoaWhen,
+                operations::GetInterconnectLoaThen,
+            ),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::GetInterconnectLoaWhen::new(when),
+                    operations::GetInterconnectLoaThen::new(then),
+                )
+            })
+        }
+        fn get_interconnect_loa_default_name<F>(
+            &self,
+            config_fn: F,
+        ) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::GetInterconnectLoaDefaultNameWhen,
+                operations::GetInterconnectLoaDefaultNameThen,
+            ),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::GetInterconnectLoaDefaultNameWhen::new(when),
+                    operations::GetInterconnectLoaDefaultNameThen::new(then),
+                )
+            })
+        }
+        fn get_interconnect_status<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::GetInterconnectStatusWhen,
+                operations::GetInterconnectStatusThen,
+            ),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::GetInterconnectStatusWhen::new(when),
+                    operations::GetInterconnectStatusThen::new(then),
+                )
+            })
+        }
+        fn get_settings<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::GetSettingsWhen, operations::GetSettingsThen),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::GetSettingsWhen::new(when),
+                    operations::GetSettingsThen::new(then),
+                )
+            })
+        }
+        fn update_settings<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::UpdateSettingsWhen, operations::UpdateSettingsThen),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::UpdateSettingsWhen::new(when),
+                    operations::UpdateSettingsThen::new(then),
+                )
+            })
+        }
+        fn list_slots<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::ListSlotsWhen, operations::ListSlotsThen),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::ListSlotsWhen::new(when),
+                    operations::ListSlotsThen::new(then),
+                )
+            })
+        }
+        fn get_slot<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::GetSlotWhen, operations::GetSlotThen),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::GetSlotWhen::new(when),
+                    operations::GetSlotThen::new(then),
+                )
+            })
+        }
+    }
+}

@@ -522,6 +522,7 @@ mod tests {
             query_params: Vec::new(),
             request_body: request_body.map(str::to_string),
             request_sample: None,
+            success_sample: None,
             success: SuccessModel::Empty,
             error_statuses: Vec::new(),
             paginated_item: None,

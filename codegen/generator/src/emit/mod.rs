@@ -71,6 +71,22 @@ pub fn sources(spec: &LoadedSpec, paths: &Paths) -> Result<RenderedSources, prog
     forward::default_flattened_builder_fields(&mut split.types)?;
     forward::add_non_exhaustive(&mut split.types);
     client::add_client_runtime(&mut split.client, &spec.model, paths)?;
+    let mocks = progenitor::generate_mocks(&openapi, &paths.client_runtime)?;
+    split.client.items.push(syn::parse_quote! {
+        /// httpmock helpers for tests of code that uses this client (the `mock` feature): a
+        /// typed `When`/`Then` pair per operation, and [`MockServerExt`](mock::MockServerExt),
+        /// which adds one method per operation to `httpmock::MockServer`.
+        #[cfg(feature = "mock")]
+        // progenitor's helpers carry no docs of their own, format their path matchers with
+        // `to_string()`, and import the client's items whether or not an operation uses one.
+        #[allow(missing_docs, unused_imports, clippy::to_string_in_format_args)]
+        pub mod mock {
+            /// The mock server the helpers extend, re-exported so that a test needs no
+            /// httpmock dependency of its own (and gets the version the helpers fit).
+            pub use ::httpmock::{self, MockServer};
+            #mocks
+        }
+    });
     docs::document_types(&mut split.types);
     docs::document_client(&mut split.client, &spec.model);
     let server: syn::File = syn::parse2(server::server_tokens(&spec.model, paths))
@@ -142,8 +158,15 @@ pub fn tree(spec: &LoadedSpec, config: &Config) -> Result<GeneratedTree, progeni
             dependencies: format!(
                 "{types_dependency}{runtime}.workspace = true\n{validate}.workspace = true\n\
                  progenitor-client.workspace = true\nreqwest.workspace = true\nserde.workspace = true\n\
-                 serde_json.workspace = true\nuuid.workspace = true\n\n[dev-dependencies]\nfutures.workspace = true\n\n\
+                 serde_json.workspace = true\nuuid.workspace = true\n\
+                 # The `mock` feature's httpmock helpers (their path matchers are regexes).\n\
+                 httpmock = {{ workspace = true, optional = true }}\n\
+                 regex = {{ workspace = true, optional = true }}\n\n\
+                 [dev-dependencies]\nfutures.workspace = true\n\
+                 tokio = {{ workspace = true, features = [\"macros\", \"rt\"] }}\n\n\
                  [features]\n\
+                 # httpmock helpers for tests (README.md: \"Mocks\").\n\
+                 mock = [\"dep:httpmock\", \"dep:regex\"]\n\
                  # The TLS backend of the HTTP client the builder makes (README.md: \"TLS\").\n\
                  default = [\"rustls\"]\n\
                  rustls = [\"{runtime}/rustls\"]\n\

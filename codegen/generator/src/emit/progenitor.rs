@@ -145,6 +145,34 @@ pub fn generate(spec: &OpenAPI, client_runtime: &TokenStream) -> Result<TokenStr
     result
 }
 
+/// progenitor's httpmock helpers for the client crate (its `mock` feature): a `When`/`Then`
+/// pair per operation and `MockServerExt`, with the same panic guard as the client. They sit
+/// in `mock`, beside the client's items: `super::super` from `mock::operations`.
+pub fn generate_mocks(
+    spec: &OpenAPI,
+    client_runtime: &TokenStream,
+) -> Result<TokenStream, EmitError> {
+    let settings = settings(client_runtime);
+    let _guard = PANIC_HOOK_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let previous_hook = panic::take_hook();
+    panic::set_hook(Box::new(|_| {}));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        progenitor::Generator::new(&settings).httpmock(spec, "super::super")
+    }));
+    panic::set_hook(previous_hook);
+    match result {
+        Ok(Ok(tokens)) => Ok(tokens),
+        Ok(Err(e)) => Err(EmitError::Failed {
+            operation: None,
+            message: format!("httpmock helpers: {e}"),
+        }),
+        Err(_) => Err(EmitError::Panicked {
+            operation: None,
+            message: "progenitor panicked while generating the httpmock helpers".to_string(),
+        }),
+    }
+}
+
 /// progenitor's `builder` module always does `use super::types;`, which is unused (and fails
 /// `-D warnings`) when no operation takes or returns a JSON type. Allow exactly that import.
 fn allow_unused_types_import(client: &mut syn::File) {

@@ -397,6 +397,97 @@ if let Err(error) = {call}.send().await {{
     )
 }
 
+/// The `mock` feature: progenitor's httpmock helpers, with a test on the spec's first read
+/// that takes only path parameters.
+fn client_mocks(model: &ApiModel, lib: &str) -> String {
+    let Some((op, name)) = model
+        .operations
+        .iter()
+        .filter(|op| {
+            op.request_body.is_none()
+                && op.method == "GET"
+                && op.query_params.iter().all(|p| !p.required)
+        })
+        .find_map(|op| match &op.success {
+            SuccessModel::Json(name) => Some((op, name)),
+            _ => None,
+        })
+    else {
+        return String::new();
+    };
+    let when: String = op
+        .path_params
+        .iter()
+        .map(|p| {
+            let setter = super::client::progenitor_field_name(&p.name);
+            // The mock's matchers take non-string values by reference.
+            match p.ty {
+                ScalarType::String => format!(".{setter}({})", mock_string(&p.name)),
+                _ => format!(".{setter}(&{})", example_value(&p.name, &p.ty)),
+            }
+        })
+        .collect();
+    // The same values in the call (a plain string: the mock matches the path as sent, where
+    // `<` and `>` would be percent-encoded).
+    let mut call = format!("client.{}()", op.id);
+    for p in &op.path_params {
+        let setter = super::client::progenitor_field_name(&p.name);
+        let value = match p.ty {
+            ScalarType::String => mock_string(&p.name),
+            _ => example_value(&p.name, &p.ty),
+        };
+        let _ = write!(call, ".{setter}({value})");
+    }
+    let id = &op.id;
+    format!(
+        r###"
+## Mocks
+
+With the `mock` feature, `{lib}::mock` has progenitor's [httpmock](https://docs.rs/httpmock)
+helpers: `MockServerExt` adds one method per operation to `httpmock::MockServer`, whose `when`
+matches that operation's method, path and parameters and whose `then` answers with the
+operation's typed responses (`ok`, `not_found`, …). A test of code that uses this client
+points the client at the mock server:
+
+```rust
+# #[cfg(feature = "mock")]
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() {{
+use {lib}::mock::{{MockServer, MockServerExt}};
+use {lib}::{{types, Client}};
+
+let server = MockServer::start_async().await;
+let answer: types::{name} = serde_json::from_value(serde_json::json!({sample})).unwrap();
+let mock = server.{id}(|when, then| {{
+    when{when};
+    then.ok(&answer);
+}});
+
+let client = Client::builder().base_url(server.base_url()).api_token("test").build().unwrap();
+let got = {call}.send().await.unwrap();
+assert_eq!(got.into_inner(), answer);
+mock.assert_async().await;
+# }}
+# #[cfg(not(feature = "mock"))]
+# fn main() {{}}
+```
+
+`mock::MockServer` is httpmock's, re-exported (so is the crate, as `mock::httpmock`): a test
+needs no httpmock dependency of its own. The feature adds httpmock (and regex) to the build:
+enable it in `[dev-dependencies]` only.
+"###,
+        sample = op
+            .success_sample
+            .as_ref()
+            .map_or_else(|| "{}".to_string(), |sample| sample.to_string()),
+    )
+}
+
+/// A plain string value for a parameter in the mock example.
+fn mock_string(name: &str) -> String {
+    format!("\"{}-1\"", name.replace('_', "-"))
+}
+
 pub fn client(model: &ApiModel, config: &Config) -> String {
     let mut out = String::new();
     let lib = config.client.lib_name();
@@ -430,6 +521,7 @@ host; a 3xx is `CniError::Redirect`, naming where it pointed.
 "#,
     );
     out.push_str(&client_waiting_and_options(model, &lib));
+    out.push_str(&client_mocks(model, &lib));
     out.push_str(
         r#"
 ## TLS

@@ -396,3 +396,125 @@ impl ClientHooks<::cloudflare_cni_client_runtime::ClientOptions> for Client {
             .await
     }
 }
+/// httpmock helpers for tests of code that uses this client (the `mock` feature): a
+/// typed `When`/`Then` pair per operation, and [`MockServerExt`](mock::MockServerExt),
+/// which adds one method per operation to `httpmock::MockServer`.
+#[cfg(feature = "mock")]
+#[allow(missing_docs, unused_imports, clippy::to_string_in_format_args)]
+pub mod mock {
+    /// The mock server the helpers extend, re-exported so that a test needs no
+    /// httpmock dependency of its own (and gets the version the helpers fit).
+    pub use ::httpmock::{self, MockServer};
+    pub mod operations {
+        //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)
+        //! wrappers for each operation. Each can be converted to
+        //! its inner type with a call to `into_inner()`. This can
+        //! be used to explicitly deviate from permitted values.
+        use super::super::*;
+        pub struct GetDocumentWhen(::httpmock::When);
+        impl GetDocumentWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::GET)
+                        .path_matches(regex::Regex::new("^/documents/[^/]*$").unwrap()),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn name(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!("^/documents/{}$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+        }
+        pub struct GetDocumentThen(::httpmock::Then);
+        impl GetDocumentThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body(value),
+                )
+            }
+        }
+        pub struct DeleteDocumentWhen(::httpmock::When);
+        impl DeleteDocumentWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::DELETE)
+                        .path_matches(regex::Regex::new("^/documents/[^/]*$").unwrap()),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn name(self, value: &str) -> Self {
+                let re = regex::Regex::new(
+                        &format!("^/documents/{}$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+        }
+        pub struct DeleteDocumentThen(::httpmock::Then);
+        impl DeleteDocumentThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self) -> Self {
+                Self(self.0.status(200u16))
+            }
+        }
+    }
+    /// An extension trait for [`MockServer`](::httpmock::MockServer) that
+    /// adds a method for each operation. These are the equivalent of
+    /// type-checked [`mock()`](::httpmock::MockServer::mock) calls.
+    pub trait MockServerExt {
+        fn get_document<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::GetDocumentWhen, operations::GetDocumentThen);
+        fn delete_document<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::DeleteDocumentWhen, operations::DeleteDocumentThen);
+    }
+    impl MockServerExt for ::httpmock::MockServer {
+        fn get_document<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::GetDocumentWhen, operations::GetDocumentThen),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::GetDocumentWhen::new(when),
+                    operations::GetDocumentThen::new(then),
+                )
+            })
+        }
+        fn delete_document<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::DeleteDocumentWhen, operations::DeleteDocumentThen),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::DeleteDocumentWhen::new(when),
+                    operations::DeleteDocumentThen::new(then),
+                )
+            })
+        }
+    }
+}

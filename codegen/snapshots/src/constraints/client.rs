@@ -298,3 +298,93 @@ impl ClientHooks<::cloudflare_cni_client_runtime::ClientOptions> for Client {
             .await
     }
 }
+/// httpmock helpers for tests of code that uses this client (the `mock` feature): a
+/// typed `When`/`Then` pair per operation, and [`MockServerExt`](mock::MockServerExt),
+/// which adds one method per operation to `httpmock::MockServer`.
+#[cfg(feature = "mock")]
+#[allow(missing_docs, unused_imports, clippy::to_string_in_format_args)]
+pub mod mock {
+    /// The mock server the helpers extend, re-exported so that a test needs no
+    /// httpmock dependency of its own (and gets the version the helpers fit).
+    pub use ::httpmock::{self, MockServer};
+    pub mod operations {
+        //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)
+        //! wrappers for each operation. Each can be converted to
+        //! its inner type with a call to `into_inner()`. This can
+        //! be used to explicitly deviate from permitted values.
+        use super::super::*;
+        pub struct UpdateLinkWhen(::httpmock::When);
+        impl UpdateLinkWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::PUT)
+                        .path_matches(regex::Regex::new("^/links$").unwrap()),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::Link) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct UpdateLinkThen(::httpmock::Then);
+        impl UpdateLinkThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::Link) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn bad_request(self, value: &types::Failure) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(400u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn internal_server_error(self, value: &types::Failure) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(500u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+    }
+    /// An extension trait for [`MockServer`](::httpmock::MockServer) that
+    /// adds a method for each operation. These are the equivalent of
+    /// type-checked [`mock()`](::httpmock::MockServer::mock) calls.
+    pub trait MockServerExt {
+        fn update_link<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::UpdateLinkWhen, operations::UpdateLinkThen);
+    }
+    impl MockServerExt for ::httpmock::MockServer {
+        fn update_link<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::UpdateLinkWhen, operations::UpdateLinkThen),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::UpdateLinkWhen::new(when),
+                    operations::UpdateLinkThen::new(then),
+                )
+            })
+        }
+    }
+}

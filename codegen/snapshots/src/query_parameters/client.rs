@@ -342,3 +342,111 @@ impl ClientHooks<::cloudflare_cni_client_runtime::ClientOptions> for Client {
             .await
     }
 }
+/// httpmock helpers for tests of code that uses this client (the `mock` feature): a
+/// typed `When`/`Then` pair per operation, and [`MockServerExt`](mock::MockServerExt),
+/// which adds one method per operation to `httpmock::MockServer`.
+#[cfg(feature = "mock")]
+#[allow(missing_docs, unused_imports, clippy::to_string_in_format_args)]
+pub mod mock {
+    /// The mock server the helpers extend, re-exported so that a test needs no
+    /// httpmock dependency of its own (and gets the version the helpers fit).
+    pub use ::httpmock::{self, MockServer};
+    pub mod operations {
+        //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)
+        //! wrappers for each operation. Each can be converted to
+        //! its inner type with a call to `into_inner()`. This can
+        //! be used to explicitly deviate from permitted values.
+        use super::super::*;
+        pub struct ListItemsWhen(::httpmock::When);
+        impl ListItemsWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::GET)
+                        .path_matches(
+                            regex::Regex::new("^/groups/[^/]*/items$").unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn group(self, value: &::uuid::Uuid) -> Self {
+                let re = regex::Regex::new(
+                        &format!("^/groups/{}/items$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn cursor<T>(self, value: T) -> Self
+            where
+                T: Into<Option<i32>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("cursor", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("cursor"))
+                }
+            }
+            pub fn limit<T>(self, value: T) -> Self
+            where
+                T: Into<Option<u64>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("limit", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("limit"))
+                }
+            }
+            pub fn occupied<T>(self, value: T) -> Self
+            where
+                T: Into<Option<bool>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("occupied", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("occupied"))
+                }
+            }
+        }
+        pub struct ListItemsThen(::httpmock::Then);
+        impl ListItemsThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::ItemList) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+    }
+    /// An extension trait for [`MockServer`](::httpmock::MockServer) that
+    /// adds a method for each operation. These are the equivalent of
+    /// type-checked [`mock()`](::httpmock::MockServer::mock) calls.
+    pub trait MockServerExt {
+        fn list_items<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::ListItemsWhen, operations::ListItemsThen);
+    }
+    impl MockServerExt for ::httpmock::MockServer {
+        fn list_items<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::ListItemsWhen, operations::ListItemsThen),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::ListItemsWhen::new(when),
+                    operations::ListItemsThen::new(then),
+                )
+            })
+        }
+    }
+}

@@ -7,6 +7,7 @@ mod heap;
 mod scripted;
 
 mod client_http;
+mod client_mock;
 mod client_pagination_memory;
 mod client_runtime;
 mod client_server;
