@@ -26,6 +26,8 @@ pub struct RuntimeCrates {
     pub server: String,
     /// The `Validate` trait and its derive's rules.
     pub validate: String,
+    /// The command-line tool's arguments, output and exit codes.
+    pub cli: String,
 }
 
 /// What to call the generated crates, and what they depend on.
@@ -34,6 +36,8 @@ pub struct Config {
     pub types: CrateConfig,
     pub client: CrateConfig,
     pub server: CrateConfig,
+    /// The command-line tool (a binary crate, with a library for its tests).
+    pub cli: CrateConfig,
     pub runtime: RuntimeCrates,
     /// The server crate's trait, one method per operation.
     pub server_trait: String,
@@ -56,10 +60,12 @@ impl Default for Config {
             types: krate("cloudflare-cni-types", "types"),
             client: krate("cloudflare-cni-client", "client"),
             server: krate("cloudflare-cni-server", "server"),
+            cli: krate("cloudflare-cni", "cli"),
             runtime: RuntimeCrates {
                 client: "cloudflare-cni-client-runtime".to_string(),
                 server: "cloudflare-cni-server-runtime".to_string(),
                 validate: "cloudflare-cni-validate".to_string(),
+                cli: "cloudflare-cni-cli-runtime".to_string(),
             },
             server_trait: "CniApi".to_string(),
         }

@@ -1,5 +1,6 @@
 //! Emits the generated crates from a loaded spec, entirely in memory.
 
+pub mod cli;
 pub mod client;
 pub mod docs;
 pub mod forward;
@@ -26,6 +27,11 @@ pub struct Paths {
     pub server_runtime: TokenStream,
     pub validate: TokenStream,
     pub server_trait: proc_macro2::Ident,
+    /// The client crate and the CLI's runtime, as the command-line tool names them.
+    pub client: TokenStream,
+    pub cli_runtime: TokenStream,
+    /// The tool's binary name.
+    pub binary: String,
 }
 
 impl Paths {
@@ -35,6 +41,9 @@ impl Paths {
             client_runtime: crate_path(&config.runtime.client),
             server_runtime: crate_path(&config.runtime.server),
             validate: crate_path(&config.runtime.validate),
+            client: crate_path(&config.client.package),
+            cli_runtime: crate_path(&config.runtime.cli),
+            binary: config.cli.package.clone(),
             server_trait: proc_macro2::Ident::new(
                 &config.server_trait,
                 proc_macro2::Span::call_site(),
@@ -56,6 +65,7 @@ pub struct RenderedSources {
     pub types: String,
     pub client: String,
     pub server: String,
+    pub cli: String,
 }
 
 /// Runs progenitor, splits its output and adds what the runtime crates provide; the model
@@ -71,7 +81,7 @@ pub fn sources(spec: &LoadedSpec, paths: &Paths) -> Result<RenderedSources, prog
     forward::default_flattened_builder_fields(&mut split.types)?;
     forward::add_non_exhaustive(&mut split.types);
     client::add_client_runtime(&mut split.client, &spec.model, paths)?;
-    let mocks = progenitor::generate_mocks(&openapi, &paths.client_runtime)?;
+    let mocks = seal_mock_trait(progenitor::generate_mocks(&openapi, &paths.client_runtime)?)?;
     split.client.items.push(syn::parse_quote! {
         /// httpmock helpers for tests of code that uses this client (the `mock` feature): a
         /// typed `When`/`Then` pair per operation, and [`MockServerExt`](mock::MockServerExt),
@@ -85,17 +95,55 @@ pub fn sources(spec: &LoadedSpec, paths: &Paths) -> Result<RenderedSources, prog
             /// httpmock dependency of its own (and gets the version the helpers fit).
             pub use ::httpmock::{self, MockServer};
             #mocks
+            mod sealed {
+                /// Only `MockServer` implements [`MockServerExt`](super::MockServerExt).
+                pub trait Sealed {}
+                impl Sealed for ::httpmock::MockServer {}
+            }
         }
     });
     docs::document_types(&mut split.types);
     docs::document_client(&mut split.client, &spec.model);
     let server: syn::File = syn::parse2(server::server_tokens(&spec.model, paths))
         .map_err(|e| progenitor::EmitError::Server(e.to_string()))?;
+    let cli: syn::File = syn::parse2(cli::cli_tokens(
+        &spec.model,
+        spec.value(),
+        &paths.cli_runtime,
+        &paths.client,
+        &paths.binary,
+    ))
+    .map_err(|e| progenitor::EmitError::Output(format!("the command-line tool: {e}")))?;
     Ok(RenderedSources {
         types: prettyplease::unparse(&split.types),
         client: prettyplease::unparse(&split.client),
         server: prettyplease::unparse(&server),
+        cli: prettyplease::unparse(&cli),
     })
+}
+
+/// progenitor's `MockServerExt` gains a method with every operation the spec adds; sealed (a
+/// private supertrait) no user can implement it, so that is a minor change, not a major one.
+fn seal_mock_trait(mocks: TokenStream) -> Result<TokenStream, progenitor::EmitError> {
+    let mut file: syn::File = syn::parse2(mocks)
+        .map_err(|e| progenitor::EmitError::Output(format!("the httpmock helpers: {e}")))?;
+    let mut sealed = false;
+    for item in &mut file.items {
+        if let syn::Item::Trait(trait_item) = item {
+            if trait_item.ident == "MockServerExt" {
+                trait_item
+                    .supertraits
+                    .push(syn::parse_quote!(sealed::Sealed));
+                sealed = true;
+            }
+        }
+    }
+    if !sealed {
+        return Err(progenitor::EmitError::Output(
+            "the httpmock helpers have no `MockServerExt` trait to seal".to_string(),
+        ));
+    }
+    Ok(quote::quote!(#file))
 }
 
 /// The whole `generated/` tree: the types, client and server crates.
@@ -195,6 +243,49 @@ pub fn tree(spec: &LoadedSpec, config: &Config) -> Result<GeneratedTree, progeni
             readme: readme::server(model, config),
             source: &sources.server,
         },
+    );
+    let cli = &config.cli;
+    insert_crate(
+        &mut tree,
+        &headers,
+        CrateFiles {
+            krate: cli,
+            description: format!(
+                "A command-line tool for the {}, generated from its OpenAPI description",
+                model.title
+            ),
+            keywords: &["cloudflare", "interconnect", "cli", "networking"],
+            dependencies: format!(
+                "{runtime}.workspace = true\n{client}.workspace = true\nuuid.workspace = true\n",
+                runtime = config.runtime.cli,
+                client = config.client.package,
+            ),
+            readme: readme::cli(model, config),
+            source: &sources.cli,
+        },
+    );
+    // Not published yet: the release flow carries library crates; the binary follows.
+    let manifest = format!("{}/Cargo.toml", cli.dir);
+    if let Some(text) = tree.get(&manifest).map(str::to_string) {
+        let text = text.replacen(
+            "\n[dependencies]\n",
+            &format!(
+                "publish = false\n\n[[bin]]\nname = \"{}\"\npath = \"src/main.rs\"\n\n[dependencies]\n",
+                cli.package
+            ),
+            1,
+        );
+        tree.insert(manifest, text);
+    }
+    tree.insert(
+        format!("{}/src/main.rs", cli.dir),
+        format!(
+            "{}//! `{bin}`: see `{bin} --help`.\n\nfn main() -> std::process::ExitCode {{\n    {rt}::main(&{lib}::APP)\n}}\n",
+            headers.rs,
+            bin = cli.package,
+            rt = config.runtime.cli.replace('-', "_"),
+            lib = cli.lib_name(),
+        ),
     );
     Ok(tree)
 }

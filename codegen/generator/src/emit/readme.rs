@@ -568,3 +568,71 @@ cloudflare-cni-client = { version = "0.1", default-features = false, features = 
     }
     out
 }
+
+/// The command-line tool's README: its commands, as the table it is generated from names them.
+pub fn cli(model: &ApiModel, config: &Config) -> String {
+    let bin = &config.cli.package;
+    let mut out = String::new();
+    let _ = writeln!(out, "# {bin}\n");
+    let _ = writeln!(
+        out,
+        "A command-line tool for the {} (version {}), generated from its OpenAPI description: one \
+         command per group of operations and one subcommand per operation, flags from the spec's \
+         parameters and body fields with its descriptions as help. It uses `{}` underneath.\n",
+        model.title, model.version, config.client.package
+    );
+    let _ = writeln!(
+        out,
+        "```sh\ncargo install --path generated/cli\nexport CLOUDFLARE_API_TOKEN=... CLOUDFLARE_ACCOUNT_ID=...\n{bin} --help\n```\n"
+    );
+    let _ = writeln!(
+        out,
+        "## Commands\n\n| Command | Operation | Does |\n| --- | --- | --- |"
+    );
+    for tag in &model.tags {
+        let group = super::cli::group_name(&tag.name);
+        for op in model.operations.iter().filter(|op| op.tag == tag.name) {
+            let positionals: String = op
+                .path_params
+                .iter()
+                .filter(|p| p.name != "account_id")
+                .map(|p| format!(" {}", p.name.to_ascii_uppercase()))
+                .collect();
+            let _ = writeln!(
+                out,
+                "| `{bin} {group} {}{positionals}` | `{}` | {} |",
+                super::cli::verb(&op.id, &group),
+                op.id,
+                op.summary
+            );
+        }
+    }
+    out.push_str(
+        r#"
+(A subcommand whose name two operations would share takes the second one's whole
+operationId instead; `--help` on each command lists its flags.)
+
+## Use
+
+- **Credentials**: `CLOUDFLARE_API_TOKEN`, or `CLOUDFLARE_EMAIL` and `CLOUDFLARE_API_KEY` (the
+  variables Cloudflare's own tools read), or `--api-token`, `--email` and `--api-key`. They are
+  never printed, not even by `--help`. The account: `--account` or `CLOUDFLARE_ACCOUNT_ID`.
+  `--base-url` (or `CLOUDFLARE_API_BASE_URL`) points at another server, the emulator say.
+- **Bodies**: each scalar field of a request body is a flag (`--magic-conduit-name`,
+  `--bgp-customer-asn`; lists repeat the flag); `--body FILE` (or `-` for standard input) gives
+  the whole body as JSON, and flags override its fields. A body that does not fit the spec is
+  refused before anything is sent, naming the field.
+- **Output**: JSON by default; `--jsonl` on a listing prints one item per line, following the
+  cursor lazily page by page; `--output table` prints a table for people. A download
+  (`interconnects loa ICON -o loa.pdf`) is written atomically to its file, or to standard output.
+- **Waiting**: `interconnects status ICON --wait Healthy --timeout 10m` polls with backoff until
+  the state is reached, showing the state on a terminal (nothing when piped).
+- **Errors**: one line naming the status, Cloudflare's error codes and messages, and the request
+  id (`cf-ray`) when the server sent one. Exit status: 0 success, 1 other (a file that cannot be
+  written), 2 usage, 3 validation (nothing was sent), 4 the API answered 4xx, 5 the API answered
+  5xx or the connection failed or timed out, 6 `--wait` gave up.
+- **Completions**: `completions bash|zsh|fish|elvish|powershell`.
+"#,
+    );
+    out
+}

@@ -485,7 +485,7 @@ pub mod mock {
     /// An extension trait for [`MockServer`](::httpmock::MockServer) that
     /// adds a method for each operation. These are the equivalent of
     /// type-checked [`mock()`](::httpmock::MockServer::mock) calls.
-    pub trait MockServerExt {
+    pub trait MockServerExt: sealed::Sealed {
         fn get_document<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
         where
             F: FnOnce(operations::GetDocumentWhen, operations::GetDocumentThen);
@@ -516,5 +516,10 @@ pub mod mock {
                 )
             })
         }
+    }
+    mod sealed {
+        /// Only `MockServer` implements [`MockServerExt`](super::MockServerExt).
+        pub trait Sealed {}
+        impl Sealed for ::httpmock::MockServer {}
     }
 }

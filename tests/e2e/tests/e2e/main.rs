@@ -6,6 +6,7 @@ mod fixtures;
 mod heap;
 mod scripted;
 
+mod cli;
 mod client_http;
 mod client_mock;
 mod client_pagination_memory;

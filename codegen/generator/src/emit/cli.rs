@@ -1,0 +1,471 @@
+//! The command-line tool's command table and dispatch, from the spec: one subcommand per tag
+//! (`cnis`, `interconnects` …) and per operation (`list`, `get`, `loa` …), flags from the
+//! parameters and the body's fields with the spec's descriptions as help, and a `match` that
+//! sends each call through the typed client. Everything else (clap, credentials, output,
+//! waiting, exit codes) is the hand-written `cloudflare-cni-cli-runtime`.
+//!
+//! progenitor has a CLI generator of its own; it is not used because its commands are flat
+//! operationIds, and its code calls progenitor's `send()`, whose error type this client
+//! replaces with `CniError`.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use crate::model::{ApiModel, OperationModel, ParamModel, ScalarType, SuccessModel};
+
+/// The path parameter the global `--account` (or `CLOUDFLARE_ACCOUNT_ID`) sets.
+const ACCOUNT_PARAMETER: &str = "account_id";
+/// The body property that repeats the path's account: filled from `--account` too.
+const ACCOUNT_BODY_FIELD: &str = "/account";
+
+/// A tag as a command: `CNIs` → `cnis`.
+pub fn group_name(tag: &str) -> String {
+    tag.trim().to_ascii_lowercase().replace([' ', '_'], "-")
+}
+
+/// An operation's subcommand within its group: the operationId's verb, with the group's noun
+/// dropped (`get_interconnect_loa` in `interconnects` → `loa`; `list_cnis` → `list`).
+pub fn verb(operation_id: &str, group: &str) -> String {
+    let words: Vec<&str> = operation_id.split('_').collect();
+    let singular = group.strip_suffix('s').unwrap_or(group);
+    let rest: Vec<&str> = match words.split_first() {
+        Some((_, rest)) => {
+            let noun = rest.first().is_some_and(|w| *w == group || *w == singular);
+            rest[usize::from(noun)..].to_vec()
+        }
+        None => Vec::new(),
+    };
+    match rest.is_empty() {
+        true => words.first().copied().unwrap_or(operation_id).to_string(),
+        false => rest.join("-"),
+    }
+}
+
+fn first_sentence(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default();
+    line.to_string()
+}
+
+fn value_type(ty: &ScalarType) -> TokenStream {
+    match ty {
+        ScalarType::String => quote!(rt::ValueType::String),
+        ScalarType::Uuid => quote!(rt::ValueType::Uuid),
+        ScalarType::Integer { .. } => quote!(rt::ValueType::Integer),
+        ScalarType::Number => quote!(rt::ValueType::Number),
+        ScalarType::Boolean => quote!(rt::ValueType::Boolean),
+    }
+}
+
+fn rust_type(ty: &ScalarType) -> TokenStream {
+    match ty {
+        ScalarType::String => quote!(::std::string::String),
+        ScalarType::Uuid => quote!(::uuid::Uuid),
+        ScalarType::Integer { .. } => quote!(i64),
+        ScalarType::Number => quote!(f64),
+        ScalarType::Boolean => quote!(bool),
+    }
+}
+
+/// A body field found in the schema.
+struct Field {
+    flag: String,
+    pointer: String,
+    help: String,
+    value: TokenStream,
+    many: bool,
+}
+
+fn deref<'v>(root: &'v Value, schema: &'v Value) -> &'v Value {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(reference) => reference
+            .strip_prefix('#')
+            .and_then(|pointer| root.pointer(pointer))
+            .map_or(schema, |target| deref(root, target)),
+        None => schema,
+    }
+}
+
+fn scalar_value(schema: &Value) -> Option<TokenStream> {
+    match schema.get("type").and_then(Value::as_str)? {
+        "string" if schema.get("format").and_then(Value::as_str) == Some("uuid") => {
+            Some(quote!(rt::ValueType::Uuid))
+        }
+        "string" => Some(quote!(rt::ValueType::String)),
+        "integer" => Some(quote!(rt::ValueType::Integer)),
+        "number" => Some(quote!(rt::ValueType::Number)),
+        "boolean" => Some(quote!(rt::ValueType::Boolean)),
+        _ => None,
+    }
+}
+
+/// The scalar leaves of a body schema (through nested objects, every member of a union), and
+/// lists of scalars; lists of objects are left to `--body`.
+fn body_fields(root: &Value, schema: &Value, pointer: &str, out: &mut Vec<Field>, depth: usize) {
+    let schema = deref(root, schema);
+    if depth > 8 {
+        return;
+    }
+    for key in ["oneOf", "anyOf", "allOf"] {
+        for member in schema
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            body_fields(root, member, pointer, out, depth + 1);
+        }
+    }
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        return;
+    };
+    for (name, property) in properties {
+        let described = deref(root, property);
+        // `allOf: [$ref]` beside a description is the reference itself.
+        let property = match described
+            .get("allOf")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+        {
+            Some([only]) => deref(root, only),
+            _ => described,
+        };
+        if property.get("readOnly").and_then(Value::as_bool) == Some(true) {
+            continue;
+        }
+        let at = format!("{pointer}/{name}");
+        let help = first_sentence(
+            described
+                .get("description")
+                .or_else(|| property.get("description"))
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        );
+        let flag = at.trim_start_matches('/').replace(['/', '_'], "-");
+        if let Some(value) = scalar_value(property) {
+            out.push(Field {
+                flag,
+                pointer: at,
+                help,
+                value,
+                many: false,
+            });
+        } else if property.get("type").and_then(Value::as_str) == Some("array") {
+            if let Some(value) = property
+                .get("items")
+                .map(|i| deref(root, i))
+                .and_then(scalar_value)
+            {
+                out.push(Field {
+                    flag,
+                    pointer: at,
+                    help,
+                    value,
+                    many: true,
+                });
+            }
+        } else if ["properties", "allOf", "oneOf", "anyOf"]
+            .iter()
+            .any(|key| property.get(key).is_some())
+        {
+            // An object (also one wrapped in `allOf: [$ref]` beside its description).
+            body_fields(root, property, &at, out, depth + 1);
+        }
+    }
+}
+
+/// The property of a status union that names its state, if the answer is one.
+fn status_property(model: &ApiModel, op: &OperationModel) -> Option<String> {
+    let SuccessModel::Json(name) = &op.success else {
+        return None;
+    };
+    let union = model.schemas.get(name)?.union.as_ref()?;
+    ["state", "status"]
+        .contains(&union.property.as_str())
+        .then(|| union.property.clone())
+}
+
+fn arg_entry(param: &ParamModel, positional: bool) -> TokenStream {
+    let name = &param.name;
+    let help = first_sentence(&param.description);
+    let value = value_type(&param.ty);
+    let required = param.required;
+    quote! {
+        rt::Arg { name: #name, help: #help, value: #value, required: #required, positional: #positional }
+    }
+}
+
+/// The command table and dispatch of the tool, as tokens for `src/generated.rs`.
+pub fn cli_tokens(
+    model: &ApiModel,
+    root: &Value,
+    cli_runtime: &TokenStream,
+    client: &TokenStream,
+    binary: &str,
+) -> TokenStream {
+    let mut groups = Vec::new();
+    let mut arms = Vec::new();
+    for tag in &model.tags {
+        let group = group_name(&tag.name);
+        let operations: Vec<&OperationModel> = model
+            .operations
+            .iter()
+            .filter(|op| op.tag == tag.name)
+            .collect();
+        if operations.is_empty() {
+            continue;
+        }
+        let mut verbs = BTreeSet::new();
+        let mut entries = Vec::new();
+        for op in operations {
+            let mut verb = verb(&op.id, &group);
+            if !verbs.insert(verb.clone()) {
+                // Two operations would share a subcommand: the later one keeps its whole id.
+                verb = op.id.replace('_', "-");
+                verbs.insert(verb.clone());
+            }
+            let description = root
+                .pointer(&format!(
+                    "/paths/{}/{}/description",
+                    op.path.replace('~', "~0").replace('/', "~1"),
+                    op.method.to_ascii_lowercase()
+                ))
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let about = if op.summary.is_empty() {
+                first_sentence(description)
+            } else {
+                op.summary.clone()
+            };
+            let long_about = format!(
+                "{}\n\n{}\n\nSends {} {}{}.",
+                about,
+                description.trim(),
+                op.method,
+                op.path,
+                if op.path_params.iter().any(|p| p.name == ACCOUNT_PARAMETER) {
+                    " (the account from --account or CLOUDFLARE_ACCOUNT_ID)"
+                } else {
+                    ""
+                }
+            )
+            .replace("\n\n\n\n", "\n\n");
+            let args = op
+                .path_params
+                .iter()
+                .filter(|p| p.name != ACCOUNT_PARAMETER)
+                .map(|p| arg_entry(p, true))
+                .chain(op.query_params.iter().map(|p| arg_entry(p, false)));
+            let answer = match (&op.success, &op.paginated_item, status_property(model, op)) {
+                (_, _, Some(property)) if op.method == "GET" => {
+                    quote!(rt::AnswerKind::Status { property: #property })
+                }
+                (SuccessModel::Json(_), Some(_), _) => quote!(rt::AnswerKind::Listing),
+                (SuccessModel::Json(_), None, _) => quote!(rt::AnswerKind::Json),
+                (SuccessModel::Binary(_), _, _) => quote!(rt::AnswerKind::Binary),
+                (SuccessModel::Empty, _, _) => quote!(rt::AnswerKind::Empty),
+            };
+            let body = match &op.request_body {
+                Some(schema) => {
+                    let mut fields = Vec::new();
+                    if let Some(node) = root.pointer(&format!("/components/schemas/{schema}")) {
+                        body_fields(root, node, "", &mut fields, 0);
+                    }
+                    let mut seen = BTreeSet::new();
+                    fields.retain(|f| seen.insert(f.pointer.clone()));
+                    let account_field = fields.iter().any(|f| f.pointer == ACCOUNT_BODY_FIELD);
+                    fields.retain(|f| f.pointer != ACCOUNT_BODY_FIELD);
+                    let account_pointer = match account_field {
+                        true => quote!(::std::option::Option::Some(#ACCOUNT_BODY_FIELD)),
+                        false => quote!(::std::option::Option::None),
+                    };
+                    let fields = fields.iter().map(|f| {
+                        let (flag, pointer, help, value, many) = (&f.flag, &f.pointer, &f.help, &f.value, f.many);
+                        quote!(rt::BodyField { flag: #flag, pointer: #pointer, help: #help, value: #value, many: #many })
+                    });
+                    quote!(::std::option::Option::Some(rt::Body { schema: #schema, account: #account_pointer, fields: &[#(#fields),*] }))
+                }
+                None => quote!(::std::option::Option::None),
+            };
+            let id = &op.id;
+            entries.push(quote! {
+                rt::Operation {
+                    verb: #verb,
+                    operation_id: #id,
+                    about: #about,
+                    long_about: #long_about,
+                    args: &[#(#args),*],
+                    body: #body,
+                    answer: #answer,
+                }
+            });
+            arms.push(dispatch_arm(model, op));
+        }
+        let about = if tag.description.is_empty() {
+            tag.name.clone()
+        } else {
+            first_sentence(&tag.description)
+        };
+        groups.push(quote! {
+            rt::Group { name: #group, about: #about, operations: &[#(#entries),*] }
+        });
+    }
+    let about = format!(
+        "A command-line tool for the {} (version {})",
+        model.title, model.version
+    );
+    quote! {
+        use #cli_runtime as rt;
+        use #client::{types, Client};
+
+        /// The tool: its command tree (one group per tag of the spec, one subcommand per
+        /// operation) and how each call reaches the client.
+        pub static APP: rt::App = rt::App {
+            name: #binary,
+            version: env!("CARGO_PKG_VERSION"),
+            about: #about,
+            groups: &[#(#groups),*],
+            dispatch,
+        };
+
+        fn dispatch<'a>(
+            client: &'a Client,
+            call: &'a rt::Call,
+        ) -> ::std::pin::Pin<::std::boxed::Box<dyn ::std::future::Future<Output = ::std::result::Result<rt::Answer<'a>, rt::CliError>> + 'a>> {
+            ::std::boxed::Box::pin(async move {
+                match call.operation_id() {
+                    #(#arms)*
+                    other => ::std::result::Result::Err(rt::CliError::other(format!("no operation {other}"))),
+                }
+            })
+        }
+    }
+}
+
+fn dispatch_arm(model: &ApiModel, op: &OperationModel) -> TokenStream {
+    let id = &op.id;
+    let method = format_ident!("{}", op.id);
+    let mut setters = Vec::new();
+    for param in &op.path_params {
+        let setter = format_ident!("{}", super::client::progenitor_field_name(&param.name));
+        let name = &param.name;
+        let ty = rust_type(&param.ty);
+        setters.push(if param.name == ACCOUNT_PARAMETER {
+            quote!(let builder = builder.#setter(call.account()?);)
+        } else {
+            quote!(let builder = builder.#setter(call.required::<#ty>(#name)?);)
+        });
+    }
+    for param in &op.query_params {
+        let setter = format_ident!("{}", super::client::progenitor_field_name(&param.name));
+        let name = &param.name;
+        let ty = rust_type(&param.ty);
+        setters.push(quote! {
+            let builder = match call.optional::<#ty>(#name)? {
+                ::std::option::Option::Some(value) => builder.#setter(value),
+                ::std::option::Option::None => builder,
+            };
+        });
+    }
+    if let Some(body) = &op.request_body {
+        let body = format_ident!("{}", body);
+        setters.push(quote!(let builder = builder.body(call.body::<types::#body>()?);));
+    }
+    let send_json = quote!(rt::Answer::json(builder.send().await?.into_inner()));
+    let answer = match (&op.success, &op.paginated_item, status_property(model, op)) {
+        (_, _, Some(property)) if op.method == "GET" => quote! {
+            match call.wait() {
+                ::std::option::Option::Some(wait) => rt::Answer::json(
+                    builder.wait_until(|value| call.reached(value, #property), wait).await?,
+                ),
+                ::std::option::Option::None => #send_json,
+            }
+        },
+        (SuccessModel::Json(_), Some(_), _) => quote! {
+            if call.jsonl() {
+                ::std::result::Result::Ok(rt::Answer::items(builder.stream()))
+            } else {
+                #send_json
+            }
+        },
+        (SuccessModel::Json(_), None, _) => send_json,
+        (SuccessModel::Binary(_), _, _) => quote! {
+            match call.output_path() {
+                ::std::option::Option::Some(path) => {
+                    let bytes = builder.save_to(path).await?;
+                    ::std::result::Result::Ok(rt::Answer::Saved { path: path.to_path_buf(), bytes })
+                }
+                ::std::option::Option::None => {
+                    ::std::result::Result::Ok(rt::Answer::Bytes(builder.send().await?.into_inner()))
+                }
+            }
+        },
+        (SuccessModel::Empty, _, _) => quote! {
+            builder.send().await?;
+            ::std::result::Result::Ok(rt::Answer::Empty)
+        },
+    };
+    quote! {
+        #id => {
+            let builder = client.#method();
+            #(#setters)*
+            #answer
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verbs_are_what_people_say() {
+        assert_eq!(verb("list_cnis", "cnis"), "list");
+        assert_eq!(verb("get_cni", "cnis"), "get");
+        assert_eq!(verb("get_interconnect_loa", "interconnects"), "loa");
+        assert_eq!(verb("get_interconnect_status", "interconnects"), "status");
+        assert_eq!(
+            verb("get_interconnect_loa_default_name", "interconnects"),
+            "loa-default-name"
+        );
+        assert_eq!(verb("update_settings", "settings"), "update");
+        assert_eq!(verb("get_slot", "slots"), "get");
+        assert_eq!(group_name("CNIs"), "cnis");
+    }
+
+    #[test]
+    fn body_fields_reach_nested_scalars_and_every_union_member() {
+        let root = serde_json::json!({"components": {"schemas": {
+            "Req": {"oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}]},
+            "A": {"properties": {"type": {"type": "string"}, "slot_id": {"type": "string", "format": "uuid"}}},
+            "B": {"properties": {"type": {"type": "string"}, "magic": {"properties": {"mtu": {"type": "integer"}}},
+                  "prefixes": {"type": "array", "items": {"type": "string"}},
+                  "objects": {"type": "array", "items": {"properties": {"x": {"type": "string"}}}}}}
+        }}});
+        let mut fields = Vec::new();
+        body_fields(
+            &root,
+            &root["components"]["schemas"]["Req"],
+            "",
+            &mut fields,
+            0,
+        );
+        let flags: Vec<(String, bool)> = fields.iter().map(|f| (f.flag.clone(), f.many)).collect();
+        assert_eq!(
+            flags,
+            [
+                ("slot-id".to_string(), false),
+                ("type".to_string(), false),
+                ("magic-mtu".to_string(), false),
+                ("prefixes".to_string(), true),
+                ("type".to_string(), false),
+            ]
+        );
+    }
+}

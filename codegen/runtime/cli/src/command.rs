@@ -1,0 +1,299 @@
+//! The clap command tree built from the generated table, and reading what it parsed.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Arg as ClapArg, ArgAction, ArgMatches, Command};
+use cloudflare_cni_client::{Client, Wait};
+
+use crate::{AnswerKind, BodyField, CliError, ExitClass, Operation, ValueType};
+
+const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0  success
+  1  anything else (a file that cannot be written, say)
+  2  usage: unknown command or flag, a missing argument, no credentials or account
+  3  validation: the request body does not fit the spec's rules; nothing was sent
+  4  the API answered 4xx (not found, conflict, refused credentials …)
+  5  the API answered 5xx, or the connection failed or timed out
+  6  --wait gave up: the state was not reached before --timeout
+
+Credentials: CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY (or the flags);
+the account: --account or CLOUDFLARE_ACCOUNT_ID. Secrets are never printed.";
+
+fn value_parser(value: ValueType) -> clap::builder::ValueParser {
+    match value {
+        ValueType::String => clap::value_parser!(String),
+        ValueType::Uuid => clap::builder::ValueParser::new(parse_uuid),
+        ValueType::Integer => clap::value_parser!(i64).into(),
+        ValueType::Number => clap::value_parser!(f64).into(),
+        ValueType::Boolean => clap::value_parser!(bool),
+    }
+}
+
+fn parse_uuid(text: &str) -> Result<uuid::Uuid, String> {
+    text.parse()
+        .map_err(|e| format!("{text:?} is not a UUID: {e}"))
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    crate::parse_duration(text)
+}
+
+/// The whole tree: global flags, a subcommand per group and per operation, completions.
+pub(crate) fn build(app: &crate::App) -> Command {
+    let mut root = Command::new(app.name)
+        .version(app.version)
+        .about(app.about)
+        .after_help(EXIT_CODES)
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .arg(
+            ClapArg::new("account")
+                .long("account")
+                .env("CLOUDFLARE_ACCOUNT_ID")
+                .value_name("ACCOUNT_ID")
+                .global(true)
+                .help("The account to act on"),
+        )
+        .arg(
+            ClapArg::new("api-token")
+                .long("api-token")
+                .env("CLOUDFLARE_API_TOKEN")
+                .hide_env_values(true)
+                .value_name("TOKEN")
+                .global(true)
+                .help("An API token"),
+        )
+        .arg(
+            ClapArg::new("email")
+                .long("email")
+                .env("CLOUDFLARE_EMAIL")
+                .value_name("EMAIL")
+                .global(true)
+                .help("The account email, with --api-key"),
+        )
+        .arg(
+            ClapArg::new("api-key")
+                .long("api-key")
+                .env("CLOUDFLARE_API_KEY")
+                .hide_env_values(true)
+                .value_name("KEY")
+                .global(true)
+                .help("The global API key, with --email"),
+        )
+        .arg(
+            ClapArg::new("base-url")
+                .long("base-url")
+                .env("CLOUDFLARE_API_BASE_URL")
+                .value_name("URL")
+                .default_value(DEFAULT_BASE_URL)
+                .global(true)
+                .help("The API's base URL (an emulator's, say)"),
+        )
+        .arg(
+            ClapArg::new("output")
+                .long("output")
+                .value_name("FORMAT")
+                .value_parser(["json", "table"])
+                .default_value("json")
+                .global(true)
+                .help("JSON, or a table for people"),
+        );
+    for group in app.groups {
+        let mut sub = Command::new(group.name)
+            .about(group.about)
+            .subcommand_required(true)
+            .arg_required_else_help(true);
+        for operation in group.operations {
+            sub = sub.subcommand(operation_command(operation));
+        }
+        root = root.subcommand(sub);
+    }
+    root.subcommand(
+        Command::new("completions")
+            .about("Shell completions: cloudflare-cni completions bash > /etc/bash_completion.d/cloudflare-cni")
+            .arg(
+                ClapArg::new("shell")
+                    .required(true)
+                    .value_parser(clap::value_parser!(clap_complete::Shell)),
+            ),
+    )
+}
+
+fn operation_command(operation: &Operation) -> Command {
+    let mut command = Command::new(operation.verb)
+        .about(operation.about)
+        .long_about(operation.long_about);
+    for arg in operation.args {
+        let mut clap_arg = ClapArg::new(arg.name)
+            .help(arg.help)
+            .value_parser(value_parser(arg.value));
+        if arg.positional {
+            clap_arg = clap_arg
+                .value_name(arg.name.to_ascii_uppercase())
+                .required(arg.required);
+        } else {
+            clap_arg = clap_arg
+                .long(arg.name.replace('_', "-"))
+                .value_name(arg.name.to_ascii_uppercase())
+                .required(arg.required);
+        }
+        command = command.arg(clap_arg);
+    }
+    if let Some(body) = &operation.body {
+        command = command.arg(
+            ClapArg::new("body")
+                .long("body")
+                .value_name("FILE|-")
+                .help(format!(
+                    "The request body ({}) as JSON, from a file or - for standard input; the flags below set or override its fields",
+                    body.schema
+                )),
+        );
+        for field in body.fields {
+            let mut clap_arg = ClapArg::new(body_id(field))
+                .long(field.flag)
+                .help(field.help)
+                .value_name(
+                    field
+                        .flag
+                        .rsplit('-')
+                        .next()
+                        .unwrap_or("VALUE")
+                        .to_ascii_uppercase(),
+                )
+                .value_parser(value_parser(field.value))
+                .help_heading("Body");
+            if field.many {
+                clap_arg = clap_arg.action(ArgAction::Append);
+            }
+            command = command.arg(clap_arg);
+        }
+    }
+    match operation.answer {
+        AnswerKind::Listing => {
+            command = command.arg(
+                ClapArg::new("jsonl")
+                    .long("jsonl")
+                    .action(ArgAction::SetTrue)
+                    .help(
+                        "Every item, one JSON document per line, following the cursor page by page",
+                    ),
+            )
+        }
+        AnswerKind::Status { .. } => {
+            command =
+                command
+                    .arg(ClapArg::new("wait").long("wait").value_name("STATE").help(
+                        "Wait until the state is STATE (polling with backoff), then print it",
+                    ))
+                    .arg(
+                        ClapArg::new("timeout")
+                            .long("timeout")
+                            .value_name("DURATION")
+                            .requires("wait")
+                            .value_parser(parse_duration)
+                            .default_value("10m")
+                            .help("How long --wait waits (90s, 10m, 1h)"),
+                    )
+        }
+        AnswerKind::Binary => {
+            command = command.arg(
+                ClapArg::new("output-file")
+                    .short('o')
+                    .long("output-file")
+                    .value_name("FILE")
+                    .value_parser(clap::value_parser!(PathBuf))
+                    .help("Write the file here (atomically) instead of to standard output"),
+            )
+        }
+        AnswerKind::Json | AnswerKind::Empty => {}
+    }
+    command
+}
+
+fn body_id(field: &BodyField) -> String {
+    format!("body:{}", field.flag)
+}
+
+/// The value a body flag was given, as JSON; `None` when it was not given.
+pub(crate) fn body_flag_value(
+    matches: &ArgMatches,
+    field: &BodyField,
+) -> Result<Option<serde_json::Value>, CliError> {
+    use serde_json::Value;
+    let id = body_id(field);
+    fn all<T: Clone + Send + Sync + 'static>(
+        matches: &ArgMatches,
+        id: &str,
+        to_json: impl Fn(T) -> Value,
+    ) -> Result<Vec<Value>, CliError> {
+        Ok(matches
+            .try_get_many::<T>(id)
+            .map_err(|e| CliError::other(format!("argument {id}: {e}")))?
+            .into_iter()
+            .flatten()
+            .cloned()
+            .map(to_json)
+            .collect())
+    }
+    let values = match field.value {
+        ValueType::String => all::<String>(matches, &id, Value::String)?,
+        ValueType::Uuid => all::<uuid::Uuid>(matches, &id, |u| Value::String(u.to_string()))?,
+        ValueType::Integer => all::<i64>(matches, &id, Value::from)?,
+        ValueType::Number => all::<f64>(matches, &id, Value::from)?,
+        ValueType::Boolean => all::<bool>(matches, &id, Value::Bool)?,
+    };
+    Ok(match (values.is_empty(), field.many) {
+        (true, _) => None,
+        (false, true) => Some(Value::Array(values)),
+        (false, false) => values.into_iter().next(),
+    })
+}
+
+/// The client, from the global flags (and their environment variables).
+pub(crate) fn client(matches: &ArgMatches) -> Result<Client, CliError> {
+    let usage = |message: String| CliError::new(ExitClass::Usage, message);
+    let base_url = matches
+        .get_one::<String>("base-url")
+        .map_or(DEFAULT_BASE_URL, String::as_str);
+    let token = matches.get_one::<String>("api-token");
+    let email = matches.get_one::<String>("email");
+    let key = matches.get_one::<String>("api-key");
+    let builder = Client::builder().base_url(base_url);
+    let builder = match (token, email, key) {
+        (Some(token), _, _) => builder.api_token(token.as_str()),
+        (None, Some(email), Some(key)) => builder.api_key(email.as_str(), key.as_str()),
+        (None, Some(_), None) | (None, None, Some(_)) => {
+            return Err(usage(
+                "an API key needs both CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY (or --email and --api-key)".into(),
+            ))
+        }
+        (None, None, None) => {
+            return Err(usage(
+                "no credentials: set CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY (or pass --api-token, or --email and --api-key)".into(),
+            ))
+        }
+    };
+    builder
+        .build()
+        .map_err(|e| usage(format!("cannot make the client: {e}")))
+}
+
+/// `--wait STATE --timeout DURATION`, when given.
+pub(crate) fn wait(matches: &ArgMatches) -> Result<Option<(String, Wait)>, CliError> {
+    let Some(target) = matches.try_get_one::<String>("wait").ok().flatten() else {
+        return Ok(None);
+    };
+    let timeout = matches
+        .try_get_one::<Duration>("timeout")
+        .ok()
+        .flatten()
+        .copied()
+        .unwrap_or(Duration::from_secs(600));
+    let wait = Wait::timeout(timeout).interval(Duration::from_millis(500), Duration::from_secs(15));
+    Ok(Some((target.clone(), wait)))
+}

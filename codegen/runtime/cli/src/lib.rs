@@ -1,0 +1,541 @@
+//! What the generated `cloudflare-cni` command-line tool needs besides its generated command
+//! table: the clap command tree built from that table, credentials and the account from flags
+//! or Cloudflare's environment variables, request bodies from flags and `--body`, output as
+//! JSON, JSON lines or a table, waiting with progress, and exit codes by class.
+//!
+//! The generated crate describes each operation ([`Operation`]) and maps a parsed call to the
+//! typed client ([`App::dispatch`]); everything here is the same for every operation.
+
+mod command;
+mod exit;
+mod output;
+
+use std::future::Future;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::ArgMatches;
+use cloudflare_cni_client::{ByteStream, Client, CniError, Wait};
+use futures::stream::LocalBoxStream;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub use exit::{CliError, ExitClass};
+
+/// The tool: its groups of operations and how a call reaches the client.
+pub struct App {
+    /// The binary's name, as `--help` and completions spell it.
+    pub name: &'static str,
+    pub version: &'static str,
+    pub about: &'static str,
+    pub groups: &'static [Group],
+    pub dispatch: Dispatch,
+}
+
+/// Runs one parsed call on the client.
+pub type Dispatch = for<'a> fn(
+    &'a Client,
+    &'a Call,
+) -> Pin<Box<dyn Future<Output = Result<Answer<'a>, CliError>> + 'a>>;
+
+/// A resource group (`cnis`, `interconnects` …) and its operations.
+pub struct Group {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub operations: &'static [Operation],
+}
+
+/// One operation as a subcommand.
+pub struct Operation {
+    /// The subcommand (`list`, `get`, `loa` …).
+    pub verb: &'static str,
+    pub operation_id: &'static str,
+    /// One line, the spec's summary.
+    pub about: &'static str,
+    /// The spec's description.
+    pub long_about: &'static str,
+    pub args: &'static [Arg],
+    /// The request body's fields as flags, when the operation takes one.
+    pub body: Option<Body>,
+    pub answer: AnswerKind,
+}
+
+/// A parameter of the operation.
+pub struct Arg {
+    /// The spec's name (`icon`, `address_contains`).
+    pub name: &'static str,
+    pub help: &'static str,
+    pub value: ValueType,
+    pub required: bool,
+    /// A path parameter (a positional argument) rather than a query parameter (a flag).
+    pub positional: bool,
+}
+
+/// A request body: its schema's name and its fields as flags.
+pub struct Body {
+    pub schema: &'static str,
+    /// Where the body repeats the account (`/account`), filled from `--account` when the body
+    /// does not say.
+    pub account: Option<&'static str>,
+    pub fields: &'static [BodyField],
+}
+
+/// A scalar (or list of scalars) in the body, set by a flag.
+pub struct BodyField {
+    /// The flag, without dashes (`magic-conduit-name`).
+    pub flag: &'static str,
+    /// Where it goes in the body (`/magic/conduit_name`).
+    pub pointer: &'static str,
+    pub help: &'static str,
+    pub value: ValueType,
+    /// A list: the flag repeats.
+    pub many: bool,
+}
+
+/// The type of a value on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueType {
+    String,
+    Uuid,
+    Integer,
+    Number,
+    Boolean,
+}
+
+/// What the operation answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnswerKind {
+    /// A JSON document.
+    Json,
+    /// A cursor-paginated listing (`--jsonl` streams its items).
+    Listing,
+    /// A status that can be waited on (`--wait STATE`): the JSON property naming the state.
+    Status { property: &'static str },
+    /// A file (`-o FILE`, else standard output).
+    Binary,
+    /// Nothing.
+    Empty,
+}
+
+/// What a call answered, for the output.
+pub enum Answer<'a> {
+    Json(serde_json::Value),
+    Items(LocalBoxStream<'a, Result<serde_json::Value, CniError>>),
+    Bytes(ByteStream),
+    Saved { path: PathBuf, bytes: u64 },
+    Empty,
+}
+
+impl<'a> Answer<'a> {
+    /// A typed answer as JSON.
+    pub fn json<T: Serialize>(value: T) -> Result<Answer<'a>, CliError> {
+        serde_json::to_value(value)
+            .map(Answer::Json)
+            .map_err(|e| CliError::other(format!("cannot show the answer as JSON: {e}")))
+    }
+
+    /// A listing's items, as they stream.
+    pub fn items<T, S>(stream: S) -> Answer<'a>
+    where
+        T: Serialize,
+        S: futures::Stream<Item = Result<T, CniError>> + 'a,
+    {
+        use futures::StreamExt;
+        Answer::Items(
+            stream
+                .map(|item| {
+                    item.and_then(|value| {
+                        serde_json::to_value(value).map_err(|e| {
+                            CniError::InvalidRequest(format!("cannot show an item as JSON: {e}"))
+                        })
+                    })
+                })
+                .boxed_local(),
+        )
+    }
+}
+
+/// A parsed call: the operation's arguments, typed, and the global settings it needs.
+pub struct Call {
+    matches: ArgMatches,
+    operation: &'static Operation,
+    account: Option<String>,
+    jsonl: bool,
+    output_path: Option<PathBuf>,
+    wait: Option<(String, Wait)>,
+    progress: bool,
+}
+
+impl Call {
+    /// The operation this call is for.
+    pub fn operation_id(&self) -> &'static str {
+        self.operation.operation_id
+    }
+
+    fn usage(message: String) -> CliError {
+        CliError::new(ExitClass::Usage, message)
+    }
+
+    /// The account (`--account`, or `CLOUDFLARE_ACCOUNT_ID`).
+    pub fn account(&self) -> Result<String, CliError> {
+        self.account.clone().ok_or_else(|| {
+            Self::usage("no account: pass --account ACCOUNT_ID or set CLOUDFLARE_ACCOUNT_ID".into())
+        })
+    }
+
+    /// A required argument's value.
+    pub fn required<T: Clone + Send + Sync + 'static>(&self, name: &str) -> Result<T, CliError> {
+        self.optional(name)?
+            .ok_or_else(|| Self::usage(format!("missing {}", name.replace('_', "-"))))
+    }
+
+    /// An optional argument's value.
+    pub fn optional<T: Clone + Send + Sync + 'static>(
+        &self,
+        name: &str,
+    ) -> Result<Option<T>, CliError> {
+        self.matches
+            .try_get_one::<T>(name)
+            .map(|value| value.cloned())
+            .map_err(|e| CliError::other(format!("argument {name}: {e}")))
+    }
+
+    /// The request body: `--body FILE|-` (JSON), then each body flag given, set at its place,
+    /// decoded as the operation's body type. A body that does not fit names where.
+    pub fn body<T: DeserializeOwned>(&self) -> Result<T, CliError> {
+        let body = self.operation.body.as_ref();
+        let mut value = match self.matches.try_get_one::<String>("body").ok().flatten() {
+            Some(source) => read_body(source)?,
+            None => serde_json::Value::Object(Default::default()),
+        };
+        if let (Some(pointer), Some(account)) = (body.and_then(|b| b.account), &self.account) {
+            if value.pointer(pointer).is_none() {
+                set_pointer(
+                    &mut value,
+                    pointer,
+                    serde_json::Value::String(account.clone()),
+                )?;
+            }
+        }
+        for field in body.map(|b| b.fields).unwrap_or_default() {
+            if let Some(given) = command::body_flag_value(&self.matches, field)? {
+                set_pointer(&mut value, field.pointer, given)?;
+            }
+        }
+        let schema = body.map_or("the body", |b| b.schema);
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let at = e.path().to_string();
+            let at = if at == "." {
+                String::new()
+            } else {
+                format!(" at {at}")
+            };
+            CliError::new(
+                ExitClass::Validation,
+                format!("the request body does not fit {schema}{at}: {}", e.inner()),
+            )
+        })
+    }
+
+    /// Whether a listing streams its items as JSON lines.
+    pub fn jsonl(&self) -> bool {
+        self.jsonl
+    }
+
+    /// Where a download goes (`-o FILE`); standard output when absent.
+    pub fn output_path(&self) -> Option<&Path> {
+        self.output_path.as_deref()
+    }
+
+    /// `--wait STATE` and its timeout, when given.
+    pub fn wait(&self) -> Option<&Wait> {
+        self.wait.as_ref().map(|(_, wait)| wait)
+    }
+
+    /// Whether `value`'s `property` is the state waited for; shows it as progress on a
+    /// terminal (nothing when standard error is piped).
+    pub fn reached<T: Serialize>(&self, value: &T, property: &str) -> bool {
+        let Some((target, _)) = &self.wait else {
+            return true;
+        };
+        let state = serde_json::to_value(value)
+            .ok()
+            .and_then(|v| v.get(property).and_then(|s| s.as_str()).map(str::to_string))
+            .unwrap_or_else(|| "unknown".to_string());
+        if self.progress {
+            let mut err = std::io::stderr();
+            let _ = write!(err, "\rwaiting for {target}: {state}    ");
+            let _ = err.flush();
+        }
+        state.eq_ignore_ascii_case(target)
+    }
+}
+
+/// Reads `--body`: a file, or `-` for standard input.
+fn read_body(source: &str) -> Result<serde_json::Value, CliError> {
+    let text = if source == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
+            CliError::new(
+                ExitClass::Usage,
+                format!("cannot read the body from standard input: {e}"),
+            )
+        })?;
+        text
+    } else {
+        std::fs::read_to_string(source).map_err(|e| {
+            CliError::new(
+                ExitClass::Usage,
+                format!("cannot read the body file {source}: {e}"),
+            )
+        })?
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        let name = if source == "-" {
+            "standard input"
+        } else {
+            source
+        };
+        CliError::new(
+            ExitClass::Validation,
+            format!("the body in {name} is not JSON: {e}"),
+        )
+    })
+}
+
+/// Sets `pointer` (`/magic/mtu`) in `value`, making the objects on the way.
+fn set_pointer(
+    value: &mut serde_json::Value,
+    pointer: &str,
+    given: serde_json::Value,
+) -> Result<(), CliError> {
+    let mut at = value;
+    let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let object = match at {
+            serde_json::Value::Object(object) => object,
+            other => {
+                return Err(CliError::new(
+                    ExitClass::Validation,
+                    format!("the body has {other} where {pointer} needs an object"),
+                ))
+            }
+        };
+        if i + 1 == parts.len() {
+            object.insert(part.to_string(), given);
+            return Ok(());
+        }
+        at = object
+            .entry(part.to_string())
+            .or_insert_with(|| serde_json::Value::Object(Default::default()));
+    }
+    Ok(())
+}
+
+/// The clap command tree of `app` (for its tests: `command(app).debug_assert()`).
+pub fn command(app: &App) -> clap::Command {
+    command::build(app)
+}
+
+/// Runs the tool on the process's arguments and standard streams: the `main` of the binary.
+pub fn main(app: &'static App) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitClass::Other.code();
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr();
+    use std::io::IsTerminal;
+    let progress = std::io::stderr().is_terminal();
+    runtime.block_on(run(app, std::env::args_os(), &mut out, &mut err, progress))
+}
+
+/// Runs the tool on `args` (the binary's name first), writing to `out` and `err`; `progress`
+/// shows waiting on `err`. Returns the exit code.
+pub async fn run<I, A>(
+    app: &'static App,
+    args: I,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    progress: bool,
+) -> ExitCode
+where
+    I: IntoIterator<Item = A>,
+    A: Into<std::ffi::OsString> + Clone,
+{
+    match run_inner(app, args, out, err, progress).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            if progress && error.after_progress {
+                let _ = writeln!(err);
+            }
+            let _ = writeln!(err, "error: {}", error.message);
+            error.class.code()
+        }
+    }
+}
+
+async fn run_inner<I, A>(
+    app: &'static App,
+    args: I,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    progress: bool,
+) -> Result<(), CliError>
+where
+    I: IntoIterator<Item = A>,
+    A: Into<std::ffi::OsString> + Clone,
+{
+    let mut command = command::build(app);
+    let matches = match command.clone().try_get_matches_from(args) {
+        Ok(matches) => matches,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            return match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    let _ = write!(out, "{}", e.render());
+                    Ok(())
+                }
+                _ => Err(CliError::new(
+                    ExitClass::Usage,
+                    e.render()
+                        .to_string()
+                        .trim_start_matches("error: ")
+                        .trim_end()
+                        .to_string(),
+                )),
+            };
+        }
+    };
+    let (group_name, group_matches) = matches
+        .subcommand()
+        .ok_or_else(|| CliError::new(ExitClass::Usage, "no command given; see --help".into()))?;
+    if group_name == "completions" {
+        let shell = group_matches
+            .get_one::<clap_complete::Shell>("shell")
+            .copied()
+            .ok_or_else(|| CliError::new(ExitClass::Usage, "completions needs a shell".into()))?;
+        clap_complete::generate(shell, &mut command, app.name, out);
+        return Ok(());
+    }
+    let (verb, op_matches) = group_matches.subcommand().ok_or_else(|| {
+        CliError::new(
+            ExitClass::Usage,
+            format!("{group_name} needs a command; see {group_name} --help"),
+        )
+    })?;
+    let operation = app
+        .groups
+        .iter()
+        .find(|g| g.name == group_name)
+        .and_then(|g| g.operations.iter().find(|o| o.verb == verb))
+        .ok_or_else(|| CliError::other(format!("no operation for {group_name} {verb}")))?;
+    let client = command::client(&matches)?;
+    let wait = command::wait(op_matches)?;
+    let call = Call {
+        matches: op_matches.clone(),
+        operation,
+        account: matches.get_one::<String>("account").cloned(),
+        jsonl: op_matches
+            .try_get_one::<bool>("jsonl")
+            .ok()
+            .flatten()
+            .copied()
+            .unwrap_or(false),
+        output_path: op_matches
+            .try_get_one::<PathBuf>("output-file")
+            .ok()
+            .flatten()
+            .cloned(),
+        wait,
+        progress,
+    };
+    let table = matches
+        .get_one::<String>("output")
+        .is_some_and(|o| o == "table");
+    let answer = (app.dispatch)(&client, &call).await.map_err(|mut e| {
+        e.after_progress = call.wait.is_some();
+        e
+    })?;
+    if progress && call.wait.is_some() {
+        let _ = writeln!(err);
+    }
+    output::write(answer, table, out, err).await
+}
+
+/// `10m`, `90s`, `1h30m`, `500ms` or a number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<f64>() {
+        return Duration::try_from_secs_f64(seconds).map_err(|e| format!("{text:?}: {e}"));
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return Err(format!("{text:?} is not a duration (like 90s, 10m, 1h30m)"));
+        }
+        let number: u64 = rest[..digits]
+            .parse()
+            .map_err(|e| format!("{text:?}: {e}"))?;
+        rest = &rest[digits..];
+        let unit = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let part = match &rest[..unit] {
+            "ms" => Duration::from_millis(number),
+            "s" => Duration::from_secs(number),
+            "m" => Duration::from_secs(number * 60),
+            "h" => Duration::from_secs(number * 3600),
+            other => {
+                return Err(format!(
+                    "{text:?}: unknown unit {other:?} (use ms, s, m or h)"
+                ))
+            }
+        };
+        total += part;
+        rest = &rest[unit..];
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2.5"), Ok(Duration::from_millis(2500)));
+        assert!(parse_duration("10x").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("m").is_err());
+        assert!(parse_duration("-1").is_err());
+    }
+
+    #[test]
+    fn body_flags_land_at_their_pointer() {
+        let mut body = serde_json::json!({"magic": {"mtu": 1500}});
+        set_pointer(&mut body, "/magic/conduit_name", serde_json::json!("c1")).unwrap();
+        set_pointer(&mut body, "/bgp/customer_asn", serde_json::json!(65000)).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"magic": {"mtu": 1500, "conduit_name": "c1"}, "bgp": {"customer_asn": 65000}})
+        );
+        let mut scalar = serde_json::json!({"magic": 5});
+        assert!(set_pointer(&mut scalar, "/magic/mtu", serde_json::json!(1)).is_err());
+    }
+}

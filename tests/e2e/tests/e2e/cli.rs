@@ -1,0 +1,460 @@
+//! The command-line tool end to end, in-process against the emulator over HTTP: its command
+//! tree, flags and bodies, output formats, waiting, errors and exit codes.
+
+use std::time::Duration;
+
+use cloudflare_cni::APP;
+use cloudflare_cni_emulator::{Emulator, EmulatorConfig};
+use serde_json::Value;
+
+const ACCOUNT: &str = "cli-account";
+
+struct Ran {
+    code: u8,
+    out: String,
+    err: String,
+}
+
+/// The tool's own environment variables would change what these tests see: none of them is
+/// set here (every test removes them, so concurrent removals agree).
+fn clean_env() {
+    for name in [
+        "CLOUDFLARE_API_TOKEN",
+        "CLOUDFLARE_EMAIL",
+        "CLOUDFLARE_API_KEY",
+        "CLOUDFLARE_ACCOUNT_ID",
+        "CLOUDFLARE_API_BASE_URL",
+    ] {
+        std::env::remove_var(name);
+    }
+}
+
+async fn cli(args: &[&str]) -> Ran {
+    clean_env();
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let all = std::iter::once("cloudflare-cni").chain(args.iter().copied());
+    let code = cloudflare_cni_cli_runtime::run(&APP, all, &mut out, &mut err, false).await;
+    // ExitCode has no accessor: compare with each class's code.
+    let code = (0u8..=6)
+        .find(|n| std::process::ExitCode::from(*n) == code)
+        .unwrap_or(255);
+    Ran {
+        code,
+        out: String::from_utf8_lossy(&out).into_owned(),
+        err: String::from_utf8_lossy(&err).into_owned(),
+    }
+}
+
+async fn emulator(config: EmulatorConfig) -> (Emulator, String) {
+    let emulator = Emulator::new(config);
+    let base = emulator.clone().spawn().await.unwrap();
+    (emulator, base)
+}
+
+/// The tool against `base` as `ACCOUNT`, then `args`.
+async fn on(base: &str, args: &[&str]) -> Ran {
+    let mut all = vec!["--base-url", base, "--api-token", "t", "--account", ACCOUNT];
+    all.extend_from_slice(args);
+    cli(&all).await
+}
+
+async fn partner(base: &str) -> String {
+    let ran = on(
+        base,
+        &[
+            "interconnects",
+            "create",
+            "--type",
+            "gcp_partner",
+            "--pairing-key",
+            "7e51371e-72a3-40b5-b844-0f3ee0d8b9a5/europe-west3/1",
+            "--bandwidth",
+            "1G",
+        ],
+    )
+    .await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    let created: Value = serde_json::from_str(&ran.out).unwrap();
+    created["name"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn help_lists_the_four_groups_and_the_tree_is_consistent() {
+    cloudflare_cni_cli_runtime::command(&APP).debug_assert();
+    let ran = cli(&["--help"]).await;
+    assert_eq!(ran.code, 0);
+    for group in ["cnis", "interconnects", "settings", "slots", "completions"] {
+        assert!(ran.out.contains(group), "{group} missing:\n{}", ran.out);
+    }
+    assert!(ran.out.contains("Exit status"), "{}", ran.out);
+}
+
+#[tokio::test]
+async fn every_operation_of_the_spec_has_a_command() {
+    let mut commands: Vec<&str> = APP
+        .groups
+        .iter()
+        .flat_map(|g| g.operations.iter().map(|o| o.operation_id))
+        .collect();
+    commands.sort();
+    let mut operations = cloudflare_cni_server::OPERATIONS.to_vec();
+    operations.sort();
+    assert_eq!(commands, operations);
+    let named: Vec<String> = APP
+        .groups
+        .iter()
+        .flat_map(|g| {
+            g.operations
+                .iter()
+                .map(move |o| format!("{} {}", g.name, o.verb))
+        })
+        .collect();
+    for expected in [
+        "cnis list",
+        "cnis get",
+        "cnis create",
+        "cnis update",
+        "cnis delete",
+        "interconnects list",
+        "interconnects get",
+        "interconnects create",
+        "interconnects delete",
+        "interconnects loa",
+        "interconnects status",
+        "settings get",
+        "settings update",
+        "slots list",
+        "slots get",
+    ] {
+        assert!(
+            named.iter().any(|n| n == expected),
+            "{expected} missing: {named:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_breaks_the_rules_exits_3_and_nothing_is_sent() {
+    let (emulator, base) = emulator(EmulatorConfig::default()).await;
+    let icon = partner(&base).await;
+    let ran = on(
+        &base,
+        &[
+            "cnis",
+            "create",
+            "--interconnect",
+            &icon,
+            "--magic-conduit-name",
+            "c1",
+            "--magic-description",
+            "d",
+            "--magic-mtu",
+            "1500",
+            "--bgp-customer-asn",
+            "65000",
+            "--bgp-extra-prefixes",
+            "192.0.2.0/24",
+            "--bgp-md5-key",
+            "bad?key",
+        ],
+    )
+    .await;
+    assert_eq!(ran.code, 3, "out: {}\nerr: {}", ran.out, ran.err);
+    assert!(ran.err.contains("md5_key"), "{}", ran.err);
+    assert!(
+        emulator.state().accounts[ACCOUNT].cnis.is_empty(),
+        "nothing was created"
+    );
+    // A body that does not even decode names where.
+    let ran = on(&base, &["cnis", "create", "--interconnect", &icon]).await;
+    assert_eq!(ran.code, 3, "{}", ran.err);
+    assert!(ran.err.contains("CniCreateRequest"), "{}", ran.err);
+    assert!(ran.err.contains("magic"), "{}", ran.err);
+    // The same body through flags, valid: created, with the account from --account.
+    let ran = on(
+        &base,
+        &[
+            "cnis",
+            "create",
+            "--interconnect",
+            &icon,
+            "--magic-conduit-name",
+            "c1",
+            "--magic-description",
+            "d",
+            "--magic-mtu",
+            "1500",
+            "--bgp-customer-asn",
+            "65000",
+            "--bgp-extra-prefixes",
+            "192.0.2.0/24",
+            "--bgp-extra-prefixes",
+            "198.51.100.0/24",
+        ],
+    )
+    .await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    let cni: Value = serde_json::from_str(&ran.out).unwrap();
+    assert_eq!(cni["account"], ACCOUNT);
+    assert_eq!(cni["bgp"]["extra_prefixes"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_404_exits_4_naming_the_status_and_the_code() {
+    let (_, base) = emulator(EmulatorConfig::default()).await;
+    let ran = on(
+        &base,
+        &["cnis", "get", "3f6d2f5e-1f0b-4c36-9e7f-2e1f4c8e0a11"],
+    )
+    .await;
+    assert_eq!(ran.code, 4, "{}", ran.err);
+    assert!(ran.err.starts_with("error: "), "{}", ran.err);
+    assert!(ran.err.contains("404"), "{}", ran.err);
+    assert!(ran.err.contains("1004 CNI not found"), "{}", ran.err);
+    assert_eq!(ran.err.lines().count(), 1, "one line: {}", ran.err);
+    // A malformed id is a usage error, before anything is sent.
+    let ran = on(&base, &["cnis", "get", "not-a-uuid"]).await;
+    assert_eq!(ran.code, 2, "{}", ran.err);
+    assert!(ran.err.contains("not a UUID"), "{}", ran.err);
+}
+
+#[tokio::test]
+async fn wait_reaches_healthy() {
+    let (_, base) = emulator(EmulatorConfig {
+        status_delay: Duration::from_millis(700),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let icon = partner(&base).await;
+    let ran = on(&base, &["interconnects", "status", &icon]).await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&ran.out).unwrap()["state"],
+        "Pending"
+    );
+    let ran = on(
+        &base,
+        &[
+            "interconnects",
+            "status",
+            &icon,
+            "--wait",
+            "Healthy",
+            "--timeout",
+            "20s",
+        ],
+    )
+    .await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    assert_eq!(
+        serde_json::from_str::<Value>(&ran.out).unwrap()["state"],
+        "Healthy"
+    );
+}
+
+#[tokio::test]
+async fn a_wait_that_times_out_exits_6_naming_the_last_state() {
+    let (_, base) = emulator(EmulatorConfig {
+        status_delay: Duration::from_secs(3600),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let icon = partner(&base).await;
+    let ran = on(
+        &base,
+        &[
+            "interconnects",
+            "status",
+            &icon,
+            "--wait",
+            "Healthy",
+            "--timeout",
+            "1s",
+        ],
+    )
+    .await;
+    assert_eq!(ran.code, 6, "{}", ran.err);
+    assert!(ran.err.contains(r#""state":"Pending""#), "{}", ran.err);
+}
+
+#[tokio::test]
+async fn jsonl_follows_the_cursor_over_several_pages() {
+    let (_, base) = emulator(EmulatorConfig::default()).await;
+    let mut made = Vec::new();
+    for _ in 0..5 {
+        made.push(partner(&base).await);
+    }
+    let ran = on(&base, &["interconnects", "list", "--limit", "2", "--jsonl"]).await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    let names: Vec<String> = ran
+        .out
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<Value>(line).unwrap()["name"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        names, made,
+        "every item once, in order, over three pages of two"
+    );
+    // Without --jsonl: the one page, as the API answered it.
+    let ran = on(&base, &["interconnects", "list", "--limit", "2"]).await;
+    let page: Value = serde_json::from_str(&ran.out).unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    assert!(page["next"].is_number(), "{page}");
+    // As a table.
+    let ran = on(&base, &["interconnects", "list", "--output", "table"]).await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    let header = ran.out.lines().next().unwrap();
+    assert!(
+        header.contains("NAME") && header.contains("TYPE"),
+        "{}",
+        ran.out
+    );
+    assert_eq!(
+        ran.out.lines().count(),
+        6,
+        "a header and five rows:\n{}",
+        ran.out
+    );
+}
+
+#[tokio::test]
+async fn the_loa_is_written_to_its_file() {
+    let (_, base) = emulator(EmulatorConfig::default()).await;
+    let slots = on(
+        &base,
+        &["slots", "list", "--occupied", "false", "--limit", "1"],
+    )
+    .await;
+    let slots: Value = serde_json::from_str(&slots.out).unwrap();
+    let slot = slots["items"][0]["id"].as_str().unwrap().to_string();
+    let ran = on(
+        &base,
+        &[
+            "interconnects",
+            "create",
+            "--type",
+            "direct",
+            "--slot-id",
+            &slot,
+        ],
+    )
+    .await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    let name = serde_json::from_str::<Value>(&ran.out).unwrap()["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loa.pdf");
+    let ran = on(
+        &base,
+        &[
+            "interconnects",
+            "loa",
+            &name,
+            "-o",
+            path.to_str().unwrap(),
+            "--name",
+            "Example Corp",
+        ],
+    )
+    .await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    assert!(ran.err.contains("wrote"), "{}", ran.err);
+    let pdf = std::fs::read(&path).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    // Without -o, the file goes to standard output.
+    let ran = on(&base, &["interconnects", "loa", &name]).await;
+    assert!(ran.out.starts_with("%PDF"));
+}
+
+#[tokio::test]
+async fn bodies_come_from_a_file_and_flags_override_them() {
+    let (_, base) = emulator(EmulatorConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("settings.json");
+    std::fs::write(&path, r#"{"default_asn": 65010}"#).unwrap();
+    let ran = on(
+        &base,
+        &["settings", "update", "--body", path.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    assert_eq!(
+        serde_json::from_str::<Value>(&ran.out).unwrap()["default_asn"],
+        65010
+    );
+    let ran = on(
+        &base,
+        &[
+            "settings",
+            "update",
+            "--body",
+            path.to_str().unwrap(),
+            "--default-asn",
+            "65020",
+        ],
+    )
+    .await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&ran.out).unwrap()["default_asn"],
+        65020
+    );
+    std::fs::write(&path, "{not json").unwrap();
+    let ran = on(
+        &base,
+        &["settings", "update", "--body", path.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(ran.code, 3, "{}", ran.err);
+    assert!(ran.err.contains("settings.json is not JSON"), "{}", ran.err);
+}
+
+#[tokio::test]
+async fn usage_errors_exit_2_and_secrets_are_never_printed() {
+    let ran = cli(&[
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--account",
+        "a",
+        "settings",
+        "get",
+    ])
+    .await;
+    assert_eq!(ran.code, 2, "{}", ran.err);
+    assert!(ran.err.contains("no credentials"), "{}", ran.err);
+    let ran = cli(&["--api-token", "t", "settings", "get"]).await;
+    assert_eq!(ran.code, 2);
+    assert!(ran.err.contains("CLOUDFLARE_ACCOUNT_ID"), "{}", ran.err);
+    let ran = cli(&["cnis", "frobnicate"]).await;
+    assert_eq!(ran.code, 2);
+    // A connection that fails: class 5, and the token appears nowhere.
+    let ran = cli(&[
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--api-token",
+        "SECRET-TOKEN-123",
+        "--account",
+        "a",
+        "settings",
+        "get",
+    ])
+    .await;
+    assert_eq!(ran.code, 5, "{}", ran.err);
+    assert!(!ran.err.contains("SECRET-TOKEN-123") && !ran.out.contains("SECRET-TOKEN-123"));
+}
+
+#[tokio::test]
+async fn completions_are_generated_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let ran = cli(&["completions", shell]).await;
+        assert_eq!(ran.code, 0, "{shell}: {}", ran.err);
+        assert!(ran.out.contains("cloudflare-cni"), "{shell}");
+        assert!(ran.out.contains("interconnects"), "{shell}");
+    }
+}
