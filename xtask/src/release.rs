@@ -539,6 +539,18 @@ impl ReleasePlan {
             .iter()
             .find(|c| kind_of(&c.name) == Some(CrateKind::Types))
             .and_then(|c| c.bump);
+        // The client and server re-export their runtime's public types (`CniError`,
+        // `ApiError` …), which cargo-semver-checks does not follow into the runtime crate: a
+        // runtime's bump is theirs too, released with them even when their own code is unchanged.
+        let runtimes = cloudflare_cni_codegen::Config::default().runtime;
+        let bump_of = |name: &str| {
+            self.crates
+                .iter()
+                .find(|c| c.name == name)
+                .and_then(|c| c.bump)
+        };
+        let (client_runtime, server_runtime) =
+            (bump_of(&runtimes.client), bump_of(&runtimes.server));
         let first = self.previous_tag.is_none();
         for krate in &mut self.crates {
             let kind = kind_of(&krate.name).unwrap_or(CrateKind::Runtime);
@@ -548,6 +560,17 @@ impl ReleasePlan {
                 if types > own {
                     krate.bump = Some(types);
                     krate.reason = format!("re-exports the types ({})", types.as_str());
+                }
+            }
+            let runtime = match kind {
+                CrateKind::Client => client_runtime.map(|b| (b, &runtimes.client)),
+                CrateKind::Server => server_runtime.map(|b| (b, &runtimes.server)),
+                _ => None,
+            };
+            if let Some((runtime_bump, runtime_name)) = runtime {
+                if krate.bump.is_none_or(|own| runtime_bump > own) {
+                    krate.bump = Some(runtime_bump);
+                    krate.reason = format!("re-exports {runtime_name} ({})", runtime_bump.as_str());
                 }
             }
             krate.next = krate.bump.map(|bump| {
@@ -575,6 +598,66 @@ pub fn prepend_changelog(existing: Option<&str>, section: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_moves_with_the_runtime_it_re_exports() {
+        let runtimes = cloudflare_cni_codegen::Config::default().runtime;
+        let krate = |name: &str, bump: Option<Bump>, provisional: bool| CrateRelease {
+            name: name.to_string(),
+            current: Version::new(0, 1, 1),
+            next: None,
+            bump,
+            reason: String::new(),
+            floor: None,
+            provisional,
+            first_release: false,
+        };
+        let mut plan = ReleasePlan {
+            previous_tag: Some("release-2".into()),
+            tag: "release-3".into(),
+            diff: SpecDiff::default(),
+            info_version: "2026.08.14".into(),
+            crates: vec![
+                krate(&runtimes.client, Some(Bump::Major), true),
+                krate("client", None, false),
+                krate("server", None, false),
+            ],
+            changelog_section: String::new(),
+        };
+        let kinds = [
+            PublishedCrate {
+                name: runtimes.client.clone(),
+                dir: "codegen/runtime/client".into(),
+                kind: CrateKind::Runtime,
+            },
+            PublishedCrate {
+                name: "client".into(),
+                dir: "generated/client".into(),
+                kind: CrateKind::Client,
+            },
+            PublishedCrate {
+                name: "server".into(),
+                dir: "generated/server".into(),
+                kind: CrateKind::Server,
+            },
+        ];
+        plan.settle(&[(runtimes.client.clone(), Bump::Major)], &kinds);
+        assert_eq!(
+            plan.crates[1].bump,
+            Some(Bump::Major),
+            "{:?}",
+            plan.crates[1]
+        );
+        assert!(plan.crates[1].reason.contains(&runtimes.client));
+        assert_eq!(
+            plan.crates[1].next.as_ref().map(|v| (v.major, v.minor)),
+            Some((0, 2))
+        );
+        assert_eq!(
+            plan.crates[2].bump, None,
+            "the server does not re-export the client runtime"
+        );
+    }
 
     #[test]
     fn a_generated_crates_workspace_requirement_follows_its_release() {
