@@ -400,33 +400,23 @@ fn set_runtime_version(
     root: &Path,
     krate: &release::PublishedCrate,
     old: &str,
-    new: &str,
+    new: &semver::Version,
 ) -> Result<(), String> {
-    let edit = |path: PathBuf, from: String, to: String| -> Result<(), String> {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        if !text.contains(&from) {
-            return Err(format!("{} does not say `{from}`", path.display()));
-        }
-        std::fs::write(&path, text.replacen(&from, &to, 1))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))
-    };
-    edit(
-        root.join(&krate.dir).join("Cargo.toml"),
-        format!("\nversion = \"{old}\"\n"),
-        format!("\nversion = \"{new}\"\n"),
-    )?;
-    edit(
-        root.join("Cargo.toml"),
-        format!(
-            "{} = {{ path = \"{}\", version = \"{old}\" }}",
-            krate.name, krate.dir
-        ),
-        format!(
-            "{} = {{ path = \"{}\", version = \"{new}\" }}",
-            krate.name, krate.dir
-        ),
+    let path = root.join(&krate.dir).join("Cargo.toml");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let from = format!("\nversion = \"{old}\"\n");
+    if !text.contains(&from) {
+        return Err(format!("{} does not say `{from}`", path.display()));
+    }
+    std::fs::write(
+        &path,
+        text.replacen(&from, &format!("\nversion = \"{new}\"\n"), 1),
     )
+    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    // The workspace's requirement on it, by the one rule every published crate follows (an
+    // entry with more fields after its version, `default-features = false` say, included).
+    set_workspace_requirement(root, krate, new)
 }
 
 /// Writes a generated crate's new version into its requirement in the workspace's dependency
@@ -462,12 +452,9 @@ fn apply(
             continue;
         };
         match (krate.kind, &released.next) {
-            (release::CrateKind::Runtime, Some(next)) => set_runtime_version(
-                root,
-                krate,
-                &released.current.to_string(),
-                &next.to_string(),
-            )?,
+            (release::CrateKind::Runtime, Some(next)) => {
+                set_runtime_version(root, krate, &released.current.to_string(), next)?
+            }
             (_, Some(next)) => set_workspace_requirement(root, krate, next)?,
             (_, None) => {}
         }

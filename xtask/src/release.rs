@@ -669,6 +669,12 @@ mod tests {
             updated.contains("server = { path = \"generated/server\", version = \"0.2.0\" }"),
             "{updated}"
         );
+        let runtime = "[workspace.dependencies]\nrt = { path = \"codegen/runtime/client\", version = \"0.1.0\", default-features = false }\n";
+        assert_eq!(
+            with_workspace_requirement(runtime, "rt", "codegen/runtime/client", &Version::new(0, 2, 0)).unwrap(),
+            "[workspace.dependencies]\nrt = { path = \"codegen/runtime/client\", version = \"0.2.0\", default-features = false }\n",
+            "an entry with fields after its version"
+        );
         assert_eq!(
             with_workspace_requirement(manifest, "types", "generated/types", &next).unwrap(),
             manifest,

@@ -38,10 +38,6 @@ fn parse_uuid(text: &str) -> Result<uuid::Uuid, String> {
         .map_err(|e| format!("{text:?} is not a UUID: {e}"))
 }
 
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    crate::parse_duration(text)
-}
-
 /// The whole tree: global flags, a subcommand per group and per operation, completions.
 pub(crate) fn build(app: &crate::App) -> Command {
     let mut root = Command::new(app.name)
@@ -195,7 +191,7 @@ fn operation_command(operation: &Operation) -> Command {
                             .long("timeout")
                             .value_name("DURATION")
                             .requires("wait")
-                            .value_parser(parse_duration)
+                            .value_parser(crate::parse_duration)
                             .default_value("10m")
                             .help("How long --wait waits (90s, 10m, 1h)"),
                     )
