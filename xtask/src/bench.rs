@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-const OPENAPI_GENERATOR_VERSION: &str = "7.26.0";
+use xtask::tools::OPENAPI_GENERATOR as OPENAPI_GENERATOR_VERSION;
 const RUNS: usize = 5;
 
 type Result<T> = std::result::Result<T, String>;
@@ -93,36 +93,6 @@ fn machine() -> String {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
     format!("{cpu}, {cores} cores, {memory} memory; {rustc}")
-}
-
-fn install_openapi_generator(root: &Path) -> Result<PathBuf> {
-    let venv = root.join(".tools/ogc");
-    let bin = venv.join("bin/openapi-generator-cli");
-    let pip = venv.join("bin/pip");
-    let installed = Command::new(&pip)
-        .args(["show", "openapi-generator-cli"])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_default();
-    if !installed.contains(&format!("Version: {OPENAPI_GENERATOR_VERSION}")) {
-        eprintln!("bench: installing openapi-generator-cli {OPENAPI_GENERATOR_VERSION}");
-        run(
-            root,
-            "python3",
-            &["-m", "venv", &venv.display().to_string()],
-        )?;
-        run(
-            root,
-            &pip.display().to_string(),
-            &[
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                &format!("openapi-generator-cli=={OPENAPI_GENERATOR_VERSION}"),
-            ],
-        )?;
-    }
-    Ok(bin)
 }
 
 /// Lines and bytes of the `.rs` files below `dir`.
@@ -244,7 +214,11 @@ pub fn bench(root: &Path) -> Result<()> {
         .prefix("cni-bench-")
         .tempdir_in(&scratch_parent)
         .map_err(|e| format!("cannot create a scratch folder: {e}"))?;
-    let ogc = install_openapi_generator(root)?.display().to_string();
+    let ogc = xtask::tools::Tools::machine()
+        .and_then(|tools| tools.openapi_generator())
+        .map_err(|e| e.to_string())?
+        .display()
+        .to_string();
     eprintln!("bench: building release binaries");
     run(
         root,
@@ -507,7 +481,7 @@ impl Bench<'_> {
         let derived = stats(criterion_samples(root, "validate_cni", "derived")?);
         let hand = stats(criterion_samples(root, "validate_cni", "hand_written")?);
         let validator = stats(criterion_samples(root, "validate_cni", "validator_crate")?);
-        out.push_str("## 3. Validation\n\n`cargo bench -p cloudflare-cni-tests --bench validate`: a full valid `Cni` (BGP, 8 extra prefixes, MD5 key). Per-iteration time over criterion's 100 samples. The benchmark also counts allocations of 1,000 derived validations and fails if there is one.\n\n| Implementation | Time per validation | Ratio to hand-written |\n| --- | --- | --- |\n");
+        out.push_str("## 3. Validation\n\n`cargo bench -p cloudflare-cni-bench --bench validate`: a full valid `Cni` (BGP, 8 extra prefixes, MD5 key). Per-iteration time over criterion's 100 samples. The benchmark also counts allocations of 1,000 derived validations and fails if there is one.\n\n| Implementation | Time per validation | Ratio to hand-written |\n| --- | --- | --- |\n");
         for (name, s) in [
             ("derived `Validate` (generated attributes)", derived),
             ("hand-written, same rule functions", hand),

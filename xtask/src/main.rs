@@ -73,6 +73,25 @@ enum Command {
         #[arg(long)]
         names: bool,
     },
+    /// The slow gates CI runs after ./scripts/test (lints, docs, semver agreement, conformance,
+    /// packaging...), each timed, ending with a table of steps and times.
+    Ci {
+        /// Run only these steps (by name; repeatable). `--list` shows them.
+        #[arg(long = "only", value_name = "STEP")]
+        only: Vec<String>,
+        /// List the steps and exit.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Conformance of the emulator against the spec: schemathesis, then the walk through Prism.
+    Conformance {
+        /// Start the fuzzed emulator on this port instead of one the OS gives.
+        #[arg(long, value_name = "PORT")]
+        emulator_port: Option<u16>,
+        /// Start Prism on this port instead of one the OS gives.
+        #[arg(long, value_name = "PORT")]
+        prism_port: Option<u16>,
+    },
     /// Version, changelog, package, commit and tag the generated crates after a spec change.
     Release {
         /// Show what would be released and package the crates, changing nothing.
@@ -118,6 +137,20 @@ fn main() -> ExitCode {
         Command::Diff { old, new, json } => report(spec_diff(&ws, &old, &new, json), ok),
         Command::Bench => report(bench::bench(&ws.root), ok),
         Command::Release { dry_run } => report(release(&ws, dry_run), ok),
+        Command::Ci { only, list } => report(ci(&ws, &only, list), |code| code),
+        Command::Conformance {
+            emulator_port,
+            prism_port,
+        } => report(
+            conformance(
+                &ws,
+                xtask::conformance::Options {
+                    emulator_port,
+                    prism_port,
+                },
+            ),
+            ok,
+        ),
         Command::Crates { names } => {
             report(ws.published_crates().map_err(|e| e.to_string()), |crates| {
                 if names {
@@ -139,6 +172,36 @@ fn main() -> ExitCode {
             |code| code,
         ),
     }
+}
+
+fn ci(ws: &Workspace, only: &[String], list: bool) -> Result<ExitCode, String> {
+    use xtask::ci;
+    if list {
+        for step in ci::steps() {
+            println!("{:<18} {}", step.name, step.checks);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let gate = ci::Gate {
+        workspace: ws.clone(),
+        tools: xtask::tools::Tools::machine().map_err(|e| e.to_string())?,
+    };
+    let outcomes = ci::run(&gate, only)?;
+    print!("{}", ci::table(&outcomes));
+    Ok(if outcomes.iter().all(|o| o.passed) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn conformance(ws: &Workspace, options: xtask::conformance::Options) -> Result<(), String> {
+    use xtask::conformance::{run, Binaries};
+    let tools = xtask::tools::Tools::machine().map_err(|e| e.to_string())?;
+    let binaries = Binaries::from_test_build(ws).map_err(|e| e.to_string())?;
+    let summary = run(ws, &binaries, &tools, &options).map_err(|e| e.to_string())?;
+    println!("{summary}");
+    Ok(())
 }
 
 fn import(
@@ -360,30 +423,7 @@ fn run(root: &Path, program: &str, args: &[&str]) -> Result<(), String> {
 /// `cargo package` for every published crate, in dependency order, verifying that each builds
 /// from its packaged sources (unpublished workspace dependencies come from a local overlay).
 fn package(root: &Path, crates: &[String], allow_dirty: bool) -> Result<(), String> {
-    // Cargo verifies each package against the others through a local registry whose sources
-    // it unpacks once per name and version into CARGO_HOME and then reuses: a crate packaged
-    // again at a version already unpacked would be verified against the stale copy.
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
-    if let Some(sources) = cargo_home.map(|h| h.join("registry/src")) {
-        for registry in std::fs::read_dir(&sources).into_iter().flatten().flatten() {
-            for name in crates {
-                for entry in std::fs::read_dir(registry.path())
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                {
-                    let file_name = entry.file_name().to_string_lossy().into_owned();
-                    if file_name.strip_prefix(name.as_str()).is_some_and(|rest| {
-                        rest.starts_with('-') && rest[1..].starts_with(|c: char| c.is_ascii_digit())
-                    }) {
-                        let _ = std::fs::remove_dir_all(entry.path());
-                    }
-                }
-            }
-        }
-    }
+    release::drop_unpacked_copies(crates);
     let mut args = vec!["package", "--locked"];
     if allow_dirty {
         args.push("--allow-dirty");
@@ -491,19 +531,11 @@ impl Drop for ScratchWorktree {
     }
 }
 
-/// cargo-semver-checks, installed (pinned) by the project's own script.
-fn semver_checks_binary(root: &Path) -> Result<PathBuf, String> {
-    let output = std::process::Command::new(root.join("scripts/install-semver-checks"))
-        .current_dir(root)
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run scripts/install-semver-checks: {e}"))?;
-    if !output.status.success() {
-        return Err("scripts/install-semver-checks failed".to_string());
-    }
-    Ok(PathBuf::from(
-        String::from_utf8_lossy(&output.stdout).trim().to_string(),
-    ))
+/// cargo-semver-checks at the pinned version, installed once per machine.
+fn semver_checks_binary() -> Result<PathBuf, String> {
+    xtask::tools::Tools::machine()
+        .and_then(|tools| tools.semver_checks())
+        .map_err(|e| e.to_string())
 }
 
 /// Runs cargo-semver-checks on every released crate of the checkout at `root` (its new
@@ -701,9 +733,8 @@ fn release(ws: &Workspace, dry_run: bool) -> Result<(), String> {
             &worktree.path.display().to_string(),
         ],
     )?;
-    // The tool is installed in this checkout's `.tools/` (once), not in the scratch one.
     let binary = match plan.previous_tag {
-        Some(_) => Some(semver_checks_binary(&root)?),
+        Some(_) => Some(semver_checks_binary()?),
         None => None,
     };
     apply(&worktree.path, &plan, &crates)?;

@@ -581,6 +581,36 @@ impl ReleasePlan {
     }
 }
 
+/// Forgets Cargo's unpacked copies of `crates` in CARGO_HOME. `cargo package` verifies each
+/// package against the others through a local registry whose sources it unpacks once per name
+/// and version and then reuses: a crate packaged again at a version already unpacked would be
+/// verified against the stale copy.
+pub fn drop_unpacked_copies(crates: &[String]) {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")));
+    let Some(sources) = cargo_home.map(|h| h.join("registry/src")) else {
+        return;
+    };
+    for registry in std::fs::read_dir(&sources).into_iter().flatten().flatten() {
+        for entry in std::fs::read_dir(registry.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let file_name = entry.file_name().to_string_lossy().into_owned();
+            let ours = crates.iter().any(|name| {
+                file_name.strip_prefix(name.as_str()).is_some_and(|rest| {
+                    rest.starts_with('-') && rest[1..].starts_with(|c: char| c.is_ascii_digit())
+                })
+            });
+            if ours {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+}
+
 /// CHANGELOG.md with `section` prepended below its title.
 pub fn prepend_changelog(existing: Option<&str>, section: &str) -> String {
     const TITLE: &str =

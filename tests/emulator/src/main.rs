@@ -1,6 +1,10 @@
 //! `cloudflare-cni-emulator --listen 127.0.0.1:8787`: serves the emulated API at
 //! `http://127.0.0.1:8787/client/v4` and its control plane at `/__emulator` until SIGINT or
 //! SIGTERM; with `--state FILE`, loads the state at start and writes it at shutdown.
+//!
+//! Once bound, it prints one line to standard output, `cloudflare-cni-emulator listening on
+//! http://ADDRESS/client/v4`, with the address it really holds (`--listen 127.0.0.1:0` lets the
+//! OS choose the port): a script reads it there. Its log goes to standard error.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -31,6 +35,10 @@ Control plane (not part of the API; JSON in and out, errors in the API's envelop
   DELETE /__emulator/faults/ID            remove one fault
   PUT  /__emulator/faults/seed            {\"seed\": 42}: restart the generator behind probabilities
 With --api-token/--api-key, the control plane needs a credential granted every account.
+
+Once listening, it prints one line to standard output, \"cloudflare-cni-emulator listening on
+http://ADDRESS/client/v4\": the address it holds (--listen 127.0.0.1:0 lets the OS choose the
+port). The log goes to standard error.
 
 Exit status: 0 after a graceful shutdown (SIGINT, SIGTERM) with the state written; 1 when the
 arguments, the slot catalogue or the state file are refused, the address cannot be bound, or
@@ -117,6 +125,7 @@ async fn shutdown_signal() {
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
@@ -192,7 +201,30 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let address = listener.local_addr().unwrap_or(args.listen);
+    let address = match listener.local_addr() {
+        Ok(address) => address,
+        Err(e) => {
+            eprintln!(
+                "error: cannot read the address bound for {}: {e}",
+                args.listen
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    // The one line on standard output: where it listens, for whoever started it.
+    {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        let announced = writeln!(
+            stdout,
+            "cloudflare-cni-emulator listening on http://{address}/client/v4"
+        )
+        .and_then(|()| stdout.flush());
+        if let Err(e) = announced {
+            eprintln!("error: cannot write the address to standard output: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     tracing::info!(
         "emulating the Cloudflare CNI API at http://{address}/client/v4 ({} slots; control plane at /__emulator)",
         emulator.slot_count()

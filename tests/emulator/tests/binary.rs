@@ -17,17 +17,26 @@ fn serves_then_shuts_down_gracefully_on_sigterm() {
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let log = child.stderr.take().unwrap();
+    let log = std::thread::spawn(move || {
+        let mut text = String::new();
+        BufReader::new(log).read_to_string(&mut text).map(|_| text)
+    });
+    // Standard output holds one line, the address the emulator holds; the log is on stderr.
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let banner = lines.next().unwrap().unwrap();
     let address = banner
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
+        .strip_prefix("cloudflare-cni-emulator listening on http://")
+        .and_then(|rest| rest.strip_suffix("/client/v4"))
         .unwrap_or_else(|| panic!("the banner names the address: {banner}"))
         .to_string();
+    assert_ne!(
+        address, "127.0.0.1:0",
+        "the port the OS gave, not the one asked for"
+    );
 
     let mut stream = TcpStream::connect(&address).unwrap();
     stream
@@ -50,7 +59,26 @@ fn serves_then_shuts_down_gracefully_on_sigterm() {
         "a graceful shutdown exits 0, not {status}"
     );
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    assert!(rest.iter().any(|l| l.contains("shutting down")), "{rest:?}");
+    assert!(
+        rest.is_empty(),
+        "nothing but the address on stdout: {rest:?}"
+    );
+    let log = log.join().unwrap().unwrap();
+    assert!(log.contains("shutting down"), "{log}");
+}
+
+#[test]
+fn a_port_already_taken_fails_at_once_naming_it() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let output = emulator().args(["--listen", &address]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty(), "no address announced");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("error: cannot listen on {address}")),
+        "{stderr}"
+    );
 }
 
 #[test]

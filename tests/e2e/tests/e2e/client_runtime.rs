@@ -389,6 +389,11 @@ async fn both_credential_kinds_send_their_headers_and_debug_hides_secrets() {
 
 #[tokio::test]
 async fn a_users_own_reqwest_client_still_gets_credentials_and_retries() {
+    // reqwest is built here with rustls and no crypto provider of its own (the client
+    // runtime's `rustls` feature picks ring and installs it when *it* makes the client): a
+    // program that makes its own reqwest client installs one first, as a user would. (This
+    // test passed under `cargo test` only when another test had installed it in the process.)
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let server = serve_queue(vec![json(503, envelope(1006, "busy")), settings(7)]).await;
     let client = Client::builder()
         .base_url(&server.base_url)

@@ -45,8 +45,39 @@ fn status(error: &CniError) -> u16 {
 #[tokio::test]
 async fn the_whole_lifecycle_through_every_operation() {
     let base = start(config()).await;
-    cloudflare_cni_tests::walk_every_operation(&client(&base), A, B, Duration::from_millis(350))
-        .await;
+    if let Err(e) =
+        cloudflare_cni_tests::walk_every_operation(&client(&base), A, B, Duration::from_millis(350))
+            .await
+    {
+        panic!("{e}");
+    }
+}
+
+/// The walk ends with one line naming the step and the answer, not a panic, when the server
+/// is not what it expects: here a server that refuses every credential.
+#[tokio::test]
+async fn a_walk_against_the_wrong_server_stops_naming_the_step_and_the_answer() {
+    let wrong = crate::scripted::serve_fn(|_| {
+        crate::scripted::json(
+            401,
+            serde_json::json!({"success": false, "errors": [{"code": 10000, "message": "Authentication error"}], "messages": [], "result": null}),
+        )
+    })
+    .await;
+    let error = cloudflare_cni_tests::walk_every_operation(
+        &client(&wrong.base_url),
+        A,
+        B,
+        Duration::from_millis(1),
+    )
+    .await
+    .unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.starts_with("walk: list free 10G slots in DFW: the API answered"),
+        "{text}"
+    );
+    assert!(text.contains("401") && !text.contains('\n'), "{text}");
 }
 
 #[tokio::test]

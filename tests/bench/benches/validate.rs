@@ -1,5 +1,5 @@
 //! Validating a full valid `Cni` (bgp, 8 extra prefixes): the derived `Validate` against a
-//! hand-written function doing the same checks. Run: `cargo bench -p cloudflare-cni-tests
+//! hand-written function doing the same checks. Run: `cargo bench -p cloudflare-cni-bench
 //! --bench validate`. A counting allocator proves valid input allocates nothing.
 
 use std::alloc::{GlobalAlloc, Layout, System};

@@ -1,0 +1,358 @@
+//! `cargo xtask ci`: the slow gates, one after another, each timed, ending with a table of steps
+//! and times. `./scripts/test` is the fast loop (every test of the workspace); this is what CI
+//! adds after it, and what a maintainer runs before a release. `.ci/run` calls the two, nothing
+//! twice.
+//!
+//! The steps share the test build's artifacts where Cargo lets them: the benchmarks build with
+//! the test profile and the workspace's features, clippy and rustdoc share their check-mode
+//! dependencies, and cargo-semver-checks keeps one target folder under `target/`.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::tools::{self, Tools};
+use crate::Workspace;
+
+/// One gate: its name (for `--only`), what it checks, and how.
+pub struct Step {
+    pub name: &'static str,
+    pub checks: &'static str,
+    run: fn(&Gate) -> Result<(), String>,
+}
+
+/// What the steps work on.
+pub struct Gate {
+    pub workspace: Workspace,
+    pub tools: Tools,
+}
+
+impl Gate {
+    fn root(&self) -> &Path {
+        &self.workspace.root
+    }
+
+    /// Runs a command in the checkout, its output shown as it comes.
+    fn run(&self, command: &mut Command) -> Result<(), String> {
+        let shown = shown(command);
+        println!("$ {shown}");
+        let status = command
+            .current_dir(self.root())
+            .status()
+            .map_err(|e| format!("cannot run `{shown}`: {e}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("`{shown}` failed ({status})"))
+        }
+    }
+
+    fn cargo(&self, args: &[&str]) -> Result<(), String> {
+        self.run(Command::new(tools::cargo()).args(args))
+    }
+
+    fn published(&self) -> Result<Vec<String>, String> {
+        self.workspace.published_crates().map_err(|e| e.to_string())
+    }
+}
+
+/// A command as a person would type it.
+fn shown(command: &Command) -> String {
+    let mut words = vec![command.get_program().to_string_lossy().into_owned()];
+    words.extend(command.get_args().map(|a| a.to_string_lossy().into_owned()));
+    words.join(" ")
+}
+
+/// Every gate, in the order CI runs them.
+pub fn steps() -> Vec<Step> {
+    vec![
+        Step {
+            name: "tools",
+            checks: "the pinned outside tools are installed (once per machine)",
+            run: |gate| gate.tools.install_all().map_err(|e| e.to_string()),
+        },
+        Step {
+            name: "fmt",
+            checks: "cargo fmt --check",
+            run: |gate| gate.cargo(&["fmt", "--all", "--", "--check"]),
+        },
+        Step {
+            name: "clippy",
+            checks: "cargo clippy on every target, warnings are errors",
+            run: |gate| {
+                gate.cargo(&[
+                    "clippy",
+                    "--locked",
+                    "--workspace",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ])
+            },
+        },
+        Step {
+            name: "docs",
+            checks: "the published crates' docs build without warnings",
+            run: |gate| {
+                let published = gate.published()?;
+                let mut args = vec!["doc", "--locked", "--no-deps"];
+                for name in &published {
+                    args.extend(["-p", name]);
+                }
+                gate.run(
+                    Command::new(tools::cargo())
+                        .args(&args)
+                        .env("RUSTDOCFLAGS", "-D warnings"),
+                )
+            },
+        },
+        Step {
+            name: "server-deps",
+            checks: "the server crate does not depend on reqwest",
+            run: server_without_reqwest,
+        },
+        Step {
+            name: "no-tls",
+            checks: "the client runtime builds and passes its tests without a TLS backend",
+            run: |gate| {
+                gate.cargo(&[
+                    "test",
+                    "--locked",
+                    "-p",
+                    "cloudflare-cni-client-runtime",
+                    "--no-default-features",
+                    "--lib",
+                ])
+            },
+        },
+        Step {
+            name: "bench-build",
+            checks:
+                "the benchmarks compile and link (test profile; `cargo xtask bench` builds release)",
+            run: |gate| gate.cargo(&["test", "--locked", "--workspace", "--benches", "--no-run"]),
+        },
+        Step {
+            name: "spec-lint",
+            checks: "spec/cni.yaml passes openapi-spec-validator and @redocly/cli",
+            run: lint_spec,
+        },
+        Step {
+            name: "semver-agreement",
+            checks: "the diff's rule table never promises less than cargo-semver-checks finds",
+            run: |gate| {
+                gate.run(
+                    Command::new(tools::cargo())
+                        .args([
+                            "test",
+                            "--locked",
+                            "-p",
+                            "xtask",
+                            "--test",
+                            "semver_agreement",
+                            "--",
+                            "--ignored",
+                            "--nocapture",
+                        ])
+                        .env("CNI_TOOLS_DIR", gate.tools.dir()),
+                )
+            },
+        },
+        Step {
+            name: "conformance",
+            checks: "schemathesis and Prism find no difference between the spec and the emulator",
+            run: conformance,
+        },
+        Step {
+            name: "package",
+            checks: "every published crate packages and builds from its package",
+            run: |gate| {
+                let published = gate.published()?;
+                crate::release::drop_unpacked_copies(&published);
+                let mut args = vec!["package", "--locked"];
+                for name in &published {
+                    args.extend(["-p", name]);
+                }
+                gate.cargo(&args)
+            },
+        },
+    ]
+}
+
+/// The occupied-port cases first (each fails within seconds), then the real run.
+fn conformance(gate: &Gate) -> Result<(), String> {
+    use crate::conformance::{refuses_occupied_ports, run, Binaries};
+    let binaries = Binaries::from_test_build(&gate.workspace).map_err(|e| e.to_string())?;
+    for line in refuses_occupied_ports(&gate.workspace, &binaries, &gate.tools)
+        .map_err(|e| e.to_string())?
+    {
+        println!("{line}");
+    }
+    let summary = run(&gate.workspace, &binaries, &gate.tools, &Default::default())
+        .map_err(|e| e.to_string())?;
+    println!("{summary}");
+    Ok(())
+}
+
+fn server_without_reqwest(gate: &Gate) -> Result<(), String> {
+    let output = Command::new(tools::cargo())
+        .args([
+            "tree",
+            "--locked",
+            "-p",
+            "cloudflare-cni-server",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+        ])
+        .current_dir(gate.root())
+        .output()
+        .map_err(|e| format!("cannot run cargo tree: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    // One package a line, "name vX.Y.Z (source)": compare names, not substrings.
+    let tree = String::from_utf8_lossy(&output.stdout);
+    let packages: Vec<&str> = tree
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    println!(
+        "cloudflare-cni-server's normal dependencies: {} packages",
+        packages.len()
+    );
+    if packages.contains(&"reqwest") {
+        return Err("cloudflare-cni-server depends on reqwest".to_string());
+    }
+    Ok(())
+}
+
+fn lint_spec(gate: &Gate) -> Result<(), String> {
+    let validator = gate.tools.spec_validator().map_err(|e| e.to_string())?;
+    let redocly = gate.tools.redocly().map_err(|e| e.to_string())?;
+    gate.run(Command::new(validator).arg(Workspace::SPEC))?;
+    gate.run(
+        Command::new(redocly)
+            .args(["lint", "--config", "spec/redocly.yaml", Workspace::SPEC])
+            .env("REDOCLY_TELEMETRY", "off")
+            .env("REDOCLY_SUPPRESS_UPDATE_NOTICE", "true"),
+    )
+}
+
+/// How one step ended.
+pub struct Outcome {
+    pub name: &'static str,
+    pub took: Duration,
+    pub passed: bool,
+}
+
+/// Runs the steps named in `only` (every step when empty), stopping at the first failure;
+/// returns what ran.
+pub fn run(gate: &Gate, only: &[String]) -> Result<Vec<Outcome>, String> {
+    let all = steps();
+    if let Some(unknown) = only.iter().find(|n| !all.iter().any(|s| s.name == *n)) {
+        let names: Vec<&str> = all.iter().map(|s| s.name).collect();
+        return Err(format!(
+            "no step `{unknown}`; the steps are: {}",
+            names.join(", ")
+        ));
+    }
+    let chosen: Vec<&Step> = all
+        .iter()
+        .filter(|s| only.is_empty() || only.iter().any(|n| n == s.name))
+        .collect();
+    let mut outcomes = Vec::new();
+    for (i, step) in chosen.iter().enumerate() {
+        println!(
+            "\n==> [{}/{}] {}: {}",
+            i + 1,
+            chosen.len(),
+            step.name,
+            step.checks
+        );
+        let started = Instant::now();
+        let result = (step.run)(gate);
+        let took = started.elapsed();
+        match &result {
+            Ok(()) => println!("<== {}: passed in {}", step.name, clock(took)),
+            Err(e) => eprintln!("<== {}: FAILED in {}: {e}", step.name, clock(took)),
+        }
+        outcomes.push(Outcome {
+            name: step.name,
+            took,
+            passed: result.is_ok(),
+        });
+        if result.is_err() {
+            break;
+        }
+    }
+    Ok(outcomes)
+}
+
+/// The closing table: each step's time and result, and the total.
+pub fn table(outcomes: &[Outcome]) -> String {
+    let mut out = format!("\n{:<18} {:>8}  result\n", "step", "time");
+    for o in outcomes {
+        out.push_str(&format!(
+            "{:<18} {:>8}  {}\n",
+            o.name,
+            clock(o.took),
+            if o.passed { "passed" } else { "FAILED" }
+        ));
+    }
+    let total: Duration = outcomes.iter().map(|o| o.took).sum();
+    out.push_str(&format!("{:<18} {:>8}\n", "total", clock(total)));
+    out
+}
+
+/// `m:ss`.
+pub fn clock(d: Duration) -> String {
+    let s = d.as_secs();
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_lists_each_step_and_the_total() {
+        let outcomes = [
+            Outcome {
+                name: "fmt",
+                took: Duration::from_secs(3),
+                passed: true,
+            },
+            Outcome {
+                name: "clippy",
+                took: Duration::from_secs(125),
+                passed: false,
+            },
+        ];
+        let table = table(&outcomes);
+        assert!(
+            table.contains("fmt                    0:03  passed"),
+            "{table}"
+        );
+        assert!(
+            table.contains("clippy                 2:05  FAILED"),
+            "{table}"
+        );
+        assert!(table.contains("total                  2:08"), "{table}");
+    }
+
+    #[test]
+    fn step_names_are_unique() {
+        let mut names: Vec<&str> = steps().iter().map(|s| s.name).collect();
+        let count = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), count);
+    }
+}

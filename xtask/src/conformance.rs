@@ -1,0 +1,632 @@
+//! Conformance of the emulator (and so of the generated server and client) against
+//! `spec/cni.yaml`, with the pinned outside tools:
+//!
+//! 1. schemathesis fuzzes a running emulator with every check, a fixed seed and 100 examples per
+//!    operation; its warnings that mean "nothing was really tested" (only 401/403 answers, data
+//!    the server mostly rejected) fail the run unless `tests/conformance/schemathesis.toml`
+//!    names the operation and says why;
+//! 2. Prism, as a validating proxy (`--errors`) in front of a second, fresh emulator, watches
+//!    the walk through every operation (`tests/e2e/examples/walk.rs`): no violation in either
+//!    direction.
+//!
+//! Every server started here listens on a port the OS gives it (or the one asked for, failing at
+//! once when it is taken), and counts as started only when the process is alive and its own
+//! output names the address it bound: a check can never pass against another program that
+//! happens to answer on a port.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::tools::{self, Tools};
+use crate::Workspace;
+
+/// The API token the emulators accept and the tools send.
+const TOKEN: &str = "conformance-token";
+/// schemathesis's seed and examples per operation.
+const SEED: &str = "20261126";
+const EXAMPLES: &str = "100";
+/// How long a server may take to say it listens.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Ports to listen on; `None` lets the OS choose.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub emulator_port: Option<u16>,
+    pub prism_port: Option<u16>,
+}
+
+/// Why conformance failed: one line naming the step and what happened.
+#[derive(Debug, thiserror::Error)]
+pub enum ConformanceError {
+    #[error("conformance: {0}")]
+    Tool(#[from] tools::ToolError),
+    #[error("conformance: building the emulator and the walk: {0}")]
+    Build(String),
+    #[error("conformance: {what} did not start on {address}: {reason}")]
+    NotStarted {
+        what: String,
+        address: String,
+        reason: String,
+    },
+    #[error("conformance: {step} failed: {detail}")]
+    Step { step: &'static str, detail: String },
+}
+
+/// A server process this run started, with its output kept.
+pub struct Server {
+    what: String,
+    child: Child,
+    /// Every line it printed, stdout and stderr interleaved as read.
+    log: Arc<Mutex<Vec<String>>>,
+    /// The address its own output names, `127.0.0.1:PORT`.
+    pub address: String,
+}
+
+impl Server {
+    /// Starts `command` and waits until a line of its output names the address it listens on
+    /// (`find_address` picks it out of a line). Fails, naming `asked` (the address it was
+    /// told), when the process exits first, says nothing in time, or names another port.
+    pub fn start(
+        what: &str,
+        mut command: Command,
+        asked: &str,
+        find_address: fn(&str) -> Option<String>,
+    ) -> Result<Server, ConformanceError> {
+        let not_started = |reason: String| ConformanceError::NotStarted {
+            what: what.to_string(),
+            address: asked.to_string(),
+            reason,
+        };
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| not_started(format!("cannot run {:?}: {e}", command.get_program())))?;
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (found, address) = mpsc::channel();
+        let stdout = child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>);
+        let stderr = child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>);
+        for stream in [stdout, stderr].into_iter().flatten() {
+            let (log, found) = (Arc::clone(&log), found.clone());
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let Some(address) = find_address(&line) {
+                        let _ = found.send(address);
+                    }
+                    if let Ok(mut log) = log.lock() {
+                        log.push(line);
+                    }
+                }
+            });
+        }
+        drop(found);
+        let mut server = Server {
+            what: what.to_string(),
+            child,
+            log,
+            address: String::new(),
+        };
+        let waited = std::time::Instant::now();
+        loop {
+            match address.recv_timeout(Duration::from_millis(100)) {
+                Ok(bound) => {
+                    if !asked.ends_with(":0") && bound != asked {
+                        return Err(not_started(format!("it says it listens on {bound}")));
+                    }
+                    server.address = bound;
+                    break;
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) if waited.elapsed() < START_TIMEOUT => {
+                    if let Ok(Some(status)) = server.child.try_wait() {
+                        // Give the readers a moment to collect its last words.
+                        std::thread::sleep(Duration::from_millis(100));
+                        return Err(not_started(format!(
+                            "it exited ({status}): {}",
+                            server.last_words()
+                        )));
+                    }
+                }
+                Err(_) => {
+                    return Err(not_started(format!(
+                        "it named no address within {}s: {}",
+                        START_TIMEOUT.as_secs(),
+                        server.last_words()
+                    )))
+                }
+            }
+        }
+        Ok(server)
+    }
+
+    /// Fails unless the process is still running (a crash mid-run is not a pass).
+    pub fn alive(&mut self) -> Result<(), ConformanceError> {
+        match self.child.try_wait() {
+            Ok(None) => Ok(()),
+            Ok(Some(status)) => Err(ConformanceError::Step {
+                step: "server check",
+                detail: format!(
+                    "{} on {} exited ({status}): {}",
+                    self.what,
+                    self.address,
+                    self.last_words()
+                ),
+            }),
+            Err(e) => Err(ConformanceError::Step {
+                step: "server check",
+                detail: format!("{}: {e}", self.what),
+            }),
+        }
+    }
+
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Its last lines of output, on one line.
+    fn last_words(&self) -> String {
+        let log = self.log();
+        let start = log.len().saturating_sub(3);
+        let words = log[start..].join(" | ");
+        if words.is_empty() {
+            "no output".to_string()
+        } else {
+            words
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `cloudflare-cni-emulator listening on http://127.0.0.1:PORT` (the emulator's first line).
+pub fn emulator_address(line: &str) -> Option<String> {
+    address_after(line, "cloudflare-cni-emulator listening on http://")
+}
+
+/// `… Prism is listening on http://127.0.0.1:PORT`.
+pub fn prism_address(line: &str) -> Option<String> {
+    address_after(line, "Prism is listening on http://")
+}
+
+fn address_after(line: &str, marker: &str) -> Option<String> {
+    let rest = &line[line.find(marker)? + marker.len()..];
+    let address: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '[' | ']'))
+        .collect();
+    address.contains(':').then_some(address)
+}
+
+/// The emulator binary and the walk example, as the test build made them (same profile and
+/// features as `./scripts/test`, so nothing is built twice after it).
+pub fn executables(ws: &Workspace) -> Result<BTreeMap<String, PathBuf>, ConformanceError> {
+    let output = Command::new(tools::cargo())
+        .args([
+            "test",
+            "--locked",
+            "--workspace",
+            "--no-run",
+            "--message-format",
+            "json-render-diagnostics",
+        ])
+        .current_dir(&ws.root)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| ConformanceError::Build(format!("cannot run cargo: {e}")))?;
+    if !output.status.success() {
+        return Err(ConformanceError::Build(format!(
+            "cargo test --no-run failed ({})",
+            output.status
+        )));
+    }
+    let mut found = BTreeMap::new();
+    for line in output.stdout.split(|b| *b == b'\n') {
+        let Ok(message) = serde_json::from_slice::<serde_json::Value>(line) else {
+            continue;
+        };
+        let kinds = message["target"]["kind"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let runnable = kinds.iter().any(|k| k == "bin" || k == "example");
+        if message["reason"] != "compiler-artifact"
+            || message["profile"]["test"] == true
+            || !runnable
+        {
+            continue;
+        }
+        if let (Some(name), Some(path)) = (
+            message["target"]["name"].as_str(),
+            message["executable"].as_str(),
+        ) {
+            found.insert(name.to_string(), PathBuf::from(path));
+        }
+    }
+    Ok(found)
+}
+
+/// The programs a conformance run starts.
+#[derive(Clone, Debug)]
+pub struct Binaries {
+    pub emulator: PathBuf,
+    pub walk: PathBuf,
+}
+
+impl Binaries {
+    /// The emulator and the walk, from the test build (see [`executables`]).
+    pub fn from_test_build(ws: &Workspace) -> Result<Binaries, ConformanceError> {
+        let found = executables(ws)?;
+        let take = |name: &str| {
+            found
+                .get(name)
+                .cloned()
+                .ok_or_else(|| ConformanceError::Build(format!("the test build made no `{name}`")))
+        };
+        Ok(Binaries {
+            emulator: take("cloudflare-cni-emulator")?,
+            walk: take("walk")?,
+        })
+    }
+}
+
+fn listen(port: Option<u16>) -> String {
+    format!("127.0.0.1:{}", port.unwrap_or(0))
+}
+
+/// Starts an emulator of the spec on `port` (the OS's choice when `None`).
+pub fn start_emulator(emulator: &Path, port: Option<u16>) -> Result<Server, ConformanceError> {
+    let asked = listen(port);
+    let mut command = Command::new(emulator);
+    command.args([
+        "--listen",
+        &asked,
+        "--status-delay",
+        "0.5",
+        "--api-token",
+        TOKEN,
+    ]);
+    Server::start("the emulator", command, &asked, emulator_address)
+}
+
+/// Starts Prism as a validating proxy in front of `upstream`.
+pub fn start_prism(
+    prism: &Path,
+    spec: &Path,
+    upstream: &str,
+    port: Option<u16>,
+) -> Result<Server, ConformanceError> {
+    let asked = listen(port);
+    let mut command = Command::new(prism);
+    command
+        .args(["proxy"])
+        .arg(spec)
+        .arg(upstream)
+        .args(["--errors", "--host", "127.0.0.1", "--port"])
+        .arg(port.unwrap_or(0).to_string());
+    Server::start("Prism", command, &asked, prism_address)
+}
+
+/// The whole conformance run; returns its summary.
+pub fn run(
+    ws: &Workspace,
+    binaries: &Binaries,
+    tools: &Tools,
+    options: &Options,
+) -> Result<String, ConformanceError> {
+    let Binaries { emulator, walk } = binaries;
+    let spec = ws.spec_path();
+    // Every server first, so that a port that cannot be had fails the run before any tool runs.
+    let mut fuzzed = start_emulator(emulator, options.emulator_port)?;
+    let mut walked = start_emulator(emulator, None)?;
+    let prism_binary = tools.prism()?;
+    let upstream = format!("http://{}/client/v4", walked.address);
+    let mut prism = start_prism(&prism_binary, &spec, &upstream, options.prism_port)?;
+    println!(
+        "conformance: emulators on {} (schemathesis) and {} (behind Prism on {})",
+        fuzzed.address, walked.address, prism.address
+    );
+
+    let schemathesis = tools.schemathesis()?;
+    println!(
+        "conformance: schemathesis {}, --checks all, seed {SEED}, {EXAMPLES} examples per operation",
+        tools::SCHEMATHESIS
+    );
+    let report = Command::new(&schemathesis)
+        .args([
+            "--config-file",
+            "tests/conformance/schemathesis.toml",
+            "run",
+        ])
+        .arg(&spec)
+        .arg("--url")
+        .arg(format!("http://{}/client/v4", fuzzed.address))
+        .args([
+            "--checks",
+            "all",
+            "--seed",
+            SEED,
+            "--max-examples",
+            EXAMPLES,
+        ])
+        .args(["-H", &format!("Authorization: Bearer {TOKEN}")])
+        .args(["--generation-database", "none", "--no-color"])
+        .current_dir(&ws.root)
+        .output()
+        .map_err(|e| ConformanceError::Step {
+            step: "schemathesis",
+            detail: format!("cannot run {}: {e}", schemathesis.display()),
+        })?;
+    let text = String::from_utf8_lossy(&report.stdout).into_owned()
+        + &String::from_utf8_lossy(&report.stderr);
+    fuzzed.alive()?;
+    if !report.status.success() {
+        println!("{text}");
+        return Err(ConformanceError::Step {
+            step: "schemathesis",
+            detail: format!(
+                "it found failures or a warning that fails the run ({}); its report is above",
+                report.status
+            ),
+        });
+    }
+    let summary: String = text
+        .lines()
+        .skip_while(|l| !l.contains("SUMMARY"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    println!("{summary}");
+
+    println!(
+        "conformance: Prism {} (--errors) between the generated client and the emulator",
+        tools::PRISM
+    );
+    let walked_run = Command::new(walk)
+        .arg(format!("http://{}", prism.address))
+        .arg(TOKEN)
+        .output()
+        .map_err(|e| ConformanceError::Step {
+            step: "walk",
+            detail: format!("cannot run {}: {e}", walk.display()),
+        })?;
+    let walk_text = String::from_utf8_lossy(&walked_run.stdout).into_owned()
+        + &String::from_utf8_lossy(&walked_run.stderr);
+    if !walked_run.status.success() {
+        return Err(ConformanceError::Step {
+            step: "walk through Prism",
+            detail: walk_text.trim().to_string(),
+        });
+    }
+    print!("{walk_text}");
+    walked.alive()?;
+    prism.alive()?;
+    let log = prism.log();
+    let violations: Vec<&String> = log
+        .iter()
+        .filter(|l| {
+            l.contains('✖') || l.contains('⚠') || l.contains("warning") || l.contains("error ")
+        })
+        .collect();
+    let requests = log
+        .iter()
+        .filter(|l| l.contains("Request received"))
+        .count();
+    if !violations.is_empty() {
+        return Err(ConformanceError::Step {
+            step: "Prism",
+            detail: format!(
+                "{} violation(s): {}",
+                violations.len(),
+                violations
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            ),
+        });
+    }
+    if requests == 0 {
+        return Err(ConformanceError::Step {
+            step: "Prism",
+            detail: "it saw no request: the walk did not go through it".to_string(),
+        });
+    }
+    Ok(format!(
+        "conformance: Prism validated {requests} requests and responses: 0 violations"
+    ))
+}
+
+/// A stand-in for another program on a port: answers every request with `status` and `body`.
+pub struct Stub {
+    pub port: u16,
+}
+
+impl Stub {
+    /// Starts a stub on an OS-given port; it serves until the process ends.
+    pub fn start(status: &'static str, body: &'static str) -> std::io::Result<Stub> {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().map_while(Result::ok) {
+                let mut buffer = [0u8; 4096];
+                let _ = stream.read(&mut buffer);
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        Ok(Stub { port })
+    }
+}
+
+/// Conformance refuses ports held by another program: the emulator's, then Prism's, each taken
+/// by a stub answering 401 and by one answering 200 `{}`. Every run must fail before any tool
+/// runs, naming the port. Returns one line per case.
+pub fn refuses_occupied_ports(
+    ws: &Workspace,
+    binaries: &Binaries,
+    tools: &Tools,
+) -> Result<Vec<String>, ConformanceError> {
+    let mut lines = Vec::new();
+    for (status, body) in [
+        ("401 Unauthorized", r#"{"success":false}"#),
+        ("200 OK", "{}"),
+    ] {
+        for which in ["emulator", "Prism"] {
+            let stub = Stub::start(status, body).map_err(|e| ConformanceError::Step {
+                step: "occupied-port check",
+                detail: format!("cannot start a stub: {e}"),
+            })?;
+            let options = match which {
+                "emulator" => Options {
+                    emulator_port: Some(stub.port),
+                    prism_port: None,
+                },
+                _ => Options {
+                    emulator_port: None,
+                    prism_port: Some(stub.port),
+                },
+            };
+            let outcome = run(ws, binaries, tools, &options);
+            let port = format!("127.0.0.1:{}", stub.port);
+            match outcome {
+                Err(e @ ConformanceError::NotStarted { .. }) if e.to_string().contains(&port) => {
+                    lines.push(format!(
+                        "{which} port {port} taken by a stub answering {status}: refused: {e}"
+                    ));
+                }
+                other => {
+                    return Err(ConformanceError::Step {
+                        step: "occupied-port check",
+                        detail: format!(
+                            "with the {which} port {port} taken by a stub answering {status}, \
+                             the run should fail naming it; it ended {:?}",
+                            other.map_err(|e| e.to_string())
+                        ),
+                    })
+                }
+            }
+        }
+    }
+    Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shell(script: &str) -> Command {
+        let mut command = Command::new("sh");
+        command.args(["-c", script]);
+        command
+    }
+
+    #[test]
+    fn addresses_are_read_from_the_servers_own_words() {
+        assert_eq!(
+            emulator_address(
+                "cloudflare-cni-emulator listening on http://127.0.0.1:4321/client/v4"
+            )
+            .as_deref(),
+            Some("127.0.0.1:4321")
+        );
+        assert_eq!(
+            prism_address(
+                "[3:13:37 PM] › [CLI] ▶  start     Prism is listening on http://127.0.0.1:35861"
+            )
+            .as_deref(),
+            Some("127.0.0.1:35861")
+        );
+        assert_eq!(emulator_address("listening on http://127.0.0.1:1"), None);
+    }
+
+    #[test]
+    fn a_server_that_exits_before_naming_its_address_fails_naming_the_port_and_its_words() {
+        let error = Server::start(
+            "the emulator",
+            shell("echo 'error: cannot listen on 127.0.0.1:18787: Address in use' >&2; exit 1"),
+            "127.0.0.1:18787",
+            emulator_address,
+        )
+        .err()
+        .expect("refused");
+        let text = error.to_string();
+        assert!(
+            text.contains("the emulator did not start on 127.0.0.1:18787"),
+            "{text}"
+        );
+        assert!(text.contains("Address in use"), "{text}");
+    }
+
+    #[test]
+    fn a_server_naming_another_port_than_asked_is_refused() {
+        let error = Server::start(
+            "the emulator",
+            shell("echo 'cloudflare-cni-emulator listening on http://127.0.0.1:5555'; sleep 5"),
+            "127.0.0.1:18787",
+            emulator_address,
+        )
+        .err()
+        .expect("refused");
+        assert!(
+            error
+                .to_string()
+                .contains("it says it listens on 127.0.0.1:5555"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_server_that_names_its_address_is_started_and_stopped_on_drop() {
+        let mut server = Server::start(
+            "the emulator",
+            shell("echo 'cloudflare-cni-emulator listening on http://127.0.0.1:4242/client/v4'; sleep 30"),
+            "127.0.0.1:0",
+            emulator_address,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(server.address, "127.0.0.1:4242");
+        server.alive().unwrap();
+        let pid = server.child.id();
+        drop(server);
+        assert!(
+            !Path::new(&format!("/proc/{pid}")).exists() || {
+                // Reaped: /proc may briefly keep a zombie entry on some kernels.
+                std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                    .map_or(true, |s| s.contains(") Z"))
+            }
+        );
+    }
+
+    #[test]
+    fn a_server_that_dies_mid_run_fails_the_check() {
+        let mut server = Server::start(
+            "the emulator",
+            shell("echo 'cloudflare-cni-emulator listening on http://127.0.0.1:4243'; echo 'panicked' >&2; exit 3"),
+            "127.0.0.1:0",
+            emulator_address,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        std::thread::sleep(Duration::from_millis(300));
+        let error = server.alive().unwrap_err().to_string();
+        assert!(error.contains("exited"), "{error}");
+    }
+}
