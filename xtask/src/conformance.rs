@@ -118,6 +118,15 @@ impl Server {
             log,
             address: String::new(),
         };
+        let exited = |server: &mut Server| {
+            // The readers have its last words once the pipes close; then reap it.
+            let status = server.child.wait().map(|s| s.to_string());
+            not_started(format!(
+                "it exited ({}): {}",
+                status.unwrap_or_else(|e| e.to_string()),
+                server.last_words()
+            ))
+        };
         let waited = std::time::Instant::now();
         loop {
             match address.recv_timeout(Duration::from_millis(100)) {
@@ -128,22 +137,20 @@ impl Server {
                     server.address = bound;
                     break;
                 }
-                Err(mpsc::RecvTimeoutError::Timeout) if waited.elapsed() < START_TIMEOUT => {
-                    if let Ok(Some(status)) = server.child.try_wait() {
-                        // Give the readers a moment to collect its last words.
-                        std::thread::sleep(Duration::from_millis(100));
+                // Both pipes closed without an address: the process is gone.
+                Err(mpsc::RecvTimeoutError::Disconnected) => return Err(exited(&mut server)),
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if let Ok(Some(_)) = server.child.try_wait() {
+                        std::thread::sleep(Duration::from_millis(200));
+                        return Err(exited(&mut server));
+                    }
+                    if waited.elapsed() >= START_TIMEOUT {
                         return Err(not_started(format!(
-                            "it exited ({status}): {}",
+                            "it named no address within {}s: {}",
+                            START_TIMEOUT.as_secs(),
                             server.last_words()
                         )));
                     }
-                }
-                Err(_) => {
-                    return Err(not_started(format!(
-                        "it named no address within {}s: {}",
-                        START_TIMEOUT.as_secs(),
-                        server.last_words()
-                    )))
                 }
             }
         }
@@ -174,16 +181,20 @@ impl Server {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
-    /// Its last lines of output, on one line.
+    /// What it said last, on one line: its last line that reports an error (a program that
+    /// fails to start may print its usage after the error), else its last line.
     fn last_words(&self) -> String {
         let log = self.log();
-        let start = log.len().saturating_sub(3);
-        let words = log[start..].join(" | ");
-        if words.is_empty() {
-            "no output".to_string()
-        } else {
-            words
-        }
+        let is_error = |line: &&String| {
+            let lower = line.to_ascii_lowercase();
+            lower.contains("error") || lower.contains("eaddrinuse") || lower.contains("panicked")
+        };
+        log.iter()
+            .rev()
+            .find(is_error)
+            .or_else(|| log.iter().rev().find(|l| !l.trim().is_empty()))
+            .map(|l| l.trim().to_string())
+            .unwrap_or_else(|| "no output".to_string())
     }
 }
 
@@ -574,6 +585,23 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("Address in use"), "{text}");
+    }
+
+    #[test]
+    fn the_error_line_is_picked_out_of_a_usage_text_printed_after_it() {
+        let error = Server::start(
+            "Prism",
+            shell("echo 'listen EADDRINUSE: address already in use 127.0.0.1:4010' >&2; echo '  --port  The port  [number]' >&2; exit 1"),
+            "127.0.0.1:4010",
+            prism_address,
+        )
+        .err()
+        .expect("refused");
+        let text = error.to_string();
+        assert!(
+            text.ends_with("listen EADDRINUSE: address already in use 127.0.0.1:4010"),
+            "{text}"
+        );
     }
 
     #[test]
