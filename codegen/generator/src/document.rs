@@ -69,6 +69,29 @@ pub fn operations(root: &Value) -> impl Iterator<Item = OperationNode<'_>> {
         })
 }
 
+/// The `{name}` parameters of a path template, in order.
+pub fn template_params(path: &str) -> Vec<String> {
+    let mut params = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        params.push(rest[start + 1..start + len].to_string());
+        rest = &rest[start + len + 1..];
+    }
+    params
+}
+
+/// The component name a `$ref` points at (its last pointer token).
+pub fn ref_name(value: &Value) -> Option<String> {
+    value
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.rsplit('/').next())
+        .map(str::to_string)
+}
+
 /// Why a `$ref` chain does not end at a node.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RefError {
@@ -76,6 +99,12 @@ pub enum RefError {
     Dangling(String),
     /// The chain comes back to a reference it already followed: the references, in order.
     Cycle(Vec<String>),
+}
+
+/// The node a local reference (`#/components/schemas/Cni`) names, one step, or `None` when it
+/// is not local or names nothing.
+pub fn target<'v>(root: &'v Value, reference: &str) -> Option<&'v Value> {
+    root.pointer(reference.strip_prefix('#')?)
 }
 
 /// Follows local `$ref`s from `value` (whose pointer is `at`) to the node they name, with that
@@ -92,11 +121,7 @@ pub fn resolve<'v>(
             return Err(RefError::Cycle(followed));
         }
         followed.push(reference.to_string());
-        let target = reference
-            .strip_prefix('#')
-            .and_then(|p| root.pointer(p))
-            .ok_or_else(|| RefError::Dangling(reference.to_string()))?;
-        value = target;
+        value = target(root, reference).ok_or_else(|| RefError::Dangling(reference.to_string()))?;
         at = reference.trim_start_matches('#').to_string();
     }
     Ok((value, at))
@@ -119,7 +144,7 @@ pub struct Usage {
 fn schema_refs(root: &Value, value: &Value, out: &mut BTreeSet<String>) {
     match value {
         Value::Object(map) => {
-            if let Some(name) = crate::model::ref_name(value) {
+            if let Some(name) = ref_name(value) {
                 if out.insert(name.clone()) {
                     if let Some(target) = root.pointer(&format!("/components/schemas/{name}")) {
                         schema_refs(root, target, out);
@@ -169,6 +194,15 @@ pub fn usage(root: &Value) -> BTreeMap<String, Usage> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn template_params_in_order() {
+        assert_eq!(
+            template_params("/accounts/{account_id}/cni/cnis/{cni}"),
+            vec!["account_id".to_string(), "cni".to_string()]
+        );
+        assert!(template_params("/a/b").is_empty());
+    }
 
     #[test]
     fn chains_end_dangle_or_cycle() {

@@ -1,28 +1,39 @@
 //! The generator behind `cargo xtask generate`: it turns `spec/cni.yaml` into the crates under
 //! `generated/`.
 //!
-//! The pipeline is parse → lint → model → emit → write, and only its two ends touch disk:
+//! The data moves one way, and only the two ends touch disk:
 //!
 //! ```text
-//! spec text ─source::parse─▶ JSON value + pointer→line map ─lint─▶ every problem, located
-//!           ─openapiv3─▶ OpenAPI ─model::lower─▶ sorted ApiModel
-//!           ─emit (progenitor, syn, prettyplease)─▶ GeneratedTree { path → text } in memory
+//! spec text ─load (source → lint → model)─▶ LoadedSpec { JSON, sorted ApiModel }
+//!           ─prepare (each feature's input change)─▶ progenitor's input
+//!           ─progenitor─▶ types, client, httpmock helpers (syntax trees)
+//!           ─passes (one ordered list)─▶ + validation, tagged unions, forward compatibility,
+//!                                        client wiring, docs, the server, the CLI
+//!           ─readme─▶ each crate's README ─crates─▶ GeneratedTree { path → text } in memory
 //!           ─tree.write (atomic, changed files only, stale removed) │ tree.check (never writes)
 //! ```
 //!
 //! A broken spec therefore fails before anything is written, and `generate --check` renders
-//! exactly what `generate` would write.
+//! exactly what `generate` would write. No stage calls back into an earlier one.
 
 pub mod config;
+pub mod crates;
 pub mod diagnostic;
 pub mod diff;
 pub mod document;
-pub mod emit;
+pub mod error;
 pub mod import;
 pub mod lint;
 mod load;
 pub mod model;
+pub mod naming;
+pub mod passes;
+pub mod paths;
+pub mod prepare;
+pub mod progenitor;
+pub mod readme;
 pub mod source;
+pub mod syntax;
 pub mod tree;
 
 use std::path::{Path, PathBuf};
@@ -31,7 +42,9 @@ use serde_json::Value;
 
 pub use config::{Config, CrateConfig, RuntimeCrates};
 pub use diagnostic::{Diagnostic, Diagnostics};
+pub use error::EmitError;
 pub use load::load;
+pub use paths::Paths;
 pub use source::SpecSource;
 pub use tree::{Drift, GeneratedTree, WriteSummary};
 
@@ -80,15 +93,15 @@ impl LoadedSpec {
     }
 }
 
-/// Renders the whole generated tree in memory.
+/// Renders the whole generated tree in memory: the road from a loaded spec to the files.
 pub fn render(spec: &LoadedSpec, config: &Config) -> Result<GeneratedTree, Diagnostics> {
-    emit::tree(spec, config).map_err(|e| {
+    generate(spec, config).map_err(|e| {
         let at = match &e {
-            emit::progenitor::EmitError::Failed {
+            EmitError::Failed {
                 operation: Some(id),
                 ..
             }
-            | emit::progenitor::EmitError::Panicked {
+            | EmitError::Panicked {
                 operation: Some(id),
                 ..
             } => spec.operation_pointer(id),
@@ -96,6 +109,24 @@ pub fn render(spec: &LoadedSpec, config: &Config) -> Result<GeneratedTree, Diagn
         };
         Diagnostics(vec![spec.source.diagnostic(at, e.to_string())])
     })
+}
+
+/// prepare → progenitor → passes → readme → crates.
+fn generate(spec: &LoadedSpec, config: &Config) -> Result<GeneratedTree, EmitError> {
+    let types_path: proc_macro2::TokenStream = format!("::{}", config.types.lib_name())
+        .parse()
+        .map_err(|e| EmitError::Output(format!("{e}")))?;
+    let generated = sources(spec, &Paths::new(config, types_path))?;
+    let readmes = readme::all(&spec.model, config, &generated);
+    Ok(crates::tree(spec, config, &generated, readmes))
+}
+
+/// The generated sources, as syntax trees whose code names its crates by `paths` (the
+/// snapshots name the types `super::types`): prepare → progenitor → passes.
+pub fn sources(spec: &LoadedSpec, paths: &Paths) -> Result<passes::Generated, EmitError> {
+    let input = prepare::progenitor_input(spec)?;
+    let output = progenitor::run(&input, paths)?;
+    passes::run(output, &spec.model, paths)
 }
 
 /// Reads the spec at `spec_path` (reported as `display_path`) and renders the tree.

@@ -56,6 +56,23 @@ pub struct OperationModel {
     /// For a cursor-paginated listing (a `cursor` query parameter, and a JSON response with
     /// `items` and `next`), the component schema of its items.
     pub paginated_item: Option<String>,
+    /// The operation's `description` (its summary is `summary`).
+    pub description: String,
+    /// The request body's scalar leaves (through nested objects and every member of a union)
+    /// and lists of scalars, each at its JSON pointer, in the schema's order; lists of objects
+    /// are not among them.
+    pub request_fields: Vec<FieldModel>,
+}
+
+/// One scalar (or list of scalars) a request body holds, wherever it is nested.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldModel {
+    /// JSON pointer within the body: `/magic/mtu`.
+    pub pointer: String,
+    pub description: String,
+    pub ty: ScalarType,
+    /// A list of such values.
+    pub many: bool,
 }
 
 /// What a successful response carries.
@@ -148,19 +165,7 @@ fn text(value: &Value, key: &str) -> String {
         .to_string()
 }
 
-/// Follows local `$ref`s from `value` to the node they name.
-pub(crate) fn deref<'v>(root: &'v Value, value: &'v Value) -> &'v Value {
-    document::deref(root, value)
-}
-
-/// The component name a `$ref` points at (its last pointer token).
-pub(crate) fn ref_name(value: &Value) -> Option<String> {
-    value
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.rsplit('/').next())
-        .map(str::to_string)
-}
+use crate::document::{deref, ref_name};
 
 /// Lowers a linted spec. Call only after `lint` found no problems: missing pieces here become
 /// empty strings rather than errors.
@@ -231,19 +236,7 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
             .get("schema")
             .map(|s| deref(root, s))
             .unwrap_or(&Value::Null);
-        let ty = match (
-            schema.get("type").and_then(Value::as_str),
-            schema.get("format").and_then(Value::as_str),
-        ) {
-            (Some("string"), Some("uuid")) => ScalarType::Uuid,
-            (Some("integer"), format) => ScalarType::Integer {
-                format: format.map(str::to_string),
-                minimum: schema.get("minimum").and_then(Value::as_i64),
-            },
-            (Some("number"), _) => ScalarType::Number,
-            (Some("boolean"), _) => ScalarType::Boolean,
-            _ => ScalarType::String,
-        };
+        let ty = scalar_type(schema).unwrap_or(ScalarType::String);
         let model = ParamModel {
             name: text(param, "name"),
             description: text(param, "description"),
@@ -260,7 +253,7 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
             _ => {}
         }
     }
-    let order = crate::lint::template_params(path);
+    let order = document::template_params(path);
     path_params.sort_by_key(|p| order.iter().position(|n| *n == p.name));
     query_params.sort_by(|a, b| a.name.cmp(&b.name));
 
@@ -269,6 +262,12 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
         .map(|b| deref(root, b))
         .and_then(|b| b.pointer("/content/application~1json/schema"));
     let request_body = request_schema.and_then(ref_name);
+    let mut request_fields = Vec::new();
+    if let Some(schema) = request_schema {
+        scalar_fields(root, schema, "", &mut request_fields, 0);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    request_fields.retain(|f| seen.insert(f.pointer.clone()));
     let request_sample = request_schema.map(|schema| sample(root, schema, 0));
     let mut success = SuccessModel::Empty;
     let mut success_sample = None;
@@ -325,6 +324,102 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
         success_sample,
         error_statuses,
         paginated_item,
+        description: text(op, "description"),
+        request_fields,
+    }
+}
+
+/// The scalar type of a schema that is one: `string` (`uuid` format apart), `integer`,
+/// `number`, `boolean`.
+fn scalar_type(schema: &Value) -> Option<ScalarType> {
+    Some(
+        match (
+            schema.get("type").and_then(Value::as_str)?,
+            schema.get("format").and_then(Value::as_str),
+        ) {
+            ("string", Some("uuid")) => ScalarType::Uuid,
+            ("string", _) => ScalarType::String,
+            ("integer", format) => ScalarType::Integer {
+                format: format.map(str::to_string),
+                minimum: schema.get("minimum").and_then(Value::as_i64),
+            },
+            ("number", _) => ScalarType::Number,
+            ("boolean", _) => ScalarType::Boolean,
+            _ => return None,
+        },
+    )
+}
+
+/// The scalar leaves of a request schema (through nested objects, every member of a union),
+/// and lists of scalars; read-only properties are not sent. `depth` stops a recursive schema.
+fn scalar_fields(
+    root: &Value,
+    schema: &Value,
+    pointer: &str,
+    out: &mut Vec<FieldModel>,
+    depth: usize,
+) {
+    let schema = deref(root, schema);
+    if depth > 8 {
+        return;
+    }
+    for key in ["oneOf", "anyOf", "allOf"] {
+        for member in schema
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            scalar_fields(root, member, pointer, out, depth + 1);
+        }
+    }
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        return;
+    };
+    for (name, property) in properties {
+        let described = deref(root, property);
+        // `allOf: [$ref]` beside a description is the reference itself.
+        let property = match described
+            .get("allOf")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+        {
+            Some([only]) => deref(root, only),
+            _ => described,
+        };
+        if property.get("readOnly").and_then(Value::as_bool) == Some(true) {
+            continue;
+        }
+        let at = format!("{pointer}/{name}");
+        let description = described
+            .get("description")
+            .or_else(|| property.get("description"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let items = property.get("items").map(|i| deref(root, i));
+        let leaf = match (
+            scalar_type(property),
+            property.get("type").and_then(Value::as_str),
+        ) {
+            (Some(ty), _) => Some((ty, false)),
+            (None, Some("array")) => items.and_then(scalar_type).map(|ty| (ty, true)),
+            _ => None,
+        };
+        if let Some((ty, many)) = leaf {
+            out.push(FieldModel {
+                pointer: at,
+                description,
+                ty,
+                many,
+            });
+        } else if ["properties", "allOf", "oneOf", "anyOf"]
+            .iter()
+            .any(|key| property.get(key).is_some())
+        {
+            // An object (also one wrapped in `allOf: [$ref]` beside its description).
+            scalar_fields(root, property, &at, out, depth + 1);
+        }
     }
 }
 
@@ -450,4 +545,43 @@ fn constraints(root: &Value, schema: &Value) -> Vec<Constraint> {
     }
     out.sort();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_fields_reach_nested_scalars_and_every_union_member() {
+        let root = serde_json::json!({"components": {"schemas": {
+            "Req": {"oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}]},
+            "A": {"properties": {"type": {"type": "string"}, "slot_id": {"type": "string", "format": "uuid"}}},
+            "B": {"properties": {"type": {"type": "string"}, "magic": {"properties": {"mtu": {"type": "integer"}}},
+                  "prefixes": {"type": "array", "items": {"type": "string"}},
+                  "objects": {"type": "array", "items": {"properties": {"x": {"type": "string"}}}}}}
+        }}});
+        let mut fields = Vec::new();
+        scalar_fields(
+            &root,
+            &root["components"]["schemas"]["Req"],
+            "",
+            &mut fields,
+            0,
+        );
+        let found: Vec<(&str, bool)> = fields
+            .iter()
+            .map(|f| (f.pointer.as_str(), f.many))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("/slot_id", false),
+                ("/type", false),
+                ("/magic/mtu", false),
+                ("/prefixes", true),
+                ("/type", false)
+            ]
+        );
+        assert_eq!(fields[0].ty, ScalarType::Uuid);
+    }
 }

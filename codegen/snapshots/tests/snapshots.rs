@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use cloudflare_cni_codegen::{emit, load, Config, SpecSource};
+use cloudflare_cni_codegen::{crates, load, sources, Config, Paths, SpecSource};
 
 #[test]
 fn fixtures_match_their_snapshots() {
@@ -30,20 +30,18 @@ fn fixtures_match_their_snapshots() {
             text: fs::read_to_string(root.join(&display)).unwrap(),
         })
         .unwrap_or_else(|e| panic!("{e}"));
-        let paths = emit::Paths::new(&Config::default(), "super::types".parse().unwrap());
-        let sources = emit::sources(&spec, &paths).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let header = emit::header(&spec, "//");
-        expectorate::assert_contents(
-            format!("src/{name}/types.rs"),
-            &format!("{header}{}", sources.types),
-        );
-        expectorate::assert_contents(
-            format!("src/{name}/client.rs"),
-            &format!("{header}{}", sources.client),
-        );
-        expectorate::assert_contents(
-            format!("src/{name}/server.rs"),
-            &format!("{header}{}", sources.server),
-        );
+        let paths = Paths::new(&Config::default(), "super::types".parse().unwrap());
+        let generated = sources(&spec, &paths).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let header = crates::header(&spec, "//");
+        for (file, source) in [
+            ("types", &generated.types),
+            ("client", &generated.client),
+            ("server", &generated.server),
+        ] {
+            expectorate::assert_contents(
+                format!("src/{name}/{file}.rs"),
+                &format!("{header}{}", prettyplease::unparse(source)),
+            );
+        }
     }
 }

@@ -52,7 +52,7 @@ mod schemas;
 
 use crate::diagnostic::pointer;
 use crate::document;
-use crate::model::{deref, ref_name};
+use crate::document::{deref, ref_name};
 
 /// How a change affects users of the generated crates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -11,7 +11,7 @@ mod operations;
 mod security;
 
 use crate::diagnostic::{pointer, Diagnostic};
-use crate::document::{self, RefError};
+use crate::document::{self, template_params, RefError};
 use crate::source::ParsedSource;
 
 /// Media types the generated client and server can carry as JSON.
@@ -71,12 +71,6 @@ struct Linter<'a> {
     problems: Vec<Diagnostic>,
 }
 
-/// Unescapes a JSON pointer and looks it up.
-fn lookup<'v>(root: &'v Value, reference: &str) -> Option<&'v Value> {
-    let pointer = reference.strip_prefix('#')?;
-    root.pointer(pointer)
-}
-
 impl<'a> Linter<'a> {
     fn report(&mut self, at: impl Into<String>, message: impl Into<String>) {
         let d = self.src.diagnostic(at, message);
@@ -87,33 +81,5 @@ impl<'a> Linter<'a> {
     /// Dangling and circular references are reported by `walk`, so here they end the chain.
     fn resolve(&self, value: &'a Value, at: String) -> Option<(&'a Value, String)> {
         document::resolve(self.root, value, at).ok()
-    }
-}
-
-/// The `{name}` parameters of a path template, in order.
-pub fn template_params(path: &str) -> Vec<String> {
-    let mut params = Vec::new();
-    let mut rest = path;
-    while let Some(start) = rest.find('{') {
-        let Some(len) = rest[start..].find('}') else {
-            break;
-        };
-        params.push(rest[start + 1..start + len].to_string());
-        rest = &rest[start + len + 1..];
-    }
-    params
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn template_params_in_order() {
-        assert_eq!(
-            template_params("/accounts/{account_id}/cni/cnis/{cni}"),
-            vec!["account_id".to_string(), "cni".to_string()]
-        );
-        assert!(template_params("/a/b").is_empty());
     }
 }

@@ -64,13 +64,13 @@ impl<'a> Linter<'a> {
                 at,
                 format!("external $ref `{r}` is not supported: keep the whole spec in one file"),
             ),
-            Some(r) if lookup(self.root, r).is_none() => self.report(
+            Some(r) if document::target(self.root, r).is_none() => self.report(
                 at,
                 format!("dangling $ref `{r}`: nothing is defined at that pointer"),
             ),
             Some(r) => {
                 // A chain of aliases that comes back on itself names no schema at all.
-                if let Some(target) = lookup(self.root, r) {
+                if let Some(target) = document::target(self.root, r) {
                     if let Err(RefError::Cycle(chain)) =
                         document::resolve(self.root, target, String::new())
                     {

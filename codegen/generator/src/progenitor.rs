@@ -13,36 +13,10 @@ use quote::quote;
 use syn::{Item, ItemMod};
 
 use crate::document::METHODS;
+use crate::error::EmitError;
 
 /// Serialises generation so that the silent panic hook below never hides another thread's panic.
 static PANIC_HOOK_LOCK: Mutex<()> = Mutex::new(());
-
-/// What progenitor could not generate.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EmitError {
-    /// progenitor returned an error.
-    #[error("progenitor could not generate the client{}: {message}", operation.as_ref().map(|o| format!(" for operation `{o}`")).unwrap_or_default())]
-    Failed {
-        operation: Option<String>,
-        message: String,
-    },
-    /// progenitor panicked; `operation` is the first operation that panics on its own.
-    #[error("progenitor panicked{}: {message}", operation.as_ref().map(|o| format!(" while generating operation `{o}`")).unwrap_or_default())]
-    Panicked {
-        operation: Option<String>,
-        message: String,
-    },
-    /// progenitor's output did not parse as Rust or lacked its `types` module.
-    #[error("progenitor produced unexpected output: {0}")]
-    Output(String),
-    /// progenitor's output for an operation or schema lacked a shape the generator wires into;
-    /// `item` names it (``operation `get_cni` ``, ``schema `Interconnect` ``).
-    #[error("progenitor's output for {item} lacks {expected}; the generator cannot wire it")]
-    UnexpectedShape { item: String, expected: String },
-    /// The server emitter's own output did not parse: a generator bug, not progenitor's.
-    #[error("the generated server does not parse as Rust: {0}")]
-    Server(String),
-}
 
 fn settings(client_runtime: &TokenStream) -> progenitor::GenerationSettings {
     let mut settings = progenitor::GenerationSettings::default();
@@ -181,7 +155,7 @@ fn allow_unused_types_import(client: &mut syn::File) {
             if path.ident == "super"
                 && matches!(&*path.tree, syn::UseTree::Name(name) if name.ident == "types"))
     };
-    let builders = super::module_items(&mut client.items, "builder");
+    let builders = crate::syntax::module_items(&mut client.items, "builder");
     for inner in builders
         .into_iter()
         .flatten()
@@ -191,6 +165,25 @@ fn allow_unused_types_import(client: &mut syn::File) {
             u.attrs.push(syn::parse_quote!(#[allow(unused_imports)]));
         }
     }
+}
+
+/// progenitor's output for the passes: the types, the client and the httpmock helpers, each a
+/// syntax tree (the server's and the tool's files start empty).
+pub fn run(
+    spec: &OpenAPI,
+    paths: &crate::paths::Paths,
+) -> Result<crate::passes::Generated, EmitError> {
+    let tokens = generate(spec, &paths.client_runtime)?;
+    let SplitOutput { types, client } = split(tokens, &paths.types)?;
+    let mocks = syn::parse2(generate_mocks(spec, &paths.client_runtime)?)
+        .map_err(|e| EmitError::Output(format!("the httpmock helpers: {e}")))?;
+    Ok(crate::passes::Generated {
+        types,
+        client,
+        mocks,
+        server: crate::passes::empty_file(),
+        cli: crate::passes::empty_file(),
+    })
 }
 
 /// progenitor's output, split in two.
@@ -239,7 +232,7 @@ mod tests {
     use super::*;
 
     fn fixture() -> OpenAPI {
-        let text = include_str!("../../tests/valid_fixture.yaml");
+        let text = include_str!("../tests/valid_fixture.yaml");
         let parsed = crate::source::parse(&crate::SpecSource {
             display_path: "valid_fixture.yaml".into(),
             text: text.into(),

@@ -7,8 +7,9 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use super::Paths;
+use crate::error::EmitError;
 use crate::model::{ApiModel, OperationModel, ParamModel, ScalarType, SuccessModel};
+use crate::paths::Paths;
 
 fn ident(name: &str) -> Ident {
     // `type` and other keywords become `type_`, as progenitor and typify spell them.
@@ -41,7 +42,7 @@ fn doc_lines(text: &str) -> TokenStream {
 }
 
 fn query_struct_name(op: &OperationModel) -> Ident {
-    format_ident!("{}Query", super::camel_case(&op.id))
+    format_ident!("{}Query", crate::naming::camel_case(&op.id))
 }
 
 fn query_struct(op: &OperationModel, validate: &TokenStream) -> TokenStream {
@@ -408,4 +409,15 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
 
         #(#handlers)*
     }
+}
+
+/// The pass: the server crate's source, from the model.
+pub fn apply(
+    generated: &mut crate::passes::Generated,
+    model: &ApiModel,
+    paths: &Paths,
+) -> Result<(), EmitError> {
+    generated.server =
+        syn::parse2(server_tokens(model, paths)).map_err(|e| EmitError::Server(e.to_string()))?;
+    Ok(())
 }

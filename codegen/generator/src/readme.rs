@@ -5,7 +5,27 @@
 use std::fmt::Write as _;
 
 use crate::model::{ApiModel, OperationModel, ScalarType, SuccessModel};
+use crate::passes::Generated;
 use crate::Config;
+
+/// Each generated crate's README.
+pub struct Readmes {
+    pub types: String,
+    pub client: String,
+    pub server: String,
+    pub cli: String,
+}
+
+/// Every README, from the model (and the types, whose Rust names the types crate's example
+/// uses).
+pub fn all(model: &ApiModel, config: &Config, generated: &Generated) -> Readmes {
+    Readmes {
+        types: types(model, config, &generated.types),
+        client: client(model, config),
+        server: server(model, config),
+        cli: cli(model, config),
+    }
+}
 
 fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().replace('|', "\\|")
@@ -41,13 +61,13 @@ fn client_call(op: &OperationModel) -> String {
         .iter()
         .chain(op.query_params.iter().filter(|p| p.required))
     {
-        let setter = super::client::progenitor_field_name(&param.name);
+        let setter = crate::naming::progenitor_field_name(&param.name);
         let _ = write!(call, ".{setter}({})", example_value(&param.name, &param.ty));
     }
     call
 }
 
-pub fn server(model: &ApiModel, config: &Config) -> String {
+fn server(model: &ApiModel, config: &Config) -> String {
     let lib = config.server.lib_name();
     let trait_name = &config.server_trait;
     let mut out = String::new();
@@ -83,7 +103,7 @@ pub fn server(model: &ApiModel, config: &Config) -> String {
         for param in &op.path_params {
             let _ = write!(args, ", _: {}", server_param_type(&param.ty));
         }
-        let _ = write!(args, ", _: {}Query", super::camel_case(&op.id));
+        let _ = write!(args, ", _: {}Query", crate::naming::camel_case(&op.id));
         if let Some(body) = &op.request_body {
             let _ = write!(args, ", _: types::{body}");
         }
@@ -137,10 +157,7 @@ sent before a body was read (413, 415) close the connection. Check credentials w
 /// The types crate's example: decoding keeps what this version does not know, matching needs a
 /// `_` arm, and values are built with builders. Written from the generated types themselves
 /// (their Rust names), so it compiles for any spec.
-fn types_example(lib: &str, source: &str) -> String {
-    let Ok(file) = syn::parse_file(source) else {
-        return String::new();
-    };
+fn types_example(lib: &str, file: &syn::File) -> String {
     let enums: Vec<&syn::ItemEnum> = file
         .items
         .iter()
@@ -211,7 +228,7 @@ fn types_example(lib: &str, source: &str) -> String {
     format!("```rust\n{}\n```\n\n", lines.join("\n"))
 }
 
-pub fn types(model: &ApiModel, config: &Config, source: &str) -> String {
+fn types(model: &ApiModel, config: &Config, source: &syn::File) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", config.types.package);
     let _ = writeln!(
@@ -419,7 +436,7 @@ fn client_mocks(model: &ApiModel, lib: &str) -> String {
         .path_params
         .iter()
         .map(|p| {
-            let setter = super::client::progenitor_field_name(&p.name);
+            let setter = crate::naming::progenitor_field_name(&p.name);
             // The mock's matchers take non-string values by reference.
             match p.ty {
                 ScalarType::String => format!(".{setter}({})", mock_string(&p.name)),
@@ -431,7 +448,7 @@ fn client_mocks(model: &ApiModel, lib: &str) -> String {
     // `<` and `>` would be percent-encoded).
     let mut call = format!("client.{}()", op.id);
     for p in &op.path_params {
-        let setter = super::client::progenitor_field_name(&p.name);
+        let setter = crate::naming::progenitor_field_name(&p.name);
         let value = match p.ty {
             ScalarType::String => mock_string(&p.name),
             _ => example_value(&p.name, &p.ty),
@@ -488,7 +505,7 @@ fn mock_string(name: &str) -> String {
     format!("\"{}-1\"", name.replace('_', "-"))
 }
 
-pub fn client(model: &ApiModel, config: &Config) -> String {
+fn client(model: &ApiModel, config: &Config) -> String {
     let mut out = String::new();
     let lib = config.client.lib_name();
     let _ = writeln!(out, "# {}\n", config.client.package);
@@ -570,7 +587,7 @@ cloudflare-cni-client = { version = "0.1", default-features = false, features = 
 }
 
 /// The command-line tool's README: its commands, as the table it is generated from names them.
-pub fn cli(model: &ApiModel, config: &Config) -> String {
+fn cli(model: &ApiModel, config: &Config) -> String {
     let bin = &config.cli.package;
     let mut out = String::new();
     let _ = writeln!(out, "# {bin}\n");
@@ -590,7 +607,7 @@ pub fn cli(model: &ApiModel, config: &Config) -> String {
         "## Commands\n\n| Command | Operation | Does |\n| --- | --- | --- |"
     );
     for tag in &model.tags {
-        let group = super::cli::group_name(&tag.name);
+        let group = crate::naming::group_name(&tag.name);
         for op in model.operations.iter().filter(|op| op.tag == tag.name) {
             let positionals: String = op
                 .path_params
@@ -601,7 +618,7 @@ pub fn cli(model: &ApiModel, config: &Config) -> String {
             let _ = writeln!(
                 out,
                 "| `{bin} {group} {}{positionals}` | `{}` | {} |",
-                super::cli::verb(&op.id, &group),
+                crate::naming::verb(&op.id, &group),
                 op.id,
                 op.summary
             );

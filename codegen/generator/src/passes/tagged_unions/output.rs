@@ -1,5 +1,5 @@
-//! The spec's discriminated unions as Rust enums discriminated by their tag. The variant
-//! structs do not repeat the tag (`validation::progenitor_input` strips it from them); the
+//! Tagged unions' output pass: each union an enum that reads and writes its tag. The variant
+//! structs do not repeat the tag (the input pass strips it from them); the
 //! union reads and writes it. typify's untagged `Deserialize` tries each variant in turn and,
 //! when none fits, says only "data did not match any variant"; the one emitted here reads the
 //! tag first and decodes the member it names, so an error says which field of which member
@@ -11,9 +11,9 @@ use quote::{format_ident, quote};
 use syn::punctuated::Punctuated;
 use syn::{parse_quote, Fields, Item, Token, Type};
 
-use super::progenitor::EmitError;
-use super::Paths;
+use crate::error::EmitError;
 use crate::model::{ApiModel, UnionModel};
+use crate::paths::Paths;
 
 /// The variant's payload type name, for a one-field tuple variant.
 fn payload_name(variant: &syn::Variant) -> Option<String> {
@@ -36,7 +36,7 @@ fn drop_derived_impls(attrs: &mut Vec<syn::Attribute>) -> bool {
     let replaced: Vec<syn::Attribute> = attrs
         .drain(..)
         .filter_map(|attr| {
-            if super::docs::has_serde_flag(std::slice::from_ref(&attr), "untagged") {
+            if crate::syntax::has_serde_flag(std::slice::from_ref(&attr), "untagged") {
                 return None;
             }
             if !attr.path().is_ident("derive") {
@@ -300,6 +300,15 @@ pub fn rewrite_unions(
         }
     }
     Ok(())
+}
+
+/// The pass: every union of the types.
+pub fn apply(
+    generated: &mut crate::passes::Generated,
+    model: &ApiModel,
+    paths: &Paths,
+) -> Result<(), EmitError> {
+    rewrite_unions(&mut generated.types, model, paths)
 }
 
 #[cfg(test)]

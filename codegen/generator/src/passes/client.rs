@@ -7,9 +7,11 @@ use std::collections::HashMap;
 use quote::{format_ident, quote};
 use syn::{parse_quote, ImplItem, Item, Stmt, Type};
 
-use super::progenitor::EmitError;
-use super::Paths;
+use crate::error::EmitError;
 use crate::model::{ApiModel, OperationModel, ScalarType, SuccessModel};
+use crate::naming::progenitor_field_name;
+use crate::paths::Paths;
+use crate::syntax::{builder_types, module_items, self_type_name};
 
 /// progenitor's `Result<ResponseValue<T>, Error<E>>` → `ResponseValue<T>`.
 fn response_value_type(output: &syn::ReturnType) -> Option<Type> {
@@ -346,55 +348,6 @@ fn set_constant_headers_directly(block: &mut syn::Block) {
     }
 }
 
-/// The builder field progenitor names after a parameter (its snake-case sanitising of the
-/// parameter's name, with a trailing `_` for keywords).
-pub(super) fn progenitor_field_name(name: &str) -> String {
-    let snake: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if syn::parse_str::<syn::Ident>(&snake).is_ok() {
-        snake
-    } else {
-        format!("{snake}_")
-    }
-}
-
-/// Operation id → builder type name, from progenitor's `impl Client { pub fn list_cnis(&self)
-/// -> builder::ListCnis<'_> }`: the builders are found as progenitor names them, not by
-/// guessing its naming rule.
-pub(super) fn builder_types(file: &syn::File) -> HashMap<String, String> {
-    file.items
-        .iter()
-        .filter_map(|item| match item {
-            Item::Impl(imp) if imp.trait_.is_none() => Some(imp),
-            _ => None,
-        })
-        .filter(|imp| super::docs::self_type_name(imp).as_deref() == Some("Client"))
-        .flat_map(|imp| &imp.items)
-        .filter_map(|member| {
-            let ImplItem::Fn(f) = member else { return None };
-            let syn::ReturnType::Type(_, ty) = &f.sig.output else {
-                return None;
-            };
-            let Type::Path(path) = &**ty else { return None };
-            let segments: Vec<&syn::PathSegment> = path.path.segments.iter().collect();
-            match segments[..] {
-                [module, builder] if module.ident == "builder" => {
-                    Some((f.sig.ident.to_string(), builder.ident.to_string()))
-                }
-                _ => None,
-            }
-        })
-        .collect()
-}
-
 /// Adds everything the runtime provides to progenitor's client file.
 pub fn add_client_runtime(
     file: &mut syn::File,
@@ -414,7 +367,7 @@ pub fn add_client_runtime(
             })?;
         operations.insert(builder.clone(), op);
     }
-    for inner in super::module_items(&mut file.items, "builder")
+    for inner in module_items(&mut file.items, "builder")
         .into_iter()
         .flatten()
     {
@@ -422,7 +375,7 @@ pub fn add_client_runtime(
         if imp.trait_.is_some() {
             continue;
         }
-        if let Some(op) = super::docs::self_type_name(imp).and_then(|n| operations.remove(&n)) {
+        if let Some(op) = self_type_name(imp).and_then(|n| operations.remove(&n)) {
             rewrite_builder(imp, op, paths)?;
         }
     }
@@ -500,6 +453,61 @@ pub fn add_client_runtime(
     Ok(())
 }
 
+/// progenitor's `MockServerExt` gains a method with every operation the spec adds; sealed (a
+/// private supertrait) no user can implement it, so that is a minor change, not a major one.
+fn seal_mock_trait(file: &mut syn::File) -> Result<(), EmitError> {
+    let mut sealed = false;
+    for item in &mut file.items {
+        if let syn::Item::Trait(trait_item) = item {
+            if trait_item.ident == "MockServerExt" {
+                trait_item
+                    .supertraits
+                    .push(syn::parse_quote!(sealed::Sealed));
+                sealed = true;
+            }
+        }
+    }
+    if !sealed {
+        return Err(EmitError::Output(
+            "the httpmock helpers have no `MockServerExt` trait to seal".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// The pass: the client wired to its runtime, and progenitor's httpmock helpers, sealed, in
+/// its `mock` module.
+pub fn apply(
+    generated: &mut crate::passes::Generated,
+    model: &ApiModel,
+    paths: &Paths,
+) -> Result<(), EmitError> {
+    add_client_runtime(&mut generated.client, model, paths)?;
+    let mut mocks = std::mem::replace(&mut generated.mocks, crate::passes::empty_file());
+    seal_mock_trait(&mut mocks)?;
+    generated.client.items.push(syn::parse_quote! {
+        /// httpmock helpers for tests of code that uses this client (the `mock` feature): a
+        /// typed `When`/`Then` pair per operation, and [`MockServerExt`](mock::MockServerExt),
+        /// which adds one method per operation to `httpmock::MockServer`.
+        #[cfg(feature = "mock")]
+        // progenitor's helpers carry no docs of their own, format their path matchers with
+        // `to_string()`, and import the client's items whether or not an operation uses one.
+        #[allow(missing_docs, unused_imports, clippy::to_string_in_format_args)]
+        pub mod mock {
+            /// The mock server the helpers extend, re-exported so that a test needs no
+            /// httpmock dependency of its own (and gets the version the helpers fit).
+            pub use ::httpmock::{self, MockServer};
+            #mocks
+            mod sealed {
+                /// Only `MockServer` implements [`MockServerExt`](super::MockServerExt).
+                pub trait Sealed {}
+                impl Sealed for ::httpmock::MockServer {}
+            }
+        }
+    });
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -526,6 +534,8 @@ mod tests {
             success: SuccessModel::Empty,
             error_statuses: Vec::new(),
             paginated_item: None,
+            description: String::new(),
+            request_fields: Vec::new(),
         }
     }
 
@@ -647,12 +657,5 @@ mod tests {
             assert!(error.contains("operation `get_thing`"), "{error}");
             assert!(error.contains(expected), "{expected}: {error}");
         }
-    }
-
-    #[test]
-    fn field_names_follow_progenitor() {
-        assert_eq!(progenitor_field_name("account_id"), "account_id");
-        assert_eq!(progenitor_field_name("type"), "type_");
-        assert_eq!(progenitor_field_name("Icon-Name"), "icon_name");
     }
 }

@@ -12,37 +12,15 @@ use std::collections::BTreeSet;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use serde_json::Value;
 
+use crate::error::EmitError;
 use crate::model::{ApiModel, OperationModel, ParamModel, ScalarType, SuccessModel};
+use crate::paths::Paths;
 
 /// The path parameter the global `--account` (or `CLOUDFLARE_ACCOUNT_ID`) sets.
 const ACCOUNT_PARAMETER: &str = "account_id";
 /// The body property that repeats the path's account: filled from `--account` too.
 const ACCOUNT_BODY_FIELD: &str = "/account";
-
-/// A tag as a command: `CNIs` → `cnis`.
-pub fn group_name(tag: &str) -> String {
-    tag.trim().to_ascii_lowercase().replace([' ', '_'], "-")
-}
-
-/// An operation's subcommand within its group: the operationId's verb, with the group's noun
-/// dropped (`get_interconnect_loa` in `interconnects` → `loa`; `list_cnis` → `list`).
-pub fn verb(operation_id: &str, group: &str) -> String {
-    let words: Vec<&str> = operation_id.split('_').collect();
-    let singular = group.strip_suffix('s').unwrap_or(group);
-    let rest: Vec<&str> = match words.split_first() {
-        Some((_, rest)) => {
-            let noun = rest.first().is_some_and(|w| *w == group || *w == singular);
-            rest[usize::from(noun)..].to_vec()
-        }
-        None => Vec::new(),
-    };
-    match rest.is_empty() {
-        true => words.first().copied().unwrap_or(operation_id).to_string(),
-        false => rest.join("-"),
-    }
-}
 
 fn first_sentence(text: &str) -> String {
     let line = text
@@ -73,113 +51,6 @@ fn rust_type(ty: &ScalarType) -> TokenStream {
     }
 }
 
-/// A body field found in the schema.
-struct Field {
-    flag: String,
-    pointer: String,
-    help: String,
-    value: TokenStream,
-    many: bool,
-}
-
-fn deref<'v>(root: &'v Value, schema: &'v Value) -> &'v Value {
-    match schema.get("$ref").and_then(Value::as_str) {
-        Some(reference) => reference
-            .strip_prefix('#')
-            .and_then(|pointer| root.pointer(pointer))
-            .map_or(schema, |target| deref(root, target)),
-        None => schema,
-    }
-}
-
-fn scalar_value(schema: &Value) -> Option<TokenStream> {
-    match schema.get("type").and_then(Value::as_str)? {
-        "string" if schema.get("format").and_then(Value::as_str) == Some("uuid") => {
-            Some(quote!(rt::ValueType::Uuid))
-        }
-        "string" => Some(quote!(rt::ValueType::String)),
-        "integer" => Some(quote!(rt::ValueType::Integer)),
-        "number" => Some(quote!(rt::ValueType::Number)),
-        "boolean" => Some(quote!(rt::ValueType::Boolean)),
-        _ => None,
-    }
-}
-
-/// The scalar leaves of a body schema (through nested objects, every member of a union), and
-/// lists of scalars; lists of objects are left to `--body`.
-fn body_fields(root: &Value, schema: &Value, pointer: &str, out: &mut Vec<Field>, depth: usize) {
-    let schema = deref(root, schema);
-    if depth > 8 {
-        return;
-    }
-    for key in ["oneOf", "anyOf", "allOf"] {
-        for member in schema
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            body_fields(root, member, pointer, out, depth + 1);
-        }
-    }
-    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
-        return;
-    };
-    for (name, property) in properties {
-        let described = deref(root, property);
-        // `allOf: [$ref]` beside a description is the reference itself.
-        let property = match described
-            .get("allOf")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-        {
-            Some([only]) => deref(root, only),
-            _ => described,
-        };
-        if property.get("readOnly").and_then(Value::as_bool) == Some(true) {
-            continue;
-        }
-        let at = format!("{pointer}/{name}");
-        let help = first_sentence(
-            described
-                .get("description")
-                .or_else(|| property.get("description"))
-                .and_then(Value::as_str)
-                .unwrap_or_default(),
-        );
-        let flag = at.trim_start_matches('/').replace(['/', '_'], "-");
-        if let Some(value) = scalar_value(property) {
-            out.push(Field {
-                flag,
-                pointer: at,
-                help,
-                value,
-                many: false,
-            });
-        } else if property.get("type").and_then(Value::as_str) == Some("array") {
-            if let Some(value) = property
-                .get("items")
-                .map(|i| deref(root, i))
-                .and_then(scalar_value)
-            {
-                out.push(Field {
-                    flag,
-                    pointer: at,
-                    help,
-                    value,
-                    many: true,
-                });
-            }
-        } else if ["properties", "allOf", "oneOf", "anyOf"]
-            .iter()
-            .any(|key| property.get(key).is_some())
-        {
-            // An object (also one wrapped in `allOf: [$ref]` beside its description).
-            body_fields(root, property, &at, out, depth + 1);
-        }
-    }
-}
-
 /// The property of a status union that names its state, if the answer is one.
 fn status_property(model: &ApiModel, op: &OperationModel) -> Option<String> {
     let SuccessModel::Json(name) = &op.success else {
@@ -202,17 +73,12 @@ fn arg_entry(param: &ParamModel, positional: bool) -> TokenStream {
 }
 
 /// The command table and dispatch of the tool, as tokens for `src/generated.rs`.
-pub fn cli_tokens(
-    model: &ApiModel,
-    root: &Value,
-    cli_runtime: &TokenStream,
-    client: &TokenStream,
-    binary: &str,
-) -> TokenStream {
+pub fn cli_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
+    let (cli_runtime, client, binary) = (&paths.cli_runtime, &paths.client, &paths.binary);
     let mut groups = Vec::new();
     let mut arms = Vec::new();
     for tag in &model.tags {
-        let group = group_name(&tag.name);
+        let group = crate::naming::group_name(&tag.name);
         let operations: Vec<&OperationModel> = model
             .operations
             .iter()
@@ -224,20 +90,13 @@ pub fn cli_tokens(
         let mut verbs = BTreeSet::new();
         let mut entries = Vec::new();
         for op in operations {
-            let mut verb = verb(&op.id, &group);
+            let mut verb = crate::naming::verb(&op.id, &group);
             if !verbs.insert(verb.clone()) {
                 // Two operations would share a subcommand: the later one keeps its whole id.
                 verb = op.id.replace('_', "-");
                 verbs.insert(verb.clone());
             }
-            let description = root
-                .pointer(&format!(
-                    "/paths/{}/{}/description",
-                    op.path.replace('~', "~0").replace('/', "~1"),
-                    op.method.to_ascii_lowercase()
-                ))
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let description = op.description.as_str();
             let about = if op.summary.is_empty() {
                 first_sentence(description)
             } else {
@@ -273,20 +132,19 @@ pub fn cli_tokens(
             };
             let body = match &op.request_body {
                 Some(schema) => {
-                    let mut fields = Vec::new();
-                    if let Some(node) = root.pointer(&format!("/components/schemas/{schema}")) {
-                        body_fields(root, node, "", &mut fields, 0);
-                    }
-                    let mut seen = BTreeSet::new();
-                    fields.retain(|f| seen.insert(f.pointer.clone()));
-                    let account_field = fields.iter().any(|f| f.pointer == ACCOUNT_BODY_FIELD);
-                    fields.retain(|f| f.pointer != ACCOUNT_BODY_FIELD);
+                    let account_field = op
+                        .request_fields
+                        .iter()
+                        .any(|f| f.pointer == ACCOUNT_BODY_FIELD);
                     let account_pointer = match account_field {
                         true => quote!(::std::option::Option::Some(#ACCOUNT_BODY_FIELD)),
                         false => quote!(::std::option::Option::None),
                     };
-                    let fields = fields.iter().map(|f| {
-                        let (flag, pointer, help, value, many) = (&f.flag, &f.pointer, &f.help, &f.value, f.many);
+                    let fields = op.request_fields.iter().filter(|f| f.pointer != ACCOUNT_BODY_FIELD).map(|f| {
+                        let flag = f.pointer.trim_start_matches('/').replace(['/', '_'], "-");
+                        let (pointer, many) = (&f.pointer, f.many);
+                        let help = first_sentence(&f.description);
+                        let value = value_type(&f.ty);
                         quote!(rt::BodyField { flag: #flag, pointer: #pointer, help: #help, value: #value, many: #many })
                     });
                     quote!(::std::option::Option::Some(rt::Body { schema: #schema, account: #account_pointer, fields: &[#(#fields),*] }))
@@ -353,7 +211,7 @@ fn dispatch_arm(model: &ApiModel, op: &OperationModel) -> TokenStream {
     let method = format_ident!("{}", op.id);
     let mut setters = Vec::new();
     for param in &op.path_params {
-        let setter = format_ident!("{}", super::client::progenitor_field_name(&param.name));
+        let setter = format_ident!("{}", crate::naming::progenitor_field_name(&param.name));
         let name = &param.name;
         let ty = rust_type(&param.ty);
         setters.push(if param.name == ACCOUNT_PARAMETER {
@@ -363,7 +221,7 @@ fn dispatch_arm(model: &ApiModel, op: &OperationModel) -> TokenStream {
         });
     }
     for param in &op.query_params {
-        let setter = format_ident!("{}", super::client::progenitor_field_name(&param.name));
+        let setter = format_ident!("{}", crate::naming::progenitor_field_name(&param.name));
         let name = &param.name;
         let ty = rust_type(&param.ty);
         setters.push(quote! {
@@ -420,52 +278,13 @@ fn dispatch_arm(model: &ApiModel, op: &OperationModel) -> TokenStream {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn verbs_are_what_people_say() {
-        assert_eq!(verb("list_cnis", "cnis"), "list");
-        assert_eq!(verb("get_cni", "cnis"), "get");
-        assert_eq!(verb("get_interconnect_loa", "interconnects"), "loa");
-        assert_eq!(verb("get_interconnect_status", "interconnects"), "status");
-        assert_eq!(
-            verb("get_interconnect_loa_default_name", "interconnects"),
-            "loa-default-name"
-        );
-        assert_eq!(verb("update_settings", "settings"), "update");
-        assert_eq!(verb("get_slot", "slots"), "get");
-        assert_eq!(group_name("CNIs"), "cnis");
-    }
-
-    #[test]
-    fn body_fields_reach_nested_scalars_and_every_union_member() {
-        let root = serde_json::json!({"components": {"schemas": {
-            "Req": {"oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}]},
-            "A": {"properties": {"type": {"type": "string"}, "slot_id": {"type": "string", "format": "uuid"}}},
-            "B": {"properties": {"type": {"type": "string"}, "magic": {"properties": {"mtu": {"type": "integer"}}},
-                  "prefixes": {"type": "array", "items": {"type": "string"}},
-                  "objects": {"type": "array", "items": {"properties": {"x": {"type": "string"}}}}}}
-        }}});
-        let mut fields = Vec::new();
-        body_fields(
-            &root,
-            &root["components"]["schemas"]["Req"],
-            "",
-            &mut fields,
-            0,
-        );
-        let flags: Vec<(String, bool)> = fields.iter().map(|f| (f.flag.clone(), f.many)).collect();
-        assert_eq!(
-            flags,
-            [
-                ("slot-id".to_string(), false),
-                ("type".to_string(), false),
-                ("magic-mtu".to_string(), false),
-                ("prefixes".to_string(), true),
-                ("type".to_string(), false),
-            ]
-        );
-    }
+/// The pass: the command-line tool's source, from the model.
+pub fn apply(
+    generated: &mut crate::passes::Generated,
+    model: &ApiModel,
+    paths: &Paths,
+) -> Result<(), EmitError> {
+    generated.cli = syn::parse2(cli_tokens(model, paths))
+        .map_err(|e| EmitError::Output(format!("the command-line tool: {e}")))?;
+    Ok(())
 }

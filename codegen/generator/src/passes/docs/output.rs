@@ -1,10 +1,12 @@
-//! Fills the doc comments progenitor and typify leave out, from the spec, so that `cargo doc`
-//! of the generated crates reads like the API reference: builder setters carry their field's
-//! or parameter's description, enum variants their wire value.
+//! Documentation's output pass: the doc comments progenitor and typify leave out, from the
+//! spec: builder setters carry their field's or parameter's description, enum variants their
+//! wire value.
 
 use std::collections::HashMap;
 
-use syn::{parse_quote, Attribute, ImplItem, Item, ItemImpl};
+use syn::{parse_quote, Attribute, ImplItem, Item};
+
+use crate::syntax::{module_items, self_type_name, serde_rename};
 
 use crate::model::ApiModel;
 
@@ -46,47 +48,6 @@ fn single_field_type(fields: &syn::Fields) -> Option<String> {
         },
         _ => None,
     }
-}
-
-pub(crate) fn self_type_name(imp: &ItemImpl) -> Option<String> {
-    match &*imp.self_ty {
-        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-        _ => None,
-    }
-}
-
-/// The value of `#[serde(rename = "…")]`, if present.
-pub(crate) fn serde_rename(attrs: &[Attribute]) -> Option<String> {
-    let mut renamed = None;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                let value: syn::LitStr = meta.value()?.parse()?;
-                renamed = Some(value.value());
-            } else if meta.input.peek(syn::Token![=]) {
-                // Skip the value of any other `key = value`.
-                let _: syn::Expr = meta.value()?.parse()?;
-            }
-            Ok(())
-        });
-    }
-    renamed
-}
-
-/// Whether one of `attrs` is `#[serde(..., flag, ...)]` (`flatten`, `untagged`).
-pub(crate) fn has_serde_flag(attrs: &[Attribute], flag: &str) -> bool {
-    let mut found = false;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident(flag) {
-                found = true;
-            } else if meta.input.peek(syn::Token![=]) {
-                let _: syn::Expr = meta.value()?.parse()?;
-            }
-            Ok(())
-        });
-    }
-    found
 }
 
 /// Documents the types file: builder entry points, builder structs and setters, enum variants.
@@ -152,7 +113,7 @@ pub fn document_types(file: &mut syn::File) {
             _ => {}
         }
     }
-    let Some(builders) = super::module_items(&mut file.items, "builder") else {
+    let Some(builders) = module_items(&mut file.items, "builder") else {
         return;
     };
     for item in builders {
@@ -190,13 +151,13 @@ pub fn document_types(file: &mut syn::File) {
 
 /// Documents the client's request builders: each setter carries its parameter's description.
 pub fn document_client(file: &mut syn::File, model: &ApiModel) {
-    let builder_names = super::client::builder_types(file);
+    let builder_names = crate::syntax::builder_types(file);
     let operations: HashMap<String, &crate::model::OperationModel> = model
         .operations
         .iter()
         .filter_map(|op| Some((builder_names.get(&op.id)?.clone(), op)))
         .collect();
-    let Some(builders) = super::module_items(&mut file.items, "builder") else {
+    let Some(builders) = module_items(&mut file.items, "builder") else {
         return;
     };
     for item in builders {
@@ -240,56 +201,13 @@ pub fn document_client(file: &mut syn::File, model: &ApiModel) {
         }
     }
 }
-
-/// Rewrites every `description` below `value` so that a list item's wrapped lines are indented
-/// under the item. Markdown reads an unindented line after `* item` as the item's lazy
-/// continuation; rustdoc renders it the same, but clippy (`doc_lazy_continuation`) refuses the
-/// generated docs. Cloudflare writes such lists (`nsc_BgpMode`), so the generator fixes them.
-pub fn indent_list_continuations(value: &mut serde_json::Value) {
-    use serde_json::Value;
-    match value {
-        Value::Object(map) => {
-            for (key, child) in map.iter_mut() {
-                match (key.as_str(), child) {
-                    ("description", Value::String(text)) => *text = indented_lists(text),
-                    (_, child) => indent_list_continuations(child),
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(indent_list_continuations),
-        _ => {}
-    }
-}
-
-fn indented_lists(text: &str) -> String {
-    let mut out = Vec::new();
-    let mut item_indent: Option<usize> = None;
-    for line in text.split('\n') {
-        let trimmed = line.trim_start();
-        let marker = ["* ", "- ", "+ "].iter().find(|m| trimmed.starts_with(**m));
-        if let Some(marker) = marker {
-            item_indent = Some(line.len() - trimmed.len() + marker.len());
-            out.push(line.to_string());
-        } else if trimmed.is_empty() {
-            item_indent = None;
-            out.push(line.to_string());
-        } else if let Some(indent) = item_indent.filter(|i| line.len() - trimmed.len() < *i) {
-            out.push(format!("{}{trimmed}", " ".repeat(indent)));
-        } else {
-            out.push(line.to_string());
-        }
-    }
-    out.join("\n")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn wrapped_list_items_are_indented_under_their_marker() {
-        let text = "Modes:\n* `A` — first line\nwrapped line.\n* `B` — one line\n\nAfter the list.";
-        assert_eq!(
-            super::indented_lists(text),
-            "Modes:\n* `A` — first line\n  wrapped line.\n* `B` — one line\n\nAfter the list."
-        );
-    }
+/// The pass: the types' and the client's docs.
+pub fn apply(
+    generated: &mut crate::passes::Generated,
+    model: &ApiModel,
+    _paths: &crate::paths::Paths,
+) -> Result<(), crate::error::EmitError> {
+    document_types(&mut generated.types);
+    document_client(&mut generated.client, model);
+    Ok(())
 }

@@ -1,18 +1,15 @@
-//! Types that survive the API's growth. Every generated struct and enum is `#[non_exhaustive]`
-//! (a field or variant added later is then a minor release), string enums keep a value they do
-//! not know (`Unknown(String)`), and the objects responses reach keep the fields they do not
-//! know (typify's flattened `extra` map, see `validation::progenitor_input`), so an older
-//! client decodes a newer API's answers and sends them back unchanged. Requests stay strict:
-//! validation refuses an unknown value (code `unknown_value`) unless the caller turns it off.
+//! Forward compatibility's output pass: every generated struct and enum `#[non_exhaustive]`,
+//! string enums that keep a value they do not know (`Unknown(String)`), and builders whose map
+//! of unknown fields starts empty.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::punctuated::Punctuated;
 use syn::{parse_quote, Fields, Item, Token};
 
-use super::progenitor::EmitError;
-use super::Paths;
+use crate::error::EmitError;
 use crate::model::ApiModel;
+use crate::paths::Paths;
 
 /// Adds `#[non_exhaustive]` to every top-level struct and enum, and documents the `extra` maps.
 pub fn add_non_exhaustive(file: &mut syn::File) {
@@ -36,7 +33,7 @@ pub fn add_non_exhaustive(file: &mut syn::File) {
                             a.path().is_ident("serde") && quote!(#a).to_string().contains("flatten")
                         });
                         if flattened && !field.attrs.iter().any(|a| a.path().is_ident("doc")) {
-                            let doc = super::validation::UNKNOWN_FIELDS_DOC;
+                            let doc = super::input::UNKNOWN_FIELDS_DOC;
                             field.attrs.insert(0, parse_quote!(#[doc = #doc]));
                         }
                     }
@@ -64,7 +61,7 @@ fn flattened_fields(file: &syn::File) -> Vec<(String, String)> {
             continue;
         };
         for field in &fields.named {
-            let flattened = super::docs::has_serde_flag(&field.attrs, "flatten");
+            let flattened = crate::syntax::has_serde_flag(&field.attrs, "flatten");
             if let (true, Some(ident)) = (flattened, &field.ident) {
                 out.push((s.ident.to_string(), ident.to_string()));
             }
@@ -77,7 +74,7 @@ fn flattened_fields(file: &syn::File) -> Vec<(String, String)> {
 /// sets the map of unknown fields; it starts empty instead.
 pub fn default_flattened_builder_fields(file: &mut syn::File) -> Result<(), EmitError> {
     let flattened = flattened_fields(file);
-    let Some(builders) = super::module_items(&mut file.items, "builder") else {
+    let Some(builders) = crate::syntax::module_items(&mut file.items, "builder") else {
         return if flattened.is_empty() {
             Ok(())
         } else {
@@ -95,7 +92,7 @@ pub fn default_flattened_builder_fields(file: &mut syn::File) -> Result<(), Emit
                 .trait_
                 .as_ref()
                 .is_some_and(|t| t.0.segments.last().is_some_and(|s| s.ident == "Default"));
-            if !is_default || super::docs::self_type_name(imp).as_deref() != Some(&type_name) {
+            if !is_default || crate::syntax::self_type_name(imp).as_deref() != Some(&type_name) {
                 continue;
             }
             for member in &mut imp.items {
@@ -132,7 +129,7 @@ fn string_enum_values(e: &syn::ItemEnum) -> Option<Vec<(syn::Ident, String)>> {
             if !matches!(v.fields, Fields::Unit) {
                 return None;
             }
-            let wire = super::docs::serde_rename(&v.attrs).unwrap_or_else(|| v.ident.to_string());
+            let wire = crate::syntax::serde_rename(&v.attrs).unwrap_or_else(|| v.ident.to_string());
             Some((v.ident.clone(), wire))
         })
         .collect()
@@ -196,7 +193,7 @@ pub fn rewrite_string_enums(
     }
     // typify's own impls for these enums (Display, FromStr, TryFrom) are replaced too.
     file.items.retain(|item| match item {
-        Item::Impl(imp) => !super::docs::self_type_name(imp).is_some_and(|n| names.contains(&n)),
+        Item::Impl(imp) => !crate::syntax::self_type_name(imp).is_some_and(|n| names.contains(&n)),
         _ => true,
     });
     // Indices shifted when impls were removed: find each enum again by name.
@@ -317,4 +314,15 @@ fn string_enum(e: &syn::ItemEnum, values: &[(syn::Ident, String)], paths: &Paths
     };
     let file: syn::File = parse_quote!(#tokens);
     file.items
+}
+/// The pass: string enums, builders' maps of unknown fields, `#[non_exhaustive]`.
+pub fn apply(
+    generated: &mut crate::passes::Generated,
+    model: &ApiModel,
+    paths: &Paths,
+) -> Result<(), EmitError> {
+    rewrite_string_enums(&mut generated.types, model, paths)?;
+    default_flattened_builder_fields(&mut generated.types)?;
+    add_non_exhaustive(&mut generated.types);
+    Ok(())
 }

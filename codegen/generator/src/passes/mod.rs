@@ -1,0 +1,63 @@
+//! The feature passes: one module per feature of the generated crates, each owning what it
+//! changes in progenitor's input (its `input` module, run by [`crate::prepare`]) and what it
+//! does to the output (run here, in one ordered list). A pass reads the model and the output of
+//! the passes before it; it never calls back into an earlier stage or another pass.
+
+pub mod cli;
+pub mod client;
+pub mod docs;
+pub mod forward_compat;
+pub mod server;
+pub mod tagged_unions;
+pub mod validation;
+
+use crate::error::EmitError;
+use crate::model::ApiModel;
+use crate::paths::Paths;
+
+/// The generated sources as the passes hand them on: syntax trees, formatted at the end.
+pub struct Generated {
+    /// typify's types (progenitor's `types` module), for the types crate.
+    pub types: syn::File,
+    /// progenitor's client, for the client crate.
+    pub client: syn::File,
+    /// progenitor's httpmock helpers, which the client pass places in the client's `mock`.
+    pub mocks: syn::File,
+    /// The server crate's source (the server pass writes it from the model).
+    pub server: syn::File,
+    /// The command-line tool's source (the CLI pass writes it from the model).
+    pub cli: syn::File,
+}
+
+/// A pass: what it does to the generated sources.
+pub type Pass = fn(&mut Generated, &ApiModel, &Paths) -> Result<(), EmitError>;
+
+/// Every pass, in the order they run. Validation derives `Validate` on typify's items before
+/// the unions and string enums replace theirs with impls of their own; the docs pass documents
+/// what every earlier pass added.
+pub const PASSES: &[(&str, Pass)] = &[
+    ("validation", validation::output::apply),
+    ("tagged unions", tagged_unions::output::apply),
+    ("forward compatibility", forward_compat::output::apply),
+    ("client", client::apply),
+    ("documentation", docs::output::apply),
+    ("server", server::apply),
+    ("command-line tool", cli::apply),
+];
+
+/// Runs every pass over `generated`, in order.
+pub fn run(
+    mut generated: Generated,
+    model: &ApiModel,
+    paths: &Paths,
+) -> Result<Generated, EmitError> {
+    for (_, pass) in PASSES {
+        pass(&mut generated, model, paths)?;
+    }
+    Ok(generated)
+}
+
+/// An empty file, for the sources a pass writes from nothing.
+pub fn empty_file() -> syn::File {
+    syn::parse_quote!()
+}

@@ -1,0 +1,41 @@
+//! How generated code names the crates it uses, as the configuration says.
+
+use proc_macro2::TokenStream;
+
+use crate::config::crate_path;
+use crate::Config;
+
+/// The paths generated code spells for the crates it uses.
+#[derive(Clone, Debug)]
+pub struct Paths {
+    /// The types crate, as the client and server name it (`::cloudflare_cni_types`, or
+    /// `super::types` in a snapshot).
+    pub types: TokenStream,
+    pub client_runtime: TokenStream,
+    pub server_runtime: TokenStream,
+    pub validate: TokenStream,
+    pub server_trait: proc_macro2::Ident,
+    /// The client crate and the CLI's runtime, as the command-line tool names them.
+    pub client: TokenStream,
+    pub cli_runtime: TokenStream,
+    /// The tool's binary name.
+    pub binary: String,
+}
+
+impl Paths {
+    pub fn new(config: &Config, types: TokenStream) -> Self {
+        Paths {
+            types,
+            client_runtime: crate_path(&config.runtime.client),
+            server_runtime: crate_path(&config.runtime.server),
+            validate: crate_path(&config.runtime.validate),
+            client: crate_path(&config.client.package),
+            cli_runtime: crate_path(&config.runtime.cli),
+            binary: config.cli.package.clone(),
+            server_trait: proc_macro2::Ident::new(
+                &config.server_trait,
+                proc_macro2::Span::call_site(),
+            ),
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Reading and matching Rust syntax (syn) in progenitor's and typify's output: the helpers
+//! every pass shares. No pass logic lives here, only questions about a piece of syntax.
+
+use std::collections::HashMap;
+
+use syn::{Attribute, ImplItem, Item, ItemImpl, Type};
+
+/// The items of the inline module `name` (progenitor's `builder`, say), if the file has one.
+pub fn module_items<'f>(items: &'f mut [Item], name: &str) -> Option<&'f mut Vec<Item>> {
+    items.iter_mut().find_map(|item| match item {
+        Item::Mod(syn::ItemMod {
+            ident,
+            content: Some((_, items)),
+            ..
+        }) if ident == name => Some(items),
+        _ => None,
+    })
+}
+
+/// The last segment of an `impl`'s self type: `Client` for `impl Client { .. }`.
+pub fn self_type_name(imp: &ItemImpl) -> Option<String> {
+    match &*imp.self_ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// The value of `#[serde(rename = "…")]`, if present.
+pub fn serde_rename(attrs: &[Attribute]) -> Option<String> {
+    let mut renamed = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let value: syn::LitStr = meta.value()?.parse()?;
+                renamed = Some(value.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                // Skip the value of any other `key = value`.
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    renamed
+}
+
+/// Whether one of `attrs` is `#[serde(..., flag, ...)]` (`flatten`, `untagged`).
+pub fn has_serde_flag(attrs: &[Attribute], flag: &str) -> bool {
+    let mut found = false;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident(flag) {
+                found = true;
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    found
+}
+
+/// Operation id → request builder type name, from progenitor's `impl Client { pub fn
+/// list_cnis(&self) -> builder::ListCnis<'_> }`: the builders as progenitor names them, not by
+/// guessing its naming rule.
+pub fn builder_types(file: &syn::File) -> HashMap<String, String> {
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Impl(imp) if imp.trait_.is_none() => Some(imp),
+            _ => None,
+        })
+        .filter(|imp| self_type_name(imp).as_deref() == Some("Client"))
+        .flat_map(|imp| &imp.items)
+        .filter_map(|member| {
+            let ImplItem::Fn(f) = member else { return None };
+            let syn::ReturnType::Type(_, ty) = &f.sig.output else {
+                return None;
+            };
+            let Type::Path(path) = &**ty else { return None };
+            let segments: Vec<&syn::PathSegment> = path.path.segments.iter().collect();
+            match segments[..] {
+                [module, builder] if module.ident == "builder" => {
+                    Some((f.sig.ident.to_string(), builder.ident.to_string()))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Whether `tokens` name the crate `name` anywhere as a path's first segment (`::chrono::…`,
+/// `chrono::…`), macro bodies included: the dependencies of generated code are read off its
+/// token tree.
+pub fn mentions_crate(tokens: proc_macro2::TokenStream, name: &str) -> bool {
+    use proc_macro2::TokenTree;
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let colon = |i: usize| matches!(tokens.get(i), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+    tokens.iter().enumerate().any(|(i, token)| match token {
+        TokenTree::Ident(ident) if ident == name => {
+            // A path's first segment: `::` follows, and it is not itself after `x::`.
+            let path_follows = colon(i + 1) && colon(i + 2);
+            let after_segment = i >= 3
+                && colon(i - 1)
+                && colon(i - 2)
+                && matches!(tokens[i - 3], TokenTree::Ident(_));
+            path_follows && !after_segment
+        }
+        TokenTree::Group(group) => mentions_crate(group.stream(), name),
+        _ => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn a_crate_is_found_as_a_path_root_only() {
+        assert!(mentions_crate(
+            quote!(
+                struct A {
+                    at: ::chrono::DateTime<::chrono::Utc>,
+                }
+            ),
+            "chrono"
+        ));
+        assert!(mentions_crate(
+            quote!(
+                fn f() {
+                    let r = regress::Regex::new("a");
+                }
+            ),
+            "regress"
+        ));
+        assert!(mentions_crate(
+            quote!(lazy! { static R: ::regress::Regex = x; }),
+            "regress"
+        ));
+        assert!(!mentions_crate(
+            quote!(
+                struct A {
+                    chrono: String,
+                }
+            ),
+            "chrono"
+        ));
+        assert!(!mentions_crate(
+            quote!(
+                use other::chrono::X;
+            ),
+            "chrono"
+        ));
+        assert!(!mentions_crate(
+            quote!(
+                const S: &str = "chrono::Utc";
+            ),
+            "chrono"
+        ));
+    }
+}
