@@ -149,9 +149,9 @@ const CASES: &[(&str, &str)] = &[
 - target: $.components.schemas.ApiBandwidth.enum
   description: case
   update: 100G
-- target: $.components.schemas.ApiBandwidth['x-enum-varnames']
+- target: $.components.schemas.ApiBandwidth['x-cni-enum-names']
   description: case
-  update: Gbps100
+  update: {100G: Gbps100}
 ",
     ),
     (

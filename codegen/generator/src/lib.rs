@@ -22,6 +22,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod document;
 pub mod error;
+pub mod evolution;
 pub mod import;
 pub mod lint;
 mod load;

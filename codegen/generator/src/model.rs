@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::document::{self, OperationNode};
+use crate::naming;
 
 /// The whole API, lowered.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,8 +119,18 @@ pub struct SchemaModel {
     pub union: Option<UnionModel>,
     /// Whether requests and responses reach the schema.
     pub usage: document::Usage,
-    /// For a string enum, `x-enum-varnames`: the Rust name of each value, in order.
-    pub enum_varnames: Option<Vec<String>>,
+    /// For a string enum: each value and its Rust name, in the spec's order.
+    pub enum_values: Option<Vec<EnumValue>>,
+}
+
+/// One value of a string enum.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnumValue {
+    /// As sent on the wire.
+    pub wire: String,
+    /// Its Rust name: the schema's `x-cni-enum-names` entry for it, else by rule
+    /// ([`naming::value_name`]).
+    pub name: String,
 }
 
 /// A union discriminated by one property's value, as the spec's `discriminator` states it.
@@ -127,8 +138,20 @@ pub struct SchemaModel {
 pub struct UnionModel {
     /// The discriminating property (`type`, `state`).
     pub property: String,
-    /// (tag value, component schema of the variant), in the `oneOf`'s order.
-    pub variants: Vec<(String, String)>,
+    /// Its members, in the `oneOf`'s order.
+    pub variants: Vec<UnionVariant>,
+}
+
+/// One member of a tagged union.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnionVariant {
+    /// The tag's value that selects it.
+    pub tag: String,
+    /// The component schema of the member.
+    pub schema: String,
+    /// The Rust variant's name: the union's `x-cni-variant-names` entry for the tag, else by
+    /// rule ([`naming::value_name`]).
+    pub name: String,
 }
 
 /// One machine-readable rule on one property (by its wire name).
@@ -198,14 +221,7 @@ pub fn lower(root: &Value) -> ApiModel {
                 constraints: constraints(root, schema),
                 union: union(schema),
                 usage: usage.get(name).copied().unwrap_or_default(),
-                enum_varnames: schema.get("x-enum-varnames").and_then(Value::as_array).map(
-                    |names| {
-                        names
-                            .iter()
-                            .filter_map(|n| n.as_str().map(str::to_string))
-                            .collect()
-                    },
-                ),
+                enum_values: enum_values(schema),
             };
             (name.clone(), model)
         })
@@ -484,6 +500,29 @@ fn sample(root: &Value, schema: &Value, depth: usize) -> Value {
     }
 }
 
+/// A name the schema's `overrides` extension (`x-cni-enum-names`, `x-cni-variant-names`) gives
+/// `value`, else the rule's.
+fn named(schema: &Value, overrides: &str, value: &str) -> String {
+    schema
+        .get(overrides)
+        .and_then(|names| names.get(value))
+        .and_then(Value::as_str)
+        .map_or_else(|| naming::value_name(value), str::to_string)
+}
+
+/// A string enum's values with their Rust names.
+fn enum_values(schema: &Value) -> Option<Vec<EnumValue>> {
+    let values = schema.get("enum")?.as_array()?;
+    values
+        .iter()
+        .map(|v| {
+            let wire = v.as_str()?.to_string();
+            let name = named(schema, "x-cni-enum-names", &wire);
+            Some(EnumValue { wire, name })
+        })
+        .collect()
+}
+
 fn union(schema: &Value) -> Option<UnionModel> {
     let property = schema.pointer("/discriminator/propertyName")?.as_str()?;
     let mapping = schema.pointer("/discriminator/mapping")?.as_object()?;
@@ -494,7 +533,11 @@ fn union(schema: &Value) -> Option<UnionModel> {
         .filter_map(|variant| {
             let target = variant.get("$ref")?.as_str()?;
             let tag = mapping.iter().find(|(_, r)| r.as_str() == Some(target))?.0;
-            Some((tag.clone(), ref_name(variant)?))
+            Some(UnionVariant {
+                tag: tag.clone(),
+                schema: ref_name(variant)?,
+                name: named(schema, "x-cni-variant-names", tag),
+            })
         })
         .collect();
     Some(UnionModel {

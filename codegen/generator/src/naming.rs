@@ -59,6 +59,55 @@ pub fn verb(operation_id: &str, group: &str) -> String {
     }
 }
 
+/// The Rust name of a value nobody named (an enum value, a union's tag): its alphanumeric runs,
+/// each starting upper-case, joined; one starting with a digit gets a `V` in front. It depends
+/// on the value alone, so a value added beside it never changes it: `advertise_only` →
+/// `AdvertiseOnly`, `gcp_partner` → `GcpPartner`, `100G` → `V100G`, `Pending` → `Pending`.
+pub fn value_name(value: &str) -> String {
+    let mut name: String = value
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|run| !run.is_empty())
+        .map(|run| {
+            let mut chars = run.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    if name.is_empty() {
+        name = "Empty".to_string();
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, 'V');
+    }
+    if name == "Self" || name == "Unknown" {
+        // `Self` is a keyword; `Unknown` is the variant that keeps values nobody knows.
+        name.push_str("Value");
+    }
+    name
+}
+
+/// A schema's Rust type name from its name in the document: the same rule as [`value_name`]
+/// (`Interconnect_AwsPartner_Body` → `InterconnectAwsPartnerBody`); a name that already is one
+/// stays as it is.
+pub fn type_name(schema: &str) -> String {
+    value_name(schema)
+}
+
+/// The name of an inline union member hoisted into the components: the union's name, then
+/// the member's variant name (`InterconnectStatus` + `Provisioning`).
+pub fn member_schema_name(union: &str, variant: &str) -> String {
+    format!("{union}{variant}")
+}
+
+/// Whether `name` can be a Rust type or variant name.
+pub fn is_type_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+        && syn::parse_str::<syn::Ident>(name).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +137,21 @@ mod tests {
         assert_eq!(verb("update_settings", "settings"), "update");
         assert_eq!(verb("get_slot", "slots"), "get");
         assert_eq!(group_name("CNIs"), "cnis");
+    }
+
+    #[test]
+    fn values_are_named_by_rule_alone() {
+        assert_eq!(value_name("advertise_only"), "AdvertiseOnly");
+        assert_eq!(value_name("dynamic_route_exchange"), "DynamicRouteExchange");
+        assert_eq!(value_name("gcp_partner"), "GcpPartner");
+        assert_eq!(value_name("Pending"), "Pending");
+        assert_eq!(value_name("100G"), "V100G");
+        assert_eq!(value_name("aws-partner.v2"), "AwsPartnerV2");
+        assert_eq!(value_name("Self"), "SelfValue");
+        assert_eq!(value_name("unknown"), "UnknownValue");
+        assert_eq!(value_name("--"), "Empty");
+        assert_eq!(type_name("Interconnect_AwsPartner_Body"), "InterconnectAwsPartnerBody");
+        assert_eq!(type_name("InterconnectStatus"), "InterconnectStatus");
+        assert!(is_type_name("Gbps10") && !is_type_name("gbps") && !is_type_name("A-B"));
     }
 }

@@ -333,22 +333,18 @@ fn client_waiting_and_options(model: &ApiModel, lib: &str) -> String {
     let Some((first_op, first_name)) = reads.first().copied() else {
         return String::new();
     };
-    // The condition: a status union's last variant (typify names a variant after its payload
-    // schema, less the union's own name), else any union's, else any answer at all.
+    // The condition: a status union's last variant, else any union's, else any answer at all.
     let mut by_preference = reads.clone();
     // A status is what one waits for.
     by_preference.sort_by_key(|(_, name)| !name.ends_with("Status"));
     let waited = by_preference.iter().find_map(|(op, name)| {
         let union = model.schemas.get(*name)?.union.as_ref()?;
-        let (tag, schema) = union.variants.last()?;
-        let variant = schema
-            .strip_prefix(name.as_str())
-            .filter(|v| !v.is_empty())?;
+        let variant = union.variants.last()?;
         Some((
             *op,
             *name,
-            tag.clone(),
-            variant.to_string(),
+            variant.tag.clone(),
+            variant.name.clone(),
             union.property.clone(),
         ))
     });

@@ -12,8 +12,15 @@
 //!    the siblings beside it, the OpenAPI 3.0 way to describe a referenced schema.
 //! 4. Names: a schema marked `x-cni-name: Name` by the overlay is called `Name` (hoisted into
 //!    `components/schemas` when it is inline); every other schema drops the overlay's
-//!    `x-cni-strip-prefix` (`nsc_Cni` → `Cni`). Every `$ref` and discriminator mapping follows.
-//! 5. Components that nothing references any more are dropped.
+//!    `x-cni-strip-prefix` and is named as a Rust type by rule (`nsc_Cni` → `Cni`,
+//!    `nsc_Interconnect_AwsPartner_Body` → `InterconnectAwsPartnerBody`). Every `$ref` and
+//!    discriminator mapping follows.
+//! 5. Tagged unions are completed, so that a member Cloudflare adds needs no overlay edit: each
+//!    member's tag is its mapping key, or else its tag property's one-value `enum`; an inline
+//!    member is hoisted into the components as the union's name and its variant's
+//!    (`InterconnectStatus` + `Provisioning`); the mapping names every member; and every
+//!    member's tag property is a one-value `enum` of its tag, which spec-driven tools read.
+//! 6. Components that nothing references any more are dropped.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -47,6 +54,7 @@ pub fn normalize(
         wrap_ref_siblings(schema);
     });
     let renamed = rename(document, strip_prefix)?;
+    complete_unions(document)?;
     let pruned = prune(document);
     let mut problems = Vec::new();
     let mut refs = Vec::new();
@@ -326,12 +334,13 @@ fn rename(document: &mut Value, strip_prefix: &str) -> Result<Vec<(String, Strin
                 ));
                 continue;
             }
-            None => match name.strip_prefix(strip_prefix) {
-                Some(stripped) if !strip_prefix.is_empty() && !stripped.is_empty() => {
-                    stripped.to_string()
-                }
-                _ => continue,
-            },
+            None => {
+                let stripped = match name.strip_prefix(strip_prefix) {
+                    Some(stripped) if !strip_prefix.is_empty() && !stripped.is_empty() => stripped,
+                    _ => name.as_str(),
+                };
+                crate::naming::type_name(stripped)
+            }
         };
         if &chosen != name {
             renames.insert(name.clone(), chosen);
@@ -431,6 +440,143 @@ fn renamed_ref(reference: &str, by_ref: &BTreeMap<String, String>) -> String {
         }
     }
     reference.to_string()
+}
+
+/// Step 5: every tagged union's members known by tag, named, hoisted and mapped.
+fn complete_unions(document: &mut Value) -> Result<(), Problems> {
+    let mut problems = Vec::new();
+    let names: Vec<String> = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|s| s.keys().cloned().collect())
+        .unwrap_or_default();
+    for name in names {
+        let at = format!("/components/schemas/{}", escape_token(&name));
+        let is_union = document
+            .pointer(&at)
+            .is_some_and(|s| s.get("oneOf").is_some() && s.pointer("/discriminator/propertyName").is_some());
+        if is_union {
+            if let Err(problem) = complete_union(document, &name, &at) {
+                problems.push(problem);
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+/// One union's members (see step 5). A member whose tag cannot be told is a problem naming it.
+fn complete_union(document: &mut Value, union: &str, at: &str) -> Result<(), (String, String)> {
+    let schema = document.pointer(at).cloned().unwrap_or_default();
+    let property = schema
+        .pointer("/discriminator/propertyName")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let mapping = schema
+        .pointer("/discriminator/mapping")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let as_ref = |target: &str| match target.starts_with('#') {
+        true => target.to_string(),
+        false => format!("{SCHEMAS}{}", escape_token(target)),
+    };
+    let members = schema.get("oneOf").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut completed_members = Vec::new();
+    let mut completed_mapping = Map::new();
+    let mut hoisted = Vec::new();
+    for (i, member) in members.iter().enumerate() {
+        let reference = member.get("$ref").and_then(Value::as_str).map(str::to_string);
+        let resolved = reference
+            .as_deref()
+            .and_then(|r| crate::document::target(document, r))
+            .unwrap_or(member);
+        let tag = reference
+            .as_deref()
+            .and_then(|r| mapping.iter().find(|(_, t)| t.as_str().is_some_and(|t| as_ref(t) == r)))
+            .map(|(tag, _)| tag.clone())
+            .or_else(|| one_value(resolved, &property))
+            .ok_or_else(|| {
+                (
+                    format!("{at}/oneOf/{i}"),
+                    format!(
+                        "cannot tell the tag of this member of `{union}`: name it in \
+                         `discriminator.mapping`, or give its `{property}` a one-value `enum`"
+                    ),
+                )
+            })?;
+        let reference = match reference {
+            Some(reference) => reference,
+            None => {
+                let variant = schema
+                    .pointer(&format!("/x-cni-variant-names/{}", escape_token(&tag)))
+                    .and_then(Value::as_str)
+                    .map_or_else(|| crate::naming::value_name(&tag), str::to_string);
+                let hoisted_name = crate::naming::member_schema_name(union, &variant);
+                hoisted.push((hoisted_name.clone(), member.clone()));
+                format!("{SCHEMAS}{}", escape_token(&hoisted_name))
+            }
+        };
+        completed_mapping.insert(tag.clone(), Value::String(reference.clone()));
+        completed_members.push((reference, tag));
+    }
+    let schemas_at = "/components/schemas";
+    for (hoisted_name, member) in hoisted {
+        let Some(Value::Object(schemas)) = document.pointer_mut(schemas_at) else {
+            break;
+        };
+        if schemas.contains_key(&hoisted_name) {
+            return Err((
+                format!("{schemas_at}/{}", escape_token(&hoisted_name)),
+                format!("an inline member of `{union}` would be hoisted as `{hoisted_name}`, which exists"),
+            ));
+        }
+        schemas.insert(hoisted_name, member);
+    }
+    for (reference, tag) in &completed_members {
+        let tag_property = format!(
+            "{}/properties/{}",
+            reference.trim_start_matches('#'),
+            escape_token(&property)
+        );
+        if let Some(Value::Object(tag_schema)) = document.pointer_mut(&tag_property) {
+            tag_schema
+                .entry("enum")
+                .or_insert_with(|| Value::Array(vec![Value::String(tag.clone())]));
+        }
+    }
+    if let Some(Value::Object(union_schema)) = document.pointer_mut(at) {
+        union_schema.insert(
+            "oneOf".into(),
+            Value::Array(
+                completed_members
+                    .iter()
+                    .map(|(reference, _)| serde_json::json!({ "$ref": reference }))
+                    .collect(),
+            ),
+        );
+        if let Some(Value::Object(discriminator)) = union_schema.get_mut("discriminator") {
+            discriminator.insert("mapping".into(), Value::Object(completed_mapping));
+        }
+    }
+    Ok(())
+}
+
+/// The single value of `schema`'s property `property`'s `enum`, if it has exactly one.
+fn one_value(schema: &Value, property: &str) -> Option<String> {
+    let values = schema
+        .get("properties")?
+        .get(property)?
+        .get("enum")?
+        .as_array()?;
+    match values.as_slice() {
+        [Value::String(only)] => Some(only.clone()),
+        _ => None,
+    }
 }
 
 /// Step 5: drops components that nothing reaches from the paths. Security schemes stay: they

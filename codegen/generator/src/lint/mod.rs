@@ -18,7 +18,13 @@ use crate::source::ParsedSource;
 const JSON_MEDIA_TYPE: &str = "application/json";
 
 /// The `x-cni-*` extensions this generator understands; see spec/README.md.
-pub const KNOWN_EXTENSIONS: [&str; 3] = ["x-cni-format", "x-cni-same-prefix-as", "x-cni-upstream"];
+pub const KNOWN_EXTENSIONS: [&str; 5] = [
+    "x-cni-enum-names",
+    "x-cni-format",
+    "x-cni-same-prefix-as",
+    "x-cni-upstream",
+    "x-cni-variant-names",
+];
 
 /// The values `x-cni-format` may take.
 pub const KNOWN_FORMATS: [&str; 2] = ["ipv4-cidr", "md5-key"];
@@ -59,6 +65,7 @@ pub fn lint(src: &ParsedSource) -> Vec<Diagnostic> {
     linter.walk(&src.value, String::new());
     linter.servers();
     linter.paths();
+    linter.schema_names();
     let mut problems = linter.problems;
     problems.sort();
     problems.dedup();
@@ -72,6 +79,28 @@ struct Linter<'a> {
 }
 
 impl<'a> Linter<'a> {
+    /// Component schemas are named as the Rust types they become (`cargo xtask import` names
+    /// Cloudflare's by rule), so every pass names a type the same way.
+    fn schema_names(&mut self) {
+        let names: Vec<String> = self
+            .root
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .map(|s| s.keys().cloned().collect())
+            .unwrap_or_default();
+        for name in names {
+            if !crate::naming::is_type_name(&name) {
+                self.report(
+                    pointer(["components", "schemas", &name]),
+                    format!(
+                        "schema `{name}` is not named as a Rust type: call it `{}`",
+                        crate::naming::type_name(&name)
+                    ),
+                );
+            }
+        }
+    }
+
     fn report(&mut self, at: impl Into<String>, message: impl Into<String>) {
         let d = self.src.diagnostic(at, message);
         self.problems.push(d);

@@ -17,8 +17,16 @@ impl<'a> Linter<'a> {
                         self.extension(map, key, child, &at);
                     }
                 }
-                if let Some(names) = map.get("x-enum-varnames") {
-                    self.enum_varnames(map, names, &at);
+                if map.contains_key("oneOf") && map.contains_key("discriminator") {
+                    self.tagged_union(map, &at);
+                }
+                if map.contains_key("x-enum-varnames") {
+                    self.report(
+                        format!("{at}/x-enum-varnames"),
+                        "`x-enum-varnames` names values by position, so a value added or removed \
+                         upstream renames every later one: name them by value with \
+                         `x-cni-enum-names: {VALUE: Name}`",
+                    );
                 }
                 if let (Some(Value::Array(required)), properties) =
                     (map.get("required"), map.get("properties"))
@@ -89,47 +97,62 @@ impl<'a> Linter<'a> {
         }
     }
 
-    /// `x-enum-varnames`: one Rust identifier per enum value, none repeated.
-    pub(super) fn enum_varnames(
-        &mut self,
-        parent: &serde_json::Map<String, Value>,
-        names: &Value,
-        at: &str,
-    ) {
-        let here = format!("{at}/x-enum-varnames");
-        let Some(values) = parent.get("enum").and_then(Value::as_array) else {
-            self.report(here, "`x-enum-varnames` belongs on a schema with an `enum`");
-            return;
-        };
-        let Some(names) = names.as_array() else {
-            self.report(here, "`x-enum-varnames` must be a list of names");
-            return;
-        };
-        if names.len() != values.len() {
-            self.report(
-                here.clone(),
-                format!(
-                    "`x-enum-varnames` has {} names for {} values",
-                    names.len(),
-                    values.len()
-                ),
-            );
+    /// `x-cni-enum-names` / `x-cni-variant-names`: Rust names keyed by value (an enum's
+    /// values, a union's tags). Every key must be one of them, and every name, given or by
+    /// rule, a type name that no other value of the same schema has.
+    fn names_by_value(&mut self, parent: &serde_json::Map<String, Value>, key: &str, value: &Value, here: String) {
+        let values: Vec<String> = match key {
+            "x-cni-enum-names" => parent
+                .get("enum")
+                .and_then(Value::as_array)
+                .map(|v| v.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()),
+            _ => parent
+                .get("discriminator")
+                .and_then(|d| d.get("mapping"))
+                .and_then(Value::as_object)
+                .map(|m| m.keys().cloned().collect()),
         }
-        let mut seen = std::collections::BTreeSet::new();
-        for (i, name) in names.iter().enumerate() {
-            let valid = name
-                .as_str()
-                .is_some_and(|n| syn::parse_str::<syn::Ident>(n).is_ok() && n != "Unknown");
-            if !valid {
+        .unwrap_or_default();
+        let what = if key == "x-cni-enum-names" { "value of this schema's `enum`" } else { "tag of this union's discriminator mapping" };
+        let Some(names) = value.as_object() else {
+            self.report(here, format!("`{key}` must map each value to a Rust name"));
+            return;
+        };
+        for (value, name) in names {
+            let at = format!("{here}{}", pointer([value]));
+            if !values.contains(value) {
+                self.report(at.clone(), format!("`{value}` is not a {what}: an override names an existing value ({})", values.join(", ")));
+            }
+            if !name.as_str().is_some_and(crate::naming::is_type_name) || name == "Unknown" {
+                self.report(at, format!("{name} is not a Rust name a variant can have (an upper-case identifier; `Unknown` is kept for values the crate does not know)"));
+            }
+        }
+        let mut taken: std::collections::BTreeMap<String, &str> = std::collections::BTreeMap::new();
+        for value in &values {
+            let name = names.get(value).and_then(Value::as_str).map_or_else(|| crate::naming::value_name(value), str::to_string);
+            if let Some(other) = taken.insert(name.clone(), value) {
+                self.report(here.clone(), format!("`{other}` and `{value}` would both be called `{name}`: name one of them in `{key}`"));
+            }
+        }
+    }
+
+    /// A discriminated union: every member a `$ref` that its mapping gives a tag (the import
+    /// completes mappings and hoists inline members; see spec/README.md).
+    pub(super) fn tagged_union(&mut self, union: &serde_json::Map<String, Value>, at: &str) {
+        let mapping = union
+            .get("discriminator")
+            .and_then(|d| d.get("mapping"))
+            .and_then(Value::as_object);
+        for (i, member) in union.get("oneOf").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            let reference = member.get("$ref").and_then(Value::as_str);
+            let mapped = reference.is_some_and(|r| mapping.is_some_and(|m| m.values().any(|t| t.as_str() == Some(r))));
+            if !mapped {
                 self.report(
-                    format!("{here}/{i}"),
-                    format!(
-                        "{name} is not a Rust identifier a variant can have (`Unknown` is kept \
-                         for values the crate does not know)"
-                    ),
+                    format!("{at}/oneOf/{i}"),
+                    "a member of a discriminated union must be a `$ref` its `discriminator.mapping` \
+                     names, so that its tag is known (`cargo xtask import` completes mappings and \
+                     hoists inline members)",
                 );
-            } else if !seen.insert(name.as_str()) {
-                self.report(format!("{here}/{i}"), format!("{name} is repeated"));
             }
         }
     }
@@ -161,6 +184,9 @@ impl<'a> Linter<'a> {
                 ),
             },
             "x-cni-same-prefix-as" => self.same_prefix(parent, value, at, here),
+            "x-cni-enum-names" | "x-cni-variant-names" => {
+                self.names_by_value(parent, key, value, here)
+            }
             "x-cni-upstream" => {
                 if !value.is_object() {
                     self.report(

@@ -149,9 +149,9 @@ fn has_serde_derive(attrs: &[syn::Attribute]) -> bool {
         })
 }
 
-/// Rewrites every string enum of the types file: its known values (named by the schema's
-/// `x-enum-varnames` when it has them), an `Unknown(String)` that keeps any other value, and
-/// the conversions, serde and validation that go with it.
+/// Rewrites every string enum of the types file: its known values (named as the model names
+/// them), an `Unknown(String)` that keeps any other value, and the conversions, serde and
+/// validation that go with it.
 pub fn rewrite_string_enums(
     file: &mut syn::File,
     model: &ApiModel,
@@ -169,24 +169,15 @@ pub fn rewrite_string_enums(
         let Some(mut values) = string_enum_values(e) else {
             continue;
         };
-        if let Some(varnames) = model
-            .schemas
-            .get(&name)
-            .and_then(|s| s.enum_varnames.as_ref())
-        {
-            if varnames.len() != values.len() {
-                return Err(EmitError::UnexpectedShape {
-                    item: format!("schema `{name}`"),
-                    expected: format!(
-                        "as many `x-enum-varnames` ({}) as values ({})",
-                        varnames.len(),
-                        values.len()
-                    ),
-                });
-            }
-            for ((ident, _), varname) in values.iter_mut().zip(varnames) {
-                *ident = format_ident!("{}", varname);
-            }
+        // Every value is named by the model (the overlay's `x-cni-enum-names`, else the rule),
+        // an enum the model does not hold (an inline one) by the rule: typify's own names
+        // would change with a value added beside them.
+        let known = model.schemas.get(&name).and_then(|s| s.enum_values.as_ref());
+        for (ident, wire) in values.iter_mut() {
+            let chosen = known
+                .and_then(|known| known.iter().find(|v| v.wire == *wire))
+                .map_or_else(|| crate::naming::value_name(wire), |v| v.name.clone());
+            *ident = format_ident!("{}", chosen);
         }
         rewritten.push((index, string_enum(e, &values, paths)));
         names.push(name);

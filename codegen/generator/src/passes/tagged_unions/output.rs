@@ -9,34 +9,21 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::punctuated::Punctuated;
-use syn::{parse_quote, Fields, Item, Token, Type};
+use syn::{parse_quote, Item, Token};
 
 use crate::error::EmitError;
 use crate::model::{ApiModel, UnionModel};
 use crate::paths::Paths;
 
-/// The variant's payload type name, for a one-field tuple variant.
-fn payload_name(variant: &syn::Variant) -> Option<String> {
-    let Fields::Unnamed(fields) = &variant.fields else {
-        return None;
-    };
-    let [field] = fields.unnamed.iter().collect::<Vec<_>>()[..] else {
-        return None;
-    };
-    let Type::Path(path) = &field.ty else {
-        return None;
-    };
-    Some(path.path.segments.last()?.ident.to_string())
-}
-
 /// Drops `Serialize`, `Deserialize` and `Validate` from an item's derives (their impls are
-/// emitted here instead) and `#[serde(untagged)]`; whether `Deserialize` was derived.
+/// emitted here instead) and every `#[serde(...)]` attribute (`untagged`, `tag = ...`: serde no
+/// longer reads them); whether `Deserialize` was derived.
 fn drop_derived_impls(attrs: &mut Vec<syn::Attribute>) -> bool {
     let mut had_deserialize = false;
     let replaced: Vec<syn::Attribute> = attrs
         .drain(..)
         .filter_map(|attr| {
-            if crate::syntax::has_serde_flag(std::slice::from_ref(&attr), "untagged") {
+            if attr.path().is_ident("serde") {
                 return None;
             }
             if !attr.path().is_ident("derive") {
@@ -68,11 +55,7 @@ fn drop_derived_impls(attrs: &mut Vec<syn::Attribute>) -> bool {
     had_deserialize
 }
 
-fn union_impls(
-    union: &syn::ItemEnum,
-    model: &UnionModel,
-    paths: &Paths,
-) -> Result<TokenStream, EmitError> {
+fn union_impls(union: &syn::ItemEnum, model: &UnionModel, paths: &Paths) -> TokenStream {
     let name = &union.ident;
     let name_text = name.to_string();
     let validate = &paths.validate;
@@ -80,17 +63,9 @@ fn union_impls(
     let mut read_arms = Vec::new();
     let mut write_arms = Vec::new();
     let mut validate_arms = Vec::new();
-    for (tag, schema) in &model.variants {
-        let variant = union
-            .variants
-            .iter()
-            .find(|v| payload_name(v).as_deref() == Some(schema.as_str()))
-            .ok_or_else(|| EmitError::UnexpectedShape {
-                item: format!("schema `{name_text}`"),
-                expected: format!("a variant holding `{schema}` (tag {tag:?})"),
-            })?;
-        let ident = &variant.ident;
-        let ty = format_ident!("{}", schema);
+    for variant in &model.variants {
+        let (tag, ident) = (&variant.tag, format_ident!("{}", variant.name));
+        let ty = format_ident!("{}", variant.schema);
         read_arms.push(quote! {
             #tag => tagged_union::variant::<#ty, D::Error>(fields, #tag, #name_text).map(Self::#ident),
         });
@@ -101,13 +76,13 @@ fn union_impls(
             Self::#ident(value) => #validate::Validate::validate_into(value, path, report),
         });
     }
-    let tags: Vec<&String> = model.variants.iter().map(|(tag, _)| tag).collect();
+    let tags: Vec<&String> = model.variants.iter().map(|v| &v.tag).collect();
     let expected = tags
         .iter()
         .map(|t| format!("{t:?}"))
         .collect::<Vec<_>>()
         .join(", ");
-    Ok(quote! {
+    quote! {
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 let (tag, fields) = tagged_union::read(deserializer, #property, #name_text)?;
@@ -137,7 +112,7 @@ fn union_impls(
                 }
             }
         }
-    })
+    }
 }
 
 /// The helpers every emitted impl calls, and the type that keeps an unknown member, once per
@@ -263,7 +238,9 @@ fn support_items() -> Vec<Item> {
 }
 
 /// Rewrites every discriminated union of the types file into an enum that reads and writes its
-/// tag itself, with an `Unknown` member for kinds this version does not know.
+/// tag itself: one variant per member, named as the model names it (never after its siblings,
+/// so a member added later renames nothing), and an `Unknown` member for kinds this version
+/// does not know.
 pub fn rewrite_unions(
     file: &mut syn::File,
     model: &ApiModel,
@@ -285,11 +262,23 @@ pub fn rewrite_unions(
                 expected: "a derived `Deserialize` on the union".to_string(),
             });
         }
+        union.variants = union_model
+            .variants
+            .iter()
+            .map(|variant| {
+                let (name, ty) = (
+                    format_ident!("{}", variant.name),
+                    format_ident!("{}", variant.schema),
+                );
+                let variant: syn::Variant = parse_quote!(#name(#ty));
+                variant
+            })
+            .collect();
         union.variants.push(parse_quote! {
             /// A kind this version of the crate does not know, kept as it came.
             Unknown(UnknownVariant)
         });
-        impls.push(union_impls(union, union_model, paths)?);
+        impls.push(union_impls(union, union_model, paths));
     }
     if !impls.is_empty() {
         file.items.extend(support_items());
@@ -321,7 +310,11 @@ mod tests {
             property: "kind".into(),
             variants: variants
                 .iter()
-                .map(|(t, s)| (t.to_string(), s.to_string()))
+                .map(|(t, s)| crate::model::UnionVariant {
+                    tag: t.to_string(),
+                    schema: s.to_string(),
+                    name: crate::naming::value_name(t),
+                })
                 .collect(),
         };
         ApiModel {
@@ -339,7 +332,7 @@ mod tests {
                     constraints: Vec::new(),
                     union: Some(union),
                     usage: Default::default(),
-                    enum_varnames: None,
+                    enum_values: None,
                 },
             )]
             .into(),
@@ -379,16 +372,29 @@ mod tests {
             text.contains("\"round\" => tagged_union :: variant :: < ShapeRound"),
             "{text}"
         );
+        assert!(text.contains("Round (ShapeRound)"), "{text}");
         assert!(text.contains("mod tagged_union"), "{text}");
     }
 
     #[test]
-    fn a_variant_missing_from_the_enum_is_an_error_naming_the_schema() {
-        let mut file = types_file();
-        let error = rewrite_unions(&mut file, &model(&[("oval", "ShapeOval")]), &paths())
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("schema `Shape`"), "{error}");
-        assert!(error.contains("`ShapeOval`"), "{error}");
+    fn variants_are_named_by_the_model_and_a_new_member_renames_nothing() {
+        let names = |variants: &[(&str, &str)]| {
+            let mut file = types_file();
+            rewrite_unions(&mut file, &model(variants), &paths()).unwrap();
+            let Item::Enum(union) = &file.items[0] else {
+                panic!("the union comes first")
+            };
+            union
+                .variants
+                .iter()
+                .map(|v| quote!(#v).to_string())
+                .collect::<Vec<_>>()
+        };
+        let before = names(&[("round", "ShapeRound"), ("square", "ShapeSquare")]);
+        let after = names(&[("round", "ShapeRound"), ("square", "ShapeSquare"), ("oval", "Oval")]);
+        assert!(before[..2].iter().all(|v| after.contains(v)), "{before:?} {after:?}");
+        assert!(after.contains(&"Oval (Oval)".to_string()), "{after:?}");
+        assert!(before[0].contains("Round (ShapeRound)"), "{before:?}");
     }
+
 }

@@ -1,0 +1,454 @@
+//! The ways Cloudflare's document grows or breaks, as mutations of the document itself
+//! (`spec/upstream/cloudflare-cni.yaml`, before the overlay), each derived from what the
+//! document holds: a value for every enum, a member (by `$ref` and inline) for every tagged
+//! union, a property of every shape for every object a response carries, an operation, a query
+//! parameter, a required request field, a removed or retyped property, a renamed schema.
+//!
+//! The stable-names test (`tests/stable_names.rs`) and the evolution corpus (`cargo xtask ci`,
+//! step `evolution`) run these through import → generate → build → diff → cargo-semver-checks.
+
+use serde_json::{json, Map, Value};
+
+use crate::diagnostic::escape_token;
+
+/// What a mutation is to users of the generated crates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expected {
+    /// The API grew: a minor release at most, no existing name changes, an older client reads
+    /// the new answers.
+    Additive,
+    /// The API broke: a major release.
+    Breaking,
+}
+
+/// A property shape a response object can gain (the shapes typify can meet).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    DateTime,
+    Date,
+    Uuid,
+    Uri,
+    Ipv4,
+    Byte,
+    Binary,
+    Int32,
+    Int64,
+    Double,
+    Boolean,
+    NestedObject,
+    ArrayOfUnion,
+    NullableReference,
+    Map,
+    AllOf,
+    UnionOfUnion,
+}
+
+impl Shape {
+    pub const ALL: [Shape; 17] = [
+        Shape::DateTime,
+        Shape::Date,
+        Shape::Uuid,
+        Shape::Uri,
+        Shape::Ipv4,
+        Shape::Byte,
+        Shape::Binary,
+        Shape::Int32,
+        Shape::Int64,
+        Shape::Double,
+        Shape::Boolean,
+        Shape::NestedObject,
+        Shape::ArrayOfUnion,
+        Shape::NullableReference,
+        Shape::Map,
+        Shape::AllOf,
+        Shape::UnionOfUnion,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::DateTime => "date-time",
+            Shape::Date => "date",
+            Shape::Uuid => "uuid",
+            Shape::Uri => "uri",
+            Shape::Ipv4 => "ipv4",
+            Shape::Byte => "byte",
+            Shape::Binary => "binary",
+            Shape::Int32 => "int32",
+            Shape::Int64 => "int64",
+            Shape::Double => "double",
+            Shape::Boolean => "boolean",
+            Shape::NestedObject => "nested object",
+            Shape::ArrayOfUnion => "array of a union",
+            Shape::NullableReference => "nullable reference",
+            Shape::Map => "map",
+            Shape::AllOf => "allOf",
+            Shape::UnionOfUnion => "union of a union",
+        }
+    }
+
+    /// The property's schema; `union` and `object` are component schemas of the document it
+    /// may refer to (a tagged union, an object).
+    pub fn schema(self, union: &str, object: &str) -> Value {
+        let to = |name: &str| format!("#/components/schemas/{}", escape_token(name));
+        let string = |format: &str| json!({"type": "string", "format": format, "description": "Added"});
+        match self {
+            Shape::DateTime => string("date-time"),
+            Shape::Date => string("date"),
+            Shape::Uuid => string("uuid"),
+            Shape::Uri => string("uri"),
+            Shape::Ipv4 => string("ipv4"),
+            Shape::Byte => string("byte"),
+            Shape::Binary => string("binary"),
+            Shape::Int32 => json!({"type": "integer", "format": "int32", "description": "Added"}),
+            Shape::Int64 => json!({"type": "integer", "format": "int64", "description": "Added"}),
+            Shape::Double => json!({"type": "number", "format": "double", "description": "Added"}),
+            Shape::Boolean => json!({"type": "boolean", "description": "Added"}),
+            Shape::NestedObject => json!({"type": "object", "description": "Added",
+                "required": ["label"],
+                "properties": {"label": {"type": "string"}, "inner": {"type": "object",
+                    "properties": {"depth": {"type": "integer", "format": "int32"}}}}}),
+            Shape::ArrayOfUnion => json!({"type": "array", "description": "Added", "items": {"$ref": to(union)}}),
+            Shape::NullableReference => json!({"description": "Added", "nullable": true, "allOf": [{"$ref": to(object)}]}),
+            Shape::Map => json!({"type": "object", "description": "Added", "additionalProperties": {"type": "integer", "format": "int64"}}),
+            Shape::AllOf => json!({"description": "Added", "allOf": [{"$ref": to(object)},
+                {"type": "object", "properties": {"since": {"type": "string", "format": "date-time"}}}]}),
+            Shape::UnionOfUnion => json!({"description": "Added", "oneOf": [{"$ref": to(union)}, {"type": "string"}]}),
+        }
+    }
+}
+
+/// One change to Cloudflare's document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mutation {
+    AddEnumValue { schema: String },
+    AddUnionMember { union: String, inline: bool },
+    AddProperty { schema: String, shape: Shape },
+    AddOperation,
+    AddQueryParameter { path: String },
+    AddRequiredRequestProperty { schema: String },
+    RemoveResponseProperty { schema: String, property: String },
+    ChangePropertyType { schema: String, property: String },
+    RenameSchema { schema: String },
+}
+
+/// The value every added enum value, union tag and name uses.
+pub const ADDED: &str = "added_in_next_revision";
+
+impl Mutation {
+    /// A line for a table: what changed where.
+    pub fn describe(&self) -> String {
+        match self {
+            Mutation::AddEnumValue { schema } => format!("value added to enum {schema}"),
+            Mutation::AddUnionMember { union, inline } => format!(
+                "member added to union {union} ({})",
+                if *inline { "inline" } else { "by $ref" }
+            ),
+            Mutation::AddProperty { schema, shape } => {
+                format!("optional {} property added to {schema}", shape.name())
+            }
+            Mutation::AddOperation => "operation added on a new path".to_string(),
+            Mutation::AddQueryParameter { path } => format!("optional query parameter added to GET {path}"),
+            Mutation::AddRequiredRequestProperty { schema } => {
+                format!("required property added to request body {schema}")
+            }
+            Mutation::RemoveResponseProperty { schema, property } => {
+                format!("property {property} removed from {schema}")
+            }
+            Mutation::ChangePropertyType { schema, property } => {
+                format!("property {schema}.{property} changed from string to integer")
+            }
+            Mutation::RenameSchema { schema } => format!("schema {schema} renamed"),
+        }
+    }
+
+    pub fn expected(&self) -> Expected {
+        match self {
+            Mutation::AddEnumValue { .. }
+            | Mutation::AddUnionMember { .. }
+            | Mutation::AddProperty { .. }
+            | Mutation::AddOperation
+            | Mutation::AddQueryParameter { .. } => Expected::Additive,
+            _ => Expected::Breaking,
+        }
+    }
+
+    /// Applies the change to Cloudflare's document (`upstream`, as selected).
+    pub fn apply(&self, upstream: &mut Value) -> Result<(), String> {
+        let schemas = upstream
+            .pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut)
+            .ok_or("the document has no component schemas")?;
+        match self {
+            Mutation::AddEnumValue { schema } => {
+                let values = schemas
+                    .get_mut(schema)
+                    .and_then(|s| s.get_mut("enum"))
+                    .and_then(Value::as_array_mut)
+                    .ok_or_else(|| format!("{schema} has no enum"))?;
+                values.push(json!(ADDED));
+            }
+            Mutation::AddUnionMember { union, inline } => add_member(schemas, union, *inline)?,
+            Mutation::AddProperty { schema, shape } => {
+                let (union, object) = (
+                    first_union(schemas).unwrap_or_default(),
+                    first_plain_object(schemas, schema).unwrap_or_default(),
+                );
+                let property = shape.schema(&union, &object);
+                properties_of(schemas, schema)?.insert(format!("added_{}", shape.name().replace(['-', ' '], "_")), property);
+            }
+            Mutation::AddOperation => {
+                let paths = upstream
+                    .get_mut("paths")
+                    .and_then(Value::as_object_mut)
+                    .ok_or("the document has no paths")?;
+                paths.insert(
+                    "/accounts/{account_id}/cni/added/{added_id}".to_string(),
+                    json!({"get": {
+                        "operationId": "get_added",
+                        "summary": "Get an added thing",
+                        "tags": ["Slots"],
+                        "parameters": [
+                            {"name": "account_id", "in": "path", "required": true, "schema": {"type": "string"}},
+                            {"name": "added_id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}
+                        ],
+                        "responses": {"200": {"description": "The added thing", "content": {"application/json": {"schema": {
+                            "type": "object", "required": ["id"], "properties": {"id": {"type": "string", "format": "uuid"}}}}}}}
+                    }}),
+                );
+            }
+            Mutation::AddQueryParameter { path } => {
+                let parameters = upstream
+                    .pointer_mut(&format!("/paths/{}/get/parameters", escape_token(path)))
+                    .and_then(Value::as_array_mut)
+                    .ok_or_else(|| format!("GET {path} has no parameters"))?;
+                parameters.push(json!({"name": "added_filter", "in": "query", "required": false,
+                    "description": "Added", "schema": {"type": "string"}}));
+            }
+            Mutation::AddRequiredRequestProperty { schema } => {
+                properties_of(schemas, schema)?.insert("added_required".to_string(), json!({"type": "string", "description": "Added"}));
+                required_of(schemas, schema)?.push(json!("added_required"));
+            }
+            Mutation::RemoveResponseProperty { schema, property } => {
+                properties_of(schemas, schema)?
+                    .remove(property)
+                    .ok_or_else(|| format!("{schema} has no property {property}"))?;
+                for required in required_lists(schemas, schema) {
+                    required.retain(|r| r.as_str() != Some(property));
+                }
+            }
+            Mutation::ChangePropertyType { schema, property } => {
+                let changed = properties_of(schemas, schema)?
+                    .get_mut(property)
+                    .and_then(Value::as_object_mut)
+                    .ok_or_else(|| format!("{schema} has no property {property}"))?;
+                changed.insert("type".into(), json!("integer"));
+                changed.remove("format");
+            }
+            Mutation::RenameSchema { schema } => {
+                let body = schemas.remove(schema).ok_or_else(|| format!("no schema {schema}"))?;
+                let renamed = format!("{schema}Renamed");
+                schemas.insert(renamed.clone(), body);
+                let from = format!("#/components/schemas/{}", escape_token(schema));
+                let to = format!("#/components/schemas/{}", escape_token(&renamed));
+                rename_refs(upstream, &from, &to);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The `properties` of an object schema (of its last `allOf` fragment for Cloudflare's
+/// fragmented objects).
+fn properties_of<'a>(schemas: &'a mut Map<String, Value>, schema: &str) -> Result<&'a mut Map<String, Value>, String> {
+    let node = schemas.get_mut(schema).ok_or_else(|| format!("no schema {schema}"))?;
+    let node = match node.get("allOf").and_then(Value::as_array).map(Vec::len) {
+        Some(n) if n > 0 && node.get("properties").is_none() => &mut node["allOf"][n - 1],
+        _ => node,
+    };
+    node.as_object_mut()
+        .ok_or_else(|| format!("{schema} is not an object"))?
+        .entry("properties")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .ok_or_else(|| format!("{schema}'s properties are not an object"))
+}
+
+fn required_of<'a>(schemas: &'a mut Map<String, Value>, schema: &str) -> Result<&'a mut Vec<Value>, String> {
+    let node = schemas.get_mut(schema).ok_or_else(|| format!("no schema {schema}"))?;
+    let node = match node.get("allOf").and_then(Value::as_array).map(Vec::len) {
+        Some(n) if n > 0 && node.get("properties").is_none() => &mut node["allOf"][n - 1],
+        _ => node,
+    };
+    node.as_object_mut()
+        .ok_or_else(|| format!("{schema} is not an object"))?
+        .entry("required")
+        .or_insert_with(|| json!([]))
+        .as_array_mut()
+        .ok_or_else(|| format!("{schema}'s required is not a list"))
+}
+
+/// Every `required` list of a schema (its own and its `allOf` fragments').
+fn required_lists<'a>(schemas: &'a mut Map<String, Value>, schema: &str) -> Vec<&'a mut Vec<Value>> {
+    let Some(node) = schemas.get_mut(schema) else {
+        return Vec::new();
+    };
+    let mut lists = Vec::new();
+    if let Value::Object(map) = node {
+        let mut fragments: Vec<&mut Value> = Vec::new();
+        let mut own = None;
+        for (key, value) in map.iter_mut() {
+            match key.as_str() {
+                "required" => own = value.as_array_mut(),
+                "allOf" => fragments.extend(value.as_array_mut().into_iter().flatten()),
+                _ => {}
+            }
+        }
+        lists.extend(own);
+        for fragment in fragments {
+            if let Some(list) = fragment.get_mut("required").and_then(Value::as_array_mut) {
+                lists.push(list);
+            }
+        }
+    }
+    lists
+}
+
+fn add_member(schemas: &mut Map<String, Value>, union: &str, inline: bool) -> Result<(), String> {
+    let node = schemas.get(union).ok_or_else(|| format!("no schema {union}"))?;
+    let property = node
+        .pointer("/discriminator/propertyName")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("{union} is not a tagged union"))?
+        .to_string();
+    let has_mapping = node.pointer("/discriminator/mapping").is_some();
+    let member = json!({"type": "object", "required": [property],
+        "description": "A kind added in the next revision",
+        "properties": {
+            property.clone(): {"type": "string", "enum": [ADDED]},
+            "eta": {"type": "string", "format": "date-time", "description": "When it is expected"}
+        }});
+    let member = if inline {
+        member
+    } else {
+        let name = format!("{union}_Added_Body");
+        schemas.insert(name.clone(), member);
+        let reference = format!("#/components/schemas/{}", escape_token(&name));
+        if has_mapping {
+            if let Some(mapping) = schemas
+                .get_mut(union)
+                .and_then(|u| u.pointer_mut("/discriminator/mapping"))
+                .and_then(Value::as_object_mut)
+            {
+                mapping.insert(ADDED.to_string(), json!(reference));
+            }
+        }
+        json!({"$ref": reference})
+    };
+    schemas
+        .get_mut(union)
+        .and_then(|u| u.get_mut("oneOf"))
+        .and_then(Value::as_array_mut)
+        .ok_or_else(|| format!("{union} has no oneOf"))?
+        .push(member);
+    Ok(())
+}
+
+fn first_union(schemas: &Map<String, Value>) -> Option<String> {
+    schemas
+        .iter()
+        .find(|(_, s)| s.pointer("/discriminator/propertyName").is_some())
+        .map(|(n, _)| n.clone())
+}
+
+/// A plain object schema other than `not`, for references from an added property.
+fn first_plain_object(schemas: &Map<String, Value>, not: &str) -> Option<String> {
+    schemas
+        .iter()
+        .find(|(n, s)| {
+            n.as_str() != not
+                && s.get("type").and_then(Value::as_str) == Some("object")
+                && s.get("properties").is_some()
+                && s.get("oneOf").is_none()
+        })
+        .map(|(n, _)| n.clone())
+}
+
+fn rename_refs(value: &mut Value, from: &str, to: &str) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                match child {
+                    Value::String(s) if (key == "$ref" || s.starts_with("#/")) && s == from => *s = to.to_string(),
+                    _ => rename_refs(child, from, to),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rename_refs(v, from, to)),
+        _ => {}
+    }
+}
+
+/// Every mutation the document supports, in a fixed order: at least one per enum, tagged union
+/// and object a response carries.
+pub fn catalog(upstream: &Value) -> Vec<Mutation> {
+    let mut out = Vec::new();
+    let Some(schemas) = upstream.pointer("/components/schemas").and_then(Value::as_object) else {
+        return out;
+    };
+    for (name, schema) in schemas {
+        if schema.get("enum").and_then(Value::as_array).is_some_and(|v| v.iter().all(Value::is_string)) {
+            out.push(Mutation::AddEnumValue { schema: name.clone() });
+        }
+    }
+    for (name, schema) in schemas {
+        if schema.pointer("/discriminator/propertyName").is_some() && schema.get("oneOf").is_some() {
+            for inline in [false, true] {
+                out.push(Mutation::AddUnionMember { union: name.clone(), inline });
+            }
+        }
+    }
+    let usage = crate::document::usage(upstream);
+    let objects: Vec<&String> = schemas
+        .iter()
+        .filter(|(name, schema)| {
+            usage.get(*name).is_some_and(|u| u.response)
+                && schema.get("oneOf").is_none()
+                && (schema.get("properties").is_some() || schema.get("allOf").is_some())
+        })
+        .map(|(name, _)| name)
+        .collect();
+    for (i, name) in objects.iter().enumerate() {
+        // Every object gets one shape, in turn; the first object gets every shape.
+        let shapes: Vec<Shape> = if i == 0 { Shape::ALL.to_vec() } else { vec![Shape::ALL[i % Shape::ALL.len()]] };
+        for shape in shapes {
+            out.push(Mutation::AddProperty { schema: (*name).clone(), shape });
+        }
+    }
+    out.push(Mutation::AddOperation);
+    if let Some(path) = crate::document::operations(upstream)
+        .find(|o| o.method == "get" && o.op.get("parameters").and_then(Value::as_array).is_some())
+        .map(|o| o.path.to_string())
+    {
+        out.push(Mutation::AddQueryParameter { path });
+    }
+    let request_only = schemas.iter().find(|(name, schema)| {
+        usage.get(*name).is_some_and(|u| u.request && !u.response)
+            && schema.get("oneOf").is_none()
+            && schema.get("properties").is_some()
+    });
+    if let Some((name, _)) = request_only {
+        out.push(Mutation::AddRequiredRequestProperty { schema: name.clone() });
+    }
+    if let Some((schema, property)) = objects.iter().find_map(|name| {
+        let props = schemas.get(*name)?.get("properties")?.as_object()?;
+        let string = props.iter().find(|(_, p)| p.get("type").and_then(Value::as_str) == Some("string"))?;
+        Some(((*name).clone(), string.0.clone()))
+    }) {
+        out.push(Mutation::RemoveResponseProperty { schema: schema.clone(), property: property.clone() });
+        out.push(Mutation::ChangePropertyType { schema, property });
+    }
+    if let Some(name) = objects.last() {
+        out.push(Mutation::RenameSchema { schema: (*name).clone() });
+    }
+    out
+}
