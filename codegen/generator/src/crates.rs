@@ -46,7 +46,7 @@ pub fn tree(
             &config.client,
             format!("An async client for the {title}, generated from its OpenAPI description"),
             &["cloudflare", "interconnect", "openapi", "api-client", "networking"][..],
-            client_dependencies(config),
+            client_dependencies(config, generated),
             readmes.client,
             &generated.client,
         ),
@@ -220,26 +220,38 @@ fn types_requirement(sections: &mut Sections, config: &Config) {
         .insert(&types.package, value(entry));
 }
 
-/// The types crate's dependencies: what its code names. typify's pattern newtypes use regress;
-/// a spec whose patterns the validation layer covers has none, and regress is a large part of a
-/// clean build.
+/// Crates that typify's and progenitor's code names only for some shapes: a generated crate
+/// depends on one when its token tree names it (`date-time` fields use chrono; typify's pattern
+/// newtypes use regress, which a spec whose patterns the validation layer covers never needs,
+/// and which is a large part of a clean build).
+const ON_DEMAND: [&str; 2] = ["chrono", "regress"];
+
+/// `dependencies` gains each crate of [`ON_DEMAND`] that `source` names.
+fn on_demand(sections: &mut Sections, source: &syn::File) {
+    let tokens = quote::quote!(#source);
+    for name in ON_DEMAND {
+        if mentions_crate(tokens.clone(), name) {
+            sections.workspace("dependencies", name);
+        }
+    }
+}
+
+/// The types crate's dependencies: the validation runtime, serde, and what its code names.
 fn types_dependencies(config: &Config, generated: &Generated) -> Sections {
     let mut sections = Sections::new();
     sections.workspace("dependencies", &config.runtime.validate);
-    let types = &generated.types;
-    if mentions_crate(quote::quote!(#types), "regress") {
-        sections.workspace("dependencies", "regress");
-    }
+    on_demand(&mut sections, &generated.types);
     for name in ["serde", "serde_json", "serde_path_to_error", "uuid"] {
         sections.workspace("dependencies", name);
     }
     sections
 }
 
-fn client_dependencies(config: &Config) -> Sections {
+fn client_dependencies(config: &Config, generated: &Generated) -> Sections {
     let runtime = &config.runtime.client;
     let mut sections = Sections::new();
     types_requirement(&mut sections, config);
+    on_demand(&mut sections, &generated.client);
     for name in [
         runtime.as_str(),
         &config.runtime.validate,

@@ -90,7 +90,8 @@ impl Shape {
     /// may refer to (a tagged union, an object).
     pub fn schema(self, union: &str, object: &str) -> Value {
         let to = |name: &str| format!("#/components/schemas/{}", escape_token(name));
-        let string = |format: &str| json!({"type": "string", "format": format, "description": "Added"});
+        let string =
+            |format: &str| json!({"type": "string", "format": format, "description": "Added"});
         match self {
             Shape::DateTime => string("date-time"),
             Shape::Date => string("date"),
@@ -107,12 +108,20 @@ impl Shape {
                 "required": ["label"],
                 "properties": {"label": {"type": "string"}, "inner": {"type": "object",
                     "properties": {"depth": {"type": "integer", "format": "int32"}}}}}),
-            Shape::ArrayOfUnion => json!({"type": "array", "description": "Added", "items": {"$ref": to(union)}}),
-            Shape::NullableReference => json!({"description": "Added", "nullable": true, "allOf": [{"$ref": to(object)}]}),
-            Shape::Map => json!({"type": "object", "description": "Added", "additionalProperties": {"type": "integer", "format": "int64"}}),
+            Shape::ArrayOfUnion => {
+                json!({"type": "array", "description": "Added", "items": {"$ref": to(union)}})
+            }
+            Shape::NullableReference => {
+                json!({"description": "Added", "nullable": true, "allOf": [{"$ref": to(object)}]})
+            }
+            Shape::Map => {
+                json!({"type": "object", "description": "Added", "additionalProperties": {"type": "integer", "format": "int64"}})
+            }
             Shape::AllOf => json!({"description": "Added", "allOf": [{"$ref": to(object)},
                 {"type": "object", "properties": {"since": {"type": "string", "format": "date-time"}}}]}),
-            Shape::UnionOfUnion => json!({"description": "Added", "oneOf": [{"$ref": to(union)}, {"type": "string"}]}),
+            Shape::UnionOfUnion => {
+                json!({"description": "Added", "oneOf": [{"$ref": to(union)}, {"type": "string"}]})
+            }
         }
     }
 }
@@ -147,7 +156,9 @@ impl Mutation {
                 format!("optional {} property added to {schema}", shape.name())
             }
             Mutation::AddOperation => "operation added on a new path".to_string(),
-            Mutation::AddQueryParameter { path } => format!("optional query parameter added to GET {path}"),
+            Mutation::AddQueryParameter { path } => {
+                format!("optional query parameter added to GET {path}")
+            }
             Mutation::AddRequiredRequestProperty { schema } => {
                 format!("required property added to request body {schema}")
             }
@@ -194,7 +205,10 @@ impl Mutation {
                     first_plain_object(schemas, schema).unwrap_or_default(),
                 );
                 let property = shape.schema(&union, &object);
-                properties_of(schemas, schema)?.insert(format!("added_{}", shape.name().replace(['-', ' '], "_")), property);
+                properties_of(schemas, schema)?.insert(
+                    format!("added_{}", shape.name().replace(['-', ' '], "_")),
+                    property,
+                );
             }
             Mutation::AddOperation => {
                 let paths = upstream
@@ -221,11 +235,16 @@ impl Mutation {
                     .pointer_mut(&format!("/paths/{}/get/parameters", escape_token(path)))
                     .and_then(Value::as_array_mut)
                     .ok_or_else(|| format!("GET {path} has no parameters"))?;
-                parameters.push(json!({"name": "added_filter", "in": "query", "required": false,
-                    "description": "Added", "schema": {"type": "string"}}));
+                parameters.push(
+                    json!({"name": "added_filter", "in": "query", "required": false,
+                    "description": "Added", "schema": {"type": "string"}}),
+                );
             }
             Mutation::AddRequiredRequestProperty { schema } => {
-                properties_of(schemas, schema)?.insert("added_required".to_string(), json!({"type": "string", "description": "Added"}));
+                properties_of(schemas, schema)?.insert(
+                    "added_required".to_string(),
+                    json!({"type": "string", "description": "Added"}),
+                );
                 required_of(schemas, schema)?.push(json!("added_required"));
             }
             Mutation::RemoveResponseProperty { schema, property } => {
@@ -245,7 +264,9 @@ impl Mutation {
                 changed.remove("format");
             }
             Mutation::RenameSchema { schema } => {
-                let body = schemas.remove(schema).ok_or_else(|| format!("no schema {schema}"))?;
+                let body = schemas
+                    .remove(schema)
+                    .ok_or_else(|| format!("no schema {schema}"))?;
                 let renamed = format!("{schema}Renamed");
                 schemas.insert(renamed.clone(), body);
                 let from = format!("#/components/schemas/{}", escape_token(schema));
@@ -259,8 +280,13 @@ impl Mutation {
 
 /// The `properties` of an object schema (of its last `allOf` fragment for Cloudflare's
 /// fragmented objects).
-fn properties_of<'a>(schemas: &'a mut Map<String, Value>, schema: &str) -> Result<&'a mut Map<String, Value>, String> {
-    let node = schemas.get_mut(schema).ok_or_else(|| format!("no schema {schema}"))?;
+fn properties_of<'a>(
+    schemas: &'a mut Map<String, Value>,
+    schema: &str,
+) -> Result<&'a mut Map<String, Value>, String> {
+    let node = schemas
+        .get_mut(schema)
+        .ok_or_else(|| format!("no schema {schema}"))?;
     let node = match node.get("allOf").and_then(Value::as_array).map(Vec::len) {
         Some(n) if n > 0 && node.get("properties").is_none() => &mut node["allOf"][n - 1],
         _ => node,
@@ -273,8 +299,13 @@ fn properties_of<'a>(schemas: &'a mut Map<String, Value>, schema: &str) -> Resul
         .ok_or_else(|| format!("{schema}'s properties are not an object"))
 }
 
-fn required_of<'a>(schemas: &'a mut Map<String, Value>, schema: &str) -> Result<&'a mut Vec<Value>, String> {
-    let node = schemas.get_mut(schema).ok_or_else(|| format!("no schema {schema}"))?;
+fn required_of<'a>(
+    schemas: &'a mut Map<String, Value>,
+    schema: &str,
+) -> Result<&'a mut Vec<Value>, String> {
+    let node = schemas
+        .get_mut(schema)
+        .ok_or_else(|| format!("no schema {schema}"))?;
     let node = match node.get("allOf").and_then(Value::as_array).map(Vec::len) {
         Some(n) if n > 0 && node.get("properties").is_none() => &mut node["allOf"][n - 1],
         _ => node,
@@ -288,7 +319,10 @@ fn required_of<'a>(schemas: &'a mut Map<String, Value>, schema: &str) -> Result<
 }
 
 /// Every `required` list of a schema (its own and its `allOf` fragments').
-fn required_lists<'a>(schemas: &'a mut Map<String, Value>, schema: &str) -> Vec<&'a mut Vec<Value>> {
+fn required_lists<'a>(
+    schemas: &'a mut Map<String, Value>,
+    schema: &str,
+) -> Vec<&'a mut Vec<Value>> {
     let Some(node) = schemas.get_mut(schema) else {
         return Vec::new();
     };
@@ -314,7 +348,9 @@ fn required_lists<'a>(schemas: &'a mut Map<String, Value>, schema: &str) -> Vec<
 }
 
 fn add_member(schemas: &mut Map<String, Value>, union: &str, inline: bool) -> Result<(), String> {
-    let node = schemas.get(union).ok_or_else(|| format!("no schema {union}"))?;
+    let node = schemas
+        .get(union)
+        .ok_or_else(|| format!("no schema {union}"))?;
     let property = node
         .pointer("/discriminator/propertyName")
         .and_then(Value::as_str)
@@ -322,11 +358,11 @@ fn add_member(schemas: &mut Map<String, Value>, union: &str, inline: bool) -> Re
         .to_string();
     let has_mapping = node.pointer("/discriminator/mapping").is_some();
     let member = json!({"type": "object", "required": [property],
-        "description": "A kind added in the next revision",
-        "properties": {
-            property.clone(): {"type": "string", "enum": [ADDED]},
-            "eta": {"type": "string", "format": "date-time", "description": "When it is expected"}
-        }});
+    "description": "A kind added in the next revision",
+    "properties": {
+        property.clone(): {"type": "string", "enum": [ADDED]},
+        "eta": {"type": "string", "format": "date-time", "description": "When it is expected"}
+    }});
     let member = if inline {
         member
     } else {
@@ -378,7 +414,9 @@ fn rename_refs(value: &mut Value, from: &str, to: &str) {
         Value::Object(map) => {
             for (key, child) in map.iter_mut() {
                 match child {
-                    Value::String(s) if (key == "$ref" || s.starts_with("#/")) && s == from => *s = to.to_string(),
+                    Value::String(s) if (key == "$ref" || s.starts_with("#/")) && s == from => {
+                        *s = to.to_string()
+                    }
                     _ => rename_refs(child, from, to),
                 }
             }
@@ -392,18 +430,31 @@ fn rename_refs(value: &mut Value, from: &str, to: &str) {
 /// and object a response carries.
 pub fn catalog(upstream: &Value) -> Vec<Mutation> {
     let mut out = Vec::new();
-    let Some(schemas) = upstream.pointer("/components/schemas").and_then(Value::as_object) else {
+    let Some(schemas) = upstream
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
         return out;
     };
     for (name, schema) in schemas {
-        if schema.get("enum").and_then(Value::as_array).is_some_and(|v| v.iter().all(Value::is_string)) {
-            out.push(Mutation::AddEnumValue { schema: name.clone() });
+        if schema
+            .get("enum")
+            .and_then(Value::as_array)
+            .is_some_and(|v| v.iter().all(Value::is_string))
+        {
+            out.push(Mutation::AddEnumValue {
+                schema: name.clone(),
+            });
         }
     }
     for (name, schema) in schemas {
-        if schema.pointer("/discriminator/propertyName").is_some() && schema.get("oneOf").is_some() {
+        if schema.pointer("/discriminator/propertyName").is_some() && schema.get("oneOf").is_some()
+        {
             for inline in [false, true] {
-                out.push(Mutation::AddUnionMember { union: name.clone(), inline });
+                out.push(Mutation::AddUnionMember {
+                    union: name.clone(),
+                    inline,
+                });
             }
         }
     }
@@ -419,9 +470,16 @@ pub fn catalog(upstream: &Value) -> Vec<Mutation> {
         .collect();
     for (i, name) in objects.iter().enumerate() {
         // Every object gets one shape, in turn; the first object gets every shape.
-        let shapes: Vec<Shape> = if i == 0 { Shape::ALL.to_vec() } else { vec![Shape::ALL[i % Shape::ALL.len()]] };
+        let shapes: Vec<Shape> = if i == 0 {
+            Shape::ALL.to_vec()
+        } else {
+            vec![Shape::ALL[i % Shape::ALL.len()]]
+        };
         for shape in shapes {
-            out.push(Mutation::AddProperty { schema: (*name).clone(), shape });
+            out.push(Mutation::AddProperty {
+                schema: (*name).clone(),
+                shape,
+            });
         }
     }
     out.push(Mutation::AddOperation);
@@ -437,18 +495,27 @@ pub fn catalog(upstream: &Value) -> Vec<Mutation> {
             && schema.get("properties").is_some()
     });
     if let Some((name, _)) = request_only {
-        out.push(Mutation::AddRequiredRequestProperty { schema: name.clone() });
+        out.push(Mutation::AddRequiredRequestProperty {
+            schema: name.clone(),
+        });
     }
     if let Some((schema, property)) = objects.iter().find_map(|name| {
         let props = schemas.get(*name)?.get("properties")?.as_object()?;
-        let string = props.iter().find(|(_, p)| p.get("type").and_then(Value::as_str) == Some("string"))?;
+        let string = props
+            .iter()
+            .find(|(_, p)| p.get("type").and_then(Value::as_str) == Some("string"))?;
         Some(((*name).clone(), string.0.clone()))
     }) {
-        out.push(Mutation::RemoveResponseProperty { schema: schema.clone(), property: property.clone() });
+        out.push(Mutation::RemoveResponseProperty {
+            schema: schema.clone(),
+            property: property.clone(),
+        });
         out.push(Mutation::ChangePropertyType { schema, property });
     }
     if let Some(name) = objects.last() {
-        out.push(Mutation::RenameSchema { schema: (*name).clone() });
+        out.push(Mutation::RenameSchema {
+            schema: (*name).clone(),
+        });
     }
     out
 }

@@ -150,7 +150,10 @@ mod tests {
         assert_eq!(value_name("Self"), "SelfValue");
         assert_eq!(value_name("unknown"), "UnknownValue");
         assert_eq!(value_name("--"), "Empty");
-        assert_eq!(type_name("Interconnect_AwsPartner_Body"), "InterconnectAwsPartnerBody");
+        assert_eq!(
+            type_name("Interconnect_AwsPartner_Body"),
+            "InterconnectAwsPartnerBody"
+        );
         assert_eq!(type_name("InterconnectStatus"), "InterconnectStatus");
         assert!(is_type_name("Gbps10") && !is_type_name("gbps") && !is_type_name("A-B"));
     }

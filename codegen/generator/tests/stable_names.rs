@@ -18,8 +18,13 @@ fn read(path: &str) -> SpecSource {
     }
 }
 
+/// Type name → its members' names (fields, variants).
+type RustNames = BTreeMap<String, BTreeSet<String>>;
+/// (schema, wire value or tag) → the Rust name it has.
+type WireNames = BTreeMap<(String, String), String>;
+
 /// Every generated type's name with its members' names (fields, variants).
-fn rust_names(types: &str) -> BTreeMap<String, BTreeSet<String>> {
+fn rust_names(types: &str) -> RustNames {
     let file = syn::parse_file(types).unwrap();
     file.items
         .iter()
@@ -41,7 +46,7 @@ fn rust_names(types: &str) -> BTreeMap<String, BTreeSet<String>> {
 }
 
 /// Which Rust name each wire value of each enum and each tag of each union has.
-fn wire_names(spec: &cloudflare_cni_codegen::LoadedSpec) -> BTreeMap<(String, String), String> {
+fn wire_names(spec: &cloudflare_cni_codegen::LoadedSpec) -> WireNames {
     let mut out = BTreeMap::new();
     for (name, schema) in &spec.model.schemas {
         for value in schema.enum_values.iter().flatten() {
@@ -57,7 +62,7 @@ fn wire_names(spec: &cloudflare_cni_codegen::LoadedSpec) -> BTreeMap<(String, St
     out
 }
 
-fn generate(upstream: &Value, overlay: &SpecSource) -> (BTreeMap<String, BTreeSet<String>>, BTreeMap<(String, String), String>) {
+fn generate(upstream: &Value, overlay: &SpecSource) -> (RustNames, WireNames) {
     let source = SpecSource {
         display_path: "upstream.json".into(),
         text: serde_json::to_string(upstream).unwrap(),
@@ -82,11 +87,22 @@ fn adding_a_value_or_a_member_renames_nothing() {
     let (names_before, wires_before) = generate(&upstream, &overlay);
     let additions: Vec<Mutation> = catalog(&upstream)
         .into_iter()
-        .filter(|m| matches!(m, Mutation::AddEnumValue { .. } | Mutation::AddUnionMember { .. }))
+        .filter(|m| {
+            matches!(
+                m,
+                Mutation::AddEnumValue { .. } | Mutation::AddUnionMember { .. }
+            )
+        })
         .collect();
-    let enums = additions.iter().filter(|m| matches!(m, Mutation::AddEnumValue { .. })).count();
+    let enums = additions
+        .iter()
+        .filter(|m| matches!(m, Mutation::AddEnumValue { .. }))
+        .count();
     let unions = additions.len() - enums;
-    assert!(enums >= 2 && unions >= 6, "every enum and union of the document: {additions:?}");
+    assert!(
+        enums >= 2 && unions >= 6,
+        "every enum and union of the document: {additions:?}"
+    );
     let mut problems = Vec::new();
     for mutation in &additions {
         let mut changed = upstream.clone();

@@ -517,16 +517,6 @@ pub enum Interconnect {
     /// A kind this version of the crate does not know, kept as it came.
     Unknown(UnknownVariant),
 }
-impl ::std::convert::From<InterconnectPhysical> for Interconnect {
-    fn from(value: InterconnectPhysical) -> Self {
-        Self::Physical(value)
-    }
-}
-impl ::std::convert::From<InterconnectGcpPartner> for Interconnect {
-    fn from(value: InterconnectGcpPartner) -> Self {
-        Self::GcpPartner(value)
-    }
-}
 ///The body of an interconnect creation, tagged by `type`.
 #[derive(Clone, Debug, Eq, PartialEq)]
 #[non_exhaustive]
@@ -537,18 +527,6 @@ pub enum InterconnectCreateRequest {
     GcpPartner(InterconnectCreateRequestGcpPartner),
     /// A kind this version of the crate does not know, kept as it came.
     Unknown(UnknownVariant),
-}
-impl ::std::convert::From<InterconnectCreateRequestPhysical>
-for InterconnectCreateRequest {
-    fn from(value: InterconnectCreateRequestPhysical) -> Self {
-        Self::Physical(value)
-    }
-}
-impl ::std::convert::From<InterconnectCreateRequestGcpPartner>
-for InterconnectCreateRequest {
-    fn from(value: InterconnectCreateRequestGcpPartner) -> Self {
-        Self::GcpPartner(value)
-    }
 }
 ///The body of a GCP partner interconnect creation.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, PartialEq)]
@@ -689,26 +667,6 @@ pub enum InterconnectStatus {
     Healthy(InterconnectStatusHealthy),
     /// A kind this version of the crate does not know, kept as it came.
     Unknown(UnknownVariant),
-}
-impl ::std::convert::From<InterconnectStatusPending> for InterconnectStatus {
-    fn from(value: InterconnectStatusPending) -> Self {
-        Self::Pending(value)
-    }
-}
-impl ::std::convert::From<InterconnectStatusDown> for InterconnectStatus {
-    fn from(value: InterconnectStatusDown) -> Self {
-        Self::Down(value)
-    }
-}
-impl ::std::convert::From<InterconnectStatusUnhealthy> for InterconnectStatus {
-    fn from(value: InterconnectStatusUnhealthy) -> Self {
-        Self::Unhealthy(value)
-    }
-}
-impl ::std::convert::From<InterconnectStatusHealthy> for InterconnectStatus {
-    fn from(value: InterconnectStatusHealthy) -> Self {
-        Self::Healthy(value)
-    }
 }
 ///The interconnect is down.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, PartialEq)]
@@ -3264,6 +3222,16 @@ mod tagged_union {
         map.end()
     }
 }
+impl ::std::convert::From<InterconnectPhysical> for Interconnect {
+    fn from(value: InterconnectPhysical) -> Self {
+        Self::Physical(value)
+    }
+}
+impl ::std::convert::From<InterconnectGcpPartner> for Interconnect {
+    fn from(value: InterconnectGcpPartner) -> Self {
+        Self::GcpPartner(value)
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for Interconnect {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3337,6 +3305,18 @@ impl ::cloudflare_cni_validate::Validate for Interconnect {
                     )
             }
         }
+    }
+}
+impl ::std::convert::From<InterconnectCreateRequestPhysical>
+for InterconnectCreateRequest {
+    fn from(value: InterconnectCreateRequestPhysical) -> Self {
+        Self::Physical(value)
+    }
+}
+impl ::std::convert::From<InterconnectCreateRequestGcpPartner>
+for InterconnectCreateRequest {
+    fn from(value: InterconnectCreateRequestGcpPartner) -> Self {
+        Self::GcpPartner(value)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for InterconnectCreateRequest {
@@ -3417,6 +3397,26 @@ impl ::cloudflare_cni_validate::Validate for InterconnectCreateRequest {
                     )
             }
         }
+    }
+}
+impl ::std::convert::From<InterconnectStatusPending> for InterconnectStatus {
+    fn from(value: InterconnectStatusPending) -> Self {
+        Self::Pending(value)
+    }
+}
+impl ::std::convert::From<InterconnectStatusDown> for InterconnectStatus {
+    fn from(value: InterconnectStatusDown) -> Self {
+        Self::Down(value)
+    }
+}
+impl ::std::convert::From<InterconnectStatusUnhealthy> for InterconnectStatus {
+    fn from(value: InterconnectStatusUnhealthy) -> Self {
+        Self::Unhealthy(value)
+    }
+}
+impl ::std::convert::From<InterconnectStatusHealthy> for InterconnectStatus {
+    fn from(value: InterconnectStatusHealthy) -> Self {
+        Self::Healthy(value)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for InterconnectStatus {

@@ -452,9 +452,9 @@ fn complete_unions(document: &mut Value) -> Result<(), Problems> {
         .unwrap_or_default();
     for name in names {
         let at = format!("/components/schemas/{}", escape_token(&name));
-        let is_union = document
-            .pointer(&at)
-            .is_some_and(|s| s.get("oneOf").is_some() && s.pointer("/discriminator/propertyName").is_some());
+        let is_union = document.pointer(&at).is_some_and(|s| {
+            s.get("oneOf").is_some() && s.pointer("/discriminator/propertyName").is_some()
+        });
         if is_union {
             if let Err(problem) = complete_union(document, &name, &at) {
                 problems.push(problem);
@@ -485,19 +485,30 @@ fn complete_union(document: &mut Value, union: &str, at: &str) -> Result<(), (St
         true => target.to_string(),
         false => format!("{SCHEMAS}{}", escape_token(target)),
     };
-    let members = schema.get("oneOf").and_then(Value::as_array).cloned().unwrap_or_default();
+    let members = schema
+        .get("oneOf")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let mut completed_members = Vec::new();
     let mut completed_mapping = Map::new();
     let mut hoisted = Vec::new();
     for (i, member) in members.iter().enumerate() {
-        let reference = member.get("$ref").and_then(Value::as_str).map(str::to_string);
+        let reference = member
+            .get("$ref")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let resolved = reference
             .as_deref()
             .and_then(|r| crate::document::target(document, r))
             .unwrap_or(member);
         let tag = reference
             .as_deref()
-            .and_then(|r| mapping.iter().find(|(_, t)| t.as_str().is_some_and(|t| as_ref(t) == r)))
+            .and_then(|r| {
+                mapping
+                    .iter()
+                    .find(|(_, t)| t.as_str().is_some_and(|t| as_ref(t) == r))
+            })
             .map(|(tag, _)| tag.clone())
             .or_else(|| one_value(resolved, &property))
             .ok_or_else(|| {

@@ -100,12 +100,19 @@ impl<'a> Linter<'a> {
     /// `x-cni-enum-names` / `x-cni-variant-names`: Rust names keyed by value (an enum's
     /// values, a union's tags). Every key must be one of them, and every name, given or by
     /// rule, a type name that no other value of the same schema has.
-    fn names_by_value(&mut self, parent: &serde_json::Map<String, Value>, key: &str, value: &Value, here: String) {
+    fn names_by_value(
+        &mut self,
+        parent: &serde_json::Map<String, Value>,
+        key: &str,
+        value: &Value,
+        here: String,
+    ) {
         let values: Vec<String> = match key {
-            "x-cni-enum-names" => parent
-                .get("enum")
-                .and_then(Value::as_array)
-                .map(|v| v.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()),
+            "x-cni-enum-names" => parent.get("enum").and_then(Value::as_array).map(|v| {
+                v.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            }),
             _ => parent
                 .get("discriminator")
                 .and_then(|d| d.get("mapping"))
@@ -113,7 +120,11 @@ impl<'a> Linter<'a> {
                 .map(|m| m.keys().cloned().collect()),
         }
         .unwrap_or_default();
-        let what = if key == "x-cni-enum-names" { "value of this schema's `enum`" } else { "tag of this union's discriminator mapping" };
+        let what = if key == "x-cni-enum-names" {
+            "value of this schema's `enum`"
+        } else {
+            "tag of this union's discriminator mapping"
+        };
         let Some(names) = value.as_object() else {
             self.report(here, format!("`{key}` must map each value to a Rust name"));
             return;
@@ -121,7 +132,13 @@ impl<'a> Linter<'a> {
         for (value, name) in names {
             let at = format!("{here}{}", pointer([value]));
             if !values.contains(value) {
-                self.report(at.clone(), format!("`{value}` is not a {what}: an override names an existing value ({})", values.join(", ")));
+                self.report(
+                    at.clone(),
+                    format!(
+                        "`{value}` is not a {what}: an override names an existing value ({})",
+                        values.join(", ")
+                    ),
+                );
             }
             if !name.as_str().is_some_and(crate::naming::is_type_name) || name == "Unknown" {
                 self.report(at, format!("{name} is not a Rust name a variant can have (an upper-case identifier; `Unknown` is kept for values the crate does not know)"));
@@ -129,7 +146,10 @@ impl<'a> Linter<'a> {
         }
         let mut taken: std::collections::BTreeMap<String, &str> = std::collections::BTreeMap::new();
         for value in &values {
-            let name = names.get(value).and_then(Value::as_str).map_or_else(|| crate::naming::value_name(value), str::to_string);
+            let name = names
+                .get(value)
+                .and_then(Value::as_str)
+                .map_or_else(|| crate::naming::value_name(value), str::to_string);
             if let Some(other) = taken.insert(name.clone(), value) {
                 self.report(here.clone(), format!("`{other}` and `{value}` would both be called `{name}`: name one of them in `{key}`"));
             }
@@ -143,9 +163,17 @@ impl<'a> Linter<'a> {
             .get("discriminator")
             .and_then(|d| d.get("mapping"))
             .and_then(Value::as_object);
-        for (i, member) in union.get("oneOf").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        for (i, member) in union
+            .get("oneOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             let reference = member.get("$ref").and_then(Value::as_str);
-            let mapped = reference.is_some_and(|r| mapping.is_some_and(|m| m.values().any(|t| t.as_str() == Some(r))));
+            let mapped = reference.is_some_and(|r| {
+                mapping.is_some_and(|m| m.values().any(|t| t.as_str() == Some(r)))
+            });
             if !mapped {
                 self.report(
                     format!("{at}/oneOf/{i}"),

@@ -4,6 +4,7 @@
 #[derive(::cloudflare_cni_validate::Validate)]
 #[non_exhaustive]
 pub struct Failure {
+    ///`errors`
     pub errors: ::std::vec::Vec<::std::string::String>,
     ///Fields the spec this crate was generated from does not name, kept as they came: a newer API's additions survive a read, modify and write back.
     #[serde(flatten)]
@@ -132,7 +133,7 @@ pub mod builder {
         }
     }
     impl Failure {
-        ///Sets `errors`.
+        ///`errors`
         pub fn errors<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,

@@ -4,6 +4,7 @@
 #[derive(::cloudflare_cni_validate::Validate)]
 #[non_exhaustive]
 pub struct ItemList {
+    ///`items`
     pub items: ::std::vec::Vec<::std::string::String>,
     ///Cursor of the next page
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -43,7 +44,7 @@ pub mod builder {
         }
     }
     impl ItemList {
-        ///Sets `items`.
+        ///`items`
         pub fn items<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,

@@ -27,16 +27,6 @@ pub enum Shape {
     /// A kind this version of the crate does not know, kept as it came.
     Unknown(UnknownVariant),
 }
-impl ::std::convert::From<Circle> for Shape {
-    fn from(value: Circle) -> Self {
-        Self::Circle(value)
-    }
-}
-impl ::std::convert::From<Square> for Shape {
-    fn from(value: Square) -> Self {
-        Self::Square(value)
-    }
-}
 ///A square.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, PartialEq)]
 #[derive(::cloudflare_cni_validate::Validate)]
@@ -355,6 +345,16 @@ mod tagged_union {
             map.serialize_entry(key, value)?;
         }
         map.end()
+    }
+}
+impl ::std::convert::From<Circle> for Shape {
+    fn from(value: Circle) -> Self {
+        Self::Circle(value)
+    }
+}
+impl ::std::convert::From<Square> for Shape {
+    fn from(value: Square) -> Self {
+        Self::Square(value)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for Shape {

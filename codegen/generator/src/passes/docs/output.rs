@@ -50,8 +50,27 @@ fn single_field_type(fields: &syn::Fields) -> Option<String> {
     }
 }
 
-/// Documents the types file: builder entry points, builder structs and setters, enum variants.
+/// A field the spec does not describe (a property Cloudflare added without a description)
+/// still gets a doc, its wire name, as typify gives an undescribed type its name: the crates
+/// deny missing docs, and a new revision must not fail them.
+fn document_bare_fields(file: &mut syn::File) {
+    for item in &mut file.items {
+        let Item::Struct(s) = item else { continue };
+        for field in s.fields.iter_mut() {
+            let Some(ident) = &field.ident else { continue };
+            let public = matches!(field.vis, syn::Visibility::Public(_));
+            if public && !has_doc(&field.attrs) {
+                let wire = serde_rename(&field.attrs).unwrap_or_else(|| ident.to_string());
+                field.attrs.insert(0, doc(&format!("`{wire}`")));
+            }
+        }
+    }
+}
+
+/// Documents the types file: fields, builder entry points, builder structs and setters, enum
+/// variants.
 pub fn document_types(file: &mut syn::File) {
+    document_bare_fields(file);
     // The field docs of every struct, for the builder setters that set those fields.
     let mut field_docs: HashMap<String, HashMap<String, Vec<Attribute>>> = HashMap::new();
     for item in &file.items {

@@ -172,7 +172,10 @@ pub fn rewrite_string_enums(
         // Every value is named by the model (the overlay's `x-cni-enum-names`, else the rule),
         // an enum the model does not hold (an inline one) by the rule: typify's own names
         // would change with a value added beside them.
-        let known = model.schemas.get(&name).and_then(|s| s.enum_values.as_ref());
+        let known = model
+            .schemas
+            .get(&name)
+            .and_then(|s| s.enum_values.as_ref());
         for (ident, wire) in values.iter_mut() {
             let chosen = known
                 .and_then(|known| known.iter().find(|v| v.wire == *wire))

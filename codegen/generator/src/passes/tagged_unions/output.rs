@@ -63,6 +63,7 @@ fn union_impls(union: &syn::ItemEnum, model: &UnionModel, paths: &Paths) -> Toke
     let mut read_arms = Vec::new();
     let mut write_arms = Vec::new();
     let mut validate_arms = Vec::new();
+    let mut conversions = Vec::new();
     for variant in &model.variants {
         let (tag, ident) = (&variant.tag, format_ident!("{}", variant.name));
         let ty = format_ident!("{}", variant.schema);
@@ -75,6 +76,13 @@ fn union_impls(union: &syn::ItemEnum, model: &UnionModel, paths: &Paths) -> Toke
         validate_arms.push(quote! {
             Self::#ident(value) => #validate::Validate::validate_into(value, path, report),
         });
+        conversions.push(quote! {
+            impl ::std::convert::From<#ty> for #name {
+                fn from(value: #ty) -> Self {
+                    Self::#ident(value)
+                }
+            }
+        });
     }
     let tags: Vec<&String> = model.variants.iter().map(|v| &v.tag).collect();
     let expected = tags
@@ -83,6 +91,8 @@ fn union_impls(union: &syn::ItemEnum, model: &UnionModel, paths: &Paths) -> Toke
         .collect::<Vec<_>>()
         .join(", ");
     quote! {
+        #(#conversions)*
+
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 let (tag, fields) = tagged_union::read(deserializer, #property, #name_text)?;
@@ -247,6 +257,7 @@ pub fn rewrite_unions(
     paths: &Paths,
 ) -> Result<(), EmitError> {
     let mut impls = Vec::new();
+    let mut rewritten = Vec::new();
     for item in &mut file.items {
         let Item::Enum(union) = item else { continue };
         let Some(union_model) = model
@@ -279,7 +290,20 @@ pub fn rewrite_unions(
             Unknown(UnknownVariant)
         });
         impls.push(union_impls(union, union_model, paths));
+        rewritten.push(union.ident.to_string());
     }
+    // typify's `From<member>` impls name its own variants; the model's names replace them
+    // (`union_impls` writes one per member).
+    file.items.retain(|item| match item {
+        Item::Impl(imp) => {
+            let is_from = imp
+                .trait_
+                .as_ref()
+                .is_some_and(|(path, _)| path.segments.last().is_some_and(|s| s.ident == "From"));
+            !(is_from && crate::syntax::self_type_name(imp).is_some_and(|n| rewritten.contains(&n)))
+        }
+        _ => true,
+    });
     if !impls.is_empty() {
         file.items.extend(support_items());
         for tokens in impls {
@@ -391,10 +415,16 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         let before = names(&[("round", "ShapeRound"), ("square", "ShapeSquare")]);
-        let after = names(&[("round", "ShapeRound"), ("square", "ShapeSquare"), ("oval", "Oval")]);
-        assert!(before[..2].iter().all(|v| after.contains(v)), "{before:?} {after:?}");
+        let after = names(&[
+            ("round", "ShapeRound"),
+            ("square", "ShapeSquare"),
+            ("oval", "Oval"),
+        ]);
+        assert!(
+            before[..2].iter().all(|v| after.contains(v)),
+            "{before:?} {after:?}"
+        );
         assert!(after.contains(&"Oval (Oval)".to_string()), "{after:?}");
         assert!(before[0].contains("Round (ShapeRound)"), "{before:?}");
     }
-
 }
