@@ -22,4 +22,5 @@ macro_rules! fixture {
 fixture!(binary_response);
 fixture!(constraints);
 fixture!(query_parameters);
+fixture!(shapes);
 fixture!(tagged_union);

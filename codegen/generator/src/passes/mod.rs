@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod client;
 pub mod docs;
+pub mod equality;
 pub mod forward_compat;
 pub mod server;
 pub mod tagged_unions;
@@ -36,6 +37,7 @@ pub type Pass = fn(&mut Generated, &ApiModel, &Paths) -> Result<(), EmitError>;
 /// the unions and string enums replace theirs with impls of their own; the docs pass documents
 /// what every earlier pass added.
 pub const PASSES: &[(&str, Pass)] = &[
+    ("equality", equality::apply),
     ("validation", validation::output::apply),
     ("tagged unions", tagged_unions::output::apply),
     ("forward compatibility", forward_compat::output::apply),

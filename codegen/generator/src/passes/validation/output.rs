@@ -38,9 +38,13 @@ pub fn add_validation(file: &mut syn::File, model: &ApiModel, validate_crate: &T
         })
         .collect();
     let derive: syn::Attribute = parse_quote!(#[derive(#validate_crate::Validate)]);
+    let mut by_hand = Vec::new();
     for item in &mut file.items {
         match item {
-            Item::Enum(e) => e.attrs.push(derive.clone()),
+            Item::Enum(e) => match enum_validation(e, &generated, validate_crate) {
+                None => e.attrs.push(derive.clone()),
+                Some(imp) => by_hand.push(imp),
+            },
             Item::Struct(s) => {
                 s.attrs.push(derive.clone());
                 let Fields::Named(fields) = &mut s.fields else {
@@ -104,6 +108,53 @@ pub fn add_validation(file: &mut syn::File, model: &ApiModel, validate_crate: &T
             _ => {}
         }
     }
+    file.items.extend(by_hand);
+}
+
+/// The derive validates every member of an enum; an untagged union with a member that is not
+/// one of the generated types (`String`, a date) has nothing to validate there, so its impl is
+/// written here, validating the generated members only. `None`: the derive fits.
+fn enum_validation(
+    e: &syn::ItemEnum,
+    generated: &BTreeSet<String>,
+    validate_crate: &TokenStream,
+) -> Option<Item> {
+    fn payload(v: &syn::Variant) -> Option<&Type> {
+        match &v.fields {
+            Fields::Unnamed(f) if f.unnamed.len() == 1 => Some(&f.unnamed[0].ty),
+            _ => None,
+        }
+    }
+    let all_generated = e.variants.iter().all(|v| {
+        matches!(v.fields, Fields::Unit)
+            || payload(v)
+                .and_then(innermost)
+                .is_some_and(|t| generated.contains(&t))
+    });
+    if all_generated {
+        return None;
+    }
+    let name = &e.ident;
+    let arms = e.variants.iter().filter_map(|v| {
+        let ident = &v.ident;
+        payload(v)
+            .and_then(innermost)
+            .filter(|t| generated.contains(t))
+            .map(|_| quote!(Self::#ident(inner) => #validate_crate::Validate::validate_into(inner, path, report),))
+    });
+    Some(parse_quote! {
+        impl #validate_crate::Validate for #name {
+            // One arm per generated member, and `_` for the rest: a `match` in every shape.
+            #[allow(unused_variables, clippy::single_match)]
+            fn validate_into(&self, path: &#validate_crate::Path<'_>, report: &mut #validate_crate::Report) {
+                #[allow(unreachable_patterns)]
+                match self {
+                    #(#arms)*
+                    _ => {}
+                }
+            }
+        }
+    })
 }
 /// The pass: the derive and the field rules on the types.
 pub fn apply(
