@@ -33,6 +33,10 @@ const EXPECTED: &[(&str, &str, &str, &str, &str)] = &[
     ("error_status_added", "additive", "patch", "patch", "patch"),
     ("format_changed", "breaking", "major", "major", "major"),
     ("no_change", "none", "patch", "patch", "patch"),
+    ("inline_enum_value_added", "additive", "minor", "minor", "minor"),
+    ("inline_property_added", "additive", "minor", "minor", "minor"),
+    ("inline_union_member_added", "additive", "minor", "minor", "minor"),
+    ("union_tag_renamed", "breaking", "major", "major", "major"),
     ("operation_added", "additive", "patch", "minor", "minor"),
     ("operation_removed", "breaking", "patch", "major", "major"),
     (

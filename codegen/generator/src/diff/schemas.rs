@@ -84,46 +84,109 @@ impl Differ<'_> {
         if let (Some(a), Some(b)) = (old.get("items"), new.get("items")) {
             self.schema(a, b, &format!("{at}/items"), usage);
         }
+        if let (Some(a), Some(b)) = (
+            old.get("additionalProperties").filter(|v| v.is_object()),
+            new.get("additionalProperties").filter(|v| v.is_object()),
+        ) {
+            self.schema(a, b, &format!("{at}/additionalProperties"), usage);
+        }
         for key in ["oneOf", "anyOf", "allOf"] {
-            let variants = |v: &Value| -> Vec<Value> {
-                v.get(key)
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            let (a, b) = (variants(old), variants(new));
-            let names =
-                |list: &[Value]| -> BTreeSet<String> { list.iter().filter_map(ref_name).collect() };
-            for removed in names(&a).difference(&names(&b)) {
+            self.members(old, new, at, key, usage);
+        }
+        self.tags(old, new, at);
+    }
+
+    /// A composition's members: those by `$ref` matched by name, inline ones by position
+    /// among the inline ones. A member added to a union is minor everywhere (the union keeps a
+    /// kind it does not know as `Unknown`, and its enum is `#[non_exhaustive]`); one removed
+    /// is major.
+    fn members(&mut self, old: &Value, new: &Value, at: &str, key: &str, usage: Usage) {
+        let list = |v: &Value| -> Vec<Value> {
+            v.get(key).and_then(Value::as_array).cloned().unwrap_or_default()
+        };
+        let (a, b) = (list(old), list(new));
+        let names = |list: &[Value]| -> BTreeSet<String> { list.iter().filter_map(ref_name).collect() };
+        let inline = |list: &[Value]| -> Vec<Value> {
+            list.iter().filter(|m| ref_name(m).is_none()).cloned().collect()
+        };
+        let here = format!("{at}/{key}");
+        for removed in names(&a).difference(&names(&b)) {
+            self.push(
+                Class::Breaking,
+                self.schema_impact(Bump::Major),
+                here.clone(),
+                format!("variant {removed} removed"),
+            );
+        }
+        for added in names(&b).difference(&names(&a)) {
+            self.push(
+                Class::Additive,
+                self.schema_impact(Bump::Minor),
+                here.clone(),
+                format!("variant {added} added"),
+            );
+        }
+        let (x, y) = (inline(&a), inline(&b));
+        for (i, (m, n)) in x.iter().zip(&y).enumerate() {
+            self.schema(m, n, &format!("{here}/inline {i}"), usage);
+        }
+        for i in y.len()..x.len() {
+            self.push(
+                Class::Breaking,
+                self.schema_impact(Bump::Major),
+                here.clone(),
+                format!("inline variant {} removed", i + 1),
+            );
+        }
+        for i in x.len()..y.len() {
+            self.push(
+                Class::Additive,
+                self.schema_impact(Bump::Minor),
+                here.clone(),
+                format!("inline variant {} added", i + 1),
+            );
+        }
+    }
+
+    /// A tagged union's tags, where the members did not change with them (a member added or
+    /// removed is reported as such): a tag gone from a member that stays breaks every peer
+    /// that sends or reads it; a tag added to a member that was there is additive.
+    fn tags(&mut self, old: &Value, new: &Value, at: &str) {
+        let tags = |v: &Value| -> BTreeMap<String, String> {
+            v.pointer("/discriminator/mapping")
+                .and_then(Value::as_object)
+                .map(|m| m.iter().map(|(k, t)| (k.clone(), text(t))).collect())
+                .unwrap_or_default()
+        };
+        let members = |v: &Value| -> BTreeSet<String> {
+            v.get("oneOf")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m.get("$ref").map(text))
+                .collect()
+        };
+        let (a, b) = (tags(old), tags(new));
+        let (ma, mb) = (members(old), members(new));
+        let here = format!("{at}/discriminator/mapping");
+        for (tag, target) in &a {
+            if !b.contains_key(tag) && mb.contains(target) {
                 self.push(
                     Class::Breaking,
                     self.schema_impact(Bump::Major),
-                    format!("{at}/{key}"),
-                    format!("variant {removed} removed"),
+                    here.clone(),
+                    format!("tag {tag:?} removed"),
                 );
             }
-            // A union keeps a kind it does not know (`Unknown`), and its enum is
-            // `#[non_exhaustive]`: a new member is a minor change everywhere.
-            for added in names(&b).difference(&names(&a)) {
+        }
+        for (tag, target) in &b {
+            if !a.contains_key(tag) && ma.contains(target) {
                 self.push(
                     Class::Additive,
                     self.schema_impact(Bump::Minor),
-                    format!("{at}/{key}"),
-                    format!("variant {added} added"),
+                    here.clone(),
+                    format!("tag {tag:?} added"),
                 );
-            }
-            if names(&a).is_empty() && names(&b).is_empty() {
-                for (i, (x, y)) in a.iter().zip(&b).enumerate() {
-                    self.schema(x, y, &format!("{at}/{key}/{i}"), usage);
-                }
-                if a.len() != b.len() {
-                    self.push(
-                        Class::Breaking,
-                        self.schema_impact(Bump::Major),
-                        format!("{at}/{key}"),
-                        format!("{key} went from {} to {} variants", a.len(), b.len()),
-                    );
-                }
             }
         }
     }
