@@ -102,12 +102,19 @@ impl Differ<'_> {
     /// is major.
     fn members(&mut self, old: &Value, new: &Value, at: &str, key: &str, usage: Usage) {
         let list = |v: &Value| -> Vec<Value> {
-            v.get(key).and_then(Value::as_array).cloned().unwrap_or_default()
+            v.get(key)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
         };
         let (a, b) = (list(old), list(new));
-        let names = |list: &[Value]| -> BTreeSet<String> { list.iter().filter_map(ref_name).collect() };
+        let names =
+            |list: &[Value]| -> BTreeSet<String> { list.iter().filter_map(ref_name).collect() };
         let inline = |list: &[Value]| -> Vec<Value> {
-            list.iter().filter(|m| ref_name(m).is_none()).cloned().collect()
+            list.iter()
+                .filter(|m| ref_name(m).is_none())
+                .cloned()
+                .collect()
         };
         let here = format!("{at}/{key}");
         for removed in names(&a).difference(&names(&b)) {

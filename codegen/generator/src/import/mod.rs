@@ -157,7 +157,7 @@ struct ImportedSpec {
 fn import_selected(mut document: Value, overlay: &SpecSource) -> Result<ImportedSpec, ImportError> {
     let parsed_overlay = source::parse(overlay).map_err(ImportError::Overlay)?;
     let parsed = Overlay::from_source(&parsed_overlay).map_err(ImportError::Overlay)?;
-    let counts = parsed.apply(&mut document).map_err(|problems| {
+    let counts = parsed.apply(&mut document, false).map_err(|problems| {
         ImportError::Overlay(overlay::diagnostics(&parsed_overlay, problems))
     })?;
     let mut report = ImportReport {
@@ -219,7 +219,7 @@ pub fn edit(spec: &SpecSource, overlay: &SpecSource) -> Result<String, ImportErr
     let mut document = source::parse(spec).map_err(ImportError::Upstream)?.value;
     let parsed_overlay = source::parse(overlay).map_err(ImportError::Overlay)?;
     let parsed = Overlay::from_source(&parsed_overlay).map_err(ImportError::Overlay)?;
-    parsed.apply(&mut document).map_err(|problems| {
+    parsed.apply(&mut document, true).map_err(|problems| {
         ImportError::Overlay(overlay::diagnostics(&parsed_overlay, problems))
     })?;
     Ok(yaml::emit(&document))

@@ -9,6 +9,12 @@
 //! Our stricter rules, so that a deviation cannot silently stop applying: a target that matches
 //! nothing is an error (Cloudflare renamed or removed what the action patched), every action
 //! says why in its `description`, and an action does exactly one thing (update or remove).
+//!
+//! And an overlay describes, it does not invent by accident: an `update` that would create a
+//! property, a schema, a path or a parameter Cloudflare's document does not have (because
+//! Cloudflare removed or renamed it, and the action that only described it now re-creates it
+//! without a type) is an error naming the action and what it would create, unless the action
+//! says it adds on purpose with `x-cni-adds: true`.
 
 use serde_json::{Map, Value};
 use serde_json_path::JsonPath;
@@ -32,6 +38,9 @@ pub struct Action {
     pub target: String,
     pub description: String,
     pub change: Change,
+    /// `x-cni-adds: true`: the action creates properties, schemas, paths or parameters on
+    /// purpose.
+    pub adds: bool,
     path: JsonPath,
 }
 
@@ -134,8 +143,14 @@ impl Overlay {
     }
 
     /// Applies every action in order. Returns how many nodes each action's target matched, or
-    /// every action that could not apply, as `(pointer in the overlay, message)`.
-    pub fn apply(&self, document: &mut Value) -> Result<Vec<usize>, Vec<(String, String)>> {
+    /// every action that could not apply, as `(pointer in the overlay, message)`. An action
+    /// that would create what Cloudflare's document lacks is one of them, unless it says it
+    /// adds (`x-cni-adds`) or `edit` (a deliberate change of a spec, in tests and tools) is set.
+    pub fn apply(
+        &self,
+        document: &mut Value,
+        edit: bool,
+    ) -> Result<Vec<usize>, Vec<(String, String)>> {
         let mut counts = Vec::with_capacity(self.actions.len());
         let mut problems = Vec::new();
         for (i, action) in self.actions.iter().enumerate() {
@@ -160,11 +175,23 @@ impl Overlay {
                 ));
                 continue;
             }
-            if let Err(message) = action.apply_at(document, pointers) {
-                problems.push((
+            match action.apply_at(document, pointers) {
+                Err(message) => problems.push((
                     format!("/actions/{i}"),
                     format!("action {} ({}): {message}", i + 1, action.summary()),
-                ));
+                )),
+                Ok(created) if !created.is_empty() && !action.adds && !edit => problems.push((
+                    format!("/actions/{i}"),
+                    format!(
+                        "action {} ({}) would create what Cloudflare's document does not have: \
+                         {}. Cloudflare removed or renamed it, or the action adds it: then say \
+                         so with `x-cni-adds: true`",
+                        i + 1,
+                        action.summary(),
+                        created.join(", ")
+                    ),
+                )),
+                Ok(_) => {}
             }
         }
         if problems.is_empty() {
@@ -201,7 +228,14 @@ impl Action {
         format!("“{}”", first.trim_end_matches(':'))
     }
 
-    fn apply_at(&self, document: &mut Value, mut pointers: Vec<String>) -> Result<(), String> {
+    /// Applies the change at each of `pointers`; returns what it created that is a property,
+    /// a schema, a path or a parameter (their pointers).
+    fn apply_at(
+        &self,
+        document: &mut Value,
+        mut pointers: Vec<String>,
+    ) -> Result<Vec<String>, String> {
+        let mut created = Vec::new();
         match &self.change {
             Change::Remove => {
                 // Deepest and last first, so earlier removals do not shift later pointers.
@@ -209,7 +243,7 @@ impl Action {
                 for at in pointers {
                     remove_at(document, &at)?;
                 }
-                Ok(())
+                Ok(created)
             }
             Change::Update(update) => {
                 for at in pointers {
@@ -223,9 +257,14 @@ impl Action {
                                     "`{at}` is an object, so `update` must be a mapping to merge into it"
                                 ));
                             };
-                            merge(map, fields);
+                            merge(map, fields, &at, &mut created);
                         }
-                        Value::Array(items) => items.push(update.clone()),
+                        Value::Array(items) => {
+                            if at.ends_with("/parameters") {
+                                created.push(format!("a parameter in `{at}`"));
+                            }
+                            items.push(update.clone())
+                        }
                         other => {
                             return Err(format!(
                                 "`{at}` is {}; Overlay 1.0 targets objects or arrays, so target \
@@ -235,7 +274,7 @@ impl Action {
                         }
                     }
                 }
-                Ok(())
+                Ok(created)
             }
         }
     }
@@ -315,10 +354,22 @@ fn parse_action(i: usize, item: &Value, problems: &mut Vec<(String, String)>) ->
             return None;
         }
     };
+    let adds = match fields.get("x-cni-adds") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            problems.push((
+                format!("{at}/x-cni-adds"),
+                format!("`x-cni-adds` must be true or false, not {}", show(other)),
+            ));
+            false
+        }
+    };
     Some(Action {
         target,
         description,
         change,
+        adds,
         path,
     })
 }
@@ -345,15 +396,43 @@ fn unknown_fields(
     }
 }
 
-/// Overlay merge: objects merge recursively, arrays concatenate, anything else replaces.
-fn merge(target: &mut Map<String, Value>, update: &Map<String, Value>) {
+/// What a new key under the node at `at` creates, if it is a property, a schema or a path.
+fn created_kind(at: &str) -> Option<&'static str> {
+    if at.ends_with("/properties") {
+        Some("property")
+    } else if at == "/components/schemas" {
+        Some("schema")
+    } else if at == "/paths" {
+        Some("path")
+    } else {
+        None
+    }
+}
+
+/// Overlay merge: objects merge recursively, arrays concatenate, anything else replaces. Each
+/// property, schema, path or parameter the merge creates is added to `created`.
+fn merge(
+    target: &mut Map<String, Value>,
+    update: &Map<String, Value>,
+    at: &str,
+    created: &mut Vec<String>,
+) {
     for (key, value) in update {
+        let here = format!("{at}/{}", escape_token(key));
         match (target.get_mut(key), value) {
-            (Some(Value::Object(existing)), Value::Object(fields)) => merge(existing, fields),
+            (Some(Value::Object(existing)), Value::Object(fields)) => {
+                merge(existing, fields, &here, created)
+            }
             (Some(Value::Array(existing)), Value::Array(items)) => {
+                if key == "parameters" && !items.is_empty() {
+                    created.push(format!("a parameter in `{here}`"));
+                }
                 existing.extend(items.iter().cloned())
             }
-            _ => {
+            (existing, _) => {
+                if let (None, Some(kind)) = (existing, created_kind(at)) {
+                    created.push(format!("the {kind} `{here}`"));
+                }
                 target.insert(key.clone(), value.clone());
             }
         }
