@@ -34,6 +34,11 @@ enum Command {
         /// Cloudflare's document (the whole openapi.yaml, or an extract of it); default: the
         /// last imported selection, spec/upstream/cloudflare-cni.yaml.
         path: Option<PathBuf>,
+        /// The document's revision (Cloudflare's date for it, 2026-08-14): the generated
+        /// crates' `+spec.` metadata, their docs and the client's `api-version` carry it.
+        /// Default: a date in PATH's file name, or the revision spec/upstream records.
+        #[arg(long, value_name = "DATE")]
+        revision: Option<String>,
         /// Write nothing; exit non-zero if spec/ differs from what the import produces.
         #[arg(long)]
         check: bool,
@@ -131,9 +136,13 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Import {
             path,
+            revision,
             check,
             verbose,
-        } => report(import(&ws, path, check, verbose), |code| code),
+        } => report(
+            import(&ws, path, revision.as_deref(), check, verbose),
+            |code| code,
+        ),
         Command::Diff { old, new, json } => report(spec_diff(&ws, &old, &new, json), ok),
         Command::Bench => report(bench::bench(&ws.root), ok),
         Command::Release { dry_run } => report(release(&ws, dry_run), ok),
@@ -207,6 +216,7 @@ fn conformance(ws: &Workspace, options: xtask::conformance::Options) -> Result<(
 fn import(
     ws: &Workspace,
     path: Option<PathBuf>,
+    revision: Option<&str>,
     check: bool,
     verbose: bool,
 ) -> Result<ExitCode, String> {
@@ -233,7 +243,11 @@ fn import(
     )?;
     let readme = std::fs::read_to_string(ws.root.join(import::README_PATH))
         .map_err(|e| format!("cannot read {}: {e}", import::README_PATH))?;
-    let imported = import::import(&upstream, &overlay).map_err(|e| e.to_string())?;
+    let imported =
+        import::import_revision(&upstream, &overlay, revision).map_err(|e| e.to_string())?;
+    if let Ok(previous) = std::fs::read_to_string(ws.root.join(import::UPSTREAM_PATH)) {
+        import::check_revision(&previous, &imported)?;
+    }
     let files = import::files(&imported, &readme)?;
     let report = &imported.report;
     if check {
@@ -262,8 +276,9 @@ fn import(
     }
     let summary = files.write_listed(&ws.root).map_err(|e| e.to_string())?;
     println!(
-        "imported {}: {} operations, {} components; {} overlay actions applied",
+        "imported {} (revision {}): {} operations, {} components; {} overlay actions applied",
         upstream.display_path,
+        imported.revision,
         report.operations.len(),
         report.components.len(),
         report.actions.len()

@@ -350,3 +350,81 @@ fn import_check_passes_on_the_committed_spec_and_fails_naming_a_stale_file() {
     );
     assert_eq!(std::fs::read_to_string(&spec).unwrap(), text);
 }
+
+/// The revision is an input: a document's dated file name (or `--revision`) labels the import,
+/// and `info.version` (so the crates' docs, version metadata and `api-version`) follows it
+/// with no overlay edit; another document under a label already used is refused, and a
+/// document whose revision cannot be told asks for `--revision`. Refusals write nothing.
+#[test]
+fn the_revision_comes_from_the_document_and_one_label_names_one_document() {
+    let root = scratch_import_checkout();
+    let committed =
+        std::fs::read_to_string(root.path().join("spec/upstream/cloudflare-cni.yaml")).unwrap();
+    // Cloudflare's document without our header, as it is published, with one change.
+    let published: String = committed
+        .lines()
+        .skip_while(|l| l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        .replacen("summary: ", "summary: Revised ", 1);
+    let import = |path: &std::path::Path, args: &[&str]| {
+        xtask()
+            .arg("--root")
+            .arg(root.path())
+            .arg("import")
+            .arg(path)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    let dated = root.path().join("cloudflare-cni-2026-09-01.yaml");
+    std::fs::write(&dated, &published).unwrap();
+    let run = import(&dated, &[]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(String::from_utf8_lossy(&run.stdout).contains("(revision 2026-09-01)"));
+    let spec = std::fs::read_to_string(root.path().join("spec/cni.yaml")).unwrap();
+    assert!(
+        spec.contains("  version: 2026.09.01\n"),
+        "info.version follows the revision"
+    );
+    let upstream =
+        std::fs::read_to_string(root.path().join("spec/upstream/cloudflare-cni.yaml")).unwrap();
+    assert!(upstream.contains("# Revision: 2026-09-01."), "{upstream}");
+
+    let before = spec_files(root.path());
+    let other = root.path().join("other.yaml");
+    std::fs::write(
+        &other,
+        published.replacen("summary: Revised ", "summary: Again ", 1),
+    )
+    .unwrap();
+    let relabelled = import(&other, &["--revision", "2026-09-01"]);
+    assert!(!relabelled.status.success());
+    let stderr = String::from_utf8_lossy(&relabelled.stderr);
+    assert!(
+        stderr.contains("revision 2026-09-01 is already the label of a different document"),
+        "{stderr}"
+    );
+    let undated = import(&other, &[]);
+    assert!(!undated.status.success());
+    let stderr = String::from_utf8_lossy(&undated.stderr);
+    assert!(
+        stderr.contains("cannot tell which revision") && stderr.contains("--revision"),
+        "{stderr}"
+    );
+    assert_eq!(spec_files(root.path()), before, "nothing written");
+
+    // The same document again under its own label is a no-op, not a conflict.
+    let again = import(&dated, &[]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(spec_files(root.path()), before);
+}

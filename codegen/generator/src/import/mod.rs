@@ -41,6 +41,8 @@ const UPSTREAM_HEADER: &str = "# The CNI part of Cloudflare's published OpenAPI 
 /// What an import produced, in memory.
 #[derive(Clone, Debug)]
 pub struct Imported {
+    /// The revision it is labelled with (`2026-08-14`); `info.version` is its dotted form.
+    pub revision: String,
     /// The CNI part of Cloudflare's document, as selected (`spec/upstream/cloudflare-cni.yaml`).
     pub upstream_text: String,
     /// The spec the generator reads (`spec/cni.yaml`).
@@ -79,8 +81,113 @@ pub enum ImportError {
     Result(Diagnostics),
 }
 
-/// Imports `upstream` (Cloudflare's whole document, or an extract of it) through `overlay`.
+/// The line of `spec/upstream/cloudflare-cni.yaml`'s header that records its revision.
+const REVISION_LINE: &str = "# Revision: ";
+
+/// Imports `upstream` (Cloudflare's whole document, or an extract of it) through `overlay`,
+/// labelled with the revision its header records or its file name carries (see
+/// [`import_revision`]).
 pub fn import(upstream: &SpecSource, overlay: &SpecSource) -> Result<Imported, ImportError> {
+    import_revision(upstream, overlay, None)
+}
+
+/// The revision `upstream` carries: `revision` when given; else the one the header of
+/// `spec/upstream/cloudflare-cni.yaml` records (a re-import); else a date in its file name
+/// (`cloudflare-cni-2026-08-14.yaml`, as Cloudflare's documents are dated).
+pub fn revision_of(upstream: &SpecSource, revision: Option<&str>) -> Result<String, String> {
+    let valid = |r: &str| {
+        !r.is_empty()
+            && r.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    };
+    if let Some(given) = revision {
+        return match valid(given) {
+            true => Ok(given.to_string()),
+            false => Err(format!(
+                "revision {given:?}: a revision is letters, digits, `-` and `.` (a date, 2026-08-14)"
+            )),
+        };
+    }
+    if let Some(recorded) = recorded_revision(&upstream.text) {
+        return Ok(recorded);
+    }
+    let file_name = std::path::Path::new(&upstream.display_path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bytes = file_name.as_bytes();
+    (0..bytes.len().saturating_sub(9))
+        .map(|i| &file_name[i..i + 10])
+        .find(|c| {
+            c.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-',
+                _ => b.is_ascii_digit(),
+            })
+        })
+        .map(str::to_string)
+        .ok_or_else(|| {
+            format!(
+                "cannot tell which revision {} is: its name carries no date; pass --revision \
+                 (Cloudflare's date for it, 2026-08-14)",
+                upstream.display_path
+            )
+        })
+}
+
+/// The revision a selection's header records.
+pub fn recorded_revision(upstream_text: &str) -> Option<String> {
+    upstream_text
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .find_map(|l| l.strip_prefix(REVISION_LINE))
+        .map(|r| r.trim_end_matches('.').trim().to_string())
+}
+
+/// Refuses to label a different document with the revision the last import recorded:
+/// `previous` is `spec/upstream/cloudflare-cni.yaml` as it is, `imported` the new import.
+pub fn check_revision(previous: &str, imported: &Imported) -> Result<(), String> {
+    let body = |text: &str| -> String {
+        text.lines()
+            .skip_while(|l| l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    match recorded_revision(previous) {
+        Some(recorded)
+            if recorded == imported.revision && body(previous) != body(&imported.upstream_text) =>
+        {
+            Err(format!(
+                "revision {recorded} is already the label of a different document \
+                 ({UPSTREAM_PATH}): a changed document is a new revision; pass --revision \
+                 with Cloudflare's date for it"
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `info.version` of a revision: a date's dashes become dots (`2026-08-14` → `2026.08.14`),
+/// the form the crates' version metadata (`+spec.2026.08.14`) and the client's `api-version`
+/// header carry.
+pub fn info_version(revision: &str) -> String {
+    revision.replace('-', ".")
+}
+
+/// [`import`], labelled with `revision` when given (see [`revision_of`]).
+pub fn import_revision(
+    upstream: &SpecSource,
+    overlay: &SpecSource,
+    revision: Option<&str>,
+) -> Result<Imported, ImportError> {
+    let revision = revision_of(upstream, revision).map_err(|message| {
+        ImportError::Upstream(Diagnostics(vec![Diagnostic {
+            file: upstream.display_path.clone(),
+            line: 1,
+            column: 1,
+            pointer: String::new(),
+            message,
+        }]))
+    })?;
     let parsed = source::parse(upstream).map_err(ImportError::Upstream)?;
     let selected = select::select(&parsed.value, PATH_PREFIX).map_err(|problems| {
         ImportError::Upstream(Diagnostics(
@@ -94,6 +201,7 @@ pub fn import(upstream: &SpecSource, overlay: &SpecSource) -> Result<Imported, I
     let upstream_body = yaml::emit(&selected.document);
     let upstream_text = if upstream.text.starts_with(UPSTREAM_HEADER)
         && upstream.text.ends_with(&upstream_body)
+        && recorded_revision(&upstream.text).as_deref() == Some(revision.as_str())
     {
         // Re-importing spec/upstream/cloudflare-cni.yaml itself: keep its provenance.
         upstream.text.clone()
@@ -106,12 +214,13 @@ pub fn import(upstream: &SpecSource, overlay: &SpecSource) -> Result<Imported, I
             "{UPSTREAM_HEADER} (BSD-3-Clause, see info.license):\n\
              # every path under {PATH_PREFIX} and every component those paths reach, selected by\n\
              # `cargo xtask import` from {file_name} (sha256 {}), values unchanged.\n\
-             # Input of the import, not edited by hand: spec/overlay.yaml holds our changes.\n{upstream_body}",
+             # Input of the import, not edited by hand: spec/overlay.yaml holds our changes.\n\
+             {REVISION_LINE}{revision}.\n{upstream_body}",
             sha256(&upstream.text),
         )
     };
     let upstream_sha = sha256(&upstream_text);
-    let mut spec = import_selected(selected.document, overlay)?;
+    let mut spec = import_selected(selected.document, overlay, &info_version(&revision))?;
     spec.report.operations = selected.operations;
     spec.report.components = selected.components;
     let overlay_sha = sha256(&overlay.text);
@@ -139,6 +248,7 @@ pub fn import(upstream: &SpecSource, overlay: &SpecSource) -> Result<Imported, I
         }])));
     }
     Ok(Imported {
+        revision,
         upstream_text,
         spec_text,
         deviations_markdown: spec.overlay.deviations_markdown(),
@@ -153,8 +263,13 @@ struct ImportedSpec {
     report: ImportReport,
 }
 
-/// Overlay and normalization, on an already selected document.
-fn import_selected(mut document: Value, overlay: &SpecSource) -> Result<ImportedSpec, ImportError> {
+/// Overlay and normalization, on an already selected document; `info.version` is the
+/// revision's, whatever the overlay says.
+fn import_selected(
+    mut document: Value,
+    overlay: &SpecSource,
+    info_version: &str,
+) -> Result<ImportedSpec, ImportError> {
     let parsed_overlay = source::parse(overlay).map_err(ImportError::Overlay)?;
     let parsed = Overlay::from_source(&parsed_overlay).map_err(ImportError::Overlay)?;
     let counts = parsed.apply(&mut document, false).map_err(|problems| {
@@ -183,6 +298,9 @@ fn import_selected(mut document: Value, overlay: &SpecSource) -> Result<Imported
         })?;
     report.renamed = normalized.renamed;
     report.pruned = normalized.pruned;
+    if let Some(info) = document.get_mut("info").and_then(Value::as_object_mut) {
+        info.insert("version".into(), Value::String(info_version.to_string()));
+    }
     Ok(ImportedSpec {
         body: yaml::emit(&document),
         document,

@@ -75,7 +75,7 @@ fn the_whole_document_imports_like_the_extract() {
     );
     let from_whole = import(
         &SpecSource {
-            display_path: "openapi.yaml".into(),
+            display_path: "openapi-2026-08-14.yaml".into(),
             text,
         },
         &overlay(),
@@ -267,7 +267,7 @@ fn a_description_of_a_property_cloudflare_removed_does_not_re_create_it() {
         .expect("Cloudflare's physical interconnect lists its common properties first");
     assert!(fragment.remove("owner").is_some());
     let source = SpecSource {
-        display_path: "revision.json".into(),
+        display_path: "cloudflare-cni-2026-09-01.json".into(),
         text: serde_json::to_string(&document).unwrap(),
     };
     let error = import(&source, &overlay()).unwrap_err().to_string();
