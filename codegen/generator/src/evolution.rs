@@ -134,14 +134,12 @@ pub enum Mutation {
     AddProperty { schema: String, shape: Shape },
     AddOperation,
     AddQueryParameter { path: String },
+    AddRequiredResponseProperty { schema: String },
     AddRequiredRequestProperty { schema: String },
     RemoveResponseProperty { schema: String, property: String },
     ChangePropertyType { schema: String, property: String },
     RenameSchema { schema: String },
 }
-
-/// The value every added enum value, union tag and name uses.
-pub const ADDED: &str = "added_in_next_revision";
 
 impl Mutation {
     /// A line for a table: what changed where.
@@ -158,6 +156,9 @@ impl Mutation {
             Mutation::AddOperation => "operation added on a new path".to_string(),
             Mutation::AddQueryParameter { path } => {
                 format!("optional query parameter added to GET {path}")
+            }
+            Mutation::AddRequiredResponseProperty { schema } => {
+                format!("required property added to response object {schema}")
             }
             Mutation::AddRequiredRequestProperty { schema } => {
                 format!("required property added to request body {schema}")
@@ -178,13 +179,16 @@ impl Mutation {
             | Mutation::AddUnionMember { .. }
             | Mutation::AddProperty { .. }
             | Mutation::AddOperation
-            | Mutation::AddQueryParameter { .. } => Expected::Additive,
+            | Mutation::AddQueryParameter { .. }
+            | Mutation::AddRequiredResponseProperty { .. } => Expected::Additive,
             _ => Expected::Breaking,
         }
     }
 
-    /// Applies the change to Cloudflare's document (`upstream`, as selected).
-    pub fn apply(&self, upstream: &mut Value) -> Result<(), String> {
+    /// Applies the change to Cloudflare's document (`upstream`, as selected). What it adds is
+    /// named after `label` (snake case: the enum value, the tag, the property), so that
+    /// several mutations can make one revision.
+    pub fn apply(&self, upstream: &mut Value, label: &str) -> Result<(), String> {
         let schemas = upstream
             .pointer_mut("/components/schemas")
             .and_then(Value::as_object_mut)
@@ -196,9 +200,11 @@ impl Mutation {
                     .and_then(|s| s.get_mut("enum"))
                     .and_then(Value::as_array_mut)
                     .ok_or_else(|| format!("{schema} has no enum"))?;
-                values.push(json!(ADDED));
+                values.push(json!(label));
             }
-            Mutation::AddUnionMember { union, inline } => add_member(schemas, union, *inline)?,
+            Mutation::AddUnionMember { union, inline } => {
+                add_member(schemas, union, *inline, label)?
+            }
             Mutation::AddProperty { schema, shape } => {
                 let (union, object) = (
                     first_union(schemas).unwrap_or_default(),
@@ -206,7 +212,7 @@ impl Mutation {
                 );
                 let property = shape.schema(&union, &object);
                 properties_of(schemas, schema)?.insert(
-                    format!("added_{}", shape.name().replace(['-', ' '], "_")),
+                    format!("{label}_{}", shape.name().replace(['-', ' '], "_")),
                     property,
                 );
             }
@@ -216,14 +222,14 @@ impl Mutation {
                     .and_then(Value::as_object_mut)
                     .ok_or("the document has no paths")?;
                 paths.insert(
-                    "/accounts/{account_id}/cni/added/{added_id}".to_string(),
+                    format!("/accounts/{{account_id}}/cni/{label}/{{{label}_id}}"),
                     json!({"get": {
-                        "operationId": "get_added",
+                        "operationId": format!("get_{label}"),
                         "summary": "Get an added thing",
                         "tags": ["Slots"],
                         "parameters": [
                             {"name": "account_id", "in": "path", "required": true, "schema": {"type": "string"}},
-                            {"name": "added_id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}
+                            {"name": format!("{label}_id"), "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}
                         ],
                         "responses": {"200": {"description": "The added thing", "content": {"application/json": {"schema": {
                             "type": "object", "required": ["id"], "properties": {"id": {"type": "string", "format": "uuid"}}}}}}}
@@ -236,16 +242,25 @@ impl Mutation {
                     .and_then(Value::as_array_mut)
                     .ok_or_else(|| format!("GET {path} has no parameters"))?;
                 parameters.push(
-                    json!({"name": "added_filter", "in": "query", "required": false,
+                    json!({"name": format!("{label}_filter"), "in": "query", "required": false,
                     "description": "Added", "schema": {"type": "string"}}),
                 );
             }
-            Mutation::AddRequiredRequestProperty { schema } => {
+            Mutation::AddRequiredResponseProperty { schema } => {
+                let name = format!("{label}_required");
                 properties_of(schemas, schema)?.insert(
-                    "added_required".to_string(),
+                    name.clone(),
+                    json!({"type": "string", "format": "uuid", "description": "Added"}),
+                );
+                required_of(schemas, schema)?.push(json!(name));
+            }
+            Mutation::AddRequiredRequestProperty { schema } => {
+                let name = format!("{label}_required");
+                properties_of(schemas, schema)?.insert(
+                    name.clone(),
                     json!({"type": "string", "description": "Added"}),
                 );
-                required_of(schemas, schema)?.push(json!("added_required"));
+                required_of(schemas, schema)?.push(json!(name));
             }
             Mutation::RemoveResponseProperty { schema, property } => {
                 properties_of(schemas, schema)?
@@ -347,7 +362,12 @@ fn required_lists<'a>(
     lists
 }
 
-fn add_member(schemas: &mut Map<String, Value>, union: &str, inline: bool) -> Result<(), String> {
+fn add_member(
+    schemas: &mut Map<String, Value>,
+    union: &str,
+    inline: bool,
+    label: &str,
+) -> Result<(), String> {
     let node = schemas
         .get(union)
         .ok_or_else(|| format!("no schema {union}"))?;
@@ -360,13 +380,13 @@ fn add_member(schemas: &mut Map<String, Value>, union: &str, inline: bool) -> Re
     let member = json!({"type": "object", "required": [property],
     "description": "A kind added in the next revision",
     "properties": {
-        property.clone(): {"type": "string", "enum": [ADDED]},
+        property.clone(): {"type": "string", "enum": [label]},
         "eta": {"type": "string", "format": "date-time", "description": "When it is expected"}
     }});
     let member = if inline {
         member
     } else {
-        let name = format!("{union}_Added_Body");
+        let name = format!("{union}_{}_Body", crate::naming::value_name(label));
         schemas.insert(name.clone(), member);
         let reference = format!("#/components/schemas/{}", escape_token(&name));
         if has_mapping {
@@ -375,7 +395,7 @@ fn add_member(schemas: &mut Map<String, Value>, union: &str, inline: bool) -> Re
                 .and_then(|u| u.pointer_mut("/discriminator/mapping"))
                 .and_then(Value::as_object_mut)
             {
-                mapping.insert(ADDED.to_string(), json!(reference));
+                mapping.insert(label.to_string(), json!(reference));
             }
         }
         json!({"$ref": reference})
@@ -483,11 +503,28 @@ pub fn catalog(upstream: &Value) -> Vec<Mutation> {
         }
     }
     out.push(Mutation::AddOperation);
-    if let Some(path) = crate::document::operations(upstream)
-        .find(|o| o.method == "get" && o.op.get("parameters").and_then(Value::as_array).is_some())
-        .map(|o| o.path.to_string())
-    {
-        out.push(Mutation::AddQueryParameter { path });
+    // A GET with query parameters, and one with none yet (its first is a new field of the
+    // server's query struct, not a new argument of the trait method).
+    let has_query = |o: &crate::document::OperationNode<'_>| {
+        o.parameters()
+            .any(|p| p.get("in").and_then(Value::as_str) == Some("query"))
+    };
+    for with_query in [true, false] {
+        if let Some(path) = crate::document::operations(upstream)
+            .find(|o| {
+                o.method == "get"
+                    && o.op.get("parameters").and_then(Value::as_array).is_some()
+                    && has_query(o) == with_query
+            })
+            .map(|o| o.path.to_string())
+        {
+            out.push(Mutation::AddQueryParameter { path });
+        }
+    }
+    if let Some(name) = objects.first() {
+        out.push(Mutation::AddRequiredResponseProperty {
+            schema: (*name).clone(),
+        });
     }
     let request_only = schemas.iter().find(|(name, schema)| {
         usage.get(*name).is_some_and(|u| u.request && !u.response)
@@ -518,4 +555,93 @@ pub fn catalog(upstream: &Value) -> Vec<Mutation> {
         });
     }
     out
+}
+
+/// A value of `schema` with every property present, each enum at its last value and each
+/// union at its last member (where a revision's additions land), placeholders elsewhere: an
+/// answer of the newer API as an older client would meet it. `depth` stops a recursive schema.
+pub fn full_sample(root: &Value, schema: &Value, depth: usize) -> Value {
+    let schema = crate::document::deref(root, schema);
+    if depth > 12 {
+        return Value::Null;
+    }
+    if let Some(last) = schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .and_then(|v| v.last())
+    {
+        return last.clone();
+    }
+    if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
+        let mut merged = Map::new();
+        for part in parts {
+            match full_sample(root, part, depth + 1) {
+                Value::Object(fields) => merged.extend(fields),
+                other if parts.len() == 1 => return other,
+                _ => {}
+            }
+        }
+        return Value::Object(merged);
+    }
+    if let Some(last) = schema
+        .get("oneOf")
+        .and_then(Value::as_array)
+        .and_then(|v| v.last())
+    {
+        return full_sample(root, last, depth + 1);
+    }
+    let string = |format: Option<&str>| match format {
+        Some("uuid") => "6ba7b810-9dad-11d1-80b4-00c04fd430c8",
+        Some("date-time") => "2026-09-01T12:00:00Z",
+        Some("date") => "2026-09-01",
+        Some("ipv4") => "192.0.2.1",
+        Some("uri") => "https://example.com/added",
+        Some("byte") => "YWRkZWQ=",
+        _ => "sample",
+    };
+    match schema.get("type").and_then(Value::as_str) {
+        Some("object") | None
+            if schema.get("properties").is_some()
+                || schema.get("additionalProperties").is_some() =>
+        {
+            let mut fields = Map::new();
+            for (name, property) in schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                fields.insert(name.clone(), full_sample(root, property, depth + 1));
+            }
+            if let Some(values) = schema.get("additionalProperties").filter(|v| v.is_object()) {
+                fields.insert("added_key".into(), full_sample(root, values, depth + 1));
+            }
+            Value::Object(fields)
+        }
+        Some("object") => Value::Object(Map::new()),
+        Some("array") => Value::Array(
+            schema
+                .get("items")
+                .map(|i| vec![full_sample(root, i, depth + 1)])
+                .unwrap_or_default(),
+        ),
+        Some("integer") => Value::from(
+            schema
+                .get("minimum")
+                .and_then(Value::as_i64)
+                .unwrap_or(7)
+                .max(
+                    schema
+                        .get("maximum")
+                        .and_then(Value::as_i64)
+                        .map_or(7, |m| m.min(7)),
+                ),
+        ),
+        Some("number") => Value::from(1.5),
+        Some("boolean") => Value::Bool(true),
+        Some("string") => {
+            Value::String(string(schema.get("format").and_then(Value::as_str)).into())
+        }
+        _ => Value::Null,
+    }
 }

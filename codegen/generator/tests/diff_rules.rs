@@ -112,9 +112,9 @@ const EXPECTED: &[(&str, &str, &str, &str, &str)] = &[
     (
         "required_request_property_added",
         "breaking",
-        "minor",
-        "minor",
-        "minor",
+        "major",
+        "major",
+        "major",
     ),
     (
         "required_response_property_added",

@@ -107,7 +107,7 @@ fn adding_a_value_or_a_member_renames_nothing() {
     let mut problems = Vec::new();
     for mutation in &additions {
         let mut changed = upstream.clone();
-        mutation.apply(&mut changed).unwrap();
+        mutation.apply(&mut changed, "added_value").unwrap();
         let (names_after, wires_after) = generate(&changed, &overlay);
         for (item, members) in &names_before {
             match names_after.get(item) {

@@ -299,9 +299,11 @@ impl Differ<'_> {
                 // their map of unknown fields.
                 let minor = self.schema_impact(Bump::Minor);
                 if usage.request && rb.contains(name) {
+                    // It compiles, but a body a user's code builds without it no longer
+                    // converts (its builder's `try_into` fails): major for the crates too.
                     self.push(
                         Class::Breaking,
-                        minor,
+                        self.schema_impact(Bump::Major),
                         here,
                         format!("required property `{name}` added to a request schema"),
                     );
