@@ -521,7 +521,12 @@ pub fn catalog(upstream: &Value) -> Vec<Mutation> {
             out.push(Mutation::AddQueryParameter { path });
         }
     }
-    if let Some(name) = objects.first() {
+    // A required property on an object only responses carry (on one requests carry too,
+    // it breaks the requests).
+    if let Some(name) = objects
+        .iter()
+        .find(|name| usage.get(**name).is_some_and(|u| !u.request))
+    {
         out.push(Mutation::AddRequiredResponseProperty {
             schema: (*name).clone(),
         });
@@ -536,22 +541,42 @@ pub fn catalog(upstream: &Value) -> Vec<Mutation> {
             schema: name.clone(),
         });
     }
-    if let Some((schema, property)) = objects.iter().find_map(|name| {
-        let props = schemas.get(*name)?.get("properties")?.as_object()?;
-        let string = props
-            .iter()
-            .find(|(_, p)| p.get("type").and_then(Value::as_str) == Some("string"))?;
-        Some(((*name).clone(), string.0.clone()))
-    }) {
+    // A property removed and one retyped, on the first few objects that have a string one:
+    // where the overlay describes the property, the import refuses the removal (a person
+    // decides); elsewhere it flows through and the diff must call it major.
+    let strings: Vec<(String, String)> = objects
+        .iter()
+        .filter_map(|name| {
+            let node = schemas.get(*name)?;
+            let props = node
+                .get("properties")
+                .or_else(|| node.pointer("/allOf/0/properties"))?
+                .as_object()?;
+            let string = props
+                .iter()
+                .find(|(_, p)| p.get("type").and_then(Value::as_str) == Some("string"))?;
+            Some(((*name).clone(), string.0.clone()))
+        })
+        .take(4)
+        .collect();
+    for (schema, property) in &strings {
         out.push(Mutation::RemoveResponseProperty {
             schema: schema.clone(),
             property: property.clone(),
         });
+    }
+    for (schema, property) in strings {
         out.push(Mutation::ChangePropertyType { schema, property });
     }
-    if let Some(name) = objects.last() {
+    // A renamed schema: the enums first, then the objects (the overlay names most objects by
+    // their upstream name, and refuses a rename of one: a person decides).
+    let enums = schemas
+        .iter()
+        .filter(|(name, s)| s.get("enum").is_some() && usage.get(*name).is_some_and(|u| u.response))
+        .map(|(name, _)| name);
+    for schema in enums.chain(objects.iter().copied()).take(4) {
         out.push(Mutation::RenameSchema {
-            schema: (*name).clone(),
+            schema: schema.clone(),
         });
     }
     out

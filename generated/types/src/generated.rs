@@ -3,7 +3,11 @@
 ///
 /// A value this version of the crate does not know decodes as `Unknown` and encodes
 /// back unchanged; validation refuses it in a request.
-#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+///
+/// Values compare, order and hash by what they are on the wire (`as_str`), so a value a
+/// later version knows equals its `Unknown` in this one, and a value added later moves
+/// no other in the order.
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ApiBandwidth {
     ///`50M`
@@ -70,6 +74,27 @@ impl ApiBandwidth {
     /// Whether this version of the crate knows the value.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::std::cmp::PartialEq for ApiBandwidth {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+impl ::std::cmp::Eq for ApiBandwidth {}
+impl ::std::hash::Hash for ApiBandwidth {
+    fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+impl ::std::cmp::PartialOrd for ApiBandwidth {
+    fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+        ::std::option::Option::Some(self.cmp(other))
+    }
+}
+impl ::std::cmp::Ord for ApiBandwidth {
+    fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
     }
 }
 impl ::std::fmt::Display for ApiBandwidth {
@@ -207,7 +232,11 @@ Controls the customer-facing data path:
 ///
 /// A value this version of the crate does not know decodes as `Unknown` and encodes
 /// back unchanged; validation refuses it in a request.
-#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+///
+/// Values compare, order and hash by what they are on the wire (`as_str`), so a value a
+/// later version knows equals its `Unknown` in this one, and a value added later moves
+/// no other in the order.
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum BgpMode {
     ///`dynamic_route_exchange`
@@ -234,6 +263,27 @@ impl BgpMode {
     /// Whether this version of the crate knows the value.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::std::cmp::PartialEq for BgpMode {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+impl ::std::cmp::Eq for BgpMode {}
+impl ::std::hash::Hash for BgpMode {
+    fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+impl ::std::cmp::PartialOrd for BgpMode {
+    fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+        ::std::option::Option::Some(self.cmp(other))
+    }
+}
+impl ::std::cmp::Ord for BgpMode {
+    fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
     }
 }
 impl ::std::fmt::Display for BgpMode {

@@ -20,7 +20,11 @@
 //!    member is hoisted into the components as the union's name and its variant's
 //!    (`InterconnectStatus` + `Provisioning`); the mapping names every member; and every
 //!    member's tag property is a one-value `enum` of its tag, which spec-driven tools read.
-//! 6. Components that nothing references any more are dropped.
+//! 6. An operation's inline JSON body (request, or success response) is hoisted into the
+//!    components as `{Operation}Request` / `{Operation}Response` (progenitor's own names for
+//!    them), so every body is a component: forward compatibility and validation reach it, and
+//!    an operation Cloudflare adds with an inline answer needs no overlay edit.
+//! 7. Components that nothing references any more are dropped.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -54,6 +58,7 @@ pub fn normalize(
         wrap_ref_siblings(schema);
     });
     let renamed = rename(document, strip_prefix)?;
+    hoist_bodies(document)?;
     complete_unions(document)?;
     let pruned = prune(document);
     let mut problems = Vec::new();
@@ -440,6 +445,80 @@ fn renamed_ref(reference: &str, by_ref: &BTreeMap<String, String>) -> String {
         }
     }
     reference.to_string()
+}
+
+/// Step 6: inline JSON bodies of operations, hoisted.
+fn hoist_bodies(document: &mut Value) -> Result<(), Problems> {
+    let mut hoisted: Vec<(String, String, Value)> = Vec::new();
+    for node in crate::document::operations(document) {
+        let id = crate::naming::camel_case(node.id());
+        let mut bodies = Vec::new();
+        if let Some(schema) = node
+            .op
+            .pointer("/requestBody/content/application~1json/schema")
+        {
+            bodies.push((
+                format!(
+                    "{}/requestBody/content/application~1json/schema",
+                    node.pointer()
+                ),
+                format!("{id}Request"),
+                schema,
+            ));
+        }
+        for (status, response) in node
+            .op
+            .get("responses")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if let (true, Some(schema)) = (
+                status.starts_with('2'),
+                response.pointer("/content/application~1json/schema"),
+            ) {
+                bodies.push((
+                    format!(
+                        "{}/responses/{}/content/application~1json/schema",
+                        node.pointer(),
+                        escape_token(status)
+                    ),
+                    format!("{id}Response"),
+                    schema,
+                ));
+            }
+        }
+        for (at, name, schema) in bodies {
+            let inline_object = schema.get("$ref").is_none()
+                && (schema.get("properties").is_some()
+                    || schema.get("type").and_then(Value::as_str) == Some("object"));
+            if inline_object {
+                hoisted.push((at, name, schema.clone()));
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for (at, name, schema) in hoisted {
+        let Some(Value::Object(schemas)) = document.pointer_mut("/components/schemas") else {
+            break;
+        };
+        if schemas.contains_key(&name) {
+            problems.push((
+                at,
+                format!("an inline body would be hoisted as `{name}`, which exists"),
+            ));
+            continue;
+        }
+        schemas.insert(name.clone(), schema);
+        if let Some(slot) = document.pointer_mut(&at) {
+            *slot = serde_json::json!({ "$ref": format!("{SCHEMAS}{}", escape_token(&name)) });
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
 }
 
 /// Step 5: every tagged union's members known by tag, named, hoisted and mapped.

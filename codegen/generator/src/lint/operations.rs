@@ -187,6 +187,22 @@ impl<'a> Linter<'a> {
         }
     }
 
+    /// A JSON body is a component (`$ref`): the generated types name it, and forward
+    /// compatibility and validation reach it like every other object.
+    fn named_body(&mut self, media: &Value, at: String) {
+        if let Some(schema) = media.get("schema") {
+            if schema.get("$ref").is_none()
+                && schema.get("type").and_then(Value::as_str) != Some("string")
+            {
+                self.report(
+                    at,
+                    "a JSON body must be a `$ref` to a component schema (`cargo xtask import` \
+                     hoists an inline one as `{Operation}Request` or `{Operation}Response`)",
+                );
+            }
+        }
+    }
+
     pub(super) fn request_body(&mut self, op: &'a Value, op_at: &str) {
         let Some(body) = op.get("requestBody") else {
             return;
@@ -197,7 +213,12 @@ impl<'a> Linter<'a> {
         let content = body.get("content").and_then(Value::as_object);
         match content {
             Some(content) if !content.is_empty() => {
-                for media_type in content.keys() {
+                for (media_type, media) in content {
+                    let schema_at = format!(
+                        "{body_at}{}",
+                        pointer(["content", media_type.as_str(), "schema"])
+                    );
+                    self.named_body(media, schema_at);
                     if media_type != JSON_MEDIA_TYPE {
                         self.report(
                             format!("{body_at}{}", pointer(["content", media_type.as_str()])),
@@ -249,6 +270,9 @@ impl<'a> Linter<'a> {
                     s.get("type").and_then(Value::as_str) == Some("string")
                         && s.get("format").and_then(Value::as_str) == Some("binary")
                 });
+                if is_success && media_type == JSON_MEDIA_TYPE {
+                    self.named_body(media, format!("{media_at}/schema"));
+                }
                 let ok = media_type == JSON_MEDIA_TYPE || (is_success && binary);
                 if !ok {
                     self.report(

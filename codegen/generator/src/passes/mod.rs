@@ -6,8 +6,8 @@
 pub mod cli;
 pub mod client;
 pub mod docs;
-pub mod equality;
 pub mod forward_compat;
+pub mod numbers;
 pub mod server;
 pub mod tagged_unions;
 pub mod validation;
@@ -37,7 +37,7 @@ pub type Pass = fn(&mut Generated, &ApiModel, &Paths) -> Result<(), EmitError>;
 /// the unions and string enums replace theirs with impls of their own; the docs pass documents
 /// what every earlier pass added.
 pub const PASSES: &[(&str, Pass)] = &[
-    ("equality", equality::apply),
+    ("numbers", numbers::apply),
     ("validation", validation::output::apply),
     ("tagged unions", tagged_unions::output::apply),
     ("forward compatibility", forward_compat::output::apply),

@@ -75,7 +75,7 @@ impl StateScheduled {
     }
 }
 ///A thing holding one property of every shape.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, PartialEq)]
 #[derive(::cloudflare_cni_validate::Validate)]
 #[non_exhaustive]
 pub struct Thing {
@@ -131,7 +131,7 @@ pub struct Thing {
     pub parent: ::std::option::Option<Place>,
     ///A double
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub ratio: ::std::option::Option<f64>,
+    pub ratio: ::std::option::Option<::serde_json::Number>,
     ///Binary
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub raw: ::std::option::Option<::std::string::String>,
@@ -152,7 +152,11 @@ impl Thing {
 ///
 /// A value this version of the crate does not know decodes as `Unknown` and encodes
 /// back unchanged; validation refuses it in a request.
-#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+///
+/// Values compare, order and hash by what they are on the wire (`as_str`), so a value a
+/// later version knows equals its `Unknown` in this one, and a value added later moves
+/// no other in the order.
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ThingColor {
     ///`dark-red`
@@ -179,6 +183,27 @@ impl ThingColor {
     /// Whether this version of the crate knows the value.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
+    }
+}
+impl ::std::cmp::PartialEq for ThingColor {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+impl ::std::cmp::Eq for ThingColor {}
+impl ::std::hash::Hash for ThingColor {
+    fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+impl ::std::cmp::PartialOrd for ThingColor {
+    fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+        ::std::option::Option::Some(self.cmp(other))
+    }
+}
+impl ::std::cmp::Ord for ThingColor {
+    fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
     }
 }
 impl ::std::fmt::Display for ThingColor {
@@ -502,7 +527,10 @@ pub mod builder {
             ::std::option::Option<super::Place>,
             ::std::string::String,
         >,
-        ratio: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+        ratio: ::std::result::Result<
+            ::std::option::Option<::serde_json::Number>,
+            ::std::string::String,
+        >,
         raw: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -723,7 +751,7 @@ pub mod builder {
         ///A double
         pub fn ratio<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<f64>>,
+            T: ::std::convert::TryInto<::std::option::Option<::serde_json::Number>>,
             T::Error: ::std::fmt::Display,
         {
             self.ratio = value

@@ -227,7 +227,11 @@ fn string_enum(e: &syn::ItemEnum, values: &[(syn::Ident, String)], paths: &Paths
         ///
         /// A value this version of the crate does not know decodes as `Unknown` and encodes
         /// back unchanged; validation refuses it in a request.
-        #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+        ///
+        /// Values compare, order and hash by what they are on the wire (`as_str`), so a value a
+        /// later version knows equals its `Unknown` in this one, and a value added later moves
+        /// no other in the order.
+        #[derive(Clone, Debug)]
         #[non_exhaustive]
         pub enum #name {
             #(#[doc = #variant_docs] #idents,)*
@@ -250,6 +254,32 @@ fn string_enum(e: &syn::ItemEnum, values: &[(syn::Ident, String)], paths: &Paths
             /// Whether this version of the crate knows the value.
             pub fn is_known(&self) -> bool {
                 !matches!(self, Self::Unknown(_))
+            }
+        }
+
+        impl ::std::cmp::PartialEq for #name {
+            fn eq(&self, other: &Self) -> bool {
+                self.as_str() == other.as_str()
+            }
+        }
+
+        impl ::std::cmp::Eq for #name {}
+
+        impl ::std::hash::Hash for #name {
+            fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+                self.as_str().hash(state)
+            }
+        }
+
+        impl ::std::cmp::PartialOrd for #name {
+            fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+                ::std::option::Option::Some(self.cmp(other))
+            }
+        }
+
+        impl ::std::cmp::Ord for #name {
+            fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+                self.as_str().cmp(other.as_str())
             }
         }
 
