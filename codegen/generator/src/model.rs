@@ -45,6 +45,9 @@ pub struct OperationModel {
     pub path_params: Vec<ParamModel>,
     /// Query parameters sorted by name.
     pub query_params: Vec<ParamModel>,
+    /// Header parameters sorted by name (the client sends them; progenitor's code sets them
+    /// when given).
+    pub header_params: Vec<ParamModel>,
     /// The component schema of the JSON request body, if any.
     pub request_body: Option<String>,
     /// A minimal body of that schema that decodes (every required field, placeholder values).
@@ -247,6 +250,7 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
     } = node;
     let mut path_params = Vec::new();
     let mut query_params = Vec::new();
+    let mut header_params = Vec::new();
     for param in node.parameters().map(|p| deref(root, p)) {
         let schema = param
             .get("schema")
@@ -266,12 +270,14 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
         match param.get("in").and_then(Value::as_str) {
             Some("path") => path_params.push(model),
             Some("query") => query_params.push(model),
+            Some("header") => header_params.push(model),
             _ => {}
         }
     }
     let order = document::template_params(path);
     path_params.sort_by_key(|p| order.iter().position(|n| *n == p.name));
     query_params.sort_by(|a, b| a.name.cmp(&b.name));
+    header_params.sort_by(|a, b| a.name.cmp(&b.name));
 
     let request_schema = op
         .get("requestBody")
@@ -334,6 +340,7 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
             .to_string(),
         path_params,
         query_params,
+        header_params,
         request_body,
         request_sample,
         success,

@@ -99,10 +99,23 @@ fn rewrite_builder(
     send.sig.ident = format_ident!("send_raw");
     send.vis = syn::Visibility::Inherited;
     send.attrs.retain(|a| !a.path().is_ident("doc"));
-    format_path_segments_in_place(&mut send.block, rt);
-    set_constant_headers_directly(&mut send.block);
     let value_type = response_value_type(&send.sig.output)
         .ok_or_else(|| unexpected("`send` returning `Result<ResponseValue<T>, Error<E>>`"))?;
+    let formatted = format_path_segments_in_place(&mut send.block, rt);
+    if formatted != op.path_params.len() {
+        return Err(unexpected(&format!(
+            "`encode_path(&PARAM.to_string())` in its URL for each of its {} path parameters \
+             (found {formatted})",
+            op.path_params.len()
+        )));
+    }
+    // With header parameters, progenitor sets each one only when it is given: its map stays.
+    if op.header_params.is_empty() && !set_constant_headers_directly(&mut send.block) {
+        return Err(unexpected(
+            "its constant headers as `let mut header_map = ..; header_map.append(..); ... \
+             .headers(header_map)`, or none",
+        ));
+    }
     if op.request_body.is_some() {
         let position = send
             .block
@@ -237,9 +250,10 @@ fn rewrite_builder(
 
 /// `encode_path(&value.to_string())` → `PathSegment(&value)`: the URL's `format!` encodes each
 /// path parameter as it writes it, instead of two `String`s per parameter per call. The
-/// encoding is the same (the runtime's tests compare it with progenitor's).
-fn format_path_segments_in_place(block: &mut syn::Block, rt: &proc_macro2::TokenStream) {
-    struct Rewrite<'a>(&'a proc_macro2::TokenStream);
+/// encoding is the same (the runtime's tests compare it with progenitor's). Returns how many
+/// it rewrote; the caller holds that against the operation's path parameters.
+fn format_path_segments_in_place(block: &mut syn::Block, rt: &proc_macro2::TokenStream) -> usize {
+    struct Rewrite<'a>(&'a proc_macro2::TokenStream, usize);
     impl syn::visit_mut::VisitMut for Rewrite<'_> {
         fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
             syn::visit_mut::visit_expr_mut(self, expr);
@@ -261,6 +275,7 @@ fn format_path_segments_in_place(block: &mut syn::Block, rt: &proc_macro2::Token
             let value = &to_string.receiver;
             let rt = self.0;
             *expr = parse_quote!(#rt::__private::PathSegment(&#value));
+            self.1 += 1;
         }
         // progenitor builds the URL in a `format!`, whose arguments are tokens to syn.
         fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
@@ -278,22 +293,25 @@ fn format_path_segments_in_place(block: &mut syn::Block, rt: &proc_macro2::Token
             mac.tokens = quote!(#args);
         }
     }
-    syn::visit_mut::VisitMut::visit_block_mut(&mut Rewrite(rt), block);
+    let mut rewrite = Rewrite(rt, 0);
+    syn::visit_mut::VisitMut::visit_block_mut(&mut rewrite, block);
+    rewrite.1
 }
 
 /// progenitor collects constant headers (`api-version`) in a `HeaderMap` built per call and
 /// merged into the request; setting each on the request builder instead saves that map's
-/// allocations. Only the plain shape is rewritten (`let mut header_map = ..;` then
-/// `header_map.append(name, value);` statements, one `.headers(header_map)`); any other use
-/// of the map (a conditional header parameter) leaves the block as progenitor wrote it.
-fn set_constant_headers_directly(block: &mut syn::Block) {
+/// allocations. The plain shape is rewritten (`let mut header_map = ..;` then
+/// `header_map.append(name, value);` statements, one `.headers(header_map)`); `true` when it
+/// was, or when there is no map. Any other use of the map leaves the block as progenitor wrote
+/// it and returns `false`.
+fn set_constant_headers_directly(block: &mut syn::Block) -> bool {
     use syn::visit_mut::VisitMut;
     let is_map =
         |expr: &syn::Expr| matches!(expr, syn::Expr::Path(p) if p.path.is_ident("header_map"));
     let Some(start) = block.stmts.iter().position(|stmt| {
         matches!(stmt, Stmt::Local(local) if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "header_map"))
     }) else {
-        return;
+        return true;
     };
     let mut headers = Vec::new();
     let mut end = start + 1;
@@ -345,6 +363,9 @@ fn set_constant_headers_directly(block: &mut syn::Block) {
     merge.visit_block_mut(&mut rewritten);
     if merge.merged == 1 && !mentions(quote!(#rewritten), "header_map") {
         *block = rewritten;
+        true
+    } else {
+        false
     }
 }
 
@@ -520,6 +541,7 @@ mod tests {
             path: "/things/{thing}".into(),
             summary: String::new(),
             tag: "Things".into(),
+            header_params: Vec::new(),
             path_params: vec![ParamModel {
                 name: "thing".into(),
                 description: String::new(),
@@ -554,6 +576,7 @@ mod tests {
                 pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
                     let Self { client, thing } = self;
                     let thing = thing.map_err(Error::InvalidRequest)?;
+                    let url = format!("{}/things/{}", client.baseurl, encode_path(&thing.to_string()));
                     todo!()
                 }
             }
@@ -577,7 +600,7 @@ mod tests {
             );
             let other = encode_path(&"kept");
         });
-        format_path_segments_in_place(&mut block, &quote!(rt));
+        assert_eq!(format_path_segments_in_place(&mut block, &quote!(rt)), 1);
         let text = quote!(#block).to_string();
         assert!(
             text.contains("rt :: __private :: PathSegment (& thing)"),
@@ -597,7 +620,7 @@ mod tests {
                 .headers(header_map)
                 .build()?;
         });
-        set_constant_headers_directly(&mut block);
+        assert!(set_constant_headers_directly(&mut block));
         let text = quote!(#block).to_string();
         assert!(!text.contains("header_map"), "{text}");
         assert!(
@@ -617,7 +640,7 @@ mod tests {
             let request = client.get(url).headers(header_map).build()?;
         });
         let before = quote!(#block).to_string();
-        set_constant_headers_directly(&mut block);
+        assert!(!set_constant_headers_directly(&mut block));
         assert_eq!(quote!(#block).to_string(), before);
     }
 
@@ -631,6 +654,7 @@ mod tests {
             impl<'a> GetThing<'a> {
                 pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
                     let Self { client, the_thing } = self;
+                    let url = format!("{}/things/{}", client.baseurl, encode_path(&the_thing.to_string()));
                     todo!()
                 }
             }
@@ -639,6 +663,30 @@ mod tests {
             impl<'a> GetThing<'a> {
                 pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
                     let Self { client, thing } = self;
+                    let url = format!("{}/things/{}", client.baseurl, encode_path(&thing.to_string()));
+                    todo!()
+                }
+            }
+        };
+        // progenitor encoding a path parameter another way than the rewrite knows.
+        let other_encoding: syn::ItemImpl = parse_quote! {
+            impl<'a> GetThing<'a> {
+                pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+                    let Self { client, thing } = self;
+                    let url = format!("{}/things/{}", client.baseurl, percent_encode(thing.as_str()));
+                    todo!()
+                }
+            }
+        };
+        // Constant headers set another way than the plain shape, with no header parameter.
+        let other_headers: syn::ItemImpl = parse_quote! {
+            impl<'a> GetThing<'a> {
+                pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+                    let Self { client, thing } = self;
+                    let url = format!("{}/things/{}", client.baseurl, encode_path(&thing.to_string()));
+                    let mut header_map = HeaderMap::with_capacity(1usize);
+                    if flag { header_map.append(NAME, VALUE); }
+                    let request = client.get(url).headers(header_map).build()?;
                     todo!()
                 }
             }
@@ -651,6 +699,12 @@ mod tests {
                 no_body,
                 operation(Some("Thing")),
                 "a `let body = ...` statement",
+            ),
+            (other_encoding, operation(None), "path parameters (found 0)"),
+            (
+                other_headers,
+                operation(None),
+                "its constant headers as `let mut header_map",
             ),
         ] {
             let error = rewrite(&op, imp).unwrap_err();
