@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use xtask::tools::OPENAPI_GENERATOR as OPENAPI_GENERATOR_VERSION;
+use crate::tools::OPENAPI_GENERATOR as OPENAPI_GENERATOR_VERSION;
 const RUNS: usize = 5;
 /// The first heading of BENCHMARKS.md that `cargo xtask bench` does not write.
 const KEPT_SECTIONS: &str = "## Test and CI cost";
@@ -216,7 +216,7 @@ pub fn bench(root: &Path) -> Result<()> {
         .prefix("cni-bench-")
         .tempdir_in(&scratch_parent)
         .map_err(|e| format!("cannot create a scratch folder: {e}"))?;
-    let ogc = xtask::tools::Tools::machine()
+    let ogc = crate::tools::Tools::machine()
         .and_then(|tools| tools.openapi_generator())
         .map_err(|e| e.to_string())?
         .display()

@@ -168,7 +168,7 @@ pub fn steps() -> Vec<Step> {
             checks: "every published crate packages and builds from its package",
             run: |gate| {
                 let published = gate.published()?;
-                crate::release::drop_unpacked_copies(&published);
+                crate::release::package::drop_unpacked_copies(&published);
                 let mut args = vec!["package", "--locked"];
                 for name in &published {
                     args.extend(["-p", name]);
@@ -315,6 +315,32 @@ pub fn table(outcomes: &[Outcome]) -> String {
 pub fn clock(d: Duration) -> String {
     let s = d.as_secs();
     format!("{}:{:02}", s / 60, s % 60)
+}
+
+/// `cargo xtask ci [--only STEP]... [--list]`: lists the steps, or runs them and prints the
+/// table.
+pub fn command(
+    ws: &Workspace,
+    only: &[String],
+    list: bool,
+) -> Result<std::process::ExitCode, String> {
+    if list {
+        for step in steps() {
+            println!("{:<18} {}", step.name, step.checks);
+        }
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    let gate = Gate {
+        workspace: ws.clone(),
+        tools: Tools::machine().map_err(|e| e.to_string())?,
+    };
+    let outcomes = run(&gate, only)?;
+    print!("{}", table(&outcomes));
+    Ok(if outcomes.iter().all(|o| o.passed) {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
+    })
 }
 
 #[cfg(test)]

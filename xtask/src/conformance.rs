@@ -462,6 +462,15 @@ pub fn run(
     ))
 }
 
+/// `cargo xtask conformance`: the run, on the test build's emulator and walk.
+pub fn command(ws: &Workspace, options: Options) -> Result<(), String> {
+    let tools = Tools::machine().map_err(|e| e.to_string())?;
+    let binaries = Binaries::from_test_build(ws).map_err(|e| e.to_string())?;
+    let summary = run(ws, &binaries, &tools, &options).map_err(|e| e.to_string())?;
+    println!("{summary}");
+    Ok(())
+}
+
 /// A stand-in for another program on a port: answers every request with `status` and `body`.
 pub struct Stub {
     pub port: u16,

@@ -1,10 +1,14 @@
 //! The repository's workflow behind `cargo xtask`: finding the checkout, rendering its spec,
-//! planning and making releases, the list of published crates. The generator
-//! (`cloudflare-cni-codegen`) turns a spec into a tree and diffs two specs; everything that
-//! knows about git, cargo and this repository's layout lives here.
+//! importing, planning and making releases, the slow gates and their pinned tools, the
+//! benchmarks. The generator (`cloudflare-cni-codegen`) turns a spec into a tree and diffs two
+//! specs; everything that knows about git, cargo and this repository's layout lives here.
 
+pub mod bench;
 pub mod ci;
+pub mod commands;
 pub mod conformance;
+pub mod git;
+pub mod record;
 pub mod release;
 pub mod tools;
 pub mod workspace;

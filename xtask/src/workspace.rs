@@ -5,10 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use cloudflare_cni_codegen::{
-    render_file, Config, Drift, GenerateError, GeneratedTree, WriteSummary,
+    load, render_file, Config, Drift, GenerateError, GeneratedTree, SpecSource, WriteSummary,
 };
 
-use crate::release::{CrateKind, PublishedCrate, ReleaseRecord};
+use crate::git::git;
+use crate::record::{RecordError, ReleaseRecord};
 
 /// Why xtask cannot work on a checkout.
 #[derive(Debug, thiserror::Error)]
@@ -24,7 +25,7 @@ pub enum WorkspaceError {
     #[error(transparent)]
     Generate(#[from] GenerateError),
     #[error(transparent)]
-    Release(#[from] crate::release::ReleaseError),
+    Record(#[from] RecordError),
     #[error("cargo metadata: {0}")]
     Metadata(String),
 }
@@ -127,7 +128,7 @@ impl Workspace {
                 kind: generated
                     .iter()
                     .find(|(package, _)| *package == name)
-                    .map_or(CrateKind::Runtime, |(_, kind)| *kind),
+                    .map_or(CrateKind::HandWritten, |(_, kind)| *kind),
                 name,
             })
             .collect())
@@ -175,32 +176,62 @@ impl Workspace {
             .map_err(GenerateError::from)?)
     }
 
-    /// The crates that are published (`publish` not `false` in their own Cargo.toml), in
+    /// The names of the published crates (`publish` not `false` in their own Cargo.toml), in
     /// dependency order: each after every workspace crate it depends on. This is the one list
-    /// of crates: `release` packages and publishes it, `.ci/run` and `scripts/test` ask
-    /// `cargo xtask crates` for it.
+    /// of crates: `release` packages and publishes it, `cargo xtask ci` documents and packages
+    /// it, `cargo xtask crates` prints it.
     pub fn published_crates(&self) -> Result<Vec<String>, WorkspaceError> {
-        let output =
-            std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-                .args([
-                    "metadata",
-                    "--format-version",
-                    "1",
-                    "--no-deps",
-                    "--offline",
-                ])
-                .current_dir(&self.root)
-                .output()
-                .map_err(|e| WorkspaceError::Metadata(e.to_string()))?;
-        if !output.status.success() {
-            return Err(WorkspaceError::Metadata(
-                String::from_utf8_lossy(&output.stderr).trim().to_string(),
-            ));
-        }
-        let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
-            .map_err(|e| WorkspaceError::Metadata(e.to_string()))?;
-        published_in_order(&metadata).map_err(WorkspaceError::Metadata)
+        Ok(self.published()?.into_iter().map(|c| c.name).collect())
     }
+}
+
+/// What kind of crate a published crate is, for its next version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrateKind {
+    /// Written by the generator: bumped by the spec diff's impact on it.
+    Types,
+    Client,
+    Server,
+    /// Written by hand (the runtime crates, the emulator): released when its sources changed.
+    HandWritten,
+}
+
+/// A published crate as the release sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublishedCrate {
+    pub name: String,
+    /// Its folder, relative to the checkout.
+    pub dir: String,
+    pub kind: CrateKind,
+}
+
+/// Reads a spec given as a path or as `git:REV:PATH`.
+pub fn read_spec_arg(root: &Path, arg: &str) -> Result<(String, String), String> {
+    match arg.strip_prefix("git:") {
+        Some(rest) => {
+            let (rev, path) = rest
+                .rsplit_once(':')
+                .ok_or_else(|| format!("{arg}: expected git:REV:PATH"))?;
+            let text = git(root, &["show", &format!("{rev}:{path}")]).map_err(|e| e.to_string())?;
+            Ok((arg.to_string(), text))
+        }
+        None => {
+            let path = PathBuf::from(arg);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Ok((arg.to_string(), text))
+        }
+    }
+}
+
+/// Loads and lints a spec's text into its JSON value.
+pub fn spec_value(display: &str, text: String) -> Result<serde_json::Value, String> {
+    load(&SpecSource {
+        display_path: display.to_string(),
+        text,
+    })
+    .map(|s| s.value().clone())
+    .map_err(|e| e.to_string())
 }
 
 /// The publishable packages of `cargo metadata --no-deps`, dependencies first.

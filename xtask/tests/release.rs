@@ -5,7 +5,8 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use xtask::release::{self, CrateKind, PublishedCrate, ReleaseError};
+use xtask::release::{self, ReleaseError};
+use xtask::workspace::{CrateKind, PublishedCrate};
 
 fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
@@ -51,7 +52,7 @@ fn crates() -> Vec<PublishedCrate> {
         kind,
     };
     vec![
-        krate("runtime", "runtime", CrateKind::Runtime),
+        krate("runtime", "runtime", CrateKind::HandWritten),
         krate("types", "generated/types", CrateKind::Types),
         krate("client", "generated/client", CrateKind::Client),
         krate("server", "generated/server", CrateKind::Server),
@@ -114,7 +115,7 @@ fn each_crate_moves_by_its_own_impact_and_unchanged_ones_stay() {
     // re-export the types, follow; the runtime did not change and is not released.
     let dir = repo(RECORD);
     edit(dir.path(), CLLI_ADDED);
-    let plan = release::plan(dir.path(), &crates()).unwrap();
+    let plan = release::plan::plan(dir.path(), &crates()).unwrap();
     assert_eq!(
         versions(&plan),
         pairs(&[
@@ -126,15 +127,15 @@ fn each_crate_moves_by_its_own_impact_and_unchanged_ones_stay() {
     );
     assert_eq!(plan.tag, "release-4");
     assert!(
-        plan.changelog_section
+        release::changelog::section(&plan)
             .contains("| `runtime` | 0.4.1 (unchanged, not released) | |"),
         "{}",
-        plan.changelog_section
+        release::changelog::section(&plan)
     );
     assert!(
-        plan.changelog_section.contains("- property `clli` added (`/components/schemas/FacilityInfo/properties/clli`; types minor, client patch, server patch)"),
+        release::changelog::section(&plan).contains("- /components/schemas/FacilityInfo/properties/clli: property `clli` added [types minor, client patch, server patch]"),
         "{}",
-        plan.changelog_section
+        release::changelog::section(&plan)
     );
     // The record after the release keeps the runtime's version.
     let record = plan.record();
@@ -149,7 +150,7 @@ fn a_removed_property_is_major_and_an_operation_added_moves_client_and_server_on
         dir.path(),
         "- {target: $.components.schemas.InterconnectPhysical.properties.owner, description: removed, remove: true}",
     );
-    let plan = release::plan(dir.path(), &crates()).unwrap();
+    let plan = release::plan::plan(dir.path(), &crates()).unwrap();
     // On 0.x a major change moves the minor number.
     assert_eq!(
         plan.crates[1].next.as_ref().unwrap().to_string(),
@@ -160,15 +161,15 @@ fn a_removed_property_is_major_and_an_operation_added_moves_client_and_server_on
         "0.4.0+spec.2026.08.14"
     );
     assert!(
-        plan.changelog_section
-            .contains("### Breaking on the wire\n\n- property `owner` removed"),
+        release::changelog::section(&plan)
+            .contains("### Breaking on the wire\n\n- /components/schemas/InterconnectPhysical/properties/owner: property `owner` removed"),
         "{}",
-        plan.changelog_section
+        release::changelog::section(&plan)
     );
 
     let dir = repo(RECORD);
     edit(dir.path(), PING_SLOT_ADDED);
-    let plan = release::plan(dir.path(), &crates()).unwrap();
+    let plan = release::plan::plan(dir.path(), &crates()).unwrap();
     let bumps: Vec<Option<&str>> = plan
         .crates
         .iter()
@@ -186,7 +187,7 @@ fn a_changed_runtime_crate_is_released_alone() {
     )
     .unwrap();
     git(dir.path(), &["commit", "-qam", "runtime change"]);
-    let plan = release::plan(dir.path(), &crates()).unwrap();
+    let plan = release::plan::plan(dir.path(), &crates()).unwrap();
     assert_eq!(
         versions(&plan),
         pairs(&[
@@ -209,9 +210,9 @@ fn a_crate_new_since_the_last_release_has_its_first_release_unchecked() {
     with_new.push(PublishedCrate {
         name: "emulator".into(),
         dir: "emulator".into(),
-        kind: CrateKind::Runtime,
+        kind: CrateKind::HandWritten,
     });
-    let plan = release::plan(dir.path(), &with_new).unwrap();
+    let plan = release::plan::plan(dir.path(), &with_new).unwrap();
     assert_eq!(
         versions(&plan),
         pairs(&[
@@ -228,9 +229,9 @@ fn a_crate_new_since_the_last_release_has_its_first_release_unchecked() {
         "{emulator:?}"
     );
     assert!(
-        plan.changelog_section.contains("its first release"),
+        release::changelog::section(&plan).contains("its first release"),
         "{}",
-        plan.changelog_section
+        release::changelog::section(&plan)
     );
     assert!(plan.crates[..4].iter().all(|c| !c.first_release));
 }
@@ -239,23 +240,23 @@ fn a_crate_new_since_the_last_release_has_its_first_release_unchecked() {
 fn nothing_changed_has_nothing_to_release_and_a_first_release_keeps_its_versions() {
     let dir = repo(RECORD);
     assert!(
-        matches!(release::plan(dir.path(), &crates()), Err(ReleaseError::NothingToRelease(tag)) if tag == "release-3")
+        matches!(release::plan::plan(dir.path(), &crates()), Err(ReleaseError::NothingToRelease(tag)) if tag == "release-3")
     );
     let first = repo("[versions]\ntypes = \"0.1.0\"\n");
-    let plan = release::plan(first.path(), &crates()).unwrap();
+    let plan = release::plan::plan(first.path(), &crates()).unwrap();
     assert_eq!(
         plan.crates[1].next.as_ref().unwrap().to_string(),
         "0.1.0+spec.2026.08.14"
     );
     assert_eq!(plan.crates[0].next.as_ref().unwrap().to_string(), "0.1.0");
     assert_eq!(plan.tag, "release-1");
-    assert!(plan.changelog_section.contains("the first release"));
+    assert!(release::changelog::section(&plan).contains("the first release"));
 }
 
 #[test]
 fn the_changelog_keeps_earlier_sections_below_the_new_one() {
-    let first = release::prepend_changelog(None, "## 0.1.0\n\nfirst\n");
-    let second = release::prepend_changelog(Some(&first), "## 0.2.0\n\nsecond\n");
+    let first = release::changelog::prepend(None, "## 0.1.0\n\nfirst\n");
+    let second = release::changelog::prepend(Some(&first), "## 0.2.0\n\nsecond\n");
     assert!(second.starts_with("# Changelog\n"));
     let (new, old) = (
         second.find("## 0.2.0").unwrap(),
@@ -270,7 +271,7 @@ fn a_clone_without_the_tag_finds_the_release_by_its_record() {
     git(dir.path(), &["tag", "-d", "release-3"]);
     edit(dir.path(), CLLI_ADDED);
     git(dir.path(), &["commit", "-qam", "a property added"]);
-    let plan = release::plan(dir.path(), &crates()).unwrap();
+    let plan = release::plan::plan(dir.path(), &crates()).unwrap();
     assert_eq!(plan.previous_tag.as_deref(), Some("release-3"));
     assert_eq!(
         plan.crates[1].next.as_ref().unwrap().to_string(),
@@ -287,7 +288,7 @@ fn a_generator_change_waits_for_cargo_semver_checks_and_never_goes_below_the_spe
     edit(dir.path(), CLLI_ADDED);
     git(dir.path(), &["add", "-A"]);
     git(dir.path(), &["commit", "-qm", "generator and spec changed"]);
-    let mut plan = release::plan(dir.path(), &crates()).unwrap();
+    let mut plan = release::plan::plan(dir.path(), &crates()).unwrap();
     let provisional: Vec<&str> = plan.provisional().map(|c| c.name.as_str()).collect();
     assert_eq!(provisional, ["types", "client", "server"]);
     assert_eq!(
@@ -317,13 +318,13 @@ fn a_generator_change_waits_for_cargo_semver_checks_and_never_goes_below_the_spe
     );
     assert!(plan.provisional().next().is_none());
     assert!(
-        plan.changelog_section
+        release::changelog::section(&plan)
             .contains("| `types` | 0.3.0 → 0.3.1+spec.2026.08.14 | the spec: minor |"),
         "{}",
-        plan.changelog_section
+        release::changelog::section(&plan)
     );
     // A break the spec does not show (the generator's) is the tool's to find: major.
-    let mut plan = release::plan(dir.path(), &crates()).unwrap();
+    let mut plan = release::plan::plan(dir.path(), &crates()).unwrap();
     plan.settle(&[("types".into(), Bump::Major)], &crates());
     assert_eq!(
         plan.crates[1].next.as_ref().unwrap().to_string(),

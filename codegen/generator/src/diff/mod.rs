@@ -157,6 +157,21 @@ pub struct SpecDiff {
     pub changes: Vec<Change>,
 }
 
+impl Change {
+    /// The change in one line, as the diff and the CHANGELOG print it: where, what, and its
+    /// bump for each generated crate.
+    pub fn line(&self) -> String {
+        format!(
+            "{}: {} [types {}, client {}, server {}]",
+            self.pointer,
+            self.message,
+            self.impact.types.as_str(),
+            self.impact.client.as_str(),
+            self.impact.server.as_str()
+        )
+    }
+}
+
 impl SpecDiff {
     /// The strongest class present, if any change at all.
     pub fn strongest(&self) -> Option<Class> {
@@ -194,14 +209,7 @@ impl SpecDiff {
             }
             out.push_str(&format!("{} ({}):\n", class.as_str(), changes.len()));
             for c in changes {
-                out.push_str(&format!(
-                    "  - {}: {} [types {}, client {}, server {}]\n",
-                    c.pointer,
-                    c.message,
-                    c.impact.types.as_str(),
-                    c.impact.client.as_str(),
-                    c.impact.server.as_str()
-                ));
+                out.push_str(&format!("  - {}\n", c.line()));
             }
         }
         out

@@ -1,170 +1,23 @@
-//! Releases of the published crates: the record of the last release (`spec/release.toml`: each
-//! crate's version and the release's tag), each crate's next version from what changed since
-//! that tag, and the CHANGELOG section.
+//! The release plan: each published crate's next version from what changed since the last
+//! release (the spec diff's impact on a generated crate, its sources for a hand-written one),
+//! settled by cargo-semver-checks where the diff cannot see the change.
 //!
-//! Each crate moves by its own bump, as Cargo's SemVer reference counts it: the generated
-//! crates by the spec diff's impact on them (`cloudflare_cni_codegen::diff`), the hand-written
-//! runtime crates when their sources changed. A crate nothing changed is not released (not
-//! packaged, not published) again. On 0.x a major change moves the minor number and anything
-//! else the patch. The generated crates carry the spec's `info.version` as build metadata
-//! (`0.2.0+spec.2026.07.27`); requirements between crates never carry it (`=0.2.0`).
+//! Each crate moves by its own bump, as Cargo's SemVer reference counts it. A crate nothing
+//! changed is not released (not packaged, not published) again. On 0.x a major change moves the
+//! minor number and anything else the patch. The generated crates carry the spec's
+//! `info.version` as build metadata (`0.2.0+spec.2026.07.27`); requirements between crates
+//! never carry it (`=0.2.0`).
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use semver::{BuildMetadata, Prerelease, Version};
-use serde::{Deserialize, Serialize};
 
-use cloudflare_cni_codegen::diff::{self, Bump, Class, SpecDiff};
-use cloudflare_cni_codegen::{load, SpecSource};
+use cloudflare_cni_codegen::diff::{self, Bump, SpecDiff};
 
-use crate::workspace::Workspace;
-
-/// `spec/release.toml`: each published crate's version, and the tag of the release that made
-/// them (absent before the first release).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReleaseRecord {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tag: Option<String>,
-    /// Crate name → version.
-    #[serde(default)]
-    pub versions: BTreeMap<String, String>,
-}
-
-impl ReleaseRecord {
-    pub const PATH: &'static str = "spec/release.toml";
-
-    pub fn read(root: &Path) -> Result<ReleaseRecord, ReleaseError> {
-        let path = root.join(Self::PATH);
-        let text = std::fs::read_to_string(&path).map_err(|source| ReleaseError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        toml::from_str(&text).map_err(|e| ReleaseError::Record {
-            path,
-            message: e.to_string(),
-        })
-    }
-
-    pub fn render(&self) -> String {
-        let body = toml::to_string(self).unwrap_or_default();
-        format!("# Each published crate's version, and the tag of the release that made them.\n# Written by `cargo xtask release`; `cargo xtask generate` reads the generated crates' versions.\n{body}")
-    }
-
-    /// A crate's recorded version (0.1.0 before its first release).
-    pub fn version(&self, krate: &str) -> Result<Version, ReleaseError> {
-        match self.versions.get(krate) {
-            None => Ok(Version::new(0, 1, 0)),
-            Some(text) => Version::parse(text).map_err(|e| ReleaseError::Record {
-                path: PathBuf::from(Self::PATH),
-                message: format!("{krate} = {text:?}: {e}"),
-            }),
-        }
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ReleaseError {
-    #[error("cannot read {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{} is not a valid release record: {message}", path.display())]
-    Record { path: PathBuf, message: String },
-    #[error("git {args}: {message}")]
-    Git { args: String, message: String },
-    #[error("the spec of the last release ({reference}) does not load: {message}")]
-    OldSpec { reference: String, message: String },
-    #[error("{0}")]
-    Spec(String),
-    #[error("nothing to release: the spec has not changed since {0}")]
-    NothingToRelease(String),
-}
-
-/// Runs git in `root`, returning stdout.
-pub fn git(root: &Path, args: &[&str]) -> Result<String, ReleaseError> {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(root)
-        .output()
-        .map_err(|e| ReleaseError::Git {
-            args: args.join(" "),
-            message: e.to_string(),
-        })?;
-    if !output.status.success() {
-        return Err(ReleaseError::Git {
-            args: args.join(" "),
-            message: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        });
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-/// The commit of the release `tag`: the tag itself when this clone has it, otherwise the commit
-/// that first recorded `tag = "…"` in `spec/release.toml` (clones and mirrors do not always
-/// carry tags, and the record says which release made the current versions).
-pub fn release_commit(root: &Path, tag: &str) -> Result<String, ReleaseError> {
-    let spec = format!("{tag}^{{commit}}");
-    if let Ok(hash) = git(root, &["rev-parse", "--verify", "-q", &spec]) {
-        return Ok(hash.trim().to_string());
-    }
-    let needle = format!("tag = \"{tag}\"");
-    let log = git(
-        root,
-        &[
-            "log",
-            "--reverse",
-            "--format=%H",
-            "-S",
-            &needle,
-            "--",
-            "spec/release.toml",
-        ],
-    )?;
-    log.lines()
-        .next()
-        .map(str::to_string)
-        .ok_or_else(|| ReleaseError::Git {
-            args: format!("rev-parse {tag}"),
-            message: format!(
-                "no tag {tag} and no commit recording it in spec/release.toml: fetch the tags"
-            ),
-        })
-}
-
-/// Reads a spec given as a path or as `git:REV:PATH`.
-pub fn read_spec_arg(root: &Path, arg: &str) -> Result<(String, String), ReleaseError> {
-    match arg.strip_prefix("git:") {
-        Some(rest) => {
-            let (rev, path) = rest
-                .rsplit_once(':')
-                .ok_or_else(|| ReleaseError::Spec(format!("{arg}: expected git:REV:PATH")))?;
-            Ok((
-                arg.to_string(),
-                git(root, &["show", &format!("{rev}:{path}")])?,
-            ))
-        }
-        None => {
-            let path = PathBuf::from(arg);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|source| ReleaseError::Io { path, source })?;
-            Ok((arg.to_string(), text))
-        }
-    }
-}
-
-/// Loads and lints a spec's text into its JSON value.
-pub fn spec_value(display: &str, text: String) -> Result<serde_json::Value, String> {
-    load(&SpecSource {
-        display_path: display.to_string(),
-        text,
-    })
-    .map(|s| s.value().clone())
-    .map_err(|e| e.to_string())
-}
+use super::ReleaseError;
+use crate::git::changed_since;
+use crate::record::{release_commit, ReleaseRecord};
+use crate::workspace::{read_spec_arg, spec_value, CrateKind, PublishedCrate, Workspace};
 
 /// The version after `current` for a change that needs `bump`.
 pub fn next_version(current: &Version, bump: Bump) -> Version {
@@ -213,26 +66,6 @@ pub fn spec_metadata(info_version: &str) -> BuildMetadata {
     .unwrap_or(BuildMetadata::EMPTY)
 }
 
-/// What kind of crate a published crate is, for its next version.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CrateKind {
-    /// Written by the generator: bumped by the spec diff's impact on it.
-    Types,
-    Client,
-    Server,
-    /// Written by hand: released when its sources changed.
-    Runtime,
-}
-
-/// A published crate as the release sees it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PublishedCrate {
-    pub name: String,
-    /// Its folder, relative to the checkout.
-    pub dir: String,
-    pub kind: CrateKind,
-}
-
 /// One crate's part in a release.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CrateRelease {
@@ -264,7 +97,6 @@ pub struct ReleasePlan {
     pub info_version: String,
     /// In publishing order.
     pub crates: Vec<CrateRelease>,
-    pub changelog_section: String,
 }
 
 impl ReleasePlan {
@@ -287,66 +119,6 @@ impl ReleasePlan {
                 .collect(),
         }
     }
-}
-
-/// The CHANGELOG section for a release.
-pub fn changelog_section(plan: &ReleasePlan) -> String {
-    let mut out = format!(
-        "## {}\n\nGenerated from spec version {}",
-        plan.tag, plan.info_version
-    );
-    match &plan.previous_tag {
-        Some(tag) => out.push_str(&format!("; changes since {tag}.\n")),
-        None => out.push_str("; the first release.\n"),
-    }
-    out.push_str("\n| Crate | Version | Why |\n| --- | --- | --- |\n");
-    for c in &plan.crates {
-        match &c.next {
-            Some(next) => out.push_str(&format!(
-                "| `{}` | {} → {} | {} |\n",
-                c.name, c.current, next, c.reason
-            )),
-            None => out.push_str(&format!(
-                "| `{}` | {} (unchanged, not released) | |\n",
-                c.name, c.current
-            )),
-        }
-    }
-    for (class, title) in [
-        (Class::Breaking, "Breaking on the wire"),
-        (Class::Additive, "Additive"),
-        (Class::Documentation, "Documentation"),
-    ] {
-        let changes: Vec<_> = plan.diff.of(class).collect();
-        if changes.is_empty() {
-            continue;
-        }
-        out.push_str(&format!("\n### {title}\n\n"));
-        for c in changes {
-            out.push_str(&format!(
-                "- {} (`{}`; types {}, client {}, server {})\n",
-                c.message,
-                c.pointer,
-                c.impact.types.as_str(),
-                c.impact.client.as_str(),
-                c.impact.server.as_str()
-            ));
-        }
-    }
-    out
-}
-
-/// Whether anything under `dir` changed since `tag`.
-fn changed_since(root: &Path, tag: &str, dir: &str) -> Result<bool, ReleaseError> {
-    let output = Command::new("git")
-        .args(["diff", "--quiet", tag, "--", dir])
-        .current_dir(root)
-        .status()
-        .map_err(|e| ReleaseError::Git {
-            args: format!("diff --quiet {tag} -- {dir}"),
-            message: e.to_string(),
-        })?;
-    Ok(!output.success())
 }
 
 /// The tag after `previous` (`release-1`, `release-2`, ...).
@@ -377,7 +149,7 @@ pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, Relea
         None => SpecDiff::default(),
         Some(tag) => {
             let reference = format!("git:{}:{}", release_commit(root, tag)?, Workspace::SPEC);
-            let (_, old_text) = read_spec_arg(root, &reference)?;
+            let (_, old_text) = read_spec_arg(root, &reference).map_err(ReleaseError::Spec)?;
             let old = spec_value(&reference, old_text)
                 .map_err(|message| ReleaseError::OldSpec { reference, message })?;
             diff::diff(&old, &new)
@@ -398,7 +170,7 @@ pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, Relea
                 Some(Bump::Patch),
                 "its first release (new since the last release)".to_string(),
             ),
-            (Some(tag), CrateKind::Runtime) => {
+            (Some(tag), CrateKind::HandWritten) => {
                 if changed_since(root, &release_commit(root, tag)?, &krate.dir)? {
                     // Until cargo-semver-checks decides, a changed hand-written crate is
                     // taken to break its API.
@@ -429,11 +201,11 @@ pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, Relea
         };
         let provisional = !first_release
             && match krate.kind {
-                CrateKind::Runtime => bump.is_some(),
+                CrateKind::HandWritten => bump.is_some(),
                 _ => generator_changed,
             };
         let floor = match (krate.kind, provisional) {
-            (CrateKind::Runtime, _) | (_, false) => None,
+            (CrateKind::HandWritten, _) | (_, false) => None,
             (CrateKind::Types, true) => Some(impact.types),
             (CrateKind::Client, true) => Some(impact.client),
             (CrateKind::Server, true) => Some(impact.server),
@@ -457,40 +229,13 @@ pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, Relea
             record.tag.clone().unwrap_or_default(),
         ));
     }
-    let mut plan = ReleasePlan {
+    Ok(ReleasePlan {
         previous_tag: record.tag.clone(),
         tag: next_tag(record.tag.as_deref()),
         diff,
         info_version,
         crates: releases,
-        changelog_section: String::new(),
-    };
-    plan.changelog_section = changelog_section(&plan);
-    Ok(plan)
-}
-
-/// `manifest` (the workspace's Cargo.toml) with the requirement on a generated crate set to
-/// `next` without its build metadata, for the hand-written crates that depend on it (the
-/// emulator on the server). An entry with a path only is left alone.
-pub fn with_workspace_requirement(
-    manifest: &str,
-    name: &str,
-    dir: &str,
-    next: &Version,
-) -> Result<String, String> {
-    let prefix = format!("\n{name} = {{ path = \"{dir}\", version = \"");
-    let Some(start) = manifest.find(&prefix).map(|i| i + prefix.len()) else {
-        return Ok(manifest.to_string());
-    };
-    let Some(length) = manifest[start..].find('"') else {
-        return Err(format!("the entry of {name} is not closed"));
-    };
-    let requirement = format!("{}.{}.{}", next.major, next.minor, next.patch);
-    Ok(format!(
-        "{}{requirement}{}",
-        &manifest[..start],
-        &manifest[start + length..]
-    ))
+    })
 }
 
 fn next_crate_version(
@@ -505,7 +250,7 @@ fn next_crate_version(
     } else {
         next_version(current, bump)
     };
-    if kind != CrateKind::Runtime {
+    if kind != CrateKind::HandWritten {
         next.build = spec_metadata(info_version);
     }
     next
@@ -553,7 +298,7 @@ impl ReleasePlan {
             (bump_of(&runtimes.client), bump_of(&runtimes.server));
         let first = self.previous_tag.is_none();
         for krate in &mut self.crates {
-            let kind = kind_of(&krate.name).unwrap_or(CrateKind::Runtime);
+            let kind = kind_of(&krate.name).unwrap_or(CrateKind::HandWritten);
             if let (CrateKind::Client | CrateKind::Server, Some(types), Some(own)) =
                 (kind, types_bump, krate.bump)
             {
@@ -577,52 +322,7 @@ impl ReleasePlan {
                 next_crate_version(&krate.current, bump, first, kind, &self.info_version)
             });
         }
-        self.changelog_section = changelog_section(self);
     }
-}
-
-/// Forgets Cargo's unpacked copies of `crates` in CARGO_HOME. `cargo package` verifies each
-/// package against the others through a local registry whose sources it unpacks once per name
-/// and version and then reuses: a crate packaged again at a version already unpacked would be
-/// verified against the stale copy.
-pub fn drop_unpacked_copies(crates: &[String]) {
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")));
-    let Some(sources) = cargo_home.map(|h| h.join("registry/src")) else {
-        return;
-    };
-    for registry in std::fs::read_dir(&sources).into_iter().flatten().flatten() {
-        for entry in std::fs::read_dir(registry.path())
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let file_name = entry.file_name().to_string_lossy().into_owned();
-            let ours = crates.iter().any(|name| {
-                file_name.strip_prefix(name.as_str()).is_some_and(|rest| {
-                    rest.starts_with('-') && rest[1..].starts_with(|c: char| c.is_ascii_digit())
-                })
-            });
-            if ours {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
-        }
-    }
-}
-
-/// CHANGELOG.md with `section` prepended below its title.
-pub fn prepend_changelog(existing: Option<&str>, section: &str) -> String {
-    const TITLE: &str =
-        "# Changelog\n\nReleases of the generated crates (`cargo xtask release`).\n";
-    let rest = existing
-        .and_then(|e| e.strip_prefix(TITLE))
-        .unwrap_or_else(|| existing.unwrap_or(""));
-    format!(
-        "{TITLE}\n{section}{}{}",
-        if rest.trim().is_empty() { "" } else { "\n" },
-        rest.trim_start_matches('\n')
-    )
 }
 
 #[cfg(test)]
@@ -652,13 +352,12 @@ mod tests {
                 krate("client", None, false),
                 krate("server", None, false),
             ],
-            changelog_section: String::new(),
         };
         let kinds = [
             PublishedCrate {
                 name: runtimes.client.clone(),
                 dir: "codegen/runtime/client".into(),
-                kind: CrateKind::Runtime,
+                kind: CrateKind::HandWritten,
             },
             PublishedCrate {
                 name: "client".into(),
@@ -686,29 +385,6 @@ mod tests {
         assert_eq!(
             plan.crates[2].bump, None,
             "the server does not re-export the client runtime"
-        );
-    }
-
-    #[test]
-    fn a_generated_crates_workspace_requirement_follows_its_release() {
-        let manifest = "[workspace.dependencies]\nserver = { path = \"generated/server\", version = \"0.1.1\" }\ntypes = { path = \"generated/types\" }\n";
-        let next = Version::parse("0.2.0+spec.2026.09.01").unwrap();
-        let updated =
-            with_workspace_requirement(manifest, "server", "generated/server", &next).unwrap();
-        assert!(
-            updated.contains("server = { path = \"generated/server\", version = \"0.2.0\" }"),
-            "{updated}"
-        );
-        let runtime = "[workspace.dependencies]\nrt = { path = \"codegen/runtime/client\", version = \"0.1.0\", default-features = false }\n";
-        assert_eq!(
-            with_workspace_requirement(runtime, "rt", "codegen/runtime/client", &Version::new(0, 2, 0)).unwrap(),
-            "[workspace.dependencies]\nrt = { path = \"codegen/runtime/client\", version = \"0.2.0\", default-features = false }\n",
-            "an entry with fields after its version"
-        );
-        assert_eq!(
-            with_workspace_requirement(manifest, "types", "generated/types", &next).unwrap(),
-            manifest,
-            "a path-only entry stays"
         );
     }
 

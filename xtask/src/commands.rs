@@ -1,0 +1,239 @@
+//! What `cargo xtask import`, `generate` and `diff` do: read the inputs, call the generator
+//! library, write or check the files, and report. `main.rs` only parses the arguments.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use cloudflare_cni_codegen::{diff, Drift};
+
+use crate::workspace::{read_spec_arg, spec_value, Workspace, WorkspaceError};
+
+pub fn import(
+    ws: &Workspace,
+    path: Option<PathBuf>,
+    revision: Option<&str>,
+    check: bool,
+    verbose: bool,
+) -> Result<ExitCode, String> {
+    use cloudflare_cni_codegen::import;
+    use cloudflare_cni_codegen::SpecSource;
+    let read = |path: &Path, display: String| {
+        std::fs::read_to_string(path)
+            .map(|text| SpecSource {
+                display_path: display,
+                text,
+            })
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    let upstream = match &path {
+        Some(path) => read(path, path.display().to_string())?,
+        None => read(
+            &ws.root.join(import::UPSTREAM_PATH),
+            import::UPSTREAM_PATH.to_string(),
+        )?,
+    };
+    let overlay = read(
+        &ws.root.join(import::OVERLAY_PATH),
+        import::OVERLAY_PATH.to_string(),
+    )?;
+    let readme = std::fs::read_to_string(ws.root.join(import::README_PATH))
+        .map_err(|e| format!("cannot read {}: {e}", import::README_PATH))?;
+    let imported =
+        import::import_revision(&upstream, &overlay, revision).map_err(|e| e.to_string())?;
+    if let Ok(previous) = std::fs::read_to_string(ws.root.join(import::UPSTREAM_PATH)) {
+        import::check_revision(&previous, &imported)?;
+    }
+    let files = import::files(&imported, &readme)?;
+    let report = &imported.report;
+    if check {
+        return check_import(ws, &files, &upstream.display_path, verbose);
+    }
+    let summary = files.write_listed(&ws.root).map_err(|e| e.to_string())?;
+    println!(
+        "imported {} (revision {}): {} operations, {} components; {} overlay actions applied",
+        upstream.display_path,
+        imported.revision,
+        report.operations.len(),
+        report.components.len(),
+        report.actions.len()
+    );
+    for (from, to) in &report.renamed {
+        println!("  schema {from} → {to}");
+    }
+    for pruned in &report.pruned {
+        println!("  dropped {pruned} (nothing references it once the overlay applies)");
+    }
+    for path in &summary.written {
+        println!("wrote   {path}");
+    }
+    println!(
+        "spec/: {} written, {} unchanged. Next: `cargo xtask diff git:HEAD:{} {}`, then `cargo xtask generate`",
+        summary.written.len(),
+        summary.unchanged,
+        import::SPEC_PATH,
+        import::SPEC_PATH
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn generate(
+    ws: &Workspace,
+    check: bool,
+    verbose: bool,
+    spec: Option<PathBuf>,
+    out: Option<PathBuf>,
+) -> Result<ExitCode, WorkspaceError> {
+    let (spec_path, display) = match spec {
+        Some(path) => {
+            let display = path.display().to_string();
+            (path, display)
+        }
+        None => (ws.spec_path(), Workspace::SPEC.to_string()),
+    };
+    let out = out.unwrap_or_else(|| ws.generated_dir());
+    // The generated Cargo.toml files inherit the workspace's dependencies (`x.workspace =
+    // true`), so they build only inside this workspace: refuse to write them elsewhere.
+    if !check && !inside(&out, &ws.root) {
+        return Err(WorkspaceError::Usage(format!(
+            "--out {}: the generated crates inherit this workspace's dependencies and build only \
+             inside it; choose a folder under {} (or use --check to compare anywhere)",
+            out.display(),
+            ws.root.display()
+        )));
+    }
+    // The versions come from spec/release.toml, as `cargo xtask release` wrote them.
+    let config = ws.config()?;
+    let tree = cloudflare_cni_codegen::render_file(&spec_path, &display, &config)?;
+    if check {
+        let drift = tree
+            .check(&out)
+            .map_err(cloudflare_cni_codegen::GenerateError::from)?;
+        if drift.is_empty() {
+            println!("generated/ is up to date with {display}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        eprintln!(
+            "generated/ is stale: {} file(s) differ from what {display} renders:",
+            drift.len()
+        );
+        report_drift(&drift, verbose);
+        eprintln!("run `cargo xtask generate` to update it");
+        return Ok(ExitCode::FAILURE);
+    }
+    let summary = tree
+        .write(&out)
+        .map_err(cloudflare_cni_codegen::GenerateError::from)?;
+    for path in &summary.written {
+        println!("wrote   {path}");
+    }
+    for path in &summary.removed {
+        println!("removed {path}");
+    }
+    println!(
+        "generated/: {} written, {} removed, {} unchanged",
+        summary.written.len(),
+        summary.removed.len(),
+        summary.unchanged
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `import --check`: the files an import would write, against `spec/`.
+fn check_import(
+    ws: &Workspace,
+    files: &cloudflare_cni_codegen::GeneratedTree,
+    upstream: &str,
+    verbose: bool,
+) -> Result<ExitCode, String> {
+    use cloudflare_cni_codegen::import;
+    let drift = files.check_listed(&ws.root).map_err(|e| e.to_string())?;
+    if drift.is_empty() {
+        println!(
+            "spec/ is up to date with {upstream} through {}",
+            import::OVERLAY_PATH
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "spec/ is stale: {} file(s) differ from what importing {upstream} produces:",
+        drift.len()
+    );
+    report_drift(&drift, verbose);
+    eprintln!("run `cargo xtask import` to update it");
+    Ok(ExitCode::FAILURE)
+}
+
+/// Each drifted file, with its diff under `--verbose`.
+fn report_drift(drift: &[Drift], verbose: bool) {
+    for d in drift {
+        eprintln!("  {d}");
+        if let (true, Drift::Changed { diff, .. }) = (verbose, d) {
+            eprintln!("{diff}");
+        }
+    }
+}
+
+/// Whether `path` (which may not exist yet) lies under `root`.
+fn inside(path: &Path, root: &Path) -> bool {
+    let absolute = |p: &Path| {
+        let p = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(p)
+        };
+        // Resolve what exists (symlinks, `..`); the rest is appended as given.
+        let existing = p.ancestors().find(|a| a.exists()).unwrap_or(Path::new("/"));
+        let rest = p.strip_prefix(existing).unwrap_or(Path::new(""));
+        existing
+            .canonicalize()
+            .unwrap_or_else(|_| existing.to_path_buf())
+            .join(rest)
+    };
+    absolute(path).starts_with(absolute(root))
+}
+
+pub fn diff(ws: &Workspace, old: &str, new: &str, json: bool) -> Result<(), String> {
+    let root = &ws.root;
+    let load = |arg: &str| -> Result<serde_json::Value, String> {
+        let (display, text) = read_spec_arg(root, arg)?;
+        spec_value(&display, text)
+    };
+    let result = diff::diff(&load(old)?, &load(new)?);
+    let crates = result.crate_impact();
+    if json {
+        let report = serde_json::json!({
+            "strongest": result.strongest().map(|c| c.as_str()),
+            "crates": crates,
+            "changes": result.changes,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        );
+    } else {
+        print!("{}", result.render());
+        if let Some(class) = result.strongest() {
+            println!("strongest on the wire: {}", class.as_str());
+            println!(
+                "crates: types {}, client {}, server {}",
+                crates.types.as_str(),
+                crates.client.as_str(),
+                crates.server.as_str()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `cargo xtask crates`: the published crates, in dependency order, as `-p NAME` arguments for
+/// cargo (or one name a line).
+pub fn crates(ws: &Workspace, names: bool) -> Result<(), String> {
+    let crates = ws.published_crates().map_err(|e| e.to_string())?;
+    if names {
+        crates.iter().for_each(|c| println!("{c}"));
+    } else {
+        let args: Vec<String> = crates.iter().map(|c| format!("-p {c}")).collect();
+        println!("{}", args.join(" "));
+    }
+    Ok(())
+}
