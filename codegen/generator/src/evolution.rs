@@ -216,26 +216,7 @@ impl Mutation {
                     property,
                 );
             }
-            Mutation::AddOperation => {
-                let paths = upstream
-                    .get_mut("paths")
-                    .and_then(Value::as_object_mut)
-                    .ok_or("the document has no paths")?;
-                paths.insert(
-                    format!("/accounts/{{account_id}}/cni/{label}/{{{label}_id}}"),
-                    json!({"get": {
-                        "operationId": format!("get_{label}"),
-                        "summary": "Get an added thing",
-                        "tags": ["Slots"],
-                        "parameters": [
-                            {"name": "account_id", "in": "path", "required": true, "schema": {"type": "string"}},
-                            {"name": format!("{label}_id"), "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}
-                        ],
-                        "responses": {"200": {"description": "The added thing", "content": {"application/json": {"schema": {
-                            "type": "object", "required": ["id"], "properties": {"id": {"type": "string", "format": "uuid"}}}}}}}
-                    }}),
-                );
-            }
+            Mutation::AddOperation => add_operation(upstream, label)?,
             Mutation::AddQueryParameter { path } => {
                 let parameters = upstream
                     .pointer_mut(&format!("/paths/{}/get/parameters", escape_token(path)))
@@ -278,19 +259,51 @@ impl Mutation {
                 changed.insert("type".into(), json!("integer"));
                 changed.remove("format");
             }
-            Mutation::RenameSchema { schema } => {
-                let body = schemas
-                    .remove(schema)
-                    .ok_or_else(|| format!("no schema {schema}"))?;
-                let renamed = format!("{schema}Renamed");
-                schemas.insert(renamed.clone(), body);
-                let from = format!("#/components/schemas/{}", escape_token(schema));
-                let to = format!("#/components/schemas/{}", escape_token(&renamed));
-                rename_refs(upstream, &from, &to);
-            }
+            Mutation::RenameSchema { schema } => rename_schema(upstream, schema)?,
         }
         Ok(())
     }
+}
+
+/// A GET operation on a new path whose answer is an inline object.
+fn add_operation(upstream: &mut Value, label: &str) -> Result<(), String> {
+    let paths = upstream
+        .get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .ok_or("the document has no paths")?;
+    paths.insert(
+            format!("/accounts/{{account_id}}/cni/{label}/{{{label}_id}}"),
+            json!({"get": {
+                "operationId": format!("get_{label}"),
+                "summary": "Get an added thing",
+                "tags": ["Slots"],
+                "parameters": [
+                    {"name": "account_id", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": format!("{label}_id"), "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}
+                ],
+                "responses": {"200": {"description": "The added thing", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["id"], "properties": {"id": {"type": "string", "format": "uuid"}}}}}}}
+            }}),
+        );
+    Ok(())
+}
+
+/// `schema` renamed to `{schema}Renamed`, every reference following.
+fn rename_schema(upstream: &mut Value, schema: &str) -> Result<(), String> {
+    let schemas = upstream
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+        .ok_or("the document has no component schemas")?;
+
+    let body = schemas
+        .remove(schema)
+        .ok_or_else(|| format!("no schema {schema}"))?;
+    let renamed = format!("{schema}Renamed");
+    schemas.insert(renamed.clone(), body);
+    let from = format!("#/components/schemas/{}", escape_token(schema));
+    let to = format!("#/components/schemas/{}", escape_token(&renamed));
+    rename_refs(upstream, &from, &to);
+    Ok(())
 }
 
 /// The `properties` of an object schema (of its last `allOf` fragment for Cloudflare's
@@ -448,14 +461,58 @@ fn rename_refs(value: &mut Value, from: &str, to: &str) {
 
 /// Every mutation the document supports, in a fixed order: at least one per enum, tagged union
 /// and object a response carries.
+/// Every mutation the document supports, in a fixed order: at least one per enum, tagged union
+/// and object a response carries, then the breaks.
 pub fn catalog(upstream: &Value) -> Vec<Mutation> {
-    let mut out = Vec::new();
-    let Some(schemas) = upstream
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-    else {
-        return out;
+    let Some(document) = Catalogued::of(upstream) else {
+        return Vec::new();
     };
+    let mut out = additions(&document);
+    out.extend(breaks(&document));
+    out
+}
+
+/// What the catalogue reads off the document.
+struct Catalogued<'v> {
+    upstream: &'v Value,
+    schemas: &'v Map<String, Value>,
+    usage: std::collections::BTreeMap<String, crate::document::Usage>,
+    /// The objects responses carry, by name.
+    objects: Vec<&'v String>,
+}
+
+impl<'v> Catalogued<'v> {
+    fn of(upstream: &'v Value) -> Option<Catalogued<'v>> {
+        let schemas = upstream.pointer("/components/schemas")?.as_object()?;
+        let usage = crate::document::usage(upstream);
+        let objects: Vec<&String> = schemas
+            .iter()
+            .filter(|(name, schema)| {
+                usage.get(*name).is_some_and(|u| u.response)
+                    && schema.get("oneOf").is_none()
+                    && (schema.get("properties").is_some() || schema.get("allOf").is_some())
+            })
+            .map(|(name, _)| name)
+            .collect();
+        Some(Catalogued {
+            upstream,
+            schemas,
+            usage,
+            objects,
+        })
+    }
+}
+
+/// The ways the document grows.
+fn additions(document: &Catalogued<'_>) -> Vec<Mutation> {
+    let Catalogued {
+        upstream,
+        schemas,
+        usage,
+        objects,
+    } = document;
+    let (upstream, schemas): (&Value, &Map<String, Value>) = (upstream, schemas);
+    let mut out = Vec::new();
     for (name, schema) in schemas {
         if schema
             .get("enum")
@@ -478,16 +535,6 @@ pub fn catalog(upstream: &Value) -> Vec<Mutation> {
             }
         }
     }
-    let usage = crate::document::usage(upstream);
-    let objects: Vec<&String> = schemas
-        .iter()
-        .filter(|(name, schema)| {
-            usage.get(*name).is_some_and(|u| u.response)
-                && schema.get("oneOf").is_none()
-                && (schema.get("properties").is_some() || schema.get("allOf").is_some())
-        })
-        .map(|(name, _)| name)
-        .collect();
     for (i, name) in objects.iter().enumerate() {
         // Every object gets one shape, in turn; the first object gets every shape.
         let shapes: Vec<Shape> = if i == 0 {
@@ -531,6 +578,19 @@ pub fn catalog(upstream: &Value) -> Vec<Mutation> {
             schema: (*name).clone(),
         });
     }
+    out
+}
+
+/// The ways the document breaks.
+fn breaks(document: &Catalogued<'_>) -> Vec<Mutation> {
+    let Catalogued {
+        schemas,
+        usage,
+        objects,
+        ..
+    } = document;
+    let schemas: &Map<String, Value> = schemas;
+    let mut out = Vec::new();
     let request_only = schemas.iter().find(|(name, schema)| {
         usage.get(*name).is_some_and(|u| u.request && !u.response)
             && schema.get("oneOf").is_none()

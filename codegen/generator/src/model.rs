@@ -291,34 +291,11 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
     let mut seen = std::collections::BTreeSet::new();
     request_fields.retain(|f| seen.insert(f.pointer.clone()));
     let request_sample = request_schema.map(|schema| sample(root, schema, 0));
-    let mut success = SuccessModel::Empty;
-    let mut success_sample = None;
-    let mut error_statuses = Vec::new();
-    for (status, response) in op
-        .get("responses")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        if !status.starts_with('2') {
-            error_statuses.push(status.clone());
-            continue;
-        }
-        let response = deref(root, response);
-        if let Some((media_type, media)) = response
-            .get("content")
-            .and_then(Value::as_object)
-            .and_then(|c| c.iter().next())
-        {
-            success = match media.get("schema").and_then(ref_name) {
-                Some(name) if media_type == "application/json" => {
-                    success_sample = media.get("schema").map(|schema| sample(root, schema, 0));
-                    SuccessModel::Json(name)
-                }
-                _ => SuccessModel::Binary(media_type.clone()),
-            };
-        }
-    }
+    let Responses {
+        success,
+        success_sample,
+        mut error_statuses,
+    } = lower_responses(root, op);
     error_statuses.sort();
     let paginated_item = match &success {
         SuccessModel::Json(name) if query_params.iter().any(|p| p.name == "cursor") => root
@@ -349,6 +326,49 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
         paginated_item,
         description: text(op, "description"),
         request_fields,
+    }
+}
+
+/// What an operation's responses say: its success, a sample of it, its error statuses.
+struct Responses {
+    success: SuccessModel,
+    success_sample: Option<Value>,
+    error_statuses: Vec<String>,
+}
+
+fn lower_responses(root: &Value, op: &Value) -> Responses {
+    let mut success = SuccessModel::Empty;
+    let mut success_sample = None;
+    let mut error_statuses = Vec::new();
+    for (status, response) in op
+        .get("responses")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if !status.starts_with('2') {
+            error_statuses.push(status.clone());
+            continue;
+        }
+        let response = deref(root, response);
+        if let Some((media_type, media)) = response
+            .get("content")
+            .and_then(Value::as_object)
+            .and_then(|c| c.iter().next())
+        {
+            success = match media.get("schema").and_then(ref_name) {
+                Some(name) if media_type == "application/json" => {
+                    success_sample = media.get("schema").map(|schema| sample(root, schema, 0));
+                    SuccessModel::Json(name)
+                }
+                _ => SuccessModel::Binary(media_type.clone()),
+            };
+        }
+    }
+    Responses {
+        success,
+        success_sample,
+        error_statuses,
     }
 }
 

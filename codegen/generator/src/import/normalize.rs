@@ -555,83 +555,95 @@ fn complete_union(document: &mut Value, union: &str, at: &str) -> Result<(), (St
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let mapping = schema
-        .pointer("/discriminator/mapping")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let as_ref = |target: &str| match target.starts_with('#') {
-        true => target.to_string(),
-        false => format!("{SCHEMAS}{}", escape_token(target)),
-    };
     let members = schema
         .get("oneOf")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let mut completed_members = Vec::new();
-    let mut completed_mapping = Map::new();
+    let mut completed = Vec::new();
     let mut hoisted = Vec::new();
     for (i, member) in members.iter().enumerate() {
-        let reference = member
-            .get("$ref")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        let resolved = reference
-            .as_deref()
-            .and_then(|r| crate::document::target(document, r))
-            .unwrap_or(member);
-        let tag = reference
-            .as_deref()
-            .and_then(|r| {
-                mapping
-                    .iter()
-                    .find(|(_, t)| t.as_str().is_some_and(|t| as_ref(t) == r))
-            })
-            .map(|(tag, _)| tag.clone())
-            .or_else(|| one_value(resolved, &property))
-            .ok_or_else(|| {
-                (
-                    format!("{at}/oneOf/{i}"),
-                    format!(
-                        "cannot tell the tag of this member of `{union}`: name it in \
-                         `discriminator.mapping`, or give its `{property}` a one-value `enum`"
-                    ),
-                )
-            })?;
-        let reference = match reference {
-            Some(reference) => reference,
+        let tag = member_tag(document, &schema, member, &property).ok_or_else(|| {
+            (
+                format!("{at}/oneOf/{i}"),
+                format!(
+                    "cannot tell the tag of this member of `{union}`: name it in \
+                     `discriminator.mapping`, or give its `{property}` a one-value `enum`"
+                ),
+            )
+        })?;
+        let reference = match member.get("$ref").and_then(Value::as_str) {
+            Some(reference) => reference.to_string(),
             None => {
                 let variant = schema
                     .pointer(&format!("/x-cni-variant-names/{}", escape_token(&tag)))
                     .and_then(Value::as_str)
                     .map_or_else(|| crate::naming::value_name(&tag), str::to_string);
-                let hoisted_name = crate::naming::member_schema_name(union, &variant);
-                hoisted.push((hoisted_name.clone(), member.clone()));
-                format!("{SCHEMAS}{}", escape_token(&hoisted_name))
+                let name = crate::naming::member_schema_name(union, &variant);
+                hoisted.push((name.clone(), member.clone()));
+                format!("{SCHEMAS}{}", escape_token(&name))
             }
         };
-        completed_mapping.insert(tag.clone(), Value::String(reference.clone()));
-        completed_members.push((reference, tag));
+        completed.push((reference, tag));
     }
-    let schemas_at = "/components/schemas";
-    for (hoisted_name, member) in hoisted {
-        let Some(Value::Object(schemas)) = document.pointer_mut(schemas_at) else {
+    for (name, member) in hoisted {
+        let Some(Value::Object(schemas)) = document.pointer_mut("/components/schemas") else {
             break;
         };
-        if schemas.contains_key(&hoisted_name) {
+        if schemas.contains_key(&name) {
             return Err((
-                format!("{schemas_at}/{}", escape_token(&hoisted_name)),
-                format!("an inline member of `{union}` would be hoisted as `{hoisted_name}`, which exists"),
+                format!("/components/schemas/{}", escape_token(&name)),
+                format!("an inline member of `{union}` would be hoisted as `{name}`, which exists"),
             ));
         }
-        schemas.insert(hoisted_name, member);
+        schemas.insert(name, member);
     }
-    for (reference, tag) in &completed_members {
+    tag_every_member(document, &completed, &property);
+    if let Some(Value::Object(union_schema)) = document.pointer_mut(at) {
+        let members = completed
+            .iter()
+            .map(|(reference, _)| serde_json::json!({ "$ref": reference }))
+            .collect();
+        union_schema.insert("oneOf".into(), Value::Array(members));
+        if let Some(Value::Object(discriminator)) = union_schema.get_mut("discriminator") {
+            let mapping = completed
+                .iter()
+                .map(|(reference, tag)| (tag.clone(), Value::String(reference.clone())))
+                .collect();
+            discriminator.insert("mapping".into(), Value::Object(mapping));
+        }
+    }
+    Ok(())
+}
+
+/// A member's tag: the mapping's key for it, else its tag property's one-value `enum`.
+fn member_tag(document: &Value, union: &Value, member: &Value, property: &str) -> Option<String> {
+    let as_ref = |target: &str| match target.starts_with('#') {
+        true => target.to_string(),
+        false => format!("{SCHEMAS}{}", escape_token(target)),
+    };
+    let reference = member.get("$ref").and_then(Value::as_str);
+    let mapped = reference.and_then(|r| {
+        union
+            .pointer("/discriminator/mapping")?
+            .as_object()?
+            .iter()
+            .find(|(_, t)| t.as_str().is_some_and(|t| as_ref(t) == r))
+            .map(|(tag, _)| tag.clone())
+    });
+    let resolved = reference
+        .and_then(|r| crate::document::target(document, r))
+        .unwrap_or(member);
+    mapped.or_else(|| one_value(resolved, property))
+}
+
+/// Every member's tag property a one-value `enum` of its tag (where it has none).
+fn tag_every_member(document: &mut Value, members: &[(String, String)], property: &str) {
+    for (reference, tag) in members {
         let tag_property = format!(
             "{}/properties/{}",
             reference.trim_start_matches('#'),
-            escape_token(&property)
+            escape_token(property)
         );
         if let Some(Value::Object(tag_schema)) = document.pointer_mut(&tag_property) {
             tag_schema
@@ -639,21 +651,6 @@ fn complete_union(document: &mut Value, union: &str, at: &str) -> Result<(), (St
                 .or_insert_with(|| Value::Array(vec![Value::String(tag.clone())]));
         }
     }
-    if let Some(Value::Object(union_schema)) = document.pointer_mut(at) {
-        union_schema.insert(
-            "oneOf".into(),
-            Value::Array(
-                completed_members
-                    .iter()
-                    .map(|(reference, _)| serde_json::json!({ "$ref": reference }))
-                    .collect(),
-            ),
-        );
-        if let Some(Value::Object(discriminator)) = union_schema.get_mut("discriminator") {
-            discriminator.insert("mapping".into(), Value::Object(completed_mapping));
-        }
-    }
-    Ok(())
 }
 
 /// The single value of `schema`'s property `property`'s `enum`, if it has exactly one.

@@ -49,68 +49,73 @@ pub fn select(document: &Value, prefix: &str) -> Result<Selection, Vec<(String, 
             format!("no path starts with `{prefix}`: is this Cloudflare's API document?"),
         )]);
     }
+    let named = Named::of(root, &kept_paths);
+    let reached = reach(root, &kept_paths, &named.schemes)?;
+    Ok(assemble(root, kept_paths, &named, reached))
+}
 
-    let mut problems = Vec::new();
-    let mut operations = Vec::new();
-    let mut schemes = BTreeSet::new();
-    let mut tags = BTreeSet::new();
-    for (path, item) in &kept_paths {
-        for method in METHODS {
-            let Some(operation) = item.get(method) else {
-                continue;
-            };
-            let id = operation
-                .get("operationId")
-                .and_then(Value::as_str)
-                .unwrap_or("?");
-            operations.push(format!("{} {path} ({id})", method.to_ascii_uppercase()));
-            for requirement in operation
-                .get("security")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                schemes.extend(
-                    requirement
-                        .as_object()
-                        .into_iter()
-                        .flatten()
-                        .map(|(k, _)| k.clone()),
-                );
-            }
-            for tag in operation
-                .get("tags")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                tags.extend(tag.as_str().map(str::to_string));
-            }
-        }
-    }
-    for requirement in root
-        .get("security")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        schemes.extend(
+/// What the kept operations name: themselves, the security schemes and the tags.
+struct Named {
+    operations: Vec<String>,
+    schemes: BTreeSet<String>,
+    tags: BTreeSet<String>,
+}
+
+impl Named {
+    fn of(root: &Map<String, Value>, kept_paths: &Map<String, Value>) -> Named {
+        let mut named = Named {
+            operations: Vec::new(),
+            schemes: BTreeSet::new(),
+            tags: BTreeSet::new(),
+        };
+        let list = |v: Option<&Value>| -> Vec<Value> {
+            v.and_then(Value::as_array).cloned().unwrap_or_default()
+        };
+        let scheme_names = |requirement: &Value| -> Vec<String> {
             requirement
                 .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, _)| k.clone()),
-        );
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        for (path, item) in kept_paths {
+            for (method, operation) in METHODS.iter().filter_map(|m| Some((*m, item.get(m)?))) {
+                let id = operation
+                    .get("operationId")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?");
+                named
+                    .operations
+                    .push(format!("{} {path} ({id})", method.to_ascii_uppercase()));
+                for requirement in list(operation.get("security")) {
+                    named.schemes.extend(scheme_names(&requirement));
+                }
+                for tag in list(operation.get("tags")) {
+                    named.tags.extend(tag.as_str().map(str::to_string));
+                }
+            }
+        }
+        for requirement in list(root.get("security")) {
+            named.schemes.extend(scheme_names(&requirement));
+        }
+        named
     }
+}
 
-    // Reachability over `#/components/<kind>/<name>` references, breadth first.
+/// Every component the kept paths reach through `#/components/<kind>/<name>` references,
+/// breadth first, and the security schemes they name.
+fn reach(
+    root: &Map<String, Value>,
+    kept_paths: &Map<String, Value>,
+    schemes: &BTreeSet<String>,
+) -> Result<BTreeMap<(String, String), Value>, Vec<(String, String)>> {
+    let mut problems = Vec::new();
     let components = root.get("components").and_then(Value::as_object);
     let mut reached: BTreeMap<(String, String), Value> = BTreeMap::new();
     let mut pending: Vec<(String, Value)> = kept_paths
         .iter()
         .map(|(path, item)| (pointer(["paths", path.as_str()]), item.clone()))
         .collect();
-    for scheme in &schemes {
+    for scheme in schemes {
         match components
             .and_then(|c| c.get("securitySchemes"))
             .and_then(|s| s.get(scheme))
@@ -159,12 +164,23 @@ pub fn select(document: &Value, prefix: &str) -> Result<Selection, Vec<(String, 
             }
         }
     }
-    if !problems.is_empty() {
+    if problems.is_empty() {
+        Ok(reached)
+    } else {
         problems.sort();
         problems.dedup();
-        return Err(problems);
+        Err(problems)
     }
+}
 
+/// The selected document: the root's kept keys, the tags in use, the kept paths and the
+/// reached components.
+fn assemble(
+    root: &Map<String, Value>,
+    kept_paths: Map<String, Value>,
+    named: &Named,
+    reached: BTreeMap<(String, String), Value>,
+) -> Selection {
     let mut out = Map::new();
     for key in KEPT_ROOT {
         if let Some(value) = root.get(key) {
@@ -177,7 +193,7 @@ pub fn select(document: &Value, prefix: &str) -> Result<Selection, Vec<(String, 
             .filter(|t| {
                 t.get("name")
                     .and_then(Value::as_str)
-                    .is_some_and(|n| tags.contains(n))
+                    .is_some_and(|n| named.tags.contains(n))
             })
             .cloned()
             .collect();
@@ -199,11 +215,11 @@ pub fn select(document: &Value, prefix: &str) -> Result<Selection, Vec<(String, 
     if !kept_components.is_empty() {
         out.insert("components".into(), Value::Object(kept_components));
     }
-    Ok(Selection {
+    Selection {
         document: Value::Object(out),
-        operations,
+        operations: named.operations.clone(),
         components: listed,
-    })
+    }
 }
 
 /// Every `$ref` string below `value` (at pointer `at`), with its pointer.

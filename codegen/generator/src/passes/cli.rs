@@ -72,6 +72,77 @@ fn arg_entry(param: &ParamModel, positional: bool) -> TokenStream {
     }
 }
 
+/// One operation's subcommand in the command table: help, arguments, body flags, answer.
+fn operation_entry(model: &ApiModel, op: &OperationModel, verb: &str) -> TokenStream {
+    let description = op.description.as_str();
+    let about = if op.summary.is_empty() {
+        first_sentence(description)
+    } else {
+        op.summary.clone()
+    };
+    let long_about = format!(
+        "{}\n\n{}\n\nSends {} {}{}.",
+        about,
+        description.trim(),
+        op.method,
+        op.path,
+        if op.path_params.iter().any(|p| p.name == ACCOUNT_PARAMETER) {
+            " (the account from --account or CLOUDFLARE_ACCOUNT_ID)"
+        } else {
+            ""
+        }
+    )
+    .replace("\n\n\n\n", "\n\n");
+    let args = op
+        .path_params
+        .iter()
+        .filter(|p| p.name != ACCOUNT_PARAMETER)
+        .map(|p| arg_entry(p, true))
+        .chain(op.query_params.iter().map(|p| arg_entry(p, false)));
+    let answer = match (&op.success, &op.paginated_item, status_property(model, op)) {
+        (_, _, Some(property)) if op.method == "GET" => {
+            quote!(rt::AnswerKind::Status { property: #property })
+        }
+        (SuccessModel::Json(_), Some(_), _) => quote!(rt::AnswerKind::Listing),
+        (SuccessModel::Json(_), None, _) => quote!(rt::AnswerKind::Json),
+        (SuccessModel::Binary(_), _, _) => quote!(rt::AnswerKind::Binary),
+        (SuccessModel::Empty, _, _) => quote!(rt::AnswerKind::Empty),
+    };
+    let body = match &op.request_body {
+        Some(schema) => {
+            let account_field = op
+                .request_fields
+                .iter()
+                .any(|f| f.pointer == ACCOUNT_BODY_FIELD);
+            let account_pointer = match account_field {
+                true => quote!(::std::option::Option::Some(#ACCOUNT_BODY_FIELD)),
+                false => quote!(::std::option::Option::None),
+            };
+            let fields = op.request_fields.iter().filter(|f| f.pointer != ACCOUNT_BODY_FIELD).map(|f| {
+                let flag = f.pointer.trim_start_matches('/').replace(['/', '_'], "-");
+                let (pointer, many) = (&f.pointer, f.many);
+                let help = first_sentence(&f.description);
+                let value = value_type(&f.ty);
+                quote!(rt::BodyField { flag: #flag, pointer: #pointer, help: #help, value: #value, many: #many })
+            });
+            quote!(::std::option::Option::Some(rt::Body { schema: #schema, account: #account_pointer, fields: &[#(#fields),*] }))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    let id = &op.id;
+    quote! {
+        rt::Operation {
+            verb: #verb,
+            operation_id: #id,
+            about: #about,
+            long_about: #long_about,
+            args: &[#(#args),*],
+            body: #body,
+            answer: #answer,
+        }
+    }
+}
+
 /// The command table and dispatch of the tool, as tokens for `src/generated.rs`.
 pub fn cli_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
     let (cli_runtime, client, binary) = (&paths.cli_runtime, &paths.client, &paths.binary);
@@ -96,73 +167,7 @@ pub fn cli_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
                 verb = op.id.replace('_', "-");
                 verbs.insert(verb.clone());
             }
-            let description = op.description.as_str();
-            let about = if op.summary.is_empty() {
-                first_sentence(description)
-            } else {
-                op.summary.clone()
-            };
-            let long_about = format!(
-                "{}\n\n{}\n\nSends {} {}{}.",
-                about,
-                description.trim(),
-                op.method,
-                op.path,
-                if op.path_params.iter().any(|p| p.name == ACCOUNT_PARAMETER) {
-                    " (the account from --account or CLOUDFLARE_ACCOUNT_ID)"
-                } else {
-                    ""
-                }
-            )
-            .replace("\n\n\n\n", "\n\n");
-            let args = op
-                .path_params
-                .iter()
-                .filter(|p| p.name != ACCOUNT_PARAMETER)
-                .map(|p| arg_entry(p, true))
-                .chain(op.query_params.iter().map(|p| arg_entry(p, false)));
-            let answer = match (&op.success, &op.paginated_item, status_property(model, op)) {
-                (_, _, Some(property)) if op.method == "GET" => {
-                    quote!(rt::AnswerKind::Status { property: #property })
-                }
-                (SuccessModel::Json(_), Some(_), _) => quote!(rt::AnswerKind::Listing),
-                (SuccessModel::Json(_), None, _) => quote!(rt::AnswerKind::Json),
-                (SuccessModel::Binary(_), _, _) => quote!(rt::AnswerKind::Binary),
-                (SuccessModel::Empty, _, _) => quote!(rt::AnswerKind::Empty),
-            };
-            let body = match &op.request_body {
-                Some(schema) => {
-                    let account_field = op
-                        .request_fields
-                        .iter()
-                        .any(|f| f.pointer == ACCOUNT_BODY_FIELD);
-                    let account_pointer = match account_field {
-                        true => quote!(::std::option::Option::Some(#ACCOUNT_BODY_FIELD)),
-                        false => quote!(::std::option::Option::None),
-                    };
-                    let fields = op.request_fields.iter().filter(|f| f.pointer != ACCOUNT_BODY_FIELD).map(|f| {
-                        let flag = f.pointer.trim_start_matches('/').replace(['/', '_'], "-");
-                        let (pointer, many) = (&f.pointer, f.many);
-                        let help = first_sentence(&f.description);
-                        let value = value_type(&f.ty);
-                        quote!(rt::BodyField { flag: #flag, pointer: #pointer, help: #help, value: #value, many: #many })
-                    });
-                    quote!(::std::option::Option::Some(rt::Body { schema: #schema, account: #account_pointer, fields: &[#(#fields),*] }))
-                }
-                None => quote!(::std::option::Option::None),
-            };
-            let id = &op.id;
-            entries.push(quote! {
-                rt::Operation {
-                    verb: #verb,
-                    operation_id: #id,
-                    about: #about,
-                    long_about: #long_about,
-                    args: &[#(#args),*],
-                    body: #body,
-                    answer: #answer,
-                }
-            });
+            entries.push(operation_entry(model, op, &verb));
             arms.push(dispatch_arm(model, op));
         }
         let about = if tag.description.is_empty() {

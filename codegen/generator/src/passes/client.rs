@@ -145,6 +145,21 @@ fn rewrite_builder(
         let name = &param.name;
         segment_checks.push(quote! { #rt::__private::check_path_segment(#name, &self.#field)?; });
     }
+    imp.items
+        .extend(added_methods(op, paths, &value_type, &segment_checks));
+    Ok(())
+}
+
+/// The methods a request builder gains: `send` returning `CniError`, `send_with`, and
+/// `wait_until`, `stream` or `save_to` where the operation reads JSON, lists or downloads.
+fn added_methods(
+    op: &OperationModel,
+    paths: &Paths,
+    value_type: &Type,
+    segment_checks: &[proc_macro2::TokenStream],
+) -> Vec<ImplItem> {
+    let rt = &paths.client_runtime;
+    let mut items: Vec<ImplItem> = Vec::new();
     let expected = expected_text(op);
     let locate = match &op.success {
         SuccessModel::Json(name) => {
@@ -158,14 +173,14 @@ fn rewrite_builder(
          spec's rules first unless the client turned that off.",
         op.method, op.path
     );
-    imp.items.push(parse_quote! {
+    items.push(parse_quote! {
         #[doc = #send_doc]
         pub async fn send(self) -> ::std::result::Result<#value_type, #rt::CniError> {
             #(#segment_checks)*
             #rt::__private::run(self.send_raw(), #expected, #locate).await
         }
     });
-    imp.items.push(parse_quote! {
+    items.push(parse_quote! {
         /// [`send`](Self::send) with this call's own options: a timeout per attempt, extra
         /// headers.
         pub async fn send_with(
@@ -185,7 +200,7 @@ fn rewrite_builder(
     // A read that answers JSON can be waited on: polled until its value satisfies a condition.
     if let (true, SuccessModel::Json(name)) = (op.method == "GET", &op.success) {
         let name = format_ident!("{}", name);
-        imp.items.push(parse_quote! {
+        items.push(parse_quote! {
             /// Sends this request until `done` holds for the answer, pausing between looks with
             /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
             /// ends the wait with its error (after the client's own retries); running out of
@@ -213,7 +228,7 @@ fn rewrite_builder(
     }
     if let Some(item) = &op.paginated_item {
         let item = format_ident!("{}", item);
-        imp.items.push(parse_quote! {
+        items.push(parse_quote! {
             /// Every item of the listing, as a stream that fetches one page at a time: each
             /// response's `next` is sent back as `cursor` with the other parameters unchanged,
             /// until `next` is absent or null. A cursor the server already returned ends the
@@ -233,7 +248,7 @@ fn rewrite_builder(
         });
     }
     if matches!(op.success, SuccessModel::Binary(_)) {
-        imp.items.push(parse_quote! {
+        items.push(parse_quote! {
             /// Downloads the body into `path` atomically (a temporary file beside it, then a
             /// rename), returning the number of bytes written.
             pub async fn save_to(
@@ -245,7 +260,7 @@ fn rewrite_builder(
             }
         });
     }
-    Ok(())
+    items
 }
 
 /// `encode_path(&value.to_string())` → `PathSegment(&value)`: the URL's `format!` encodes each
