@@ -101,13 +101,16 @@ impl Named {
     }
 }
 
+/// Components by `(kind, name)`.
+type Reached = BTreeMap<(String, String), Value>;
+
 /// Every component the kept paths reach through `#/components/<kind>/<name>` references,
 /// breadth first, and the security schemes they name.
 fn reach(
     root: &Map<String, Value>,
     kept_paths: &Map<String, Value>,
     schemes: &BTreeSet<String>,
-) -> Result<BTreeMap<(String, String), Value>, Vec<(String, String)>> {
+) -> Result<Reached, Vec<(String, String)>> {
     let mut problems = Vec::new();
     let components = root.get("components").and_then(Value::as_object);
     let mut reached: BTreeMap<(String, String), Value> = BTreeMap::new();
@@ -179,7 +182,7 @@ fn assemble(
     root: &Map<String, Value>,
     kept_paths: Map<String, Value>,
     named: &Named,
-    reached: BTreeMap<(String, String), Value>,
+    reached: Reached,
 ) -> Selection {
     let mut out = Map::new();
     for key in KEPT_ROOT {
