@@ -420,51 +420,8 @@ impl Bench<'_> {
             let generated = ratios_of[&(op, "generated".to_string())];
             verdicts.push((op, goal, generated, generated.min >= goal));
         }
-        out.push_str("\nHeap allocations per call (`target/release/allocs_per_request`, 1,000 calls after a warm-up, one process): the generated client and the hand-written client against the same hand-written server, and the hand-written client against the generated server. Their differences are each generated side's own allocations.\n\n| Operation | Generated client | Hand-written pair | Hand-written client, generated server | Client's extra | Server's extra |\n| --- | --- | --- | --- | --- | --- |\n");
-        let alloc = |op: &str, key: &str| allocs[op][key].as_f64().unwrap_or(f64::NAN);
-        for (op, ..) in goals {
-            let (client, hand, server) = (
-                alloc(op, "generated_client"),
-                alloc(op, "hand_written"),
-                alloc(op, "hand_written_client+generated_server"),
-            );
-            out.push_str(&format!(
-                "| `{op}` | {client:.1} | {hand:.1} | {server:.1} | {:+.1} | {:+.1} |\n",
-                client - hand,
-                server - hand
-            ));
-        }
-        out.push_str("\nGoals (met when the worst run's ratio reaches them):\n\n");
-        for (op, goal, ratio, met) in &verdicts {
-            out.push_str(&format!(
-                "- `{op}` at least {goal:.2}× the hand-written pair: **{}** (median {:.2}, worst run {:.2}).",
-                if *met { "met" } else { "missed" },
-                ratio.median,
-                ratio.min
-            ));
-            if !met {
-                // The profile of this run: which side the mixed pairs put the cost on, and
-                // the allocations each generated side adds.
-                let side = match (
-                    ratios_of.get(&(*op, "generated_client+hand_written_server".to_string())),
-                    ratios_of.get(&(*op, "hand_written_client+generated_server".to_string())),
-                ) {
-                    (Some(c), Some(s)) => format!(
-                        " The mixed pairs place the cost on the {} side (generated client alone {:.2}, generated server alone {:.2}).",
-                        if c.median < s.median { "client" } else { "server" },
-                        c.median,
-                        s.median
-                    ),
-                    _ => String::new(),
-                };
-                out.push_str(&format!(
-                    "{side} The generated client allocates {:+.1} per call against the hand-written client, the generated server {:+.1} against the hand-written server.",
-                    alloc(op, "generated_client") - alloc(op, "hand_written"),
-                    alloc(op, "hand_written_client+generated_server") - alloc(op, "hand_written")
-                ));
-            }
-            out.push('\n');
-        }
+        out.push_str(&allocation_table(&allocs, &goals));
+        out.push_str(&goal_lines(&verdicts, &ratios_of, &allocs));
         out.push('\n');
         Ok(out)
     }
@@ -638,4 +595,66 @@ impl Bench<'_> {
         out.push_str(&format!("\nGoal: the stream's peak does not grow with the item count (10k → 100k: {:.1} → {:.1} MiB): **{}**.\n", peaks[0], peaks[1], if flat { "met" } else { "missed" }));
         Ok(out)
     }
+}
+
+/// The round trips' allocation table: each generated side's allocations per call.
+fn allocation_table(allocs: &serde_json::Value, goals: &[(&str, f64)]) -> String {
+    let mut out = String::new();
+    out.push_str("\nHeap allocations per call (`target/release/allocs_per_request`, 1,000 calls after a warm-up, one process): the generated client and the hand-written client against the same hand-written server, and the hand-written client against the generated server. Their differences are each generated side's own allocations.\n\n| Operation | Generated client | Hand-written pair | Hand-written client, generated server | Client's extra | Server's extra |\n| --- | --- | --- | --- | --- | --- |\n");
+    let alloc = |op: &str, key: &str| allocs[op][key].as_f64().unwrap_or(f64::NAN);
+    for (op, _) in goals {
+        let (client, hand, server) = (
+            alloc(op, "generated_client"),
+            alloc(op, "hand_written"),
+            alloc(op, "hand_written_client+generated_server"),
+        );
+        out.push_str(&format!(
+            "| `{op}` | {client:.1} | {hand:.1} | {server:.1} | {:+.1} | {:+.1} |\n",
+            client - hand,
+            server - hand
+        ));
+    }
+    out
+}
+
+/// The round trips' goals, each met or missed, with the profile of a missed one.
+fn goal_lines(
+    verdicts: &[(&str, f64, Stats, bool)],
+    ratios_of: &std::collections::BTreeMap<(&str, String), Stats>,
+    allocs: &serde_json::Value,
+) -> String {
+    let mut out = String::new();
+    let alloc = |op: &str, key: &str| allocs[op][key].as_f64().unwrap_or(f64::NAN);
+    out.push_str("\nGoals (met when the worst run's ratio reaches them):\n\n");
+    for (op, goal, ratio, met) in verdicts {
+        out.push_str(&format!(
+            "- `{op}` at least {goal:.2}× the hand-written pair: **{}** (median {:.2}, worst run {:.2}).",
+            if *met { "met" } else { "missed" },
+            ratio.median,
+            ratio.min
+        ));
+        if !met {
+            // The profile of this run: which side the mixed pairs put the cost on, and
+            // the allocations each generated side adds.
+            let side = match (
+                ratios_of.get(&(*op, "generated_client+hand_written_server".to_string())),
+                ratios_of.get(&(*op, "hand_written_client+generated_server".to_string())),
+            ) {
+                (Some(c), Some(s)) => format!(
+                    " The mixed pairs place the cost on the {} side (generated client alone {:.2}, generated server alone {:.2}).",
+                    if c.median < s.median { "client" } else { "server" },
+                    c.median,
+                    s.median
+                ),
+                _ => String::new(),
+            };
+            out.push_str(&format!(
+                "{side} The generated client allocates {:+.1} per call against the hand-written client, the generated server {:+.1} against the hand-written server.",
+                alloc(op, "generated_client") - alloc(op, "hand_written"),
+                alloc(op, "hand_written_client+generated_server") - alloc(op, "hand_written")
+            ));
+        }
+        out.push('\n');
+    }
+    out
 }

@@ -65,118 +65,95 @@ fn shown(command: &Command) -> String {
 
 /// Every gate, in the order CI runs them.
 pub fn steps() -> Vec<Step> {
-    vec![
-        Step {
-            name: "tools",
-            checks: "the pinned outside tools are installed (once per machine)",
-            run: |gate| gate.tools.install_all().map_err(|e| e.to_string()),
-        },
-        Step {
-            name: "fmt",
-            checks: "cargo fmt --check",
-            run: |gate| gate.cargo(&["fmt", "--all", "--", "--check"]),
-        },
-        Step {
-            name: "clippy",
-            checks: "cargo clippy on every target, warnings are errors",
-            run: |gate| {
-                gate.cargo(&[
-                    "clippy",
-                    "--locked",
-                    "--workspace",
-                    "--all-targets",
-                    "--",
-                    "-D",
-                    "warnings",
-                ])
-            },
-        },
-        Step {
-            name: "docs",
-            checks: "the published crates' docs build without warnings",
-            run: |gate| {
-                let published = gate.published()?;
-                let mut args = vec!["doc", "--locked", "--no-deps"];
-                for name in &published {
-                    args.extend(["-p", name]);
-                }
-                gate.run(
-                    Command::new(tools::cargo())
-                        .args(&args)
-                        .env("RUSTDOCFLAGS", "-D warnings"),
-                )
-            },
-        },
-        Step {
-            name: "server-deps",
-            checks: "the server crate does not depend on reqwest",
-            run: server_without_reqwest,
-        },
-        Step {
-            name: "no-tls",
-            checks: "the client runtime builds and passes its tests without a TLS backend",
-            run: |gate| {
-                gate.cargo(&[
-                    "test",
-                    "--locked",
-                    "-p",
-                    "cloudflare-cni-client-runtime",
-                    "--no-default-features",
-                    "--lib",
-                ])
-            },
-        },
-        Step {
-            name: "bench-build",
-            checks:
-                "the benchmarks compile and link (test profile; `cargo xtask bench` builds release)",
-            run: |gate| gate.cargo(&["test", "--locked", "--workspace", "--benches", "--no-run"]),
-        },
-        Step {
-            name: "spec-lint",
-            checks: "spec/cni.yaml passes openapi-spec-validator and @redocly/cli",
-            run: lint_spec,
-        },
-        Step {
-            name: "evolution",
-            checks: "Cloudflare's document grown and broken in every way: imports, builds, the diff's bumps never below cargo-semver-checks', older clients lose nothing",
-            run: |gate| {
-                gate.run(
-                    Command::new(tools::cargo())
-                        .args([
-                            "test",
-                            "--locked",
-                            "-p",
-                            "xtask",
-                            "--test",
-                            "evolution",
-                            "--",
-                            "--ignored",
-                            "--nocapture",
-                        ])
-                        .env("CNI_TOOLS_DIR", gate.tools.dir()),
-                )
-            },
-        },
-        Step {
-            name: "conformance",
-            checks: "schemathesis and Prism find no difference between the spec and the emulator",
-            run: conformance,
-        },
-        Step {
-            name: "package",
-            checks: "every published crate packages and builds from its package",
-            run: |gate| {
-                let published = gate.published()?;
-                crate::release::package::drop_unpacked_copies(&published);
-                let mut args = vec!["package", "--locked"];
-                for name in &published {
-                    args.extend(["-p", name]);
-                }
-                gate.cargo(&args)
-            },
-        },
+    type Run = fn(&Gate) -> Result<(), String>;
+    [
+        ("tools", "the pinned outside tools are installed (once per machine)", tools as Run),
+        ("fmt", "cargo fmt --check", fmt as Run),
+        ("clippy", "cargo clippy on every target, warnings are errors", clippy as Run),
+        ("docs", "the published crates' docs build without warnings", docs as Run),
+        ("server-deps", "the server crate does not depend on reqwest", server_without_reqwest as Run),
+        ("no-tls", "the client runtime builds and passes its tests without a TLS backend", no_tls as Run),
+        ("bench-build", "the benchmarks compile and link (test profile; `cargo xtask bench` builds release)", bench_build as Run),
+        ("spec-lint", "spec/cni.yaml passes openapi-spec-validator and @redocly/cli", lint_spec as Run),
+        ("evolution", "Cloudflare's document grown and broken in every way: imports, builds, the diff's bumps never below cargo-semver-checks', older clients lose nothing", evolution as Run),
+        ("conformance", "schemathesis and Prism find no difference between the spec and the emulator", conformance as Run),
+        ("package", "every published crate packages and builds from its package", package as Run),
     ]
+    .into_iter()
+    .map(|(name, checks, run)| Step { name, checks, run })
+    .collect()
+}
+
+fn tools(gate: &Gate) -> Result<(), String> {
+    gate.tools.install_all().map_err(|e| e.to_string())
+}
+
+fn fmt(gate: &Gate) -> Result<(), String> {
+    gate.cargo(&["fmt", "--all", "--", "--check"])
+}
+
+fn clippy(gate: &Gate) -> Result<(), String> {
+    gate.cargo(&[
+        "clippy",
+        "--locked",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])
+}
+
+fn docs(gate: &Gate) -> Result<(), String> {
+    let published = gate.published()?;
+    let mut args = vec!["doc", "--locked", "--no-deps"];
+    for name in &published {
+        args.extend(["-p", name]);
+    }
+    gate.run(
+        Command::new(tools::cargo())
+            .args(&args)
+            .env("RUSTDOCFLAGS", "-D warnings"),
+    )
+}
+
+fn no_tls(gate: &Gate) -> Result<(), String> {
+    gate.cargo(&[
+        "test",
+        "--locked",
+        "-p",
+        "cloudflare-cni-client-runtime",
+        "--no-default-features",
+        "--lib",
+    ])
+}
+
+fn evolution(gate: &Gate) -> Result<(), String> {
+    gate.run(
+        Command::new(tools::cargo())
+            .args([
+                "test",
+                "--locked",
+                "-p",
+                "xtask",
+                "--test",
+                "evolution",
+                "--",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env("CNI_TOOLS_DIR", gate.tools.dir()),
+    )
+}
+
+fn package(gate: &Gate) -> Result<(), String> {
+    let published = gate.published()?;
+    crate::release::package::drop_unpacked_copies(&published);
+    let mut args = vec!["package", "--locked"];
+    for name in &published {
+        args.extend(["-p", name]);
+    }
+    gate.cargo(&args)
 }
 
 /// The occupied-port cases first (each fails within seconds), then the real run.
@@ -192,6 +169,10 @@ fn conformance(gate: &Gate) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     println!("{summary}");
     Ok(())
+}
+
+fn bench_build(gate: &Gate) -> Result<(), String> {
+    gate.cargo(&["test", "--locked", "--workspace", "--benches", "--no-run"])
 }
 
 fn server_without_reqwest(gate: &Gate) -> Result<(), String> {

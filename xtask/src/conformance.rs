@@ -353,6 +353,18 @@ pub fn run(
         fuzzed.address, walked.address, prism.address
     );
 
+    fuzz(ws, tools, &spec, &mut fuzzed)?;
+    walk_through_prism(walk, &mut walked, &mut prism)
+}
+
+/// schemathesis against the emulator `fuzzed`: every check, the fixed seed; its warnings that
+/// mean nothing was tested fail (see the config). Prints its summary.
+fn fuzz(
+    ws: &Workspace,
+    tools: &Tools,
+    spec: &Path,
+    fuzzed: &mut Server,
+) -> Result<(), ConformanceError> {
     let schemathesis = tools.schemathesis()?;
     println!(
         "conformance: schemathesis {}, --checks all, seed {SEED}, {EXAMPLES} examples per operation",
@@ -364,7 +376,7 @@ pub fn run(
             "tests/conformance/schemathesis.toml",
             "run",
         ])
-        .arg(&spec)
+        .arg(spec)
         .arg("--url")
         .arg(format!("http://{}/client/v4", fuzzed.address))
         .args([
@@ -403,6 +415,16 @@ pub fn run(
         .join("\n");
     println!("{summary}");
 
+    Ok(())
+}
+
+/// The walk through every operation, through Prism in front of the emulator `walked`: the walk
+/// must pass, Prism must have seen it and reported no violation. Returns the summary line.
+fn walk_through_prism(
+    walk: &Path,
+    walked: &mut Server,
+    prism: &mut Server,
+) -> Result<String, ConformanceError> {
     println!(
         "conformance: Prism {} (--errors) between the generated client and the emulator",
         tools::PRISM

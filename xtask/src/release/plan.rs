@@ -155,75 +155,21 @@ pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, Relea
             diff::diff(&old, &new)
         }
     };
-    let impact = diff.crate_impact();
     let generator_changed = match &record.tag {
         Some(tag) => changed_since(root, &release_commit(root, tag)?, "codegen/generator")?,
         None => false,
     };
-    let mut releases = Vec::new();
-    for krate in crates {
-        let current = record.version(&krate.name)?;
-        let first_release = record.tag.is_none() || !record.versions.contains_key(&krate.name);
-        let (bump, reason) = match (&record.tag, krate.kind) {
-            (None, _) => (Some(Bump::Patch), "the first release".to_string()),
-            (Some(_), _) if first_release => (
-                Some(Bump::Patch),
-                "its first release (new since the last release)".to_string(),
-            ),
-            (Some(tag), CrateKind::HandWritten) => {
-                if changed_since(root, &release_commit(root, tag)?, &krate.dir)? {
-                    // Until cargo-semver-checks decides, a changed hand-written crate is
-                    // taken to break its API.
-                    (
-                        Some(Bump::Major),
-                        format!("its sources changed since {tag}"),
-                    )
-                } else {
-                    (None, String::new())
-                }
-            }
-            (Some(_), kind) => {
-                let from_spec = match kind {
-                    CrateKind::Types => impact.types,
-                    CrateKind::Client => impact.client,
-                    _ => impact.server,
-                };
-                let spec_changed = !diff.changes.is_empty();
-                match (spec_changed, generator_changed) {
-                    (false, false) => (None, String::new()),
-                    (true, false) => (Some(from_spec), format!("the spec: {}", from_spec.as_str())),
-                    (_, true) => (
-                        Some(Bump::Major),
-                        "the generator changed: cargo-semver-checks decides".to_string(),
-                    ),
-                }
-            }
-        };
-        let provisional = !first_release
-            && match krate.kind {
-                CrateKind::HandWritten => bump.is_some(),
-                _ => generator_changed,
-            };
-        let floor = match (krate.kind, provisional) {
-            (CrateKind::HandWritten, _) | (_, false) => None,
-            (CrateKind::Types, true) => Some(impact.types),
-            (CrateKind::Client, true) => Some(impact.client),
-            (CrateKind::Server, true) => Some(impact.server),
-        };
-        let next = bump.map(|bump| {
-            next_crate_version(&current, bump, first_release, krate.kind, &info_version)
-        });
-        releases.push(CrateRelease {
-            name: krate.name.clone(),
-            current,
-            next,
-            bump,
-            reason,
-            floor,
-            provisional,
-            first_release,
-        });
-    }
+    let changes = Changes {
+        root,
+        impact: diff.crate_impact(),
+        spec_changed: !diff.changes.is_empty(),
+        generator_changed,
+        info_version: &info_version,
+    };
+    let releases = crates
+        .iter()
+        .map(|krate| changes.crate_release(&record, krate))
+        .collect::<Result<Vec<_>, _>>()?;
     if releases.iter().all(|c| c.next.is_none()) {
         return Err(ReleaseError::NothingToRelease(
             record.tag.clone().unwrap_or_default(),
@@ -236,6 +182,86 @@ pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, Relea
         info_version,
         crates: releases,
     })
+}
+
+/// What changed since the last release, as each crate's release reads it.
+struct Changes<'a> {
+    root: &'a Path,
+    impact: diff::Impact,
+    spec_changed: bool,
+    generator_changed: bool,
+    info_version: &'a str,
+}
+
+impl Changes<'_> {
+    /// One crate's part in the release: its bump and why, whether cargo-semver-checks settles
+    /// it, the least bump the spec requires, its next version.
+    fn crate_release(
+        &self,
+        record: &ReleaseRecord,
+        krate: &PublishedCrate,
+    ) -> Result<CrateRelease, ReleaseError> {
+        let current = record.version(&krate.name)?;
+        let first_release = record.tag.is_none() || !record.versions.contains_key(&krate.name);
+        let (bump, reason) = match (&record.tag, krate.kind) {
+            (None, _) => (Some(Bump::Patch), "the first release".to_string()),
+            (Some(_), _) if first_release => (
+                Some(Bump::Patch),
+                "its first release (new since the last release)".to_string(),
+            ),
+            (Some(tag), CrateKind::HandWritten) => {
+                if changed_since(self.root, &release_commit(self.root, tag)?, &krate.dir)? {
+                    // Until cargo-semver-checks decides, a changed hand-written crate is
+                    // taken to break its API.
+                    (
+                        Some(Bump::Major),
+                        format!("its sources changed since {tag}"),
+                    )
+                } else {
+                    (None, String::new())
+                }
+            }
+            (Some(_), kind) => {
+                let from_spec = match kind {
+                    CrateKind::Types => self.impact.types,
+                    CrateKind::Client => self.impact.client,
+                    _ => self.impact.server,
+                };
+                match (self.spec_changed, self.generator_changed) {
+                    (false, false) => (None, String::new()),
+                    (true, false) => (Some(from_spec), format!("the spec: {}", from_spec.as_str())),
+                    (_, true) => (
+                        Some(Bump::Major),
+                        "the generator changed: cargo-semver-checks decides".to_string(),
+                    ),
+                }
+            }
+        };
+        let provisional = !first_release
+            && match krate.kind {
+                CrateKind::HandWritten => bump.is_some(),
+                _ => self.generator_changed,
+            };
+        let floor = match (krate.kind, provisional) {
+            (CrateKind::HandWritten, _) | (_, false) => None,
+            (CrateKind::Types, true) => Some(self.impact.types),
+            (CrateKind::Client, true) => Some(self.impact.client),
+            (CrateKind::Server, true) => Some(self.impact.server),
+        };
+        let next = bump.map(|bump| {
+            next_crate_version(&current, bump, first_release, krate.kind, self.info_version)
+        });
+        Ok(CrateRelease {
+            name: krate.name.clone(),
+            current,
+            next,
+            bump,
+            reason,
+            floor,
+            provisional,
+            first_release,
+        })
+    }
 }
 
 fn next_crate_version(

@@ -132,6 +132,14 @@ pub fn document_types(file: &mut syn::File) {
             _ => {}
         }
     }
+    document_builders(file, &field_docs);
+}
+
+/// typify's builders: each struct names its target, each setter carries its field's doc.
+fn document_builders(
+    file: &mut syn::File,
+    field_docs: &HashMap<String, HashMap<String, Vec<Attribute>>>,
+) {
     let Some(builders) = module_items(&mut file.items, "builder") else {
         return;
     };
