@@ -74,7 +74,7 @@ enum Command {
         #[arg(long)]
         names: bool,
     },
-    /// The slow gates CI runs after ./scripts/test (lints, docs, semver agreement, conformance,
+    /// The slow gates CI runs after ./scripts/test (lints, docs, the evolution corpus, conformance,
     /// packaging...), each timed, ending with a table of steps and times.
     Ci {
         /// Run only these steps (by name; repeatable). `--list` shows them.
