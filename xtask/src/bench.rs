@@ -249,6 +249,7 @@ pub fn bench(root: &Path) -> Result<()> {
     out.push_str(&bench.validation()?);
     out.push_str(&bench.build_cost()?);
     out.push_str(&bench.pagination_memory()?);
+    out.push_str(&bench.emulator_writes()?);
     // Sections measured by other commands (the test and CI cost, from fresh clones) are kept
     // as they are, below the ones this run writes.
     let existing = std::fs::read_to_string(root.join("BENCHMARKS.md")).unwrap_or_default();
@@ -593,6 +594,46 @@ impl Bench<'_> {
         }
         let flat = peaks[1] <= peaks[0] * 1.1;
         out.push_str(&format!("\nGoal: the stream's peak does not grow with the item count (10k → 100k: {:.1} → {:.1} MiB): **{}**.\n", peaks[0], peaks[1], if flat { "met" } else { "missed" }));
+        Ok(out)
+    }
+}
+
+impl Bench<'_> {
+    /// The emulator's write cost as an account grows.
+    fn emulator_writes(&self) -> Result<String> {
+        eprintln!("bench: emulator writes");
+        let output = run(
+            self.root,
+            &self.binary("emulator_writes"),
+            &[&RUNS.to_string()],
+        )?;
+        let lines = json_lines(&output);
+        let per = |cnis: u64, field: &str| -> Vec<f64> {
+            lines
+                .iter()
+                .filter(|l| l["cnis"].as_u64() == Some(cnis))
+                .filter_map(|l| l[field].as_f64())
+                .collect()
+        };
+        let mut out = format!("\n## 6. Emulator writes as an account grows\n\n`target/release/emulator_writes {RUNS}`: the emulator as a library (its `CniApi` methods, no HTTP), one account loaded with N CNIs through `Emulator::restore`, then 2,000 `create_cni` calls and 2,000 `update_cni` (PUT) calls, each timed as a whole; per call. {RUNS} rounds, each loading every size afresh, one after another.\n\n| CNIs in the account | `create_cni` | `update_cni` |\n| --- | --- | --- |\n");
+        for cnis in [100u64, 10_000, 100_000] {
+            out.push_str(&format!(
+                "| {cnis} | {} | {} |\n",
+                fmt(stats(per(cnis, "create_us")), "µs", 2),
+                fmt(stats(per(cnis, "put_us")), "µs", 2)
+            ));
+        }
+        // The ratio of the largest account to the smallest, per round; the worst round decides.
+        let worst = |field: &str| {
+            per(100_000, field)
+                .iter()
+                .zip(per(100, field))
+                .map(|(large, small)| large / small)
+                .fold(0.0_f64, f64::max)
+        };
+        let (create, put) = (worst("create_us"), worst("put_us"));
+        let met = create <= 2.0 && put <= 2.0;
+        out.push_str(&format!("\nGoal: a write at 100,000 CNIs within 2× of one at 100 (the worst round's ratio): create {create:.2}×, PUT {put:.2}×: **{}**.\n", if met { "met" } else { "missed" }));
         Ok(out)
     }
 }

@@ -49,13 +49,13 @@ fn scope(accounts: Option<&str>) -> Option<AccountScope> {
     match accounts {
         None => Some(AccountScope::All),
         Some(list) => {
-            let accounts: BTreeSet<String> = list
-                .split(',')
-                .map(str::trim)
-                .filter(|a| !a.is_empty())
-                .map(str::to_string)
-                .collect();
-            (!accounts.is_empty()).then_some(AccountScope::Only(accounts))
+            // An empty entry (`accA,,accB`, a trailing comma) is a typo, not "no account".
+            let accounts: Vec<&str> = list.split(',').map(str::trim).collect();
+            if accounts.iter().any(|a| a.is_empty() || a.contains('/')) {
+                return None;
+            }
+            let accounts: BTreeSet<String> = accounts.into_iter().map(str::to_string).collect();
+            Some(AccountScope::Only(accounts))
         }
     }
 }
@@ -187,7 +187,15 @@ mod tests {
                 scope: AccountScope::Only(["a".to_string()].into())
             }
         );
-        for bad in ["", ":a", "tok:", "tok:,"] {
+        for bad in [
+            "",
+            ":a",
+            "tok:",
+            "tok:,",
+            "t1:accA,,accB",
+            "tok:a,",
+            "tok:a/b",
+        ] {
             assert!(Grant::parse_token(bad).is_err(), "{bad:?}");
         }
         for bad in ["me@x.com", "me@x.com:", ":k", "me@x.com:k:"] {

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -38,7 +38,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::faults::{ActiveFault, FaultError, FaultSpec};
 use crate::lifecycle::{Lifecycle, LifecycleMode};
-use crate::state::{AccountState, StateError, StateFile, StoredCniState, StoredInterconnectState};
+use crate::state::{
+    AccountState, Catalogue, Problems, StateError, StateFile, StoredCniState,
+    StoredInterconnectState,
+};
 use crate::{interconnect_name, physical_slot, Account, Emulator, StoredInterconnect, World};
 
 /// Why a control request was refused.
@@ -66,6 +69,13 @@ impl From<ControlError> for ApiError {
                 ApiError::not_found(message)
             }
             ControlError::NoStateFile => ApiError::conflict(message),
+            ControlError::State(StateError::Invalid { problems, .. }) => {
+                let error = ApiError::bad_request(message);
+                match problems.0.first() {
+                    Some(first) => error.at(first.pointer.clone()),
+                    None => error,
+                }
+            }
             ControlError::State(StateError::Write { .. } | StateError::Read { .. }) => {
                 ApiError::internal(message)
             }
@@ -250,10 +260,22 @@ impl Emulator {
         }
     }
 
-    /// Replaces the state with `state` (read from `origin`, which errors name). Its direct
-    /// interconnects must be on slots of this emulator's catalogue, one per slot.
+    /// Replaces the state with `state` (read from `origin`, which errors name), if it is one
+    /// the API could have made on this emulator (its link pool, its slot catalogue: see
+    /// [`StateFile::problems`]); otherwise nothing changes.
     pub fn restore(&self, state: StateFile, origin: &Path) -> Result<(), StateError> {
-        let invalid = |detail: String| StateError::Invalid {
+        let catalogue = Catalogue {
+            link_pool: self.config.link_pool,
+            slots: &self.config.slots,
+        };
+        let problems = state.problems(&catalogue);
+        if !problems.is_empty() {
+            return Err(StateError::Invalid {
+                path: origin.to_path_buf(),
+                problems: Problems(problems),
+            });
+        }
+        let invalid = |detail: String| StateError::NotState {
             path: origin.to_path_buf(),
             detail,
         };
@@ -283,18 +305,9 @@ impl Emulator {
                 ..Account::default()
             };
             for stored in saved.interconnects {
+                // The check made sure each slot is in the catalogue and held once.
                 if let Some(slot) = physical_slot(&stored.interconnect) {
-                    if !world.slots.iter().any(|s| s.id == slot) {
-                        return Err(invalid(format!(
-                            "account {id:?}: interconnect {:?} is on slot {slot}, which is not in the slot catalogue",
-                            interconnect_name(&stored.interconnect)
-                        )));
-                    }
-                    if let Some(holder) = world.occupied.insert(slot, id.clone()) {
-                        return Err(invalid(format!(
-                            "slot {slot} is held by two interconnects (accounts {holder:?} and {id:?})"
-                        )));
-                    }
+                    world.occupied.insert(slot, id.clone());
                 }
                 let age = Duration::try_from_secs_f64(stored.age_seconds).unwrap_or_default();
                 account.interconnect_seq.insert(
@@ -312,9 +325,12 @@ impl Emulator {
                     },
                 );
             }
+            let pool = self.config.link_pool;
             for stored in saved.cnis {
-                account.cni_seq.insert(stored.cni.id, stored.seq);
-                account.cnis.insert(stored.seq, stored.cni);
+                // The check made sure every link is a free /31 of the pool.
+                if let Ok(link) = crate::state::link_in_pool(&stored.cni.p2p_ip, &pool) {
+                    account.insert_cni(stored.seq, crate::pool::number(&pool, &link), stored.cni);
+                }
             }
             world.accounts.insert(id, account);
         }
@@ -347,10 +363,44 @@ impl Emulator {
     }
 }
 
+/// The largest state document `PUT /__emulator/state` reads: 1 GiB, some four million CNIs,
+/// so that the emulator's own dumps load back (the other endpoints keep axum's 2 MiB).
+pub const STATE_BODY_LIMIT: usize = 1 << 30;
+
+/// A control request's body, read whole; too large or unreadable answers in the envelope.
+struct ControlBody(Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ControlBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        match Bytes::from_request(request, state).await {
+            Ok(bytes) => Ok(ControlBody(bytes)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    codes::PAYLOAD_TOO_LARGE,
+                    "the request body is larger than this control endpoint reads",
+                )
+                .closing_connection())
+            }
+            Err(rejection) => Err(ApiError::bad_request(format!(
+                "unreadable request body: {}",
+                rejection.body_text()
+            ))),
+        }
+    }
+}
+
 /// The control plane's routes, to be nested under [`crate::CONTROL_PREFIX`].
 pub(crate) fn router(emulator: Emulator) -> axum::Router {
     axum::Router::new()
-        .route("/state", get(get_state).put(put_state))
+        .route(
+            "/state",
+            get(get_state)
+                .put(put_state)
+                .layer(DefaultBodyLimit::max(STATE_BODY_LIMIT)),
+        )
         .route("/state/save", post(save_state))
         .route("/reset", post(reset))
         .route("/lifecycle", get(get_lifecycle).put(put_lifecycle))
@@ -428,7 +478,7 @@ async fn get_state(State(emulator): State<Emulator>) -> Json<StateFile> {
 
 async fn put_state(
     State(emulator): State<Emulator>,
-    bytes: Bytes,
+    ControlBody(bytes): ControlBody,
 ) -> Result<Json<StateFile>, ApiError> {
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| ApiError::bad_request(format!("the body is not UTF-8: {e}")))?;
@@ -474,7 +524,7 @@ fn seconds(value: f64, field: &str) -> Result<Duration, ApiError> {
 
 async fn put_lifecycle(
     State(emulator): State<Emulator>,
-    bytes: Bytes,
+    ControlBody(bytes): ControlBody,
 ) -> Result<Json<LifecycleSettings>, ApiError> {
     let update: LifecycleUpdate = body(&bytes)?;
     let delay = update
@@ -498,7 +548,7 @@ struct ClockAdvance {
 
 async fn advance_clock(
     State(emulator): State<Emulator>,
-    bytes: Bytes,
+    ControlBody(bytes): ControlBody,
 ) -> Result<Json<LifecycleSettings>, ApiError> {
     let advance: ClockAdvance = body(&bytes)?;
     emulator.advance_clock(seconds(advance.seconds, "seconds")?);
@@ -517,7 +567,7 @@ async fn get_status(
 async fn put_status(
     State(emulator): State<Emulator>,
     axum::extract::Path((account, icon)): InterconnectPath,
-    bytes: Bytes,
+    ControlBody(bytes): ControlBody,
 ) -> Result<Json<InterconnectStatus>, ApiError> {
     let status: InterconnectStatus = body(&bytes)?;
     Ok(Json(emulator.set_status(&account, &icon, status)?))
@@ -536,7 +586,7 @@ async fn list_faults(State(emulator): State<Emulator>) -> Json<Vec<ActiveFault>>
 
 async fn post_fault(
     State(emulator): State<Emulator>,
-    bytes: Bytes,
+    ControlBody(bytes): ControlBody,
 ) -> Result<(StatusCode, Json<ActiveFault>), ApiError> {
     let spec: FaultSpec = body(&bytes)?;
     Ok((StatusCode::CREATED, Json(emulator.inject_fault(spec)?)))
@@ -564,7 +614,10 @@ struct Seed {
     seed: u64,
 }
 
-async fn put_seed(State(emulator): State<Emulator>, bytes: Bytes) -> Result<StatusCode, ApiError> {
+async fn put_seed(
+    State(emulator): State<Emulator>,
+    ControlBody(bytes): ControlBody,
+) -> Result<StatusCode, ApiError> {
     let seed: Seed = body(&bytes)?;
     emulator.seed_faults(seed.seed);
     Ok(StatusCode::NO_CONTENT)

@@ -52,6 +52,11 @@ pub struct FaultSpec {
     pub probability: Option<f64>,
 }
 
+/// The longest latency a fault may add: ten minutes, far past any request timeout.
+pub const MAX_LATENCY_MS: u64 = 600_000;
+/// The longest `Retry-After` a fault may send: a day.
+pub const MAX_RETRY_AFTER: u64 = 86_400;
+
 fn every_operation() -> String {
     "*".to_string()
 }
@@ -134,6 +139,18 @@ impl FaultSpec {
             if !(400..=599).contains(&status) {
                 return invalid(format!("status: {status} is not an error status (400–599)"));
             }
+        }
+        // Bounds a test could mean: past them a number is a typo (milliseconds for seconds)
+        // that would hold a connection, or tell a client to wait, for days.
+        if let Some(latency) = self.latency_ms.filter(|l| *l > MAX_LATENCY_MS) {
+            return invalid(format!(
+                "latency_ms: {latency} is above {MAX_LATENCY_MS} (ten minutes)"
+            ));
+        }
+        if let Some(seconds) = self.retry_after.filter(|s| *s > MAX_RETRY_AFTER) {
+            return invalid(format!(
+                "retry_after: {seconds} is above {MAX_RETRY_AFTER} seconds (a day)"
+            ));
         }
         if self.retry_after.is_some() && self.status.is_none() {
             return invalid(
@@ -417,6 +434,14 @@ mod tests {
             (
                 FaultSpec::drop_connection("*").retry_after(1),
                 "retry_after",
+            ),
+            (
+                FaultSpec::status("*", 503).retry_after(10_000_000_000),
+                "retry_after: 10000000000 is above 86400",
+            ),
+            (
+                FaultSpec::latency("*", Duration::from_secs(1_000_000_000)),
+                "latency_ms: 1000000000000 is above 600000",
             ),
             (
                 FaultSpec {

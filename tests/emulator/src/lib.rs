@@ -8,12 +8,12 @@
 //! - per-account interconnects, CNIs and settings: one account never sees or changes another's;
 //! - creating a direct interconnect claims its slot (once, also under concurrent requests);
 //!   deleting it frees the slot; an interconnect that still hosts CNIs cannot be deleted;
-//! - creating a CNI assigns `p2p_ip`/`cust_ip`, the lowest /31 of the account's pool
-//!   (`link_pool`, 100.64.0.0/16 by default) that no live CNI's `p2p_ip` prefix overlaps, so
-//!   deleted CNIs give their link back; a full pool answers 409; a second CNI with the same
-//!   `magic.conduit_name` answers 409;
-//! - a PUT may move a CNI's addresses, but not onto a prefix that overlaps another CNI's
-//!   (400 naming that CNI);
+//! - creating a CNI assigns `p2p_ip`/`cust_ip`, the lowest free /31 of the account's pool
+//!   (`link_pool`, 100.64.0.0/16 by default), so deleted CNIs give their link back; a full
+//!   pool answers 409; a second CNI with the same `magic.conduit_name` answers 409;
+//! - a PUT may move a CNI to another /31 of the pool, but not outside it nor onto another
+//!   CNI's link (400 naming `/p2p_ip`);
+//! - every write costs O(log n) in the account's size (see `BENCHMARKS.md`, "Emulator writes");
 //! - an interconnect's status is `Pending` until `status_delay` has passed on the emulator's
 //!   clock, then `Healthy` (or, in the manual lifecycle, `Pending` until a test sets it); see
 //!   [`lifecycle`];
@@ -21,7 +21,8 @@
 //! - every listing paginates in creation order with keyset cursors (see [`cursor`]): a walk
 //!   returns every object that exists throughout it exactly once, whatever is created or
 //!   deleted meanwhile. `limit` absent or 0 means 50 items; above 1000 it is 1000. A cursor
-//!   this listing did not issue answers 400. All filters apply.
+//!   this listing did not issue (or one older than the account's last 65,536) answers 400.
+//!   All filters apply.
 //!
 //! Reads never create state: an account comes to exist on its first write.
 //!
@@ -64,7 +65,7 @@ use uuid::Uuid;
 
 pub use access::{AccountScope, Grant};
 pub use control::ControlError;
-use cursor::Listing;
+use cursor::{Cursors, Listing};
 pub use faults::{ActiveFault, FaultSpec};
 pub use lifecycle::LifecycleMode;
 use lifecycle::{Clock, Lifecycle};
@@ -122,11 +123,19 @@ struct StoredInterconnect {
 }
 
 /// An account's objects, each kept under its creation sequence number (the listing order and
-/// what cursors refer to), with an index from its id or name.
+/// what cursors refer to), with the indexes every write needs (ids, names, conduit names,
+/// links, CNIs per interconnect), so that a write costs O(log n) in the account's size.
 #[derive(Default)]
 struct Account {
     cnis: BTreeMap<u64, Cni>,
     cni_seq: HashMap<Uuid, u64>,
+    /// `magic.conduit_name` → the CNI using it.
+    conduits: HashMap<String, Uuid>,
+    links: pool::Links,
+    /// Interconnect name → how many CNIs it hosts.
+    hosted: HashMap<String, usize>,
+    /// The cursors its listings handed out.
+    cursors: Cursors,
     interconnects: BTreeMap<u64, StoredInterconnect>,
     interconnect_seq: HashMap<String, u64>,
     default_asn: Option<i64>,
@@ -138,13 +147,59 @@ struct Account {
 
 impl Account {
     fn next_seq(&mut self) -> Result<u64, ApiError> {
-        if self.last_seq >= cursor::MAX_SEQ {
-            return Err(ApiError::conflict(
-                "this emulated account has created as many objects as its cursors can address",
-            ));
-        }
-        self.last_seq += 1;
+        // A u64 counter: cursors map to it through the account's table, so it has no cap the
+        // API could reach.
+        self.last_seq = self.last_seq.checked_add(1).ok_or_else(|| {
+            ApiError::conflict("this emulated account has used every sequence number")
+        })?;
         Ok(self.last_seq)
+    }
+
+    /// The next generated interconnect name no interconnect of the account has: the serial
+    /// moves on past names a loaded state or an earlier create already holds.
+    fn fresh_name(&mut self, name: impl Fn(u32) -> String) -> Result<String, ApiError> {
+        loop {
+            let Some(serial) = self.next_name.checked_add(1) else {
+                return Err(ApiError::conflict(
+                    "this emulated account has used every interconnect name serial",
+                ));
+            };
+            self.next_name = serial;
+            let candidate = name(serial);
+            if !self.interconnect_seq.contains_key(&candidate) {
+                return Ok(candidate);
+            }
+        }
+    }
+
+    /// Stores `cni` under `seq`, holding link `link` of the pool, and indexes it. The caller
+    /// has checked that its id, conduit name and link are free.
+    fn insert_cni(&mut self, seq: u64, link: u32, cni: Cni) {
+        self.cni_seq.insert(cni.id, seq);
+        self.conduits.insert(cni.magic.conduit_name.clone(), cni.id);
+        *self.hosted.entry(cni.interconnect.clone()).or_default() += 1;
+        // Free, as the caller checked: a refusal cannot happen.
+        let _ = self.links.take(link, cni.id);
+        self.cnis.insert(seq, cni);
+    }
+
+    /// Removes the CNI stored under `seq` and its index entries.
+    fn remove_cni(&mut self, seq: u64, pool: &Ipv4Net) -> Option<Cni> {
+        let cni = self.cnis.remove(&seq)?;
+        self.cni_seq.remove(&cni.id);
+        if self.conduits.get(&cni.magic.conduit_name) == Some(&cni.id) {
+            self.conduits.remove(&cni.magic.conduit_name);
+        }
+        if let Some(count) = self.hosted.get_mut(&cni.interconnect) {
+            *count -= 1;
+            if *count == 0 {
+                self.hosted.remove(&cni.interconnect);
+            }
+        }
+        if let Ok(link) = state::link_in_pool(&cni.p2p_ip, pool) {
+            self.links.release(pool::number(pool, &link));
+        }
+        Some(cni)
     }
 
     fn cni(&self, id: &Uuid) -> Option<&Cni> {
@@ -256,31 +311,36 @@ impl Emulator {
         axum::Router::new()
             .nest(API_PREFIX, api)
             .nest(CONTROL_PREFIX, control::router(self))
+            .fallback(outside_the_api)
     }
 }
 
-/// One page of a listing whose items come in sequence order: those after `cursor`, at most
-/// `limit` of them, and the cursor after the last one when more follow.
-fn page<T>(
-    items: impl Iterator<Item = (u64, T)>,
-    listing: Listing,
-    account: &str,
-    issued: u64,
-    cursor: Option<i32>,
-    limit: Option<i64>,
-) -> Result<(Vec<T>, Option<i32>), ApiError> {
-    let after = match cursor {
-        Some(cursor) => cursor::decode(listing, account, cursor, issued)?,
-        None => 0,
-    };
+/// A path under neither prefix (`GET /`, a client missing `/client/v4`): 404 in the envelope,
+/// saying where the API is.
+async fn outside_the_api(request: axum::extract::Request) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        cloudflare_cni_server::codes::NO_ROUTE,
+        format!(
+            "no endpoint {} {}: the API is under {API_PREFIX}, the control plane under {CONTROL_PREFIX}",
+            request.method(),
+            request.uri().path()
+        ),
+    )
+}
+
+/// One page of a listing: the first `limit` of `items` (those after the cursor, in sequence
+/// order), and the sequence number of the last one when more follow (what the next cursor
+/// stands for).
+fn page<T>(items: impl Iterator<Item = (u64, T)>, limit: Option<i64>) -> (Vec<T>, Option<u64>) {
     // The router refuses a negative limit; 0 or none means the default page.
     let size = match limit {
         Some(n) if n > 0 => usize::try_from(n).unwrap_or(MAX_PAGE).min(MAX_PAGE),
         _ => DEFAULT_PAGE,
     };
-    let mut rest = items.skip_while(|(seq, _)| *seq <= after).peekable();
+    let mut rest = items.peekable();
     let mut page = Vec::new();
-    let mut last = after;
+    let mut last = 0;
     while page.len() < size {
         let Some((seq, item)) = rest.next() else {
             break;
@@ -288,11 +348,30 @@ fn page<T>(
         last = seq;
         page.push(item);
     }
-    let next = match rest.peek() {
-        Some(_) => cursor::encode(listing, account, last),
-        None => None,
-    };
-    Ok((page, next))
+    (page, rest.peek().map(|_| last))
+}
+
+impl World {
+    /// Where a listing of `account` resumes: after the sequence number `cursor` stands for.
+    fn resume(&self, listing: Listing, account: &str, cursor: Option<i32>) -> R<u64> {
+        match cursor {
+            None => Ok(0),
+            Some(cursor) => match self.account(account) {
+                Some(a) => a.cursors.resolve(listing, account, cursor),
+                // An account never written was never given a cursor.
+                None => Cursors::default().resolve(listing, account, cursor),
+            },
+        }
+    }
+
+    /// The cursor for the page after sequence number `last`, when more follow.
+    fn next_cursor(&mut self, listing: Listing, account: &str, last: Option<u64>) -> Option<i32> {
+        let last = last?;
+        // Only an account that holds objects has a next page, so it exists.
+        self.accounts
+            .get_mut(account)
+            .and_then(|a| a.cursors.issue(listing, account, last))
+    }
 }
 
 /// Finishes one of the types' builders; a missing field is the emulator's own bug (500).
@@ -382,11 +461,6 @@ impl World {
     }
 }
 
-/// The p2p prefix of a stored CNI (its addresses were validated when they were stored).
-fn p2p_prefix(cni: &Cni) -> Option<Ipv4Net> {
-    cni.p2p_ip.parse::<Ipv4Net>().ok()
-}
-
 type R<T> = Result<T, ApiError>;
 
 impl CniApi for Emulator {
@@ -396,7 +470,8 @@ impl CniApi for Emulator {
         account_id: String,
         query: ListCnisQuery,
     ) -> R<CniList> {
-        let world = self.authorized(&credentials, &account_id)?;
+        let mut world = self.authorized(&credentials, &account_id)?;
+        let after = world.resume(Listing::Cnis, &account_id, query.cursor)?;
         let empty = Account::default();
         let account = world.account(&account_id).unwrap_or(&empty);
         let on_slot = |cni: &Cni| match &query.slot {
@@ -408,7 +483,7 @@ impl CniApi for Emulator {
         };
         let items = account
             .cnis
-            .iter()
+            .range(after.saturating_add(1)..)
             .filter(|(_, c)| on_slot(c))
             .filter(|(_, c)| {
                 query
@@ -417,14 +492,8 @@ impl CniApi for Emulator {
                     .is_none_or(|t| c.id.to_string() == *t)
             })
             .map(|(seq, c)| (*seq, c.clone()));
-        let (items, next) = page(
-            items,
-            Listing::Cnis,
-            &account_id,
-            account.last_seq,
-            query.cursor,
-            query.limit,
-        )?;
+        let (items, last) = page(items, query.limit);
+        let next = world.next_cursor(Listing::Cnis, &account_id, last);
         built(CniList::builder().items(items).next(next))
     }
 
@@ -446,24 +515,20 @@ impl CniApi for Emulator {
             ))
             .at("/interconnect"));
         }
-        if existing
-            .cnis
-            .values()
-            .any(|c| c.magic.conduit_name == body.magic.conduit_name)
-        {
+        if existing.conduits.contains_key(&body.magic.conduit_name) {
             return Err(ApiError::conflict(format!(
                 "Name Conflict: a CNI with conduit_name {:?} already exists",
                 body.magic.conduit_name
             ))
             .at("/magic/conduit_name"));
         }
-        let taken: Vec<Ipv4Net> = existing.cnis.values().filter_map(p2p_prefix).collect();
         let pool = self.config.link_pool;
-        let Some((p2p_ip, cust_ip)) = pool::allocate(&pool, &taken) else {
+        let Some(link) = existing.links.lowest_free(&pool) else {
             return Err(ApiError::conflict(format!(
                 "the account's point-to-point pool {pool} is exhausted: delete a CNI to free its link"
             )));
         };
+        let (p2p_ip, cust_ip) = pool::addresses(&pool, link);
         let account = world.account_mut(&account_id);
         let seq = account.next_seq()?;
         let cni: Cni = built(
@@ -476,8 +541,7 @@ impl CniApi for Emulator {
                 .magic(body.magic)
                 .bgp(body.bgp),
         )?;
-        account.cni_seq.insert(cni.id, seq);
-        account.cnis.insert(seq, cni.clone());
+        account.insert_cni(seq, link, cni.clone());
         Ok(cni)
     }
 
@@ -526,38 +590,32 @@ impl CniApi for Emulator {
             ))
             .at("/interconnect"));
         }
-        let others = account
-            .cnis
-            .iter()
-            .filter(|(s, _)| **s != seq)
-            .map(|(_, c)| c);
-        if let Some(other) = others
-            .clone()
-            .find(|c| c.magic.conduit_name == body.magic.conduit_name)
+        if let Some(other) = account
+            .conduits
+            .get(&body.magic.conduit_name)
+            .filter(|other| **other != cni)
         {
             return Err(ApiError::bad_request(format!(
-                "CNI {} already uses conduit_name {:?}",
-                other.id, body.magic.conduit_name
+                "CNI {other} already uses conduit_name {:?}",
+                body.magic.conduit_name
             ))
             .at("/magic/conduit_name"));
         }
-        // The addresses were validated (CIDR, same prefix) by the router; here they must not
-        // overlap another CNI's link.
-        let prefix = body
-            .p2p_ip
-            .parse::<Ipv4Net>()
-            .map_err(|e| ApiError::bad_request(format!("invalid p2p_ip: {e}")).at("/p2p_ip"))?;
-        if let Some(other) = others
-            .clone()
-            .find(|c| p2p_prefix(c).is_some_and(|theirs| pool::overlaps(&prefix, &theirs)))
-        {
+        // The addresses were validated (CIDR, same prefix) by the router; here the link must
+        // be one the emulator could have handed out, and no other CNI's.
+        let pool = self.config.link_pool;
+        let link = state::link_in_pool(&body.p2p_ip, &pool)
+            .map_err(|why| ApiError::bad_request(format!("p2p_ip: {why}")).at("/p2p_ip"))?;
+        let number = pool::number(&pool, &link);
+        if let Some(other) = account.links.holder(number).filter(|other| *other != cni) {
             return Err(ApiError::bad_request(format!(
-                "p2p_ip {} overlaps the link {} of CNI {}",
-                body.p2p_ip, other.p2p_ip, other.id
+                "p2p_ip {} is the link {link} of CNI {other}",
+                body.p2p_ip
             ))
             .at("/p2p_ip"));
         }
-        account.cnis.insert(seq, body.clone());
+        account.remove_cni(seq, &pool);
+        account.insert_cni(seq, number, body.clone());
         Ok(body)
     }
 
@@ -569,10 +627,11 @@ impl CniApi for Emulator {
         _query: cloudflare_cni_server::DeleteCniQuery,
     ) -> R<()> {
         let mut world = self.authorized(&credentials, &account_id)?;
+        let pool = self.config.link_pool;
         let account = world.accounts.get_mut(&account_id);
-        match account.and_then(|a| a.cni_seq.remove(&cni).map(|seq| (a, seq))) {
+        match account.and_then(|a| a.cni_seq.get(&cni).copied().map(|seq| (a, seq))) {
             Some((account, seq)) => {
-                account.cnis.remove(&seq);
+                account.remove_cni(seq, &pool);
                 Ok(())
             }
             None => Err(ApiError::not_found("CNI not found")),
@@ -585,12 +644,13 @@ impl CniApi for Emulator {
         account_id: String,
         query: ListInterconnectsQuery,
     ) -> R<InterconnectList> {
-        let world = self.authorized(&credentials, &account_id)?;
+        let mut world = self.authorized(&credentials, &account_id)?;
+        let after = world.resume(Listing::Interconnects, &account_id, query.cursor)?;
         let empty = Account::default();
         let account = world.account(&account_id).unwrap_or(&empty);
         let items = account
             .interconnects
-            .iter()
+            .range(after.saturating_add(1)..)
             .map(|(seq, i)| (*seq, &i.value))
             .filter(|(_, i)| {
                 query
@@ -604,14 +664,8 @@ impl CniApi for Emulator {
                 (Some(_), _) => false,
             })
             .map(|(seq, i)| (seq, i.clone()));
-        let (items, next) = page(
-            items,
-            Listing::Interconnects,
-            &account_id,
-            account.last_seq,
-            query.cursor,
-            query.limit,
-        )?;
+        let (items, last) = page(items, query.limit);
+        let next = world.next_cursor(Listing::Interconnects, &account_id, last);
         built(InterconnectList::builder().items(items).next(next))
     }
 
@@ -645,12 +699,8 @@ impl CniApi for Emulator {
                     .at("/slot_id"));
                 }
                 let account = world.account_mut(&account_id);
-                account.next_name += 1;
-                let name = format!(
-                    "{}-direct-{}",
-                    slot.site.to_ascii_lowercase(),
-                    account.next_name
-                );
+                let site = slot.site.to_ascii_lowercase();
+                let name = account.fresh_name(|serial| format!("{site}-direct-{serial}"))?;
                 Interconnect::Physical(built(
                     InterconnectPhysical::builder()
                         .account(account_id.clone())
@@ -674,11 +724,11 @@ impl CniApi for Emulator {
                     .unwrap_or("us-central1")
                     .to_string();
                 let account = world.account_mut(&account_id);
-                account.next_name += 1;
+                let name = account.fresh_name(|serial| format!("gcp-{region}-{serial}"))?;
                 Interconnect::GcpPartner(built(
                     InterconnectGcpPartner::builder()
                         .account(account_id.clone())
-                        .name(format!("gcp-{}-{}", region, account.next_name))
+                        .name(name)
                         .region(region)
                         .virtual_port_reservation_id(Uuid::new_v4())
                         .speed(Some(request.bandwidth)),
@@ -739,11 +789,7 @@ impl CniApi for Emulator {
         let Some(seq) = account.interconnect_seq.get(&icon).copied() else {
             return Err(ApiError::not_found("Interconnect not found"));
         };
-        let hosted = account
-            .cnis
-            .values()
-            .filter(|c| c.interconnect == icon)
-            .count();
+        let hosted = account.hosted.get(&icon).copied().unwrap_or(0);
         if hosted > 0 {
             return Err(ApiError::bad_request(format!(
                 "interconnect {icon:?} still hosts {hosted} CNI(s); delete them first"
@@ -867,6 +913,10 @@ impl CniApi for Emulator {
         query: ListSlotsQuery,
     ) -> R<SlotList> {
         let world = self.authorized(&credentials, &account_id)?;
+        let after = match query.cursor {
+            Some(cursor) => cursor::decode_slot(&account_id, cursor, world.slots.len() as u64)?,
+            None => 0,
+        };
         let needle = query.address_contains.as_ref().map(|n| n.to_lowercase());
         // The catalogue is fixed: a slot's sequence number is its place in it, from 1.
         let views = world
@@ -877,6 +927,7 @@ impl CniApi for Emulator {
             .collect::<R<Vec<(u64, Slot)>>>()?;
         let items = views
             .into_iter()
+            .filter(|(seq, _)| *seq > after)
             .filter(|(_, s)| query.site.as_ref().is_none_or(|site| s.site == *site))
             .filter(|(_, s)| query.speed.as_ref().is_none_or(|speed| s.speed == *speed))
             .filter(|(_, s)| query.occupied.is_none_or(|o| s.occupied == o))
@@ -888,15 +939,8 @@ impl CniApi for Emulator {
                         .any(|line| line.to_lowercase().contains(n))
                 })
             });
-        let issued = world.slots.len() as u64;
-        let (items, next) = page(
-            items,
-            Listing::Slots,
-            &account_id,
-            issued,
-            query.cursor,
-            query.limit,
-        )?;
+        let (items, last) = page(items, query.limit);
+        let next = last.and_then(|last| cursor::encode_slot(&account_id, last));
         built(SlotList::builder().items(items).next(next))
     }
 

@@ -94,12 +94,56 @@ struct Args {
     shutdown_grace: f64,
 }
 
-fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
-    if value.is_finite() && value >= 0.0 {
+/// A number of seconds a flag gives, within `bounds` (the text says them in the error).
+fn seconds(flag: &str, value: f64, bounds: Bounds) -> Result<Duration, String> {
+    let (low, high, said) = match bounds {
+        Bounds::ZeroOrMore => (0.0, TEN_YEARS, "from 0 to 315360000 (ten years)"),
+        Bounds::AboveZero => (f64::MIN_POSITIVE, ONE_HOUR, "above 0 and at most 3600"),
+        Bounds::UpToAnHour => (0.0, ONE_HOUR, "from 0 to 3600"),
+    };
+    if value.is_finite() && (low..=high).contains(&value) {
         Ok(Duration::from_secs_f64(value))
     } else {
-        Err(format!("{flag} must be a number of seconds, 0 or more"))
+        // Display writes every digit of 1e300: say such a number as given.
+        let given = match value.abs() < 1e15 {
+            true => format!("{value}"),
+            false => format!("{value:e}"),
+        };
+        Err(format!(
+            "{flag} {given}: must be a number of seconds {said}"
+        ))
     }
+}
+
+const TEN_YEARS: f64 = 315_360_000.0;
+const ONE_HOUR: f64 = 3_600.0;
+
+/// The range a duration flag accepts.
+#[derive(Clone, Copy)]
+enum Bounds {
+    /// The emulator's own clock: anything a test could want.
+    ZeroOrMore,
+    /// A timeout that closes connections: 0 would close every one before its request.
+    AboveZero,
+    /// A grace period.
+    UpToAnHour,
+}
+
+/// What clap's parsers let through that the emulator cannot use.
+fn check_args(args: &Args) -> Result<(), String> {
+    if args.link_pool.prefix_len() > 31 {
+        return Err(format!(
+            "--link-pool {}: a CNI link is a /31, so the pool must be a /31 or wider",
+            args.link_pool
+        ));
+    }
+    if !(0..=i64::from(u32::MAX)).contains(&args.default_asn) {
+        return Err(format!(
+            "--default-asn {}: an ASN is from 0 to 4294967295",
+            args.default_asn
+        ));
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {
@@ -139,10 +183,14 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Err(e) = check_args(&args) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     let durations = (
-        seconds("--status-delay", args.status_delay),
-        seconds("--header-timeout", args.header_timeout),
-        seconds("--shutdown-grace", args.shutdown_grace),
+        seconds("--status-delay", args.status_delay, Bounds::ZeroOrMore),
+        seconds("--header-timeout", args.header_timeout, Bounds::AboveZero),
+        seconds("--shutdown-grace", args.shutdown_grace, Bounds::UpToAnHour),
     );
     let (status_delay, header_timeout, shutdown_grace) = match durations {
         (Ok(a), Ok(b), Ok(c)) => (a, b, c),

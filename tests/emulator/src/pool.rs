@@ -1,49 +1,98 @@
-//! The point-to-point addresses of CNIs: each new CNI gets the lowest free /31 of the
-//! account's pool (Cloudflare's end the even address, the customer's the odd one). Free means
-//! overlapping no live CNI's `p2p_ip` prefix, so a deleted CNI's link is reused and an address
-//! a PUT moved elsewhere is respected.
+//! The point-to-point links of an account's CNIs: /31s of the emulator's link pool (Cloudflare's
+//! end the even address, the customer's the odd one). A new CNI gets the lowest free link, so a
+//! deleted CNI's link is reused; a PUT may move a CNI to any free link of the pool
+//! ([`crate::state::link_in_pool`] is the rule).
+//!
+//! Links are numbered from the pool's start (link `i` is the /31 at `pool + 2i`), and the taken
+//! ones are kept as runs of consecutive numbers, so taking the lowest free link, taking a given
+//! one and giving one back each cost O(log n) in the account's CNIs, whatever the pool's size.
 
+use std::collections::{BTreeMap, HashMap};
 use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
+use uuid::Uuid;
 
-/// The range an address prefix covers, as `u32`s (first, last).
-fn range(net: &Ipv4Net) -> (u32, u32) {
-    (u32::from(net.network()), u32::from(net.broadcast()))
+/// The number of link `link` in `pool` (the caller made sure it is a /31 inside it).
+pub fn number(pool: &Ipv4Net, link: &Ipv4Net) -> u32 {
+    (u32::from(link.network()) - u32::from(pool.network())) / 2
 }
 
-/// Whether two prefixes share any address.
-pub fn overlaps(a: &Ipv4Net, b: &Ipv4Net) -> bool {
-    let ((a0, a1), (b0, b1)) = (range(a), range(b));
-    a0 <= b1 && b0 <= a1
+/// How many links `pool` holds.
+fn capacity(pool: &Ipv4Net) -> u64 {
+    (1u64 << (32 - u32::from(pool.prefix_len()))) / 2
 }
 
-/// The lowest /31 of `pool` that overlaps none of `taken`, as (p2p_ip, cust_ip) texts.
-pub fn allocate(pool: &Ipv4Net, taken: &[Ipv4Net]) -> Option<(String, String)> {
-    let (start, end) = range(pool);
-    let mut ranges: Vec<(u32, u32)> = taken
-        .iter()
-        .map(range)
-        .filter(|(first, last)| *last >= start && *first <= end)
-        .collect();
-    ranges.sort_unstable();
-    // Walk the taken ranges in order; the first gap of two aligned addresses is the link.
-    let mut candidate = start.checked_add(start % 2)?;
-    for (first, last) in ranges {
-        if candidate.checked_add(1)? < first {
-            break;
+/// Link `number` of `pool` as (p2p_ip, cust_ip) texts.
+pub fn addresses(pool: &Ipv4Net, number: u32) -> (String, String) {
+    let first = u32::from(pool.network()) + 2 * number;
+    (
+        format!("{}/31", Ipv4Addr::from(first)),
+        format!("{}/31", Ipv4Addr::from(first + 1)),
+    )
+}
+
+/// The links an account's CNIs hold.
+#[derive(Debug, Default)]
+pub struct Links {
+    /// Runs of taken link numbers: start → end (exclusive), never adjacent or overlapping.
+    runs: BTreeMap<u32, u32>,
+    /// Link number → the CNI holding it.
+    holders: HashMap<u32, Uuid>,
+}
+
+impl Links {
+    /// The CNI holding link `number`, if any.
+    pub fn holder(&self, number: u32) -> Option<Uuid> {
+        self.holders.get(&number).copied()
+    }
+
+    /// The lowest link of `pool` no CNI holds.
+    pub fn lowest_free(&self, pool: &Ipv4Net) -> Option<u32> {
+        let free = match self.runs.first_key_value() {
+            Some((0, end)) => *end,
+            _ => 0,
+        };
+        (u64::from(free) < capacity(pool)).then_some(free)
+    }
+
+    /// Gives link `number` to `cni`; the CNI already holding it, if any, keeps it.
+    pub fn take(&mut self, number: u32, cni: Uuid) -> Result<(), Uuid> {
+        if let Some(holder) = self.holder(number) {
+            return Err(holder);
         }
-        if last >= candidate {
-            candidate = last.checked_add(1)?;
-            candidate = candidate.checked_add(candidate % 2)?;
+        self.holders.insert(number, cni);
+        let before = self
+            .runs
+            .range(..number)
+            .next_back()
+            .filter(|(_, end)| **end == number)
+            .map(|(start, _)| *start);
+        let after = number
+            .checked_add(1)
+            .and_then(|next| self.runs.remove(&next).map(|end| (next, end)));
+        let start = before.unwrap_or(number);
+        let end = after.map_or(number + 1, |(_, end)| end);
+        self.runs.insert(start, end);
+        Ok(())
+    }
+
+    /// Frees link `number`.
+    pub fn release(&mut self, number: u32) {
+        if self.holders.remove(&number).is_none() {
+            return;
+        }
+        let Some((&start, &end)) = self.runs.range(..=number).next_back() else {
+            return;
+        };
+        self.runs.remove(&start);
+        if start < number {
+            self.runs.insert(start, number);
+        }
+        if number + 1 < end {
+            self.runs.insert(number + 1, end);
         }
     }
-    (candidate.checked_add(1)? <= end).then(|| {
-        (
-            format!("{}/31", Ipv4Addr::from(candidate)),
-            format!("{}/31", Ipv4Addr::from(candidate + 1)),
-        )
-    })
 }
 
 #[cfg(test)]
@@ -55,28 +104,56 @@ mod tests {
     }
 
     #[test]
-    fn the_lowest_free_link_is_taken() {
+    fn the_lowest_free_link_is_taken_and_given_back() {
         let pool = net("100.64.0.0/29");
-        let first = allocate(&pool, &[]).unwrap();
-        assert_eq!(first, ("100.64.0.0/31".into(), "100.64.0.1/31".into()));
-        let taken = [net("100.64.0.0/31"), net("100.64.0.4/31")];
-        assert_eq!(allocate(&pool, &taken).unwrap().0, "100.64.0.2/31");
-        // A wider prefix (set by a PUT) blocks every link it covers.
-        let taken = [net("100.64.0.0/30"), net("100.64.0.4/31")];
-        assert_eq!(allocate(&pool, &taken).unwrap().0, "100.64.0.6/31");
-        let full = [net("100.64.0.0/29")];
-        assert_eq!(allocate(&pool, &full), None);
-        // Prefixes outside the pool do not matter.
-        assert_eq!(
-            allocate(&pool, &[net("10.0.0.0/8")]).unwrap().0,
-            "100.64.0.0/31"
+        let mut links = Links::default();
+        let (a, b, c, d) = (
+            Uuid::from_u128(1),
+            Uuid::from_u128(2),
+            Uuid::from_u128(3),
+            Uuid::from_u128(4),
         );
+        assert_eq!(links.lowest_free(&pool), Some(0));
+        assert_eq!(
+            addresses(&pool, 0),
+            ("100.64.0.0/31".into(), "100.64.0.1/31".into())
+        );
+        links.take(0, a).unwrap();
+        // A PUT moved another CNI to link 2: link 1 is still the lowest free.
+        links.take(2, b).unwrap();
+        assert_eq!(links.lowest_free(&pool), Some(1));
+        assert_eq!(links.take(2, c), Err(b), "a held link stays its holder's");
+        links.take(1, c).unwrap();
+        assert_eq!(links.lowest_free(&pool), Some(3));
+        links.take(3, d).unwrap();
+        assert_eq!(links.lowest_free(&pool), None, "a /29 holds four links");
+        links.release(1);
+        assert_eq!(links.lowest_free(&pool), Some(1));
+        assert_eq!(links.holder(2), Some(b));
+        links.release(0);
+        assert_eq!(links.lowest_free(&pool), Some(0));
+        assert_eq!(number(&pool, &net("100.64.0.6/31")), 3);
+        assert_eq!(addresses(&pool, 3).1, "100.64.0.7/31");
     }
 
+    /// Against the plain rule (the lowest number not held), over a long random walk.
     #[test]
-    fn overlap_is_symmetric_and_exact() {
-        assert!(overlaps(&net("100.64.0.0/30"), &net("100.64.0.2/31")));
-        assert!(overlaps(&net("100.64.0.2/31"), &net("100.64.0.0/30")));
-        assert!(!overlaps(&net("100.64.0.0/31"), &net("100.64.0.2/31")));
+    fn runs_agree_with_a_plain_set() {
+        let pool = net("100.64.0.0/26");
+        let mut links = Links::default();
+        let mut held = std::collections::BTreeSet::new();
+        let mut rng = fastrand::Rng::with_seed(7);
+        for step in 0..5_000u128 {
+            let n = rng.u32(0..32);
+            if held.contains(&n) {
+                links.release(n);
+                held.remove(&n);
+            } else {
+                links.take(n, Uuid::from_u128(step)).unwrap();
+                held.insert(n);
+            }
+            let expected = (0..32).find(|n| !held.contains(n));
+            assert_eq!(links.lowest_free(&pool), expected, "step {step}");
+        }
     }
 }

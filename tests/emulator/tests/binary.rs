@@ -82,6 +82,41 @@ fn a_port_already_taken_fails_at_once_naming_it() {
 }
 
 #[test]
+fn start_up_values_the_emulator_cannot_use_are_refused_in_one_line() {
+    for (args, expected) in [
+        (
+            &["--header-timeout", "0"][..],
+            "--header-timeout 0: must be a number of seconds above 0",
+        ),
+        (
+            &["--link-pool", "100.64.0.0/32"],
+            "--link-pool 100.64.0.0/32: a CNI link is a /31",
+        ),
+        (&["--api-token", "t1:accA,,accB"], "--api-token"),
+        (&["--default-asn=-5"], "--default-asn -5: an ASN is from 0"),
+        (
+            &["--status-delay", "1e300"],
+            "--status-delay 1e300: must be a number of seconds from 0",
+        ),
+    ] {
+        let output = emulator()
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}: nothing announced");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr.trim().lines().count(),
+            1,
+            "{args:?}: one line: {stderr}"
+        );
+    }
+}
+
+#[test]
 fn a_broken_catalogue_is_refused_with_its_name() {
     let dir = std::env::temp_dir().join(format!("cni-emulator-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

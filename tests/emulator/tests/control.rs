@@ -482,6 +482,8 @@ async fn the_control_plane_needs_a_credential_granted_every_account() {
         }
         let answer = request.send().await.unwrap();
         assert_eq!(answer.status(), 401, "{token:?}");
+        // Refused before its body was read: the connection ends, and the answer says so.
+        assert_eq!(answer.headers()["connection"], "close", "{token:?}");
         let body: Value = answer.json().await.unwrap();
         assert_eq!(body["errors"][0]["code"], 10000);
     }

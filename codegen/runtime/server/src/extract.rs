@@ -10,6 +10,7 @@ use cloudflare_cni_validate::Validate;
 use serde::de::DeserializeOwned;
 
 use crate::error::{codes, ApiError};
+use crate::object_body::{self, Refusal};
 
 /// Path parameters; a value of the wrong type (a bad uuid) answers 400.
 #[derive(Debug)]
@@ -137,8 +138,38 @@ fn body_error(rejection: BytesRejection) -> ApiError {
     }
 }
 
-/// Decodes a body, naming where it failed.
+/// Decodes a body, naming where it failed. Every body is first held to one rule (a JSON
+/// object, no key twice: [`crate::object_body`]).
 fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    object_body::check(bytes).map_err(|refusal| match refusal {
+        Refusal::Malformed(why) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::BAD_REQUEST,
+            format!("malformed JSON: {why}"),
+        ),
+        Refusal::NotAnObject(kind) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::BAD_REQUEST,
+            format!("the body must be a JSON object, not {kind}"),
+        ),
+        Refusal::DuplicateKey { pointer, key } => {
+            let at = if pointer.is_empty() {
+                "the body"
+            } else {
+                pointer.as_str()
+            };
+            let error = ApiError::new(
+                StatusCode::BAD_REQUEST,
+                codes::BAD_REQUEST,
+                format!("{at} names the key {key:?} twice"),
+            );
+            if pointer.is_empty() {
+                error
+            } else {
+                error.at(pointer)
+            }
+        }
+    })?;
     // Most bodies decode: do it at full speed, and track the path (which costs on every
     // field) only to name where a refused body failed.
     if let Ok(value) = serde_json::from_slice(bytes) {

@@ -8,6 +8,7 @@
 mod credentials;
 mod error;
 mod extract;
+mod object_body;
 mod serve;
 mod trace;
 

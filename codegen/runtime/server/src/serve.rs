@@ -3,12 +3,19 @@
 //! delays a graceful shutdown) for as long as it likes.
 
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use axum::body::{Body, HttpBody};
 use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use hyper::body::{Frame, SizeHint};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -55,6 +62,56 @@ async fn request_timeout(limit: Duration, request: Request, next: Next) -> Respo
     }
 }
 
+/// Marks an answer given before the request's body was read whole with `Connection: close`.
+/// hyper closes such a connection after the answer (the unread bytes would otherwise be read
+/// as the next request); saying so lets a keep-alive client open a new one instead of
+/// sending its next request into a closing socket.
+async fn close_when_body_unread(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let read = Arc::new(AtomicBool::new(body.is_end_stream()));
+    let body = Body::new(WatchedBody {
+        inner: body,
+        read: Arc::clone(&read),
+    });
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    if !read.load(Ordering::Acquire) {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
+/// A request body that records when it has been read to its end.
+struct WatchedBody {
+    inner: Body,
+    read: Arc<AtomicBool>,
+}
+
+impl HttpBody for WatchedBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if matches!(polled, Poll::Ready(None)) || self.inner.is_end_stream() {
+            self.read.store(true, Ordering::Release);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
 /// Serves `router` on `listener` (HTTP/1.1: the API's clients do not speak cleartext HTTP/2,
 /// and HTTP/2's protocol sniffing would wait for a first byte with no timeout) until `shutdown`
 /// completes, then stops
@@ -67,9 +124,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let limit = config.request_timeout;
-    let router = router.layer(axum::middleware::from_fn(
-        move |request: Request, next: Next| request_timeout(limit, request, next),
-    ));
+    let router = router
+        .layer(axum::middleware::from_fn(
+            move |request: Request, next: Next| request_timeout(limit, request, next),
+        ))
+        .layer(axum::middleware::from_fn(close_when_body_unread));
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())

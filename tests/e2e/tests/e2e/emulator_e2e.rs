@@ -517,14 +517,16 @@ async fn a_put_cannot_take_another_cnis_addresses() {
     let base = start(config()).await;
     let client = client(&base);
     let cnis = account_with_cnis(&client, A, 3).await;
-    // Copying the other CNI's addresses, or a /30 over its /31, is refused naming it.
+    // Copying the other CNI's addresses is refused naming it; a /30 (over its /31) is
+    // refused as no link at all.
     let mut copy = cnis[0].clone();
     copy.p2p_ip = cnis[1].p2p_ip.clone();
     copy.cust_ip = cnis[1].cust_ip.clone();
     let mut wide = cnis[0].clone();
     wide.p2p_ip = "100.64.0.0/30".into();
     wide.cust_ip = "100.64.0.1/30".into();
-    for body in [copy, wide] {
+    let other = cnis[1].id.to_string();
+    for (body, says) in [(copy, other.as_str()), (wide, "a CNI link is a /31")] {
         let error = client
             .update_cni()
             .account_id(A)
@@ -534,10 +536,7 @@ async fn a_put_cannot_take_another_cnis_addresses() {
             .await
             .unwrap_err();
         assert_eq!(status(&error), 400, "{error}");
-        assert!(
-            error.to_string().contains(&cnis[1].id.to_string()),
-            "{error}"
-        );
+        assert!(error.to_string().contains(says), "{error}");
         assert!(error.to_string().contains("/p2p_ip"), "{error}");
     }
     // Moving to free addresses is fine, and the pool then respects them.

@@ -639,6 +639,90 @@ mod serving {
         server.done.await.unwrap().unwrap();
     }
 
+    /// Reads one answer off a kept-alive connection: the head, then `Content-Length` bytes.
+    async fn read_answer(stream: &mut TcpStream) -> String {
+        let mut bytes = Vec::new();
+        let mut byte = [0u8; 1];
+        while !bytes.ends_with(b"\r\n\r\n") {
+            let n = stream.read(&mut byte).await.unwrap();
+            assert_eq!(
+                n,
+                1,
+                "closed before the head ended: {:?}",
+                String::from_utf8_lossy(&bytes)
+            );
+            bytes.push(byte[0]);
+        }
+        let head = String::from_utf8_lossy(&bytes).to_ascii_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length: "))
+            .map_or(0, |n| n.trim().parse().unwrap());
+        let mut body = vec![0u8; length];
+        stream.read_exact(&mut body).await.unwrap();
+        format!("{head}{}", String::from_utf8_lossy(&body))
+    }
+
+    /// Every class of answer given before the body is read tells a keep-alive client that
+    /// the connection ends (`Connection: close`) and then ends it, so the client's next
+    /// request never meets a closed socket; an answer after a body read whole keeps it.
+    #[tokio::test]
+    async fn early_answers_say_connection_close_and_read_bodies_keep_it() {
+        let server = start(ServeConfig::default()).await;
+        let body = r#"{"default_asn": 65000}"#;
+        let early = [
+            (
+                "PUT",
+                format!("/accounts/{ACCOUNT}/cni/cnis/not-a-uuid"),
+                "400",
+            ),
+            ("POST", "/no/such/route".to_string(), "404"),
+            ("PATCH", format!("/accounts/{ACCOUNT}/cni/settings"), "405"),
+            (
+                "DELETE",
+                format!("/accounts/{ACCOUNT}/cni/cnis/not-a-uuid"),
+                "400",
+            ),
+        ];
+        for (method, target, status) in early {
+            let mut stream = TcpStream::connect(server.address).await.unwrap();
+            let request = format!(
+                "{method} {target} HTTP/1.1\r\nHost: x\r\n{}: {TOKEN}\r\n\
+                 Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                header::AUTHORIZATION,
+                body.len()
+            );
+            stream.write_all(request.as_bytes()).await.unwrap();
+            let answer = read_to_close(&mut stream, Duration::from_secs(10))
+                .await
+                .unwrap_or_else(|| panic!("{method} {target}: the server kept the connection"));
+            assert!(
+                answer.starts_with(&format!("HTTP/1.1 {status}")),
+                "{method} {target}: {answer}"
+            );
+            assert!(
+                answer.to_ascii_lowercase().contains("connection: close"),
+                "{method} {target}: closed without saying so: {answer}"
+            );
+        }
+        // Refused after the body was read (a rule broken): the connection serves on.
+        let mut stream = TcpStream::connect(server.address).await.unwrap();
+        for value in ["-1", "65001"] {
+            let body = format!(r#"{{"default_asn": {value}}}"#);
+            let request = format!(
+                "PUT /accounts/{ACCOUNT}/cni/settings HTTP/1.1\r\nHost: x\r\n{}: {TOKEN}\r\n\
+                 Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                header::AUTHORIZATION,
+                body.len()
+            );
+            stream.write_all(request.as_bytes()).await.unwrap();
+            let answer = read_answer(&mut stream).await;
+            assert!(!answer.contains("connection: close"), "{answer}");
+        }
+        server.stop.send(()).unwrap();
+        server.done.await.unwrap().unwrap();
+    }
+
     #[tokio::test]
     async fn shutdown_finishes_within_the_grace_period_despite_a_stuck_client() {
         let server = start(ServeConfig {
@@ -793,4 +877,88 @@ async fn operations_left_to_the_default_answer_501_and_are_listed() {
     assert!(cloudflare_cni_server::unimplemented_operations(&emulator)
         .await
         .is_empty());
+}
+
+/// Every body is a JSON object with no key twice: serde's sequence form of a struct, and
+/// duplicates that types keeping unknown fields would resolve silently, are refused alike.
+#[tokio::test]
+async fn bodies_are_objects_with_each_key_once() {
+    let api = Fixed::default();
+    let raw = |method: Method, rest: &str, body: &str| {
+        Request::builder()
+            .method(method)
+            .uri(path(rest))
+            .header(header::AUTHORIZATION, TOKEN)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let cases = [
+        (
+            Method::PUT,
+            "settings".to_string(),
+            "[65011]".to_string(),
+            "must be a JSON object, not an array",
+            "",
+        ),
+        (
+            Method::POST,
+            "cnis".to_string(),
+            format!(r#"["{ACCOUNT}", null, "icon", {{}}]"#),
+            "must be a JSON object, not an array",
+            "",
+        ),
+        (
+            Method::PUT,
+            "settings".to_string(),
+            "65011".to_string(),
+            "not a number",
+            "",
+        ),
+        (
+            Method::PUT,
+            "settings".to_string(),
+            r#"{"default_asn": 65011, "default_asn": 1}"#.to_string(),
+            "names the key \"default_asn\" twice",
+            "",
+        ),
+        (
+            Method::POST,
+            "cnis".to_string(),
+            format!(
+                r#"{{"account": "{ACCOUNT}", "account": "other", "interconnect": "i",
+                   "magic": {{"conduit_name": "c", "description": "d", "mtu": 1500}}}}"#
+            ),
+            "names the key \"account\" twice",
+            "",
+        ),
+        (
+            Method::POST,
+            "cnis".to_string(),
+            format!(
+                r#"{{"account": "{ACCOUNT}", "interconnect": "i",
+                   "magic": {{"conduit_name": "c", "mtu": 1, "description": "d", "mtu": 1500}}}}"#
+            ),
+            "/magic names the key \"mtu\" twice",
+            "/magic",
+        ),
+        (
+            Method::POST,
+            "interconnects".to_string(),
+            format!(r#"{{"type": "direct", "type": "gcp_partner", "account": "{ACCOUNT}"}}"#),
+            "names the key \"type\" twice",
+            "",
+        ),
+    ];
+    for (method, rest, body, words, pointer) in cases {
+        let answer = send(router(api.clone()), raw(method.clone(), &rest, &body)).await;
+        let errors = answer.envelope(StatusCode::BAD_REQUEST);
+        let message = errors[0]["message"].as_str().unwrap();
+        assert!(message.contains(words), "{method} {rest} {body}: {message}");
+        match pointer {
+            "" => assert!(errors[0].get("source").is_none(), "{body}: {errors:?}"),
+            pointer => assert_eq!(errors[0]["source"]["pointer"], pointer, "{body}"),
+        }
+    }
+    assert_eq!(api.calls(), 0, "no refused body reached the implementation");
 }

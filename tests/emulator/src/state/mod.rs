@@ -32,9 +32,14 @@
 //! the direct interconnects, whose slots must be in the catalogue the emulator runs with.
 //!
 //! A file that is not JSON, not this format, or of a newer version is refused with a message
-//! naming the file, and nothing is overwritten: the emulator does not start.
+//! naming the file, and nothing is overwritten: the emulator does not start. So is a state the
+//! API could not have made (see [`check`]: the spec's rules on every object, links in the
+//! pool, unique names, counters ahead of what they issued), with the JSON pointers of its
+//! first problems; `PUT /__emulator/state` applies the same judgement.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod check;
+
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -42,6 +47,8 @@ use cloudflare_cni_server::types::{Cni, Interconnect, InterconnectStatus};
 use serde::{Deserialize, Serialize};
 
 use crate::lifecycle::LifecycleMode;
+
+pub use check::{link_in_pool, name_serial, Catalogue, Problem, Problems, MAX_SECONDS};
 
 /// The `format` value of a state file.
 pub const STATE_FORMAT: &str = "cloudflare-cni-emulator-state";
@@ -105,8 +112,8 @@ pub enum StateError {
     NotState { path: PathBuf, detail: String },
     #[error("{path} was written by a newer emulator (state version {version}; this one reads up to {STATE_VERSION}): upgrade the emulator or start from another file")]
     Newer { path: PathBuf, version: u64 },
-    #[error("the state file {path} is inconsistent: {detail}")]
-    Invalid { path: PathBuf, detail: String },
+    #[error("{path} holds a state the API could not have made: {problems}")]
+    Invalid { path: PathBuf, problems: Problems },
     #[error("cannot write the state file {path}: {source}")]
     Write {
         path: PathBuf,
@@ -154,76 +161,10 @@ impl StateFile {
                 version,
             });
         }
-        let state: StateFile = serde_path_to_error::deserialize(value)
-            .map_err(|e| not_state(format!("at {}: {}", e.path(), e.inner())))?;
-        state.check().map_err(|detail| StateError::Invalid {
-            path: path.to_path_buf(),
-            detail,
-        })?;
-        Ok(state)
-    }
-
-    /// What loading would otherwise get wrong: duplicate sequence numbers, names or ids,
-    /// sequence numbers above `last_seq`, a CNI on an interconnect that is not there.
-    fn check(&self) -> Result<(), String> {
-        if !(self.status_delay_seconds.is_finite() && self.status_delay_seconds >= 0.0) {
-            return Err(format!(
-                "status_delay_seconds is {}, not a number of seconds",
-                self.status_delay_seconds
-            ));
-        }
-        for (id, account) in &self.accounts {
-            let mut seqs = BTreeSet::new();
-            let mut names = BTreeSet::new();
-            for stored in &account.interconnects {
-                let name = crate::interconnect_name(&stored.interconnect);
-                if name.is_empty() {
-                    return Err(format!(
-                        "account {id:?}: interconnect seq {} is of a kind the emulator does not make",
-                        stored.seq
-                    ));
-                }
-                if !names.insert(name.to_string()) {
-                    return Err(format!(
-                        "account {id:?}: interconnect {name:?} appears twice"
-                    ));
-                }
-                if !(stored.age_seconds.is_finite() && stored.age_seconds >= 0.0) {
-                    return Err(format!(
-                        "account {id:?}: interconnect {name:?} has age_seconds {}",
-                        stored.age_seconds
-                    ));
-                }
-                if !seqs.insert(stored.seq) {
-                    return Err(format!("account {id:?}: seq {} appears twice", stored.seq));
-                }
-            }
-            let mut cni_ids = BTreeSet::new();
-            for stored in &account.cnis {
-                if !seqs.insert(stored.seq) {
-                    return Err(format!("account {id:?}: seq {} appears twice", stored.seq));
-                }
-                if !cni_ids.insert(stored.cni.id) {
-                    return Err(format!(
-                        "account {id:?}: CNI {} appears twice",
-                        stored.cni.id
-                    ));
-                }
-                if !names.contains(&stored.cni.interconnect) {
-                    return Err(format!(
-                        "account {id:?}: CNI {} is on interconnect {:?}, which is not there",
-                        stored.cni.id, stored.cni.interconnect
-                    ));
-                }
-            }
-            if let Some(highest) = seqs.last().filter(|s| **s > account.last_seq) {
-                return Err(format!(
-                    "account {id:?}: seq {highest} is above last_seq {}",
-                    account.last_seq
-                ));
-            }
-        }
-        Ok(())
+        // Whether the objects make a state the API could have made is judged where the
+        // state is loaded, against that emulator's catalogue: `Emulator::restore`.
+        serde_path_to_error::deserialize(value)
+            .map_err(|e| not_state(format!("at {}: {}", e.path(), e.inner())))
     }
 
     /// Writes the document to `path` atomically: a temporary file beside it, synced, then
@@ -249,7 +190,12 @@ impl StateFile {
             file.write_all(text.as_bytes())?;
             file.write_all(b"\n")?;
             file.sync_all()?;
-            std::fs::rename(&temporary, path)
+            std::fs::rename(&temporary, path)?;
+            // The rename is durable once the directory is: sync it too (where directories
+            // can be opened, as on Unix).
+            #[cfg(unix)]
+            std::fs::File::open(dir)?.sync_all()?;
+            Ok(())
         })();
         if result.is_err() {
             let _ = std::fs::remove_file(&temporary);
@@ -297,27 +243,6 @@ mod tests {
             let error = parse(text).unwrap_err().to_string();
             assert!(error.contains(expected), "{text}: {error}");
         }
-    }
-
-    #[test]
-    fn inconsistent_states_are_refused() {
-        let with_account = |account: &str| {
-            EMPTY.replace(
-                "\"accounts\": {}",
-                &format!("\"accounts\": {{\"a\": {account}}}"),
-            )
-        };
-        let cni = r#"{"seq": 1, "cni": {"id": "3f6d2f5e-1f0b-4c36-9e7f-2e1f4c8e0a11", "account": "a",
-            "interconnect": "missing", "p2p_ip": "100.64.0.0/31", "cust_ip": "100.64.0.1/31",
-            "magic": {"conduit_name": "c", "description": "d", "mtu": 1500}}}"#;
-        let error = parse(&with_account(&format!(
-            r#"{{"last_seq": 1, "next_name": 0, "cnis": [{cni}]}}"#
-        )))
-        .unwrap_err()
-        .to_string();
-        assert!(error.contains("which is not there"), "{error}");
-        let error = parse(&with_account(r#"{"last_seq": 0, "next_name": 0}"#));
-        assert!(error.is_ok());
     }
 
     #[test]

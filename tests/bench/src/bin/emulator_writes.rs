@@ -1,0 +1,105 @@
+//! What an emulator write costs as an account grows: `create_cni` and `update_cni` (PUT) on the
+//! emulator as a library (the trait methods, no HTTP), in an account loaded with 100, 10,000
+//! and 100,000 CNIs. Each round loads every size afresh and measures them one after another,
+//! so the machine's drift lands on all of them; one JSON line per round and size:
+//! `{"round": R, "cnis": N, "create_us": .., "put_us": ..}` (microseconds per call, the mean of
+//! `CALLS` calls).
+//!
+//! Usage: `emulator_writes [ROUNDS]` (default 5).
+
+use std::path::Path;
+use std::time::Instant;
+
+use cloudflare_cni_emulator::{Emulator, EmulatorConfig, StateFile};
+use cloudflare_cni_server::types::{Cni, CniCreateRequest};
+use cloudflare_cni_server::{CniApi, Credentials, Secret};
+use serde_json::json;
+
+const ACCOUNT: &str = "bench";
+const ICON: &str = "gcp-europe-west3-1";
+const SIZES: [usize; 3] = [100, 10_000, 100_000];
+const CALLS: usize = 2_000;
+
+/// An emulator whose account holds `cnis` CNIs on one partner interconnect, links from a /10.
+fn loaded(cnis: usize) -> Emulator {
+    let emulator = Emulator::new(EmulatorConfig {
+        link_pool: "100.64.0.0/10".parse().expect("a prefix"),
+        ..EmulatorConfig::default()
+    });
+    let items: Vec<_> = (0..cnis)
+        .map(|n| {
+            let first = u32::from(std::net::Ipv4Addr::new(100, 64, 0, 0)) + 2 * n as u32;
+            json!({"seq": n + 2, "cni": {
+                "id": uuid::Uuid::from_u128(n as u128 + 1), "account": ACCOUNT, "interconnect": ICON,
+                "p2p_ip": format!("{}/31", std::net::Ipv4Addr::from(first)),
+                "cust_ip": format!("{}/31", std::net::Ipv4Addr::from(first + 1)),
+                "magic": {"conduit_name": format!("c{n}"), "description": "d", "mtu": 1500}}})
+        })
+        .collect();
+    let state = json!({
+        "format": "cloudflare-cni-emulator-state", "version": 1, "lifecycle": "automatic",
+        "status_delay_seconds": 5.0,
+        "accounts": {ACCOUNT: {"last_seq": cnis + 1, "next_name": 1,
+            "interconnects": [{"seq": 1, "age_seconds": 0.0, "interconnect": {
+                "type": "gcp_partner", "account": ACCOUNT, "name": ICON, "region": "europe-west3",
+                "virtual_port_reservation_id": uuid::Uuid::nil(), "speed": "1G"}}],
+            "cnis": items}}
+    });
+    let origin = Path::new("the benchmark's state");
+    let state = StateFile::parse(&state.to_string(), origin).expect("a state file");
+    emulator
+        .restore(state, origin)
+        .expect("a state the API could have made");
+    emulator
+}
+
+fn credentials() -> Credentials {
+    Credentials::ApiToken(Secret::new("bench"))
+}
+
+/// Microseconds per call of `CALLS` creates, then of `CALLS` PUTs, on `emulator`.
+async fn measure(emulator: &Emulator) -> (f64, f64) {
+    let started = Instant::now();
+    let mut created: Vec<Cni> = Vec::with_capacity(CALLS);
+    for n in 0..CALLS {
+        let body: CniCreateRequest = serde_json::from_value(json!({
+            "account": ACCOUNT, "interconnect": ICON,
+            "magic": {"conduit_name": format!("new{n}"), "description": "d", "mtu": 1500}}))
+        .expect("a body");
+        let cni = emulator
+            .create_cni(credentials(), ACCOUNT.into(), Default::default(), body)
+            .await
+            .expect("created");
+        created.push(cni);
+    }
+    let create = started.elapsed().as_secs_f64() * 1e6 / CALLS as f64;
+    let started = Instant::now();
+    for mut cni in created {
+        cni.magic.description = "moved".into();
+        let id = cni.id;
+        emulator
+            .update_cni(credentials(), ACCOUNT.into(), id, Default::default(), cni)
+            .await
+            .expect("updated");
+    }
+    let put = started.elapsed().as_secs_f64() * 1e6 / CALLS as f64;
+    (create, put)
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(5);
+    for round in 0..rounds {
+        for cnis in SIZES {
+            let emulator = loaded(cnis);
+            let (create_us, put_us) = measure(&emulator).await;
+            println!(
+                "{}",
+                json!({"round": round, "cnis": cnis, "create_us": create_us, "put_us": put_us})
+            );
+        }
+    }
+}
