@@ -206,7 +206,30 @@ fn target_directory(root: &Path) -> Result<PathBuf> {
         .ok_or_else(|| "cargo metadata names no target directory".to_string())
 }
 
-pub fn bench(root: &Path) -> Result<()> {
+/// The sections of BENCHMARKS.md this command writes, by the name `--only` takes, with the
+/// start of each one's heading.
+pub const SECTIONS: [(&str, &str); 6] = [
+    ("generation", "## 1. "),
+    ("round-trips", "## 2. "),
+    ("validation", "## 3. "),
+    ("build-cost", "## 4. "),
+    ("pagination-memory", "## 5. "),
+    ("emulator-writes", "## 6. "),
+];
+
+/// Runs every comparison (or, with `only`, one section's, keeping the others as they are in
+/// BENCHMARKS.md) and writes BENCHMARKS.md.
+pub fn bench(root: &Path, only: Option<&str>) -> Result<()> {
+    if let Some(name) = only {
+        if !SECTIONS.iter().any(|(known, _)| *known == name) {
+            let names: Vec<&str> = SECTIONS.iter().map(|(n, _)| *n).collect();
+            return Err(format!(
+                "no benchmark section {name:?}; the sections are {}",
+                names.join(", ")
+            ));
+        }
+    }
+    let wanted = |name: &str| only.is_none_or(|only| only == name);
     // Inside the checkout (generated crates build only in their workspace), and removed when
     // dropped, whether the run succeeds or fails.
     let scratch_parent = root.join("target");
@@ -216,11 +239,15 @@ pub fn bench(root: &Path) -> Result<()> {
         .prefix("cni-bench-")
         .tempdir_in(&scratch_parent)
         .map_err(|e| format!("cannot create a scratch folder: {e}"))?;
-    let ogc = crate::tools::Tools::machine()
-        .and_then(|tools| tools.openapi_generator())
-        .map_err(|e| e.to_string())?
-        .display()
-        .to_string();
+    // openapi-generator-cli is the peer of the generation and build-cost comparisons only.
+    let ogc = match wanted("generation") || wanted("build-cost") {
+        true => crate::tools::Tools::machine()
+            .and_then(|tools| tools.openapi_generator())
+            .map_err(|e| e.to_string())?
+            .display()
+            .to_string(),
+        false => String::new(),
+    };
     eprintln!("bench: building release binaries");
     run(
         root,
@@ -241,26 +268,64 @@ pub fn bench(root: &Path) -> Result<()> {
         release: target_directory(root)?.join("release"),
         ogc,
     };
+    let existing = std::fs::read_to_string(root.join("BENCHMARKS.md")).unwrap_or_default();
     let mut out = String::new();
-    out.push_str("# Benchmarks\n\nWritten by `cargo xtask bench` from one run of every comparison; the figures below are\nthat run's. Absolute times vary between machines; the ratios are what we track. Each cell\nis the median of the runs with (min–max).\n\n");
-    out.push_str(&format!("Machine: {}.\n\n", machine()));
-    out.push_str(&bench.generation()?);
-    out.push_str(&bench.round_trips()?);
-    out.push_str(&bench.validation()?);
-    out.push_str(&bench.build_cost()?);
-    out.push_str(&bench.pagination_memory()?);
-    out.push_str(&bench.emulator_writes()?);
+    out.push_str("# Benchmarks\n\nWritten by `cargo xtask bench` from one run of every comparison; the figures below are\nthat run's (a section rewritten alone, `cargo xtask bench --only NAME`, says so). Absolute\ntimes vary between machines; the ratios are what we track. Each cell is the median of the\nruns with (min–max).\n\n");
+    out.push_str(&format!("Machine: {}.\n", machine()));
+    for (name, heading) in SECTIONS {
+        let section = match (wanted(name), only.is_some()) {
+            (false, _) => kept_section(&existing, heading),
+            (true, false) => bench.section(name)?,
+            (true, true) => {
+                let mut text = bench.section(name)?;
+                text.push_str(&format!(
+                    "\n(This section alone: `cargo xtask bench --only {name}`, on the machine above.)\n"
+                ));
+                text
+            }
+        };
+        // One blank line between sections, however each ends.
+        out.truncate(out.trim_end().len());
+        out.push_str("\n\n");
+        out.push_str(&section);
+    }
     // Sections measured by other commands (the test and CI cost, from fresh clones) are kept
     // as they are, below the ones this run writes.
-    let existing = std::fs::read_to_string(root.join("BENCHMARKS.md")).unwrap_or_default();
     if let Some(start) = existing.find(KEPT_SECTIONS) {
-        out.push('\n');
+        out.truncate(out.trim_end().len());
+        out.push_str("\n\n");
         out.push_str(&existing[start..]);
     }
     std::fs::write(root.join("BENCHMARKS.md"), &out)
         .map_err(|e| format!("cannot write BENCHMARKS.md: {e}"))?;
     println!("{out}");
     Ok(())
+}
+
+/// The section of `existing` under the heading starting `heading`, up to the next `## `
+/// heading (empty when it has none yet).
+fn kept_section(existing: &str, heading: &str) -> String {
+    let Some(start) = existing.find(heading) else {
+        return String::new();
+    };
+    let rest = &existing[start..];
+    let end = rest[heading.len()..]
+        .find("\n## ")
+        .map_or(rest.len(), |at| heading.len() + at + 1);
+    rest[..end].to_string()
+}
+
+impl Bench<'_> {
+    fn section(&self, name: &str) -> Result<String> {
+        match name {
+            "generation" => self.generation(),
+            "round-trips" => self.round_trips(),
+            "validation" => self.validation(),
+            "build-cost" => self.build_cost(),
+            "pagination-memory" => self.pagination_memory(),
+            _ => self.emulator_writes(),
+        }
+    }
 }
 
 impl Bench<'_> {
@@ -615,7 +680,7 @@ impl Bench<'_> {
                 .filter_map(|l| l[field].as_f64())
                 .collect()
         };
-        let mut out = format!("\n## 6. Emulator writes as an account grows\n\n`target/release/emulator_writes {RUNS}`: the emulator as a library (its `CniApi` methods, no HTTP), one account loaded with N CNIs through `Emulator::restore`, then 2,000 `create_cni` calls and 2,000 `update_cni` (PUT) calls, each timed as a whole; per call. {RUNS} rounds, each loading every size afresh, one after another.\n\n| CNIs in the account | `create_cni` | `update_cni` |\n| --- | --- | --- |\n");
+        let mut out = format!("## 6. Emulator writes as an account grows\n\n`target/release/emulator_writes {RUNS}`: the emulator as a library (its `CniApi` methods, no HTTP), one account loaded with N CNIs through `Emulator::restore`, then 20,000 `create_cni` calls (each deleted again, untimed, so the account keeps its size) and 20,000 `update_cni` (PUT) calls on loaded CNIs picked at random; each call timed on its own, the mean per call. {RUNS} rounds, each loading every size afresh, one after another.\n\n| CNIs in the account | `create_cni` | `update_cni` |\n| --- | --- | --- |\n");
         for cnis in [100u64, 10_000, 100_000] {
             out.push_str(&format!(
                 "| {cnis} | {} | {} |\n",

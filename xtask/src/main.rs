@@ -67,7 +67,12 @@ enum Command {
         json: bool,
     },
     /// Run every benchmark comparison and write BENCHMARKS.md (installs openapi-generator-cli).
-    Bench,
+    Bench {
+        /// Run one section only (generation, round-trips, validation, build-cost,
+        /// pagination-memory, emulator-writes), keeping the others as they are.
+        #[arg(long, value_name = "SECTION")]
+        only: Option<String>,
+    },
     /// Print the published crates in dependency order, as `-p NAME` arguments for cargo (or one
     /// name a line with --names).
     Crates {
@@ -150,7 +155,7 @@ fn main() -> ExitCode {
             code,
         ),
         Command::Diff { old, new, json } => report(commands::diff(&ws, &old, &new, json), ok),
-        Command::Bench => report(bench::bench(&ws.root), ok),
+        Command::Bench { only } => report(bench::bench(&ws.root, only.as_deref()), ok),
         Command::Release { dry_run } => report(release::release(&ws, dry_run), ok),
         Command::Ci { only, list } => report(ci::command(&ws, &only, list), code),
         Command::Conformance {

@@ -590,16 +590,21 @@ impl CniApi for Emulator {
             ))
             .at("/interconnect"));
         }
-        if let Some(other) = account
-            .conduits
-            .get(&body.magic.conduit_name)
-            .filter(|other| **other != cni)
-        {
-            return Err(ApiError::bad_request(format!(
-                "CNI {other} already uses conduit_name {:?}",
-                body.magic.conduit_name
-            ))
-            .at("/magic/conduit_name"));
+        // What the PUT keeps needs no index lookup: its own conduit name and link are its own.
+        let Some(stored) = account.cnis.get(&seq) else {
+            return Err(ApiError::not_found("CNI not found"));
+        };
+        let same_conduit = stored.magic.conduit_name == body.magic.conduit_name;
+        let same_link = stored.p2p_ip == body.p2p_ip;
+        let same_interconnect = stored.interconnect == body.interconnect;
+        if !same_conduit {
+            if let Some(other) = account.conduits.get(&body.magic.conduit_name) {
+                return Err(ApiError::bad_request(format!(
+                    "CNI {other} already uses conduit_name {:?}",
+                    body.magic.conduit_name
+                ))
+                .at("/magic/conduit_name"));
+            }
         }
         // The addresses were validated (CIDR, same prefix) by the router; here the link must
         // be one the emulator could have handed out, and no other CNI's.
@@ -607,12 +612,22 @@ impl CniApi for Emulator {
         let link = state::link_in_pool(&body.p2p_ip, &pool)
             .map_err(|why| ApiError::bad_request(format!("p2p_ip: {why}")).at("/p2p_ip"))?;
         let number = pool::number(&pool, &link);
-        if let Some(other) = account.links.holder(number).filter(|other| *other != cni) {
-            return Err(ApiError::bad_request(format!(
-                "p2p_ip {} is the link {link} of CNI {other}",
-                body.p2p_ip
-            ))
-            .at("/p2p_ip"));
+        if !same_link {
+            if let Some(other) = account.links.holder(number).filter(|other| *other != cni) {
+                return Err(ApiError::bad_request(format!(
+                    "p2p_ip {} is the link {link} of CNI {other}",
+                    body.p2p_ip
+                ))
+                .at("/p2p_ip"));
+            }
+        }
+        // Most PUTs change neither the conduit name, the interconnect nor the link: then the
+        // indexes stand, and only the value is replaced.
+        if same_conduit && same_link && same_interconnect {
+            if let Some(stored) = account.cnis.get_mut(&seq) {
+                *stored = body.clone();
+            }
+            return Ok(body);
         }
         account.remove_cni(seq, &pool);
         account.insert_cni(seq, number, body.clone());

@@ -327,3 +327,50 @@ async fn the_root_answers_in_the_envelope() {
         "{body}"
     );
 }
+
+/// Sequence numbers far past what an int32 cursor could carry (a state from a long-lived
+/// emulator) stay reachable: a walk of one-item pages returns every CNI once.
+#[tokio::test]
+async fn objects_with_huge_sequence_numbers_are_all_listed() {
+    let (emulator, base, client, http) = start().await;
+    let (_, _) = populate(&client).await;
+    let mut state = serde_json::to_value(emulator.state()).unwrap();
+    let far = 1u64 << 40;
+    let cnis = state["accounts"][ACCOUNT]["cnis"].clone();
+    let mut template = cnis[0].clone();
+    let mut all = Vec::new();
+    for n in 0..5u64 {
+        template["seq"] = json!(far + n);
+        template["cni"]["id"] = json!(uuid::Uuid::from_u128(u128::from(n) + 7));
+        template["cni"]["p2p_ip"] = json!(format!("100.64.1.{}/31", n * 2));
+        template["cni"]["cust_ip"] = json!(format!("100.64.1.{}/31", n * 2 + 1));
+        template["cni"]["magic"]["conduit_name"] = json!(format!("far{n}"));
+        all.push(template.clone());
+    }
+    state["accounts"][ACCOUNT]["cnis"] = json!(all);
+    state["accounts"][ACCOUNT]["last_seq"] = json!(far + 4);
+    let (status, answer) = put_state(&http, &base, &state).await;
+    assert_eq!(status, 200, "{answer}");
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let mut request = client.list_cnis().account_id(ACCOUNT).limit(1u64);
+        if let Some(c) = cursor {
+            request = request.cursor(c);
+        }
+        let page = request.send().await.unwrap().into_inner();
+        seen.extend(page.items.iter().map(|c| c.magic.conduit_name.clone()));
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["far0", "far1", "far2", "far3", "far4"]);
+    // Creates go on past them.
+    let icon = state["accounts"][ACCOUNT]["interconnects"][0]["interconnect"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    create_cni(&client, &icon, "after").await.unwrap();
+    assert_eq!(emulator.state().accounts[ACCOUNT].last_seq, far + 5);
+}

@@ -3,12 +3,12 @@
 //! and 100,000 CNIs. Each round loads every size afresh and measures them one after another,
 //! so the machine's drift lands on all of them; one JSON line per round and size:
 //! `{"round": R, "cnis": N, "create_us": .., "put_us": ..}` (microseconds per call, the mean of
-//! `CALLS` calls).
+//! `CALLS` calls, each timed on its own).
 //!
 //! Usage: `emulator_writes [ROUNDS]` (default 5).
 
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use cloudflare_cni_emulator::{Emulator, EmulatorConfig, StateFile};
 use cloudflare_cni_server::types::{Cni, CniCreateRequest};
@@ -18,7 +18,7 @@ use serde_json::json;
 const ACCOUNT: &str = "bench";
 const ICON: &str = "gcp-europe-west3-1";
 const SIZES: [usize; 3] = [100, 10_000, 100_000];
-const CALLS: usize = 2_000;
+const CALLS: usize = 20_000;
 
 /// An emulator whose account holds `cnis` CNIs on one partner interconnect, links from a /10.
 fn loaded(cnis: usize) -> Emulator {
@@ -57,33 +57,50 @@ fn credentials() -> Credentials {
     Credentials::ApiToken(Secret::new("bench"))
 }
 
-/// Microseconds per call of `CALLS` creates, then of `CALLS` PUTs, on `emulator`.
-async fn measure(emulator: &Emulator) -> (f64, f64) {
-    let started = Instant::now();
-    let mut created: Vec<Cni> = Vec::with_capacity(CALLS);
+/// Microseconds per call of `CALLS` creates (each deleted again, untimed, so the account
+/// keeps its size), then of `CALLS` PUTs on loaded CNIs picked at random (what a PUT touches
+/// is then anywhere in the account, not in a cache-warm corner of it).
+async fn measure(emulator: &Emulator, cnis: usize) -> (f64, f64) {
+    let mut create = Duration::ZERO;
     for n in 0..CALLS {
         let body: CniCreateRequest = serde_json::from_value(json!({
             "account": ACCOUNT, "interconnect": ICON,
             "magic": {"conduit_name": format!("new{n}"), "description": "d", "mtu": 1500}}))
         .expect("a body");
+        let started = Instant::now();
         let cni = emulator
             .create_cni(credentials(), ACCOUNT.into(), Default::default(), body)
             .await
             .expect("created");
-        created.push(cni);
+        create += started.elapsed();
+        emulator
+            .delete_cni(credentials(), ACCOUNT.into(), cni.id, Default::default())
+            .await
+            .expect("deleted");
     }
-    let create = started.elapsed().as_secs_f64() * 1e6 / CALLS as f64;
-    let started = Instant::now();
-    for mut cni in created {
-        cni.magic.description = "moved".into();
-        let id = cni.id;
+    let mut put = Duration::ZERO;
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    for _ in 0..CALLS {
+        // A linear congruential step: a fixed, cheap sequence of picks.
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let pick = (state >> 33) as usize % cnis;
+        let id = uuid::Uuid::from_u128(pick as u128 + 1);
+        let mut cni: Cni = emulator
+            .get_cni(credentials(), ACCOUNT.into(), id, Default::default())
+            .await
+            .expect("loaded");
+        cni.magic.description = format!("moved {pick}");
+        let started = Instant::now();
         emulator
             .update_cni(credentials(), ACCOUNT.into(), id, Default::default(), cni)
             .await
             .expect("updated");
+        put += started.elapsed();
     }
-    let put = started.elapsed().as_secs_f64() * 1e6 / CALLS as f64;
-    (create, put)
+    let per_call = |total: Duration| total.as_secs_f64() * 1e6 / CALLS as f64;
+    (per_call(create), per_call(put))
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -95,7 +112,7 @@ async fn main() {
     for round in 0..rounds {
         for cnis in SIZES {
             let emulator = loaded(cnis);
-            let (create_us, put_us) = measure(&emulator).await;
+            let (create_us, put_us) = measure(&emulator, cnis).await;
             println!(
                 "{}",
                 json!({"round": round, "cnis": cnis, "create_us": create_us, "put_us": put_us})
