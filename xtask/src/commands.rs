@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use cloudflare_cni_codegen::{diff, Drift};
 
-use crate::workspace::{read_spec_arg, spec_value, Workspace, WorkspaceError};
+use crate::workspace::{earlier_spec_value, read_spec_arg, spec_value, Workspace, WorkspaceError};
 
 pub fn import(
     ws: &Workspace,
@@ -194,11 +194,14 @@ fn inside(path: &Path, root: &Path) -> bool {
 
 pub fn diff(ws: &Workspace, old: &str, new: &str, json: bool) -> Result<(), String> {
     let root = &ws.root;
-    let load = |arg: &str| -> Result<serde_json::Value, String> {
-        let (display, text) = read_spec_arg(root, arg)?;
-        spec_value(&display, text)
-    };
-    let result = diff::diff(&load(old)?, &load(new)?);
+    // The old side is what it was (an earlier release's spec may predate today's lint rules);
+    // the new side must load as `generate` would load it.
+    let (old_display, old_text) = read_spec_arg(root, old)?;
+    let (new_display, new_text) = read_spec_arg(root, new)?;
+    let result = diff::diff(
+        &earlier_spec_value(&old_display, old_text)?,
+        &spec_value(&new_display, new_text)?,
+    );
     let crates = result.crate_impact();
     if json {
         let report = serde_json::json!({

@@ -224,6 +224,19 @@ pub fn read_spec_arg(root: &Path, arg: &str) -> Result<(String, String), String>
     }
 }
 
+/// A spec something was made from (the last release's, the old side of a diff) as its JSON
+/// value: parsed, not linted. The lint's rules tighten over time (`x-enum-varnames` became an
+/// error after release-2 shipped with it), and what was released is what it was: the diff
+/// needs its structure, not today's verdict on it.
+pub fn earlier_spec_value(display: &str, text: String) -> Result<serde_json::Value, String> {
+    cloudflare_cni_codegen::source::parse(&SpecSource {
+        display_path: display.to_string(),
+        text,
+    })
+    .map(|parsed| parsed.value)
+    .map_err(|e| e.to_string())
+}
+
 /// Loads and lints a spec's text into its JSON value.
 pub fn spec_value(display: &str, text: String) -> Result<serde_json::Value, String> {
     load(&SpecSource {
@@ -278,6 +291,22 @@ pub fn published_in_order(metadata: &serde_json::Value) -> Result<Vec<String>, S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An earlier spec is read as it was: a rule the lint gained later (here: positional
+    /// `x-enum-varnames`, which release-2's spec used) does not stop the diff against it.
+    #[test]
+    fn an_earlier_spec_is_read_as_it_was_not_linted_by_todays_rules() {
+        let spec = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Speed:\n      type: string\n      enum: [1G, 10G]\n      x-enum-varnames: [One, Ten]\n";
+        let value = earlier_spec_value("old.yaml", spec.to_string()).unwrap();
+        assert_eq!(
+            value.pointer("/components/schemas/Speed/enum/1").unwrap(),
+            "10G"
+        );
+        let linted = spec_value("old.yaml", spec.to_string()).unwrap_err();
+        assert!(linted.contains("x-enum-varnames"), "{linted}");
+        let broken = earlier_spec_value("old.yaml", "openapi: [".to_string()).unwrap_err();
+        assert!(broken.contains("old.yaml"), "{broken}");
+    }
 
     #[test]
     fn dependencies_come_first_and_scaffolding_is_left_out() {

@@ -143,6 +143,52 @@ fn each_crate_moves_by_its_own_impact_and_unchanged_ones_stay() {
     assert_eq!(record.tag.as_deref(), Some("release-4"));
 }
 
+/// The last release's spec is read as it was: release-2 shipped `x-enum-varnames`, which the
+/// lint refuses since; the next release still plans against it (it stopped at "the spec of
+/// the last release does not load" before).
+#[test]
+fn a_release_made_before_a_lint_rule_still_plans_the_next() {
+    let dir = repo(RECORD);
+    let root = dir.path();
+    let path = root.join("spec/cni.yaml");
+    let spec = xtask::workspace::earlier_spec_value("cni.yaml", fs::read_to_string(&path).unwrap())
+        .unwrap();
+    let values = spec
+        .pointer("/components/schemas/ApiBandwidth/enum")
+        .and_then(|v| v.as_array())
+        .unwrap()
+        .len();
+    let names: Vec<String> = (0..values).map(|n| format!("Speed{n}")).collect();
+    edit(
+        root,
+        &format!(
+            "
+- target: $.components.schemas.ApiBandwidth
+  description: the names by position, as release-2 had them
+  update: {{x-enum-varnames: {names:?}}}
+- target: $.components.schemas.ApiBandwidth['x-cni-enum-names']
+  description: not yet
+  remove: true
+"
+        ),
+    );
+    assert!(fs::read_to_string(&path)
+        .unwrap()
+        .contains("x-enum-varnames"));
+    git(root, &["commit", "-q", "-am", "release 3, as it was"]);
+    git(root, &["tag", "-f", "release-3"]);
+    // Today's spec: the same with the names by value, and a property added.
+    let today =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/cni.yaml")).unwrap();
+    fs::write(&path, today).unwrap();
+    edit(root, CLLI_ADDED);
+    let plan = release::plan::plan(root, &crates()).unwrap();
+    assert_eq!(
+        versions(&plan)[1],
+        ("types".into(), "0.3.1+spec.2026.08.14".into())
+    );
+}
+
 #[test]
 fn a_removed_property_is_major_and_an_operation_added_moves_client_and_server_only() {
     let dir = repo(RECORD);

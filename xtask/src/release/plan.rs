@@ -17,7 +17,9 @@ use cloudflare_cni_codegen::diff::{self, Bump, SpecDiff};
 use super::ReleaseError;
 use crate::git::changed_since;
 use crate::record::{release_commit, ReleaseRecord};
-use crate::workspace::{read_spec_arg, spec_value, CrateKind, PublishedCrate, Workspace};
+use crate::workspace::{
+    earlier_spec_value, read_spec_arg, spec_value, CrateKind, PublishedCrate, Workspace,
+};
 
 /// The version after `current` for a change that needs `bump`.
 pub fn next_version(current: &Version, bump: Bump) -> Version {
@@ -150,7 +152,7 @@ pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, Relea
         Some(tag) => {
             let reference = format!("git:{}:{}", release_commit(root, tag)?, Workspace::SPEC);
             let (_, old_text) = read_spec_arg(root, &reference).map_err(ReleaseError::Spec)?;
-            let old = spec_value(&reference, old_text)
+            let old = earlier_spec_value(&reference, old_text)
                 .map_err(|message| ReleaseError::OldSpec { reference, message })?;
             diff::diff(&old, &new)
         }
