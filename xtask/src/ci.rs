@@ -153,7 +153,14 @@ fn package(gate: &Gate) -> Result<(), String> {
     for name in &published {
         args.extend(["-p", name]);
     }
-    gate.cargo(&args)
+    // A package carries no `[profile]`: its verification build would use full debug info and
+    // so rebuild every dependency the test build already made with the workspace's line
+    // tables. The same setting, from the environment, lets it reuse them.
+    let mut command = Command::new(tools::cargo());
+    command
+        .args(&args)
+        .env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only");
+    gate.run(&mut command)
 }
 
 /// The occupied-port cases first (each fails within seconds), then the real run.
