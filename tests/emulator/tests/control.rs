@@ -118,6 +118,10 @@ async fn the_clients_retries_recover_from_injected_503s() {
         }
         other => panic!("expected the 503, got {other:?}"),
     }
+    // The questions a caller asks of it, without matching.
+    assert!(error.is_retryable(), "a 503 may succeed later");
+    assert!(!error.is_not_found() && !error.is_conflict());
+    assert_eq!(error.codes().collect::<Vec<_>>(), [1099]);
     // Other operations were never affected.
     assert!(client.list_cnis().account_id(ACCOUNT).send().await.is_ok());
 }

@@ -50,6 +50,10 @@ pub enum CniError {
     /// The request could not be built (a required parameter was not set, for one).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// The client could not be built (from [`ClientBuilder::build`](crate::ClientBuilder::build)
+    /// through `?`): nothing was sent.
+    #[error("the client could not be built: {0}")]
+    Build(#[from] crate::BuildError),
     /// The connection failed.
     #[error("transport error after {attempts} attempt(s): {source}")]
     Transport {
@@ -155,6 +159,47 @@ impl CniError {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             CniError::Api { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether the API answered 404: the object (or the account's view of it) does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.api_status() == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// Whether the API answered 409: the call conflicts with what exists (a conduit name in
+    /// use, an exhausted address pool).
+    pub fn is_conflict(&self) -> bool {
+        self.api_status() == Some(StatusCode::CONFLICT)
+    }
+
+    /// Whether the same call may succeed later: the connection failed, an attempt timed out,
+    /// or the API answered a status the client's retries are for (408, 429, 5xx). The client
+    /// has already retried as its [`RetryPolicy`](crate::RetryPolicy) allows; this answers
+    /// whether trying again later makes sense.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            CniError::Transport { .. } | CniError::Timeout { .. } => true,
+            CniError::Api { status, .. } => crate::retry::is_retryable_status(*status),
+            _ => false,
+        }
+    }
+
+    /// The codes of the error envelope's messages, in order (none when the answer was not an
+    /// envelope, or the error did not come from an answer): `1000` for a refused body, ….
+    pub fn codes(&self) -> impl Iterator<Item = i64> + '_ {
+        let errors: &[ApiMessage] = match self {
+            CniError::Api { errors, .. } => errors,
+            _ => &[],
+        };
+        errors.iter().map(|e| e.code)
+    }
+
+    /// The status of an error answer (not of a success answer the client could not read).
+    fn api_status(&self) -> Option<StatusCode> {
+        match self {
+            CniError::Api { status, .. } => Some(*status),
             _ => None,
         }
     }

@@ -467,6 +467,28 @@ fn a_bad_base_url_or_credential_fails_at_build() {
     );
 }
 
+/// A function that builds a client and calls it returns one error type: `?` carries the
+/// builder's error into `CniError`, naming what was wrong.
+#[test]
+fn a_build_error_crosses_the_question_mark_into_cni_error() {
+    fn connect(base_url: &str) -> Result<Client, CniError> {
+        Ok(Client::builder()
+            .base_url(base_url)
+            .api_token("t")
+            .build()?)
+    }
+    let error = connect("api.example.com").unwrap_err();
+    assert!(matches!(error, CniError::Build(_)), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("the client could not be built: "),
+        "{error}"
+    );
+    assert!(!error.is_retryable() && error.status().is_none());
+    assert!(connect("https://api.example.com").is_ok());
+}
+
 // ---- Issue 11: what a misbehaving or hostile server cannot make the client do ----
 
 #[tokio::test]

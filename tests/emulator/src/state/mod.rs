@@ -33,7 +33,7 @@
 //!
 //! A file that is not JSON, not this format, or of a newer version is refused with a message
 //! naming the file, and nothing is overwritten: the emulator does not start. So is a state the
-//! API could not have made (see [`check`]: the spec's rules on every object, links in the
+//! API could not have made (see [`StateFile::problems`]: the spec's rules on every object, links in the
 //! pool, unique names, counters ahead of what they issued), with the JSON pointers of its
 //! first problems; `PUT /__emulator/state` applies the same judgement.
 
