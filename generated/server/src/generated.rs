@@ -3,7 +3,7 @@
 pub use ::cloudflare_cni_types as types;
 pub use ::cloudflare_cni_server_runtime::{
     codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, Secret, ServeConfig,
-    ServerConfig,
+    ServerConfig, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES,
 };
 /// The Cloudflare Network Interconnects (CNI) API (version 2026.08.14), one method per operation.
 ///

@@ -359,7 +359,7 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
     quote! {
         /// The request and response types, shared with the client crate.
         pub use #types as types;
-        pub use #rt::{codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, Secret, ServeConfig, ServerConfig};
+        pub use #rt::{codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, Secret, ServeConfig, ServerConfig, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES};
 
         #trait_doc
         pub trait #trait_name: Send + Sync + 'static {

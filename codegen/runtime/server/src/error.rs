@@ -27,6 +27,8 @@ pub mod codes {
     pub const REQUEST_TIMEOUT: i32 = 1007;
     /// The implementation does not provide the operation (the trait's default answer).
     pub const NOT_IMPLEMENTED: i32 = 1008;
+    /// The request's head is larger than the server reads: its URI (414) or its headers (431).
+    pub const HEAD_TOO_LARGE: i32 = 1009;
     /// The method is not served on that path.
     pub const METHOD_NOT_ALLOWED: i32 = 7001;
     /// No route matches the URI (Cloudflare's own code).

@@ -18,7 +18,7 @@ use bytes::Bytes;
 pub use credentials::{Credentials, Secret};
 pub use error::{codes, ApiError, ErrorEnvelope, ErrorMessage, ErrorSource};
 pub use extract::{ApiJson, ApiPath, ApiQuery};
-pub use serve::{serve, ServeConfig};
+pub use serve::{serve, ServeConfig, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES};
 
 /// Settings of the generated router.
 #[derive(Clone, Debug)]

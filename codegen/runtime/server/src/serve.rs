@@ -62,6 +62,54 @@ async fn request_timeout(limit: Duration, request: Request, next: Next) -> Respo
     }
 }
 
+/// The longest request URI [`serve`] answers (Cloudflare's own limit is 16 KiB); a longer one
+/// answers 414 in the envelope.
+pub const MAX_URI_BYTES: usize = 16 * 1024;
+/// The most header bytes (names and values) [`serve`] answers (Cloudflare's: 32 KiB); more
+/// answer 431 in the envelope.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+/// The most header fields [`serve`] answers; more answer 431 in the envelope.
+pub const MAX_HEADER_COUNT: usize = 100;
+
+/// hyper's own limits, set well above the ones above, so that a head over a limit reaches
+/// `head_limits` and is answered in the envelope; only a head past these (or one that is not
+/// HTTP) gets hyper's bare answer.
+const HYPER_MAX_BUF_BYTES: usize = 1024 * 1024;
+const HYPER_MAX_HEADERS: usize = 1000;
+
+/// Refuses a request whose head is over the limits, in the envelope.
+async fn head_limits(request: Request, next: Next) -> Response {
+    let uri = request.uri().to_string().len();
+    if uri > MAX_URI_BYTES {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            codes::HEAD_TOO_LARGE,
+            format!("the request URI is {uri} bytes; this server reads at most {MAX_URI_BYTES}"),
+        )
+        .closing_connection()
+        .into_response();
+    }
+    let headers = request.headers();
+    let bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if headers.len() > MAX_HEADER_COUNT || bytes > MAX_HEADER_BYTES {
+        return ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            codes::HEAD_TOO_LARGE,
+            format!(
+                "the request has {} header fields of {bytes} bytes; this server reads at most \
+                 {MAX_HEADER_COUNT} fields of {MAX_HEADER_BYTES} bytes",
+                headers.len()
+            ),
+        )
+        .closing_connection()
+        .into_response();
+    }
+    next.run(request).await
+}
+
 /// Marks an answer given before the request's body was read whole with `Connection: close`.
 /// hyper closes such a connection after the answer (the unread bytes would otherwise be read
 /// as the next request); saying so lets a keep-alive client open a new one instead of
@@ -117,6 +165,12 @@ impl HttpBody for WatchedBody {
 /// completes, then stops
 /// accepting, lets open requests finish for at most `config.shutdown_grace` and drops the
 /// connections still open. Use it instead of `axum::serve` for anything reachable by others.
+///
+/// An answer given before the request's body was read whole says `Connection: close` (see
+/// `close_when_body_unread`). A head over [`MAX_URI_BYTES`], [`MAX_HEADER_BYTES`] or
+/// [`MAX_HEADER_COUNT`] answers 414 or 431 in the envelope. What hyper answers itself, before
+/// any router sees a request, carries no body: a head that is not HTTP (400), or one past
+/// hyper's own limits (1 MiB, 1,000 fields: 431).
 pub async fn serve(
     listener: TcpListener,
     router: axum::Router,
@@ -128,11 +182,14 @@ pub async fn serve(
         .layer(axum::middleware::from_fn(
             move |request: Request, next: Next| request_timeout(limit, request, next),
         ))
-        .layer(axum::middleware::from_fn(close_when_body_unread));
+        .layer(axum::middleware::from_fn(close_when_body_unread))
+        .layer(axum::middleware::from_fn(head_limits));
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(config.header_read_timeout);
+        .header_read_timeout(config.header_read_timeout)
+        .max_buf_size(HYPER_MAX_BUF_BYTES)
+        .max_headers(HYPER_MAX_HEADERS);
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);

@@ -3,7 +3,7 @@
 pub use super::types as types;
 pub use ::cloudflare_cni_server_runtime::{
     codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, Secret, ServeConfig,
-    ServerConfig,
+    ServerConfig, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES,
 };
 /// The Binary response fixture (version 1), one method per operation.
 ///

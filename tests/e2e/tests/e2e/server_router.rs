@@ -723,6 +723,57 @@ mod serving {
         server.done.await.unwrap().unwrap();
     }
 
+    /// A head over the limits is answered in the envelope (414, 431), not with hyper's
+    /// empty answer, and the connection ends.
+    #[tokio::test]
+    async fn an_oversized_head_answers_in_the_envelope() {
+        let server = start(ServeConfig::default()).await;
+        let long_uri = format!(
+            "/accounts/{ACCOUNT}/cni/settings?pad={}",
+            "x".repeat(cloudflare_cni_server::MAX_URI_BYTES)
+        );
+        let big_header = format!(
+            "X-Pad: {}\r\n",
+            "y".repeat(cloudflare_cni_server::MAX_HEADER_BYTES)
+        );
+        let many_headers: String = (0..=cloudflare_cni_server::MAX_HEADER_COUNT)
+            .map(|i| format!("X-Pad-{i}: z\r\n"))
+            .collect();
+        let cases = [
+            (long_uri, String::new(), "414"),
+            (
+                format!("/accounts/{ACCOUNT}/cni/settings"),
+                big_header,
+                "431",
+            ),
+            (
+                format!("/accounts/{ACCOUNT}/cni/settings"),
+                many_headers,
+                "431",
+            ),
+        ];
+        for (target, extra, status) in cases {
+            let mut stream = TcpStream::connect(server.address).await.unwrap();
+            let request = format!(
+                "GET {target} HTTP/1.1\r\nHost: x\r\n{}: {TOKEN}\r\n{extra}\r\n",
+                header::AUTHORIZATION
+            );
+            stream.write_all(request.as_bytes()).await.unwrap();
+            let answer = read_to_close(&mut stream, Duration::from_secs(10))
+                .await
+                .expect("the server kept the connection");
+            assert!(
+                answer.starts_with(&format!("HTTP/1.1 {status}")),
+                "{}",
+                &answer[..80.min(answer.len())]
+            );
+            assert!(answer.contains("\"success\":false"), "{answer}");
+            assert!(answer.contains("\"code\":1009"), "{answer}");
+        }
+        server.stop.send(()).unwrap();
+        server.done.await.unwrap().unwrap();
+    }
+
     #[tokio::test]
     async fn shutdown_finishes_within_the_grace_period_despite_a_stuck_client() {
         let server = start(ServeConfig {
