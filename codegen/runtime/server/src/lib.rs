@@ -5,6 +5,7 @@
 //! Users of the server crate meet [`ApiError`], [`Credentials`], [`Binary`] and
 //! [`ServerConfig`] (re-exported there); the rest is for the generated router.
 
+mod bare_errors;
 mod credentials;
 mod error;
 mod extract;

@@ -72,8 +72,8 @@ pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 pub const MAX_HEADER_COUNT: usize = 100;
 
 /// hyper's own limits, set well above the ones above, so that a head over a limit reaches
-/// `head_limits` and is answered in the envelope; only a head past these (or one that is not
-/// HTTP) gets hyper's bare answer.
+/// `head_limits` and is answered with its sizes named; past these, hyper answers itself (in
+/// the envelope too, through `bare_errors`).
 const HYPER_MAX_BUF_BYTES: usize = 1024 * 1024;
 const HYPER_MAX_HEADERS: usize = 1000;
 
@@ -168,9 +168,9 @@ impl HttpBody for WatchedBody {
 ///
 /// An answer given before the request's body was read whole says `Connection: close` (see
 /// `close_when_body_unread`). A head over [`MAX_URI_BYTES`], [`MAX_HEADER_BYTES`] or
-/// [`MAX_HEADER_COUNT`] answers 414 or 431 in the envelope. What hyper answers itself, before
-/// any router sees a request, carries no body: a head that is not HTTP (400), or one past
-/// hyper's own limits (1 MiB, 1,000 fields: 431).
+/// [`MAX_HEADER_COUNT`] answers 414 or 431 in the envelope; so do the answers hyper gives
+/// itself before any router sees a request (a head that is not HTTP: 400; one past hyper's own
+/// limits of 1 MiB and 1,000 fields: 431), rewritten on the way out (`bare_errors`).
 pub async fn serve(
     listener: TcpListener,
     router: axum::Router,
@@ -207,6 +207,7 @@ pub async fn serve(
                 };
                 let service = TowerToHyperService::new(router.clone());
                 // No upgrades: the API has no WebSocket or CONNECT endpoint.
+                let stream = crate::bare_errors::EnvelopeBareErrors::new(stream);
                 let connection = builder.serve_connection(TokioIo::new(stream), service);
                 let connection = graceful.watch(connection);
                 connections.spawn(async move {

@@ -774,6 +774,60 @@ mod serving {
         server.done.await.unwrap().unwrap();
     }
 
+    /// What hyper answers itself (a head that is not HTTP, one past its own size limits)
+    /// goes out in the envelope too; a good request on another connection is unaffected.
+    #[tokio::test]
+    async fn heads_hyper_refuses_are_answered_in_the_envelope() {
+        let server = start(ServeConfig::default()).await;
+        let huge = format!(
+            "GET /accounts/{ACCOUNT}/cni/settings HTTP/1.1\r\nHost: x\r\nX-Pad: {}\r\n\r\n",
+            "y".repeat(2 * 1024 * 1024)
+        );
+        for (request, status, code) in [
+            ("NOT HTTP AT ALL\r\n\r\n".to_string(), "400", "1000"),
+            (
+                "GET /\u{1}bad HTTP/1.1\r\nHost: x\r\n\r\n".to_string(),
+                "400",
+                "1000",
+            ),
+            (huge, "431", "1009"),
+        ] {
+            let mut stream = TcpStream::connect(server.address).await.unwrap();
+            // The server may answer and close before it has read all of a huge head.
+            let _ = stream.write_all(request.as_bytes()).await;
+            let answer = read_to_close(&mut stream, Duration::from_secs(10))
+                .await
+                .expect("the server kept the connection");
+            let start = &answer[..answer.len().min(120)];
+            assert!(answer.starts_with(&format!("HTTP/1.1 {status}")), "{start}");
+            assert!(answer.contains("\"success\":false"), "{answer}");
+            assert!(answer.contains(&format!("\"code\":{code}")), "{answer}");
+            assert!(
+                answer
+                    .to_ascii_lowercase()
+                    .contains("content-type: application/json"),
+                "{answer}"
+            );
+        }
+        let ok = get_settings_raw(server.address).await;
+        assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+        server.stop.send(()).unwrap();
+        server.done.await.unwrap().unwrap();
+    }
+
+    /// A plain GET of the settings on a fresh connection, its whole answer.
+    async fn get_settings_raw(address: std::net::SocketAddr) -> String {
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        let request = format!(
+            "GET /accounts/{ACCOUNT}/cni/settings HTTP/1.1\r\nHost: x\r\n{}: {TOKEN}\r\nConnection: close\r\n\r\n",
+            header::AUTHORIZATION
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        read_to_close(&mut stream, Duration::from_secs(10))
+            .await
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn shutdown_finishes_within_the_grace_period_despite_a_stuck_client() {
         let server = start(ServeConfig {
