@@ -101,6 +101,24 @@ pub fn member_schema_name(union: &str, variant: &str) -> String {
     format!("{union}{variant}")
 }
 
+/// The client's shortcut that waits for one member of a status union: `wait_until_` and the
+/// member's Rust name in snake case (`Healthy` → `wait_until_healthy`, `GcpPartner` →
+/// `wait_until_gcp_partner`). It follows the variant's name alone, so it is as stable.
+pub fn wait_method_name(variant: &str) -> String {
+    let mut name = String::from("wait_until_");
+    let mut previous: Option<char> = None;
+    for c in variant.chars().filter(char::is_ascii_alphanumeric) {
+        if c.is_ascii_uppercase()
+            && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
+        {
+            name.push('_');
+        }
+        name.push(c.to_ascii_lowercase());
+        previous = Some(c);
+    }
+    name
+}
+
 /// Whether `name` can be a Rust type or variant name.
 pub fn is_type_name(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_uppercase())
@@ -156,5 +174,16 @@ mod tests {
         );
         assert_eq!(type_name("InterconnectStatus"), "InterconnectStatus");
         assert!(is_type_name("Gbps10") && !is_type_name("gbps") && !is_type_name("A-B"));
+    }
+
+    #[test]
+    fn wait_shortcuts_are_the_variant_in_snake_case() {
+        assert_eq!(wait_method_name("Healthy"), "wait_until_healthy");
+        assert_eq!(wait_method_name("GcpPartner"), "wait_until_gcp_partner");
+        assert_eq!(wait_method_name("V100G"), "wait_until_v100_g");
+        assert_eq!(
+            wait_method_name("AdvertiseOnly"),
+            "wait_until_advertise_only"
+        );
     }
 }

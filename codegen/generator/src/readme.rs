@@ -35,7 +35,7 @@ fn first_line(text: &str) -> String {
 fn server_param_type(ty: &ScalarType) -> &'static str {
     match ty {
         ScalarType::String => "String",
-        ScalarType::Uuid => "uuid::Uuid",
+        ScalarType::Uuid => "Uuid",
         ScalarType::Integer { .. } => "i64",
         ScalarType::Number => "f64",
         ScalarType::Boolean => "bool",
@@ -46,7 +46,7 @@ fn server_param_type(ty: &ScalarType) -> &'static str {
 fn example_value(name: &str, ty: &ScalarType) -> String {
     match ty {
         ScalarType::String => format!("\"<{name}>\""),
-        ScalarType::Uuid => "uuid::Uuid::nil()".to_string(),
+        ScalarType::Uuid => "Uuid::nil()".to_string(),
         ScalarType::Integer { .. } => "1".to_string(),
         ScalarType::Number => "1.0".to_string(),
         ScalarType::Boolean => "true".to_string(),
@@ -267,14 +267,12 @@ fn types(model: &ApiModel, config: &Config, source: &syn::File) -> String {
 fn client_example(model: &ApiModel, lib: &str) -> String {
     let only_path_params = |op: &&OperationModel| op.request_body.is_none();
     let mut lines = Vec::new();
-    let mut uses = vec![format!("use {lib}::{{types, Client}};")];
     if let Some((op, item)) = model
         .operations
         .iter()
         .filter(only_path_params)
         .find_map(|op| Some((op, op.paginated_item.as_ref()?)))
     {
-        uses.insert(0, "use futures::TryStreamExt;".to_string());
         lines.push(format!(
             "// Every item of a listing, fetched page by page as the stream is read.\nlet all: Vec<types::{item}> = {}.stream().try_collect().await?;",
             client_call(op)
@@ -312,8 +310,7 @@ fn client_example(model: &ApiModel, lib: &str) -> String {
         ));
     }
     format!(
-        "```rust,no_run\n# async fn demo() -> Result<(), {lib}::CniError> {{\n{}\n\nlet client = Client::builder().api_token(\"<API token>\").build().expect(\"a valid client\");\n\n{}\n# Ok(())\n# }}\n```\n",
-        uses.join("\n"),
+        "```rust,no_run\n# async fn demo() -> Result<(), {lib}::CniError> {{\nuse {lib}::{{types, Client, Uuid}};\n\nlet client = Client::builder().api_token(\"<API token>\").build().expect(\"a valid client\");\n\n{}\n# Ok(())\n# }}\n```\n",
         lines.join("\n\n"),
     )
 }
@@ -369,9 +366,17 @@ fn client_waiting_and_options(model: &ApiModel, lib: &str) -> String {
 ## Waiting, per-call options, response metadata
 
 Every read that answers JSON can be waited on: `wait_until(condition, &Wait)` sends the request
-again, with backoff (1 s doubling up to 30 s by default), until the condition holds for the
-answer, and fails with `CniError::WaitTimeout` naming the last answer when time runs out. It is
-cancel-safe: drop the future (an outer `select!` or timeout) and the polling stops. `send_with`
+again, with backoff (1 s doubling up to 30 s by default), until the condition says done, and
+returns that answer. The condition returns `true`/`false`, or a [`WaitOutcome`]: `Done`,
+`Pending`, or `Failed`, which stops the wait at once (a `Down` status need not be waited out)
+with `CniError::WaitFailed`. Running out of time fails with `CniError::WaitTimeout`; both carry
+the last answer, typed (`last.get::<T>()`). `Wait::not_found_is_pending(true)` waits through
+404s (an object just created). A read whose answer is a status union has a shortcut per
+member (`wait_until_healthy(&wait)`). Waits are cancel-safe: drop the future (an outer
+`select!` or timeout) and the polling stops. A listing's `stream()` is a [`Paginator`]: it owns
+a clone of the client (it can move to a task), reads with `next()` and `try_collect()` (no
+other crate needed) or as a `futures` stream, gives whole pages with `pages()`, and after an
+error names the page to start again from with `cursor()`. `send_with`
 takes per-call options (a timeout per attempt, extra headers). A success carries its status and
 headers, and Cloudflare's request id (`cf-ray`) through [`ResponseMetadata`]; every
 `CniError::Api` carries the answer's headers and `request_id()`, which its message ends with.
@@ -380,8 +385,8 @@ headers, and Cloudflare's request id (`cf-ray`) through [`ResponseMetadata`]; ev
 # async fn demo() -> Result<(), {lib}::CniError> {{
 use std::time::Duration;
 
-use {lib}::{{types, Client, RequestOptions, ResponseMetadata, Wait}};
-use reqwest::header::{{HeaderName, HeaderValue}};
+use {lib}::header::{{HeaderName, HeaderValue}};
+use {lib}::{{types, Client, RequestOptions, ResponseMetadata, Uuid, Wait}};
 
 let client = Client::builder().api_token("<API token>").build().expect("a valid client");
 
@@ -467,10 +472,10 @@ points the client at the mock server:
 # #[tokio::main(flavor = "current_thread")]
 # async fn main() {{
 use {lib}::mock::{{MockServer, MockServerExt}};
-use {lib}::{{types, Client}};
+use {lib}::{{json, types, Client, Uuid}};
 
 let server = MockServer::start_async().await;
-let answer: types::{name} = serde_json::from_value(serde_json::json!({sample})).unwrap();
+let answer: types::{name} = json::from_value(json::json!({sample})).unwrap();
 let mock = server.{id}(|when, then| {{
     when{when};
     then.ok(&answer);

@@ -635,21 +635,27 @@ pub mod builder {
                 )
                 .await
         }
-        /// Sends this request until `done` holds for the answer, pausing between looks with
-        /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
-        /// ends the wait with its error (after the client's own retries); running out of
-        /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
-        /// names the last answer. Cancel-safe: dropping the future stops the polling.
-        pub async fn wait_until<P>(
+        /// Sends this request until `condition` says the answer is done, pausing between
+        /// looks with backoff as `wait` says, and returns that answer. The condition
+        /// returns a `bool` (`true`: done) or a [`WaitOutcome`](crate::WaitOutcome), whose
+        /// `Failed` stops the wait at once with
+        /// [`CniError::WaitFailed`](crate::CniError::WaitFailed). A failed call ends the
+        /// wait with its error (after the client's own retries; a 404 too, unless `wait`
+        /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
+        /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
+        /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
+        /// polling.
+        pub async fn wait_until<P, O>(
             self,
-            done: P,
+            condition: P,
             wait: &::cloudflare_cni_client_runtime::Wait,
         ) -> ::std::result::Result<
             types::CniList,
             ::cloudflare_cni_client_runtime::CniError,
         >
         where
-            P: ::std::ops::FnMut(&types::CniList) -> bool,
+            P: ::std::ops::FnMut(&types::CniList) -> O,
+            O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
         {
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
@@ -658,32 +664,54 @@ pub mod builder {
                             builder.send().await.map(|answer| answer.into_inner())
                         }
                     },
-                    done,
+                    condition,
                     wait,
                 )
                 .await
         }
-        /// Every item of the listing, as a stream that fetches one page at a time: each
-        /// response's `next` is sent back as `cursor` with the other parameters unchanged,
-        /// until `next` is absent or null. A cursor the server already returned ends the
-        /// stream with [`CniError::Pagination`](crate::CniError::Pagination).
-        pub fn stream(
-            self,
-        ) -> impl ::cloudflare_cni_client_runtime::__private::Stream<
-            Item = ::std::result::Result<
-                types::Cni,
-                ::cloudflare_cni_client_runtime::CniError,
-            >,
-        > + 'a {
-            ::cloudflare_cni_client_runtime::paginate(
-                self,
-                |builder: Self, cursor: ::std::option::Option<i32>| async move {
-                    let builder = match cursor {
-                        ::std::option::Option::Some(cursor) => builder.cursor(cursor),
-                        ::std::option::Option::None => builder,
+        /// Every item of the listing, as a [`Paginator`](crate::Paginator) that fetches one page
+        /// at a time as it is read: each response's `next` is sent back as `cursor` with the
+        /// other parameters unchanged, until `next` is absent or null. It owns a clone of the
+        /// client, so it borrows nothing and can move to a task. A cursor the server already
+        /// returned ends it with [`CniError::Pagination`](crate::CniError::Pagination); after
+        /// any error, [`Paginator::cursor`](crate::Paginator::cursor) says where to start again.
+        pub fn stream(self) -> ::cloudflare_cni_client_runtime::Paginator<types::Cni> {
+            let Self { client, cursor, account_id, limit, slot, tunnel_id } = self;
+            let client = ::std::clone::Clone::clone(client);
+            let (start, cursor_problem) = match cursor {
+                ::std::result::Result::Ok(start) => (start, ::std::option::Option::None),
+                ::std::result::Result::Err(problem) => {
+                    (::std::option::Option::None, ::std::option::Option::Some(problem))
+                }
+            };
+            ::cloudflare_cni_client_runtime::Paginator::new(
+                start,
+                move |cursor: ::std::option::Option<i32>| {
+                    let client = ::std::clone::Clone::clone(&client);
+                    let cursor = match &cursor_problem {
+                        ::std::option::Option::Some(problem) => {
+                            ::std::result::Result::Err(
+                                ::std::clone::Clone::clone(problem),
+                            )
+                        }
+                        ::std::option::Option::None => ::std::result::Result::Ok(cursor),
                     };
-                    let page = builder.send().await?.into_inner();
-                    ::std::result::Result::Ok((page.items, page.next))
+                    let account_id = ::std::clone::Clone::clone(&account_id);
+                    let limit = ::std::clone::Clone::clone(&limit);
+                    let slot = ::std::clone::Clone::clone(&slot);
+                    let tunnel_id = ::std::clone::Clone::clone(&tunnel_id);
+                    ::std::boxed::Box::pin(async move {
+                        let builder = ListCnis {
+                            client: &client,
+                            cursor,
+                            account_id,
+                            limit,
+                            slot,
+                            tunnel_id,
+                        };
+                        let page = builder.send().await?.into_inner();
+                        ::std::result::Result::Ok((page.items, page.next))
+                    })
                 },
             )
         }
@@ -1046,18 +1074,24 @@ pub mod builder {
                 )
                 .await
         }
-        /// Sends this request until `done` holds for the answer, pausing between looks with
-        /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
-        /// ends the wait with its error (after the client's own retries); running out of
-        /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
-        /// names the last answer. Cancel-safe: dropping the future stops the polling.
-        pub async fn wait_until<P>(
+        /// Sends this request until `condition` says the answer is done, pausing between
+        /// looks with backoff as `wait` says, and returns that answer. The condition
+        /// returns a `bool` (`true`: done) or a [`WaitOutcome`](crate::WaitOutcome), whose
+        /// `Failed` stops the wait at once with
+        /// [`CniError::WaitFailed`](crate::CniError::WaitFailed). A failed call ends the
+        /// wait with its error (after the client's own retries; a 404 too, unless `wait`
+        /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
+        /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
+        /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
+        /// polling.
+        pub async fn wait_until<P, O>(
             self,
-            done: P,
+            condition: P,
             wait: &::cloudflare_cni_client_runtime::Wait,
         ) -> ::std::result::Result<types::Cni, ::cloudflare_cni_client_runtime::CniError>
         where
-            P: ::std::ops::FnMut(&types::Cni) -> bool,
+            P: ::std::ops::FnMut(&types::Cni) -> O,
+            O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
         {
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
@@ -1066,7 +1100,7 @@ pub mod builder {
                             builder.send().await.map(|answer| answer.into_inner())
                         }
                     },
-                    done,
+                    condition,
                     wait,
                 )
                 .await
@@ -1645,21 +1679,27 @@ pub mod builder {
                 )
                 .await
         }
-        /// Sends this request until `done` holds for the answer, pausing between looks with
-        /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
-        /// ends the wait with its error (after the client's own retries); running out of
-        /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
-        /// names the last answer. Cancel-safe: dropping the future stops the polling.
-        pub async fn wait_until<P>(
+        /// Sends this request until `condition` says the answer is done, pausing between
+        /// looks with backoff as `wait` says, and returns that answer. The condition
+        /// returns a `bool` (`true`: done) or a [`WaitOutcome`](crate::WaitOutcome), whose
+        /// `Failed` stops the wait at once with
+        /// [`CniError::WaitFailed`](crate::CniError::WaitFailed). A failed call ends the
+        /// wait with its error (after the client's own retries; a 404 too, unless `wait`
+        /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
+        /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
+        /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
+        /// polling.
+        pub async fn wait_until<P, O>(
             self,
-            done: P,
+            condition: P,
             wait: &::cloudflare_cni_client_runtime::Wait,
         ) -> ::std::result::Result<
             types::InterconnectList,
             ::cloudflare_cni_client_runtime::CniError,
         >
         where
-            P: ::std::ops::FnMut(&types::InterconnectList) -> bool,
+            P: ::std::ops::FnMut(&types::InterconnectList) -> O,
+            O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
         {
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
@@ -1668,32 +1708,56 @@ pub mod builder {
                             builder.send().await.map(|answer| answer.into_inner())
                         }
                     },
-                    done,
+                    condition,
                     wait,
                 )
                 .await
         }
-        /// Every item of the listing, as a stream that fetches one page at a time: each
-        /// response's `next` is sent back as `cursor` with the other parameters unchanged,
-        /// until `next` is absent or null. A cursor the server already returned ends the
-        /// stream with [`CniError::Pagination`](crate::CniError::Pagination).
+        /// Every item of the listing, as a [`Paginator`](crate::Paginator) that fetches one page
+        /// at a time as it is read: each response's `next` is sent back as `cursor` with the
+        /// other parameters unchanged, until `next` is absent or null. It owns a clone of the
+        /// client, so it borrows nothing and can move to a task. A cursor the server already
+        /// returned ends it with [`CniError::Pagination`](crate::CniError::Pagination); after
+        /// any error, [`Paginator::cursor`](crate::Paginator::cursor) says where to start again.
         pub fn stream(
             self,
-        ) -> impl ::cloudflare_cni_client_runtime::__private::Stream<
-            Item = ::std::result::Result<
-                types::Interconnect,
-                ::cloudflare_cni_client_runtime::CniError,
-            >,
-        > + 'a {
-            ::cloudflare_cni_client_runtime::paginate(
-                self,
-                |builder: Self, cursor: ::std::option::Option<i32>| async move {
-                    let builder = match cursor {
-                        ::std::option::Option::Some(cursor) => builder.cursor(cursor),
-                        ::std::option::Option::None => builder,
+        ) -> ::cloudflare_cni_client_runtime::Paginator<types::Interconnect> {
+            let Self { client, cursor, account_id, limit, site, type_ } = self;
+            let client = ::std::clone::Clone::clone(client);
+            let (start, cursor_problem) = match cursor {
+                ::std::result::Result::Ok(start) => (start, ::std::option::Option::None),
+                ::std::result::Result::Err(problem) => {
+                    (::std::option::Option::None, ::std::option::Option::Some(problem))
+                }
+            };
+            ::cloudflare_cni_client_runtime::Paginator::new(
+                start,
+                move |cursor: ::std::option::Option<i32>| {
+                    let client = ::std::clone::Clone::clone(&client);
+                    let cursor = match &cursor_problem {
+                        ::std::option::Option::Some(problem) => {
+                            ::std::result::Result::Err(
+                                ::std::clone::Clone::clone(problem),
+                            )
+                        }
+                        ::std::option::Option::None => ::std::result::Result::Ok(cursor),
                     };
-                    let page = builder.send().await?.into_inner();
-                    ::std::result::Result::Ok((page.items, page.next))
+                    let account_id = ::std::clone::Clone::clone(&account_id);
+                    let limit = ::std::clone::Clone::clone(&limit);
+                    let site = ::std::clone::Clone::clone(&site);
+                    let type_ = ::std::clone::Clone::clone(&type_);
+                    ::std::boxed::Box::pin(async move {
+                        let builder = ListInterconnects {
+                            client: &client,
+                            cursor,
+                            account_id,
+                            limit,
+                            site,
+                            type_,
+                        };
+                        let page = builder.send().await?.into_inner();
+                        ::std::result::Result::Ok((page.items, page.next))
+                    })
                 },
             )
         }
@@ -2049,21 +2113,27 @@ pub mod builder {
                 )
                 .await
         }
-        /// Sends this request until `done` holds for the answer, pausing between looks with
-        /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
-        /// ends the wait with its error (after the client's own retries); running out of
-        /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
-        /// names the last answer. Cancel-safe: dropping the future stops the polling.
-        pub async fn wait_until<P>(
+        /// Sends this request until `condition` says the answer is done, pausing between
+        /// looks with backoff as `wait` says, and returns that answer. The condition
+        /// returns a `bool` (`true`: done) or a [`WaitOutcome`](crate::WaitOutcome), whose
+        /// `Failed` stops the wait at once with
+        /// [`CniError::WaitFailed`](crate::CniError::WaitFailed). A failed call ends the
+        /// wait with its error (after the client's own retries; a 404 too, unless `wait`
+        /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
+        /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
+        /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
+        /// polling.
+        pub async fn wait_until<P, O>(
             self,
-            done: P,
+            condition: P,
             wait: &::cloudflare_cni_client_runtime::Wait,
         ) -> ::std::result::Result<
             types::Interconnect,
             ::cloudflare_cni_client_runtime::CniError,
         >
         where
-            P: ::std::ops::FnMut(&types::Interconnect) -> bool,
+            P: ::std::ops::FnMut(&types::Interconnect) -> O,
+            O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
         {
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
@@ -2072,7 +2142,7 @@ pub mod builder {
                             builder.send().await.map(|answer| answer.into_inner())
                         }
                     },
-                    done,
+                    condition,
                     wait,
                 )
                 .await
@@ -2608,21 +2678,27 @@ pub mod builder {
                 )
                 .await
         }
-        /// Sends this request until `done` holds for the answer, pausing between looks with
-        /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
-        /// ends the wait with its error (after the client's own retries); running out of
-        /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
-        /// names the last answer. Cancel-safe: dropping the future stops the polling.
-        pub async fn wait_until<P>(
+        /// Sends this request until `condition` says the answer is done, pausing between
+        /// looks with backoff as `wait` says, and returns that answer. The condition
+        /// returns a `bool` (`true`: done) or a [`WaitOutcome`](crate::WaitOutcome), whose
+        /// `Failed` stops the wait at once with
+        /// [`CniError::WaitFailed`](crate::CniError::WaitFailed). A failed call ends the
+        /// wait with its error (after the client's own retries; a 404 too, unless `wait`
+        /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
+        /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
+        /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
+        /// polling.
+        pub async fn wait_until<P, O>(
             self,
-            done: P,
+            condition: P,
             wait: &::cloudflare_cni_client_runtime::Wait,
         ) -> ::std::result::Result<
             types::DefaultNameResponse,
             ::cloudflare_cni_client_runtime::CniError,
         >
         where
-            P: ::std::ops::FnMut(&types::DefaultNameResponse) -> bool,
+            P: ::std::ops::FnMut(&types::DefaultNameResponse) -> O,
+            O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
         {
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
@@ -2631,7 +2707,7 @@ pub mod builder {
                             builder.send().await.map(|answer| answer.into_inner())
                         }
                     },
-                    done,
+                    condition,
                     wait,
                 )
                 .await
@@ -2809,21 +2885,27 @@ pub mod builder {
                 )
                 .await
         }
-        /// Sends this request until `done` holds for the answer, pausing between looks with
-        /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
-        /// ends the wait with its error (after the client's own retries); running out of
-        /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
-        /// names the last answer. Cancel-safe: dropping the future stops the polling.
-        pub async fn wait_until<P>(
+        /// Sends this request until `condition` says the answer is done, pausing between
+        /// looks with backoff as `wait` says, and returns that answer. The condition
+        /// returns a `bool` (`true`: done) or a [`WaitOutcome`](crate::WaitOutcome), whose
+        /// `Failed` stops the wait at once with
+        /// [`CniError::WaitFailed`](crate::CniError::WaitFailed). A failed call ends the
+        /// wait with its error (after the client's own retries; a 404 too, unless `wait`
+        /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
+        /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
+        /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
+        /// polling.
+        pub async fn wait_until<P, O>(
             self,
-            done: P,
+            condition: P,
             wait: &::cloudflare_cni_client_runtime::Wait,
         ) -> ::std::result::Result<
             types::InterconnectStatus,
             ::cloudflare_cni_client_runtime::CniError,
         >
         where
-            P: ::std::ops::FnMut(&types::InterconnectStatus) -> bool,
+            P: ::std::ops::FnMut(&types::InterconnectStatus) -> O,
+            O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
         {
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
@@ -2832,7 +2914,69 @@ pub mod builder {
                             builder.send().await.map(|answer| answer.into_inner())
                         }
                     },
-                    done,
+                    condition,
+                    wait,
+                )
+                .await
+        }
+        /// Waits until the answer's `state` is `Pending`: [`wait_until`](Self::wait_until) with that condition.
+        pub async fn wait_until_pending(
+            self,
+            wait: &::cloudflare_cni_client_runtime::Wait,
+        ) -> ::std::result::Result<
+            types::InterconnectStatus,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            self.wait_until(
+                    |answer| {
+                        ::std::matches!(answer, types::InterconnectStatus::Pending(_))
+                    },
+                    wait,
+                )
+                .await
+        }
+        /// Waits until the answer's `state` is `Down`: [`wait_until`](Self::wait_until) with that condition.
+        pub async fn wait_until_down(
+            self,
+            wait: &::cloudflare_cni_client_runtime::Wait,
+        ) -> ::std::result::Result<
+            types::InterconnectStatus,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            self.wait_until(
+                    |answer| ::std::matches!(answer, types::InterconnectStatus::Down(_)),
+                    wait,
+                )
+                .await
+        }
+        /// Waits until the answer's `state` is `Unhealthy`: [`wait_until`](Self::wait_until) with that condition.
+        pub async fn wait_until_unhealthy(
+            self,
+            wait: &::cloudflare_cni_client_runtime::Wait,
+        ) -> ::std::result::Result<
+            types::InterconnectStatus,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            self.wait_until(
+                    |answer| {
+                        ::std::matches!(answer, types::InterconnectStatus::Unhealthy(_))
+                    },
+                    wait,
+                )
+                .await
+        }
+        /// Waits until the answer's `state` is `Healthy`: [`wait_until`](Self::wait_until) with that condition.
+        pub async fn wait_until_healthy(
+            self,
+            wait: &::cloudflare_cni_client_runtime::Wait,
+        ) -> ::std::result::Result<
+            types::InterconnectStatus,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            self.wait_until(
+                    |answer| {
+                        ::std::matches!(answer, types::InterconnectStatus::Healthy(_))
+                    },
                     wait,
                 )
                 .await
@@ -2978,21 +3122,27 @@ pub mod builder {
                 )
                 .await
         }
-        /// Sends this request until `done` holds for the answer, pausing between looks with
-        /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
-        /// ends the wait with its error (after the client's own retries); running out of
-        /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
-        /// names the last answer. Cancel-safe: dropping the future stops the polling.
-        pub async fn wait_until<P>(
+        /// Sends this request until `condition` says the answer is done, pausing between
+        /// looks with backoff as `wait` says, and returns that answer. The condition
+        /// returns a `bool` (`true`: done) or a [`WaitOutcome`](crate::WaitOutcome), whose
+        /// `Failed` stops the wait at once with
+        /// [`CniError::WaitFailed`](crate::CniError::WaitFailed). A failed call ends the
+        /// wait with its error (after the client's own retries; a 404 too, unless `wait`
+        /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
+        /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
+        /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
+        /// polling.
+        pub async fn wait_until<P, O>(
             self,
-            done: P,
+            condition: P,
             wait: &::cloudflare_cni_client_runtime::Wait,
         ) -> ::std::result::Result<
             types::Settings,
             ::cloudflare_cni_client_runtime::CniError,
         >
         where
-            P: ::std::ops::FnMut(&types::Settings) -> bool,
+            P: ::std::ops::FnMut(&types::Settings) -> O,
+            O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
         {
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
@@ -3001,7 +3151,7 @@ pub mod builder {
                             builder.send().await.map(|answer| answer.into_inner())
                         }
                     },
-                    done,
+                    condition,
                     wait,
                 )
                 .await
@@ -3457,21 +3607,27 @@ pub mod builder {
                 )
                 .await
         }
-        /// Sends this request until `done` holds for the answer, pausing between looks with
-        /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
-        /// ends the wait with its error (after the client's own retries); running out of
-        /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
-        /// names the last answer. Cancel-safe: dropping the future stops the polling.
-        pub async fn wait_until<P>(
+        /// Sends this request until `condition` says the answer is done, pausing between
+        /// looks with backoff as `wait` says, and returns that answer. The condition
+        /// returns a `bool` (`true`: done) or a [`WaitOutcome`](crate::WaitOutcome), whose
+        /// `Failed` stops the wait at once with
+        /// [`CniError::WaitFailed`](crate::CniError::WaitFailed). A failed call ends the
+        /// wait with its error (after the client's own retries; a 404 too, unless `wait`
+        /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
+        /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
+        /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
+        /// polling.
+        pub async fn wait_until<P, O>(
             self,
-            done: P,
+            condition: P,
             wait: &::cloudflare_cni_client_runtime::Wait,
         ) -> ::std::result::Result<
             types::SlotList,
             ::cloudflare_cni_client_runtime::CniError,
         >
         where
-            P: ::std::ops::FnMut(&types::SlotList) -> bool,
+            P: ::std::ops::FnMut(&types::SlotList) -> O,
+            O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
         {
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
@@ -3480,32 +3636,67 @@ pub mod builder {
                             builder.send().await.map(|answer| answer.into_inner())
                         }
                     },
-                    done,
+                    condition,
                     wait,
                 )
                 .await
         }
-        /// Every item of the listing, as a stream that fetches one page at a time: each
-        /// response's `next` is sent back as `cursor` with the other parameters unchanged,
-        /// until `next` is absent or null. A cursor the server already returned ends the
-        /// stream with [`CniError::Pagination`](crate::CniError::Pagination).
-        pub fn stream(
-            self,
-        ) -> impl ::cloudflare_cni_client_runtime::__private::Stream<
-            Item = ::std::result::Result<
-                types::Slot,
-                ::cloudflare_cni_client_runtime::CniError,
-            >,
-        > + 'a {
-            ::cloudflare_cni_client_runtime::paginate(
-                self,
-                |builder: Self, cursor: ::std::option::Option<i32>| async move {
-                    let builder = match cursor {
-                        ::std::option::Option::Some(cursor) => builder.cursor(cursor),
-                        ::std::option::Option::None => builder,
+        /// Every item of the listing, as a [`Paginator`](crate::Paginator) that fetches one page
+        /// at a time as it is read: each response's `next` is sent back as `cursor` with the
+        /// other parameters unchanged, until `next` is absent or null. It owns a clone of the
+        /// client, so it borrows nothing and can move to a task. A cursor the server already
+        /// returned ends it with [`CniError::Pagination`](crate::CniError::Pagination); after
+        /// any error, [`Paginator::cursor`](crate::Paginator::cursor) says where to start again.
+        pub fn stream(self) -> ::cloudflare_cni_client_runtime::Paginator<types::Slot> {
+            let Self {
+                client,
+                cursor,
+                account_id,
+                address_contains,
+                limit,
+                occupied,
+                site,
+                speed,
+            } = self;
+            let client = ::std::clone::Clone::clone(client);
+            let (start, cursor_problem) = match cursor {
+                ::std::result::Result::Ok(start) => (start, ::std::option::Option::None),
+                ::std::result::Result::Err(problem) => {
+                    (::std::option::Option::None, ::std::option::Option::Some(problem))
+                }
+            };
+            ::cloudflare_cni_client_runtime::Paginator::new(
+                start,
+                move |cursor: ::std::option::Option<i32>| {
+                    let client = ::std::clone::Clone::clone(&client);
+                    let cursor = match &cursor_problem {
+                        ::std::option::Option::Some(problem) => {
+                            ::std::result::Result::Err(
+                                ::std::clone::Clone::clone(problem),
+                            )
+                        }
+                        ::std::option::Option::None => ::std::result::Result::Ok(cursor),
                     };
-                    let page = builder.send().await?.into_inner();
-                    ::std::result::Result::Ok((page.items, page.next))
+                    let account_id = ::std::clone::Clone::clone(&account_id);
+                    let address_contains = ::std::clone::Clone::clone(&address_contains);
+                    let limit = ::std::clone::Clone::clone(&limit);
+                    let occupied = ::std::clone::Clone::clone(&occupied);
+                    let site = ::std::clone::Clone::clone(&site);
+                    let speed = ::std::clone::Clone::clone(&speed);
+                    ::std::boxed::Box::pin(async move {
+                        let builder = ListSlots {
+                            client: &client,
+                            cursor,
+                            account_id,
+                            address_contains,
+                            limit,
+                            occupied,
+                            site,
+                            speed,
+                        };
+                        let page = builder.send().await?.into_inner();
+                        ::std::result::Result::Ok((page.items, page.next))
+                    })
                 },
             )
         }
@@ -3666,21 +3857,27 @@ pub mod builder {
                 )
                 .await
         }
-        /// Sends this request until `done` holds for the answer, pausing between looks with
-        /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
-        /// ends the wait with its error (after the client's own retries); running out of
-        /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
-        /// names the last answer. Cancel-safe: dropping the future stops the polling.
-        pub async fn wait_until<P>(
+        /// Sends this request until `condition` says the answer is done, pausing between
+        /// looks with backoff as `wait` says, and returns that answer. The condition
+        /// returns a `bool` (`true`: done) or a [`WaitOutcome`](crate::WaitOutcome), whose
+        /// `Failed` stops the wait at once with
+        /// [`CniError::WaitFailed`](crate::CniError::WaitFailed). A failed call ends the
+        /// wait with its error (after the client's own retries; a 404 too, unless `wait`
+        /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
+        /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
+        /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
+        /// polling.
+        pub async fn wait_until<P, O>(
             self,
-            done: P,
+            condition: P,
             wait: &::cloudflare_cni_client_runtime::Wait,
         ) -> ::std::result::Result<
             types::Slot,
             ::cloudflare_cni_client_runtime::CniError,
         >
         where
-            P: ::std::ops::FnMut(&types::Slot) -> bool,
+            P: ::std::ops::FnMut(&types::Slot) -> O,
+            O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
         {
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
@@ -3689,7 +3886,7 @@ pub mod builder {
                             builder.send().await.map(|answer| answer.into_inner())
                         }
                     },
-                    done,
+                    condition,
                     wait,
                 )
                 .await
@@ -3702,8 +3899,28 @@ pub mod prelude {
 }
 pub use ::cloudflare_cni_client_runtime::{
     ApiMessage, BuildError, ClientBuilder, ClientOptions, CniError, Credentials,
-    RequestOptions, ResponseMetadata, RetryPolicy, Wait,
+    LastAnswer, Page, Pages, Paginator, RequestOptions, ResponseMetadata, RetryPolicy,
+    Wait, WaitOutcome,
 };
+/// The type of the API's ids (`uuid`'s), as the request builders and `types` take
+/// them: no `uuid` dependency of your own is needed.
+pub use ::uuid::Uuid;
+/// HTTP header names and values (for [`RequestOptions::header`]), and the status of
+/// an answer ([`CniError::status`]): reqwest's, re-exported.
+pub use ::reqwest::{header, StatusCode};
+/// reqwest, re-exported: [`ClientBuilder::http_client`] takes a `reqwest::Client` of
+/// exactly this version.
+pub use ::reqwest;
+/// JSON values (serde_json's), for the `extra` fields that keep what a type does not
+/// name, and for answers a mock server gives.
+pub mod json {
+    pub use ::serde_json::{from_value, json, to_value, Error, Map, Value};
+}
+/// What a refused request body broke ([`CniError::Validation`]): each violation's
+/// [`Code`](validation::Code) and where it lies.
+pub mod validation {
+    pub use ::cloudflare_cni_validate::{Code, ValidationErrors, Violation};
+}
 /// The API's base URL, the client's default.
 pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
 impl Client {

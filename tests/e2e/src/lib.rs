@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use cloudflare_cni_client::{types, Client, CniError};
 use cloudflare_cni_validate::Validate;
-use futures::TryStreamExt;
 use serde_json::json;
 
 pub fn cni_body(account: &str, interconnect: &str, conduit: &str) -> types::CniCreateRequest {

@@ -9,7 +9,7 @@ use syn::{parse_quote, ImplItem, Item, Stmt, Type};
 
 use crate::error::EmitError;
 use crate::model::{ApiModel, OperationModel, ScalarType, SuccessModel};
-use crate::naming::progenitor_field_name;
+use crate::naming::{self, progenitor_field_name};
 use crate::paths::Paths;
 use crate::syntax::{builder_types, module_items, self_type_name};
 
@@ -81,6 +81,7 @@ fn destructured_fields(block: &syn::Block) -> Vec<String> {
 fn rewrite_builder(
     imp: &mut syn::ItemImpl,
     op: &OperationModel,
+    model: &ApiModel,
     paths: &Paths,
 ) -> Result<(), EmitError> {
     let rt = &paths.client_runtime;
@@ -145,16 +146,40 @@ fn rewrite_builder(
         let name = &param.name;
         segment_checks.push(quote! { #rt::__private::check_path_segment(#name, &self.#field)?; });
     }
-    imp.items
-        .extend(added_methods(op, paths, &value_type, &segment_checks));
+    let builder = BuilderShape {
+        name: self_type_name(imp).ok_or_else(|| unexpected("a named builder type"))?,
+        fields,
+    };
+    if op.paginated_item.is_some() && !builder.fields.iter().any(|f| f == "cursor") {
+        return Err(unexpected(
+            "a builder field `cursor` for its listing's cursor",
+        ));
+    }
+    imp.items.extend(added_methods(
+        op,
+        model,
+        paths,
+        &builder,
+        &value_type,
+        &segment_checks,
+    ));
     Ok(())
 }
 
+/// A request builder as progenitor wrote it: its type's name and its fields (`client` first).
+struct BuilderShape {
+    name: String,
+    fields: Vec<String>,
+}
+
 /// The methods a request builder gains: `send` returning `CniError`, `send_with`, and
-/// `wait_until`, `stream` or `save_to` where the operation reads JSON, lists or downloads.
+/// `wait_until` (with a shortcut per member of a status union), `stream` or `save_to` where the
+/// operation reads JSON, lists or downloads.
 fn added_methods(
     op: &OperationModel,
+    model: &ApiModel,
     paths: &Paths,
+    builder: &BuilderShape,
     value_type: &Type,
     segment_checks: &[proc_macro2::TokenStream],
 ) -> Vec<ImplItem> {
@@ -199,53 +224,43 @@ fn added_methods(
     });
     // A read that answers JSON can be waited on: polled until its value satisfies a condition.
     if let (true, SuccessModel::Json(name)) = (op.method == "GET", &op.success) {
+        let schema = name;
         let name = format_ident!("{}", name);
         items.push(parse_quote! {
-            /// Sends this request until `done` holds for the answer, pausing between looks with
-            /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
-            /// ends the wait with its error (after the client's own retries); running out of
-            /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
-            /// names the last answer. Cancel-safe: dropping the future stops the polling.
-            pub async fn wait_until<P>(
+            /// Sends this request until `condition` says the answer is done, pausing between
+            /// looks with backoff as `wait` says, and returns that answer. The condition
+            /// returns a `bool` (`true`: done) or a [`WaitOutcome`](crate::WaitOutcome), whose
+            /// `Failed` stops the wait at once with
+            /// [`CniError::WaitFailed`](crate::CniError::WaitFailed). A failed call ends the
+            /// wait with its error (after the client's own retries; a 404 too, unless `wait`
+            /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
+            /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
+            /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
+            /// polling.
+            pub async fn wait_until<P, O>(
                 self,
-                done: P,
+                condition: P,
                 wait: &#rt::Wait,
             ) -> ::std::result::Result<types::#name, #rt::CniError>
             where
-                P: ::std::ops::FnMut(&types::#name) -> bool,
+                P: ::std::ops::FnMut(&types::#name) -> O,
+                O: ::std::convert::Into<#rt::WaitOutcome>,
             {
                 #rt::wait_until(
                     || {
                         let builder = ::std::clone::Clone::clone(&self);
                         async move { builder.send().await.map(|answer| answer.into_inner()) }
                     },
-                    done,
+                    condition,
                     wait,
                 )
                 .await
             }
         });
+        items.extend(status_waits(model, schema, &name, rt));
     }
     if let Some(item) = &op.paginated_item {
-        let item = format_ident!("{}", item);
-        items.push(parse_quote! {
-            /// Every item of the listing, as a stream that fetches one page at a time: each
-            /// response's `next` is sent back as `cursor` with the other parameters unchanged,
-            /// until `next` is absent or null. A cursor the server already returned ends the
-            /// stream with [`CniError::Pagination`](crate::CniError::Pagination).
-            pub fn stream(
-                self,
-            ) -> impl #rt::__private::Stream<Item = ::std::result::Result<types::#item, #rt::CniError>> + 'a {
-                #rt::paginate(self, |builder: Self, cursor: ::std::option::Option<i32>| async move {
-                    let builder = match cursor {
-                        ::std::option::Option::Some(cursor) => builder.cursor(cursor),
-                        ::std::option::Option::None => builder,
-                    };
-                    let page = builder.send().await?.into_inner();
-                    ::std::result::Result::Ok((page.items, page.next))
-                })
-            }
-        });
+        items.push(stream_method(builder, item, rt));
     }
     if matches!(op.success, SuccessModel::Binary(_)) {
         items.push(parse_quote! {
@@ -261,6 +276,89 @@ fn added_methods(
         });
     }
     items
+}
+
+/// One shortcut per member of a status union (tagged by `state` or `status`):
+/// `wait_until_healthy(&wait)` waits until the answer is that member. A member added to the
+/// union adds its shortcut and changes no other.
+fn status_waits(
+    model: &ApiModel,
+    schema: &str,
+    ty: &syn::Ident,
+    rt: &proc_macro2::TokenStream,
+) -> Vec<ImplItem> {
+    let Some(union) = model.schemas.get(schema).and_then(|s| s.union.as_ref()) else {
+        return Vec::new();
+    };
+    if union.property != "state" && union.property != "status" {
+        return Vec::new();
+    }
+    union
+        .variants
+        .iter()
+        .map(|variant| {
+            let method = format_ident!("{}", naming::wait_method_name(&variant.name));
+            let member = format_ident!("{}", variant.name);
+            let doc = format!(
+                " Waits until the answer's `{}` is `{}`: [`wait_until`](Self::wait_until) with \
+                 that condition.",
+                union.property, variant.tag
+            );
+            parse_quote! {
+                #[doc = #doc]
+                pub async fn #method(
+                    self,
+                    wait: &#rt::Wait,
+                ) -> ::std::result::Result<types::#ty, #rt::CniError> {
+                    self.wait_until(|answer| ::std::matches!(answer, types::#ty::#member(_)), wait)
+                        .await
+                }
+            }
+        })
+        .collect()
+}
+
+/// `stream()`: a [`Paginator`] that owns a clone of the client and of the builder's fields, so
+/// it borrows nothing; each page is this builder again with `cursor` set.
+fn stream_method(builder: &BuilderShape, item: &str, rt: &proc_macro2::TokenStream) -> ImplItem {
+    let item = format_ident!("{}", item);
+    let ty = format_ident!("{}", builder.name);
+    let fields: Vec<syn::Ident> = builder
+        .fields
+        .iter()
+        .filter(|f| *f != "client" && *f != "cursor")
+        .map(|f| format_ident!("{}", f))
+        .collect();
+    parse_quote! {
+        /// Every item of the listing, as a [`Paginator`](crate::Paginator) that fetches one page
+        /// at a time as it is read: each response's `next` is sent back as `cursor` with the
+        /// other parameters unchanged, until `next` is absent or null. It owns a clone of the
+        /// client, so it borrows nothing and can move to a task. A cursor the server already
+        /// returned ends it with [`CniError::Pagination`](crate::CniError::Pagination); after
+        /// any error, [`Paginator::cursor`](crate::Paginator::cursor) says where to start again.
+        pub fn stream(self) -> #rt::Paginator<types::#item> {
+            let Self { client, cursor, #(#fields),* } = self;
+            let client = ::std::clone::Clone::clone(client);
+            // A cursor that could not be converted is sent as the builder would: an error.
+            let (start, cursor_problem) = match cursor {
+                ::std::result::Result::Ok(start) => (start, ::std::option::Option::None),
+                ::std::result::Result::Err(problem) => (::std::option::Option::None, ::std::option::Option::Some(problem)),
+            };
+            #rt::Paginator::new(start, move |cursor: ::std::option::Option<i32>| {
+                let client = ::std::clone::Clone::clone(&client);
+                let cursor = match &cursor_problem {
+                    ::std::option::Option::Some(problem) => ::std::result::Result::Err(::std::clone::Clone::clone(problem)),
+                    ::std::option::Option::None => ::std::result::Result::Ok(cursor),
+                };
+                #(let #fields = ::std::clone::Clone::clone(&#fields);)*
+                ::std::boxed::Box::pin(async move {
+                    let builder = #ty { client: &client, cursor, #(#fields),* };
+                    let page = builder.send().await?.into_inner();
+                    ::std::result::Result::Ok((page.items, page.next))
+                })
+            })
+        }
+    }
 }
 
 /// `encode_path(&value.to_string())` → `PathSegment(&value)`: the URL's `format!` encodes each
@@ -391,6 +489,7 @@ pub fn add_client_runtime(
     paths: &Paths,
 ) -> Result<(), EmitError> {
     let rt = &paths.client_runtime;
+    let validate = &paths.validate;
     // Each operation's builder, as progenitor's own `Client::<operation id>()` returns it.
     let builders = builder_types(file);
     let mut operations: HashMap<String, &OperationModel> = HashMap::new();
@@ -412,7 +511,7 @@ pub fn add_client_runtime(
             continue;
         }
         if let Some(op) = self_type_name(imp).and_then(|n| operations.remove(&n)) {
-            rewrite_builder(imp, op, paths)?;
+            rewrite_builder(imp, op, model, paths)?;
         }
     }
     // Every operation must have been wired; one left means its builder has no `impl`.
@@ -425,7 +524,36 @@ pub fn add_client_runtime(
     let base_url = &model.base_url;
     let hooks: Vec<Item> = vec![
         parse_quote! {
-            pub use #rt::{ApiMessage, BuildError, ClientBuilder, ClientOptions, CniError, Credentials, RequestOptions, ResponseMetadata, RetryPolicy, Wait};
+            pub use #rt::{ApiMessage, BuildError, ClientBuilder, ClientOptions, CniError, Credentials, LastAnswer, Page, Pages, Paginator, RequestOptions, ResponseMetadata, RetryPolicy, Wait, WaitOutcome};
+        },
+        parse_quote! {
+            /// The type of the API's ids (`uuid`'s), as the request builders and `types` take
+            /// them: no `uuid` dependency of your own is needed.
+            pub use ::uuid::Uuid;
+        },
+        parse_quote! {
+            /// HTTP header names and values (for [`RequestOptions::header`]), and the status of
+            /// an answer ([`CniError::status`]): reqwest's, re-exported.
+            pub use ::reqwest::{header, StatusCode};
+        },
+        parse_quote! {
+            /// reqwest, re-exported: [`ClientBuilder::http_client`] takes a `reqwest::Client` of
+            /// exactly this version.
+            pub use ::reqwest;
+        },
+        parse_quote! {
+            /// JSON values (serde_json's), for the `extra` fields that keep what a type does not
+            /// name, and for answers a mock server gives.
+            pub mod json {
+                pub use ::serde_json::{from_value, json, to_value, Error, Map, Value};
+            }
+        },
+        parse_quote! {
+            /// What a refused request body broke ([`CniError::Validation`]): each violation's
+            /// [`Code`](validation::Code) and where it lies.
+            pub mod validation {
+                pub use #validate::{Code, ValidationErrors, Violation};
+            }
         },
         parse_quote! {
             /// The API's base URL, the client's default.
@@ -579,7 +707,16 @@ mod tests {
     fn rewrite(op: &OperationModel, imp: syn::ItemImpl) -> Result<syn::ItemImpl, String> {
         let mut imp = imp;
         let paths = Paths::new(&crate::Config::default(), quote!(::types));
-        rewrite_builder(&mut imp, op, &paths)
+        let model = ApiModel {
+            title: String::new(),
+            version: String::new(),
+            description: String::new(),
+            base_url: String::new(),
+            tags: Vec::new(),
+            operations: vec![op.clone()],
+            schemas: Default::default(),
+        };
+        rewrite_builder(&mut imp, op, &model, &paths)
             .map(|()| imp)
             .map_err(|e| e.to_string())
     }

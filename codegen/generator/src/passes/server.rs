@@ -360,6 +360,13 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
         /// The request and response types, shared with the client crate.
         pub use #types as types;
         pub use #rt::{codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, Secret, ServeConfig, ServerConfig, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES};
+        /// axum, re-exported: the router is an `axum::Router` of this version, to nest, layer
+        /// and serve without an `axum` dependency of your own.
+        pub use ::axum;
+        /// The status an [`ApiError`] answers with (`http`'s, as axum uses it).
+        pub use ::axum::http::StatusCode;
+        /// The type of the API's ids (`uuid`'s), as the trait's methods take them.
+        pub use ::uuid::Uuid;
 
         #trait_doc
         pub trait #trait_name: Send + Sync + 'static {

@@ -69,7 +69,7 @@ impl From<CniError> for CliError {
     fn from(error: CniError) -> Self {
         let class = match &error {
             CniError::Validation(_) | CniError::InvalidRequest(_) => ExitClass::Validation,
-            CniError::WaitTimeout { .. } => ExitClass::WaitTimeout,
+            CniError::WaitTimeout { .. } | CniError::WaitFailed { .. } => ExitClass::WaitTimeout,
             CniError::Io { .. } => ExitClass::Other,
             other => match other.status() {
                 Some(status) if status.is_client_error() => ExitClass::Client,

@@ -97,13 +97,22 @@ pub enum CniError {
     /// A listing could not continue.
     #[error("pagination stopped: {0}")]
     Pagination(String),
-    /// A wait ([`wait_until`](crate::wait_until)) ran out of time; `last` is the last value
-    /// seen, as JSON.
-    #[error("gave up waiting after {waited:?} ({polls} looks); last seen: {last}")]
+    /// A wait ([`wait_until`](crate::wait_until)) ran out of time. `last` is the last answer
+    /// seen, typed (`last.get::<T>()`) and as JSON; `None` when the last look was a 404 that
+    /// the wait was told to look past.
+    #[error("gave up waiting after {waited:?} ({polls} looks); last seen: {}", last.as_ref().map_or_else(|| "not found (404)".to_string(), |l| l.to_string()))]
     WaitTimeout {
         waited: std::time::Duration,
         polls: u32,
-        last: String,
+        last: Option<crate::LastAnswer>,
+    },
+    /// A wait's condition said the answer shows it will never be met
+    /// ([`WaitOutcome::Failed`](crate::WaitOutcome::Failed)); `last` is that answer.
+    #[error("stopped waiting after {waited:?} ({polls} looks): the answer will not do: {last}")]
+    WaitFailed {
+        waited: std::time::Duration,
+        polls: u32,
+        last: crate::LastAnswer,
     },
     /// Writing a download to disk failed.
     #[error("cannot write {}: {source}", path.display())]

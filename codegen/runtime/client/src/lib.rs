@@ -1,6 +1,7 @@
 //! What the generated `cloudflare-cni-client` needs besides its generated code: the client
 //! builder and its options (credentials, timeouts, retries, request validation), the retry loop
-//! that runs in progenitor's `exec` hook, cursor pagination as a stream, and one error type,
+//! that runs in progenitor's `exec` hook, cursor pagination ([`Paginator`]), waiting with outcomes
+//! ([`wait_until`], [`WaitOutcome`]), and one error type,
 //! [`CniError`], that a user can match on.
 //!
 //! Users meet it through the client crate, which re-exports [`ClientBuilder`],
@@ -22,9 +23,9 @@ pub use builder::{BuildError, ClientBuilder, ClientOptions, FromParts};
 pub use error::{ApiMessage, CniError};
 pub use limits::{BodyTooLarge, DEFAULT_MAX_RESPONSE_BYTES};
 pub use options::{RequestOptions, ResponseMetadata, REQUEST_ID_HEADER};
-pub use paginate::paginate;
+pub use paginate::{Page, PageFuture, Pages, Paginator};
 pub use retry::RetryPolicy;
-pub use wait::{wait_until, Wait};
+pub use wait::{wait_until, LastAnswer, Wait, WaitOutcome};
 
 /// A secret value: used in requests, never shown by `Debug` or `Display`.
 #[derive(Clone, PartialEq, Eq)]

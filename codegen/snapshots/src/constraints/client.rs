@@ -236,8 +236,28 @@ pub mod prelude {
 }
 pub use ::cloudflare_cni_client_runtime::{
     ApiMessage, BuildError, ClientBuilder, ClientOptions, CniError, Credentials,
-    RequestOptions, ResponseMetadata, RetryPolicy, Wait,
+    LastAnswer, Page, Pages, Paginator, RequestOptions, ResponseMetadata, RetryPolicy,
+    Wait, WaitOutcome,
 };
+/// The type of the API's ids (`uuid`'s), as the request builders and `types` take
+/// them: no `uuid` dependency of your own is needed.
+pub use ::uuid::Uuid;
+/// HTTP header names and values (for [`RequestOptions::header`]), and the status of
+/// an answer ([`CniError::status`]): reqwest's, re-exported.
+pub use ::reqwest::{header, StatusCode};
+/// reqwest, re-exported: [`ClientBuilder::http_client`] takes a `reqwest::Client` of
+/// exactly this version.
+pub use ::reqwest;
+/// JSON values (serde_json's), for the `extra` fields that keep what a type does not
+/// name, and for answers a mock server gives.
+pub mod json {
+    pub use ::serde_json::{from_value, json, to_value, Error, Map, Value};
+}
+/// What a refused request body broke ([`CniError::Validation`]): each violation's
+/// [`Code`](validation::Code) and where it lies.
+pub mod validation {
+    pub use ::cloudflare_cni_validate::{Code, ValidationErrors, Violation};
+}
 /// The API's base URL, the client's default.
 pub const DEFAULT_BASE_URL: &str = "https://api.example.com";
 impl Client {

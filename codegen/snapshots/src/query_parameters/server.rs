@@ -5,6 +5,13 @@ pub use ::cloudflare_cni_server_runtime::{
     codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, Secret, ServeConfig,
     ServerConfig, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES,
 };
+/// axum, re-exported: the router is an `axum::Router` of this version, to nest, layer
+/// and serve without an `axum` dependency of your own.
+pub use ::axum;
+/// The status an [`ApiError`] answers with (`http`'s, as axum uses it).
+pub use ::axum::http::StatusCode;
+/// The type of the API's ids (`uuid`'s), as the trait's methods take them.
+pub use ::uuid::Uuid;
 /// The Query parameters fixture (version 1), one method per operation.
 ///
 /// One trait serves every resource group (Items), so that an implementation keeps one state across them. Every method has a default that answers 501 in the envelope: implement the operations you serve (an operation added in a later release then needs no change here), and list those you leave out with [`unimplemented_operations`]. Each method receives the request's [`Credentials`](crate::Credentials), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.

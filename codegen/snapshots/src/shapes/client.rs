@@ -210,21 +210,27 @@ pub mod builder {
                 )
                 .await
         }
-        /// Sends this request until `done` holds for the answer, pausing between looks with
-        /// backoff as `wait` says, and returns the answer that satisfied it. A failed call
-        /// ends the wait with its error (after the client's own retries); running out of
-        /// time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout), which
-        /// names the last answer. Cancel-safe: dropping the future stops the polling.
-        pub async fn wait_until<P>(
+        /// Sends this request until `condition` says the answer is done, pausing between
+        /// looks with backoff as `wait` says, and returns that answer. The condition
+        /// returns a `bool` (`true`: done) or a [`WaitOutcome`](crate::WaitOutcome), whose
+        /// `Failed` stops the wait at once with
+        /// [`CniError::WaitFailed`](crate::CniError::WaitFailed). A failed call ends the
+        /// wait with its error (after the client's own retries; a 404 too, unless `wait`
+        /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
+        /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
+        /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
+        /// polling.
+        pub async fn wait_until<P, O>(
             self,
-            done: P,
+            condition: P,
             wait: &::cloudflare_cni_client_runtime::Wait,
         ) -> ::std::result::Result<
             types::Thing,
             ::cloudflare_cni_client_runtime::CniError,
         >
         where
-            P: ::std::ops::FnMut(&types::Thing) -> bool,
+            P: ::std::ops::FnMut(&types::Thing) -> O,
+            O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
         {
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
@@ -233,7 +239,7 @@ pub mod builder {
                             builder.send().await.map(|answer| answer.into_inner())
                         }
                     },
-                    done,
+                    condition,
                     wait,
                 )
                 .await
@@ -380,8 +386,28 @@ pub mod prelude {
 }
 pub use ::cloudflare_cni_client_runtime::{
     ApiMessage, BuildError, ClientBuilder, ClientOptions, CniError, Credentials,
-    RequestOptions, ResponseMetadata, RetryPolicy, Wait,
+    LastAnswer, Page, Pages, Paginator, RequestOptions, ResponseMetadata, RetryPolicy,
+    Wait, WaitOutcome,
 };
+/// The type of the API's ids (`uuid`'s), as the request builders and `types` take
+/// them: no `uuid` dependency of your own is needed.
+pub use ::uuid::Uuid;
+/// HTTP header names and values (for [`RequestOptions::header`]), and the status of
+/// an answer ([`CniError::status`]): reqwest's, re-exported.
+pub use ::reqwest::{header, StatusCode};
+/// reqwest, re-exported: [`ClientBuilder::http_client`] takes a `reqwest::Client` of
+/// exactly this version.
+pub use ::reqwest;
+/// JSON values (serde_json's), for the `extra` fields that keep what a type does not
+/// name, and for answers a mock server gives.
+pub mod json {
+    pub use ::serde_json::{from_value, json, to_value, Error, Map, Value};
+}
+/// What a refused request body broke ([`CniError::Validation`]): each violation's
+/// [`Code`](validation::Code) and where it lies.
+pub mod validation {
+    pub use ::cloudflare_cni_validate::{Code, ValidationErrors, Violation};
+}
 /// The API's base URL, the client's default.
 pub const DEFAULT_BASE_URL: &str = "https://api.example.com";
 impl Client {

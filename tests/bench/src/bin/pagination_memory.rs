@@ -8,7 +8,6 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use cloudflare_cni_bench::{peak_rss_kib, FixedData, ACCOUNT};
-use futures::{StreamExt, TryStreamExt};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
@@ -42,14 +41,9 @@ async fn main() {
         .unwrap();
     let listing = client.list_cnis().account_id(ACCOUNT).limit(100u64);
     let count = match mode {
-        "collect" => listing
-            .stream()
-            .try_collect::<Vec<_>>()
-            .await
-            .unwrap()
-            .len() as u64,
+        "collect" => listing.stream().try_collect().await.unwrap().len() as u64,
         _ => {
-            let mut stream = Box::pin(listing.stream());
+            let mut stream = listing.stream();
             let mut n = 0;
             while let Some(item) = stream.next().await {
                 std::hint::black_box(item.unwrap());

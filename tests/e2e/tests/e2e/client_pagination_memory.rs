@@ -1,7 +1,6 @@
 //! A 1,000-page listing streamed item by item holds one page at a time: the heap's peak while
 //! streaming stays near one page, far below the listing's size.
 
-use futures::StreamExt;
 use serde_json::json;
 
 use crate::heap::{live_bytes, peak_bytes, reset_peak};
@@ -35,7 +34,7 @@ async fn a_thousand_page_stream_does_not_hold_earlier_pages() {
         .build()
         .unwrap();
 
-    let mut stream = Box::pin(client.list_cnis().account_id("a").stream());
+    let mut stream = client.list_cnis().account_id("a").stream();
     // Warm up (connection, buffers), then measure the peak over the remaining pages.
     for _ in 0..10 {
         stream.next().await.unwrap().unwrap();

@@ -7,7 +7,6 @@ use cloudflare_cni_client::{types, Client, CniError};
 use cloudflare_cni_emulator::{load_slots, Emulator, EmulatorConfig, SlotSeed};
 use cloudflare_cni_tests::{cni_body, direct};
 use cloudflare_cni_validate::Code;
-use futures::TryStreamExt;
 
 const A: &str = "account-a";
 const B: &str = "account-b";
@@ -973,10 +972,19 @@ async fn a_waiter_that_times_out_names_the_last_status() {
         )
         .await
         .unwrap_err();
-    assert!(
-        matches!(&error, CniError::WaitTimeout { last, .. } if last.contains("fibre cut")),
-        "{error:?}"
-    );
+    // The last answer is carried typed, as the call returns it.
+    let CniError::WaitTimeout {
+        last: Some(last), ..
+    } = &error
+    else {
+        panic!("{error:?}")
+    };
+    match last.get::<types::InterconnectStatus>() {
+        Some(types::InterconnectStatus::Down(down)) => {
+            assert_eq!(down.reason.as_deref(), Some("fibre cut"))
+        }
+        other => panic!("{other:?}"),
+    }
     assert!(error.to_string().contains(r#""state":"Down""#), "{error}");
     // A waiter on something that does not exist ends with the 404 at once.
     let error = client
@@ -993,6 +1001,182 @@ async fn a_waiter_that_times_out_names_the_last_status() {
         1,
         "the envelope's one message: {error}"
     );
+}
+
+#[tokio::test]
+async fn a_waiter_stops_at_once_when_its_condition_says_the_answer_will_not_do() {
+    use cloudflare_cni_client::{Wait, WaitOutcome};
+    let emulator = Emulator::new(EmulatorConfig {
+        lifecycle: cloudflare_cni_emulator::LifecycleMode::Manual,
+        ..config()
+    });
+    let base = start_emulator(emulator.clone()).await;
+    let client = client(&base);
+    let icon = partner(&client).await;
+    emulator
+        .set_status(
+            A,
+            &icon,
+            serde_json::from_str(r#"{"state": "Down"}"#).unwrap(),
+        )
+        .unwrap();
+    let started = std::time::Instant::now();
+    let error = client
+        .get_interconnect_status()
+        .account_id(A)
+        .icon(&icon)
+        .wait_until(
+            |status| match status {
+                types::InterconnectStatus::Healthy(_) => WaitOutcome::Done,
+                types::InterconnectStatus::Down(_) => WaitOutcome::Failed,
+                _ => WaitOutcome::Pending,
+            },
+            &Wait::timeout(Duration::from_secs(600)),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "no waiting out the ten minutes"
+    );
+    let CniError::WaitFailed { polls, last, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(*polls, 1);
+    assert!(matches!(
+        last.get::<types::InterconnectStatus>(),
+        Some(types::InterconnectStatus::Down(_))
+    ));
+    assert!(error.to_string().contains(r#""state":"Down""#), "{error}");
+
+    // The generated shortcut waits for one member of the status union.
+    emulator
+        .set_status(
+            A,
+            &icon,
+            serde_json::from_str(r#"{"state": "Healthy"}"#).unwrap(),
+        )
+        .unwrap();
+    let healthy = client
+        .get_interconnect_status()
+        .account_id(A)
+        .icon(&icon)
+        .wait_until_healthy(&Wait::timeout(Duration::from_secs(5)))
+        .await
+        .unwrap();
+    assert!(matches!(healthy, types::InterconnectStatus::Healthy(_)));
+
+    // A wait told to look past 404s waits for an object that is not there yet.
+    let wait = Wait::timeout(Duration::from_millis(200))
+        .interval(Duration::from_millis(20), Duration::from_millis(20))
+        .not_found_is_pending(true);
+    let error = client
+        .get_interconnect_status()
+        .account_id(A)
+        .icon("not-yet")
+        .wait_until_healthy(&wait)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, CniError::WaitTimeout { last: None, polls, .. } if *polls > 1),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_listing_is_a_paginator_that_owns_its_client_and_resumes_from_its_cursor() {
+    use cloudflare_cni_emulator::FaultSpec;
+    let emulator = Emulator::new(config());
+    let base = start_emulator(emulator.clone()).await;
+    let client = client(&base);
+    let slots: Vec<types::Slot> = client
+        .list_slots()
+        .account_id(A)
+        .occupied(false)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    let icon = direct(&client, A, slots[0].id).await.unwrap();
+    for n in 0..5 {
+        client
+            .create_cni()
+            .account_id(A)
+            .body(cni_body(A, &icon.name, &format!("p{n}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    // It borrows nothing: the client may go, and the listing moves to a task.
+    let paginator = client.list_cnis().account_id(A).limit(2u64).stream();
+    drop(client);
+    let names = tokio::spawn(async move {
+        let mut paginator = paginator;
+        let mut names = Vec::new();
+        while let Some(cni) = paginator.next().await {
+            names.push(cni.unwrap().magic.conduit_name);
+        }
+        assert!(paginator.is_done());
+        names
+    })
+    .await
+    .unwrap();
+    assert_eq!(names, ["p0", "p1", "p2", "p3", "p4"]);
+
+    // Whole pages, with the cursor each was fetched with.
+    let client = self::client(&base);
+    let mut pages = client
+        .list_cnis()
+        .account_id(A)
+        .limit(2u64)
+        .stream()
+        .pages();
+    let mut sizes = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.unwrap();
+        assert_eq!(
+            page.cursor.is_none(),
+            sizes.is_empty(),
+            "only the first page has no cursor"
+        );
+        sizes.push(page.items.len());
+    }
+    assert_eq!(sizes, [2, 2, 1]);
+
+    // A failure mid-listing: the cursor names the failed page, and a listing started there
+    // hands out exactly the rest.
+    let flaky = Client::builder()
+        .base_url(&base)
+        .api_token("emulator-token")
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let mut paginator = flaky.list_cnis().account_id(A).limit(2u64).stream();
+    let mut got = Vec::new();
+    for _ in 0..2 {
+        got.push(paginator.next().await.unwrap().unwrap().magic.conduit_name);
+    }
+    emulator
+        .inject_fault(FaultSpec::status("list_cnis", 503).times(1))
+        .unwrap();
+    let error = paginator.next().await.unwrap().unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503), "{error}");
+    assert!(
+        paginator.next().await.is_none(),
+        "an error ends the listing"
+    );
+    let resume = paginator.cursor().expect("the second page's cursor");
+    let rest = flaky
+        .list_cnis()
+        .account_id(A)
+        .limit(2u64)
+        .cursor(resume)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    got.extend(rest.into_iter().map(|c| c.magic.conduit_name));
+    assert_eq!(got, ["p0", "p1", "p2", "p3", "p4"]);
 }
 
 #[tokio::test]

@@ -4,7 +4,6 @@
 //! and GET → modify → PUT sends the new fields back unchanged.
 
 use cloudflare_cni_client::{types, Client};
-use futures::TryStreamExt;
 use serde_json::{json, Value};
 
 use crate::scripted::{json, serve_fn, Scripted};
