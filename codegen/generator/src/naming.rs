@@ -119,6 +119,19 @@ pub fn wait_method_name(variant: &str) -> String {
     name
 }
 
+/// A tagged union's constructor for one member: the tag in snake case (`direct` → `direct`,
+/// `gcp_partner` → `gcp_partner`, `Pending` → `pending`), with a trailing `_` for a keyword.
+pub fn constructor_name(tag: &str) -> String {
+    let snake = wait_method_name(&value_name(tag))
+        .trim_start_matches("wait_until_")
+        .to_string();
+    if syn::parse_str::<syn::Ident>(&snake).is_ok() {
+        snake
+    } else {
+        format!("{snake}_")
+    }
+}
+
 /// Whether `name` can be a Rust type or variant name.
 pub fn is_type_name(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_uppercase())
@@ -174,6 +187,15 @@ mod tests {
         );
         assert_eq!(type_name("InterconnectStatus"), "InterconnectStatus");
         assert!(is_type_name("Gbps10") && !is_type_name("gbps") && !is_type_name("A-B"));
+    }
+
+    #[test]
+    fn constructors_are_the_tag_in_snake_case() {
+        assert_eq!(constructor_name("direct"), "direct");
+        assert_eq!(constructor_name("gcp_partner"), "gcp_partner");
+        assert_eq!(constructor_name("Pending"), "pending");
+        assert_eq!(constructor_name("type"), "type_");
+        assert_eq!(constructor_name("aws-partner.v2"), "aws_partner_v2");
     }
 
     #[test]

@@ -464,63 +464,65 @@ pub mod builder {
         pub fn account_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.account_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for account_id failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("account_id: {}", e));
             self
         }
         ///Where to resume a listing: the `next` value of the previous page. Leave it out for the first page. Optional.
         pub fn cursor<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i32>,
+            <V as ::std::convert::TryInto<i32>>::Error: ::std::fmt::Display,
         {
             self.cursor = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `i32` for cursor failed".to_string());
+                .map_err(|e| ::std::format!("cursor: {}", e));
             self
         }
         ///The largest number of items to return in one page. Optional.
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
+            <V as ::std::convert::TryInto<i64>>::Error: ::std::fmt::Display,
         {
             self.limit = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+                .map_err(|e| ::std::format!("limit: {}", e));
             self
         }
         ///If specified, only show CNIs associated with the specified slot. Optional.
         pub fn slot<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.slot = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for slot failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("slot: {}", e));
             self
         }
         ///If specified, only show cnis associated with the specified tunnel id. Optional.
         pub fn tunnel_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.tunnel_id = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for tunnel_id failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("tunnel_id: {}", e));
             self
         }
         ///Sets `send_raw`.
@@ -723,7 +725,7 @@ pub mod builder {
     pub struct CreateCni<'a> {
         client: &'a super::Client,
         account_id: Result<::std::string::String, String>,
-        body: Result<types::builder::CniCreateRequest, String>,
+        body: Result<types::builder::CniCreateRequestBuilder, String>,
     }
     impl<'a> CreateCni<'a> {
         ///Starts the request with nothing set; [`Client::create_cni`](super::Client::create_cni) is the usual way in.
@@ -738,13 +740,13 @@ pub mod builder {
         pub fn account_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.account_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for account_id failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("account_id: {}", e));
             self
         }
         ///The request body: a [`types::CniCreateRequest`](super::types::CniCreateRequest), or anything that converts into one.
@@ -758,17 +760,15 @@ pub mod builder {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `CniCreateRequest` for body failed: {}", s)
-                });
+                .map_err(|e| ::std::format!("body: {}", e));
             self
         }
-        ///Edits the request body through [`types::builder::CniCreateRequest`](super::types::builder::CniCreateRequest).
+        ///Edits the request body through [`types::builder::CniCreateRequestBuilder`](super::types::builder::CniCreateRequestBuilder).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::CniCreateRequest,
-            ) -> types::builder::CniCreateRequest,
+                types::builder::CniCreateRequestBuilder,
+            ) -> types::builder::CniCreateRequestBuilder,
         {
             self.body = self.body.map(f);
             self
@@ -940,25 +940,22 @@ pub mod builder {
         pub fn account_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.account_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for account_id failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("account_id: {}", e));
             self
         }
         ///CNI ID to retrieve information about.
         pub fn cni<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
+            <V as ::std::convert::TryInto<::uuid::Uuid>>::Error: ::std::fmt::Display,
         {
-            self.cni = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: uuid :: Uuid` for cni failed".to_string()
-                });
+            self.cni = value.try_into().map_err(|e| ::std::format!("cni: {}", e));
             self
         }
         ///Sets `send_raw`.
@@ -1114,7 +1111,7 @@ pub mod builder {
         client: &'a super::Client,
         account_id: Result<::std::string::String, String>,
         cni: Result<::uuid::Uuid, String>,
-        body: Result<types::builder::Cni, String>,
+        body: Result<types::builder::CniBuilder, String>,
     }
     impl<'a> UpdateCni<'a> {
         ///Starts the request with nothing set; [`Client::update_cni`](super::Client::update_cni) is the usual way in.
@@ -1130,25 +1127,22 @@ pub mod builder {
         pub fn account_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.account_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for account_id failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("account_id: {}", e));
             self
         }
         ///CNI ID to retrieve information about.
         pub fn cni<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
+            <V as ::std::convert::TryInto<::uuid::Uuid>>::Error: ::std::fmt::Display,
         {
-            self.cni = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: uuid :: Uuid` for cni failed".to_string()
-                });
+            self.cni = value.try_into().map_err(|e| ::std::format!("cni: {}", e));
             self
         }
         ///The request body: a [`types::Cni`](super::types::Cni), or anything that converts into one.
@@ -1160,13 +1154,15 @@ pub mod builder {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `Cni` for body failed: {}", s));
+                .map_err(|e| ::std::format!("body: {}", e));
             self
         }
-        ///Edits the request body through [`types::builder::Cni`](super::types::builder::Cni).
+        ///Edits the request body through [`types::builder::CniBuilder`](super::types::builder::CniBuilder).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
-            F: std::ops::FnOnce(types::builder::Cni) -> types::builder::Cni,
+            F: std::ops::FnOnce(
+                types::builder::CniBuilder,
+            ) -> types::builder::CniBuilder,
         {
             self.body = self.body.map(f);
             self
@@ -1338,25 +1334,22 @@ pub mod builder {
         pub fn account_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.account_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for account_id failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("account_id: {}", e));
             self
         }
         ///CNI ID to retrieve information about.
         pub fn cni<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
+            <V as ::std::convert::TryInto<::uuid::Uuid>>::Error: ::std::fmt::Display,
         {
-            self.cni = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: uuid :: Uuid` for cni failed".to_string()
-                });
+            self.cni = value.try_into().map_err(|e| ::std::format!("cni: {}", e));
             self
         }
         ///Sets `send_raw`.
@@ -1501,63 +1494,65 @@ pub mod builder {
         pub fn account_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.account_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for account_id failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("account_id: {}", e));
             self
         }
         ///Where to resume a listing: the `next` value of the previous page. Leave it out for the first page. Optional.
         pub fn cursor<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i32>,
+            <V as ::std::convert::TryInto<i32>>::Error: ::std::fmt::Display,
         {
             self.cursor = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `i32` for cursor failed".to_string());
+                .map_err(|e| ::std::format!("cursor: {}", e));
             self
         }
         ///The largest number of items to return in one page. Optional.
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
+            <V as ::std::convert::TryInto<i64>>::Error: ::std::fmt::Display,
         {
             self.limit = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+                .map_err(|e| ::std::format!("limit: {}", e));
             self
         }
         ///If specified, only show interconnects located at the given site. Optional.
         pub fn site<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.site = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for site failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("site: {}", e));
             self
         }
         ///If specified, only show interconnects of the given type (`direct` or `gcp_partner`, the values of the interconnect's `type` tag). Optional.
         pub fn type_<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.type_ = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for type_ failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("type_: {}", e));
             self
         }
         ///Sets `send_raw`.
@@ -1784,26 +1779,24 @@ pub mod builder {
         pub fn account_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.account_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for account_id failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("account_id: {}", e));
             self
         }
         ///The request body: a [`types::InterconnectCreateRequest`](super::types::InterconnectCreateRequest), or anything that converts into one.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::InterconnectCreateRequest>,
+            <V as ::std::convert::TryInto<
+                types::InterconnectCreateRequest,
+            >>::Error: ::std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `InterconnectCreateRequest` for body failed"
-                        .to_string()
-                });
+            self.body = value.try_into().map_err(|e| ::std::format!("body: {}", e));
             self
         }
         ///Sets `send_raw`.
@@ -1966,26 +1959,24 @@ pub mod builder {
         pub fn account_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.account_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for account_id failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("account_id: {}", e));
             self
         }
         ///Interconnect name to retrieve information about.
         pub fn icon<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
-            self.icon = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for icon failed"
-                        .to_string()
-                });
+            self.icon = value.try_into().map_err(|e| ::std::format!("icon: {}", e));
             self
         }
         ///Sets `send_raw`.
@@ -2170,26 +2161,24 @@ pub mod builder {
         pub fn account_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.account_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for account_id failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("account_id: {}", e));
             self
         }
         ///Interconnect name to retrieve information about.
         pub fn icon<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
-            self.icon = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for icon failed"
-                        .to_string()
-                });
+            self.icon = value.try_into().map_err(|e| ::std::format!("icon: {}", e));
             self
         }
         ///Sets `send_raw`.
@@ -2338,39 +2327,38 @@ pub mod builder {
         pub fn account_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.account_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for account_id failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("account_id: {}", e));
             self
         }
         ///Interconnect name to retrieve information about.
         pub fn icon<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
-            self.icon = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for icon failed"
-                        .to_string()
-                });
+            self.icon = value.try_into().map_err(|e| ::std::format!("icon: {}", e));
             self
         }
         ///Custom name to use in the LOA instead of the account name (200 Character limit). Optional.
         pub fn name<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::GetInterconnectLoaName>,
+            <V as ::std::convert::TryInto<
+                types::GetInterconnectLoaName,
+            >>::Error: ::std::fmt::Display,
         {
             self.name = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `GetInterconnectLoaName` for name failed".to_string()
-                });
+                .map_err(|e| ::std::format!("name: {}", e));
             self
         }
         ///Sets `send_raw`.
@@ -2528,26 +2516,24 @@ pub mod builder {
         pub fn account_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.account_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for account_id failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("account_id: {}", e));
             self
         }
         ///Interconnect name to retrieve information about.
         pub fn icon<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
-            self.icon = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for icon failed"
-                        .to_string()
-                });
+            self.icon = value.try_into().map_err(|e| ::std::format!("icon: {}", e));
             self
         }
         ///Sets `send_raw`.
@@ -2735,26 +2721,24 @@ pub mod builder {
         pub fn account_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.account_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for account_id failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("account_id: {}", e));
             self
         }
         ///Interconnect name to retrieve information about.
         pub fn icon<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
-            self.icon = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for icon failed"
-                        .to_string()
-                });
+            self.icon = value.try_into().map_err(|e| ::std::format!("icon: {}", e));
             self
         }
         ///Sets `send_raw`.
@@ -3002,13 +2986,13 @@ pub mod builder {
         pub fn account_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.account_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for account_id failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("account_id: {}", e));
             self
         }
         ///Sets `send_raw`.
@@ -3164,7 +3148,7 @@ pub mod builder {
     pub struct UpdateSettings<'a> {
         client: &'a super::Client,
         account_id: Result<::std::string::String, String>,
-        body: Result<types::builder::SettingsUpdateRequest, String>,
+        body: Result<types::builder::SettingsUpdateRequestBuilder, String>,
     }
     impl<'a> UpdateSettings<'a> {
         ///Starts the request with nothing set; [`Client::update_settings`](super::Client::update_settings) is the usual way in.
@@ -3179,13 +3163,13 @@ pub mod builder {
         pub fn account_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.account_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for account_id failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("account_id: {}", e));
             self
         }
         ///The request body: a [`types::SettingsUpdateRequest`](super::types::SettingsUpdateRequest), or anything that converts into one.
@@ -3199,19 +3183,15 @@ pub mod builder {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `SettingsUpdateRequest` for body failed: {}", s
-                    )
-                });
+                .map_err(|e| ::std::format!("body: {}", e));
             self
         }
-        ///Edits the request body through [`types::builder::SettingsUpdateRequest`](super::types::builder::SettingsUpdateRequest).
+        ///Edits the request body through [`types::builder::SettingsUpdateRequestBuilder`](super::types::builder::SettingsUpdateRequestBuilder).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::SettingsUpdateRequest,
-            ) -> types::builder::SettingsUpdateRequest,
+                types::builder::SettingsUpdateRequestBuilder,
+            ) -> types::builder::SettingsUpdateRequestBuilder,
         {
             self.body = self.body.map(f);
             self
@@ -3393,88 +3373,91 @@ pub mod builder {
         pub fn account_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.account_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for account_id failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("account_id: {}", e));
             self
         }
         ///If specified, only show slots with the given text in their address field. Optional.
         pub fn address_contains<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.address_contains = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for address_contains failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("address_contains: {}", e));
             self
         }
         ///Where to resume a listing: the `next` value of the previous page. Leave it out for the first page. Optional.
         pub fn cursor<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i32>,
+            <V as ::std::convert::TryInto<i32>>::Error: ::std::fmt::Display,
         {
             self.cursor = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `i32` for cursor failed".to_string());
+                .map_err(|e| ::std::format!("cursor: {}", e));
             self
         }
         ///The largest number of items to return in one page. Optional.
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
+            <V as ::std::convert::TryInto<i64>>::Error: ::std::fmt::Display,
         {
             self.limit = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+                .map_err(|e| ::std::format!("limit: {}", e));
             self
         }
         ///If specified, only show slots with a specific occupied/unoccupied state. Optional.
         pub fn occupied<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<bool>,
+            <V as ::std::convert::TryInto<bool>>::Error: ::std::fmt::Display,
         {
             self.occupied = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `bool` for occupied failed".to_string());
+                .map_err(|e| ::std::format!("occupied: {}", e));
             self
         }
         ///If specified, only show slots located at the given site. Optional.
         pub fn site<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.site = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for site failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("site: {}", e));
             self
         }
         ///If specified, only show slots that support the given speed. Optional.
         pub fn speed<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.speed = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for speed failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("speed: {}", e));
             self
         }
         ///Sets `send_raw`.
@@ -3723,25 +3706,22 @@ pub mod builder {
         pub fn account_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            <V as ::std::convert::TryInto<
+                ::std::string::String,
+            >>::Error: ::std::fmt::Display,
         {
             self.account_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for account_id failed"
-                        .to_string()
-                });
+                .map_err(|e| ::std::format!("account_id: {}", e));
             self
         }
         ///Slot ID to retrieve information about.
         pub fn slot<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
+            <V as ::std::convert::TryInto<::uuid::Uuid>>::Error: ::std::fmt::Display,
         {
-            self.slot = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: uuid :: Uuid` for slot failed".to_string()
-                });
+            self.slot = value.try_into().map_err(|e| ::std::format!("slot: {}", e));
             self
         }
         ///Sets `send_raw`.
@@ -5928,5 +5908,117 @@ pub mod mock {
         /// Only `MockServer` implements [`MockServerExt`](super::MockServerExt).
         pub trait Sealed {}
         impl Sealed for ::httpmock::MockServer {}
+    }
+}
+/// The client's operations for one `account_id`: [`Client::account`]. Each method is the client's, with `account_id` set (and a body's `account`, where the body has one). It holds a clone of the client (cheap: the connection pool is shared).
+#[derive(Clone, Debug)]
+pub struct Account {
+    client: Client,
+    id: ::std::string::String,
+}
+impl Client {
+    /// The operations for one `account_id`, which each call then need not repeat: `client.account("<account_id>").list_cnis()`.
+    pub fn account(
+        &self,
+        account_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Account {
+        Account {
+            client: ::std::clone::Clone::clone(self),
+            id: account_id.into(),
+        }
+    }
+}
+impl Account {
+    /// The identifier every call is made for.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// The client the calls go through.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+    /// [`Client::create_cni`] with `account_id` set, and the body's `account`: Create a new CNI object
+    pub fn create_cni(&self) -> builder::CreateCni<'_> {
+        let id = ::std::clone::Clone::clone(&self.id);
+        self.client
+            .create_cni()
+            .account_id(::std::clone::Clone::clone(&self.id))
+            .body_map(move |body| body.account(id))
+    }
+    /// [`Client::create_interconnect`] with `account_id` set: Create a new interconnect
+    pub fn create_interconnect(&self) -> builder::CreateInterconnect<'_> {
+        self.client
+            .create_interconnect()
+            .account_id(::std::clone::Clone::clone(&self.id))
+    }
+    /// [`Client::delete_cni`] with `account_id` set: Delete a specified CNI object
+    pub fn delete_cni(&self) -> builder::DeleteCni<'_> {
+        self.client.delete_cni().account_id(::std::clone::Clone::clone(&self.id))
+    }
+    /// [`Client::delete_interconnect`] with `account_id` set: Delete an interconnect object
+    pub fn delete_interconnect(&self) -> builder::DeleteInterconnect<'_> {
+        self.client
+            .delete_interconnect()
+            .account_id(::std::clone::Clone::clone(&self.id))
+    }
+    /// [`Client::get_cni`] with `account_id` set: Get information about a CNI object
+    pub fn get_cni(&self) -> builder::GetCni<'_> {
+        self.client.get_cni().account_id(::std::clone::Clone::clone(&self.id))
+    }
+    /// [`Client::get_interconnect`] with `account_id` set: Get information about an interconnect object
+    pub fn get_interconnect(&self) -> builder::GetInterconnect<'_> {
+        self.client.get_interconnect().account_id(::std::clone::Clone::clone(&self.id))
+    }
+    /// [`Client::get_interconnect_loa`] with `account_id` set: Generate the Letter of Authorization (LOA) for a given interconnect
+    pub fn get_interconnect_loa(&self) -> builder::GetInterconnectLoa<'_> {
+        self.client
+            .get_interconnect_loa()
+            .account_id(::std::clone::Clone::clone(&self.id))
+    }
+    /// [`Client::get_interconnect_loa_default_name`] with `account_id` set: Get the default customer name for LOA generation
+    pub fn get_interconnect_loa_default_name(
+        &self,
+    ) -> builder::GetInterconnectLoaDefaultName<'_> {
+        self.client
+            .get_interconnect_loa_default_name()
+            .account_id(::std::clone::Clone::clone(&self.id))
+    }
+    /// [`Client::get_interconnect_status`] with `account_id` set: Get the current status of an interconnect object
+    pub fn get_interconnect_status(&self) -> builder::GetInterconnectStatus<'_> {
+        self.client
+            .get_interconnect_status()
+            .account_id(::std::clone::Clone::clone(&self.id))
+    }
+    /// [`Client::get_settings`] with `account_id` set: Get the current settings for the active account
+    pub fn get_settings(&self) -> builder::GetSettings<'_> {
+        self.client.get_settings().account_id(::std::clone::Clone::clone(&self.id))
+    }
+    /// [`Client::get_slot`] with `account_id` set: Get information about the specified slot
+    pub fn get_slot(&self) -> builder::GetSlot<'_> {
+        self.client.get_slot().account_id(::std::clone::Clone::clone(&self.id))
+    }
+    /// [`Client::list_cnis`] with `account_id` set: List existing CNI objects
+    pub fn list_cnis(&self) -> builder::ListCnis<'_> {
+        self.client.list_cnis().account_id(::std::clone::Clone::clone(&self.id))
+    }
+    /// [`Client::list_interconnects`] with `account_id` set: List existing interconnects
+    pub fn list_interconnects(&self) -> builder::ListInterconnects<'_> {
+        self.client.list_interconnects().account_id(::std::clone::Clone::clone(&self.id))
+    }
+    /// [`Client::list_slots`] with `account_id` set: Retrieve a list of all slots matching the specified parameters
+    pub fn list_slots(&self) -> builder::ListSlots<'_> {
+        self.client.list_slots().account_id(::std::clone::Clone::clone(&self.id))
+    }
+    /// [`Client::update_cni`] with `account_id` set, and the body's `account`: Modify stored information about a CNI object
+    pub fn update_cni(&self) -> builder::UpdateCni<'_> {
+        let id = ::std::clone::Clone::clone(&self.id);
+        self.client
+            .update_cni()
+            .account_id(::std::clone::Clone::clone(&self.id))
+            .body_map(move |body| body.account(id))
+    }
+    /// [`Client::update_settings`] with `account_id` set: Update the current settings for the active account
+    pub fn update_settings(&self) -> builder::UpdateSettings<'_> {
+        self.client.update_settings().account_id(::std::clone::Clone::clone(&self.id))
     }
 }

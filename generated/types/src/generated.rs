@@ -218,8 +218,8 @@ or more of these disallowed characters will be rejected.*/
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl BgpControl {
-    ///Starts a [`builder::BgpControl`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::BgpControl {
+    ///Starts a [`builder::BgpControlBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::BgpControlBuilder {
         Default::default()
     }
 }
@@ -387,8 +387,8 @@ This should always be inside the same prefix as `p2p_ip`.*/
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Cni {
-    ///Starts a [`builder::Cni`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::Cni {
+    ///Starts a [`builder::CniBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::CniBuilder {
         Default::default()
     }
 }
@@ -410,8 +410,8 @@ pub struct CniCreateRequest {
     pub magic: MagicSettings,
 }
 impl CniCreateRequest {
-    ///Starts a [`builder::CniCreateRequest`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::CniCreateRequest {
+    ///Starts a [`builder::CniCreateRequestBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::CniCreateRequestBuilder {
         Default::default()
     }
 }
@@ -431,8 +431,8 @@ pub struct CniList {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl CniList {
-    ///Starts a [`builder::CniList`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::CniList {
+    ///Starts a [`builder::CniListBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::CniListBuilder {
         Default::default()
     }
 }
@@ -448,8 +448,8 @@ pub struct DefaultNameResponse {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl DefaultNameResponse {
-    ///Starts a [`builder::DefaultNameResponse`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::DefaultNameResponse {
+    ///Starts a [`builder::DefaultNameResponseBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::DefaultNameResponseBuilder {
         Default::default()
     }
 }
@@ -476,8 +476,8 @@ pub struct ErrorEnvelope {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl ErrorEnvelope {
-    ///Starts a [`builder::ErrorEnvelope`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::ErrorEnvelope {
+    ///Starts a [`builder::ErrorEnvelopeBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::ErrorEnvelopeBuilder {
         Default::default()
     }
 }
@@ -495,8 +495,8 @@ pub struct FacilityInfo {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl FacilityInfo {
-    ///Starts a [`builder::FacilityInfo`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::FacilityInfo {
+    ///Starts a [`builder::FacilityInfoBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::FacilityInfoBuilder {
         Default::default()
     }
 }
@@ -592,8 +592,8 @@ pub struct InterconnectCreateRequestGcpPartner {
     pub pairing_key: ::std::string::String,
 }
 impl InterconnectCreateRequestGcpPartner {
-    ///Starts a [`builder::InterconnectCreateRequestGcpPartner`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::InterconnectCreateRequestGcpPartner {
+    ///Starts a [`builder::InterconnectCreateRequestGcpPartnerBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::InterconnectCreateRequestGcpPartnerBuilder {
         Default::default()
     }
 }
@@ -611,8 +611,8 @@ pub struct InterconnectCreateRequestPhysical {
     pub speed: ::std::option::Option<::std::string::String>,
 }
 impl InterconnectCreateRequestPhysical {
-    ///Starts a [`builder::InterconnectCreateRequestPhysical`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::InterconnectCreateRequestPhysical {
+    ///Starts a [`builder::InterconnectCreateRequestPhysicalBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::InterconnectCreateRequestPhysicalBuilder {
         Default::default()
     }
 }
@@ -641,8 +641,8 @@ pub struct InterconnectGcpPartner {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl InterconnectGcpPartner {
-    ///Starts a [`builder::InterconnectGcpPartner`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::InterconnectGcpPartner {
+    ///Starts a [`builder::InterconnectGcpPartnerBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::InterconnectGcpPartnerBuilder {
         Default::default()
     }
 }
@@ -662,8 +662,8 @@ pub struct InterconnectList {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl InterconnectList {
-    ///Starts a [`builder::InterconnectList`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::InterconnectList {
+    ///Starts a [`builder::InterconnectListBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::InterconnectListBuilder {
         Default::default()
     }
 }
@@ -698,8 +698,8 @@ pub struct InterconnectPhysical {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl InterconnectPhysical {
-    ///Starts a [`builder::InterconnectPhysical`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::InterconnectPhysical {
+    ///Starts a [`builder::InterconnectPhysicalBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::InterconnectPhysicalBuilder {
         Default::default()
     }
 }
@@ -731,8 +731,8 @@ pub struct InterconnectStatusDown {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl InterconnectStatusDown {
-    ///Starts a [`builder::InterconnectStatusDown`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::InterconnectStatusDown {
+    ///Starts a [`builder::InterconnectStatusDownBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::InterconnectStatusDownBuilder {
         Default::default()
     }
 }
@@ -807,8 +807,8 @@ pub struct InterconnectStatusUnhealthy {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl InterconnectStatusUnhealthy {
-    ///Starts a [`builder::InterconnectStatusUnhealthy`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::InterconnectStatusUnhealthy {
+    ///Starts a [`builder::InterconnectStatusUnhealthyBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::InterconnectStatusUnhealthyBuilder {
         Default::default()
     }
 }
@@ -829,8 +829,8 @@ pub struct MagicSettings {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl MagicSettings {
-    ///Starts a [`builder::MagicSettings`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::MagicSettings {
+    ///Starts a [`builder::MagicSettingsBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::MagicSettingsBuilder {
         Default::default()
     }
 }
@@ -856,8 +856,8 @@ pub struct ResponseMessage {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl ResponseMessage {
-    ///Starts a [`builder::ResponseMessage`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::ResponseMessage {
+    ///Starts a [`builder::ResponseMessageBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::ResponseMessageBuilder {
         Default::default()
     }
 }
@@ -874,8 +874,8 @@ pub struct ResponseMessageSource {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl ResponseMessageSource {
-    ///Starts a [`builder::ResponseMessageSource`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::ResponseMessageSource {
+    ///Starts a [`builder::ResponseMessageSourceBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::ResponseMessageSourceBuilder {
         Default::default()
     }
 }
@@ -892,8 +892,8 @@ pub struct Settings {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Settings {
-    ///Starts a [`builder::Settings`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::Settings {
+    ///Starts a [`builder::SettingsBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::SettingsBuilder {
         Default::default()
     }
 }
@@ -908,8 +908,8 @@ pub struct SettingsUpdateRequest {
     pub default_asn: ::std::option::Option<i64>,
 }
 impl SettingsUpdateRequest {
-    ///Starts a [`builder::SettingsUpdateRequest`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::SettingsUpdateRequest {
+    ///Starts a [`builder::SettingsUpdateRequestBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::SettingsUpdateRequestBuilder {
         Default::default()
     }
 }
@@ -940,8 +940,8 @@ pub struct Slot {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Slot {
-    ///Starts a [`builder::Slot`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::Slot {
+    ///Starts a [`builder::SlotBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::SlotBuilder {
         Default::default()
     }
 }
@@ -961,8 +961,8 @@ pub struct SlotList {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl SlotList {
-    ///Starts a [`builder::SlotList`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::SlotList {
+    ///Starts a [`builder::SlotListBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::SlotListBuilder {
         Default::default()
     }
 }
@@ -970,7 +970,7 @@ impl SlotList {
 pub mod builder {
     ///Builder for [`super::BgpControl`].
     #[derive(Clone, Debug)]
-    pub struct BgpControl {
+    pub struct BgpControlBuilder {
         customer_asn: ::std::result::Result<i64, ::std::string::String>,
         extra_prefixes: ::std::result::Result<
             ::std::vec::Vec<::std::string::String>,
@@ -985,7 +985,7 @@ pub mod builder {
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for BgpControl {
+    impl ::std::default::Default for BgpControlBuilder {
         fn default() -> Self {
             Self {
                 customer_asn: Err("no value supplied for customer_asn".to_string()),
@@ -995,7 +995,7 @@ pub mod builder {
             }
         }
     }
-    impl BgpControl {
+    impl BgpControlBuilder {
         ///ASN used on the customer end of the BGP session
         pub fn customer_asn<T>(mut self, value: T) -> Self
         where
@@ -1064,10 +1064,10 @@ or more of these disallowed characters will be rejected.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<BgpControl> for super::BgpControl {
+    impl ::std::convert::TryFrom<BgpControlBuilder> for super::BgpControl {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: BgpControl,
+            value: BgpControlBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 customer_asn: value.customer_asn?,
@@ -1077,7 +1077,7 @@ or more of these disallowed characters will be rejected.*/
             })
         }
     }
-    impl ::std::convert::From<super::BgpControl> for BgpControl {
+    impl ::std::convert::From<super::BgpControl> for BgpControlBuilder {
         fn from(value: super::BgpControl) -> Self {
             Self {
                 customer_asn: Ok(value.customer_asn),
@@ -1089,7 +1089,7 @@ or more of these disallowed characters will be rejected.*/
     }
     ///Builder for [`super::Cni`].
     #[derive(Clone, Debug)]
-    pub struct Cni {
+    pub struct CniBuilder {
         account: ::std::result::Result<::std::string::String, ::std::string::String>,
         bgp: ::std::result::Result<
             ::std::option::Option<super::BgpControl>,
@@ -1112,7 +1112,7 @@ or more of these disallowed characters will be rejected.*/
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for Cni {
+    impl ::std::default::Default for CniBuilder {
         fn default() -> Self {
             Self {
                 account: Err("no value supplied for account".to_string()),
@@ -1127,7 +1127,7 @@ or more of these disallowed characters will be rejected.*/
             }
         }
     }
-    impl Cni {
+    impl CniBuilder {
         ///Customer account tag
         pub fn account<T>(mut self, value: T) -> Self
         where
@@ -1240,10 +1240,10 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<Cni> for super::Cni {
+    impl ::std::convert::TryFrom<CniBuilder> for super::Cni {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: Cni,
+            value: CniBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 account: value.account?,
@@ -1258,7 +1258,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             })
         }
     }
-    impl ::std::convert::From<super::Cni> for Cni {
+    impl ::std::convert::From<super::Cni> for CniBuilder {
         fn from(value: super::Cni) -> Self {
             Self {
                 account: Ok(value.account),
@@ -1275,7 +1275,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     ///Builder for [`super::CniCreateRequest`].
     #[derive(Clone, Debug)]
-    pub struct CniCreateRequest {
+    pub struct CniCreateRequestBuilder {
         account: ::std::result::Result<::std::string::String, ::std::string::String>,
         bgp: ::std::result::Result<
             ::std::option::Option<super::BgpControl>,
@@ -1287,7 +1287,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
         >,
         magic: ::std::result::Result<super::MagicSettings, ::std::string::String>,
     }
-    impl ::std::default::Default for CniCreateRequest {
+    impl ::std::default::Default for CniCreateRequestBuilder {
         fn default() -> Self {
             Self {
                 account: Err("no value supplied for account".to_string()),
@@ -1297,7 +1297,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             }
         }
     }
-    impl CniCreateRequest {
+    impl CniCreateRequestBuilder {
         ///Customer account tag
         pub fn account<T>(mut self, value: T) -> Self
         where
@@ -1347,10 +1347,10 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<CniCreateRequest> for super::CniCreateRequest {
+    impl ::std::convert::TryFrom<CniCreateRequestBuilder> for super::CniCreateRequest {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: CniCreateRequest,
+            value: CniCreateRequestBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 account: value.account?,
@@ -1360,7 +1360,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             })
         }
     }
-    impl ::std::convert::From<super::CniCreateRequest> for CniCreateRequest {
+    impl ::std::convert::From<super::CniCreateRequest> for CniCreateRequestBuilder {
         fn from(value: super::CniCreateRequest) -> Self {
             Self {
                 account: Ok(value.account),
@@ -1372,7 +1372,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     ///Builder for [`super::CniList`].
     #[derive(Clone, Debug)]
-    pub struct CniList {
+    pub struct CniListBuilder {
         items: ::std::result::Result<::std::vec::Vec<super::Cni>, ::std::string::String>,
         next: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         extra: ::std::result::Result<
@@ -1380,7 +1380,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for CniList {
+    impl ::std::default::Default for CniListBuilder {
         fn default() -> Self {
             Self {
                 items: Err("no value supplied for items".to_string()),
@@ -1389,7 +1389,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             }
         }
     }
-    impl CniList {
+    impl CniListBuilder {
         ///The CNI objects of this page
         pub fn items<T>(mut self, value: T) -> Self
         where
@@ -1426,10 +1426,10 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<CniList> for super::CniList {
+    impl ::std::convert::TryFrom<CniListBuilder> for super::CniList {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: CniList,
+            value: CniListBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 items: value.items?,
@@ -1438,7 +1438,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             })
         }
     }
-    impl ::std::convert::From<super::CniList> for CniList {
+    impl ::std::convert::From<super::CniList> for CniListBuilder {
         fn from(value: super::CniList) -> Self {
             Self {
                 items: Ok(value.items),
@@ -1449,14 +1449,14 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     ///Builder for [`super::DefaultNameResponse`].
     #[derive(Clone, Debug)]
-    pub struct DefaultNameResponse {
+    pub struct DefaultNameResponseBuilder {
         name: ::std::result::Result<::std::string::String, ::std::string::String>,
         extra: ::std::result::Result<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for DefaultNameResponse {
+    impl ::std::default::Default for DefaultNameResponseBuilder {
         fn default() -> Self {
             Self {
                 name: Err("no value supplied for name".to_string()),
@@ -1464,7 +1464,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             }
         }
     }
-    impl DefaultNameResponse {
+    impl DefaultNameResponseBuilder {
         ///The default customer name for the interconnect
         pub fn name<T>(mut self, value: T) -> Self
         where
@@ -1490,10 +1490,11 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<DefaultNameResponse> for super::DefaultNameResponse {
+    impl ::std::convert::TryFrom<DefaultNameResponseBuilder>
+    for super::DefaultNameResponse {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: DefaultNameResponse,
+            value: DefaultNameResponseBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 name: value.name?,
@@ -1501,7 +1502,8 @@ This should always be inside the same prefix as `p2p_ip`.*/
             })
         }
     }
-    impl ::std::convert::From<super::DefaultNameResponse> for DefaultNameResponse {
+    impl ::std::convert::From<super::DefaultNameResponse>
+    for DefaultNameResponseBuilder {
         fn from(value: super::DefaultNameResponse) -> Self {
             Self {
                 name: Ok(value.name),
@@ -1511,7 +1513,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     ///Builder for [`super::ErrorEnvelope`].
     #[derive(Clone, Debug)]
-    pub struct ErrorEnvelope {
+    pub struct ErrorEnvelopeBuilder {
         errors: ::std::result::Result<
             ::std::vec::Vec<super::ResponseMessage>,
             ::std::string::String,
@@ -1532,7 +1534,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for ErrorEnvelope {
+    impl ::std::default::Default for ErrorEnvelopeBuilder {
         fn default() -> Self {
             Self {
                 errors: Err("no value supplied for errors".to_string()),
@@ -1543,7 +1545,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             }
         }
     }
-    impl ErrorEnvelope {
+    impl ErrorEnvelopeBuilder {
         ///What went wrong, one entry per problem
         pub fn errors<T>(mut self, value: T) -> Self
         where
@@ -1610,10 +1612,10 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<ErrorEnvelope> for super::ErrorEnvelope {
+    impl ::std::convert::TryFrom<ErrorEnvelopeBuilder> for super::ErrorEnvelope {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: ErrorEnvelope,
+            value: ErrorEnvelopeBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 errors: value.errors?,
@@ -1624,7 +1626,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             })
         }
     }
-    impl ::std::convert::From<super::ErrorEnvelope> for ErrorEnvelope {
+    impl ::std::convert::From<super::ErrorEnvelope> for ErrorEnvelopeBuilder {
         fn from(value: super::ErrorEnvelope) -> Self {
             Self {
                 errors: Ok(value.errors),
@@ -1637,7 +1639,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     ///Builder for [`super::FacilityInfo`].
     #[derive(Clone, Debug)]
-    pub struct FacilityInfo {
+    pub struct FacilityInfoBuilder {
         address: ::std::result::Result<
             ::std::vec::Vec<::std::string::String>,
             ::std::string::String,
@@ -1648,7 +1650,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for FacilityInfo {
+    impl ::std::default::Default for FacilityInfoBuilder {
         fn default() -> Self {
             Self {
                 address: Err("no value supplied for address".to_string()),
@@ -1657,7 +1659,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             }
         }
     }
-    impl FacilityInfo {
+    impl FacilityInfoBuilder {
         ///Postal address of the facility, one line per item
         pub fn address<T>(mut self, value: T) -> Self
         where
@@ -1696,10 +1698,10 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<FacilityInfo> for super::FacilityInfo {
+    impl ::std::convert::TryFrom<FacilityInfoBuilder> for super::FacilityInfo {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: FacilityInfo,
+            value: FacilityInfoBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 address: value.address?,
@@ -1708,7 +1710,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             })
         }
     }
-    impl ::std::convert::From<super::FacilityInfo> for FacilityInfo {
+    impl ::std::convert::From<super::FacilityInfo> for FacilityInfoBuilder {
         fn from(value: super::FacilityInfo) -> Self {
             Self {
                 address: Ok(value.address),
@@ -1719,12 +1721,12 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     ///Builder for [`super::InterconnectCreateRequestGcpPartner`].
     #[derive(Clone, Debug)]
-    pub struct InterconnectCreateRequestGcpPartner {
+    pub struct InterconnectCreateRequestGcpPartnerBuilder {
         account: ::std::result::Result<::std::string::String, ::std::string::String>,
         bandwidth: ::std::result::Result<super::ApiBandwidth, ::std::string::String>,
         pairing_key: ::std::result::Result<::std::string::String, ::std::string::String>,
     }
-    impl ::std::default::Default for InterconnectCreateRequestGcpPartner {
+    impl ::std::default::Default for InterconnectCreateRequestGcpPartnerBuilder {
         fn default() -> Self {
             Self {
                 account: Err("no value supplied for account".to_string()),
@@ -1733,7 +1735,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             }
         }
     }
-    impl InterconnectCreateRequestGcpPartner {
+    impl InterconnectCreateRequestGcpPartnerBuilder {
         ///Customer account tag
         pub fn account<T>(mut self, value: T) -> Self
         where
@@ -1774,11 +1776,11 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<InterconnectCreateRequestGcpPartner>
+    impl ::std::convert::TryFrom<InterconnectCreateRequestGcpPartnerBuilder>
     for super::InterconnectCreateRequestGcpPartner {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: InterconnectCreateRequestGcpPartner,
+            value: InterconnectCreateRequestGcpPartnerBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 account: value.account?,
@@ -1788,7 +1790,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
         }
     }
     impl ::std::convert::From<super::InterconnectCreateRequestGcpPartner>
-    for InterconnectCreateRequestGcpPartner {
+    for InterconnectCreateRequestGcpPartnerBuilder {
         fn from(value: super::InterconnectCreateRequestGcpPartner) -> Self {
             Self {
                 account: Ok(value.account),
@@ -1799,7 +1801,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     ///Builder for [`super::InterconnectCreateRequestPhysical`].
     #[derive(Clone, Debug)]
-    pub struct InterconnectCreateRequestPhysical {
+    pub struct InterconnectCreateRequestPhysicalBuilder {
         account: ::std::result::Result<::std::string::String, ::std::string::String>,
         slot_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
         speed: ::std::result::Result<
@@ -1807,7 +1809,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for InterconnectCreateRequestPhysical {
+    impl ::std::default::Default for InterconnectCreateRequestPhysicalBuilder {
         fn default() -> Self {
             Self {
                 account: Err("no value supplied for account".to_string()),
@@ -1816,7 +1818,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             }
         }
     }
-    impl InterconnectCreateRequestPhysical {
+    impl InterconnectCreateRequestPhysicalBuilder {
         ///Customer account tag
         pub fn account<T>(mut self, value: T) -> Self
         where
@@ -1855,11 +1857,11 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<InterconnectCreateRequestPhysical>
+    impl ::std::convert::TryFrom<InterconnectCreateRequestPhysicalBuilder>
     for super::InterconnectCreateRequestPhysical {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: InterconnectCreateRequestPhysical,
+            value: InterconnectCreateRequestPhysicalBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 account: value.account?,
@@ -1869,7 +1871,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
         }
     }
     impl ::std::convert::From<super::InterconnectCreateRequestPhysical>
-    for InterconnectCreateRequestPhysical {
+    for InterconnectCreateRequestPhysicalBuilder {
         fn from(value: super::InterconnectCreateRequestPhysical) -> Self {
             Self {
                 account: Ok(value.account),
@@ -1880,7 +1882,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     ///Builder for [`super::InterconnectGcpPartner`].
     #[derive(Clone, Debug)]
-    pub struct InterconnectGcpPartner {
+    pub struct InterconnectGcpPartnerBuilder {
         account: ::std::result::Result<::std::string::String, ::std::string::String>,
         name: ::std::result::Result<::std::string::String, ::std::string::String>,
         owner: ::std::result::Result<
@@ -1901,7 +1903,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for InterconnectGcpPartner {
+    impl ::std::default::Default for InterconnectGcpPartnerBuilder {
         fn default() -> Self {
             Self {
                 account: Err("no value supplied for account".to_string()),
@@ -1916,7 +1918,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             }
         }
     }
-    impl InterconnectGcpPartner {
+    impl InterconnectGcpPartnerBuilder {
         ///Customer account tag
         pub fn account<T>(mut self, value: T) -> Self
         where
@@ -2003,11 +2005,11 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<InterconnectGcpPartner>
+    impl ::std::convert::TryFrom<InterconnectGcpPartnerBuilder>
     for super::InterconnectGcpPartner {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: InterconnectGcpPartner,
+            value: InterconnectGcpPartnerBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 account: value.account?,
@@ -2020,7 +2022,8 @@ This should always be inside the same prefix as `p2p_ip`.*/
             })
         }
     }
-    impl ::std::convert::From<super::InterconnectGcpPartner> for InterconnectGcpPartner {
+    impl ::std::convert::From<super::InterconnectGcpPartner>
+    for InterconnectGcpPartnerBuilder {
         fn from(value: super::InterconnectGcpPartner) -> Self {
             Self {
                 account: Ok(value.account),
@@ -2035,7 +2038,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     ///Builder for [`super::InterconnectList`].
     #[derive(Clone, Debug)]
-    pub struct InterconnectList {
+    pub struct InterconnectListBuilder {
         items: ::std::result::Result<
             ::std::vec::Vec<super::Interconnect>,
             ::std::string::String,
@@ -2046,7 +2049,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for InterconnectList {
+    impl ::std::default::Default for InterconnectListBuilder {
         fn default() -> Self {
             Self {
                 items: Err("no value supplied for items".to_string()),
@@ -2055,7 +2058,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             }
         }
     }
-    impl InterconnectList {
+    impl InterconnectListBuilder {
         ///The interconnects of this page
         pub fn items<T>(mut self, value: T) -> Self
         where
@@ -2092,10 +2095,10 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<InterconnectList> for super::InterconnectList {
+    impl ::std::convert::TryFrom<InterconnectListBuilder> for super::InterconnectList {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: InterconnectList,
+            value: InterconnectListBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 items: value.items?,
@@ -2104,7 +2107,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             })
         }
     }
-    impl ::std::convert::From<super::InterconnectList> for InterconnectList {
+    impl ::std::convert::From<super::InterconnectList> for InterconnectListBuilder {
         fn from(value: super::InterconnectList) -> Self {
             Self {
                 items: Ok(value.items),
@@ -2115,7 +2118,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     ///Builder for [`super::InterconnectPhysical`].
     #[derive(Clone, Debug)]
-    pub struct InterconnectPhysical {
+    pub struct InterconnectPhysicalBuilder {
         account: ::std::result::Result<::std::string::String, ::std::string::String>,
         ccr_device_name: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
@@ -2139,7 +2142,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for InterconnectPhysical {
+    impl ::std::default::Default for InterconnectPhysicalBuilder {
         fn default() -> Self {
             Self {
                 account: Err("no value supplied for account".to_string()),
@@ -2157,7 +2160,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             }
         }
     }
-    impl InterconnectPhysical {
+    impl InterconnectPhysicalBuilder {
         ///Customer account tag
         pub fn account<T>(mut self, value: T) -> Self
         where
@@ -2283,10 +2286,11 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<InterconnectPhysical> for super::InterconnectPhysical {
+    impl ::std::convert::TryFrom<InterconnectPhysicalBuilder>
+    for super::InterconnectPhysical {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: InterconnectPhysical,
+            value: InterconnectPhysicalBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 account: value.account?,
@@ -2302,7 +2306,8 @@ This should always be inside the same prefix as `p2p_ip`.*/
             })
         }
     }
-    impl ::std::convert::From<super::InterconnectPhysical> for InterconnectPhysical {
+    impl ::std::convert::From<super::InterconnectPhysical>
+    for InterconnectPhysicalBuilder {
         fn from(value: super::InterconnectPhysical) -> Self {
             Self {
                 account: Ok(value.account),
@@ -2320,7 +2325,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     ///Builder for [`super::InterconnectStatusDown`].
     #[derive(Clone, Debug)]
-    pub struct InterconnectStatusDown {
+    pub struct InterconnectStatusDownBuilder {
         reason: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -2330,7 +2335,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for InterconnectStatusDown {
+    impl ::std::default::Default for InterconnectStatusDownBuilder {
         fn default() -> Self {
             Self {
                 reason: Ok(Default::default()),
@@ -2338,7 +2343,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             }
         }
     }
-    impl InterconnectStatusDown {
+    impl InterconnectStatusDownBuilder {
         ///Diagnostic information, if available
         pub fn reason<T>(mut self, value: T) -> Self
         where
@@ -2364,11 +2369,11 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<InterconnectStatusDown>
+    impl ::std::convert::TryFrom<InterconnectStatusDownBuilder>
     for super::InterconnectStatusDown {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: InterconnectStatusDown,
+            value: InterconnectStatusDownBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 reason: value.reason?,
@@ -2376,7 +2381,8 @@ This should always be inside the same prefix as `p2p_ip`.*/
             })
         }
     }
-    impl ::std::convert::From<super::InterconnectStatusDown> for InterconnectStatusDown {
+    impl ::std::convert::From<super::InterconnectStatusDown>
+    for InterconnectStatusDownBuilder {
         fn from(value: super::InterconnectStatusDown) -> Self {
             Self {
                 reason: Ok(value.reason),
@@ -2386,7 +2392,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     ///Builder for [`super::InterconnectStatusUnhealthy`].
     #[derive(Clone, Debug)]
-    pub struct InterconnectStatusUnhealthy {
+    pub struct InterconnectStatusUnhealthyBuilder {
         reason: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -2396,7 +2402,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for InterconnectStatusUnhealthy {
+    impl ::std::default::Default for InterconnectStatusUnhealthyBuilder {
         fn default() -> Self {
             Self {
                 reason: Ok(Default::default()),
@@ -2404,7 +2410,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             }
         }
     }
-    impl InterconnectStatusUnhealthy {
+    impl InterconnectStatusUnhealthyBuilder {
         ///Diagnostic information, if available
         pub fn reason<T>(mut self, value: T) -> Self
         where
@@ -2430,11 +2436,11 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<InterconnectStatusUnhealthy>
+    impl ::std::convert::TryFrom<InterconnectStatusUnhealthyBuilder>
     for super::InterconnectStatusUnhealthy {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: InterconnectStatusUnhealthy,
+            value: InterconnectStatusUnhealthyBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 reason: value.reason?,
@@ -2443,7 +2449,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
         }
     }
     impl ::std::convert::From<super::InterconnectStatusUnhealthy>
-    for InterconnectStatusUnhealthy {
+    for InterconnectStatusUnhealthyBuilder {
         fn from(value: super::InterconnectStatusUnhealthy) -> Self {
             Self {
                 reason: Ok(value.reason),
@@ -2453,7 +2459,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     ///Builder for [`super::MagicSettings`].
     #[derive(Clone, Debug)]
-    pub struct MagicSettings {
+    pub struct MagicSettingsBuilder {
         conduit_name: ::std::result::Result<
             ::std::string::String,
             ::std::string::String,
@@ -2465,7 +2471,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for MagicSettings {
+    impl ::std::default::Default for MagicSettingsBuilder {
         fn default() -> Self {
             Self {
                 conduit_name: Err("no value supplied for conduit_name".to_string()),
@@ -2475,7 +2481,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             }
         }
     }
-    impl MagicSettings {
+    impl MagicSettingsBuilder {
         ///Name of the conduit; unique among an account's CNIs.
         pub fn conduit_name<T>(mut self, value: T) -> Self
         where
@@ -2527,10 +2533,10 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<MagicSettings> for super::MagicSettings {
+    impl ::std::convert::TryFrom<MagicSettingsBuilder> for super::MagicSettings {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: MagicSettings,
+            value: MagicSettingsBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 conduit_name: value.conduit_name?,
@@ -2540,7 +2546,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             })
         }
     }
-    impl ::std::convert::From<super::MagicSettings> for MagicSettings {
+    impl ::std::convert::From<super::MagicSettings> for MagicSettingsBuilder {
         fn from(value: super::MagicSettings) -> Self {
             Self {
                 conduit_name: Ok(value.conduit_name),
@@ -2552,7 +2558,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     ///Builder for [`super::ResponseMessage`].
     #[derive(Clone, Debug)]
-    pub struct ResponseMessage {
+    pub struct ResponseMessageBuilder {
         code: ::std::result::Result<i32, ::std::string::String>,
         documentation_url: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
@@ -2568,7 +2574,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for ResponseMessage {
+    impl ::std::default::Default for ResponseMessageBuilder {
         fn default() -> Self {
             Self {
                 code: Err("no value supplied for code".to_string()),
@@ -2579,7 +2585,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             }
         }
     }
-    impl ResponseMessage {
+    impl ResponseMessageBuilder {
         ///Stable numeric code of the message
         pub fn code<T>(mut self, value: T) -> Self
         where
@@ -2644,10 +2650,10 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<ResponseMessage> for super::ResponseMessage {
+    impl ::std::convert::TryFrom<ResponseMessageBuilder> for super::ResponseMessage {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: ResponseMessage,
+            value: ResponseMessageBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 code: value.code?,
@@ -2658,7 +2664,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             })
         }
     }
-    impl ::std::convert::From<super::ResponseMessage> for ResponseMessage {
+    impl ::std::convert::From<super::ResponseMessage> for ResponseMessageBuilder {
         fn from(value: super::ResponseMessage) -> Self {
             Self {
                 code: Ok(value.code),
@@ -2671,7 +2677,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     ///Builder for [`super::ResponseMessageSource`].
     #[derive(Clone, Debug)]
-    pub struct ResponseMessageSource {
+    pub struct ResponseMessageSourceBuilder {
         pointer: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -2681,7 +2687,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for ResponseMessageSource {
+    impl ::std::default::Default for ResponseMessageSourceBuilder {
         fn default() -> Self {
             Self {
                 pointer: Ok(Default::default()),
@@ -2689,7 +2695,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             }
         }
     }
-    impl ResponseMessageSource {
+    impl ResponseMessageSourceBuilder {
         ///JSON pointer to the offending part of the request body or parameters
         pub fn pointer<T>(mut self, value: T) -> Self
         where
@@ -2717,11 +2723,11 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<ResponseMessageSource>
+    impl ::std::convert::TryFrom<ResponseMessageSourceBuilder>
     for super::ResponseMessageSource {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: ResponseMessageSource,
+            value: ResponseMessageSourceBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 pointer: value.pointer?,
@@ -2729,7 +2735,8 @@ This should always be inside the same prefix as `p2p_ip`.*/
             })
         }
     }
-    impl ::std::convert::From<super::ResponseMessageSource> for ResponseMessageSource {
+    impl ::std::convert::From<super::ResponseMessageSource>
+    for ResponseMessageSourceBuilder {
         fn from(value: super::ResponseMessageSource) -> Self {
             Self {
                 pointer: Ok(value.pointer),
@@ -2739,14 +2746,14 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     ///Builder for [`super::Settings`].
     #[derive(Clone, Debug)]
-    pub struct Settings {
+    pub struct SettingsBuilder {
         default_asn: ::std::result::Result<i64, ::std::string::String>,
         extra: ::std::result::Result<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for Settings {
+    impl ::std::default::Default for SettingsBuilder {
         fn default() -> Self {
             Self {
                 default_asn: Err("no value supplied for default_asn".to_string()),
@@ -2754,7 +2761,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             }
         }
     }
-    impl Settings {
+    impl SettingsBuilder {
         ///The account's default ASN
         pub fn default_asn<T>(mut self, value: T) -> Self
         where
@@ -2782,10 +2789,10 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<Settings> for super::Settings {
+    impl ::std::convert::TryFrom<SettingsBuilder> for super::Settings {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: Settings,
+            value: SettingsBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 default_asn: value.default_asn?,
@@ -2793,7 +2800,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             })
         }
     }
-    impl ::std::convert::From<super::Settings> for Settings {
+    impl ::std::convert::From<super::Settings> for SettingsBuilder {
         fn from(value: super::Settings) -> Self {
             Self {
                 default_asn: Ok(value.default_asn),
@@ -2803,20 +2810,20 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     ///Builder for [`super::SettingsUpdateRequest`].
     #[derive(Clone, Debug)]
-    pub struct SettingsUpdateRequest {
+    pub struct SettingsUpdateRequestBuilder {
         default_asn: ::std::result::Result<
             ::std::option::Option<i64>,
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for SettingsUpdateRequest {
+    impl ::std::default::Default for SettingsUpdateRequestBuilder {
         fn default() -> Self {
             Self {
                 default_asn: Ok(Default::default()),
             }
         }
     }
-    impl SettingsUpdateRequest {
+    impl SettingsUpdateRequestBuilder {
         ///The account's default ASN
         pub fn default_asn<T>(mut self, value: T) -> Self
         where
@@ -2831,18 +2838,19 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<SettingsUpdateRequest>
+    impl ::std::convert::TryFrom<SettingsUpdateRequestBuilder>
     for super::SettingsUpdateRequest {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: SettingsUpdateRequest,
+            value: SettingsUpdateRequestBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 default_asn: value.default_asn?,
             })
         }
     }
-    impl ::std::convert::From<super::SettingsUpdateRequest> for SettingsUpdateRequest {
+    impl ::std::convert::From<super::SettingsUpdateRequest>
+    for SettingsUpdateRequestBuilder {
         fn from(value: super::SettingsUpdateRequest) -> Self {
             Self {
                 default_asn: Ok(value.default_asn),
@@ -2851,7 +2859,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     ///Builder for [`super::Slot`].
     #[derive(Clone, Debug)]
-    pub struct Slot {
+    pub struct SlotBuilder {
         account: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -2870,7 +2878,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for Slot {
+    impl ::std::default::Default for SlotBuilder {
         fn default() -> Self {
             Self {
                 account: Ok(Default::default()),
@@ -2884,7 +2892,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             }
         }
     }
-    impl Slot {
+    impl SlotBuilder {
         ///Customer account tag
         pub fn account<T>(mut self, value: T) -> Self
         where
@@ -2984,10 +2992,10 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<Slot> for super::Slot {
+    impl ::std::convert::TryFrom<SlotBuilder> for super::Slot {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: Slot,
+            value: SlotBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 account: value.account?,
@@ -3001,7 +3009,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             })
         }
     }
-    impl ::std::convert::From<super::Slot> for Slot {
+    impl ::std::convert::From<super::Slot> for SlotBuilder {
         fn from(value: super::Slot) -> Self {
             Self {
                 account: Ok(value.account),
@@ -3017,7 +3025,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     ///Builder for [`super::SlotList`].
     #[derive(Clone, Debug)]
-    pub struct SlotList {
+    pub struct SlotListBuilder {
         items: ::std::result::Result<
             ::std::vec::Vec<super::Slot>,
             ::std::string::String,
@@ -3028,7 +3036,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for SlotList {
+    impl ::std::default::Default for SlotListBuilder {
         fn default() -> Self {
             Self {
                 items: Err("no value supplied for items".to_string()),
@@ -3037,7 +3045,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             }
         }
     }
-    impl SlotList {
+    impl SlotListBuilder {
         ///The slots of this page
         pub fn items<T>(mut self, value: T) -> Self
         where
@@ -3074,10 +3082,10 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self
         }
     }
-    impl ::std::convert::TryFrom<SlotList> for super::SlotList {
+    impl ::std::convert::TryFrom<SlotListBuilder> for super::SlotList {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: SlotList,
+            value: SlotListBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 items: value.items?,
@@ -3086,7 +3094,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             })
         }
     }
-    impl ::std::convert::From<super::SlotList> for SlotList {
+    impl ::std::convert::From<super::SlotList> for SlotListBuilder {
         fn from(value: super::SlotList) -> Self {
             Self {
                 items: Ok(value.items),
@@ -3095,38 +3103,370 @@ This should always be inside the same prefix as `p2p_ip`.*/
             }
         }
     }
+    impl BgpControlBuilder {
+        /// Builds the [`BgpControl`](super::BgpControl): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<super::BgpControl, super::error::ConversionError> {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `BgpControlBuilder`")]
+    pub type BgpControl = BgpControlBuilder;
+    impl CniBuilder {
+        /// Builds the [`Cni`](super::Cni): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<super::Cni, super::error::ConversionError> {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `CniBuilder`")]
+    pub type Cni = CniBuilder;
+    impl CniCreateRequestBuilder {
+        /// Builds the [`CniCreateRequest`](super::CniCreateRequest): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<
+            super::CniCreateRequest,
+            super::error::ConversionError,
+        > {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `CniCreateRequestBuilder`")]
+    pub type CniCreateRequest = CniCreateRequestBuilder;
+    impl CniListBuilder {
+        /// Builds the [`CniList`](super::CniList): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<super::CniList, super::error::ConversionError> {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `CniListBuilder`")]
+    pub type CniList = CniListBuilder;
+    impl DefaultNameResponseBuilder {
+        /// Builds the [`DefaultNameResponse`](super::DefaultNameResponse): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<
+            super::DefaultNameResponse,
+            super::error::ConversionError,
+        > {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `DefaultNameResponseBuilder`")]
+    pub type DefaultNameResponse = DefaultNameResponseBuilder;
+    impl ErrorEnvelopeBuilder {
+        /// Builds the [`ErrorEnvelope`](super::ErrorEnvelope): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<super::ErrorEnvelope, super::error::ConversionError> {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `ErrorEnvelopeBuilder`")]
+    pub type ErrorEnvelope = ErrorEnvelopeBuilder;
+    impl FacilityInfoBuilder {
+        /// Builds the [`FacilityInfo`](super::FacilityInfo): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<super::FacilityInfo, super::error::ConversionError> {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `FacilityInfoBuilder`")]
+    pub type FacilityInfo = FacilityInfoBuilder;
+    impl InterconnectCreateRequestGcpPartnerBuilder {
+        /// Builds the [`InterconnectCreateRequestGcpPartner`](super::InterconnectCreateRequestGcpPartner): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<
+            super::InterconnectCreateRequestGcpPartner,
+            super::error::ConversionError,
+        > {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `InterconnectCreateRequestGcpPartnerBuilder`")]
+    pub type InterconnectCreateRequestGcpPartner = InterconnectCreateRequestGcpPartnerBuilder;
+    impl InterconnectCreateRequestPhysicalBuilder {
+        /// Builds the [`InterconnectCreateRequestPhysical`](super::InterconnectCreateRequestPhysical): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<
+            super::InterconnectCreateRequestPhysical,
+            super::error::ConversionError,
+        > {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `InterconnectCreateRequestPhysicalBuilder`")]
+    pub type InterconnectCreateRequestPhysical = InterconnectCreateRequestPhysicalBuilder;
+    impl InterconnectGcpPartnerBuilder {
+        /// Builds the [`InterconnectGcpPartner`](super::InterconnectGcpPartner): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<
+            super::InterconnectGcpPartner,
+            super::error::ConversionError,
+        > {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `InterconnectGcpPartnerBuilder`")]
+    pub type InterconnectGcpPartner = InterconnectGcpPartnerBuilder;
+    impl InterconnectListBuilder {
+        /// Builds the [`InterconnectList`](super::InterconnectList): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<
+            super::InterconnectList,
+            super::error::ConversionError,
+        > {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `InterconnectListBuilder`")]
+    pub type InterconnectList = InterconnectListBuilder;
+    impl InterconnectPhysicalBuilder {
+        /// Builds the [`InterconnectPhysical`](super::InterconnectPhysical): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<
+            super::InterconnectPhysical,
+            super::error::ConversionError,
+        > {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `InterconnectPhysicalBuilder`")]
+    pub type InterconnectPhysical = InterconnectPhysicalBuilder;
+    impl InterconnectStatusDownBuilder {
+        /// Builds the [`InterconnectStatusDown`](super::InterconnectStatusDown): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<
+            super::InterconnectStatusDown,
+            super::error::ConversionError,
+        > {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `InterconnectStatusDownBuilder`")]
+    pub type InterconnectStatusDown = InterconnectStatusDownBuilder;
+    impl InterconnectStatusUnhealthyBuilder {
+        /// Builds the [`InterconnectStatusUnhealthy`](super::InterconnectStatusUnhealthy): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<
+            super::InterconnectStatusUnhealthy,
+            super::error::ConversionError,
+        > {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `InterconnectStatusUnhealthyBuilder`")]
+    pub type InterconnectStatusUnhealthy = InterconnectStatusUnhealthyBuilder;
+    impl MagicSettingsBuilder {
+        /// Builds the [`MagicSettings`](super::MagicSettings): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<super::MagicSettings, super::error::ConversionError> {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `MagicSettingsBuilder`")]
+    pub type MagicSettings = MagicSettingsBuilder;
+    impl ResponseMessageBuilder {
+        /// Builds the [`ResponseMessage`](super::ResponseMessage): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<
+            super::ResponseMessage,
+            super::error::ConversionError,
+        > {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `ResponseMessageBuilder`")]
+    pub type ResponseMessage = ResponseMessageBuilder;
+    impl ResponseMessageSourceBuilder {
+        /// Builds the [`ResponseMessageSource`](super::ResponseMessageSource): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<
+            super::ResponseMessageSource,
+            super::error::ConversionError,
+        > {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `ResponseMessageSourceBuilder`")]
+    pub type ResponseMessageSource = ResponseMessageSourceBuilder;
+    impl SettingsBuilder {
+        /// Builds the [`Settings`](super::Settings): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<super::Settings, super::error::ConversionError> {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `SettingsBuilder`")]
+    pub type Settings = SettingsBuilder;
+    impl SettingsUpdateRequestBuilder {
+        /// Builds the [`SettingsUpdateRequest`](super::SettingsUpdateRequest): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<
+            super::SettingsUpdateRequest,
+            super::error::ConversionError,
+        > {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `SettingsUpdateRequestBuilder`")]
+    pub type SettingsUpdateRequest = SettingsUpdateRequestBuilder;
+    impl SlotBuilder {
+        /// Builds the [`Slot`](super::Slot): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<super::Slot, super::error::ConversionError> {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `SlotBuilder`")]
+    pub type Slot = SlotBuilder;
+    impl SlotListBuilder {
+        /// Builds the [`SlotList`](super::SlotList): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<super::SlotList, super::error::ConversionError> {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `SlotListBuilder`")]
+    pub type SlotList = SlotListBuilder;
+    /// Every field optional: the value a bare `InterconnectStatusDownBuilder` builds.
+    impl ::std::default::Default for super::InterconnectStatusDown {
+        fn default() -> Self {
+            Self {
+                reason: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
+    /// Every field optional: the value a bare `InterconnectStatusUnhealthyBuilder` builds.
+    impl ::std::default::Default for super::InterconnectStatusUnhealthy {
+        fn default() -> Self {
+            Self {
+                reason: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
+    /// Every field optional: the value a bare `ResponseMessageSourceBuilder` builds.
+    impl ::std::default::Default for super::ResponseMessageSource {
+        fn default() -> Self {
+            Self {
+                pointer: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
+    /// Builds the member, then the union that holds it: what a request's `body()`
+    /// takes.
+    impl ::std::convert::TryFrom<InterconnectPhysicalBuilder> for super::Interconnect {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: InterconnectPhysicalBuilder,
+        ) -> ::std::result::Result<Self, Self::Error> {
+            value.build().map(::std::convert::Into::into)
+        }
+    }
+    /// Builds the member, then the union that holds it: what a request's `body()`
+    /// takes.
+    impl ::std::convert::TryFrom<InterconnectGcpPartnerBuilder> for super::Interconnect {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: InterconnectGcpPartnerBuilder,
+        ) -> ::std::result::Result<Self, Self::Error> {
+            value.build().map(::std::convert::Into::into)
+        }
+    }
+    /// Builds the member, then the union that holds it: what a request's `body()`
+    /// takes.
+    impl ::std::convert::TryFrom<InterconnectCreateRequestPhysicalBuilder>
+    for super::InterconnectCreateRequest {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: InterconnectCreateRequestPhysicalBuilder,
+        ) -> ::std::result::Result<Self, Self::Error> {
+            value.build().map(::std::convert::Into::into)
+        }
+    }
+    /// Builds the member, then the union that holds it: what a request's `body()`
+    /// takes.
+    impl ::std::convert::TryFrom<InterconnectCreateRequestGcpPartnerBuilder>
+    for super::InterconnectCreateRequest {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: InterconnectCreateRequestGcpPartnerBuilder,
+        ) -> ::std::result::Result<Self, Self::Error> {
+            value.build().map(::std::convert::Into::into)
+        }
+    }
+    /// Builds the member, then the union that holds it: what a request's `body()`
+    /// takes.
+    impl ::std::convert::TryFrom<InterconnectStatusDownBuilder>
+    for super::InterconnectStatus {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: InterconnectStatusDownBuilder,
+        ) -> ::std::result::Result<Self, Self::Error> {
+            value.build().map(::std::convert::Into::into)
+        }
+    }
+    /// Builds the member, then the union that holds it: what a request's `body()`
+    /// takes.
+    impl ::std::convert::TryFrom<InterconnectStatusUnhealthyBuilder>
+    for super::InterconnectStatus {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: InterconnectStatusUnhealthyBuilder,
+        ) -> ::std::result::Result<Self, Self::Error> {
+            value.build().map(::std::convert::Into::into)
+        }
+    }
 }
 /// Error types.
 pub mod error {
-    /// Error from a `TryFrom` or `FromStr` implementation.
-    pub struct ConversionError(::std::borrow::Cow<'static, str>);
-    impl ::std::error::Error for ConversionError {}
-    impl ::std::fmt::Display for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Display::fmt(&self.0, f)
-        }
-    }
-    impl ::std::fmt::Debug for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Debug::fmt(&self.0, f)
-        }
-    }
-    impl From<&'static str> for ConversionError {
-        fn from(value: &'static str) -> Self {
-            Self(value.into())
-        }
-    }
-    impl From<String> for ConversionError {
-        fn from(value: String) -> Self {
-            Self(value.into())
-        }
-    }
+    /// The error of a builder's `build()` and of parsing a string enum: the validate
+    /// crate's, so that the client's `CniError` converts from it.
+    pub use ::cloudflare_cni_validate::ConversionError;
 }
 /// A member of a tagged union of a kind this version of the crate does not know: its
 /// tag and every other field, kept as they came and sent back unchanged.
@@ -3571,5 +3911,43 @@ impl ::cloudflare_cni_validate::Validate for InterconnectStatus {
                     )
             }
         }
+    }
+}
+impl Interconnect {
+    /// Starts a `Physical` member (`type: direct`): set its fields, then pass the builder as a request body, or `build()` it and convert with `into()`.
+    pub fn direct() -> builder::InterconnectPhysicalBuilder {
+        ::std::default::Default::default()
+    }
+    /// Starts a `GcpPartner` member (`type: gcp_partner`): set its fields, then pass the builder as a request body, or `build()` it and convert with `into()`.
+    pub fn gcp_partner() -> builder::InterconnectGcpPartnerBuilder {
+        ::std::default::Default::default()
+    }
+}
+impl InterconnectCreateRequest {
+    /// Starts a `Physical` member (`type: direct`): set its fields, then pass the builder as a request body, or `build()` it and convert with `into()`.
+    pub fn direct() -> builder::InterconnectCreateRequestPhysicalBuilder {
+        ::std::default::Default::default()
+    }
+    /// Starts a `GcpPartner` member (`type: gcp_partner`): set its fields, then pass the builder as a request body, or `build()` it and convert with `into()`.
+    pub fn gcp_partner() -> builder::InterconnectCreateRequestGcpPartnerBuilder {
+        ::std::default::Default::default()
+    }
+}
+impl InterconnectStatus {
+    /// A `Pending` member (`state: Pending`), which has no fields of its own.
+    pub fn pending() -> Self {
+        Self::Pending(::std::default::Default::default())
+    }
+    /// Starts a `Down` member (`state: Down`): set its fields, then pass the builder as a request body, or `build()` it and convert with `into()`.
+    pub fn down() -> builder::InterconnectStatusDownBuilder {
+        ::std::default::Default::default()
+    }
+    /// Starts a `Unhealthy` member (`state: Unhealthy`): set its fields, then pass the builder as a request body, or `build()` it and convert with `into()`.
+    pub fn unhealthy() -> builder::InterconnectStatusUnhealthyBuilder {
+        ::std::default::Default::default()
+    }
+    /// A `Healthy` member (`state: Healthy`), which has no fields of its own.
+    pub fn healthy() -> Self {
+        Self::Healthy(::std::default::Default::default())
     }
 }

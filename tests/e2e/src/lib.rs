@@ -6,15 +6,26 @@ use std::time::Duration;
 
 use cloudflare_cni_client::{types, Client, CniError};
 use cloudflare_cni_validate::Validate;
-use serde_json::json;
 
 pub fn cni_body(account: &str, interconnect: &str, conduit: &str) -> types::CniCreateRequest {
-    serde_json::from_value(json!({
-        "account": account, "interconnect": interconnect,
-        "magic": {"conduit_name": conduit, "description": "test", "mtu": 1476},
-        "bgp": {"customer_asn": 4200000001u32, "extra_prefixes": ["192.0.2.0/24"], "md5_key": "k`<ey>"}
-    }))
-    .expect("a valid body")
+    let bgp = types::BgpControl::builder()
+        .customer_asn(4_200_000_001u32)
+        .extra_prefixes(vec!["192.0.2.0/24".to_string()])
+        .md5_key(Some("k`<ey>".to_string()))
+        .build()
+        .expect("every field of a BGP control is set");
+    types::CniCreateRequest::builder()
+        .account(account)
+        .interconnect(interconnect)
+        .magic(
+            types::MagicSettings::builder()
+                .conduit_name(conduit)
+                .description("test")
+                .mtu(1476),
+        )
+        .bgp(Some(bgp))
+        .build()
+        .expect("every required field is set")
 }
 
 /// Creates a direct interconnect on `slot`.
@@ -23,9 +34,9 @@ pub async fn direct(
     account: &str,
     slot: uuid::Uuid,
 ) -> Result<types::InterconnectPhysical, CniError> {
-    let body: types::InterconnectCreateRequest =
-        serde_json::from_value(json!({"type": "direct", "account": account, "slot_id": slot}))
-            .expect("a valid body");
+    let body = types::InterconnectCreateRequest::direct()
+        .account(account)
+        .slot_id(slot);
     match client
         .create_interconnect()
         .account_id(account)
@@ -477,13 +488,15 @@ async fn delete_in_order(
 /// GCP partner interconnects: no slot, no LOA.
 async fn partner_interconnect(client: &Client, a: &str) -> Walk<()> {
     const CREATE: &str = "create a GCP partner interconnect";
-    let gcp: types::InterconnectCreateRequest = serde_json::from_value(json!({
-        "type": "gcp_partner", "account": a, "pairing_key": "7e51371e-72a3-40b5-b844-0f3ee0d8b9a5/europe-west3/1", "bandwidth": "1G"
-    }))
-    .map_err(|e| WalkError {
-        step: CREATE,
-        detail: format!("the body does not decode: {e}"),
-    })?;
+    let gcp = types::InterconnectCreateRequest::gcp_partner()
+        .account(a)
+        .pairing_key("7e51371e-72a3-40b5-b844-0f3ee0d8b9a5/europe-west3/1")
+        .bandwidth(types::ApiBandwidth::Gbps1)
+        .build()
+        .map_err(|e| WalkError {
+            step: CREATE,
+            detail: format!("the body does not build: {e}"),
+        })?;
     let created = answered(
         CREATE,
         client

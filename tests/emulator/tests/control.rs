@@ -46,11 +46,13 @@ fn control(base: &str) -> String {
 }
 
 async fn partner(client: &Client) -> String {
-    let body: types::InterconnectCreateRequest = serde_json::from_value(json!({
-        "type": "gcp_partner", "account": ACCOUNT, "bandwidth": "1G",
-        "pairing_key": "7e51371e-72a3-40b5-b844-0f3ee0d8b9a5/europe-west3/1",
-    }))
-    .unwrap();
+    let body: types::InterconnectCreateRequest = types::InterconnectCreateRequest::gcp_partner()
+        .account(ACCOUNT)
+        .bandwidth(types::ApiBandwidth::Gbps1)
+        .pairing_key("7e51371e-72a3-40b5-b844-0f3ee0d8b9a5/europe-west3/1")
+        .build()
+        .unwrap()
+        .into();
     match client
         .create_interconnect()
         .account_id(ACCOUNT)

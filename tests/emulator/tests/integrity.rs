@@ -26,11 +26,13 @@ fn control(base: &str) -> String {
 
 /// A partner interconnect and a CNI on it, made through the API.
 async fn populate(client: &Client) -> (String, types::Cni) {
-    let body: types::InterconnectCreateRequest = serde_json::from_value(json!({
-        "type": "gcp_partner", "account": ACCOUNT, "bandwidth": "1G",
-        "pairing_key": "7e51371e-72a3-40b5-b844-0f3ee0d8b9a5/europe-west3/1",
-    }))
-    .unwrap();
+    let body: types::InterconnectCreateRequest = types::InterconnectCreateRequest::gcp_partner()
+        .account(ACCOUNT)
+        .bandwidth(types::ApiBandwidth::Gbps1)
+        .pairing_key("7e51371e-72a3-40b5-b844-0f3ee0d8b9a5/europe-west3/1")
+        .build()
+        .unwrap()
+        .into();
     let icon = match client
         .create_interconnect()
         .account_id(ACCOUNT)
@@ -48,11 +50,16 @@ async fn populate(client: &Client) -> (String, types::Cni) {
 }
 
 async fn create_cni(client: &Client, icon: &str, conduit: &str) -> Result<types::Cni, CniError> {
-    let body: types::CniCreateRequest = serde_json::from_value(json!({
-        "account": ACCOUNT, "interconnect": icon,
-        "magic": {"conduit_name": conduit, "description": "d", "mtu": 1500},
-    }))
-    .unwrap();
+    let body = types::CniCreateRequest::builder()
+        .account(ACCOUNT)
+        .interconnect(icon)
+        .magic(
+            types::MagicSettings::builder()
+                .conduit_name(conduit)
+                .description("d")
+                .mtu(1500),
+        )
+        .build()?;
     Ok(client
         .create_cni()
         .account_id(ACCOUNT)

@@ -146,6 +146,11 @@ fn rewrite_builder(
         let name = &param.name;
         segment_checks.push(quote! { #rt::__private::check_path_segment(#name, &self.#field)?; });
     }
+    for member in imp.items.iter_mut() {
+        if let ImplItem::Fn(setter) = member {
+            keep_conversion_messages(setter);
+        }
+    }
     let builder = BuilderShape {
         name: self_type_name(imp).ok_or_else(|| unexpected("a named builder type"))?,
         fields,
@@ -164,6 +169,65 @@ fn rewrite_builder(
         &segment_checks,
     ));
     Ok(())
+}
+
+/// progenitor's setters drop why a value did not convert (`map_err(|_| "conversion to `:: std
+/// :: string :: String` for account_id failed")`), or word it by the target's tokens. A setter
+/// `fn NAME<V>(.., value: V) where V: TryInto<T>` instead keeps the conversion's own message
+/// after the parameter's name (`body: no value supplied for slot_id`), which needs the error to
+/// be `Display`: the bound is added where progenitor left it out.
+fn keep_conversion_messages(setter: &mut syn::ImplItemFn) {
+    let Some(target) = setter.sig.generics.where_clause.as_ref().and_then(|clause| {
+        clause.predicates.iter().find_map(|predicate| match predicate {
+            syn::WherePredicate::Type(bound) if matches!(&bound.bounded_ty, Type::Path(p) if p.path.is_ident("V")) => {
+                bound.bounds.iter().find_map(|b| match b {
+                    syn::TypeParamBound::Trait(t) => {
+                        let last = t.path.segments.last()?;
+                        if last.ident != "TryInto" {
+                            return None;
+                        }
+                        match &last.arguments {
+                            syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
+                                syn::GenericArgument::Type(ty) => Some(ty.clone()),
+                                _ => None,
+                            },
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                })
+            }
+            _ => None,
+        })
+    }) else {
+        return;
+    };
+    struct Rewrite(String, usize);
+    impl syn::visit_mut::VisitMut for Rewrite {
+        fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+            syn::visit_mut::visit_expr_method_call_mut(self, call);
+            if call.method == "map_err" && call.args.len() == 1 {
+                let name = &self.0;
+                let text = format!("{name}: {{}}");
+                call.args[0] = parse_quote!(|e| ::std::format!(#text, e));
+                self.1 += 1;
+            }
+        }
+    }
+    let mut rewrite = Rewrite(setter.sig.ident.to_string(), 0);
+    syn::visit_mut::VisitMut::visit_block_mut(&mut rewrite, &mut setter.block);
+    if rewrite.1 == 0 {
+        return;
+    }
+    let display: syn::WherePredicate =
+        parse_quote!(<V as ::std::convert::TryInto<#target>>::Error: ::std::fmt::Display);
+    let clause = setter.sig.generics.make_where_clause();
+    let has_display = clause.predicates.iter().any(|p| {
+        matches!(p, syn::WherePredicate::Type(bound) if quote!(#bound).to_string().contains("Display"))
+    });
+    if !has_display {
+        clause.predicates.push(display);
+    }
 }
 
 /// A request builder as progenitor wrote it: its type's name and its fields (`client` first).

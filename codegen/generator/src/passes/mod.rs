@@ -3,11 +3,13 @@
 //! does to the output (run here, in one ordered list). A pass reads the model and the output of
 //! the passes before it; it never calls back into an earlier stage or another pass.
 
+pub mod builders;
 pub mod cli;
 pub mod client;
 pub mod docs;
 pub mod forward_compat;
 pub mod numbers;
+pub mod scoped;
 pub mod server;
 pub mod tagged_unions;
 pub mod validation;
@@ -41,7 +43,9 @@ pub const PASSES: &[(&str, Pass)] = &[
     ("validation", validation::output::apply),
     ("tagged unions", tagged_unions::output::apply),
     ("forward compatibility", forward_compat::output::apply),
+    ("builders", builders::apply),
     ("client", client::apply),
+    ("scoped handle", scoped::apply),
     ("documentation", docs::output::apply),
     ("server", server::apply),
     ("command-line tool", cli::apply),

@@ -50,6 +50,10 @@ pub enum CniError {
     /// The request could not be built (a required parameter was not set, for one).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// A request's body or parameter could not be built from its parts (a builder's
+    /// `build()`, through `?`): the message names the field. Nothing was sent.
+    #[error("invalid request: {0}")]
+    Conversion(#[from] cloudflare_cni_validate::ConversionError),
     /// The client could not be built (from [`ClientBuilder::build`](crate::ClientBuilder::build)
     /// through `?`): nothing was sent.
     #[error("the client could not be built: {0}")]

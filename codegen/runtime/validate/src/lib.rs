@@ -126,6 +126,46 @@ impl fmt::Display for ValidationErrors {
 
 impl std::error::Error for ValidationErrors {}
 
+/// A value could not be built from its parts: a required field left unset, or a part that did
+/// not convert. The message names the field (`no value supplied for slot_id`). The generated
+/// types' builders and `FromStr` impls fail with it, and the client's `CniError` converts from
+/// it, so `?` carries it from a builder into a call's error.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConversionError(std::borrow::Cow<'static, str>);
+
+impl ConversionError {
+    /// What went wrong, naming the field.
+    pub fn message(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ConversionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for ConversionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ConversionError").field(&self.0).finish()
+    }
+}
+
+impl std::error::Error for ConversionError {}
+
+impl From<&'static str> for ConversionError {
+    fn from(message: &'static str) -> Self {
+        ConversionError(message.into())
+    }
+}
+
+impl From<String> for ConversionError {
+    fn from(message: String) -> Self {
+        ConversionError(message.into())
+    }
+}
+
 /// Collects violations while a value is walked.
 #[derive(Debug)]
 pub struct Report {

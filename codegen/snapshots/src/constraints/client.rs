@@ -103,7 +103,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UpdateLink<'a> {
         client: &'a super::Client,
-        body: Result<types::builder::Link, String>,
+        body: Result<types::builder::LinkBuilder, String>,
     }
     impl<'a> UpdateLink<'a> {
         ///Starts the request with nothing set; [`Client::update_link`](super::Client::update_link) is the usual way in.
@@ -122,13 +122,15 @@ pub mod builder {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `Link` for body failed: {}", s));
+                .map_err(|e| ::std::format!("body: {}", e));
             self
         }
-        ///Edits the request body through [`types::builder::Link`](super::types::builder::Link).
+        ///Edits the request body through [`types::builder::LinkBuilder`](super::types::builder::LinkBuilder).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
-            F: std::ops::FnOnce(types::builder::Link) -> types::builder::Link,
+            F: std::ops::FnOnce(
+                types::builder::LinkBuilder,
+            ) -> types::builder::LinkBuilder,
         {
             self.body = self.body.map(f);
             self

@@ -11,8 +11,8 @@ pub struct Failure {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Failure {
-    ///Starts a [`builder::Failure`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::Failure {
+    ///Starts a [`builder::FailureBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::FailureBuilder {
         Default::default()
     }
 }
@@ -47,8 +47,8 @@ pub struct Link {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Link {
-    ///Starts a [`builder::Link`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::Link {
+    ///Starts a [`builder::LinkBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::LinkBuilder {
         Default::default()
     }
 }
@@ -114,7 +114,7 @@ impl<'de> ::serde::Deserialize<'de> for LinkKey {
 pub mod builder {
     ///Builder for [`super::Failure`].
     #[derive(Clone, Debug)]
-    pub struct Failure {
+    pub struct FailureBuilder {
         errors: ::std::result::Result<
             ::std::vec::Vec<::std::string::String>,
             ::std::string::String,
@@ -124,7 +124,7 @@ pub mod builder {
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for Failure {
+    impl ::std::default::Default for FailureBuilder {
         fn default() -> Self {
             Self {
                 errors: Err("no value supplied for errors".to_string()),
@@ -132,7 +132,7 @@ pub mod builder {
             }
         }
     }
-    impl Failure {
+    impl FailureBuilder {
         ///`errors`
         pub fn errors<T>(mut self, value: T) -> Self
         where
@@ -158,10 +158,10 @@ pub mod builder {
             self
         }
     }
-    impl ::std::convert::TryFrom<Failure> for super::Failure {
+    impl ::std::convert::TryFrom<FailureBuilder> for super::Failure {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: Failure,
+            value: FailureBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 errors: value.errors?,
@@ -169,7 +169,7 @@ pub mod builder {
             })
         }
     }
-    impl ::std::convert::From<super::Failure> for Failure {
+    impl ::std::convert::From<super::Failure> for FailureBuilder {
         fn from(value: super::Failure) -> Self {
             Self {
                 errors: Ok(value.errors),
@@ -179,7 +179,7 @@ pub mod builder {
     }
     ///Builder for [`super::Link`].
     #[derive(Clone, Debug)]
-    pub struct Link {
+    pub struct LinkBuilder {
         key: ::std::result::Result<
             ::std::option::Option<super::LinkKey>,
             ::std::string::String,
@@ -200,7 +200,7 @@ pub mod builder {
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for Link {
+    impl ::std::default::Default for LinkBuilder {
         fn default() -> Self {
             Self {
                 key: Ok(Default::default()),
@@ -213,7 +213,7 @@ pub mod builder {
             }
         }
     }
-    impl Link {
+    impl LinkBuilder {
         ///A pattern alone stays with typify's validating newtype
         pub fn key<T>(mut self, value: T) -> Self
         where
@@ -296,10 +296,10 @@ pub mod builder {
             self
         }
     }
-    impl ::std::convert::TryFrom<Link> for super::Link {
+    impl ::std::convert::TryFrom<LinkBuilder> for super::Link {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: Link,
+            value: LinkBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 key: value.key?,
@@ -312,7 +312,7 @@ pub mod builder {
             })
         }
     }
-    impl ::std::convert::From<super::Link> for Link {
+    impl ::std::convert::From<super::Link> for LinkBuilder {
         fn from(value: super::Link) -> Self {
             Self {
                 key: Ok(value.key),
@@ -325,36 +325,32 @@ pub mod builder {
             }
         }
     }
+    impl FailureBuilder {
+        /// Builds the [`Failure`](super::Failure): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<super::Failure, super::error::ConversionError> {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `FailureBuilder`")]
+    pub type Failure = FailureBuilder;
+    impl LinkBuilder {
+        /// Builds the [`Link`](super::Link): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<super::Link, super::error::ConversionError> {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `LinkBuilder`")]
+    pub type Link = LinkBuilder;
 }
 /// Error types.
 pub mod error {
-    /// Error from a `TryFrom` or `FromStr` implementation.
-    pub struct ConversionError(::std::borrow::Cow<'static, str>);
-    impl ::std::error::Error for ConversionError {}
-    impl ::std::fmt::Display for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Display::fmt(&self.0, f)
-        }
-    }
-    impl ::std::fmt::Debug for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Debug::fmt(&self.0, f)
-        }
-    }
-    impl From<&'static str> for ConversionError {
-        fn from(value: &'static str) -> Self {
-            Self(value.into())
-        }
-    }
-    impl From<String> for ConversionError {
-        fn from(value: String) -> Self {
-            Self(value.into())
-        }
-    }
+    /// The error of a builder's `build()` and of parsing a string enum: the validate
+    /// crate's, so that the client's `CniError` converts from it.
+    pub use ::cloudflare_cni_validate::ConversionError;
 }

@@ -131,45 +131,45 @@ pub mod builder {
         pub fn group<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
+            <V as ::std::convert::TryInto<::uuid::Uuid>>::Error: ::std::fmt::Display,
         {
-            self.group = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: uuid :: Uuid` for group failed".to_string()
-                });
+            self.group = value.try_into().map_err(|e| ::std::format!("group: {}", e));
             self
         }
         ///Where to resume. Optional.
         pub fn cursor<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i32>,
+            <V as ::std::convert::TryInto<i32>>::Error: ::std::fmt::Display,
         {
             self.cursor = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `i32` for cursor failed".to_string());
+                .map_err(|e| ::std::format!("cursor: {}", e));
             self
         }
         ///Page size. Optional.
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<u64>,
+            <V as ::std::convert::TryInto<u64>>::Error: ::std::fmt::Display,
         {
             self.limit = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `u64` for limit failed".to_string());
+                .map_err(|e| ::std::format!("limit: {}", e));
             self
         }
         ///Occupied filter. Optional.
         pub fn occupied<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<bool>,
+            <V as ::std::convert::TryInto<bool>>::Error: ::std::fmt::Display,
         {
             self.occupied = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `bool` for occupied failed".to_string());
+                .map_err(|e| ::std::format!("occupied: {}", e));
             self
         }
         ///Sets `send_raw`.

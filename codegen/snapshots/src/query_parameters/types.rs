@@ -14,8 +14,8 @@ pub struct ItemList {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl ItemList {
-    ///Starts a [`builder::ItemList`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::ItemList {
+    ///Starts a [`builder::ItemListBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::ItemListBuilder {
         Default::default()
     }
 }
@@ -23,7 +23,7 @@ impl ItemList {
 pub mod builder {
     ///Builder for [`super::ItemList`].
     #[derive(Clone, Debug)]
-    pub struct ItemList {
+    pub struct ItemListBuilder {
         items: ::std::result::Result<
             ::std::vec::Vec<::std::string::String>,
             ::std::string::String,
@@ -34,7 +34,7 @@ pub mod builder {
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for ItemList {
+    impl ::std::default::Default for ItemListBuilder {
         fn default() -> Self {
             Self {
                 items: Err("no value supplied for items".to_string()),
@@ -43,7 +43,7 @@ pub mod builder {
             }
         }
     }
-    impl ItemList {
+    impl ItemListBuilder {
         ///`items`
         pub fn items<T>(mut self, value: T) -> Self
         where
@@ -80,10 +80,10 @@ pub mod builder {
             self
         }
     }
-    impl ::std::convert::TryFrom<ItemList> for super::ItemList {
+    impl ::std::convert::TryFrom<ItemListBuilder> for super::ItemList {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: ItemList,
+            value: ItemListBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 items: value.items?,
@@ -92,7 +92,7 @@ pub mod builder {
             })
         }
     }
-    impl ::std::convert::From<super::ItemList> for ItemList {
+    impl ::std::convert::From<super::ItemList> for ItemListBuilder {
         fn from(value: super::ItemList) -> Self {
             Self {
                 items: Ok(value.items),
@@ -101,36 +101,21 @@ pub mod builder {
             }
         }
     }
+    impl ItemListBuilder {
+        /// Builds the [`ItemList`](super::ItemList): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<super::ItemList, super::error::ConversionError> {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `ItemListBuilder`")]
+    pub type ItemList = ItemListBuilder;
 }
 /// Error types.
 pub mod error {
-    /// Error from a `TryFrom` or `FromStr` implementation.
-    pub struct ConversionError(::std::borrow::Cow<'static, str>);
-    impl ::std::error::Error for ConversionError {}
-    impl ::std::fmt::Display for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Display::fmt(&self.0, f)
-        }
-    }
-    impl ::std::fmt::Debug for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Debug::fmt(&self.0, f)
-        }
-    }
-    impl From<&'static str> for ConversionError {
-        fn from(value: &'static str) -> Self {
-            Self(value.into())
-        }
-    }
-    impl From<String> for ConversionError {
-        fn from(value: String) -> Self {
-            Self(value.into())
-        }
-    }
+    /// The error of a builder's `build()` and of parsing a string enum: the validate
+    /// crate's, so that the client's `CniError` converts from it.
+    pub use ::cloudflare_cni_validate::ConversionError;
 }

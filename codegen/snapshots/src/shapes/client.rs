@@ -136,12 +136,9 @@ pub mod builder {
         pub fn id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
+            <V as ::std::convert::TryInto<::uuid::Uuid>>::Error: ::std::fmt::Display,
         {
-            self.id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: uuid :: Uuid` for id failed".to_string()
-                });
+            self.id = value.try_into().map_err(|e| ::std::format!("id: {}", e));
             self
         }
         ///Sets `send_raw`.
@@ -252,7 +249,7 @@ pub mod builder {
     pub struct PutThing<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
-        body: Result<types::builder::Thing, String>,
+        body: Result<types::builder::ThingBuilder, String>,
     }
     impl<'a> PutThing<'a> {
         ///Starts the request with nothing set; [`Client::put_thing`](super::Client::put_thing) is the usual way in.
@@ -267,12 +264,9 @@ pub mod builder {
         pub fn id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
+            <V as ::std::convert::TryInto<::uuid::Uuid>>::Error: ::std::fmt::Display,
         {
-            self.id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: uuid :: Uuid` for id failed".to_string()
-                });
+            self.id = value.try_into().map_err(|e| ::std::format!("id: {}", e));
             self
         }
         ///The request body: a [`types::Thing`](super::types::Thing), or anything that converts into one.
@@ -284,13 +278,15 @@ pub mod builder {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `Thing` for body failed: {}", s));
+                .map_err(|e| ::std::format!("body: {}", e));
             self
         }
-        ///Edits the request body through [`types::builder::Thing`](super::types::builder::Thing).
+        ///Edits the request body through [`types::builder::ThingBuilder`](super::types::builder::ThingBuilder).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
-            F: std::ops::FnOnce(types::builder::Thing) -> types::builder::Thing,
+            F: std::ops::FnOnce(
+                types::builder::ThingBuilder,
+            ) -> types::builder::ThingBuilder,
         {
             self.body = self.body.map(f);
             self

@@ -11,8 +11,8 @@ pub struct Place {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Place {
-    ///Starts a [`builder::Place`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::Place {
+    ///Starts a [`builder::PlaceBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::PlaceBuilder {
         Default::default()
     }
 }
@@ -69,8 +69,8 @@ pub struct StateScheduled {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl StateScheduled {
-    ///Starts a [`builder::StateScheduled`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::StateScheduled {
+    ///Starts a [`builder::StateScheduledBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::StateScheduledBuilder {
         Default::default()
     }
 }
@@ -143,8 +143,8 @@ pub struct Thing {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Thing {
-    ///Starts a [`builder::Thing`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::Thing {
+    ///Starts a [`builder::ThingBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::ThingBuilder {
         Default::default()
     }
 }
@@ -304,8 +304,8 @@ pub struct ThingLocated {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl ThingLocated {
-    ///Starts a [`builder::ThingLocated`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::ThingLocated {
+    ///Starts a [`builder::ThingLocatedBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::ThingLocatedBuilder {
         Default::default()
     }
 }
@@ -322,8 +322,8 @@ pub struct ThingNested {
     pub label: ::std::string::String,
 }
 impl ThingNested {
-    ///Starts a [`builder::ThingNested`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::ThingNested {
+    ///Starts a [`builder::ThingNestedBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::ThingNestedBuilder {
         Default::default()
     }
 }
@@ -337,8 +337,8 @@ pub struct ThingNestedInner {
     pub depth: ::std::option::Option<i32>,
 }
 impl ThingNestedInner {
-    ///Starts a [`builder::ThingNestedInner`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::ThingNestedInner {
+    ///Starts a [`builder::ThingNestedInnerBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::ThingNestedInnerBuilder {
         Default::default()
     }
 }
@@ -346,14 +346,14 @@ impl ThingNestedInner {
 pub mod builder {
     ///Builder for [`super::Place`].
     #[derive(Clone, Debug)]
-    pub struct Place {
+    pub struct PlaceBuilder {
         name: ::std::result::Result<::std::string::String, ::std::string::String>,
         extra: ::std::result::Result<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for Place {
+    impl ::std::default::Default for PlaceBuilder {
         fn default() -> Self {
             Self {
                 name: Err("no value supplied for name".to_string()),
@@ -361,7 +361,7 @@ pub mod builder {
             }
         }
     }
-    impl Place {
+    impl PlaceBuilder {
         ///Its name
         pub fn name<T>(mut self, value: T) -> Self
         where
@@ -387,10 +387,10 @@ pub mod builder {
             self
         }
     }
-    impl ::std::convert::TryFrom<Place> for super::Place {
+    impl ::std::convert::TryFrom<PlaceBuilder> for super::Place {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: Place,
+            value: PlaceBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 name: value.name?,
@@ -398,7 +398,7 @@ pub mod builder {
             })
         }
     }
-    impl ::std::convert::From<super::Place> for Place {
+    impl ::std::convert::From<super::Place> for PlaceBuilder {
         fn from(value: super::Place) -> Self {
             Self {
                 name: Ok(value.name),
@@ -408,7 +408,7 @@ pub mod builder {
     }
     ///Builder for [`super::StateScheduled`].
     #[derive(Clone, Debug)]
-    pub struct StateScheduled {
+    pub struct StateScheduledBuilder {
         eta: ::std::result::Result<
             ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
             ::std::string::String,
@@ -418,7 +418,7 @@ pub mod builder {
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for StateScheduled {
+    impl ::std::default::Default for StateScheduledBuilder {
         fn default() -> Self {
             Self {
                 eta: Ok(Default::default()),
@@ -426,7 +426,7 @@ pub mod builder {
             }
         }
     }
-    impl StateScheduled {
+    impl StateScheduledBuilder {
         ///When it is expected
         pub fn eta<T>(mut self, value: T) -> Self
         where
@@ -454,10 +454,10 @@ pub mod builder {
             self
         }
     }
-    impl ::std::convert::TryFrom<StateScheduled> for super::StateScheduled {
+    impl ::std::convert::TryFrom<StateScheduledBuilder> for super::StateScheduled {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: StateScheduled,
+            value: StateScheduledBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 eta: value.eta?,
@@ -465,7 +465,7 @@ pub mod builder {
             })
         }
     }
-    impl ::std::convert::From<super::StateScheduled> for StateScheduled {
+    impl ::std::convert::From<super::StateScheduled> for StateScheduledBuilder {
         fn from(value: super::StateScheduled) -> Self {
             Self {
                 eta: Ok(value.eta),
@@ -475,7 +475,7 @@ pub mod builder {
     }
     ///Builder for [`super::Thing`].
     #[derive(Clone, Debug)]
-    pub struct Thing {
+    pub struct ThingBuilder {
         address: ::std::result::Result<
             ::std::option::Option<::std::net::Ipv4Addr>,
             ::std::string::String,
@@ -541,7 +541,7 @@ pub mod builder {
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for Thing {
+    impl ::std::default::Default for ThingBuilder {
         fn default() -> Self {
             Self {
                 address: Ok(Default::default()),
@@ -566,7 +566,7 @@ pub mod builder {
             }
         }
     }
-    impl Thing {
+    impl ThingBuilder {
         ///An IPv4 address
         pub fn address<T>(mut self, value: T) -> Self
         where
@@ -795,10 +795,10 @@ pub mod builder {
             self
         }
     }
-    impl ::std::convert::TryFrom<Thing> for super::Thing {
+    impl ::std::convert::TryFrom<ThingBuilder> for super::Thing {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: Thing,
+            value: ThingBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 address: value.address?,
@@ -823,7 +823,7 @@ pub mod builder {
             })
         }
     }
-    impl ::std::convert::From<super::Thing> for Thing {
+    impl ::std::convert::From<super::Thing> for ThingBuilder {
         fn from(value: super::Thing) -> Self {
             Self {
                 address: Ok(value.address),
@@ -850,7 +850,7 @@ pub mod builder {
     }
     ///Builder for [`super::ThingLocated`].
     #[derive(Clone, Debug)]
-    pub struct ThingLocated {
+    pub struct ThingLocatedBuilder {
         name: ::std::result::Result<::std::string::String, ::std::string::String>,
         since: ::std::result::Result<
             ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -861,7 +861,7 @@ pub mod builder {
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for ThingLocated {
+    impl ::std::default::Default for ThingLocatedBuilder {
         fn default() -> Self {
             Self {
                 name: Err("no value supplied for name".to_string()),
@@ -870,7 +870,7 @@ pub mod builder {
             }
         }
     }
-    impl ThingLocated {
+    impl ThingLocatedBuilder {
         ///Its name
         pub fn name<T>(mut self, value: T) -> Self
         where
@@ -909,10 +909,10 @@ pub mod builder {
             self
         }
     }
-    impl ::std::convert::TryFrom<ThingLocated> for super::ThingLocated {
+    impl ::std::convert::TryFrom<ThingLocatedBuilder> for super::ThingLocated {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: ThingLocated,
+            value: ThingLocatedBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 name: value.name?,
@@ -921,7 +921,7 @@ pub mod builder {
             })
         }
     }
-    impl ::std::convert::From<super::ThingLocated> for ThingLocated {
+    impl ::std::convert::From<super::ThingLocated> for ThingLocatedBuilder {
         fn from(value: super::ThingLocated) -> Self {
             Self {
                 name: Ok(value.name),
@@ -932,14 +932,14 @@ pub mod builder {
     }
     ///Builder for [`super::ThingNested`].
     #[derive(Clone, Debug)]
-    pub struct ThingNested {
+    pub struct ThingNestedBuilder {
         inner: ::std::result::Result<
             ::std::option::Option<super::ThingNestedInner>,
             ::std::string::String,
         >,
         label: ::std::result::Result<::std::string::String, ::std::string::String>,
     }
-    impl ::std::default::Default for ThingNested {
+    impl ::std::default::Default for ThingNestedBuilder {
         fn default() -> Self {
             Self {
                 inner: Ok(Default::default()),
@@ -947,7 +947,7 @@ pub mod builder {
             }
         }
     }
-    impl ThingNested {
+    impl ThingNestedBuilder {
         ///`inner`
         pub fn inner<T>(mut self, value: T) -> Self
         where
@@ -971,10 +971,10 @@ pub mod builder {
             self
         }
     }
-    impl ::std::convert::TryFrom<ThingNested> for super::ThingNested {
+    impl ::std::convert::TryFrom<ThingNestedBuilder> for super::ThingNested {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: ThingNested,
+            value: ThingNestedBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 inner: value.inner?,
@@ -982,7 +982,7 @@ pub mod builder {
             })
         }
     }
-    impl ::std::convert::From<super::ThingNested> for ThingNested {
+    impl ::std::convert::From<super::ThingNested> for ThingNestedBuilder {
         fn from(value: super::ThingNested) -> Self {
             Self {
                 inner: Ok(value.inner),
@@ -992,17 +992,17 @@ pub mod builder {
     }
     ///Builder for [`super::ThingNestedInner`].
     #[derive(Clone, Debug)]
-    pub struct ThingNestedInner {
+    pub struct ThingNestedInnerBuilder {
         depth: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
     }
-    impl ::std::default::Default for ThingNestedInner {
+    impl ::std::default::Default for ThingNestedInnerBuilder {
         fn default() -> Self {
             Self {
                 depth: Ok(Default::default()),
             }
         }
     }
-    impl ThingNestedInner {
+    impl ThingNestedInnerBuilder {
         ///How deep
         pub fn depth<T>(mut self, value: T) -> Self
         where
@@ -1015,51 +1015,116 @@ pub mod builder {
             self
         }
     }
-    impl ::std::convert::TryFrom<ThingNestedInner> for super::ThingNestedInner {
+    impl ::std::convert::TryFrom<ThingNestedInnerBuilder> for super::ThingNestedInner {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: ThingNestedInner,
+            value: ThingNestedInnerBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self { depth: value.depth? })
         }
     }
-    impl ::std::convert::From<super::ThingNestedInner> for ThingNestedInner {
+    impl ::std::convert::From<super::ThingNestedInner> for ThingNestedInnerBuilder {
         fn from(value: super::ThingNestedInner) -> Self {
             Self { depth: Ok(value.depth) }
+        }
+    }
+    impl PlaceBuilder {
+        /// Builds the [`Place`](super::Place): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<super::Place, super::error::ConversionError> {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `PlaceBuilder`")]
+    pub type Place = PlaceBuilder;
+    impl StateScheduledBuilder {
+        /// Builds the [`StateScheduled`](super::StateScheduled): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<
+            super::StateScheduled,
+            super::error::ConversionError,
+        > {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `StateScheduledBuilder`")]
+    pub type StateScheduled = StateScheduledBuilder;
+    impl ThingBuilder {
+        /// Builds the [`Thing`](super::Thing): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<super::Thing, super::error::ConversionError> {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `ThingBuilder`")]
+    pub type Thing = ThingBuilder;
+    impl ThingLocatedBuilder {
+        /// Builds the [`ThingLocated`](super::ThingLocated): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<super::ThingLocated, super::error::ConversionError> {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `ThingLocatedBuilder`")]
+    pub type ThingLocated = ThingLocatedBuilder;
+    impl ThingNestedBuilder {
+        /// Builds the [`ThingNested`](super::ThingNested): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<super::ThingNested, super::error::ConversionError> {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `ThingNestedBuilder`")]
+    pub type ThingNested = ThingNestedBuilder;
+    impl ThingNestedInnerBuilder {
+        /// Builds the [`ThingNestedInner`](super::ThingNestedInner): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<
+            super::ThingNestedInner,
+            super::error::ConversionError,
+        > {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `ThingNestedInnerBuilder`")]
+    pub type ThingNestedInner = ThingNestedInnerBuilder;
+    /// Every field optional: the value a bare `StateScheduledBuilder` builds.
+    impl ::std::default::Default for super::StateScheduled {
+        fn default() -> Self {
+            Self {
+                eta: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
+    /// Builds the member, then the union that holds it: what a request's `body()`
+    /// takes.
+    impl ::std::convert::TryFrom<StateScheduledBuilder> for super::State {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: StateScheduledBuilder,
+        ) -> ::std::result::Result<Self, Self::Error> {
+            value.build().map(::std::convert::Into::into)
         }
     }
 }
 /// Error types.
 pub mod error {
-    /// Error from a `TryFrom` or `FromStr` implementation.
-    pub struct ConversionError(::std::borrow::Cow<'static, str>);
-    impl ::std::error::Error for ConversionError {}
-    impl ::std::fmt::Display for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Display::fmt(&self.0, f)
-        }
-    }
-    impl ::std::fmt::Debug for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Debug::fmt(&self.0, f)
-        }
-    }
-    impl From<&'static str> for ConversionError {
-        fn from(value: &'static str) -> Self {
-            Self(value.into())
-        }
-    }
-    impl From<String> for ConversionError {
-        fn from(value: String) -> Self {
-            Self(value.into())
-        }
-    }
+    /// The error of a builder's `build()` and of parsing a string enum: the validate
+    /// crate's, so that the client's `CniError` converts from it.
+    pub use ::cloudflare_cni_validate::ConversionError;
 }
 impl ::cloudflare_cni_validate::Validate for ThingEither {
     #[allow(unused_variables, clippy::single_match)]
@@ -1301,5 +1366,15 @@ impl ::cloudflare_cni_validate::Validate for State {
                     )
             }
         }
+    }
+}
+impl State {
+    /// A `Active` member (`state: active`), which has no fields of its own.
+    pub fn active() -> Self {
+        Self::Active(::std::default::Default::default())
+    }
+    /// Starts a `Scheduled` member (`state: scheduled`): set its fields, then pass the builder as a request body, or `build()` it and convert with `into()`.
+    pub fn scheduled() -> builder::StateScheduledBuilder {
+        ::std::default::Default::default()
     }
 }

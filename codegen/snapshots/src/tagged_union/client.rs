@@ -117,10 +117,9 @@ pub mod builder {
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::Shape>,
+            <V as ::std::convert::TryInto<types::Shape>>::Error: ::std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map_err(|_| "conversion to `Shape` for body failed".to_string());
+            self.body = value.try_into().map_err(|e| ::std::format!("body: {}", e));
             self
         }
         ///Sets `send_raw`.

@@ -11,8 +11,8 @@ pub struct Circle {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Circle {
-    ///Starts a [`builder::Circle`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::Circle {
+    ///Starts a [`builder::CircleBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::CircleBuilder {
         Default::default()
     }
 }
@@ -39,8 +39,8 @@ pub struct Square {
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Square {
-    ///Starts a [`builder::Square`]: set the fields, then convert with `try_into()`, which fails if a required field is unset.
-    pub fn builder() -> builder::Square {
+    ///Starts a [`builder::SquareBuilder`]: set the fields, then `build()`, which fails naming a required field left unset.
+    pub fn builder() -> builder::SquareBuilder {
         Default::default()
     }
 }
@@ -48,14 +48,14 @@ impl Square {
 pub mod builder {
     ///Builder for [`super::Circle`].
     #[derive(Clone, Debug)]
-    pub struct Circle {
+    pub struct CircleBuilder {
         radius: ::std::result::Result<i32, ::std::string::String>,
         extra: ::std::result::Result<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for Circle {
+    impl ::std::default::Default for CircleBuilder {
         fn default() -> Self {
             Self {
                 radius: Err("no value supplied for radius".to_string()),
@@ -63,7 +63,7 @@ pub mod builder {
             }
         }
     }
-    impl Circle {
+    impl CircleBuilder {
         ///Radius in millimetres
         pub fn radius<T>(mut self, value: T) -> Self
         where
@@ -89,10 +89,10 @@ pub mod builder {
             self
         }
     }
-    impl ::std::convert::TryFrom<Circle> for super::Circle {
+    impl ::std::convert::TryFrom<CircleBuilder> for super::Circle {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: Circle,
+            value: CircleBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 radius: value.radius?,
@@ -100,7 +100,7 @@ pub mod builder {
             })
         }
     }
-    impl ::std::convert::From<super::Circle> for Circle {
+    impl ::std::convert::From<super::Circle> for CircleBuilder {
         fn from(value: super::Circle) -> Self {
             Self {
                 radius: Ok(value.radius),
@@ -110,14 +110,14 @@ pub mod builder {
     }
     ///Builder for [`super::Square`].
     #[derive(Clone, Debug)]
-    pub struct Square {
+    pub struct SquareBuilder {
         side: ::std::result::Result<i32, ::std::string::String>,
         extra: ::std::result::Result<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             ::std::string::String,
         >,
     }
-    impl ::std::default::Default for Square {
+    impl ::std::default::Default for SquareBuilder {
         fn default() -> Self {
             Self {
                 side: Err("no value supplied for side".to_string()),
@@ -125,7 +125,7 @@ pub mod builder {
             }
         }
     }
-    impl Square {
+    impl SquareBuilder {
         ///Side in millimetres
         pub fn side<T>(mut self, value: T) -> Self
         where
@@ -151,10 +151,10 @@ pub mod builder {
             self
         }
     }
-    impl ::std::convert::TryFrom<Square> for super::Square {
+    impl ::std::convert::TryFrom<SquareBuilder> for super::Square {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: Square,
+            value: SquareBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 side: value.side?,
@@ -162,7 +162,7 @@ pub mod builder {
             })
         }
     }
-    impl ::std::convert::From<super::Square> for Square {
+    impl ::std::convert::From<super::Square> for SquareBuilder {
         fn from(value: super::Square) -> Self {
             Self {
                 side: Ok(value.side),
@@ -170,38 +170,50 @@ pub mod builder {
             }
         }
     }
+    impl CircleBuilder {
+        /// Builds the [`Circle`](super::Circle): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<super::Circle, super::error::ConversionError> {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `CircleBuilder`")]
+    pub type Circle = CircleBuilder;
+    impl SquareBuilder {
+        /// Builds the [`Square`](super::Square): fails, naming the field, when a required field was left unset or a value did not convert.
+        pub fn build(
+            self,
+        ) -> ::std::result::Result<super::Square, super::error::ConversionError> {
+            ::std::convert::TryFrom::try_from(self)
+        }
+    }
+    /// The builder's name before it was renamed.
+    #[deprecated(note = "renamed `SquareBuilder`")]
+    pub type Square = SquareBuilder;
+    /// Builds the member, then the union that holds it: what a request's `body()`
+    /// takes.
+    impl ::std::convert::TryFrom<CircleBuilder> for super::Shape {
+        type Error = super::error::ConversionError;
+        fn try_from(value: CircleBuilder) -> ::std::result::Result<Self, Self::Error> {
+            value.build().map(::std::convert::Into::into)
+        }
+    }
+    /// Builds the member, then the union that holds it: what a request's `body()`
+    /// takes.
+    impl ::std::convert::TryFrom<SquareBuilder> for super::Shape {
+        type Error = super::error::ConversionError;
+        fn try_from(value: SquareBuilder) -> ::std::result::Result<Self, Self::Error> {
+            value.build().map(::std::convert::Into::into)
+        }
+    }
 }
 /// Error types.
 pub mod error {
-    /// Error from a `TryFrom` or `FromStr` implementation.
-    pub struct ConversionError(::std::borrow::Cow<'static, str>);
-    impl ::std::error::Error for ConversionError {}
-    impl ::std::fmt::Display for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Display::fmt(&self.0, f)
-        }
-    }
-    impl ::std::fmt::Debug for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
-            ::std::fmt::Debug::fmt(&self.0, f)
-        }
-    }
-    impl From<&'static str> for ConversionError {
-        fn from(value: &'static str) -> Self {
-            Self(value.into())
-        }
-    }
-    impl From<String> for ConversionError {
-        fn from(value: String) -> Self {
-            Self(value.into())
-        }
-    }
+    /// The error of a builder's `build()` and of parsing a string enum: the validate
+    /// crate's, so that the client's `CniError` converts from it.
+    pub use ::cloudflare_cni_validate::ConversionError;
 }
 /// A member of a tagged union of a kind this version of the crate does not know: its
 /// tag and every other field, kept as they came and sent back unchanged.
@@ -424,5 +436,15 @@ impl ::cloudflare_cni_validate::Validate for Shape {
                     )
             }
         }
+    }
+}
+impl Shape {
+    /// Starts a `Circle` member (`kind: circle`): set its fields, then pass the builder as a request body, or `build()` it and convert with `into()`.
+    pub fn circle() -> builder::CircleBuilder {
+        ::std::default::Default::default()
+    }
+    /// Starts a `Square` member (`kind: square`): set its fields, then pass the builder as a request body, or `build()` it and convert with `into()`.
+    pub fn square() -> builder::SquareBuilder {
+        ::std::default::Default::default()
     }
 }

@@ -89,7 +89,17 @@ async fn a_retry_after_http_date_is_honoured_and_capped() {
 }
 
 fn create_body() -> types::CniCreateRequest {
-    serde_json::from_value(json!({"account": ACCOUNT, "interconnect": "i", "magic": {"conduit_name": "c", "description": "", "mtu": 1500}})).unwrap()
+    types::CniCreateRequest::builder()
+        .account(ACCOUNT)
+        .interconnect("i")
+        .magic(
+            types::MagicSettings::builder()
+                .conduit_name("c")
+                .description("")
+                .mtu(1500),
+        )
+        .build()
+        .unwrap()
 }
 
 #[tokio::test(start_paused = true)]

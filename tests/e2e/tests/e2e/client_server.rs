@@ -23,12 +23,24 @@ async fn one_operation_per_group_round_trips_the_shared_types() {
     let client = serve(api.clone()).await;
 
     // CNIs: the body the client sends is the value the server receives and returns.
-    let body: types::CniCreateRequest = serde_json::from_value(serde_json::json!({
-        "account": ACCOUNT, "interconnect": "icon-dfw-1",
-        "magic": {"conduit_name": "dfw", "description": "primary", "mtu": 9000},
-        "bgp": {"customer_asn": 4200000000u32, "extra_prefixes": ["10.0.0.0/8"], "md5_key": "<k>`"}
-    }))
-    .unwrap();
+    let bgp = types::BgpControl::builder()
+        .customer_asn(4_200_000_000u32)
+        .extra_prefixes(vec!["10.0.0.0/8".to_string()])
+        .md5_key(Some("<k>`".to_string()))
+        .build()
+        .unwrap();
+    let body = types::CniCreateRequest::builder()
+        .account(ACCOUNT)
+        .interconnect("icon-dfw-1")
+        .magic(
+            types::MagicSettings::builder()
+                .conduit_name("dfw")
+                .description("primary")
+                .mtu(9000),
+        )
+        .bgp(Some(bgp))
+        .build()
+        .unwrap();
     let created = client
         .create_cni()
         .account_id(ACCOUNT)

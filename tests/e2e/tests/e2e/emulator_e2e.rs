@@ -879,11 +879,13 @@ async fn an_loa_name_over_200_characters_answers_400_naming_it() {
 
 /// A partner interconnect (no slot needed) in account `A`; its name.
 async fn partner(client: &Client) -> String {
-    let body: types::InterconnectCreateRequest = serde_json::from_value(serde_json::json!({
-        "type": "gcp_partner", "account": A, "bandwidth": "1G",
-        "pairing_key": "7e51371e-72a3-40b5-b844-0f3ee0d8b9a5/europe-west3/1",
-    }))
-    .unwrap();
+    let body: types::InterconnectCreateRequest = types::InterconnectCreateRequest::gcp_partner()
+        .account(A)
+        .bandwidth(types::ApiBandwidth::Gbps1)
+        .pairing_key("7e51371e-72a3-40b5-b844-0f3ee0d8b9a5/europe-west3/1")
+        .build()
+        .unwrap()
+        .into();
     match client
         .create_interconnect()
         .account_id(A)

@@ -17,4 +17,5 @@ mod forward_compat;
 mod serde_roundtrip;
 mod server_router;
 mod server_tracing;
+mod user_provisioning;
 mod validation;

@@ -121,8 +121,8 @@ pub fn document_types(file: &mut syn::File) {
                             f.attrs.insert(
                                 0,
                                 doc(&format!(
-                                    "Starts a [`builder::{name}`]: set the fields, then convert \
-                                     with `try_into()`, which fails if a required field is unset."
+                                    "Starts a [`builder::{name}Builder`]: set the fields, then \
+                                     `build()`, which fails naming a required field left unset."
                                 )),
                             );
                         }
@@ -147,6 +147,8 @@ fn document_builders(
         match item {
             Item::Struct(s) if !has_doc(&s.attrs) => {
                 let name = s.ident.to_string();
+                // `XBuilder` builds `X` (the builders pass renamed typify's `X`).
+                let name = name.strip_suffix("Builder").unwrap_or(&name);
                 s.attrs
                     .insert(0, doc(&format!("Builder for [`super::{name}`].")));
             }
@@ -154,7 +156,8 @@ fn document_builders(
                 let Some(name) = self_type_name(imp) else {
                     continue;
                 };
-                let fields = field_docs.get(&name);
+                let built = name.strip_suffix("Builder").unwrap_or(&name);
+                let fields = field_docs.get(built);
                 for member in &mut imp.items {
                     let ImplItem::Fn(f) = member else { continue };
                     if has_doc(&f.attrs) {
@@ -216,7 +219,7 @@ pub fn document_client(file: &mut syn::File, model: &ApiModel) {
                     "The request body: a [`types::{body}`](super::types::{body}), or anything that converts into one."
                 ),
                 ("body_map", _) => format!(
-                    "Edits the request body through [`types::builder::{body}`](super::types::builder::{body})."
+                    "Edits the request body through [`types::builder::{body}Builder`](super::types::builder::{body}Builder)."
                 ),
                 (_, Some(p)) if !p.description.is_empty() => {
                     let optional = if p.required { "" } else { " Optional." };

@@ -1,0 +1,357 @@
+//! Builders that build. typify's `builder::X` becomes `builder::XBuilder` (the old name stays
+//! as a deprecated alias, so code written against it still compiles) with a `build()`; a
+//! struct whose every field is optional gets `Default`; a tagged union gets one constructor per
+//! member (`InterconnectCreateRequest::direct()`) that starts the member's builder, which a
+//! request's `body()` takes as it is. typify's `ConversionError` becomes the validate crate's,
+//! which the client's `CniError` converts from, so `?` carries a builder's error into a call's.
+
+use std::collections::BTreeSet;
+
+use quote::format_ident;
+use syn::visit_mut::VisitMut;
+use syn::{parse_quote, Item};
+
+use crate::error::EmitError;
+use crate::model::ApiModel;
+use crate::naming;
+use crate::passes::Generated;
+use crate::paths::Paths;
+use crate::syntax::{module_items, self_type_name};
+
+pub fn apply(generated: &mut Generated, model: &ApiModel, paths: &Paths) -> Result<(), EmitError> {
+    let derived = derives_default(&generated.types);
+    // typify writes the module only when it has a struct to build (and `error` only when
+    // something converts): a spec without either has nothing here to change.
+    let Some(builders) = module_items(&mut generated.types.items, "builder") else {
+        use_shared_conversion_error(&mut generated.types, paths);
+        return Ok(());
+    };
+    let names: BTreeSet<String> = builders
+        .iter()
+        .filter_map(|item| match item {
+            Item::Struct(s) => Some(s.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    // Defaults are read before the renaming, from typify's own `impl Default for builder::X`.
+    let defaults = all_optional_defaults(builders);
+    let mut inside = RenameInsideBuilders(&names);
+    for item in builders.iter_mut() {
+        inside.visit_item_mut(item);
+    }
+    for name in &names {
+        let (builder, target) = (format_ident!("{name}Builder"), format_ident!("{name}"));
+        let alias_note = format!("renamed `{name}Builder`");
+        let build_doc = format!(
+            " Builds the [`{name}`](super::{name}): fails, naming the field, when a required \
+             field was left unset or a value did not convert."
+        );
+        builders.push(parse_quote! {
+            impl #builder {
+                #[doc = #build_doc]
+                pub fn build(self) -> ::std::result::Result<super::#target, super::error::ConversionError> {
+                    ::std::convert::TryFrom::try_from(self)
+                }
+            }
+        });
+        builders.push(parse_quote! {
+            /// The builder's name before it was renamed.
+            #[deprecated(note = #alias_note)]
+            pub type #target = #builder;
+        });
+    }
+    for (name, fields) in defaults.iter().filter(|(name, _)| !derived.contains(name)) {
+        let target = format_ident!("{name}");
+        let (idents, values): (Vec<_>, Vec<_>) = fields.iter().cloned().unzip();
+        let doc = format!(" Every field optional: the value a bare `{name}Builder` builds.");
+        builders.push(parse_quote! {
+            #[doc = #doc]
+            impl ::std::default::Default for super::#target {
+                fn default() -> Self {
+                    Self { #(#idents: #values),* }
+                }
+            }
+        });
+    }
+    for (union_name, schema) in &model.schemas {
+        let Some(union) = &schema.union else { continue };
+        let union_ident = format_ident!("{}", union_name);
+        // A member with no fields of its own has no builder: its constructor is the value.
+        for variant in union.variants.iter().filter(|v| names.contains(&v.schema)) {
+            let member_builder = format_ident!("{}Builder", variant.schema);
+            builders.push(parse_quote! {
+                /// Builds the member, then the union that holds it: what a request's `body()`
+                /// takes.
+                impl ::std::convert::TryFrom<#member_builder> for super::#union_ident {
+                    type Error = super::error::ConversionError;
+                    fn try_from(value: #member_builder) -> ::std::result::Result<Self, Self::Error> {
+                        value.build().map(::std::convert::Into::into)
+                    }
+                }
+            });
+        }
+    }
+    // Outside the builder module, every `builder::X` (types) and `types::builder::X` (client,
+    // mocks) names the renamed type.
+    let mut outside = RenamePaths {
+        names: &names,
+        after: &["builder"],
+    };
+    for item in generated.types.items.iter_mut() {
+        if !matches!(item, Item::Mod(m) if m.ident == "builder") {
+            outside.visit_item_mut(item);
+        }
+    }
+    let mut in_client = RenamePaths {
+        names: &names,
+        after: &["types", "builder"],
+    };
+    in_client.visit_file_mut(&mut generated.client);
+    in_client.visit_file_mut(&mut generated.mocks);
+    add_union_constructors(&mut generated.types, model, &names, &derived);
+    use_shared_conversion_error(&mut generated.types, paths);
+    Ok(())
+}
+
+/// For each builder whose `Default` sets every field to `Ok(value)` (nothing is required): its
+/// name and those field values.
+fn all_optional_defaults(builders: &[Item]) -> Vec<(String, Vec<(syn::Member, syn::Expr)>)> {
+    let mut found = Vec::new();
+    for item in builders {
+        let Item::Impl(imp) = item else { continue };
+        let is_default = imp
+            .trait_
+            .as_ref()
+            .is_some_and(|(path, _)| path.segments.last().is_some_and(|s| s.ident == "Default"));
+        let Some(name) = self_type_name(imp).filter(|_| is_default) else {
+            continue;
+        };
+        let Some(syn::ImplItem::Fn(default)) = imp.items.first() else {
+            continue;
+        };
+        let Some(syn::Stmt::Expr(syn::Expr::Struct(init), None)) = default.block.stmts.last()
+        else {
+            continue;
+        };
+        let values: Option<Vec<(syn::Member, syn::Expr)>> = init
+            .fields
+            .iter()
+            .map(|field| match &field.expr {
+                syn::Expr::Call(call)
+                    if matches!(&*call.func, syn::Expr::Path(p) if p.path.is_ident("Ok"))
+                        && call.args.len() == 1 =>
+                {
+                    Some((field.member.clone(), call.args[0].clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        if let Some(values) = values {
+            found.push((name, values));
+        }
+    }
+    found
+}
+
+/// The types that already derive `Default` (typify derives it where it can).
+fn derives_default(types: &syn::File) -> BTreeSet<String> {
+    types
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Struct(s) => Some(s),
+            _ => None,
+        })
+        .filter(|s| {
+            s.attrs
+                .iter()
+                .filter(|a| a.path().is_ident("derive"))
+                .any(|a| {
+                    let mut found = false;
+                    let _ = a.parse_nested_meta(|meta| {
+                        found |= meta
+                            .path
+                            .segments
+                            .last()
+                            .is_some_and(|s| s.ident == "Default");
+                        Ok(())
+                    });
+                    found
+                })
+        })
+        .map(|s| s.ident.to_string())
+        .collect()
+}
+
+/// Inside `mod builder`: the builder structs and every bare mention of them (`impl X`,
+/// `TryFrom<X>`, `value: X`) take the new name; `super::X` (the built type) stays.
+struct RenameInsideBuilders<'a>(&'a BTreeSet<String>);
+
+impl VisitMut for RenameInsideBuilders<'_> {
+    fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
+        if self.0.contains(&item.ident.to_string()) {
+            item.ident = format_ident!("{}Builder", item.ident);
+        }
+        syn::visit_mut::visit_item_struct_mut(self, item);
+    }
+
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        if path.leading_colon.is_none() && path.segments.len() == 1 {
+            let segment = &mut path.segments[0];
+            if self.0.contains(&segment.ident.to_string()) {
+                segment.ident = format_ident!("{}Builder", segment.ident);
+            }
+        }
+        syn::visit_mut::visit_path_mut(self, path);
+    }
+}
+
+/// Renames `… after… X` to `… after… XBuilder` for the builder names.
+struct RenamePaths<'a> {
+    names: &'a BTreeSet<String>,
+    after: &'a [&'a str],
+}
+
+impl VisitMut for RenamePaths<'_> {
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        let n = path.segments.len();
+        if n > self.after.len() {
+            let prefix_matches = self
+                .after
+                .iter()
+                .zip(path.segments.iter().skip(n - 1 - self.after.len()))
+                .all(|(want, segment)| segment.ident == want);
+            let last = &mut path.segments[n - 1];
+            if prefix_matches && self.names.contains(&last.ident.to_string()) {
+                last.ident = format_ident!("{}Builder", last.ident);
+            }
+        }
+        syn::visit_mut::visit_path_mut(self, path);
+    }
+}
+
+/// `InterconnectCreateRequest::direct()`: for each member of each tagged union, a constructor
+/// named after its tag that starts the member's builder.
+fn add_union_constructors(
+    types: &mut syn::File,
+    model: &ApiModel,
+    builders: &BTreeSet<String>,
+    defaults: &BTreeSet<String>,
+) {
+    for (union_name, schema) in &model.schemas {
+        let Some(union) = &schema.union else { continue };
+        let union_ident = format_ident!("{}", union_name);
+        let mut constructors: Vec<syn::ImplItem> = Vec::new();
+        for variant in &union.variants {
+            let method = format_ident!("{}", naming::constructor_name(&variant.tag));
+            let member = format_ident!("{}", variant.name);
+            if builders.contains(&variant.schema) {
+                let builder = format_ident!("{}Builder", variant.schema);
+                let doc = format!(
+                    " Starts a `{}` member (`{}: {}`): set its fields, then pass the builder as \
+                     a request body, or `build()` it and convert with `into()`.",
+                    variant.name, union.property, variant.tag
+                );
+                constructors.push(parse_quote! {
+                    #[doc = #doc]
+                    pub fn #method() -> builder::#builder {
+                        ::std::default::Default::default()
+                    }
+                });
+            } else if defaults.contains(&variant.schema) {
+                let doc = format!(
+                    " A `{}` member (`{}: {}`), which has no fields of its own.",
+                    variant.name, union.property, variant.tag
+                );
+                constructors.push(parse_quote! {
+                    #[doc = #doc]
+                    pub fn #method() -> Self {
+                        Self::#member(::std::default::Default::default())
+                    }
+                });
+            }
+        }
+        types.items.push(parse_quote! {
+            impl #union_ident {
+                #(#constructors)*
+            }
+        });
+    }
+}
+
+/// typify's own `error` module defines a `ConversionError` per crate; the validate crate's is
+/// one the client's error converts from.
+fn use_shared_conversion_error(types: &mut syn::File, paths: &Paths) {
+    let validate = &paths.validate;
+    if let Some(error) = module_items(&mut types.items, "error") {
+        *error = vec![parse_quote! {
+            /// The error of a builder's `build()` and of parsing a string enum: the validate
+            /// crate's, so that the client's `CniError` converts from it.
+            pub use #validate::ConversionError;
+        }];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_renamed_only_after_their_prefix() {
+        let names: BTreeSet<String> = ["Cni".to_string()].into();
+        let mut file: syn::File = parse_quote! {
+            fn f(a: types::builder::Cni, b: builder::Cni, c: types::Cni, d: other::builder::Cni) {}
+        };
+        RenamePaths {
+            names: &names,
+            after: &["types", "builder"],
+        }
+        .visit_file_mut(&mut file);
+        let text = quote::quote!(#file).to_string();
+        assert!(text.contains("types :: builder :: CniBuilder"), "{text}");
+        assert!(text.contains("b : builder :: Cni ,"), "{text}");
+        assert!(text.contains("c : types :: Cni"), "{text}");
+        assert!(text.contains("other :: builder :: Cni)"), "{text}");
+    }
+
+    #[test]
+    fn inside_the_module_bare_names_are_renamed_and_super_paths_kept() {
+        let names: BTreeSet<String> = ["Cni".to_string()].into();
+        let mut item: Item = parse_quote! {
+            impl ::std::convert::TryFrom<Cni> for super::Cni {
+                fn try_from(value: Cni) -> Result<Self, ()> { todo!() }
+            }
+        };
+        RenameInsideBuilders(&names).visit_item_mut(&mut item);
+        let text = quote::quote!(#item).to_string();
+        assert!(
+            text.contains("TryFrom < CniBuilder > for super :: Cni"),
+            "{text}"
+        );
+        assert!(text.contains("value : CniBuilder"), "{text}");
+    }
+
+    #[test]
+    fn only_builders_with_nothing_required_give_a_default() {
+        let builders: Vec<Item> = vec![
+            parse_quote! {
+                impl ::std::default::Default for Settings {
+                    fn default() -> Self {
+                        Self { a: Ok(Default::default()), b: Ok(super::defaults::b()) }
+                    }
+                }
+            },
+            parse_quote! {
+                impl ::std::default::Default for Cni {
+                    fn default() -> Self {
+                        Self { a: Ok(Default::default()), id: Err("no value supplied for id".to_string()) }
+                    }
+                }
+            },
+        ];
+        let found = all_optional_defaults(&builders);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, "Settings");
+        assert_eq!(found[0].1.len(), 2);
+    }
+}
