@@ -84,7 +84,14 @@ pub fn tree(
             format!("{dir}/README.md"),
             format!("{}{readme}", headers.md),
         );
-        tree.insert(format!("{dir}/src/lib.rs"), lib_rs(&headers.rs));
+        // The client's error by the name Rust crates give theirs; progenitor's own `Error` is
+        // private to `generated`, so the crate root is where the name is free.
+        let root_items = if krate.package == config.client.package {
+            "\n/// [`CniError`] by the name Rust crates give their error.\npub use generated::CniError as Error;\n"
+        } else {
+            ""
+        };
+        tree.insert(format!("{dir}/src/lib.rs"), lib_rs(&headers.rs, root_items));
         tree.insert(
             format!("{dir}/src/generated.rs"),
             format!("{}{}", headers.rs, prettyplease::unparse(source)),
@@ -330,8 +337,8 @@ fn cli_dependencies(config: &Config) -> Sections {
 
 /// The crate root: the README as crate docs, and the generated module, which rustfmt skips
 /// so that `cargo fmt --check` and `cargo xtask generate --check` never disagree.
-fn lib_rs(header: &str) -> String {
+fn lib_rs(header: &str, root_items: &str) -> String {
     format!(
-        "{header}#![doc = include_str!(\"../README.md\")]\n#![warn(missing_docs)]\n\n#[rustfmt::skip]\nmod generated;\n\npub use generated::*;\n"
+        "{header}#![doc = include_str!(\"../README.md\")]\n#![warn(missing_docs)]\n\n#[rustfmt::skip]\nmod generated;\n\npub use generated::*;\n{root_items}"
     )
 }

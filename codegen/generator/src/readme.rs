@@ -86,8 +86,8 @@ fn server(model: &ApiModel, config: &Config) -> String {
         out,
         "A minimal implementation, served on 127.0.0.1:8787. Every method has a default that \
          answers 501 in the envelope, so an implementation provides the operations it serves \
-         (here one, answering 404) and keeps compiling when a release adds operations; \
-         `unimplemented_operations(&api)` lists those it leaves out:\n"
+         (here one, answering 404), lists them in `IMPLEMENTED`, and keeps compiling when a \
+         release adds operations; `unimplemented_operations::<Nothing>()` names the rest:\n"
     );
     let _ = writeln!(out, "```rust,no_run");
     let _ = writeln!(out, "use {lib}::{{types, *}};");
@@ -112,6 +112,11 @@ fn server(model: &ApiModel, config: &Config) -> String {
             SuccessModel::Binary(_) => "Binary".to_string(),
             SuccessModel::Empty => "()".to_string(),
         };
+        let _ = writeln!(
+            out,
+            "    const IMPLEMENTED: &'static [Operation] = &[Operation::{}];",
+            crate::naming::camel_case(&op.id)
+        );
         let _ = writeln!(
             out,
             "    async fn {}(&self, {args}) -> Result<{returns}, ApiError> {{\n        Err(ApiError::not_found(\"no such object\"))\n    }}",

@@ -6,3 +6,6 @@
 mod generated;
 
 pub use generated::*;
+
+/// [`CniError`] by the name Rust crates give their error.
+pub use generated::CniError as Error;

@@ -14,8 +14,13 @@ pub use ::axum::http::StatusCode;
 pub use ::uuid::Uuid;
 /// The Cloudflare Network Interconnects (CNI) API (version 2026.08.14), one method per operation.
 ///
-/// One trait serves every resource group (CNIs, Interconnects, Settings, Slots), so that an implementation keeps one state across them. Every method has a default that answers 501 in the envelope: implement the operations you serve (an operation added in a later release then needs no change here), and list those you leave out with [`unimplemented_operations`]. Each method receives the request's [`Credentials`](crate::Credentials), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
+/// One trait serves every resource group (CNIs, Interconnects, Settings, Slots), so that an implementation keeps one state across them. Every method has a default that answers 501 in the envelope: implement the operations you serve (an operation added in a later release then needs no change here); list them in `IMPLEMENTED`, and [`unimplemented_operations`] names the rest. Each method receives the request's [`Credentials`](crate::Credentials), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
 pub trait CniApi: Send + Sync + 'static {
+    /// The operations this implementation serves: the methods it provides, listed so
+    /// that [`unimplemented_operations`] can name the rest without calling anything.
+    /// The router logs an error when an operation listed here answers with the
+    /// trait's default. Default: none.
+    const IMPLEMENTED: &'static [Operation] = &[];
     /// Create a new CNI object
     ///
     /// `POST /accounts/{account_id}/cni/cnis`
@@ -695,274 +700,104 @@ pub const OPERATIONS: &[&str] = &[
     "update_cni",
     "update_settings",
 ];
-/// The operations `api` leaves to the trait's default (they answer 501), found by
-/// calling every method once with placeholder arguments. A test can assert that the
-/// list is what it expects, so an operation added in a new release of this crate is
-/// noticed: `assert!(unimplemented_operations(&MyApi::new()).await.is_empty())`.
-/// The implemented methods run with placeholder values: call it on a fresh instance.
-pub async fn unimplemented_operations<A: CniApi>(
-    api: &A,
-) -> ::std::vec::Vec<&'static str> {
-    let credentials = || ::cloudflare_cni_server_runtime::Credentials::ApiToken(
-        ::cloudflare_cni_server_runtime::Secret::new("placeholder"),
-    );
-    let mut missing = ::std::vec::Vec::new();
-    if (match ::serde_json::from_str::<
-        ::cloudflare_cni_types::CniCreateRequest,
-    >(
-        "{\"account\":\"placeholder\",\"interconnect\":\"placeholder\",\"magic\":{\"conduit_name\":\"placeholder\",\"description\":\"placeholder\",\"mtu\":0}}",
-    ) {
-        ::std::result::Result::Ok(body) => {
-            api.create_cni(
-                    credentials(),
-                    ::std::string::String::from("placeholder"),
-                    ::std::default::Default::default(),
-                    body,
-                )
-                .await
-                .err()
+/// One operation of the spec: what an implementation lists in
+/// [`IMPLEMENTED`](CniApi::IMPLEMENTED). Operations are added in minor releases, so a
+/// `match` needs a `_` arm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `create_cni` (POST `/accounts/{account_id}/cni/cnis`): Create a new CNI object
+    CreateCni,
+    /// `create_interconnect` (POST `/accounts/{account_id}/cni/interconnects`): Create a new interconnect
+    CreateInterconnect,
+    /// `delete_cni` (DELETE `/accounts/{account_id}/cni/cnis/{cni}`): Delete a specified CNI object
+    DeleteCni,
+    /// `delete_interconnect` (DELETE `/accounts/{account_id}/cni/interconnects/{icon}`): Delete an interconnect object
+    DeleteInterconnect,
+    /// `get_cni` (GET `/accounts/{account_id}/cni/cnis/{cni}`): Get information about a CNI object
+    GetCni,
+    /// `get_interconnect` (GET `/accounts/{account_id}/cni/interconnects/{icon}`): Get information about an interconnect object
+    GetInterconnect,
+    /// `get_interconnect_loa` (GET `/accounts/{account_id}/cni/interconnects/{icon}/loa`): Generate the Letter of Authorization (LOA) for a given interconnect
+    GetInterconnectLoa,
+    /// `get_interconnect_loa_default_name` (GET `/accounts/{account_id}/cni/interconnects/{icon}/loa/default`): Get the default customer name for LOA generation
+    GetInterconnectLoaDefaultName,
+    /// `get_interconnect_status` (GET `/accounts/{account_id}/cni/interconnects/{icon}/status`): Get the current status of an interconnect object
+    GetInterconnectStatus,
+    /// `get_settings` (GET `/accounts/{account_id}/cni/settings`): Get the current settings for the active account
+    GetSettings,
+    /// `get_slot` (GET `/accounts/{account_id}/cni/slots/{slot}`): Get information about the specified slot
+    GetSlot,
+    /// `list_cnis` (GET `/accounts/{account_id}/cni/cnis`): List existing CNI objects
+    ListCnis,
+    /// `list_interconnects` (GET `/accounts/{account_id}/cni/interconnects`): List existing interconnects
+    ListInterconnects,
+    /// `list_slots` (GET `/accounts/{account_id}/cni/slots`): Retrieve a list of all slots matching the specified parameters
+    ListSlots,
+    /// `update_cni` (PUT `/accounts/{account_id}/cni/cnis/{cni}`): Modify stored information about a CNI object
+    UpdateCni,
+    /// `update_settings` (PUT `/accounts/{account_id}/cni/settings`): Update the current settings for the active account
+    UpdateSettings,
+}
+impl Operation {
+    /// Every operation, in operationId order.
+    pub const ALL: &'static [Operation] = &[
+        Operation::CreateCni,
+        Operation::CreateInterconnect,
+        Operation::DeleteCni,
+        Operation::DeleteInterconnect,
+        Operation::GetCni,
+        Operation::GetInterconnect,
+        Operation::GetInterconnectLoa,
+        Operation::GetInterconnectLoaDefaultName,
+        Operation::GetInterconnectStatus,
+        Operation::GetSettings,
+        Operation::GetSlot,
+        Operation::ListCnis,
+        Operation::ListInterconnects,
+        Operation::ListSlots,
+        Operation::UpdateCni,
+        Operation::UpdateSettings,
+    ];
+    /// Its operationId.
+    pub fn id(self) -> &'static str {
+        match self {
+            Operation::CreateCni => "create_cni",
+            Operation::CreateInterconnect => "create_interconnect",
+            Operation::DeleteCni => "delete_cni",
+            Operation::DeleteInterconnect => "delete_interconnect",
+            Operation::GetCni => "get_cni",
+            Operation::GetInterconnect => "get_interconnect",
+            Operation::GetInterconnectLoa => "get_interconnect_loa",
+            Operation::GetInterconnectLoaDefaultName => {
+                "get_interconnect_loa_default_name"
+            }
+            Operation::GetInterconnectStatus => "get_interconnect_status",
+            Operation::GetSettings => "get_settings",
+            Operation::GetSlot => "get_slot",
+            Operation::ListCnis => "list_cnis",
+            Operation::ListInterconnects => "list_interconnects",
+            Operation::ListSlots => "list_slots",
+            Operation::UpdateCni => "update_cni",
+            Operation::UpdateSettings => "update_settings",
         }
-        ::std::result::Result::Err(_) => {
-            ::std::option::Option::Some(
-                ::cloudflare_cni_server_runtime::ApiError::not_implemented("create_cni"),
-            )
-        }
-    })
-        .is_some_and(|e| e.is_not_implemented())
-    {
-        missing.push("create_cni");
     }
-    if (match ::serde_json::from_str::<
-        ::cloudflare_cni_types::InterconnectCreateRequest,
-    >(
-        "{\"account\":\"placeholder\",\"slot_id\":\"00000000-0000-0000-0000-000000000000\",\"type\":\"direct\"}",
-    ) {
-        ::std::result::Result::Ok(body) => {
-            api.create_interconnect(
-                    credentials(),
-                    ::std::string::String::from("placeholder"),
-                    ::std::default::Default::default(),
-                    body,
-                )
-                .await
-                .err()
-        }
-        ::std::result::Result::Err(_) => {
-            ::std::option::Option::Some(
-                ::cloudflare_cni_server_runtime::ApiError::not_implemented(
-                    "create_interconnect",
-                ),
-            )
-        }
-    })
-        .is_some_and(|e| e.is_not_implemented())
-    {
-        missing.push("create_interconnect");
+}
+impl ::std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.id())
     }
-    if (api
-        .delete_cni(
-            credentials(),
-            ::std::string::String::from("placeholder"),
-            ::uuid::Uuid::nil(),
-            ::std::default::Default::default(),
-        )
-        .await
-        .err())
-        .is_some_and(|e| e.is_not_implemented())
-    {
-        missing.push("delete_cni");
-    }
-    if (api
-        .delete_interconnect(
-            credentials(),
-            ::std::string::String::from("placeholder"),
-            ::std::string::String::from("placeholder"),
-            ::std::default::Default::default(),
-        )
-        .await
-        .err())
-        .is_some_and(|e| e.is_not_implemented())
-    {
-        missing.push("delete_interconnect");
-    }
-    if (api
-        .get_cni(
-            credentials(),
-            ::std::string::String::from("placeholder"),
-            ::uuid::Uuid::nil(),
-            ::std::default::Default::default(),
-        )
-        .await
-        .err())
-        .is_some_and(|e| e.is_not_implemented())
-    {
-        missing.push("get_cni");
-    }
-    if (api
-        .get_interconnect(
-            credentials(),
-            ::std::string::String::from("placeholder"),
-            ::std::string::String::from("placeholder"),
-            ::std::default::Default::default(),
-        )
-        .await
-        .err())
-        .is_some_and(|e| e.is_not_implemented())
-    {
-        missing.push("get_interconnect");
-    }
-    if (api
-        .get_interconnect_loa(
-            credentials(),
-            ::std::string::String::from("placeholder"),
-            ::std::string::String::from("placeholder"),
-            ::std::default::Default::default(),
-        )
-        .await
-        .err())
-        .is_some_and(|e| e.is_not_implemented())
-    {
-        missing.push("get_interconnect_loa");
-    }
-    if (api
-        .get_interconnect_loa_default_name(
-            credentials(),
-            ::std::string::String::from("placeholder"),
-            ::std::string::String::from("placeholder"),
-            ::std::default::Default::default(),
-        )
-        .await
-        .err())
-        .is_some_and(|e| e.is_not_implemented())
-    {
-        missing.push("get_interconnect_loa_default_name");
-    }
-    if (api
-        .get_interconnect_status(
-            credentials(),
-            ::std::string::String::from("placeholder"),
-            ::std::string::String::from("placeholder"),
-            ::std::default::Default::default(),
-        )
-        .await
-        .err())
-        .is_some_and(|e| e.is_not_implemented())
-    {
-        missing.push("get_interconnect_status");
-    }
-    if (api
-        .get_settings(
-            credentials(),
-            ::std::string::String::from("placeholder"),
-            ::std::default::Default::default(),
-        )
-        .await
-        .err())
-        .is_some_and(|e| e.is_not_implemented())
-    {
-        missing.push("get_settings");
-    }
-    if (api
-        .get_slot(
-            credentials(),
-            ::std::string::String::from("placeholder"),
-            ::uuid::Uuid::nil(),
-            ::std::default::Default::default(),
-        )
-        .await
-        .err())
-        .is_some_and(|e| e.is_not_implemented())
-    {
-        missing.push("get_slot");
-    }
-    if (api
-        .list_cnis(
-            credentials(),
-            ::std::string::String::from("placeholder"),
-            ::std::default::Default::default(),
-        )
-        .await
-        .err())
-        .is_some_and(|e| e.is_not_implemented())
-    {
-        missing.push("list_cnis");
-    }
-    if (api
-        .list_interconnects(
-            credentials(),
-            ::std::string::String::from("placeholder"),
-            ::std::default::Default::default(),
-        )
-        .await
-        .err())
-        .is_some_and(|e| e.is_not_implemented())
-    {
-        missing.push("list_interconnects");
-    }
-    if (api
-        .list_slots(
-            credentials(),
-            ::std::string::String::from("placeholder"),
-            ::std::default::Default::default(),
-        )
-        .await
-        .err())
-        .is_some_and(|e| e.is_not_implemented())
-    {
-        missing.push("list_slots");
-    }
-    if (match ::serde_json::from_str::<
-        ::cloudflare_cni_types::Cni,
-    >(
-        "{\"account\":\"placeholder\",\"cust_ip\":\"192.168.3.5/31\",\"id\":\"00000000-0000-0000-0000-000000000000\",\"interconnect\":\"placeholder\",\"magic\":{\"conduit_name\":\"placeholder\",\"description\":\"placeholder\",\"mtu\":0},\"p2p_ip\":\"192.168.3.4/31\"}",
-    ) {
-        ::std::result::Result::Ok(body) => {
-            api.update_cni(
-                    credentials(),
-                    ::std::string::String::from("placeholder"),
-                    ::uuid::Uuid::nil(),
-                    ::std::default::Default::default(),
-                    body,
-                )
-                .await
-                .err()
-        }
-        ::std::result::Result::Err(_) => {
-            ::std::option::Option::Some(
-                ::cloudflare_cni_server_runtime::ApiError::not_implemented("update_cni"),
-            )
-        }
-    })
-        .is_some_and(|e| e.is_not_implemented())
-    {
-        missing.push("update_cni");
-    }
-    if (match ::serde_json::from_str::<
-        ::cloudflare_cni_types::SettingsUpdateRequest,
-    >("{}") {
-        ::std::result::Result::Ok(body) => {
-            api.update_settings(
-                    credentials(),
-                    ::std::string::String::from("placeholder"),
-                    ::std::default::Default::default(),
-                    body,
-                )
-                .await
-                .err()
-        }
-        ::std::result::Result::Err(_) => {
-            ::std::option::Option::Some(
-                ::cloudflare_cni_server_runtime::ApiError::not_implemented(
-                    "update_settings",
-                ),
-            )
-        }
-    })
-        .is_some_and(|e| e.is_not_implemented())
-    {
-        missing.push("update_settings");
-    }
-    missing
+}
+/// The operations `A` leaves to the trait's default (they answer 501): those its
+/// [`IMPLEMENTED`](CniApi::IMPLEMENTED) does not list. Nothing is called. A test can
+/// assert that the list is what it expects, so an operation added in a new release of
+/// this crate is noticed: `assert!(unimplemented_operations::<MyApi>().is_empty())`.
+pub fn unimplemented_operations<A: CniApi>() -> ::std::vec::Vec<&'static str> {
+    Operation::ALL
+        .iter()
+        .filter(|op| !A::IMPLEMENTED.contains(op))
+        .map(|op| op.id())
+        .collect()
 }
 /// The operationId served at a route, for the tracing span of each request.
 fn operation_id(method: &str, route: &str) -> ::std::option::Option<&'static str> {
@@ -1165,12 +1000,18 @@ async fn handle_create_cni<A: CniApi>(
         body,
     ): ::cloudflare_cni_server_runtime::ApiJson<::cloudflare_cni_types::CniCreateRequest>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let answer = api.create_cni(credentials, account_id, query, body).await;
+    if let ::std::result::Result::Err(error) = &answer {
+        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::CreateCni) {
+            ::cloudflare_cni_server_runtime::__private::tracing::error!(
+                operation = "create_cni",
+                "declared in IMPLEMENTED but answered by the trait's default (501)"
+            );
+        }
+    }
     ::cloudflare_cni_server_runtime::__private::respond(
         "create_cni",
-        api
-            .create_cni(credentials, account_id, query, body)
-            .await
-            .map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
 }
 async fn handle_create_interconnect<A: CniApi>(
@@ -1192,12 +1033,20 @@ async fn handle_create_interconnect<A: CniApi>(
         ::cloudflare_cni_types::InterconnectCreateRequest,
     >,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let answer = api.create_interconnect(credentials, account_id, query, body).await;
+    if let ::std::result::Result::Err(error) = &answer {
+        if error.is_not_implemented()
+            && A::IMPLEMENTED.contains(&Operation::CreateInterconnect)
+        {
+            ::cloudflare_cni_server_runtime::__private::tracing::error!(
+                operation = "create_interconnect",
+                "declared in IMPLEMENTED but answered by the trait's default (501)"
+            );
+        }
+    }
     ::cloudflare_cni_server_runtime::__private::respond(
         "create_interconnect",
-        api
-            .create_interconnect(credentials, account_id, query, body)
-            .await
-            .map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
 }
 async fn handle_delete_cni<A: CniApi>(
@@ -1214,10 +1063,16 @@ async fn handle_delete_cni<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<DeleteCniQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    ::cloudflare_cni_server_runtime::__private::respond(
-        "delete_cni",
-        api.delete_cni(credentials, account_id, cni, query).await,
-    )
+    let answer = api.delete_cni(credentials, account_id, cni, query).await;
+    if let ::std::result::Result::Err(error) = &answer {
+        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::DeleteCni) {
+            ::cloudflare_cni_server_runtime::__private::tracing::error!(
+                operation = "delete_cni",
+                "declared in IMPLEMENTED but answered by the trait's default (501)"
+            );
+        }
+    }
+    ::cloudflare_cni_server_runtime::__private::respond("delete_cni", answer)
 }
 async fn handle_delete_interconnect<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::axum::extract::State(
@@ -1235,10 +1090,18 @@ async fn handle_delete_interconnect<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<DeleteInterconnectQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    ::cloudflare_cni_server_runtime::__private::respond(
-        "delete_interconnect",
-        api.delete_interconnect(credentials, account_id, icon, query).await,
-    )
+    let answer = api.delete_interconnect(credentials, account_id, icon, query).await;
+    if let ::std::result::Result::Err(error) = &answer {
+        if error.is_not_implemented()
+            && A::IMPLEMENTED.contains(&Operation::DeleteInterconnect)
+        {
+            ::cloudflare_cni_server_runtime::__private::tracing::error!(
+                operation = "delete_interconnect",
+                "declared in IMPLEMENTED but answered by the trait's default (501)"
+            );
+        }
+    }
+    ::cloudflare_cni_server_runtime::__private::respond("delete_interconnect", answer)
 }
 async fn handle_get_cni<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::axum::extract::State(
@@ -1254,12 +1117,18 @@ async fn handle_get_cni<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetCniQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let answer = api.get_cni(credentials, account_id, cni, query).await;
+    if let ::std::result::Result::Err(error) = &answer {
+        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::GetCni) {
+            ::cloudflare_cni_server_runtime::__private::tracing::error!(
+                operation = "get_cni",
+                "declared in IMPLEMENTED but answered by the trait's default (501)"
+            );
+        }
+    }
     ::cloudflare_cni_server_runtime::__private::respond(
         "get_cni",
-        api
-            .get_cni(credentials, account_id, cni, query)
-            .await
-            .map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
 }
 async fn handle_get_interconnect<A: CniApi>(
@@ -1278,12 +1147,20 @@ async fn handle_get_interconnect<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetInterconnectQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let answer = api.get_interconnect(credentials, account_id, icon, query).await;
+    if let ::std::result::Result::Err(error) = &answer {
+        if error.is_not_implemented()
+            && A::IMPLEMENTED.contains(&Operation::GetInterconnect)
+        {
+            ::cloudflare_cni_server_runtime::__private::tracing::error!(
+                operation = "get_interconnect",
+                "declared in IMPLEMENTED but answered by the trait's default (501)"
+            );
+        }
+    }
     ::cloudflare_cni_server_runtime::__private::respond(
         "get_interconnect",
-        api
-            .get_interconnect(credentials, account_id, icon, query)
-            .await
-            .map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
 }
 async fn handle_get_interconnect_loa<A: CniApi>(
@@ -1302,10 +1179,18 @@ async fn handle_get_interconnect_loa<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetInterconnectLoaQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    ::cloudflare_cni_server_runtime::__private::respond(
-        "get_interconnect_loa",
-        api.get_interconnect_loa(credentials, account_id, icon, query).await,
-    )
+    let answer = api.get_interconnect_loa(credentials, account_id, icon, query).await;
+    if let ::std::result::Result::Err(error) = &answer {
+        if error.is_not_implemented()
+            && A::IMPLEMENTED.contains(&Operation::GetInterconnectLoa)
+        {
+            ::cloudflare_cni_server_runtime::__private::tracing::error!(
+                operation = "get_interconnect_loa",
+                "declared in IMPLEMENTED but answered by the trait's default (501)"
+            );
+        }
+    }
+    ::cloudflare_cni_server_runtime::__private::respond("get_interconnect_loa", answer)
 }
 async fn handle_get_interconnect_loa_default_name<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::axum::extract::State(
@@ -1323,12 +1208,22 @@ async fn handle_get_interconnect_loa_default_name<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetInterconnectLoaDefaultNameQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let answer = api
+        .get_interconnect_loa_default_name(credentials, account_id, icon, query)
+        .await;
+    if let ::std::result::Result::Err(error) = &answer {
+        if error.is_not_implemented()
+            && A::IMPLEMENTED.contains(&Operation::GetInterconnectLoaDefaultName)
+        {
+            ::cloudflare_cni_server_runtime::__private::tracing::error!(
+                operation = "get_interconnect_loa_default_name",
+                "declared in IMPLEMENTED but answered by the trait's default (501)"
+            );
+        }
+    }
     ::cloudflare_cni_server_runtime::__private::respond(
         "get_interconnect_loa_default_name",
-        api
-            .get_interconnect_loa_default_name(credentials, account_id, icon, query)
-            .await
-            .map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
 }
 async fn handle_get_interconnect_status<A: CniApi>(
@@ -1347,12 +1242,20 @@ async fn handle_get_interconnect_status<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetInterconnectStatusQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let answer = api.get_interconnect_status(credentials, account_id, icon, query).await;
+    if let ::std::result::Result::Err(error) = &answer {
+        if error.is_not_implemented()
+            && A::IMPLEMENTED.contains(&Operation::GetInterconnectStatus)
+        {
+            ::cloudflare_cni_server_runtime::__private::tracing::error!(
+                operation = "get_interconnect_status",
+                "declared in IMPLEMENTED but answered by the trait's default (501)"
+            );
+        }
+    }
     ::cloudflare_cni_server_runtime::__private::respond(
         "get_interconnect_status",
-        api
-            .get_interconnect_status(credentials, account_id, icon, query)
-            .await
-            .map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
 }
 async fn handle_get_settings<A: CniApi>(
@@ -1369,12 +1272,19 @@ async fn handle_get_settings<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetSettingsQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let answer = api.get_settings(credentials, account_id, query).await;
+    if let ::std::result::Result::Err(error) = &answer {
+        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::GetSettings)
+        {
+            ::cloudflare_cni_server_runtime::__private::tracing::error!(
+                operation = "get_settings",
+                "declared in IMPLEMENTED but answered by the trait's default (501)"
+            );
+        }
+    }
     ::cloudflare_cni_server_runtime::__private::respond(
         "get_settings",
-        api
-            .get_settings(credentials, account_id, query)
-            .await
-            .map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
 }
 async fn handle_get_slot<A: CniApi>(
@@ -1391,12 +1301,18 @@ async fn handle_get_slot<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetSlotQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let answer = api.get_slot(credentials, account_id, slot, query).await;
+    if let ::std::result::Result::Err(error) = &answer {
+        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::GetSlot) {
+            ::cloudflare_cni_server_runtime::__private::tracing::error!(
+                operation = "get_slot",
+                "declared in IMPLEMENTED but answered by the trait's default (501)"
+            );
+        }
+    }
     ::cloudflare_cni_server_runtime::__private::respond(
         "get_slot",
-        api
-            .get_slot(credentials, account_id, slot, query)
-            .await
-            .map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
 }
 async fn handle_list_cnis<A: CniApi>(
@@ -1413,12 +1329,18 @@ async fn handle_list_cnis<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<ListCnisQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let answer = api.list_cnis(credentials, account_id, query).await;
+    if let ::std::result::Result::Err(error) = &answer {
+        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::ListCnis) {
+            ::cloudflare_cni_server_runtime::__private::tracing::error!(
+                operation = "list_cnis",
+                "declared in IMPLEMENTED but answered by the trait's default (501)"
+            );
+        }
+    }
     ::cloudflare_cni_server_runtime::__private::respond(
         "list_cnis",
-        api
-            .list_cnis(credentials, account_id, query)
-            .await
-            .map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
 }
 async fn handle_list_interconnects<A: CniApi>(
@@ -1435,12 +1357,20 @@ async fn handle_list_interconnects<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<ListInterconnectsQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let answer = api.list_interconnects(credentials, account_id, query).await;
+    if let ::std::result::Result::Err(error) = &answer {
+        if error.is_not_implemented()
+            && A::IMPLEMENTED.contains(&Operation::ListInterconnects)
+        {
+            ::cloudflare_cni_server_runtime::__private::tracing::error!(
+                operation = "list_interconnects",
+                "declared in IMPLEMENTED but answered by the trait's default (501)"
+            );
+        }
+    }
     ::cloudflare_cni_server_runtime::__private::respond(
         "list_interconnects",
-        api
-            .list_interconnects(credentials, account_id, query)
-            .await
-            .map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
 }
 async fn handle_list_slots<A: CniApi>(
@@ -1457,12 +1387,18 @@ async fn handle_list_slots<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<ListSlotsQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let answer = api.list_slots(credentials, account_id, query).await;
+    if let ::std::result::Result::Err(error) = &answer {
+        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::ListSlots) {
+            ::cloudflare_cni_server_runtime::__private::tracing::error!(
+                operation = "list_slots",
+                "declared in IMPLEMENTED but answered by the trait's default (501)"
+            );
+        }
+    }
     ::cloudflare_cni_server_runtime::__private::respond(
         "list_slots",
-        api
-            .list_slots(credentials, account_id, query)
-            .await
-            .map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
 }
 async fn handle_update_cni<A: CniApi>(
@@ -1482,12 +1418,18 @@ async fn handle_update_cni<A: CniApi>(
         body,
     ): ::cloudflare_cni_server_runtime::ApiJson<::cloudflare_cni_types::Cni>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let answer = api.update_cni(credentials, account_id, cni, query, body).await;
+    if let ::std::result::Result::Err(error) = &answer {
+        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::UpdateCni) {
+            ::cloudflare_cni_server_runtime::__private::tracing::error!(
+                operation = "update_cni",
+                "declared in IMPLEMENTED but answered by the trait's default (501)"
+            );
+        }
+    }
     ::cloudflare_cni_server_runtime::__private::respond(
         "update_cni",
-        api
-            .update_cni(credentials, account_id, cni, query, body)
-            .await
-            .map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
 }
 async fn handle_update_settings<A: CniApi>(
@@ -1509,11 +1451,19 @@ async fn handle_update_settings<A: CniApi>(
         ::cloudflare_cni_types::SettingsUpdateRequest,
     >,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let answer = api.update_settings(credentials, account_id, query, body).await;
+    if let ::std::result::Result::Err(error) = &answer {
+        if error.is_not_implemented()
+            && A::IMPLEMENTED.contains(&Operation::UpdateSettings)
+        {
+            ::cloudflare_cni_server_runtime::__private::tracing::error!(
+                operation = "update_settings",
+                "declared in IMPLEMENTED but answered by the trait's default (501)"
+            );
+        }
+    }
     ::cloudflare_cni_server_runtime::__private::respond(
         "update_settings",
-        api
-            .update_settings(credentials, account_id, query, body)
-            .await
-            .map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
 }

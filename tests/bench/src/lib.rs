@@ -4,6 +4,7 @@
 use cloudflare_cni_server::types::*;
 use cloudflare_cni_server::{
     ApiError, Binary, CniApi, Credentials, ListCnisQuery, ListInterconnectsQuery, ListSlotsQuery,
+    Operation,
 };
 use uuid::Uuid;
 
@@ -120,6 +121,8 @@ fn none<T>() -> R<T> {
 }
 
 impl CniApi for FixedData {
+    const IMPLEMENTED: &'static [Operation] = Operation::ALL;
+
     async fn list_cnis(&self, _: Credentials, _: String, q: ListCnisQuery) -> R<CniList> {
         Ok(self.page(q.cursor, q.limit))
     }

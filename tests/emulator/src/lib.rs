@@ -59,6 +59,7 @@ use std::time::Duration;
 use cloudflare_cni_server::types::*;
 use cloudflare_cni_server::{
     ApiError, Binary, CniApi, Credentials, ListCnisQuery, ListInterconnectsQuery, ListSlotsQuery,
+    Operation,
 };
 use ipnet::Ipv4Net;
 use uuid::Uuid;
@@ -464,6 +465,25 @@ impl World {
 type R<T> = Result<T, ApiError>;
 
 impl CniApi for Emulator {
+    const IMPLEMENTED: &'static [Operation] = &[
+        Operation::CreateCni,
+        Operation::CreateInterconnect,
+        Operation::DeleteCni,
+        Operation::DeleteInterconnect,
+        Operation::GetCni,
+        Operation::GetInterconnect,
+        Operation::GetInterconnectLoa,
+        Operation::GetInterconnectLoaDefaultName,
+        Operation::GetInterconnectStatus,
+        Operation::GetSettings,
+        Operation::GetSlot,
+        Operation::ListCnis,
+        Operation::ListInterconnects,
+        Operation::ListSlots,
+        Operation::UpdateCni,
+        Operation::UpdateSettings,
+    ];
+
     async fn list_cnis(
         &self,
         credentials: Credentials,

@@ -278,11 +278,9 @@ async fn main() -> ExitCode {
         emulator.slot_count()
     );
     let app = emulator.clone().router();
-    let serving = ServeConfig {
-        header_read_timeout: header_timeout,
-        shutdown_grace,
-        ..ServeConfig::default()
-    };
+    let serving = ServeConfig::default()
+        .header_read_timeout(header_timeout)
+        .shutdown_grace(shutdown_grace);
     if let Err(e) = serve(listener, app, serving, shutdown_signal()).await {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;

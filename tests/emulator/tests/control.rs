@@ -10,12 +10,9 @@ use serde_json::{json, Value};
 const ACCOUNT: &str = "acct";
 
 fn quick_retries() -> RetryPolicy {
-    RetryPolicy {
-        max_retries: 2,
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(5),
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default()
+        .max_retries(2)
+        .backoff(Duration::from_millis(1), Duration::from_millis(5))
 }
 
 fn client(base: &str, policy: RetryPolicy) -> Client {

@@ -678,6 +678,82 @@ pub fn add_client_runtime(
         },
     ];
     file.items.extend(hooks);
+    close_footguns(file)
+}
+
+/// One way in: a client is made by [`Client::builder`] only (progenitor's `Client::new` skips
+/// its checks and unwraps a TLS failure), a request builder by its `Client` method only, and
+/// progenitor's `Error` and `ClientInfo` stay private beside `CniError`.
+fn close_footguns(file: &mut syn::File) -> Result<(), EmitError> {
+    let unexpected = |expected: &str| EmitError::UnexpectedShape {
+        item: "the client".to_string(),
+        expected: expected.to_string(),
+    };
+    let reexport = file
+        .items
+        .iter()
+        .position(|item| {
+            matches!(item, Item::Use(u) if matches!(&u.tree, syn::UseTree::Path(p) if p.ident == "progenitor_client"))
+                && matches!(item, Item::Use(u) if matches!(u.vis, syn::Visibility::Public(_)))
+        })
+        .ok_or_else(|| unexpected("`pub use progenitor_client::{..}` at the top"))?;
+    file.items[reexport] = parse_quote! {
+        #[allow(unused_imports)]
+        pub use progenitor_client::{ByteStream, ResponseValue};
+    };
+    file.items.insert(
+        reexport + 1,
+        parse_quote! {
+            #[allow(unused_imports)]
+            use progenitor_client::{ClientInfo, Error};
+        },
+    );
+    let constructors = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            Item::Impl(imp)
+                if imp.trait_.is_none()
+                    && self_type_name(imp).as_deref() == Some("Client")
+                    && imp.items.iter().any(
+                        |m| matches!(m, ImplItem::Fn(f) if f.sig.ident == "new_with_client"),
+                    ) =>
+            {
+                Some(imp)
+            }
+            _ => None,
+        })
+        .ok_or_else(|| unexpected("`impl Client { fn new(..); fn new_with_client(..) }`"))?;
+    constructors
+        .items
+        .retain(|m| !matches!(m, ImplItem::Fn(f) if f.sig.ident == "new"));
+    for member in constructors.items.iter_mut() {
+        if let ImplItem::Fn(f) = member {
+            f.vis = parse_quote!(pub(crate));
+        }
+    }
+    constructors.items.push(parse_quote! {
+        /// The base URL every request goes to.
+        pub fn base_url(&self) -> &str {
+            &self.baseurl
+        }
+    });
+    for item in module_items(&mut file.items, "builder")
+        .into_iter()
+        .flatten()
+    {
+        let Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() {
+            continue;
+        }
+        for member in imp.items.iter_mut() {
+            if let ImplItem::Fn(f) = member {
+                if f.sig.ident == "new" {
+                    f.vis = parse_quote!(pub(crate));
+                }
+            }
+        }
+    }
     Ok(())
 }
 

@@ -9,6 +9,7 @@ use quote::{format_ident, quote};
 
 use crate::error::EmitError;
 use crate::model::{ApiModel, OperationModel, ParamModel, ScalarType, SuccessModel};
+use crate::naming::camel_case;
 use crate::paths::Paths;
 
 fn ident(name: &str) -> Ident {
@@ -181,59 +182,63 @@ fn trait_method(op: &OperationModel, types: &TokenStream, rt: &TokenStream) -> T
     }
 }
 
-/// A placeholder argument of a path parameter's type.
-fn placeholder(param: &ParamModel) -> TokenStream {
-    match &param.ty {
-        ScalarType::String => quote!(::std::string::String::from("placeholder")),
-        ScalarType::Uuid => quote!(::uuid::Uuid::nil()),
-        ScalarType::Boolean => quote!(false),
-        _ => quote!(::std::default::Default::default()),
-    }
-}
-
-/// `unimplemented_operations`: each method called once with placeholder arguments.
+/// The operations as a type, and the completeness check: an implementation declares the
+/// operations it serves in `IMPLEMENTED`, `unimplemented_operations` is the rest (nothing is
+/// called), and the router logs an operation declared but answered by the trait's default.
 fn completeness_check(model: &ApiModel, paths: &Paths) -> TokenStream {
-    let (types, rt, trait_name) = (&paths.types, &paths.server_runtime, &paths.server_trait);
-    let checks = model.operations.iter().map(|op| {
-        let method = ident(&op.id);
-        let id = &op.id;
-        let mut args: Vec<TokenStream> = op.path_params.iter().map(placeholder).collect();
-        args.push(quote!(::std::default::Default::default()));
-        let call = match (&op.request_body, &op.request_sample) {
-            (Some(body), Some(sample)) => {
-                let body = format_ident!("{}", body);
-                let sample = sample.to_string();
-                quote! {
-                    match ::serde_json::from_str::<#types::#body>(#sample) {
-                        ::std::result::Result::Ok(body) => api.#method(credentials(), #(#args,)* body).await.err(),
-                        // Cannot happen for a generated sample; counted as unimplemented.
-                        ::std::result::Result::Err(_) => ::std::option::Option::Some(#rt::ApiError::not_implemented(#id)),
-                    }
-                }
-            }
-            _ => quote!(api.#method(credentials(), #(#args),*).await.err()),
-        };
-        quote! {
-            if (#call).is_some_and(|e| e.is_not_implemented()) {
-                missing.push(#id);
-            }
-        }
-    });
-    let ids = model.operations.iter().map(|op| &op.id);
+    let trait_name = &paths.server_trait;
+    let ids: Vec<&String> = model.operations.iter().map(|op| &op.id).collect();
+    let variants: Vec<Ident> = model
+        .operations
+        .iter()
+        .map(|op| format_ident!("{}", camel_case(&op.id)))
+        .collect();
+    let docs: Vec<String> = model
+        .operations
+        .iter()
+        .map(|op| format!(" `{}` ({} `{}`): {}", op.id, op.method, op.path, op.summary))
+        .collect();
     quote! {
         /// Every operation of the spec, by operationId.
         pub const OPERATIONS: &[&str] = &[#(#ids),*];
 
-        /// The operations `api` leaves to the trait's default (they answer 501), found by
-        /// calling every method once with placeholder arguments. A test can assert that the
-        /// list is what it expects, so an operation added in a new release of this crate is
-        /// noticed: `assert!(unimplemented_operations(&MyApi::new()).await.is_empty())`.
-        /// The implemented methods run with placeholder values: call it on a fresh instance.
-        pub async fn unimplemented_operations<A: #trait_name>(api: &A) -> ::std::vec::Vec<&'static str> {
-            let credentials = || #rt::Credentials::ApiToken(#rt::Secret::new("placeholder"));
-            let mut missing = ::std::vec::Vec::new();
-            #(#checks)*
-            missing
+        /// One operation of the spec: what an implementation lists in
+        /// [`IMPLEMENTED`](CniApi::IMPLEMENTED). Operations are added in minor releases, so a
+        /// `match` needs a `_` arm.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Operation {
+            #(#[doc = #docs] #variants,)*
+        }
+
+        impl Operation {
+            /// Every operation, in operationId order.
+            pub const ALL: &'static [Operation] = &[#(Operation::#variants),*];
+
+            /// Its operationId.
+            pub fn id(self) -> &'static str {
+                match self {
+                    #(Operation::#variants => #ids,)*
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for Operation {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.id())
+            }
+        }
+
+        /// The operations `A` leaves to the trait's default (they answer 501): those its
+        /// [`IMPLEMENTED`](CniApi::IMPLEMENTED) does not list. Nothing is called. A test can
+        /// assert that the list is what it expects, so an operation added in a new release of
+        /// this crate is noticed: `assert!(unimplemented_operations::<MyApi>().is_empty())`.
+        pub fn unimplemented_operations<A: #trait_name>() -> ::std::vec::Vec<&'static str> {
+            Operation::ALL
+                .iter()
+                .filter(|op| !A::IMPLEMENTED.contains(op))
+                .map(|op| op.id())
+                .collect()
         }
     }
 }
@@ -242,6 +247,7 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
     let (types, rt, trait_name) = (&paths.types, &paths.server_runtime, &paths.server_trait);
     let name = format_ident!("handle_{}", op.id);
     let method = ident(&op.id);
+    let variant = format_ident!("{}", camel_case(&op.id));
     let id = &op.id;
     let path_names: Vec<Ident> = op.path_params.iter().map(|p| ident(&p.name)).collect();
     let path_types: Vec<TokenStream> = op.path_params.iter().map(param_type).collect();
@@ -274,7 +280,16 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
             #query_extractor
             #body_extractor
         ) -> #rt::__private::axum::response::Response {
-            #rt::__private::respond(#id, api.#method(credentials, #(#call_args),*).await #wrap)
+            let answer = api.#method(credentials, #(#call_args),*).await;
+            if let ::std::result::Result::Err(error) = &answer {
+                if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::#variant) {
+                    #rt::__private::tracing::error!(
+                        operation = #id,
+                        "declared in IMPLEMENTED but answered by the trait's default (501)"
+                    );
+                }
+            }
+            #rt::__private::respond(#id, answer #wrap)
         }
     }
 }
@@ -288,7 +303,7 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
          One trait serves every resource group ({}), so that an implementation keeps one state \
          across them. Every method has a default that answers 501 in the envelope: implement \
          the operations you serve (an operation added in a later release then needs no change \
-         here), and list those you leave out with [`unimplemented_operations`]. Each method \
+         here); list them in `IMPLEMENTED`, and [`unimplemented_operations`] names the rest. Each method \
          receives the request's [`Credentials`](crate::Credentials), \
          its path parameters as their spec types, its query parameters as one struct and its \
          body as the shared type from `types`, already checked against the spec's rules; it \
@@ -370,6 +385,12 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
 
         #trait_doc
         pub trait #trait_name: Send + Sync + 'static {
+            /// The operations this implementation serves: the methods it provides, listed so
+            /// that [`unimplemented_operations`] can name the rest without calling anything.
+            /// The router logs an error when an operation listed here answers with the
+            /// trait's default. Default: none.
+            const IMPLEMENTED: &'static [Operation] = &[];
+
             #(#methods)*
         }
 

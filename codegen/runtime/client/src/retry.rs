@@ -8,8 +8,11 @@ use reqwest::{Method, StatusCode};
 use crate::builder::ClientOptions;
 use crate::context;
 
-/// When and how often requests are retried.
+/// When and how often requests are retried: `RetryPolicy::default()` (or
+/// [`none`](RetryPolicy::none)) and the methods below. Settings may be added in minor
+/// releases, so it is not built as a struct literal.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Retries after the first attempt; 0 disables retrying. Default 2.
     pub max_retries: u32,
@@ -43,6 +46,31 @@ impl RetryPolicy {
             max_retries: 0,
             ..Self::default()
         }
+    }
+
+    /// Retries after the first attempt; 0 disables retrying.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// The first backoff, and the longest: each retry doubles the pause, up to `max`.
+    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_backoff = initial;
+        self.max_backoff = max.max(initial);
+        self
+    }
+
+    /// The longest `Retry-After` honoured; a longer one is cut to this.
+    pub fn max_retry_after(mut self, longest: Duration) -> Self {
+        self.max_retry_after = longest;
+        self
+    }
+
+    /// Whether POST is retried too (the first attempt may have created the object).
+    pub fn retry_non_idempotent(mut self, retry: bool) -> Self {
+        self.retry_non_idempotent = retry;
+        self
     }
 
     fn allows(&self, method: &Method) -> bool {

@@ -21,8 +21,10 @@ pub use error::{codes, ApiError, ErrorEnvelope, ErrorMessage, ErrorSource};
 pub use extract::{ApiJson, ApiPath, ApiQuery};
 pub use serve::{serve, ServeConfig, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES};
 
-/// Settings of the generated router.
+/// Settings of the generated router: `ServerConfig::default().body_limit(..)`. Settings may be
+/// added in minor releases, so it is not built as a struct literal.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ServerConfig {
     /// The largest request body accepted, in bytes; larger bodies answer 413. Default 1 MiB.
     pub body_limit: usize,
@@ -33,6 +35,14 @@ impl Default for ServerConfig {
         ServerConfig {
             body_limit: 1024 * 1024,
         }
+    }
+}
+
+impl ServerConfig {
+    /// The largest request body accepted, in bytes.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
     }
 }
 

@@ -24,8 +24,11 @@ use tokio::task::JoinSet;
 
 use crate::error::{codes, ApiError};
 
-/// How [`serve`] bounds each connection and the shutdown.
+/// How [`serve`] bounds each connection and the shutdown: `ServeConfig::default()` and the
+/// methods below. Settings may be added in minor releases, so it is not built as a struct
+/// literal.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ServeConfig {
     /// How long a client may take to send a request head, counted from when the server is
     /// ready to read one: it also closes a connection left idle that long, new or between
@@ -46,6 +49,26 @@ impl Default for ServeConfig {
             request_timeout: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(10),
         }
+    }
+}
+
+impl ServeConfig {
+    /// How long a client may take to send a request head (and an idle connection may stay).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long one request may take from its head to its answer.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// How long open connections may finish after the shutdown signal.
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
     }
 }
 

@@ -14,8 +14,13 @@ pub use ::axum::http::StatusCode;
 pub use ::uuid::Uuid;
 /// The Tagged union fixture (version 1), one method per operation.
 ///
-/// One trait serves every resource group (Shapes), so that an implementation keeps one state across them. Every method has a default that answers 501 in the envelope: implement the operations you serve (an operation added in a later release then needs no change here), and list those you leave out with [`unimplemented_operations`]. Each method receives the request's [`Credentials`](crate::Credentials), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
+/// One trait serves every resource group (Shapes), so that an implementation keeps one state across them. Every method has a default that answers 501 in the envelope: implement the operations you serve (an operation added in a later release then needs no change here); list them in `IMPLEMENTED`, and [`unimplemented_operations`] names the rest. Each method receives the request's [`Credentials`](crate::Credentials), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
 pub trait CniApi: Send + Sync + 'static {
+    /// The operations this implementation serves: the methods it provides, listed so
+    /// that [`unimplemented_operations`] can name the rest without calling anything.
+    /// The router logs an error when an operation listed here answers with the
+    /// trait's default. Default: none.
+    const IMPLEMENTED: &'static [Operation] = &[];
     /// Create a shape
     ///
     /// `POST /shapes`
@@ -57,39 +62,40 @@ pub trait CniApi: Send + Sync + 'static {
 pub struct CreateShapeQuery {}
 /// Every operation of the spec, by operationId.
 pub const OPERATIONS: &[&str] = &["create_shape"];
-/// The operations `api` leaves to the trait's default (they answer 501), found by
-/// calling every method once with placeholder arguments. A test can assert that the
-/// list is what it expects, so an operation added in a new release of this crate is
-/// noticed: `assert!(unimplemented_operations(&MyApi::new()).await.is_empty())`.
-/// The implemented methods run with placeholder values: call it on a fresh instance.
-pub async fn unimplemented_operations<A: CniApi>(
-    api: &A,
-) -> ::std::vec::Vec<&'static str> {
-    let credentials = || ::cloudflare_cni_server_runtime::Credentials::ApiToken(
-        ::cloudflare_cni_server_runtime::Secret::new("placeholder"),
-    );
-    let mut missing = ::std::vec::Vec::new();
-    if (match ::serde_json::from_str::<
-        super::types::Shape,
-    >("{\"kind\":\"circle\",\"radius\":0}") {
-        ::std::result::Result::Ok(body) => {
-            api.create_shape(credentials(), ::std::default::Default::default(), body)
-                .await
-                .err()
+/// One operation of the spec: what an implementation lists in
+/// [`IMPLEMENTED`](CniApi::IMPLEMENTED). Operations are added in minor releases, so a
+/// `match` needs a `_` arm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `create_shape` (POST `/shapes`): Create a shape
+    CreateShape,
+}
+impl Operation {
+    /// Every operation, in operationId order.
+    pub const ALL: &'static [Operation] = &[Operation::CreateShape];
+    /// Its operationId.
+    pub fn id(self) -> &'static str {
+        match self {
+            Operation::CreateShape => "create_shape",
         }
-        ::std::result::Result::Err(_) => {
-            ::std::option::Option::Some(
-                ::cloudflare_cni_server_runtime::ApiError::not_implemented(
-                    "create_shape",
-                ),
-            )
-        }
-    })
-        .is_some_and(|e| e.is_not_implemented())
-    {
-        missing.push("create_shape");
     }
-    missing
+}
+impl ::std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+/// The operations `A` leaves to the trait's default (they answer 501): those its
+/// [`IMPLEMENTED`](CniApi::IMPLEMENTED) does not list. Nothing is called. A test can
+/// assert that the list is what it expects, so an operation added in a new release of
+/// this crate is noticed: `assert!(unimplemented_operations::<MyApi>().is_empty())`.
+pub fn unimplemented_operations<A: CniApi>() -> ::std::vec::Vec<&'static str> {
+    Operation::ALL
+        .iter()
+        .filter(|op| !A::IMPLEMENTED.contains(op))
+        .map(|op| op.id())
+        .collect()
 }
 /// The operationId served at a route, for the tracing span of each request.
 fn operation_id(method: &str, route: &str) -> ::std::option::Option<&'static str> {
@@ -153,11 +159,18 @@ async fn handle_create_shape<A: CniApi>(
         body,
     ): ::cloudflare_cni_server_runtime::ApiJson<super::types::Shape>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let answer = api.create_shape(credentials, query, body).await;
+    if let ::std::result::Result::Err(error) = &answer {
+        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::CreateShape)
+        {
+            ::cloudflare_cni_server_runtime::__private::tracing::error!(
+                operation = "create_shape",
+                "declared in IMPLEMENTED but answered by the trait's default (501)"
+            );
+        }
+    }
     ::cloudflare_cni_server_runtime::__private::respond(
         "create_shape",
-        api
-            .create_shape(credentials, query, body)
-            .await
-            .map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
     )
 }

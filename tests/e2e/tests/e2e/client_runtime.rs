@@ -409,10 +409,10 @@ async fn a_users_own_reqwest_client_still_gets_credentials_and_retries() {
         .base_url(&server.base_url)
         .http_client(reqwest::Client::new())
         .api_token("t")
-        .retry_policy(cloudflare_cni_client::RetryPolicy {
-            initial_backoff: Duration::from_millis(1),
-            ..Default::default()
-        })
+        .retry_policy(
+            cloudflare_cni_client::RetryPolicy::default()
+                .backoff(Duration::from_millis(1), Duration::from_secs(8)),
+        )
         .build()
         .unwrap();
     assert_eq!(

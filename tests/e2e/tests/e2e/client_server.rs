@@ -168,9 +168,8 @@ async fn the_servers_errors_decode_in_the_client() {
         other => panic!("{other:?}"),
     }
     // 401 without credentials.
-    use cloudflare_cni_client::ClientInfo;
     let anonymous = Client::builder()
-        .base_url(client.baseurl())
+        .base_url(client.base_url())
         .build()
         .unwrap();
     match anonymous.get_settings().account_id(ACCOUNT).send().await {

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use cloudflare_cni_server::types::*;
 use cloudflare_cni_server::{
     ApiError, Binary, CniApi, Credentials, ListCnisQuery, ListInterconnectsQuery, ListSlotsQuery,
+    Operation,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -82,6 +83,25 @@ fn account(account_id: &str) -> R<()> {
 }
 
 impl CniApi for Fixed {
+    const IMPLEMENTED: &'static [Operation] = &[
+        Operation::CreateCni,
+        Operation::CreateInterconnect,
+        Operation::DeleteCni,
+        Operation::DeleteInterconnect,
+        Operation::GetCni,
+        Operation::GetInterconnect,
+        Operation::GetInterconnectLoa,
+        Operation::GetInterconnectLoaDefaultName,
+        Operation::GetInterconnectStatus,
+        Operation::GetSettings,
+        Operation::GetSlot,
+        Operation::ListCnis,
+        Operation::ListInterconnects,
+        Operation::ListSlots,
+        Operation::UpdateCni,
+        Operation::UpdateSettings,
+    ];
+
     async fn list_cnis(&self, c: Credentials, a: String, q: ListCnisQuery) -> R<CniList> {
         self.saw(format!("list_cnis {c:?} {a} {q:?}"));
         account(&a)?;

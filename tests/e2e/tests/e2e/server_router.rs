@@ -411,7 +411,7 @@ async fn an_unknown_route_answers_404_and_a_wrong_method_405() {
 
 #[tokio::test]
 async fn a_body_over_the_limit_answers_413() {
-    let config = ServerConfig { body_limit: 1024 };
+    let config = ServerConfig::default().body_limit(1024);
     let mut big = serde_json::to_value(cni()).unwrap();
     big["magic"]["description"] = json!("x".repeat(4096));
     let answer = send(
@@ -490,7 +490,7 @@ async fn an_empty_path_parameter_answers_400_pointing_at_it() {
 
 #[tokio::test]
 async fn rejections_before_the_body_is_read_close_the_connection() {
-    let too_large = router_with_config(Fixed::default(), ServerConfig { body_limit: 16 })
+    let too_large = router_with_config(Fixed::default(), ServerConfig::default().body_limit(16))
         .oneshot(request_with(
             Method::PUT,
             "settings",
@@ -567,11 +567,8 @@ mod serving {
 
     #[tokio::test]
     async fn a_half_sent_request_head_is_cut_off() {
-        let server = start(ServeConfig {
-            header_read_timeout: Duration::from_millis(300),
-            ..ServeConfig::default()
-        })
-        .await;
+        let server =
+            start(ServeConfig::default().header_read_timeout(Duration::from_millis(300))).await;
         let mut stream = TcpStream::connect(server.address).await.unwrap();
         stream
             .write_all(b"GET /accounts/a/cni/settings HTTP/1.1\r\nHost: x\r\n")
@@ -592,11 +589,8 @@ mod serving {
 
     #[tokio::test]
     async fn a_slow_body_answers_408_in_the_envelope_and_closes() {
-        let server = start(ServeConfig {
-            request_timeout: Duration::from_millis(300),
-            ..ServeConfig::default()
-        })
-        .await;
+        let server =
+            start(ServeConfig::default().request_timeout(Duration::from_millis(300))).await;
         let mut stream = TcpStream::connect(server.address).await.unwrap();
         let head = format!(
             "PUT /accounts/{ACCOUNT}/cni/settings HTTP/1.1\r\nHost: x\r\n{}: {TOKEN}\r\n\
@@ -830,11 +824,7 @@ mod serving {
 
     #[tokio::test]
     async fn shutdown_finishes_within_the_grace_period_despite_a_stuck_client() {
-        let server = start(ServeConfig {
-            shutdown_grace: Duration::from_millis(300),
-            ..ServeConfig::default()
-        })
-        .await;
+        let server = start(ServeConfig::default().shutdown_grace(Duration::from_millis(300))).await;
         // A request whose body never finishes keeps its connection busy.
         let mut stuck = TcpStream::connect(server.address).await.unwrap();
         let head = format!(
@@ -932,6 +922,9 @@ async fn a_body_of_the_wrong_shape_answers_400_pointing_at_the_field() {
 struct OnlySettings;
 
 impl cloudflare_cni_server::CniApi for OnlySettings {
+    const IMPLEMENTED: &'static [cloudflare_cni_server::Operation] =
+        &[cloudflare_cni_server::Operation::GetSettings];
+
     async fn get_settings(
         &self,
         _: cloudflare_cni_server::Credentials,
@@ -962,7 +955,7 @@ async fn operations_left_to_the_default_answer_501_and_are_listed() {
     assert_eq!(errors[0]["code"], 1008);
     assert!(errors[0]["message"].as_str().unwrap().contains("get_cni"));
 
-    let missing = cloudflare_cni_server::unimplemented_operations(&OnlySettings).await;
+    let missing = cloudflare_cni_server::unimplemented_operations::<OnlySettings>();
     let mut expected: Vec<&str> = cloudflare_cni_server::OPERATIONS
         .iter()
         .copied()
@@ -973,15 +966,11 @@ async fn operations_left_to_the_default_answer_501_and_are_listed() {
     missing_sorted.sort();
     assert_eq!(missing_sorted, expected);
     // The test doubles and the emulator implement every operation.
+    assert!(cloudflare_cni_server::unimplemented_operations::<Fixed>().is_empty());
     assert!(
-        cloudflare_cni_server::unimplemented_operations(&Fixed::default())
-            .await
+        cloudflare_cni_server::unimplemented_operations::<cloudflare_cni_emulator::Emulator>()
             .is_empty()
     );
-    let emulator = cloudflare_cni_emulator::Emulator::new(Default::default());
-    assert!(cloudflare_cni_server::unimplemented_operations(&emulator)
-        .await
-        .is_empty());
 }
 
 /// Every body is a JSON object with no key twice: serde's sequence form of a struct, and

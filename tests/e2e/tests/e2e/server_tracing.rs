@@ -108,3 +108,65 @@ async fn the_operation_is_found_when_the_router_is_nested() {
         ["get_cni", "get_interconnect_status", "get_settings"]
     );
 }
+
+/// Collects the message of every event.
+#[derive(Clone, Default)]
+struct Events(Arc<Mutex<Vec<String>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Events {
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        let fields = Fields::default();
+        event.record(&mut Recorder(&fields, String::new()));
+        let line: Vec<String> = fields
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, name, value)| format!("{name}={value}"))
+            .collect();
+        self.0.lock().unwrap().push(line.join(" "));
+    }
+}
+
+/// Declares `get_settings` but leaves it to the trait's default.
+struct DeclaresWhatItLacks;
+
+impl cloudflare_cni_server::CniApi for DeclaresWhatItLacks {
+    const IMPLEMENTED: &'static [cloudflare_cni_server::Operation] =
+        &[cloudflare_cni_server::Operation::GetSettings];
+}
+
+#[tokio::test]
+async fn an_operation_declared_but_left_to_the_default_is_logged_as_an_error() {
+    let events = Events::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(events.clone()));
+    let app = cloudflare_cni_server::router(DeclaresWhatItLacks);
+    let get = |what: &str| {
+        Request::builder()
+            .uri(format!("/accounts/{ACCOUNT}/cni/{what}"))
+            .header(header::AUTHORIZATION, "Bearer t")
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(
+        app.clone().oneshot(get("settings")).await.unwrap().status(),
+        501
+    );
+    // An operation it does not declare answers 501 too, and that is no error of its own.
+    assert_eq!(app.oneshot(get("slots")).await.unwrap().status(), 501);
+    let events = events.0.lock().unwrap().clone();
+    let declared: Vec<&String> = events
+        .iter()
+        .filter(|e| e.contains("declared in IMPLEMENTED"))
+        .collect();
+    assert_eq!(declared.len(), 1, "{events:?}");
+    assert!(
+        declared[0].contains("operation=get_settings"),
+        "{declared:?}"
+    );
+    assert_eq!(
+        cloudflare_cni_server::unimplemented_operations::<DeclaresWhatItLacks>().len(),
+        cloudflare_cni_server::OPERATIONS.len() - 1
+    );
+}
