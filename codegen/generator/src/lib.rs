@@ -23,6 +23,7 @@ pub mod diff;
 pub mod document;
 pub mod error;
 pub mod evolution;
+mod examples;
 pub mod import;
 pub mod lint;
 mod load;

@@ -119,6 +119,13 @@ pub fn wait_method_name(variant: &str) -> String {
     name
 }
 
+/// A Rust name in snake case, for a method: `GcpPartner` → `gcp_partner`, `V100G` → `v100_g`.
+pub fn snake_case(name: &str) -> String {
+    wait_method_name(name)
+        .trim_start_matches("wait_until_")
+        .to_string()
+}
+
 /// A tagged union's constructor for one member: the tag in snake case (`direct` → `direct`,
 /// `gcp_partner` → `gcp_partner`, `Pending` → `pending`), with a trailing `_` for a keyword.
 pub fn constructor_name(tag: &str) -> String {

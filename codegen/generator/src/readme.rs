@@ -42,31 +42,6 @@ fn server_param_type(ty: &ScalarType) -> &'static str {
     }
 }
 
-/// A placeholder value for a path parameter, as client code would pass it.
-fn example_value(name: &str, ty: &ScalarType) -> String {
-    match ty {
-        ScalarType::String => format!("\"<{name}>\""),
-        ScalarType::Uuid => "Uuid::nil()".to_string(),
-        ScalarType::Integer { .. } => "1".to_string(),
-        ScalarType::Number => "1.0".to_string(),
-        ScalarType::Boolean => "true".to_string(),
-    }
-}
-
-/// `client.op().p1(v1).p2(v2)`: the builder with its required parameters set.
-fn client_call(op: &OperationModel) -> String {
-    let mut call = format!("client.{}()", op.id);
-    for param in op
-        .path_params
-        .iter()
-        .chain(op.query_params.iter().filter(|p| p.required))
-    {
-        let setter = crate::naming::progenitor_field_name(&param.name);
-        let _ = write!(call, ".{setter}({})", example_value(&param.name, &param.ty));
-    }
-    call
-}
-
 fn server(model: &ApiModel, config: &Config) -> String {
     let lib = config.server.lib_name();
     let trait_name = &config.server_trait;
@@ -280,7 +255,7 @@ fn client_example(model: &ApiModel, lib: &str) -> String {
     {
         lines.push(format!(
             "// Every item of a listing, fetched page by page as the stream is read.\nlet all: Vec<types::{item}> = {}.stream().try_collect().await?;",
-            client_call(op)
+            crate::examples::client_call(op)
         ));
     }
     if let Some((op, name)) = model
@@ -295,7 +270,7 @@ fn client_example(model: &ApiModel, lib: &str) -> String {
     {
         lines.push(format!(
             "// One object; a failure is one `CniError` (an API error, a timeout...).\nlet one: types::{name} = {}.send().await?.into_inner();",
-            client_call(op)
+            crate::examples::client_call(op)
         ));
     }
     if let Some((op, media_type)) =
@@ -311,7 +286,7 @@ fn client_example(model: &ApiModel, lib: &str) -> String {
         let extension = media_type.rsplit('/').next().unwrap_or("bin");
         lines.push(format!(
             "// A download (`{media_type}`), written to a file atomically.\n{}.save_to(\"download.{extension}\").await?;",
-            client_call(op)
+            crate::examples::client_call(op)
         ));
     }
     format!(
@@ -364,8 +339,8 @@ fn client_waiting_and_options(model: &ApiModel, lib: &str) -> String {
             "until the condition holds".to_string(),
         ),
     };
-    let wait_call = client_call(wait_op);
-    let call = client_call(first_op);
+    let wait_call = crate::examples::client_call(wait_op);
+    let call = crate::examples::client_call(first_op);
     format!(
         r###"
 ## Waiting, per-call options, response metadata
@@ -446,7 +421,10 @@ fn client_mocks(model: &ApiModel, lib: &str) -> String {
             // The mock's matchers take non-string values by reference.
             match p.ty {
                 ScalarType::String => format!(".{setter}({})", mock_string(&p.name)),
-                _ => format!(".{setter}(&{})", example_value(&p.name, &p.ty)),
+                _ => format!(
+                    ".{setter}(&{})",
+                    crate::examples::example_value(&p.name, &p.ty)
+                ),
             }
         })
         .collect();
@@ -457,7 +435,7 @@ fn client_mocks(model: &ApiModel, lib: &str) -> String {
         let setter = crate::naming::progenitor_field_name(&p.name);
         let value = match p.ty {
             ScalarType::String => mock_string(&p.name),
-            _ => example_value(&p.name, &p.ty),
+            _ => crate::examples::example_value(&p.name, &p.ty),
         };
         let _ = write!(call, ".{setter}({value})");
     }

@@ -52,14 +52,10 @@ pub async fn provision(
         .send()
         .await?
         .into_inner();
-    let name = match created {
-        types::Interconnect::Physical(physical) => physical.name,
-        types::Interconnect::GcpPartner(partner) => partner.name,
-        other => {
-            return Err(CniError::InvalidRequest(format!(
-                "unexpected kind: {other:?}"
-            )))
-        }
+    // Every kind of interconnect has a name: the union answers it whichever it is.
+    let name = match created.name() {
+        Some(name) => name.to_string(),
+        None => return Err(CniError::InvalidRequest(format!("no name: {created:?}"))),
     };
 
     // Until it is healthy; a `Down` would end the wait at once with the answer.

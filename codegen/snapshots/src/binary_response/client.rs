@@ -67,11 +67,16 @@ Sends a `GET` request to `/documents/{name}`
 
 Arguments:
 - `name`: Document name
-```ignore
-let response = client.get_document()
-    .name(name)
+```no_run
+# async fn example(client: &cloudflare_cni_client::Client) -> Result<(), cloudflare_cni_client::CniError> {
+# #[allow(unused_imports)] use cloudflare_cni_client::{types, Uuid};
+let answer = client.get_document()
+    .name("<name>")
     .send()
-    .await;
+    .await?;
+# let _ = answer;
+# Ok(())
+# }
 ```*/
     pub fn get_document(&self) -> builder::GetDocument<'_> {
         builder::GetDocument::new(self)
@@ -82,11 +87,16 @@ Sends a `DELETE` request to `/documents/{name}`
 
 Arguments:
 - `name`: Document name
-```ignore
-let response = client.delete_document()
-    .name(name)
+```no_run
+# async fn example(client: &cloudflare_cni_client::Client) -> Result<(), cloudflare_cni_client::CniError> {
+# #[allow(unused_imports)] use cloudflare_cni_client::{types, Uuid};
+let answer = client.delete_document()
+    .name("<name>")
     .send()
-    .await;
+    .await?;
+# let _ = answer;
+# Ok(())
+# }
 ```*/
     pub fn delete_document(&self) -> builder::DeleteDocument<'_> {
         builder::DeleteDocument::new(self)

@@ -65,11 +65,16 @@ impl Client {
 
 Sends a `PUT` request to `/links`
 
-```ignore
-let response = client.update_link()
-    .body(body)
+```no_run
+# async fn example(client: &cloudflare_cni_client::Client) -> Result<(), cloudflare_cni_client::CniError> {
+# #[allow(unused_imports)] use cloudflare_cni_client::{types, Uuid};
+let answer = client.update_link()
+    .body(types::Link::builder() /* set its fields */)
     .send()
-    .await;
+    .await?;
+# let _ = answer;
+# Ok(())
+# }
 ```*/
     pub fn update_link(&self) -> builder::UpdateLink<'_> {
         builder::UpdateLink::new(self)

@@ -70,14 +70,16 @@ Arguments:
 - `cursor`: Where to resume
 - `limit`: Page size
 - `occupied`: Occupied filter
-```ignore
-let response = client.list_items()
-    .group(group)
-    .cursor(cursor)
-    .limit(limit)
-    .occupied(occupied)
+```no_run
+# async fn example(client: &cloudflare_cni_client::Client) -> Result<(), cloudflare_cni_client::CniError> {
+# #[allow(unused_imports)] use cloudflare_cni_client::{types, Uuid};
+let answer = client.list_items()
+    .group(Uuid::nil())
     .send()
-    .await;
+    .await?;
+# let _ = answer;
+# Ok(())
+# }
 ```*/
     pub fn list_items(&self) -> builder::ListItems<'_> {
         builder::ListItems::new(self)

@@ -67,11 +67,16 @@ Sends a `GET` request to `/things/{id}`
 
 Arguments:
 - `id`: The thing
-```ignore
-let response = client.get_thing()
-    .id(id)
+```no_run
+# async fn example(client: &cloudflare_cni_client::Client) -> Result<(), cloudflare_cni_client::CniError> {
+# #[allow(unused_imports)] use cloudflare_cni_client::{types, Uuid};
+let answer = client.get_thing()
+    .id(Uuid::nil())
     .send()
-    .await;
+    .await?;
+# let _ = answer;
+# Ok(())
+# }
 ```*/
     pub fn get_thing(&self) -> builder::GetThing<'_> {
         builder::GetThing::new(self)
@@ -83,12 +88,17 @@ Sends a `PUT` request to `/things/{id}`
 Arguments:
 - `id`: The thing
 - `body`
-```ignore
-let response = client.put_thing()
-    .id(id)
-    .body(body)
+```no_run
+# async fn example(client: &cloudflare_cni_client::Client) -> Result<(), cloudflare_cni_client::CniError> {
+# #[allow(unused_imports)] use cloudflare_cni_client::{types, Uuid};
+let answer = client.put_thing()
+    .id(Uuid::nil())
+    .body(types::Thing::builder() /* set its fields */)
     .send()
-    .await;
+    .await?;
+# let _ = answer;
+# Ok(())
+# }
 ```*/
     pub fn put_thing(&self) -> builder::PutThing<'_> {
         builder::PutThing::new(self)

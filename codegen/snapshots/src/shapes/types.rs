@@ -1369,6 +1369,42 @@ impl ::cloudflare_cni_validate::Validate for State {
     }
 }
 impl State {
+    /// Whether this is a `Active` member (`state: active`).
+    pub fn is_active(&self) -> bool {
+        ::std::matches!(self, Self::Active(_))
+    }
+    /// The `Active` member, if this is one.
+    pub fn as_active(&self) -> ::std::option::Option<&StateActive> {
+        match self {
+            Self::Active(member) => ::std::option::Option::Some(member),
+            _ => ::std::option::Option::None,
+        }
+    }
+    /// Whether this is a `Scheduled` member (`state: scheduled`).
+    pub fn is_scheduled(&self) -> bool {
+        ::std::matches!(self, Self::Scheduled(_))
+    }
+    /// The `Scheduled` member, if this is one.
+    pub fn as_scheduled(&self) -> ::std::option::Option<&StateScheduled> {
+        match self {
+            Self::Scheduled(member) => ::std::option::Option::Some(member),
+            _ => ::std::option::Option::None,
+        }
+    }
+    /// The `state` tag: which member this is, known or not.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::Active(_) => "active",
+            Self::Scheduled(_) => "scheduled",
+            Self::Unknown(unknown) => unknown.tag(),
+        }
+    }
+    /// The `state`: [`tag`](Self::tag) by its name in the API.
+    pub fn state(&self) -> &str {
+        self.tag()
+    }
+}
+impl State {
     /// A `Active` member (`state: active`), which has no fields of its own.
     pub fn active() -> Self {
         Self::Active(::std::default::Default::default())

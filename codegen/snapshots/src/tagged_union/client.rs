@@ -65,11 +65,16 @@ impl Client {
 
 Sends a `POST` request to `/shapes`
 
-```ignore
-let response = client.create_shape()
-    .body(body)
+```no_run
+# async fn example(client: &cloudflare_cni_client::Client) -> Result<(), cloudflare_cni_client::CniError> {
+# #[allow(unused_imports)] use cloudflare_cni_client::{types, Uuid};
+let answer = client.create_shape()
+    .body(types::Shape::circle() /* set its fields */)
     .send()
-    .await;
+    .await?;
+# let _ = answer;
+# Ok(())
+# }
 ```*/
     pub fn create_shape(&self) -> builder::CreateShape<'_> {
         builder::CreateShape::new(self)

@@ -439,6 +439,42 @@ impl ::cloudflare_cni_validate::Validate for Shape {
     }
 }
 impl Shape {
+    /// Whether this is a `Circle` member (`kind: circle`).
+    pub fn is_circle(&self) -> bool {
+        ::std::matches!(self, Self::Circle(_))
+    }
+    /// The `Circle` member, if this is one.
+    pub fn as_circle(&self) -> ::std::option::Option<&Circle> {
+        match self {
+            Self::Circle(member) => ::std::option::Option::Some(member),
+            _ => ::std::option::Option::None,
+        }
+    }
+    /// Whether this is a `Square` member (`kind: square`).
+    pub fn is_square(&self) -> bool {
+        ::std::matches!(self, Self::Square(_))
+    }
+    /// The `Square` member, if this is one.
+    pub fn as_square(&self) -> ::std::option::Option<&Square> {
+        match self {
+            Self::Square(member) => ::std::option::Option::Some(member),
+            _ => ::std::option::Option::None,
+        }
+    }
+    /// The `kind` tag: which member this is, known or not.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::Circle(_) => "circle",
+            Self::Square(_) => "square",
+            Self::Unknown(unknown) => unknown.tag(),
+        }
+    }
+    /// The `kind`: [`tag`](Self::tag) by its name in the API.
+    pub fn kind(&self) -> &str {
+        self.tag()
+    }
+}
+impl Shape {
     /// Starts a `Circle` member (`kind: circle`): set its fields, then pass the builder as a request body, or `build()` it and convert with `into()`.
     pub fn circle() -> builder::CircleBuilder {
         ::std::default::Default::default()

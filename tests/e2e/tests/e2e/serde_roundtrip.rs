@@ -190,6 +190,31 @@ fn interconnect_union_decodes_each_variant_by_its_tag() {
 }
 
 #[test]
+fn a_union_answers_which_member_it_is_and_what_every_member_has() {
+    let direct: types::Interconnect = serde_json::from_value(physical()).unwrap();
+    assert!(direct.is_physical() && !direct.is_gcp_partner());
+    assert_eq!(direct.tag(), "direct");
+    let member = direct.as_physical().expect("the physical member");
+    assert!(direct.as_gcp_partner().is_none());
+    assert_eq!(direct.name(), Some(member.name.as_str()));
+    assert_eq!(direct.account(), Some(member.account.as_str()));
+    // An unknown member answers from the fields it came with.
+    let mut unknown = gcp_partner();
+    unknown["type"] = json!("aws_partner");
+    let unknown: types::Interconnect = serde_json::from_value(unknown).unwrap();
+    assert_eq!(unknown.tag(), "aws_partner");
+    assert_eq!(
+        unknown.name(),
+        Some(gcp_partner()["name"].as_str().unwrap())
+    );
+    assert!(!unknown.is_physical() && !unknown.is_gcp_partner());
+    // A status union names its tag by the property's name too.
+    let status = types::InterconnectStatus::healthy();
+    assert_eq!((status.state(), status.tag()), ("Healthy", "Healthy"));
+    assert!(status.is_healthy() && status.as_down().is_none());
+}
+
+#[test]
 fn interconnect_union_keeps_an_unknown_kind_and_refuses_a_wrong_or_missing_tag() {
     let mut wrong = physical();
     wrong["type"] = json!("gcp_partner");

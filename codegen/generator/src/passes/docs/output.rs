@@ -235,9 +235,56 @@ pub fn document_client(file: &mut syn::File, model: &ApiModel) {
 pub fn apply(
     generated: &mut crate::passes::Generated,
     model: &ApiModel,
-    _paths: &crate::paths::Paths,
+    paths: &crate::paths::Paths,
 ) -> Result<(), crate::error::EmitError> {
     document_types(&mut generated.types);
     document_client(&mut generated.client, model);
+    let client = &paths.client;
+    let lib = quote::quote!(#client).to_string().replace(' ', "");
+    compiled_method_examples(&mut generated.client, model, lib.trim_start_matches("::"));
     Ok(())
+}
+
+/// progenitor's per-method example is an `ignore`d block with unbound variables; each becomes
+/// a compiled (`no_run`) example written from the model.
+fn compiled_method_examples(file: &mut syn::File, model: &ApiModel, lib: &str) {
+    let operations: HashMap<&str, &crate::model::OperationModel> = model
+        .operations
+        .iter()
+        .map(|op| (op.id.as_str(), op))
+        .collect();
+    for item in file.items.iter_mut() {
+        let Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() || self_type_name(imp).as_deref() != Some("Client") {
+            continue;
+        }
+        for member in imp.items.iter_mut() {
+            let ImplItem::Fn(f) = member else { continue };
+            let Some(op) = operations.get(f.sig.ident.to_string().as_str()) else {
+                continue;
+            };
+            for attr in f.attrs.iter_mut().filter(|a| a.path().is_ident("doc")) {
+                let syn::Meta::NameValue(meta) = &attr.meta else {
+                    continue;
+                };
+                let syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(text),
+                    ..
+                }) = &meta.value
+                else {
+                    continue;
+                };
+                let text = text.value();
+                let Some(start) = text.find("```ignore") else {
+                    continue;
+                };
+                let end = text[start + 3..]
+                    .find("```")
+                    .map_or(text.len(), |i| start + 3 + i + 3);
+                let example = crate::examples::method_example(model, op, lib);
+                let replaced = format!("{}{example}{}", &text[..start], &text[end..]);
+                *attr = syn::parse_quote!(#[doc = #replaced]);
+            }
+        }
+    }
 }

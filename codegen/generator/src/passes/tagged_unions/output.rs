@@ -321,7 +321,146 @@ pub fn apply(
     model: &ApiModel,
     paths: &Paths,
 ) -> Result<(), EmitError> {
-    rewrite_unions(&mut generated.types, model, paths)
+    rewrite_unions(&mut generated.types, model, paths)?;
+    add_accessors(&mut generated.types, model);
+    Ok(())
+}
+
+/// The string fields every member of a union has (`name`, `account`): their names, by the
+/// members' structs as typify wrote them.
+fn shared_string_fields(types: &syn::File, union: &UnionModel) -> Vec<String> {
+    let fields_of = |schema: &str| -> Option<Vec<String>> {
+        types.items.iter().find_map(|item| match item {
+            Item::Struct(s) if s.ident == schema => match &s.fields {
+                syn::Fields::Named(named) => Some(
+                    named
+                        .named
+                        .iter()
+                        .filter(|f| {
+                            let ty = &f.ty;
+                            quote!(#ty).to_string().replace(' ', "") == "::std::string::String"
+                        })
+                        .filter_map(|f| f.ident.as_ref().map(|i| i.to_string()))
+                        .collect(),
+                ),
+                _ => Some(Vec::new()),
+            },
+            _ => None,
+        })
+    };
+    let mut members = union
+        .variants
+        .iter()
+        .map(|v| fields_of(&v.schema).unwrap_or_default());
+    let Some(first) = members.next() else {
+        return Vec::new();
+    };
+    let rest: Vec<Vec<String>> = members.collect();
+    first
+        .into_iter()
+        .filter(|field| rest.iter().all(|fields| fields.contains(field)))
+        .collect()
+}
+
+/// `is_physical()`, `as_physical()` per member; the tag (`tag()`, and `state()` when the
+/// property's name can be a method); and each string field every member has (`name()`),
+/// read from an unknown member's fields too.
+fn add_accessors(types: &mut syn::File, model: &ApiModel) {
+    let mut impls: Vec<Item> = Vec::new();
+    for (union_name, schema) in &model.schemas {
+        let Some(union) = &schema.union else { continue };
+        let ty = format_ident!("{}", union_name);
+        let mut methods: Vec<syn::ImplItem> = Vec::new();
+        for variant in &union.variants {
+            let member = format_ident!("{}", variant.name);
+            let member_ty = format_ident!("{}", variant.schema);
+            let snake = crate::naming::snake_case(&variant.name);
+            let (is, as_) = (format_ident!("is_{}", snake), format_ident!("as_{}", snake));
+            let is_doc = format!(
+                " Whether this is a `{}` member (`{}: {}`).",
+                variant.name, union.property, variant.tag
+            );
+            let as_doc = format!(" The `{}` member, if this is one.", variant.name);
+            methods.push(parse_quote! {
+                #[doc = #is_doc]
+                pub fn #is(&self) -> bool {
+                    ::std::matches!(self, Self::#member(_))
+                }
+            });
+            methods.push(parse_quote! {
+                #[doc = #as_doc]
+                pub fn #as_(&self) -> ::std::option::Option<&#member_ty> {
+                    match self {
+                        Self::#member(member) => ::std::option::Option::Some(member),
+                        _ => ::std::option::Option::None,
+                    }
+                }
+            });
+        }
+        let arms = union.variants.iter().map(|v| {
+            let (member, tag) = (format_ident!("{}", v.name), &v.tag);
+            quote!(Self::#member(_) => #tag,)
+        });
+        let tag_doc = format!(
+            " The `{}` tag: which member this is, known or not.",
+            union.property
+        );
+        methods.push(parse_quote! {
+            #[doc = #tag_doc]
+            pub fn tag(&self) -> &str {
+                match self {
+                    #(#arms)*
+                    Self::Unknown(unknown) => unknown.tag(),
+                }
+            }
+        });
+        let property_is_method = syn::parse_str::<syn::Ident>(&union.property).is_ok()
+            && union.property != "tag"
+            && !union
+                .variants
+                .iter()
+                .any(|v| crate::naming::snake_case(&v.name) == union.property);
+        if property_is_method {
+            let method = format_ident!("{}", union.property);
+            let doc = format!(
+                " The `{}`: [`tag`](Self::tag) by its name in the API.",
+                union.property
+            );
+            methods.push(parse_quote! {
+                #[doc = #doc]
+                pub fn #method(&self) -> &str {
+                    self.tag()
+                }
+            });
+        }
+        for field in shared_string_fields(types, union) {
+            if field == "tag" || field == union.property {
+                continue;
+            }
+            let method = format_ident!("{}", field);
+            let arms = union.variants.iter().map(|v| {
+                let member = format_ident!("{}", v.name);
+                quote!(Self::#member(member) => ::std::option::Option::Some(member.#method.as_str()),)
+            });
+            let doc =
+                format!(" The `{field}` every member has (an unknown member's, when it sent one).");
+            methods.push(parse_quote! {
+                #[doc = #doc]
+                pub fn #method(&self) -> ::std::option::Option<&str> {
+                    match self {
+                        #(#arms)*
+                        Self::Unknown(unknown) => unknown.fields().get(#field).and_then(|value| value.as_str()),
+                    }
+                }
+            });
+        }
+        impls.push(parse_quote! {
+            impl #ty {
+                #(#methods)*
+            }
+        });
+    }
+    types.items.extend(impls);
 }
 
 #[cfg(test)]
