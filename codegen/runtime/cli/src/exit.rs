@@ -23,6 +23,7 @@ pub enum ExitClass {
 }
 
 impl ExitClass {
+    /// The process exit status for this class.
     pub fn number(self) -> u8 {
         match self {
             ExitClass::Other => 1,
@@ -34,6 +35,7 @@ impl ExitClass {
         }
     }
 
+    /// The exit code for this class.
     pub fn code(self) -> ExitCode {
         ExitCode::from(self.number())
     }
@@ -43,13 +45,16 @@ impl ExitClass {
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct CliError {
+    /// What kind of failure, which sets the exit status.
     pub class: ExitClass,
+    /// The one-line message printed.
     pub message: String,
     /// Whether a progress line is on the terminal (the error starts a new line).
     pub(crate) after_progress: bool,
 }
 
 impl CliError {
+    /// A failure of this class.
     pub fn new(class: ExitClass, message: String) -> Self {
         CliError {
             class,
@@ -58,6 +63,7 @@ impl CliError {
         }
     }
 
+    /// A failure of no more specific class.
     pub fn other(message: String) -> Self {
         Self::new(ExitClass::Other, message)
     }

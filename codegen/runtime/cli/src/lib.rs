@@ -5,6 +5,7 @@
 //!
 //! The generated crate describes each operation ([`Operation`]) and maps a parsed call to the
 //! typed client ([`App::dispatch`]); everything here is the same for every operation.
+#![warn(missing_docs)]
 
 mod command;
 mod exit;
@@ -29,9 +30,13 @@ pub use exit::{CliError, ExitClass};
 pub struct App {
     /// The binary's name, as `--help` and completions spell it.
     pub name: &'static str,
+    /// The tool's version, for `--version`.
     pub version: &'static str,
+    /// What the tool is, for `--help`.
     pub about: &'static str,
+    /// The resource groups, each a subcommand.
     pub groups: &'static [Group],
+    /// Runs one parsed operation.
     pub dispatch: Dispatch,
 }
 
@@ -43,8 +48,11 @@ pub type Dispatch = for<'a> fn(
 
 /// A resource group (`cnis`, `interconnects` …) and its operations.
 pub struct Group {
+    /// The group's subcommand (`cnis`).
     pub name: &'static str,
+    /// What the group is, for `--help`.
     pub about: &'static str,
+    /// Its operations, each a subcommand of the group.
     pub operations: &'static [Operation],
 }
 
@@ -52,14 +60,17 @@ pub struct Group {
 pub struct Operation {
     /// The subcommand (`list`, `get`, `loa` …).
     pub verb: &'static str,
+    /// The operationId it sends.
     pub operation_id: &'static str,
     /// One line, the spec's summary.
     pub about: &'static str,
     /// The spec's description.
     pub long_about: &'static str,
+    /// Its path and query parameters, as flags.
     pub args: &'static [Arg],
     /// The request body's fields as flags, when the operation takes one.
     pub body: Option<Body>,
+    /// What it answers.
     pub answer: AnswerKind,
 }
 
@@ -67,8 +78,11 @@ pub struct Operation {
 pub struct Arg {
     /// The spec's name (`icon`, `address_contains`).
     pub name: &'static str,
+    /// The flag's help text.
     pub help: &'static str,
+    /// The value's type.
     pub value: ValueType,
+    /// Whether the flag must be given.
     pub required: bool,
     /// A path parameter (a positional argument) rather than a query parameter (a flag).
     pub positional: bool,
@@ -76,10 +90,12 @@ pub struct Arg {
 
 /// A request body: its schema's name and its fields as flags.
 pub struct Body {
+    /// The body's schema name.
     pub schema: &'static str,
     /// Where the body repeats the account (`/account`), filled from `--account` when the body
     /// does not say.
     pub account: Option<&'static str>,
+    /// The body's scalar fields, each a flag.
     pub fields: &'static [BodyField],
 }
 
@@ -89,7 +105,9 @@ pub struct BodyField {
     pub flag: &'static str,
     /// Where it goes in the body (`/magic/conduit_name`).
     pub pointer: &'static str,
+    /// The flag's help text.
     pub help: &'static str,
+    /// The value's type.
     pub value: ValueType,
     /// A list: the flag repeats.
     pub many: bool,
@@ -98,10 +116,15 @@ pub struct BodyField {
 /// The type of a value on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValueType {
+    /// Text.
     String,
+    /// A UUID.
     Uuid,
+    /// An integer.
     Integer,
+    /// A number.
     Number,
+    /// `true` or `false`.
     Boolean,
 }
 
@@ -112,8 +135,11 @@ pub enum AnswerKind {
     Json,
     /// A cursor-paginated listing (`--jsonl` streams its items).
     Listing,
-    /// A status that can be waited on (`--wait STATE`): the JSON property naming the state.
-    Status { property: &'static str },
+    /// A status that can be waited on (`--wait STATE`).
+    Status {
+        /// The JSON property naming the state.
+        property: &'static str,
+    },
     /// A file (`-o FILE`, else standard output).
     Binary,
     /// Nothing.
@@ -122,10 +148,20 @@ pub enum AnswerKind {
 
 /// What a call answered, for the output.
 pub enum Answer<'a> {
+    /// One JSON value.
     Json(serde_json::Value),
+    /// The items of a listing, page by page.
     Items(LocalBoxStream<'a, Result<serde_json::Value, CniError>>),
+    /// A download's bytes.
     Bytes(ByteStream),
-    Saved { path: PathBuf, bytes: u64 },
+    /// A download written to a file.
+    Saved {
+        /// The file.
+        path: PathBuf,
+        /// How many bytes were written.
+        bytes: u64,
+    },
+    /// Nothing (a delete).
     Empty,
 }
 

@@ -42,14 +42,17 @@ impl ClientOptions {
         self.validate_requests
     }
 
+    /// Turns checking request bodies against the spec's rules on or off.
     pub fn set_validate_requests(&mut self, enabled: bool) {
         self.validate_requests = enabled;
     }
 
+    /// When and how often requests are retried.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry
     }
 
+    /// The credentials every request carries, if any were set.
     pub fn credentials(&self) -> Option<&Credentials> {
         self.credentials.as_ref()
     }
@@ -74,6 +77,7 @@ const TLS_BACKEND: bool = cfg!(any(
 
 /// Implemented by the generated client so that [`ClientBuilder`] can construct it.
 pub trait FromParts {
+    /// Assembles the client from its base URL, HTTP client and options.
     fn from_parts(base_url: &str, http: reqwest::Client, options: ClientOptions) -> Self;
 }
 
@@ -86,12 +90,25 @@ pub enum BuildError {
          of cloudflare-cni-client (`rustls`, `rustls-aws-lc` or `native-tls`) or pass your own \
          reqwest::Client with `http_client`"
     )]
-    NoTls { url: String },
+    /// An `https://` base URL, and no TLS backend compiled in (enable `rustls`, `rustls-aws-lc` or `native-tls`).
+    NoTls {
+        /// The base URL.
+        url: String,
+    },
     #[error("invalid base URL {url:?}: it must be an absolute http(s) URL")]
-    BaseUrl { url: String },
+    /// A base URL that is not an absolute `http://` or `https://` URL.
+    BaseUrl {
+        /// The base URL given.
+        url: String,
+    },
     #[error("invalid {what}: it contains characters a header cannot carry")]
-    Credential { what: &'static str },
+    /// A credential that cannot be sent as a header value (a newline in it, say).
+    Credential {
+        /// Which credential.
+        what: &'static str,
+    },
     #[error("cannot build the HTTP client: {0}")]
+    /// reqwest could not build its HTTP client.
     Http(#[from] reqwest::Error),
 }
 
@@ -220,6 +237,7 @@ impl<C: FromParts> ClientBuilder<C> {
         self
     }
 
+    /// Checks the settings and builds the client: fails naming what is wrong, sends nothing.
     pub fn build(self) -> Result<C, BuildError> {
         let valid_url = (self.base_url.starts_with("https://")
             || self.base_url.starts_with("http://"))

@@ -17,7 +17,9 @@ use crate::limits::{body_too_large, path_segment_problem};
 /// One entry of an API error envelope's `errors`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiMessage {
+    /// Cloudflare's numeric error code.
     pub code: i64,
+    /// What went wrong, for a person.
     pub message: String,
     /// `source.pointer`: where in the request the problem lies.
     pub pointer: Option<String>,
@@ -36,10 +38,15 @@ pub enum CniError {
     #[error("{}", api_line(*status, errors, body_excerpt.as_deref(), *attempts, request_id.as_deref()))]
     #[non_exhaustive]
     Api {
+        /// The answer's status.
         status: StatusCode,
+        /// The envelope's error messages (empty when the body was not an envelope).
         errors: Vec<ApiMessage>,
+        /// The start of the body, when it was not an envelope.
         body_excerpt: Option<String>,
+        /// How many attempts were made, retries included.
         attempts: u32,
+        /// Cloudflare's request id (`cf-ray`), for a support ticket.
         request_id: Option<String>,
         /// Boxed: it is large, and `CniError` travels in every `Result`.
         headers: Box<reqwest::header::HeaderMap>,
@@ -61,15 +68,19 @@ pub enum CniError {
     /// The connection failed.
     #[error("transport error after {attempts} attempt(s): {source}")]
     Transport {
+        /// How many attempts were made, retries included.
         attempts: u32,
         #[source]
+        /// reqwest's error.
         source: reqwest::Error,
     },
     /// An attempt took longer than the client's timeout.
     #[error("timed out after {attempts} attempt(s): {source}")]
     Timeout {
+        /// How many attempts were made, retries included.
         attempts: u32,
         #[source]
+        /// reqwest's error.
         source: reqwest::Error,
     },
     /// A success status whose body was not what the spec says. `expected` says what was
@@ -77,9 +88,13 @@ pub enum CniError {
     /// `/items/3/slot_id`), when the body was JSON.
     #[error("invalid response{}: expected {expected}, got {excerpt:?}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
     InvalidResponse {
+        /// The answer's status, when one came.
         status: Option<StatusCode>,
+        /// What was expected, and why decoding failed.
         expected: String,
+        /// Where in the body, as a JSON pointer, when the body was JSON.
         pointer: Option<String>,
+        /// The start of the body.
         excerpt: String,
     },
     /// The response body went over the client's limit
@@ -87,13 +102,16 @@ pub enum CniError {
     /// `max_download_bytes` for a download); it was not read on.
     #[error("the response{} is larger than the client's limit of {limit} bytes", status.map(|s| format!(" ({s})")).unwrap_or_default())]
     ResponseTooLarge {
+        /// The answer's status, when one came.
         status: Option<StatusCode>,
+        /// The limit, in bytes.
         limit: u64,
     },
     /// The server answered with a redirect, which this API never does; it was not followed, so
     /// no credential went to where it pointed.
     #[error("the server redirected ({status}) to {}; redirects are not followed", location.as_deref().unwrap_or("an unnamed location"))]
     Redirect {
+        /// The redirect's status.
         status: StatusCode,
         /// The `Location` header, when there was one.
         location: Option<String>,
@@ -106,23 +124,31 @@ pub enum CniError {
     /// the wait was told to look past.
     #[error("gave up waiting after {waited:?} ({polls} looks); last seen: {}", last.as_ref().map_or_else(|| "not found (404)".to_string(), |l| l.to_string()))]
     WaitTimeout {
+        /// How long the wait took.
         waited: std::time::Duration,
+        /// How many times the request was sent.
         polls: u32,
+        /// The last answer, typed; `None` when the last look was a 404 the wait looked past.
         last: Option<crate::LastAnswer>,
     },
     /// A wait's condition said the answer shows it will never be met
     /// ([`WaitOutcome::Failed`](crate::WaitOutcome::Failed)); `last` is that answer.
     #[error("stopped waiting after {waited:?} ({polls} looks): the answer will not do: {last}")]
     WaitFailed {
+        /// How long the wait took.
         waited: std::time::Duration,
+        /// How many times the request was sent.
         polls: u32,
+        /// The answer the condition refused.
         last: crate::LastAnswer,
     },
     /// Writing a download to disk failed.
     #[error("cannot write {}: {source}", path.display())]
     Io {
+        /// The file that could not be written.
         path: PathBuf,
         #[source]
+        /// The I/O error.
         source: std::io::Error,
     },
 }

@@ -6,6 +6,7 @@
 //!
 //! Users meet it through the client crate, which re-exports [`ClientBuilder`],
 //! [`RetryPolicy`], [`Credentials`] and [`CniError`].
+#![warn(missing_docs)]
 
 mod builder;
 mod context;
@@ -32,10 +33,12 @@ pub use wait::{wait_until, LastAnswer, Wait, WaitOutcome};
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a secret value.
     pub fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
     }
 
+    /// The value itself, for the one place that sends it.
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -53,7 +56,12 @@ pub enum Credentials {
     /// An API token, sent as `Authorization: Bearer <token>`.
     ApiToken(Secret),
     /// The account email and global API key, sent as `X-Auth-Email` and `X-Auth-Key`.
-    ApiKey { email: String, key: Secret },
+    ApiKey {
+        /// The account's email.
+        email: String,
+        /// The global API key.
+        key: Secret,
+    },
 }
 
 /// What the generated code calls; not a public API.

@@ -15,6 +15,7 @@ pub struct RequestOptions {
 }
 
 impl RequestOptions {
+    /// No options: the client's own timeout, no extra headers.
     pub fn new() -> Self {
         Self::default()
     }

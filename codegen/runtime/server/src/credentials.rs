@@ -17,6 +17,7 @@ use crate::error::{codes, ApiError};
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a secret value.
     pub fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
     }
@@ -57,7 +58,12 @@ pub enum Credentials {
     /// `Authorization: Bearer <token>`.
     ApiToken(Secret),
     /// `X-Auth-Email` and `X-Auth-Key`, the account email and global API key.
-    ApiKey { email: String, key: Secret },
+    ApiKey {
+        /// The account's email.
+        email: String,
+        /// The global API key.
+        key: Secret,
+    },
 }
 
 fn header_text<'a>(parts: &'a Parts, name: &str) -> Result<Option<&'a str>, ApiError> {

@@ -47,20 +47,28 @@ pub struct ErrorSource {
 /// One entry of the envelope's `errors`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ErrorMessage {
+    /// Cloudflare's numeric error code.
     pub code: i32,
+    /// What went wrong, for a person.
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// A page about the error, when there is one.
     pub documentation_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Where in the request the problem lies.
     pub source: Option<ErrorSource>,
 }
 
 /// Cloudflare's v4 failure envelope, as the spec's `ErrorEnvelope` describes it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ErrorEnvelope {
+    /// Always `false` in an error envelope.
     pub success: bool,
+    /// The errors, at least one.
     pub errors: Vec<ErrorMessage>,
+    /// Informational messages (none here).
     pub messages: Vec<ErrorMessage>,
+    /// Always `null` in an error envelope.
     pub result: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -161,10 +169,12 @@ impl ApiError {
         self
     }
 
+    /// The status it answers with.
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
+    /// The envelope's error messages.
     pub fn errors(&self) -> &[ErrorMessage] {
         &self.errors
     }

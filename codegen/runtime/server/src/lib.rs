@@ -4,6 +4,7 @@
 //!
 //! Users of the server crate meet [`ApiError`], [`Credentials`], [`Binary`] and
 //! [`ServerConfig`] (re-exported there); the rest is for the generated router.
+#![warn(missing_docs)]
 
 mod bare_errors;
 mod credentials;
@@ -51,10 +52,12 @@ impl ServerConfig {
 pub struct Binary {
     /// The media type sent as `Content-Type`, e.g. `application/pdf`.
     pub content_type: String,
+    /// The body's bytes.
     pub bytes: Bytes,
 }
 
 impl Binary {
+    /// A body of this media type.
     pub fn new(content_type: impl Into<String>, bytes: impl Into<Bytes>) -> Self {
         Binary {
             content_type: content_type.into(),

@@ -20,6 +20,7 @@ pub struct RequestSpanLayer {
 }
 
 impl RequestSpanLayer {
+    /// A layer that names each request's span after the operation `lookup` finds for its route.
     pub fn new(lookup: OperationLookup) -> Self {
         RequestSpanLayer { lookup }
     }

@@ -20,6 +20,7 @@
 //! Every violation is collected (up to [`Report::DEFAULT_CAP`]), each with a JSON pointer
 //! built from the serde wire names (`/bgp/md5_key`, `/items/3/cust_ip`), a stable [`Code`] and
 //! a message, in field order. Validating valid input does not allocate.
+#![warn(missing_docs)]
 
 mod path;
 pub mod rules;
@@ -100,6 +101,7 @@ impl fmt::Display for Violation {
 /// Every violation found in one value, in field order.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ValidationErrors {
+    /// Each broken rule, in field order.
     pub violations: Vec<Violation>,
     /// Whether more violations were found than the report's cap kept.
     pub truncated: bool,
@@ -185,10 +187,12 @@ impl Report {
     /// prefixes yields 100 messages, not a million.
     pub const DEFAULT_CAP: usize = 100;
 
+    /// An empty report that keeps up to its default cap of violations.
     pub fn new() -> Self {
         Self::with_cap(Self::DEFAULT_CAP)
     }
 
+    /// An empty report that keeps at most `cap` violations (more are counted as truncated).
     pub fn with_cap(cap: usize) -> Self {
         Report {
             violations: Vec::new(),
@@ -210,10 +214,12 @@ impl Report {
         });
     }
 
+    /// Whether no violation was recorded.
     pub fn is_empty(&self) -> bool {
         self.violations.is_empty()
     }
 
+    /// `Ok` when nothing was recorded, else every violation kept.
     pub fn finish(self) -> Result<(), ValidationErrors> {
         if self.violations.is_empty() {
             Ok(())

@@ -101,9 +101,15 @@ pub fn check_cidr(value: &str, path: &Path<'_>, report: &mut Report) {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SamePrefixError {
     /// Another prefix length, or an address outside the other's network.
-    OutsidePrefix { other: Ipv4Net },
+    OutsidePrefix {
+        /// The other end's address and prefix.
+        other: Ipv4Net,
+    },
     /// The very same address as the other end.
-    SameAddress { other: Ipv4Net },
+    SameAddress {
+        /// The other end's address and prefix.
+        other: Ipv4Net,
+    },
 }
 
 /// Checks that `value` lies in `other`'s network with the same prefix length, and is not
@@ -159,7 +165,12 @@ pub enum Md5KeyError {
     /// The key is present but empty.
     Empty,
     /// The character at `position` (counting characters from 1) is not allowed.
-    Charset { character: char, position: usize },
+    Charset {
+        /// The character that is not allowed.
+        character: char,
+        /// Where it is, counting characters from 1.
+        position: usize,
+    },
 }
 
 impl fmt::Display for Md5KeyError {
