@@ -147,14 +147,16 @@ mod with_validator {
 
     pub fn from(cni: &super::types::Cni) -> Cni {
         let bgp = cni.bgp.as_ref().map(|b| Bgp {
-            customer_asn: b.customer_asn,
+            customer_asn: i64::from(b.customer_asn),
             extra_prefixes: b.extra_prefixes.clone(),
             md5_key: b.md5_key.clone(),
         });
         Cni {
             p2p_ip: cni.p2p_ip.clone(),
             cust_ip: cni.cust_ip.clone(),
-            magic: Magic { mtu: cni.magic.mtu },
+            magic: Magic {
+                mtu: i32::from(cni.magic.mtu),
+            },
             bgp,
         }
     }

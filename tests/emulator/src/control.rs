@@ -242,7 +242,7 @@ impl Emulator {
                     })
                     .collect();
                 let state = AccountState {
-                    default_asn: account.default_asn,
+                    default_asn: account.default_asn.map(i64::from),
                     last_seq: account.last_seq,
                     next_name: account.next_name,
                     interconnects,
@@ -299,7 +299,8 @@ impl Emulator {
         let now = world.clock.now();
         for (id, saved) in state.accounts {
             let mut account = Account {
-                default_asn: saved.default_asn,
+                // `StateFile::problems` refused an ASN outside the u32 space before this.
+                default_asn: saved.default_asn.and_then(|asn| u32::try_from(asn).ok()),
                 last_seq: saved.last_seq,
                 next_name: saved.next_name,
                 ..Account::default()

@@ -86,7 +86,7 @@ pub struct EmulatorConfig {
     /// How long a new interconnect stays `Pending` before it is `Healthy`.
     pub status_delay: Duration,
     /// The account's `default_asn` before any update.
-    pub default_asn: i64,
+    pub default_asn: u32,
     /// The credentials accepted, each with the accounts it may act on; with none, any
     /// credentials act on any account.
     pub grants: Vec<Grant>,
@@ -139,7 +139,7 @@ struct Account {
     cursors: Cursors,
     interconnects: BTreeMap<u64, StoredInterconnect>,
     interconnect_seq: HashMap<String, u64>,
-    default_asn: Option<i64>,
+    default_asn: Option<u32>,
     /// The last sequence number given out (CNIs and interconnects share the counter).
     last_seq: u64,
     /// Serial for generated interconnect names.

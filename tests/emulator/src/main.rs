@@ -216,7 +216,8 @@ async fn main() -> ExitCode {
     let config = EmulatorConfig {
         slots,
         status_delay,
-        default_asn: args.default_asn,
+        // Checked above to be inside the ASN space.
+        default_asn: u32::try_from(args.default_asn).unwrap_or(u32::MAX),
         grants,
         link_pool: args.link_pool,
         lifecycle: match args.manual_lifecycle {

@@ -75,7 +75,7 @@ async fn status(client: &Client, icon: &str) -> types::InterconnectStatus {
         .into_inner()
 }
 
-async fn settings(client: &Client) -> Result<i64, CniError> {
+async fn settings(client: &Client) -> Result<u32, CniError> {
     Ok(client
         .get_settings()
         .account_id(ACCOUNT)

@@ -143,11 +143,6 @@ async fn states_the_api_could_not_have_made_are_refused_and_change_nothing() {
         ),
         (
             format!("{cni}/bgp"),
-            json!({"customer_asn": 1u64 << 40, "extra_prefixes": []}),
-            format!("{cni}/bgp/customer_asn"),
-        ),
-        (
-            format!("{cni}/bgp"),
             json!({"customer_asn": 65000, "extra_prefixes": [], "md5_key": "a?b"}),
             format!("{cni}/bgp/md5_key"),
         ),

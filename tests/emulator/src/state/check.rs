@@ -378,11 +378,6 @@ mod tests {
                 "",
             ),
             (
-                set("/accounts/a/cnis/0/cni/bgp/customer_asn", json!(1u64 << 40)),
-                format!("{cni}/bgp/customer_asn"),
-                "",
-            ),
-            (
                 set("/accounts/a/cnis/0/cni/bgp/md5_key", json!("a?b")),
                 format!("{cni}/bgp/md5_key"),
                 "",
