@@ -650,7 +650,7 @@ pub fn add_client_runtime(
             }
         },
         parse_quote! {
-            impl #rt::FromParts for Client {
+            impl #rt::__private::FromParts for Client {
                 fn from_parts(base_url: &str, http: reqwest::Client, options: #rt::ClientOptions) -> Self {
                     Self::new_with_client(base_url, http, options)
                 }

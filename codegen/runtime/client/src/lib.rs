@@ -20,7 +20,7 @@ mod wait;
 
 use std::fmt;
 
-pub use builder::{BuildError, ClientBuilder, ClientOptions, FromParts};
+pub use builder::{BuildError, ClientBuilder, ClientOptions};
 pub use error::{ApiMessage, CniError};
 pub use limits::{BodyTooLarge, DEFAULT_MAX_RESPONSE_BYTES};
 pub use options::{RequestOptions, ResponseMetadata, REQUEST_ID_HEADER};
@@ -68,6 +68,9 @@ pub enum Credentials {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::builder::apply_credentials;
+    // Hidden: assembling a client from parts (options cloned from another client, say) would
+    // skip the builder's checks and carry credentials into a client of someone else's making.
+    pub use crate::builder::FromParts;
     pub use crate::context::validation_failed;
     pub use crate::error::save_stream;
     pub use crate::error::{check_path_segment, locate, locate_nothing, run, run_with};

@@ -322,7 +322,7 @@ impl Client {
         self.inner.validates_requests()
     }
 }
-impl ::cloudflare_cni_client_runtime::FromParts for Client {
+impl ::cloudflare_cni_client_runtime::__private::FromParts for Client {
     fn from_parts(
         base_url: &str,
         http: reqwest::Client,
