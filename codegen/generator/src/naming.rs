@@ -119,6 +119,14 @@ pub fn wait_method_name(variant: &str) -> String {
     name
 }
 
+/// The server's constant for one operation: its operationId in upper case (`get_cni` →
+/// `GET_CNI`). It follows the id alone, so an added operation never renames another.
+pub fn operation_constant(operation_id: &str) -> String {
+    progenitor_field_name(operation_id)
+        .trim_end_matches('_')
+        .to_ascii_uppercase()
+}
+
 /// A Rust name in snake case, for a method: `GcpPartner` → `gcp_partner`, `V100G` → `v100_g`.
 pub fn snake_case(name: &str) -> String {
     wait_method_name(name)
@@ -194,6 +202,13 @@ mod tests {
         );
         assert_eq!(type_name("InterconnectStatus"), "InterconnectStatus");
         assert!(is_type_name("Gbps10") && !is_type_name("gbps") && !is_type_name("A-B"));
+    }
+
+    #[test]
+    fn operation_constants_are_the_id_in_upper_case() {
+        assert_eq!(operation_constant("get_cni"), "GET_CNI");
+        assert_eq!(operation_constant("list-slots"), "LIST_SLOTS");
+        assert_eq!(operation_constant("type"), "TYPE");
     }
 
     #[test]

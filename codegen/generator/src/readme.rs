@@ -90,7 +90,7 @@ fn server(model: &ApiModel, config: &Config) -> String {
         let _ = writeln!(
             out,
             "    const IMPLEMENTED: &'static [Operation] = &[Operation::{}];",
-            crate::naming::camel_case(&op.id)
+            crate::naming::operation_constant(&op.id)
         );
         let _ = writeln!(
             out,

@@ -700,92 +700,74 @@ pub const OPERATIONS: &[&str] = &[
     "update_cni",
     "update_settings",
 ];
-/// One operation of the spec: what an implementation lists in
-/// [`IMPLEMENTED`](CniApi::IMPLEMENTED). Operations are added in minor releases, so a
-/// `match` needs a `_` arm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Operation {
-    /// `create_cni` (POST `/accounts/{account_id}/cni/cnis`): Create a new CNI object
-    CreateCni,
-    /// `create_interconnect` (POST `/accounts/{account_id}/cni/interconnects`): Create a new interconnect
-    CreateInterconnect,
-    /// `delete_cni` (DELETE `/accounts/{account_id}/cni/cnis/{cni}`): Delete a specified CNI object
-    DeleteCni,
-    /// `delete_interconnect` (DELETE `/accounts/{account_id}/cni/interconnects/{icon}`): Delete an interconnect object
-    DeleteInterconnect,
-    /// `get_cni` (GET `/accounts/{account_id}/cni/cnis/{cni}`): Get information about a CNI object
-    GetCni,
-    /// `get_interconnect` (GET `/accounts/{account_id}/cni/interconnects/{icon}`): Get information about an interconnect object
-    GetInterconnect,
-    /// `get_interconnect_loa` (GET `/accounts/{account_id}/cni/interconnects/{icon}/loa`): Generate the Letter of Authorization (LOA) for a given interconnect
-    GetInterconnectLoa,
-    /// `get_interconnect_loa_default_name` (GET `/accounts/{account_id}/cni/interconnects/{icon}/loa/default`): Get the default customer name for LOA generation
-    GetInterconnectLoaDefaultName,
-    /// `get_interconnect_status` (GET `/accounts/{account_id}/cni/interconnects/{icon}/status`): Get the current status of an interconnect object
-    GetInterconnectStatus,
-    /// `get_settings` (GET `/accounts/{account_id}/cni/settings`): Get the current settings for the active account
-    GetSettings,
-    /// `get_slot` (GET `/accounts/{account_id}/cni/slots/{slot}`): Get information about the specified slot
-    GetSlot,
-    /// `list_cnis` (GET `/accounts/{account_id}/cni/cnis`): List existing CNI objects
-    ListCnis,
-    /// `list_interconnects` (GET `/accounts/{account_id}/cni/interconnects`): List existing interconnects
-    ListInterconnects,
-    /// `list_slots` (GET `/accounts/{account_id}/cni/slots`): Retrieve a list of all slots matching the specified parameters
-    ListSlots,
-    /// `update_cni` (PUT `/accounts/{account_id}/cni/cnis/{cni}`): Modify stored information about a CNI object
-    UpdateCni,
-    /// `update_settings` (PUT `/accounts/{account_id}/cni/settings`): Update the current settings for the active account
-    UpdateSettings,
-}
+/// One operation of the spec, by its operationId: what an implementation lists in
+/// [`IMPLEMENTED`](CniApi::IMPLEMENTED), one constant per operation
+/// (`Operation::GET_CNI`). A release that adds operations adds constants, and moves
+/// none: it is not an enum whose order or discriminants an addition would change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Operation(&'static str);
 impl Operation {
+    /// `create_cni` (POST `/accounts/{account_id}/cni/cnis`): Create a new CNI object
+    pub const CREATE_CNI: Operation = Operation("create_cni");
+    /// `create_interconnect` (POST `/accounts/{account_id}/cni/interconnects`): Create a new interconnect
+    pub const CREATE_INTERCONNECT: Operation = Operation("create_interconnect");
+    /// `delete_cni` (DELETE `/accounts/{account_id}/cni/cnis/{cni}`): Delete a specified CNI object
+    pub const DELETE_CNI: Operation = Operation("delete_cni");
+    /// `delete_interconnect` (DELETE `/accounts/{account_id}/cni/interconnects/{icon}`): Delete an interconnect object
+    pub const DELETE_INTERCONNECT: Operation = Operation("delete_interconnect");
+    /// `get_cni` (GET `/accounts/{account_id}/cni/cnis/{cni}`): Get information about a CNI object
+    pub const GET_CNI: Operation = Operation("get_cni");
+    /// `get_interconnect` (GET `/accounts/{account_id}/cni/interconnects/{icon}`): Get information about an interconnect object
+    pub const GET_INTERCONNECT: Operation = Operation("get_interconnect");
+    /// `get_interconnect_loa` (GET `/accounts/{account_id}/cni/interconnects/{icon}/loa`): Generate the Letter of Authorization (LOA) for a given interconnect
+    pub const GET_INTERCONNECT_LOA: Operation = Operation("get_interconnect_loa");
+    /// `get_interconnect_loa_default_name` (GET `/accounts/{account_id}/cni/interconnects/{icon}/loa/default`): Get the default customer name for LOA generation
+    pub const GET_INTERCONNECT_LOA_DEFAULT_NAME: Operation = Operation(
+        "get_interconnect_loa_default_name",
+    );
+    /// `get_interconnect_status` (GET `/accounts/{account_id}/cni/interconnects/{icon}/status`): Get the current status of an interconnect object
+    pub const GET_INTERCONNECT_STATUS: Operation = Operation("get_interconnect_status");
+    /// `get_settings` (GET `/accounts/{account_id}/cni/settings`): Get the current settings for the active account
+    pub const GET_SETTINGS: Operation = Operation("get_settings");
+    /// `get_slot` (GET `/accounts/{account_id}/cni/slots/{slot}`): Get information about the specified slot
+    pub const GET_SLOT: Operation = Operation("get_slot");
+    /// `list_cnis` (GET `/accounts/{account_id}/cni/cnis`): List existing CNI objects
+    pub const LIST_CNIS: Operation = Operation("list_cnis");
+    /// `list_interconnects` (GET `/accounts/{account_id}/cni/interconnects`): List existing interconnects
+    pub const LIST_INTERCONNECTS: Operation = Operation("list_interconnects");
+    /// `list_slots` (GET `/accounts/{account_id}/cni/slots`): Retrieve a list of all slots matching the specified parameters
+    pub const LIST_SLOTS: Operation = Operation("list_slots");
+    /// `update_cni` (PUT `/accounts/{account_id}/cni/cnis/{cni}`): Modify stored information about a CNI object
+    pub const UPDATE_CNI: Operation = Operation("update_cni");
+    /// `update_settings` (PUT `/accounts/{account_id}/cni/settings`): Update the current settings for the active account
+    pub const UPDATE_SETTINGS: Operation = Operation("update_settings");
     /// Every operation, in operationId order.
     pub const ALL: &'static [Operation] = &[
-        Operation::CreateCni,
-        Operation::CreateInterconnect,
-        Operation::DeleteCni,
-        Operation::DeleteInterconnect,
-        Operation::GetCni,
-        Operation::GetInterconnect,
-        Operation::GetInterconnectLoa,
-        Operation::GetInterconnectLoaDefaultName,
-        Operation::GetInterconnectStatus,
-        Operation::GetSettings,
-        Operation::GetSlot,
-        Operation::ListCnis,
-        Operation::ListInterconnects,
-        Operation::ListSlots,
-        Operation::UpdateCni,
-        Operation::UpdateSettings,
+        Operation::CREATE_CNI,
+        Operation::CREATE_INTERCONNECT,
+        Operation::DELETE_CNI,
+        Operation::DELETE_INTERCONNECT,
+        Operation::GET_CNI,
+        Operation::GET_INTERCONNECT,
+        Operation::GET_INTERCONNECT_LOA,
+        Operation::GET_INTERCONNECT_LOA_DEFAULT_NAME,
+        Operation::GET_INTERCONNECT_STATUS,
+        Operation::GET_SETTINGS,
+        Operation::GET_SLOT,
+        Operation::LIST_CNIS,
+        Operation::LIST_INTERCONNECTS,
+        Operation::LIST_SLOTS,
+        Operation::UPDATE_CNI,
+        Operation::UPDATE_SETTINGS,
     ];
     /// Its operationId.
     pub fn id(self) -> &'static str {
-        match self {
-            Operation::CreateCni => "create_cni",
-            Operation::CreateInterconnect => "create_interconnect",
-            Operation::DeleteCni => "delete_cni",
-            Operation::DeleteInterconnect => "delete_interconnect",
-            Operation::GetCni => "get_cni",
-            Operation::GetInterconnect => "get_interconnect",
-            Operation::GetInterconnectLoa => "get_interconnect_loa",
-            Operation::GetInterconnectLoaDefaultName => {
-                "get_interconnect_loa_default_name"
-            }
-            Operation::GetInterconnectStatus => "get_interconnect_status",
-            Operation::GetSettings => "get_settings",
-            Operation::GetSlot => "get_slot",
-            Operation::ListCnis => "list_cnis",
-            Operation::ListInterconnects => "list_interconnects",
-            Operation::ListSlots => "list_slots",
-            Operation::UpdateCni => "update_cni",
-            Operation::UpdateSettings => "update_settings",
-        }
+        self.0
     }
 }
 impl ::std::fmt::Display for Operation {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.id())
+        f.write_str(self.0)
     }
 }
 /// The operations `A` leaves to the trait's default (they answer 501): those its
@@ -1002,7 +984,8 @@ async fn handle_create_cni<A: CniApi>(
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     let answer = api.create_cni(credentials, account_id, query, body).await;
     if let ::std::result::Result::Err(error) = &answer {
-        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::CreateCni) {
+        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::CREATE_CNI)
+        {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "create_cni",
                 "declared in IMPLEMENTED but answered by the trait's default (501)"
@@ -1036,7 +1019,7 @@ async fn handle_create_interconnect<A: CniApi>(
     let answer = api.create_interconnect(credentials, account_id, query, body).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
-            && A::IMPLEMENTED.contains(&Operation::CreateInterconnect)
+            && A::IMPLEMENTED.contains(&Operation::CREATE_INTERCONNECT)
         {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "create_interconnect",
@@ -1065,7 +1048,8 @@ async fn handle_delete_cni<A: CniApi>(
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     let answer = api.delete_cni(credentials, account_id, cni, query).await;
     if let ::std::result::Result::Err(error) = &answer {
-        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::DeleteCni) {
+        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::DELETE_CNI)
+        {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "delete_cni",
                 "declared in IMPLEMENTED but answered by the trait's default (501)"
@@ -1093,7 +1077,7 @@ async fn handle_delete_interconnect<A: CniApi>(
     let answer = api.delete_interconnect(credentials, account_id, icon, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
-            && A::IMPLEMENTED.contains(&Operation::DeleteInterconnect)
+            && A::IMPLEMENTED.contains(&Operation::DELETE_INTERCONNECT)
         {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "delete_interconnect",
@@ -1119,7 +1103,7 @@ async fn handle_get_cni<A: CniApi>(
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     let answer = api.get_cni(credentials, account_id, cni, query).await;
     if let ::std::result::Result::Err(error) = &answer {
-        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::GetCni) {
+        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::GET_CNI) {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "get_cni",
                 "declared in IMPLEMENTED but answered by the trait's default (501)"
@@ -1150,7 +1134,7 @@ async fn handle_get_interconnect<A: CniApi>(
     let answer = api.get_interconnect(credentials, account_id, icon, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
-            && A::IMPLEMENTED.contains(&Operation::GetInterconnect)
+            && A::IMPLEMENTED.contains(&Operation::GET_INTERCONNECT)
         {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "get_interconnect",
@@ -1182,7 +1166,7 @@ async fn handle_get_interconnect_loa<A: CniApi>(
     let answer = api.get_interconnect_loa(credentials, account_id, icon, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
-            && A::IMPLEMENTED.contains(&Operation::GetInterconnectLoa)
+            && A::IMPLEMENTED.contains(&Operation::GET_INTERCONNECT_LOA)
         {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "get_interconnect_loa",
@@ -1213,7 +1197,7 @@ async fn handle_get_interconnect_loa_default_name<A: CniApi>(
         .await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
-            && A::IMPLEMENTED.contains(&Operation::GetInterconnectLoaDefaultName)
+            && A::IMPLEMENTED.contains(&Operation::GET_INTERCONNECT_LOA_DEFAULT_NAME)
         {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "get_interconnect_loa_default_name",
@@ -1245,7 +1229,7 @@ async fn handle_get_interconnect_status<A: CniApi>(
     let answer = api.get_interconnect_status(credentials, account_id, icon, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
-            && A::IMPLEMENTED.contains(&Operation::GetInterconnectStatus)
+            && A::IMPLEMENTED.contains(&Operation::GET_INTERCONNECT_STATUS)
         {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "get_interconnect_status",
@@ -1274,7 +1258,8 @@ async fn handle_get_settings<A: CniApi>(
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     let answer = api.get_settings(credentials, account_id, query).await;
     if let ::std::result::Result::Err(error) = &answer {
-        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::GetSettings)
+        if error.is_not_implemented()
+            && A::IMPLEMENTED.contains(&Operation::GET_SETTINGS)
         {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "get_settings",
@@ -1303,7 +1288,7 @@ async fn handle_get_slot<A: CniApi>(
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     let answer = api.get_slot(credentials, account_id, slot, query).await;
     if let ::std::result::Result::Err(error) = &answer {
-        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::GetSlot) {
+        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::GET_SLOT) {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "get_slot",
                 "declared in IMPLEMENTED but answered by the trait's default (501)"
@@ -1331,7 +1316,7 @@ async fn handle_list_cnis<A: CniApi>(
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     let answer = api.list_cnis(credentials, account_id, query).await;
     if let ::std::result::Result::Err(error) = &answer {
-        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::ListCnis) {
+        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::LIST_CNIS) {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "list_cnis",
                 "declared in IMPLEMENTED but answered by the trait's default (501)"
@@ -1360,7 +1345,7 @@ async fn handle_list_interconnects<A: CniApi>(
     let answer = api.list_interconnects(credentials, account_id, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
-            && A::IMPLEMENTED.contains(&Operation::ListInterconnects)
+            && A::IMPLEMENTED.contains(&Operation::LIST_INTERCONNECTS)
         {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "list_interconnects",
@@ -1389,7 +1374,8 @@ async fn handle_list_slots<A: CniApi>(
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     let answer = api.list_slots(credentials, account_id, query).await;
     if let ::std::result::Result::Err(error) = &answer {
-        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::ListSlots) {
+        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::LIST_SLOTS)
+        {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "list_slots",
                 "declared in IMPLEMENTED but answered by the trait's default (501)"
@@ -1420,7 +1406,8 @@ async fn handle_update_cni<A: CniApi>(
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     let answer = api.update_cni(credentials, account_id, cni, query, body).await;
     if let ::std::result::Result::Err(error) = &answer {
-        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::UpdateCni) {
+        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::UPDATE_CNI)
+        {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "update_cni",
                 "declared in IMPLEMENTED but answered by the trait's default (501)"
@@ -1454,7 +1441,7 @@ async fn handle_update_settings<A: CniApi>(
     let answer = api.update_settings(credentials, account_id, query, body).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
-            && A::IMPLEMENTED.contains(&Operation::UpdateSettings)
+            && A::IMPLEMENTED.contains(&Operation::UPDATE_SETTINGS)
         {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "update_settings",

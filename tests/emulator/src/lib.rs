@@ -466,22 +466,22 @@ type R<T> = Result<T, ApiError>;
 
 impl CniApi for Emulator {
     const IMPLEMENTED: &'static [Operation] = &[
-        Operation::CreateCni,
-        Operation::CreateInterconnect,
-        Operation::DeleteCni,
-        Operation::DeleteInterconnect,
-        Operation::GetCni,
-        Operation::GetInterconnect,
-        Operation::GetInterconnectLoa,
-        Operation::GetInterconnectLoaDefaultName,
-        Operation::GetInterconnectStatus,
-        Operation::GetSettings,
-        Operation::GetSlot,
-        Operation::ListCnis,
-        Operation::ListInterconnects,
-        Operation::ListSlots,
-        Operation::UpdateCni,
-        Operation::UpdateSettings,
+        Operation::CREATE_CNI,
+        Operation::CREATE_INTERCONNECT,
+        Operation::DELETE_CNI,
+        Operation::DELETE_INTERCONNECT,
+        Operation::GET_CNI,
+        Operation::GET_INTERCONNECT,
+        Operation::GET_INTERCONNECT_LOA,
+        Operation::GET_INTERCONNECT_LOA_DEFAULT_NAME,
+        Operation::GET_INTERCONNECT_STATUS,
+        Operation::GET_SETTINGS,
+        Operation::GET_SLOT,
+        Operation::LIST_CNIS,
+        Operation::LIST_INTERCONNECTS,
+        Operation::LIST_SLOTS,
+        Operation::UPDATE_CNI,
+        Operation::UPDATE_SETTINGS,
     ];
 
     async fn list_cnis(

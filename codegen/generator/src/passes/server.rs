@@ -9,7 +9,7 @@ use quote::{format_ident, quote};
 
 use crate::error::EmitError;
 use crate::model::{ApiModel, OperationModel, ParamModel, ScalarType, SuccessModel};
-use crate::naming::camel_case;
+use crate::naming::operation_constant;
 use crate::paths::Paths;
 
 fn ident(name: &str) -> Ident {
@@ -188,10 +188,10 @@ fn trait_method(op: &OperationModel, types: &TokenStream, rt: &TokenStream) -> T
 fn completeness_check(model: &ApiModel, paths: &Paths) -> TokenStream {
     let trait_name = &paths.server_trait;
     let ids: Vec<&String> = model.operations.iter().map(|op| &op.id).collect();
-    let variants: Vec<Ident> = model
+    let consts: Vec<Ident> = model
         .operations
         .iter()
-        .map(|op| format_ident!("{}", camel_case(&op.id)))
+        .map(|op| format_ident!("{}", operation_constant(&op.id)))
         .collect();
     let docs: Vec<String> = model
         .operations
@@ -202,30 +202,28 @@ fn completeness_check(model: &ApiModel, paths: &Paths) -> TokenStream {
         /// Every operation of the spec, by operationId.
         pub const OPERATIONS: &[&str] = &[#(#ids),*];
 
-        /// One operation of the spec: what an implementation lists in
-        /// [`IMPLEMENTED`](CniApi::IMPLEMENTED). Operations are added in minor releases, so a
-        /// `match` needs a `_` arm.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum Operation {
-            #(#[doc = #docs] #variants,)*
-        }
+        /// One operation of the spec, by its operationId: what an implementation lists in
+        /// [`IMPLEMENTED`](CniApi::IMPLEMENTED), one constant per operation
+        /// (`Operation::GET_CNI`). A release that adds operations adds constants, and moves
+        /// none: it is not an enum whose order or discriminants an addition would change.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct Operation(&'static str);
 
         impl Operation {
+            #(#[doc = #docs] pub const #consts: Operation = Operation(#ids);)*
+
             /// Every operation, in operationId order.
-            pub const ALL: &'static [Operation] = &[#(Operation::#variants),*];
+            pub const ALL: &'static [Operation] = &[#(Operation::#consts),*];
 
             /// Its operationId.
             pub fn id(self) -> &'static str {
-                match self {
-                    #(Operation::#variants => #ids,)*
-                }
+                self.0
             }
         }
 
         impl ::std::fmt::Display for Operation {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.id())
+                f.write_str(self.0)
             }
         }
 
@@ -247,7 +245,7 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
     let (types, rt, trait_name) = (&paths.types, &paths.server_runtime, &paths.server_trait);
     let name = format_ident!("handle_{}", op.id);
     let method = ident(&op.id);
-    let variant = format_ident!("{}", camel_case(&op.id));
+    let constant = format_ident!("{}", operation_constant(&op.id));
     let id = &op.id;
     let path_names: Vec<Ident> = op.path_params.iter().map(|p| ident(&p.name)).collect();
     let path_types: Vec<TokenStream> = op.path_params.iter().map(param_type).collect();
@@ -282,7 +280,7 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
         ) -> #rt::__private::axum::response::Response {
             let answer = api.#method(credentials, #(#call_args),*).await;
             if let ::std::result::Result::Err(error) = &answer {
-                if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::#variant) {
+                if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::#constant) {
                     #rt::__private::tracing::error!(
                         operation = #id,
                         "declared in IMPLEMENTED but answered by the trait's default (501)"

@@ -101,34 +101,30 @@ pub struct DeleteDocumentQuery {}
 pub struct GetDocumentQuery {}
 /// Every operation of the spec, by operationId.
 pub const OPERATIONS: &[&str] = &["delete_document", "get_document"];
-/// One operation of the spec: what an implementation lists in
-/// [`IMPLEMENTED`](CniApi::IMPLEMENTED). Operations are added in minor releases, so a
-/// `match` needs a `_` arm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Operation {
-    /// `delete_document` (DELETE `/documents/{name}`): Delete a document
-    DeleteDocument,
-    /// `get_document` (GET `/documents/{name}`): Download a document
-    GetDocument,
-}
+/// One operation of the spec, by its operationId: what an implementation lists in
+/// [`IMPLEMENTED`](CniApi::IMPLEMENTED), one constant per operation
+/// (`Operation::GET_CNI`). A release that adds operations adds constants, and moves
+/// none: it is not an enum whose order or discriminants an addition would change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Operation(&'static str);
 impl Operation {
+    /// `delete_document` (DELETE `/documents/{name}`): Delete a document
+    pub const DELETE_DOCUMENT: Operation = Operation("delete_document");
+    /// `get_document` (GET `/documents/{name}`): Download a document
+    pub const GET_DOCUMENT: Operation = Operation("get_document");
     /// Every operation, in operationId order.
     pub const ALL: &'static [Operation] = &[
-        Operation::DeleteDocument,
-        Operation::GetDocument,
+        Operation::DELETE_DOCUMENT,
+        Operation::GET_DOCUMENT,
     ];
     /// Its operationId.
     pub fn id(self) -> &'static str {
-        match self {
-            Operation::DeleteDocument => "delete_document",
-            Operation::GetDocument => "get_document",
-        }
+        self.0
     }
 }
 impl ::std::fmt::Display for Operation {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.id())
+        f.write_str(self.0)
     }
 }
 /// The operations `A` leaves to the trait's default (they answer 501): those its
@@ -212,7 +208,7 @@ async fn handle_delete_document<A: CniApi>(
     let answer = api.delete_document(credentials, name, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
-            && A::IMPLEMENTED.contains(&Operation::DeleteDocument)
+            && A::IMPLEMENTED.contains(&Operation::DELETE_DOCUMENT)
         {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "delete_document",
@@ -238,7 +234,8 @@ async fn handle_get_document<A: CniApi>(
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     let answer = api.get_document(credentials, name, query).await;
     if let ::std::result::Result::Err(error) = &answer {
-        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::GetDocument)
+        if error.is_not_implemented()
+            && A::IMPLEMENTED.contains(&Operation::GET_DOCUMENT)
         {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "get_document",

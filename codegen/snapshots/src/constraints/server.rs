@@ -60,28 +60,25 @@ pub trait CniApi: Send + Sync + 'static {
 pub struct UpdateLinkQuery {}
 /// Every operation of the spec, by operationId.
 pub const OPERATIONS: &[&str] = &["update_link"];
-/// One operation of the spec: what an implementation lists in
-/// [`IMPLEMENTED`](CniApi::IMPLEMENTED). Operations are added in minor releases, so a
-/// `match` needs a `_` arm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Operation {
-    /// `update_link` (PUT `/links`): Update a link
-    UpdateLink,
-}
+/// One operation of the spec, by its operationId: what an implementation lists in
+/// [`IMPLEMENTED`](CniApi::IMPLEMENTED), one constant per operation
+/// (`Operation::GET_CNI`). A release that adds operations adds constants, and moves
+/// none: it is not an enum whose order or discriminants an addition would change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Operation(&'static str);
 impl Operation {
+    /// `update_link` (PUT `/links`): Update a link
+    pub const UPDATE_LINK: Operation = Operation("update_link");
     /// Every operation, in operationId order.
-    pub const ALL: &'static [Operation] = &[Operation::UpdateLink];
+    pub const ALL: &'static [Operation] = &[Operation::UPDATE_LINK];
     /// Its operationId.
     pub fn id(self) -> &'static str {
-        match self {
-            Operation::UpdateLink => "update_link",
-        }
+        self.0
     }
 }
 impl ::std::fmt::Display for Operation {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.id())
+        f.write_str(self.0)
     }
 }
 /// The operations `A` leaves to the trait's default (they answer 501): those its
@@ -159,7 +156,7 @@ async fn handle_update_link<A: CniApi>(
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     let answer = api.update_link(credentials, query, body).await;
     if let ::std::result::Result::Err(error) = &answer {
-        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::UpdateLink)
+        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::UPDATE_LINK)
         {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "update_link",

@@ -67,28 +67,25 @@ pub struct ListItemsQuery {
 }
 /// Every operation of the spec, by operationId.
 pub const OPERATIONS: &[&str] = &["list_items"];
-/// One operation of the spec: what an implementation lists in
-/// [`IMPLEMENTED`](CniApi::IMPLEMENTED). Operations are added in minor releases, so a
-/// `match` needs a `_` arm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Operation {
-    /// `list_items` (GET `/groups/{group}/items`): List items
-    ListItems,
-}
+/// One operation of the spec, by its operationId: what an implementation lists in
+/// [`IMPLEMENTED`](CniApi::IMPLEMENTED), one constant per operation
+/// (`Operation::GET_CNI`). A release that adds operations adds constants, and moves
+/// none: it is not an enum whose order or discriminants an addition would change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Operation(&'static str);
 impl Operation {
+    /// `list_items` (GET `/groups/{group}/items`): List items
+    pub const LIST_ITEMS: Operation = Operation("list_items");
     /// Every operation, in operationId order.
-    pub const ALL: &'static [Operation] = &[Operation::ListItems];
+    pub const ALL: &'static [Operation] = &[Operation::LIST_ITEMS];
     /// Its operationId.
     pub fn id(self) -> &'static str {
-        match self {
-            Operation::ListItems => "list_items",
-        }
+        self.0
     }
 }
 impl ::std::fmt::Display for Operation {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.id())
+        f.write_str(self.0)
     }
 }
 /// The operations `A` leaves to the trait's default (they answer 501): those its
@@ -168,7 +165,8 @@ async fn handle_list_items<A: CniApi>(
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     let answer = api.list_items(credentials, group, query).await;
     if let ::std::result::Result::Err(error) = &answer {
-        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::ListItems) {
+        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::LIST_ITEMS)
+        {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "list_items",
                 "declared in IMPLEMENTED but answered by the trait's default (501)"

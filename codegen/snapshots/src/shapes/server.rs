@@ -98,31 +98,27 @@ pub struct GetThingQuery {}
 pub struct PutThingQuery {}
 /// Every operation of the spec, by operationId.
 pub const OPERATIONS: &[&str] = &["get_thing", "put_thing"];
-/// One operation of the spec: what an implementation lists in
-/// [`IMPLEMENTED`](CniApi::IMPLEMENTED). Operations are added in minor releases, so a
-/// `match` needs a `_` arm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Operation {
-    /// `get_thing` (GET `/things/{id}`): Get a thing
-    GetThing,
-    /// `put_thing` (PUT `/things/{id}`): Replace a thing
-    PutThing,
-}
+/// One operation of the spec, by its operationId: what an implementation lists in
+/// [`IMPLEMENTED`](CniApi::IMPLEMENTED), one constant per operation
+/// (`Operation::GET_CNI`). A release that adds operations adds constants, and moves
+/// none: it is not an enum whose order or discriminants an addition would change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Operation(&'static str);
 impl Operation {
+    /// `get_thing` (GET `/things/{id}`): Get a thing
+    pub const GET_THING: Operation = Operation("get_thing");
+    /// `put_thing` (PUT `/things/{id}`): Replace a thing
+    pub const PUT_THING: Operation = Operation("put_thing");
     /// Every operation, in operationId order.
-    pub const ALL: &'static [Operation] = &[Operation::GetThing, Operation::PutThing];
+    pub const ALL: &'static [Operation] = &[Operation::GET_THING, Operation::PUT_THING];
     /// Its operationId.
     pub fn id(self) -> &'static str {
-        match self {
-            Operation::GetThing => "get_thing",
-            Operation::PutThing => "put_thing",
-        }
+        self.0
     }
 }
 impl ::std::fmt::Display for Operation {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.id())
+        f.write_str(self.0)
     }
 }
 /// The operations `A` leaves to the trait's default (they answer 501): those its
@@ -205,7 +201,7 @@ async fn handle_get_thing<A: CniApi>(
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     let answer = api.get_thing(credentials, id, query).await;
     if let ::std::result::Result::Err(error) = &answer {
-        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::GetThing) {
+        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::GET_THING) {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "get_thing",
                 "declared in IMPLEMENTED but answered by the trait's default (501)"
@@ -236,7 +232,7 @@ async fn handle_put_thing<A: CniApi>(
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     let answer = api.put_thing(credentials, id, query, body).await;
     if let ::std::result::Result::Err(error) = &answer {
-        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::PutThing) {
+        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::PUT_THING) {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "put_thing",
                 "declared in IMPLEMENTED but answered by the trait's default (501)"

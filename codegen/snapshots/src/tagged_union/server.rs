@@ -62,28 +62,25 @@ pub trait CniApi: Send + Sync + 'static {
 pub struct CreateShapeQuery {}
 /// Every operation of the spec, by operationId.
 pub const OPERATIONS: &[&str] = &["create_shape"];
-/// One operation of the spec: what an implementation lists in
-/// [`IMPLEMENTED`](CniApi::IMPLEMENTED). Operations are added in minor releases, so a
-/// `match` needs a `_` arm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Operation {
-    /// `create_shape` (POST `/shapes`): Create a shape
-    CreateShape,
-}
+/// One operation of the spec, by its operationId: what an implementation lists in
+/// [`IMPLEMENTED`](CniApi::IMPLEMENTED), one constant per operation
+/// (`Operation::GET_CNI`). A release that adds operations adds constants, and moves
+/// none: it is not an enum whose order or discriminants an addition would change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Operation(&'static str);
 impl Operation {
+    /// `create_shape` (POST `/shapes`): Create a shape
+    pub const CREATE_SHAPE: Operation = Operation("create_shape");
     /// Every operation, in operationId order.
-    pub const ALL: &'static [Operation] = &[Operation::CreateShape];
+    pub const ALL: &'static [Operation] = &[Operation::CREATE_SHAPE];
     /// Its operationId.
     pub fn id(self) -> &'static str {
-        match self {
-            Operation::CreateShape => "create_shape",
-        }
+        self.0
     }
 }
 impl ::std::fmt::Display for Operation {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.id())
+        f.write_str(self.0)
     }
 }
 /// The operations `A` leaves to the trait's default (they answer 501): those its
@@ -161,7 +158,8 @@ async fn handle_create_shape<A: CniApi>(
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     let answer = api.create_shape(credentials, query, body).await;
     if let ::std::result::Result::Err(error) = &answer {
-        if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::CreateShape)
+        if error.is_not_implemented()
+            && A::IMPLEMENTED.contains(&Operation::CREATE_SHAPE)
         {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
                 operation = "create_shape",

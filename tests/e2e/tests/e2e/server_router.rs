@@ -917,7 +917,7 @@ struct OnlySettings;
 
 impl cloudflare_cni_server::CniApi for OnlySettings {
     const IMPLEMENTED: &'static [cloudflare_cni_server::Operation] =
-        &[cloudflare_cni_server::Operation::GetSettings];
+        &[cloudflare_cni_server::Operation::GET_SETTINGS];
 
     async fn get_settings(
         &self,

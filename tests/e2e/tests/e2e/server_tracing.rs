@@ -133,7 +133,7 @@ struct DeclaresWhatItLacks;
 
 impl cloudflare_cni_server::CniApi for DeclaresWhatItLacks {
     const IMPLEMENTED: &'static [cloudflare_cni_server::Operation] =
-        &[cloudflare_cni_server::Operation::GetSettings];
+        &[cloudflare_cni_server::Operation::GET_SETTINGS];
 }
 
 #[tokio::test]
