@@ -5970,7 +5970,7 @@ pub struct Account {
     id: ::std::string::String,
 }
 impl Client {
-    /// The operations for one `account_id`, which each call then need not repeat: `client.account("<account_id>").list_cnis()`.
+    /// The operations for one `account_id`, which each call then need not repeat: `client.account("<account_id>")`.
     pub fn account(
         &self,
         account_id: impl ::std::convert::Into<::std::string::String>,

@@ -3944,7 +3944,8 @@ impl Interconnect {
             Self::Unknown(unknown) => unknown.tag(),
         }
     }
-    /// The `account` every member has (an unknown member's, when it sent one).
+    /// The `account` of the members that hold it as text, and an unknown member's when it sent one as text; `None` for the others.
+    #[allow(unreachable_patterns)]
     pub fn account(&self) -> ::std::option::Option<&str> {
         match self {
             Self::Physical(member) => {
@@ -3956,9 +3957,11 @@ impl Interconnect {
             Self::Unknown(unknown) => {
                 unknown.fields().get("account").and_then(|value| value.as_str())
             }
+            _ => ::std::option::Option::None,
         }
     }
-    /// The `name` every member has (an unknown member's, when it sent one).
+    /// The `name` of the members that hold it as text, and an unknown member's when it sent one as text; `None` for the others.
+    #[allow(unreachable_patterns)]
     pub fn name(&self) -> ::std::option::Option<&str> {
         match self {
             Self::Physical(member) => ::std::option::Option::Some(member.name.as_str()),
@@ -3966,6 +3969,42 @@ impl Interconnect {
             Self::Unknown(unknown) => {
                 unknown.fields().get("name").and_then(|value| value.as_str())
             }
+            _ => ::std::option::Option::None,
+        }
+    }
+    /// The `region` of the members that hold it as text, and an unknown member's when it sent one as text; `None` for the others.
+    #[allow(unreachable_patterns)]
+    pub fn region(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::GcpPartner(member) => {
+                ::std::option::Option::Some(member.region.as_str())
+            }
+            Self::Unknown(unknown) => {
+                unknown.fields().get("region").and_then(|value| value.as_str())
+            }
+            _ => ::std::option::Option::None,
+        }
+    }
+    /// The `site` of the members that hold it as text, and an unknown member's when it sent one as text; `None` for the others.
+    #[allow(unreachable_patterns)]
+    pub fn site(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Physical(member) => ::std::option::Option::Some(member.site.as_str()),
+            Self::Unknown(unknown) => {
+                unknown.fields().get("site").and_then(|value| value.as_str())
+            }
+            _ => ::std::option::Option::None,
+        }
+    }
+    /// The `speed` of the members that hold it as text, and an unknown member's when it sent one as text; `None` for the others.
+    #[allow(unreachable_patterns)]
+    pub fn speed(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Physical(member) => ::std::option::Option::Some(member.speed.as_str()),
+            Self::Unknown(unknown) => {
+                unknown.fields().get("speed").and_then(|value| value.as_str())
+            }
+            _ => ::std::option::Option::None,
         }
     }
 }
@@ -4004,7 +4043,8 @@ impl InterconnectCreateRequest {
             Self::Unknown(unknown) => unknown.tag(),
         }
     }
-    /// The `account` every member has (an unknown member's, when it sent one).
+    /// The `account` of the members that hold it as text, and an unknown member's when it sent one as text; `None` for the others.
+    #[allow(unreachable_patterns)]
     pub fn account(&self) -> ::std::option::Option<&str> {
         match self {
             Self::Physical(member) => {
@@ -4016,6 +4056,20 @@ impl InterconnectCreateRequest {
             Self::Unknown(unknown) => {
                 unknown.fields().get("account").and_then(|value| value.as_str())
             }
+            _ => ::std::option::Option::None,
+        }
+    }
+    /// The `pairing_key` of the members that hold it as text, and an unknown member's when it sent one as text; `None` for the others.
+    #[allow(unreachable_patterns)]
+    pub fn pairing_key(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::GcpPartner(member) => {
+                ::std::option::Option::Some(member.pairing_key.as_str())
+            }
+            Self::Unknown(unknown) => {
+                unknown.fields().get("pairing_key").and_then(|value| value.as_str())
+            }
+            _ => ::std::option::Option::None,
         }
     }
 }

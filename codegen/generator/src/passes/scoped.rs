@@ -1,8 +1,9 @@
-//! A scoped handle, as kube-rs's `Api::namespaced` and octocrab's `issues(owner, repo)`: when
-//! every operation's path starts with the same parameter (`account_id`), `client.account(id)`
-//! gives an `Account` whose methods are the client's with that parameter set. Where a
+//! Scoped handles, as kube-rs's `Api::namespaced` and octocrab's `issues(owner, repo)`: for each
+//! `*_id` string parameter that starts operations' paths (`account_id`), `client.account(id)`
+//! gives an `Account` whose methods are those operations with that parameter set. Where a
 //! request body is an object with a string field named after the scope (`account`), the body
-//! starts with it set, so a body built through `body_map` need not repeat it.
+//! starts with it set, so a body built through `body_map` need not repeat it. A handle follows
+//! the parameter's name alone: an operation added elsewhere adds or changes no other handle.
 
 use quote::format_ident;
 use syn::{parse_quote, Item};
@@ -12,21 +13,25 @@ use crate::model::{ApiModel, OperationModel, ScalarType};
 use crate::naming::{camel_case, progenitor_field_name};
 use crate::passes::Generated;
 
-/// The scope: the path parameter every operation starts with, when there is one, and the name
-/// of the scope (`account_id` → `account`).
-fn scope(model: &ApiModel) -> Option<(String, String)> {
-    let first = model.operations.first()?.path_params.first()?;
-    let shared = model.operations.iter().all(|op| {
-        op.path_params
-            .first()
-            .is_some_and(|p| p.name == first.name && p.ty == ScalarType::String)
-    });
-    let name = first
-        .name
-        .strip_suffix("_id")
-        .unwrap_or(&first.name)
-        .to_string();
-    (shared && syn::parse_str::<syn::Ident>(&name).is_ok()).then(|| (first.name.clone(), name))
+/// The scopes: each `*_id` string parameter that starts some operation's path, with the
+/// scope's name (`account_id` → `account`) and those operations.
+fn scopes(model: &ApiModel) -> Vec<(String, String, Vec<&OperationModel>)> {
+    let mut scopes: std::collections::BTreeMap<&str, Vec<&OperationModel>> = Default::default();
+    for op in &model.operations {
+        if let Some(first) = op.path_params.first() {
+            if first.ty == ScalarType::String && first.name.ends_with("_id") {
+                scopes.entry(&first.name).or_default().push(op);
+            }
+        }
+    }
+    scopes
+        .into_iter()
+        .filter_map(|(parameter, ops)| {
+            let name = parameter.strip_suffix("_id")?.to_string();
+            syn::parse_str::<syn::Ident>(&name).ok()?;
+            Some((parameter.to_string(), name, ops))
+        })
+        .collect()
 }
 
 /// Whether the operation's body is an object (not a union) with a string field `/{field}`.
@@ -47,30 +52,39 @@ pub fn apply(
     model: &ApiModel,
     _paths: &crate::paths::Paths,
 ) -> Result<(), EmitError> {
-    let Some((parameter, name)) = scope(model) else {
-        return Ok(());
-    };
-    let handle = format_ident!("{}", camel_case(&name));
+    for (parameter, name, operations) in scopes(model) {
+        generated
+            .client
+            .items
+            .extend(handle(model, &parameter, &name, &operations));
+    }
+    Ok(())
+}
+
+/// One scope's handle: its struct, `Client::{name}`, and a method per operation.
+fn handle(
+    model: &ApiModel,
+    parameter: &str,
+    name: &str,
+    operations: &[&OperationModel],
+) -> Vec<Item> {
+    let handle = format_ident!("{}", camel_case(name));
     let method = format_ident!("{}", name);
-    let setter = format_ident!("{}", progenitor_field_name(&parameter));
-    let field = format_ident!("{}", progenitor_field_name(&name));
-    let methods: Vec<syn::ImplItem> = model
-        .operations
+    let setter = format_ident!("{}", progenitor_field_name(parameter));
+    let field = format_ident!("{}", progenitor_field_name(name));
+    let methods: Vec<syn::ImplItem> = operations
         .iter()
         .map(|op| {
             let id = format_ident!("{}", op.id);
             let builder = format_ident!("{}", camel_case(&op.id));
+            let fills_body = body_names_the_scope(model, op, name);
             let doc = format!(
                 " [`Client::{}`] with `{parameter}` set{}: {}",
                 op.id,
-                if body_names_the_scope(model, op, &name) {
-                    format!(", and the body's `{name}`")
-                } else {
-                    String::new()
-                },
+                if fills_body { format!(", and the body's `{name}`") } else { String::new() },
                 op.summary
             );
-            let call = if body_names_the_scope(model, op, &name) {
+            let call = if fills_body {
                 quote::quote! {
                     let id = ::std::clone::Clone::clone(&self.id);
                     self.client.#id().#setter(::std::clone::Clone::clone(&self.id)).body_map(move |body| body.#field(id))
@@ -93,9 +107,9 @@ pub fn apply(
     );
     let open_doc = format!(
         " The operations for one `{parameter}`, which each call then need not repeat: \
-         `client.{name}(\"<{parameter}>\").list_cnis()`."
+         `client.{name}(\"<{parameter}>\")`."
     );
-    let items: Vec<Item> = vec![
+    vec![
         parse_quote! {
             #[doc = #handle_doc]
             #[derive(Clone, Debug)]
@@ -127,9 +141,7 @@ pub fn apply(
                 #(#methods)*
             }
         },
-    ];
-    generated.client.items.extend(items);
-    Ok(())
+    ]
 }
 
 #[cfg(test)]
@@ -176,16 +188,40 @@ mod tests {
         }
     }
 
+    fn names(model: &ApiModel) -> Vec<(String, Vec<String>)> {
+        scopes(model)
+            .into_iter()
+            .map(|(_, name, ops)| (name, ops.iter().map(|op| op.id.clone()).collect()))
+            .collect()
+    }
+
     #[test]
-    fn a_scope_is_the_first_path_parameter_every_operation_shares() {
+    fn each_id_parameter_that_starts_paths_is_a_scope_of_its_own() {
         let shared = model(vec![op("a", "account_id"), op("b", "account_id")]);
         assert_eq!(
-            scope(&shared),
-            Some(("account_id".into(), "account".into()))
+            names(&shared),
+            [(
+                "account".to_string(),
+                vec!["a".to_string(), "b".to_string()]
+            )]
         );
-        let mixed = model(vec![op("a", "account_id"), op("b", "zone_id")]);
-        assert_eq!(scope(&mixed), None);
-        let keyword = model(vec![op("a", "type")]);
-        assert_eq!(scope(&keyword), None);
+        // An operation under another parameter adds its own scope and changes no other.
+        let mixed = model(vec![
+            op("a", "account_id"),
+            op("b", "zone_id"),
+            op("c", "account_id"),
+        ]);
+        assert_eq!(
+            names(&mixed),
+            [
+                (
+                    "account".to_string(),
+                    vec!["a".to_string(), "c".to_string()]
+                ),
+                ("zone".to_string(), vec!["b".to_string()]),
+            ]
+        );
+        // Neither a parameter not named `*_id` nor one whose scope would be a keyword.
+        assert!(names(&model(vec![op("a", "slot"), op("b", "type_id")])).is_empty());
     }
 }

@@ -537,36 +537,3 @@ pub mod mock {
         impl Sealed for ::httpmock::MockServer {}
     }
 }
-/// The client's operations for one `name`: [`Client::name`]. Each method is the client's, with `name` set (and a body's `name`, where the body has one). It holds a clone of the client (cheap: the connection pool is shared).
-#[derive(Clone, Debug)]
-pub struct Name {
-    client: Client,
-    id: ::std::string::String,
-}
-impl Client {
-    /// The operations for one `name`, which each call then need not repeat: `client.name("<name>").list_cnis()`.
-    pub fn name(&self, name: impl ::std::convert::Into<::std::string::String>) -> Name {
-        Name {
-            client: ::std::clone::Clone::clone(self),
-            id: name.into(),
-        }
-    }
-}
-impl Name {
-    /// The identifier every call is made for.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-    /// The client the calls go through.
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-    /// [`Client::delete_document`] with `name` set: Delete a document
-    pub fn delete_document(&self) -> builder::DeleteDocument<'_> {
-        self.client.delete_document().name(::std::clone::Clone::clone(&self.id))
-    }
-    /// [`Client::get_document`] with `name` set: Download a document
-    pub fn get_document(&self) -> builder::GetDocument<'_> {
-        self.client.get_document().name(::std::clone::Clone::clone(&self.id))
-    }
-}

@@ -326,45 +326,45 @@ pub fn apply(
     Ok(())
 }
 
-/// The string fields every member of a union has (`name`, `account`): their names, by the
-/// members' structs as typify wrote them.
-fn shared_string_fields(types: &syn::File, union: &UnionModel) -> Vec<String> {
-    let fields_of = |schema: &str| -> Option<Vec<String>> {
-        types.items.iter().find_map(|item| match item {
-            Item::Struct(s) if s.ident == schema => match &s.fields {
-                syn::Fields::Named(named) => Some(
-                    named
-                        .named
-                        .iter()
-                        .filter(|f| {
-                            let ty = &f.ty;
-                            quote!(#ty).to_string().replace(' ', "") == "::std::string::String"
-                        })
-                        .filter_map(|f| f.ident.as_ref().map(|i| i.to_string()))
-                        .collect(),
-                ),
-                _ => Some(Vec::new()),
-            },
-            _ => None,
-        })
+/// The string fields of a union's members, each with the members that have it as a string:
+/// an accessor exists when any member has the field, so a member added later never takes one
+/// away (it answers `None` where it has no such field).
+fn string_fields(types: &syn::File, union: &UnionModel) -> Vec<(String, Vec<String>)> {
+    let fields_of = |schema: &str| -> Vec<String> {
+        types
+            .items
+            .iter()
+            .find_map(|item| match item {
+                Item::Struct(s) if s.ident == schema => match &s.fields {
+                    syn::Fields::Named(named) => Some(
+                        named
+                            .named
+                            .iter()
+                            .filter(|f| {
+                                let ty = &f.ty;
+                                quote!(#ty).to_string().replace(' ', "") == "::std::string::String"
+                            })
+                            .filter_map(|f| f.ident.as_ref().map(|i| i.to_string()))
+                            .collect(),
+                    ),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .unwrap_or_default()
     };
-    let mut members = union
-        .variants
-        .iter()
-        .map(|v| fields_of(&v.schema).unwrap_or_default());
-    let Some(first) = members.next() else {
-        return Vec::new();
-    };
-    let rest: Vec<Vec<String>> = members.collect();
-    first
-        .into_iter()
-        .filter(|field| rest.iter().all(|fields| fields.contains(field)))
-        .collect()
+    let mut fields: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for variant in &union.variants {
+        for field in fields_of(&variant.schema) {
+            fields.entry(field).or_default().push(variant.name.clone());
+        }
+    }
+    fields.into_iter().collect()
 }
 
 /// `is_physical()`, `as_physical()` per member; the tag (`tag()`, and `state()` when the
-/// property's name can be a method); and each string field every member has (`name()`),
-/// read from an unknown member's fields too.
+/// property's name can be a method); and each string field any member has (`name()`), read
+/// from an unknown member's fields too.
 fn add_accessors(types: &mut syn::File, model: &ApiModel) {
     let mut impls: Vec<Item> = Vec::new();
     for (union_name, schema) in &model.schemas {
@@ -433,23 +433,36 @@ fn add_accessors(types: &mut syn::File, model: &ApiModel) {
                 }
             });
         }
-        for field in shared_string_fields(types, union) {
-            if field == "tag" || field == union.property {
+        let taken: Vec<String> = union
+            .variants
+            .iter()
+            .flat_map(|v| {
+                let snake = crate::naming::snake_case(&v.name);
+                [format!("is_{snake}"), format!("as_{snake}")]
+            })
+            .chain(["tag".to_string(), union.property.clone()])
+            .collect();
+        for (field, members) in string_fields(types, union) {
+            if taken.contains(&field) || syn::parse_str::<syn::Ident>(&field).is_err() {
                 continue;
             }
             let method = format_ident!("{}", field);
-            let arms = union.variants.iter().map(|v| {
-                let member = format_ident!("{}", v.name);
+            let arms = members.iter().map(|name| {
+                let member = format_ident!("{}", name);
                 quote!(Self::#member(member) => ::std::option::Option::Some(member.#method.as_str()),)
             });
-            let doc =
-                format!(" The `{field}` every member has (an unknown member's, when it sent one).");
+            let doc = format!(
+                " The `{field}` of the members that hold it as text, and an unknown member's when \
+                 it sent one as text; `None` for the others."
+            );
             methods.push(parse_quote! {
                 #[doc = #doc]
+                #[allow(unreachable_patterns)]
                 pub fn #method(&self) -> ::std::option::Option<&str> {
                     match self {
                         #(#arms)*
                         Self::Unknown(unknown) => unknown.fields().get(#field).and_then(|value| value.as_str()),
+                        _ => ::std::option::Option::None,
                     }
                 }
             });
@@ -565,5 +578,44 @@ mod tests {
         );
         assert!(after.contains(&"Oval (Oval)".to_string()), "{after:?}");
         assert!(before[0].contains("Round (ShapeRound)"), "{before:?}");
+    }
+
+    #[test]
+    fn a_text_field_of_any_member_has_an_accessor_so_a_new_member_takes_none_away() {
+        let types: syn::File = parse_quote! {
+            pub struct Round { pub name: ::std::string::String, pub radius: i64 }
+            pub struct Square { pub name: ::std::string::String, pub owner: ::std::string::String }
+            pub struct Blob { pub size: i64 }
+        };
+        let union = |members: &[(&str, &str)]| UnionModel {
+            property: "kind".into(),
+            variants: members
+                .iter()
+                .map(|(tag, schema)| crate::model::UnionVariant {
+                    tag: tag.to_string(),
+                    schema: schema.to_string(),
+                    name: schema.to_string(),
+                })
+                .collect(),
+        };
+        let before = string_fields(&types, &union(&[("round", "Round"), ("square", "Square")]));
+        let after = string_fields(
+            &types,
+            &union(&[("round", "Round"), ("square", "Square"), ("blob", "Blob")]),
+        );
+        assert_eq!(
+            before, after,
+            "a member without text fields changes nothing"
+        );
+        assert_eq!(
+            after,
+            [
+                (
+                    "name".to_string(),
+                    vec!["Round".to_string(), "Square".to_string()]
+                ),
+                ("owner".to_string(), vec!["Square".to_string()]),
+            ]
+        );
     }
 }
