@@ -3370,33 +3370,6 @@ This should always be inside the same prefix as `p2p_ip`.*/
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `SlotListBuilder`")]
     pub type SlotList = SlotListBuilder;
-    /// Every field optional: the value a bare `InterconnectStatusDownBuilder` builds.
-    impl ::std::default::Default for super::InterconnectStatusDown {
-        fn default() -> Self {
-            Self {
-                reason: Default::default(),
-                extra: Default::default(),
-            }
-        }
-    }
-    /// Every field optional: the value a bare `InterconnectStatusUnhealthyBuilder` builds.
-    impl ::std::default::Default for super::InterconnectStatusUnhealthy {
-        fn default() -> Self {
-            Self {
-                reason: Default::default(),
-                extra: Default::default(),
-            }
-        }
-    }
-    /// Every field optional: the value a bare `ResponseMessageSourceBuilder` builds.
-    impl ::std::default::Default for super::ResponseMessageSource {
-        fn default() -> Self {
-            Self {
-                pointer: Default::default(),
-                extra: Default::default(),
-            }
-        }
-    }
     /// Builds the member, then the union that holds it: what a request's `body()`
     /// takes.
     impl ::std::convert::TryFrom<InterconnectPhysicalBuilder> for super::Interconnect {
@@ -4154,10 +4127,6 @@ impl InterconnectCreateRequest {
     }
 }
 impl InterconnectStatus {
-    /// A `Pending` member (`state: Pending`), which has no fields of its own.
-    pub fn pending() -> Self {
-        Self::Pending(::std::default::Default::default())
-    }
     /// Starts a `Down` member (`state: Down`): set its fields, then pass the builder as a request body, or `build()` it and convert with `into()`.
     pub fn down() -> builder::InterconnectStatusDownBuilder {
         ::std::default::Default::default()
@@ -4165,9 +4134,5 @@ impl InterconnectStatus {
     /// Starts a `Unhealthy` member (`state: Unhealthy`): set its fields, then pass the builder as a request body, or `build()` it and convert with `into()`.
     pub fn unhealthy() -> builder::InterconnectStatusUnhealthyBuilder {
         ::std::default::Default::default()
-    }
-    /// A `Healthy` member (`state: Healthy`), which has no fields of its own.
-    pub fn healthy() -> Self {
-        Self::Healthy(::std::default::Default::default())
     }
 }

@@ -1,7 +1,7 @@
 //! Builders that build. typify's `builder::X` becomes `builder::XBuilder` (the old name stays
 //! as a deprecated alias, so code written against it still compiles) with a `build()`; a
-//! struct whose every field is optional gets `Default`; a tagged union gets one constructor per
-//! member (`InterconnectCreateRequest::direct()`) that starts the member's builder, which a
+//! request body's type whose every field is optional gets `Default`; a tagged union gets one
+//! constructor per member with fields (`InterconnectCreateRequest::direct()`) that starts the member's builder, which a
 //! request's `body()` takes as it is. typify's `ConversionError` becomes the validate crate's,
 //! which the client's `CniError` converts from, so `?` carries a builder's error into a call's.
 
@@ -60,7 +60,18 @@ pub fn apply(generated: &mut Generated, model: &ApiModel, paths: &Paths) -> Resu
             pub type #target = #builder;
         });
     }
-    for (name, fields) in defaults.iter().filter(|(name, _)| !derived.contains(name)) {
+    // Only a body's type gets one: a response type may gain a required field in a later
+    // revision (an addition on the wire), which would take its `Default` away.
+    let request_only = |name: &String| {
+        model
+            .schemas
+            .get(name)
+            .is_some_and(|schema| schema.usage.request && !schema.usage.response)
+    };
+    for (name, fields) in defaults
+        .iter()
+        .filter(|(name, _)| !derived.contains(name) && request_only(name))
+    {
         let target = format_ident!("{name}");
         let (idents, values): (Vec<_>, Vec<_>) = fields.iter().cloned().unzip();
         let doc = format!(" Every field optional: the value a bare `{name}Builder` builds.");
@@ -76,7 +87,8 @@ pub fn apply(generated: &mut Generated, model: &ApiModel, paths: &Paths) -> Resu
     for (union_name, schema) in &model.schemas {
         let Some(union) = &schema.union else { continue };
         let union_ident = format_ident!("{}", union_name);
-        // A member with no fields of its own has no builder: its constructor is the value.
+        // A member with no fields of its own has no builder, and no constructor: were it to
+        // gain a field later, a constructor returning the value would have to change type.
         for variant in union.variants.iter().filter(|v| names.contains(&v.schema)) {
             let member_builder = format_ident!("{}Builder", variant.schema);
             builders.push(parse_quote! {
@@ -108,7 +120,7 @@ pub fn apply(generated: &mut Generated, model: &ApiModel, paths: &Paths) -> Resu
     };
     in_client.visit_file_mut(&mut generated.client);
     in_client.visit_file_mut(&mut generated.mocks);
-    add_union_constructors(&mut generated.types, model, &names, &derived);
+    add_union_constructors(&mut generated.types, model, &names);
     use_shared_conversion_error(&mut generated.types, paths);
     Ok(())
 }
@@ -232,19 +244,13 @@ impl VisitMut for RenamePaths<'_> {
 
 /// `InterconnectCreateRequest::direct()`: for each member of each tagged union, a constructor
 /// named after its tag that starts the member's builder.
-fn add_union_constructors(
-    types: &mut syn::File,
-    model: &ApiModel,
-    builders: &BTreeSet<String>,
-    defaults: &BTreeSet<String>,
-) {
+fn add_union_constructors(types: &mut syn::File, model: &ApiModel, builders: &BTreeSet<String>) {
     for (union_name, schema) in &model.schemas {
         let Some(union) = &schema.union else { continue };
         let union_ident = format_ident!("{}", union_name);
         let mut constructors: Vec<syn::ImplItem> = Vec::new();
         for variant in &union.variants {
             let method = format_ident!("{}", naming::constructor_name(&variant.tag));
-            let member = format_ident!("{}", variant.name);
             if builders.contains(&variant.schema) {
                 let builder = format_ident!("{}Builder", variant.schema);
                 let doc = format!(
@@ -256,17 +262,6 @@ fn add_union_constructors(
                     #[doc = #doc]
                     pub fn #method() -> builder::#builder {
                         ::std::default::Default::default()
-                    }
-                });
-            } else if defaults.contains(&variant.schema) {
-                let doc = format!(
-                    " A `{}` member (`{}: {}`), which has no fields of its own.",
-                    variant.name, union.property, variant.tag
-                );
-                constructors.push(parse_quote! {
-                    #[doc = #doc]
-                    pub fn #method() -> Self {
-                        Self::#member(::std::default::Default::default())
                     }
                 });
             }

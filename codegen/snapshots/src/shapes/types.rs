@@ -1100,15 +1100,6 @@ pub mod builder {
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `ThingNestedInnerBuilder`")]
     pub type ThingNestedInner = ThingNestedInnerBuilder;
-    /// Every field optional: the value a bare `StateScheduledBuilder` builds.
-    impl ::std::default::Default for super::StateScheduled {
-        fn default() -> Self {
-            Self {
-                eta: Default::default(),
-                extra: Default::default(),
-            }
-        }
-    }
     /// Builds the member, then the union that holds it: what a request's `body()`
     /// takes.
     impl ::std::convert::TryFrom<StateScheduledBuilder> for super::State {
@@ -1405,10 +1396,6 @@ impl State {
     }
 }
 impl State {
-    /// A `Active` member (`state: active`), which has no fields of its own.
-    pub fn active() -> Self {
-        Self::Active(::std::default::Default::default())
-    }
     /// Starts a `Scheduled` member (`state: scheduled`): set its fields, then pass the builder as a request body, or `build()` it and convert with `into()`.
     pub fn scheduled() -> builder::StateScheduledBuilder {
         ::std::default::Default::default()

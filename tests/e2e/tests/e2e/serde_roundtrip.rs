@@ -209,7 +209,7 @@ fn a_union_answers_which_member_it_is_and_what_every_member_has() {
     );
     assert!(!unknown.is_physical() && !unknown.is_gcp_partner());
     // A status union names its tag by the property's name too.
-    let status = types::InterconnectStatus::healthy();
+    let status = types::InterconnectStatus::Healthy(Default::default());
     assert_eq!((status.state(), status.tag()), ("Healthy", "Healthy"));
     assert!(status.is_healthy() && status.as_down().is_none());
 }
