@@ -1,8 +1,8 @@
 //! Builders that build. typify's `builder::X` becomes `builder::XBuilder` (the old name stays
 //! as a deprecated alias, so code written against it still compiles) with a `build()`; a
 //! request body's type whose every field is optional gets `Default`; a tagged union gets one
-//! constructor per member with fields (`InterconnectCreateRequest::direct()`) that starts the member's builder, which a
-//! request's `body()` takes as it is. typify's `ConversionError` becomes the validate crate's,
+//! constructor per member with fields (`InterconnectCreateRequest::direct()`) that starts the
+//! member's builder, which a request's `body()` takes as it is. typify's `ConversionError` becomes the validate crate's,
 //! which the client's `CniError` converts from, so `?` carries a builder's error into a call's.
 
 use std::collections::BTreeSet;

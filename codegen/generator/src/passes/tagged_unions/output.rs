@@ -414,12 +414,9 @@ fn add_accessors(types: &mut syn::File, model: &ApiModel) {
                 }
             }
         });
-        let property_is_method = syn::parse_str::<syn::Ident>(&union.property).is_ok()
-            && union.property != "tag"
-            && !union
-                .variants
-                .iter()
-                .any(|v| crate::naming::snake_case(&v.name) == union.property);
+        // By the property's name alone, so that no member added later can take it away.
+        let property_is_method =
+            syn::parse_str::<syn::Ident>(&union.property).is_ok() && union.property != "tag";
         if property_is_method {
             let method = format_ident!("{}", union.property);
             let doc = format!(
