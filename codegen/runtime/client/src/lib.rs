@@ -76,5 +76,4 @@ pub mod __private {
     pub use crate::error::{check_path_segment, locate, locate_nothing, run, run_with};
     pub use crate::path_segment::PathSegment;
     pub use crate::retry::execute;
-    pub use futures::Stream;
 }
