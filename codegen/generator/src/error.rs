@@ -23,6 +23,9 @@ pub enum EmitError {
     /// `item` names it (``operation `get_cni` ``, ``schema `Interconnect` ``).
     #[error("progenitor's output for {item} lacks {expected}; the generator cannot wire it")]
     UnexpectedShape { item: String, expected: String },
+    /// A schema the runtimes share (the error envelope) no longer fits their model.
+    #[error("schema `{schema}` no longer fits the error envelope the client and server runtimes share (cloudflare-cni-validate's `envelope`): {message}")]
+    SharedType { schema: String, message: String },
     /// The server emitter's own output did not parse: a generator bug, not progenitor's.
     #[error("the generated server does not parse as Rust: {0}")]
     Server(String),

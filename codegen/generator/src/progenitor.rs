@@ -18,8 +18,14 @@ use crate::error::EmitError;
 /// Serialises generation so that the silent panic hook below never hides another thread's panic.
 static PANIC_HOOK_LOCK: Mutex<()> = Mutex::new(());
 
-fn settings(client_runtime: &TokenStream) -> progenitor::GenerationSettings {
+fn settings(
+    client_runtime: &TokenStream,
+    replacements: &[(&str, String)],
+) -> progenitor::GenerationSettings {
     let mut settings = progenitor::GenerationSettings::default();
+    for (schema, path) in replacements {
+        settings.with_replacement(schema, path, std::iter::empty());
+    }
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged)
@@ -98,8 +104,12 @@ fn culprit(
 
 /// Generates progenitor's tokens for the whole spec, never panicking; the client carries
 /// `client_runtime`'s `ClientOptions`.
-pub fn generate(spec: &OpenAPI, client_runtime: &TokenStream) -> Result<TokenStream, EmitError> {
-    let settings = settings(client_runtime);
+pub fn generate(
+    spec: &OpenAPI,
+    client_runtime: &TokenStream,
+    replacements: &[(&str, String)],
+) -> Result<TokenStream, EmitError> {
+    let settings = settings(client_runtime, replacements);
     let _guard = PANIC_HOOK_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let previous_hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
@@ -125,8 +135,9 @@ pub fn generate(spec: &OpenAPI, client_runtime: &TokenStream) -> Result<TokenStr
 pub fn generate_mocks(
     spec: &OpenAPI,
     client_runtime: &TokenStream,
+    replacements: &[(&str, String)],
 ) -> Result<TokenStream, EmitError> {
-    let settings = settings(client_runtime);
+    let settings = settings(client_runtime, replacements);
     let _guard = PANIC_HOOK_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let previous_hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
@@ -173,9 +184,10 @@ pub fn run(
     spec: &OpenAPI,
     paths: &crate::paths::Paths,
 ) -> Result<crate::passes::Generated, EmitError> {
-    let tokens = generate(spec, &paths.client_runtime)?;
+    let replacements = crate::passes::shared_types::replacements(spec, paths)?;
+    let tokens = generate(spec, &paths.client_runtime, &replacements)?;
     let SplitOutput { types, client } = split(tokens, &paths.types)?;
-    let mocks = syn::parse2(generate_mocks(spec, &paths.client_runtime)?)
+    let mocks = syn::parse2(generate_mocks(spec, &paths.client_runtime, &replacements)?)
         .map_err(|e| EmitError::Output(format!("the httpmock helpers: {e}")))?;
     Ok(crate::passes::Generated {
         types,
@@ -243,7 +255,7 @@ mod tests {
 
     #[test]
     fn generates_the_valid_fixture() {
-        assert!(generate(&fixture(), &quote!(::runtime)).is_ok());
+        assert!(generate(&fixture(), &quote!(::runtime), &[]).is_ok());
     }
 
     #[test]
@@ -261,7 +273,7 @@ mod tests {
             "#/components/schemas/Error".into();
         value["paths"]["/things/{id}"]["get"]["responses"]["201"] = created;
         spec = serde_json::from_value(value).unwrap();
-        match generate(&spec, &quote!(::runtime)) {
+        match generate(&spec, &quote!(::runtime), &[]) {
             Err(EmitError::Panicked { operation, message }) => {
                 assert_eq!(operation.as_deref(), Some("get_thing"));
                 assert!(message.contains("response_types.len() <= 1"), "{message}");

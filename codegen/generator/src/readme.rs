@@ -112,7 +112,7 @@ async fn main() -> std::io::Result<()> {
 (which also closes idle connections), a per-request timeout that answers 408 in the envelope,
 and a graceful shutdown that lets open requests finish for a bounded grace period. Rejections
 sent before a body was read (413, 415) close the connection. Check credentials with
-[`Secret::matches`] (constant time); `Secret` has no `==`.
+[`Secret::matches`] or `==`, which both run in constant time.
 "#,
     );
     let _ = writeln!(

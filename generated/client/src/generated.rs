@@ -581,7 +581,10 @@ pub mod builder {
         ///Sets `send_raw`.
         async fn send_raw(
             self,
-        ) -> Result<ResponseValue<types::CniList>, Error<types::ErrorEnvelope>> {
+        ) -> Result<
+            ResponseValue<types::CniList>,
+            Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
+        > {
             let Self { client, account_id, cursor, limit, slot, tunnel_id } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let cursor = cursor.map_err(Error::InvalidRequest)?;
@@ -829,7 +832,10 @@ pub mod builder {
         ///Sets `send_raw`.
         async fn send_raw(
             self,
-        ) -> Result<ResponseValue<types::Cni>, Error<types::ErrorEnvelope>> {
+        ) -> Result<
+            ResponseValue<types::Cni>,
+            Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
+        > {
             let Self { client, account_id, body } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -1014,7 +1020,10 @@ pub mod builder {
         ///Sets `send_raw`.
         async fn send_raw(
             self,
-        ) -> Result<ResponseValue<types::Cni>, Error<types::ErrorEnvelope>> {
+        ) -> Result<
+            ResponseValue<types::Cni>,
+            Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
+        > {
             let Self { client, account_id, cni } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let cni = cni.map_err(Error::InvalidRequest)?;
@@ -1223,7 +1232,10 @@ pub mod builder {
         ///Sets `send_raw`.
         async fn send_raw(
             self,
-        ) -> Result<ResponseValue<types::Cni>, Error<types::ErrorEnvelope>> {
+        ) -> Result<
+            ResponseValue<types::Cni>,
+            Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
+        > {
             let Self { client, account_id, cni, body } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let cni = cni.map_err(Error::InvalidRequest)?;
@@ -1408,7 +1420,10 @@ pub mod builder {
         ///Sets `send_raw`.
         async fn send_raw(
             self,
-        ) -> Result<ResponseValue<()>, Error<types::ErrorEnvelope>> {
+        ) -> Result<
+            ResponseValue<()>,
+            Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
+        > {
             let Self { client, account_id, cni } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let cni = cni.map_err(Error::InvalidRequest)?;
@@ -1613,7 +1628,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::InterconnectList>,
-            Error<types::ErrorEnvelope>,
+            Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, account_id, cursor, limit, site, type_ } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
@@ -1855,7 +1870,10 @@ pub mod builder {
         ///Sets `send_raw`.
         async fn send_raw(
             self,
-        ) -> Result<ResponseValue<types::Interconnect>, Error<types::ErrorEnvelope>> {
+        ) -> Result<
+            ResponseValue<types::Interconnect>,
+            Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
+        > {
             let Self { client, account_id, body } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let body = body.map_err(Error::InvalidRequest)?;
@@ -2035,7 +2053,10 @@ pub mod builder {
         ///Sets `send_raw`.
         async fn send_raw(
             self,
-        ) -> Result<ResponseValue<types::Interconnect>, Error<types::ErrorEnvelope>> {
+        ) -> Result<
+            ResponseValue<types::Interconnect>,
+            Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
+        > {
             let Self { client, account_id, icon } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let icon = icon.map_err(Error::InvalidRequest)?;
@@ -2237,7 +2258,10 @@ pub mod builder {
         ///Sets `send_raw`.
         async fn send_raw(
             self,
-        ) -> Result<ResponseValue<()>, Error<types::ErrorEnvelope>> {
+        ) -> Result<
+            ResponseValue<()>,
+            Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
+        > {
             let Self { client, account_id, icon } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let icon = icon.map_err(Error::InvalidRequest)?;
@@ -2417,7 +2441,10 @@ pub mod builder {
         ///Sets `send_raw`.
         async fn send_raw(
             self,
-        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorEnvelope>> {
+        ) -> Result<
+            ResponseValue<ByteStream>,
+            Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
+        > {
             let Self { client, account_id, icon, name } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let icon = icon.map_err(Error::InvalidRequest)?;
@@ -2594,7 +2621,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::DefaultNameResponse>,
-            Error<types::ErrorEnvelope>,
+            Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, account_id, icon } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
@@ -2799,7 +2826,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::InterconnectStatus>,
-            Error<types::ErrorEnvelope>,
+            Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, account_id, icon } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
@@ -3051,7 +3078,10 @@ pub mod builder {
         ///Sets `send_raw`.
         async fn send_raw(
             self,
-        ) -> Result<ResponseValue<types::Settings>, Error<types::ErrorEnvelope>> {
+        ) -> Result<
+            ResponseValue<types::Settings>,
+            Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
+        > {
             let Self { client, account_id } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -3252,7 +3282,10 @@ pub mod builder {
         ///Sets `send_raw`.
         async fn send_raw(
             self,
-        ) -> Result<ResponseValue<types::Settings>, Error<types::ErrorEnvelope>> {
+        ) -> Result<
+            ResponseValue<types::Settings>,
+            Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
+        > {
             let Self { client, account_id, body } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -3516,7 +3549,10 @@ pub mod builder {
         ///Sets `send_raw`.
         async fn send_raw(
             self,
-        ) -> Result<ResponseValue<types::SlotList>, Error<types::ErrorEnvelope>> {
+        ) -> Result<
+            ResponseValue<types::SlotList>,
+            Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
+        > {
             let Self {
                 client,
                 account_id,
@@ -3780,7 +3816,10 @@ pub mod builder {
         ///Sets `send_raw`.
         async fn send_raw(
             self,
-        ) -> Result<ResponseValue<types::Slot>, Error<types::ErrorEnvelope>> {
+        ) -> Result<
+            ResponseValue<types::Slot>,
+            Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
+        > {
             let Self { client, account_id, slot } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let slot = slot.map_err(Error::InvalidRequest)?;
@@ -3925,14 +3964,50 @@ pub mod builder {
                 .await
         }
     }
+    impl<'a> CreateInterconnect<'a> {
+        /// Sets the body to a `Physical` member (`type: direct`) built by `f`, its `account` starting as `account_id` (set `account_id` first).
+        pub fn body_direct<F>(mut self, f: F) -> Self
+        where
+            F: ::std::ops::FnOnce(
+                types::builder::InterconnectCreateRequestPhysicalBuilder,
+            ) -> types::builder::InterconnectCreateRequestPhysicalBuilder,
+        {
+            let mut start = types::InterconnectCreateRequest::direct();
+            if let ::std::result::Result::Ok(value) = &self.account_id {
+                start = start.account(::std::clone::Clone::clone(value));
+            }
+            self.body = f(start)
+                .build()
+                .map(types::InterconnectCreateRequest::from)
+                .map_err(|e| ::std::format!("body: {}", e));
+            self
+        }
+        /// Sets the body to a `GcpPartner` member (`type: gcp_partner`) built by `f`, its `account` starting as `account_id` (set `account_id` first).
+        pub fn body_gcp_partner<F>(mut self, f: F) -> Self
+        where
+            F: ::std::ops::FnOnce(
+                types::builder::InterconnectCreateRequestGcpPartnerBuilder,
+            ) -> types::builder::InterconnectCreateRequestGcpPartnerBuilder,
+        {
+            let mut start = types::InterconnectCreateRequest::gcp_partner();
+            if let ::std::result::Result::Ok(value) = &self.account_id {
+                start = start.account(::std::clone::Clone::clone(value));
+            }
+            self.body = f(start)
+                .build()
+                .map(types::InterconnectCreateRequest::from)
+                .map_err(|e| ::std::format!("body: {}", e));
+            self
+        }
+    }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
 }
 pub use ::cloudflare_cni_client_runtime::{
-    ApiMessage, BuildError, ClientBuilder, ClientOptions, CniError, Credentials,
-    LastAnswer, Page, Pages, Paginator, RequestOptions, ResponseMetadata, RetryPolicy,
+    BuildError, ClientBuilder, ClientOptions, CniError, Credentials, LastAnswer, Page,
+    Pages, Paginator, RequestOptions, ResponseMessage, ResponseMetadata, RetryPolicy,
     Wait, WaitOutcome,
 };
 /// The type of the API's ids (`uuid`'s), as the request builders and `types` take
@@ -4108,7 +4183,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn bad_request(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4117,7 +4195,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn unauthorized(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4126,7 +4207,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn method_not_allowed(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4135,7 +4219,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn internal_server_error(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4187,7 +4274,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn bad_request(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4196,7 +4286,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn unauthorized(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4205,7 +4298,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn method_not_allowed(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4214,7 +4310,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn conflict(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn conflict(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4223,7 +4322,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn payload_too_large(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn payload_too_large(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4232,7 +4334,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn unsupported_media_type(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn unsupported_media_type(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4241,7 +4346,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn internal_server_error(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4298,7 +4406,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn bad_request(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4307,7 +4418,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn unauthorized(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4316,7 +4430,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn not_found(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4325,7 +4442,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn method_not_allowed(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4334,7 +4454,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn internal_server_error(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4394,7 +4517,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn bad_request(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4403,7 +4529,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn unauthorized(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4412,7 +4541,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn not_found(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4421,7 +4553,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn method_not_allowed(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4430,7 +4565,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn payload_too_large(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn payload_too_large(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4439,7 +4577,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn unsupported_media_type(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn unsupported_media_type(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4448,7 +4589,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn internal_server_error(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4499,7 +4643,10 @@ pub mod mock {
             pub fn ok(self) -> Self {
                 Self(self.0.status(200u16))
             }
-            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn bad_request(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4508,7 +4655,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn unauthorized(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4517,7 +4667,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn not_found(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4526,7 +4679,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn method_not_allowed(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4535,7 +4691,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn internal_server_error(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4625,7 +4784,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn bad_request(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4634,7 +4796,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn unauthorized(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4643,7 +4808,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn method_not_allowed(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4652,7 +4820,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn internal_server_error(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4705,7 +4876,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn bad_request(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4714,7 +4888,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn unauthorized(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4723,7 +4900,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn method_not_allowed(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4732,7 +4912,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn payload_too_large(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn payload_too_large(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4741,7 +4924,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn unsupported_media_type(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn unsupported_media_type(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4750,7 +4936,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn internal_server_error(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4813,7 +5002,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn bad_request(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4822,7 +5014,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn unauthorized(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4831,7 +5026,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn not_found(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4840,7 +5038,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn method_not_allowed(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4849,7 +5050,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn internal_server_error(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4906,7 +5110,10 @@ pub mod mock {
             pub fn ok(self) -> Self {
                 Self(self.0.status(200u16))
             }
-            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn bad_request(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4915,7 +5122,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn unauthorized(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4924,7 +5134,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn not_found(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4933,7 +5146,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn method_not_allowed(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -4942,7 +5158,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn internal_server_error(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5015,7 +5234,10 @@ pub mod mock {
                         .json_body(value),
                 )
             }
-            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn bad_request(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5024,7 +5246,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn unauthorized(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5033,7 +5258,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn not_found(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5042,7 +5270,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn method_not_allowed(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5051,7 +5282,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn internal_server_error(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5116,7 +5350,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn bad_request(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5125,7 +5362,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn unauthorized(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5134,7 +5374,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn not_found(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5143,7 +5386,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn method_not_allowed(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5152,7 +5398,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn internal_server_error(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5217,7 +5466,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn bad_request(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5226,7 +5478,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn unauthorized(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5235,7 +5490,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn not_found(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5244,7 +5502,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn method_not_allowed(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5253,7 +5514,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn internal_server_error(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5302,7 +5566,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn bad_request(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5311,7 +5578,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn unauthorized(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5320,7 +5590,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn not_found(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5329,7 +5602,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn method_not_allowed(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5338,7 +5614,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn internal_server_error(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5390,7 +5669,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn bad_request(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5399,7 +5681,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn unauthorized(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5408,7 +5693,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn not_found(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5417,7 +5705,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn method_not_allowed(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5426,7 +5717,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn payload_too_large(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn payload_too_large(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5435,7 +5729,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn unsupported_media_type(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn unsupported_media_type(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5444,7 +5741,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn internal_server_error(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5553,7 +5853,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn bad_request(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5562,7 +5865,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn unauthorized(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5571,7 +5877,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn method_not_allowed(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5580,7 +5889,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn internal_server_error(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5637,7 +5949,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn bad_request(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn bad_request(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5646,7 +5961,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn unauthorized(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn unauthorized(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5655,7 +5973,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn not_found(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn not_found(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5664,7 +5985,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn method_not_allowed(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn method_not_allowed(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5673,7 +5997,10 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
-            pub fn internal_server_error(self, value: &types::ErrorEnvelope) -> Self {
+            pub fn internal_server_error(
+                self,
+                value: &::cloudflare_cni_validate::envelope::ErrorEnvelope,
+            ) -> Self {
                 Self(
                     self
                         .0
@@ -5998,7 +6325,7 @@ impl Account {
             .account_id(::std::clone::Clone::clone(&self.id))
             .body_map(move |body| body.account(id))
     }
-    /// [`Client::create_interconnect`] with `account_id` set: Create a new interconnect
+    /// [`Client::create_interconnect`] with `account_id` set (a body given by its `body_<member>` methods gets it as its `account`): Create a new interconnect
     pub fn create_interconnect(&self) -> builder::CreateInterconnect<'_> {
         self.client
             .create_interconnect()

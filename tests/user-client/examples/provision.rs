@@ -40,15 +40,11 @@ pub async fn provision(
         None => return Err(CniError::InvalidRequest("no free slot".into())),
     };
 
-    // A direct interconnect on it: the union's constructor starts the member's builder, and
-    // the request takes the builder as it is.
+    // A direct interconnect on it: `body_direct` starts the member's builder with the
+    // account's id as its `account`.
     let created = account
         .create_interconnect()
-        .body(
-            types::InterconnectCreateRequest::direct()
-                .account(account.id())
-                .slot_id(slot.id),
-        )
+        .body_direct(|direct| direct.slot_id(slot.id))
         .send()
         .await?
         .into_inner();

@@ -11,6 +11,7 @@ pub mod forward_compat;
 pub mod numbers;
 pub mod scoped;
 pub mod server;
+pub mod shared_types;
 pub mod tagged_unions;
 pub mod validation;
 
@@ -39,6 +40,7 @@ pub type Pass = fn(&mut Generated, &ApiModel, &Paths) -> Result<(), EmitError>;
 /// the unions and string enums replace theirs with impls of their own; the docs pass documents
 /// what every earlier pass added.
 pub const PASSES: &[(&str, Pass)] = &[
+    ("shared types", shared_types::apply),
     ("numbers", numbers::apply),
     ("validation", validation::output::apply),
     ("tagged unions", tagged_unions::output::apply),

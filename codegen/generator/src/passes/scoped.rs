@@ -2,8 +2,11 @@
 //! `*_id` string parameter that starts operations' paths (`account_id`), `client.account(id)`
 //! gives an `Account` whose methods are those operations with that parameter set. Where a
 //! request body is an object with a string field named after the scope (`account`), the body
-//! starts with it set, so a body built through `body_map` need not repeat it. A handle follows
-//! the parameter's name alone: an operation added elsewhere adds or changes no other handle.
+//! starts with it set, so a body built through `body_map` need not repeat it. Where the body is
+//! a tagged union, its request builder gets a `body_<member>(|b| ..)` per member with a builder,
+//! the member's `account` starting as the path's `account_id` (so the handle's calls fill it
+//! too). A handle follows the parameter's name alone: an operation added elsewhere adds or
+//! changes no other handle.
 
 use quote::format_ident;
 use syn::{parse_quote, Item};
@@ -53,12 +56,145 @@ pub fn apply(
     _paths: &crate::paths::Paths,
 ) -> Result<(), EmitError> {
     for (parameter, name, operations) in scopes(model) {
+        let member_bodies: Vec<Item> = operations
+            .iter()
+            .filter_map(|op| union_body_members(&generated.types, model, op, &parameter, &name))
+            .collect();
+        if !member_bodies.is_empty() {
+            builder_module(&mut generated.client)?
+                .1
+                .extend(member_bodies);
+        }
         generated
             .client
             .items
             .extend(handle(model, &parameter, &name, &operations));
     }
     Ok(())
+}
+
+/// The client's `builder` module, where the request builders (and their private fields) are.
+fn builder_module(
+    client: &mut syn::File,
+) -> Result<&mut (syn::token::Brace, Vec<Item>), EmitError> {
+    client
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            Item::Mod(m) if m.ident == "builder" => m.content.as_mut(),
+            _ => None,
+        })
+        .ok_or_else(|| EmitError::UnexpectedShape {
+            item: "the client".to_string(),
+            expected: "a `builder` module".to_string(),
+        })
+}
+
+/// The named fields of the struct `name` in the types.
+fn struct_fields(types: &syn::File, name: &str) -> Vec<String> {
+    types
+        .items
+        .iter()
+        .find_map(|item| match item {
+            Item::Struct(s) if s.ident == name => Some(
+                s.fields
+                    .iter()
+                    .filter_map(|f| f.ident.as_ref().map(|i| i.to_string()))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// Whether the types give `union` the constructor `method` (a member with a builder).
+fn has_constructor(types: &syn::File, union: &str, method: &str) -> bool {
+    types.items.iter().any(|item| match item {
+        Item::Impl(i) => {
+            let ty = &i.self_ty;
+            quote::quote!(#ty).to_string() == union
+                && i.items
+                    .iter()
+                    .any(|m| matches!(m, syn::ImplItem::Fn(f) if f.sig.ident == method))
+        }
+        _ => false,
+    })
+}
+
+/// For an operation whose body is a tagged union, `body_<member>(|b| ..)` on its request
+/// builder for each member with a builder: the member's builder starts from the union's
+/// constructor, with the scope's field (`account`) set from the path parameter when the member
+/// has it and the parameter is set.
+fn union_body_members(
+    types: &syn::File,
+    model: &ApiModel,
+    op: &OperationModel,
+    parameter: &str,
+    field: &str,
+) -> Option<Item> {
+    let body = op.request_body.as_ref()?;
+    let union = model.schemas.get(body)?.union.as_ref()?;
+    let builder = format_ident!("{}", camel_case(&op.id));
+    let union_ty = format_ident!("{}", body);
+    let setter = format_ident!("{}", progenitor_field_name(parameter));
+    let fill = format_ident!("{}", progenitor_field_name(field));
+    let methods: Vec<syn::ImplItem> = union
+        .variants
+        .iter()
+        .filter_map(|variant| {
+            let constructor = crate::naming::constructor_name(&variant.tag);
+            if !has_constructor(types, body, &constructor) {
+                return None;
+            }
+            let method = format_ident!("body_{}", constructor);
+            let constructor = format_ident!("{}", constructor);
+            let member_builder = format_ident!("{}Builder", variant.schema);
+            let fills = struct_fields(types, &variant.schema).iter().any(|f| f == field);
+            let start = if fills {
+                quote::quote! {
+                    let mut start = types::#union_ty::#constructor();
+                    if let ::std::result::Result::Ok(value) = &self.#setter {
+                        start = start.#fill(::std::clone::Clone::clone(value));
+                    }
+                }
+            } else {
+                quote::quote! { let start = types::#union_ty::#constructor(); }
+            };
+            let doc = format!(
+                " Sets the body to a `{}` member (`{}: {}`) built by `f`{}.",
+                variant.name,
+                union.property,
+                variant.tag,
+                if fills {
+                    format!(", its `{field}` starting as `{parameter}` (set `{parameter}` first)")
+                } else {
+                    String::new()
+                }
+            );
+            Some(parse_quote! {
+                #[doc = #doc]
+                pub fn #method<F>(mut self, f: F) -> Self
+                where
+                    F: ::std::ops::FnOnce(types::builder::#member_builder) -> types::builder::#member_builder,
+                {
+                    #start
+                    self.body = f(start)
+                        .build()
+                        .map(types::#union_ty::from)
+                        .map_err(|e| ::std::format!("body: {}", e));
+                    self
+                }
+            })
+        })
+        .collect();
+    if methods.is_empty() {
+        return None;
+    }
+    Some(parse_quote! {
+        impl<'a> #builder<'a> {
+            #(#methods)*
+        }
+    })
 }
 
 /// One scope's handle: its struct, `Client::{name}`, and a method per operation.
@@ -78,10 +214,21 @@ fn handle(
             let id = format_ident!("{}", op.id);
             let builder = format_ident!("{}", camel_case(&op.id));
             let fills_body = body_names_the_scope(model, op, name);
+            let union_body = op
+                .request_body
+                .as_ref()
+                .and_then(|b| model.schemas.get(b))
+                .is_some_and(|s| s.union.is_some());
             let doc = format!(
                 " [`Client::{}`] with `{parameter}` set{}: {}",
                 op.id,
-                if fills_body { format!(", and the body's `{name}`") } else { String::new() },
+                if fills_body {
+                    format!(", and the body's `{name}`")
+                } else if union_body {
+                    format!(" (a body given by its `body_<member>` methods gets it as its `{name}`)")
+                } else {
+                    String::new()
+                },
                 op.summary
             );
             let call = if fills_body {

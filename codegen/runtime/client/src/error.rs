@@ -1,29 +1,18 @@
 //! One error type for every call, built from progenitor's error and what the call learned.
 
-use std::fmt;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 
+use cloudflare_cni_validate::envelope::ResponseMessage;
 use cloudflare_cni_validate::ValidationErrors;
 use futures::StreamExt;
 use progenitor_client::{ByteStream, Error, ResponseValue};
 use reqwest::StatusCode;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 
 use crate::context::{self, CallContext};
 use crate::limits::{body_too_large, path_segment_problem};
-
-/// One entry of an API error envelope's `errors`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ApiMessage {
-    /// Cloudflare's numeric error code.
-    pub code: i64,
-    /// What went wrong, for a person.
-    pub message: String,
-    /// `source.pointer`: where in the request the problem lies.
-    pub pointer: Option<String>,
-}
 
 /// Everything a call can fail with. `Display` is one line.
 ///
@@ -41,7 +30,7 @@ pub enum CniError {
         /// The answer's status.
         status: StatusCode,
         /// The envelope's error messages (empty when the body was not an envelope).
-        errors: Vec<ApiMessage>,
+        errors: Vec<ResponseMessage>,
         /// The start of the body, when it was not an envelope.
         body_excerpt: Option<String>,
         /// How many attempts were made, retries included.
@@ -155,7 +144,7 @@ pub enum CniError {
 
 fn api_line(
     status: StatusCode,
-    errors: &[ApiMessage],
+    errors: &[ResponseMessage],
     excerpt: Option<&str>,
     attempts: u32,
     request_id: Option<&str>,
@@ -171,10 +160,7 @@ fn api_line(
     }
     for (i, e) in errors.iter().enumerate() {
         line.push_str(if i == 0 { ": " } else { "; " });
-        line.push_str(&format!("{} {}", e.code, e.message));
-        if let Some(pointer) = &e.pointer {
-            line.push_str(&format!(" (at {pointer})"));
-        }
+        line.push_str(&e.to_string());
     }
     if let Some(id) = request_id {
         line.push_str(&format!(" [cf-ray {id}]"));
@@ -227,8 +213,8 @@ impl CniError {
 
     /// The codes of the error envelope's messages, in order (none when the answer was not an
     /// envelope, or the error did not come from an answer): `1000` for a refused body, ….
-    pub fn codes(&self) -> impl Iterator<Item = i64> + '_ {
-        let errors: &[ApiMessage] = match self {
+    pub fn codes(&self) -> impl Iterator<Item = i32> + '_ {
+        let errors: &[ResponseMessage] = match self {
             CniError::Api { errors, .. } => errors,
             _ => &[],
         };
@@ -256,7 +242,7 @@ impl CniError {
 
 fn api_error(
     status: StatusCode,
-    errors: Vec<ApiMessage>,
+    errors: Vec<ResponseMessage>,
     body_excerpt: Option<String>,
     attempts: u32,
     headers: reqwest::header::HeaderMap,
@@ -282,22 +268,14 @@ fn excerpt(bytes: &[u8]) -> String {
     out
 }
 
-/// The `errors` of a v4 envelope, read leniently from any JSON.
-fn envelope_messages(body: &serde_json::Value) -> Vec<ApiMessage> {
+/// The `errors` of a v4 envelope, read leniently from any JSON: an entry that is not a message
+/// is skipped, the others kept whole.
+fn envelope_messages(body: &serde_json::Value) -> Vec<ResponseMessage> {
     body.get("errors")
         .and_then(|e| e.as_array())
         .into_iter()
         .flatten()
-        .filter_map(|e| {
-            Some(ApiMessage {
-                code: e.get("code")?.as_i64()?,
-                message: e.get("message")?.as_str()?.to_string(),
-                pointer: e
-                    .pointer("/source/pointer")
-                    .and_then(|p| p.as_str())
-                    .map(str::to_string),
-            })
-        })
+        .filter_map(|e| ResponseMessage::deserialize(e).ok())
         .collect()
 }
 
@@ -539,14 +517,4 @@ pub async fn save_stream(stream: ByteStream, path: &Path) -> Result<u64, CniErro
     tokio::fs::rename(&temp.path, path).await.map_err(io)?;
     temp.keep = true;
     Ok(written)
-}
-
-impl fmt::Display for ApiMessage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.code, self.message)?;
-        if let Some(pointer) = &self.pointer {
-            write!(f, " (at {pointer})")?;
-        }
-        Ok(())
-    }
 }

@@ -18,37 +18,17 @@ mod path_segment;
 mod retry;
 mod wait;
 
-use std::fmt;
-
 pub use builder::{BuildError, ClientBuilder, ClientOptions};
-pub use error::{ApiMessage, CniError};
+pub use cloudflare_cni_validate::envelope::{
+    ErrorEnvelope, ResponseMessage, ResponseMessageSource,
+};
+pub use cloudflare_cni_validate::Secret;
+pub use error::CniError;
 pub use limits::{BodyTooLarge, DEFAULT_MAX_RESPONSE_BYTES};
 pub use options::{RequestOptions, ResponseMetadata, REQUEST_ID_HEADER};
 pub use paginate::{Page, PageFuture, Pages, Paginator};
 pub use retry::RetryPolicy;
 pub use wait::{wait_until, LastAnswer, Wait, WaitOutcome};
-
-/// A secret value: used in requests, never shown by `Debug` or `Display`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The value itself, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(\"<redacted>\")")
-    }
-}
 
 /// How requests authenticate: the spec's two security alternatives.
 #[derive(Clone, Debug, PartialEq, Eq)]

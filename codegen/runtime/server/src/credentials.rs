@@ -1,54 +1,12 @@
 //! The request's credentials: an API token, or an email and global API key.
 
-use std::fmt;
-
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 
+use cloudflare_cni_validate::Secret;
+
 use crate::error::{codes, ApiError};
-
-/// A secret value: checked and used, never shown by `Debug` or `Display`.
-///
-/// It has no `PartialEq`, which would compare byte by byte and stop at the first difference,
-/// telling an attacker by its timing how much of a guess was right. Check it with
-/// [`Secret::matches`], which takes the same time however much matches.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The secret itself, to pass on (never compare it with `==`: use [`Secret::matches`]).
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// Whether this secret equals `expected`, in constant time: both are hashed (so that not
-    /// even their lengths are compared) and the digests compared with `subtle`.
-    pub fn matches(&self, expected: &str) -> bool {
-        use sha2::{Digest, Sha256};
-        use subtle::ConstantTimeEq;
-        let given = Sha256::digest(self.0.as_bytes());
-        let expected = Sha256::digest(expected.as_bytes());
-        given.as_slice().ct_eq(expected.as_slice()).into()
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(\"<redacted>\")")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
 
 /// How the request authenticated, as the spec's two security alternatives allow. Check the
 /// secrets with [`Secret::matches`] (or [`Credentials::matches_token`] and

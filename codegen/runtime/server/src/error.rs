@@ -4,8 +4,8 @@ use std::fmt;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use cloudflare_cni_validate::envelope::{ErrorEnvelope, ResponseMessage, ResponseMessageSource};
 use cloudflare_cni_validate::ValidationErrors;
-use serde::Serialize;
 
 /// The `code` values this runtime uses (Cloudflare's codes are at least 1000).
 pub mod codes {
@@ -37,46 +37,11 @@ pub mod codes {
     pub const AUTHENTICATION: i32 = 10000;
 }
 
-/// Where in the request a problem lies.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct ErrorSource {
-    /// A JSON pointer into the body (`/bgp/md5_key`), or the name of a parameter.
-    pub pointer: String,
-}
-
-/// One entry of the envelope's `errors`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct ErrorMessage {
-    /// Cloudflare's numeric error code.
-    pub code: i32,
-    /// What went wrong, for a person.
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    /// A page about the error, when there is one.
-    pub documentation_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    /// Where in the request the problem lies.
-    pub source: Option<ErrorSource>,
-}
-
-/// Cloudflare's v4 failure envelope, as the spec's `ErrorEnvelope` describes it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct ErrorEnvelope {
-    /// Always `false` in an error envelope.
-    pub success: bool,
-    /// The errors, at least one.
-    pub errors: Vec<ErrorMessage>,
-    /// Informational messages (none here).
-    pub messages: Vec<ErrorMessage>,
-    /// Always `null` in an error envelope.
-    pub result: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
 /// An error an operation answers with: an HTTP status and one or more messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiError {
     status: StatusCode,
-    errors: Vec<ErrorMessage>,
+    errors: Vec<ResponseMessage>,
     close_connection: bool,
 }
 
@@ -85,12 +50,7 @@ impl ApiError {
     pub fn new(status: StatusCode, code: i32, message: impl Into<String>) -> Self {
         ApiError {
             status,
-            errors: vec![ErrorMessage {
-                code,
-                message: message.into(),
-                documentation_url: None,
-                source: None,
-            }],
+            errors: vec![ResponseMessage::new(code, message)],
             close_connection: false,
         }
     }
@@ -138,13 +98,9 @@ impl ApiError {
             errors: errors
                 .violations
                 .iter()
-                .map(|v| ErrorMessage {
-                    code: codes::VALIDATION,
-                    message: format!("{} ({})", v.message, v.code),
-                    documentation_url: None,
-                    source: Some(ErrorSource {
-                        pointer: v.pointer.clone(),
-                    }),
+                .map(|v| {
+                    ResponseMessage::new(codes::VALIDATION, format!("{} ({})", v.message, v.code))
+                        .at(v.pointer.clone())
                 })
                 .collect(),
             close_connection: false,
@@ -155,9 +111,7 @@ impl ApiError {
     pub fn at(mut self, pointer: impl Into<String>) -> Self {
         let pointer = pointer.into();
         for e in &mut self.errors {
-            e.source = Some(ErrorSource {
-                pointer: pointer.clone(),
-            });
+            e.source = Some(ResponseMessageSource::new(pointer.clone()));
         }
         self
     }
@@ -175,18 +129,13 @@ impl ApiError {
     }
 
     /// The envelope's error messages.
-    pub fn errors(&self) -> &[ErrorMessage] {
+    pub fn errors(&self) -> &[ResponseMessage] {
         &self.errors
     }
 
     /// The envelope this error answers with.
     pub fn envelope(&self) -> ErrorEnvelope {
-        ErrorEnvelope {
-            success: false,
-            errors: self.errors.clone(),
-            messages: Vec::new(),
-            result: None,
-        }
+        ErrorEnvelope::failure(self.errors.clone())
     }
 }
 

@@ -17,8 +17,12 @@ mod trace;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
-pub use credentials::{Credentials, Secret};
-pub use error::{codes, ApiError, ErrorEnvelope, ErrorMessage, ErrorSource};
+pub use cloudflare_cni_validate::envelope::{
+    ErrorEnvelope, ResponseMessage, ResponseMessageSource,
+};
+pub use cloudflare_cni_validate::Secret;
+pub use credentials::Credentials;
+pub use error::{codes, ApiError};
 pub use extract::{ApiJson, ApiPath, ApiQuery};
 pub use serve::{serve, ServeConfig, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES};
 

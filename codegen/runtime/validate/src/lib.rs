@@ -1,5 +1,6 @@
 //! The validation rules the Cloudflare CNI API states in prose, as plain functions, and the
-//! [`Validate`] trait that `#[derive(Validate)]` implements on the generated types.
+//! [`Validate`] trait that `#[derive(Validate)]` implements on the generated types; and what
+//! the client and the server share besides: the error [`envelope`] and [`Secret`].
 //!
 //! # Rules
 //!
@@ -22,13 +23,16 @@
 //! a message, in field order. Validating valid input does not allocate.
 #![warn(missing_docs)]
 
+pub mod envelope;
 mod path;
 pub mod rules;
+mod secret;
 
 use std::fmt;
 
 pub use cloudflare_cni_validate_derive::Validate;
 pub use path::Path;
+pub use secret::Secret;
 
 /// A stable, machine-readable name for each kind of violation. New kinds may come in minor
 /// releases, so a `match` needs a `_` arm.

@@ -379,8 +379,8 @@ pub mod prelude {
     pub use self::super::Client;
 }
 pub use ::cloudflare_cni_client_runtime::{
-    ApiMessage, BuildError, ClientBuilder, ClientOptions, CniError, Credentials,
-    LastAnswer, Page, Pages, Paginator, RequestOptions, ResponseMetadata, RetryPolicy,
+    BuildError, ClientBuilder, ClientOptions, CniError, Credentials, LastAnswer, Page,
+    Pages, Paginator, RequestOptions, ResponseMessage, ResponseMetadata, RetryPolicy,
     Wait, WaitOutcome,
 };
 /// The type of the API's ids (`uuid`'s), as the request builders and `types` take

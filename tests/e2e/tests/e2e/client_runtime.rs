@@ -164,7 +164,7 @@ async fn exhausted_retries_return_the_last_error_with_the_attempt_count() {
         } => {
             assert_eq!((status.as_u16(), *attempts), (503, 3));
             assert_eq!(errors[0].message, "third");
-            assert_eq!(errors[0].pointer.as_deref(), Some("/x"));
+            assert_eq!(errors[0].pointer(), Some("/x"));
         }
         other => panic!("{other:?}"),
     }
@@ -854,4 +854,47 @@ async fn per_call_headers_are_sent_and_the_request_id_comes_back() {
         .unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(502));
     assert_eq!(error.request_id(), Some("8f1c2a3b4d5e6f72-DFW"));
+}
+
+/// A union body built through `body_<member>` takes the handle's account as its `account`;
+/// without the path's account set first, the build fails naming the field and nothing is sent.
+#[tokio::test]
+async fn a_union_body_built_per_member_takes_the_path_account() {
+    let server = serve_fn(|_| json(400, envelope(1000, "stop here"))).await;
+    let client = client(&server);
+    let slot = uuid::Uuid::from_u128(7);
+    let _ = client
+        .account(ACCOUNT)
+        .create_interconnect()
+        .body_direct(|direct| direct.slot_id(slot))
+        .send()
+        .await;
+    let sent: serde_json::Value = serde_json::from_slice(&server.last().body).unwrap();
+    assert_eq!(
+        sent,
+        json!({"type": "direct", "account": ACCOUNT, "slot_id": slot.to_string()})
+    );
+    let _ = client
+        .account(ACCOUNT)
+        .create_interconnect()
+        .body_gcp_partner(|gcp| gcp.pairing_key("k").bandwidth(types::ApiBandwidth::Mbps50))
+        .send()
+        .await;
+    let sent: serde_json::Value = serde_json::from_slice(&server.last().body).unwrap();
+    assert_eq!(sent["account"], ACCOUNT, "{sent}");
+
+    let unscoped = client
+        .create_interconnect()
+        .body_direct(|direct| direct.slot_id(slot))
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        unscoped
+            .to_string()
+            .contains("no value supplied for account"),
+        "{unscoped}"
+    );
+    assert_eq!(server.requests().len(), 2, "the unscoped call sent nothing");
 }

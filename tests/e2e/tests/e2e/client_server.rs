@@ -152,6 +152,13 @@ async fn the_servers_errors_decode_in_the_client() {
     // The server's own validation, reached with the client's turned off.
     let mut bad = cni();
     bad.cust_ip = "10.0.0.1/31".into();
+    // One envelope model: the messages the server answers are, as values of the same type,
+    // the messages the client reports.
+    let violations = cloudflare_cni_validate::Validate::validate(&bad).unwrap_err();
+    let answered: Vec<types::ResponseMessage> =
+        cloudflare_cni_server::ApiError::validation(&violations)
+            .errors()
+            .to_vec();
     let lenient = client.clone().with_request_validation(false);
     match lenient
         .update_cni()
@@ -163,7 +170,8 @@ async fn the_servers_errors_decode_in_the_client() {
     {
         Err(CniError::Api { status, errors, .. }) => {
             assert_eq!(status, 400);
-            assert_eq!(errors[0].pointer.as_deref(), Some("/cust_ip"));
+            assert_eq!(errors[0].pointer(), Some("/cust_ip"));
+            assert_eq!(errors, answered);
         }
         other => panic!("{other:?}"),
     }

@@ -400,7 +400,7 @@ async fn validation_runs_on_both_sides() {
     {
         CniError::Api { status, errors, .. } => {
             assert_eq!(status, 400);
-            let pointers: Vec<Option<&str>> = errors.iter().map(|e| e.pointer.as_deref()).collect();
+            let pointers: Vec<Option<&str>> = errors.iter().map(|e| e.pointer()).collect();
             assert_eq!(pointers, [Some("/bgp/md5_key"), Some("/cust_ip")]);
         }
         other => panic!("{other:?}"),
