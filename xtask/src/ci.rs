@@ -78,6 +78,7 @@ pub fn steps() -> Vec<Step> {
         ("evolution", "Cloudflare's document grown and broken in every way: imports, builds, the diff's bumps never below cargo-semver-checks', older clients lose nothing", evolution as Run),
         ("conformance", "schemathesis and Prism find no difference between the spec and the emulator", conformance as Run),
         ("package", "every published crate packages and builds from its package", package as Run),
+        ("registry", "releases published to a registry server: a user's crate follows a minor release and not a major one, the tool and the emulator install from it", registry as Run),
     ]
     .into_iter()
     .map(|(name, checks, run)| Step { name, checks, run })
@@ -138,6 +139,24 @@ fn evolution(gate: &Gate) -> Result<(), String> {
                 "xtask",
                 "--test",
                 "evolution",
+                "--",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env("CNI_TOOLS_DIR", gate.tools.dir()),
+    )
+}
+
+fn registry(gate: &Gate) -> Result<(), String> {
+    gate.run(
+        Command::new(tools::cargo())
+            .args([
+                "test",
+                "--locked",
+                "-p",
+                "xtask",
+                "--test",
+                "registry",
                 "--",
                 "--ignored",
                 "--nocapture",

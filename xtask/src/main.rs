@@ -98,11 +98,19 @@ enum Command {
         #[arg(long, value_name = "PORT")]
         prism_port: Option<u16>,
     },
-    /// Version, changelog, package, commit and tag the generated crates after a spec change.
+    /// Version, changelog, package and commit the published crates after a change; with
+    /// --publish, publish them in order and tag the release once all are there.
     Release {
-        /// Show what would be released and package the crates, changing nothing.
+        /// Show what would be released (and published) and package the crates, changing
+        /// nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Publish the release (or the release committed but not yet published) and tag it.
+        #[arg(long)]
+        publish: bool,
+        /// The registry to publish to, as Cargo's configuration names it (default crates.io).
+        #[arg(long, value_name = "NAME", requires = "publish")]
+        registry: Option<String>,
     },
 }
 
@@ -156,7 +164,14 @@ fn main() -> ExitCode {
         ),
         Command::Diff { old, new, json } => report(commands::diff(&ws, &old, &new, json), ok),
         Command::Bench { only } => report(bench::bench(&ws.root, only.as_deref()), ok),
-        Command::Release { dry_run } => report(release::release(&ws, dry_run), ok),
+        Command::Release {
+            dry_run,
+            publish,
+            registry,
+        } => {
+            let registry = publish.then(|| release::Registry::new(registry));
+            report(release::release(&ws, dry_run, registry.as_ref()), ok)
+        }
         Command::Ci { only, list } => report(ci::command(&ws, &only, list), code),
         Command::Conformance {
             emulator_port,

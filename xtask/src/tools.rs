@@ -20,6 +20,8 @@ pub const SPEC_VALIDATOR: &str = "0.9.0";
 pub const REDOCLY: &str = "2.77.0";
 /// @stoplight/prism-cli, the validating proxy of the conformance walk (npm).
 pub const PRISM: &str = "5.14.2";
+/// cargo-http-registry, the registry server the publishing test publishes to (crates.io).
+pub const HTTP_REGISTRY: &str = "0.1.8";
 /// openapi-generator-cli, the peer generator of the benchmarks (PyPI, runs on Java 17).
 pub const OPENAPI_GENERATOR: &str = "7.26.0";
 
@@ -101,6 +103,26 @@ impl Tools {
         Ok(binary)
     }
 
+    /// The `cargo-http-registry` server, built once from crates.io.
+    pub fn http_registry(&self) -> Result<PathBuf, ToolError> {
+        let root = self.folder("cargo-http-registry", HTTP_REGISTRY);
+        let binary = root.join("bin/cargo-http-registry");
+        self.ensure(&root, "cargo-http-registry", HTTP_REGISTRY, |root| {
+            eprintln!(
+                "tools: building cargo-http-registry {HTTP_REGISTRY} into {} (once per machine)",
+                root.display()
+            );
+            let mut install = Command::new(cargo());
+            install
+                .args(["install", "--quiet", "--locked", "--version", HTTP_REGISTRY])
+                .arg("--root")
+                .arg(root)
+                .arg("cargo-http-registry");
+            run_install("cargo-http-registry", HTTP_REGISTRY, &mut install)
+        })?;
+        Ok(binary)
+    }
+
     /// schemathesis's `st` command.
     pub fn schemathesis(&self) -> Result<PathBuf, ToolError> {
         self.python_tool("schemathesis", SCHEMATHESIS, "st")
@@ -141,6 +163,7 @@ impl Tools {
         self.spec_validator()?;
         self.redocly()?;
         self.prism()?;
+        self.http_registry()?;
         Ok(())
     }
 

@@ -96,6 +96,10 @@ impl Workspace {
             for krate in [&mut config.types, &mut config.client, &mut config.server] {
                 krate.version = record.version(&krate.package)?.to_string();
             }
+            // The command-line tool keeps its version until its first release records one.
+            if record.versions.contains_key(&config.cli.package) {
+                config.cli.version = record.version(&config.cli.package)?.to_string();
+            }
         }
         Ok(config)
     }
@@ -107,6 +111,7 @@ impl Workspace {
             (config.types.package.clone(), CrateKind::Types),
             (config.client.package.clone(), CrateKind::Client),
             (config.server.package.clone(), CrateKind::Server),
+            (config.cli.package.clone(), CrateKind::Cli),
         ];
         let metadata = self.metadata()?;
         let dirs: std::collections::BTreeMap<String, String> = metadata["packages"]
@@ -192,6 +197,9 @@ pub enum CrateKind {
     Types,
     Client,
     Server,
+    /// The command-line tool (a binary): its command line is the client's operations, so it
+    /// moves by the spec diff's impact on the client.
+    Cli,
     /// Written by hand (the runtime crates, the emulator): released when its sources changed.
     HandWritten,
 }

@@ -143,10 +143,8 @@ fn workspace_inherited() -> Item {
     Item::Table(inherited)
 }
 
-/// A binary crate: not published yet (the release flow carries library crates; the binary
-/// follows), and its `[[bin]]`.
+/// A binary crate's `[[bin]]` (it is published like the libraries: `cargo install` gets it).
 fn binary(manifest: &mut DocumentMut, krate: &CrateConfig) {
-    manifest["package"]["publish"] = value(false);
     let mut bin = Table::new();
     bin["name"] = value(&krate.package);
     bin["path"] = value("src/main.rs");

@@ -6,23 +6,29 @@
 //!   CHANGELOG, lock file);
 //! - [`semver`]: cargo-semver-checks settles what the diff cannot see and refuses a weaker bump;
 //! - [`package`]: `cargo package` of every published crate, verified;
-//! - [`changelog`]: the CHANGELOG section, rendered once.
+//! - [`changelog`]: the CHANGELOG section, rendered once;
+//! - [`publish`]: each crate to a registry, in order, skipping what it has.
 //!
 //! The release is first made in a scratch worktree (checked and packaged there, so packaging
-//! sees the new versions); only then, and not for a dry run, is it made in the checkout.
+//! sees the new versions); only then, and not for a dry run, is it made in the checkout and
+//! committed. The tag is made once every crate is published (`--publish`): a release committed
+//! but not tagged is published by the next `--publish` run, which resumes where the last one
+//! stopped.
 
 pub mod apply;
 pub mod changelog;
 pub mod package;
 pub mod plan;
+pub mod publish;
 pub mod semver;
 
 use std::path::{Path, PathBuf};
 
 pub use plan::{next_tag, next_version, spec_metadata, CrateRelease, ReleasePlan};
+pub use publish::Registry;
 
 use crate::git::{git, GitError};
-use crate::record::RecordError;
+use crate::record::{self, RecordError, ReleaseRecord};
 use crate::workspace::Workspace;
 
 /// Why a release plan could not be made.
@@ -124,20 +130,90 @@ fn make_in_scratch(
     Ok(plan)
 }
 
-/// Commits the release made in the checkout and tags it.
-fn commit_and_tag(root: &Path, tag: &str) -> Result<(), String> {
+/// Commits the release made in the checkout.
+fn commit(root: &Path, tag: &str) -> Result<(), String> {
     let message = format!("Release {tag}");
     run(root, "git", &["add", "-A"])?;
-    run(root, "git", &["commit", "-q", "-m", &message])?;
-    run(root, "git", &["tag", "-a", tag, "-m", &message])
+    run(root, "git", &["commit", "-q", "-m", &message])
 }
 
-/// The whole release (see the module docs); `dry_run` writes, commits and tags nothing here.
-pub fn release(ws: &Workspace, dry_run: bool) -> Result<(), String> {
+/// Tags the release commit, once every crate is published.
+fn tag(root: &Path, tag: &str) -> Result<(), String> {
+    run(
+        root,
+        "git",
+        &["tag", "-a", tag, "-m", &format!("Release {tag}")],
+    )
+}
+
+/// The release `spec/release.toml` records, when it is committed (`HEAD` is its commit) but
+/// not tagged: a `--publish` run that was cut short, or a release made without `--publish`.
+fn unpublished_release(root: &Path, record: &ReleaseRecord) -> Result<Option<String>, String> {
+    let Some(tag) = &record.tag else {
+        return Ok(None);
+    };
+    if publish::tag_exists(root, tag) {
+        return Ok(None);
+    }
+    let head = git(root, &["rev-parse", "HEAD"]).map_err(|e| e.to_string())?;
+    let commit = record::release_commit(root, tag).map_err(|e| e.to_string())?;
+    Ok((head.trim() == commit).then(|| tag.clone()))
+}
+
+/// Publishes the recorded release to `registry` and tags it; `dry_run` only shows the steps.
+fn publish_recorded(
+    root: &Path,
+    record: &ReleaseRecord,
+    crates: &[crate::workspace::PublishedCrate],
+    registry: &Registry,
+    dry_run: bool,
+) -> Result<(), String> {
+    let tag_name = record.tag.clone().unwrap_or_default();
+    let steps = publish::steps(record, crates, registry)?;
+    publish::print_steps(&steps, registry);
+    if dry_run {
+        println!("dry run: nothing was published or tagged");
+        return Ok(());
+    }
+    publish::publish(root, &steps, registry)?;
+    tag(root, &tag_name)?;
+    println!(
+        "
+published {tag_name} to {} and tagged it",
+        registry.label()
+    );
+    Ok(())
+}
+
+/// The whole release (see the module docs); `dry_run` writes, commits, publishes and tags
+/// nothing. With `publish`, a release committed but not yet published is published (and
+/// tagged) instead of planning a new one.
+pub fn release(ws: &Workspace, dry_run: bool, publish: Option<&Registry>) -> Result<(), String> {
     let root = ws.root.clone();
     refuse_unclean(ws)?;
     let crates = ws.published().map_err(|e| e.to_string())?;
+    let record = ReleaseRecord::read(&root).map_err(|e| e.to_string())?;
+    if let Some(registry) = publish {
+        if let Some(tag) = unpublished_release(&root, &record)? {
+            println!("release: {tag} is committed and not tagged: publishing it");
+            return publish_recorded(&root, &record, &crates, registry, dry_run);
+        }
+    }
     let plan = plan::plan(&root, &crates).map_err(|e| e.to_string())?;
+    if publish.is_some() && publish::tag_exists(&root, &plan.tag) {
+        return Err(format!(
+            "the tag {} exists already: this release was made; fetch the branch it is on, or delete the tag if it is a mistake",
+            plan.tag
+        ));
+    }
+    if let Some(registry) = publish {
+        // Refuse an unreachable registry before anything is made.
+        let first = crates.first().ok_or("no published crates")?;
+        registry.has(
+            &first.name,
+            &record.version(&first.name).map_err(|e| e.to_string())?,
+        )?;
+    }
     match &plan.previous_tag {
         Some(previous) => println!("release: {previous} -> {}", plan.tag),
         None => println!("release: first release, {}", plan.tag),
@@ -159,14 +235,25 @@ pub fn release(ws: &Workspace, dry_run: bool) -> Result<(), String> {
     package::verify(&worktree.path, &crates, &released)?;
     drop(worktree);
     if dry_run {
-        println!("dry run: nothing was written, committed or tagged here");
+        if let Some(registry) = publish {
+            publish::print_steps(
+                &publish::steps(&plan.record(), &crates, registry)?,
+                registry,
+            );
+        }
+        println!("dry run: nothing was written, committed, published or tagged here");
         return Ok(());
     }
     apply::apply(&root, &plan, &crates)?;
-    commit_and_tag(&root, &plan.tag)?;
-    println!("\nreleased {}. To publish, in this order:", plan.tag);
-    for p in &released {
-        println!("  cargo publish -p {p}");
+    commit(&root, &plan.tag)?;
+    match publish {
+        Some(registry) => publish_recorded(&root, &plan.record(), &crates, registry, false),
+        None => {
+            println!(
+                "\nreleased {} (committed). Publish it, in order, and tag it when all is there:\n  cargo xtask release --publish [--registry NAME]",
+                plan.tag
+            );
+            Ok(())
+        }
     }
-    Ok(())
 }

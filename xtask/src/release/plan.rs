@@ -203,8 +203,12 @@ impl Changes<'_> {
         record: &ReleaseRecord,
         krate: &PublishedCrate,
     ) -> Result<CrateRelease, ReleaseError> {
-        let current = record.version(&krate.name)?;
         let first_release = record.tag.is_none() || !record.versions.contains_key(&krate.name);
+        // A crate's first release is the version its manifest has now.
+        let current = match manifest_version(&self.root.join(&krate.dir)) {
+            Some(version) if !record.versions.contains_key(&krate.name) => version,
+            _ => record.version(&krate.name)?,
+        };
         let (bump, reason) = match (&record.tag, krate.kind) {
             (None, _) => (Some(Bump::Patch), "the first release".to_string()),
             (Some(_), _) if first_release => (
@@ -226,7 +230,8 @@ impl Changes<'_> {
             (Some(_), kind) => {
                 let from_spec = match kind {
                     CrateKind::Types => self.impact.types,
-                    CrateKind::Client => self.impact.client,
+                    // The command line is the client's operations as subcommands and flags.
+                    CrateKind::Client | CrateKind::Cli => self.impact.client,
                     _ => self.impact.server,
                 };
                 match (self.spec_changed, self.generator_changed) {
@@ -247,7 +252,7 @@ impl Changes<'_> {
         let floor = match (krate.kind, provisional) {
             (CrateKind::HandWritten, _) | (_, false) => None,
             (CrateKind::Types, true) => Some(self.impact.types),
-            (CrateKind::Client, true) => Some(self.impact.client),
+            (CrateKind::Client | CrateKind::Cli, true) => Some(self.impact.client),
             (CrateKind::Server, true) => Some(self.impact.server),
         };
         let next = bump.map(|bump| {
@@ -264,6 +269,13 @@ impl Changes<'_> {
             first_release,
         })
     }
+}
+
+/// The `[package] version` of the crate in `dir`, if its manifest says one.
+fn manifest_version(dir: &Path) -> Option<Version> {
+    let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+    let manifest: toml_edit::DocumentMut = text.parse().ok()?;
+    Version::parse(manifest.get("package")?.get("version")?.as_str()?).ok()
 }
 
 fn next_crate_version(
@@ -324,7 +336,6 @@ impl ReleasePlan {
         };
         let (client_runtime, server_runtime) =
             (bump_of(&runtimes.client), bump_of(&runtimes.server));
-        let first = self.previous_tag.is_none();
         for krate in &mut self.crates {
             let kind = kind_of(&krate.name).unwrap_or(CrateKind::HandWritten);
             if let (CrateKind::Client | CrateKind::Server, Some(types), Some(own)) =
@@ -347,7 +358,13 @@ impl ReleasePlan {
                 }
             }
             krate.next = krate.bump.map(|bump| {
-                next_crate_version(&krate.current, bump, first, kind, &self.info_version)
+                next_crate_version(
+                    &krate.current,
+                    bump,
+                    krate.first_release,
+                    kind,
+                    &self.info_version,
+                )
             });
         }
     }

@@ -1,0 +1,174 @@
+//! Publishing a release: every published crate at the version `spec/release.toml` records, in
+//! dependency order, each only once the registry's index serves the crates it depends on. A
+//! version the registry already has is skipped, so a run cut short resumes where it stopped;
+//! the release's tag is made by the caller once every crate is there.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use semver::Version;
+
+use crate::record::ReleaseRecord;
+use crate::tools;
+use crate::workspace::PublishedCrate;
+
+/// How long a published version may take to appear in the registry's index.
+const INDEX_WAIT: Duration = Duration::from_secs(180);
+
+/// Where a release is published: a registry named in Cargo's configuration, or crates.io.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registry {
+    name: Option<String>,
+}
+
+impl Registry {
+    /// crates.io when `name` is `None`.
+    pub fn new(name: Option<String>) -> Self {
+        Registry { name }
+    }
+
+    /// `crates.io`, or `registry NAME`.
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(name) => format!("registry `{name}`"),
+            None => "crates.io".to_string(),
+        }
+    }
+
+    fn args(&self) -> Vec<&str> {
+        match &self.name {
+            Some(name) => vec!["--registry", name],
+            None => Vec::new(),
+        }
+    }
+
+    /// Whether the registry's index has `name` at `version` (its build metadata aside).
+    /// `cargo info` asks the index itself, from outside any workspace so that a workspace
+    /// member of that name is not the answer.
+    pub fn has(&self, name: &str, version: &Version) -> Result<bool, String> {
+        let plain = Version::new(version.major, version.minor, version.patch);
+        let outside = std::env::temp_dir();
+        let output = Command::new(tools::cargo())
+            .args(["info", "--quiet", &format!("{name}@{plain}")])
+            .args(self.args())
+            .current_dir(&outside)
+            .output()
+            .map_err(|e| format!("cannot run cargo info: {e}"))?;
+        if output.status.success() {
+            return Ok(true);
+        }
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if stderr.contains("could not find") {
+            return Ok(false);
+        }
+        let first = stderr
+            .lines()
+            .find(|l| l.starts_with("error"))
+            .unwrap_or("cargo info failed")
+            .trim();
+        Err(format!(
+            "cannot reach {}: {first}; check its index URL in Cargo's configuration (or CARGO_REGISTRIES_<NAME>_INDEX) and that it is up",
+            self.label()
+        ))
+    }
+
+    /// Waits until the index serves `name` at `version`, so that what depends on it resolves.
+    fn wait_for(&self, name: &str, version: &Version) -> Result<(), String> {
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(250);
+        loop {
+            if self.has(name, version)? {
+                return Ok(());
+            }
+            if start.elapsed() > INDEX_WAIT {
+                return Err(format!(
+                    "{name} {version} was published but {} does not serve it after {} s; run the command again to resume",
+                    self.label(),
+                    INDEX_WAIT.as_secs()
+                ));
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_secs(5));
+        }
+    }
+}
+
+/// One crate's step in publishing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub name: String,
+    pub version: Version,
+    /// The registry has this version already: skipped.
+    pub present: bool,
+}
+
+/// What publishing would do: each published crate at its recorded version, in order, and
+/// whether the registry has it already.
+pub fn steps(
+    record: &ReleaseRecord,
+    crates: &[PublishedCrate],
+    registry: &Registry,
+) -> Result<Vec<Step>, String> {
+    crates
+        .iter()
+        .map(|krate| {
+            let version = record.version(&krate.name).map_err(|e| e.to_string())?;
+            let present = registry.has(&krate.name, &version)?;
+            Ok(Step {
+                name: krate.name.clone(),
+                version,
+                present,
+            })
+        })
+        .collect()
+}
+
+/// Prints the steps as a table.
+pub fn print_steps(steps: &[Step], registry: &Registry) {
+    println!("\npublishing to {}, in order:", registry.label());
+    for step in steps {
+        let what = if step.present {
+            "has it: skipped"
+        } else {
+            "publish"
+        };
+        println!(
+            "  {:<34} {:<28} {what}",
+            step.name,
+            step.version.to_string()
+        );
+    }
+}
+
+/// Publishes every step the registry lacks, from the checkout at `root`, in order, waiting for
+/// each to be served before the next. The packages were verified when the release was made,
+/// so `cargo publish` does not build them again.
+pub fn publish(root: &Path, steps: &[Step], registry: &Registry) -> Result<(), String> {
+    for step in steps {
+        if step.present || registry.has(&step.name, &step.version)? {
+            println!("publish: {} {} is there already", step.name, step.version);
+            continue;
+        }
+        let mut args = vec!["publish", "--no-verify", "-p", &step.name];
+        args.extend(registry.args());
+        super::run(root, tools::cargo().to_string_lossy().as_ref(), &args)?;
+        registry.wait_for(&step.name, &step.version)?;
+        println!(
+            "published {} {} to {}",
+            step.name,
+            step.version,
+            registry.label()
+        );
+    }
+    Ok(())
+}
+
+/// Whether the tag `tag` exists in the checkout at `root`.
+pub fn tag_exists(root: &Path, tag: &str) -> bool {
+    crate::git::git(
+        root,
+        &["rev-parse", "--verify", "-q", &format!("refs/tags/{tag}")],
+    )
+    .is_ok()
+}
