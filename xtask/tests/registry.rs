@@ -320,7 +320,7 @@ fn releases_published_to_a_registry_are_followed_by_a_users_crate() {
     );
     let first_name = first.split(' ').next().unwrap();
     assert!(
-        resumed.contains(&format!("is committed and not tagged: publishing it"))
+        resumed.contains("is committed and not tagged: publishing it")
             && resumed.contains(&format!("publish: {first_name} ")),
         "the second run resumes and skips {first_name}:\n{resumed}"
     );
@@ -401,8 +401,7 @@ fn releases_published_to_a_registry_are_followed_by_a_users_crate() {
         let client = locked_version(&user, "cloudflare-cni-client");
         let ran = env.run(
             &format!("follows-releases (client {client})"),
-            &mut env
-                .command(env.target.join("debug/follows-releases"), &user)
+            env.command(env.target.join("debug/follows-releases"), &user)
                 .args([&base_url, TOKEN, "acct-r"]),
         );
         assert!(
