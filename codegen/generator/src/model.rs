@@ -77,6 +77,9 @@ pub struct FieldModel {
     pub ty: ScalarType,
     /// A list of such values.
     pub many: bool,
+    /// The values a string enum allows (every member's, for a union's tag), in the spec's
+    /// order; empty when any value goes.
+    pub values: Vec<String>,
 }
 
 /// What a successful response carries.
@@ -98,6 +101,8 @@ pub struct ParamModel {
     pub ty: ScalarType,
     /// `maxLength` of a string parameter.
     pub max_length: Option<u64>,
+    /// The values a string enum allows, in the spec's order; empty when any value goes.
+    pub values: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -266,6 +271,7 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
                 .unwrap_or(false),
             ty,
             max_length: schema.get("maxLength").and_then(Value::as_u64),
+            values: allowed_values(schema),
         };
         match param.get("in").and_then(Value::as_str) {
             Some("path") => path_params.push(model),
@@ -288,8 +294,25 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
     if let Some(schema) = request_schema {
         scalar_fields(root, schema, "", &mut request_fields, 0);
     }
-    let mut seen = std::collections::BTreeSet::new();
-    request_fields.retain(|f| seen.insert(f.pointer.clone()));
+    // One field per pointer; a union's members each name their tag, so its values merge.
+    let mut merged: Vec<FieldModel> = Vec::new();
+    for field in request_fields {
+        match merged.iter_mut().find(|m| m.pointer == field.pointer) {
+            Some(first) => {
+                if !first.values.is_empty() && !field.values.is_empty() {
+                    for value in field.values {
+                        if !first.values.contains(&value) {
+                            first.values.push(value);
+                        }
+                    }
+                } else {
+                    first.values.clear();
+                }
+            }
+            None => merged.push(field),
+        }
+    }
+    let request_fields = merged;
     let request_sample = request_schema.map(|schema| sample(root, schema, 0));
     let Responses {
         success,
@@ -372,6 +395,21 @@ fn lower_responses(root: &Value, op: &Value) -> Responses {
     }
 }
 
+/// The string values an `enum` schema allows (none: any value).
+fn allowed_values(schema: &Value) -> Vec<String> {
+    schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .map(|values| {
+            values
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The scalar type of a schema that is one: `string` (`uuid` format apart), `integer`,
 /// `number`, `boolean`.
 fn scalar_type(schema: &Value) -> Option<ScalarType> {
@@ -450,11 +488,16 @@ fn scalar_fields(
             _ => None,
         };
         if let Some((ty, many)) = leaf {
+            let values = match many {
+                true => items.map(allowed_values).unwrap_or_default(),
+                false => allowed_values(property),
+            };
             out.push(FieldModel {
                 pointer: at,
                 description,
                 ty,
                 many,
+                values,
             });
         } else if ["properties", "allOf", "oneOf", "anyOf"]
             .iter()

@@ -67,8 +67,9 @@ fn arg_entry(param: &ParamModel, positional: bool) -> TokenStream {
     let help = first_sentence(&param.description);
     let value = value_type(&param.ty);
     let required = param.required;
+    let values = &param.values;
     quote! {
-        rt::Arg { name: #name, help: #help, value: #value, required: #required, positional: #positional }
+        rt::Arg { name: #name, help: #help, value: #value, values: &[#(#values),*], required: #required, positional: #positional }
     }
 }
 
@@ -123,7 +124,8 @@ fn operation_entry(model: &ApiModel, op: &OperationModel, verb: &str) -> TokenSt
                 let (pointer, many) = (&f.pointer, f.many);
                 let help = first_sentence(&f.description);
                 let value = value_type(&f.ty);
-                quote!(rt::BodyField { flag: #flag, pointer: #pointer, help: #help, value: #value, many: #many })
+                let values = &f.values;
+                quote!(rt::BodyField { flag: #flag, pointer: #pointer, help: #help, value: #value, values: &[#(#values),*], many: #many })
             });
             quote!(::std::option::Option::Some(rt::Body { schema: #schema, account: #account_pointer, fields: &[#(#fields),*] }))
         }

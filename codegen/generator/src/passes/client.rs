@@ -831,6 +831,7 @@ mod tests {
                 required: true,
                 ty: ScalarType::String,
                 max_length: None,
+                values: Vec::new(),
             }],
             query_params: Vec::new(),
             request_body: request_body.map(str::to_string),

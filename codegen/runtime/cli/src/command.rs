@@ -23,8 +23,13 @@ Exit status:
 Credentials: CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY (or the flags);
 the account: --account or CLOUDFLARE_ACCOUNT_ID. Secrets are never printed.";
 
-fn value_parser(value: ValueType) -> clap::builder::ValueParser {
+/// The flag's parser: an enum's values are listed in `--help` and completions, and only they
+/// are taken (the client would refuse any other before sending).
+fn value_parser(value: ValueType, values: &'static [&'static str]) -> clap::builder::ValueParser {
     match value {
+        ValueType::String if !values.is_empty() => {
+            clap::builder::PossibleValuesParser::new(values.iter().copied()).into()
+        }
         ValueType::String => clap::value_parser!(String),
         ValueType::Uuid => clap::builder::ValueParser::new(parse_uuid),
         ValueType::Integer => clap::value_parser!(i64).into(),
@@ -126,7 +131,7 @@ fn operation_command(operation: &Operation) -> Command {
     for arg in operation.args {
         let mut clap_arg = ClapArg::new(arg.name)
             .help(arg.help)
-            .value_parser(value_parser(arg.value));
+            .value_parser(value_parser(arg.value, arg.values));
         if arg.positional {
             clap_arg = clap_arg
                 .value_name(arg.name.to_ascii_uppercase())
@@ -161,7 +166,7 @@ fn operation_command(operation: &Operation) -> Command {
                         .unwrap_or("VALUE")
                         .to_ascii_uppercase(),
                 )
-                .value_parser(value_parser(field.value))
+                .value_parser(value_parser(field.value, field.values))
                 .help_heading("Body");
             if field.many {
                 clap_arg = clap_arg.action(ArgAction::Append);

@@ -82,6 +82,8 @@ pub struct Arg {
     pub help: &'static str,
     /// The value's type.
     pub value: ValueType,
+    /// The values an enum allows (listed in `--help` and completions); empty: any value.
+    pub values: &'static [&'static str],
     /// Whether the flag must be given.
     pub required: bool,
     /// A path parameter (a positional argument) rather than a query parameter (a flag).
@@ -109,6 +111,8 @@ pub struct BodyField {
     pub help: &'static str,
     /// The value's type.
     pub value: ValueType,
+    /// The values an enum allows (listed in `--help` and completions); empty: any value.
+    pub values: &'static [&'static str],
     /// A list: the flag repeats.
     pub many: bool,
 }
@@ -264,14 +268,18 @@ impl Call {
         let schema = body.map_or("the body", |b| b.schema);
         serde_path_to_error::deserialize(value).map_err(|e| {
             let at = e.path().to_string();
-            let at = if at == "." {
-                String::new()
+            let (at, parent) = if at == "." {
+                (String::new(), String::new())
             } else {
-                format!(" at {at}")
+                (format!(" at {at}"), format!("/{}", at.replace('.', "/")))
             };
+            let message = e.inner().to_string();
+            let hint = missing_field(&message)
+                .map(|field| flags_for(body, &format!("{parent}/{field}")))
+                .unwrap_or_default();
             CliError::new(
                 ExitClass::Validation,
-                format!("the request body does not fit {schema}{at}: {}", e.inner()),
+                format!("the request body does not fit {schema}{at}: {message}{hint}"),
             )
         })
     }
@@ -307,6 +315,28 @@ impl Call {
             let _ = err.flush();
         }
         state.eq_ignore_ascii_case(target)
+    }
+}
+
+/// The field serde's "missing field `x`" names.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
+}
+
+/// The flags that set the body at `pointer` or below it, as a hint: ` (set it with --bgp-customer-asn)`.
+fn flags_for(body: Option<&Body>, pointer: &str) -> String {
+    let below = format!("{pointer}/");
+    let flags: Vec<String> = body
+        .map(|b| b.fields)
+        .unwrap_or_default()
+        .iter()
+        .filter(|f| f.pointer == pointer || f.pointer.starts_with(&below))
+        .map(|f| format!("--{}", f.flag))
+        .collect();
+    match flags.as_slice() {
+        [] => String::new(),
+        [one] => format!(" (set it with {one}, or in --body)"),
+        many => format!(" (set it with {}, or in --body)", many.join(", ")),
     }
 }
 

@@ -67,8 +67,30 @@ fn cell(value: &Value) -> String {
     }
 }
 
-/// Objects flattened to `a.b` columns, in the order they first appear.
-fn flatten(prefix: &str, value: &Value, into: &mut Vec<(String, String)>) {
+/// The columns people look for first: what identifies a row, then its kind and state, then
+/// what they filter on. Every other column follows, in the order it first appears.
+const FIRST_COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "type",
+    "state",
+    "status",
+    "site",
+    "facility",
+    "interconnect",
+    "slot_id",
+    "account",
+];
+
+fn column_rank(name: &str) -> usize {
+    FIRST_COLUMNS
+        .iter()
+        .position(|c| *c == name)
+        .unwrap_or(FIRST_COLUMNS.len())
+}
+
+/// A nested object as one cell: its scalar leaves as `key=value`, deeper ones dotted.
+fn summary(prefix: &str, value: &Value, into: &mut Vec<String>) {
     match value {
         Value::Object(fields) => {
             for (key, field) in fields {
@@ -77,11 +99,35 @@ fn flatten(prefix: &str, value: &Value, into: &mut Vec<(String, String)>) {
                 } else {
                     format!("{prefix}.{key}")
                 };
-                flatten(&name, field, into);
+                summary(&name, field, into);
             }
         }
-        other => into.push((prefix.to_string(), cell(other))),
+        Value::Null => {}
+        other => into.push(format!("{prefix}={}", cell(other))),
     }
+}
+
+/// An object's fields as (column, cell): scalars as they are, nested objects summarised in one
+/// cell, identifying columns first.
+fn flatten(value: &Value) -> Vec<(String, String)> {
+    let mut cells: Vec<(String, String)> = match value {
+        Value::Object(fields) => fields
+            .iter()
+            .map(|(key, field)| {
+                let text = if field.is_object() {
+                    let mut parts = Vec::new();
+                    summary("", field, &mut parts);
+                    parts.join(" ")
+                } else {
+                    cell(field)
+                };
+                (key.clone(), text)
+            })
+            .collect(),
+        other => vec![(String::new(), cell(other))],
+    };
+    cells.sort_by_key(|(name, _)| column_rank(name));
+    cells
 }
 
 /// A listing (`items`, or an array) as rows and columns; one object as name/value rows.
@@ -96,20 +142,14 @@ pub(crate) fn render_table(value: &Value) -> String {
     };
     let (header, rows): (Vec<String>, Vec<Vec<String>>) = match items {
         Some(items) => {
-            let flat: Vec<Vec<(String, String)>> = items
-                .iter()
-                .map(|item| {
-                    let mut cells = Vec::new();
-                    flatten("", item, &mut cells);
-                    cells
-                })
-                .collect();
+            let flat: Vec<Vec<(String, String)>> = items.iter().map(flatten).collect();
             let mut columns: Vec<String> = Vec::new();
             for (name, _) in flat.iter().flatten() {
                 if !columns.contains(name) {
                     columns.push(name.clone());
                 }
             }
+            columns.sort_by_key(|name| column_rank(name));
             let rows = flat
                 .iter()
                 .map(|cells| {
@@ -128,9 +168,10 @@ pub(crate) fn render_table(value: &Value) -> String {
             (columns, rows)
         }
         None => {
-            let mut cells = Vec::new();
-            flatten("", value, &mut cells);
-            let rows = cells.into_iter().map(|(n, v)| vec![n, v]).collect();
+            let rows = flatten(value)
+                .into_iter()
+                .map(|(n, v)| vec![n, v])
+                .collect();
             (vec!["FIELD".to_string(), "VALUE".to_string()], rows)
         }
     };
@@ -170,13 +211,25 @@ mod tests {
     #[test]
     fn a_listing_is_rows_with_flattened_columns() {
         let table = render_table(&json!({"items": [
-            {"name": "a", "magic": {"mtu": 1500}, "tags": ["x", "y"]},
+            {"name": "a", "magic": {"mtu": 1500, "conduit_name": "dfw"}, "tags": ["x", "y"]},
             {"name": "bb", "extra": null}
         ], "next": null}));
         assert_eq!(
             table,
-            // Columns in the order they first appear (serde_json's maps are sorted by key).
-            "MAGIC.MTU  NAME  TAGS  EXTRA\n1500       a     x,y\n           bb\n"
+            // The name first; the others in the order they first appear (serde_json's maps are
+            // sorted by key); a nested object summarised in one cell.
+            "NAME  MAGIC                      TAGS  EXTRA\na     conduit_name=dfw mtu=1500  x,y\nbb\n"
+        );
+    }
+
+    #[test]
+    fn identifying_columns_come_first() {
+        let table = render_table(&json!([
+            {"ccr_device_name": "ccr-1", "account": "acc", "id": "s1", "site": "DFW"}
+        ]));
+        assert_eq!(
+            table.lines().next(),
+            Some("ID  SITE  ACCOUNT  CCR_DEVICE_NAME")
         );
     }
 
