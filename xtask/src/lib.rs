@@ -10,6 +10,7 @@ pub mod conformance;
 pub mod git;
 pub mod record;
 pub mod release;
+pub mod sync;
 pub mod tools;
 pub mod workspace;
 

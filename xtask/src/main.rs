@@ -42,6 +42,19 @@ enum Command {
         #[arg(long)]
         verbose: bool,
     },
+    /// The maintainer's whole job for a new Cloudflare document: import it, show the diff and
+    /// each crate's bump, generate, run ./scripts/test, print the release plan and a commit
+    /// message. Stops at the first failing step, naming it.
+    Sync {
+        /// Cloudflare's document (the whole openapi.json or openapi.yaml, or an extract).
+        path: PathBuf,
+        /// The document's revision (its date), when its file name does not say.
+        #[arg(long, value_name = "DATE")]
+        revision: Option<String>,
+        /// Skip ./scripts/test (to look at what a document changes; CI never skips it).
+        #[arg(long)]
+        skip_tests: bool,
+    },
     /// Render spec/cni.yaml into generated/ (only changed files are written).
     Generate {
         /// Write nothing; list files that differ and exit non-zero if any do.
@@ -184,6 +197,22 @@ fn main() -> ExitCode {
                     prism_port,
                 },
             ),
+            ok,
+        ),
+        Command::Sync {
+            path,
+            revision,
+            skip_tests,
+        } => report(
+            xtask::sync::sync(
+                &ws,
+                &xtask::sync::SyncOptions {
+                    path,
+                    revision,
+                    skip_tests,
+                },
+            )
+            .map_err(|e| e.to_string()),
             ok,
         ),
         Command::Crates { names } => report(commands::crates(&ws, names), ok),

@@ -175,7 +175,24 @@ fn publish_recorded(
         println!("dry run: nothing was published or tagged");
         return Ok(());
     }
-    publish::publish(root, &steps, registry)?;
+    // From a scratch copy of the release commit, whose manifests may be pointed at the registry.
+    let scratch = tempfile::Builder::new()
+        .prefix("cni-publish-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a scratch folder: {e}"))?;
+    let worktree = ScratchWorktree {
+        repo: root.to_path_buf(),
+        path: scratch.path().join("checkout"),
+    };
+    let path = worktree.path.display().to_string();
+    run(
+        root,
+        "git",
+        &["worktree", "add", "--detach", "-q", &path, "HEAD"],
+    )?;
+    publish::point_dependencies_at(&worktree.path, crates, registry)?;
+    publish::publish(&worktree.path, &steps, registry)?;
+    drop(worktree);
     tag(root, &tag_name)?;
     println!(
         "

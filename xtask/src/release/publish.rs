@@ -141,16 +141,17 @@ pub fn print_steps(steps: &[Step], registry: &Registry) {
     }
 }
 
-/// Publishes every step the registry lacks, from the checkout at `root`, in order, waiting for
-/// each to be served before the next. The packages were verified when the release was made,
-/// so `cargo publish` does not build them again.
+/// Publishes every step the registry lacks, from the checkout at `root` (the release commit,
+/// its dependencies pointed at the registry), in order, waiting for each to be served before
+/// the next. The packages were verified when the release was made, so `cargo publish` does not
+/// build them again.
 pub fn publish(root: &Path, steps: &[Step], registry: &Registry) -> Result<(), String> {
     for step in steps {
         if step.present || registry.has(&step.name, &step.version)? {
             println!("publish: {} {} is there already", step.name, step.version);
             continue;
         }
-        let mut args = vec!["publish", "--no-verify", "-p", &step.name];
+        let mut args = vec!["publish", "--no-verify", "--allow-dirty", "-p", &step.name];
         args.extend(registry.args());
         super::run(root, tools::cargo().to_string_lossy().as_ref(), &args)?;
         registry.wait_for(&step.name, &step.version)?;
@@ -160,6 +161,61 @@ pub fn publish(root: &Path, steps: &[Step], registry: &Registry) -> Result<(), S
             step.version,
             registry.label()
         );
+    }
+    Ok(())
+}
+
+/// Makes the checkout at `root` (a scratch copy of the release commit) ask a named registry for
+/// the crates of this workspace: Cargo resolves a path dependency's version on crates.io unless
+/// its entry names a registry, so each entry naming one of `crates` with a version gets
+/// `registry = NAME`, in the workspace's requirements and in every crate's manifest.
+pub fn point_dependencies_at(
+    root: &Path,
+    crates: &[PublishedCrate],
+    registry: &Registry,
+) -> Result<(), String> {
+    let Some(name) = &registry.name else {
+        return Ok(());
+    };
+    let ours: Vec<&str> = crates.iter().map(|c| c.name.as_str()).collect();
+    let manifests = std::iter::once(root.join("Cargo.toml"))
+        .chain(crates.iter().map(|c| root.join(&c.dir).join("Cargo.toml")));
+    for path in manifests {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let mut manifest: toml_edit::DocumentMut = text
+            .parse()
+            .map_err(|e| format!("{} is not valid TOML: {e}", path.display()))?;
+        let mut tables: Vec<&mut toml_edit::Item> = Vec::new();
+        let (workspace, rest): (Vec<_>, Vec<_>) = manifest
+            .as_table_mut()
+            .iter_mut()
+            .partition(|(key, _)| key.get() == "workspace");
+        for (_, item) in workspace {
+            if let Some(deps) = item.get_mut("dependencies") {
+                tables.push(deps);
+            }
+        }
+        for (key, item) in rest {
+            if key.get().ends_with("dependencies") {
+                tables.push(item);
+            }
+        }
+        for table in tables {
+            let Some(table) = table.as_table_like_mut() else {
+                continue;
+            };
+            for (dependency, entry) in table.iter_mut() {
+                let Some(entry) = entry.as_table_like_mut() else {
+                    continue;
+                };
+                if ours.contains(&dependency.get()) && entry.contains_key("version") {
+                    entry.insert("registry", toml_edit::value(name.as_str()));
+                }
+            }
+        }
+        std::fs::write(&path, manifest.to_string())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     Ok(())
 }

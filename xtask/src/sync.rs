@@ -1,0 +1,164 @@
+//! `cargo xtask sync PATH`: the maintainer's whole job when Cloudflare publishes a document, in
+//! one command: import it through the overlay, show the diff with each crate's bump, generate,
+//! run the fast test command, and print the release plan and a commit message. It stops at the
+//! first step that fails and names it; what a failed import or generation would have written
+//! is not written (both write atomically).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::release::{changelog, plan};
+use crate::workspace::Workspace;
+use crate::{commands, record::ReleaseRecord};
+
+/// What `sync` is asked to do.
+pub struct SyncOptions {
+    /// Cloudflare's document (`openapi.json`, `openapi.yaml`, or an extract).
+    pub path: PathBuf,
+    /// Its revision, when its file name does not say.
+    pub revision: Option<String>,
+    /// Skip the fast test command (a look at what a document would change; the scheduled
+    /// workflow never skips it).
+    pub skip_tests: bool,
+}
+
+/// A step that failed: its name and why.
+#[derive(Debug, thiserror::Error)]
+#[error("sync stopped at step `{step}`: {message}")]
+pub struct SyncError {
+    pub step: &'static str,
+    pub message: String,
+}
+
+fn step<T>(name: &'static str, result: Result<T, String>) -> Result<T, SyncError> {
+    result.map_err(|message| SyncError {
+        step: name,
+        message,
+    })
+}
+
+fn heading(n: usize, name: &str, what: &str) {
+    println!("\n==> sync {n}/5 {name}: {what}");
+}
+
+/// Runs the steps in order (see the module docs).
+pub fn sync(ws: &Workspace, options: &SyncOptions) -> Result<(), SyncError> {
+    let spec = crate::workspace::Workspace::SPEC;
+    heading(
+        1,
+        "import",
+        "Cloudflare's document through spec/overlay.yaml",
+    );
+    let code = step(
+        "import",
+        commands::import(
+            ws,
+            Some(options.path.clone()),
+            options.revision.as_deref(),
+            false,
+            false,
+        ),
+    )?;
+    if code != std::process::ExitCode::SUCCESS {
+        return Err(SyncError {
+            step: "import",
+            message: "the import failed".to_string(),
+        });
+    }
+
+    heading(
+        2,
+        "diff",
+        "what changed since the last commit, and each crate's bump",
+    );
+    step(
+        "diff",
+        commands::diff(ws, &format!("git:HEAD:{spec}"), spec, false),
+    )?;
+
+    heading(3, "generate", "generated/ from the imported spec");
+    let code = step(
+        "generate",
+        commands::generate(ws, false, false, None, None).map_err(|e| e.to_string()),
+    )?;
+    if code != std::process::ExitCode::SUCCESS {
+        return Err(SyncError {
+            step: "generate",
+            message: "generation failed".to_string(),
+        });
+    }
+
+    heading(4, "test", "the fast test command, ./scripts/test");
+    if options.skip_tests {
+        println!("skipped (--skip-tests)");
+    } else {
+        let status = step(
+            "test",
+            Command::new("bash")
+                .arg("scripts/test")
+                .current_dir(&ws.root)
+                .status()
+                .map_err(|e| format!("cannot run scripts/test: {e}")),
+        )?;
+        if !status.success() {
+            return Err(SyncError {
+                step: "test",
+                message: format!("./scripts/test failed ({status})"),
+            });
+        }
+    }
+
+    heading(
+        5,
+        "plan",
+        "the release this would make, and a commit message",
+    );
+    let crates = step("plan", ws.published().map_err(|e| e.to_string()))?;
+    let record = step(
+        "plan",
+        ReleaseRecord::read(&ws.root).map_err(|e| e.to_string()),
+    )?;
+    match plan::plan(&ws.root, &crates) {
+        Ok(plan) => {
+            println!("{}", changelog::section(&plan));
+            println!(
+                "(a bump marked \"cargo-semver-checks decides\" is settled by `cargo xtask release`)"
+            );
+            println!(
+                "\ncommit message:\n\n{}",
+                commit_message(&plan, &options.path)
+            );
+        }
+        Err(crate::release::ReleaseError::NothingToRelease(_)) => println!(
+            "nothing to release: the spec is as {} left it",
+            record.tag.as_deref().unwrap_or("the last release")
+        ),
+        Err(e) => return step("plan", Err(e.to_string())),
+    }
+    println!(
+        "\nNext: review the diff, commit, then `cargo xtask release`, then `cargo xtask release --publish`."
+    );
+    Ok(())
+}
+
+/// The commit message for the imported document: its revision and the diff's summary.
+fn commit_message(plan: &crate::release::ReleasePlan, path: &std::path::Path) -> String {
+    use cloudflare_cni_codegen::diff::Class;
+    let count = |class| plan.diff.of(class).count();
+    let mut message = format!(
+        "Import Cloudflare's document, revision {}: {} breaking, {} additive, {} documentation changes\n\nFrom {}.\n",
+        plan.info_version,
+        count(Class::Breaking),
+        count(Class::Additive),
+        count(Class::Documentation),
+        path.display()
+    );
+    for change in plan.diff.changes.iter().take(40) {
+        message.push_str(&format!(
+            "- {}: {}\n",
+            change.class.as_str(),
+            change.message
+        ));
+    }
+    message
+}
