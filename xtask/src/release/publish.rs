@@ -228,3 +228,45 @@ pub fn tag_exists(root: &Path, tag: &str) -> bool {
     )
     .is_ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::CrateKind;
+
+    #[test]
+    fn our_dependencies_name_the_registry_and_nothing_else_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("a")).unwrap();
+        std::fs::write(
+            root.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"a\"]\n\n[workspace.dependencies]\n# ours\nb = { path = \"b\", version = \"0.2.0\" }\nserde = \"1\"\ntool = { path = \"tool\" }\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("a/Cargo.toml"),
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n\n[dependencies]\nb = { path = \"../b\", version = \"=0.2.0\" }\nserde.workspace = true\n\n[dev-dependencies]\nb = { path = \"../b\" }\n",
+        )
+        .unwrap();
+        let crates = [
+            PublishedCrate { name: "a".into(), dir: "a".into(), kind: CrateKind::HandWritten },
+            PublishedCrate { name: "b".into(), dir: "missing".into(), kind: CrateKind::HandWritten },
+        ];
+        let crates = &crates[..1];
+        let all = [
+            crates[0].clone(),
+            PublishedCrate { name: "b".into(), dir: "a".into(), kind: CrateKind::HandWritten },
+        ];
+        point_dependencies_at(root, &all, &Registry::new(Some("mine".into()))).unwrap();
+        let workspace = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+        assert!(workspace.contains("# ours\nb = { path = \"b\", version = \"0.2.0\" , registry = \"mine\" }"), "{workspace}");
+        assert!(workspace.contains("serde = \"1\"\ntool = { path = \"tool\" }"), "{workspace}");
+        let member = std::fs::read_to_string(root.join("a/Cargo.toml")).unwrap();
+        assert!(member.contains("b = { path = \"../b\", version = \"=0.2.0\" , registry = \"mine\" }"), "{member}");
+        assert!(member.contains("[dev-dependencies]\nb = { path = \"../b\" }"), "a path-only entry is not published: {member}");
+        // crates.io: nothing to point.
+        point_dependencies_at(root, &all, &Registry::new(None)).unwrap();
+        assert_eq!(std::fs::read_to_string(root.join("a/Cargo.toml")).unwrap(), member);
+    }
+}
