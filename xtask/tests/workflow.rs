@@ -9,8 +9,8 @@ fn the_scheduled_workflow_runs_commands_xtask_accepts() {
     let workflow = std::fs::read_to_string(root.join(".github/workflows/sync.yml")).unwrap();
     let runs: Vec<&str> = workflow
         .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
         .filter_map(|line| line.split_once("cargo xtask ").map(|(_, rest)| rest))
-        .filter(|rest| !rest.starts_with('…') && !rest.starts_with("release"))
         .collect();
     assert!(
         runs.iter().any(|r| r.starts_with("sync ")),
@@ -26,7 +26,11 @@ fn the_scheduled_workflow_runs_commands_xtask_accepts() {
         assert!(help.status.success(), "cargo xtask {} --help", words[0]);
         let help = String::from_utf8_lossy(&help.stdout);
         for flag in words.iter().filter(|w| w.starts_with("--")) {
-            assert!(help.contains(flag), "cargo xtask {} has no {flag}:\n{help}", words[0]);
+            assert!(
+                help.contains(flag),
+                "cargo xtask {} has no {flag}:\n{help}",
+                words[0]
+            );
         }
     }
 }

@@ -250,23 +250,52 @@ mod tests {
         )
         .unwrap();
         let crates = [
-            PublishedCrate { name: "a".into(), dir: "a".into(), kind: CrateKind::HandWritten },
-            PublishedCrate { name: "b".into(), dir: "missing".into(), kind: CrateKind::HandWritten },
+            PublishedCrate {
+                name: "a".into(),
+                dir: "a".into(),
+                kind: CrateKind::HandWritten,
+            },
+            PublishedCrate {
+                name: "b".into(),
+                dir: "missing".into(),
+                kind: CrateKind::HandWritten,
+            },
         ];
         let crates = &crates[..1];
         let all = [
             crates[0].clone(),
-            PublishedCrate { name: "b".into(), dir: "a".into(), kind: CrateKind::HandWritten },
+            PublishedCrate {
+                name: "b".into(),
+                dir: "a".into(),
+                kind: CrateKind::HandWritten,
+            },
         ];
         point_dependencies_at(root, &all, &Registry::new(Some("mine".into()))).unwrap();
         let workspace = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
-        assert!(workspace.contains("# ours\nb = { path = \"b\", version = \"0.2.0\" , registry = \"mine\" }"), "{workspace}");
-        assert!(workspace.contains("serde = \"1\"\ntool = { path = \"tool\" }"), "{workspace}");
+        assert!(
+            workspace.contains(
+                "# ours\nb = { path = \"b\", version = \"0.2.0\" , registry = \"mine\" }"
+            ),
+            "{workspace}"
+        );
+        assert!(
+            workspace.contains("serde = \"1\"\ntool = { path = \"tool\" }"),
+            "{workspace}"
+        );
         let member = std::fs::read_to_string(root.join("a/Cargo.toml")).unwrap();
-        assert!(member.contains("b = { path = \"../b\", version = \"=0.2.0\" , registry = \"mine\" }"), "{member}");
-        assert!(member.contains("[dev-dependencies]\nb = { path = \"../b\" }"), "a path-only entry is not published: {member}");
+        assert!(
+            member.contains("b = { path = \"../b\", version = \"=0.2.0\" , registry = \"mine\" }"),
+            "{member}"
+        );
+        assert!(
+            member.contains("[dev-dependencies]\nb = { path = \"../b\" }"),
+            "a path-only entry is not published: {member}"
+        );
         // crates.io: nothing to point.
         point_dependencies_at(root, &all, &Registry::new(None)).unwrap();
-        assert_eq!(std::fs::read_to_string(root.join("a/Cargo.toml")).unwrap(), member);
+        assert_eq!(
+            std::fs::read_to_string(root.join("a/Cargo.toml")).unwrap(),
+            member
+        );
     }
 }
