@@ -255,8 +255,9 @@ fn release_cut_off_after_first_crate(env: &Env, clone: &Path) -> String {
         seen.push_str(&line);
         seen.push('\n');
         if line.starts_with("published ") {
+            // The whole process group: xtask and the `cargo publish` it may have started.
             let _ = Command::new("kill")
-                .args(["-KILL", &format!("-{}", child.id())])
+                .args(["-s", "KILL", "--", &format!("-{}", child.id())])
                 .status();
             println!("  -- cut off here --");
             break;
