@@ -73,8 +73,15 @@ pub fn sync(ws: &Workspace, options: &SyncOptions) -> Result<(), SyncError> {
     );
     step(
         "diff",
-        commands::diff(ws, &format!("git:HEAD:{spec}"), spec, false),
+        commands::diff(
+            ws,
+            &format!("git:HEAD:{spec}"),
+            &ws.root.join(spec).display().to_string(),
+            false,
+        ),
     )?;
+
+    let changes = step("diff", head_diff(ws))?;
 
     heading(3, "generate", "generated/ from the imported spec");
     let code = step(
@@ -126,7 +133,7 @@ pub fn sync(ws: &Workspace, options: &SyncOptions) -> Result<(), SyncError> {
             );
             println!(
                 "\ncommit message:\n\n{}",
-                commit_message(&plan, &options.path)
+                commit_message(&changes, &plan.info_version, &options.path)
             );
         }
         Err(crate::release::ReleaseError::NothingToRelease(_)) => println!(
@@ -141,19 +148,35 @@ pub fn sync(ws: &Workspace, options: &SyncOptions) -> Result<(), SyncError> {
     Ok(())
 }
 
-/// The commit message for the imported document: its revision and the diff's summary.
-fn commit_message(plan: &crate::release::ReleasePlan, path: &std::path::Path) -> String {
+/// What the import changed since the last commit.
+fn head_diff(ws: &Workspace) -> Result<cloudflare_cni_codegen::diff::SpecDiff, String> {
+    use crate::workspace::{earlier_spec_value, read_spec_arg, spec_value};
+    let spec = Workspace::SPEC;
+    let (old_display, old_text) = read_spec_arg(&ws.root, &format!("git:HEAD:{spec}"))?;
+    let new_text = std::fs::read_to_string(ws.root.join(spec))
+        .map_err(|e| format!("cannot read {spec}: {e}"))?;
+    Ok(cloudflare_cni_codegen::diff::diff(
+        &earlier_spec_value(&old_display, old_text)?,
+        &spec_value(spec, new_text)?,
+    ))
+}
+
+/// The commit message for the imported document: its revision and what it changed.
+fn commit_message(
+    changes: &cloudflare_cni_codegen::diff::SpecDiff,
+    revision: &str,
+    path: &std::path::Path,
+) -> String {
     use cloudflare_cni_codegen::diff::Class;
-    let count = |class| plan.diff.of(class).count();
+    let count = |class| changes.of(class).count();
     let mut message = format!(
-        "Import Cloudflare's document, revision {}: {} breaking, {} additive, {} documentation changes\n\nFrom {}.\n",
-        plan.info_version,
+        "Import Cloudflare's document, revision {revision}: {} breaking, {} additive, {} documentation changes\n\nFrom {}.\n",
         count(Class::Breaking),
         count(Class::Additive),
         count(Class::Documentation),
         path.display()
     );
-    for change in plan.diff.changes.iter().take(40) {
+    for change in changes.changes.iter().take(40) {
         message.push_str(&format!(
             "- {}: {}\n",
             change.class.as_str(),

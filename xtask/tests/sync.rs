@@ -68,12 +68,16 @@ fn a_new_revision_is_imported_generated_and_planned_and_a_broken_one_stops_at_im
         "==> sync 5/5 plan",
         "| `cloudflare-cni-types` |",
         "commit message:",
-        "Import Cloudflare's document, revision 2099-03-01: 0 breaking, 1 additive",
+        "Import Cloudflare's document, revision 2099.03.01: 0 breaking, 1 additive",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
-    let generated = std::fs::read_to_string(checkout.join("generated/types/src/generated.rs")).unwrap();
-    assert!(generated.contains("synced_value"), "generated from the new revision");
+    let generated =
+        std::fs::read_to_string(checkout.join("generated/types/src/generated.rs")).unwrap();
+    assert!(
+        generated.contains("synced_value"),
+        "generated from the new revision"
+    );
 
     // A document that does not parse: stopped at the import, spec/ and generated/ untouched.
     let status = Command::new("git")
@@ -93,5 +97,9 @@ fn a_new_revision_is_imported_generated_and_planned_and_a_broken_one_stops_at_im
         .current_dir(&checkout)
         .output()
         .unwrap();
-    assert!(changed.stdout.is_empty(), "{}", String::from_utf8_lossy(&changed.stdout));
+    assert!(
+        changed.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&changed.stdout)
+    );
 }
