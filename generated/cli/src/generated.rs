@@ -15,6 +15,8 @@ pub static APP: rt::App = rt::App {
                 rt::Operation {
                     verb: "create",
                     operation_id: "create_cni",
+                    method: "POST",
+                    path: "/accounts/{account_id}/cni/cnis",
                     about: "Create a new CNI object",
                     long_about: "Create a new CNI object\n\nCreates a new Cloud Network Interconnect (CNI) for private network connectivity between\nCloudflare and your infrastructure. CNIs enable dedicated, high-performance network links.\n\nSends POST /accounts/{account_id}/cni/cnis (the account from --account or CLOUDFLARE_ACCOUNT_ID).",
                     args: &[],
@@ -85,6 +87,8 @@ pub static APP: rt::App = rt::App {
                 rt::Operation {
                     verb: "delete",
                     operation_id: "delete_cni",
+                    method: "DELETE",
+                    path: "/accounts/{account_id}/cni/cnis/{cni}",
                     about: "Delete a specified CNI object",
                     long_about: "Delete a specified CNI object\n\nPermanently removes a Cloud Network Interconnect (CNI) configuration. The private network\nconnection will be terminated.\n\nSends DELETE /accounts/{account_id}/cni/cnis/{cni} (the account from --account or CLOUDFLARE_ACCOUNT_ID).",
                     args: &[
@@ -103,6 +107,8 @@ pub static APP: rt::App = rt::App {
                 rt::Operation {
                     verb: "get",
                     operation_id: "get_cni",
+                    method: "GET",
+                    path: "/accounts/{account_id}/cni/cnis/{cni}",
                     about: "Get information about a CNI object",
                     long_about: "Get information about a CNI object\n\nRetrieves configuration details for a specific Cloud Network Interconnect (CNI), including\nconnection status and parameters.\n\nSends GET /accounts/{account_id}/cni/cnis/{cni} (the account from --account or CLOUDFLARE_ACCOUNT_ID).",
                     args: &[
@@ -121,6 +127,8 @@ pub static APP: rt::App = rt::App {
                 rt::Operation {
                     verb: "list",
                     operation_id: "list_cnis",
+                    method: "GET",
+                    path: "/accounts/{account_id}/cni/cnis",
                     about: "List existing CNI objects",
                     long_about: "List existing CNI objects\n\nLists all Cloud Network Interconnects (CNIs) configured for the account, showing connection\nstatus and parameters.\n\nSends GET /accounts/{account_id}/cni/cnis (the account from --account or CLOUDFLARE_ACCOUNT_ID).",
                     args: &[
@@ -163,6 +171,8 @@ pub static APP: rt::App = rt::App {
                 rt::Operation {
                     verb: "update",
                     operation_id: "update_cni",
+                    method: "PUT",
+                    path: "/accounts/{account_id}/cni/cnis/{cni}",
                     about: "Modify stored information about a CNI object",
                     long_about: "Modify stored information about a CNI object\n\nUpdates the configuration of an existing Cloud Network Interconnect (CNI), including\nconnection parameters and routing settings.\n\nSends PUT /accounts/{account_id}/cni/cnis/{cni} (the account from --account or CLOUDFLARE_ACCOUNT_ID).",
                     args: &[
@@ -280,6 +290,8 @@ pub static APP: rt::App = rt::App {
                 rt::Operation {
                     verb: "create",
                     operation_id: "create_interconnect",
+                    method: "POST",
+                    path: "/accounts/{account_id}/cni/interconnects",
                     about: "Create a new interconnect",
                     long_about: "Create a new interconnect\n\nCreates a new network interconnect for connecting Cloudflare's network to external networks.\nInterconnects provide dedicated bandwidth and reduced latency for traffic exchange.\n\nSends POST /accounts/{account_id}/cni/interconnects (the account from --account or CLOUDFLARE_ACCOUNT_ID).",
                     args: &[],
@@ -347,6 +359,8 @@ pub static APP: rt::App = rt::App {
                 rt::Operation {
                     verb: "delete",
                     operation_id: "delete_interconnect",
+                    method: "DELETE",
+                    path: "/accounts/{account_id}/cni/interconnects/{icon}",
                     about: "Delete an interconnect object",
                     long_about: "Delete an interconnect object\n\nPermanently removes a network interconnect configuration. The physical or virtual connection\nwill be terminated.\n\nSends DELETE /accounts/{account_id}/cni/interconnects/{icon} (the account from --account or CLOUDFLARE_ACCOUNT_ID).",
                     args: &[
@@ -365,6 +379,8 @@ pub static APP: rt::App = rt::App {
                 rt::Operation {
                     verb: "get",
                     operation_id: "get_interconnect",
+                    method: "GET",
+                    path: "/accounts/{account_id}/cni/interconnects/{icon}",
                     about: "Get information about an interconnect object",
                     long_about: "Get information about an interconnect object\n\nRetrieves configuration and status details for a specific network interconnect.\n\nSends GET /accounts/{account_id}/cni/interconnects/{icon} (the account from --account or CLOUDFLARE_ACCOUNT_ID).",
                     args: &[
@@ -383,6 +399,8 @@ pub static APP: rt::App = rt::App {
                 rt::Operation {
                     verb: "loa",
                     operation_id: "get_interconnect_loa",
+                    method: "GET",
+                    path: "/accounts/{account_id}/cni/interconnects/{icon}/loa",
                     about: "Generate the Letter of Authorization (LOA) for a given interconnect",
                     long_about: "Generate the Letter of Authorization (LOA) for a given interconnect\n\nDownloads the Letter of Authorization (LOA) for a network interconnect, required for\nphysical cross-connect provisioning.\n\nSends GET /accounts/{account_id}/cni/interconnects/{icon}/loa (the account from --account or CLOUDFLARE_ACCOUNT_ID).",
                     args: &[
@@ -409,6 +427,8 @@ pub static APP: rt::App = rt::App {
                 rt::Operation {
                     verb: "loa-default-name",
                     operation_id: "get_interconnect_loa_default_name",
+                    method: "GET",
+                    path: "/accounts/{account_id}/cni/interconnects/{icon}/loa/default",
                     about: "Get the default customer name for LOA generation",
                     long_about: "Get the default customer name for LOA generation\n\nRetrieves the default customer name that will be used in the LOA if no name is provided to the\n`/accounts/{account_id}/cni/interconnects/{icon}/loa` endpoint.\n\nSends GET /accounts/{account_id}/cni/interconnects/{icon}/loa/default (the account from --account or CLOUDFLARE_ACCOUNT_ID).",
                     args: &[
@@ -427,6 +447,8 @@ pub static APP: rt::App = rt::App {
                 rt::Operation {
                     verb: "status",
                     operation_id: "get_interconnect_status",
+                    method: "GET",
+                    path: "/accounts/{account_id}/cni/interconnects/{icon}/status",
                     about: "Get the current status of an interconnect object",
                     long_about: "Get the current status of an interconnect object\n\nGets the current operational status of a network interconnect, including link state and\ntraffic metrics.\n\nSends GET /accounts/{account_id}/cni/interconnects/{icon}/status (the account from --account or CLOUDFLARE_ACCOUNT_ID).",
                     args: &[
@@ -447,6 +469,8 @@ pub static APP: rt::App = rt::App {
                 rt::Operation {
                     verb: "list",
                     operation_id: "list_interconnects",
+                    method: "GET",
+                    path: "/accounts/{account_id}/cni/interconnects",
                     about: "List existing interconnects",
                     long_about: "List existing interconnects\n\nLists all network interconnects configured for the account, including physical and virtual\nconnections.\n\nSends GET /accounts/{account_id}/cni/interconnects (the account from --account or CLOUDFLARE_ACCOUNT_ID).",
                     args: &[
@@ -495,6 +519,8 @@ pub static APP: rt::App = rt::App {
                 rt::Operation {
                     verb: "get",
                     operation_id: "get_settings",
+                    method: "GET",
+                    path: "/accounts/{account_id}/cni/settings",
                     about: "Get the current settings for the active account",
                     long_about: "Get the current settings for the active account\n\nRetrieves current settings configuration for the specified resource or service.\n\nSends GET /accounts/{account_id}/cni/settings (the account from --account or CLOUDFLARE_ACCOUNT_ID).",
                     args: &[],
@@ -504,6 +530,8 @@ pub static APP: rt::App = rt::App {
                 rt::Operation {
                     verb: "update",
                     operation_id: "update_settings",
+                    method: "PUT",
+                    path: "/accounts/{account_id}/cni/settings",
                     about: "Update the current settings for the active account",
                     long_about: "Update the current settings for the active account\n\nUpdates configuration settings for the specified resource or service.\n\nSends PUT /accounts/{account_id}/cni/settings (the account from --account or CLOUDFLARE_ACCOUNT_ID).",
                     args: &[],
@@ -532,6 +560,8 @@ pub static APP: rt::App = rt::App {
                 rt::Operation {
                     verb: "get",
                     operation_id: "get_slot",
+                    method: "GET",
+                    path: "/accounts/{account_id}/cni/slots/{slot}",
                     about: "Get information about the specified slot",
                     long_about: "Get information about the specified slot\n\nGets information about a specific infrastructure slot allocation.\n\nSends GET /accounts/{account_id}/cni/slots/{slot} (the account from --account or CLOUDFLARE_ACCOUNT_ID).",
                     args: &[
@@ -550,6 +580,8 @@ pub static APP: rt::App = rt::App {
                 rt::Operation {
                     verb: "list",
                     operation_id: "list_slots",
+                    method: "GET",
+                    path: "/accounts/{account_id}/cni/slots",
                     about: "Retrieve a list of all slots matching the specified parameters",
                     long_about: "Retrieve a list of all slots matching the specified parameters\n\nLists all available infrastructure slots for the account, showing allocation status and\ncapacity.\n\nSends GET /accounts/{account_id}/cni/slots (the account from --account or CLOUDFLARE_ACCOUNT_ID).",
                     args: &[

@@ -132,10 +132,13 @@ fn operation_entry(model: &ApiModel, op: &OperationModel, verb: &str) -> TokenSt
         None => quote!(::std::option::Option::None),
     };
     let id = &op.id;
+    let (method, path) = (&op.method, &op.path);
     quote! {
         rt::Operation {
             verb: #verb,
             operation_id: #id,
+            method: #method,
+            path: #path,
             about: #about,
             long_about: #long_about,
             args: &[#(#args),*],

@@ -86,6 +86,13 @@ pub(crate) fn build(app: &crate::App) -> Command {
                 .help("The global API key, with --email"),
         )
         .arg(
+            ClapArg::new("dry-run")
+                .long("dry-run")
+                .global(true)
+                .action(ArgAction::SetTrue)
+                .help("Print the method, URL, headers (credentials redacted) and body the command would send, and send nothing"),
+        )
+        .arg(
             ClapArg::new("base-url")
                 .long("base-url")
                 .env("CLOUDFLARE_API_BASE_URL")
@@ -253,6 +260,96 @@ pub(crate) fn body_flag_value(
         (false, true) => Some(Value::Array(values)),
         (false, false) => values.into_iter().next(),
     })
+}
+
+/// A client for `--dry-run`, which sends nothing: the base URL alone.
+pub(crate) fn client_for_dry_run(matches: &ArgMatches) -> Result<Client, CliError> {
+    let base_url = matches
+        .get_one::<String>("base-url")
+        .map_or(DEFAULT_BASE_URL, String::as_str);
+    Client::builder()
+        .base_url(base_url)
+        .build()
+        .map_err(|e| CliError::new(ExitClass::Usage, format!("cannot make the client: {e}")))
+}
+
+/// The value of a parameter flag as the URL carries it.
+fn arg_text(matches: &ArgMatches, arg: &crate::Arg) -> Option<String> {
+    match arg.value {
+        ValueType::String => matches.get_one::<String>(arg.name).cloned(),
+        ValueType::Uuid => matches
+            .get_one::<uuid::Uuid>(arg.name)
+            .map(|u| u.to_string()),
+        ValueType::Integer => matches.get_one::<i64>(arg.name).map(|n| n.to_string()),
+        ValueType::Number => matches.get_one::<f64>(arg.name).map(|n| n.to_string()),
+        ValueType::Boolean => matches.get_one::<bool>(arg.name).map(|b| b.to_string()),
+    }
+}
+
+/// `--dry-run`: the method and URL the call would send, and its headers with the credentials
+/// redacted (`<redacted>`), one a line, ending with a blank line when there is no body.
+pub(crate) fn dry_run_request(
+    global: &ArgMatches,
+    matches: &ArgMatches,
+    operation: &Operation,
+    account: Option<&str>,
+) -> Result<String, CliError> {
+    let usage = |message: String| CliError::new(ExitClass::Usage, message);
+    let base_url = global
+        .get_one::<String>("base-url")
+        .map_or(DEFAULT_BASE_URL, String::as_str);
+    let mut url = cloudflare_cni_client::reqwest::Url::parse(base_url)
+        .map_err(|e| usage(format!("--base-url {base_url}: {e}")))?;
+    {
+        let mut segments = url
+            .path_segments_mut()
+            .map_err(|_| usage(format!("--base-url {base_url} cannot take a path")))?;
+        segments.pop_if_empty();
+        for segment in operation.path.trim_start_matches('/').split('/') {
+            let value = match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                None => segment.to_string(),
+                Some("account_id") => account
+                    .ok_or_else(|| {
+                        usage(
+                            "no account: pass --account ACCOUNT_ID or set CLOUDFLARE_ACCOUNT_ID"
+                                .into(),
+                        )
+                    })?
+                    .to_string(),
+                Some(name) => operation
+                    .args
+                    .iter()
+                    .find(|a| a.name == name)
+                    .and_then(|a| arg_text(matches, a))
+                    .ok_or_else(|| usage(format!("missing {}", name.replace('_', "-"))))?,
+            };
+            segments.push(&value);
+        }
+    }
+    let query: Vec<(String, String)> = operation
+        .args
+        .iter()
+        .filter(|a| !a.positional)
+        .filter_map(|a| arg_text(matches, a).map(|v| (a.name.to_string(), v)))
+        .collect();
+    if !query.is_empty() {
+        url.query_pairs_mut().extend_pairs(query);
+    }
+    let mut request = format!("{} {url}\n", operation.method);
+    match (
+        global.get_one::<String>("api-token"),
+        global.get_one::<String>("email"),
+    ) {
+        (Some(_), _) => request.push_str("authorization: Bearer <redacted>\n"),
+        (None, Some(email)) => {
+            request.push_str(&format!("x-auth-email: {email}\nx-auth-key: <redacted>\n"))
+        }
+        (None, None) => request.push_str("(no credentials given)\n"),
+    }
+    if operation.body.is_none() {
+        request.push('\n');
+    }
+    Ok(request)
 }
 
 /// The client, from the global flags (and their environment variables).

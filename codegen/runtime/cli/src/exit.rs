@@ -51,6 +51,8 @@ pub struct CliError {
     pub message: String,
     /// Whether a progress line is on the terminal (the error starts a new line).
     pub(crate) after_progress: bool,
+    /// `--dry-run`: the request that would have been sent, printed instead (exit 0).
+    pub(crate) dry_run: Option<String>,
 }
 
 impl CliError {
@@ -60,6 +62,7 @@ impl CliError {
             class,
             message,
             after_progress: false,
+            dry_run: None,
         }
     }
 

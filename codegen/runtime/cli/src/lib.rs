@@ -62,6 +62,10 @@ pub struct Operation {
     pub verb: &'static str,
     /// The operationId it sends.
     pub operation_id: &'static str,
+    /// Its HTTP method (`GET`), for `--dry-run`.
+    pub method: &'static str,
+    /// Its path template (`/accounts/{account_id}/cni/cnis/{cni}`), for `--dry-run`.
+    pub path: &'static str,
     /// One line, the spec's summary.
     pub about: &'static str,
     /// The spec's description.
@@ -207,6 +211,9 @@ pub struct Call {
     output_path: Option<PathBuf>,
     wait: Option<(String, Wait)>,
     progress: bool,
+    /// `--dry-run`: the method, URL and headers the call would send (credentials redacted);
+    /// the body is added once it is assembled and checked.
+    dry_run: Option<String>,
 }
 
 impl Call {
@@ -245,7 +252,10 @@ impl Call {
 
     /// The request body: `--body FILE|-` (JSON), then each body flag given, set at its place,
     /// decoded as the operation's body type. A body that does not fit names where.
-    pub fn body<T: DeserializeOwned>(&self) -> Result<T, CliError> {
+    pub fn body<T>(&self) -> Result<T, CliError>
+    where
+        T: DeserializeOwned + Serialize + cloudflare_cni_validate::Validate,
+    {
         let body = self.operation.body.as_ref();
         let mut value = match self.matches.try_get_one::<String>("body").ok().flatten() {
             Some(source) => read_body(source)?,
@@ -266,7 +276,7 @@ impl Call {
             }
         }
         let schema = body.map_or("the body", |b| b.schema);
-        serde_path_to_error::deserialize(value).map_err(|e| {
+        let typed: T = serde_path_to_error::deserialize(value).map_err(|e| {
             let at = e.path().to_string();
             let (at, parent) = if at == "." {
                 (String::new(), String::new())
@@ -281,7 +291,25 @@ impl Call {
                 ExitClass::Validation,
                 format!("the request body does not fit {schema}{at}: {message}{hint}"),
             )
-        })
+        })?;
+        if let Some(request) = &self.dry_run {
+            // The body as the client would send it: decoded into its type, checked by the
+            // spec's rules, encoded again. Then nothing is sent.
+            if let Err(errors) = cloudflare_cni_validate::Validate::validate(&typed) {
+                return Err(CliError::new(
+                    ExitClass::Validation,
+                    format!("request not sent: {errors}"),
+                ));
+            }
+            let json = serde_json::to_string_pretty(&typed)
+                .map_err(|e| CliError::other(format!("cannot show the body: {e}")))?;
+            let mut done = CliError::other(String::new());
+            done.dry_run = Some(format!(
+                "{request}content-type: application/json\n\n{json}\n"
+            ));
+            return Err(done);
+        }
+        Ok(typed)
     }
 
     /// Whether a listing streams its items as JSON lines.
@@ -505,12 +533,30 @@ where
         .find(|g| g.name == group_name)
         .and_then(|g| g.operations.iter().find(|o| o.verb == verb))
         .ok_or_else(|| CliError::other(format!("no operation for {group_name} {verb}")))?;
-    let client = command::client(&matches)?;
+    let account = matches.get_one::<String>("account").cloned();
+    let dry_run = match matches.get_flag("dry-run") {
+        true => Some(command::dry_run_request(
+            &matches,
+            op_matches,
+            operation,
+            account.as_deref(),
+        )?),
+        false => None,
+    };
+    if let (Some(request), None) = (&dry_run, &operation.body) {
+        let _ = write!(out, "{request}");
+        return Ok(());
+    }
+    let client = match dry_run {
+        // Nothing is sent: the client needs no credentials.
+        Some(_) => command::client_for_dry_run(&matches)?,
+        None => command::client(&matches)?,
+    };
     let wait = command::wait(op_matches)?;
     let call = Call {
         matches: op_matches.clone(),
         operation,
-        account: matches.get_one::<String>("account").cloned(),
+        account,
         jsonl: op_matches
             .try_get_one::<bool>("jsonl")
             .ok()
@@ -524,14 +570,25 @@ where
             .cloned(),
         wait,
         progress,
+        dry_run,
     };
     let table = matches
         .get_one::<String>("output")
         .is_some_and(|o| o == "table");
-    let answer = (app.dispatch)(&client, &call).await.map_err(|mut e| {
-        e.after_progress = call.wait.is_some();
-        e
-    })?;
+    let answer = match (app.dispatch)(&client, &call).await {
+        Ok(answer) => answer,
+        Err(CliError {
+            dry_run: Some(request),
+            ..
+        }) => {
+            let _ = write!(out, "{request}");
+            return Ok(());
+        }
+        Err(mut e) => {
+            e.after_progress = call.wait.is_some();
+            return Err(e);
+        }
+    };
     if progress && call.wait.is_some() {
         let _ = writeln!(err);
     }

@@ -171,6 +171,13 @@ async fn a_body_that_breaks_the_rules_exits_3_and_nothing_is_sent() {
     assert_eq!(ran.code, 3, "{}", ran.err);
     assert!(ran.err.contains("CniCreateRequest"), "{}", ran.err);
     assert!(ran.err.contains("magic"), "{}", ran.err);
+    // A missing field is named by the flags that set it, not only by its JSON name.
+    assert!(
+        ran.err
+            .contains("--magic-conduit-name, --magic-description, --magic-mtu"),
+        "{}",
+        ran.err
+    );
     // The same body through flags, valid: created, with the account from --account.
     let ran = on(
         &base,
@@ -310,8 +317,8 @@ async fn jsonl_follows_the_cursor_over_several_pages() {
     assert_eq!(ran.code, 0, "{}", ran.err);
     let header = ran.out.lines().next().unwrap();
     assert!(
-        header.contains("NAME") && header.contains("TYPE"),
-        "{}",
+        header.starts_with("NAME") && header.split_whitespace().nth(1) == Some("TYPE"),
+        "identifying columns first: {}",
         ran.out
     );
     assert_eq!(
@@ -457,4 +464,105 @@ async fn completions_are_generated_for_each_shell() {
         assert!(ran.out.contains("cloudflare-cni"), "{shell}");
         assert!(ran.out.contains("interconnects"), "{shell}");
     }
+}
+
+/// `--dry-run` prints the method, URL, headers (credentials redacted) and body, as the client
+/// would send them, and sends nothing: the emulator sees no request and nothing is created.
+#[tokio::test]
+async fn dry_run_prints_the_request_and_sends_nothing() {
+    let config = EmulatorConfig::default();
+    let slot = config.slots[0].id.to_string();
+    let (emulator, base) = emulator(config).await;
+    let before = emulator.state();
+    let ran = cli(&[
+        "--base-url",
+        &base,
+        "--api-token",
+        "secret-token-9",
+        "--account",
+        ACCOUNT,
+        "--dry-run",
+        "interconnects",
+        "create",
+        "--type",
+        "direct",
+        "--slot-id",
+        &slot,
+    ])
+    .await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    assert_eq!(
+        ran.out,
+        format!(
+            "POST {base}/accounts/{ACCOUNT}/cni/interconnects\nauthorization: Bearer <redacted>\ncontent-type: application/json\n\n{{\n  \"type\": \"direct\",\n  \"account\": \"{ACCOUNT}\",\n  \"slot_id\": \"{slot}\"\n}}\n"
+        )
+    );
+    assert!(!ran.out.contains("secret-token-9"));
+    // A GET with path and query parameters, with the email and key.
+    let ran = cli(&[
+        "--base-url",
+        &base,
+        "--email",
+        "me@example.com",
+        "--api-key",
+        "key-9",
+        "--account",
+        "a/b",
+        "--dry-run",
+        "slots",
+        "list",
+        "--occupied",
+        "false",
+    ])
+    .await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    assert_eq!(
+        ran.out,
+        format!("GET {base}/accounts/a%2Fb/cni/slots?occupied=false\nx-auth-email: me@example.com\nx-auth-key: <redacted>\n\n")
+    );
+    // A body that breaks the rules is refused as it would be before sending.
+    let ran = cli(&[
+        "--base-url",
+        &base,
+        "--account",
+        ACCOUNT,
+        "--dry-run",
+        "settings",
+        "update",
+        "--default-asn",
+        "-1",
+    ])
+    .await;
+    assert_ne!(ran.code, 0, "{}", ran.out);
+    assert_eq!(emulator.state(), before, "nothing was sent");
+}
+
+/// Enum-valued flags list their values in `--help` and in completions, and refuse others.
+#[tokio::test]
+async fn enum_flags_list_their_values() {
+    let ran = cli(&["interconnects", "create", "--help"]).await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    assert!(
+        ran.out.contains("[possible values: direct, gcp_partner]"),
+        "{}",
+        ran.out
+    );
+    assert!(ran.out.contains("50M, 100M"), "{}", ran.out);
+    let ran = cli(&["completions", "bash"]).await;
+    assert!(
+        ran.out.contains("direct gcp_partner"),
+        "bash completions offer the tags"
+    );
+    let ran = cli(&[
+        "--account",
+        ACCOUNT,
+        "--dry-run",
+        "interconnects",
+        "create",
+        "--type",
+        "dirct",
+    ])
+    .await;
+    assert_eq!(ran.code, 2, "{}", ran.err);
+    assert!(ran.err.contains("possible values"), "{}", ran.err);
 }
