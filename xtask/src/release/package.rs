@@ -29,7 +29,7 @@ pub fn verify(root: &Path, crates: &[PublishedCrate], released: &[String]) -> Re
 /// from its packaged sources (unpublished workspace dependencies come from a local overlay).
 pub fn package(root: &Path, crates: &[String], allow_dirty: bool) -> Result<(), String> {
     drop_unpacked_copies(crates);
-    drop_earlier_packages(root);
+    drop_earlier_packages(root, crates)?;
     let mut args = vec!["package", "--locked"];
     if allow_dirty {
         args.push("--allow-dirty");
@@ -40,15 +40,22 @@ pub fn package(root: &Path, crates: &[String], allow_dirty: bool) -> Result<(), 
     run(root, "cargo", &args)
 }
 
-/// Removes the packages an earlier run left in the target folder (`target/package`): its local
-/// registry would otherwise serve a crate packaged then, at the same version, to this run's
-/// verification (a release tried again after a failure makes the same versions).
-pub fn drop_earlier_packages(root: &Path) {
+/// Removes what an earlier run left of `crates` in the target folder: the packages in
+/// `target/package` and their builds. Cargo takes a crate from a registry (here the local one
+/// packaging verifies against) as never changing, so a build of the same name and version from
+/// an earlier run (a release retried after a failure makes the same versions) would be used
+/// instead of the new package's sources.
+pub fn drop_earlier_packages(root: &Path, crates: &[String]) -> Result<(), String> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
         .map(|t| if t.is_absolute() { t } else { root.join(t) })
         .unwrap_or_else(|| root.join("target"));
     let _ = std::fs::remove_dir_all(target.join("package"));
+    let mut args = vec!["clean", "--quiet"];
+    for p in crates {
+        args.extend(["-p", p]);
+    }
+    run(root, "cargo", &args)
 }
 
 /// Forgets Cargo's unpacked copies of `crates` in CARGO_HOME. `cargo package` verifies each
