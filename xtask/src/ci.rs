@@ -129,40 +129,22 @@ fn no_tls(gate: &Gate) -> Result<(), String> {
     ])
 }
 
-fn evolution(gate: &Gate) -> Result<(), String> {
+/// One of xtask's slow tests (`#[ignore]`d in the fast loop), with the machine's tools.
+fn slow_test(gate: &Gate, test: &str) -> Result<(), String> {
     gate.run(
         Command::new(tools::cargo())
-            .args([
-                "test",
-                "--locked",
-                "-p",
-                "xtask",
-                "--test",
-                "evolution",
-                "--",
-                "--ignored",
-                "--nocapture",
-            ])
+            .args(["test", "--locked", "-p", "xtask", "--test", test])
+            .args(["--", "--ignored", "--nocapture"])
             .env("CNI_TOOLS_DIR", gate.tools.dir()),
     )
 }
 
+fn evolution(gate: &Gate) -> Result<(), String> {
+    slow_test(gate, "evolution")
+}
+
 fn registry(gate: &Gate) -> Result<(), String> {
-    gate.run(
-        Command::new(tools::cargo())
-            .args([
-                "test",
-                "--locked",
-                "-p",
-                "xtask",
-                "--test",
-                "registry",
-                "--",
-                "--ignored",
-                "--nocapture",
-            ])
-            .env("CNI_TOOLS_DIR", gate.tools.dir()),
-    )
+    slow_test(gate, "registry")
 }
 
 fn package(gate: &Gate) -> Result<(), String> {

@@ -83,6 +83,29 @@ impl Drop for ScratchWorktree {
     }
 }
 
+/// A scratch worktree of `HEAD` in a new temporary folder. The caller keeps both and drops the
+/// worktree first (which removes it from git), then the folder.
+fn scratch_worktree(
+    root: &Path,
+    prefix: &str,
+) -> Result<(tempfile::TempDir, ScratchWorktree), String> {
+    let scratch = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .map_err(|e| format!("cannot create a scratch folder: {e}"))?;
+    let worktree = ScratchWorktree {
+        repo: root.to_path_buf(),
+        path: scratch.path().join("checkout"),
+    };
+    let path = worktree.path.display().to_string();
+    run(
+        root,
+        "git",
+        &["worktree", "add", "--detach", "-q", &path, "HEAD"],
+    )?;
+    Ok((scratch, worktree))
+}
+
 /// Refuses a checkout a release cannot start from: uncommitted changes, a stale `generated/`.
 fn refuse_unclean(ws: &Workspace) -> Result<(), String> {
     let status = git(&ws.root, &["status", "--porcelain"]).map_err(|e| e.to_string())?;
@@ -176,20 +199,7 @@ fn publish_recorded(
         return Ok(());
     }
     // From a scratch copy of the release commit, whose manifests may be pointed at the registry.
-    let scratch = tempfile::Builder::new()
-        .prefix("cni-publish-")
-        .tempdir()
-        .map_err(|e| format!("cannot create a scratch folder: {e}"))?;
-    let worktree = ScratchWorktree {
-        repo: root.to_path_buf(),
-        path: scratch.path().join("checkout"),
-    };
-    let path = worktree.path.display().to_string();
-    run(
-        root,
-        "git",
-        &["worktree", "add", "--detach", "-q", &path, "HEAD"],
-    )?;
+    let (_scratch, worktree) = scratch_worktree(root, "cni-publish-")?;
     publish::point_dependencies_at(&worktree.path, crates, registry)?;
     publish::publish(&worktree.path, &steps, registry)?;
     drop(worktree);
@@ -237,16 +247,7 @@ pub fn release(ws: &Workspace, dry_run: bool, publish: Option<&Registry>) -> Res
     }
     print!("{}", plan.diff.render());
     println!("\nCHANGELOG.md gains:\n\n{}", changelog::section(&plan));
-    let scratch = tempfile::Builder::new()
-        .prefix("cni-release-")
-        .tempdir()
-        .map_err(|e| format!("cannot create a scratch folder: {e}"))?;
-    let worktree = ScratchWorktree {
-        repo: root.clone(),
-        path: scratch.path().join("checkout"),
-    };
-    let path = worktree.path.display().to_string();
-    run(&root, "git", &["worktree", "add", "--detach", "-q", &path])?;
+    let (_scratch, worktree) = scratch_worktree(&root, "cni-release-")?;
     let plan = make_in_scratch(&worktree.path, plan, &crates)?;
     let released: Vec<String> = plan.released().map(|c| c.name.clone()).collect();
     package::verify(&worktree.path, &crates, &released)?;
