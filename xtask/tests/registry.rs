@@ -242,7 +242,9 @@ fn release_cut_off_after_first_crate(env: &Env, clone: &Path) -> String {
     let mut child = env
         .xtask(clone, &["release", "--publish", "--registry", REGISTRY])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::from(
+            std::fs::File::create(clone.with_file_name("cut-off.stderr")).unwrap(),
+        ))
         .process_group(0)
         .spawn()
         .unwrap();
@@ -264,6 +266,11 @@ fn release_cut_off_after_first_crate(env: &Env, clone: &Path) -> String {
         }
     }
     let _ = child.wait();
+    if !seen.contains("\npublished ") && !seen.starts_with("published ") {
+        let stderr =
+            std::fs::read_to_string(clone.with_file_name("cut-off.stderr")).unwrap_or_default();
+        panic!("the cut-off run ended before publishing a crate:\n{seen}\n{stderr}");
+    }
     seen
 }
 
