@@ -62,3 +62,264 @@ pub fn method_example(model: &ApiModel, op: &OperationModel, lib: &str) -> Strin
     out.push_str("# let _ = answer;\n# Ok(())\n# }\n```");
     out
 }
+
+/// The scope an operation's path starts with (`account_id`, handled by `client.account(id)`),
+/// as the scoped-handle pass finds it: its parameter and the handle's name.
+pub fn scope_of(op: &OperationModel) -> Option<(&str, &str)> {
+    let first = op.path_params.first()?;
+    let name = first.name.strip_suffix("_id")?;
+    (first.ty == ScalarType::String && syn::parse_str::<syn::Ident>(name).is_ok())
+        .then_some((first.name.as_str(), name))
+}
+
+/// An operation on one object (`…/interconnects/{icon}…`) whose object a runnable example
+/// takes from the first item of the listing one level up (`GET …/interconnects`), so that it
+/// reads only what exists.
+pub struct Listed<'a> {
+    /// The paginated listing at the parent path, whose only path parameter is the scope.
+    pub listing: &'a OperationModel,
+    /// The item type (`types::{item}`).
+    pub item: &'a str,
+    /// The object's path parameter (`icon`).
+    pub param: &'a crate::model::ParamModel,
+    /// `let {param} = …;` from `all: Vec<types::{item}>`, failing the example when nothing is listed.
+    pub binding: String,
+}
+
+/// How an operation taking the scope and one object parameter finds that object in a
+/// listing, when it can: the listing at the path above the parameter, and an item field or
+/// accessor of the parameter's type named `id` or `name` (the union accessors count).
+pub fn listed<'a>(
+    model: &'a ApiModel,
+    types: &syn::File,
+    op: &'a OperationModel,
+) -> Option<Listed<'a>> {
+    let (scope, _) = scope_of(op)?;
+    let [_, param] = op.path_params.as_slice() else {
+        return None;
+    };
+    let marker = format!("/{{{}}}", param.name);
+    let parent = &op.path[..op.path.find(&marker)?];
+    let listing = model.operations.iter().find(|candidate| {
+        candidate.method == "GET"
+            && candidate.path == parent
+            && candidate.request_body.is_none()
+            && candidate.path_params.len() == 1
+            && candidate.path_params[0].name == scope
+            && candidate.query_params.iter().all(|p| !p.required)
+    })?;
+    let item = listing.paginated_item.as_deref()?;
+    let read = ["id", "name"]
+        .iter()
+        .find_map(|field| item_value(types, item, field, &param.ty))?;
+    let binding = format!(
+        "let {} = all.{read}.ok_or(\"nothing listed\")?;",
+        crate::naming::progenitor_field_name(&param.name)
+    );
+    Some(Listed {
+        listing,
+        item,
+        param,
+        binding,
+    })
+}
+
+/// How the first item of `all: Vec<{item}>` gives an `Option` of its `field`, if it has one
+/// of the parameter's type: a struct field, or an inherent accessor (a union's `name()`).
+fn item_value(types: &syn::File, item: &str, field: &str, ty: &ScalarType) -> Option<String> {
+    let is = |tokens: &str, name: &str| {
+        tokens
+            .rsplit("::")
+            .next()
+            .is_some_and(|last| last.trim().starts_with(name))
+    };
+    for entry in &types.items {
+        match entry {
+            syn::Item::Struct(s) if s.ident == item => {
+                let found = s
+                    .fields
+                    .iter()
+                    .find(|f| f.ident.as_ref().is_some_and(|i| i == field))?;
+                let tokens = quote::ToTokens::to_token_stream(&found.ty).to_string();
+                let optional = tokens.contains("Option <");
+                return match (ty, optional) {
+                    (ScalarType::Uuid, false) if is(&tokens, "Uuid") => {
+                        Some(format!("first().map(|item| item.{field})"))
+                    }
+                    (ScalarType::String, false) if is(&tokens, "String") => {
+                        Some(format!("first().map(|item| item.{field}.as_str())"))
+                    }
+                    (ScalarType::String, true) if tokens.contains("String") => {
+                        Some(format!("first().and_then(|item| item.{field}.as_deref())"))
+                    }
+                    _ => None,
+                };
+            }
+            syn::Item::Impl(block)
+                if block.trait_.is_none()
+                    && quote::ToTokens::to_token_stream(&block.self_ty).to_string() == item =>
+            {
+                for member in &block.items {
+                    let syn::ImplItem::Fn(method) = member else {
+                        continue;
+                    };
+                    if method.sig.ident != field || method.sig.inputs.len() != 1 {
+                        continue;
+                    }
+                    let syn::ReturnType::Type(_, returns) = &method.sig.output else {
+                        continue;
+                    };
+                    let returns = quote::ToTokens::to_token_stream(returns).to_string();
+                    match (ty, returns.replace(' ', "").as_str()) {
+                        (ScalarType::String, "::std::option::Option<&str>" | "Option<&str>") => {
+                            return Some(format!("first().and_then(|item| item.{field}())"));
+                        }
+                        (ScalarType::String, "&str") => {
+                            return Some(format!("first().map(|item| item.{field}())"));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ParamModel, SuccessModel};
+
+    fn param(name: &str, ty: ScalarType) -> ParamModel {
+        ParamModel {
+            name: name.into(),
+            description: String::new(),
+            required: true,
+            ty,
+            max_length: None,
+            values: Vec::new(),
+        }
+    }
+
+    fn op(id: &str, path: &str, params: Vec<ParamModel>, item: Option<&str>) -> OperationModel {
+        OperationModel {
+            id: id.into(),
+            method: "GET".into(),
+            path: path.into(),
+            summary: String::new(),
+            tag: "Things".into(),
+            header_params: Vec::new(),
+            path_params: params,
+            query_params: Vec::new(),
+            request_body: None,
+            request_sample: None,
+            success_sample: None,
+            success: SuccessModel::Json("Thing".into()),
+            error_statuses: Vec::new(),
+            paginated_item: item.map(Into::into),
+            description: String::new(),
+            request_fields: Vec::new(),
+        }
+    }
+
+    /// A listing of things and a read of one, the thing named by `ty`, over `types`.
+    fn binding(ty: ScalarType, types: &str) -> Option<String> {
+        let account = || param("account_id", ScalarType::String);
+        let model = ApiModel {
+            title: String::new(),
+            version: String::new(),
+            description: String::new(),
+            base_url: String::new(),
+            tags: Vec::new(),
+            operations: vec![
+                op(
+                    "get_thing",
+                    "/accounts/{account_id}/things/{thing}",
+                    vec![account(), param("thing", ty)],
+                    None,
+                ),
+                op(
+                    "list_things",
+                    "/accounts/{account_id}/things",
+                    vec![account()],
+                    Some("Thing"),
+                ),
+            ],
+            schemas: Default::default(),
+        };
+        let types: syn::File = syn::parse_str(types).expect("types");
+        let listed = listed(&model, &types, &model.operations[0])?;
+        assert_eq!(listed.listing.id, "list_things");
+        assert_eq!(listed.item, "Thing");
+        Some(listed.binding)
+    }
+
+    #[test]
+    fn an_object_parameter_is_read_from_the_listing_above_it_by_id_or_name() {
+        assert_eq!(
+            binding(
+                ScalarType::Uuid,
+                "pub struct Thing { pub id: ::uuid::Uuid }"
+            )
+            .as_deref(),
+            Some(r#"let thing = all.first().map(|item| item.id).ok_or("nothing listed")?;"#)
+        );
+        assert_eq!(
+            binding(
+                ScalarType::String,
+                "pub struct Thing { pub id: ::uuid::Uuid, pub name: ::std::string::String }"
+            )
+            .as_deref(),
+            Some(
+                r#"let thing = all.first().map(|item| item.name.as_str()).ok_or("nothing listed")?;"#
+            )
+        );
+        assert_eq!(
+            binding(
+                ScalarType::String,
+                "pub struct Thing { pub name: ::std::option::Option<::std::string::String> }"
+            )
+            .as_deref(),
+            Some(
+                r#"let thing = all.first().and_then(|item| item.name.as_deref()).ok_or("nothing listed")?;"#
+            )
+        );
+        // A union: its accessor, where every member has the property.
+        assert_eq!(
+            binding(
+                ScalarType::String,
+                "pub enum Thing { A(A), B(B) } impl Thing { pub fn name(&self) -> ::std::option::Option<&str> { None } }"
+            )
+            .as_deref(),
+            Some(r#"let thing = all.first().and_then(|item| item.name()).ok_or("nothing listed")?;"#)
+        );
+    }
+
+    #[test]
+    fn without_an_item_field_of_the_parameters_type_there_is_no_binding() {
+        // A uuid parameter, and only a string name: the example keeps its placeholder.
+        assert_eq!(
+            binding(
+                ScalarType::Uuid,
+                "pub struct Thing { pub name: ::std::string::String }"
+            ),
+            None
+        );
+        assert_eq!(
+            binding(
+                ScalarType::String,
+                "pub struct Thing { pub id: ::uuid::Uuid }"
+            ),
+            None
+        );
+        assert_eq!(
+            binding(
+                ScalarType::String,
+                "pub struct Other { pub name: ::std::string::String }"
+            ),
+            None
+        );
+    }
+}

@@ -21,7 +21,7 @@ pub struct Readmes {
 pub fn all(model: &ApiModel, config: &Config, generated: &Generated) -> Readmes {
     Readmes {
         types: types(model, config, &generated.types),
-        client: client(model, config),
+        client: client(model, config, &generated.types),
         server: server(model, config),
         cli: cli(model, config),
     }
@@ -59,12 +59,12 @@ fn server(model: &ApiModel, config: &Config) -> String {
     );
     let _ = writeln!(
         out,
-        "A minimal implementation, served on 127.0.0.1:8787. Every method has a default that \
-         answers 501 in the envelope, so an implementation provides the operations it serves \
+        "A minimal implementation, served on `CNI_LISTEN` (127.0.0.1:8787 if unset) until \
+         Ctrl-C. Every method has a default that answers 501 in the envelope, so an implementation provides the operations it serves \
          (here one, answering 404), lists them in `IMPLEMENTED`, and keeps compiling when a \
          release adds operations; `unimplemented_operations::<Nothing>()` names the rest:\n"
     );
-    let _ = writeln!(out, "```rust,no_run");
+    let _ = writeln!(out, "```rust");
     let _ = writeln!(out, "use {lib}::{{types, *}};");
     let _ = writeln!(out, "struct Nothing;");
     let _ = writeln!(out, "impl {trait_name} for Nothing {{");
@@ -102,7 +102,12 @@ fn server(model: &ApiModel, config: &Config) -> String {
     out.push_str(
         r#"#[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:8787").await?;
+#   if std::env::var_os("CNI_RUN_README_EXAMPLES").is_none() { return Ok(()); }
+    let address = std::env::var("CNI_LISTEN").unwrap_or_else(|_| "127.0.0.1:8787".to_string());
+    let listener = tokio::net::TcpListener::bind(address).await?;
+#   if let Some(file) = std::env::var_os("CNI_README_SERVER_FILE") {
+#       std::fs::write(file, format!("{} {}\n", listener.local_addr()?, std::process::id()))?;
+#   }
     let stop = async { let _ = tokio::signal::ctrl_c().await; };
     serve(listener, router(Nothing), ServeConfig::default(), stop).await
 }
@@ -242,9 +247,240 @@ fn types(model: &ApiModel, config: &Config, source: &syn::File) -> String {
     out
 }
 
-/// The client's example: a listing streamed, an object fetched and a download saved, with the
-/// first operations of the spec that do each.
-fn client_example(model: &ApiModel, lib: &str) -> String {
+/// What the waiting example shows, either version.
+const WAITING_PROSE: &str = "Every read that answers JSON can be waited on: `wait_until(condition, &Wait)` sends the request\n\
+again, with backoff (1 s doubling up to 30 s by default), until the condition says done, and\n\
+returns that answer. The condition returns `true`/`false`, or a [`WaitOutcome`]: `Done`,\n\
+`Pending`, or `Failed`, which stops the wait at once (a `Down` status need not be waited out)\n\
+with `CniError::WaitFailed`. Running out of time fails with `CniError::WaitTimeout`; both carry\n\
+the last answer, typed (`last.get::<T>()`). `Wait::not_found_is_pending(true)` waits through\n\
+404s (an object just created). A read whose answer is a status union has a shortcut per\n\
+member (`wait_until_healthy(&wait)`). Waits are cancel-safe: drop the future (an outer\n\
+`select!` or timeout) and the polling stops. A listing's `stream()` is a [`Paginator`]: it owns\n\
+a clone of the client (it can move to a task), reads with `next()` and `try_collect()` (no\n\
+other crate needed) or as a `futures` stream, gives whole pages with `pages()`, and after an\n\
+error names the page to start again from with `cursor()`. `send_with`\n\
+takes per-call options (a timeout per attempt, extra headers). A success carries its status and\n\
+headers, and Cloudflare's request id (`cf-ray`) through [`ResponseMetadata`]; every\n\
+`CniError::Api` carries the answer's headers and `request_id()`, which its message ends with.";
+
+/// The variable that makes the runnable examples run: unset, a doctest returns at once (as
+/// `no_run` would), so that `cargo test` never calls an API the environment happens to name;
+/// tests/e2e's `readme_examples` sets it, with an emulator's address and credentials.
+const RUN_EXAMPLES: &str = "CNI_RUN_README_EXAMPLES";
+
+/// A runnable example's opening: `main`, the gate, the imports, and a client and its scope's
+/// handle read from the environment, as a program using the client reads them.
+fn runnable_opening(imports: &str, scope: &str, handle: &str) -> String {
+    format!(
+        "```rust\n# #[tokio::main(flavor = \"current_thread\")]\n# async fn main() -> Result<(), Box<dyn std::error::Error>> {{\n# if std::env::var_os(\"{RUN_EXAMPLES}\").is_none() {{ return Ok(()); }}\n{imports}\n// CLOUDFLARE_API_TOKEN (or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY), and CLOUDFLARE_API_BASE_URL\n// when set; the `{handle}` handle fills its id into every path and body.\nlet client = Client::builder().read_env().build()?;\nlet {handle} = client.{handle}(std::env::var(\"CLOUDFLARE_{}\")?);\n",
+        scope.to_uppercase()
+    )
+}
+
+/// `{handle}.op().param(value)…`: the call through the scope's handle, the object parameter
+/// bound to `object`, any other required parameter a placeholder.
+fn scoped_call(op: &OperationModel, handle: &str, object: &str) -> String {
+    let mut call = format!("{handle}.{}()", op.id);
+    for param in op
+        .path_params
+        .iter()
+        .skip(1)
+        .chain(op.query_params.iter().filter(|p| p.required))
+    {
+        let setter = crate::naming::progenitor_field_name(&param.name);
+        let value = if op.path_params.iter().skip(1).any(|p| p.name == param.name) {
+            object.to_string()
+        } else {
+            crate::examples::example_value(&param.name, &param.ty)
+        };
+        let _ = write!(call, ".{setter}({value})");
+    }
+    call
+}
+
+/// What the first example does: a listing whose items name objects, one object read back and,
+/// where the spec has one, a download of it. The listing with a download under it is preferred.
+struct Tour<'a> {
+    listed: crate::examples::Listed<'a>,
+    read: Option<(&'a OperationModel, &'a str)>,
+    download: Option<(&'a OperationModel, &'a str)>,
+}
+
+fn tour<'a>(model: &'a ApiModel, types: &syn::File) -> Option<Tour<'a>> {
+    let mut tours: Vec<Tour<'a>> = Vec::new();
+    for op in model
+        .operations
+        .iter()
+        .filter(|op| op.request_body.is_none() && op.method == "GET")
+    {
+        let Some(listed) = crate::examples::listed(model, types, op) else {
+            continue;
+        };
+        let at = match tours.iter().position(|t| {
+            t.listed.listing.id == listed.listing.id && t.listed.param.name == listed.param.name
+        }) {
+            Some(at) => at,
+            None => {
+                tours.push(Tour {
+                    listed,
+                    read: None,
+                    download: None,
+                });
+                tours.len() - 1
+            }
+        };
+        let object_path = format!(
+            "{}/{{{}}}",
+            tours[at].listed.listing.path, tours[at].listed.param.name
+        );
+        match &op.success {
+            SuccessModel::Json(name) if op.path == object_path && tours[at].read.is_none() => {
+                tours[at].read = Some((op, name));
+            }
+            SuccessModel::Binary(media_type) if tours[at].download.is_none() => {
+                tours[at].download = Some((op, media_type));
+            }
+            _ => {}
+        }
+    }
+    tours.sort_by_key(|t| (t.download.is_none(), t.read.is_none()));
+    tours
+        .into_iter()
+        .find(|t| t.read.is_some() || t.download.is_some())
+}
+
+/// The listing's lines: every item, and the first one's object parameter bound.
+fn listing_lines(listed: &crate::examples::Listed<'_>, handle: &str) -> String {
+    format!(
+        "// Every item of a listing, fetched page by page as the stream is read.\nlet all: Vec<types::{}> = {}.stream().try_collect().await?;\n{}",
+        listed.item,
+        scoped_call(listed.listing, handle, ""),
+        listed.binding
+    )
+}
+
+/// The client's first example, runnable: a listing streamed, the first item's object fetched
+/// and its download saved. Without a listing that names objects, the placeholder version.
+fn client_example(model: &ApiModel, lib: &str, types: &syn::File) -> String {
+    let Some(tour) = tour(model, types) else {
+        return client_example_with_placeholders(model, lib);
+    };
+    let Some((scope, handle)) = crate::examples::scope_of(tour.listed.listing) else {
+        return client_example_with_placeholders(model, lib);
+    };
+    let object = crate::naming::progenitor_field_name(&tour.listed.param.name);
+    let mut out = runnable_opening(&format!("use {lib}::{{types, Client}};\n"), scope, handle);
+    let _ = write!(out, "\n{}\n", listing_lines(&tour.listed, handle));
+    if let Some((op, name)) = tour.read {
+        let _ = write!(
+            out,
+            "\n// One object; a failure is one `CniError` (an API error, a timeout...).\nlet one: types::{name} = {}.send().await?.into_inner();\n",
+            scoped_call(op, handle, &object)
+        );
+    }
+    if let Some((op, media_type)) = tour.download {
+        let extension = media_type.rsplit('/').next().unwrap_or("bin");
+        let _ = write!(
+            out,
+            "\n// A download (`{media_type}`), written to a file atomically.\nlet path = std::env::temp_dir().join(\"download.{extension}\");\n{}.save_to(&path).await?;\n",
+            scoped_call(op, handle, &object)
+        );
+    }
+    out.push_str("# Ok(())\n# }\n```\n");
+    out
+}
+
+/// Waiting for a state, per-call options and response metadata, runnable: on the first read
+/// of a listed object whose answer is a status union (else any union, else any answer).
+/// Without one, the placeholder version.
+fn client_waiting_and_options(model: &ApiModel, lib: &str, types: &syn::File) -> String {
+    let mut reads: Vec<(crate::examples::Listed<'_>, &OperationModel, &String)> = model
+        .operations
+        .iter()
+        .filter(|op| op.request_body.is_none() && op.method == "GET" && op.paginated_item.is_none())
+        .filter_map(|op| match &op.success {
+            SuccessModel::Json(name) => {
+                Some((crate::examples::listed(model, types, op)?, op, name))
+            }
+            _ => None,
+        })
+        .collect();
+    let union_of = |name: &str| model.schemas.get(name).and_then(|s| s.union.as_ref());
+    // A status is what one waits for; then any union; then anything.
+    reads.sort_by_key(|(_, _, name)| (!name.ends_with("Status"), union_of(name).is_none()));
+    let Some((listed, op, name)) = reads.into_iter().next() else {
+        return client_waiting_and_options_with_placeholders(model, lib);
+    };
+    let Some((scope, handle)) = crate::examples::scope_of(op) else {
+        return client_waiting_and_options_with_placeholders(model, lib);
+    };
+    let (condition, doc) =
+        match union_of(name).and_then(|u| Some((u.variants.last()?, &u.property))) {
+            Some((variant, property)) => (
+                format!(
+                    "|answer| matches!(answer, types::{name}::{}(_))",
+                    variant.name
+                ),
+                format!("until its `{property}` is `{}`", variant.tag),
+            ),
+            None => (
+                "|_answer| true".to_string(),
+                "until the condition holds".to_string(),
+            ),
+        };
+    let object = crate::naming::progenitor_field_name(&listed.param.name);
+    let call = scoped_call(op, handle, &object);
+    let missing = match listed.param.ty {
+        ScalarType::Uuid => format!("{lib}::Uuid::nil()"),
+        _ => format!("\"no-such-{}\"", listed.param.name.replace('_', "-")),
+    };
+    let missing_call = scoped_call(op, handle, &missing);
+    let opening = runnable_opening(
+        &format!(
+            "use std::time::Duration;\n\nuse {lib}::header::{{HeaderName, HeaderValue}};\nuse {lib}::{{types, Client, RequestOptions, ResponseMetadata, Wait}};\n"
+        ),
+        scope,
+        handle,
+    );
+    let listing = listing_lines(&listed, handle);
+    format!(
+        r###"
+## Waiting, per-call options, response metadata
+
+{WAITING_PROSE}
+
+{opening}
+{listing}
+
+// Poll {doc}, for at most ten minutes.
+let reached: types::{name} = {call}
+    .wait_until({condition}, &Wait::timeout(Duration::from_secs(600)))
+    .await?;
+
+// One call with its own timeout and an extra header; the answer's status and request id.
+let options = RequestOptions::new()
+    .timeout(Duration::from_secs(5))
+    .header(HeaderName::from_static("x-change-ticket"), HeaderValue::from_static("CHG-1234"));
+let answer = {call}.send_with(&options).await?;
+println!("{{}} (cf-ray {{:?}})", answer.status(), answer.request_id());
+let _: &types::{name} = &answer;
+
+// An error names its request id, for a support ticket.
+if let Err(error) = {missing_call}.send().await {{
+    eprintln!("{{error}}; request id: {{:?}}", error.request_id());
+}}
+# let _ = reached;
+# Ok(())
+# }}
+```
+"###
+    )
+}
+
+/// The client's example for a spec with no listing to take objects from: a listing streamed,
+/// an object fetched and a download saved, on placeholder values (compiled, not run).
+fn client_example_with_placeholders(model: &ApiModel, lib: &str) -> String {
     let only_path_params = |op: &&OperationModel| op.request_body.is_none();
     let mut lines = Vec::new();
     if let Some((op, item)) = model
@@ -295,9 +531,9 @@ fn client_example(model: &ApiModel, lib: &str) -> String {
     )
 }
 
-/// Waiting for a state, per-call options and response metadata, on the spec's first read
-/// whose answer is a discriminated union (a status, typically), else its first plain read.
-fn client_waiting_and_options(model: &ApiModel, lib: &str) -> String {
+/// The waiting example for a spec with no listing to take objects from, on placeholder values
+/// (compiled, not run).
+fn client_waiting_and_options_with_placeholders(model: &ApiModel, lib: &str) -> String {
     let reads: Vec<(&OperationModel, &String)> = model
         .operations
         .iter()
@@ -345,21 +581,7 @@ fn client_waiting_and_options(model: &ApiModel, lib: &str) -> String {
         r###"
 ## Waiting, per-call options, response metadata
 
-Every read that answers JSON can be waited on: `wait_until(condition, &Wait)` sends the request
-again, with backoff (1 s doubling up to 30 s by default), until the condition says done, and
-returns that answer. The condition returns `true`/`false`, or a [`WaitOutcome`]: `Done`,
-`Pending`, or `Failed`, which stops the wait at once (a `Down` status need not be waited out)
-with `CniError::WaitFailed`. Running out of time fails with `CniError::WaitTimeout`; both carry
-the last answer, typed (`last.get::<T>()`). `Wait::not_found_is_pending(true)` waits through
-404s (an object just created). A read whose answer is a status union has a shortcut per
-member (`wait_until_healthy(&wait)`). Waits are cancel-safe: drop the future (an outer
-`select!` or timeout) and the polling stops. A listing's `stream()` is a [`Paginator`]: it owns
-a clone of the client (it can move to a task), reads with `next()` and `try_collect()` (no
-other crate needed) or as a `futures` stream, gives whole pages with `pages()`, and after an
-error names the page to start again from with `cursor()`. `send_with`
-takes per-call options (a timeout per attempt, extra headers). A success carries its status and
-headers, and Cloudflare's request id (`cf-ray`) through [`ResponseMetadata`]; every
-`CniError::Api` carries the answer's headers and `request_id()`, which its message ends with.
+{WAITING_PROSE}
 
 ```rust,no_run
 # async fn demo() -> Result<(), {lib}::CniError> {{
@@ -489,7 +711,7 @@ fn mock_string(name: &str) -> String {
     format!("\"{}-1\"", name.replace('_', "-"))
 }
 
-fn client(model: &ApiModel, config: &Config) -> String {
+fn client(model: &ApiModel, config: &Config, types: &syn::File) -> String {
     let mut out = String::new();
     let lib = config.client.lib_name();
     let _ = writeln!(out, "# {}\n", config.client.package);
@@ -500,13 +722,14 @@ fn client(model: &ApiModel, config: &Config) -> String {
          `{}` uses the same ones.\n",
         model.title, model.version, config.types.package, config.server.package
     );
-    out.push_str(&client_example(model, &lib));
+    out.push_str(&client_example(model, &lib, types));
     out.push_str(
         r#"
 Every operation is a request builder: set its parameters and body, then `send()`. A body is
 checked against the spec's rules before it is sent (`validate_requests(false)` turns that off).
-The builder also takes `api_key(email, key)`, `base_url(...)` (an emulator's, say),
-`connect_timeout`, `timeout`, `max_retries` / `retry_policy` (2 retries by default, on
+`read_env()` reads the credentials and base URL under the CLI's variable names (a missing or
+half-set one fails `build()`, naming it); the builder also takes them as `api_token(token)`,
+`api_key(email, key)` and `base_url(...)` (an emulator's, say), and `connect_timeout`, `timeout`, `max_retries` / `retry_policy` (2 retries by default, on
 connection errors, timeouts, 408, 429 and 5xx, with exponential backoff and jitter, honouring
 `Retry-After`; POST only with `retry_non_idempotent(true)`), `user_agent`, `http_client` (your
 own `reqwest::Client`), `validate_requests(false)`, `max_response_bytes` (32 MiB by default)
@@ -521,7 +744,7 @@ host; a 3xx is `CniError::Redirect`, naming where it pointed.
 
 "#,
     );
-    out.push_str(&client_waiting_and_options(model, &lib));
+    out.push_str(&client_waiting_and_options(model, &lib, types));
     out.push_str(&client_mocks(model, &lib));
     out.push_str(
         r#"

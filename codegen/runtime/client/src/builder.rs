@@ -110,7 +110,20 @@ pub enum BuildError {
     #[error("cannot build the HTTP client: {0}")]
     /// reqwest could not build its HTTP client.
     Http(#[from] reqwest::Error),
+    #[error("{problem}")]
+    /// [`ClientBuilder::read_env`] found no usable setting: a variable missing, half of a
+    /// pair, or not Unicode. The message names the variables.
+    Environment {
+        /// What is wrong, naming the variables.
+        problem: String,
+    },
 }
+
+// The variables `ClientBuilder::read_env` reads: the CLI's names, so one environment serves both.
+const ENV_API_TOKEN: &str = "CLOUDFLARE_API_TOKEN";
+const ENV_EMAIL: &str = "CLOUDFLARE_EMAIL";
+const ENV_API_KEY: &str = "CLOUDFLARE_API_KEY";
+const ENV_BASE_URL: &str = "CLOUDFLARE_API_BASE_URL";
 
 /// Builds a client; `Client::builder()` in the client crate starts one.
 #[derive(Debug)]
@@ -125,6 +138,11 @@ pub struct ClientBuilder<C> {
     max_response_bytes: u64,
     max_download_bytes: Option<u64>,
     http: Option<reqwest::Client>,
+    /// What `read_env` could not read about the credentials, reported by `build()` unless
+    /// credentials are set after it.
+    env_credentials_problem: Option<String>,
+    /// What `read_env` could not read about the base URL, reported likewise.
+    env_base_url_problem: Option<String>,
     client: PhantomData<fn() -> C>,
 }
 
@@ -142,6 +160,8 @@ impl<C: FromParts> ClientBuilder<C> {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             max_download_bytes: None,
             http: None,
+            env_credentials_problem: None,
+            env_base_url_problem: None,
             client: PhantomData,
         }
     }
@@ -149,12 +169,14 @@ impl<C: FromParts> ClientBuilder<C> {
     /// Another base URL, e.g. an emulator's `http://127.0.0.1:8787`.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
+        self.env_base_url_problem = None;
         self
     }
 
     /// Authenticate with an API token (`Authorization: Bearer <token>`).
     pub fn api_token(mut self, token: impl Into<String>) -> Self {
         self.credentials = Some(Credentials::ApiToken(Secret::new(token)));
+        self.env_credentials_problem = None;
         self
     }
 
@@ -164,6 +186,67 @@ impl<C: FromParts> ClientBuilder<C> {
             email: email.into(),
             key: Secret::new(key),
         });
+        self.env_credentials_problem = None;
+        self
+    }
+
+    /// The credentials and base URL from the environment, under the names the CLI reads:
+    /// `CLOUDFLARE_API_TOKEN`, or `CLOUDFLARE_EMAIL` and `CLOUDFLARE_API_KEY`; and
+    /// `CLOUDFLARE_API_BASE_URL` when it is set (an emulator's, say). No credentials, half of
+    /// the email/key pair, or a value that is not Unicode fails [`build`](Self::build) with
+    /// [`BuildError::Environment`], naming the variables; setting credentials or a base URL
+    /// after this call replaces what it read, and its complaint about them.
+    pub fn read_env(self) -> Self {
+        self.read_variables(|name| std::env::var_os(name))
+    }
+
+    /// [`read_env`](Self::read_env) over any lookup, so that tests need not change the
+    /// process's environment.
+    fn read_variables(mut self, lookup: impl Fn(&str) -> Option<std::ffi::OsString>) -> Self {
+        // Unset and empty are alike: `export CLOUDFLARE_API_TOKEN=` clears a token.
+        let read = |name: &'static str| -> Result<Option<String>, String> {
+            match lookup(name) {
+                None => Ok(None),
+                Some(value) if value.is_empty() => Ok(None),
+                Some(value) => value
+                    .into_string()
+                    .map(Some)
+                    .map_err(|_| format!("{name} is not valid Unicode")),
+            }
+        };
+        match read(ENV_BASE_URL) {
+            Ok(Some(url)) => self = self.base_url(url),
+            Ok(None) => {}
+            Err(problem) => self.env_base_url_problem = Some(problem),
+        }
+        let credentials = (|| {
+            if let Some(token) = read(ENV_API_TOKEN)? {
+                return Ok(Credentials::ApiToken(Secret::new(token)));
+            }
+            match (read(ENV_EMAIL)?, read(ENV_API_KEY)?) {
+                (Some(email), Some(key)) => Ok(Credentials::ApiKey {
+                    email,
+                    key: Secret::new(key),
+                }),
+                (Some(_), None) => Err(format!(
+                    "{ENV_EMAIL} is set and {ENV_API_KEY} is not: an API key needs both"
+                )),
+                (None, Some(_)) => Err(format!(
+                    "{ENV_API_KEY} is set and {ENV_EMAIL} is not: an API key needs both"
+                )),
+                (None, None) => Err(format!(
+                    "no credentials in the environment: set {ENV_API_TOKEN}, or {ENV_EMAIL} \
+                     and {ENV_API_KEY}"
+                )),
+            }
+        })();
+        match credentials {
+            Ok(credentials) => {
+                self.credentials = Some(credentials);
+                self.env_credentials_problem = None;
+            }
+            Err(problem) => self.env_credentials_problem = Some(problem),
+        }
         self
     }
 
@@ -239,6 +322,9 @@ impl<C: FromParts> ClientBuilder<C> {
 
     /// Checks the settings and builds the client: fails naming what is wrong, sends nothing.
     pub fn build(self) -> Result<C, BuildError> {
+        if let Some(problem) = self.env_base_url_problem.or(self.env_credentials_problem) {
+            return Err(BuildError::Environment { problem });
+        }
         let valid_url = (self.base_url.starts_with("https://")
             || self.base_url.starts_with("http://"))
             && reqwest::Url::parse(&self.base_url).is_ok();
@@ -374,5 +460,93 @@ mod tests {
             .to_string()
             .contains("`rustls`, `rustls-aws-lc` or `native-tls`"));
         assert!(build("http://127.0.0.1:8080/client/v4").is_ok());
+    }
+
+    /// What a client built from these variables got: its base URL and options.
+    struct Seen(String, ClientOptions);
+    impl FromParts for Seen {
+        fn from_parts(base_url: &str, _: reqwest::Client, options: ClientOptions) -> Self {
+            Seen(base_url.to_string(), options)
+        }
+    }
+
+    fn read_variables(variables: &[(&str, &str)]) -> ClientBuilder<Seen> {
+        let variables: std::collections::HashMap<String, std::ffi::OsString> = variables
+            .iter()
+            .map(|(name, value)| (name.to_string(), (*value).into()))
+            .collect();
+        ClientBuilder::<Seen>::new("http://api.example/client/v4", "test")
+            .read_variables(|name| variables.get(name).cloned())
+    }
+
+    fn environment_problem(builder: ClientBuilder<Seen>) -> String {
+        match builder.build() {
+            Err(BuildError::Environment { problem }) => problem,
+            Err(other) => panic!("another error: {other}"),
+            Ok(_) => panic!("built"),
+        }
+    }
+
+    #[test]
+    fn read_env_reads_the_token_the_key_pair_and_the_base_url_under_the_cli_names() {
+        let Seen(url, options) = read_variables(&[
+            ("CLOUDFLARE_API_TOKEN", "token-1"),
+            ("CLOUDFLARE_EMAIL", "ignored@example.com"),
+            ("CLOUDFLARE_API_BASE_URL", "http://127.0.0.1:9/client/v4/"),
+        ])
+        .build()
+        .unwrap();
+        assert_eq!(url, "http://127.0.0.1:9/client/v4");
+        assert!(
+            matches!(options.credentials(), Some(Credentials::ApiToken(token)) if token.matches("token-1")),
+            "the token wins over a half pair"
+        );
+
+        let Seen(url, options) = read_variables(&[
+            ("CLOUDFLARE_API_TOKEN", ""),
+            ("CLOUDFLARE_EMAIL", "me@example.com"),
+            ("CLOUDFLARE_API_KEY", "key-1"),
+        ])
+        .build()
+        .unwrap();
+        assert_eq!(url, "http://api.example/client/v4", "unset: the API's own");
+        assert!(matches!(
+            options.credentials(),
+            Some(Credentials::ApiKey { email, key }) if email == "me@example.com" && key.matches("key-1")
+        ));
+    }
+
+    #[test]
+    fn read_env_names_what_is_missing_and_later_settings_replace_it() {
+        let problem = environment_problem(read_variables(&[]));
+        assert!(
+            problem.contains("CLOUDFLARE_API_TOKEN")
+                && problem.contains("CLOUDFLARE_EMAIL")
+                && problem.contains("CLOUDFLARE_API_KEY"),
+            "{problem}"
+        );
+        let problem = environment_problem(read_variables(&[("CLOUDFLARE_API_KEY", "key-1")]));
+        assert!(
+            problem.starts_with("CLOUDFLARE_API_KEY is set and CLOUDFLARE_EMAIL is not"),
+            "{problem}"
+        );
+        // Credentials given after `read_env` replace the complaint.
+        let Seen(_, options) = read_variables(&[]).api_token("given").build().unwrap();
+        assert!(
+            matches!(options.credentials(), Some(Credentials::ApiToken(t)) if t.matches("given"))
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_env_refuses_a_value_that_is_not_unicode_naming_it() {
+        use std::os::unix::ffi::OsStringExt;
+        let builder = ClientBuilder::<Seen>::new("http://api.example/client/v4", "test")
+            .read_variables(|name| {
+                (name == "CLOUDFLARE_API_BASE_URL")
+                    .then(|| std::ffi::OsString::from_vec(vec![0xff]))
+            });
+        let problem = environment_problem(builder.api_token("t"));
+        assert_eq!(problem, "CLOUDFLARE_API_BASE_URL is not valid Unicode");
     }
 }

@@ -14,6 +14,7 @@ mod client_runtime;
 mod client_server;
 mod emulator_e2e;
 mod forward_compat;
+mod readme_examples;
 mod serde_roundtrip;
 mod server_router;
 mod server_tracing;

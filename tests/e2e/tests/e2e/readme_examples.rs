@@ -1,0 +1,326 @@
+//! The client's and the server's README examples, run as a user's crate runs them: the
+//! doctests of `tests/user-client` and `tests/user-server` (crates whose only dependencies are
+//! the one generated crate and tokio) under `cargo test --doc`, with
+//! `CNI_RUN_README_EXAMPLES` set (unset, they compile and return at once). The client's run
+//! against an emulator started here, on an account given an interconnect first, with a token
+//! only this emulator accepts; the server's example serves on a port the OS gives, is called
+//! here over HTTP, and is stopped with SIGINT, as Ctrl-C stops it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use cloudflare_cni_client::{Client, Wait};
+use cloudflare_cni_emulator::{Emulator, EmulatorConfig, Grant};
+
+const ACCOUNT: &str = "readme-account";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The README's examples: each fenced Rust block, and whether it runs live (has the gate).
+fn examples(readme: &str) -> Vec<(String, bool)> {
+    let text = std::fs::read_to_string(workspace().join(readme)).unwrap();
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        match &mut current {
+            None if line.starts_with("```rust") => current = Some(String::new()),
+            Some(block) if line == "```" => {
+                let live = block.contains("CNI_RUN_README_EXAMPLES");
+                blocks.push((std::mem::take(block), live));
+                current = None;
+            }
+            Some(block) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            None => {}
+        }
+    }
+    blocks
+}
+
+/// Every operation of the spec: id, method and path template.
+fn operations() -> Vec<(String, String, String)> {
+    let text = std::fs::read_to_string(workspace().join("spec/cni.yaml")).unwrap();
+    let spec = &yaml_rust2::YamlLoader::load_from_str(&text).unwrap()[0];
+    let mut operations = Vec::new();
+    for (path, item) in spec["paths"].as_hash().unwrap() {
+        for (method, operation) in item.as_hash().unwrap() {
+            if let Some(id) = operation["operationId"].as_str() {
+                operations.push((
+                    id.to_string(),
+                    method.as_str().unwrap().to_uppercase(),
+                    path.as_str().unwrap().to_string(),
+                ));
+            }
+        }
+    }
+    operations
+}
+
+/// Whether `path` (as sent, after the base path) fits `template`, `{account_id}` being
+/// `account`.
+fn fits(template: &str, path: &str, account: &str) -> bool {
+    let template: Vec<&str> = template.split('/').collect();
+    let path: Vec<&str> = path.split('/').collect();
+    template.len() == path.len()
+        && template.iter().zip(&path).all(|(t, p)| match *t {
+            "{account_id}" => *p == account,
+            t if t.starts_with('{') => !p.is_empty(),
+            t => t == *p,
+        })
+}
+
+/// How many doctests of `source` (as rustdoc names them) passed, and the lines of any that
+/// did not.
+fn doctests(stdout: &str, source: &str) -> (usize, Vec<String>) {
+    let prefix = format!("test {source} - ");
+    let lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with(&prefix)).collect();
+    // `no_run` and `ignore` examples report `- compile ... ok` and `... ignored`: not run.
+    let ran = |line: &&&str| line.ends_with("... ok") && !line.contains(" - compile ");
+    let passed = lines.iter().filter(ran).count();
+    let other = lines
+        .iter()
+        .filter(|l| !ran(l))
+        .map(|l| l.to_string())
+        .collect();
+    (passed, other)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_examples_run_against_the_emulator_and_serve() {
+    // The emulator: a token only this run knows, good for one account; every request seen.
+    let token = format!("readme-{}", cloudflare_cni_client::Uuid::new_v4());
+    let emulator = Emulator::new(EmulatorConfig {
+        status_delay: Duration::from_millis(200),
+        grants: vec![Grant::parse_token(&format!("{token}:{ACCOUNT}")).unwrap()],
+        ..EmulatorConfig::default()
+    });
+    let seen: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let record = seen.clone();
+    let router = emulator.router().layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let record = record.clone();
+            async move {
+                let path = request.uri().path().to_string();
+                let method = request.method().to_string();
+                let response = next.run(request).await;
+                if response.status().is_success() {
+                    record.lock().unwrap().push((method, path));
+                }
+                response
+            }
+        },
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base_url = format!("http://{}/client/v4", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    // What the examples read: an interconnect on the account, healthy.
+    let client = Client::builder()
+        .base_url(&base_url)
+        .api_token(&token)
+        .build()
+        .unwrap();
+    let account = client.account(ACCOUNT);
+    let slot = account
+        .list_slots()
+        .occupied(false)
+        .stream()
+        .next()
+        .await
+        .expect("a free slot")
+        .unwrap();
+    let icon = account
+        .create_interconnect()
+        .body_direct(|direct| direct.slot_id(slot.id))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let icon = icon.name().unwrap().to_string();
+    account
+        .get_interconnect_status()
+        .icon(&icon)
+        .wait_until_healthy(&Wait::timeout(Duration::from_secs(30)))
+        .await
+        .unwrap();
+    seen.lock().unwrap().clear();
+
+    // The two user crates' doctests, live.
+    let folder = tempfile::tempdir().unwrap();
+    let server_file = folder.path().join("server-address");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .args(["test", "--locked", "--doc"])
+        .args([
+            "-p",
+            "cloudflare-cni-user-client",
+            "-p",
+            "cloudflare-cni-user-server",
+        ])
+        .current_dir(workspace())
+        .env("CNI_RUN_README_EXAMPLES", "1")
+        .env("CLOUDFLARE_API_BASE_URL", &base_url)
+        .env("CLOUDFLARE_API_TOKEN", &token)
+        .env("CLOUDFLARE_ACCOUNT_ID", ACCOUNT)
+        .env_remove("CLOUDFLARE_EMAIL")
+        .env_remove("CLOUDFLARE_API_KEY")
+        .env("CNI_LISTEN", "127.0.0.1:0")
+        .env("CNI_README_SERVER_FILE", &server_file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = command.spawn().expect("cargo runs");
+    let pid_of_cargo = child.id();
+    let (done, finished) = std::sync::mpsc::channel::<std::io::Result<Output>>();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    let show = |output: &Output| {
+        format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    };
+
+    // The server example: where it listens (it writes that, and its pid, once bound).
+    let started = Instant::now();
+    let (address, pid) = loop {
+        if let Ok(text) = std::fs::read_to_string(&server_file) {
+            if let Some((address, pid)) = text.strip_suffix('\n').and_then(|t| t.split_once(' ')) {
+                break (address.to_string(), pid.to_string());
+            }
+        }
+        if let Ok(output) = finished.try_recv() {
+            let output = output.unwrap();
+            panic!(
+                "cargo ended before the server example served:\n{}",
+                show(&output)
+            );
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(900),
+            "the server example did not start in 15 minutes (cargo pid {pid_of_cargo})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_ne!(
+        pid,
+        std::process::id().to_string(),
+        "the example runs in its own process"
+    );
+
+    // Called over HTTP: its one operation answers 404 in the envelope, the others 501, and a
+    // call without credentials 401.
+    let example = Client::builder()
+        .base_url(format!("http://{address}"))
+        .api_token("any")
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let missing = example
+        .get_cni()
+        .account_id(ACCOUNT)
+        .cni(cloudflare_cni_client::Uuid::nil())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(missing.is_not_found(), "{missing}");
+    assert!(missing.to_string().contains("no such object"), "{missing}");
+    let unimplemented = example
+        .list_cnis()
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        unimplemented.status().map(|s| s.as_u16()),
+        Some(501),
+        "{unimplemented}"
+    );
+    let anonymous = Client::builder()
+        .base_url(format!("http://{address}"))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let refused = anonymous
+        .get_cni()
+        .account_id(ACCOUNT)
+        .cni(cloudflare_cni_client::Uuid::nil())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status().map(|s| s.as_u16()), Some(401), "{refused}");
+
+    // Ctrl-C, as its `stop` expects: it shuts down gracefully and its `main` returns Ok.
+    let signalled = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(signalled.success(), "kill -INT {pid}");
+    let output =
+        tokio::task::spawn_blocking(move || finished.recv_timeout(Duration::from_secs(600)))
+            .await
+            .unwrap()
+            .expect("cargo ends once the server example stopped")
+            .unwrap();
+    let text = show(&output);
+    assert!(
+        output.status.success(),
+        "the README examples failed:\n{text}"
+    );
+
+    // Every example of each README ran and passed: none ignored, none left out.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for (readme, source) in [
+        ("generated/client/README.md", "tests/user-client/src/lib.rs"),
+        ("generated/server/README.md", "tests/user-server/src/lib.rs"),
+    ] {
+        let count = examples(readme).len();
+        let (passed, other) = doctests(&stdout, source);
+        assert!(
+            passed == count && other.is_empty(),
+            "{readme} has {count} examples; {passed} passed, and {other:?}:\n{text}"
+        );
+    }
+
+    // The client's live examples reached this emulator: every operation they call was
+    // answered here, with success, on the account.
+    let seen = seen.lock().unwrap().clone();
+    let live: String = examples("generated/client/README.md")
+        .into_iter()
+        .filter(|(_, live)| *live)
+        .map(|(block, _)| block)
+        .collect();
+    let mut called = Vec::new();
+    for (id, method, template) in operations() {
+        if !live.contains(&format!("account.{id}()")) {
+            continue;
+        }
+        let template = format!("/client/v4{template}");
+        assert!(
+            seen.iter()
+                .any(|(m, path)| *m == method && fits(&template, path, ACCOUNT)),
+            "the README calls {id}, and the emulator answered no {method} {template}: {seen:?}"
+        );
+        called.push(id);
+    }
+    assert!(called.len() >= 3, "the examples call {called:?}");
+    println!(
+        "README examples: client {} doctests passed ({} live against the emulator), server {} \
+         (live); the emulator answered {} of their calls ({}); the server example answered 404, \
+         501 and 401 at {address} and stopped on SIGINT",
+        examples("generated/client/README.md").len(),
+        examples("generated/client/README.md")
+            .iter()
+            .filter(|(_, live)| *live)
+            .count(),
+        examples("generated/server/README.md").len(),
+        seen.len(),
+        called.join(", ")
+    );
+}
