@@ -173,6 +173,8 @@ async fn the_readme_examples_run_against_the_emulator_and_serve() {
         .env_remove("CLOUDFLARE_API_KEY")
         .env("CNI_LISTEN", "127.0.0.1:0")
         .env("CNI_README_SERVER_FILE", &server_file)
+        // The examples' downloads land here, and go with it.
+        .env("TMPDIR", folder.path())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -287,6 +289,15 @@ async fn the_readme_examples_run_against_the_emulator_and_serve() {
             "{readme} has {count} examples; {passed} passed, and {other:?}:\n{text}"
         );
     }
+
+    // The download example wrote the interconnect's LOA where `temp_dir()` is.
+    let downloads: Vec<PathBuf> = std::fs::read_dir(folder.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "pdf"))
+        .collect();
+    assert_eq!(downloads.len(), 1, "{downloads:?}");
+    assert!(std::fs::read(&downloads[0]).unwrap().starts_with(b"%PDF-"));
 
     // The client's live examples reached this emulator: every operation they call was
     // answered here, with success, on the account.
