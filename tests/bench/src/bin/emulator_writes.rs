@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use cloudflare_cni_emulator::{Emulator, EmulatorConfig, StateFile};
-use cloudflare_cni_server::types::{Cni, CniCreateRequest};
+use cloudflare_cni_server::types::{Cni, CniCreateRequest, MagicSettings};
 use cloudflare_cni_server::{CniApi, Credentials, Secret};
 use serde_json::json;
 
@@ -63,10 +63,17 @@ fn credentials() -> Credentials {
 async fn measure(emulator: &Emulator, cnis: usize) -> (f64, f64) {
     let mut create = Duration::ZERO;
     for n in 0..CALLS {
-        let body: CniCreateRequest = serde_json::from_value(json!({
-            "account": ACCOUNT, "interconnect": ICON,
-            "magic": {"conduit_name": format!("new{n}"), "description": "d", "mtu": 1500}}))
-        .expect("a body");
+        let body = CniCreateRequest::builder()
+            .account(ACCOUNT)
+            .interconnect(ICON)
+            .magic(
+                MagicSettings::builder()
+                    .conduit_name(format!("new{n}"))
+                    .description("d")
+                    .mtu(1500),
+            )
+            .build()
+            .expect("a body");
         let started = Instant::now();
         let cni = emulator
             .create_cni(credentials(), ACCOUNT.into(), Default::default(), body)

@@ -128,11 +128,17 @@ async fn every_operation_round_trips_over_http() {
     );
     assert_eq!(s.header("authorization"), Some("Bearer test-token"));
 
-    let create: types::CniCreateRequest = serde_json::from_value(json!({
-        "account": ACCOUNT, "interconnect": "icon-dfw-1",
-        "magic": {"conduit_name": "dfw", "description": "primary", "mtu": 1500}
-    }))
-    .unwrap();
+    let create = types::CniCreateRequest::builder()
+        .account(ACCOUNT)
+        .interconnect("icon-dfw-1")
+        .magic(
+            types::MagicSettings::builder()
+                .conduit_name("dfw")
+                .description("primary")
+                .mtu(1500),
+        )
+        .build()
+        .unwrap();
     let created = client
         .create_cni()
         .account_id(ACCOUNT)
@@ -203,10 +209,13 @@ async fn every_operation_round_trips_over_http() {
         pairs(&[("limit", "2"), ("site", "DFW"), ("type", "direct")])
     );
 
-    let body: types::InterconnectCreateRequest = serde_json::from_value(json!({
-        "type": "gcp_partner", "account": ACCOUNT, "pairing_key": "k/us-east4/1", "bandwidth": "1G"
-    }))
-    .unwrap();
+    let body: types::InterconnectCreateRequest = types::InterconnectCreateRequest::gcp_partner()
+        .account(ACCOUNT)
+        .pairing_key("k/us-east4/1")
+        .bandwidth(types::ApiBandwidth::Gbps1)
+        .build()
+        .unwrap()
+        .into();
     let made = client
         .create_interconnect()
         .account_id(ACCOUNT)
