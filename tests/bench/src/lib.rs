@@ -52,18 +52,32 @@ pub fn interconnect(n: u64) -> Interconnect {
 /// The body of a CNI creation the benchmarks send: BGP with 8 prefixes and an MD5 key, so
 /// both sides' validation has work to do.
 pub fn cni_create_request() -> CniCreateRequest {
-    serde_json::from_value(serde_json::json!({
-        "account": ACCOUNT,
-        "interconnect": "icon-dfw-1",
-        "magic": {"conduit_name": "conduit-new", "description": "benchmark conduit", "mtu": 1476},
-        "bgp": {
-            "customer_asn": 4200000000u32,
-            "extra_prefixes": ["10.0.0.0/8", "10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16",
-                               "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "198.18.0.0/15"],
-            "md5_key": "s3cr<e>t`key"
-        }
-    }))
-    .expect("a valid creation")
+    let prefixes = [
+        "10.0.0.0/8",
+        "10.1.0.0/16",
+        "10.2.0.0/16",
+        "10.3.0.0/16",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "198.18.0.0/15",
+    ];
+    let bgp = BgpControl::builder()
+        .customer_asn(4_200_000_000u32)
+        .extra_prefixes(prefixes.iter().map(|p| p.to_string()).collect::<Vec<_>>())
+        .md5_key(Some("s3cr<e>t`key".to_string()));
+    CniCreateRequest::builder()
+        .account(ACCOUNT)
+        .interconnect("icon-dfw-1")
+        .magic(
+            MagicSettings::builder()
+                .conduit_name("conduit-new")
+                .description("benchmark conduit")
+                .mtu(1476),
+        )
+        .bgp(Some(bgp.build().expect("a valid BGP control")))
+        .build()
+        .expect("a valid creation")
 }
 
 /// The CNI a creation makes: the request's fields, Cloudflare's id and addresses.
