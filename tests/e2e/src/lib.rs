@@ -50,7 +50,8 @@ pub async fn direct(
     }
 }
 
-fn status(error: &CniError) -> u16 {
+/// The HTTP status a call failed with (0 when none was answered), for `assert_eq!`.
+pub fn status(error: &CniError) -> u16 {
     error.status().map(|s| s.as_u16()).unwrap_or(0)
 }
 

@@ -5,13 +5,14 @@ use std::time::Duration;
 
 use cloudflare_cni_client::{types, Client, CniError};
 use cloudflare_cni_emulator::{load_slots, Emulator, EmulatorConfig, SlotSeed};
-use cloudflare_cni_tests::{cni_body, direct};
+use cloudflare_cni_tests::{cni_body, direct, status};
 use cloudflare_cni_validate::Code;
 
 const A: &str = "account-a";
 const B: &str = "account-b";
 
-async fn start(config: EmulatorConfig) -> String {
+/// The emulator served on a port the OS gives: its base URL.
+pub(crate) async fn start(config: EmulatorConfig) -> String {
     start_emulator(Emulator::new(config)).await
 }
 
@@ -35,10 +36,6 @@ fn config() -> EmulatorConfig {
         status_delay: Duration::from_millis(300),
         ..EmulatorConfig::default()
     }
-}
-
-fn status(error: &CniError) -> u16 {
-    error.status().map(|s| s.as_u16()).unwrap_or(0)
 }
 
 #[tokio::test]

@@ -4,22 +4,20 @@
 use std::time::Duration;
 
 use cloudflare_cni_client::{types, Client};
-use cloudflare_cni_emulator::{Emulator, EmulatorConfig};
+use cloudflare_cni_emulator::EmulatorConfig;
 
 #[path = "../../../user-client/examples/provision.rs"]
 mod provision;
 
 #[tokio::test]
 async fn the_provisioning_example_runs_against_the_emulator() {
-    let emulator = Emulator::new(EmulatorConfig {
+    let base_url = crate::emulator_e2e::start(EmulatorConfig {
         status_delay: Duration::from_millis(300),
         ..EmulatorConfig::default()
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, emulator.router()).await.unwrap() });
+    })
+    .await;
     let client = Client::builder()
-        .base_url(format!("http://{address}/client/v4"))
+        .base_url(base_url)
         .api_token("emulator-token")
         .build()
         .unwrap();
