@@ -264,6 +264,43 @@ takes per-call options (a timeout per attempt, extra headers). A success carries
 headers, and Cloudflare's request id (`cf-ray`) through [`ResponseMetadata`]; every\n\
 `CniError::Api` carries the answer's headers and `request_id()`, which its message ends with.";
 
+/// The waiting example's code after its opening, either version: a wait on `wait` (its answer
+/// type and call) with `condition`, one `read` with per-call options, and a `failing` call's
+/// error and request id.
+fn waiting_code(
+    (wait_name, wait_call): (&str, &str),
+    condition: &str,
+    doc: &str,
+    (read_name, read_call): (&str, &str),
+    failing: &str,
+) -> String {
+    format!(
+        r###"
+// Poll {doc}, for at most ten minutes.
+let reached: types::{wait_name} = {wait_call}
+    .wait_until({condition}, &Wait::timeout(Duration::from_secs(600)))
+    .await?;
+
+// One call with its own timeout and an extra header; the answer's status and request id.
+let options = RequestOptions::new()
+    .timeout(Duration::from_secs(5))
+    .header(HeaderName::from_static("x-change-ticket"), HeaderValue::from_static("CHG-1234"));
+let answer = {read_call}.send_with(&options).await?;
+println!("{{}} (cf-ray {{:?}})", answer.status(), answer.request_id());
+let _: &types::{read_name} = &answer;
+
+// An error names its request id, for a support ticket.
+if let Err(error) = {failing}.send().await {{
+    eprintln!("{{error}}; request id: {{:?}}", error.request_id());
+}}
+# let _ = reached;
+# Ok(())
+# }}
+```
+"###
+    )
+}
+
 /// The variable that makes the runnable examples run: unset, a doctest returns at once (as
 /// `no_run` would), so that `cargo test` never calls an API the environment happens to name;
 /// tests/e2e's `readme_examples` sets it, with an emulator's address and credentials.
@@ -444,6 +481,13 @@ fn client_waiting_and_options(model: &ApiModel, lib: &str, types: &syn::File) ->
         handle,
     );
     let listing = listing_lines(&listed, handle);
+    let code = waiting_code(
+        (name, &call),
+        &condition,
+        &doc,
+        (name, &call),
+        &missing_call,
+    );
     format!(
         r###"
 ## Waiting, per-call options, response metadata
@@ -452,29 +496,7 @@ fn client_waiting_and_options(model: &ApiModel, lib: &str, types: &syn::File) ->
 
 {opening}
 {listing}
-
-// Poll {doc}, for at most ten minutes.
-let reached: types::{name} = {call}
-    .wait_until({condition}, &Wait::timeout(Duration::from_secs(600)))
-    .await?;
-
-// One call with its own timeout and an extra header; the answer's status and request id.
-let options = RequestOptions::new()
-    .timeout(Duration::from_secs(5))
-    .header(HeaderName::from_static("x-change-ticket"), HeaderValue::from_static("CHG-1234"));
-let answer = {call}.send_with(&options).await?;
-println!("{{}} (cf-ray {{:?}})", answer.status(), answer.request_id());
-let _: &types::{name} = &answer;
-
-// An error names its request id, for a support ticket.
-if let Err(error) = {missing_call}.send().await {{
-    eprintln!("{{error}}; request id: {{:?}}", error.request_id());
-}}
-# let _ = reached;
-# Ok(())
-# }}
-```
-"###
+{code}"###
     )
 }
 
@@ -577,6 +599,13 @@ fn client_waiting_and_options_with_placeholders(model: &ApiModel, lib: &str) -> 
     };
     let wait_call = crate::examples::client_call(wait_op);
     let call = crate::examples::client_call(first_op);
+    let code = waiting_code(
+        (wait_name, &wait_call),
+        &condition,
+        &doc,
+        (first_name, &call),
+        &call,
+    );
     format!(
         r###"
 ## Waiting, per-call options, response metadata
@@ -591,29 +620,7 @@ use {lib}::header::{{HeaderName, HeaderValue}};
 use {lib}::{{types, Client, RequestOptions, ResponseMetadata, Uuid, Wait}};
 
 let client = Client::builder().api_token("<API token>").build().expect("a valid client");
-
-// Poll {doc}, for at most ten minutes.
-let reached: types::{wait_name} = {wait_call}
-    .wait_until({condition}, &Wait::timeout(Duration::from_secs(600)))
-    .await?;
-
-// One call with its own timeout and an extra header; the answer's status and request id.
-let options = RequestOptions::new()
-    .timeout(Duration::from_secs(5))
-    .header(HeaderName::from_static("x-change-ticket"), HeaderValue::from_static("CHG-1234"));
-let answer = {call}.send_with(&options).await?;
-println!("{{}} (cf-ray {{:?}})", answer.status(), answer.request_id());
-let _: &types::{first_name} = &answer;
-
-// An error names its request id, for a support ticket.
-if let Err(error) = {call}.send().await {{
-    eprintln!("{{error}}; request id: {{:?}}", error.request_id());
-}}
-# let _ = reached;
-# Ok(())
-# }}
-```
-"###
+{code}"###
     )
 }
 

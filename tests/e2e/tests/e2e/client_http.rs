@@ -128,17 +128,7 @@ async fn every_operation_round_trips_over_http() {
     );
     assert_eq!(s.header("authorization"), Some("Bearer test-token"));
 
-    let create = types::CniCreateRequest::builder()
-        .account(ACCOUNT)
-        .interconnect("icon-dfw-1")
-        .magic(
-            types::MagicSettings::builder()
-                .conduit_name("dfw")
-                .description("primary")
-                .mtu(1500),
-        )
-        .build()
-        .unwrap();
+    let create = cloudflare_cni_tests::cni_body(ACCOUNT, "icon-dfw-1", "dfw");
     let created = client
         .create_cni()
         .account_id(ACCOUNT)

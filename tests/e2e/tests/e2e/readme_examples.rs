@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use cloudflare_cni_client::{Client, Wait};
 use cloudflare_cni_emulator::{Emulator, EmulatorConfig, Grant};
+use cloudflare_cni_tests::status;
 
 const ACCOUNT: &str = "readme-account";
 
@@ -227,13 +228,16 @@ async fn the_readme_examples_run_against_the_emulator_and_serve() {
         .max_retries(0)
         .build()
         .unwrap();
-    let missing = example
-        .get_cni()
-        .account_id(ACCOUNT)
-        .cni(cloudflare_cni_client::Uuid::nil())
-        .send()
-        .await
-        .unwrap_err();
+    let get_missing = |client: Client| async move {
+        client
+            .get_cni()
+            .account_id(ACCOUNT)
+            .cni(cloudflare_cni_client::Uuid::nil())
+            .send()
+            .await
+            .unwrap_err()
+    };
+    let missing = get_missing(example.clone()).await;
     assert!(missing.is_not_found(), "{missing}");
     assert!(missing.to_string().contains("no such object"), "{missing}");
     let unimplemented = example
@@ -242,24 +246,14 @@ async fn the_readme_examples_run_against_the_emulator_and_serve() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(
-        unimplemented.status().map(|s| s.as_u16()),
-        Some(501),
-        "{unimplemented}"
-    );
+    assert_eq!(status(&unimplemented), 501, "{unimplemented}");
     let anonymous = Client::builder()
         .base_url(format!("http://{address}"))
         .max_retries(0)
         .build()
         .unwrap();
-    let refused = anonymous
-        .get_cni()
-        .account_id(ACCOUNT)
-        .cni(cloudflare_cni_client::Uuid::nil())
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(refused.status().map(|s| s.as_u16()), Some(401), "{refused}");
+    let refused = get_missing(anonymous).await;
+    assert_eq!(status(&refused), 401, "{refused}");
 
     // Ctrl-C, as its `stop` expects: it shuts down gracefully and its `main` returns Ok.
     let signalled = Command::new("kill").args(["-INT", &pid]).status().unwrap();
