@@ -63,14 +63,7 @@ pub fn method_example(model: &ApiModel, op: &OperationModel, lib: &str) -> Strin
     out
 }
 
-/// The scope an operation's path starts with (`account_id`, handled by `client.account(id)`),
-/// as the scoped-handle pass finds it: its parameter and the handle's name.
-pub fn scope_of(op: &OperationModel) -> Option<(&str, &str)> {
-    let first = op.path_params.first()?;
-    let name = first.name.strip_suffix("_id")?;
-    (first.ty == ScalarType::String && syn::parse_str::<syn::Ident>(name).is_ok())
-        .then_some((first.name.as_str(), name))
-}
+pub use crate::passes::scoped::scope_of;
 
 /// An operation on one object (`…/interconnects/{icon}…`) whose object a runnable example
 /// takes from the first item of the listing one level up (`GET …/interconnects`), so that it
