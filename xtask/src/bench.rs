@@ -126,7 +126,8 @@ fn json_lines(text: &str) -> Vec<serde_json::Value> {
 
 /// Per-iteration times (ns) of a criterion benchmark's samples.
 fn criterion_samples(root: &Path, group: &str, name: &str) -> Result<Vec<f64>> {
-    let path = target_directory(root)?.join(format!("criterion/{group}/{name}/new/sample.json"));
+    let path = crate::workspace::target_directory(root)?
+        .join(format!("criterion/{group}/{name}/new/sample.json"));
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let sample: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     let iters = sample["iters"].as_array().cloned().unwrap_or_default();
@@ -183,27 +184,6 @@ impl Bench<'_> {
     fn binary(&self, name: &str) -> String {
         self.release.join(name).display().to_string()
     }
-}
-
-/// Where cargo puts this workspace's build output.
-fn target_directory(root: &Path) -> Result<PathBuf> {
-    let metadata = run(
-        root,
-        "cargo",
-        &[
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ],
-    )?;
-    let metadata: serde_json::Value =
-        serde_json::from_str(&metadata).map_err(|e| format!("cargo metadata: {e}"))?;
-    metadata["target_directory"]
-        .as_str()
-        .map(PathBuf::from)
-        .ok_or_else(|| "cargo metadata names no target directory".to_string())
 }
 
 /// The sections of BENCHMARKS.md this command writes, by the name `--only` takes, with the
@@ -265,7 +245,7 @@ pub fn bench(root: &Path, only: Option<&str>) -> Result<()> {
     let bench = Bench {
         root,
         scratch: scratch_dir.path(),
-        release: target_directory(root)?.join("release"),
+        release: crate::workspace::target_directory(root)?.join("release"),
         ogc,
     };
     let existing = std::fs::read_to_string(root.join("BENCHMARKS.md")).unwrap_or_default();

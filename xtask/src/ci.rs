@@ -149,8 +149,7 @@ fn registry(gate: &Gate) -> Result<(), String> {
 
 fn package(gate: &Gate) -> Result<(), String> {
     let published = gate.published()?;
-    crate::release::package::drop_unpacked_copies(&published);
-    crate::release::package::drop_earlier_packages(gate.root(), &published)?;
+    crate::release::package::forget_earlier_packaging(gate.root(), &published)?;
     let mut args = vec!["package", "--locked"];
     for name in &published {
         args.extend(["-p", name]);

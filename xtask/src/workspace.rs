@@ -296,6 +296,34 @@ pub fn published_in_order(metadata: &serde_json::Value) -> Result<Vec<String>, S
     Ok(ordered)
 }
 
+/// Where cargo puts the build output of the workspace at `root` (`cargo metadata`'s target
+/// directory: CARGO_TARGET_DIR or `build.target-dir` may move it out of the checkout).
+pub fn target_directory(root: &Path) -> Result<PathBuf, String> {
+    let output = std::process::Command::new(crate::tools::cargo())
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&output.stdout).map_err(|e| format!("cargo metadata: {e}"))?;
+    metadata["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo metadata names no target directory".to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -67,10 +67,33 @@ pub(crate) fn run(root: &Path, program: &str, args: &[&str]) -> Result<(), Strin
     }
 }
 
-/// Removes a scratch worktree, whatever ends the dry run.
+/// A scratch worktree of `HEAD` in a temporary folder, removed from git and then from disk
+/// whatever ends the run (its `Drop` runs before its fields'; the folder goes last).
 struct ScratchWorktree {
     repo: PathBuf,
     path: PathBuf,
+    _folder: tempfile::TempDir,
+}
+
+impl ScratchWorktree {
+    fn new(root: &Path, prefix: &str) -> Result<ScratchWorktree, String> {
+        let folder = tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir()
+            .map_err(|e| format!("cannot create a scratch folder: {e}"))?;
+        let worktree = ScratchWorktree {
+            repo: root.to_path_buf(),
+            path: folder.path().join("checkout"),
+            _folder: folder,
+        };
+        let path = worktree.path.display().to_string();
+        run(
+            root,
+            "git",
+            &["worktree", "add", "--detach", "-q", &path, "HEAD"],
+        )?;
+        Ok(worktree)
+    }
 }
 
 impl Drop for ScratchWorktree {
@@ -81,29 +104,6 @@ impl Drop for ScratchWorktree {
             .current_dir(&self.repo)
             .output();
     }
-}
-
-/// A scratch worktree of `HEAD` in a new temporary folder. The caller keeps both and drops the
-/// worktree first (which removes it from git), then the folder.
-fn scratch_worktree(
-    root: &Path,
-    prefix: &str,
-) -> Result<(tempfile::TempDir, ScratchWorktree), String> {
-    let scratch = tempfile::Builder::new()
-        .prefix(prefix)
-        .tempdir()
-        .map_err(|e| format!("cannot create a scratch folder: {e}"))?;
-    let worktree = ScratchWorktree {
-        repo: root.to_path_buf(),
-        path: scratch.path().join("checkout"),
-    };
-    let path = worktree.path.display().to_string();
-    run(
-        root,
-        "git",
-        &["worktree", "add", "--detach", "-q", &path, "HEAD"],
-    )?;
-    Ok((scratch, worktree))
 }
 
 /// Refuses a checkout a release cannot start from: uncommitted changes, a stale `generated/`.
@@ -199,7 +199,7 @@ fn publish_recorded(
         return Ok(());
     }
     // From a scratch copy of the release commit, whose manifests may be pointed at the registry.
-    let (_scratch, worktree) = scratch_worktree(root, "cni-publish-")?;
+    let worktree = ScratchWorktree::new(root, "cni-publish-")?;
     publish::point_dependencies_at(&worktree.path, crates, registry)?;
     publish::publish(&worktree.path, &steps, registry)?;
     drop(worktree);
@@ -247,7 +247,7 @@ pub fn release(ws: &Workspace, dry_run: bool, publish: Option<&Registry>) -> Res
     }
     print!("{}", plan.diff.render());
     println!("\nCHANGELOG.md gains:\n\n{}", changelog::section(&plan));
-    let (_scratch, worktree) = scratch_worktree(&root, "cni-release-")?;
+    let worktree = ScratchWorktree::new(&root, "cni-release-")?;
     let plan = make_in_scratch(&worktree.path, plan, &crates)?;
     let released: Vec<String> = plan.released().map(|c| c.name.clone()).collect();
     package::verify(&worktree.path, &crates, &released)?;

@@ -28,8 +28,7 @@ pub fn verify(root: &Path, crates: &[PublishedCrate], released: &[String]) -> Re
 /// `cargo package` for every published crate, in dependency order, verifying that each builds
 /// from its packaged sources (unpublished workspace dependencies come from a local overlay).
 pub fn package(root: &Path, crates: &[String], allow_dirty: bool) -> Result<(), String> {
-    drop_unpacked_copies(crates);
-    drop_earlier_packages(root, crates)?;
+    forget_earlier_packaging(root, crates)?;
     let mut args = vec!["package", "--locked"];
     if allow_dirty {
         args.push("--allow-dirty");
@@ -40,17 +39,14 @@ pub fn package(root: &Path, crates: &[String], allow_dirty: bool) -> Result<(), 
     run(root, "cargo", &args)
 }
 
-/// Removes what an earlier run left of `crates` in the target folder: the packages in
-/// `target/package` and their builds. Cargo takes a crate from a registry (here the local one
-/// packaging verifies against) as never changing, so a build of the same name and version from
-/// an earlier run (a release retried after a failure makes the same versions) would be used
-/// instead of the new package's sources.
-pub fn drop_earlier_packages(root: &Path, crates: &[String]) -> Result<(), String> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .map(|t| if t.is_absolute() { t } else { root.join(t) })
-        .unwrap_or_else(|| root.join("target"));
-    let _ = std::fs::remove_dir_all(target.join("package"));
+/// Forgets what an earlier packaging left of `crates`: Cargo's unpacked copies in CARGO_HOME,
+/// and the packages in `target/package` with their builds. Cargo takes a crate from a registry
+/// (here the local one packaging verifies against) as never changing, so a copy or build of the
+/// same name and version from an earlier run (a release retried after a failure makes the same
+/// versions) would be used instead of the new package's sources.
+pub fn forget_earlier_packaging(root: &Path, crates: &[String]) -> Result<(), String> {
+    drop_unpacked_copies(crates);
+    let _ = std::fs::remove_dir_all(crate::workspace::target_directory(root)?.join("package"));
     let mut args = vec!["clean", "--quiet"];
     for p in crates {
         args.extend(["-p", p]);
@@ -62,7 +58,7 @@ pub fn drop_earlier_packages(root: &Path, crates: &[String]) -> Result<(), Strin
 /// package against the others through a local registry whose sources it unpacks once per name
 /// and version and then reuses: a crate packaged again at a version already unpacked would be
 /// verified against the stale copy.
-pub fn drop_unpacked_copies(crates: &[String]) {
+fn drop_unpacked_copies(crates: &[String]) {
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(std::path::PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")));
