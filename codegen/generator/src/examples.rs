@@ -68,6 +68,7 @@ pub use crate::passes::scoped::scope_of;
 /// An operation on one object (`…/interconnects/{icon}…`) whose object a runnable example
 /// takes from the first item of the listing one level up (`GET …/interconnects`), so that it
 /// reads only what exists.
+#[derive(Clone)]
 pub struct Listed<'a> {
     /// The paginated listing at the parent path, whose only path parameter is the scope.
     pub listing: &'a OperationModel,
@@ -185,63 +186,31 @@ mod tests {
     use super::*;
     use crate::model::{ParamModel, SuccessModel};
 
-    fn param(name: &str, ty: ScalarType) -> ParamModel {
-        ParamModel {
-            name: name.into(),
-            description: String::new(),
-            required: true,
-            ty,
-            max_length: None,
-            values: Vec::new(),
-        }
-    }
-
     fn op(id: &str, path: &str, params: Vec<ParamModel>, item: Option<&str>) -> OperationModel {
         OperationModel {
-            id: id.into(),
-            method: "GET".into(),
-            path: path.into(),
-            summary: String::new(),
-            tag: "Things".into(),
-            header_params: Vec::new(),
-            path_params: params,
-            query_params: Vec::new(),
-            request_body: None,
-            request_sample: None,
-            success_sample: None,
             success: SuccessModel::Json("Thing".into()),
-            error_statuses: Vec::new(),
             paginated_item: item.map(Into::into),
-            description: String::new(),
-            request_fields: Vec::new(),
+            ..OperationModel::for_test(id, path, params)
         }
     }
 
     /// A listing of things and a read of one, the thing named by `ty`, over `types`.
     fn binding(ty: ScalarType, types: &str) -> Option<String> {
-        let account = || param("account_id", ScalarType::String);
-        let model = ApiModel {
-            title: String::new(),
-            version: String::new(),
-            description: String::new(),
-            base_url: String::new(),
-            tags: Vec::new(),
-            operations: vec![
-                op(
-                    "get_thing",
-                    "/accounts/{account_id}/things/{thing}",
-                    vec![account(), param("thing", ty)],
-                    None,
-                ),
-                op(
-                    "list_things",
-                    "/accounts/{account_id}/things",
-                    vec![account()],
-                    Some("Thing"),
-                ),
-            ],
-            schemas: Default::default(),
-        };
+        let account = || ParamModel::for_test("account_id", ScalarType::String);
+        let model = ApiModel::for_test(vec![
+            op(
+                "get_thing",
+                "/accounts/{account_id}/things/{thing}",
+                vec![account(), ParamModel::for_test("thing", ty)],
+                None,
+            ),
+            op(
+                "list_things",
+                "/accounts/{account_id}/things",
+                vec![account()],
+                Some("Thing"),
+            ),
+        ]);
         let types: syn::File = syn::parse_str(types).expect("types");
         let listed = listed(&model, &types, &model.operations[0])?;
         assert_eq!(listed.listing.id, "list_things");

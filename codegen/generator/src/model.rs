@@ -660,6 +660,62 @@ fn constraints(root: &Value, schema: &Value) -> Vec<Constraint> {
     out
 }
 
+/// Small models for the passes' unit tests: each fills what a test does not name.
+#[cfg(test)]
+impl ApiModel {
+    pub fn for_test(operations: Vec<OperationModel>) -> ApiModel {
+        ApiModel {
+            title: String::new(),
+            version: String::new(),
+            description: String::new(),
+            base_url: String::new(),
+            tags: Vec::new(),
+            operations,
+            schemas: Default::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+impl OperationModel {
+    /// A `GET` of `path` with these path parameters, answering nothing.
+    pub fn for_test(id: &str, path: &str, path_params: Vec<ParamModel>) -> OperationModel {
+        OperationModel {
+            id: id.into(),
+            method: "GET".into(),
+            path: path.into(),
+            summary: String::new(),
+            tag: "Things".into(),
+            header_params: Vec::new(),
+            path_params,
+            query_params: Vec::new(),
+            request_body: None,
+            request_sample: None,
+            success_sample: None,
+            success: SuccessModel::Empty,
+            error_statuses: Vec::new(),
+            paginated_item: None,
+            description: String::new(),
+            request_fields: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+impl ParamModel {
+    /// A required parameter of this type.
+    pub fn for_test(name: &str, ty: ScalarType) -> ParamModel {
+        ParamModel {
+            name: name.into(),
+            description: String::new(),
+            required: true,
+            ty,
+            max_length: None,
+            values: Vec::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -60,9 +60,10 @@ fn server(model: &ApiModel, config: &Config) -> String {
     let _ = writeln!(
         out,
         "A minimal implementation, served on `CNI_LISTEN` (127.0.0.1:8787 if unset) until \
-         Ctrl-C. Every method has a default that answers 501 in the envelope, so an implementation provides the operations it serves \
-         (here one, answering 404), lists them in `IMPLEMENTED`, and keeps compiling when a \
-         release adds operations; `unimplemented_operations::<Nothing>()` names the rest:\n"
+         Ctrl-C. Every method has a default that answers 501 in the envelope, so an \
+         implementation provides the operations it serves (here one, answering 404), lists them \
+         in `IMPLEMENTED`, and keeps compiling when a release adds operations; \
+         `unimplemented_operations::<Nothing>()` names the rest:\n"
     );
     let _ = writeln!(out, "```rust");
     let _ = writeln!(out, "use {lib}::{{types, *}};");
@@ -100,9 +101,9 @@ fn server(model: &ApiModel, config: &Config) -> String {
     }
     let _ = writeln!(out, "}}");
     out.push_str(
-        r#"#[tokio::main]
+        &r#"#[tokio::main]
 async fn main() -> std::io::Result<()> {
-#   if std::env::var_os("CNI_RUN_README_EXAMPLES").is_none() { return Ok(()); }
+#   if std::env::var_os("{RUN_EXAMPLES}").is_none() { return Ok(()); }
     let address = std::env::var("CNI_LISTEN").unwrap_or_else(|_| "127.0.0.1:8787".to_string());
     let listener = tokio::net::TcpListener::bind(address).await?;
 #   if let Some(file) = std::env::var_os("CNI_README_SERVER_FILE") {
@@ -118,7 +119,8 @@ async fn main() -> std::io::Result<()> {
 and a graceful shutdown that lets open requests finish for a bounded grace period. Rejections
 sent before a body was read (413, 415) close the connection. Check credentials with
 [`Secret::matches`] or `==`, which both run in constant time.
-"#,
+"#
+        .replace("{RUN_EXAMPLES}", RUN_EXAMPLES),
     );
     let _ = writeln!(
         out,
@@ -345,46 +347,36 @@ struct Tour<'a> {
 }
 
 fn tour<'a>(model: &'a ApiModel, types: &syn::File) -> Option<Tour<'a>> {
-    let mut tours: Vec<Tour<'a>> = Vec::new();
-    for op in model
+    // Every read of a listed object, with the listing it is found in.
+    let objects: Vec<(crate::examples::Listed<'a>, &'a OperationModel)> = model
         .operations
         .iter()
         .filter(|op| op.request_body.is_none() && op.method == "GET")
-    {
-        let Some(listed) = crate::examples::listed(model, types, op) else {
-            continue;
-        };
-        let at = match tours.iter().position(|t| {
-            t.listed.listing.id == listed.listing.id && t.listed.param.name == listed.param.name
-        }) {
-            Some(at) => at,
-            None => {
-                tours.push(Tour {
-                    listed,
-                    read: None,
-                    download: None,
-                });
-                tours.len() - 1
-            }
-        };
-        let object_path = format!(
-            "{}/{{{}}}",
-            tours[at].listed.listing.path, tours[at].listed.param.name
-        );
-        match &op.success {
-            SuccessModel::Json(name) if op.path == object_path && tours[at].read.is_none() => {
-                tours[at].read = Some((op, name));
-            }
-            SuccessModel::Binary(media_type) if tours[at].download.is_none() => {
-                tours[at].download = Some((op, media_type));
-            }
-            _ => {}
+        .filter_map(|op| Some((crate::examples::listed(model, types, op)?, op)))
+        .collect();
+    let tours = objects.iter().map(|(listed, _)| {
+        let object_path = format!("{}/{{{}}}", listed.listing.path, listed.param.name);
+        let under = objects.iter().filter(|(other, _)| {
+            other.listing.id == listed.listing.id && other.param.name == listed.param.name
+        });
+        let read = under.clone().find_map(|(_, op)| match &op.success {
+            SuccessModel::Json(name) if op.path == object_path => Some((*op, name.as_str())),
+            _ => None,
+        });
+        let download = under.clone().find_map(|(_, op)| match &op.success {
+            SuccessModel::Binary(media_type) => Some((*op, media_type.as_str())),
+            _ => None,
+        });
+        Tour {
+            listed: listed.clone(),
+            read,
+            download,
         }
-    }
-    tours.sort_by_key(|t| (t.download.is_none(), t.read.is_none()));
+    });
+    // The first listing with a download under it, else the first with a read.
     tours
-        .into_iter()
-        .find(|t| t.read.is_some() || t.download.is_some())
+        .filter(|t| t.read.is_some() || t.download.is_some())
+        .min_by_key(|t| (t.download.is_none(), t.read.is_none()))
 }
 
 /// The listing's lines: every item, and the first one's object parameter bound.
@@ -736,11 +728,12 @@ Every operation is a request builder: set its parameters and body, then `send()`
 checked against the spec's rules before it is sent (`validate_requests(false)` turns that off).
 `read_env()` reads the credentials and base URL under the CLI's variable names (a missing or
 half-set one fails `build()`, naming it); the builder also takes them as `api_token(token)`,
-`api_key(email, key)` and `base_url(...)` (an emulator's, say), and `connect_timeout`, `timeout`, `max_retries` / `retry_policy` (2 retries by default, on
-connection errors, timeouts, 408, 429 and 5xx, with exponential backoff and jitter, honouring
-`Retry-After`; POST only with `retry_non_idempotent(true)`), `user_agent`, `http_client` (your
-own `reqwest::Client`), `validate_requests(false)`, `max_response_bytes` (32 MiB by default)
-and `max_download_bytes` (no cap by default). Every `send()` fails with one error type,
+`api_key(email, key)` and `base_url(...)` (an emulator's, say), and `connect_timeout`,
+`timeout`, `max_retries` / `retry_policy` (2 retries by default, on connection errors,
+timeouts, 408, 429 and 5xx, with exponential backoff and jitter, honouring `Retry-After`;
+POST only with `retry_non_idempotent(true)`), `user_agent`, `http_client` (your own
+`reqwest::Client`), `validate_requests(false)`, `max_response_bytes` (32 MiB by default) and
+`max_download_bytes` (no cap by default). Every `send()` fails with one error type,
 [`CniError`]: `Api` (status, the envelope's codes, messages and pointers, or a body excerpt),
 `Validation` (nothing was sent), `InvalidRequest` (a missing parameter, or a path parameter
 that is empty, `.` or `..`, refused before sending), `Transport`, `Timeout`,

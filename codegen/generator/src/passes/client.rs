@@ -819,44 +819,19 @@ mod tests {
 
     fn operation(request_body: Option<&str>) -> OperationModel {
         OperationModel {
-            id: "get_thing".into(),
-            method: "GET".into(),
-            path: "/things/{thing}".into(),
-            summary: String::new(),
-            tag: "Things".into(),
-            header_params: Vec::new(),
-            path_params: vec![ParamModel {
-                name: "thing".into(),
-                description: String::new(),
-                required: true,
-                ty: ScalarType::String,
-                max_length: None,
-                values: Vec::new(),
-            }],
-            query_params: Vec::new(),
             request_body: request_body.map(str::to_string),
-            request_sample: None,
-            success_sample: None,
-            success: SuccessModel::Empty,
-            error_statuses: Vec::new(),
-            paginated_item: None,
-            description: String::new(),
-            request_fields: Vec::new(),
+            ..OperationModel::for_test(
+                "get_thing",
+                "/things/{thing}",
+                vec![ParamModel::for_test("thing", ScalarType::String)],
+            )
         }
     }
 
     fn rewrite(op: &OperationModel, imp: syn::ItemImpl) -> Result<syn::ItemImpl, String> {
         let mut imp = imp;
         let paths = Paths::new(&crate::Config::default(), quote!(::types));
-        let model = ApiModel {
-            title: String::new(),
-            version: String::new(),
-            description: String::new(),
-            base_url: String::new(),
-            tags: Vec::new(),
-            operations: vec![op.clone()],
-            schemas: Default::default(),
-        };
+        let model = ApiModel::for_test(vec![op.clone()]);
         rewrite_builder(&mut imp, op, &model, &paths)
             .map(|()| imp)
             .map_err(|e| e.to_string())

@@ -299,46 +299,18 @@ fn handle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ParamModel, SuccessModel};
+    use crate::model::ParamModel;
 
     fn op(id: &str, first: &str) -> OperationModel {
-        OperationModel {
-            id: id.into(),
-            method: "GET".into(),
-            path: format!("/{{{first}}}/things"),
-            summary: String::new(),
-            tag: "Things".into(),
-            header_params: Vec::new(),
-            path_params: vec![ParamModel {
-                name: first.into(),
-                description: String::new(),
-                required: true,
-                ty: ScalarType::String,
-                max_length: None,
-                values: Vec::new(),
-            }],
-            query_params: Vec::new(),
-            request_body: None,
-            request_sample: None,
-            success_sample: None,
-            success: SuccessModel::Empty,
-            error_statuses: Vec::new(),
-            paginated_item: None,
-            description: String::new(),
-            request_fields: Vec::new(),
-        }
+        OperationModel::for_test(
+            id,
+            &format!("/{{{first}}}/things"),
+            vec![ParamModel::for_test(first, ScalarType::String)],
+        )
     }
 
     fn model(operations: Vec<OperationModel>) -> ApiModel {
-        ApiModel {
-            title: String::new(),
-            version: String::new(),
-            description: String::new(),
-            base_url: String::new(),
-            tags: Vec::new(),
-            operations,
-            schemas: Default::default(),
-        }
+        ApiModel::for_test(operations)
     }
 
     fn names(model: &ApiModel) -> Vec<(String, Vec<String>)> {

@@ -219,27 +219,7 @@ impl<C: FromParts> ClientBuilder<C> {
             Ok(None) => {}
             Err(problem) => self.env_base_url_problem = Some(problem),
         }
-        let credentials = (|| {
-            if let Some(token) = read(ENV_API_TOKEN)? {
-                return Ok(Credentials::ApiToken(Secret::new(token)));
-            }
-            match (read(ENV_EMAIL)?, read(ENV_API_KEY)?) {
-                (Some(email), Some(key)) => Ok(Credentials::ApiKey {
-                    email,
-                    key: Secret::new(key),
-                }),
-                (Some(_), None) => Err(format!(
-                    "{ENV_EMAIL} is set and {ENV_API_KEY} is not: an API key needs both"
-                )),
-                (None, Some(_)) => Err(format!(
-                    "{ENV_API_KEY} is set and {ENV_EMAIL} is not: an API key needs both"
-                )),
-                (None, None) => Err(format!(
-                    "no credentials in the environment: set {ENV_API_TOKEN}, or {ENV_EMAIL} \
-                     and {ENV_API_KEY}"
-                )),
-            }
-        })();
+        let credentials = env_credentials(read);
         match credentials {
             Ok(credentials) => {
                 self.credentials = Some(credentials);
@@ -376,6 +356,32 @@ impl<C: FromParts> ClientBuilder<C> {
             http,
             options,
         ))
+    }
+}
+
+/// The credentials the environment names, `read` giving each variable: the token, else the
+/// email/key pair; what is missing, named.
+fn env_credentials(
+    read: impl Fn(&'static str) -> Result<Option<String>, String>,
+) -> Result<Credentials, String> {
+    if let Some(token) = read(ENV_API_TOKEN)? {
+        return Ok(Credentials::ApiToken(Secret::new(token)));
+    }
+    match (read(ENV_EMAIL)?, read(ENV_API_KEY)?) {
+        (Some(email), Some(key)) => Ok(Credentials::ApiKey {
+            email,
+            key: Secret::new(key),
+        }),
+        (Some(_), None) => Err(format!(
+            "{ENV_EMAIL} is set and {ENV_API_KEY} is not: an API key needs both"
+        )),
+        (None, Some(_)) => Err(format!(
+            "{ENV_API_KEY} is set and {ENV_EMAIL} is not: an API key needs both"
+        )),
+        (None, None) => Err(format!(
+            "no credentials in the environment: set {ENV_API_TOKEN}, or {ENV_EMAIL} and \
+             {ENV_API_KEY}"
+        )),
     }
 }
 
