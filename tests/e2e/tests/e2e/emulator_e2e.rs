@@ -17,9 +17,15 @@ pub(crate) async fn start(config: EmulatorConfig) -> String {
 }
 
 async fn start_emulator(emulator: Emulator) -> String {
+    serve(emulator.router()).await
+}
+
+/// An emulator's router (with whatever layers a test adds) served on a port the OS gives: its
+/// base URL.
+pub(crate) async fn serve(router: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, emulator.router()).await.unwrap() });
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     format!("http://{address}/client/v4")
 }
 
