@@ -733,7 +733,7 @@ half-set one fails `build()`, naming it); the builder also takes them as `api_to
 timeouts, 408, 429 and 5xx, with exponential backoff and jitter, honouring `Retry-After`;
 POST only with `retry_non_idempotent(true)`), `user_agent`, `http_client` (your own
 `reqwest::Client`), `validate_requests(false)`, `max_response_bytes` (32 MiB by default) and
-`max_download_bytes` (no cap by default). Every `send()` fails with one error type,
+`max_download_bytes` (256 MiB by default; `None` lifts it). Every `send()` fails with one error type,
 [`CniError`]: `Api` (status, the envelope's codes, messages and pointers, or a body excerpt),
 `Validation` (nothing was sent), `InvalidRequest` (a missing parameter, or a path parameter
 that is empty, `.` or `..`, refused before sending), `Transport`, `Timeout`,

@@ -3,7 +3,7 @@
 pub use ::cloudflare_cni_types as types;
 pub use ::cloudflare_cni_server_runtime::{
     codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, Secret, ServeConfig,
-    ServerConfig, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES,
+    ServerConfig, MAX_BODY_DEPTH, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES,
 };
 /// axum, re-exported: the router is an `axum::Router` of this version, to nest, layer
 /// and serve without an `axum` dependency of your own.

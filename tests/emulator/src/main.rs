@@ -12,7 +12,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use cloudflare_cni_emulator::{load_slots, Emulator, EmulatorConfig, Grant, LifecycleMode};
+use cloudflare_cni_emulator::{
+    load_slots, Emulator, EmulatorConfig, Grant, LifecycleMode, StateFile,
+};
 use cloudflare_cni_server::{serve, ServeConfig};
 
 const AFTER_HELP: &str = "\
@@ -231,6 +233,11 @@ async fn main() -> ExitCode {
     // The state is read before the port is bound: a refused file stops here, and nothing
     // will overwrite it.
     if let Some(path) = &args.state {
+        // A state that could not be written at shutdown would be lost: refuse it now.
+        if let Err(e) = StateFile::prepare(path) {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
         match emulator.load_state(path) {
             Ok(true) => tracing::info!("state loaded from {}", path.display()),
             Ok(false) => tracing::info!(

@@ -376,3 +376,82 @@ async fn objects_with_huge_sequence_numbers_are_all_listed() {
     create_cni(&client, &icon, "after").await.unwrap();
     assert_eq!(emulator.state().accounts[ACCOUNT].last_seq, far + 5);
 }
+
+/// `{"a": {"a": … {}}}`, `levels` deep (a scalar is 0 levels, `{}` one).
+fn nested_object(levels: usize) -> Value {
+    (1..levels).fold(json!({}), |inner, _| json!({ "a": inner }))
+}
+
+/// The probe's finding: a CNI PUT whose unknown property nested about 125 levels was answered
+/// 200, and the state then held it deeper than the JSON reader's limit, so `--state` and `PUT
+/// /__emulator/state` refused the emulator's own dump. One depth rule now holds for bodies and
+/// the state: what the API accepts saves, reloads from the file and loads back through the
+/// control plane; one level more is a 400 naming where, and changes nothing.
+#[tokio::test]
+async fn whatever_a_body_may_nest_saves_and_reloads() {
+    use cloudflare_cni_server::MAX_BODY_DEPTH;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let config = || EmulatorConfig {
+        state_file: Some(path.clone()),
+        ..EmulatorConfig::default()
+    };
+    let emulator = Emulator::new(config());
+    let base = emulator.clone().spawn().await.unwrap();
+    let client = Client::builder()
+        .base_url(&base)
+        .api_token("t")
+        .build()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let (_, cni) = populate(&client).await;
+    let url = format!("{base}/accounts/{ACCOUNT}/cni/cnis/{}", cni.id);
+    let mut body = serde_json::to_value(&cni).unwrap();
+    // The body is level 1, so `extra` may nest MAX_BODY_DEPTH - 1 levels.
+    body["extra"] = nested_object(MAX_BODY_DEPTH - 1);
+    let answer = http
+        .put(&url)
+        .bearer_auth("t")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap());
+    let kept = objects(&emulator);
+    // Saved, reloaded from the file, and loaded back through the control plane.
+    emulator.save().unwrap();
+    let restarted = Emulator::new(config());
+    assert!(restarted.load_state(&path).unwrap());
+    assert_eq!(objects(&restarted), kept);
+    let dump = serde_json::to_value(emulator.state()).unwrap();
+    let (status, answer) = put_state(&http, &base, &dump).await;
+    assert_eq!(status, 200, "{answer}");
+    // One level more: refused where it goes too deep, and nothing changes.
+    body["extra"] = nested_object(MAX_BODY_DEPTH);
+    let answer = http
+        .put(&url)
+        .bearer_auth("t")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    let refusal: Value = answer.json().await.unwrap();
+    let pointer = format!("/extra{}", "/a".repeat(MAX_BODY_DEPTH - 1));
+    assert_eq!(
+        refusal["errors"][0]["source"]["pointer"],
+        pointer.as_str(),
+        "{refusal}"
+    );
+    assert_eq!(objects(&emulator), kept);
+    // A state holding a deeper object is refused by the control plane too, naming the object.
+    let mut deep = dump.clone();
+    deep["accounts"][ACCOUNT]["cnis"][0]["cni"]["extra"] = nested_object(MAX_BODY_DEPTH);
+    let (status, answer) = put_state(&http, &base, &deep).await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(
+        answer["errors"][0]["source"]["pointer"],
+        format!("/accounts/{ACCOUNT}/cnis/0/cni").as_str(),
+        "{answer}"
+    );
+}

@@ -372,7 +372,7 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
     quote! {
         /// The request and response types, shared with the client crate.
         pub use #types as types;
-        pub use #rt::{codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, Secret, ServeConfig, ServerConfig, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES};
+        pub use #rt::{codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, Secret, ServeConfig, ServerConfig, MAX_BODY_DEPTH, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES};
         /// axum, re-exported: the router is an `axum::Router` of this version, to nest, layer
         /// and serve without an `axum` dependency of your own.
         pub use ::axum;

@@ -53,6 +53,8 @@ pub struct CliError {
     pub(crate) after_progress: bool,
     /// `--dry-run`: the request that would have been sent, printed instead (exit 0).
     pub(crate) dry_run: Option<String>,
+    /// The output's reader went away (a closed pipe): end quietly, with success.
+    pub(crate) reader_gone: bool,
 }
 
 impl CliError {
@@ -63,6 +65,15 @@ impl CliError {
             message,
             after_progress: false,
             dry_run: None,
+            reader_gone: false,
+        }
+    }
+
+    /// The reader of the output closed it: nothing more to say, to anyone.
+    pub(crate) fn reader_gone() -> Self {
+        CliError {
+            reader_gone: true,
+            ..Self::other("the output was closed by its reader".into())
         }
     }
 

@@ -339,6 +339,7 @@ impl Call {
             .unwrap_or_else(|| "unknown".to_string());
         if self.progress {
             let mut err = std::io::stderr();
+            let state = output::for_terminal(&state);
             let _ = write!(err, "\rwaiting for {target}: {state}    ");
             let _ = err.flush();
         }
@@ -368,26 +369,35 @@ fn flags_for(body: Option<&Body>, pointer: &str) -> String {
     }
 }
 
-/// Reads `--body`: a file, or `-` for standard input.
+/// The largest `--body` read, from a file or standard input: thousands of times any request
+/// body of the API. Reading stops there (`--body /dev/zero` grew to 17 GB before).
+pub const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads `--body`: a file, or `-` for standard input, at most [`MAX_BODY_BYTES`].
 fn read_body(source: &str) -> Result<serde_json::Value, CliError> {
-    let text = if source == "-" {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
-            CliError::new(
-                ExitClass::Usage,
-                format!("cannot read the body from standard input: {e}"),
-            )
-        })?;
-        text
-    } else {
-        std::fs::read_to_string(source).map_err(|e| {
-            CliError::new(
-                ExitClass::Usage,
-                format!("cannot read the body file {source}: {e}"),
-            )
-        })?
+    let name = match source {
+        "-" => "standard input".to_string(),
+        file => format!("the body file {file}"),
     };
-    serde_json::from_str(&text).map_err(|e| {
+    let unreadable =
+        |e: std::io::Error| CliError::new(ExitClass::Usage, format!("cannot read {name}: {e}"));
+    let reader: Box<dyn std::io::Read> = match source {
+        "-" => Box::new(std::io::stdin()),
+        file => Box::new(std::fs::File::open(file).map_err(unreadable)?),
+    };
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(reader, MAX_BODY_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_BODY_BYTES {
+        return Err(CliError::new(
+            ExitClass::Usage,
+            format!("{name} is larger than the {MAX_BODY_BYTES} bytes a body may be"),
+        ));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| {
         let name = if source == "-" {
             "standard input"
         } else {
@@ -450,7 +460,52 @@ pub fn main(app: &'static App) -> ExitCode {
     let mut err = std::io::stderr();
     use std::io::IsTerminal;
     let progress = std::io::stderr().is_terminal();
-    runtime.block_on(run(app, std::env::args_os(), &mut out, &mut err, progress))
+    runtime.block_on(async {
+        let running = run(app, std::env::args_os(), &mut out, &mut err, progress);
+        tokio::select! {
+            code = running => code,
+            // Interrupted or told to stop: the call is dropped, which removes a download's
+            // temporary file (a SIGTERM used to leave the `.part` file behind).
+            signal = interrupted() => {
+                if progress {
+                    eprintln!();
+                }
+                eprintln!("error: stopped by {signal}");
+                ExitCode::from(128 + signal_number(signal))
+            }
+        }
+    })
+}
+
+/// Waits for SIGINT or SIGTERM and names it.
+async fn interrupted() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut interrupt), Ok(mut terminate)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = interrupt.recv() => "SIGINT",
+            _ = terminate.recv() => "SIGTERM",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}
+
+/// The conventional exit status of a signal, less 128.
+fn signal_number(name: &str) -> u8 {
+    match name {
+        "SIGTERM" => 15,
+        _ => 2,
+    }
 }
 
 /// Runs the tool on `args` (the binary's name first), writing to `out` and `err`; `progress`
@@ -468,11 +523,14 @@ where
 {
     match run_inner(app, args, out, err, progress).await {
         Ok(()) => ExitCode::SUCCESS,
+        // `… | head` closed the pipe: what was wanted was read, as with any Unix tool.
+        Err(error) if error.reader_gone => ExitCode::SUCCESS,
         Err(error) => {
             if progress && error.after_progress {
                 let _ = writeln!(err);
             }
-            let _ = writeln!(err, "error: {}", error.message);
+            // Messages carry the server's words (the envelope's): shown, never obeyed.
+            let _ = writeln!(err, "error: {}", output::for_terminal(&error.message));
             error.class.code()
         }
     }

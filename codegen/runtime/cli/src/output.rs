@@ -8,13 +8,41 @@ use serde_json::Value;
 
 use crate::{Answer, CliError, ExitClass};
 
+/// `text` made safe for a terminal: every control character (C0, DEL and C1: ESC sequences,
+/// BEL, CR, backspace, U+009B, a newline that would forge a table row) is shown escaped, as
+/// Rust writes it (`\u{1b}`, `\n`), so what a server sends can never drive the terminal. JSON
+/// output needs none of this: serde_json escapes control characters itself.
+pub(crate) fn for_terminal(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut safe = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            safe.extend(c.escape_default());
+        } else {
+            safe.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(safe)
+}
+
+/// A failed write of the output. A reader that went away (`| head`, `| true`) ends the tool
+/// quietly, as Unix tools do: there is no one left to tell.
+pub(crate) fn output_error(e: std::io::Error) -> CliError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return CliError::reader_gone();
+    }
+    CliError::other(format!("cannot write the output: {e}"))
+}
+
 pub(crate) async fn write(
     answer: Answer<'_>,
     table: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let io = |e: std::io::Error| CliError::other(format!("cannot write the output: {e}"));
+    let io = output_error;
     match answer {
         Answer::Json(value) if table => write!(out, "{}", render_table(&value)).map_err(io),
         Answer::Json(value) => {
@@ -48,9 +76,12 @@ pub(crate) async fn write(
             }
             out.flush().map_err(io)
         }
-        Answer::Saved { path, bytes } => {
-            writeln!(err, "wrote {} ({bytes} bytes)", path.display()).map_err(io)
-        }
+        Answer::Saved { path, bytes } => writeln!(
+            err,
+            "wrote {} ({bytes} bytes)",
+            for_terminal(&path.display().to_string())
+        )
+        .map_err(io),
         Answer::Empty => Ok(()),
     }
 }
@@ -175,6 +206,16 @@ pub(crate) fn render_table(value: &Value) -> String {
             (vec!["FIELD".to_string(), "VALUE".to_string()], rows)
         }
     };
+    // What the server sent is shown, never obeyed: cells and column names escaped first (so
+    // the widths count what is printed).
+    let header: Vec<String> = header
+        .iter()
+        .map(|h| for_terminal(h).into_owned())
+        .collect();
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|row| row.iter().map(|c| for_terminal(c).into_owned()).collect())
+        .collect();
     let widths: Vec<usize> = (0..header.len())
         .map(|i| {
             rows.iter()
@@ -231,6 +272,23 @@ mod tests {
             table.lines().next(),
             Some("ID  SITE  ACCOUNT  CCR_DEVICE_NAME")
         );
+    }
+
+    /// The probe's finding: `--output table` passed ESC sequences, window-title changes, BEL,
+    /// CR, backspace and U+009B through, and a newline in a field forged a row.
+    #[test]
+    fn what_the_server_sends_cannot_drive_the_terminal_or_forge_rows() {
+        let hostile = "x\u{1b}[2J\u{1b}]0;owned\u{7}\r\u{8}\u{9b}31m\nforged  row";
+        let table = render_table(&json!({"items": [{"name": hostile, "\u{1b}[1mkey": "v"}]}));
+        assert!(
+            !table.chars().any(|c| c.is_control() && c != '\n'),
+            "{table:?}"
+        );
+        assert_eq!(table.lines().count(), 2, "a header and one row: {table}");
+        assert!(table.contains("x\\u{1b}[2J"), "shown escaped: {table}");
+        assert!(table.contains("\\n"), "{table}");
+        assert_eq!(for_terminal("plain café ✓"), "plain café ✓");
+        assert_eq!(for_terminal("a\tb\u{7f}"), "a\\tb\\u{7f}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
 
-use crate::limits::DEFAULT_MAX_RESPONSE_BYTES;
+use crate::limits::{DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RESPONSE_BYTES};
 use crate::{Credentials, RetryPolicy, Secret};
 
 /// The per-client settings the generated client carries (progenitor's "inner" value).
@@ -31,7 +31,7 @@ impl Default for ClientOptions {
             retry: RetryPolicy::default(),
             validate_requests: true,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            max_download_bytes: None,
+            max_download_bytes: Some(DEFAULT_MAX_DOWNLOAD_BYTES),
         }
     }
 }
@@ -62,7 +62,8 @@ impl ClientOptions {
         self.max_response_bytes
     }
 
-    /// The most bytes the client reads of a download such as the LOA (`None`: no cap).
+    /// The most bytes the client reads of a download such as the LOA (`None`: no cap; default
+    /// [`DEFAULT_MAX_DOWNLOAD_BYTES`](crate::DEFAULT_MAX_DOWNLOAD_BYTES)).
     pub fn max_download_bytes(&self) -> Option<u64> {
         self.max_download_bytes
     }
@@ -158,7 +159,7 @@ impl<C: FromParts> ClientBuilder<C> {
             retry: RetryPolicy::default(),
             validate_requests: true,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            max_download_bytes: None,
+            max_download_bytes: Some(DEFAULT_MAX_DOWNLOAD_BYTES),
             http: None,
             env_credentials_problem: None,
             env_base_url_problem: None,
@@ -280,8 +281,9 @@ impl<C: FromParts> ClientBuilder<C> {
         self
     }
 
-    /// The most bytes read of a download such as the LOA PDF (default: no cap, as a download
-    /// streams to disk rather than into memory). A longer one fails with
+    /// The most bytes read of a download such as the LOA PDF (default
+    /// [`DEFAULT_MAX_DOWNLOAD_BYTES`](crate::DEFAULT_MAX_DOWNLOAD_BYTES), 256 MiB; `None` lifts
+    /// the cap, for a server you trust with larger downloads). A longer one fails with
     /// [`CniError::ResponseTooLarge`](crate::CniError::ResponseTooLarge), and `save_to`
     /// leaves no file behind.
     pub fn max_download_bytes(mut self, limit: Option<u64>) -> Self {
@@ -474,6 +476,28 @@ mod tests {
         fn from_parts(base_url: &str, _: reqwest::Client, options: ClientOptions) -> Self {
             Seen(base_url.to_string(), options)
         }
+    }
+
+    /// The probe's finding: with no cap by default, a server that never ends a download made
+    /// `save_to` write 3.5 GB in 4 s. A client is capped unless its user lifts the cap.
+    #[test]
+    fn downloads_are_capped_by_default_and_the_cap_can_be_lifted() {
+        let new = || ClientBuilder::<Seen>::new("http://127.0.0.1:1/client/v4", "test");
+        let Ok(Seen(_, options)) = new().build() else {
+            panic!("built")
+        };
+        assert_eq!(
+            options.max_download_bytes(),
+            Some(DEFAULT_MAX_DOWNLOAD_BYTES)
+        );
+        assert_eq!(
+            ClientOptions::default().max_download_bytes(),
+            Some(DEFAULT_MAX_DOWNLOAD_BYTES)
+        );
+        let Ok(Seen(_, options)) = new().max_download_bytes(None).build() else {
+            panic!("built")
+        };
+        assert_eq!(options.max_download_bytes(), None);
     }
 
     fn read_variables(variables: &[(&str, &str)]) -> ClientBuilder<Seen> {

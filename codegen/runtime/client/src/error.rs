@@ -464,31 +464,101 @@ impl Drop for TempFile {
     }
 }
 
-/// Writes a downloaded body to `path` atomically: into a temporary file beside it, then
-/// renamed over it, so `path` never holds half a file. An existing file keeps its permissions.
-/// Returns the byte count.
+/// Writes a downloaded body to `path`. A regular file (or a new one) is written atomically:
+/// into a temporary file beside it, then renamed over it, so `path` never holds half a file;
+/// an existing file keeps its permissions. A symlink is followed, so its target is replaced
+/// and the link stays. Anything else that takes writes (`/dev/null`, a FIFO, a terminal) is
+/// written through, never replaced; a directory is refused, naming it. Returns the byte count.
 pub async fn save_stream(stream: ByteStream, path: &Path) -> Result<u64, CniError> {
     let io = |source| CniError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let dir = path
+    // Following the link (when there is one) keeps a rename from replacing the link itself
+    // with a regular file.
+    let target = match tokio::fs::canonicalize(path).await {
+        Ok(resolved) => resolved,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_path_buf(),
+        Err(e) => return Err(io(e)),
+    };
+    let existing = match tokio::fs::metadata(&target).await {
+        Ok(metadata) => Some(metadata),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io(e)),
+    };
+    if let Some(metadata) = &existing {
+        if metadata.is_dir() {
+            return Err(io(std::io::Error::other("it is a directory")));
+        }
+        if !metadata.is_file() {
+            // A device, FIFO or socket: renaming over it would replace the system's
+            // `/dev/null` with a regular file (as root). Write into it as it is.
+            let file = tokio::fs::OpenOptions::new()
+                .write(true)
+                .open(&target)
+                .await
+                .map_err(io)?;
+            return write_body(stream, file, path).await;
+        }
+    }
+    let dir = target
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = path
+    let name = target
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("download");
-    let mut temp = TempFile {
-        path: dir.join(format!(
+    let (mut temp, file) = loop {
+        let candidate = dir.join(format!(
             ".{name}.part-{}-{}",
             std::process::id(),
             fastrand::u64(..)
-        )),
-        keep: false,
+        ));
+        // Created exclusively: nothing planted at the name, not even a symlink, is opened.
+        match tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+            .await
+        {
+            Ok(file) => {
+                break (
+                    TempFile {
+                        path: candidate,
+                        keep: false,
+                    },
+                    file,
+                )
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io(e)),
+        }
     };
-    let mut file = tokio::fs::File::create(&temp.path).await.map_err(io)?;
+    let written = write_body(stream, file, path).await?;
+    // Replacing a file keeps its mode (a user's 0600 LOA stays 0600); a new one gets the
+    // usual default.
+    if let Some(existing) = existing {
+        tokio::fs::set_permissions(&temp.path, existing.permissions())
+            .await
+            .map_err(io)?;
+    }
+    tokio::fs::rename(&temp.path, &target).await.map_err(io)?;
+    temp.keep = true;
+    Ok(written)
+}
+
+/// Writes the whole body into `file` and syncs it; `path` names it in errors. A device that
+/// cannot be synced (`/dev/null`) is fine.
+async fn write_body(
+    stream: ByteStream,
+    mut file: tokio::fs::File,
+    path: &Path,
+) -> Result<u64, CniError> {
+    let io = |source| CniError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut stream = stream.into_inner();
     let mut written = 0u64;
     while let Some(chunk) = stream.next().await {
@@ -505,16 +575,149 @@ pub async fn save_stream(stream: ByteStream, path: &Path) -> Result<u64, CniErro
         file.write_all(&chunk).await.map_err(io)?;
         written += chunk.len() as u64;
     }
-    file.sync_all().await.map_err(io)?;
-    drop(file);
-    // Replacing a file keeps its mode (a user's 0600 LOA stays 0600); a new one gets the
-    // usual default.
-    if let Ok(existing) = tokio::fs::metadata(path).await {
-        tokio::fs::set_permissions(&temp.path, existing.permissions())
-            .await
-            .map_err(io)?;
+    file.flush().await.map_err(io)?;
+    let regular = file.metadata().await.map(|m| m.is_file()).unwrap_or(false);
+    if regular {
+        file.sync_all().await.map_err(io)?;
     }
-    tokio::fs::rename(&temp.path, path).await.map_err(io)?;
-    temp.keep = true;
     Ok(written)
+}
+
+#[cfg(test)]
+mod save_tests {
+    use super::*;
+
+    fn body(chunks: &[&'static [u8]]) -> ByteStream {
+        let chunks: Vec<reqwest::Result<bytes::Bytes>> = chunks
+            .iter()
+            .map(|c| Ok(bytes::Bytes::from_static(c)))
+            .collect();
+        ByteStream::new(Box::pin(futures::stream::iter(chunks)))
+    }
+
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[tokio::test]
+    async fn a_regular_file_is_replaced_whole_and_a_symlink_keeps_pointing_at_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("loa.pdf");
+        assert_eq!(
+            save_stream(body(&[b"%PDF", b"-1"]), &file).await.unwrap(),
+            6
+        );
+        assert_eq!(std::fs::read(&file).unwrap(), b"%PDF-1");
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("latest.pdf");
+            std::os::unix::fs::symlink("loa.pdf", &link).unwrap();
+            save_stream(body(&[b"second"]), &link).await.unwrap();
+            assert!(std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink());
+            assert_eq!(std::fs::read(&file).unwrap(), b"second");
+        }
+        assert_eq!(
+            names_in(dir.path()),
+            ["latest.pdf", "loa.pdf"],
+            "no temporary left"
+        );
+        let error = save_stream(body(&[b"x"]), dir.path()).await.unwrap_err();
+        assert!(error.to_string().contains("it is a directory"), "{error}");
+    }
+
+    /// The probe's High finding: `-o /dev/null` as root replaced the system's `/dev/null`
+    /// with a regular file (so did `/dev/full`, FIFOs and symlinks). Reproduced on copies made
+    /// in a folder of the test's own (`mknod` needs root, as CI and this machine have; the FIFO
+    /// case runs everywhere): each is written through and stays what it was.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn devices_and_fifos_are_written_through_never_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        save_stream(body(&[b"through ", b"the pipe"]), &fifo)
+            .await
+            .unwrap();
+        assert_eq!(reader.join().unwrap(), b"through the pipe");
+        assert!(std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo());
+        let null = dir.path().join("null");
+        let full = dir.path().join("full");
+        let root = std::process::Command::new("mknod")
+            .args(["-m", "666"])
+            .arg(&null)
+            .args(["c", "1", "3"])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !root {
+            eprintln!("mknod refused (not root): the device cases were not run");
+            return;
+        }
+        let made = std::process::Command::new("mknod")
+            .args(["-m", "666"])
+            .arg(&full)
+            .args(["c", "1", "7"])
+            .status()
+            .unwrap();
+        assert!(made.success());
+        assert_eq!(save_stream(body(&[b"gone"]), &null).await.unwrap(), 4);
+        assert!(std::fs::metadata(&null)
+            .unwrap()
+            .file_type()
+            .is_char_device());
+        let error = save_stream(body(&[b"no room"]), &full).await.unwrap_err();
+        assert!(
+            error.to_string().contains("full"),
+            "names the file: {error}"
+        );
+        assert!(std::fs::metadata(&full)
+            .unwrap()
+            .file_type()
+            .is_char_device());
+        assert_eq!(
+            names_in(dir.path()),
+            ["fifo", "full", "null"],
+            "no temporary left"
+        );
+    }
+
+    /// A symlink planted where the temporary file goes is never written through: temporary
+    /// files are created exclusively, under a name of their own.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_planted_symlink_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "keep me").unwrap();
+        for n in 0..4u64 {
+            let planted = dir
+                .path()
+                .join(format!(".loa.pdf.part-{}-{n}", std::process::id()));
+            std::os::unix::fs::symlink(&victim, planted).unwrap();
+        }
+        save_stream(body(&[b"pdf"]), &dir.path().join("loa.pdf"))
+            .await
+            .unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+        assert_eq!(std::fs::read(dir.path().join("loa.pdf")).unwrap(), b"pdf");
+    }
 }

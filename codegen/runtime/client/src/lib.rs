@@ -24,9 +24,11 @@ pub use cloudflare_cni_validate::envelope::{
 };
 pub use cloudflare_cni_validate::Secret;
 pub use error::CniError;
-pub use limits::{BodyTooLarge, DEFAULT_MAX_RESPONSE_BYTES};
+pub use limits::{BodyTooLarge, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RESPONSE_BYTES};
 pub use options::{RequestOptions, ResponseMetadata, REQUEST_ID_HEADER};
-pub use paginate::{Page, PageFuture, Pages, Paginator};
+pub use paginate::{
+    Page, PageFuture, Pages, Paginator, DEFAULT_MAX_PAGES, MAX_EMPTY_PAGES_IN_A_ROW,
+};
 pub use retry::RetryPolicy;
 pub use wait::{wait_until, LastAnswer, Wait, WaitOutcome};
 

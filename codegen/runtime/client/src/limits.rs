@@ -10,6 +10,12 @@ use http_body_util::BodyExt;
 /// 1,000 CNIs is well under 1 MiB) and far below what would hurt a process.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 
+/// The default cap on a download (the LOA PDF, any non-JSON answer): hundreds of times any
+/// real LOA, and a bound on what a broken or hostile server can make the client write to disk
+/// (one that never ends its body wrote 3.5 GB in 4 s before this cap existed). Raise it, or
+/// lift it with `max_download_bytes(None)`, for larger downloads.
+pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 256 * 1024 * 1024;
+
 /// A response body went over the client's limit; reading stopped there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("the response body is larger than the client's limit of {limit} bytes")]

@@ -15,6 +15,16 @@ use futures::Stream;
 
 use crate::CniError;
 
+/// The most pages one listing fetches unless told otherwise ([`Paginator::max_pages`]): at the
+/// API's largest page of 1,000 that is a million objects, beyond any account, and it bounds
+/// what a server that keeps handing out new cursors can make a collect hold (one reached 1 GB
+/// in 20 s) or a `--jsonl` print.
+pub const DEFAULT_MAX_PAGES: u64 = 1_000;
+
+/// How many empty pages in a row, each with a `next` cursor, end a listing with an error: a
+/// server that keeps answering "nothing here, go on" is not making progress.
+pub const MAX_EMPTY_PAGES_IN_A_ROW: u32 = 20;
+
 /// One page request in flight: what a listing's fetch function returns.
 pub type PageFuture<T> =
     Pin<Box<dyn Future<Output = Result<(Vec<T>, Option<i32>), CniError>> + Send + 'static>>;
@@ -38,7 +48,8 @@ pub struct Page<T> {
 /// A failed fetch is yielded as an `Err` and ends the stream; [`cursor`](Pages::cursor) then
 /// names the page that failed, to start again from. A server that returns a cursor it
 /// returned before ends the stream with [`CniError::Pagination`] after that page, instead of
-/// looping.
+/// looping; so does a listing that goes past its page bound ([`Paginator::max_pages`]) or
+/// hands out [`MAX_EMPTY_PAGES_IN_A_ROW`] empty pages in a row.
 pub struct Pages<T> {
     fetch: Fetch<T>,
     in_flight: Option<PageFuture<T>>,
@@ -50,6 +61,11 @@ pub struct Pages<T> {
     /// Set when the server repeated a cursor: reported after that page.
     pending_error: Option<CniError>,
     seen: HashSet<i32>,
+    /// Pages fetched so far, and the most this listing may fetch (`None`: no bound).
+    fetched: u64,
+    max_pages: Option<u64>,
+    /// Empty pages with a `next`, in a row.
+    empty_in_a_row: u32,
 }
 
 // Nothing in a `Pages` is structurally pinned: the future in flight is boxed.
@@ -105,14 +121,34 @@ impl<T> Stream for Pages<T> {
                 if let Some(cursor) = cursor {
                     this.seen.insert(cursor);
                 }
+                this.fetched += 1;
+                this.empty_in_a_row = match (items.is_empty(), next) {
+                    (true, Some(_)) => this.empty_in_a_row + 1,
+                    _ => 0,
+                };
+                let stop = |this: &mut Self, why: String| {
+                    this.finished = true;
+                    this.pending_error = Some(CniError::Pagination(why));
+                };
                 match next {
                     None => this.finished = true,
-                    Some(next) if !this.seen.insert(next) => {
-                        this.finished = true;
-                        this.pending_error = Some(CniError::Pagination(format!(
-                            "the server returned cursor {next} a second time; stopping instead of looping"
-                        )));
-                    }
+                    Some(next) if !this.seen.insert(next) => stop(
+                        this,
+                        format!("the server returned cursor {next} a second time; stopping instead of looping"),
+                    ),
+                    Some(_) if this.max_pages.is_some_and(|max| this.fetched >= max) => stop(
+                        this,
+                        format!(
+                            "the listing goes on past {} pages; stopping there (a listing this long is lifted with `max_pages(None)`)",
+                            this.fetched
+                        ),
+                    ),
+                    Some(_) if this.empty_in_a_row >= MAX_EMPTY_PAGES_IN_A_ROW => stop(
+                        this,
+                        format!(
+                            "the server answered {MAX_EMPTY_PAGES_IN_A_ROW} empty pages in a row, each with a next cursor; stopping instead of looping"
+                        ),
+                    ),
                     Some(next) => this.cursor = Some(next),
                 }
                 Poll::Ready(Some(Ok(Page {
@@ -159,10 +195,21 @@ impl<T> Paginator<T> {
                 finished: false,
                 pending_error: None,
                 seen: HashSet::new(),
+                fetched: 0,
+                max_pages: Some(DEFAULT_MAX_PAGES),
+                empty_in_a_row: 0,
             },
             current: Vec::new().into_iter(),
             current_cursor: start,
         }
+    }
+
+    /// The most pages this listing fetches (default [`DEFAULT_MAX_PAGES`]); past it the
+    /// listing ends with [`CniError::Pagination`]. `None` lifts the bound, for a server you
+    /// trust with a listing that long.
+    pub fn max_pages(mut self, max: Option<u64>) -> Self {
+        self.pages.max_pages = max;
+        self
     }
 
     /// The next item, or `None` at the end of the listing.
@@ -415,6 +462,60 @@ mod tests {
         assert_eq!(
             futures::executor::block_on(paginator.try_collect()).unwrap(),
             vec![1, 2]
+        );
+    }
+
+    /// A paginator whose server hands out a new cursor forever, each page with `items`.
+    fn endless(items: Vec<u32>) -> (Paginator<u32>, Asked) {
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&asked);
+        let paginator = Paginator::new(None, move |cursor: Option<i32>| {
+            log.lock().unwrap().push(cursor);
+            let page = (items.clone(), Some(cursor.unwrap_or(0) + 1));
+            Box::pin(async move { Ok(page) }) as PageFuture<u32>
+        });
+        (paginator, asked)
+    }
+
+    /// The probe's finding: `try_collect()` against a server that keeps handing out new
+    /// cursors reached 1 GB in 20 s (and `--jsonl` printed forever). A listing now stops at
+    /// its page bound, or after empty pages in a row, with an error saying why.
+    #[test]
+    fn a_listing_that_never_ends_is_stopped_at_its_bound() {
+        let (paginator, asked) = endless(vec![7; 3]);
+        let error = futures::executor::block_on(paginator.try_collect()).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("past {DEFAULT_MAX_PAGES} pages")),
+            "{error}"
+        );
+        assert_eq!(asked.lock().unwrap().len() as u64, DEFAULT_MAX_PAGES);
+        let (paginator, asked) = endless(vec![7]);
+        let error = futures::executor::block_on(paginator.max_pages(Some(5)).try_collect());
+        assert!(error.is_err());
+        assert_eq!(asked.lock().unwrap().len(), 5);
+        // Lifted, it goes on past the default (stopped here by the test after 1,500 items).
+        let (paginator, _) = endless(vec![7]);
+        let mut paginator = paginator.max_pages(None);
+        for _ in 0..1_500 {
+            assert!(futures::executor::block_on(paginator.next())
+                .unwrap()
+                .is_ok());
+        }
+        // Empty pages that only point further end the listing much sooner.
+        let (paginator, asked) = endless(Vec::new());
+        let error = futures::executor::block_on(paginator.try_collect()).unwrap_err();
+        assert!(
+            error.to_string().contains("empty pages in a row"),
+            "{error}"
+        );
+        assert_eq!(asked.lock().unwrap().len() as u32, MAX_EMPTY_PAGES_IN_A_ROW);
+        // A real listing whose last page is empty is fine.
+        let (paginator, _) = scripted(None, vec![Ok((vec![1], Some(2))), Ok((vec![], None))]);
+        assert_eq!(
+            futures::executor::block_on(paginator.try_collect()).unwrap(),
+            vec![1]
         );
     }
 

@@ -6,6 +6,10 @@
 //! with `content-length: 0` as the first thing written after the last answer. Every answer the
 //! router gives for an error carries the envelope (so a body), and a body never starts with
 //! `HTTP/1.1 `. Only those writes are copied and replaced; every other write passes through.
+//!
+//! hyper gives no answer at all to a connection that opens with HTTP/2's preface (it closes
+//! it): [`opens_with_http2`] looks at the first bytes before hyper does, and such a connection
+//! is answered 400 in the envelope too.
 
 use std::io;
 use std::pin::Pin;
@@ -15,6 +19,53 @@ use axum::http::StatusCode;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::error::{codes, ApiError};
+
+/// The first line of HTTP/2's connection preface (RFC 9113 §3.4), what a client that speaks
+/// HTTP/2 without negotiating it (prior knowledge) sends first.
+const HTTP2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n";
+
+/// Whether the first bytes on `stream` are HTTP/2's preface. Waits (at most `wait`) only while
+/// what has arrived could still be one, so an HTTP/1.1 request is told apart at its first
+/// bytes; nothing is consumed.
+pub(crate) async fn opens_with_http2(
+    stream: &tokio::net::TcpStream,
+    wait: std::time::Duration,
+) -> bool {
+    let look = async {
+        let mut buf = [0u8; HTTP2_PREFACE.len()];
+        let mut seen = 0;
+        loop {
+            let n = match stream.peek(&mut buf).await {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => n,
+            };
+            if !HTTP2_PREFACE.starts_with(&buf[..n]) {
+                return false;
+            }
+            if n == HTTP2_PREFACE.len() {
+                return true;
+            }
+            if n == seen {
+                // Nothing new yet: peek again after the next bytes can have arrived.
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            seen = n;
+        }
+    };
+    tokio::time::timeout(wait, look).await.unwrap_or(false)
+}
+
+/// Answers a connection that opened with HTTP/2's preface: 400 in the envelope, then closes.
+pub(crate) async fn refuse_http2(stream: &mut tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    let answer = envelope_answer_with(
+        StatusCode::BAD_REQUEST,
+        codes::BAD_REQUEST,
+        "this server speaks HTTP/1.1 only: HTTP/2 without negotiation is not served",
+    );
+    let _ = stream.write_all(&answer).await;
+    let _ = stream.shutdown().await;
+}
 
 /// A connection whose bare error answers from hyper are replaced by the envelope.
 pub(crate) struct EnvelopeBareErrors<S> {
@@ -67,6 +118,11 @@ fn envelope_answer(status: StatusCode) -> Vec<u8> {
             "the request is not an HTTP/1.1 request this server can read",
         ),
     };
+    envelope_answer_with(status, code, message)
+}
+
+/// A whole HTTP/1.1 answer: `status` with the envelope of `code` and `message`, closing.
+fn envelope_answer_with(status: StatusCode, code: i32, message: &str) -> Vec<u8> {
     let body =
         serde_json::to_vec(&ApiError::new(status, code, message).envelope()).unwrap_or_default();
     let mut answer = format!(

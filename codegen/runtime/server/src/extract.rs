@@ -152,6 +152,15 @@ fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             codes::BAD_REQUEST,
             format!("the body must be a JSON object, not {kind}"),
         ),
+        Refusal::TooDeep { pointer } => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::BAD_REQUEST,
+            format!(
+                "the body nests deeper than {} levels at {pointer}",
+                object_body::MAX_BODY_DEPTH
+            ),
+        )
+        .at(pointer),
         Refusal::DuplicateKey { pointer, key } => {
             let at = if pointer.is_empty() {
                 "the body"

@@ -13,6 +13,7 @@ mod extract;
 mod object_body;
 mod serve;
 mod trace;
+mod write_timeout;
 
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -24,6 +25,7 @@ pub use cloudflare_cni_validate::Secret;
 pub use credentials::Credentials;
 pub use error::{codes, ApiError};
 pub use extract::{ApiJson, ApiPath, ApiQuery};
+pub use object_body::MAX_BODY_DEPTH;
 pub use serve::{serve, ServeConfig, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES};
 
 /// Settings of the generated router: `ServerConfig::default().body_limit(..)`. Settings may be

@@ -1,5 +1,11 @@
 //! The one rule every request body meets before it is decoded: it is a JSON object (every
-//! body the spec describes is one), and no object in it names a key twice.
+//! body the spec describes is one), no object in it names a key twice, and nothing in it nests
+//! deeper than [`MAX_BODY_DEPTH`].
+//!
+//! The depth bound is there because a server may keep what a body carries (unknown fields
+//! included) and write it out again inside a larger document: a state file, a listing. A body
+//! nested to serde_json's own reading limit (128) would be accepted here and refused when that
+//! larger document is read back.
 //!
 //! Without it, serde's derive accepts a struct's sequence form (`[65011]` for
 //! `{"default_asn": 65011}`), and duplicate keys are refused by some types and silently
@@ -36,6 +42,11 @@ impl At<'_> {
     }
 }
 
+/// How deep a request body may nest, counting the body itself as depth 1: far beyond any body
+/// the spec describes (the deepest nests 4), and far enough below serde_json's reading limit of
+/// 128 that anything kept from a body still reads back inside a document 60 levels deep.
+pub const MAX_BODY_DEPTH: usize = 64;
+
 /// Why a body was refused before decoding.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refusal {
@@ -45,19 +56,22 @@ pub enum Refusal {
     NotAnObject(&'static str),
     /// An object names `key` twice; `pointer` is the object's place.
     DuplicateKey { pointer: String, key: String },
+    /// A value at `pointer` opens a level deeper than [`MAX_BODY_DEPTH`].
+    TooDeep { pointer: String },
 }
 
 /// Checks `bytes` against the rule.
 pub fn check(bytes: &[u8]) -> Result<(), Refusal> {
-    let duplicate = RefCell::new(None);
+    let found = RefCell::new(None);
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let walked = Walk {
         at: At::Root,
-        duplicate: &duplicate,
+        depth: 1,
+        found: &found,
     }
     .deserialize(&mut deserializer)
     .and_then(|()| deserializer.end());
-    match (walked, duplicate.into_inner()) {
+    match (walked, found.into_inner()) {
         (_, Some(found)) => Err(found),
         (Ok(()), None) => Ok(()),
         (Err(error), None) => match error.to_string() {
@@ -84,7 +98,10 @@ fn kind_of(bytes: &[u8]) -> &'static str {
 
 struct Walk<'a, 'c> {
     at: At<'a>,
-    duplicate: &'c RefCell<Option<Refusal>>,
+    /// The nesting level of the value this walks (the body is 1).
+    depth: usize,
+    /// The refusal found on the way (a repeated key, a level too deep), if any.
+    found: &'c RefCell<Option<Refusal>>,
 }
 
 impl<'de> DeserializeSeed<'de> for Walk<'_, '_> {
@@ -103,15 +120,17 @@ impl<'de> Visitor<'de> for Walk<'_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.within_depth()?;
         let mut keys: HashSet<Cow<'de, str>> = HashSet::new();
         while let Some(key) = map.next_key_seed(Key)? {
             let seed = Walk {
                 at: At::Key(&self.at, &key),
-                duplicate: self.duplicate,
+                depth: self.depth + 1,
+                found: self.found,
             };
             map.next_value_seed(seed)?;
             if keys.contains(&key) {
-                *self.duplicate.borrow_mut() = Some(Refusal::DuplicateKey {
+                *self.found.borrow_mut() = Some(Refusal::DuplicateKey {
                     pointer: self.at.pointer(),
                     key: key.into_owned(),
                 });
@@ -124,11 +143,13 @@ impl<'de> Visitor<'de> for Walk<'_, '_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         self.top_is_object()?;
+        self.within_depth()?;
         let mut index = 0;
         loop {
             let seed = Walk {
                 at: At::Index(&self.at, index),
-                duplicate: self.duplicate,
+                depth: self.depth + 1,
+                found: self.found,
             };
             if seq.next_element_seed(seed)?.is_none() {
                 return Ok(());
@@ -163,6 +184,17 @@ impl<'de> Visitor<'de> for Walk<'_, '_> {
 }
 
 impl Walk<'_, '_> {
+    /// An object or array that opens a level past the bound is refused where it opens.
+    fn within_depth<E: serde::de::Error>(&self) -> Result<(), E> {
+        if self.depth <= MAX_BODY_DEPTH {
+            return Ok(());
+        }
+        *self.found.borrow_mut() = Some(Refusal::TooDeep {
+            pointer: self.at.pointer(),
+        });
+        Err(E::custom("too deep"))
+    }
+
     /// Anything but an object is fine inside the body, and refused as the body.
     fn top_is_object<E: serde::de::Error>(&self) -> Result<(), E> {
         match self.at {
@@ -219,6 +251,34 @@ mod tests {
         }
         assert!(matches!(check(b"{\"a\": }"), Err(Refusal::Malformed(_))));
         assert!(matches!(check(b"{} {}"), Err(Refusal::Malformed(_))));
+    }
+
+    /// `depth` levels of `{"a": …}` around an empty object (which is one more level).
+    fn nested(depth: usize) -> String {
+        format!(
+            "{}{{}}{}",
+            "{\"a\": ".repeat(depth - 1),
+            "}".repeat(depth - 1)
+        )
+    }
+
+    #[test]
+    fn nesting_past_the_bound_is_refused_where_it_opens() {
+        assert_eq!(check(nested(MAX_BODY_DEPTH).as_bytes()), Ok(()));
+        let pointer = "/a".repeat(MAX_BODY_DEPTH);
+        assert_eq!(
+            check(nested(MAX_BODY_DEPTH + 1).as_bytes()),
+            Err(Refusal::TooDeep {
+                pointer: pointer.clone()
+            })
+        );
+        // Arrays count as levels too, and a body far past serde_json's own limit is refused
+        // by the bound, not by the reader's recursion limit.
+        let arrays = format!("{{\"a\": {}{}}}", "[".repeat(500), "]".repeat(500));
+        assert!(matches!(
+            check(arrays.as_bytes()),
+            Err(Refusal::TooDeep { .. })
+        ));
     }
 
     #[test]

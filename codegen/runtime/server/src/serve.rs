@@ -40,6 +40,9 @@ pub struct ServeConfig {
     /// After the shutdown signal, how long open connections may finish their requests before
     /// they are dropped. Default 10 s.
     pub shutdown_grace: Duration,
+    /// How long a write to a client may wait for it to take anything: a client that stops
+    /// reading is disconnected after it, so it cannot hold answers in memory. Default 30 s.
+    pub write_timeout: Duration,
 }
 
 impl Default for ServeConfig {
@@ -48,6 +51,7 @@ impl Default for ServeConfig {
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -68,6 +72,12 @@ impl ServeConfig {
     /// How long open connections may finish after the shutdown signal.
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {
         self.shutdown_grace = grace;
+        self
+    }
+
+    /// How long a write may wait for the client to read before the connection is dropped.
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.write_timeout = timeout;
         self
     }
 }
@@ -133,6 +143,30 @@ async fn head_limits(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
+/// Refuses a head that names its host or its credentials ambiguously, as RFC 9112 (§3.2)
+/// requires of a server and Cloudflare does: an HTTP/1.1 request without `Host`, or any request
+/// with two `Host` fields, answers 400; so do two `Authorization` fields (which one a proxy in
+/// front would have checked, and which one this server reads, could differ).
+async fn unambiguous_head(request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let hosts = headers.get_all(header::HOST).iter().count();
+    let problem = if hosts > 1 {
+        Some("the request has more than one Host header field")
+    } else if hosts == 0 && request.version() == axum::http::Version::HTTP_11 {
+        Some("an HTTP/1.1 request must have a Host header field")
+    } else if headers.get_all(header::AUTHORIZATION).iter().count() > 1 {
+        Some("the request has more than one Authorization header field")
+    } else {
+        None
+    };
+    match problem {
+        Some(message) => ApiError::new(StatusCode::BAD_REQUEST, codes::BAD_REQUEST, message)
+            .closing_connection()
+            .into_response(),
+        None => next.run(request).await,
+    }
+}
+
 /// Marks an answer given before the request's body was read whole with `Connection: close`.
 /// hyper closes such a connection after the answer (the unread bytes would otherwise be read
 /// as the next request); saying so lets a keep-alive client open a new one instead of
@@ -193,7 +227,10 @@ impl HttpBody for WatchedBody {
 /// `close_when_body_unread`). A head over [`MAX_URI_BYTES`], [`MAX_HEADER_BYTES`] or
 /// [`MAX_HEADER_COUNT`] answers 414 or 431 in the envelope; so do the answers hyper gives
 /// itself before any router sees a request (a head that is not HTTP: 400; one past hyper's own
-/// limits of 1 MiB and 1,000 fields: 431), rewritten on the way out (`bare_errors`).
+/// limits of 1 MiB and 1,000 fields: 431), rewritten on the way out (`bare_errors`), and a
+/// connection that opens with HTTP/2's preface (400). An HTTP/1.1 request without `Host`, or
+/// with two `Host` or two `Authorization` fields, answers 400. A client that takes nothing
+/// written to it for `config.write_timeout` is disconnected.
 pub async fn serve(
     listener: TcpListener,
     router: axum::Router,
@@ -206,6 +243,7 @@ pub async fn serve(
             move |request: Request, next: Next| request_timeout(limit, request, next),
         ))
         .layer(axum::middleware::from_fn(close_when_body_unread))
+        .layer(axum::middleware::from_fn(unambiguous_head))
         .layer(axum::middleware::from_fn(head_limits));
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
@@ -229,12 +267,22 @@ pub async fn serve(
                     }
                 };
                 let service = TowerToHyperService::new(router.clone());
-                // No upgrades: the API has no WebSocket or CONNECT endpoint.
-                let stream = crate::bare_errors::EnvelopeBareErrors::new(stream);
-                let connection = builder.serve_connection(TokioIo::new(stream), service);
-                let connection = graceful.watch(connection);
+                let builder = builder.clone();
+                let watcher = graceful.watcher();
+                let (head_wait, write_timeout) = (config.header_read_timeout, config.write_timeout);
                 connections.spawn(async move {
-                    if let Err(error) = connection.await {
+                    // hyper closes a connection that opens with HTTP/2's preface without a
+                    // word; it gets the envelope's 400 like any head that is not HTTP/1.1.
+                    let mut stream = stream;
+                    if crate::bare_errors::opens_with_http2(&stream, head_wait).await {
+                        crate::bare_errors::refuse_http2(&mut stream).await;
+                        return;
+                    }
+                    // No upgrades: the API has no WebSocket or CONNECT endpoint.
+                    let stream = crate::write_timeout::WriteTimeout::new(stream, write_timeout);
+                    let stream = crate::bare_errors::EnvelopeBareErrors::new(stream);
+                    let connection = builder.serve_connection(TokioIo::new(stream), service);
+                    if let Err(error) = watcher.watch(connection).await {
                         tracing::debug!(%error, "connection ended with an error");
                     }
                 });

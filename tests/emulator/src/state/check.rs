@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use cloudflare_cni_server::types::{Interconnect, Settings};
+use cloudflare_cni_server::MAX_BODY_DEPTH;
 use cloudflare_cni_validate::{Validate, ValidationErrors};
 use ipnet::Ipv4Net;
 use uuid::Uuid;
@@ -91,6 +92,22 @@ pub fn name_serial(name: &str) -> Option<u32> {
     digits.parse().ok()
 }
 
+/// How many levels `value` nests (a scalar is 0, `{}` 1), without recursion.
+fn nesting(value: &serde_json::Value) -> usize {
+    let mut deepest = 0;
+    let mut open = vec![(value, 1)];
+    while let Some((value, level)) = open.pop() {
+        let children: Box<dyn Iterator<Item = &serde_json::Value>> = match value {
+            serde_json::Value::Array(items) => Box::new(items.iter()),
+            serde_json::Value::Object(fields) => Box::new(fields.values()),
+            _ => continue,
+        };
+        deepest = deepest.max(level);
+        open.extend(children.map(|child| (child, level + 1)));
+    }
+    deepest
+}
+
 struct Checker<'a> {
     catalogue: &'a Catalogue<'a>,
     problems: Vec<Problem>,
@@ -111,6 +128,22 @@ impl Checker<'_> {
             for violation in errors.violations {
                 self.refuse(format!("{at}{}", violation.pointer), violation.message);
             }
+        }
+    }
+
+    /// The API refuses a body nesting deeper than the server's bound, so a stored object
+    /// (whose unknown fields came from a body) never does: one rule for bodies and the state,
+    /// which keeps every state the emulator writes readable again.
+    fn depth(&mut self, at: &str, object: &impl serde::Serialize) {
+        let Ok(value) = serde_json::to_value(object) else {
+            return self.refuse(at, "the object cannot be written as JSON");
+        };
+        let depth = nesting(&value);
+        if depth > MAX_BODY_DEPTH {
+            self.refuse(
+                at,
+                format!("the object nests {depth} levels deep, more than the API accepts ({MAX_BODY_DEPTH})"),
+            );
         }
     }
 
@@ -149,7 +182,9 @@ impl Checker<'_> {
             self.seconds(format!("{here}/age_seconds"), stored.age_seconds);
             if let Some(status) = &stored.pinned_status {
                 self.rules(&format!("{here}/pinned_status"), status.validate());
+                self.depth(&format!("{here}/pinned_status"), status);
             }
+            self.depth(&format!("{here}/interconnect"), &stored.interconnect);
             self.interconnect(&format!("{here}/interconnect"), id, &stored.interconnect);
             let name = crate::interconnect_name(&stored.interconnect);
             if !name.is_empty() && !names.insert(name.to_string()) {
@@ -177,6 +212,7 @@ impl Checker<'_> {
             let cni = &stored.cni;
             let here = format!("{here}/cni");
             self.rules(&here, cni.validate());
+            self.depth(&here, cni);
             if cni.account != id {
                 self.refuse(
                     format!("{here}/account"),
