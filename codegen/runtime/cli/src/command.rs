@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Arg as ClapArg, ArgAction, ArgMatches, Command};
 use cloudflare_cni_client::{Client, Wait};
+use cloudflare_cni_client_runtime::__private::{check_path_segment, PathSegment};
 
 use crate::{AnswerKind, BodyField, CliError, ExitClass, Operation, ValueType};
 
@@ -298,33 +299,41 @@ pub(crate) fn dry_run_request(
     let base_url = global
         .get_one::<String>("base-url")
         .map_or(DEFAULT_BASE_URL, String::as_str);
-    let mut url = cloudflare_cni_client::reqwest::Url::parse(base_url)
+    // The path is written as the client writes it (each parameter percent-encoded by the same
+    // encoder, after the same check), not through `Url::path_segments_mut`, which drops `.`
+    // and `..` segments and strips tabs and newlines: the request shown is the one sent.
+    let mut path = String::new();
+    for segment in operation.path.trim_start_matches('/').split('/') {
+        let value = match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            None => {
+                path.push('/');
+                path.push_str(segment);
+                continue;
+            }
+            Some("account_id") => account
+                .ok_or_else(|| {
+                    usage(
+                        "no account: pass --account ACCOUNT_ID or set CLOUDFLARE_ACCOUNT_ID".into(),
+                    )
+                })?
+                .to_string(),
+            Some(name) => operation
+                .args
+                .iter()
+                .find(|a| a.name == name)
+                .and_then(|a| arg_text(matches, a))
+                .ok_or_else(|| usage(format!("missing {}", name.replace('_', "-"))))?,
+        };
+        let name = segment.trim_start_matches('{').trim_end_matches('}');
+        check_path_segment(name, &Ok::<_, String>(value.as_str())).map_err(CliError::from)?;
+        path.push('/');
+        path.push_str(&PathSegment(&value).to_string());
+    }
+    let joined = format!("{}{path}", base_url.trim_end_matches('/'));
+    let mut url = cloudflare_cni_client::reqwest::Url::parse(&joined)
         .map_err(|e| usage(format!("--base-url {base_url}: {e}")))?;
-    {
-        let mut segments = url
-            .path_segments_mut()
-            .map_err(|_| usage(format!("--base-url {base_url} cannot take a path")))?;
-        segments.pop_if_empty();
-        for segment in operation.path.trim_start_matches('/').split('/') {
-            let value = match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                None => segment.to_string(),
-                Some("account_id") => account
-                    .ok_or_else(|| {
-                        usage(
-                            "no account: pass --account ACCOUNT_ID or set CLOUDFLARE_ACCOUNT_ID"
-                                .into(),
-                        )
-                    })?
-                    .to_string(),
-                Some(name) => operation
-                    .args
-                    .iter()
-                    .find(|a| a.name == name)
-                    .and_then(|a| arg_text(matches, a))
-                    .ok_or_else(|| usage(format!("missing {}", name.replace('_', "-"))))?,
-            };
-            segments.push(&value);
-        }
+    if url.cannot_be_a_base() {
+        return Err(usage(format!("--base-url {base_url} cannot take a path")));
     }
     let query: Vec<(String, String)> = operation
         .args

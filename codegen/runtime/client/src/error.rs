@@ -476,11 +476,7 @@ pub async fn save_stream(stream: ByteStream, path: &Path) -> Result<u64, CniErro
     };
     // Following the link (when there is one) keeps a rename from replacing the link itself
     // with a regular file.
-    let target = match tokio::fs::canonicalize(path).await {
-        Ok(resolved) => resolved,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_path_buf(),
-        Err(e) => return Err(io(e)),
-    };
+    let target = resolve_links(path).await.map_err(io)?;
     let existing = match tokio::fs::metadata(&target).await {
         Ok(metadata) => Some(metadata),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -546,6 +542,26 @@ pub async fn save_stream(stream: ByteStream, path: &Path) -> Result<u64, CniErro
     tokio::fs::rename(&temp.path, &target).await.map_err(io)?;
     temp.keep = true;
     Ok(written)
+}
+
+/// What `path` names once its symlinks are followed (relative links read from the link's own
+/// folder); a dangling link names where its target would be, so the download creates it.
+async fn resolve_links(path: &Path) -> std::io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    // As many hops as Linux follows before it calls it a loop.
+    for _ in 0..40 {
+        match tokio::fs::symlink_metadata(&current).await {
+            Ok(metadata) if metadata.file_type().is_symlink() => {
+                let link = tokio::fs::read_link(&current).await?;
+                let dir = current.parent().map(Path::to_path_buf).unwrap_or_default();
+                current = dir.join(link);
+            }
+            Ok(_) => return Ok(current),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(current),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("a loop of symbolic links"))
 }
 
 /// Writes the whole body into `file` and syncs it; `path` names it in errors. A device that

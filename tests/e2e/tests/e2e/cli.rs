@@ -566,3 +566,204 @@ async fn enum_flags_list_their_values() {
     assert_eq!(ran.code, 2, "{}", ran.err);
     assert!(ran.err.contains("possible values"), "{}", ran.err);
 }
+
+/// A direct interconnect made through the tool, by its name.
+async fn direct_interconnect(base: &str) -> String {
+    let slots = on(
+        base,
+        &["slots", "list", "--occupied", "false", "--limit", "1"],
+    )
+    .await;
+    let slots: Value = serde_json::from_str(&slots.out).unwrap();
+    let slot = slots["items"][0]["id"].as_str().unwrap().to_string();
+    let ran = on(
+        base,
+        &[
+            "interconnects",
+            "create",
+            "--type",
+            "direct",
+            "--slot-id",
+            &slot,
+        ],
+    )
+    .await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    serde_json::from_str::<Value>(&ran.out).unwrap()["name"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The probe's High finding, re-run as it was reported: `mknod d/null c 1 3; mkfifo d/fifo`,
+/// then `-o d/null` and `-o d/fifo` made both regular files (as root, `-o /dev/null` replaced
+/// the system's). Both are written through and stay what they were; a symlink stays a link.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_loa_written_to_a_device_fifo_or_symlink_never_replaces_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let (_, base) = emulator(EmulatorConfig::default()).await;
+    let name = direct_interconnect(&base).await;
+    let dir = tempfile::tempdir().unwrap();
+    let loa = |path: std::path::PathBuf| {
+        let (base, name) = (base.clone(), name.clone());
+        async move {
+            on(
+                &base,
+                &["interconnects", "loa", &name, "-o", path.to_str().unwrap()],
+            )
+            .await
+        }
+    };
+    let fifo = dir.path().join("fifo");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let ran = loa(fifo.clone()).await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    assert!(reader.join().unwrap().starts_with(b"%PDF"));
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    let target = dir.path().join("target.pdf");
+    let link = dir.path().join("link.pdf");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let ran = loa(link.clone()).await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::read(&target).unwrap().starts_with(b"%PDF"));
+    let null = dir.path().join("null");
+    let made = std::process::Command::new("mknod")
+        .args(["-m", "666"])
+        .arg(&null)
+        .args(["c", "1", "3"])
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("mknod refused (not root): the device case was not run");
+        return;
+    }
+    let ran = loa(null.clone()).await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    assert!(std::fs::metadata(&null)
+        .unwrap()
+        .file_type()
+        .is_char_device());
+}
+
+/// `--body /dev/zero` grew to 17 GB; a body past the cap is refused at once, naming it.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_body_larger_than_the_cap_is_refused_without_reading_on() {
+    let (_, base) = emulator(EmulatorConfig::default()).await;
+    let ran = on(&base, &["settings", "update", "--body", "/dev/zero"]).await;
+    assert_eq!(ran.code, 2, "{}", ran.err);
+    assert!(ran.err.contains("/dev/zero"), "{}", ran.err);
+    assert!(
+        ran.err
+            .contains(&cloudflare_cni_cli_runtime::MAX_BODY_BYTES.to_string()),
+        "{}",
+        ran.err
+    );
+}
+
+/// What a server sends never drives the terminal: a table cell and an error message with
+/// ESC sequences, BEL, CR, backspace and U+009B are printed escaped, a newline forges no row;
+/// JSON output keeps the text exactly (escaped the JSON way).
+#[tokio::test]
+async fn what_the_server_sends_is_printed_escaped_for_people_and_exact_in_json() {
+    let hostile = "desc\u{1b}]0;owned\u{7}\r\u{8}\u{9b}31m\nFORGED ROW";
+    let (_, base) = emulator(EmulatorConfig::default()).await;
+    let name = direct_interconnect(&base).await;
+    let ran = on(
+        &base,
+        &[
+            "cnis",
+            "create",
+            "--interconnect",
+            &name,
+            "--magic-conduit-name",
+            "c1",
+            "--magic-description",
+            hostile,
+            "--magic-mtu",
+            "1500",
+        ],
+    )
+    .await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    let json: Value = serde_json::from_str(&ran.out).unwrap();
+    assert_eq!(
+        json["magic"]["description"], hostile,
+        "JSON keeps it exactly"
+    );
+    let ran = on(&base, &["--output", "table", "cnis", "list"]).await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    assert!(
+        !ran.out.chars().any(|c| c.is_control() && c != '\n'),
+        "{:?}",
+        ran.out
+    );
+    assert_eq!(
+        ran.out.lines().count(),
+        2,
+        "a header and one row: {}",
+        ran.out
+    );
+    assert!(
+        !ran.out.lines().any(|l| l.starts_with("FORGED")),
+        "{}",
+        ran.out
+    );
+    // An error message from the envelope is escaped the same way.
+    let ran = on(&base, &["interconnects", "get", "no-such\u{1b}[31m"]).await;
+    assert_eq!(ran.code, 4, "{}", ran.err);
+    assert!(
+        !ran.err.trim_end().chars().any(char::is_control),
+        "{:?}",
+        ran.err
+    );
+}
+
+/// `--dry-run` shows the path the real call sends: values with CR, LF or TAB are
+/// percent-encoded as the client encodes them (they were stripped), and `.`/`..` are refused
+/// as the client refuses them (they were dropped).
+#[tokio::test]
+async fn dry_run_shows_the_path_the_real_call_sends() {
+    let (_, base) = emulator(EmulatorConfig::default()).await;
+    let ran = on(&base, &["--dry-run", "interconnects", "get", "a\r\nb\tc"]).await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    assert!(
+        ran.out.starts_with(&format!(
+            "GET {base}/accounts/{ACCOUNT}/cni/interconnects/a%0D%0Ab%09c\n"
+        )),
+        "{}",
+        ran.out
+    );
+    let client = cloudflare_cni_client::Client::builder()
+        .base_url(&base)
+        .api_token("t")
+        .build()
+        .unwrap();
+    for dots in ["..", "."] {
+        let ran = on(&base, &["--dry-run", "interconnects", "get", dots]).await;
+        let real = client
+            .get_interconnect()
+            .account_id(ACCOUNT)
+            .icon(dots)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(ran.code, 3, "{dots}: {}", ran.out);
+        assert_eq!(ran.err.trim_end(), format!("error: {real}"), "{dots}");
+    }
+}

@@ -7,6 +7,7 @@ mod heap;
 mod scripted;
 
 mod cli;
+mod cli_process;
 mod client_http;
 mod client_mock;
 mod client_pagination_memory;

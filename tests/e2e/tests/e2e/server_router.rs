@@ -762,6 +762,102 @@ mod serving {
         server.done.await.unwrap().unwrap();
     }
 
+    /// The probe's findings: a request with no `Host` or two, or two `Authorization` fields,
+    /// was served (the first won); an HTTP/2 preface was closed without a word. Each answers
+    /// 400 in the envelope and the connection ends; HTTP/1.0 without `Host` is still served.
+    #[tokio::test]
+    async fn ambiguous_heads_and_http2_prefaces_answer_400_in_the_envelope() {
+        let server = start(ServeConfig::default()).await;
+        let target = format!("/accounts/{ACCOUNT}/cni/settings");
+        let auth = format!("{}: {TOKEN}\r\n", header::AUTHORIZATION);
+        let cases = [
+            (
+                format!("GET {target} HTTP/1.1\r\n{auth}\r\n"),
+                "must have a Host",
+            ),
+            (
+                format!("GET {target} HTTP/1.1\r\nHost: x\r\nHost: y\r\n{auth}\r\n"),
+                "more than one Host",
+            ),
+            (
+                format!(
+                    "GET {target} HTTP/1.1\r\nHost: x\r\n{auth}{}: Bearer other\r\n\r\n",
+                    header::AUTHORIZATION
+                ),
+                "more than one Authorization",
+            ),
+            (
+                "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_string(),
+                "HTTP/1.1 only",
+            ),
+        ];
+        for (request, message) in cases {
+            let mut stream = TcpStream::connect(server.address).await.unwrap();
+            // The preface arrives in two writes, as a slow client would send it.
+            let (first, rest) = request.split_at(5);
+            stream.write_all(first.as_bytes()).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            stream.write_all(rest.as_bytes()).await.unwrap();
+            let answer = read_to_close(&mut stream, Duration::from_secs(10))
+                .await
+                .unwrap_or_else(|| panic!("{request:?}: the server kept the connection"));
+            assert!(answer.starts_with("HTTP/1.1 400"), "{request:?}: {answer}");
+            assert!(answer.contains("\"code\":1000"), "{answer}");
+            assert!(answer.contains(message), "{request:?}: {answer}");
+        }
+        let mut stream = TcpStream::connect(server.address).await.unwrap();
+        let request = format!("GET {target} HTTP/1.0\r\n{auth}\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let answer = read_to_close(&mut stream, Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert!(
+            answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"),
+            "{answer}"
+        );
+        server.stop.send(()).unwrap();
+        server.done.await.unwrap().unwrap();
+    }
+
+    /// The probe's finding: 100 clients that sent requests and never read the answers held
+    /// an emulator at 381 MB. A client that takes nothing for the write timeout is cut off:
+    /// of a 64 MiB answer it then gets what the socket buffers held, and the end.
+    #[tokio::test]
+    async fn a_client_that_never_reads_is_disconnected() {
+        const BIG: usize = 64 << 20;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let app =
+            axum::Router::new().route("/big", axum::routing::get(|| async { vec![b'x'; BIG] }));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let config = ServeConfig::default().write_timeout(Duration::from_millis(300));
+        let done = tokio::spawn(serve(listener, app, config, async {
+            let _ = stopped.await;
+        }));
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        // Reads nothing for well over the write timeout.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let mut sink = vec![0u8; 1 << 16];
+        let mut read = 0usize;
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), stream.read(&mut sink)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => break,
+                Ok(Ok(n)) => read += n,
+                Err(_) => panic!("the connection was kept after {read} bytes"),
+            }
+        }
+        assert!(
+            read < BIG,
+            "the whole answer arrived: the client was never cut off"
+        );
+        stop.send(()).unwrap();
+        done.await.unwrap().unwrap();
+    }
+
     /// What hyper answers itself (a head that is not HTTP, one past its own size limits)
     /// goes out in the envelope too; a good request on another connection is unaffected.
     #[tokio::test]
