@@ -2,7 +2,14 @@
 //!
 //! Only this module reads the spec's text. It walks yaml-rust2's marked event stream, so one
 //! pass yields both the `serde_json::Value` that later stages deserialize and a map from JSON
-//! pointer to line and column, which every diagnostic uses to say where a problem is.
+//! pointer to line and column, which every diagnostic uses to say where a problem is. A JSON
+//! document (Cloudflare publishes `openapi.json`) is read as JSON, by serde_json; its
+//! diagnostics name JSON pointers.
+//!
+//! A published document is input from the network, so reading it is bounded: the text's size
+//! ([`MAX_SOURCE_BYTES`]), how deep it nests ([`MAX_DEPTH`]) and how many nodes YAML aliases
+//! may add ([`MAX_ALIAS_NODES`]: ten levels of nine aliases, a "billion laughs", would be
+//! 3.4 billion nodes). Each is refused at once, naming the limit and where it was passed.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -12,6 +19,13 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 use yaml_rust2::Yaml;
 
 use crate::diagnostic::{escape_token, Diagnostic, Diagnostics};
+
+/// The largest document read: several times Cloudflare's whole published document.
+pub const MAX_SOURCE_BYTES: usize = 128 * 1024 * 1024;
+/// The deepest nesting read (Cloudflare's whole document nests about 30 deep).
+pub const MAX_DEPTH: usize = 128;
+/// The most nodes YAML aliases may add to a document, all aliases together.
+pub const MAX_ALIAS_NODES: usize = 1_000_000;
 
 /// A spec's text and the name to report it under.
 #[derive(Clone, Debug)]
@@ -70,8 +84,6 @@ impl ParsedSource {
 /// Parses YAML text into a located JSON value. Syntax errors, duplicate keys, non-string-like
 /// keys and several documents in one file are all reported, never panicked on.
 pub fn parse(source: &SpecSource) -> Result<ParsedSource, Diagnostics> {
-    let mut builder = Builder::default();
-    let mut parser = Parser::new_from_str(&source.text);
     let diag = |line: usize, column: usize, pointer: String, message: String| Diagnostic {
         file: source.display_path.clone(),
         line,
@@ -79,6 +91,22 @@ pub fn parse(source: &SpecSource) -> Result<ParsedSource, Diagnostics> {
         pointer,
         message,
     };
+    if source.text.len() > MAX_SOURCE_BYTES {
+        return Err(Diagnostics(vec![diag(
+            1,
+            1,
+            String::new(),
+            format!(
+                "the document is {} bytes; the most read is {MAX_SOURCE_BYTES}",
+                source.text.len()
+            ),
+        )]));
+    }
+    if source.text.trim_start().starts_with('{') {
+        return parse_json(source);
+    }
+    let mut builder = Builder::default();
+    let mut parser = Parser::new_from_str(&source.text);
     if let Err(e) = parser.load(&mut builder, true) {
         let mark = e.marker();
         return Err(Diagnostics(vec![diag(
@@ -123,6 +151,42 @@ pub fn parse(source: &SpecSource) -> Result<ParsedSource, Diagnostics> {
     })
 }
 
+/// A document that starts with `{`, read by serde_json (whose reader refuses nesting past 128
+/// levels). Its nodes have no recorded positions: diagnostics name them by JSON pointer.
+fn parse_json(source: &SpecSource) -> Result<ParsedSource, Diagnostics> {
+    let fail = |line: usize, column: usize, message: String| {
+        Diagnostics(vec![Diagnostic {
+            file: source.display_path.clone(),
+            line,
+            column,
+            pointer: String::new(),
+            message,
+        }])
+    };
+    let value: Value = serde_json::from_str(&source.text)
+        .map_err(|e| fail(e.line(), e.column(), format!("JSON syntax error: {e}")))?;
+    Ok(ParsedSource {
+        display_path: source.display_path.clone(),
+        value,
+        locations: HashMap::new(),
+    })
+}
+
+/// How many nodes `value` holds (itself included), without recursion.
+fn node_count(value: &Value) -> usize {
+    let mut count = 0;
+    let mut open = vec![value];
+    while let Some(value) = open.pop() {
+        count += 1;
+        match value {
+            Value::Array(items) => open.extend(items),
+            Value::Object(fields) => open.extend(fields.values()),
+            _ => {}
+        }
+    }
+    count
+}
+
 enum Frame {
     Mapping {
         map: Map<String, Value>,
@@ -141,9 +205,14 @@ enum Frame {
 struct Builder {
     stack: Vec<Frame>,
     documents: Vec<Value>,
-    anchors: BTreeMap<usize, Value>,
+    /// Each anchor's value and its node count.
+    anchors: BTreeMap<usize, (Value, usize)>,
     locations: HashMap<String, Location>,
     problems: Vec<(Location, String, String)>,
+    /// Nodes added by aliases so far.
+    alias_nodes: usize,
+    /// A limit was passed: the rest of the document is read, not built.
+    refused: bool,
 }
 
 impl Builder {
@@ -164,8 +233,14 @@ impl Builder {
     }
 
     fn complete(&mut self, value: Value, anchor: usize) {
+        if self.refused {
+            // Past a limit nothing is built, so no value nests deeper than the limit (a
+            // 500,000-deep value would overflow the stack when dropped).
+            return;
+        }
         if anchor > 0 {
-            self.anchors.insert(anchor, value.clone());
+            let count = node_count(&value);
+            self.anchors.insert(anchor, (value.clone(), count));
         }
         match self.stack.last_mut() {
             None => self.documents.push(value),
@@ -242,6 +317,14 @@ impl MarkedEventReceiver for Builder {
                 }
             },
             Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
+                if self.stack.len() >= MAX_DEPTH && !self.refused {
+                    self.refused = true;
+                    self.problems.push((
+                        here,
+                        self.next_pointer().unwrap_or_default(),
+                        format!("the document nests deeper than {MAX_DEPTH} levels here"),
+                    ));
+                }
                 let Some(pointer) = self.next_pointer() else {
                     self.problems.push((
                         here,
@@ -284,7 +367,27 @@ impl MarkedEventReceiver for Builder {
                 }
             }
             Event::Alias(id) => {
-                let value = self.anchors.get(&id).cloned().unwrap_or(Value::Null);
+                let size = self.anchors.get(&id).map_or(1, |(_, count)| *count);
+                if !self.refused && self.alias_nodes + size > MAX_ALIAS_NODES {
+                    self.refused = true;
+                    self.problems.push((
+                        here,
+                        self.next_pointer().unwrap_or_default(),
+                        format!(
+                            "YAML aliases here would add more than {MAX_ALIAS_NODES} nodes to the \
+                             document (an alias bomb, or a document no spec needs)"
+                        ),
+                    ));
+                }
+                self.alias_nodes += size;
+                let value = match self.refused {
+                    // Past a limit, nothing more is copied: the document is refused anyway.
+                    true => Value::Null,
+                    false => self
+                        .anchors
+                        .get(&id)
+                        .map_or(Value::Null, |(v, _)| v.clone()),
+                };
                 match self.next_pointer() {
                     None => match value {
                         Value::String(s) => self.key(s, here),
@@ -368,6 +471,63 @@ mod tests {
     fn anchors_and_aliases_resolve() {
         let parsed = parse(&src("a: &x {k: v}\nb: *x\n")).unwrap();
         assert_eq!(parsed.value["b"], serde_json::json!({"k": "v"}));
+    }
+
+    /// The probe's finding: ten levels of nine aliases made the import grow to 20 GB within
+    /// 60 s. It is refused at the alias that passes the limit, having copied at most that.
+    #[test]
+    fn an_alias_bomb_is_refused_at_the_limit() {
+        let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for level in 1..10 {
+            let prior = format!("*a{}", level - 1);
+            let items = vec![prior.as_str(); 9].join(", ");
+            text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+        }
+        let started = std::time::Instant::now();
+        let error = parse(&src(&text)).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(
+            error.0[0].message.contains("more than 1000000 nodes"),
+            "{error}"
+        );
+        assert!(error.0[0].pointer.starts_with("/a"), "names where: {error}");
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_refused_where_it_passes() {
+        // Block mappings, one level an indent: the limit is this reader's.
+        let block = |levels: usize| -> String {
+            (0..levels)
+                .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+                .collect::<String>()
+                + &" ".repeat(levels)
+                + "x\n"
+        };
+        let error = parse(&src(&block(MAX_DEPTH + 10))).unwrap_err();
+        assert!(error.0[0].message.contains("deeper than 128"), "{error}");
+        assert!(error.0[0].pointer.starts_with("/k0/k1/"), "{error}");
+        assert!(parse(&src(&block(100))).is_ok());
+        // Flow collections 500,000 deep: refused (yaml-rust2's own limit comes first), with no
+        // deep value built or dropped.
+        let deep = format!("{}x{}", "[".repeat(500_000), "]".repeat(500_000));
+        assert!(parse(&src(&format!("a: {deep}\n"))).is_err());
+    }
+
+    #[test]
+    fn json_is_read_as_json_and_an_oversized_document_is_refused() {
+        let parsed = parse(&src("  {\"a\": {\"b\": [1, \"x\"]}}")).unwrap();
+        assert_eq!(parsed.value, serde_json::json!({"a": {"b": [1, "x"]}}));
+        let error = parse(&src("{\"a\": }")).unwrap_err();
+        assert!(
+            error.0[0].message.starts_with("JSON syntax error"),
+            "{error}"
+        );
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let error = parse(&src(&format!("{{\"a\": {deep}}}"))).unwrap_err();
+        assert!(error.0[0].message.contains("recursion limit"), "{error}");
+        let big = format!("a: '{}'\n", "x".repeat(MAX_SOURCE_BYTES));
+        let error = parse(&src(&big)).unwrap_err();
+        assert!(error.0[0].message.contains("the most read is"), "{error}");
     }
 
     #[test]

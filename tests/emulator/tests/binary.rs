@@ -98,6 +98,16 @@ fn start_up_values_the_emulator_cannot_use_are_refused_in_one_line() {
             &["--status-delay", "1e300"],
             "--status-delay 1e300: must be a number of seconds from 0",
         ),
+        // The probe's finding: a --state under a missing folder started, then failed every
+        // save (and SIGTERM lost the state). It is refused before anything is served.
+        (
+            &["--api-token", "t", "--state", "/no/such/folder/state.json"],
+            "cannot write the state file /no/such/folder/state.json",
+        ),
+        (
+            &["--api-token", "t", "--state", "/"],
+            "is not a regular file",
+        ),
     ] {
         let output = emulator()
             .args(["--listen", "127.0.0.1:0"])

@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::source::{self, SpecSource};
 
-pub use overlay::{Action, Overlay};
+pub use overlay::{Action, Applied, Overlay};
 
 /// Where the import's inputs and outputs live, relative to the workspace root.
 pub const UPSTREAM_PATH: &str = "spec/upstream/cloudflare-cni.yaml";
@@ -65,6 +65,9 @@ pub struct ImportReport {
     pub renamed: Vec<(String, String)>,
     /// Components that nothing reaches once the overlay is applied, dropped.
     pub pruned: Vec<String>,
+    /// What documentation-only overlay actions could not document any more (Cloudflare
+    /// removed it), one line each: the import went on without it.
+    pub skipped: Vec<String>,
 }
 
 /// Why an import failed. Nothing has been written when one is returned.
@@ -272,11 +275,12 @@ fn import_selected(
 ) -> Result<ImportedSpec, ImportError> {
     let parsed_overlay = source::parse(overlay).map_err(ImportError::Overlay)?;
     let parsed = Overlay::from_source(&parsed_overlay).map_err(ImportError::Overlay)?;
-    let counts = parsed.apply(&mut document, false).map_err(|problems| {
+    let applied = parsed.apply(&mut document, false).map_err(|problems| {
         ImportError::Overlay(overlay::diagnostics(&parsed_overlay, problems))
     })?;
     let mut report = ImportReport {
-        actions: counts.into_iter().enumerate().collect(),
+        actions: applied.counts.into_iter().enumerate().collect(),
+        skipped: applied.skipped,
         ..ImportReport::default()
     };
     let normalized =

@@ -15,6 +15,12 @@
 //! Cloudflare removed or renamed it, and the action that only described it now re-creates it
 //! without a type) is an error naming the action and what it would create, unless the action
 //! says it adds on purpose with `x-cni-adds: true`.
+//!
+//! Except where the action only documents (descriptions, titles, summaries, examples): then
+//! what Cloudflare removed simply has nothing left to describe. Those parts of the action (or
+//! the whole action, when its target selects nothing) are skipped and reported, so the removal
+//! reaches the diff as the major change it is instead of stopping the import. An action that
+//! changes meaning (a type, a format, a name, a rule) still stops the import.
 
 use serde_json::{Map, Value};
 use serde_json_path::JsonPath;
@@ -48,6 +54,41 @@ pub struct Action {
 pub enum Change {
     Update(Value),
     Remove,
+}
+
+/// The keys that only document a node: an update made only of these (at any depth) changes no
+/// meaning.
+const DOCUMENTATION_KEYS: [&str; 6] = [
+    "description",
+    "title",
+    "summary",
+    "example",
+    "examples",
+    "externalDocs",
+];
+
+/// What applying an overlay did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Per action, in order: how many nodes its target selected.
+    pub counts: Vec<usize>,
+    /// What documentation-only actions could not document because Cloudflare's document no
+    /// longer has it: one line each, naming the action and the node.
+    pub skipped: Vec<String>,
+}
+
+/// Whether `update` only documents: an object whose every key is a documentation key, or
+/// holds such an object (a property's or a schema's description).
+fn documents_only(update: &Value) -> bool {
+    match update {
+        Value::Object(fields) => {
+            !fields.is_empty()
+                && fields.iter().all(|(key, value)| {
+                    DOCUMENTATION_KEYS.contains(&key.as_str()) || documents_only(value)
+                })
+        }
+        _ => false,
+    }
 }
 
 const ROOT_FIELDS: [&str; 4] = ["overlay", "info", "extends", "actions"];
@@ -150,8 +191,11 @@ impl Overlay {
         &self,
         document: &mut Value,
         edit: bool,
-    ) -> Result<Vec<usize>, Vec<(String, String)>> {
-        let mut counts = Vec::with_capacity(self.actions.len());
+    ) -> Result<Applied, Vec<(String, String)>> {
+        let mut applied = Applied {
+            counts: Vec::with_capacity(self.actions.len()),
+            skipped: Vec::new(),
+        };
         let mut problems = Vec::new();
         for (i, action) in self.actions.iter().enumerate() {
             let pointers: Vec<String> = action
@@ -160,7 +204,20 @@ impl Overlay {
                 .locations()
                 .map(|p| p.to_json_pointer())
                 .collect();
-            counts.push(pointers.len());
+            applied.counts.push(pointers.len());
+            // A documentation-only action skips what is gone (see the module docs); a
+            // deliberate edit applies as written.
+            let skips_what_is_gone = !edit && !action.adds && action.documents_only();
+            if pointers.is_empty() && skips_what_is_gone {
+                applied.skipped.push(format!(
+                    "action {} ({}) documents `{}`, which selects nothing in Cloudflare's \
+                     document any more: skipped",
+                    i + 1,
+                    action.summary(),
+                    action.target
+                ));
+                continue;
+            }
             if pointers.is_empty() {
                 problems.push((
                     format!("/actions/{i}/target"),
@@ -175,27 +232,38 @@ impl Overlay {
                 ));
                 continue;
             }
-            match action.apply_at(document, pointers) {
+            match action.apply_at(document, pointers, skips_what_is_gone) {
                 Err(message) => problems.push((
                     format!("/actions/{i}"),
                     format!("action {} ({}): {message}", i + 1, action.summary()),
                 )),
-                Ok(created) if !created.is_empty() && !action.adds && !edit => problems.push((
-                    format!("/actions/{i}"),
-                    format!(
-                        "action {} ({}) would create what Cloudflare's document does not have: \
-                         {}. Cloudflare removed or renamed it, or the action adds it: then say \
-                         so with `x-cni-adds: true`",
-                        i + 1,
-                        action.summary(),
-                        created.join(", ")
-                    ),
-                )),
+                Ok(outcome) if skips_what_is_gone => {
+                    applied.skipped.extend(outcome.created.iter().map(|what| {
+                        format!(
+                            "action {} ({}) documents {what}, which Cloudflare's document no \
+                             longer has: skipped",
+                            i + 1,
+                            action.summary()
+                        )
+                    }));
+                }
+                Ok(outcome) if !outcome.created.is_empty() && !action.adds && !edit => problems
+                    .push((
+                        format!("/actions/{i}"),
+                        format!(
+                            "action {} ({}) would create what Cloudflare's document does not \
+                             have: {}. Cloudflare removed or renamed it, or the action adds it: \
+                             then say so with `x-cni-adds: true`",
+                            i + 1,
+                            action.summary(),
+                            outcome.created.join(", ")
+                        ),
+                    )),
                 Ok(_) => {}
             }
         }
         if problems.is_empty() {
-            Ok(counts)
+            Ok(applied)
         } else {
             Err(problems)
         }
@@ -222,6 +290,11 @@ impl Overlay {
 }
 
 impl Action {
+    /// Whether the action only documents (see [`DOCUMENTATION_KEYS`]).
+    pub fn documents_only(&self) -> bool {
+        matches!(&self.change, Change::Update(update) if documents_only(update))
+    }
+
     /// The first sentence of the description, for messages.
     pub fn summary(&self) -> String {
         let first = self.description.lines().next().unwrap_or("").trim();
@@ -229,13 +302,18 @@ impl Action {
     }
 
     /// Applies the change at each of `pointers`; returns what it created that is a property,
-    /// a schema, a path or a parameter (their pointers).
+    /// a schema, a path or a parameter (their pointers). With `skip_creations`, those are not
+    /// created: they are only named.
     fn apply_at(
         &self,
         document: &mut Value,
         mut pointers: Vec<String>,
-    ) -> Result<Vec<String>, String> {
-        let mut created = Vec::new();
+        skip_creations: bool,
+    ) -> Result<Merged, String> {
+        let mut created = Merged {
+            created: Vec::new(),
+            skip_creations,
+        };
         match &self.change {
             Change::Remove => {
                 // Deepest and last first, so earlier removals do not shift later pointers.
@@ -261,7 +339,7 @@ impl Action {
                         }
                         Value::Array(items) => {
                             if at.ends_with("/parameters") {
-                                created.push(format!("a parameter in `{at}`"));
+                                created.created.push(format!("a parameter in `{at}`"));
                             }
                             items.push(update.clone())
                         }
@@ -409,29 +487,40 @@ fn created_kind(at: &str) -> Option<&'static str> {
     }
 }
 
+/// What a merge created (properties, schemas, paths, parameters), and whether it may.
+struct Merged {
+    created: Vec<String>,
+    /// Name what would be created instead of creating it.
+    skip_creations: bool,
+}
+
 /// Overlay merge: objects merge recursively, arrays concatenate, anything else replaces. Each
-/// property, schema, path or parameter the merge creates is added to `created`.
+/// property, schema, path or parameter the merge creates is added to `merged.created` (and,
+/// with `skip_creations`, left uncreated).
 fn merge(
     target: &mut Map<String, Value>,
     update: &Map<String, Value>,
     at: &str,
-    created: &mut Vec<String>,
+    merged: &mut Merged,
 ) {
     for (key, value) in update {
         let here = format!("{at}/{}", escape_token(key));
         match (target.get_mut(key), value) {
             (Some(Value::Object(existing)), Value::Object(fields)) => {
-                merge(existing, fields, &here, created)
+                merge(existing, fields, &here, merged)
             }
             (Some(Value::Array(existing)), Value::Array(items)) => {
                 if key == "parameters" && !items.is_empty() {
-                    created.push(format!("a parameter in `{here}`"));
+                    merged.created.push(format!("a parameter in `{here}`"));
                 }
                 existing.extend(items.iter().cloned())
             }
             (existing, _) => {
                 if let (None, Some(kind)) = (existing, created_kind(at)) {
-                    created.push(format!("the {kind} `{here}`"));
+                    merged.created.push(format!("the {kind} `{here}`"));
+                    if merged.skip_creations {
+                        continue;
+                    }
                 }
                 target.insert(key.clone(), value.clone());
             }

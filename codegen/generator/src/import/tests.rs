@@ -127,10 +127,11 @@ fn overlay_error(overlay_text: &str) -> String {
 
 #[test]
 fn an_action_that_matches_nothing_names_itself_its_description_and_target() {
-    // The real overlay, with one target renamed as if Cloudflare had renamed the schema.
+    // The real overlay, with one target renamed as if Cloudflare had renamed the schema (an
+    // action that changes meaning: the MTU's format; one that only documents is skipped).
     let text = overlay().text.replacen(
-        "  - target: $.components.schemas.nsc_MagicSettings\n",
-        "  - target: $.components.schemas.nsc_MagicConfig\n",
+        "  - target: $.components.schemas.nsc_MagicSettings.properties.mtu\n",
+        "  - target: $.components.schemas.nsc_MagicConfig.properties.mtu\n",
         1,
     );
     let message = overlay_error(&text);
@@ -143,12 +144,16 @@ fn an_action_that_matches_nothing_names_itself_its_description_and_target() {
         - text[text.find("nsc_MagicConfig").unwrap()..]
             .matches("\n  - target:")
             .count();
+    let summary = Overlay::from_source(&source::parse(&overlay()).unwrap())
+        .unwrap()
+        .actions[index - 1]
+        .summary();
     assert_eq!(
         message,
         format!(
             "1 problem in the spec:\n  spec/overlay.yaml:{line}:13: at /actions/{}/target: action {} \
-             (“Descriptions where Cloudflare has none, for generated docs.”) matches nothing: its \
-             target `$.components.schemas.nsc_MagicConfig` selects no node of Cloudflare's \
+             ({summary}) matches nothing: its \
+             target `$.components.schemas.nsc_MagicConfig.properties.mtu` selects no node of Cloudflare's \
              document, so Cloudflare renamed or removed what it changes; update the target or \
              drop the action",
             index - 1,
@@ -256,10 +261,12 @@ fn the_deviations_table_has_a_row_per_action() {
 }
 
 /// Cloudflare drops `owner` from the physical interconnect: the action that only describes it
-/// must not re-create it (an untyped field, a diff saying its type changed); the import fails
-/// naming the action and the property.
+/// must not re-create it (an untyped field, a diff saying its type changed), nor stop the
+/// import (the maintainer would get a failed sync instead of the major release the removal
+/// is). The description is skipped and reported, naming the action and the property; the
+/// rest of the action applies; the property is gone from the spec.
 #[test]
-fn a_description_of_a_property_cloudflare_removed_does_not_re_create_it() {
+fn a_description_of_a_property_cloudflare_removed_is_skipped_and_reported() {
     let mut document = source::parse(&upstream()).unwrap().value;
     let fragment = document
         .pointer_mut("/components/schemas/nsc_Interconnect_Physical_Body/allOf/0/properties")
@@ -270,34 +277,85 @@ fn a_description_of_a_property_cloudflare_removed_does_not_re_create_it() {
         display_path: "cloudflare-cni-2026-09-01.json".into(),
         text: serde_json::to_string(&document).unwrap(),
     };
-    let error = import(&source, &overlay()).unwrap_err().to_string();
-    assert!(
-        error.contains("would create what Cloudflare's document does not have"),
-        "{error}"
+    let imported = import(&source, &overlay()).unwrap();
+    let owner = "the property `/components/schemas/nsc_Interconnect_Physical_Body/allOf/0/properties/owner`";
+    assert_eq!(
+        imported.report.skipped.len(),
+        1,
+        "{:?}",
+        imported.report.skipped
     );
     assert!(
-        error.contains("the property `/components/schemas/nsc_Interconnect_Physical_Body/allOf/0/properties/owner`"),
-        "{error}"
+        imported.report.skipped[0].contains(owner)
+            && imported.report.skipped[0].contains("skipped"),
+        "{:?}",
+        imported.report.skipped
     );
-    assert!(error.contains("x-cni-adds: true"), "{error}");
+    let spec = source::parse(&SpecSource {
+        display_path: "cni.yaml".into(),
+        text: imported.spec_text.clone(),
+    })
+    .unwrap()
+    .value;
+    let physical = spec["components"]["schemas"]["InterconnectPhysical"].to_string();
+    assert!(!physical.contains("\"owner\""), "{physical}");
+    assert!(
+        physical.contains("Name of the interconnect"),
+        "the rest applied: {physical}"
+    );
 }
 
-/// The same action with `x-cni-adds: true` adds the property on purpose.
+/// An action that changes meaning (here a type) for something Cloudflare removed still stops
+/// the import, naming the action and what it would create.
+#[test]
+fn a_meaning_changing_action_on_a_removed_property_still_stops_the_import() {
+    let retyping = SpecSource {
+        display_path: "overlay.yaml".into(),
+        text: "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n  - target: $.components.schemas.nsc_FacilityInfo.properties\n    description: retypes\n    update: {floor: {type: integer, description: Floor}}\n  - target: $.components.schemas.nsc_Gone\n    description: retitles\n    update: {title: Gone}\n  - target: $.components.schemas.nsc_Gone\n    description: refines\n    update: {format: uuid}\n".into(),
+    };
+    let document = source::parse(&upstream()).unwrap().value;
+    let parsed = Overlay::from_source(&source::parse(&retyping).unwrap()).unwrap();
+    let problems = parsed.apply(&mut document.clone(), false).unwrap_err();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems[0]
+            .1
+            .starts_with("action 1 (“retypes”) would create"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[1]
+            .1
+            .starts_with("action 3 (“refines”) matches nothing"),
+        "{problems:?}"
+    );
+}
+
+/// The same action with `x-cni-adds: true` adds the property on purpose; one that only
+/// describes a property Cloudflare's document never had is skipped and reported.
 #[test]
 fn an_action_that_says_it_adds_creates_what_it_names() {
     let adding = SpecSource {
         display_path: "overlay.yaml".into(),
-        text: "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n  - target: $.components.schemas.nsc_FacilityInfo.properties\n    description: adds\n    x-cni-adds: true\n    update: {clli: {type: string, description: CLLI code}}\n  - target: $.components.schemas.nsc_FacilityInfo.properties\n    description: invents\n    update: {floor: {description: Floor}}\n".into(),
+        text: "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n  - target: $.components.schemas.nsc_FacilityInfo.properties\n    description: adds\n    x-cni-adds: true\n    update: {clli: {type: string, description: CLLI code}}\n  - target: $.components.schemas.nsc_FacilityInfo.properties\n    description: describes\n    update: {floor: {description: Floor}}\n".into(),
     };
-    let document = source::parse(&upstream()).unwrap().value;
+    let mut document = source::parse(&upstream()).unwrap().value;
     let parsed = Overlay::from_source(&source::parse(&adding).unwrap()).unwrap();
-    let problems = parsed.apply(&mut document.clone(), false).unwrap_err();
-    assert_eq!(problems.len(), 1, "{problems:?}");
+    let applied = parsed.apply(&mut document, false).unwrap();
+    assert_eq!(applied.skipped.len(), 1, "{applied:?}");
     assert!(
-        problems[0].1.starts_with("action 2 (“invents”)"),
-        "{problems:?}"
+        applied.skipped[0].starts_with("action 2 (“describes”) documents the property")
+            && applied.skipped[0].contains("properties/floor`"),
+        "{applied:?}"
     );
-    assert!(problems[0].1.contains("properties/floor`"), "{problems:?}");
+    let properties = &document["components"]["schemas"]["nsc_FacilityInfo"]["properties"];
+    assert!(properties.get("clli").is_some() && properties.get("floor").is_none());
     // As a deliberate edit (tests, tools), both apply.
-    assert!(parsed.apply(&mut document.clone(), true).is_ok());
+    let mut edited = source::parse(&upstream()).unwrap().value;
+    assert!(parsed.apply(&mut edited, true).is_ok());
+    assert!(
+        edited["components"]["schemas"]["nsc_FacilityInfo"]["properties"]
+            .get("floor")
+            .is_some()
+    );
 }
