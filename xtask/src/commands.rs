@@ -8,13 +8,34 @@ use cloudflare_cni_codegen::{diff, Drift};
 
 use crate::workspace::{earlier_spec_value, read_spec_arg, spec_value, Workspace, WorkspaceError};
 
-pub fn import(
-    ws: &Workspace,
-    path: Option<PathBuf>,
-    revision: Option<&str>,
-    check: bool,
-    verbose: bool,
-) -> Result<ExitCode, String> {
+/// What an import did, for `sync`.
+#[derive(Debug)]
+pub struct ImportOutcome {
+    /// The exit code of `import` (failure: `--check` found differences).
+    pub code: ExitCode,
+    /// Whether any file of spec/ was (or, with `--check`, would be) written.
+    pub changed: bool,
+    /// The revision the import labelled the document with.
+    pub revision: String,
+    /// What documentation-only overlay actions could no longer document (Cloudflare removed
+    /// it), one line each.
+    pub skipped: Vec<String>,
+}
+
+/// What `import` is asked to do.
+#[derive(Clone, Debug, Default)]
+pub struct ImportRequest {
+    /// Cloudflare's document; default: the last imported selection.
+    pub path: Option<PathBuf>,
+    pub revision: Option<String>,
+    /// Write nothing; report whether spec/ differs.
+    pub check: bool,
+    pub verbose: bool,
+    /// Take a removal of most operations, or of a whole group, as meant.
+    pub accept_removals: bool,
+}
+
+pub fn import(ws: &Workspace, request: &ImportRequest) -> Result<ImportOutcome, String> {
     use cloudflare_cni_codegen::import;
     use cloudflare_cni_codegen::SpecSource;
     let read = |path: &Path, display: String| {
@@ -25,7 +46,20 @@ pub fn import(
             })
             .map_err(|e| format!("cannot read {}: {e}", path.display()))
     };
-    let upstream = match &path {
+    // Read at most what the import reads (a larger file is refused unread).
+    if let Some(path) = &request.path {
+        let size = std::fs::metadata(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+            .len();
+        if size > cloudflare_cni_codegen::source::MAX_SOURCE_BYTES as u64 {
+            return Err(format!(
+                "{}: the document is {size} bytes; the most the import reads is {}",
+                path.display(),
+                cloudflare_cni_codegen::source::MAX_SOURCE_BYTES
+            ));
+        }
+    }
+    let upstream = match &request.path {
         Some(path) => read(path, path.display().to_string())?,
         None => read(
             &ws.root.join(import::UPSTREAM_PATH),
@@ -38,17 +72,43 @@ pub fn import(
     )?;
     let readme = std::fs::read_to_string(ws.root.join(import::README_PATH))
         .map_err(|e| format!("cannot read {}: {e}", import::README_PATH))?;
-    let imported =
-        import::import_revision(&upstream, &overlay, revision).map_err(|e| e.to_string())?;
-    if let Ok(previous) = std::fs::read_to_string(ws.root.join(import::UPSTREAM_PATH)) {
-        import::check_revision(&previous, &imported)?;
+    let previous = std::fs::read_to_string(ws.root.join(import::UPSTREAM_PATH)).ok();
+    let imported = import::import_with(
+        &upstream,
+        &overlay,
+        import::ImportOptions {
+            revision: request.revision.as_deref(),
+            previous: previous.as_deref(),
+            accept_removals: request.accept_removals,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    if let Some(previous) = &previous {
+        import::check_revision(previous, &imported)?;
     }
     let files = import::files(&imported, &readme)?;
     let report = &imported.report;
-    if check {
-        return check_import(ws, &files, &upstream.display_path, verbose);
+    let outcome = |code, changed| ImportOutcome {
+        code,
+        changed,
+        revision: imported.revision.clone(),
+        skipped: report.skipped.clone(),
+    };
+    if request.check {
+        let code = check_import(ws, &files, &upstream.display_path, request.verbose)?;
+        let changed = code != ExitCode::SUCCESS;
+        return Ok(outcome(code, changed));
     }
     let summary = files.write_listed(&ws.root).map_err(|e| e.to_string())?;
+    if summary.written.is_empty() {
+        println!(
+            "unchanged: the CNI section of {} is the one {} records (revision {}); nothing written",
+            upstream.display_path,
+            import::UPSTREAM_PATH,
+            imported.revision
+        );
+        return Ok(outcome(ExitCode::SUCCESS, false));
+    }
     println!(
         "imported {} (revision {}): {} operations, {} components; {} overlay actions applied",
         upstream.display_path,
@@ -63,6 +123,9 @@ pub fn import(
     for pruned in &report.pruned {
         println!("  dropped {pruned} (nothing references it once the overlay applies)");
     }
+    for skipped in &report.skipped {
+        println!("  skipped: {skipped}");
+    }
     for path in &summary.written {
         println!("wrote   {path}");
     }
@@ -73,7 +136,7 @@ pub fn import(
         import::SPEC_PATH,
         import::SPEC_PATH
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(outcome(ExitCode::SUCCESS, true))
 }
 
 pub fn generate(

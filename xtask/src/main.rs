@@ -41,6 +41,10 @@ enum Command {
         /// With --check, print a unified diff of each changed file.
         #[arg(long)]
         verbose: bool,
+        /// Import a document that removes more than half of the CNI operations, or every
+        /// operation of a group (refused otherwise, listing what disappeared).
+        #[arg(long)]
+        accept_removals: bool,
     },
     /// The maintainer's whole job for a new Cloudflare document: import it, show the diff and
     /// each crate's bump, generate, run ./scripts/test, print the release plan and a commit
@@ -54,6 +58,10 @@ enum Command {
         /// Skip ./scripts/test (to look at what a document changes; CI never skips it).
         #[arg(long)]
         skip_tests: bool,
+        /// Take a removal of more than half of the CNI operations, or of a whole group, as
+        /// meant (refused otherwise, listing what disappeared).
+        #[arg(long)]
+        accept_removals: bool,
     },
     /// Render spec/cni.yaml into generated/ (only changed files are written).
     Generate {
@@ -162,9 +170,19 @@ fn main() -> ExitCode {
             revision,
             check,
             verbose,
+            accept_removals,
         } => report(
-            commands::import(&ws, path, revision.as_deref(), check, verbose),
-            code,
+            commands::import(
+                &ws,
+                &commands::ImportRequest {
+                    path,
+                    revision,
+                    check,
+                    verbose,
+                    accept_removals,
+                },
+            ),
+            |outcome| outcome.code,
         ),
         Command::Generate {
             check,
@@ -203,6 +221,7 @@ fn main() -> ExitCode {
             path,
             revision,
             skip_tests,
+            accept_removals,
         } => report(
             xtask::sync::sync(
                 &ws,
@@ -210,6 +229,7 @@ fn main() -> ExitCode {
                     path,
                     revision,
                     skip_tests,
+                    accept_removals,
                 },
             )
             .map_err(|e| e.to_string()),

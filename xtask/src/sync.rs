@@ -20,6 +20,8 @@ pub struct SyncOptions {
     /// Skip the fast test command (a look at what a document would change; the scheduled
     /// workflow never skips it).
     pub skip_tests: bool,
+    /// Take a removal of most operations, or of a whole group, as meant.
+    pub accept_removals: bool,
 }
 
 /// A step that failed: its name and why.
@@ -49,21 +51,32 @@ pub fn sync(ws: &Workspace, options: &SyncOptions) -> Result<(), SyncError> {
         "import",
         "Cloudflare's document through spec/overlay.yaml",
     );
-    let code = step(
+    let imported = step(
         "import",
         commands::import(
             ws,
-            Some(options.path.clone()),
-            options.revision.as_deref(),
-            false,
-            false,
+            &commands::ImportRequest {
+                path: Some(options.path.clone()),
+                revision: options.revision.clone(),
+                accept_removals: options.accept_removals,
+                ..commands::ImportRequest::default()
+            },
         ),
     )?;
-    if code != std::process::ExitCode::SUCCESS {
+    if imported.code != std::process::ExitCode::SUCCESS {
         return Err(SyncError {
             step: "import",
             message: "the import failed".to_string(),
         });
+    }
+    if !imported.changed {
+        // Cloudflare republished its document with the CNI section as it was: nothing to
+        // generate, test or release, and nothing for a pull request.
+        println!(
+            "\nunchanged: nothing to do (revision {} stays the spec's label)",
+            imported.revision
+        );
+        return Ok(());
     }
 
     heading(
@@ -133,7 +146,12 @@ pub fn sync(ws: &Workspace, options: &SyncOptions) -> Result<(), SyncError> {
             );
             println!(
                 "\ncommit message:\n\n{}",
-                commit_message(&changes, &plan.info_version, &options.path)
+                commit_message(
+                    &changes,
+                    &plan.info_version,
+                    &options.path,
+                    &imported.skipped
+                )
             );
         }
         Err(crate::release::ReleaseError::NothingToRelease(_)) => println!(
@@ -166,6 +184,7 @@ fn commit_message(
     changes: &cloudflare_cni_codegen::diff::SpecDiff,
     revision: &str,
     path: &std::path::Path,
+    skipped: &[String],
 ) -> String {
     use cloudflare_cni_codegen::diff::Class;
     let count = |class| changes.of(class).count();
@@ -182,6 +201,12 @@ fn commit_message(
             change.class.as_str(),
             change.message
         ));
+    }
+    if !skipped.is_empty() {
+        message.push_str("\nOverlay descriptions of what Cloudflare removed, skipped:\n");
+        for line in skipped {
+            message.push_str(&format!("- {line}\n"));
+        }
     }
     message
 }

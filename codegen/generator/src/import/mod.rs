@@ -26,6 +26,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::source::{self, SpecSource};
 
 pub use overlay::{Action, Applied, Overlay};
+pub use select::operation_groups;
 
 /// Where the import's inputs and outputs live, relative to the workspace root.
 pub const UPSTREAM_PATH: &str = "spec/upstream/cloudflare-cni.yaml";
@@ -82,6 +83,86 @@ pub enum ImportError {
     /// The imported spec does not pass the generator's own checks.
     #[error("the imported spec does not load:\n{0}")]
     Result(Diagnostics),
+    /// The new document removes more than half of the CNI operations, or every operation of a
+    /// group: refused unless removals are accepted (a publishing accident looks like this).
+    #[error("{0}")]
+    Removals(Removals),
+}
+
+/// Operations a new document removes, when that is too many to take on trust.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Removals {
+    /// How many operations the last import had.
+    pub before: usize,
+    /// The operations gone, `METHOD path (group)`.
+    pub removed: Vec<String>,
+    /// Groups (tags) none of whose operations is left.
+    pub emptied_groups: Vec<String>,
+}
+
+impl std::fmt::Display for Removals {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "refused: the new document removes {} of the {} CNI operations",
+            self.removed.len(),
+            self.before
+        )?;
+        if !self.emptied_groups.is_empty() {
+            write!(
+                f,
+                ", and every operation of {}",
+                self.emptied_groups.join(", ")
+            )?;
+        }
+        writeln!(f, " (a publishing accident looks like this). Gone:")?;
+        for operation in &self.removed {
+            writeln!(f, "  - {operation}")?;
+        }
+        write!(
+            f,
+            "If Cloudflare did remove them, import again with --accept-removals."
+        )
+    }
+}
+
+/// How an import relates to the last one.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ImportOptions<'a> {
+    /// The revision to label the document with (see [`revision_of`]).
+    pub revision: Option<&'a str>,
+    /// The last import's selection (`spec/upstream/cloudflare-cni.yaml`), when there is one:
+    /// an unchanged CNI section keeps its label, and removals are judged against it.
+    pub previous: Option<&'a str>,
+    /// Take a removal of more than half the operations, or of a whole group, as meant.
+    pub accept_removals: bool,
+}
+
+/// Refuses `new` when it removes more than half of `previous`'s operations or every operation
+/// of one of its groups.
+pub fn check_removals(previous: &Value, new: &Value) -> Result<(), Removals> {
+    let before = select::operation_groups(previous);
+    let after = select::operation_groups(new);
+    let removed: Vec<String> = before
+        .iter()
+        .filter(|(operation, _)| !after.contains_key(*operation))
+        .map(|(operation, group)| format!("{operation} ({group})"))
+        .collect();
+    let groups_after: std::collections::BTreeSet<&String> = after.values().collect();
+    let mut emptied_groups: Vec<String> = before
+        .values()
+        .filter(|group| !groups_after.contains(group))
+        .cloned()
+        .collect();
+    emptied_groups.dedup();
+    if removed.len() * 2 > before.len() || !emptied_groups.is_empty() {
+        return Err(Removals {
+            before: before.len(),
+            removed,
+            emptied_groups,
+        });
+    }
+    Ok(())
 }
 
 /// The line of `spec/upstream/cloudflare-cni.yaml`'s header that records its revision.
@@ -182,7 +263,35 @@ pub fn import_revision(
     overlay: &SpecSource,
     revision: Option<&str>,
 ) -> Result<Imported, ImportError> {
-    let revision = revision_of(upstream, revision).map_err(|message| {
+    import_with(
+        upstream,
+        overlay,
+        ImportOptions {
+            revision,
+            ..ImportOptions::default()
+        },
+    )
+}
+
+/// The body of a selection's text, without its header of comments.
+fn without_header(text: &str) -> &str {
+    let mut rest = text;
+    while rest.starts_with('#') {
+        rest = rest.split_once('\n').map_or("", |(_, after)| after);
+    }
+    rest
+}
+
+/// [`import`] as `cargo xtask import` runs it: against the last import's selection, so that a
+/// document whose CNI section did not change (Cloudflare republishes its whole document many
+/// times a day) imports to exactly what is there, label included, whatever `revision` says;
+/// and so that a document that lost most of the operations is refused (see [`check_removals`]).
+pub fn import_with(
+    upstream: &SpecSource,
+    overlay: &SpecSource,
+    options: ImportOptions<'_>,
+) -> Result<Imported, ImportError> {
+    let problem = |message: String| {
         ImportError::Upstream(Diagnostics(vec![Diagnostic {
             file: upstream.display_path.clone(),
             line: 1,
@@ -190,7 +299,7 @@ pub fn import_revision(
             pointer: String::new(),
             message,
         }]))
-    })?;
+    };
     let parsed = source::parse(upstream).map_err(ImportError::Upstream)?;
     let selected = select::select(&parsed.value, PATH_PREFIX).map_err(|problems| {
         ImportError::Upstream(Diagnostics(
@@ -202,25 +311,45 @@ pub fn import_revision(
     })?;
     drop(parsed);
     let upstream_body = yaml::emit(&selected.document);
-    let upstream_text = if upstream.text.starts_with(UPSTREAM_HEADER)
-        && upstream.text.ends_with(&upstream_body)
-        && recorded_revision(&upstream.text).as_deref() == Some(revision.as_str())
-    {
-        // Re-importing spec/upstream/cloudflare-cni.yaml itself: keep its provenance.
-        upstream.text.clone()
-    } else {
-        let file_name = std::path::Path::new(&upstream.display_path)
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| upstream.display_path.clone());
-        format!(
-            "{UPSTREAM_HEADER} (BSD-3-Clause, see info.license):\n\
-             # every path under {PATH_PREFIX} and every component those paths reach, selected by\n\
-             # `cargo xtask import` from {file_name} (sha256 {}), values unchanged.\n\
-             # Input of the import, not edited by hand: spec/overlay.yaml holds our changes.\n\
-             {REVISION_LINE}{revision}.\n{upstream_body}",
-            sha256(&upstream.text),
-        )
+    // The CNI section as the last import recorded it: the same text means the same revision.
+    let unchanged = options
+        .previous
+        .filter(|previous| without_header(previous) == upstream_body)
+        .and_then(|previous| recorded_revision(previous).map(|revision| (previous, revision)));
+    if let (Some(previous), None, false) = (options.previous, &unchanged, options.accept_removals) {
+        let earlier = source::parse(&SpecSource {
+            display_path: UPSTREAM_PATH.to_string(),
+            text: previous.to_string(),
+        })
+        .map_err(ImportError::Upstream)?;
+        check_removals(&earlier.value, &selected.document).map_err(ImportError::Removals)?;
+    }
+    let (revision, upstream_text) = match unchanged {
+        Some((previous, recorded)) => (recorded, previous.to_string()),
+        None => {
+            let revision = revision_of(upstream, options.revision).map_err(problem)?;
+            let text = if upstream.text.starts_with(UPSTREAM_HEADER)
+                && upstream.text.ends_with(&upstream_body)
+                && recorded_revision(&upstream.text).as_deref() == Some(revision.as_str())
+            {
+                // Re-importing spec/upstream/cloudflare-cni.yaml itself: keep its provenance.
+                upstream.text.clone()
+            } else {
+                let file_name = std::path::Path::new(&upstream.display_path)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| upstream.display_path.clone());
+                format!(
+                    "{UPSTREAM_HEADER} (BSD-3-Clause, see info.license):\n\
+                     # every path under {PATH_PREFIX} and every component those paths reach, selected by\n\
+                     # `cargo xtask import` from {file_name} (sha256 {}), values unchanged.\n\
+                     # Input of the import, not edited by hand: spec/overlay.yaml holds our changes.\n\
+                     {REVISION_LINE}{revision}.\n{upstream_body}",
+                    sha256(&upstream.text),
+                )
+            };
+            (revision, text)
+        }
     };
     let upstream_sha = sha256(&upstream_text);
     let mut spec = import_selected(selected.document, overlay, &info_version(&revision))?;

@@ -54,6 +54,33 @@ pub fn select(document: &Value, prefix: &str) -> Result<Selection, Vec<(String, 
     Ok(assemble(root, kept_paths, &named, reached))
 }
 
+/// Each operation of a (selected) document, `METHOD path`, with its group: its first tag, or
+/// `(untagged)`.
+pub fn operation_groups(document: &Value) -> BTreeMap<String, String> {
+    let mut groups = BTreeMap::new();
+    let Some(paths) = document.get("paths").and_then(Value::as_object) else {
+        return groups;
+    };
+    for (path, item) in paths {
+        for method in METHODS {
+            let Some(operation) = item.get(method) else {
+                continue;
+            };
+            let group = operation
+                .get("tags")
+                .and_then(Value::as_array)
+                .and_then(|tags| tags.first())
+                .and_then(Value::as_str)
+                .unwrap_or("(untagged)");
+            groups.insert(
+                format!("{} {path}", method.to_ascii_uppercase()),
+                group.to_string(),
+            );
+        }
+    }
+    groups
+}
+
 /// What the kept operations name: themselves, the security schemes and the tags.
 struct Named {
     operations: Vec<String>,
