@@ -121,12 +121,7 @@ pub fn listed<'a>(
 /// How the first item of `all: Vec<{item}>` gives an `Option` of its `field`, if it has one
 /// of the parameter's type: a struct field, or an inherent accessor (a union's `name()`).
 fn item_value(types: &syn::File, item: &str, field: &str, ty: &ScalarType) -> Option<String> {
-    let is = |tokens: &str, name: &str| {
-        tokens
-            .rsplit("::")
-            .next()
-            .is_some_and(|last| last.trim().starts_with(name))
-    };
+    use crate::syntax::{is_str_ref, option_inner, type_name};
     for entry in &types.items {
         match entry {
             syn::Item::Struct(s) if s.ident == item => {
@@ -134,16 +129,18 @@ fn item_value(types: &syn::File, item: &str, field: &str, ty: &ScalarType) -> Op
                     .fields
                     .iter()
                     .find(|f| f.ident.as_ref().is_some_and(|i| i == field))?;
-                let tokens = quote::ToTokens::to_token_stream(&found.ty).to_string();
-                let optional = tokens.contains("Option <");
-                return match (ty, optional) {
-                    (ScalarType::Uuid, false) if is(&tokens, "Uuid") => {
+                let (optional, held) = match option_inner(&found.ty) {
+                    Some(inner) => (true, inner),
+                    None => (false, &found.ty),
+                };
+                return match (ty, optional, type_name(held).as_deref()) {
+                    (ScalarType::Uuid, false, Some("Uuid")) => {
                         Some(format!("first().map(|item| item.{field})"))
                     }
-                    (ScalarType::String, false) if is(&tokens, "String") => {
+                    (ScalarType::String, false, Some("String")) => {
                         Some(format!("first().map(|item| item.{field}.as_str())"))
                     }
-                    (ScalarType::String, true) if tokens.contains("String") => {
+                    (ScalarType::String, true, Some("String")) => {
                         Some(format!("first().and_then(|item| item.{field}.as_deref())"))
                     }
                     _ => None,
@@ -151,7 +148,7 @@ fn item_value(types: &syn::File, item: &str, field: &str, ty: &ScalarType) -> Op
             }
             syn::Item::Impl(block)
                 if block.trait_.is_none()
-                    && quote::ToTokens::to_token_stream(&block.self_ty).to_string() == item =>
+                    && type_name(&block.self_ty).as_deref() == Some(item) =>
             {
                 for member in &block.items {
                     let syn::ImplItem::Fn(method) = member else {
@@ -163,15 +160,14 @@ fn item_value(types: &syn::File, item: &str, field: &str, ty: &ScalarType) -> Op
                     let syn::ReturnType::Type(_, returns) = &method.sig.output else {
                         continue;
                     };
-                    let returns = quote::ToTokens::to_token_stream(returns).to_string();
-                    match (ty, returns.replace(' ', "").as_str()) {
-                        (ScalarType::String, "::std::option::Option<&str>" | "Option<&str>") => {
-                            return Some(format!("first().and_then(|item| item.{field}())"));
-                        }
-                        (ScalarType::String, "&str") => {
-                            return Some(format!("first().map(|item| item.{field}())"));
-                        }
-                        _ => {}
+                    if !matches!(ty, ScalarType::String) {
+                        continue;
+                    }
+                    if option_inner(returns).is_some_and(is_str_ref) {
+                        return Some(format!("first().and_then(|item| item.{field}())"));
+                    }
+                    if is_str_ref(returns) {
+                        return Some(format!("first().map(|item| item.{field}())"));
                     }
                 }
             }

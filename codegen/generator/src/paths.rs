@@ -14,9 +14,14 @@ pub struct Paths {
     pub client_runtime: TokenStream,
     pub server_runtime: TokenStream,
     pub validate: TokenStream,
+    /// The validation crate's name in Rust (`cloudflare_cni_validate`), for type paths typify
+    /// takes as text.
+    pub validate_crate: String,
     pub server_trait: proc_macro2::Ident,
     /// The client crate and the CLI's runtime, as the command-line tool names them.
     pub client: TokenStream,
+    /// The client crate's name in Rust (`cloudflare_cni_client`), for examples written as text.
+    pub client_crate: String,
     pub cli_runtime: TokenStream,
     /// The tool's binary name.
     pub binary: String,
@@ -29,7 +34,9 @@ impl Paths {
             client_runtime: crate_path(&config.runtime.client),
             server_runtime: crate_path(&config.runtime.server),
             validate: crate_path(&config.runtime.validate),
+            validate_crate: config.runtime.validate.replace('-', "_"),
             client: crate_path(&config.client.package),
+            client_crate: config.client.package.replace('-', "_"),
             cli_runtime: crate_path(&config.runtime.cli),
             binary: config.cli.package.clone(),
             server_trait: proc_macro2::Ident::new(

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use crate::model::{ApiModel, OperationModel, ScalarType, SuccessModel};
 use crate::passes::Generated;
+use crate::syntax;
 use crate::Config;
 
 /// Each generated crate's README.
@@ -154,10 +155,7 @@ fn types_example(lib: &str, file: &syn::File) -> String {
         })
         .collect();
     let payload = |v: &syn::Variant| match &v.fields {
-        syn::Fields::Unnamed(f) => f.unnamed.first().map(|f| {
-            let ty = &f.ty;
-            quote::quote!(#ty).to_string().replace(' ', "")
-        }),
+        syn::Fields::Unnamed(f) => f.unnamed.first().map(|f| f.ty.clone()),
         _ => None,
     };
     let mut lines = vec![format!("use {lib} as types;")];
@@ -165,7 +163,7 @@ fn types_example(lib: &str, file: &syn::File) -> String {
     if let Some(union) = enums.iter().find(|e| {
         e.variants
             .iter()
-            .any(|v| v.ident == "Unknown" && payload(v).as_deref() == Some("UnknownVariant"))
+            .any(|v| v.ident == "Unknown" && payload(v).is_some_and(|ty| syntax::is_path(&ty, &["UnknownVariant"])))
     }) {
         let name = &union.ident;
         if let Some(first) = union.variants.first() {
@@ -180,7 +178,10 @@ fn types_example(lib: &str, file: &syn::File) -> String {
     if let Some(string_enum) = enums.iter().find(|e| {
         e.variants
             .iter()
-            .any(|v| v.ident == "Unknown" && payload(v).as_deref() == Some("::std::string::String"))
+            .any(|v| {
+                v.ident == "Unknown"
+                    && payload(v).is_some_and(|ty| syntax::is_path(&ty, &["std", "string", "String"]))
+            })
     }) {
         let name = &string_enum.ident;
         lines.push(format!(

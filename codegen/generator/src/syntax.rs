@@ -19,10 +19,64 @@ pub fn module_items<'f>(items: &'f mut [Item], name: &str) -> Option<&'f mut Vec
 
 /// The last segment of an `impl`'s self type: `Client` for `impl Client { .. }`.
 pub fn self_type_name(imp: &ItemImpl) -> Option<String> {
-    match &*imp.self_ty {
-        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+    type_name(&imp.self_ty)
+}
+
+/// Whether `ty` is the path `segments` (leading `::` or not, no generic arguments):
+/// `is_path(ty, &["std", "string", "String"])` for `::std::string::String`.
+pub fn is_path(ty: &Type, segments: &[&str]) -> bool {
+    let Type::Path(syn::TypePath {
+        qself: None, path, ..
+    }) = ty else {
+        return false;
+    };
+    path.segments.len() == segments.len()
+        && path
+            .segments
+            .iter()
+            .zip(segments)
+            .all(|(segment, name)| segment.ident == name && segment.arguments.is_none())
+}
+
+/// The last segment's name of a path type: `Interconnect` for `types::Interconnect`.
+pub fn type_name(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
         _ => None,
     }
+}
+
+/// The `T` of `Option<T>` (any path ending in `Option`), if `ty` is one.
+pub fn option_inner(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) if args.args.len() == 1 => match &args.args[0] {
+            syn::GenericArgument::Type(inner) => Some(inner),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether `ty` is `&str` (any lifetime).
+pub fn is_str_ref(ty: &Type) -> bool {
+    matches!(ty, Type::Reference(r) if r.mutability.is_none() && is_path(&r.elem, &["str"]))
+}
+
+/// Whether a where-clause predicate bounds its type by the trait named `name` (its path's last
+/// segment): `T: ::std::fmt::Display` for `Display`.
+pub fn bounds_by(predicate: &syn::WherePredicate, name: &str) -> bool {
+    let syn::WherePredicate::Type(bound) = predicate else {
+        return false;
+    };
+    bound.bounds.iter().any(|b| match b {
+        syn::TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| s.ident == name),
+        _ => false,
+    })
 }
 
 /// The value of `#[serde(rename = "…")]`, if present.
@@ -114,6 +168,27 @@ pub fn mentions_crate(tokens: proc_macro2::TokenStream, name: &str) -> bool {
 mod tests {
     use super::*;
     use quote::quote;
+
+    #[test]
+    fn paths_bounds_and_names_are_read_from_syntax() {
+        let string: Type = syn::parse_quote!(::std::string::String);
+        assert!(is_path(&string, &["std", "string", "String"]));
+        assert!(!is_path(&string, &["String"]));
+        let generic: Type = syn::parse_quote!(::std::vec::Vec<u8>);
+        assert!(!is_path(&generic, &["std", "vec", "Vec"]));
+        assert!(is_path(&syn::parse_quote!(UnknownVariant), &["UnknownVariant"]));
+        assert_eq!(type_name(&syn::parse_quote!(types::Interconnect)).as_deref(), Some("Interconnect"));
+        let optional: Type = syn::parse_quote!(::std::option::Option<&'a str>);
+        assert!(option_inner(&optional).is_some_and(is_str_ref));
+        assert!(option_inner(&string).is_none());
+        assert!(!is_str_ref(&syn::parse_quote!(&mut str)));
+        let display: syn::WherePredicate =
+            syn::parse_quote!(<V as TryInto<T>>::Error: ::std::fmt::Display);
+        assert!(bounds_by(&display, "Display"));
+        assert!(!bounds_by(&display, "Debug"));
+        let named_display: syn::WherePredicate = syn::parse_quote!(DisplayLike: Clone);
+        assert!(!bounds_by(&named_display, "Display"), "the bounded type's name is not a bound");
+    }
 
     #[test]
     fn a_crate_is_found_as_a_path_root_only() {

@@ -222,9 +222,10 @@ fn keep_conversion_messages(setter: &mut syn::ImplItemFn) {
     let display: syn::WherePredicate =
         parse_quote!(<V as ::std::convert::TryInto<#target>>::Error: ::std::fmt::Display);
     let clause = setter.sig.generics.make_where_clause();
-    let has_display = clause.predicates.iter().any(|p| {
-        matches!(p, syn::WherePredicate::Type(bound) if quote!(#bound).to_string().contains("Display"))
-    });
+    let has_display = clause
+        .predicates
+        .iter()
+        .any(|p| crate::syntax::bounds_by(p, "Display"));
     if !has_display {
         clause.predicates.push(display);
     }

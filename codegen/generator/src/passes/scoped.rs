@@ -116,8 +116,7 @@ fn struct_fields(types: &syn::File, name: &str) -> Vec<String> {
 fn has_constructor(types: &syn::File, union: &str, method: &str) -> bool {
     types.items.iter().any(|item| match item {
         Item::Impl(i) => {
-            let ty = &i.self_ty;
-            quote::quote!(#ty).to_string() == union
+            crate::syntax::self_type_name(i).as_deref() == Some(union)
                 && i.items
                     .iter()
                     .any(|m| matches!(m, syn::ImplItem::Fn(f) if f.sig.ident == method))

@@ -28,13 +28,19 @@ fn param_type(param: &ParamModel) -> TokenStream {
         ScalarType::Uuid => quote!(::uuid::Uuid),
         ScalarType::Boolean => quote!(bool),
         ScalarType::Number => quote!(f64),
-        ScalarType::Integer { format, minimum } => match (format.as_deref(), minimum) {
-            (Some("int32"), _) => quote!(i32),
-            (Some("int64"), _) => quote!(i64),
-            (_, Some(m)) if *m >= 0 => quote!(u64),
+        ScalarType::Integer { .. } if is_unsigned(param) => quote!(u64),
+        ScalarType::Integer { format, .. } => match format.as_deref() {
+            Some("int32") => quote!(i32),
             _ => quote!(i64),
         },
     }
+}
+
+/// Whether an integer parameter is held as a `u64`: no declared format and a minimum of 0 or
+/// more (a negative value is then refused when the query is parsed).
+fn is_unsigned(param: &ParamModel) -> bool {
+    matches!(&param.ty, ScalarType::Integer { format, minimum: Some(m) }
+        if *m >= 0 && !matches!(format.as_deref(), Some("int32" | "int64")))
 }
 
 fn doc_lines(text: &str) -> TokenStream {
@@ -67,7 +73,7 @@ fn query_struct(op: &OperationModel, validate: &TokenStream) -> TokenStream {
         let rule = match &p.ty {
             ScalarType::Integer {
                 minimum: Some(m), ..
-            } if !(*m == 0 && ty.to_string() == "u64") => {
+            } if !(*m == 0 && is_unsigned(p)) => {
                 let m = proc_macro2::Literal::i64_unsuffixed(*m);
                 Some(quote!(#[validate(minimum = #m)]))
             }

@@ -121,10 +121,10 @@ pub fn replacements(
     spec: &OpenAPI,
     paths: &Paths,
 ) -> Result<Vec<(&'static str, String)>, EmitError> {
-    let validate = paths.validate.to_string().replace(' ', "");
+    let validate = &paths.validate_crate;
     Ok(present(spec)?
         .into_iter()
-        .map(|s| (s.schema, format!("{validate}::{}", s.path)))
+        .map(|s| (s.schema, format!("::{validate}::{}", s.path)))
         .collect())
 }
 

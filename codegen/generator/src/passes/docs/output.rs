@@ -239,9 +239,7 @@ pub fn apply(
 ) -> Result<(), crate::error::EmitError> {
     document_types(&mut generated.types);
     document_client(&mut generated.client, model);
-    let client = &paths.client;
-    let lib = quote::quote!(#client).to_string().replace(' ', "");
-    compiled_method_examples(&mut generated.client, model, lib.trim_start_matches("::"));
+    compiled_method_examples(&mut generated.client, model, &paths.client_crate);
     Ok(())
 }
 

@@ -29,9 +29,7 @@ pub fn add_non_exhaustive(file: &mut syn::File) {
                 }
                 if let Fields::Named(fields) = &mut s.fields {
                     for field in fields.named.iter_mut() {
-                        let flattened = field.attrs.iter().any(|a| {
-                            a.path().is_ident("serde") && quote!(#a).to_string().contains("flatten")
-                        });
+                        let flattened = crate::syntax::has_serde_flag(&field.attrs, "flatten");
                         if flattened && !field.attrs.iter().any(|a| a.path().is_ident("doc")) {
                             let doc = super::input::UNKNOWN_FIELDS_DOC;
                             field.attrs.insert(0, parse_quote!(#[doc = #doc]));

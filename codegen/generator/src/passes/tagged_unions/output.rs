@@ -340,10 +340,7 @@ fn string_fields(types: &syn::File, union: &UnionModel) -> Vec<(String, Vec<Stri
                         named
                             .named
                             .iter()
-                            .filter(|f| {
-                                let ty = &f.ty;
-                                quote!(#ty).to_string().replace(' ', "") == "::std::string::String"
-                            })
+                            .filter(|f| crate::syntax::is_path(&f.ty, &["std", "string", "String"]))
                             .filter_map(|f| f.ident.as_ref().map(|i| i.to_string()))
                             .collect(),
                     ),
