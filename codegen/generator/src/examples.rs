@@ -63,7 +63,6 @@ pub fn method_example(model: &ApiModel, op: &OperationModel, lib: &str) -> Strin
     out
 }
 
-pub use crate::passes::scoped::scope_of;
 
 /// An operation on one object (`…/interconnects/{icon}…`) whose object a runnable example
 /// takes from the first item of the listing one level up (`GET …/interconnects`), so that it
@@ -88,7 +87,7 @@ pub fn listed<'a>(
     types: &syn::File,
     op: &'a OperationModel,
 ) -> Option<Listed<'a>> {
-    let (scope, _) = scope_of(op)?;
+    let (scope, _) = op.scope()?;
     let [_, param] = op.path_params.as_slice() else {
         return None;
     };

@@ -40,26 +40,14 @@ pub mod tree;
 
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
 
 pub use config::{Config, CrateConfig, RuntimeCrates};
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use error::EmitError;
-pub use load::load;
+pub use load::{load, LoadedSpec};
 pub use paths::Paths;
 pub use source::SpecSource;
 pub use tree::{Drift, GeneratedTree, WriteSummary};
-
-/// A spec that parsed and linted clean.
-#[derive(Clone, Debug)]
-pub struct LoadedSpec {
-    pub display_path: String,
-    /// Hex SHA-256 of the spec's bytes, stamped into every generated file's header.
-    pub sha256: String,
-    pub model: model::ApiModel,
-    /// The document as JSON, with each node's line and column.
-    source: source::ParsedSource,
-}
 
 /// Why generation failed.
 #[derive(Debug, thiserror::Error)]
@@ -76,25 +64,6 @@ pub enum GenerateError {
     Io(#[from] tree::TreeIoError),
 }
 
-impl LoadedSpec {
-    /// The document as JSON.
-    pub fn value(&self) -> &Value {
-        &self.source.value
-    }
-
-    /// The pointer of the operation with this id, for locating generator failures.
-    fn operation_pointer(&self, id: &str) -> String {
-        self.model
-            .operations
-            .iter()
-            .find(|o| o.id == id)
-            .map(|o| {
-                diagnostic::pointer(["paths", o.path.as_str(), &o.method.to_ascii_lowercase()])
-            })
-            .unwrap_or_else(|| "/paths".to_string())
-    }
-}
-
 /// Renders the whole generated tree in memory: the road from a loaded spec to the files.
 pub fn render(spec: &LoadedSpec, config: &Config) -> Result<GeneratedTree, Diagnostics> {
     generate(spec, config).map_err(|e| {
@@ -109,7 +78,7 @@ pub fn render(spec: &LoadedSpec, config: &Config) -> Result<GeneratedTree, Diagn
             } => spec.operation_pointer(id),
             _ => "/paths".to_string(),
         };
-        Diagnostics(vec![spec.source.diagnostic(at, e.to_string())])
+        Diagnostics(vec![spec.diagnostic(at, e.to_string())])
     })
 }
 

@@ -4,8 +4,44 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::diagnostic::{self, Diagnostics};
-use crate::{document, lint, model, source, LoadedSpec, SpecSource};
+use crate::diagnostic::{self, Diagnostic, Diagnostics};
+use crate::source::SpecSource;
+use crate::{document, lint, model, source};
+
+/// A spec that parsed and linted clean.
+#[derive(Clone, Debug)]
+pub struct LoadedSpec {
+    pub display_path: String,
+    /// Hex SHA-256 of the spec's bytes, stamped into every generated file's header.
+    pub sha256: String,
+    pub model: model::ApiModel,
+    /// The document as JSON, with each node's line and column.
+    source: source::ParsedSource,
+}
+
+impl LoadedSpec {
+    /// The document as JSON.
+    pub fn value(&self) -> &Value {
+        &self.source.value
+    }
+
+    /// The pointer of the operation with this id, for locating generator failures.
+    pub(crate) fn operation_pointer(&self, id: &str) -> String {
+        self.model
+            .operations
+            .iter()
+            .find(|o| o.id == id)
+            .map(|o| {
+                diagnostic::pointer(["paths", o.path.as_str(), &o.method.to_ascii_lowercase()])
+            })
+            .unwrap_or_else(|| "/paths".to_string())
+    }
+
+    /// A diagnostic about the node at `pointer` of this spec.
+    pub(crate) fn diagnostic(&self, pointer: String, message: String) -> Diagnostic {
+        self.source.diagnostic(pointer, message)
+    }
+}
 
 fn pointer_of(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;

@@ -676,8 +676,22 @@ impl ApiModel {
     }
 }
 
+impl OperationModel {
+    /// The scope the operation's path starts with: its first path parameter when that is a
+    /// `*_id` string whose stem is an identifier (`account_id`), with the handle's name
+    /// (`account`). The scoped handle pass makes one handle per scope, and the README's
+    /// runnable examples call through the same handle.
+    pub fn scope(&self) -> Option<(&str, &str)> {
+        let first = self.path_params.first()?;
+        let name = first.name.strip_suffix("_id")?;
+        (first.ty == ScalarType::String && syn::parse_str::<syn::Ident>(name).is_ok())
+            .then_some((first.name.as_str(), name))
+    }
+}
+
 #[cfg(test)]
 impl OperationModel {
+
     /// A `GET` of `path` with these path parameters, answering nothing.
     pub fn for_test(id: &str, path: &str, path_params: Vec<ParamModel>) -> OperationModel {
         OperationModel {

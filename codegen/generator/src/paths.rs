@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 
 use crate::config::crate_path;
-use crate::Config;
+use crate::config::Config;
 
 /// The paths generated code spells for the crates it uses.
 #[derive(Clone, Debug)]

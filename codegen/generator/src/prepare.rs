@@ -3,7 +3,7 @@
 
 use crate::error::EmitError;
 use crate::passes::{docs, forward_compat, tagged_unions, validation};
-use crate::LoadedSpec;
+use crate::load::LoadedSpec;
 
 /// The document progenitor generates from.
 pub fn progenitor_input(spec: &LoadedSpec) -> Result<openapiv3::OpenAPI, EmitError> {

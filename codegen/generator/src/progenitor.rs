@@ -245,7 +245,7 @@ mod tests {
 
     fn fixture() -> OpenAPI {
         let text = include_str!("../tests/valid_fixture.yaml");
-        let parsed = crate::source::parse(&crate::SpecSource {
+        let parsed = crate::source::parse(&crate::source::SpecSource {
             display_path: "valid_fixture.yaml".into(),
             text: text.into(),
         })

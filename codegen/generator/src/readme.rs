@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use crate::model::{ApiModel, OperationModel, ScalarType, SuccessModel};
 use crate::passes::Generated;
 use crate::syntax;
-use crate::Config;
+use crate::config::Config;
 
 /// Each generated crate's README.
 pub struct Readmes {
@@ -396,7 +396,7 @@ fn client_example(model: &ApiModel, lib: &str, types: &syn::File) -> String {
     let Some(tour) = tour(model, types) else {
         return client_example_with_placeholders(model, lib);
     };
-    let Some((scope, handle)) = crate::examples::scope_of(tour.listed.listing) else {
+    let Some((scope, handle)) = tour.listed.listing.scope() else {
         return client_example_with_placeholders(model, lib);
     };
     let object = crate::naming::progenitor_field_name(&tour.listed.param.name);
@@ -442,7 +442,7 @@ fn client_waiting_and_options(model: &ApiModel, lib: &str, types: &syn::File) ->
     let Some((listed, op, name)) = reads.into_iter().next() else {
         return client_waiting_and_options_with_placeholders(model, lib);
     };
-    let Some((scope, handle)) = crate::examples::scope_of(op) else {
+    let Some((scope, handle)) = op.scope() else {
         return client_waiting_and_options_with_placeholders(model, lib);
     };
     let (condition, doc) =

@@ -363,7 +363,7 @@ pub fn import_with(
     );
     // The generator's own checks, on exactly the text that would be written, and proof that
     // the YAML says what the import computed.
-    let loaded = crate::load(&SpecSource {
+    let loaded = crate::load::load(&SpecSource {
         display_path: SPEC_PATH.to_string(),
         text: spec_text.clone(),
     })
@@ -499,17 +499,17 @@ pub fn edit_with_actions(spec_text: &str, actions_yaml: &str) -> Result<String, 
 }
 
 /// The files an import writes, relative to the workspace root, for
-/// [`GeneratedTree::check_listed`](crate::GeneratedTree::check_listed) and
-/// [`write_listed`](crate::GeneratedTree::write_listed). `readme` is the current
+/// [`GeneratedTree::check_listed`](crate::tree::GeneratedTree::check_listed) and
+/// [`write_listed`](crate::tree::GeneratedTree::write_listed). `readme` is the current
 /// `spec/README.md`, whose deviations section is replaced.
-pub fn files(imported: &Imported, readme: &str) -> Result<crate::GeneratedTree, String> {
+pub fn files(imported: &Imported, readme: &str) -> Result<crate::tree::GeneratedTree, String> {
     let readme = splice_deviations(readme, &imported.deviations_markdown).ok_or_else(|| {
         format!(
             "{README_PATH} has no deviations section: keep the lines `{DEVIATIONS_START}` and \
              `{DEVIATIONS_END}`, between which the import writes the overlay's table"
         )
     })?;
-    let mut tree = crate::GeneratedTree::default();
+    let mut tree = crate::tree::GeneratedTree::default();
     tree.insert(UPSTREAM_PATH, imported.upstream_text.clone());
     tree.insert(SPEC_PATH, imported.spec_text.clone());
     tree.insert(README_PATH, readme);

@@ -831,7 +831,7 @@ mod tests {
 
     fn rewrite(op: &OperationModel, imp: syn::ItemImpl) -> Result<syn::ItemImpl, String> {
         let mut imp = imp;
-        let paths = Paths::new(&crate::Config::default(), quote!(::types));
+        let paths = Paths::new(&crate::config::Config::default(), quote!(::types));
         let model = ApiModel::for_test(vec![op.clone()]);
         rewrite_builder(&mut imp, op, &model, &paths)
             .map(|()| imp)

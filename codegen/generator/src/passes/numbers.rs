@@ -65,7 +65,7 @@ mod tests {
             operations: Vec::new(),
             schemas: Default::default(),
         };
-        let paths = Paths::new(&crate::Config::default(), quote!(::types));
+        let paths = Paths::new(&crate::config::Config::default(), quote!(::types));
         apply(&mut generated, &model, &paths).unwrap();
         let text = generated.types.to_token_stream().to_string();
         assert!(!text.contains("f64") && !text.contains("f32"), "{text}");

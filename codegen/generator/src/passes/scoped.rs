@@ -16,23 +16,13 @@ use crate::model::{ApiModel, OperationModel, ScalarType};
 use crate::naming::{camel_case, progenitor_field_name};
 use crate::passes::Generated;
 
-/// The scope an operation's path starts with: its first path parameter when that is a `*_id`
-/// string whose stem is an identifier (`account_id`), with the handle's name (`account`). The
-/// README's runnable examples call through the same handle.
-pub fn scope_of(op: &OperationModel) -> Option<(&str, &str)> {
-    let first = op.path_params.first()?;
-    let name = first.name.strip_suffix("_id")?;
-    (first.ty == ScalarType::String && syn::parse_str::<syn::Ident>(name).is_ok())
-        .then_some((first.name.as_str(), name))
-}
-
 /// The scopes: each `*_id` string parameter that starts some operation's path, with the
 /// scope's name (`account_id` → `account`) and those operations.
 fn scopes(model: &ApiModel) -> Vec<(String, String, Vec<&OperationModel>)> {
     let mut scopes: std::collections::BTreeMap<(&str, &str), Vec<&OperationModel>> =
         Default::default();
     for op in &model.operations {
-        if let Some(scope) = scope_of(op) {
+        if let Some(scope) = op.scope() {
             scopes.entry(scope).or_default().push(op);
         }
     }

@@ -519,7 +519,7 @@ mod tests {
     }
 
     fn paths() -> Paths {
-        Paths::new(&crate::Config::default(), quote!(::types))
+        Paths::new(&crate::config::Config::default(), quote!(::types))
     }
 
     #[test]
