@@ -5,12 +5,12 @@
 
 use toml_edit::{value, Array, DocumentMut, InlineTable, Item, Table};
 
+use crate::config::{Config, CrateConfig};
+use crate::load::LoadedSpec;
 use crate::passes::Generated;
 use crate::readme::Readmes;
 use crate::syntax::mentions_crate;
 use crate::tree::GeneratedTree;
-use crate::config::{Config, CrateConfig};
-use crate::load::LoadedSpec;
 
 /// The first line of every generated Rust file; Cargo.toml and README carry it as a comment too.
 pub fn header(spec: &LoadedSpec, comment: &str) -> String {

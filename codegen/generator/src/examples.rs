@@ -63,7 +63,6 @@ pub fn method_example(model: &ApiModel, op: &OperationModel, lib: &str) -> Strin
     out
 }
 
-
 /// An operation on one object (`…/interconnects/{icon}…`) whose object a runnable example
 /// takes from the first item of the listing one level up (`GET …/interconnects`), so that it
 /// reads only what exists.
@@ -146,8 +145,7 @@ fn item_value(types: &syn::File, item: &str, field: &str, ty: &ScalarType) -> Op
                 };
             }
             syn::Item::Impl(block)
-                if block.trait_.is_none()
-                    && type_name(&block.self_ty).as_deref() == Some(item) =>
+                if block.trait_.is_none() && type_name(&block.self_ty).as_deref() == Some(item) =>
             {
                 for member in &block.items {
                     let syn::ImplItem::Fn(method) = member else {

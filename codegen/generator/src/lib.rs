@@ -40,7 +40,6 @@ pub mod tree;
 
 use std::path::{Path, PathBuf};
 
-
 pub use config::{Config, CrateConfig, RuntimeCrates};
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use error::EmitError;
@@ -95,7 +94,7 @@ fn generate(spec: &LoadedSpec, config: &Config) -> Result<GeneratedTree, EmitErr
 /// The generated sources, as syntax trees whose code names its crates by `paths` (the
 /// snapshots name the types `super::types`): prepare → progenitor → passes.
 pub fn sources(spec: &LoadedSpec, paths: &Paths) -> Result<passes::Generated, EmitError> {
-    let input = prepare::progenitor_input(spec)?;
+    let input = prepare::progenitor_input(spec, paths)?;
     let output = progenitor::run(&input, paths)?;
     passes::run(output, &spec.model, paths)
 }

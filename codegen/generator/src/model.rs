@@ -691,7 +691,6 @@ impl OperationModel {
 
 #[cfg(test)]
 impl OperationModel {
-
     /// A `GET` of `path` with these path parameters, answering nothing.
     pub fn for_test(id: &str, path: &str, path_params: Vec<ParamModel>) -> OperationModel {
         OperationModel {

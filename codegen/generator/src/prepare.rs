@@ -2,15 +2,27 @@
 //! feature's change made by that feature's `input` module, in one ordered list.
 
 use crate::error::EmitError;
-use crate::passes::{docs, forward_compat, tagged_unions, validation};
 use crate::load::LoadedSpec;
+use crate::passes::{docs, forward_compat, shared_types, tagged_unions, validation};
+use crate::paths::Paths;
 
-/// The document progenitor generates from.
-pub fn progenitor_input(spec: &LoadedSpec) -> Result<openapiv3::OpenAPI, EmitError> {
+/// Everything progenitor is given: the document it generates from, and the schemas typify
+/// takes from a runtime instead of generating (with the path of the type it uses).
+pub struct ProgenitorInput {
+    pub spec: openapiv3::OpenAPI,
+    pub replacements: Vec<(&'static str, String)>,
+}
+
+/// progenitor's input, each feature's change made by its own `input` module.
+pub fn progenitor_input(spec: &LoadedSpec, paths: &Paths) -> Result<ProgenitorInput, EmitError> {
+    let replacements = shared_types::input::replacements(spec.value(), paths)?;
     let mut input = spec.value().clone();
     validation::input::strip_covered_patterns(&mut input);
     docs::input::indent_list_continuations(&mut input);
     tagged_unions::input::strip_union_tags(&mut input);
     forward_compat::input::keep_unknown_fields(&mut input, &spec.model);
-    serde_json::from_value(input).map_err(|e| EmitError::Output(e.to_string()))
+    Ok(ProgenitorInput {
+        spec: serde_json::from_value(input).map_err(|e| EmitError::Output(e.to_string()))?,
+        replacements,
+    })
 }

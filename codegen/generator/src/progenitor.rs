@@ -15,6 +15,25 @@ use syn::{Item, ItemMod};
 use crate::document::METHODS;
 use crate::error::EmitError;
 
+/// The generated sources as the passes hand them on: syntax trees, formatted at the end.
+pub struct Generated {
+    /// typify's types (progenitor's `types` module), for the types crate.
+    pub types: syn::File,
+    /// progenitor's client, for the client crate.
+    pub client: syn::File,
+    /// progenitor's httpmock helpers, which the client pass places in the client's `mock`.
+    pub mocks: syn::File,
+    /// The server crate's source (the server pass writes it from the model).
+    pub server: syn::File,
+    /// The command-line tool's source (the CLI pass writes it from the model).
+    pub cli: syn::File,
+}
+
+/// An empty file, for the sources a pass writes from nothing.
+pub fn empty_file() -> syn::File {
+    syn::parse_quote!()
+}
+
 /// Serialises generation so that the silent panic hook below never hides another thread's panic.
 static PANIC_HOOK_LOCK: Mutex<()> = Mutex::new(());
 
@@ -181,20 +200,20 @@ fn allow_unused_types_import(client: &mut syn::File) {
 /// progenitor's output for the passes: the types, the client and the httpmock helpers, each a
 /// syntax tree (the server's and the tool's files start empty).
 pub fn run(
-    spec: &OpenAPI,
+    input: &crate::prepare::ProgenitorInput,
     paths: &crate::paths::Paths,
-) -> Result<crate::passes::Generated, EmitError> {
-    let replacements = crate::passes::shared_types::replacements(spec, paths)?;
-    let tokens = generate(spec, &paths.client_runtime, &replacements)?;
+) -> Result<Generated, EmitError> {
+    let (spec, replacements) = (&input.spec, &input.replacements);
+    let tokens = generate(spec, &paths.client_runtime, replacements)?;
     let SplitOutput { types, client } = split(tokens, &paths.types)?;
-    let mocks = syn::parse2(generate_mocks(spec, &paths.client_runtime, &replacements)?)
+    let mocks = syn::parse2(generate_mocks(spec, &paths.client_runtime, replacements)?)
         .map_err(|e| EmitError::Output(format!("the httpmock helpers: {e}")))?;
-    Ok(crate::passes::Generated {
+    Ok(Generated {
         types,
         client,
         mocks,
-        server: crate::passes::empty_file(),
-        cli: crate::passes::empty_file(),
+        server: empty_file(),
+        cli: empty_file(),
     })
 }
 

@@ -4,10 +4,10 @@
 
 use std::fmt::Write as _;
 
+use crate::config::Config;
 use crate::model::{ApiModel, OperationModel, ScalarType, SuccessModel};
 use crate::passes::Generated;
 use crate::syntax;
-use crate::config::Config;
 
 /// Each generated crate's README.
 pub struct Readmes {
@@ -161,9 +161,10 @@ fn types_example(lib: &str, file: &syn::File) -> String {
     let mut lines = vec![format!("use {lib} as types;")];
     // A union: its first member, and a kind this version does not know.
     if let Some(union) = enums.iter().find(|e| {
-        e.variants
-            .iter()
-            .any(|v| v.ident == "Unknown" && payload(v).is_some_and(|ty| syntax::is_path(&ty, &["UnknownVariant"])))
+        e.variants.iter().any(|v| {
+            v.ident == "Unknown"
+                && payload(v).is_some_and(|ty| syntax::is_path(&ty, &["UnknownVariant"]))
+        })
     }) {
         let name = &union.ident;
         if let Some(first) = union.variants.first() {
@@ -176,12 +177,10 @@ fn types_example(lib: &str, file: &syn::File) -> String {
     }
     // A string enum: values it does not know are kept.
     if let Some(string_enum) = enums.iter().find(|e| {
-        e.variants
-            .iter()
-            .any(|v| {
-                v.ident == "Unknown"
-                    && payload(v).is_some_and(|ty| syntax::is_path(&ty, &["std", "string", "String"]))
-            })
+        e.variants.iter().any(|v| {
+            v.ident == "Unknown"
+                && payload(v).is_some_and(|ty| syntax::is_path(&ty, &["std", "string", "String"]))
+        })
     }) {
         let name = &string_enum.ident;
         lines.push(format!(

@@ -27,7 +27,8 @@ pub fn self_type_name(imp: &ItemImpl) -> Option<String> {
 pub fn is_path(ty: &Type, segments: &[&str]) -> bool {
     let Type::Path(syn::TypePath {
         qself: None, path, ..
-    }) = ty else {
+    }) = ty
+    else {
         return false;
     };
     path.segments.len() == segments.len()
@@ -176,8 +177,14 @@ mod tests {
         assert!(!is_path(&string, &["String"]));
         let generic: Type = syn::parse_quote!(::std::vec::Vec<u8>);
         assert!(!is_path(&generic, &["std", "vec", "Vec"]));
-        assert!(is_path(&syn::parse_quote!(UnknownVariant), &["UnknownVariant"]));
-        assert_eq!(type_name(&syn::parse_quote!(types::Interconnect)).as_deref(), Some("Interconnect"));
+        assert!(is_path(
+            &syn::parse_quote!(UnknownVariant),
+            &["UnknownVariant"]
+        ));
+        assert_eq!(
+            type_name(&syn::parse_quote!(types::Interconnect)).as_deref(),
+            Some("Interconnect")
+        );
         let optional: Type = syn::parse_quote!(::std::option::Option<&'a str>);
         assert!(option_inner(&optional).is_some_and(is_str_ref));
         assert!(option_inner(&string).is_none());
@@ -187,7 +194,10 @@ mod tests {
         assert!(bounds_by(&display, "Display"));
         assert!(!bounds_by(&display, "Debug"));
         let named_display: syn::WherePredicate = syn::parse_quote!(DisplayLike: Clone);
-        assert!(!bounds_by(&named_display, "Display"), "the bounded type's name is not a bound");
+        assert!(
+            !bounds_by(&named_display, "Display"),
+            "the bounded type's name is not a bound"
+        );
     }
 
     #[test]

@@ -788,7 +788,7 @@ pub fn apply(
     paths: &Paths,
 ) -> Result<(), EmitError> {
     add_client_runtime(&mut generated.client, model, paths)?;
-    let mut mocks = std::mem::replace(&mut generated.mocks, crate::passes::empty_file());
+    let mut mocks = std::mem::replace(&mut generated.mocks, crate::progenitor::empty_file());
     seal_mock_trait(&mut mocks)?;
     generated.client.items.push(syn::parse_quote! {
         /// httpmock helpers for tests of code that uses this client (the `mock` feature): a

@@ -19,19 +19,7 @@ use crate::error::EmitError;
 use crate::model::ApiModel;
 use crate::paths::Paths;
 
-/// The generated sources as the passes hand them on: syntax trees, formatted at the end.
-pub struct Generated {
-    /// typify's types (progenitor's `types` module), for the types crate.
-    pub types: syn::File,
-    /// progenitor's client, for the client crate.
-    pub client: syn::File,
-    /// progenitor's httpmock helpers, which the client pass places in the client's `mock`.
-    pub mocks: syn::File,
-    /// The server crate's source (the server pass writes it from the model).
-    pub server: syn::File,
-    /// The command-line tool's source (the CLI pass writes it from the model).
-    pub cli: syn::File,
-}
+pub use crate::progenitor::Generated;
 
 /// A pass: what it does to the generated sources.
 pub type Pass = fn(&mut Generated, &ApiModel, &Paths) -> Result<(), EmitError>;
@@ -40,7 +28,7 @@ pub type Pass = fn(&mut Generated, &ApiModel, &Paths) -> Result<(), EmitError>;
 /// the unions and string enums replace theirs with impls of their own; the docs pass documents
 /// what every earlier pass added.
 pub const PASSES: &[(&str, Pass)] = &[
-    ("shared types", shared_types::apply),
+    ("shared types", shared_types::output::apply),
     ("numbers", numbers::apply),
     ("validation", validation::output::apply),
     ("tagged unions", tagged_unions::output::apply),
@@ -63,9 +51,4 @@ pub fn run(
         pass(&mut generated, model, paths)?;
     }
     Ok(generated)
-}
-
-/// An empty file, for the sources a pass writes from nothing.
-pub fn empty_file() -> syn::File {
-    syn::parse_quote!()
 }
