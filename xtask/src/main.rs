@@ -11,7 +11,7 @@ use xtask::{bench, ci, commands, conformance, release, Workspace, WorkspaceError
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
-    about = "Tasks for the Cloudflare CNI toolkit: import, generate, diff, release, crates, bench"
+    about = "Tasks for the Cloudflare CNI toolkit: import, sync, generate, diff, release, crates, ci, conformance, bench"
 )]
 struct Cli {
     /// The checkout to work on (default: the one containing the current folder).

@@ -3,7 +3,11 @@
 
 use crate::error::EmitError;
 use crate::load::LoadedSpec;
-use crate::passes::{docs, forward_compat, shared_types, tagged_unions, validation};
+use crate::passes::docs::input as docs;
+use crate::passes::forward_compat::input as forward_compat;
+use crate::passes::shared_types::input as shared_types;
+use crate::passes::tagged_unions::input as tagged_unions;
+use crate::passes::validation::input as validation;
 use crate::paths::Paths;
 
 /// Everything progenitor is given: the document it generates from, and the schemas typify
@@ -15,12 +19,12 @@ pub struct ProgenitorInput {
 
 /// progenitor's input, each feature's change made by its own `input` module.
 pub fn progenitor_input(spec: &LoadedSpec, paths: &Paths) -> Result<ProgenitorInput, EmitError> {
-    let replacements = shared_types::input::replacements(spec.value(), paths)?;
+    let replacements = shared_types::replacements(spec.value(), paths)?;
     let mut input = spec.value().clone();
-    validation::input::strip_covered_patterns(&mut input);
-    docs::input::indent_list_continuations(&mut input);
-    tagged_unions::input::strip_union_tags(&mut input);
-    forward_compat::input::keep_unknown_fields(&mut input, &spec.model);
+    validation::strip_covered_patterns(&mut input);
+    docs::indent_list_continuations(&mut input);
+    tagged_unions::strip_union_tags(&mut input);
+    forward_compat::keep_unknown_fields(&mut input, &spec.model);
     Ok(ProgenitorInput {
         spec: serde_json::from_value(input).map_err(|e| EmitError::Output(e.to_string()))?,
         replacements,
