@@ -11,21 +11,23 @@ const RUNS: usize = 5;
 /// The first heading of BENCHMARKS.md that `cargo xtask bench` does not write.
 const KEPT_SECTIONS: &str = "## Test and CI cost";
 
-type Result<T> = std::result::Result<T, String>;
+type Result<T> = std::result::Result<T, crate::Error>;
 
 fn run(root: &Path, program: &str, args: &[&str]) -> Result<String> {
     let output = Command::new(program)
         .args(args)
         .current_dir(root)
         .output()
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
+        .map_err(crate::Error::start(program))?;
     if !output.status.success() {
-        return Err(format!(
-            "`{program} {}` failed ({}):\n{}",
-            args.join(" "),
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        ));
+        return Err(crate::Error::Failed {
+            command: format!("{program} {}", args.join(" ")),
+            outcome: format!(
+                "{}:\n{}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            ),
+        });
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
@@ -128,8 +130,9 @@ fn json_lines(text: &str) -> Vec<serde_json::Value> {
 fn criterion_samples(root: &Path, group: &str, name: &str) -> Result<Vec<f64>> {
     let path = crate::workspace::target_directory(root)?
         .join(format!("criterion/{group}/{name}/new/sample.json"));
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let sample: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| crate::Error::Gate(format!("{}: {e}", path.display())))?;
+    let sample: serde_json::Value = serde_json::from_str(&text)?;
     let iters = sample["iters"].as_array().cloned().unwrap_or_default();
     let times = sample["times"].as_array().cloned().unwrap_or_default();
     Ok(iters
@@ -203,10 +206,10 @@ pub fn bench(root: &Path, only: Option<&str>) -> Result<()> {
     if let Some(name) = only {
         if !SECTIONS.iter().any(|(known, _)| *known == name) {
             let names: Vec<&str> = SECTIONS.iter().map(|(n, _)| *n).collect();
-            return Err(format!(
+            return Err(crate::Error::Gate(format!(
                 "no benchmark section {name:?}; the sections are {}",
                 names.join(", ")
-            ));
+            )));
         }
     }
     let wanted = |name: &str| only.is_none_or(|only| only == name);
@@ -214,16 +217,19 @@ pub fn bench(root: &Path, only: Option<&str>) -> Result<()> {
     // dropped, whether the run succeeds or fails.
     let scratch_parent = root.join("target");
     std::fs::create_dir_all(&scratch_parent)
-        .map_err(|e| format!("cannot create {}: {e}", scratch_parent.display()))?;
+        .map_err(crate::Error::io("create", &scratch_parent))?;
     let scratch_dir = tempfile::Builder::new()
         .prefix("cni-bench-")
         .tempdir_in(&scratch_parent)
-        .map_err(|e| format!("cannot create a scratch folder: {e}"))?;
+        .map_err(|e| crate::Error::Io {
+            action: "create",
+            path: std::env::temp_dir(),
+            source: e,
+        })?;
     // openapi-generator-cli is the peer of the generation and build-cost comparisons only.
     let ogc = match wanted("generation") || wanted("build-cost") {
         true => crate::tools::Tools::machine()
-            .and_then(|tools| tools.openapi_generator())
-            .map_err(|e| e.to_string())?
+            .and_then(|tools| tools.openapi_generator())?
             .display()
             .to_string(),
         false => String::new(),
@@ -277,7 +283,7 @@ pub fn bench(root: &Path, only: Option<&str>) -> Result<()> {
         out.push_str(&existing[start..]);
     }
     std::fs::write(root.join("BENCHMARKS.md"), &out)
-        .map_err(|e| format!("cannot write BENCHMARKS.md: {e}"))?;
+        .map_err(crate::Error::io("write", root.join("BENCHMARKS.md")))?;
     println!("{out}");
     Ok(())
 }
@@ -408,8 +414,7 @@ impl Bench<'_> {
             samples.extend(json_lines(&text).into_iter().map(|v| (run_index, v)));
         }
         let allocs: serde_json::Value =
-            serde_json::from_str(run(root, &self.binary("allocs_per_request"), &[])?.trim())
-                .map_err(|e| e.to_string())?;
+            serde_json::from_str(run(root, &self.binary("allocs_per_request"), &[])?.trim())?;
         out.push_str(&format!("## 2. Round trip over 127.0.0.1\n\n`target/release/roundtrip 4 16 4`, {RUNS} runs: per operation and pair 4 s in 4 slices of 1 s, the pairs' slices interleaved (A B A B …) so that the machine's drift lands on all of them; 16 concurrent requests; client and server in one process on a 2-thread runtime. `list_cnis` answers 100 CNIs (each with BGP and 8 prefixes), `list_interconnects` 100 interconnects (direct and partner mixed: the union's decoding), `create_cni` sends a body with BGP, 8 prefixes and an MD5 key that both sides validate. The hand-written pair is plain axum handlers and plain reqwest calls with the same types (and the same validation for `create_cni`); the two mixed pairs swap one side. A ratio is the pair's requests/s over the hand-written pair's in the same run; the cells show the median over the runs and (min–max).\n\n| Operation | Pair | Requests/s | p50 | p99 | Ratio to hand-written |\n| --- | --- | --- | --- | --- | --- |\n"));
         let goals = [
             ("get_cni", 0.95),
@@ -444,7 +449,9 @@ impl Bench<'_> {
                     .filter_map(|r| Some(value(r, pair, "rps")? / value(r, "hand_written", "rps")?))
                     .collect();
                 if ratios.is_empty() {
-                    return Err(format!("no round-trip figures for {op} {pair}"));
+                    return Err(crate::Error::Gate(format!(
+                        "no round-trip figures for {op} {pair}"
+                    )));
                 }
                 let ratio = stats(ratios);
                 ratios_of.insert((op, pair.clone()), ratio);
@@ -545,10 +552,10 @@ impl Bench<'_> {
             // empty `[workspace]` table keeps cargo from taking it for a forgotten member.
             let manifest = theirs.join("Cargo.toml");
             let text = std::fs::read_to_string(&manifest)
-                .map_err(|e| format!("{}: {e}", manifest.display()))?;
+                .map_err(|e| crate::Error::Gate(format!("{}: {e}", manifest.display())))?;
             if !text.contains("[workspace]") {
                 std::fs::write(&manifest, format!("{text}\n[workspace]\n"))
-                    .map_err(|e| format!("{}: {e}", manifest.display()))?;
+                    .map_err(|e| crate::Error::Gate(format!("{}: {e}", manifest.display())))?;
             }
             let theirs_target = self.scratch.join(format!("target-{theirs_dir}"));
             // The peer's output may not compile (rust-axum's does not on this spec): reported,
@@ -563,7 +570,8 @@ impl Bench<'_> {
                 ],
             )
             .map_err(|e| {
-                e.lines()
+                e.to_string()
+                    .lines()
                     .find(|l| l.starts_with("error[") || l.starts_with("error:"))
                     .unwrap_or("the build failed")
                     .to_string()
@@ -597,7 +605,7 @@ impl Bench<'_> {
                 .collect();
             out.push_str(&format!("- `{krate}`: {}\n", list.join(", ")));
         }
-        let theirs_client = rows[0].3.clone()?;
+        let theirs_client = rows[0].3.clone().map_err(crate::Error::Gate)?;
         let client_met = rows[0].1 <= theirs_client;
         out.push_str(&format!(
             "\nGoal: a clean build of `cloudflare-cni-client` no slower than openapi-generator's `rust` client: **{}** ({:.1} s against {:.1} s).\n\n",
@@ -622,8 +630,7 @@ impl Bench<'_> {
                 let mut v = Vec::new();
                 for _ in 0..3 {
                     let line = run(root, &pagination, &[mode, items])?;
-                    let json: serde_json::Value =
-                        serde_json::from_str(line.trim()).map_err(|e| e.to_string())?;
+                    let json: serde_json::Value = serde_json::from_str(line.trim())?;
                     v.push(json["peak_rss_kib"].as_f64().unwrap_or(0.0) / 1024.0);
                 }
                 Ok(stats(v))

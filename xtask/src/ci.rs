@@ -18,7 +18,7 @@ use crate::Workspace;
 pub struct Step {
     pub name: &'static str,
     pub checks: &'static str,
-    run: fn(&Gate) -> Result<(), String>,
+    run: fn(&Gate) -> Result<(), crate::Error>,
 }
 
 /// What the steps work on.
@@ -33,26 +33,31 @@ impl Gate {
     }
 
     /// Runs a command in the checkout, its output shown as it comes.
-    fn run(&self, command: &mut Command) -> Result<(), String> {
+    fn run(&self, command: &mut Command) -> Result<(), crate::Error> {
         let shown = shown(command);
         println!("$ {shown}");
         let status = command
             .current_dir(self.root())
             .status()
-            .map_err(|e| format!("cannot run `{shown}`: {e}"))?;
+            .map_err(crate::Error::start(shown.clone()))?;
         if status.success() {
             Ok(())
         } else {
-            Err(format!("`{shown}` failed ({status})"))
+            Err(crate::Error::Failed {
+                command: shown,
+                outcome: status.to_string(),
+            })
         }
     }
 
-    fn cargo(&self, args: &[&str]) -> Result<(), String> {
+    fn cargo(&self, args: &[&str]) -> Result<(), crate::Error> {
         self.run(Command::new(tools::cargo()).args(args))
     }
 
-    fn published(&self) -> Result<Vec<String>, String> {
-        self.workspace.published_crates().map_err(|e| e.to_string())
+    fn published(&self) -> Result<Vec<String>, crate::Error> {
+        self.workspace
+            .published_crates()
+            .map_err(crate::Error::from)
     }
 }
 
@@ -65,7 +70,7 @@ fn shown(command: &Command) -> String {
 
 /// Every gate, in the order CI runs them.
 pub fn steps() -> Vec<Step> {
-    type Run = fn(&Gate) -> Result<(), String>;
+    type Run = fn(&Gate) -> Result<(), crate::Error>;
     [
         ("tools", "the pinned outside tools are installed (once per machine)", tools as Run),
         ("fmt", "cargo fmt --check", fmt as Run),
@@ -85,15 +90,15 @@ pub fn steps() -> Vec<Step> {
     .collect()
 }
 
-fn tools(gate: &Gate) -> Result<(), String> {
-    gate.tools.install_all().map_err(|e| e.to_string())
+fn tools(gate: &Gate) -> Result<(), crate::Error> {
+    gate.tools.install_all().map_err(crate::Error::from)
 }
 
-fn fmt(gate: &Gate) -> Result<(), String> {
+fn fmt(gate: &Gate) -> Result<(), crate::Error> {
     gate.cargo(&["fmt", "--all", "--", "--check"])
 }
 
-fn clippy(gate: &Gate) -> Result<(), String> {
+fn clippy(gate: &Gate) -> Result<(), crate::Error> {
     gate.cargo(&[
         "clippy",
         "--locked",
@@ -105,7 +110,7 @@ fn clippy(gate: &Gate) -> Result<(), String> {
     ])
 }
 
-fn docs(gate: &Gate) -> Result<(), String> {
+fn docs(gate: &Gate) -> Result<(), crate::Error> {
     let published = gate.published()?;
     let mut args = vec!["doc", "--locked", "--no-deps"];
     for name in &published {
@@ -118,7 +123,7 @@ fn docs(gate: &Gate) -> Result<(), String> {
     )
 }
 
-fn no_tls(gate: &Gate) -> Result<(), String> {
+fn no_tls(gate: &Gate) -> Result<(), crate::Error> {
     gate.cargo(&[
         "test",
         "--locked",
@@ -130,7 +135,7 @@ fn no_tls(gate: &Gate) -> Result<(), String> {
 }
 
 /// One of xtask's slow tests (`#[ignore]`d in the fast loop), with the machine's tools.
-fn slow_test(gate: &Gate, test: &str) -> Result<(), String> {
+fn slow_test(gate: &Gate, test: &str) -> Result<(), crate::Error> {
     gate.run(
         Command::new(tools::cargo())
             .args(["test", "--locked", "-p", "xtask", "--test", test])
@@ -139,15 +144,15 @@ fn slow_test(gate: &Gate, test: &str) -> Result<(), String> {
     )
 }
 
-fn evolution(gate: &Gate) -> Result<(), String> {
+fn evolution(gate: &Gate) -> Result<(), crate::Error> {
     slow_test(gate, "evolution")
 }
 
-fn registry(gate: &Gate) -> Result<(), String> {
+fn registry(gate: &Gate) -> Result<(), crate::Error> {
     slow_test(gate, "registry")
 }
 
-fn package(gate: &Gate) -> Result<(), String> {
+fn package(gate: &Gate) -> Result<(), crate::Error> {
     let published = gate.published()?;
     crate::release::package::forget_earlier_packaging(gate.root(), &published)?;
     let mut args = vec!["package", "--locked"];
@@ -165,25 +170,22 @@ fn package(gate: &Gate) -> Result<(), String> {
 }
 
 /// The occupied-port cases first (each fails within seconds), then the real run.
-fn conformance(gate: &Gate) -> Result<(), String> {
+fn conformance(gate: &Gate) -> Result<(), crate::Error> {
     use crate::conformance::{refuses_occupied_ports, run, Binaries};
-    let binaries = Binaries::from_test_build(&gate.workspace).map_err(|e| e.to_string())?;
-    for line in refuses_occupied_ports(&gate.workspace, &binaries, &gate.tools)
-        .map_err(|e| e.to_string())?
-    {
+    let binaries = Binaries::from_test_build(&gate.workspace)?;
+    for line in refuses_occupied_ports(&gate.workspace, &binaries, &gate.tools)? {
         println!("{line}");
     }
-    let summary = run(&gate.workspace, &binaries, &gate.tools, &Default::default())
-        .map_err(|e| e.to_string())?;
+    let summary = run(&gate.workspace, &binaries, &gate.tools, &Default::default())?;
     println!("{summary}");
     Ok(())
 }
 
-fn bench_build(gate: &Gate) -> Result<(), String> {
+fn bench_build(gate: &Gate) -> Result<(), crate::Error> {
     gate.cargo(&["test", "--locked", "--workspace", "--benches", "--no-run"])
 }
 
-fn server_without_reqwest(gate: &Gate) -> Result<(), String> {
+fn server_without_reqwest(gate: &Gate) -> Result<(), crate::Error> {
     let output = Command::new(tools::cargo())
         .args([
             "tree",
@@ -199,12 +201,12 @@ fn server_without_reqwest(gate: &Gate) -> Result<(), String> {
         ])
         .current_dir(gate.root())
         .output()
-        .map_err(|e| format!("cannot run cargo tree: {e}"))?;
+        .map_err(crate::Error::start("cargo tree"))?;
     if !output.status.success() {
-        return Err(format!(
+        return Err(crate::Error::Gate(format!(
             "cargo tree failed: {}",
             String::from_utf8_lossy(&output.stderr).trim()
-        ));
+        )));
     }
     // One package a line, "name vX.Y.Z (source)": compare names, not substrings.
     let tree = String::from_utf8_lossy(&output.stdout);
@@ -217,14 +219,16 @@ fn server_without_reqwest(gate: &Gate) -> Result<(), String> {
         packages.len()
     );
     if packages.contains(&"reqwest") {
-        return Err("cloudflare-cni-server depends on reqwest".to_string());
+        return Err(crate::Error::Gate(
+            "cloudflare-cni-server depends on reqwest".to_string(),
+        ));
     }
     Ok(())
 }
 
-fn lint_spec(gate: &Gate) -> Result<(), String> {
-    let validator = gate.tools.spec_validator().map_err(|e| e.to_string())?;
-    let redocly = gate.tools.redocly().map_err(|e| e.to_string())?;
+fn lint_spec(gate: &Gate) -> Result<(), crate::Error> {
+    let validator = gate.tools.spec_validator()?;
+    let redocly = gate.tools.redocly()?;
     gate.run(Command::new(validator).arg(Workspace::SPEC))?;
     gate.run(
         Command::new(redocly)
@@ -243,14 +247,14 @@ pub struct Outcome {
 
 /// Runs the steps named in `only` (every step when empty), stopping at the first failure;
 /// returns what ran.
-pub fn run(gate: &Gate, only: &[String]) -> Result<Vec<Outcome>, String> {
+pub fn run(gate: &Gate, only: &[String]) -> Result<Vec<Outcome>, crate::Error> {
     let all = steps();
     if let Some(unknown) = only.iter().find(|n| !all.iter().any(|s| s.name == *n)) {
         let names: Vec<&str> = all.iter().map(|s| s.name).collect();
-        return Err(format!(
+        return Err(crate::Error::Gate(format!(
             "no step `{unknown}`; the steps are: {}",
             names.join(", ")
-        ));
+        )));
     }
     let chosen: Vec<&Step> = all
         .iter()
@@ -312,7 +316,7 @@ pub fn command(
     ws: &Workspace,
     only: &[String],
     list: bool,
-) -> Result<std::process::ExitCode, String> {
+) -> Result<std::process::ExitCode, crate::Error> {
     if list {
         for step in steps() {
             println!("{:<18} {}", step.name, step.checks);
@@ -321,7 +325,7 @@ pub fn command(
     }
     let gate = Gate {
         workspace: ws.clone(),
-        tools: Tools::machine().map_err(|e| e.to_string())?,
+        tools: Tools::machine()?,
     };
     let outcomes = run(&gate, only)?;
     print!("{}", table(&outcomes));

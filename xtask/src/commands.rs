@@ -35,7 +35,7 @@ pub struct ImportRequest {
     pub accept_removals: bool,
 }
 
-pub fn import(ws: &Workspace, request: &ImportRequest) -> Result<ImportOutcome, String> {
+pub fn import(ws: &Workspace, request: &ImportRequest) -> Result<ImportOutcome, crate::Error> {
     use cloudflare_cni_codegen::import;
     use cloudflare_cni_codegen::SpecSource;
     let read = |path: &Path, display: String| {
@@ -44,19 +44,19 @@ pub fn import(ws: &Workspace, request: &ImportRequest) -> Result<ImportOutcome, 
                 display_path: display,
                 text,
             })
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))
+            .map_err(crate::Error::io("read", &path))
     };
     // Read at most what the import reads (a larger file is refused unread).
     if let Some(path) = &request.path {
         let size = std::fs::metadata(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+            .map_err(crate::Error::io("read", &path))?
             .len();
         if size > cloudflare_cni_codegen::source::MAX_SOURCE_BYTES as u64 {
-            return Err(format!(
+            return Err(crate::Error::Refused(format!(
                 "{}: the document is {size} bytes; the most the import reads is {}",
                 path.display(),
                 cloudflare_cni_codegen::source::MAX_SOURCE_BYTES
-            ));
+            )));
         }
     }
     let upstream = match &request.path {
@@ -71,7 +71,7 @@ pub fn import(ws: &Workspace, request: &ImportRequest) -> Result<ImportOutcome, 
         import::OVERLAY_PATH.to_string(),
     )?;
     let readme = std::fs::read_to_string(ws.root.join(import::README_PATH))
-        .map_err(|e| format!("cannot read {}: {e}", import::README_PATH))?;
+        .map_err(crate::Error::io("read", ws.root.join(import::README_PATH)))?;
     let previous = std::fs::read_to_string(ws.root.join(import::UPSTREAM_PATH)).ok();
     let imported = import::import_with(
         &upstream,
@@ -81,12 +81,11 @@ pub fn import(ws: &Workspace, request: &ImportRequest) -> Result<ImportOutcome, 
             previous: previous.as_deref(),
             accept_removals: request.accept_removals,
         },
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     if let Some(previous) = &previous {
-        import::check_revision(previous, &imported)?;
+        import::check_revision(previous, &imported).map_err(crate::Error::Refused)?;
     }
-    let files = import::files(&imported, &readme)?;
+    let files = import::files(&imported, &readme).map_err(crate::Error::Refused)?;
     let report = &imported.report;
     let outcome = |code, changed| ImportOutcome {
         code,
@@ -99,7 +98,7 @@ pub fn import(ws: &Workspace, request: &ImportRequest) -> Result<ImportOutcome, 
         let changed = code != ExitCode::SUCCESS;
         return Ok(outcome(code, changed));
     }
-    let summary = files.write_listed(&ws.root).map_err(|e| e.to_string())?;
+    let summary = files.write_listed(&ws.root)?;
     if summary.written.is_empty() {
         println!(
             "unchanged: the CNI section of {} is the one {} records (revision {}); nothing written",
@@ -207,9 +206,9 @@ fn check_import(
     files: &cloudflare_cni_codegen::GeneratedTree,
     upstream: &str,
     verbose: bool,
-) -> Result<ExitCode, String> {
+) -> Result<ExitCode, crate::Error> {
     use cloudflare_cni_codegen::import;
-    let drift = files.check_listed(&ws.root).map_err(|e| e.to_string())?;
+    let drift = files.check_listed(&ws.root)?;
     if drift.is_empty() {
         println!(
             "spec/ is up to date with {upstream} through {}",
@@ -255,7 +254,7 @@ fn inside(path: &Path, root: &Path) -> bool {
     absolute(path).starts_with(absolute(root))
 }
 
-pub fn diff(ws: &Workspace, old: &str, new: &str, json: bool) -> Result<(), String> {
+pub fn diff(ws: &Workspace, old: &str, new: &str, json: bool) -> Result<(), crate::Error> {
     let root = &ws.root;
     // The old side is what it was (an earlier release's spec may predate today's lint rules);
     // the new side must load as `generate` would load it.
@@ -272,10 +271,7 @@ pub fn diff(ws: &Workspace, old: &str, new: &str, json: bool) -> Result<(), Stri
             "crates": crates,
             "changes": result.changes,
         });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-        );
+        println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", result.render());
         if let Some(class) = result.strongest() {
@@ -293,8 +289,8 @@ pub fn diff(ws: &Workspace, old: &str, new: &str, json: bool) -> Result<(), Stri
 
 /// `cargo xtask crates`: the published crates, in dependency order, as `-p NAME` arguments for
 /// cargo (or one name a line).
-pub fn crates(ws: &Workspace, names: bool) -> Result<(), String> {
-    let crates = ws.published_crates().map_err(|e| e.to_string())?;
+pub fn crates(ws: &Workspace, names: bool) -> Result<(), crate::Error> {
+    let crates = ws.published_crates()?;
     if names {
         crates.iter().for_each(|c| println!("{c}"));
     } else {

@@ -485,10 +485,10 @@ fn walk_through_prism(
 }
 
 /// `cargo xtask conformance`: the run, on the test build's emulator and walk.
-pub fn command(ws: &Workspace, options: Options) -> Result<(), String> {
-    let tools = Tools::machine().map_err(|e| e.to_string())?;
-    let binaries = Binaries::from_test_build(ws).map_err(|e| e.to_string())?;
-    let summary = run(ws, &binaries, &tools, &options).map_err(|e| e.to_string())?;
+pub fn command(ws: &Workspace, options: Options) -> Result<(), crate::Error> {
+    let tools = Tools::machine()?;
+    let binaries = Binaries::from_test_build(ws)?;
+    let summary = run(ws, &binaries, &tools, &options)?;
     println!("{summary}");
     Ok(())
 }
@@ -561,7 +561,7 @@ pub fn refuses_occupied_ports(
                         detail: format!(
                             "with the {which} port {port} taken by a stub answering {status}, \
                              the run should fail naming it; it ended {:?}",
-                            other.map_err(|e| e.to_string())
+                            other.map_err(crate::Error::from)
                         ),
                     })
                 }

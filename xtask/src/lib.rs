@@ -7,6 +7,7 @@ pub mod bench;
 pub mod ci;
 pub mod commands;
 pub mod conformance;
+pub mod error;
 pub mod git;
 pub mod record;
 pub mod release;
@@ -14,4 +15,5 @@ pub mod sync;
 pub mod tools;
 pub mod workspace;
 
+pub use error::{Error, Result};
 pub use workspace::{Workspace, WorkspaceError};

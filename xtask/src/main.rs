@@ -143,7 +143,10 @@ fn workspace(root: Option<&Path>) -> Result<Workspace, WorkspaceError> {
 }
 
 /// Runs a task, printing its error.
-fn report<T>(result: Result<T, String>, done: impl FnOnce(T) -> ExitCode) -> ExitCode {
+fn report<T, E: std::fmt::Display>(
+    result: Result<T, E>,
+    done: impl FnOnce(T) -> ExitCode,
+) -> ExitCode {
     match result {
         Ok(value) => done(value),
         Err(e) => {
@@ -182,17 +185,14 @@ fn main() -> ExitCode {
                     accept_removals,
                 },
             ),
-            |outcome| outcome.code,
+            |outcome: commands::ImportOutcome| outcome.code,
         ),
         Command::Generate {
             check,
             verbose,
             spec,
             out,
-        } => report(
-            commands::generate(&ws, check, verbose, spec, out).map_err(|e| e.to_string()),
-            code,
-        ),
+        } => report(commands::generate(&ws, check, verbose, spec, out), code),
         Command::Diff { old, new, json } => report(commands::diff(&ws, &old, &new, json), ok),
         Command::Bench { only } => report(bench::bench(&ws.root, only.as_deref()), ok),
         Command::Release {
@@ -231,8 +231,7 @@ fn main() -> ExitCode {
                     skip_tests,
                     accept_removals,
                 },
-            )
-            .map_err(|e| e.to_string()),
+            ),
             ok,
         ),
         Command::Crates { names } => report(commands::crates(&ws, names), ok),

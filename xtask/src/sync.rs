@@ -26,17 +26,15 @@ pub struct SyncOptions {
 
 /// A step that failed: its name and why.
 #[derive(Debug, thiserror::Error)]
-#[error("sync stopped at step `{step}`: {message}")]
+#[error("sync stopped at step `{step}`: {source}")]
 pub struct SyncError {
     pub step: &'static str,
-    pub message: String,
+    #[source]
+    pub source: crate::Error,
 }
 
-fn step<T>(name: &'static str, result: Result<T, String>) -> Result<T, SyncError> {
-    result.map_err(|message| SyncError {
-        step: name,
-        message,
-    })
+fn step<T>(name: &'static str, result: Result<T, crate::Error>) -> Result<T, SyncError> {
+    result.map_err(|source| SyncError { step: name, source })
 }
 
 fn heading(n: usize, name: &str, what: &str) {
@@ -66,7 +64,7 @@ pub fn sync(ws: &Workspace, options: &SyncOptions) -> Result<(), SyncError> {
     if imported.code != std::process::ExitCode::SUCCESS {
         return Err(SyncError {
             step: "import",
-            message: "the import failed".to_string(),
+            source: crate::Error::Refused("spec/ differs from what the import produces".into()),
         });
     }
     if !imported.changed {
@@ -99,12 +97,12 @@ pub fn sync(ws: &Workspace, options: &SyncOptions) -> Result<(), SyncError> {
     heading(3, "generate", "generated/ from the imported spec");
     let code = step(
         "generate",
-        commands::generate(ws, false, false, None, None).map_err(|e| e.to_string()),
+        commands::generate(ws, false, false, None, None).map_err(crate::Error::from),
     )?;
     if code != std::process::ExitCode::SUCCESS {
         return Err(SyncError {
             step: "generate",
-            message: "generation failed".to_string(),
+            source: crate::Error::Refused("generated/ differs from what the spec renders".into()),
         });
     }
 
@@ -118,12 +116,15 @@ pub fn sync(ws: &Workspace, options: &SyncOptions) -> Result<(), SyncError> {
                 .arg("scripts/test")
                 .current_dir(&ws.root)
                 .status()
-                .map_err(|e| format!("cannot run scripts/test: {e}")),
+                .map_err(crate::Error::start("scripts/test")),
         )?;
         if !status.success() {
             return Err(SyncError {
                 step: "test",
-                message: format!("./scripts/test failed ({status})"),
+                source: crate::Error::Failed {
+                    command: "./scripts/test".into(),
+                    outcome: status.to_string(),
+                },
             });
         }
     }
@@ -133,10 +134,10 @@ pub fn sync(ws: &Workspace, options: &SyncOptions) -> Result<(), SyncError> {
         "plan",
         "the release this would make, and a commit message",
     );
-    let crates = step("plan", ws.published().map_err(|e| e.to_string()))?;
+    let crates = step("plan", ws.published().map_err(crate::Error::from))?;
     let record = step(
         "plan",
-        ReleaseRecord::read(&ws.root).map_err(|e| e.to_string()),
+        ReleaseRecord::read(&ws.root).map_err(crate::Error::from),
     )?;
     match plan::plan(&ws.root, &crates) {
         Ok(plan) => {
@@ -158,7 +159,7 @@ pub fn sync(ws: &Workspace, options: &SyncOptions) -> Result<(), SyncError> {
             "nothing to release: the spec is as {} left it",
             record.tag.as_deref().unwrap_or("the last release")
         ),
-        Err(e) => return step("plan", Err(e.to_string())),
+        Err(e) => return step("plan", Err(e.into())),
     }
     println!(
         "\nNext: review the diff, commit, then `cargo xtask release`, then `cargo xtask release --publish`."
@@ -167,12 +168,12 @@ pub fn sync(ws: &Workspace, options: &SyncOptions) -> Result<(), SyncError> {
 }
 
 /// What the import changed since the last commit.
-fn head_diff(ws: &Workspace) -> Result<cloudflare_cni_codegen::diff::SpecDiff, String> {
+fn head_diff(ws: &Workspace) -> Result<cloudflare_cni_codegen::diff::SpecDiff, crate::Error> {
     use crate::workspace::{earlier_spec_value, read_spec_arg, spec_value};
     let spec = Workspace::SPEC;
     let (old_display, old_text) = read_spec_arg(&ws.root, &format!("git:HEAD:{spec}"))?;
     let new_text = std::fs::read_to_string(ws.root.join(spec))
-        .map_err(|e| format!("cannot read {spec}: {e}"))?;
+        .map_err(crate::Error::io("read", ws.root.join(spec)))?;
     Ok(cloudflare_cni_codegen::diff::diff(
         &earlier_spec_value(&old_display, old_text)?,
         &spec_value(spec, new_text)?,

@@ -81,44 +81,46 @@ impl Tools {
         if reports_version(&on_path, &["semver-checks", "--version"], SEMVER_CHECKS) {
             return Ok(on_path);
         }
-        let root = self.folder("cargo-semver-checks", SEMVER_CHECKS);
-        let binary = root.join("bin/cargo-semver-checks");
-        self.ensure(&root, "cargo-semver-checks", SEMVER_CHECKS, |root| {
-            eprintln!(
-                "tools: building cargo-semver-checks {SEMVER_CHECKS} into {} (once per machine)",
-                root.display()
-            );
-            let mut install = Command::new(cargo());
-            install
-                .args(["install", "--quiet", "--locked", "--version", SEMVER_CHECKS])
-                .arg("--root")
-                .arg(root)
-                .arg("cargo-semver-checks")
-                // Its own release profile asks for fat LTO in one codegen unit, which triples
-                // the build on a small machine for a tool that runs a few seconds per check.
-                .env("CARGO_PROFILE_RELEASE_LTO", "false")
-                .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16");
-            run_install("cargo-semver-checks", SEMVER_CHECKS, &mut install)
-        })?;
-        Ok(binary)
+        // Its own release profile asks for fat LTO in one codegen unit, which triples the
+        // build on a small machine for a tool that runs a few seconds per check.
+        self.cargo_tool(
+            "cargo-semver-checks",
+            SEMVER_CHECKS,
+            &[
+                ("CARGO_PROFILE_RELEASE_LTO", "false"),
+                ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
+            ],
+        )
     }
 
     /// The `cargo-http-registry` server, built once from crates.io.
     pub fn http_registry(&self) -> Result<PathBuf, ToolError> {
-        let root = self.folder("cargo-http-registry", HTTP_REGISTRY);
-        let binary = root.join("bin/cargo-http-registry");
-        self.ensure(&root, "cargo-http-registry", HTTP_REGISTRY, |root| {
+        self.cargo_tool("cargo-http-registry", HTTP_REGISTRY, &[])
+    }
+
+    /// A crates.io binary `package` at `version`, built once into a folder of its own with
+    /// `cargo install --root` (with `env` set for the build); its path.
+    fn cargo_tool(
+        &self,
+        package: &'static str,
+        version: &'static str,
+        env: &[(&str, &str)],
+    ) -> Result<PathBuf, ToolError> {
+        let root = self.folder(package, version);
+        let binary = root.join("bin").join(package);
+        self.ensure(&root, package, version, |root| {
             eprintln!(
-                "tools: building cargo-http-registry {HTTP_REGISTRY} into {} (once per machine)",
+                "tools: building {package} {version} into {} (once per machine)",
                 root.display()
             );
             let mut install = Command::new(cargo());
             install
-                .args(["install", "--quiet", "--locked", "--version", HTTP_REGISTRY])
+                .args(["install", "--quiet", "--locked", "--version", version])
                 .arg("--root")
                 .arg(root)
-                .arg("cargo-http-registry");
-            run_install("cargo-http-registry", HTTP_REGISTRY, &mut install)
+                .arg(package)
+                .envs(env.iter().copied());
+            run_install(package, version, &mut install)
         })?;
         Ok(binary)
     }

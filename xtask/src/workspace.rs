@@ -126,7 +126,7 @@ impl Workspace {
             })
             .collect();
         Ok(published_in_order(&metadata)
-            .map_err(WorkspaceError::Metadata)?
+            .map_err(|e| WorkspaceError::Metadata(e.to_string()))?
             .into_iter()
             .map(|name| PublishedCrate {
                 dir: dirs.get(&name).cloned().unwrap_or_default(),
@@ -140,24 +140,7 @@ impl Workspace {
     }
 
     fn metadata(&self) -> Result<serde_json::Value, WorkspaceError> {
-        let output =
-            std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-                .args([
-                    "metadata",
-                    "--format-version",
-                    "1",
-                    "--no-deps",
-                    "--offline",
-                ])
-                .current_dir(&self.root)
-                .output()
-                .map_err(|e| WorkspaceError::Metadata(e.to_string()))?;
-        if !output.status.success() {
-            return Err(WorkspaceError::Metadata(
-                String::from_utf8_lossy(&output.stderr).trim().to_string(),
-            ));
-        }
-        serde_json::from_slice(&output.stdout).map_err(|e| WorkspaceError::Metadata(e.to_string()))
+        metadata(&self.root)
     }
 
     /// Renders the checkout's spec with the version of `spec/release.toml`.
@@ -214,19 +197,18 @@ pub struct PublishedCrate {
 }
 
 /// Reads a spec given as a path or as `git:REV:PATH`.
-pub fn read_spec_arg(root: &Path, arg: &str) -> Result<(String, String), String> {
+pub fn read_spec_arg(root: &Path, arg: &str) -> Result<(String, String), crate::Error> {
     match arg.strip_prefix("git:") {
         Some(rest) => {
             let (rev, path) = rest
                 .rsplit_once(':')
-                .ok_or_else(|| format!("{arg}: expected git:REV:PATH"))?;
-            let text = git(root, &["show", &format!("{rev}:{path}")]).map_err(|e| e.to_string())?;
+                .ok_or_else(|| crate::Error::Refused(format!("{arg}: expected git:REV:PATH")))?;
+            let text = git(root, &["show", &format!("{rev}:{path}")])?;
             Ok((arg.to_string(), text))
         }
         None => {
             let path = PathBuf::from(arg);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let text = std::fs::read_to_string(&path).map_err(crate::Error::io("read", &path))?;
             Ok((arg.to_string(), text))
         }
     }
@@ -236,27 +218,27 @@ pub fn read_spec_arg(root: &Path, arg: &str) -> Result<(String, String), String>
 /// value: parsed, not linted. The lint's rules tighten over time (`x-enum-varnames` became an
 /// error after release-2 shipped with it), and what was released is what it was: the diff
 /// needs its structure, not today's verdict on it.
-pub fn earlier_spec_value(display: &str, text: String) -> Result<serde_json::Value, String> {
+pub fn earlier_spec_value(display: &str, text: String) -> Result<serde_json::Value, crate::Error> {
     cloudflare_cni_codegen::source::parse(&SpecSource {
         display_path: display.to_string(),
         text,
     })
     .map(|parsed| parsed.value)
-    .map_err(|e| e.to_string())
+    .map_err(crate::Error::from)
 }
 
 /// Loads and lints a spec's text into its JSON value.
-pub fn spec_value(display: &str, text: String) -> Result<serde_json::Value, String> {
+pub fn spec_value(display: &str, text: String) -> Result<serde_json::Value, crate::Error> {
     load(&SpecSource {
         display_path: display.to_string(),
         text,
     })
     .map(|s| s.value().clone())
-    .map_err(|e| e.to_string())
+    .map_err(crate::Error::from)
 }
 
 /// The publishable packages of `cargo metadata --no-deps`, dependencies first.
-pub fn published_in_order(metadata: &serde_json::Value) -> Result<Vec<String>, String> {
+pub fn published_in_order(metadata: &serde_json::Value) -> Result<Vec<String>, crate::Error> {
     let packages = metadata["packages"].as_array().cloned().unwrap_or_default();
     // `publish: []` is `publish = false`; null means any registry.
     let published: Vec<(String, Vec<String>)> = packages
@@ -290,15 +272,17 @@ pub fn published_in_order(metadata: &serde_json::Value) -> Result<Vec<String>, S
         ready.sort();
         ordered.extend(ready.into_iter().cloned());
         if ordered.len() == before {
-            return Err("the published crates depend on each other in a cycle".to_string());
+            return Err(crate::Error::Refused(
+                "the published crates depend on each other in a cycle".to_string(),
+            ));
         }
     }
     Ok(ordered)
 }
 
-/// Where cargo puts the build output of the workspace at `root` (`cargo metadata`'s target
-/// directory: CARGO_TARGET_DIR or `build.target-dir` may move it out of the checkout).
-pub fn target_directory(root: &Path) -> Result<PathBuf, String> {
+/// `cargo metadata --no-deps` of the workspace at `root`: the one runner, with the cargo
+/// that runs xtask ([`crate::tools::cargo`]).
+pub fn metadata(root: &Path) -> Result<serde_json::Value, WorkspaceError> {
     let output = std::process::Command::new(crate::tools::cargo())
         .args([
             "metadata",
@@ -309,19 +293,22 @@ pub fn target_directory(root: &Path) -> Result<PathBuf, String> {
         ])
         .current_dir(root)
         .output()
-        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
+        .map_err(|e| WorkspaceError::Metadata(format!("cannot run cargo metadata: {e}")))?;
     if !output.status.success() {
-        return Err(format!(
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
+        return Err(WorkspaceError::Metadata(
+            String::from_utf8_lossy(&output.stderr).trim().to_string(),
         ));
     }
-    let metadata: serde_json::Value =
-        serde_json::from_slice(&output.stdout).map_err(|e| format!("cargo metadata: {e}"))?;
-    metadata["target_directory"]
+    serde_json::from_slice(&output.stdout).map_err(|e| WorkspaceError::Metadata(e.to_string()))
+}
+
+/// Where cargo puts the build output of the workspace at `root` (`cargo metadata`'s target
+/// directory: CARGO_TARGET_DIR or `build.target-dir` may move it out of the checkout).
+pub fn target_directory(root: &Path) -> Result<PathBuf, WorkspaceError> {
+    metadata(root)?["target_directory"]
         .as_str()
         .map(PathBuf::from)
-        .ok_or_else(|| "cargo metadata names no target directory".to_string())
+        .ok_or_else(|| WorkspaceError::Metadata("it names no target directory".to_string()))
 }
 
 #[cfg(test)]
@@ -338,9 +325,13 @@ mod tests {
             value.pointer("/components/schemas/Speed/enum/1").unwrap(),
             "10G"
         );
-        let linted = spec_value("old.yaml", spec.to_string()).unwrap_err();
+        let linted = spec_value("old.yaml", spec.to_string())
+            .unwrap_err()
+            .to_string();
         assert!(linted.contains("x-enum-varnames"), "{linted}");
-        let broken = earlier_spec_value("old.yaml", "openapi: [".to_string()).unwrap_err();
+        let broken = earlier_spec_value("old.yaml", "openapi: [".to_string())
+            .unwrap_err()
+            .to_string();
         assert!(broken.contains("old.yaml"), "{broken}");
     }
 

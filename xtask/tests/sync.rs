@@ -352,7 +352,7 @@ fn the_workflows_outcomes_over_a_sequence_of_documents() {
         let prior = format!("*a{}", level - 1);
         bomb.push_str(&format!(
             "a{level}: &a{level} [{}]\n",
-            vec![prior.as_str(); 9].join(", ")
+            [prior.as_str(); 9].join(", ")
         ));
     }
     let bomb_path = dir.path().join("openapi-bomb.yaml");

@@ -480,7 +480,7 @@ mod tests {
         let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
         for level in 1..10 {
             let prior = format!("*a{}", level - 1);
-            let items = vec![prior.as_str(); 9].join(", ");
+            let items = [prior.as_str(); 9].join(", ");
             text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
         }
         let started = std::time::Instant::now();

@@ -25,8 +25,11 @@ pub const INJECTED_FAULT_CODE: i32 = 1099;
 /// What a fault does and when. Build one with [`FaultSpec::status`],
 /// [`FaultSpec::drop_connection`] or [`FaultSpec::latency`] and refine it; over HTTP it is
 /// the JSON body of `POST /__emulator/faults`.
+///
+/// A kind of fault may be added in a minor release, so it is not built as a struct literal.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FaultSpec {
     /// The operationId it applies to, or `*` for every operation.
     #[serde(default = "every_operation")]
@@ -96,6 +99,12 @@ impl FaultSpec {
             latency_ms: Some(latency.as_millis().try_into().unwrap_or(u64::MAX)),
             ..Self::new(operation)
         }
+    }
+
+    /// Also wait `latency` before answering (with a status or a dropped connection).
+    pub fn with_latency(mut self, latency: Duration) -> Self {
+        self.latency_ms = Some(latency.as_millis().try_into().unwrap_or(u64::MAX));
+        self
     }
 
     /// Send `Retry-After: seconds` with the status.
@@ -178,6 +187,7 @@ pub struct FaultError(pub String);
 
 /// An injected fault and how often it fired.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ActiveFault {
     pub id: u64,
     #[serde(flatten)]

@@ -78,8 +78,10 @@ pub const API_PREFIX: &str = "/client/v4";
 /// Where it serves its control plane; no API path starts with it.
 pub const CONTROL_PREFIX: &str = "/__emulator";
 
-/// How the emulator behaves.
+/// How the emulator behaves: `EmulatorConfig::default()` and the methods below (settings are
+/// added in minor releases, so it is not built as a struct literal).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct EmulatorConfig {
     /// The slot catalogue.
     pub slots: Vec<SlotSeed>,
@@ -112,6 +114,64 @@ impl Default for EmulatorConfig {
             fault_seed: 0,
             state_file: None,
         }
+    }
+}
+
+impl EmulatorConfig {
+    /// The slot catalogue (default: the shipped one, `seed/slots.json`).
+    pub fn slots(mut self, slots: Vec<SlotSeed>) -> Self {
+        self.slots = slots;
+        self
+    }
+
+    /// How long a new interconnect stays `Pending` before it is `Healthy` (default 5 s).
+    pub fn status_delay(mut self, delay: Duration) -> Self {
+        self.status_delay = delay;
+        self
+    }
+
+    /// The `default_asn` of an account that never set one (default 65000).
+    pub fn default_asn(mut self, asn: u32) -> Self {
+        self.default_asn = asn;
+        self
+    }
+
+    /// The credentials accepted, each with the accounts it may act on (default none: any
+    /// credentials act on any account).
+    pub fn grants(mut self, grants: impl IntoIterator<Item = Grant>) -> Self {
+        self.grants = grants.into_iter().collect();
+        self
+    }
+
+    /// One more accepted credential.
+    pub fn grant(mut self, grant: Grant) -> Self {
+        self.grants.push(grant);
+        self
+    }
+
+    /// Where each account's CNI links (/31s) come from (default 100.64.0.0/16).
+    pub fn link_pool(mut self, pool: Ipv4Net) -> Self {
+        self.link_pool = pool;
+        self
+    }
+
+    /// Whether statuses follow `status_delay` or wait for a test to set them (default
+    /// automatic).
+    pub fn lifecycle(mut self, mode: LifecycleMode) -> Self {
+        self.lifecycle = mode;
+        self
+    }
+
+    /// The seed of the generator that decides faults injected with a probability (default 0).
+    pub fn fault_seed(mut self, seed: u64) -> Self {
+        self.fault_seed = seed;
+        self
+    }
+
+    /// Where `POST /__emulator/state/save` writes the state (`--state`; default none).
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
     }
 }
 

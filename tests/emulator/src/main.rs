@@ -215,20 +215,21 @@ async fn main() -> ExitCode {
             "no --api-token or --api-key: ANY credentials act on ANY account (fine for local use only)"
         );
     }
-    let config = EmulatorConfig {
-        slots,
-        status_delay,
+    let mut config = EmulatorConfig::default()
+        .slots(slots)
+        .status_delay(status_delay)
         // Checked above to be inside the ASN space.
-        default_asn: u32::try_from(args.default_asn).unwrap_or(u32::MAX),
-        grants,
-        link_pool: args.link_pool,
-        lifecycle: match args.manual_lifecycle {
+        .default_asn(u32::try_from(args.default_asn).unwrap_or(u32::MAX))
+        .grants(grants)
+        .link_pool(args.link_pool)
+        .lifecycle(match args.manual_lifecycle {
             true => LifecycleMode::Manual,
             false => LifecycleMode::Automatic,
-        },
-        fault_seed: args.fault_seed,
-        state_file: args.state.clone(),
-    };
+        })
+        .fault_seed(args.fault_seed);
+    if let Some(path) = &args.state {
+        config = config.state_file(path);
+    }
     let emulator = Emulator::new(config);
     // The state is read before the port is bound: a refused file stops here, and nothing
     // will overwrite it.

@@ -178,11 +178,11 @@ async fn latency_delays_the_call_then_runs_it() {
 
 #[tokio::test]
 async fn pending_then_down_with_a_reason_then_healthy_without_sleeping() {
-    let (_, base) = start(EmulatorConfig {
-        lifecycle: LifecycleMode::Manual,
-        status_delay: Duration::ZERO,
-        ..EmulatorConfig::default()
-    })
+    let (_, base) = start(
+        EmulatorConfig::default()
+            .lifecycle(LifecycleMode::Manual)
+            .status_delay(Duration::ZERO),
+    )
     .await;
     let client = client(&base, quick_retries());
     let http = http();
@@ -251,11 +251,8 @@ async fn pending_then_down_with_a_reason_then_healthy_without_sleeping() {
 
 #[tokio::test]
 async fn the_automatic_lifecycle_steps_with_the_clock() {
-    let (emulator, base) = start(EmulatorConfig {
-        status_delay: Duration::from_secs(3600),
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let (emulator, base) =
+        start(EmulatorConfig::default().status_delay(Duration::from_secs(3600))).await;
     let client = client(&base, quick_retries());
     let icon = partner(&client).await;
     assert!(matches!(
@@ -375,11 +372,7 @@ async fn faults_over_http_are_listed_checked_and_cleared() {
 #[tokio::test]
 async fn probabilities_repeat_under_the_same_seed() {
     async fn outcomes(seed: u64) -> Vec<u16> {
-        let (emulator, base) = start(EmulatorConfig {
-            fault_seed: seed,
-            ..EmulatorConfig::default()
-        })
-        .await;
+        let (emulator, base) = start(EmulatorConfig::default().fault_seed(seed)).await;
         emulator
             .inject_fault(FaultSpec::status("get_settings", 503).probability(0.5))
             .unwrap();
@@ -468,13 +461,10 @@ async fn reset_and_dump() {
 
 #[tokio::test]
 async fn the_control_plane_needs_a_credential_granted_every_account() {
-    let (_, base) = start(EmulatorConfig {
-        grants: vec![
-            Grant::parse_token("admin").unwrap(),
-            Grant::parse_token("scoped:acct").unwrap(),
-        ],
-        ..EmulatorConfig::default()
-    })
+    let (_, base) = start(EmulatorConfig::default().grants(vec![
+        Grant::parse_token("admin").unwrap(),
+        Grant::parse_token("scoped:acct").unwrap(),
+    ]))
     .await;
     let http = http();
     let url = format!("{}/faults", control(&base));

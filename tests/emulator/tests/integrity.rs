@@ -392,10 +392,7 @@ async fn whatever_a_body_may_nest_saves_and_reloads() {
     use cloudflare_cni_server::MAX_BODY_DEPTH;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.json");
-    let config = || EmulatorConfig {
-        state_file: Some(path.clone()),
-        ..EmulatorConfig::default()
-    };
+    let config = || EmulatorConfig::default().state_file(path.clone());
     let emulator = Emulator::new(config());
     let base = emulator.clone().spawn().await.unwrap();
     let client = Client::builder()

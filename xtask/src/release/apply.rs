@@ -25,33 +25,34 @@ fn set_string(item: &mut Item, text: String) {
 }
 
 /// A manifest read as a TOML document.
-fn read_manifest(path: &Path) -> Result<DocumentMut, String> {
+fn read_manifest(path: &Path) -> Result<DocumentMut, crate::Error> {
     std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+        .map_err(crate::Error::io("read", &path))?
         .parse()
-        .map_err(|e| format!("{} is not valid TOML: {e}", path.display()))
+        .map_err(|e| crate::Error::Refused(format!("{} is not valid TOML: {e}", path.display())))
 }
 
-fn write_manifest(path: &Path, manifest: &DocumentMut) -> Result<(), String> {
-    std::fs::write(path, manifest.to_string())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+fn write_manifest(path: &Path, manifest: &DocumentMut) -> Result<(), crate::Error> {
+    std::fs::write(path, manifest.to_string()).map_err(crate::Error::io("write", &path))
 }
 
 /// `manifest` (a crate's own Cargo.toml) with `[package] version = next`.
-pub fn with_package_version(manifest: &str, next: &Version) -> Result<String, String> {
+pub fn with_package_version(manifest: &str, next: &Version) -> Result<String, crate::Error> {
     let mut document: DocumentMut = manifest
         .parse()
-        .map_err(|e| format!("not valid TOML: {e}"))?;
+        .map_err(|e| crate::Error::Refused(format!("not valid TOML: {e}")))?;
     let package = document
         .get_mut("package")
         .and_then(Item::as_table_like_mut)
-        .ok_or("it has no [package]")?;
+        .ok_or_else(|| crate::Error::invalid("the manifest", "it has no [package]"))?;
     match package.get_mut("version") {
         Some(version) if version.is_str() => {
             set_string(version, next.to_string());
             Ok(document.to_string())
         }
-        _ => Err("its [package] has no `version = \"…\"`".to_string()),
+        _ => Err(crate::Error::Refused(
+            "its [package] has no `version = \"…\"`".to_string(),
+        )),
     }
 }
 
@@ -62,10 +63,10 @@ pub fn with_workspace_requirement(
     manifest: &str,
     name: &str,
     next: &Version,
-) -> Result<String, String> {
+) -> Result<String, crate::Error> {
     let mut document: DocumentMut = manifest
         .parse()
-        .map_err(|e| format!("not valid TOML: {e}"))?;
+        .map_err(|e| crate::Error::Refused(format!("not valid TOML: {e}")))?;
     let entry = document
         .get_mut("workspace")
         .and_then(|w| w.get_mut("dependencies"))
@@ -88,12 +89,12 @@ fn set_hand_written_version(
     root: &Path,
     krate: &PublishedCrate,
     next: &Version,
-) -> Result<(), String> {
+) -> Result<(), crate::Error> {
     let path = root.join(&krate.dir).join("Cargo.toml");
     let text = read_manifest(&path)?.to_string();
-    let updated =
-        with_package_version(&text, next).map_err(|e| format!("{}: {e}", path.display()))?;
-    std::fs::write(&path, updated).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let updated = with_package_version(&text, next)
+        .map_err(|e| crate::Error::Refused(format!("{}: {e}", path.display())))?;
+    std::fs::write(&path, updated).map_err(crate::Error::io("write", &path))?;
     set_workspace_requirement(root, krate, next)
 }
 
@@ -103,23 +104,29 @@ fn set_workspace_requirement(
     root: &Path,
     krate: &PublishedCrate,
     next: &Version,
-) -> Result<(), String> {
+) -> Result<(), crate::Error> {
     let path = root.join("Cargo.toml");
     let text = read_manifest(&path)?.to_string();
     let updated = with_workspace_requirement(&text, &krate.name, next)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(|e| crate::Error::Refused(format!("{}: {e}", path.display())))?;
     if updated != text {
-        let document: DocumentMut = updated.parse().map_err(|e| format!("{e}"))?;
+        let document: DocumentMut = updated
+            .parse()
+            .map_err(|e| crate::Error::Refused(format!("{e}")))?;
         write_manifest(&path, &document)?;
     }
     Ok(())
 }
 
 /// Writes a release's versions, generated crates and CHANGELOG into the checkout at `root`.
-pub fn apply(root: &Path, plan: &ReleasePlan, crates: &[PublishedCrate]) -> Result<(), String> {
+pub fn apply(
+    root: &Path,
+    plan: &ReleasePlan,
+    crates: &[PublishedCrate],
+) -> Result<(), crate::Error> {
     let record_path = root.join(ReleaseRecord::PATH);
     std::fs::write(&record_path, plan.record().render())
-        .map_err(|e| format!("cannot write {}: {e}", record_path.display()))?;
+        .map_err(crate::Error::io("write", &record_path))?;
     for released in plan.released() {
         let Some(krate) = crates.iter().find(|c| c.name == released.name) else {
             continue;
@@ -134,15 +141,14 @@ pub fn apply(root: &Path, plan: &ReleasePlan, crates: &[PublishedCrate]) -> Resu
     Workspace {
         root: root.to_path_buf(),
     }
-    .generate()
-    .map_err(|e| e.to_string())?;
+    .generate()?;
     let changelog_path = root.join("CHANGELOG.md");
     let existing = std::fs::read_to_string(&changelog_path).ok();
     std::fs::write(
         &changelog_path,
         changelog::prepend(existing.as_deref(), &changelog::section(plan)),
     )
-    .map_err(|e| format!("cannot write {}: {e}", changelog_path.display()))?;
+    .map_err(crate::Error::io("write", &changelog_path))?;
     run(root, "cargo", &["update", "--workspace", "--offline"])
 }
 
@@ -182,6 +188,7 @@ mod tests {
         assert!(
             with_package_version("[package]\nname = \"x\"\n", &Version::new(1, 0, 0))
                 .unwrap_err()
+                .to_string()
                 .contains("no `version")
         );
     }

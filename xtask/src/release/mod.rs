@@ -53,17 +53,20 @@ pub enum ReleaseError {
 }
 
 /// Runs a command in `root`, its output shown as it comes.
-pub(crate) fn run(root: &Path, program: &str, args: &[&str]) -> Result<(), String> {
+pub(crate) fn run(root: &Path, program: &str, args: &[&str]) -> Result<(), crate::Error> {
     println!("$ {program} {}", args.join(" "));
     let status = std::process::Command::new(program)
         .args(args)
         .current_dir(root)
         .status()
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
+        .map_err(crate::Error::start(program))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+        Err(crate::Error::Failed {
+            command: format!("{program} {}", args.join(" ")),
+            outcome: status.to_string(),
+        })
     }
 }
 
@@ -76,11 +79,15 @@ struct ScratchWorktree {
 }
 
 impl ScratchWorktree {
-    fn new(root: &Path, prefix: &str) -> Result<ScratchWorktree, String> {
+    fn new(root: &Path, prefix: &str) -> Result<ScratchWorktree, crate::Error> {
         let folder = tempfile::Builder::new()
             .prefix(prefix)
             .tempdir()
-            .map_err(|e| format!("cannot create a scratch folder: {e}"))?;
+            .map_err(|e| crate::Error::Io {
+                action: "create",
+                path: std::env::temp_dir(),
+                source: e,
+            })?;
         let worktree = ScratchWorktree {
             repo: root.to_path_buf(),
             path: folder.path().join("checkout"),
@@ -107,16 +114,18 @@ impl Drop for ScratchWorktree {
 }
 
 /// Refuses a checkout a release cannot start from: uncommitted changes, a stale `generated/`.
-fn refuse_unclean(ws: &Workspace) -> Result<(), String> {
-    let status = git(&ws.root, &["status", "--porcelain"]).map_err(|e| e.to_string())?;
+fn refuse_unclean(ws: &Workspace) -> Result<(), crate::Error> {
+    let status = git(&ws.root, &["status", "--porcelain"])?;
     if !status.trim().is_empty() {
-        return Err(format!(
+        return Err(crate::Error::Refused(format!(
             "the working tree is dirty; commit or stash first:\n{status}"
-        ));
+        )));
     }
-    let drift = ws.check().map_err(|e| e.to_string())?;
+    let drift = ws.check()?;
     if !drift.is_empty() {
-        return Err("generated/ is stale: run `cargo xtask generate` and commit first".to_string());
+        return Err(crate::Error::Refused(
+            "generated/ is stale: run `cargo xtask generate` and commit first".to_string(),
+        ));
     }
     Ok(())
 }
@@ -128,7 +137,7 @@ fn make_in_scratch(
     scratch: &Path,
     mut plan: ReleasePlan,
     crates: &[crate::workspace::PublishedCrate],
-) -> Result<ReleasePlan, String> {
+) -> Result<ReleasePlan, crate::Error> {
     let binary = match plan.previous_tag {
         Some(_) => Some(semver::binary()?),
         None => None,
@@ -154,14 +163,14 @@ fn make_in_scratch(
 }
 
 /// Commits the release made in the checkout.
-fn commit(root: &Path, tag: &str) -> Result<(), String> {
+fn commit(root: &Path, tag: &str) -> Result<(), crate::Error> {
     let message = format!("Release {tag}");
     run(root, "git", &["add", "-A"])?;
     run(root, "git", &["commit", "-q", "-m", &message])
 }
 
 /// Tags the release commit, once every crate is published.
-fn tag(root: &Path, tag: &str) -> Result<(), String> {
+fn tag(root: &Path, tag: &str) -> Result<(), crate::Error> {
     run(
         root,
         "git",
@@ -171,15 +180,18 @@ fn tag(root: &Path, tag: &str) -> Result<(), String> {
 
 /// The release `spec/release.toml` records, when it is committed (`HEAD` is its commit) but
 /// not tagged: a `--publish` run that was cut short, or a release made without `--publish`.
-fn unpublished_release(root: &Path, record: &ReleaseRecord) -> Result<Option<String>, String> {
+fn unpublished_release(
+    root: &Path,
+    record: &ReleaseRecord,
+) -> Result<Option<String>, crate::Error> {
     let Some(tag) = &record.tag else {
         return Ok(None);
     };
     if publish::tag_exists(root, tag) {
         return Ok(None);
     }
-    let head = git(root, &["rev-parse", "HEAD"]).map_err(|e| e.to_string())?;
-    let commit = record::release_commit(root, tag).map_err(|e| e.to_string())?;
+    let head = git(root, &["rev-parse", "HEAD"])?;
+    let commit = record::release_commit(root, tag)?;
     Ok((head.trim() == commit).then(|| tag.clone()))
 }
 
@@ -190,7 +202,7 @@ fn publish_recorded(
     crates: &[crate::workspace::PublishedCrate],
     registry: &Registry,
     dry_run: bool,
-) -> Result<(), String> {
+) -> Result<(), crate::Error> {
     let tag_name = record.tag.clone().unwrap_or_default();
     let steps = publish::steps(record, crates, registry)?;
     publish::print_steps(&steps, registry);
@@ -215,31 +227,34 @@ published {tag_name} to {} and tagged it",
 /// The whole release (see the module docs); `dry_run` writes, commits, publishes and tags
 /// nothing. With `publish`, a release committed but not yet published is published (and
 /// tagged) instead of planning a new one.
-pub fn release(ws: &Workspace, dry_run: bool, publish: Option<&Registry>) -> Result<(), String> {
+pub fn release(
+    ws: &Workspace,
+    dry_run: bool,
+    publish: Option<&Registry>,
+) -> Result<(), crate::Error> {
     let root = ws.root.clone();
     refuse_unclean(ws)?;
-    let crates = ws.published().map_err(|e| e.to_string())?;
-    let record = ReleaseRecord::read(&root).map_err(|e| e.to_string())?;
+    let crates = ws.published()?;
+    let record = ReleaseRecord::read(&root)?;
     if let Some(registry) = publish {
         if let Some(tag) = unpublished_release(&root, &record)? {
             println!("release: {tag} is committed and not tagged: publishing it");
             return publish_recorded(&root, &record, &crates, registry, dry_run);
         }
     }
-    let plan = plan::plan(&root, &crates).map_err(|e| e.to_string())?;
+    let plan = plan::plan(&root, &crates)?;
     if publish.is_some() && publish::tag_exists(&root, &plan.tag) {
-        return Err(format!(
+        return Err(crate::Error::Refused(format!(
             "the tag {} exists already: this release was made; fetch the branch it is on, or delete the tag if it is a mistake",
             plan.tag
-        ));
+        )));
     }
     if let Some(registry) = publish {
         // Refuse an unreachable registry before anything is made.
-        let first = crates.first().ok_or("no published crates")?;
-        registry.has(
-            &first.name,
-            &record.version(&first.name).map_err(|e| e.to_string())?,
-        )?;
+        let first = crates
+            .first()
+            .ok_or_else(|| crate::Error::Refused("the workspace publishes no crate".into()))?;
+        registry.has(&first.name, &record.version(&first.name)?)?;
     }
     match &plan.previous_tag {
         Some(previous) => println!("release: {previous} -> {}", plan.tag),

@@ -9,7 +9,11 @@ use crate::workspace::PublishedCrate;
 /// package. Verifying a released crate needs its workspace dependencies at their recorded
 /// versions; an unchanged one is taken from the local overlay too (it is published already, or
 /// will be by its own release), but it is not part of this release and is not published again.
-pub fn verify(root: &Path, crates: &[PublishedCrate], released: &[String]) -> Result<(), String> {
+pub fn verify(
+    root: &Path,
+    crates: &[PublishedCrate],
+    released: &[String],
+) -> Result<(), crate::Error> {
     let all: Vec<String> = crates.iter().map(|c| c.name.clone()).collect();
     let unchanged: Vec<&str> = all
         .iter()
@@ -27,7 +31,7 @@ pub fn verify(root: &Path, crates: &[PublishedCrate], released: &[String]) -> Re
 
 /// `cargo package` for every published crate, in dependency order, verifying that each builds
 /// from its packaged sources (unpublished workspace dependencies come from a local overlay).
-pub fn package(root: &Path, crates: &[String], allow_dirty: bool) -> Result<(), String> {
+pub fn package(root: &Path, crates: &[String], allow_dirty: bool) -> Result<(), crate::Error> {
     forget_earlier_packaging(root, crates)?;
     let mut args = vec!["package", "--locked"];
     if allow_dirty {
@@ -44,7 +48,7 @@ pub fn package(root: &Path, crates: &[String], allow_dirty: bool) -> Result<(), 
 /// (here the local one packaging verifies against) as never changing, so a copy or build of the
 /// same name and version from an earlier run (a release retried after a failure makes the same
 /// versions) would be used instead of the new package's sources.
-pub fn forget_earlier_packaging(root: &Path, crates: &[String]) -> Result<(), String> {
+pub fn forget_earlier_packaging(root: &Path, crates: &[String]) -> Result<(), crate::Error> {
     drop_unpacked_copies(crates);
     let _ = std::fs::remove_dir_all(crate::workspace::target_directory(root)?.join("package"));
     let mut args = vec!["clean", "--quiet"];

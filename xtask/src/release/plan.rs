@@ -141,7 +141,8 @@ pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, Relea
             path: root.join(Workspace::SPEC),
             source,
         })?;
-    let new = spec_value(Workspace::SPEC, new_text).map_err(ReleaseError::Spec)?;
+    let new =
+        spec_value(Workspace::SPEC, new_text).map_err(|e| ReleaseError::Spec(e.to_string()))?;
     let info_version = new
         .pointer("/info/version")
         .and_then(|v| v.as_str())
@@ -151,9 +152,13 @@ pub fn plan(root: &Path, crates: &[PublishedCrate]) -> Result<ReleasePlan, Relea
         None => SpecDiff::default(),
         Some(tag) => {
             let reference = format!("git:{}:{}", release_commit(root, tag)?, Workspace::SPEC);
-            let (_, old_text) = read_spec_arg(root, &reference).map_err(ReleaseError::Spec)?;
-            let old = earlier_spec_value(&reference, old_text)
-                .map_err(|message| ReleaseError::OldSpec { reference, message })?;
+            let (_, old_text) =
+                read_spec_arg(root, &reference).map_err(|e| ReleaseError::Spec(e.to_string()))?;
+            let old =
+                earlier_spec_value(&reference, old_text).map_err(|e| ReleaseError::OldSpec {
+                    reference,
+                    message: e.to_string(),
+                })?;
             diff::diff(&old, &new)
         }
     };

@@ -46,7 +46,7 @@ impl Registry {
     /// Whether the registry's index has `name` at `version` (its build metadata aside).
     /// `cargo info` asks the index itself, from outside any workspace so that a workspace
     /// member of that name is not the answer.
-    pub fn has(&self, name: &str, version: &Version) -> Result<bool, String> {
+    pub fn has(&self, name: &str, version: &Version) -> Result<bool, crate::Error> {
         let plain = Version::new(version.major, version.minor, version.patch);
         let outside = std::env::temp_dir();
         let output = Command::new(tools::cargo())
@@ -54,7 +54,7 @@ impl Registry {
             .args(self.args())
             .current_dir(&outside)
             .output()
-            .map_err(|e| format!("cannot run cargo info: {e}"))?;
+            .map_err(crate::Error::start("cargo info"))?;
         if output.status.success() {
             return Ok(true);
         }
@@ -67,14 +67,14 @@ impl Registry {
             .find(|l| l.starts_with("error"))
             .unwrap_or("cargo info failed")
             .trim();
-        Err(format!(
+        Err(crate::Error::Refused(format!(
             "cannot reach {}: {first}; check its index URL in Cargo's configuration (or CARGO_REGISTRIES_<NAME>_INDEX) and that it is up",
             self.label()
-        ))
+        )))
     }
 
     /// Waits until the index serves `name` at `version`, so that what depends on it resolves.
-    fn wait_for(&self, name: &str, version: &Version) -> Result<(), String> {
+    fn wait_for(&self, name: &str, version: &Version) -> Result<(), crate::Error> {
         let start = Instant::now();
         let mut pause = Duration::from_millis(250);
         loop {
@@ -82,11 +82,11 @@ impl Registry {
                 return Ok(());
             }
             if start.elapsed() > INDEX_WAIT {
-                return Err(format!(
+                return Err(crate::Error::Refused(format!(
                     "{name} {version} was published but {} does not serve it after {} s; run the command again to resume",
                     self.label(),
                     INDEX_WAIT.as_secs()
-                ));
+                )));
             }
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_secs(5));
@@ -109,11 +109,11 @@ pub fn steps(
     record: &ReleaseRecord,
     crates: &[PublishedCrate],
     registry: &Registry,
-) -> Result<Vec<Step>, String> {
+) -> Result<Vec<Step>, crate::Error> {
     crates
         .iter()
         .map(|krate| {
-            let version = record.version(&krate.name).map_err(|e| e.to_string())?;
+            let version = record.version(&krate.name)?;
             let present = registry.has(&krate.name, &version)?;
             Ok(Step {
                 name: krate.name.clone(),
@@ -145,7 +145,7 @@ pub fn print_steps(steps: &[Step], registry: &Registry) {
 /// its dependencies pointed at the registry), in order, waiting for each to be served before
 /// the next. The packages were verified when the release was made, so `cargo publish` does not
 /// build them again.
-pub fn publish(root: &Path, steps: &[Step], registry: &Registry) -> Result<(), String> {
+pub fn publish(root: &Path, steps: &[Step], registry: &Registry) -> Result<(), crate::Error> {
     for step in steps {
         if step.present || registry.has(&step.name, &step.version)? {
             println!("publish: {} {} is there already", step.name, step.version);
@@ -173,7 +173,7 @@ pub fn point_dependencies_at(
     root: &Path,
     crates: &[PublishedCrate],
     registry: &Registry,
-) -> Result<(), String> {
+) -> Result<(), crate::Error> {
     let Some(name) = &registry.name else {
         return Ok(());
     };
@@ -181,11 +181,10 @@ pub fn point_dependencies_at(
     let manifests = std::iter::once(root.join("Cargo.toml"))
         .chain(crates.iter().map(|c| root.join(&c.dir).join("Cargo.toml")));
     for path in manifests {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let mut manifest: toml_edit::DocumentMut = text
-            .parse()
-            .map_err(|e| format!("{} is not valid TOML: {e}", path.display()))?;
+        let text = std::fs::read_to_string(&path).map_err(crate::Error::io("read", &path))?;
+        let mut manifest: toml_edit::DocumentMut = text.parse().map_err(|e| {
+            crate::Error::Refused(format!("{} is not valid TOML: {e}", path.display()))
+        })?;
         let mut tables: Vec<&mut toml_edit::Item> = Vec::new();
         let (workspace, rest): (Vec<_>, Vec<_>) = manifest
             .as_table_mut()
@@ -214,8 +213,7 @@ pub fn point_dependencies_at(
                 }
             }
         }
-        std::fs::write(&path, manifest.to_string())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(&path, manifest.to_string()).map_err(crate::Error::io("write", &path))?;
     }
     Ok(())
 }

@@ -10,10 +10,10 @@ use crate::record::release_commit;
 use crate::workspace::PublishedCrate;
 
 /// cargo-semver-checks at the pinned version, installed once per machine.
-pub fn binary() -> Result<PathBuf, String> {
+pub fn binary() -> Result<PathBuf, crate::Error> {
     crate::tools::Tools::machine()
         .and_then(|tools| tools.semver_checks())
-        .map_err(|e| e.to_string())
+        .map_err(crate::Error::from)
 }
 
 /// Whether the crate is a proc-macro crate, which cargo-semver-checks cannot check (rustdoc
@@ -33,11 +33,11 @@ pub fn least_bumps(
     binary: &Path,
     plan: &ReleasePlan,
     crates: &[PublishedCrate],
-) -> Result<Vec<(String, diff::Bump)>, String> {
+) -> Result<Vec<(String, diff::Bump)>, crate::Error> {
     let Some(tag) = &plan.previous_tag else {
         return Ok(Vec::new());
     };
-    let baseline = release_commit(root, tag).map_err(|e| e.to_string())?;
+    let baseline = release_commit(root, tag)?;
     let mut found = Vec::new();
     for provisional in plan.provisional() {
         let Some(krate) = crates.iter().find(|c| c.name == provisional.name) else {
@@ -72,7 +72,7 @@ pub fn least_bumps(
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
                 .status()
-                .map_err(|e| format!("cannot run cargo-semver-checks: {e}"))?;
+                .map_err(crate::Error::start("cargo-semver-checks"))?;
             if status.success() {
                 least = bump;
                 break;
@@ -93,11 +93,11 @@ pub fn check(
     binary: &Path,
     plan: &ReleasePlan,
     crates: &[PublishedCrate],
-) -> Result<(), String> {
+) -> Result<(), crate::Error> {
     let Some(tag) = &plan.previous_tag else {
         return Ok(()); // a first release has nothing to compare with
     };
-    let baseline = release_commit(root, tag).map_err(|e| e.to_string())?;
+    let baseline = release_commit(root, tag)?;
     let mut refused = Vec::new();
     for released in plan.released() {
         let Some(krate) = crates.iter().find(|c| c.name == released.name) else {
@@ -132,7 +132,7 @@ pub fn check(
             .arg(root.join(&krate.dir).join("Cargo.toml"))
             .current_dir(root)
             .output()
-            .map_err(|e| format!("cannot run cargo-semver-checks: {e}"))?;
+            .map_err(crate::Error::start("cargo-semver-checks"))?;
         if !output.status.success() {
             let text = format!(
                 "{}{}",
@@ -162,10 +162,10 @@ pub fn check(
     if refused.is_empty() {
         Ok(())
     } else {
-        Err(format!(
+        Err(crate::Error::Refused(format!(
             "the rule table's bump is weaker than cargo-semver-checks finds; not releasing:\n{}",
             refused.join("\n\n")
-        ))
+        )))
     }
 }
 

@@ -22,10 +22,9 @@ const CALLS: usize = 20_000;
 
 /// An emulator whose account holds `cnis` CNIs on one partner interconnect, links from a /10.
 fn loaded(cnis: usize) -> Emulator {
-    let emulator = Emulator::new(EmulatorConfig {
-        link_pool: "100.64.0.0/10".parse().expect("a prefix"),
-        ..EmulatorConfig::default()
-    });
+    let emulator = Emulator::new(
+        EmulatorConfig::default().link_pool("100.64.0.0/10".parse().expect("a prefix")),
+    );
     let items: Vec<_> = (0..cnis)
         .map(|n| {
             let first = u32::from(std::net::Ipv4Addr::new(100, 64, 0, 0)) + 2 * n as u32;

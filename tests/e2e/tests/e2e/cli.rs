@@ -228,11 +228,8 @@ async fn a_404_exits_4_naming_the_status_and_the_code() {
 
 #[tokio::test]
 async fn wait_reaches_healthy() {
-    let (_, base) = emulator(EmulatorConfig {
-        status_delay: Duration::from_millis(700),
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let (_, base) =
+        emulator(EmulatorConfig::default().status_delay(Duration::from_millis(700))).await;
     let icon = partner(&base).await;
     let ran = on(&base, &["interconnects", "status", &icon]).await;
     assert_eq!(
@@ -261,11 +258,8 @@ async fn wait_reaches_healthy() {
 
 #[tokio::test]
 async fn a_wait_that_times_out_exits_6_naming_the_last_state() {
-    let (_, base) = emulator(EmulatorConfig {
-        status_delay: Duration::from_secs(3600),
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let (_, base) =
+        emulator(EmulatorConfig::default().status_delay(Duration::from_secs(3600))).await;
     let icon = partner(&base).await;
     let ran = on(
         &base,

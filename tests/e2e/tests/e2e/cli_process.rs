@@ -77,7 +77,7 @@ async fn a_signal_during_a_download_leaves_no_temporary_file() {
     let path = dir.path().join("loa.pdf");
     let folder = dir.path().to_path_buf();
     let (status, stderr, left) = tokio::task::spawn_blocking(move || {
-        let mut child = tool(
+        let child = tool(
             &base,
             &[
                 "interconnects",

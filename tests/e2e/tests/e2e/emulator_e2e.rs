@@ -38,10 +38,7 @@ fn client(base: &str) -> Client {
 }
 
 fn config() -> EmulatorConfig {
-    EmulatorConfig {
-        status_delay: Duration::from_millis(300),
-        ..EmulatorConfig::default()
-    }
+    EmulatorConfig::default().status_delay(Duration::from_millis(300))
 }
 
 #[tokio::test]
@@ -426,11 +423,7 @@ async fn validation_runs_on_both_sides() {
 async fn two_hundred_concurrent_creates_on_twenty_slots_claim_each_once() {
     let slots: Vec<SlotSeed> = load_slots(None).unwrap().into_iter().take(20).collect();
     assert_eq!(slots.len(), 20);
-    let base = start(EmulatorConfig {
-        slots: slots.clone(),
-        ..config()
-    })
-    .await;
+    let base = start(config().slots(slots.clone())).await;
     let client = client(&base);
     let attempts = (0..200).map(|i| {
         let client = client.clone();
@@ -568,11 +561,7 @@ async fn a_put_cannot_take_another_cnis_addresses() {
 
 #[tokio::test]
 async fn deleted_links_return_to_the_pool_and_a_full_pool_answers_409() {
-    let base = start(EmulatorConfig {
-        link_pool: "100.64.0.0/29".parse().unwrap(), // 4 links
-        ..config()
-    })
-    .await;
+    let base = start(config().link_pool("100.64.0.0/29".parse().unwrap())).await;
     let client = client(&base);
     let cnis = account_with_cnis(&client, A, 4).await;
     let icon = cnis[0].interconnect.clone();
@@ -672,14 +661,11 @@ async fn reads_of_unknown_accounts_create_nothing() {
 #[tokio::test]
 async fn credentials_act_only_on_their_granted_accounts() {
     use cloudflare_cni_emulator::Grant;
-    let base = start(EmulatorConfig {
-        grants: vec![
-            Grant::parse_token("token-a:account-a").unwrap(),
-            Grant::parse_token("token-all").unwrap(),
-            Grant::parse_key("ops@example.com:key-b:account-b").unwrap(),
-        ],
-        ..config()
-    })
+    let base = start(config().grants(vec![
+        Grant::parse_token("token-a:account-a").unwrap(),
+        Grant::parse_token("token-all").unwrap(),
+        Grant::parse_key("ops@example.com:key-b:account-b").unwrap(),
+    ]))
     .await;
     let with_token = |token: &str| {
         Client::builder()
@@ -906,10 +892,8 @@ async fn partner(client: &Client) -> String {
 #[tokio::test]
 async fn a_waiter_returns_when_the_status_is_reached() {
     use cloudflare_cni_client::Wait;
-    let emulator = Emulator::new(EmulatorConfig {
-        lifecycle: cloudflare_cni_emulator::LifecycleMode::Manual,
-        ..config()
-    });
+    let emulator =
+        Emulator::new(config().lifecycle(cloudflare_cni_emulator::LifecycleMode::Manual));
     let base = start_emulator(emulator.clone()).await;
     let client = client(&base);
     let icon = partner(&client).await;
@@ -951,10 +935,8 @@ async fn a_waiter_returns_when_the_status_is_reached() {
 #[tokio::test]
 async fn a_waiter_that_times_out_names_the_last_status() {
     use cloudflare_cni_client::Wait;
-    let emulator = Emulator::new(EmulatorConfig {
-        lifecycle: cloudflare_cni_emulator::LifecycleMode::Manual,
-        ..config()
-    });
+    let emulator =
+        Emulator::new(config().lifecycle(cloudflare_cni_emulator::LifecycleMode::Manual));
     let base = start_emulator(emulator.clone()).await;
     let client = client(&base);
     let icon = partner(&client).await;
@@ -1011,10 +993,8 @@ async fn a_waiter_that_times_out_names_the_last_status() {
 #[tokio::test]
 async fn a_waiter_stops_at_once_when_its_condition_says_the_answer_will_not_do() {
     use cloudflare_cni_client::{Wait, WaitOutcome};
-    let emulator = Emulator::new(EmulatorConfig {
-        lifecycle: cloudflare_cni_emulator::LifecycleMode::Manual,
-        ..config()
-    });
+    let emulator =
+        Emulator::new(config().lifecycle(cloudflare_cni_emulator::LifecycleMode::Manual));
     let base = start_emulator(emulator.clone()).await;
     let client = client(&base);
     let icon = partner(&client).await;

@@ -121,11 +121,13 @@ impl Drop for Interrupt {
 async fn the_readme_examples_run_against_the_emulator_and_serve() {
     // The emulator: a token only this run knows, good for one account; every request seen.
     let token = format!("readme-{}", cloudflare_cni_client::Uuid::new_v4());
-    let emulator = Emulator::new(EmulatorConfig {
-        status_delay: Duration::from_millis(200),
-        grants: vec![Grant::parse_token(&format!("{token}:{ACCOUNT}")).unwrap()],
-        ..EmulatorConfig::default()
-    });
+    let emulator = Emulator::new(
+        EmulatorConfig::default()
+            .status_delay(Duration::from_millis(200))
+            .grants(vec![
+                Grant::parse_token(&format!("{token}:{ACCOUNT}")).unwrap()
+            ]),
+    );
     let seen: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
     let record = seen.clone();
     let router = emulator.router().layer(axum::middleware::from_fn(

@@ -11,10 +11,9 @@ mod provision;
 
 #[tokio::test]
 async fn the_provisioning_example_runs_against_the_emulator() {
-    let base_url = crate::emulator_e2e::start(EmulatorConfig {
-        status_delay: Duration::from_millis(300),
-        ..EmulatorConfig::default()
-    })
+    let base_url = crate::emulator_e2e::start(
+        EmulatorConfig::default().status_delay(Duration::from_millis(300)),
+    )
     .await;
     let client = Client::builder()
         .base_url(base_url)
