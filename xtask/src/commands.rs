@@ -119,6 +119,12 @@ pub fn import(ws: &Workspace, request: &ImportRequest) -> Result<ImportOutcome, 
     for (from, to) in &report.renamed {
         println!("  schema {from} → {to}");
     }
+    for (from, to) in &report.operations_renamed {
+        println!("  operation {from} → {to} (a Rust method name, by rule)");
+    }
+    for tag in &report.tags_declared {
+        println!("  tag {tag:?} declared (used by operations, not declared by the document)");
+    }
     for pruned in &report.pruned {
         println!("  dropped {pruned} (nothing references it once the overlay applies)");
     }

@@ -66,6 +66,10 @@ pub struct ImportReport {
     pub renamed: Vec<(String, String)>,
     /// Components that nothing reaches once the overlay is applied, dropped.
     pub pruned: Vec<String>,
+    /// operationIds named by rule (`cni-list-cnis` → `cni_list_cnis`), `from → to`.
+    pub operations_renamed: Vec<(String, String)>,
+    /// Tags used and not declared, declared by rule.
+    pub tags_declared: Vec<String>,
     /// What documentation-only overlay actions could not document any more (Cloudflare
     /// removed it), one line each: the import went on without it.
     pub skipped: Vec<String>,
@@ -431,6 +435,8 @@ fn import_selected(
         })?;
     report.renamed = normalized.renamed;
     report.pruned = normalized.pruned;
+    report.operations_renamed = normalized.operations_renamed;
+    report.tags_declared = normalized.tags_declared;
     if let Some(info) = document.get_mut("info").and_then(Value::as_object_mut) {
         info.insert("version".into(), Value::String(info_version.to_string()));
     }

@@ -25,6 +25,13 @@
 //!    them), so every body is a component: forward compatibility and validation reach it, and
 //!    an operation Cloudflare adds with an inline answer needs no overlay edit.
 //! 7. Components that nothing references any more are dropped.
+//! 8. Operations are named and grouped by rule, as Cloudflare's whole document needs: an
+//!    operationId that is not a Rust method name (`cni-list-cnis`, every product's but the CNI
+//!    section's today) becomes its snake case (`cni_list_cnis`), before any body is named after
+//!    it; two that would meet are told apart by a numeric suffix in the order of their original
+//!    ids, the same every time. A tag the document uses without declaring it (Cloudflare's
+//!    whole document declares none) is declared, in the order of first use, so every tag is a
+//!    group (its docs, its command-line subcommand).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -40,6 +47,10 @@ type Problems = Vec<(String, String)>;
 pub struct Normalized {
     pub renamed: Vec<(String, String)>,
     pub pruned: Vec<String>,
+    /// operationIds renamed by rule, `from → to`.
+    pub operations_renamed: Vec<(String, String)>,
+    /// Tags declared by rule (used and not declared).
+    pub tags_declared: Vec<String>,
 }
 
 const SCHEMAS: &str = "#/components/schemas/";
@@ -49,6 +60,8 @@ pub fn normalize(
     document: &mut Value,
     strip_prefix: &str,
 ) -> Result<Normalized, Vec<(String, String)>> {
+    let operations_renamed = name_operations(document);
+    let tags_declared = declare_tags(document);
     let aliases = primitive_aliases(document);
     let object_components = object_components(document);
     visit_schemas(document, &mut |schema| {
@@ -76,10 +89,149 @@ pub fn normalize(
         }
     }
     if problems.is_empty() {
-        Ok(Normalized { renamed, pruned })
+        Ok(Normalized {
+            renamed,
+            pruned,
+            operations_renamed,
+            tags_declared,
+        })
     } else {
         Err(problems)
     }
+}
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Whether `id` names a Rust method as it is: snake case, starting with a letter.
+fn is_method_name(id: &str) -> bool {
+    id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// `cni-list-cnis` → `cni_list_cnis`; `getCNIs` → `get_cnis`: words split at anything but a
+/// letter or digit, and at lower-to-upper case changes, joined by `_`.
+pub(super) fn method_name(id: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut previous_lower = false;
+    for c in id.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            previous_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && previous_lower && !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        word.push(c.to_ascii_lowercase());
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    let name = words.join("_");
+    match name.chars().next() {
+        Some(c) if c.is_ascii_lowercase() => name,
+        Some(_) => format!("op_{name}"),
+        None => "operation".to_string(),
+    }
+}
+
+/// Rule 8's names: each operationId that is not a method name becomes one; returns `from →
+/// to` for each renamed.
+pub(super) fn name_operations(document: &mut Value) -> Vec<(String, String)> {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return Vec::new();
+    };
+    // Every operation's id, as written, with where it is.
+    let mut ids: Vec<(String, String, String)> = Vec::new();
+    for (path, item) in paths.iter() {
+        for method in METHODS {
+            if let Some(id) = item
+                .get(method)
+                .and_then(|op| op.get("operationId"))
+                .and_then(Value::as_str)
+            {
+                ids.push((id.to_string(), path.clone(), method.to_string()));
+            }
+        }
+    }
+    ids.sort();
+    let mut taken: BTreeSet<String> = ids
+        .iter()
+        .filter(|(id, _, _)| is_method_name(id))
+        .map(|(id, _, _)| id.clone())
+        .collect();
+    let mut renamed = Vec::new();
+    for (id, path, method) in ids {
+        if is_method_name(&id) {
+            continue;
+        }
+        let base = method_name(&id);
+        let mut name = base.clone();
+        let mut n = 2;
+        while taken.contains(&name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        taken.insert(name.clone());
+        if let Some(op) = paths
+            .get_mut(&path)
+            .and_then(|item| item.get_mut(&method))
+            .and_then(Value::as_object_mut)
+        {
+            op.insert("operationId".into(), Value::String(name.clone()));
+        }
+        renamed.push((id, name));
+    }
+    renamed
+}
+
+/// Rule 8's groups: each tag an operation uses that the top-level `tags` list does not
+/// declare is declared, in the order of first use; returns those tags.
+fn declare_tags(document: &mut Value) -> Vec<String> {
+    let declared: BTreeSet<String> = document
+        .get("tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.get("name").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    let mut used: Vec<String> = Vec::new();
+    if let Some(paths) = document.get("paths").and_then(Value::as_object) {
+        for item in paths.values() {
+            for method in METHODS {
+                let tags = item
+                    .get(method)
+                    .and_then(|op| op.get("tags"))
+                    .and_then(Value::as_array);
+                for tag in tags.into_iter().flatten().filter_map(Value::as_str) {
+                    if !declared.contains(tag) && !used.iter().any(|u| u == tag) {
+                        used.push(tag.to_string());
+                    }
+                }
+            }
+        }
+    }
+    if used.is_empty() {
+        return used;
+    }
+    let Some(root) = document.as_object_mut() else {
+        return Vec::new();
+    };
+    let list = root
+        .entry("tags")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if let Value::Array(list) = list {
+        list.extend(used.iter().map(|tag| serde_json::json!({ "name": tag })));
+    }
+    used
 }
 
 /// Calls `f` on every schema object of the document, parents before children (so a schema

@@ -359,3 +359,84 @@ fn an_action_that_says_it_adds_creates_what_it_names() {
             .is_some()
     );
 }
+
+/// Cloudflare's dialect for names and groups (issue 34's first cases): a revision that adds an
+/// operation as every other product writes one (a kebab-case operationId, a tag the document
+/// does not declare) imports with no overlay edit, names the method by rule, declares the tag
+/// as a group, and generates; every existing operation keeps its name.
+#[test]
+fn kebab_case_operation_ids_and_undeclared_tags_import_by_rule() {
+    let mut document = source::parse(&upstream()).unwrap().value;
+    document["paths"]["/accounts/{account_id}/cni/facilities"] = json!({
+        "get": {
+            "operationId": "cni-list-facilities",
+            "summary": "List facilities",
+            "tags": ["Facilities"],
+            "parameters": [{"name": "account_id", "in": "path", "required": true,
+                            "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "The facilities", "content": {"application/json": {
+                "schema": {"type": "object", "required": ["items"], "properties": {
+                    "items": {"type": "array", "items": {"type": "object", "properties": {
+                        "name": {"type": "string"}}}}}}}}}}
+        }
+    });
+    let source = SpecSource {
+        display_path: "cloudflare-cni-2026-12-01.json".into(),
+        text: serde_json::to_string(&document).unwrap(),
+    };
+    let imported = import(&source, &overlay()).unwrap();
+    assert_eq!(
+        imported.report.operations_renamed,
+        [(
+            "cni-list-facilities".to_string(),
+            "cni_list_facilities".to_string()
+        )]
+    );
+    assert_eq!(imported.report.tags_declared, ["Facilities"]);
+    let loaded = crate::load::load(&SpecSource {
+        display_path: SPEC_PATH.into(),
+        text: imported.spec_text.clone(),
+    })
+    .unwrap();
+    let ids: Vec<&str> = loaded
+        .model
+        .operations
+        .iter()
+        .map(|o| o.id.as_str())
+        .collect();
+    assert!(
+        ids.contains(&"cni_list_facilities") && ids.contains(&"list_cnis"),
+        "{ids:?}"
+    );
+    crate::render(&loaded, &crate::config::Config::default()).expect("generates");
+}
+
+#[test]
+fn operation_ids_become_method_names_the_same_way_every_time() {
+    for (id, name) in [
+        ("accounts-list-accounts", "accounts_list_accounts"),
+        ("getCNIs", "get_cnis"),
+        (
+            "zone-level-access-applications-list",
+            "zone_level_access_applications_list",
+        ),
+        ("2fa-check", "op_2fa_check"),
+        ("already_fine", "already_fine"),
+    ] {
+        assert_eq!(normalize::method_name(id), name, "{id}");
+    }
+    // Two that meet: told apart in the order of their original ids, each time.
+    let mut document = json!({"paths": {
+        "/b": {"get": {"operationId": "list-things"}},
+        "/a": {"get": {"operationId": "list_things"}, "post": {"operationId": "List-Things"}}
+    }});
+    let renamed = normalize::name_operations(&mut document);
+    assert_eq!(
+        renamed,
+        [
+            ("List-Things".to_string(), "list_things_2".to_string()),
+            ("list-things".to_string(), "list_things_3".to_string())
+        ]
+    );
+    assert_eq!(document["paths"]["/a"]["get"]["operationId"], "list_things");
+}
