@@ -80,6 +80,47 @@ pub fn bounds_by(predicate: &syn::WherePredicate, name: &str) -> bool {
     })
 }
 
+/// Whether the tokens of `needle` (Rust source) appear in this order, at any depth, in
+/// `haystack`: token by token, groups by delimiter and content, so spacing and spans do not
+/// matter. For tests that look for a shape inside a larger output.
+#[cfg(test)]
+pub fn has_tokens(haystack: &impl quote::ToTokens, needle: &str) -> bool {
+    use proc_macro2::{TokenStream, TokenTree};
+    fn same(a: &TokenTree, b: &TokenTree) -> bool {
+        match (a, b) {
+            (TokenTree::Group(a), TokenTree::Group(b)) => {
+                a.delimiter() == b.delimiter() && same_stream(a.stream(), b.stream())
+            }
+            (TokenTree::Ident(a), TokenTree::Ident(b)) => a == b,
+            (TokenTree::Punct(a), TokenTree::Punct(b)) => a.as_char() == b.as_char(),
+            // A literal token offers no other comparison than its spelling.
+            (TokenTree::Literal(a), TokenTree::Literal(b)) => a.to_string() == b.to_string(),
+            _ => false,
+        }
+    }
+    fn same_stream(a: TokenStream, b: TokenStream) -> bool {
+        let (a, b): (Vec<TokenTree>, Vec<TokenTree>) =
+            (a.into_iter().collect(), b.into_iter().collect());
+        a.len() == b.len() && a.iter().zip(&b).all(|(a, b)| same(a, b))
+    }
+    fn find(haystack: TokenStream, needle: &[TokenTree]) -> bool {
+        let trees: Vec<TokenTree> = haystack.into_iter().collect();
+        let here = trees.windows(needle.len().max(1)).any(|window| {
+            window.len() == needle.len() && window.iter().zip(needle).all(|(a, b)| same(a, b))
+        });
+        here || trees.into_iter().any(|tree| match tree {
+            TokenTree::Group(group) => find(group.stream(), needle),
+            _ => false,
+        })
+    }
+    let needle: Vec<TokenTree> = needle
+        .parse::<TokenStream>()
+        .expect("the needle is Rust tokens")
+        .into_iter()
+        .collect();
+    find(haystack.to_token_stream(), &needle)
+}
+
 /// The value of `#[serde(rename = "…")]`, if present.
 pub fn serde_rename(attrs: &[Attribute]) -> Option<String> {
     let mut renamed = None;
@@ -169,6 +210,16 @@ pub fn mentions_crate(tokens: proc_macro2::TokenStream, name: &str) -> bool {
 mod tests {
     use super::*;
     use quote::quote;
+
+    #[test]
+    fn tokens_are_found_at_any_depth_whatever_the_spacing() {
+        let item: syn::Item =
+            syn::parse_quote! { fn f() { let x: Option<::serde_json::Number> = g(a, b); } };
+        assert!(has_tokens(&item, "Option<::serde_json::Number>"));
+        assert!(has_tokens(&item, "g (a , b)"));
+        assert!(!has_tokens(&item, "g(b, a)"));
+        assert!(!has_tokens(&item, "f64"));
+    }
 
     #[test]
     fn paths_bounds_and_names_are_read_from_syntax() {

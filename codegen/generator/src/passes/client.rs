@@ -851,12 +851,12 @@ mod tests {
             }
         };
         let wired = rewrite(&operation(None), imp).unwrap();
-        let text = quote!(#wired).to_string();
-        assert!(
-            text.contains("check_path_segment (\"thing\" , & self . thing)"),
-            "{text}"
-        );
-        assert!(text.contains("fn send_raw"), "{text}");
+        use crate::syntax::has_tokens;
+        assert!(has_tokens(
+            &wired,
+            r#"check_path_segment("thing", &self.thing)"#
+        ));
+        assert!(has_tokens(&wired, "fn send_raw"));
     }
 
     #[test]
@@ -870,12 +870,9 @@ mod tests {
             let other = encode_path(&"kept");
         });
         assert_eq!(format_path_segments_in_place(&mut block, &quote!(rt)), 1);
-        let text = quote!(#block).to_string();
-        assert!(
-            text.contains("rt :: __private :: PathSegment (& thing)"),
-            "{text}"
-        );
-        assert!(text.contains("encode_path (& \"kept\")"), "{text}");
+        use crate::syntax::has_tokens;
+        assert!(has_tokens(&block, "rt::__private::PathSegment(&thing)"));
+        assert!(has_tokens(&block, r#"encode_path(&"kept")"#));
     }
 
     #[test]
@@ -890,12 +887,12 @@ mod tests {
                 .build()?;
         });
         assert!(set_constant_headers_directly(&mut block));
-        let text = quote!(#block).to_string();
-        assert!(!text.contains("header_map"), "{text}");
-        assert!(
-            text.contains(". header (ACCEPT , JSON) . header (NAME , VALUE) . build ()"),
-            "{text}"
-        );
+        use crate::syntax::has_tokens;
+        assert!(!has_tokens(&block, "header_map"));
+        assert!(has_tokens(
+            &block,
+            ".header(ACCEPT, JSON).header(NAME, VALUE).build()"
+        ));
     }
 
     #[test]
@@ -908,9 +905,9 @@ mod tests {
             }
             let request = client.get(url).headers(header_map).build()?;
         });
-        let before = quote!(#block).to_string();
+        let before = block.clone();
         assert!(!set_constant_headers_directly(&mut block));
-        assert_eq!(quote!(#block).to_string(), before);
+        assert_eq!(block, before);
     }
 
     #[test]
