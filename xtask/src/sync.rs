@@ -190,9 +190,10 @@ fn commit_message(
     use cloudflare_cni_codegen::diff::Class;
     let count = |class| changes.of(class).count();
     let mut message = format!(
-        "Import Cloudflare's document, revision {revision}: {} breaking, {} additive, {} documentation changes\n\nFrom {}.\n",
+        "Import Cloudflare's document, revision {revision}: {} breaking, {} additive, {} deprecation, {} documentation changes\n\nFrom {}.\n",
         count(Class::Breaking),
         count(Class::Additive),
+        count(Class::Deprecation),
         count(Class::Documentation),
         path.display()
     );

@@ -62,6 +62,8 @@ pub struct OperationModel {
     pub paginated_item: Option<String>,
     /// The operation's `description` (its summary is `summary`).
     pub description: String,
+    /// `deprecated: true`: the note users see (see [`deprecation_note`]).
+    pub deprecated: Option<String>,
     /// The request body's scalar leaves (through nested objects and every member of a union)
     /// and lists of scalars, each at its JSON pointer, in the schema's order; lists of objects
     /// are not among them.
@@ -103,6 +105,29 @@ pub struct ParamModel {
     pub max_length: Option<u64>,
     /// The values a string enum allows, in the spec's order; empty when any value goes.
     pub values: Vec<String>,
+    /// `deprecated: true`: the note users see (see [`deprecation_note`]).
+    pub deprecated: Option<String>,
+}
+
+/// What users are told of something the spec marks `deprecated: true`: the sentence of its
+/// description that says so (Cloudflare writes "Deprecated: use …" there), else that the API
+/// marks it deprecated.
+pub fn deprecation_note(node: &Value) -> Option<String> {
+    if node.get("deprecated").and_then(Value::as_bool) != Some(true) {
+        return None;
+    }
+    let description = node
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let said = description
+        .split(['\n', '.'])
+        .map(|s| s.trim().trim_matches('*').trim())
+        .find(|s| s.to_ascii_lowercase().contains("deprecat"));
+    Some(match said {
+        Some(sentence) => format!("{sentence}."),
+        None => "The API marks this deprecated.".to_string(),
+    })
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -272,6 +297,7 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
             ty,
             max_length: schema.get("maxLength").and_then(Value::as_u64),
             values: allowed_values(schema),
+            deprecated: deprecation_note(param),
         };
         match param.get("in").and_then(Value::as_str) {
             Some("path") => path_params.push(model),
@@ -348,6 +374,7 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
         error_statuses,
         paginated_item,
         description: text(op, "description"),
+        deprecated: deprecation_note(op),
         request_fields,
     }
 }
@@ -709,6 +736,7 @@ impl OperationModel {
             error_statuses: Vec::new(),
             paginated_item: None,
             description: String::new(),
+            deprecated: None,
             request_fields: Vec::new(),
         }
     }
@@ -725,6 +753,7 @@ impl ParamModel {
             ty,
             max_length: None,
             values: Vec::new(),
+            deprecated: None,
         }
     }
 }

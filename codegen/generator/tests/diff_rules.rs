@@ -56,6 +56,13 @@ const EXPECTED: &[(&str, &str, &str, &str, &str)] = &[
     ),
     ("union_tag_renamed", "breaking", "major", "major", "major"),
     ("operation_added", "additive", "patch", "minor", "minor"),
+    (
+        "operation_deprecated",
+        "deprecation",
+        "patch",
+        "minor",
+        "patch",
+    ),
     ("operation_removed", "breaking", "patch", "major", "major"),
     (
         "optional_parameter_added",

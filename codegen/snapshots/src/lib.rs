@@ -21,6 +21,7 @@ macro_rules! fixture {
 
 fixture!(binary_response);
 fixture!(constraints);
+fixture!(dialect);
 fixture!(query_parameters);
 fixture!(shapes);
 fixture!(tagged_union);

@@ -31,6 +31,7 @@ pub fn section(plan: &ReleasePlan) -> String {
     for (class, title) in [
         (Class::Breaking, "Breaking on the wire"),
         (Class::Additive, "Additive"),
+        (Class::Deprecation, "Deprecated"),
         (Class::Documentation, "Documentation"),
     ] {
         let changes: Vec<_> = plan.diff.of(class).collect();

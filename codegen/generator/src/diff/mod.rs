@@ -60,6 +60,8 @@ use crate::document::{deref, ref_name};
 pub enum Class {
     Breaking,
     Additive,
+    /// Something marked `deprecated: true` (or no longer): it stays usable, with a warning.
+    Deprecation,
     Documentation,
 }
 
@@ -68,6 +70,7 @@ impl Class {
         match self {
             Class::Breaking => "breaking",
             Class::Additive => "additive",
+            Class::Deprecation => "deprecation",
             Class::Documentation => "documentation",
         }
     }
@@ -202,7 +205,12 @@ impl SpecDiff {
             return "no changes\n".to_string();
         }
         let mut out = String::new();
-        for class in [Class::Breaking, Class::Additive, Class::Documentation] {
+        for class in [
+            Class::Breaking,
+            Class::Additive,
+            Class::Deprecation,
+            Class::Documentation,
+        ] {
             let changes: Vec<&Change> = self.of(class).collect();
             if changes.is_empty() {
                 continue;
@@ -315,6 +323,27 @@ impl Differ<'_> {
         match self.scope {
             Scope::Types => Impact::types(bump),
             Scope::Operation => Impact::operation(bump, bump),
+        }
+    }
+
+    /// `deprecated` set or cleared on an operation or a parameter: the client's method or
+    /// setter gains (or loses) `#[deprecated]`, a minor change; the server's trait is as it was.
+    fn deprecation(&mut self, old: &Value, new: &Value, at: &str, what: &str) {
+        let flagged = |v: &Value| v.get("deprecated") == Some(&Value::Bool(true));
+        match (flagged(old), flagged(new)) {
+            (false, true) => self.push(
+                Class::Deprecation,
+                Impact::operation(Bump::Minor, Bump::Patch),
+                format!("{at}/deprecated"),
+                format!("{what} deprecated"),
+            ),
+            (true, false) => self.push(
+                Class::Deprecation,
+                Impact::operation(Bump::Minor, Bump::Patch),
+                format!("{at}/deprecated"),
+                format!("{what} no longer deprecated"),
+            ),
+            _ => {}
         }
     }
 

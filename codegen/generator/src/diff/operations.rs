@@ -54,6 +54,7 @@ impl Differ<'_> {
 
     pub(super) fn operation(&mut self, id: &str, old: &Value, new: &Value, at: &str) {
         self.docs(old, new, at);
+        self.deprecation(old, new, at, &format!("operation `{id}`"));
         self.parameters(id, old, new, at);
         self.request_body(id, old, new, at);
         self.responses(id, old, new, at);
@@ -100,6 +101,12 @@ impl Differ<'_> {
                         );
                     }
                     self.docs(p, q, &here);
+                    self.deprecation(
+                        p,
+                        q,
+                        &here,
+                        &format!("{location} parameter `{name}` of `{id}`"),
+                    );
                     let (s, t) = (
                         p.get("schema").cloned().unwrap_or_default(),
                         q.get("schema").cloned().unwrap_or_default(),

@@ -165,9 +165,12 @@ fn all_optional_defaults(builders: &[Item]) -> Vec<(String, Vec<(syn::Member, sy
     found
 }
 
-/// The types that already derive `Default` (typify derives it where it can).
+/// The types that already have `Default`, whoever wrote it: derived (typify derives it where
+/// it can) or implemented (typify writes `impl Default` for a struct whose every field has a
+/// spec `default`). A second one would not compile (E0119).
 fn derives_default(types: &syn::File) -> BTreeSet<String> {
-    types
+    let is_default = |path: &syn::Path| path.segments.last().is_some_and(|s| s.ident == "Default");
+    let derived = types
         .items
         .iter()
         .filter_map(|item| match item {
@@ -181,18 +184,25 @@ fn derives_default(types: &syn::File) -> BTreeSet<String> {
                 .any(|a| {
                     let mut found = false;
                     let _ = a.parse_nested_meta(|meta| {
-                        found |= meta
-                            .path
-                            .segments
-                            .last()
-                            .is_some_and(|s| s.ident == "Default");
+                        found |= is_default(&meta.path);
                         Ok(())
                     });
                     found
                 })
         })
-        .map(|s| s.ident.to_string())
-        .collect()
+        .map(|s| s.ident.to_string());
+    let implemented = types.items.iter().filter_map(|item| match item {
+        Item::Impl(imp)
+            if imp
+                .trait_
+                .as_ref()
+                .is_some_and(|(path, _)| is_default(path)) =>
+        {
+            self_type_name(imp)
+        }
+        _ => None,
+    });
+    derived.chain(implemented).collect()
 }
 
 /// Inside `mod builder`: the builder structs and every bare mention of them (`impl X`,
@@ -323,6 +333,27 @@ mod tests {
             }
         };
         assert_eq!(item, expected);
+    }
+
+    /// The probe's case: a PATCH body whose field has `default: true` got typify's `impl
+    /// Default` and ours (E0119). A type that has one, derived or implemented, gets no other.
+    #[test]
+    fn a_type_with_a_default_of_its_own_gets_no_second_one() {
+        let types: syn::File = parse_quote! {
+            #[derive(Clone, Debug, Default)]
+            pub struct Derived { pub a: Option<i64> }
+            pub struct Implemented { pub enabled: bool }
+            impl ::std::default::Default for Implemented {
+                fn default() -> Self { Self { enabled: defaults::default_bool::<true>() } }
+            }
+            pub struct Neither { pub a: Option<i64> }
+        };
+        let found = derives_default(&types);
+        assert!(
+            found.contains("Derived") && found.contains("Implemented"),
+            "{found:?}"
+        );
+        assert!(!found.contains("Neither"), "{found:?}");
     }
 
     #[test]

@@ -64,7 +64,13 @@ fn status_property(model: &ApiModel, op: &OperationModel) -> Option<String> {
 
 fn arg_entry(param: &ParamModel, positional: bool) -> TokenStream {
     let name = &param.name;
-    let help = first_sentence(&param.description);
+    let help = match &param.deprecated {
+        Some(note) => format!(
+            "[deprecated: {note}] {}",
+            first_sentence(&param.description)
+        ),
+        None => first_sentence(&param.description),
+    };
     let value = value_type(&param.ty);
     let required = param.required;
     let values = &param.values;
@@ -80,6 +86,11 @@ fn operation_entry(model: &ApiModel, op: &OperationModel, verb: &str) -> TokenSt
         first_sentence(description)
     } else {
         op.summary.clone()
+    };
+    // A deprecated operation says so first, in the list of commands and in its own help.
+    let about = match &op.deprecated {
+        Some(note) => format!("[deprecated] {about} ({note})"),
+        None => about,
     };
     let long_about = format!(
         "{}\n\n{}\n\nSends {} {}{}.",

@@ -6,6 +6,7 @@
 pub mod builders;
 pub mod cli;
 pub mod client;
+pub mod deprecation;
 pub mod docs;
 pub mod forward_compat;
 pub mod numbers;
@@ -39,6 +40,7 @@ pub const PASSES: &[(&str, Pass)] = &[
     ("documentation", docs::output::apply),
     ("server", server::apply),
     ("command-line tool", cli::apply),
+    ("deprecation", deprecation::apply),
 ];
 
 /// Runs every pass over `generated`, in order.

@@ -43,7 +43,10 @@ fn is_unsigned(param: &ParamModel) -> bool {
         if *m >= 0 && !matches!(format.as_deref(), Some("int32" | "int64")))
 }
 
+/// Doc attributes for `text`, written so rustdoc renders it as written (see
+/// [`for_rustdoc`](super::docs::input::for_rustdoc)).
 fn doc_lines(text: &str) -> TokenStream {
+    let text = super::docs::input::for_rustdoc(text);
     let lines = text.lines().map(|l| format!(" {l}"));
     quote!(#(#[doc = #lines])*)
 }

@@ -223,7 +223,8 @@ pub fn document_client(file: &mut syn::File, model: &ApiModel) {
                 ),
                 (_, Some(p)) if !p.description.is_empty() => {
                     let optional = if p.required { "" } else { " Optional." };
-                    format!("{}.{optional}", p.description.trim_end_matches('.'))
+                    let description = super::input::for_rustdoc(&p.description);
+                    format!("{}.{optional}", description.trim_end_matches('.'))
                 }
                 _ => format!("Sets `{name}`."),
             };
