@@ -326,30 +326,7 @@ async fn jsonl_follows_the_cursor_over_several_pages() {
 #[tokio::test]
 async fn the_loa_is_written_to_its_file() {
     let (_, base) = emulator(EmulatorConfig::default()).await;
-    let slots = on(
-        &base,
-        &["slots", "list", "--occupied", "false", "--limit", "1"],
-    )
-    .await;
-    let slots: Value = serde_json::from_str(&slots.out).unwrap();
-    let slot = slots["items"][0]["id"].as_str().unwrap().to_string();
-    let ran = on(
-        &base,
-        &[
-            "interconnects",
-            "create",
-            "--type",
-            "direct",
-            "--slot-id",
-            &slot,
-        ],
-    )
-    .await;
-    assert_eq!(ran.code, 0, "{}", ran.err);
-    let name = serde_json::from_str::<Value>(&ran.out).unwrap()["name"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let name = direct_interconnect(&base).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("loa.pdf");
     let ran = on(
