@@ -173,6 +173,8 @@ pub struct UnionModel {
     pub property: String,
     /// Its members, in the `oneOf`'s order.
     pub variants: Vec<UnionVariant>,
+    /// `x-cni-wait-failures`: for a member's tag, the tags that end a wait for it as failed.
+    pub wait_failures: BTreeMap<String, Vec<String>>,
 }
 
 /// One member of a tagged union.
@@ -637,9 +639,25 @@ fn union(schema: &Value) -> Option<UnionModel> {
             })
         })
         .collect();
+    let wait_failures = schema
+        .get("x-cni-wait-failures")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(target, failures)| {
+            let failures = failures
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f.as_str().map(str::to_string))
+                .collect();
+            (target.clone(), failures)
+        })
+        .collect();
     Some(UnionModel {
         property: property.to_string(),
         variants,
+        wait_failures,
     })
 }
 

@@ -18,12 +18,13 @@ use crate::source::ParsedSource;
 const JSON_MEDIA_TYPE: &str = "application/json";
 
 /// The `x-cni-*` extensions this generator understands; see spec/README.md.
-pub const KNOWN_EXTENSIONS: [&str; 5] = [
+pub const KNOWN_EXTENSIONS: [&str; 6] = [
     "x-cni-enum-names",
     "x-cni-format",
     "x-cni-same-prefix-as",
     "x-cni-upstream",
     "x-cni-variant-names",
+    "x-cni-wait-failures",
 ];
 
 /// The values `x-cni-format` may take.

@@ -215,6 +215,7 @@ impl<'a> Linter<'a> {
             "x-cni-enum-names" | "x-cni-variant-names" => {
                 self.names_by_value(parent, key, value, here)
             }
+            "x-cni-wait-failures" => self.wait_failures(parent, value, here),
             "x-cni-upstream" => {
                 if !value.is_object() {
                     self.report(
@@ -230,6 +231,58 @@ impl<'a> Linter<'a> {
                     KNOWN_EXTENSIONS.join(", ")
                 ),
             ),
+        }
+    }
+
+    /// `x-cni-wait-failures: {TAG: [TAG, ...]}` on a union: a wait for the first member ends as
+    /// failed on any listed one. Every tag must be one of the union's, and a member cannot be
+    /// its own failure.
+    fn wait_failures(
+        &mut self,
+        parent: &serde_json::Map<String, Value>,
+        value: &Value,
+        here: String,
+    ) {
+        let tags: Vec<&str> = parent
+            .get("discriminator")
+            .and_then(|d| d.get("mapping"))
+            .and_then(Value::as_object)
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let Some(waits) = value.as_object() else {
+            self.report(
+                here,
+                "`x-cni-wait-failures` maps a tag to the tags that end a wait for it",
+            );
+            return;
+        };
+        for (target, failures) in waits {
+            let at = format!("{here}{}", pointer([target]));
+            if !tags.contains(&target.as_str()) {
+                self.report(
+                    at.clone(),
+                    format!(
+                        "`{target}` is not a tag of this union ({})",
+                        tags.join(", ")
+                    ),
+                );
+            }
+            let Some(failures) = failures.as_array() else {
+                self.report(at, "a list of the tags that end the wait as failed");
+                continue;
+            };
+            for (i, failure) in failures.iter().enumerate() {
+                let tag = failure.as_str().unwrap_or_default();
+                if !tags.contains(&tag) || tag == target {
+                    self.report(
+                        format!("{at}/{i}"),
+                        format!(
+                            "{failure} is not another tag of this union ({})",
+                            tags.join(", ")
+                        ),
+                    );
+                }
+            }
         }
     }
 

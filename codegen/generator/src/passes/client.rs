@@ -364,19 +364,54 @@ fn status_waits(
         .map(|variant| {
             let method = format_ident!("{}", naming::wait_method_name(&variant.name));
             let member = format_ident!("{}", variant.name);
+            // The members that end this wait as failed (`x-cni-wait-failures`), by variant.
+            let failures: Vec<&crate::model::UnionVariant> = union
+                .wait_failures
+                .get(&variant.tag)
+                .into_iter()
+                .flatten()
+                .filter_map(|tag| union.variants.iter().find(|v| v.tag == *tag))
+                .collect();
+            let failing = if failures.is_empty() {
+                String::new()
+            } else {
+                let tags: Vec<String> = failures.iter().map(|f| format!("`{}`", f.tag)).collect();
+                format!(
+                    " A `{}` of {} ends it at once with \
+                     [`CniError::WaitFailed`](crate::CniError::WaitFailed), carrying that answer; \
+                     for other failure states, call `wait_until` with a condition returning a \
+                     [`WaitOutcome`](crate::WaitOutcome).",
+                    union.property,
+                    tags.join(" or ")
+                )
+            };
             let doc = format!(
                 " Waits until the answer's `{}` is `{}`: [`wait_until`](Self::wait_until) with \
-                 that condition.",
+                 that condition.{failing}",
                 union.property, variant.tag
             );
+            let failed: Vec<syn::Ident> = failures
+                .iter()
+                .map(|f| format_ident!("{}", f.name))
+                .collect();
+            let condition = if failed.is_empty() {
+                quote! { |answer| ::std::matches!(answer, types::#ty::#member(_)) }
+            } else {
+                quote! {
+                    |answer| match answer {
+                        types::#ty::#member(_) => #rt::WaitOutcome::Done,
+                        #(types::#ty::#failed(_))|* => #rt::WaitOutcome::Failed,
+                        _ => #rt::WaitOutcome::Pending,
+                    }
+                }
+            };
             parse_quote! {
                 #[doc = #doc]
                 pub async fn #method(
                     self,
                     wait: &#rt::Wait,
                 ) -> ::std::result::Result<types::#ty, #rt::CniError> {
-                    self.wait_until(|answer| ::std::matches!(answer, types::#ty::#member(_)), wait)
-                        .await
+                    self.wait_until(#condition, wait).await
                 }
             }
         })

@@ -22,7 +22,8 @@ use crate::CniError;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Wait {
-    /// The longest the whole wait may take. Default 10 minutes.
+    /// The longest the whole wait may take, each look (with the client's retries and their
+    /// pauses) included: a look still running at the deadline is dropped. Default 10 minutes.
     pub timeout: Duration,
     /// The pause after the first look; each pause doubles, up to `max_interval`. Default 1 s.
     pub initial_interval: Duration,
@@ -167,8 +168,19 @@ where
     let deadline = started + wait.timeout;
     let mut interval = wait.initial_interval;
     let mut polls = 0u32;
+    // What the last completed look saw, for a timeout that cuts a look short.
+    let mut seen: Option<T> = None;
     loop {
-        let answer = poll().await;
+        // The deadline bounds each look too: a slow attempt, the client's retries and their
+        // `Retry-After` pauses are cut off at it (the request in flight is dropped), so the
+        // wait never runs past its timeout.
+        let Ok(answer) = tokio::time::timeout_at(deadline, poll()).await else {
+            return Err(CniError::WaitTimeout {
+                waited: started.elapsed(),
+                polls,
+                last: seen.map(LastAnswer::new),
+            });
+        };
         polls += 1;
         let last = match answer {
             Ok(value) => match condition(&value).into() {
@@ -193,6 +205,7 @@ where
                 last: last.map(LastAnswer::new),
             });
         }
+        seen = last;
         // The last pause is cut so that the final look lands on the deadline.
         tokio::time::sleep(interval.min(deadline - now)).await;
         interval = interval.saturating_mul(2).min(wait.max_interval);
@@ -224,6 +237,46 @@ mod tests {
         assert_eq!(value, 5);
         // Pauses 1 + 2 + 4 + 4 s between the five looks.
         assert_eq!(started.elapsed(), Duration::from_secs(11));
+    }
+
+    /// The case: one look with retries and `Retry-After` ran about five minutes past
+    /// a wait's timeout. The deadline now cuts a look short, and the error carries what the
+    /// last finished look saw.
+    #[tokio::test(start_paused = true)]
+    async fn the_deadline_bounds_a_look_that_runs_long() {
+        let calls = Cell::new(0u32);
+        let wait = Wait::timeout(Duration::from_secs(10))
+            .interval(Duration::from_secs(1), Duration::from_secs(1));
+        let started = Instant::now();
+        let error = wait_until(
+            || {
+                calls.set(calls.get() + 1);
+                let n = calls.get();
+                async move {
+                    // The second look hangs in retries for five minutes.
+                    if n == 2 {
+                        tokio::time::sleep(Duration::from_secs(300)).await;
+                    }
+                    Ok::<u32, CniError>(n)
+                }
+            },
+            |_| false,
+            &wait,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            started.elapsed(),
+            Duration::from_secs(10),
+            "not a second past the timeout"
+        );
+        match error {
+            CniError::WaitTimeout { polls, last, .. } => {
+                assert_eq!(polls, 1, "the second look never finished");
+                assert_eq!(last.and_then(|l| l.get::<u32>().copied()), Some(1));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[tokio::test(start_paused = true)]

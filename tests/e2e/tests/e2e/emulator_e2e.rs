@@ -1034,6 +1034,26 @@ async fn a_waiter_stops_at_once_when_its_condition_says_the_answer_will_not_do()
     ));
     assert!(error.to_string().contains(r#""state":"Down""#), "{error}");
 
+    // The generated shortcut ends on the failure states the spec gives it
+    // (`x-cni-wait-failures`: `Down` for `Healthy`), at once, with the answer.
+    let started = std::time::Instant::now();
+    let error = client
+        .get_interconnect_status()
+        .account_id(A)
+        .icon(&icon)
+        .wait_until_healthy(&Wait::timeout(Duration::from_secs(600)))
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "no waiting out the ten minutes"
+    );
+    assert!(
+        matches!(&error, CniError::WaitFailed { polls: 1, last, .. }
+            if matches!(last.get::<types::InterconnectStatus>(), Some(types::InterconnectStatus::Down(_)))),
+        "{error:?}"
+    );
+
     // The generated shortcut waits for one member of the status union.
     emulator
         .set_status(

@@ -477,6 +477,7 @@ mod tests {
 
     fn model(variants: &[(&str, &str)]) -> ApiModel {
         let union = UnionModel {
+            wait_failures: Default::default(),
             property: "kind".into(),
             variants: variants
                 .iter()
@@ -583,6 +584,7 @@ mod tests {
             pub struct Blob { pub size: i64 }
         };
         let union = |members: &[(&str, &str)]| UnionModel {
+            wait_failures: Default::default(),
             property: "kind".into(),
             variants: members
                 .iter()
