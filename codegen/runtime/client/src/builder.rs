@@ -111,6 +111,16 @@ pub enum BuildError {
     #[error("cannot build the HTTP client: {0}")]
     /// reqwest could not build its HTTP client.
     Http(#[from] reqwest::Error),
+    #[error(
+        "{settings} would not apply: they configure the reqwest::Client this builder makes, and \
+         `http_client` gave one of your own; set them on that client instead"
+    )]
+    /// `timeout`, `connect_timeout` or `user_agent` set together with
+    /// [`http_client`](ClientBuilder::http_client), where they would not apply.
+    IgnoredWithHttpClient {
+        /// The settings, by method name.
+        settings: String,
+    },
     #[error("{problem}")]
     /// [`ClientBuilder::read_env`] found no usable setting: a variable missing, half of a
     /// pair, or not Unicode. The message names the variables.
@@ -139,6 +149,9 @@ pub struct ClientBuilder<C> {
     max_response_bytes: u64,
     max_download_bytes: Option<u64>,
     http: Option<reqwest::Client>,
+    /// Settings of the `reqwest::Client` the builder makes that were set (`timeout`,
+    /// `connect_timeout`, `user_agent`): with `http_client`, they would not apply.
+    http_settings: Vec<&'static str>,
     /// What `read_env` could not read about the credentials, reported by `build()` unless
     /// credentials are set after it.
     env_credentials_problem: Option<String>,
@@ -161,6 +174,7 @@ impl<C: FromParts> ClientBuilder<C> {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             max_download_bytes: Some(DEFAULT_MAX_DOWNLOAD_BYTES),
             http: None,
+            http_settings: Vec::new(),
             env_credentials_problem: None,
             env_base_url_problem: None,
             client: PhantomData,
@@ -234,13 +248,21 @@ impl<C: FromParts> ClientBuilder<C> {
     /// How long to wait for a connection; `None` waits indefinitely. Default 10 s.
     pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.connect_timeout = timeout;
+        self.http_setting("connect_timeout");
         self
     }
 
     /// How long one attempt may take in all; `None` waits indefinitely. Default 60 s.
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
+        self.http_setting("timeout");
         self
+    }
+
+    fn http_setting(&mut self, name: &'static str) {
+        if !self.http_settings.contains(&name) {
+            self.http_settings.push(name);
+        }
     }
 
     /// The retry policy; [`RetryPolicy::none()`] disables retries.
@@ -264,6 +286,7 @@ impl<C: FromParts> ClientBuilder<C> {
     /// The `User-Agent` header (default `<client crate>/<version>`).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
+        self.http_setting("user_agent");
         self
     }
 
@@ -291,8 +314,10 @@ impl<C: FromParts> ClientBuilder<C> {
         self
     }
 
-    /// Use this `reqwest::Client` (its timeouts, proxies and TLS settings) instead of building
-    /// one; credentials, retries and body limits still apply.
+    /// Use this `reqwest::Client` (its timeouts, proxies, user agent and TLS settings) instead
+    /// of building one; credentials, retries and body limits still apply. `timeout`,
+    /// `connect_timeout` and `user_agent` configure the client the builder would make: set
+    /// with this, `build()` fails naming them (set them on your client instead).
     ///
     /// Its redirect policy applies too. The client this builder makes follows no redirect (the
     /// API never redirects, and reqwest would resend `X-Auth-Email`/`X-Auth-Key` to any host);
@@ -319,6 +344,13 @@ impl<C: FromParts> ClientBuilder<C> {
             None => Vec::new(),
         };
         let http = match self.http {
+            // Those settings make the client the builder builds; with the caller's own they
+            // would be dropped without a word.
+            Some(_) if !self.http_settings.is_empty() => {
+                return Err(BuildError::IgnoredWithHttpClient {
+                    settings: self.http_settings.join(", "),
+                })
+            }
             Some(http) => http,
             None => {
                 if !TLS_BACKEND && self.base_url.starts_with("https://") {
@@ -498,6 +530,32 @@ mod tests {
             panic!("built")
         };
         assert_eq!(options.max_download_bytes(), None);
+    }
+
+    /// The issue's finding: `http_client(..)` silently dropped the builder's `timeout` and
+    /// `user_agent`. Together they fail `build()`, naming what would not apply.
+    #[test]
+    fn settings_an_own_http_client_would_drop_are_refused_by_name() {
+        // A reqwest client of the test's own needs a crypto provider, as a user's program does.
+        #[cfg(feature = "rustls")]
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let new = || ClientBuilder::<Seen>::new("http://127.0.0.1:1/client/v4", "test");
+        let error = new()
+            .timeout(Some(Duration::from_secs(5)))
+            .user_agent("mine")
+            .http_client(reqwest::Client::new())
+            .build()
+            .err()
+            .expect("refused");
+        assert!(
+            matches!(&error, BuildError::IgnoredWithHttpClient { settings } if settings == "timeout, user_agent"),
+            "{error}"
+        );
+        assert!(new().http_client(reqwest::Client::new()).build().is_ok());
+        assert!(
+            new().timeout(None).build().is_ok(),
+            "without http_client they apply"
+        );
     }
 
     fn read_variables(variables: &[(&str, &str)]) -> ClientBuilder<Seen> {

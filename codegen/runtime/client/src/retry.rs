@@ -151,7 +151,8 @@ pub async fn execute(
         let retry_after = match &result {
             Ok(response) => {
                 context::record_status(response.status());
-                tracing::info!(
+                // Every attempt, at DEBUG: an application's INFO log is not a request log.
+                tracing::debug!(
                     operation = operation_id,
                     attempt,
                     status = response.status().as_u16(),
@@ -170,7 +171,7 @@ pub async fn execute(
                     .and_then(|v| parse_retry_after(v, SystemTime::now()))
             }
             Err(error) => {
-                tracing::info!(operation = operation_id, attempt, %error, "attempt failed");
+                tracing::debug!(operation = operation_id, attempt, %error, "attempt failed");
                 if !(error.is_connect() || error.is_timeout() || error.is_request()) {
                     return result;
                 }

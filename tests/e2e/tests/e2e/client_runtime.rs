@@ -31,6 +31,58 @@ fn envelope(code: u32, message: &str) -> serde_json::Value {
     json!({"success": false, "errors": [{"code": code, "message": message, "source": {"pointer": "/x"}}], "messages": [], "result": null})
 }
 
+/// The messages of the events at `level` or above that a call logs.
+#[derive(Clone, Default)]
+struct Logged(std::sync::Arc<std::sync::Mutex<Vec<(tracing::Level, String)>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Logged {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Message(String);
+        impl tracing::field::Visit for Message {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" {
+                    self.0 = format!("{value:?}");
+                }
+            }
+        }
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        self.0
+            .lock()
+            .unwrap()
+            .push((*event.metadata().level(), message.0));
+    }
+}
+
+/// The finding: every request attempt was logged at INFO, filling an application's
+/// log. Attempts are DEBUG; a retry (something went wrong) stays INFO.
+#[tokio::test(start_paused = true)]
+async fn attempts_are_logged_at_debug_and_retries_at_info() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let logged = Logged::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(logged.clone()));
+    let server = serve_queue(vec![json(503, envelope(1006, "busy")), settings(65000)]).await;
+    client(&server)
+        .get_settings()
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .unwrap();
+    let events = logged.0.lock().unwrap().clone();
+    let at = |level: tracing::Level, text: &str| {
+        events.iter().any(|(l, m)| *l == level && m.contains(text))
+    };
+    assert!(at(tracing::Level::DEBUG, "attempt answered"), "{events:?}");
+    assert!(at(tracing::Level::INFO, "retrying"), "{events:?}");
+    assert!(
+        !events
+            .iter()
+            .any(|(l, m)| *l <= tracing::Level::INFO && m.contains("attempt")),
+        "no attempt above DEBUG: {events:?}"
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_503_then_200_is_retried_once() {
     let server = serve_queue(vec![json(503, envelope(1006, "busy")), settings(65000)]).await;
