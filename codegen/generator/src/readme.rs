@@ -280,7 +280,7 @@ fn waiting_code(
         r###"
 // Poll {doc}, for at most ten minutes.
 let reached: types::{wait_name} = {wait_call}
-    .wait_until({condition}, &Wait::timeout(Duration::from_secs(600)))
+    .wait_until({condition}, &Wait::default().timeout(Duration::from_secs(600)))
     .await?;
 
 // One call with its own timeout and an extra header; the answer's status and request id.
@@ -725,25 +725,24 @@ fn client(model: &ApiModel, config: &Config, types: &syn::File) -> String {
     out.push_str(
         r#"
 Every operation is a request builder: set its parameters and body, then `send()`. A body is
-checked against the spec's rules before it is sent (`validate_requests(false)` turns that off).
+checked against the spec's rules before it is sent (request validation: the builder's
+`request_validation(false)`, or `client.with_request_validation(false)`, turns it off).
 `read_env()` reads the credentials and base URL under the CLI's variable names (a missing or
 half-set one fails `build()`, naming it); the builder also takes them as `api_token(token)`,
 `api_key(email, key)` and `base_url(...)` (an emulator's, say), and `connect_timeout`,
 `timeout`, `max_retries` / `retry_policy` (2 retries by default, on connection errors,
 timeouts, 408, 429 and 5xx, with exponential backoff and jitter, honouring `Retry-After`;
 POST only with `retry_non_idempotent(true)`), `user_agent`, `http_client` (your own
-`reqwest::Client`), `validate_requests(false)`, `max_response_bytes` (32 MiB by default) and
-`max_download_bytes` (256 MiB by default; `None` lifts it). Every `send()` fails with one error type,
-[`CniError`]: `Api` (status, the envelope's codes, messages and pointers, or a body excerpt),
-`Validation` (nothing was sent), `InvalidRequest` (a missing parameter, or a path parameter
-that is empty, `.` or `..`, refused before sending), `Transport`, `Timeout`,
-`InvalidResponse`, `ResponseTooLarge`, `Redirect`, `Pagination` and `WaitTimeout`.
+`reqwest::Client`), `request_validation(false)`, `max_response_bytes` (32 MiB by default) and
+`max_download_bytes` (256 MiB by default; `None` lifts it). `build()` with no credentials
+fails (`BuildError::NoCredentials`) unless `without_credentials()` says that is meant.
 Credentials are sent as sensitive headers and never shown by `Debug`. The client follows no
 redirect: the API never redirects, and a followed one could carry `X-Auth-Key` to another
 host; a 3xx is `CniError::Redirect`, naming where it pointed.
 
 "#,
     );
+    out.push_str(&error_kinds());
     out.push_str(&client_waiting_and_options(model, &lib, types));
     out.push_str(&client_mocks(model, &lib));
     out.push_str(
@@ -859,4 +858,114 @@ operationId instead; `--help` on each command lists its flags.)
 "#,
     );
     out
+}
+
+/// The client runtime's error type, read from its source: the README lists every variant with
+/// the first sentence of its docs, so a variant added there is listed here without a word of
+/// this file changing.
+const CLIENT_ERROR_SOURCE: &str = include_str!("../../runtime/client/src/error.rs");
+
+/// `[`text`](target)` → `` `text` ``: the runtime's intra-doc links name its own paths, which
+/// the client crate's docs may not have.
+fn without_link_targets(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("[`") {
+        let after = &rest[open + 1..];
+        match after.find("`](").and_then(|close| {
+            after[close + 3..]
+                .find(')')
+                .map(|end| (close, close + 3 + end))
+        }) {
+            Some((close, end)) => {
+                out.push_str(&rest[..open]);
+                out.push_str(&after[..=close]);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[..open + 2]);
+                rest = &rest[open + 2..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// "Every `send()` fails with one error type, [`CniError`]:" and one line per variant.
+fn error_kinds() -> String {
+    let mut out = String::from(
+        "Every `send()` fails with one error type, [`CniError`] (`#[non_exhaustive]`: match with \
+         a `_` arm, and struct variants with `..`):\n\n",
+    );
+    let variants = syn::parse_file(CLIENT_ERROR_SOURCE)
+        .ok()
+        .and_then(|file| {
+            file.items.into_iter().find_map(|item| match item {
+                syn::Item::Enum(e) if e.ident == "CniError" => Some(e.variants),
+                _ => None,
+            })
+        })
+        .unwrap_or_default();
+    for variant in variants {
+        let docs: Vec<String> = variant
+            .attrs
+            .iter()
+            .filter_map(|attr| match &attr.meta {
+                syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(text),
+                        ..
+                    }) => Some(text.value().trim().to_string()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        let text = docs.join(" ");
+        let first = match text.find(". ") {
+            Some(end) => &text[..=end],
+            None => text.as_str(),
+        };
+        out.push_str(&format!(
+            "- `{}`: {}\n",
+            variant.ident,
+            without_link_targets(first.trim())
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod error_kinds_tests {
+    /// Every variant of the runtime's `CniError` is listed, each once.
+    #[test]
+    fn every_variant_of_the_client_error_is_listed() {
+        let listed = super::error_kinds();
+        let file = syn::parse_file(super::CLIENT_ERROR_SOURCE).expect("the runtime parses");
+        let variants: Vec<String> = file
+            .items
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Enum(e) if e.ident == "CniError" => {
+                    Some(e.variants.iter().map(|v| v.ident.to_string()).collect())
+                }
+                _ => None,
+            })
+            .expect("CniError is there");
+        assert!(variants.len() >= 14, "{variants:?}");
+        assert!(!listed.contains("]("), "no link targets: {listed}");
+        assert_eq!(
+            super::without_link_targets("see [`A`](crate::A) and [`b`](x::b)."),
+            "see `A` and `b`."
+        );
+        for variant in variants {
+            assert_eq!(
+                listed.matches(&format!("- `{variant}`: ")).count(),
+                1,
+                "{variant} in\n{listed}"
+            );
+        }
+    }
 }

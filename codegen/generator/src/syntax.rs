@@ -49,9 +49,53 @@ pub fn type_name(ty: &Type) -> Option<String> {
 
 /// The `T` of `Option<T>` (any path ending in `Option`), if `ty` is one.
 pub fn option_inner(ty: &Type) -> Option<&Type> {
+    generic_inner(ty, "Option")
+}
+
+/// `T` of a `Vec<T>` (any path to it).
+pub fn vec_inner(ty: &Type) -> Option<&Type> {
+    generic_inner(ty, "Vec")
+}
+
+/// The target `X` of a function's bound `PARAM: TryInto<X>` (where-clause or inline).
+pub fn try_into_target(sig: &syn::Signature, param: &str) -> Option<Type> {
+    let inline = sig.generics.params.iter().filter_map(|p| match p {
+        syn::GenericParam::Type(t) if t.ident == param => Some(t.bounds.iter()),
+        _ => None,
+    });
+    let in_where = sig.generics.where_clause.iter().flat_map(|clause| {
+        clause.predicates.iter().filter_map(|predicate| match predicate {
+            syn::WherePredicate::Type(bound)
+                if matches!(&bound.bounded_ty, Type::Path(p) if p.path.is_ident(param)) =>
+            {
+                Some(bound.bounds.iter())
+            }
+            _ => None,
+        })
+    });
+    inline.chain(in_where).flatten().find_map(|bound| match bound {
+        syn::TypeParamBound::Trait(t) => {
+            let last = t.path.segments.last()?;
+            if last.ident != "TryInto" {
+                return None;
+            }
+            match &last.arguments {
+                syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
+                    syn::GenericArgument::Type(ty) => Some(ty.clone()),
+                    _ => None,
+                },
+                _ => None,
+            }
+        }
+        _ => None,
+    })
+}
+
+/// `T` of `NAME<T>` (the path's last segment named `name`, one type argument).
+fn generic_inner<'t>(ty: &'t Type, name: &str) -> Option<&'t Type> {
     let Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
-    if last.ident != "Option" {
+    if last.ident != name {
         return None;
     }
     match &last.arguments {

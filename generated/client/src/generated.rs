@@ -22,7 +22,7 @@ unions, machine-readable constraints, the LOA media type, security alternatives 
 
 Version: 2026.08.14*/
 pub struct Client {
-    pub(crate) baseurl: String,
+    pub(crate) baseurl: ::std::sync::Arc<str>,
     pub(crate) client: reqwest::Client,
     pub(crate) inner: ::cloudflare_cni_client_runtime::ClientOptions,
 }
@@ -39,7 +39,7 @@ impl Client {
         inner: ::cloudflare_cni_client_runtime::ClientOptions,
     ) -> Self {
         Self {
-            baseurl: baseurl.to_string(),
+            baseurl: ::std::sync::Arc::from(baseurl),
             client,
             inner,
         }
@@ -54,7 +54,7 @@ impl ClientInfo<::cloudflare_cni_client_runtime::ClientOptions> for Client {
         "2026.08.14"
     }
     fn baseurl(&self) -> &str {
-        self.baseurl.as_str()
+        &self.baseurl
     }
     fn client(&self) -> &reqwest::Client {
         &self.client
@@ -95,7 +95,7 @@ let answer = client.list_cnis()
 # Ok(())
 # }
 ```*/
-    pub fn list_cnis(&self) -> builder::ListCnis<'_> {
+    pub fn list_cnis(&self) -> builder::ListCnis {
         builder::ListCnis::new(self)
     }
     /**Create a new CNI object
@@ -120,7 +120,7 @@ let answer = client.create_cni()
 # Ok(())
 # }
 ```*/
-    pub fn create_cni(&self) -> builder::CreateCni<'_> {
+    pub fn create_cni(&self) -> builder::CreateCni {
         builder::CreateCni::new(self)
     }
     /**Get information about a CNI object
@@ -145,7 +145,7 @@ let answer = client.get_cni()
 # Ok(())
 # }
 ```*/
-    pub fn get_cni(&self) -> builder::GetCni<'_> {
+    pub fn get_cni(&self) -> builder::GetCni {
         builder::GetCni::new(self)
     }
     /**Modify stored information about a CNI object
@@ -172,7 +172,7 @@ let answer = client.update_cni()
 # Ok(())
 # }
 ```*/
-    pub fn update_cni(&self) -> builder::UpdateCni<'_> {
+    pub fn update_cni(&self) -> builder::UpdateCni {
         builder::UpdateCni::new(self)
     }
     /**Delete a specified CNI object
@@ -197,7 +197,7 @@ let answer = client.delete_cni()
 # Ok(())
 # }
 ```*/
-    pub fn delete_cni(&self) -> builder::DeleteCni<'_> {
+    pub fn delete_cni(&self) -> builder::DeleteCni {
         builder::DeleteCni::new(self)
     }
     /**List existing interconnects
@@ -224,7 +224,7 @@ let answer = client.list_interconnects()
 # Ok(())
 # }
 ```*/
-    pub fn list_interconnects(&self) -> builder::ListInterconnects<'_> {
+    pub fn list_interconnects(&self) -> builder::ListInterconnects {
         builder::ListInterconnects::new(self)
     }
     /**Create a new interconnect
@@ -249,7 +249,7 @@ let answer = client.create_interconnect()
 # Ok(())
 # }
 ```*/
-    pub fn create_interconnect(&self) -> builder::CreateInterconnect<'_> {
+    pub fn create_interconnect(&self) -> builder::CreateInterconnect {
         builder::CreateInterconnect::new(self)
     }
     /**Get information about an interconnect object
@@ -273,7 +273,7 @@ let answer = client.get_interconnect()
 # Ok(())
 # }
 ```*/
-    pub fn get_interconnect(&self) -> builder::GetInterconnect<'_> {
+    pub fn get_interconnect(&self) -> builder::GetInterconnect {
         builder::GetInterconnect::new(self)
     }
     /**Delete an interconnect object
@@ -298,7 +298,7 @@ let answer = client.delete_interconnect()
 # Ok(())
 # }
 ```*/
-    pub fn delete_interconnect(&self) -> builder::DeleteInterconnect<'_> {
+    pub fn delete_interconnect(&self) -> builder::DeleteInterconnect {
         builder::DeleteInterconnect::new(self)
     }
     /**Generate the Letter of Authorization (LOA) for a given interconnect
@@ -324,7 +324,7 @@ let answer = client.get_interconnect_loa()
 # Ok(())
 # }
 ```*/
-    pub fn get_interconnect_loa(&self) -> builder::GetInterconnectLoa<'_> {
+    pub fn get_interconnect_loa(&self) -> builder::GetInterconnectLoa {
         builder::GetInterconnectLoa::new(self)
     }
     /**Get the default customer name for LOA generation
@@ -351,7 +351,7 @@ let answer = client.get_interconnect_loa_default_name()
 ```*/
     pub fn get_interconnect_loa_default_name(
         &self,
-    ) -> builder::GetInterconnectLoaDefaultName<'_> {
+    ) -> builder::GetInterconnectLoaDefaultName {
         builder::GetInterconnectLoaDefaultName::new(self)
     }
     /**Get the current status of an interconnect object
@@ -376,7 +376,7 @@ let answer = client.get_interconnect_status()
 # Ok(())
 # }
 ```*/
-    pub fn get_interconnect_status(&self) -> builder::GetInterconnectStatus<'_> {
+    pub fn get_interconnect_status(&self) -> builder::GetInterconnectStatus {
         builder::GetInterconnectStatus::new(self)
     }
     /**Get the current settings for the active account
@@ -398,7 +398,7 @@ let answer = client.get_settings()
 # Ok(())
 # }
 ```*/
-    pub fn get_settings(&self) -> builder::GetSettings<'_> {
+    pub fn get_settings(&self) -> builder::GetSettings {
         builder::GetSettings::new(self)
     }
     /**Update the current settings for the active account
@@ -422,7 +422,7 @@ let answer = client.update_settings()
 # Ok(())
 # }
 ```*/
-    pub fn update_settings(&self) -> builder::UpdateSettings<'_> {
+    pub fn update_settings(&self) -> builder::UpdateSettings {
         builder::UpdateSettings::new(self)
     }
     /**Retrieve a list of all slots matching the specified parameters
@@ -451,7 +451,7 @@ let answer = client.list_slots()
 # Ok(())
 # }
 ```*/
-    pub fn list_slots(&self) -> builder::ListSlots<'_> {
+    pub fn list_slots(&self) -> builder::ListSlots {
         builder::ListSlots::new(self)
     }
     /**Get information about the specified slot
@@ -475,7 +475,7 @@ let answer = client.get_slot()
 # Ok(())
 # }
 ```*/
-    pub fn get_slot(&self) -> builder::GetSlot<'_> {
+    pub fn get_slot(&self) -> builder::GetSlot {
         builder::GetSlot::new(self)
     }
 }
@@ -493,20 +493,22 @@ pub mod builder {
 
 [`Client::list_cnis`]: super::Client::list_cnis*/
     #[derive(Debug, Clone)]
-    pub struct ListCnis<'a> {
-        client: &'a super::Client,
+    pub struct ListCnis {
+        client: super::Client,
         account_id: Result<::std::string::String, String>,
         cursor: Result<Option<i32>, String>,
         limit: Result<Option<i64>, String>,
         slot: Result<Option<::std::string::String>, String>,
         tunnel_id: Result<Option<::std::string::String>, String>,
     }
-    impl<'a> ListCnis<'a> {
+    impl ListCnis {
         ///Starts the request with nothing set; [`Client::list_cnis`](super::Client::list_cnis) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                account_id: Err("account_id was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                account_id: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                ),
                 cursor: Ok(None),
                 limit: Ok(None),
                 slot: Ok(None),
@@ -523,7 +525,10 @@ pub mod builder {
         {
             self.account_id = value
                 .try_into()
-                .map_err(|e| ::std::format!("account_id: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "account_id",
+                    e,
+                ));
             self
         }
         ///Where to resume a listing: the `next` value of the previous page. Leave it out for the first page. Optional.
@@ -535,7 +540,10 @@ pub mod builder {
             self.cursor = value
                 .try_into()
                 .map(Some)
-                .map_err(|e| ::std::format!("cursor: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "cursor",
+                    e,
+                ));
             self
         }
         ///The largest number of items to return in one page. Optional.
@@ -547,7 +555,10 @@ pub mod builder {
             self.limit = value
                 .try_into()
                 .map(Some)
-                .map_err(|e| ::std::format!("limit: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "limit",
+                    e,
+                ));
             self
         }
         ///If specified, only show CNIs associated with the specified slot. Optional.
@@ -561,7 +572,10 @@ pub mod builder {
             self.slot = value
                 .try_into()
                 .map(Some)
-                .map_err(|e| ::std::format!("slot: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "slot",
+                    e,
+                ));
             self
         }
         ///If specified, only show cnis associated with the specified tunnel id. Optional.
@@ -575,7 +589,10 @@ pub mod builder {
             self.tunnel_id = value
                 .try_into()
                 .map(Some)
-                .map_err(|e| ::std::format!("tunnel_id: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "tunnel_id",
+                    e,
+                ));
             self
         }
         ///Sets `send_raw`.
@@ -702,11 +719,12 @@ pub mod builder {
         /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
         /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
         /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
-        /// polling.
-        pub async fn wait_until<P, O>(
+        /// polling. `wait` is a `&Wait` or a `Wait`: given one by value, the future
+        /// borrows nothing and can be spawned on a task.
+        pub async fn wait_until<P, O, W>(
             self,
             condition: P,
-            wait: &::cloudflare_cni_client_runtime::Wait,
+            wait: W,
         ) -> ::std::result::Result<
             types::CniList,
             ::cloudflare_cni_client_runtime::CniError,
@@ -714,7 +732,11 @@ pub mod builder {
         where
             P: ::std::ops::FnMut(&types::CniList) -> O,
             O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
+            W: ::std::borrow::Borrow<::cloudflare_cni_client_runtime::Wait>,
         {
+            let wait: &::cloudflare_cni_client_runtime::Wait = ::std::borrow::Borrow::borrow(
+                &wait,
+            );
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
                         let builder = ::std::clone::Clone::clone(&self);
@@ -735,7 +757,6 @@ pub mod builder {
         /// any error, [`Paginator::cursor`](crate::Paginator::cursor) says where to start again.
         pub fn stream(self) -> ::cloudflare_cni_client_runtime::Paginator<types::Cni> {
             let Self { client, cursor, account_id, limit, slot, tunnel_id } = self;
-            let client = ::std::clone::Clone::clone(client);
             let (start, cursor_problem) = match cursor {
                 ::std::result::Result::Ok(start) => (start, ::std::option::Option::None),
                 ::std::result::Result::Err(problem) => {
@@ -760,7 +781,7 @@ pub mod builder {
                     let tunnel_id = ::std::clone::Clone::clone(&tunnel_id);
                     ::std::boxed::Box::pin(async move {
                         let builder = ListCnis {
-                            client: &client,
+                            client,
                             cursor,
                             account_id,
                             limit,
@@ -778,17 +799,19 @@ pub mod builder {
 
 [`Client::create_cni`]: super::Client::create_cni*/
     #[derive(Debug, Clone)]
-    pub struct CreateCni<'a> {
-        client: &'a super::Client,
+    pub struct CreateCni {
+        client: super::Client,
         account_id: Result<::std::string::String, String>,
         body: Result<types::builder::CniCreateRequestBuilder, String>,
     }
-    impl<'a> CreateCni<'a> {
+    impl CreateCni {
         ///Starts the request with nothing set; [`Client::create_cni`](super::Client::create_cni) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                account_id: Err("account_id was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                account_id: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                ),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -802,21 +825,18 @@ pub mod builder {
         {
             self.account_id = value
                 .try_into()
-                .map_err(|e| ::std::format!("account_id: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "account_id",
+                    e,
+                ));
             self
         }
-        ///The request body: a [`types::CniCreateRequest`](super::types::CniCreateRequest), or anything that converts into one.
+        /// The request body: a [`types::CniCreateRequest`](super::types::CniCreateRequest) or its builder, complete          or not. Its `account`, when left out, is the path's `account_id`; a different one is          refused before sending.
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::CniCreateRequest>,
-            <V as std::convert::TryInto<
-                types::CniCreateRequest,
-            >>::Error: std::fmt::Display,
+            V: ::std::convert::Into<types::builder::CniCreateRequestBuilder>,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|e| ::std::format!("body: {}", e));
+            self.body = ::std::result::Result::Ok(value.into());
             self
         }
         ///Edits the request body through [`types::builder::CniCreateRequestBuilder`](super::types::builder::CniCreateRequestBuilder).
@@ -839,11 +859,28 @@ pub mod builder {
             let Self { client, account_id, body } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let body = body
+                .and_then(|body| {
+                    ::cloudflare_cni_client_runtime::__private::fill_from_path(
+                        body,
+                        "account",
+                        "account_id",
+                        &account_id,
+                        |body| {
+                            types::CniCreateRequest::try_from(
+                                    ::std::clone::Clone::clone(body),
+                                )
+                                .ok()
+                                .map(|body| body.account)
+                        },
+                        |body, value| body.account(value),
+                    )
+                });
+            let body = body
                 .and_then(|v| {
                     types::CniCreateRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            if client.inner.validates_requests() {
+            if client.inner.request_validation() {
                 if let ::std::result::Result::Err(errors) = ::cloudflare_cni_validate::Validate::validate(
                     &body,
                 ) {
@@ -981,18 +1018,22 @@ pub mod builder {
 
 [`Client::get_cni`]: super::Client::get_cni*/
     #[derive(Debug, Clone)]
-    pub struct GetCni<'a> {
-        client: &'a super::Client,
+    pub struct GetCni {
+        client: super::Client,
         account_id: Result<::std::string::String, String>,
         cni: Result<::uuid::Uuid, String>,
     }
-    impl<'a> GetCni<'a> {
+    impl GetCni {
         ///Starts the request with nothing set; [`Client::get_cni`](super::Client::get_cni) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                account_id: Err("account_id was not initialized".to_string()),
-                cni: Err("cni was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                account_id: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                ),
+                cni: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("cni"),
+                ),
             }
         }
         ///Customer account tag.
@@ -1005,7 +1046,10 @@ pub mod builder {
         {
             self.account_id = value
                 .try_into()
-                .map_err(|e| ::std::format!("account_id: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "account_id",
+                    e,
+                ));
             self
         }
         ///CNI ID to retrieve information about.
@@ -1014,7 +1058,12 @@ pub mod builder {
             V: std::convert::TryInto<::uuid::Uuid>,
             <V as ::std::convert::TryInto<::uuid::Uuid>>::Error: ::std::fmt::Display,
         {
-            self.cni = value.try_into().map_err(|e| ::std::format!("cni: {}", e));
+            self.cni = value
+                .try_into()
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "cni",
+                    e,
+                ));
             self
         }
         ///Sets `send_raw`.
@@ -1142,16 +1191,21 @@ pub mod builder {
         /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
         /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
         /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
-        /// polling.
-        pub async fn wait_until<P, O>(
+        /// polling. `wait` is a `&Wait` or a `Wait`: given one by value, the future
+        /// borrows nothing and can be spawned on a task.
+        pub async fn wait_until<P, O, W>(
             self,
             condition: P,
-            wait: &::cloudflare_cni_client_runtime::Wait,
+            wait: W,
         ) -> ::std::result::Result<types::Cni, ::cloudflare_cni_client_runtime::CniError>
         where
             P: ::std::ops::FnMut(&types::Cni) -> O,
             O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
+            W: ::std::borrow::Borrow<::cloudflare_cni_client_runtime::Wait>,
         {
+            let wait: &::cloudflare_cni_client_runtime::Wait = ::std::borrow::Borrow::borrow(
+                &wait,
+            );
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
                         let builder = ::std::clone::Clone::clone(&self);
@@ -1169,19 +1223,23 @@ pub mod builder {
 
 [`Client::update_cni`]: super::Client::update_cni*/
     #[derive(Debug, Clone)]
-    pub struct UpdateCni<'a> {
-        client: &'a super::Client,
+    pub struct UpdateCni {
+        client: super::Client,
         account_id: Result<::std::string::String, String>,
         cni: Result<::uuid::Uuid, String>,
         body: Result<types::builder::CniBuilder, String>,
     }
-    impl<'a> UpdateCni<'a> {
+    impl UpdateCni {
         ///Starts the request with nothing set; [`Client::update_cni`](super::Client::update_cni) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                account_id: Err("account_id was not initialized".to_string()),
-                cni: Err("cni was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                account_id: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                ),
+                cni: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("cni"),
+                ),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -1195,7 +1253,10 @@ pub mod builder {
         {
             self.account_id = value
                 .try_into()
-                .map_err(|e| ::std::format!("account_id: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "account_id",
+                    e,
+                ));
             self
         }
         ///CNI ID to retrieve information about.
@@ -1204,19 +1265,20 @@ pub mod builder {
             V: std::convert::TryInto<::uuid::Uuid>,
             <V as ::std::convert::TryInto<::uuid::Uuid>>::Error: ::std::fmt::Display,
         {
-            self.cni = value.try_into().map_err(|e| ::std::format!("cni: {}", e));
+            self.cni = value
+                .try_into()
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "cni",
+                    e,
+                ));
             self
         }
-        ///The request body: a [`types::Cni`](super::types::Cni), or anything that converts into one.
+        /// The request body: a [`types::Cni`](super::types::Cni) or its builder, complete          or not. Its `account`, when left out, is the path's `account_id`; a different one is          refused before sending.
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Cni>,
-            <V as std::convert::TryInto<types::Cni>>::Error: std::fmt::Display,
+            V: ::std::convert::Into<types::builder::CniBuilder>,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|e| ::std::format!("body: {}", e));
+            self.body = ::std::result::Result::Ok(value.into());
             self
         }
         ///Edits the request body through [`types::builder::CniBuilder`](super::types::builder::CniBuilder).
@@ -1240,9 +1302,24 @@ pub mod builder {
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let cni = cni.map_err(Error::InvalidRequest)?;
             let body = body
+                .and_then(|body| {
+                    ::cloudflare_cni_client_runtime::__private::fill_from_path(
+                        body,
+                        "account",
+                        "account_id",
+                        &account_id,
+                        |body| {
+                            types::Cni::try_from(::std::clone::Clone::clone(body))
+                                .ok()
+                                .map(|body| body.account)
+                        },
+                        |body, value| body.account(value),
+                    )
+                });
+            let body = body
                 .and_then(|v| types::Cni::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            if client.inner.validates_requests() {
+            if client.inner.request_validation() {
                 if let ::std::result::Result::Err(errors) = ::cloudflare_cni_validate::Validate::validate(
                     &body,
                 ) {
@@ -1381,18 +1458,22 @@ pub mod builder {
 
 [`Client::delete_cni`]: super::Client::delete_cni*/
     #[derive(Debug, Clone)]
-    pub struct DeleteCni<'a> {
-        client: &'a super::Client,
+    pub struct DeleteCni {
+        client: super::Client,
         account_id: Result<::std::string::String, String>,
         cni: Result<::uuid::Uuid, String>,
     }
-    impl<'a> DeleteCni<'a> {
+    impl DeleteCni {
         ///Starts the request with nothing set; [`Client::delete_cni`](super::Client::delete_cni) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                account_id: Err("account_id was not initialized".to_string()),
-                cni: Err("cni was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                account_id: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                ),
+                cni: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("cni"),
+                ),
             }
         }
         ///Customer account tag.
@@ -1405,7 +1486,10 @@ pub mod builder {
         {
             self.account_id = value
                 .try_into()
-                .map_err(|e| ::std::format!("account_id: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "account_id",
+                    e,
+                ));
             self
         }
         ///CNI ID to retrieve information about.
@@ -1414,7 +1498,12 @@ pub mod builder {
             V: std::convert::TryInto<::uuid::Uuid>,
             <V as ::std::convert::TryInto<::uuid::Uuid>>::Error: ::std::fmt::Display,
         {
-            self.cni = value.try_into().map_err(|e| ::std::format!("cni: {}", e));
+            self.cni = value
+                .try_into()
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "cni",
+                    e,
+                ));
             self
         }
         ///Sets `send_raw`.
@@ -1538,20 +1627,22 @@ pub mod builder {
 
 [`Client::list_interconnects`]: super::Client::list_interconnects*/
     #[derive(Debug, Clone)]
-    pub struct ListInterconnects<'a> {
-        client: &'a super::Client,
+    pub struct ListInterconnects {
+        client: super::Client,
         account_id: Result<::std::string::String, String>,
         cursor: Result<Option<i32>, String>,
         limit: Result<Option<i64>, String>,
         site: Result<Option<::std::string::String>, String>,
         type_: Result<Option<::std::string::String>, String>,
     }
-    impl<'a> ListInterconnects<'a> {
+    impl ListInterconnects {
         ///Starts the request with nothing set; [`Client::list_interconnects`](super::Client::list_interconnects) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                account_id: Err("account_id was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                account_id: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                ),
                 cursor: Ok(None),
                 limit: Ok(None),
                 site: Ok(None),
@@ -1568,7 +1659,10 @@ pub mod builder {
         {
             self.account_id = value
                 .try_into()
-                .map_err(|e| ::std::format!("account_id: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "account_id",
+                    e,
+                ));
             self
         }
         ///Where to resume a listing: the `next` value of the previous page. Leave it out for the first page. Optional.
@@ -1580,7 +1674,10 @@ pub mod builder {
             self.cursor = value
                 .try_into()
                 .map(Some)
-                .map_err(|e| ::std::format!("cursor: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "cursor",
+                    e,
+                ));
             self
         }
         ///The largest number of items to return in one page. Optional.
@@ -1592,7 +1689,10 @@ pub mod builder {
             self.limit = value
                 .try_into()
                 .map(Some)
-                .map_err(|e| ::std::format!("limit: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "limit",
+                    e,
+                ));
             self
         }
         ///If specified, only show interconnects located at the given site. Optional.
@@ -1606,7 +1706,10 @@ pub mod builder {
             self.site = value
                 .try_into()
                 .map(Some)
-                .map_err(|e| ::std::format!("site: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "site",
+                    e,
+                ));
             self
         }
         ///If specified, only show interconnects of the given type (`direct` or `gcp_partner`, the values of the interconnect's `type` tag). Optional.
@@ -1620,7 +1723,10 @@ pub mod builder {
             self.type_ = value
                 .try_into()
                 .map(Some)
-                .map_err(|e| ::std::format!("type_: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "type",
+                    e,
+                ));
             self
         }
         ///Sets `send_raw`.
@@ -1751,11 +1857,12 @@ pub mod builder {
         /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
         /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
         /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
-        /// polling.
-        pub async fn wait_until<P, O>(
+        /// polling. `wait` is a `&Wait` or a `Wait`: given one by value, the future
+        /// borrows nothing and can be spawned on a task.
+        pub async fn wait_until<P, O, W>(
             self,
             condition: P,
-            wait: &::cloudflare_cni_client_runtime::Wait,
+            wait: W,
         ) -> ::std::result::Result<
             types::InterconnectList,
             ::cloudflare_cni_client_runtime::CniError,
@@ -1763,7 +1870,11 @@ pub mod builder {
         where
             P: ::std::ops::FnMut(&types::InterconnectList) -> O,
             O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
+            W: ::std::borrow::Borrow<::cloudflare_cni_client_runtime::Wait>,
         {
+            let wait: &::cloudflare_cni_client_runtime::Wait = ::std::borrow::Borrow::borrow(
+                &wait,
+            );
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
                         let builder = ::std::clone::Clone::clone(&self);
@@ -1786,7 +1897,6 @@ pub mod builder {
             self,
         ) -> ::cloudflare_cni_client_runtime::Paginator<types::Interconnect> {
             let Self { client, cursor, account_id, limit, site, type_ } = self;
-            let client = ::std::clone::Clone::clone(client);
             let (start, cursor_problem) = match cursor {
                 ::std::result::Result::Ok(start) => (start, ::std::option::Option::None),
                 ::std::result::Result::Err(problem) => {
@@ -1811,7 +1921,7 @@ pub mod builder {
                     let type_ = ::std::clone::Clone::clone(&type_);
                     ::std::boxed::Box::pin(async move {
                         let builder = ListInterconnects {
-                            client: &client,
+                            client,
                             cursor,
                             account_id,
                             limit,
@@ -1829,18 +1939,22 @@ pub mod builder {
 
 [`Client::create_interconnect`]: super::Client::create_interconnect*/
     #[derive(Debug, Clone)]
-    pub struct CreateInterconnect<'a> {
-        client: &'a super::Client,
+    pub struct CreateInterconnect {
+        client: super::Client,
         account_id: Result<::std::string::String, String>,
         body: Result<types::InterconnectCreateRequest, String>,
     }
-    impl<'a> CreateInterconnect<'a> {
+    impl CreateInterconnect {
         ///Starts the request with nothing set; [`Client::create_interconnect`](super::Client::create_interconnect) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                account_id: Err("account_id was not initialized".to_string()),
-                body: Err("body was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                account_id: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                ),
+                body: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("body"),
+                ),
             }
         }
         ///Customer account tag.
@@ -1853,7 +1967,10 @@ pub mod builder {
         {
             self.account_id = value
                 .try_into()
-                .map_err(|e| ::std::format!("account_id: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "account_id",
+                    e,
+                ));
             self
         }
         ///The request body: a [`types::InterconnectCreateRequest`](super::types::InterconnectCreateRequest), or anything that converts into one.
@@ -1864,7 +1981,12 @@ pub mod builder {
                 types::InterconnectCreateRequest,
             >>::Error: ::std::fmt::Display,
         {
-            self.body = value.try_into().map_err(|e| ::std::format!("body: {}", e));
+            self.body = value
+                .try_into()
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "body",
+                    e,
+                ));
             self
         }
         ///Sets `send_raw`.
@@ -1877,7 +1999,7 @@ pub mod builder {
             let Self { client, account_id, body } = self;
             let account_id = account_id.map_err(Error::InvalidRequest)?;
             let body = body.map_err(Error::InvalidRequest)?;
-            if client.inner.validates_requests() {
+            if client.inner.request_validation() {
                 if let ::std::result::Result::Err(errors) = ::cloudflare_cni_validate::Validate::validate(
                     &body,
                 ) {
@@ -2012,18 +2134,22 @@ pub mod builder {
 
 [`Client::get_interconnect`]: super::Client::get_interconnect*/
     #[derive(Debug, Clone)]
-    pub struct GetInterconnect<'a> {
-        client: &'a super::Client,
+    pub struct GetInterconnect {
+        client: super::Client,
         account_id: Result<::std::string::String, String>,
         icon: Result<::std::string::String, String>,
     }
-    impl<'a> GetInterconnect<'a> {
+    impl GetInterconnect {
         ///Starts the request with nothing set; [`Client::get_interconnect`](super::Client::get_interconnect) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                account_id: Err("account_id was not initialized".to_string()),
-                icon: Err("icon was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                account_id: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                ),
+                icon: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("icon"),
+                ),
             }
         }
         ///Customer account tag.
@@ -2036,7 +2162,10 @@ pub mod builder {
         {
             self.account_id = value
                 .try_into()
-                .map_err(|e| ::std::format!("account_id: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "account_id",
+                    e,
+                ));
             self
         }
         ///Interconnect name to retrieve information about.
@@ -2047,7 +2176,12 @@ pub mod builder {
                 ::std::string::String,
             >>::Error: ::std::fmt::Display,
         {
-            self.icon = value.try_into().map_err(|e| ::std::format!("icon: {}", e));
+            self.icon = value
+                .try_into()
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "icon",
+                    e,
+                ));
             self
         }
         ///Sets `send_raw`.
@@ -2187,11 +2321,12 @@ pub mod builder {
         /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
         /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
         /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
-        /// polling.
-        pub async fn wait_until<P, O>(
+        /// polling. `wait` is a `&Wait` or a `Wait`: given one by value, the future
+        /// borrows nothing and can be spawned on a task.
+        pub async fn wait_until<P, O, W>(
             self,
             condition: P,
-            wait: &::cloudflare_cni_client_runtime::Wait,
+            wait: W,
         ) -> ::std::result::Result<
             types::Interconnect,
             ::cloudflare_cni_client_runtime::CniError,
@@ -2199,7 +2334,11 @@ pub mod builder {
         where
             P: ::std::ops::FnMut(&types::Interconnect) -> O,
             O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
+            W: ::std::borrow::Borrow<::cloudflare_cni_client_runtime::Wait>,
         {
+            let wait: &::cloudflare_cni_client_runtime::Wait = ::std::borrow::Borrow::borrow(
+                &wait,
+            );
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
                         let builder = ::std::clone::Clone::clone(&self);
@@ -2217,18 +2356,22 @@ pub mod builder {
 
 [`Client::delete_interconnect`]: super::Client::delete_interconnect*/
     #[derive(Debug, Clone)]
-    pub struct DeleteInterconnect<'a> {
-        client: &'a super::Client,
+    pub struct DeleteInterconnect {
+        client: super::Client,
         account_id: Result<::std::string::String, String>,
         icon: Result<::std::string::String, String>,
     }
-    impl<'a> DeleteInterconnect<'a> {
+    impl DeleteInterconnect {
         ///Starts the request with nothing set; [`Client::delete_interconnect`](super::Client::delete_interconnect) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                account_id: Err("account_id was not initialized".to_string()),
-                icon: Err("icon was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                account_id: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                ),
+                icon: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("icon"),
+                ),
             }
         }
         ///Customer account tag.
@@ -2241,7 +2384,10 @@ pub mod builder {
         {
             self.account_id = value
                 .try_into()
-                .map_err(|e| ::std::format!("account_id: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "account_id",
+                    e,
+                ));
             self
         }
         ///Interconnect name to retrieve information about.
@@ -2252,7 +2398,12 @@ pub mod builder {
                 ::std::string::String,
             >>::Error: ::std::fmt::Display,
         {
-            self.icon = value.try_into().map_err(|e| ::std::format!("icon: {}", e));
+            self.icon = value
+                .try_into()
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "icon",
+                    e,
+                ));
             self
         }
         ///Sets `send_raw`.
@@ -2384,19 +2535,23 @@ pub mod builder {
 
 [`Client::get_interconnect_loa`]: super::Client::get_interconnect_loa*/
     #[derive(Debug, Clone)]
-    pub struct GetInterconnectLoa<'a> {
-        client: &'a super::Client,
+    pub struct GetInterconnectLoa {
+        client: super::Client,
         account_id: Result<::std::string::String, String>,
         icon: Result<::std::string::String, String>,
         name: Result<Option<types::GetInterconnectLoaName>, String>,
     }
-    impl<'a> GetInterconnectLoa<'a> {
+    impl GetInterconnectLoa {
         ///Starts the request with nothing set; [`Client::get_interconnect_loa`](super::Client::get_interconnect_loa) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                account_id: Err("account_id was not initialized".to_string()),
-                icon: Err("icon was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                account_id: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                ),
+                icon: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("icon"),
+                ),
                 name: Ok(None),
             }
         }
@@ -2410,7 +2565,10 @@ pub mod builder {
         {
             self.account_id = value
                 .try_into()
-                .map_err(|e| ::std::format!("account_id: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "account_id",
+                    e,
+                ));
             self
         }
         ///Interconnect name to retrieve information about.
@@ -2421,7 +2579,12 @@ pub mod builder {
                 ::std::string::String,
             >>::Error: ::std::fmt::Display,
         {
-            self.icon = value.try_into().map_err(|e| ::std::format!("icon: {}", e));
+            self.icon = value
+                .try_into()
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "icon",
+                    e,
+                ));
             self
         }
         ///Custom name to use in the LOA instead of the account name (200 Character limit). Optional.
@@ -2435,7 +2598,10 @@ pub mod builder {
             self.name = value
                 .try_into()
                 .map(Some)
-                .map_err(|e| ::std::format!("name: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "name",
+                    e,
+                ));
             self
         }
         ///Sets `send_raw`.
@@ -2578,18 +2744,22 @@ pub mod builder {
 
 [`Client::get_interconnect_loa_default_name`]: super::Client::get_interconnect_loa_default_name*/
     #[derive(Debug, Clone)]
-    pub struct GetInterconnectLoaDefaultName<'a> {
-        client: &'a super::Client,
+    pub struct GetInterconnectLoaDefaultName {
+        client: super::Client,
         account_id: Result<::std::string::String, String>,
         icon: Result<::std::string::String, String>,
     }
-    impl<'a> GetInterconnectLoaDefaultName<'a> {
+    impl GetInterconnectLoaDefaultName {
         ///Starts the request with nothing set; [`Client::get_interconnect_loa_default_name`](super::Client::get_interconnect_loa_default_name) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                account_id: Err("account_id was not initialized".to_string()),
-                icon: Err("icon was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                account_id: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                ),
+                icon: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("icon"),
+                ),
             }
         }
         ///Customer account tag.
@@ -2602,7 +2772,10 @@ pub mod builder {
         {
             self.account_id = value
                 .try_into()
-                .map_err(|e| ::std::format!("account_id: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "account_id",
+                    e,
+                ));
             self
         }
         ///Interconnect name to retrieve information about.
@@ -2613,7 +2786,12 @@ pub mod builder {
                 ::std::string::String,
             >>::Error: ::std::fmt::Display,
         {
-            self.icon = value.try_into().map_err(|e| ::std::format!("icon: {}", e));
+            self.icon = value
+                .try_into()
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "icon",
+                    e,
+                ));
             self
         }
         ///Sets `send_raw`.
@@ -2753,11 +2931,12 @@ pub mod builder {
         /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
         /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
         /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
-        /// polling.
-        pub async fn wait_until<P, O>(
+        /// polling. `wait` is a `&Wait` or a `Wait`: given one by value, the future
+        /// borrows nothing and can be spawned on a task.
+        pub async fn wait_until<P, O, W>(
             self,
             condition: P,
-            wait: &::cloudflare_cni_client_runtime::Wait,
+            wait: W,
         ) -> ::std::result::Result<
             types::DefaultNameResponse,
             ::cloudflare_cni_client_runtime::CniError,
@@ -2765,7 +2944,11 @@ pub mod builder {
         where
             P: ::std::ops::FnMut(&types::DefaultNameResponse) -> O,
             O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
+            W: ::std::borrow::Borrow<::cloudflare_cni_client_runtime::Wait>,
         {
+            let wait: &::cloudflare_cni_client_runtime::Wait = ::std::borrow::Borrow::borrow(
+                &wait,
+            );
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
                         let builder = ::std::clone::Clone::clone(&self);
@@ -2783,18 +2966,22 @@ pub mod builder {
 
 [`Client::get_interconnect_status`]: super::Client::get_interconnect_status*/
     #[derive(Debug, Clone)]
-    pub struct GetInterconnectStatus<'a> {
-        client: &'a super::Client,
+    pub struct GetInterconnectStatus {
+        client: super::Client,
         account_id: Result<::std::string::String, String>,
         icon: Result<::std::string::String, String>,
     }
-    impl<'a> GetInterconnectStatus<'a> {
+    impl GetInterconnectStatus {
         ///Starts the request with nothing set; [`Client::get_interconnect_status`](super::Client::get_interconnect_status) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                account_id: Err("account_id was not initialized".to_string()),
-                icon: Err("icon was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                account_id: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                ),
+                icon: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("icon"),
+                ),
             }
         }
         ///Customer account tag.
@@ -2807,7 +2994,10 @@ pub mod builder {
         {
             self.account_id = value
                 .try_into()
-                .map_err(|e| ::std::format!("account_id: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "account_id",
+                    e,
+                ));
             self
         }
         ///Interconnect name to retrieve information about.
@@ -2818,7 +3008,12 @@ pub mod builder {
                 ::std::string::String,
             >>::Error: ::std::fmt::Display,
         {
-            self.icon = value.try_into().map_err(|e| ::std::format!("icon: {}", e));
+            self.icon = value
+                .try_into()
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "icon",
+                    e,
+                ));
             self
         }
         ///Sets `send_raw`.
@@ -2958,11 +3153,12 @@ pub mod builder {
         /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
         /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
         /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
-        /// polling.
-        pub async fn wait_until<P, O>(
+        /// polling. `wait` is a `&Wait` or a `Wait`: given one by value, the future
+        /// borrows nothing and can be spawned on a task.
+        pub async fn wait_until<P, O, W>(
             self,
             condition: P,
-            wait: &::cloudflare_cni_client_runtime::Wait,
+            wait: W,
         ) -> ::std::result::Result<
             types::InterconnectStatus,
             ::cloudflare_cni_client_runtime::CniError,
@@ -2970,7 +3166,11 @@ pub mod builder {
         where
             P: ::std::ops::FnMut(&types::InterconnectStatus) -> O,
             O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
+            W: ::std::borrow::Borrow<::cloudflare_cni_client_runtime::Wait>,
         {
+            let wait: &::cloudflare_cni_client_runtime::Wait = ::std::borrow::Borrow::borrow(
+                &wait,
+            );
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
                         let builder = ::std::clone::Clone::clone(&self);
@@ -2984,13 +3184,16 @@ pub mod builder {
                 .await
         }
         /// Waits until the answer's `state` is `Pending`: [`wait_until`](Self::wait_until) with that condition.
-        pub async fn wait_until_pending(
+        pub async fn wait_until_pending<W>(
             self,
-            wait: &::cloudflare_cni_client_runtime::Wait,
+            wait: W,
         ) -> ::std::result::Result<
             types::InterconnectStatus,
             ::cloudflare_cni_client_runtime::CniError,
-        > {
+        >
+        where
+            W: ::std::borrow::Borrow<::cloudflare_cni_client_runtime::Wait>,
+        {
             self.wait_until(
                     |answer| {
                         ::std::matches!(answer, types::InterconnectStatus::Pending(_))
@@ -3000,13 +3203,16 @@ pub mod builder {
                 .await
         }
         /// Waits until the answer's `state` is `Down`: [`wait_until`](Self::wait_until) with that condition.
-        pub async fn wait_until_down(
+        pub async fn wait_until_down<W>(
             self,
-            wait: &::cloudflare_cni_client_runtime::Wait,
+            wait: W,
         ) -> ::std::result::Result<
             types::InterconnectStatus,
             ::cloudflare_cni_client_runtime::CniError,
-        > {
+        >
+        where
+            W: ::std::borrow::Borrow<::cloudflare_cni_client_runtime::Wait>,
+        {
             self.wait_until(
                     |answer| ::std::matches!(answer, types::InterconnectStatus::Down(_)),
                     wait,
@@ -3014,13 +3220,16 @@ pub mod builder {
                 .await
         }
         /// Waits until the answer's `state` is `Unhealthy`: [`wait_until`](Self::wait_until) with that condition.
-        pub async fn wait_until_unhealthy(
+        pub async fn wait_until_unhealthy<W>(
             self,
-            wait: &::cloudflare_cni_client_runtime::Wait,
+            wait: W,
         ) -> ::std::result::Result<
             types::InterconnectStatus,
             ::cloudflare_cni_client_runtime::CniError,
-        > {
+        >
+        where
+            W: ::std::borrow::Borrow<::cloudflare_cni_client_runtime::Wait>,
+        {
             self.wait_until(
                     |answer| {
                         ::std::matches!(answer, types::InterconnectStatus::Unhealthy(_))
@@ -3030,13 +3239,16 @@ pub mod builder {
                 .await
         }
         /// Waits until the answer's `state` is `Healthy`: [`wait_until`](Self::wait_until) with that condition. A `state` of `Down` ends it at once with [`CniError::WaitFailed`](crate::CniError::WaitFailed), carrying that answer; for other failure states, call `wait_until` with a condition returning a [`WaitOutcome`](crate::WaitOutcome).
-        pub async fn wait_until_healthy(
+        pub async fn wait_until_healthy<W>(
             self,
-            wait: &::cloudflare_cni_client_runtime::Wait,
+            wait: W,
         ) -> ::std::result::Result<
             types::InterconnectStatus,
             ::cloudflare_cni_client_runtime::CniError,
-        > {
+        >
+        where
+            W: ::std::borrow::Borrow<::cloudflare_cni_client_runtime::Wait>,
+        {
             self.wait_until(
                     |answer| match answer {
                         types::InterconnectStatus::Healthy(_) => {
@@ -3056,16 +3268,18 @@ pub mod builder {
 
 [`Client::get_settings`]: super::Client::get_settings*/
     #[derive(Debug, Clone)]
-    pub struct GetSettings<'a> {
-        client: &'a super::Client,
+    pub struct GetSettings {
+        client: super::Client,
         account_id: Result<::std::string::String, String>,
     }
-    impl<'a> GetSettings<'a> {
+    impl GetSettings {
         ///Starts the request with nothing set; [`Client::get_settings`](super::Client::get_settings) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                account_id: Err("account_id was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                account_id: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                ),
             }
         }
         ///Account tag to retrieve settings for.
@@ -3078,7 +3292,10 @@ pub mod builder {
         {
             self.account_id = value
                 .try_into()
-                .map_err(|e| ::std::format!("account_id: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "account_id",
+                    e,
+                ));
             self
         }
         ///Sets `send_raw`.
@@ -3204,11 +3421,12 @@ pub mod builder {
         /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
         /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
         /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
-        /// polling.
-        pub async fn wait_until<P, O>(
+        /// polling. `wait` is a `&Wait` or a `Wait`: given one by value, the future
+        /// borrows nothing and can be spawned on a task.
+        pub async fn wait_until<P, O, W>(
             self,
             condition: P,
-            wait: &::cloudflare_cni_client_runtime::Wait,
+            wait: W,
         ) -> ::std::result::Result<
             types::Settings,
             ::cloudflare_cni_client_runtime::CniError,
@@ -3216,7 +3434,11 @@ pub mod builder {
         where
             P: ::std::ops::FnMut(&types::Settings) -> O,
             O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
+            W: ::std::borrow::Borrow<::cloudflare_cni_client_runtime::Wait>,
         {
+            let wait: &::cloudflare_cni_client_runtime::Wait = ::std::borrow::Borrow::borrow(
+                &wait,
+            );
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
                         let builder = ::std::clone::Clone::clone(&self);
@@ -3234,17 +3456,19 @@ pub mod builder {
 
 [`Client::update_settings`]: super::Client::update_settings*/
     #[derive(Debug, Clone)]
-    pub struct UpdateSettings<'a> {
-        client: &'a super::Client,
+    pub struct UpdateSettings {
+        client: super::Client,
         account_id: Result<::std::string::String, String>,
         body: Result<types::builder::SettingsUpdateRequestBuilder, String>,
     }
-    impl<'a> UpdateSettings<'a> {
+    impl UpdateSettings {
         ///Starts the request with nothing set; [`Client::update_settings`](super::Client::update_settings) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                account_id: Err("account_id was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                account_id: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                ),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -3258,7 +3482,10 @@ pub mod builder {
         {
             self.account_id = value
                 .try_into()
-                .map_err(|e| ::std::format!("account_id: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "account_id",
+                    e,
+                ));
             self
         }
         ///The request body: a [`types::SettingsUpdateRequest`](super::types::SettingsUpdateRequest), or anything that converts into one.
@@ -3272,7 +3499,10 @@ pub mod builder {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|e| ::std::format!("body: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "body",
+                    e,
+                ));
             self
         }
         ///Edits the request body through [`types::builder::SettingsUpdateRequestBuilder`](super::types::builder::SettingsUpdateRequestBuilder).
@@ -3299,7 +3529,7 @@ pub mod builder {
                     types::SettingsUpdateRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            if client.inner.validates_requests() {
+            if client.inner.request_validation() {
                 if let ::std::result::Result::Err(errors) = ::cloudflare_cni_validate::Validate::validate(
                     &body,
                 ) {
@@ -3437,8 +3667,8 @@ pub mod builder {
 
 [`Client::list_slots`]: super::Client::list_slots*/
     #[derive(Debug, Clone)]
-    pub struct ListSlots<'a> {
-        client: &'a super::Client,
+    pub struct ListSlots {
+        client: super::Client,
         account_id: Result<::std::string::String, String>,
         address_contains: Result<Option<::std::string::String>, String>,
         cursor: Result<Option<i32>, String>,
@@ -3447,12 +3677,14 @@ pub mod builder {
         site: Result<Option<::std::string::String>, String>,
         speed: Result<Option<::std::string::String>, String>,
     }
-    impl<'a> ListSlots<'a> {
+    impl ListSlots {
         ///Starts the request with nothing set; [`Client::list_slots`](super::Client::list_slots) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                account_id: Err("account_id was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                account_id: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                ),
                 address_contains: Ok(None),
                 cursor: Ok(None),
                 limit: Ok(None),
@@ -3471,7 +3703,10 @@ pub mod builder {
         {
             self.account_id = value
                 .try_into()
-                .map_err(|e| ::std::format!("account_id: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "account_id",
+                    e,
+                ));
             self
         }
         ///If specified, only show slots with the given text in their address field. Optional.
@@ -3485,7 +3720,10 @@ pub mod builder {
             self.address_contains = value
                 .try_into()
                 .map(Some)
-                .map_err(|e| ::std::format!("address_contains: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "address_contains",
+                    e,
+                ));
             self
         }
         ///Where to resume a listing: the `next` value of the previous page. Leave it out for the first page. Optional.
@@ -3497,7 +3735,10 @@ pub mod builder {
             self.cursor = value
                 .try_into()
                 .map(Some)
-                .map_err(|e| ::std::format!("cursor: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "cursor",
+                    e,
+                ));
             self
         }
         ///The largest number of items to return in one page. Optional.
@@ -3509,7 +3750,10 @@ pub mod builder {
             self.limit = value
                 .try_into()
                 .map(Some)
-                .map_err(|e| ::std::format!("limit: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "limit",
+                    e,
+                ));
             self
         }
         ///If specified, only show slots with a specific occupied/unoccupied state. Optional.
@@ -3521,7 +3765,10 @@ pub mod builder {
             self.occupied = value
                 .try_into()
                 .map(Some)
-                .map_err(|e| ::std::format!("occupied: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "occupied",
+                    e,
+                ));
             self
         }
         ///If specified, only show slots located at the given site. Optional.
@@ -3535,7 +3782,10 @@ pub mod builder {
             self.site = value
                 .try_into()
                 .map(Some)
-                .map_err(|e| ::std::format!("site: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "site",
+                    e,
+                ));
             self
         }
         ///If specified, only show slots that support the given speed. Optional.
@@ -3549,7 +3799,10 @@ pub mod builder {
             self.speed = value
                 .try_into()
                 .map(Some)
-                .map_err(|e| ::std::format!("speed: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "speed",
+                    e,
+                ));
             self
         }
         ///Sets `send_raw`.
@@ -3694,11 +3947,12 @@ pub mod builder {
         /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
         /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
         /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
-        /// polling.
-        pub async fn wait_until<P, O>(
+        /// polling. `wait` is a `&Wait` or a `Wait`: given one by value, the future
+        /// borrows nothing and can be spawned on a task.
+        pub async fn wait_until<P, O, W>(
             self,
             condition: P,
-            wait: &::cloudflare_cni_client_runtime::Wait,
+            wait: W,
         ) -> ::std::result::Result<
             types::SlotList,
             ::cloudflare_cni_client_runtime::CniError,
@@ -3706,7 +3960,11 @@ pub mod builder {
         where
             P: ::std::ops::FnMut(&types::SlotList) -> O,
             O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
+            W: ::std::borrow::Borrow<::cloudflare_cni_client_runtime::Wait>,
         {
+            let wait: &::cloudflare_cni_client_runtime::Wait = ::std::borrow::Borrow::borrow(
+                &wait,
+            );
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
                         let builder = ::std::clone::Clone::clone(&self);
@@ -3736,7 +3994,6 @@ pub mod builder {
                 site,
                 speed,
             } = self;
-            let client = ::std::clone::Clone::clone(client);
             let (start, cursor_problem) = match cursor {
                 ::std::result::Result::Ok(start) => (start, ::std::option::Option::None),
                 ::std::result::Result::Err(problem) => {
@@ -3763,7 +4020,7 @@ pub mod builder {
                     let speed = ::std::clone::Clone::clone(&speed);
                     ::std::boxed::Box::pin(async move {
                         let builder = ListSlots {
-                            client: &client,
+                            client,
                             cursor,
                             account_id,
                             address_contains,
@@ -3783,18 +4040,22 @@ pub mod builder {
 
 [`Client::get_slot`]: super::Client::get_slot*/
     #[derive(Debug, Clone)]
-    pub struct GetSlot<'a> {
-        client: &'a super::Client,
+    pub struct GetSlot {
+        client: super::Client,
         account_id: Result<::std::string::String, String>,
         slot: Result<::uuid::Uuid, String>,
     }
-    impl<'a> GetSlot<'a> {
+    impl GetSlot {
         ///Starts the request with nothing set; [`Client::get_slot`](super::Client::get_slot) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                account_id: Err("account_id was not initialized".to_string()),
-                slot: Err("slot was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                account_id: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                ),
+                slot: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("slot"),
+                ),
             }
         }
         ///Customer account tag.
@@ -3807,7 +4068,10 @@ pub mod builder {
         {
             self.account_id = value
                 .try_into()
-                .map_err(|e| ::std::format!("account_id: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "account_id",
+                    e,
+                ));
             self
         }
         ///Slot ID to retrieve information about.
@@ -3816,7 +4080,12 @@ pub mod builder {
             V: std::convert::TryInto<::uuid::Uuid>,
             <V as ::std::convert::TryInto<::uuid::Uuid>>::Error: ::std::fmt::Display,
         {
-            self.slot = value.try_into().map_err(|e| ::std::format!("slot: {}", e));
+            self.slot = value
+                .try_into()
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "slot",
+                    e,
+                ));
             self
         }
         ///Sets `send_raw`.
@@ -3944,11 +4213,12 @@ pub mod builder {
         /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
         /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
         /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
-        /// polling.
-        pub async fn wait_until<P, O>(
+        /// polling. `wait` is a `&Wait` or a `Wait`: given one by value, the future
+        /// borrows nothing and can be spawned on a task.
+        pub async fn wait_until<P, O, W>(
             self,
             condition: P,
-            wait: &::cloudflare_cni_client_runtime::Wait,
+            wait: W,
         ) -> ::std::result::Result<
             types::Slot,
             ::cloudflare_cni_client_runtime::CniError,
@@ -3956,7 +4226,11 @@ pub mod builder {
         where
             P: ::std::ops::FnMut(&types::Slot) -> O,
             O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
+            W: ::std::borrow::Borrow<::cloudflare_cni_client_runtime::Wait>,
         {
+            let wait: &::cloudflare_cni_client_runtime::Wait = ::std::borrow::Borrow::borrow(
+                &wait,
+            );
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
                         let builder = ::std::clone::Clone::clone(&self);
@@ -3970,7 +4244,7 @@ pub mod builder {
                 .await
         }
     }
-    impl<'a> CreateInterconnect<'a> {
+    impl CreateInterconnect {
         /// Sets the body to a `Physical` member (`type: direct`) built by `f`, its `account` starting as `account_id` (set `account_id` first).
         pub fn body_direct<F>(mut self, f: F) -> Self
         where
@@ -3985,7 +4259,10 @@ pub mod builder {
             self.body = f(start)
                 .build()
                 .map(types::InterconnectCreateRequest::from)
-                .map_err(|e| ::std::format!("body: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "body",
+                    e,
+                ));
             self
         }
         /// Sets the body to a `GcpPartner` member (`type: gcp_partner`) built by `f`, its `account` starting as `account_id` (set `account_id` first).
@@ -4002,7 +4279,10 @@ pub mod builder {
             self.body = f(start)
                 .build()
                 .map(types::InterconnectCreateRequest::from)
-                .map_err(|e| ::std::format!("body: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "body",
+                    e,
+                ));
             self
         }
     }
@@ -4051,12 +4331,18 @@ impl Client {
     /// on by default: a body that breaks a rule fails with
     /// [`CniError::Validation`] listing every violation, and nothing is sent.
     pub fn with_request_validation(mut self, enabled: bool) -> Self {
-        self.inner.set_validate_requests(enabled);
+        self.inner.set_request_validation(enabled);
         self
     }
-    /// Whether request bodies are validated before sending.
+    /// Whether request validation is on: request bodies checked before sending.
+    pub fn request_validation(&self) -> bool {
+        self.inner.request_validation()
+    }
+    /// The old name of [`request_validation`](Self::request_validation).
+    #[deprecated(note = "renamed `request_validation`")]
+    #[doc(hidden)]
     pub fn validates_requests(&self) -> bool {
-        self.inner.validates_requests()
+        self.request_validation()
     }
 }
 impl ::cloudflare_cni_client_runtime::__private::FromParts for Client {
@@ -6324,39 +6610,35 @@ impl Account {
         &self.client
     }
     /// [`Client::create_cni`] with `account_id` set, and the body's `account`: Create a new CNI object
-    pub fn create_cni(&self) -> builder::CreateCni<'_> {
-        let id = ::std::clone::Clone::clone(&self.id);
-        self.client
-            .create_cni()
-            .account_id(::std::clone::Clone::clone(&self.id))
-            .body_map(move |body| body.account(id))
+    pub fn create_cni(&self) -> builder::CreateCni {
+        self.client.create_cni().account_id(::std::clone::Clone::clone(&self.id))
     }
     /// [`Client::create_interconnect`] with `account_id` set (a body given by its `body_<member>` methods gets it as its `account`): Create a new interconnect
-    pub fn create_interconnect(&self) -> builder::CreateInterconnect<'_> {
+    pub fn create_interconnect(&self) -> builder::CreateInterconnect {
         self.client
             .create_interconnect()
             .account_id(::std::clone::Clone::clone(&self.id))
     }
     /// [`Client::delete_cni`] with `account_id` set: Delete a specified CNI object
-    pub fn delete_cni(&self) -> builder::DeleteCni<'_> {
+    pub fn delete_cni(&self) -> builder::DeleteCni {
         self.client.delete_cni().account_id(::std::clone::Clone::clone(&self.id))
     }
     /// [`Client::delete_interconnect`] with `account_id` set: Delete an interconnect object
-    pub fn delete_interconnect(&self) -> builder::DeleteInterconnect<'_> {
+    pub fn delete_interconnect(&self) -> builder::DeleteInterconnect {
         self.client
             .delete_interconnect()
             .account_id(::std::clone::Clone::clone(&self.id))
     }
     /// [`Client::get_cni`] with `account_id` set: Get information about a CNI object
-    pub fn get_cni(&self) -> builder::GetCni<'_> {
+    pub fn get_cni(&self) -> builder::GetCni {
         self.client.get_cni().account_id(::std::clone::Clone::clone(&self.id))
     }
     /// [`Client::get_interconnect`] with `account_id` set: Get information about an interconnect object
-    pub fn get_interconnect(&self) -> builder::GetInterconnect<'_> {
+    pub fn get_interconnect(&self) -> builder::GetInterconnect {
         self.client.get_interconnect().account_id(::std::clone::Clone::clone(&self.id))
     }
     /// [`Client::get_interconnect_loa`] with `account_id` set: Generate the Letter of Authorization (LOA) for a given interconnect
-    pub fn get_interconnect_loa(&self) -> builder::GetInterconnectLoa<'_> {
+    pub fn get_interconnect_loa(&self) -> builder::GetInterconnectLoa {
         self.client
             .get_interconnect_loa()
             .account_id(::std::clone::Clone::clone(&self.id))
@@ -6364,47 +6646,43 @@ impl Account {
     /// [`Client::get_interconnect_loa_default_name`] with `account_id` set: Get the default customer name for LOA generation
     pub fn get_interconnect_loa_default_name(
         &self,
-    ) -> builder::GetInterconnectLoaDefaultName<'_> {
+    ) -> builder::GetInterconnectLoaDefaultName {
         self.client
             .get_interconnect_loa_default_name()
             .account_id(::std::clone::Clone::clone(&self.id))
     }
     /// [`Client::get_interconnect_status`] with `account_id` set: Get the current status of an interconnect object
-    pub fn get_interconnect_status(&self) -> builder::GetInterconnectStatus<'_> {
+    pub fn get_interconnect_status(&self) -> builder::GetInterconnectStatus {
         self.client
             .get_interconnect_status()
             .account_id(::std::clone::Clone::clone(&self.id))
     }
     /// [`Client::get_settings`] with `account_id` set: Get the current settings for the active account
-    pub fn get_settings(&self) -> builder::GetSettings<'_> {
+    pub fn get_settings(&self) -> builder::GetSettings {
         self.client.get_settings().account_id(::std::clone::Clone::clone(&self.id))
     }
     /// [`Client::get_slot`] with `account_id` set: Get information about the specified slot
-    pub fn get_slot(&self) -> builder::GetSlot<'_> {
+    pub fn get_slot(&self) -> builder::GetSlot {
         self.client.get_slot().account_id(::std::clone::Clone::clone(&self.id))
     }
     /// [`Client::list_cnis`] with `account_id` set: List existing CNI objects
-    pub fn list_cnis(&self) -> builder::ListCnis<'_> {
+    pub fn list_cnis(&self) -> builder::ListCnis {
         self.client.list_cnis().account_id(::std::clone::Clone::clone(&self.id))
     }
     /// [`Client::list_interconnects`] with `account_id` set: List existing interconnects
-    pub fn list_interconnects(&self) -> builder::ListInterconnects<'_> {
+    pub fn list_interconnects(&self) -> builder::ListInterconnects {
         self.client.list_interconnects().account_id(::std::clone::Clone::clone(&self.id))
     }
     /// [`Client::list_slots`] with `account_id` set: Retrieve a list of all slots matching the specified parameters
-    pub fn list_slots(&self) -> builder::ListSlots<'_> {
+    pub fn list_slots(&self) -> builder::ListSlots {
         self.client.list_slots().account_id(::std::clone::Clone::clone(&self.id))
     }
     /// [`Client::update_cni`] with `account_id` set, and the body's `account`: Modify stored information about a CNI object
-    pub fn update_cni(&self) -> builder::UpdateCni<'_> {
-        let id = ::std::clone::Clone::clone(&self.id);
-        self.client
-            .update_cni()
-            .account_id(::std::clone::Clone::clone(&self.id))
-            .body_map(move |body| body.account(id))
+    pub fn update_cni(&self) -> builder::UpdateCni {
+        self.client.update_cni().account_id(::std::clone::Clone::clone(&self.id))
     }
     /// [`Client::update_settings`] with `account_id` set: Update the current settings for the active account
-    pub fn update_settings(&self) -> builder::UpdateSettings<'_> {
+    pub fn update_settings(&self) -> builder::UpdateSettings {
         self.client.update_settings().account_id(::std::clone::Clone::clone(&self.id))
     }
 }

@@ -2,9 +2,13 @@
 /// The request and response types, shared with the client crate.
 pub use ::cloudflare_cni_types as types;
 pub use ::cloudflare_cni_server_runtime::{
-    codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, Secret, ServeConfig,
-    ServerConfig, MAX_BODY_DEPTH, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES,
+    codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, Secret, RouterConfig,
+    ServeConfig, MAX_BODY_DEPTH, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES,
 };
+/// The old name of [`RouterConfig`].
+#[doc(hidden)]
+#[allow(deprecated)]
+pub use ::cloudflare_cni_server_runtime::ServerConfig;
 /// axum, re-exported: the router is an `axum::Router` of this version, to nest, layer
 /// and serve without an `axum` dependency of your own.
 pub use ::axum;
@@ -868,16 +872,16 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("PUT", "/accounts/{account_id}/cni/cnis/{cni}", "update_cni"),
     ("PUT", "/accounts/{account_id}/cni/settings", "update_settings"),
 ];
-/// An `axum::Router` serving every operation at the spec's paths (relative to the base URL: nest it under `/client/v4` to serve the spec's server URL), with the default [`ServerConfig`](crate::ServerConfig). Add your own tower layers to it as usual.
+/// An `axum::Router` serving every operation at the spec's paths (relative to the base URL: nest it under `/client/v4` to serve the spec's server URL), with the default [`RouterConfig`](crate::RouterConfig). Add your own tower layers to it as usual.
 pub fn router<A: CniApi>(
     api: A,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::Router {
-    router_with_config(api, ::cloudflare_cni_server_runtime::ServerConfig::default())
+    router_with_config(api, ::cloudflare_cni_server_runtime::RouterConfig::default())
 }
 /// [`router`] with explicit settings, such as the request body limit.
 pub fn router_with_config<A: CniApi>(
     api: A,
-    config: ::cloudflare_cni_server_runtime::ServerConfig,
+    config: ::cloudflare_cni_server_runtime::RouterConfig,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::Router {
     ::cloudflare_cni_server_runtime::__private::axum::Router::new()
         .route(

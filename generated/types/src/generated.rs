@@ -940,13 +940,19 @@ pub mod builder {
             self
         }
         ///Extra set of static prefixes to advertise to the customer's end of the session
-        pub fn extra_prefixes<T>(mut self, value: T) -> Self
+        pub fn extra_prefixes<I, T>(mut self, values: I) -> Self
         where
-            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            I: ::std::iter::IntoIterator<Item = T>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
-            self.extra_prefixes = value
-                .try_into()
+            self.extra_prefixes = values
+                .into_iter()
+                .map(::std::convert::TryInto::try_into)
+                .collect::<
+                    ::std::result::Result<::std::vec::Vec<::std::string::String>, _>,
+                >()
+                .map(::std::convert::identity)
                 .map_err(|e| {
                     format!("error converting supplied value for extra_prefixes: {e}")
                 });
@@ -970,11 +976,12 @@ form feed (0x0C), and the question mark (`?`). Requests specifying an MD5 key wi
 or more of these disallowed characters will be rejected.*/
         pub fn md5_key<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
             self.md5_key = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| {
                     format!("error converting supplied value for md5_key: {e}")
                 });
@@ -991,6 +998,14 @@ or more of these disallowed characters will be rejected.*/
             self.extra = value
                 .try_into()
                 .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
+        /// Sets `md5_key`, or clears it with `None` (left out of the JSON).
+        pub fn set_md5_key(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.md5_key = ::std::result::Result::Ok(value);
             self
         }
     }
@@ -1074,22 +1089,24 @@ or more of these disallowed characters will be rejected.*/
         ///BGP session settings of the CNI; absent when the CNI uses no BGP
         pub fn bgp<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<super::BgpControl>>,
+            T: ::std::convert::TryInto<super::BgpControl>,
             T::Error: ::std::fmt::Display,
         {
             self.bgp = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for bgp: {e}"));
             self
         }
         ///The CNI's BGP mode; absent when Cloudflare reports none
         pub fn bgp_mode<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<super::BgpMode>>,
+            T: ::std::convert::TryInto<super::BgpMode>,
             T::Error: ::std::fmt::Display,
         {
             self.bgp_mode = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| {
                     format!("error converting supplied value for bgp_mode: {e}")
                 });
@@ -1169,6 +1186,22 @@ This should always be inside the same prefix as `p2p_ip`.*/
                 .map_err(|e| format!("error converting supplied value for extra: {e}"));
             self
         }
+        /// Sets `bgp`, or clears it with `None` (left out of the JSON).
+        pub fn set_bgp(
+            mut self,
+            value: ::std::option::Option<super::BgpControl>,
+        ) -> Self {
+            self.bgp = ::std::result::Result::Ok(value);
+            self
+        }
+        /// Sets `bgp_mode`, or clears it with `None` (left out of the JSON).
+        pub fn set_bgp_mode(
+            mut self,
+            value: ::std::option::Option<super::BgpMode>,
+        ) -> Self {
+            self.bgp_mode = ::std::result::Result::Ok(value);
+            self
+        }
     }
     impl ::std::convert::TryFrom<CniBuilder> for super::Cni {
         type Error = super::error::ConversionError;
@@ -1244,11 +1277,12 @@ This should always be inside the same prefix as `p2p_ip`.*/
         ///BGP session settings of the CNI; leave out for a CNI without BGP
         pub fn bgp<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<super::BgpControl>>,
+            T: ::std::convert::TryInto<super::BgpControl>,
             T::Error: ::std::fmt::Display,
         {
             self.bgp = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for bgp: {e}"));
             self
         }
@@ -1274,6 +1308,14 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self.magic = value
                 .try_into()
                 .map_err(|e| format!("error converting supplied value for magic: {e}"));
+            self
+        }
+        /// Sets `bgp`, or clears it with `None` (left out of the JSON).
+        pub fn set_bgp(
+            mut self,
+            value: ::std::option::Option<super::BgpControl>,
+        ) -> Self {
+            self.bgp = ::std::result::Result::Ok(value);
             self
         }
     }
@@ -1321,24 +1363,29 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     impl CniListBuilder {
         ///The CNI objects of this page
-        pub fn items<T>(mut self, value: T) -> Self
+        pub fn items<I, T>(mut self, values: I) -> Self
         where
-            T: ::std::convert::TryInto<::std::vec::Vec<super::Cni>>,
+            I: ::std::iter::IntoIterator<Item = T>,
+            T: ::std::convert::TryInto<super::Cni>,
             T::Error: ::std::fmt::Display,
         {
-            self.items = value
-                .try_into()
+            self.items = values
+                .into_iter()
+                .map(::std::convert::TryInto::try_into)
+                .collect::<::std::result::Result<::std::vec::Vec<super::Cni>, _>>()
+                .map(::std::convert::identity)
                 .map_err(|e| format!("error converting supplied value for items: {e}"));
             self
         }
         ///The cursor of the next page, to send back as `cursor`; absent or null on the last page.
         pub fn next<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i32>>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.next = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for next: {e}"));
             self
         }
@@ -1353,6 +1400,11 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self.extra = value
                 .try_into()
                 .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
+        /// Sets `next`, or clears it with `None` (left out of the JSON).
+        pub fn set_next(mut self, value: ::std::option::Option<i32>) -> Self {
+            self.next = ::std::result::Result::Ok(value);
             self
         }
     }
@@ -1465,13 +1517,19 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     impl FacilityInfoBuilder {
         ///Postal address of the facility, one line per item
-        pub fn address<T>(mut self, value: T) -> Self
+        pub fn address<I, T>(mut self, values: I) -> Self
         where
-            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            I: ::std::iter::IntoIterator<Item = T>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
-            self.address = value
-                .try_into()
+            self.address = values
+                .into_iter()
+                .map(::std::convert::TryInto::try_into)
+                .collect::<
+                    ::std::result::Result<::std::vec::Vec<::std::string::String>, _>,
+                >()
+                .map(::std::convert::identity)
                 .map_err(|e| {
                     format!("error converting supplied value for address: {e}")
                 });
@@ -1652,12 +1710,21 @@ This should always be inside the same prefix as `p2p_ip`.*/
         ///Speed of the port, such as `10G`
         pub fn speed<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
             self.speed = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for speed: {e}"));
+            self
+        }
+        /// Sets `speed`, or clears it with `None` (left out of the JSON).
+        pub fn set_speed(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.speed = ::std::result::Result::Ok(value);
             self
         }
     }
@@ -1750,11 +1817,12 @@ This should always be inside the same prefix as `p2p_ip`.*/
         ///Owner of the interconnect
         pub fn owner<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
             self.owner = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for owner: {e}"));
             self
         }
@@ -1772,11 +1840,12 @@ This should always be inside the same prefix as `p2p_ip`.*/
         ///Bandwidth of the partner interconnect
         pub fn speed<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<super::ApiBandwidth>>,
+            T: ::std::convert::TryInto<super::ApiBandwidth>,
             T::Error: ::std::fmt::Display,
         {
             self.speed = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for speed: {e}"));
             self
         }
@@ -1806,6 +1875,22 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self.extra = value
                 .try_into()
                 .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
+        /// Sets `owner`, or clears it with `None` (left out of the JSON).
+        pub fn set_owner(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.owner = ::std::result::Result::Ok(value);
+            self
+        }
+        /// Sets `speed`, or clears it with `None` (left out of the JSON).
+        pub fn set_speed(
+            mut self,
+            value: ::std::option::Option<super::ApiBandwidth>,
+        ) -> Self {
+            self.speed = ::std::result::Result::Ok(value);
             self
         }
     }
@@ -1864,24 +1949,31 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     impl InterconnectListBuilder {
         ///The interconnects of this page
-        pub fn items<T>(mut self, value: T) -> Self
+        pub fn items<I, T>(mut self, values: I) -> Self
         where
-            T: ::std::convert::TryInto<::std::vec::Vec<super::Interconnect>>,
+            I: ::std::iter::IntoIterator<Item = T>,
+            T: ::std::convert::TryInto<super::Interconnect>,
             T::Error: ::std::fmt::Display,
         {
-            self.items = value
-                .try_into()
+            self.items = values
+                .into_iter()
+                .map(::std::convert::TryInto::try_into)
+                .collect::<
+                    ::std::result::Result<::std::vec::Vec<super::Interconnect>, _>,
+                >()
+                .map(::std::convert::identity)
                 .map_err(|e| format!("error converting supplied value for items: {e}"));
             self
         }
         ///The cursor of the next page, to send back as `cursor`; absent or null on the last page.
         pub fn next<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i32>>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.next = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for next: {e}"));
             self
         }
@@ -1896,6 +1988,11 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self.extra = value
                 .try_into()
                 .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
+        /// Sets `next`, or clears it with `None` (left out of the JSON).
+        pub fn set_next(mut self, value: ::std::option::Option<i32>) -> Self {
+            self.next = ::std::result::Result::Ok(value);
             self
         }
     }
@@ -1981,11 +2078,12 @@ This should always be inside the same prefix as `p2p_ip`.*/
         ///Name of the Cloudflare router (CCR) device that holds the port, when known
         pub fn ccr_device_name<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
             self.ccr_device_name = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| {
                     format!("error converting supplied value for ccr_device_name: {e}")
                 });
@@ -2018,11 +2116,12 @@ This should always be inside the same prefix as `p2p_ip`.*/
         ///Owner of the interconnect
         pub fn owner<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
             self.owner = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for owner: {e}"));
             self
         }
@@ -2089,6 +2188,22 @@ This should always be inside the same prefix as `p2p_ip`.*/
                 .map_err(|e| format!("error converting supplied value for extra: {e}"));
             self
         }
+        /// Sets `ccr_device_name`, or clears it with `None` (left out of the JSON).
+        pub fn set_ccr_device_name(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.ccr_device_name = ::std::result::Result::Ok(value);
+            self
+        }
+        /// Sets `owner`, or clears it with `None` (left out of the JSON).
+        pub fn set_owner(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.owner = ::std::result::Result::Ok(value);
+            self
+        }
     }
     impl ::std::convert::TryFrom<InterconnectPhysicalBuilder>
     for super::InterconnectPhysical {
@@ -2151,11 +2266,12 @@ This should always be inside the same prefix as `p2p_ip`.*/
         ///Diagnostic information, if available
         pub fn reason<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
             self.reason = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for reason: {e}"));
             self
         }
@@ -2170,6 +2286,14 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self.extra = value
                 .try_into()
                 .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
+        /// Sets `reason`, or clears it with `None` (left out of the JSON).
+        pub fn set_reason(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.reason = ::std::result::Result::Ok(value);
             self
         }
     }
@@ -2218,11 +2342,12 @@ This should always be inside the same prefix as `p2p_ip`.*/
         ///Diagnostic information, if available
         pub fn reason<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
             self.reason = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for reason: {e}"));
             self
         }
@@ -2237,6 +2362,14 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self.extra = value
                 .try_into()
                 .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
+        /// Sets `reason`, or clears it with `None` (left out of the JSON).
+        pub fn set_reason(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.reason = ::std::result::Result::Ok(value);
             self
         }
     }
@@ -2443,14 +2576,20 @@ This should always be inside the same prefix as `p2p_ip`.*/
         ///The account's default ASN
         pub fn default_asn<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<u32>>,
+            T: ::std::convert::TryInto<u32>,
             T::Error: ::std::fmt::Display,
         {
             self.default_asn = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| {
                     format!("error converting supplied value for default_asn: {e}")
                 });
+            self
+        }
+        /// Sets `default_asn`, or clears it with `None` (left out of the JSON).
+        pub fn set_default_asn(mut self, value: ::std::option::Option<u32>) -> Self {
+            self.default_asn = ::std::result::Result::Ok(value);
             self
         }
     }
@@ -2512,11 +2651,12 @@ This should always be inside the same prefix as `p2p_ip`.*/
         ///Customer account tag
         pub fn account<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
             self.account = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| {
                     format!("error converting supplied value for account: {e}")
                 });
@@ -2525,11 +2665,12 @@ This should always be inside the same prefix as `p2p_ip`.*/
         ///Name of the Cloudflare router (CCR) device that holds the port, when known
         pub fn ccr_device_name<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
             self.ccr_device_name = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| {
                     format!("error converting supplied value for ccr_device_name: {e}")
                 });
@@ -2607,6 +2748,22 @@ This should always be inside the same prefix as `p2p_ip`.*/
                 .map_err(|e| format!("error converting supplied value for extra: {e}"));
             self
         }
+        /// Sets `account`, or clears it with `None` (left out of the JSON).
+        pub fn set_account(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.account = ::std::result::Result::Ok(value);
+            self
+        }
+        /// Sets `ccr_device_name`, or clears it with `None` (left out of the JSON).
+        pub fn set_ccr_device_name(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.ccr_device_name = ::std::result::Result::Ok(value);
+            self
+        }
     }
     impl ::std::convert::TryFrom<SlotBuilder> for super::Slot {
         type Error = super::error::ConversionError;
@@ -2663,24 +2820,29 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     impl SlotListBuilder {
         ///The slots of this page
-        pub fn items<T>(mut self, value: T) -> Self
+        pub fn items<I, T>(mut self, values: I) -> Self
         where
-            T: ::std::convert::TryInto<::std::vec::Vec<super::Slot>>,
+            I: ::std::iter::IntoIterator<Item = T>,
+            T: ::std::convert::TryInto<super::Slot>,
             T::Error: ::std::fmt::Display,
         {
-            self.items = value
-                .try_into()
+            self.items = values
+                .into_iter()
+                .map(::std::convert::TryInto::try_into)
+                .collect::<::std::result::Result<::std::vec::Vec<super::Slot>, _>>()
+                .map(::std::convert::identity)
                 .map_err(|e| format!("error converting supplied value for items: {e}"));
             self
         }
         ///The cursor of the next page, to send back as `cursor`; absent or null on the last page.
         pub fn next<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i32>>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.next = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for next: {e}"));
             self
         }
@@ -2695,6 +2857,11 @@ This should always be inside the same prefix as `p2p_ip`.*/
             self.extra = value
                 .try_into()
                 .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
+        /// Sets `next`, or clears it with `None` (left out of the JSON).
+        pub fn set_next(mut self, value: ::std::option::Option<i32>) -> Self {
+            self.next = ::std::result::Result::Ok(value);
             self
         }
     }
@@ -2729,6 +2896,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `BgpControlBuilder`")]
+    #[doc(hidden)]
     pub type BgpControl = BgpControlBuilder;
     impl CniBuilder {
         /// Builds the [`Cni`](super::Cni): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -2740,6 +2908,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `CniBuilder`")]
+    #[doc(hidden)]
     pub type Cni = CniBuilder;
     impl CniCreateRequestBuilder {
         /// Builds the [`CniCreateRequest`](super::CniCreateRequest): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -2754,6 +2923,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `CniCreateRequestBuilder`")]
+    #[doc(hidden)]
     pub type CniCreateRequest = CniCreateRequestBuilder;
     impl CniListBuilder {
         /// Builds the [`CniList`](super::CniList): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -2765,6 +2935,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `CniListBuilder`")]
+    #[doc(hidden)]
     pub type CniList = CniListBuilder;
     impl DefaultNameResponseBuilder {
         /// Builds the [`DefaultNameResponse`](super::DefaultNameResponse): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -2779,6 +2950,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `DefaultNameResponseBuilder`")]
+    #[doc(hidden)]
     pub type DefaultNameResponse = DefaultNameResponseBuilder;
     impl FacilityInfoBuilder {
         /// Builds the [`FacilityInfo`](super::FacilityInfo): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -2790,6 +2962,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `FacilityInfoBuilder`")]
+    #[doc(hidden)]
     pub type FacilityInfo = FacilityInfoBuilder;
     impl InterconnectCreateRequestGcpPartnerBuilder {
         /// Builds the [`InterconnectCreateRequestGcpPartner`](super::InterconnectCreateRequestGcpPartner): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -2804,6 +2977,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `InterconnectCreateRequestGcpPartnerBuilder`")]
+    #[doc(hidden)]
     pub type InterconnectCreateRequestGcpPartner = InterconnectCreateRequestGcpPartnerBuilder;
     impl InterconnectCreateRequestPhysicalBuilder {
         /// Builds the [`InterconnectCreateRequestPhysical`](super::InterconnectCreateRequestPhysical): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -2818,6 +2992,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `InterconnectCreateRequestPhysicalBuilder`")]
+    #[doc(hidden)]
     pub type InterconnectCreateRequestPhysical = InterconnectCreateRequestPhysicalBuilder;
     impl InterconnectGcpPartnerBuilder {
         /// Builds the [`InterconnectGcpPartner`](super::InterconnectGcpPartner): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -2832,6 +3007,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `InterconnectGcpPartnerBuilder`")]
+    #[doc(hidden)]
     pub type InterconnectGcpPartner = InterconnectGcpPartnerBuilder;
     impl InterconnectListBuilder {
         /// Builds the [`InterconnectList`](super::InterconnectList): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -2846,6 +3022,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `InterconnectListBuilder`")]
+    #[doc(hidden)]
     pub type InterconnectList = InterconnectListBuilder;
     impl InterconnectPhysicalBuilder {
         /// Builds the [`InterconnectPhysical`](super::InterconnectPhysical): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -2860,6 +3037,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `InterconnectPhysicalBuilder`")]
+    #[doc(hidden)]
     pub type InterconnectPhysical = InterconnectPhysicalBuilder;
     impl InterconnectStatusDownBuilder {
         /// Builds the [`InterconnectStatusDown`](super::InterconnectStatusDown): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -2874,6 +3052,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `InterconnectStatusDownBuilder`")]
+    #[doc(hidden)]
     pub type InterconnectStatusDown = InterconnectStatusDownBuilder;
     impl InterconnectStatusUnhealthyBuilder {
         /// Builds the [`InterconnectStatusUnhealthy`](super::InterconnectStatusUnhealthy): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -2888,6 +3067,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `InterconnectStatusUnhealthyBuilder`")]
+    #[doc(hidden)]
     pub type InterconnectStatusUnhealthy = InterconnectStatusUnhealthyBuilder;
     impl MagicSettingsBuilder {
         /// Builds the [`MagicSettings`](super::MagicSettings): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -2899,6 +3079,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `MagicSettingsBuilder`")]
+    #[doc(hidden)]
     pub type MagicSettings = MagicSettingsBuilder;
     impl SettingsBuilder {
         /// Builds the [`Settings`](super::Settings): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -2910,6 +3091,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `SettingsBuilder`")]
+    #[doc(hidden)]
     pub type Settings = SettingsBuilder;
     impl SettingsUpdateRequestBuilder {
         /// Builds the [`SettingsUpdateRequest`](super::SettingsUpdateRequest): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -2924,6 +3106,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `SettingsUpdateRequestBuilder`")]
+    #[doc(hidden)]
     pub type SettingsUpdateRequest = SettingsUpdateRequestBuilder;
     impl SlotBuilder {
         /// Builds the [`Slot`](super::Slot): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -2935,6 +3118,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `SlotBuilder`")]
+    #[doc(hidden)]
     pub type Slot = SlotBuilder;
     impl SlotListBuilder {
         /// Builds the [`SlotList`](super::SlotList): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -2946,6 +3130,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `SlotListBuilder`")]
+    #[doc(hidden)]
     pub type SlotList = SlotListBuilder;
     /// Builds the member, then the union that holds it: what a request's `body()`
     /// takes.

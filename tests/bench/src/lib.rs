@@ -65,7 +65,7 @@ pub fn cni_create_request() -> CniCreateRequest {
     let bgp = BgpControl::builder()
         .customer_asn(4_200_000_000u32)
         .extra_prefixes(prefixes.iter().map(|p| p.to_string()).collect::<Vec<_>>())
-        .md5_key(Some("s3cr<e>t`key".to_string()));
+        .md5_key("s3cr<e>t`key");
     CniCreateRequest::builder()
         .account(ACCOUNT)
         .interconnect("icon-dfw-1")
@@ -75,7 +75,7 @@ pub fn cni_create_request() -> CniCreateRequest {
                 .description("benchmark conduit")
                 .mtu(1476),
         )
-        .bgp(Some(bgp.build().expect("a valid BGP control")))
+        .bgp(bgp.build().expect("a valid BGP control"))
         .build()
         .expect("a valid creation")
 }
@@ -107,7 +107,7 @@ impl FixedData {
             one: cni(0),
             interconnects: InterconnectList::builder()
                 .items((0..total).map(interconnect).collect::<Vec<_>>())
-                .next(None)
+                .set_next(None)
                 .try_into()
                 .expect("a complete page"),
         }
@@ -122,7 +122,7 @@ impl FixedData {
         let items: Vec<Cni> = (start..end).map(cni).collect();
         CniList::builder()
             .items(items)
-            .next(next)
+            .set_next(next)
             .try_into()
             .expect("a complete page")
     }

@@ -10,8 +10,8 @@ use cloudflare_cni_validate::Validate;
 pub fn cni_body(account: &str, interconnect: &str, conduit: &str) -> types::CniCreateRequest {
     let bgp = types::BgpControl::builder()
         .customer_asn(4_200_000_001u32)
-        .extra_prefixes(vec!["192.0.2.0/24".to_string()])
-        .md5_key(Some("k`<ey>".to_string()))
+        .extra_prefixes(["192.0.2.0/24"])
+        .md5_key("k`<ey>")
         .build()
         .expect("every field of a BGP control is set");
     types::CniCreateRequest::builder()
@@ -23,7 +23,7 @@ pub fn cni_body(account: &str, interconnect: &str, conduit: &str) -> types::CniC
                 .description("test")
                 .mtu(1476),
         )
-        .bgp(Some(bgp))
+        .bgp(bgp)
         .build()
         .expect("every required field is set")
 }
@@ -557,7 +557,7 @@ async fn settings_per_account(client: &Client, a: &str, b: &str) -> Walk<()> {
         client
             .update_settings()
             .account_id(a)
-            .body(types::SettingsUpdateRequest::builder().default_asn(Some(4_200_000_000)))
+            .body(types::SettingsUpdateRequest::builder().default_asn(4_200_000_000u32))
             .send()
             .await,
     )?;
@@ -570,7 +570,7 @@ async fn settings_per_account(client: &Client, a: &str, b: &str) -> Walk<()> {
         client
             .update_settings()
             .account_id(a)
-            .body(types::SettingsUpdateRequest::builder().default_asn(None))
+            .body(types::SettingsUpdateRequest::builder().set_default_asn(None))
             .send()
             .await,
     )?;

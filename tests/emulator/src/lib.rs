@@ -462,9 +462,9 @@ fn slot_view(seed: &SlotSeed, holder: Option<&String>, account: &str) -> R<Slot>
             .site(seed.site.clone())
             .speed(seed.speed.clone())
             .facility(facility(&seed.facility)?)
-            .ccr_device_name(seed.ccr_device_name.clone())
+            .set_ccr_device_name(seed.ccr_device_name.clone())
             // Only the holder learns who holds a slot.
-            .account(holder.filter(|h| *h == account).cloned()),
+            .set_account(holder.filter(|h| *h == account).cloned()),
     )
 }
 
@@ -574,7 +574,7 @@ impl CniApi for Emulator {
             .map(|(seq, c)| (*seq, c.clone()));
         let (items, last) = page(items, query.limit);
         let next = world.next_cursor(Listing::Cnis, &account_id, last);
-        built(CniList::builder().items(items).next(next))
+        built(CniList::builder().items(items).set_next(next))
     }
 
     async fn create_cni(
@@ -619,7 +619,7 @@ impl CniApi for Emulator {
                 .p2p_ip(p2p_ip)
                 .cust_ip(cust_ip)
                 .magic(body.magic)
-                .bgp(body.bgp),
+                .set_bgp(body.bgp),
         )?;
         account.insert_cni(seq, link, cni.clone());
         Ok(cni)
@@ -761,7 +761,7 @@ impl CniApi for Emulator {
             .map(|(seq, i)| (seq, i.clone()));
         let (items, last) = page(items, query.limit);
         let next = world.next_cursor(Listing::Interconnects, &account_id, last);
-        built(InterconnectList::builder().items(items).next(next))
+        built(InterconnectList::builder().items(items).set_next(next))
     }
 
     async fn create_interconnect(
@@ -802,7 +802,7 @@ impl CniApi for Emulator {
                         .name(name)
                         .slot_id(slot.id)
                         .facility(facility(&slot.facility)?)
-                        .ccr_device_name(slot.ccr_device_name)
+                        .set_ccr_device_name(slot.ccr_device_name)
                         .virtual_port_reservation_id(Uuid::new_v4())
                         .site(slot.site)
                         .speed(request.speed.unwrap_or(slot.speed)),
@@ -826,7 +826,7 @@ impl CniApi for Emulator {
                         .name(name)
                         .region(region)
                         .virtual_port_reservation_id(Uuid::new_v4())
-                        .speed(Some(request.bandwidth)),
+                        .speed(request.bandwidth),
                 )?)
             }
             // The router's validation refuses a kind the spec does not list.
@@ -1036,7 +1036,7 @@ impl CniApi for Emulator {
             });
         let (items, last) = page(items, query.limit);
         let next = last.and_then(|last| cursor::encode_slot(&account_id, last));
-        built(SlotList::builder().items(items).next(next))
+        built(SlotList::builder().items(items).set_next(next))
     }
 
     async fn get_slot(

@@ -16,6 +16,42 @@ use std::time::Duration;
 
 use cloudflare_cni_client::{types, Client, CniError, Wait};
 
+/// What can stop a run: the API's errors, and the ones this flow defines for itself.
+#[derive(Debug)]
+pub enum ProvisionError {
+    /// Every slot of the account's sites is taken.
+    NoFreeSlot,
+    /// The interconnect came back without a name to address it by.
+    Unnamed(Box<types::Interconnect>),
+    /// A call failed.
+    Api(CniError),
+}
+
+impl std::fmt::Display for ProvisionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProvisionError::NoFreeSlot => write!(f, "no free slot"),
+            ProvisionError::Unnamed(icon) => write!(f, "no name: {icon:?}"),
+            ProvisionError::Api(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for ProvisionError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ProvisionError::Api(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl From<CniError> for ProvisionError {
+    fn from(error: CniError) -> Self {
+        ProvisionError::Api(error)
+    }
+}
+
 /// What a run made and saw.
 #[derive(Debug)]
 pub struct Provisioned {
@@ -30,14 +66,14 @@ pub async fn provision(
     client: &Client,
     account: &str,
     loa_path: &std::path::Path,
-) -> Result<Provisioned, CniError> {
+) -> Result<Provisioned, ProvisionError> {
     let account = client.account(account);
 
     // A free slot: the first item of a filtered listing, fetched page by page.
     let mut free = account.list_slots().occupied(false).stream();
     let slot = match free.next().await {
         Some(slot) => slot?,
-        None => return Err(CniError::InvalidRequest("no free slot".into())),
+        None => return Err(ProvisionError::NoFreeSlot),
     };
 
     // A direct interconnect on it: `body_direct` starts the member's builder with the
@@ -51,18 +87,26 @@ pub async fn provision(
     // Every kind of interconnect has a name: the union answers it whichever it is.
     let name = match created.name() {
         Some(name) => name.to_string(),
-        None => return Err(CniError::InvalidRequest(format!("no name: {created:?}"))),
+        None => return Err(ProvisionError::Unnamed(Box::new(created))),
     };
 
-    // Until it is healthy; a `Down` would end the wait at once with the answer.
-    account
-        .get_interconnect_status()
-        .icon(&name)
-        .wait_until_healthy(
-            &Wait::timeout(Duration::from_secs(60))
-                .interval(Duration::from_millis(100), Duration::from_secs(2)),
-        )
-        .await?;
+    // Until it is healthy, on a task of its own while the slot is looked at again: a request
+    // owns its client, so it can move to a task. A `Down` answer ends the wait at once
+    // (`CniError::WaitFailed`, with the answer) instead of polling until the timeout.
+    let wait = Wait::default()
+        .timeout(Duration::from_secs(60))
+        .interval(Duration::from_millis(100), Duration::from_secs(2));
+    let healthy = tokio::spawn(
+        account
+            .get_interconnect_status()
+            .icon(&name)
+            .wait_until_healthy(wait),
+    );
+    let _slot_now = account.get_slot().slot(slot.id).send().await?;
+    match healthy.await {
+        Ok(result) => result?,
+        Err(panicked) => std::panic::resume_unwind(panicked.into_panic()),
+    };
 
     // The Letter of Authorization, written to a file atomically.
     let loa_bytes = account
@@ -71,20 +115,20 @@ pub async fn provision(
         .save_to(loa_path)
         .await?;
 
-    // A CNI with BGP on it. The handle fills the body's `account`; `build()?` names any
-    // required field left unset.
+    // A CNI with BGP on it. The handle fills the body's `account` from its path, also for a
+    // body given whole with `.body(..)`; a required field left unset is named by `send()`
+    // (`CniError::InvalidBody`) before anything is sent.
     let bgp = types::BgpControl::builder()
         .customer_asn(4_200_000_001u32)
-        .extra_prefixes(vec!["192.0.2.0/24".to_string()])
-        .md5_key(Some("a-shared-secret".to_string()))
-        .build()?;
+        .extra_prefixes(["192.0.2.0/24"])
+        .md5_key("a-shared-secret");
     let magic = types::MagicSettings::builder()
         .conduit_name("provisioned")
         .description("made by the provisioning example")
         .mtu(1476);
     let cni = account
         .create_cni()
-        .body_map(|body| body.interconnect(&name).magic(magic).bgp(Some(bgp)))
+        .body_map(|body| body.interconnect(&name).magic(magic).bgp(bgp))
         .send()
         .await?
         .into_inner();

@@ -39,6 +39,13 @@ pub fn apply(generated: &mut Generated, model: &ApiModel, paths: &Paths) -> Resu
     for item in builders.iter_mut() {
         inside.visit_item_mut(item);
     }
+    for item in builders.iter_mut() {
+        if let Item::Impl(imp) = item {
+            if imp.trait_.is_none() {
+                friendly_setters(imp);
+            }
+        }
+    }
     for name in &names {
         let (builder, target) = (format_ident!("{name}Builder"), format_ident!("{name}"));
         let alias_note = format!("renamed `{name}Builder`");
@@ -57,6 +64,7 @@ pub fn apply(generated: &mut Generated, model: &ApiModel, paths: &Paths) -> Resu
         builders.push(parse_quote! {
             /// The builder's name before it was renamed.
             #[deprecated(note = #alias_note)]
+            #[doc(hidden)]
             pub type #target = #builder;
         });
     }
@@ -123,6 +131,93 @@ pub fn apply(generated: &mut Generated, model: &ApiModel, paths: &Paths) -> Resu
     add_union_constructors(&mut generated.types, model, &names);
     use_shared_conversion_error(&mut generated.types, paths);
     Ok(())
+}
+
+/// Setters as the Rust API guidelines and aws-sdk's builders have them: an optional field's
+/// setter takes the value (`.md5_key("k3y")`, not `Some("k3y".to_string())`) and `set_<field>`
+/// takes an `Option` to clear it; a list's setter takes any iterator of anything that converts
+/// (`["192.0.2.0/24"]`, a `Vec<&str>`). A `Vec<T>` or `T` still converts, so code written for
+/// typify's setters (`vec![..]`) keeps compiling; `Some(x)` moves to `set_<field>(Some(x))`.
+fn friendly_setters(imp: &mut syn::ItemImpl) {
+    let existing: BTreeSet<String> = imp
+        .items
+        .iter()
+        .filter_map(|member| match member {
+            syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    let mut added = Vec::new();
+    for member in imp.items.iter_mut() {
+        let syn::ImplItem::Fn(setter) = member else { continue };
+        let Some(target) = crate::syntax::try_into_target(&setter.sig, "T") else { continue };
+        let field = setter.sig.ident.clone();
+        let docs: Vec<syn::Attribute> = setter
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("doc"))
+            .cloned()
+            .collect();
+        let message = format!("error converting supplied value for {field}: {{e}}");
+        let (optional, value) = match crate::syntax::option_inner(&target) {
+            Some(inner) => (true, inner.clone()),
+            None => (false, target.clone()),
+        };
+        let wrap: syn::Expr = if optional {
+            parse_quote!(::std::option::Option::Some)
+        } else {
+            parse_quote!(::std::convert::identity)
+        };
+        let rewritten: Option<syn::ImplItemFn> = match crate::syntax::vec_inner(&value) {
+            Some(element) => Some(parse_quote! {
+                #(#docs)*
+                pub fn #field<I, T>(mut self, values: I) -> Self
+                where
+                    I: ::std::iter::IntoIterator<Item = T>,
+                    T: ::std::convert::TryInto<#element>,
+                    T::Error: ::std::fmt::Display,
+                {
+                    self.#field = values
+                        .into_iter()
+                        .map(::std::convert::TryInto::try_into)
+                        .collect::<::std::result::Result<::std::vec::Vec<#element>, _>>()
+                        .map(#wrap)
+                        .map_err(|e| format!(#message));
+                    self
+                }
+            }),
+            None if optional => Some(parse_quote! {
+                #(#docs)*
+                pub fn #field<T>(mut self, value: T) -> Self
+                where
+                    T: ::std::convert::TryInto<#value>,
+                    T::Error: ::std::fmt::Display,
+                {
+                    self.#field = value
+                        .try_into()
+                        .map(::std::option::Option::Some)
+                        .map_err(|e| format!(#message));
+                    self
+                }
+            }),
+            None => None,
+        };
+        if let Some(rewritten) = rewritten {
+            *setter = rewritten;
+        }
+        let set = format_ident!("set_{}", field);
+        if optional && !existing.contains(&set.to_string()) {
+            let doc = format!(" Sets `{field}`, or clears it with `None` (left out of the JSON).");
+            added.push(parse_quote! {
+                #[doc = #doc]
+                pub fn #set(mut self, value: ::std::option::Option<#value>) -> Self {
+                    self.#field = ::std::result::Result::Ok(value);
+                    self
+                }
+            });
+        }
+    }
+    imp.items.extend(added);
 }
 
 /// For each builder whose `Default` sets every field to `Ok(value)` (nothing is required): its

@@ -32,7 +32,7 @@ fn response_value_type(output: &syn::ReturnType) -> Option<Type> {
 fn validation_check(paths: &Paths) -> Stmt {
     let (rt, validate_crate) = (&paths.client_runtime, &paths.validate);
     parse_quote! {
-        if client.inner.validates_requests() {
+        if client.inner.request_validation() {
             if let ::std::result::Result::Err(errors) = #validate_crate::Validate::validate(&body) {
                 return ::std::result::Result::Err(Error::InvalidRequest(
                     #rt::__private::validation_failed(errors),
@@ -146,9 +146,22 @@ fn rewrite_builder(
         let name = &param.name;
         segment_checks.push(quote! { #rt::__private::check_path_segment(#name, &self.#field)?; });
     }
+    // The spec's name of each builder field, for the errors that name a parameter.
+    let spec_names: HashMap<String, String> = op
+        .path_params
+        .iter()
+        .chain(&op.query_params)
+        .chain(&op.header_params)
+        .map(|p| (progenitor_field_name(&p.name), p.name.clone()))
+        .chain(std::iter::once(("body".to_string(), "body".to_string())))
+        .collect();
     for member in imp.items.iter_mut() {
-        if let ImplItem::Fn(setter) = member {
-            keep_conversion_messages(setter);
+        if let ImplItem::Fn(function) = member {
+            if function.sig.ident == "new" {
+                record_unset_parameters(function, &spec_names, rt);
+            } else {
+                keep_conversion_messages(function, &spec_names, rt);
+            }
         }
     }
     let builder = BuilderShape {
@@ -176,45 +189,29 @@ fn rewrite_builder(
 /// `fn NAME<V>(.., value: V) where V: TryInto<T>` instead keeps the conversion's own message
 /// after the parameter's name (`body: no value supplied for slot_id`), which needs the error to
 /// be `Display`: the bound is added where progenitor left it out.
-fn keep_conversion_messages(setter: &mut syn::ImplItemFn) {
-    let Some(target) = setter.sig.generics.where_clause.as_ref().and_then(|clause| {
-        clause.predicates.iter().find_map(|predicate| match predicate {
-            syn::WherePredicate::Type(bound) if matches!(&bound.bounded_ty, Type::Path(p) if p.path.is_ident("V")) => {
-                bound.bounds.iter().find_map(|b| match b {
-                    syn::TypeParamBound::Trait(t) => {
-                        let last = t.path.segments.last()?;
-                        if last.ident != "TryInto" {
-                            return None;
-                        }
-                        match &last.arguments {
-                            syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
-                                syn::GenericArgument::Type(ty) => Some(ty.clone()),
-                                _ => None,
-                            },
-                            _ => None,
-                        }
-                    }
-                    _ => None,
-                })
-            }
-            _ => None,
-        })
-    }) else {
+fn keep_conversion_messages(
+    setter: &mut syn::ImplItemFn,
+    spec_names: &HashMap<String, String>,
+    rt: &proc_macro2::TokenStream,
+) {
+    let Some(target) = crate::syntax::try_into_target(&setter.sig, "V") else {
         return;
     };
-    struct Rewrite(String, usize);
-    impl syn::visit_mut::VisitMut for Rewrite {
+    struct Rewrite<'r>(String, usize, &'r proc_macro2::TokenStream);
+    impl syn::visit_mut::VisitMut for Rewrite<'_> {
         fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
             syn::visit_mut::visit_expr_method_call_mut(self, call);
             if call.method == "map_err" && call.args.len() == 1 {
                 let name = &self.0;
-                let text = format!("{name}: {{}}");
-                call.args[0] = parse_quote!(|e| ::std::format!(#text, e));
+                let rt = self.2;
+                call.args[0] = parse_quote!(|e| #rt::__private::not_valid(#name, e));
                 self.1 += 1;
             }
         }
     }
-    let mut rewrite = Rewrite(setter.sig.ident.to_string(), 0);
+    let field = setter.sig.ident.to_string();
+    let name = spec_names.get(&field).cloned().unwrap_or(field);
+    let mut rewrite = Rewrite(name, 0, rt);
     syn::visit_mut::VisitMut::visit_block_mut(&mut rewrite, &mut setter.block);
     if rewrite.1 == 0 {
         return;
@@ -229,6 +226,31 @@ fn keep_conversion_messages(setter: &mut syn::ImplItemFn) {
     if !has_display {
         clause.predicates.push(display);
     }
+}
+
+/// progenitor's `new()` starts each required parameter as `Err("NAME was not initialized")`:
+/// recorded instead as the runtime's `not_set(NAME)`, so that a call without it fails with
+/// `CniError::MissingParameter` naming the spec's parameter.
+fn record_unset_parameters(
+    new: &mut syn::ImplItemFn,
+    spec_names: &HashMap<String, String>,
+    rt: &proc_macro2::TokenStream,
+) {
+    struct Rewrite<'r>(&'r HashMap<String, String>, &'r proc_macro2::TokenStream);
+    impl syn::visit_mut::VisitMut for Rewrite<'_> {
+        fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
+            let syn::Member::Named(member) = &field.member else { return };
+            let syn::Expr::Call(call) = &field.expr else { return };
+            let is_err = matches!(&*call.func, syn::Expr::Path(p) if p.path.is_ident("Err"));
+            if is_err {
+                let member = member.to_string();
+                let name = self.0.get(&member).cloned().unwrap_or(member);
+                let rt = self.1;
+                field.expr = parse_quote!(::std::result::Result::Err(#rt::__private::not_set(#name)));
+            }
+        }
+    }
+    syn::visit_mut::VisitMut::visit_block_mut(&mut Rewrite(spec_names, rt), &mut new.block);
 }
 
 /// A request builder as progenitor wrote it: its type's name and its fields (`client` first).
@@ -301,16 +323,19 @@ fn added_methods(
             /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
             /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
             /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
-            /// polling.
-            pub async fn wait_until<P, O>(
+            /// polling. `wait` is a `&Wait` or a `Wait`: given one by value, the future
+            /// borrows nothing and can be spawned on a task.
+            pub async fn wait_until<P, O, W>(
                 self,
                 condition: P,
-                wait: &#rt::Wait,
+                wait: W,
             ) -> ::std::result::Result<types::#name, #rt::CniError>
             where
                 P: ::std::ops::FnMut(&types::#name) -> O,
                 O: ::std::convert::Into<#rt::WaitOutcome>,
+                W: ::std::borrow::Borrow<#rt::Wait>,
             {
+                let wait: &#rt::Wait = ::std::borrow::Borrow::borrow(&wait);
                 #rt::wait_until(
                     || {
                         let builder = ::std::clone::Clone::clone(&self);
@@ -407,10 +432,13 @@ fn status_waits(
             };
             parse_quote! {
                 #[doc = #doc]
-                pub async fn #method(
+                pub async fn #method<W>(
                     self,
-                    wait: &#rt::Wait,
-                ) -> ::std::result::Result<types::#ty, #rt::CniError> {
+                    wait: W,
+                ) -> ::std::result::Result<types::#ty, #rt::CniError>
+                where
+                    W: ::std::borrow::Borrow<#rt::Wait>,
+                {
                     self.wait_until(#condition, wait).await
                 }
             }
@@ -438,7 +466,6 @@ fn stream_method(builder: &BuilderShape, item: &str, rt: &proc_macro2::TokenStre
         /// any error, [`Paginator::cursor`](crate::Paginator::cursor) says where to start again.
         pub fn stream(self) -> #rt::Paginator<types::#item> {
             let Self { client, cursor, #(#fields),* } = self;
-            let client = ::std::clone::Clone::clone(client);
             // A cursor that could not be converted is sent as the builder would: an error.
             let (start, cursor_problem) = match cursor {
                 ::std::result::Result::Ok(start) => (start, ::std::option::Option::None),
@@ -452,7 +479,7 @@ fn stream_method(builder: &BuilderShape, item: &str, rt: &proc_macro2::TokenStre
                 };
                 #(let #fields = ::std::clone::Clone::clone(&#fields);)*
                 ::std::boxed::Box::pin(async move {
-                    let builder = #ty { client: &client, cursor, #(#fields),* };
+                    let builder = #ty { client, cursor, #(#fields),* };
                     let page = builder.send().await?.into_inner();
                     ::std::result::Result::Ok((page.items, page.next))
                 })
@@ -675,13 +702,20 @@ pub fn add_client_runtime(
                 /// on by default: a body that breaks a rule fails with
                 /// [`CniError::Validation`] listing every violation, and nothing is sent.
                 pub fn with_request_validation(mut self, enabled: bool) -> Self {
-                    self.inner.set_validate_requests(enabled);
+                    self.inner.set_request_validation(enabled);
                     self
                 }
 
-                /// Whether request bodies are validated before sending.
+                /// Whether request validation is on: request bodies checked before sending.
+                pub fn request_validation(&self) -> bool {
+                    self.inner.request_validation()
+                }
+
+                /// The old name of [`request_validation`](Self::request_validation).
+                #[deprecated(note = "renamed `request_validation`")]
+                #[doc(hidden)]
                 pub fn validates_requests(&self) -> bool {
-                    self.inner.validates_requests()
+                    self.request_validation()
                 }
             }
         },

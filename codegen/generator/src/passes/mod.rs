@@ -10,6 +10,7 @@ pub mod deprecation;
 pub mod docs;
 pub mod forward_compat;
 pub mod numbers;
+pub mod owned_builders;
 pub mod scoped;
 pub mod server;
 pub mod shared_types;
@@ -35,6 +36,7 @@ pub const PASSES: &[(&str, Pass)] = &[
     ("tagged unions", tagged_unions::output::apply),
     ("forward compatibility", forward_compat::output::apply),
     ("builders", builders::apply),
+    ("owned builders", owned_builders::apply),
     ("client", client::apply),
     ("scoped handle", scoped::apply),
     ("documentation", docs::output::apply),

@@ -48,12 +48,33 @@ fn body_names_the_scope(model: &ApiModel, op: &OperationModel, field: &str) -> b
 pub fn apply(
     generated: &mut Generated,
     model: &ApiModel,
-    _paths: &crate::paths::Paths,
+    paths: &crate::paths::Paths,
 ) -> Result<(), EmitError> {
     for (parameter, name, operations) in scopes(model) {
+        for op in operations
+            .iter()
+            .filter(|op| body_names_the_scope(model, op, &name))
+        {
+            fill_body_from_path(
+                &mut builder_module(&mut generated.client)?.1,
+                op,
+                &parameter,
+                &name,
+                &paths.client_runtime,
+            )?;
+        }
         let member_bodies: Vec<Item> = operations
             .iter()
-            .filter_map(|op| union_body_members(&generated.types, model, op, &parameter, &name))
+            .filter_map(|op| {
+                union_body_members(
+                    &generated.types,
+                    model,
+                    op,
+                    &parameter,
+                    &name,
+                    &paths.client_runtime,
+                )
+            })
             .collect();
         if !member_bodies.is_empty() {
             builder_module(&mut generated.client)?
@@ -125,6 +146,7 @@ fn union_body_members(
     op: &OperationModel,
     parameter: &str,
     field: &str,
+    rt: &proc_macro2::TokenStream,
 ) -> Option<Item> {
     let body = op.request_body.as_ref()?;
     let union = model.schemas.get(body)?.union.as_ref()?;
@@ -175,7 +197,7 @@ fn union_body_members(
                     self.body = f(start)
                         .build()
                         .map(types::#union_ty::from)
-                        .map_err(|e| ::std::format!("body: {}", e));
+                        .map_err(|e| #rt::__private::not_valid("body", e));
                     self
                 }
             })
@@ -185,10 +207,99 @@ fn union_body_members(
         return None;
     }
     Some(parse_quote! {
-        impl<'a> #builder<'a> {
+        impl #builder {
             #(#methods)*
         }
     })
+}
+
+/// An object body with a field named after the scope (`account` beside the path's
+/// `account_id`): `body(..)` takes the body or its builder, complete or not, and at send time
+/// the field is the path's value when the body leaves it out, or the request is refused naming
+/// both when the body gives another (`fill_from_path`). So `client.account(id).create_cni()
+/// .body(builder)` keeps the handle's account, and no request is about two accounts.
+fn fill_body_from_path(
+    builder_items: &mut [Item],
+    op: &OperationModel,
+    parameter: &str,
+    field: &str,
+    rt: &proc_macro2::TokenStream,
+) -> Result<(), EmitError> {
+    let unexpected = |expected: &str| EmitError::UnexpectedShape {
+        item: format!("operation `{}`", op.id),
+        expected: expected.to_string(),
+    };
+    let body = op
+        .request_body
+        .as_ref()
+        .ok_or_else(|| unexpected("a request body"))?;
+    let builder = camel_case(&op.id);
+    let imp = builder_items
+        .iter_mut()
+        .find_map(|item| match item {
+            Item::Impl(imp)
+                if imp.trait_.is_none()
+                    && crate::syntax::self_type_name(imp).as_deref() == Some(&builder) =>
+            {
+                Some(imp)
+            }
+            _ => None,
+        })
+        .ok_or_else(|| unexpected(&format!("an `impl` of `builder::{builder}`")))?;
+    let body_ty = format_ident!("{}", body);
+    let body_builder = format_ident!("{}Builder", body);
+    let path_value = format_ident!("{}", progenitor_field_name(parameter));
+    let fill = format_ident!("{}", progenitor_field_name(field));
+    let setter_doc = format!(
+        " The request body: a [`types::{body}`](super::types::{body}) or its builder, complete          or not. Its `{field}`, when left out, is the path's `{parameter}`; a different one is          refused before sending."
+    );
+    let mut setter = false;
+    let mut filled = false;
+    for member in imp.items.iter_mut() {
+        let syn::ImplItem::Fn(f) = member else { continue };
+        if f.sig.ident == "body" {
+            *f = parse_quote! {
+                #[doc = #setter_doc]
+                pub fn body<V>(mut self, value: V) -> Self
+                where
+                    V: ::std::convert::Into<types::builder::#body_builder>,
+                {
+                    self.body = ::std::result::Result::Ok(value.into());
+                    self
+                }
+            };
+            setter = true;
+        } else if f.sig.ident == "send_raw" {
+            let at = f.block.stmts.iter().position(|stmt| {
+                matches!(stmt, syn::Stmt::Local(local) if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "body"))
+            });
+            if let Some(at) = at {
+                f.block.stmts.insert(
+                    at,
+                    parse_quote! {
+                        let body = body.and_then(|body| {
+                            #rt::__private::fill_from_path(
+                                body,
+                                #field,
+                                #parameter,
+                                &#path_value,
+                                |body| types::#body_ty::try_from(::std::clone::Clone::clone(body)).ok().map(|body| body.#fill),
+                                |body, value| body.#fill(value),
+                            )
+                        });
+                    },
+                );
+                filled = true;
+            }
+        }
+    }
+    if !setter {
+        return Err(unexpected("a `body` setter on its request builder"));
+    }
+    if !filled {
+        return Err(unexpected("a `let body = ...` statement in `send_raw`"));
+    }
+    Ok(())
 }
 
 /// One scope's handle: its struct, `Client::{name}`, and a method per operation.
@@ -201,7 +312,6 @@ fn handle(
     let handle = format_ident!("{}", camel_case(name));
     let method = format_ident!("{}", name);
     let setter = format_ident!("{}", progenitor_field_name(parameter));
-    let field = format_ident!("{}", progenitor_field_name(name));
     let methods: Vec<syn::ImplItem> = operations
         .iter()
         .map(|op| {
@@ -225,17 +335,12 @@ fn handle(
                 },
                 op.summary
             );
-            let call = if fills_body {
-                quote::quote! {
-                    let id = ::std::clone::Clone::clone(&self.id);
-                    self.client.#id().#setter(::std::clone::Clone::clone(&self.id)).body_map(move |body| body.#field(id))
-                }
-            } else {
-                quote::quote! { self.client.#id().#setter(::std::clone::Clone::clone(&self.id)) }
-            };
+            // A body's field named after the scope is filled from the path at send time (see
+            // `fill_body_from_path`), so setting the body later keeps it.
+            let call = quote::quote! { self.client.#id().#setter(::std::clone::Clone::clone(&self.id)) };
             parse_quote! {
                 #[doc = #doc]
-                pub fn #id(&self) -> builder::#builder<'_> {
+                pub fn #id(&self) -> builder::#builder {
                     #call
                 }
             }

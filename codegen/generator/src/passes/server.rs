@@ -376,12 +376,16 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
     };
     let router_doc = doc_lines(&format!(
         "An `axum::Router` serving every operation at the spec's paths{nesting}, with the \
-         default [`ServerConfig`](crate::ServerConfig). Add your own tower layers to it as usual."
+         default [`RouterConfig`](crate::RouterConfig). Add your own tower layers to it as usual."
     ));
     quote! {
         /// The request and response types, shared with the client crate.
         pub use #types as types;
-        pub use #rt::{codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, Secret, ServeConfig, ServerConfig, MAX_BODY_DEPTH, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES};
+        pub use #rt::{codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, Secret, RouterConfig, ServeConfig, MAX_BODY_DEPTH, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES};
+        /// The old name of [`RouterConfig`].
+        #[doc(hidden)]
+        #[allow(deprecated)]
+        pub use #rt::ServerConfig;
         /// axum, re-exported: the router is an `axum::Router` of this version, to nest, layer
         /// and serve without an `axum` dependency of your own.
         pub use ::axum;
@@ -420,13 +424,13 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
 
         #router_doc
         pub fn router<A: #trait_name>(api: A) -> #rt::__private::axum::Router {
-            router_with_config(api, #rt::ServerConfig::default())
+            router_with_config(api, #rt::RouterConfig::default())
         }
 
         /// [`router`] with explicit settings, such as the request body limit.
         pub fn router_with_config<A: #trait_name>(
             api: A,
-            config: #rt::ServerConfig,
+            config: #rt::RouterConfig,
         ) -> #rt::__private::axum::Router {
             #rt::__private::axum::Router::new()
                 #(#routes)*

@@ -88,9 +88,11 @@ impl CliError {
 impl From<CniError> for CliError {
     fn from(error: CniError) -> Self {
         let class = match &error {
-            CniError::Validation(_) | CniError::InvalidRequest(_) | CniError::Conversion(_) => {
-                ExitClass::Validation
-            }
+            CniError::Validation(_)
+            | CniError::MissingParameter { .. }
+            | CniError::InvalidParameter { .. }
+            | CniError::InvalidBody { .. }
+            | CniError::Conversion(_) => ExitClass::Validation,
             CniError::WaitTimeout { .. } | CniError::WaitFailed { .. } => ExitClass::WaitTimeout,
             CniError::Io { .. } => ExitClass::Other,
             other => match other.status() {

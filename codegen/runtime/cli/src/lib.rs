@@ -159,7 +159,7 @@ pub enum Answer<'a> {
     /// One JSON value.
     Json(serde_json::Value),
     /// The items of a listing, page by page.
-    Items(LocalBoxStream<'a, Result<serde_json::Value, CniError>>),
+    Items(LocalBoxStream<'a, Result<serde_json::Value, CliError>>),
     /// A download's bytes.
     Bytes(ByteStream),
     /// A download written to a file.
@@ -190,12 +190,11 @@ impl<'a> Answer<'a> {
         use futures::StreamExt;
         Answer::Items(
             stream
-                .map(|item| {
-                    item.and_then(|value| {
-                        serde_json::to_value(value).map_err(|e| {
-                            CniError::InvalidRequest(format!("cannot show an item as JSON: {e}"))
-                        })
-                    })
+                .map(|item| match item {
+                    Ok(value) => serde_json::to_value(value).map_err(|e| {
+                        CliError::other(format!("cannot show an item as JSON: {e}"))
+                    }),
+                    Err(error) => Err(CliError::from(error)),
                 })
                 .boxed_local(),
         )

@@ -9,12 +9,14 @@ use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use crate::limits::{DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RESPONSE_BYTES};
 use crate::{Credentials, RetryPolicy, Secret};
 
-/// The per-client settings the generated client carries (progenitor's "inner" value).
+/// The per-client settings the generated client carries (progenitor's "inner" value). A
+/// request builder owns a clone of its client, so a clone allocates nothing: what is not a
+/// number is shared.
 #[derive(Clone, Debug)]
 pub struct ClientOptions {
-    pub(crate) credentials: Option<Credentials>,
+    pub(crate) credentials: Option<std::sync::Arc<Credentials>>,
     /// The credentials' headers, built (and marked sensitive) once, at build time.
-    pub(crate) credential_headers: Vec<(HeaderName, HeaderValue)>,
+    pub(crate) credential_headers: std::sync::Arc<[(HeaderName, HeaderValue)]>,
     pub(crate) retry: RetryPolicy,
     pub(crate) validate_requests: bool,
     /// The most bytes read of a JSON body (success or error).
@@ -27,7 +29,7 @@ impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
             credentials: None,
-            credential_headers: Vec::new(),
+            credential_headers: std::sync::Arc::from(Vec::new()),
             retry: RetryPolicy::default(),
             validate_requests: true,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
@@ -37,14 +39,29 @@ impl Default for ClientOptions {
 }
 
 impl ClientOptions {
-    /// Whether request bodies are checked against the spec's rules before sending.
-    pub fn validates_requests(&self) -> bool {
+    /// Whether request validation is on: request bodies checked against the spec's rules
+    /// before sending.
+    pub fn request_validation(&self) -> bool {
         self.validate_requests
     }
 
-    /// Turns checking request bodies against the spec's rules on or off.
-    pub fn set_validate_requests(&mut self, enabled: bool) {
+    /// Turns request validation on or off.
+    pub fn set_request_validation(&mut self, enabled: bool) {
         self.validate_requests = enabled;
+    }
+
+    /// The old name of [`request_validation`](Self::request_validation).
+    #[deprecated(note = "renamed `request_validation`")]
+    #[doc(hidden)]
+    pub fn validates_requests(&self) -> bool {
+        self.request_validation()
+    }
+
+    /// The old name of [`set_request_validation`](Self::set_request_validation).
+    #[deprecated(note = "renamed `set_request_validation`")]
+    #[doc(hidden)]
+    pub fn set_validate_requests(&mut self, enabled: bool) {
+        self.set_request_validation(enabled);
     }
 
     /// When and how often requests are retried.
@@ -54,7 +71,7 @@ impl ClientOptions {
 
     /// The credentials every request carries, if any were set.
     pub fn credentials(&self) -> Option<&Credentials> {
-        self.credentials.as_ref()
+        self.credentials.as_deref()
     }
 
     /// The most bytes the client reads of a JSON body, success or error.
@@ -108,6 +125,12 @@ pub enum BuildError {
         /// Which credential.
         what: &'static str,
     },
+    #[error(
+        "no credentials: set `api_token`, `api_key` or `read_env` (every call would answer 401), \
+         or call `without_credentials` to send none on purpose"
+    )]
+    /// No credentials were given, and [`ClientBuilder::without_credentials`] was not called.
+    NoCredentials,
     #[error("cannot build the HTTP client: {0}")]
     /// reqwest could not build its HTTP client.
     Http(#[from] reqwest::Error),
@@ -157,6 +180,8 @@ pub struct ClientBuilder<C> {
     env_credentials_problem: Option<String>,
     /// What `read_env` could not read about the base URL, reported likewise.
     env_base_url_problem: Option<String>,
+    /// `without_credentials()` was asked for: no credentials is meant, not forgotten.
+    anonymous: bool,
     client: PhantomData<fn() -> C>,
 }
 
@@ -177,6 +202,7 @@ impl<C: FromParts> ClientBuilder<C> {
             http_settings: Vec::new(),
             env_credentials_problem: None,
             env_base_url_problem: None,
+            anonymous: false,
             client: PhantomData,
         }
     }
@@ -202,6 +228,15 @@ impl<C: FromParts> ClientBuilder<C> {
             key: Secret::new(key),
         });
         self.env_credentials_problem = None;
+        self
+    }
+
+    /// Sends no credentials, on purpose (an emulator or a proxy that adds them): without this,
+    /// [`build`](Self::build) refuses a builder given none ([`BuildError::NoCredentials`])
+    /// instead of making a client whose every call answers 401. Credentials set after this
+    /// call are sent as usual.
+    pub fn without_credentials(mut self) -> Self {
+        self.anonymous = true;
         self
     }
 
@@ -245,16 +280,18 @@ impl<C: FromParts> ClientBuilder<C> {
         self
     }
 
-    /// How long to wait for a connection; `None` waits indefinitely. Default 10 s.
-    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.connect_timeout = timeout;
+    /// How long to wait for a connection: a `Duration`, or `None` to wait indefinitely.
+    /// Default 10 s.
+    pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.connect_timeout = timeout.into();
         self.http_setting("connect_timeout");
         self
     }
 
-    /// How long one attempt may take in all; `None` waits indefinitely. Default 60 s.
-    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.timeout = timeout;
+    /// How long one attempt may take in all: a `Duration`, or `None` to wait indefinitely.
+    /// Default 60 s.
+    pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.timeout = timeout.into();
         self.http_setting("timeout");
         self
     }
@@ -290,10 +327,18 @@ impl<C: FromParts> ClientBuilder<C> {
         self
     }
 
-    /// Check request bodies against the spec's rules before sending (default true).
-    pub fn validate_requests(mut self, enabled: bool) -> Self {
+    /// Request validation: check request bodies against the spec's rules before sending
+    /// (default on).
+    pub fn request_validation(mut self, enabled: bool) -> Self {
         self.validate_requests = enabled;
         self
+    }
+
+    /// The old name of [`request_validation`](Self::request_validation).
+    #[deprecated(note = "renamed `request_validation`")]
+    #[doc(hidden)]
+    pub fn validate_requests(self, enabled: bool) -> Self {
+        self.request_validation(enabled)
     }
 
     /// The most bytes read of a JSON body, success or error (default 32 MiB, far above any
@@ -341,7 +386,8 @@ impl<C: FromParts> ClientBuilder<C> {
         // Built now, so that a bad credential fails here and not on the first request.
         let credential_headers = match &self.credentials {
             Some(credentials) => credential_headers(credentials)?,
-            None => Vec::new(),
+            None if self.anonymous => Vec::new(),
+            None => return Err(BuildError::NoCredentials),
         };
         let http = match self.http {
             // Those settings make the client the builder builds; with the caller's own they
@@ -378,8 +424,8 @@ impl<C: FromParts> ClientBuilder<C> {
             }
         };
         let options = ClientOptions {
-            credentials: self.credentials,
-            credential_headers,
+            credentials: self.credentials.map(std::sync::Arc::new),
+            credential_headers: std::sync::Arc::from(credential_headers),
             retry: self.retry,
             validate_requests: self.validate_requests,
             max_response_bytes: self.max_response_bytes,
@@ -455,7 +501,7 @@ pub fn apply_credentials(
     request: &mut reqwest::Request,
 ) -> Result<(), String> {
     let headers = request.headers_mut();
-    for (name, value) in &options.credential_headers {
+    for (name, value) in options.credential_headers.iter() {
         headers.insert(name.clone(), value.clone());
     }
     Ok(())
@@ -473,7 +519,23 @@ mod tests {
     }
 
     fn build(url: &str) -> Result<Built, BuildError> {
-        ClientBuilder::<Built>::new(url, "test").build()
+        ClientBuilder::<Built>::new(url, "test")
+            .api_token("t")
+            .build()
+    }
+
+    /// No credentials is a build error unless asked for: a client whose every call answers
+    /// 401 is no client.
+    #[test]
+    fn no_credentials_fails_the_build_unless_asked_for() {
+        let new = || ClientBuilder::<Built>::new("http://127.0.0.1:1/client/v4", "test");
+        let Err(error) = new().build() else {
+            panic!("built without credentials");
+        };
+        assert!(matches!(error, BuildError::NoCredentials), "{error}");
+        assert!(error.to_string().contains("without_credentials"), "{error}");
+        assert!(new().without_credentials().build().is_ok());
+        assert!(new().without_credentials().api_token("t").build().is_ok());
     }
 
     /// With the default backend (rustls on ring, provider installed by the builder), an
@@ -514,7 +576,9 @@ mod tests {
     /// `save_to` write 3.5 GB in 4 s. A client is capped unless its user lifts the cap.
     #[test]
     fn downloads_are_capped_by_default_and_the_cap_can_be_lifted() {
-        let new = || ClientBuilder::<Seen>::new("http://127.0.0.1:1/client/v4", "test");
+        let new = || {
+            ClientBuilder::<Seen>::new("http://127.0.0.1:1/client/v4", "test").without_credentials()
+        };
         let Ok(Seen(_, options)) = new().build() else {
             panic!("built")
         };
@@ -539,7 +603,9 @@ mod tests {
         // A reqwest client of the test's own needs a crypto provider, as a user's program does.
         #[cfg(feature = "rustls")]
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let new = || ClientBuilder::<Seen>::new("http://127.0.0.1:1/client/v4", "test");
+        let new = || {
+            ClientBuilder::<Seen>::new("http://127.0.0.1:1/client/v4", "test").without_credentials()
+        };
         let error = new()
             .timeout(Some(Duration::from_secs(5)))
             .user_agent("mine")

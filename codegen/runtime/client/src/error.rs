@@ -43,12 +43,34 @@ pub enum CniError {
     /// The request body broke the spec's rules; nothing was sent.
     #[error("request not sent: {0}")]
     Validation(ValidationErrors),
-    /// The request could not be built (a required parameter was not set, for one).
-    #[error("invalid request: {0}")]
-    InvalidRequest(String),
-    /// A request's body or parameter could not be built from its parts (a builder's
-    /// `build()`, through `?`): the message names the field. Nothing was sent.
-    #[error("invalid request: {0}")]
+    /// A required parameter of the request was not set; nothing was sent.
+    #[error("request not sent: the required parameter `{name}` was not set")]
+    #[non_exhaustive]
+    MissingParameter {
+        /// The parameter, as the spec names it (`cni`, `account_id`).
+        name: String,
+    },
+    /// A parameter's value could not be used (it did not convert, or a path parameter would
+    /// not stay one URL segment); nothing was sent.
+    #[error("request not sent: the parameter `{name}` is not valid: {reason}")]
+    #[non_exhaustive]
+    InvalidParameter {
+        /// The parameter, as the spec names it.
+        name: String,
+        /// Why, with the value where it helps.
+        reason: String,
+    },
+    /// The request body could not be built (a required field left unset, a field that
+    /// contradicts the path); nothing was sent.
+    #[error("request not sent: the body is not complete or not consistent: {reason}")]
+    #[non_exhaustive]
+    InvalidBody {
+        /// Why, naming the field.
+        reason: String,
+    },
+    /// A value built by the caller (a builder's `build()`, through `?`) was incomplete: the
+    /// message names the field. Nothing was sent.
+    #[error("a value could not be built: {0}")]
     Conversion(#[from] cloudflare_cni_validate::ConversionError),
     /// The client could not be built (from [`ClientBuilder::build`](crate::ClientBuilder::build)
     /// through `?`): nothing was sent.
@@ -56,6 +78,7 @@ pub enum CniError {
     Build(#[from] crate::BuildError),
     /// The connection failed.
     #[error("transport error after {attempts} attempt(s): {source}")]
+    #[non_exhaustive]
     Transport {
         /// How many attempts were made, retries included.
         attempts: u32,
@@ -65,6 +88,7 @@ pub enum CniError {
     },
     /// An attempt took longer than the client's timeout.
     #[error("timed out after {attempts} attempt(s): {source}")]
+    #[non_exhaustive]
     Timeout {
         /// How many attempts were made, retries included.
         attempts: u32,
@@ -76,6 +100,7 @@ pub enum CniError {
     /// expected and why decoding failed, naming the field; `pointer` is where (a JSON pointer,
     /// `/items/3/slot_id`), when the body was JSON.
     #[error("invalid response{}: expected {expected}, got {excerpt:?}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
+    #[non_exhaustive]
     InvalidResponse {
         /// The answer's status, when one came.
         status: Option<StatusCode>,
@@ -90,6 +115,7 @@ pub enum CniError {
     /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes), or
     /// `max_download_bytes` for a download); it was not read on.
     #[error("the response{} is larger than the client's limit of {limit} bytes", status.map(|s| format!(" ({s})")).unwrap_or_default())]
+    #[non_exhaustive]
     ResponseTooLarge {
         /// The answer's status, when one came.
         status: Option<StatusCode>,
@@ -99,19 +125,25 @@ pub enum CniError {
     /// The server answered with a redirect, which this API never does; it was not followed, so
     /// no credential went to where it pointed.
     #[error("the server redirected ({status}) to {}; redirects are not followed", location.as_deref().unwrap_or("an unnamed location"))]
+    #[non_exhaustive]
     Redirect {
         /// The redirect's status.
         status: StatusCode,
         /// The `Location` header, when there was one.
         location: Option<String>,
     },
-    /// A listing could not continue.
-    #[error("pagination stopped: {0}")]
-    Pagination(String),
+    /// A listing could not continue (the server sent back a cursor it had already given).
+    #[error("pagination stopped: {reason}")]
+    #[non_exhaustive]
+    Pagination {
+        /// Why, naming the cursor.
+        reason: String,
+    },
     /// A wait ([`wait_until`](crate::wait_until)) ran out of time. `last` is the last answer
     /// seen, typed (`last.get::<T>()`) and as JSON; `None` when the last look was a 404 that
     /// the wait was told to look past.
     #[error("gave up waiting after {waited:?} ({polls} looks); last seen: {}", last.as_ref().map_or_else(|| "not found (404)".to_string(), |l| l.to_string()))]
+    #[non_exhaustive]
     WaitTimeout {
         /// How long the wait took.
         waited: std::time::Duration,
@@ -123,6 +155,7 @@ pub enum CniError {
     /// A wait's condition said the answer shows it will never be met
     /// ([`WaitOutcome::Failed`](crate::WaitOutcome::Failed)); `last` is that answer.
     #[error("stopped waiting after {waited:?} ({polls} looks): the answer will not do: {last}")]
+    #[non_exhaustive]
     WaitFailed {
         /// How long the wait took.
         waited: std::time::Duration,
@@ -133,6 +166,7 @@ pub enum CniError {
     },
     /// Writing a download to disk failed.
     #[error("cannot write {}: {source}", path.display())]
+    #[non_exhaustive]
     Io {
         /// The file that could not be written.
         path: PathBuf,
@@ -307,9 +341,9 @@ async fn convert<E: Serialize>(
     match error {
         Error::InvalidRequest(message) => match call.take_validation() {
             Some(errors) => CniError::Validation(errors),
-            None => CniError::InvalidRequest(message),
+            None => crate::problem::decode(&message),
         },
-        Error::Custom(message) => CniError::InvalidRequest(message),
+        Error::Custom(message) => crate::problem::decode(&message),
         Error::CommunicationError(source)
         | Error::ResponseBodyError(source)
         | Error::InvalidUpgrade(source) => {
@@ -440,9 +474,10 @@ pub fn check_path_segment<T: AsRef<str>>(
 ) -> Result<(), CniError> {
     match value.as_ref().ok().map(|v| v.as_ref()) {
         Some(value) => match path_segment_problem(value) {
-            Some(problem) => Err(CniError::InvalidRequest(format!(
-                "path parameter `{name}` {problem}: {value:?}"
-            ))),
+            Some(problem) => Err(CniError::InvalidParameter {
+                name: name.to_string(),
+                reason: format!("a path parameter {problem}: {value:?}"),
+            }),
             None => Ok(()),
         },
         None => Ok(()),

@@ -128,7 +128,7 @@ impl<T> Stream for Pages<T> {
                 };
                 let stop = |this: &mut Self, why: String| {
                     this.finished = true;
-                    this.pending_error = Some(CniError::Pagination(why));
+                    this.pending_error = Some(CniError::Pagination { reason: why });
                 };
                 match next {
                     None => this.finished = true,
@@ -324,8 +324,8 @@ mod tests {
             Box::pin(async move {
                 match next {
                     Some(Ok(page)) => Ok(page),
-                    Some(Err(message)) => Err(CniError::InvalidRequest(message.into())),
-                    None => Err(CniError::Pagination("script ran out".into())),
+                    Some(Err(message)) => Err(CniError::InvalidBody { reason: message.into() }),
+                    None => Err(CniError::Pagination { reason: "script ran out".into() }),
                 }
             }) as PageFuture<u32>
         });

@@ -65,3 +65,45 @@ mod tests {
         assert_eq!(format!("/cnis/{}", PathSegment(&id)), "/cnis/42");
     }
 }
+
+/// A request body's field that names what the path names (`account` beside `account_id`): the
+/// path's value when the body leaves it out, refused before sending when the body gives another
+/// one (the request would be about two accounts at once). `given` reads the field from the body
+/// as built, `None` when the body does not build yet; `set` sets it.
+pub fn fill_from_path<B>(
+    body: B,
+    field: &str,
+    parameter: &str,
+    path_value: &str,
+    given: impl FnOnce(&B) -> Option<String>,
+    set: impl FnOnce(B, String) -> B,
+) -> Result<B, String> {
+    match given(&body) {
+        Some(given) if given != path_value => Err(crate::problem::not_valid(
+            "body",
+            format_args!("`{field}` is {given:?} but the path's `{parameter}` is {path_value:?}; a request is about one of them, so they must be the same"),
+        )),
+        Some(_) => Ok(body),
+        None => Ok(set(body, path_value.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod fill_tests {
+    use super::fill_from_path;
+
+    #[derive(Debug, PartialEq)]
+    struct Body(Option<String>);
+
+    fn fill(body: Body) -> Result<Body, String> {
+        fill_from_path(body, "account", "account_id", "a1", |b| b.0.clone(), |_, v| Body(Some(v)))
+    }
+
+    #[test]
+    fn the_path_fills_a_missing_field_keeps_the_same_and_refuses_another_naming_both() {
+        assert_eq!(fill(Body(None)), Ok(Body(Some("a1".into()))));
+        assert_eq!(fill(Body(Some("a1".into()))), Ok(Body(Some("a1".into()))));
+        let refused = fill(Body(Some("b2".into()))).expect_err("two accounts");
+        assert!(refused.contains("\"b2\"") && refused.contains("\"a1\"") && refused.contains("account_id"), "{refused}");
+    }
+}

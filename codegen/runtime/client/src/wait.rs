@@ -17,7 +17,7 @@ use crate::CniError;
 
 /// How long to wait, how often to look, and whether a 404 means "not there yet".
 ///
-/// Built with [`Wait::timeout`] (or `Wait::default()`) and the methods below; fields may be
+/// Built with `Wait::default()` and the methods below (`.timeout(d)`, `.interval(..)`); fields may be
 /// added in minor releases, so it cannot be built as a struct literal.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -46,12 +46,10 @@ impl Default for Wait {
 }
 
 impl Wait {
-    /// The default pauses, with this timeout.
-    pub fn timeout(timeout: Duration) -> Self {
-        Wait {
-            timeout,
-            ..Wait::default()
-        }
+    /// The longest the whole wait may take (see the field): `Wait::default().timeout(d)`.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// These pauses: the first, and the longest.
@@ -220,7 +218,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn polls_with_backoff_until_the_condition_holds() {
         let calls = Cell::new(0u32);
-        let wait = Wait::timeout(Duration::from_secs(60))
+        let wait = Wait::default().timeout(Duration::from_secs(60))
             .interval(Duration::from_secs(1), Duration::from_secs(4));
         let started = Instant::now();
         let value = wait_until(
@@ -245,7 +243,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_deadline_bounds_a_look_that_runs_long() {
         let calls = Cell::new(0u32);
-        let wait = Wait::timeout(Duration::from_secs(10))
+        let wait = Wait::default().timeout(Duration::from_secs(10))
             .interval(Duration::from_secs(1), Duration::from_secs(1));
         let started = Instant::now();
         let error = wait_until(
@@ -281,7 +279,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_timeout_names_the_last_value() {
-        let wait = Wait::timeout(Duration::from_secs(10))
+        let wait = Wait::default().timeout(Duration::from_secs(10))
             .interval(Duration::from_secs(3), Duration::from_secs(3));
         let error = wait_until(
             || async { Ok::<_, CniError>(serde_json::json!({"state": "Pending"})) },
@@ -319,13 +317,13 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn an_error_ends_the_wait() {
         let error = wait_until(
-            || async { Err::<u32, _>(CniError::InvalidRequest("gone".into())) },
+            || async { Err::<u32, _>(CniError::InvalidBody { reason: "gone".into() }) },
             |_| true,
             &Wait::default(),
         )
         .await
         .unwrap_err();
-        assert!(matches!(error, CniError::InvalidRequest(_)));
+        assert!(matches!(error, CniError::InvalidBody { .. }));
     }
 
     #[tokio::test(start_paused = true)]
@@ -342,7 +340,7 @@ mod tests {
                 Some("Down") => WaitOutcome::Failed,
                 _ => WaitOutcome::Pending,
             },
-            &Wait::timeout(Duration::from_secs(600)),
+            &Wait::default().timeout(Duration::from_secs(600)),
         )
         .await
         .unwrap_err();
@@ -402,7 +400,7 @@ mod tests {
         assert_eq!(wait_until(poll, |_| true, &wait).await.unwrap(), 3);
 
         // Time running out on a 404 says so, with no answer to carry.
-        let wait = Wait::timeout(Duration::from_secs(5)).not_found_is_pending(true);
+        let wait = Wait::default().timeout(Duration::from_secs(5)).not_found_is_pending(true);
         let error = wait_until(|| async { Err::<u32, _>(not_found()) }, |_| true, &wait)
             .await
             .unwrap_err();

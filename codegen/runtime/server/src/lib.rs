@@ -3,7 +3,7 @@
 //! axum extractors whose every rejection answers in that envelope too.
 //!
 //! Users of the server crate meet [`ApiError`], [`Credentials`], [`Binary`] and
-//! [`ServerConfig`] (re-exported there); the rest is for the generated router.
+//! [`RouterConfig`] (re-exported there); the rest is for the generated router.
 #![warn(missing_docs)]
 
 mod bare_errors;
@@ -28,24 +28,29 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
 pub use object_body::MAX_BODY_DEPTH;
 pub use serve::{serve, ServeConfig, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES};
 
-/// Settings of the generated router: `ServerConfig::default().body_limit(..)`. Settings may be
+/// Settings of the generated router: `RouterConfig::default().body_limit(..)`. Settings may be
 /// added in minor releases, so it is not built as a struct literal.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct ServerConfig {
+pub struct RouterConfig {
     /// The largest request body accepted, in bytes; larger bodies answer 413. Default 1 MiB.
     pub body_limit: usize,
 }
 
-impl Default for ServerConfig {
+/// The old name of [`RouterConfig`] (beside [`ServeConfig`], it did not say which it was).
+#[deprecated(note = "renamed `RouterConfig`")]
+#[doc(hidden)]
+pub type ServerConfig = RouterConfig;
+
+impl Default for RouterConfig {
     fn default() -> Self {
-        ServerConfig {
+        RouterConfig {
             body_limit: 1024 * 1024,
         }
     }
 }
 
-impl ServerConfig {
+impl RouterConfig {
     /// The largest request body accepted, in bytes.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;

@@ -12,7 +12,7 @@ pub use super::types as types;
 
 Version: 1*/
 pub struct Client {
-    pub(crate) baseurl: String,
+    pub(crate) baseurl: ::std::sync::Arc<str>,
     pub(crate) client: reqwest::Client,
     pub(crate) inner: ::cloudflare_cni_client_runtime::ClientOptions,
 }
@@ -29,7 +29,7 @@ impl Client {
         inner: ::cloudflare_cni_client_runtime::ClientOptions,
     ) -> Self {
         Self {
-            baseurl: baseurl.to_string(),
+            baseurl: ::std::sync::Arc::from(baseurl),
             client,
             inner,
         }
@@ -44,7 +44,7 @@ impl ClientInfo<::cloudflare_cni_client_runtime::ClientOptions> for Client {
         "1"
     }
     fn baseurl(&self) -> &str {
-        self.baseurl.as_str()
+        &self.baseurl
     }
     fn client(&self) -> &reqwest::Client {
         &self.client
@@ -78,7 +78,7 @@ let answer = client.get_document()
 # Ok(())
 # }
 ```*/
-    pub fn get_document(&self) -> builder::GetDocument<'_> {
+    pub fn get_document(&self) -> builder::GetDocument {
         builder::GetDocument::new(self)
     }
     /**Delete a document
@@ -98,7 +98,7 @@ let answer = client.delete_document()
 # Ok(())
 # }
 ```*/
-    pub fn delete_document(&self) -> builder::DeleteDocument<'_> {
+    pub fn delete_document(&self) -> builder::DeleteDocument {
         builder::DeleteDocument::new(self)
     }
 }
@@ -116,16 +116,18 @@ pub mod builder {
 
 [`Client::get_document`]: super::Client::get_document*/
     #[derive(Debug, Clone)]
-    pub struct GetDocument<'a> {
-        client: &'a super::Client,
+    pub struct GetDocument {
+        client: super::Client,
         name: Result<::std::string::String, String>,
     }
-    impl<'a> GetDocument<'a> {
+    impl GetDocument {
         ///Starts the request with nothing set; [`Client::get_document`](super::Client::get_document) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                name: Err("name was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                name: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("name"),
+                ),
             }
         }
         ///Document name.
@@ -136,7 +138,12 @@ pub mod builder {
                 ::std::string::String,
             >>::Error: ::std::fmt::Display,
         {
-            self.name = value.try_into().map_err(|e| ::std::format!("name: {}", e));
+            self.name = value
+                .try_into()
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "name",
+                    e,
+                ));
             self
         }
         ///Sets `send_raw`.
@@ -227,16 +234,18 @@ pub mod builder {
 
 [`Client::delete_document`]: super::Client::delete_document*/
     #[derive(Debug, Clone)]
-    pub struct DeleteDocument<'a> {
-        client: &'a super::Client,
+    pub struct DeleteDocument {
+        client: super::Client,
         name: Result<::std::string::String, String>,
     }
-    impl<'a> DeleteDocument<'a> {
+    impl DeleteDocument {
         ///Starts the request with nothing set; [`Client::delete_document`](super::Client::delete_document) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                name: Err("name was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                name: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("name"),
+                ),
             }
         }
         ///Document name.
@@ -247,7 +256,12 @@ pub mod builder {
                 ::std::string::String,
             >>::Error: ::std::fmt::Display,
         {
-            self.name = value.try_into().map_err(|e| ::std::format!("name: {}", e));
+            self.name = value
+                .try_into()
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "name",
+                    e,
+                ));
             self
         }
         ///Sets `send_raw`.
@@ -366,12 +380,18 @@ impl Client {
     /// on by default: a body that breaks a rule fails with
     /// [`CniError::Validation`] listing every violation, and nothing is sent.
     pub fn with_request_validation(mut self, enabled: bool) -> Self {
-        self.inner.set_validate_requests(enabled);
+        self.inner.set_request_validation(enabled);
         self
     }
-    /// Whether request bodies are validated before sending.
+    /// Whether request validation is on: request bodies checked before sending.
+    pub fn request_validation(&self) -> bool {
+        self.inner.request_validation()
+    }
+    /// The old name of [`request_validation`](Self::request_validation).
+    #[deprecated(note = "renamed `request_validation`")]
+    #[doc(hidden)]
     pub fn validates_requests(&self) -> bool {
-        self.inner.validates_requests()
+        self.request_validation()
     }
 }
 impl ::cloudflare_cni_client_runtime::__private::FromParts for Client {

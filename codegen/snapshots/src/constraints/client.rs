@@ -12,7 +12,7 @@ pub use super::types as types;
 
 Version: 1*/
 pub struct Client {
-    pub(crate) baseurl: String,
+    pub(crate) baseurl: ::std::sync::Arc<str>,
     pub(crate) client: reqwest::Client,
     pub(crate) inner: ::cloudflare_cni_client_runtime::ClientOptions,
 }
@@ -29,7 +29,7 @@ impl Client {
         inner: ::cloudflare_cni_client_runtime::ClientOptions,
     ) -> Self {
         Self {
-            baseurl: baseurl.to_string(),
+            baseurl: ::std::sync::Arc::from(baseurl),
             client,
             inner,
         }
@@ -44,7 +44,7 @@ impl ClientInfo<::cloudflare_cni_client_runtime::ClientOptions> for Client {
         "1"
     }
     fn baseurl(&self) -> &str {
-        self.baseurl.as_str()
+        &self.baseurl
     }
     fn client(&self) -> &reqwest::Client {
         &self.client
@@ -76,7 +76,7 @@ let answer = client.update_link()
 # Ok(())
 # }
 ```*/
-    pub fn update_link(&self) -> builder::UpdateLink<'_> {
+    pub fn update_link(&self) -> builder::UpdateLink {
         builder::UpdateLink::new(self)
     }
 }
@@ -94,15 +94,15 @@ pub mod builder {
 
 [`Client::update_link`]: super::Client::update_link*/
     #[derive(Debug, Clone)]
-    pub struct UpdateLink<'a> {
-        client: &'a super::Client,
+    pub struct UpdateLink {
+        client: super::Client,
         body: Result<types::builder::LinkBuilder, String>,
     }
-    impl<'a> UpdateLink<'a> {
+    impl UpdateLink {
         ///Starts the request with nothing set; [`Client::update_link`](super::Client::update_link) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
+                client: ::std::clone::Clone::clone(client),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -115,7 +115,10 @@ pub mod builder {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|e| ::std::format!("body: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "body",
+                    e,
+                ));
             self
         }
         ///Edits the request body through [`types::builder::LinkBuilder`](super::types::builder::LinkBuilder).
@@ -136,7 +139,7 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::Link::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            if client.inner.validates_requests() {
+            if client.inner.request_validation() {
                 if let ::std::result::Result::Err(errors) = ::cloudflare_cni_validate::Validate::validate(
                     &body,
                 ) {
@@ -269,12 +272,18 @@ impl Client {
     /// on by default: a body that breaks a rule fails with
     /// [`CniError::Validation`] listing every violation, and nothing is sent.
     pub fn with_request_validation(mut self, enabled: bool) -> Self {
-        self.inner.set_validate_requests(enabled);
+        self.inner.set_request_validation(enabled);
         self
     }
-    /// Whether request bodies are validated before sending.
+    /// Whether request validation is on: request bodies checked before sending.
+    pub fn request_validation(&self) -> bool {
+        self.inner.request_validation()
+    }
+    /// The old name of [`request_validation`](Self::request_validation).
+    #[deprecated(note = "renamed `request_validation`")]
+    #[doc(hidden)]
     pub fn validates_requests(&self) -> bool {
-        self.inner.validates_requests()
+        self.request_validation()
     }
 }
 impl ::cloudflare_cni_client_runtime::__private::FromParts for Client {

@@ -134,13 +134,19 @@ pub mod builder {
     }
     impl FailureBuilder {
         ///`errors`
-        pub fn errors<T>(mut self, value: T) -> Self
+        pub fn errors<I, T>(mut self, values: I) -> Self
         where
-            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            I: ::std::iter::IntoIterator<Item = T>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
-            self.errors = value
-                .try_into()
+            self.errors = values
+                .into_iter()
+                .map(::std::convert::TryInto::try_into)
+                .collect::<
+                    ::std::result::Result<::std::vec::Vec<::std::string::String>, _>,
+                >()
+                .map(::std::convert::identity)
                 .map_err(|e| format!("error converting supplied value for errors: {e}"));
             self
         }
@@ -217,11 +223,12 @@ pub mod builder {
         ///A pattern alone stays with typify's validating newtype
         pub fn key<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<super::LinkKey>>,
+            T: ::std::convert::TryInto<super::LinkKey>,
             T::Error: ::std::fmt::Display,
         {
             self.key = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for key: {e}"));
             self
         }
@@ -248,13 +255,19 @@ pub mod builder {
             self
         }
         ///Extra prefixes
-        pub fn prefixes<T>(mut self, value: T) -> Self
+        pub fn prefixes<I, T>(mut self, values: I) -> Self
         where
-            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            I: ::std::iter::IntoIterator<Item = T>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
-            self.prefixes = value
-                .try_into()
+            self.prefixes = values
+                .into_iter()
+                .map(::std::convert::TryInto::try_into)
+                .collect::<
+                    ::std::result::Result<::std::vec::Vec<::std::string::String>, _>,
+                >()
+                .map(::std::convert::identity)
                 .map_err(|e| {
                     format!("error converting supplied value for prefixes: {e}")
                 });
@@ -274,11 +287,12 @@ pub mod builder {
         ///A pattern that an x-cni-format rule covers becomes a plain String
         pub fn secret<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
             self.secret = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for secret: {e}"));
             self
         }
@@ -293,6 +307,19 @@ pub mod builder {
             self.extra = value
                 .try_into()
                 .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
+        /// Sets `key`, or clears it with `None` (left out of the JSON).
+        pub fn set_key(mut self, value: ::std::option::Option<super::LinkKey>) -> Self {
+            self.key = ::std::result::Result::Ok(value);
+            self
+        }
+        /// Sets `secret`, or clears it with `None` (left out of the JSON).
+        pub fn set_secret(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.secret = ::std::result::Result::Ok(value);
             self
         }
     }
@@ -335,6 +362,7 @@ pub mod builder {
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `FailureBuilder`")]
+    #[doc(hidden)]
     pub type Failure = FailureBuilder;
     impl LinkBuilder {
         /// Builds the [`Link`](super::Link): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -346,6 +374,7 @@ pub mod builder {
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `LinkBuilder`")]
+    #[doc(hidden)]
     pub type Link = LinkBuilder;
 }
 /// Error types.

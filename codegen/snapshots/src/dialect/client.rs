@@ -12,7 +12,7 @@ pub use super::types as types;
 
 Version: 1*/
 pub struct Client {
-    pub(crate) baseurl: String,
+    pub(crate) baseurl: ::std::sync::Arc<str>,
     pub(crate) client: reqwest::Client,
     pub(crate) inner: ::cloudflare_cni_client_runtime::ClientOptions,
 }
@@ -29,7 +29,7 @@ impl Client {
         inner: ::cloudflare_cni_client_runtime::ClientOptions,
     ) -> Self {
         Self {
-            baseurl: baseurl.to_string(),
+            baseurl: ::std::sync::Arc::from(baseurl),
             client,
             inner,
         }
@@ -44,7 +44,7 @@ impl ClientInfo<::cloudflare_cni_client_runtime::ClientOptions> for Client {
         "1"
     }
     fn baseurl(&self) -> &str {
-        self.baseurl.as_str()
+        &self.baseurl
     }
     fn client(&self) -> &reqwest::Client {
         &self.client
@@ -87,7 +87,7 @@ let answer = client.list_widgets()
 ```*/
     #[deprecated(note = "Deprecated: use the v2 listing instead.")]
     #[allow(deprecated)]
-    pub fn list_widgets(&self) -> builder::ListWidgets<'_> {
+    pub fn list_widgets(&self) -> builder::ListWidgets {
         builder::ListWidgets::new(self)
     }
     /**Update a widget
@@ -106,7 +106,7 @@ let answer = client.update_widget()
 # Ok(())
 # }
 ```*/
-    pub fn update_widget(&self) -> builder::UpdateWidget<'_> {
+    pub fn update_widget(&self) -> builder::UpdateWidget {
         builder::UpdateWidget::new(self)
     }
 }
@@ -124,15 +124,15 @@ pub mod builder {
 
 [`Client::list_widgets`]: super::Client::list_widgets*/
     #[derive(Debug, Clone)]
-    pub struct ListWidgets<'a> {
-        client: &'a super::Client,
+    pub struct ListWidgets {
+        client: super::Client,
         legacy_filter: Result<Option<::std::string::String>, String>,
     }
-    impl<'a> ListWidgets<'a> {
+    impl ListWidgets {
         ///Starts the request with nothing set; [`Client::list_widgets`](super::Client::list_widgets) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
+                client: ::std::clone::Clone::clone(client),
                 legacy_filter: Ok(None),
             }
         }
@@ -149,7 +149,10 @@ pub mod builder {
             self.legacy_filter = value
                 .try_into()
                 .map(Some)
-                .map_err(|e| ::std::format!("legacy_filter: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "legacy_filter",
+                    e,
+                ));
             self
         }
         ///Sets `send_raw`.
@@ -231,11 +234,12 @@ pub mod builder {
         /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
         /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
         /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
-        /// polling.
-        pub async fn wait_until<P, O>(
+        /// polling. `wait` is a `&Wait` or a `Wait`: given one by value, the future
+        /// borrows nothing and can be spawned on a task.
+        pub async fn wait_until<P, O, W>(
             self,
             condition: P,
-            wait: &::cloudflare_cni_client_runtime::Wait,
+            wait: W,
         ) -> ::std::result::Result<
             types::WidgetList,
             ::cloudflare_cni_client_runtime::CniError,
@@ -243,7 +247,11 @@ pub mod builder {
         where
             P: ::std::ops::FnMut(&types::WidgetList) -> O,
             O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
+            W: ::std::borrow::Borrow<::cloudflare_cni_client_runtime::Wait>,
         {
+            let wait: &::cloudflare_cni_client_runtime::Wait = ::std::borrow::Borrow::borrow(
+                &wait,
+            );
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
                         let builder = ::std::clone::Clone::clone(&self);
@@ -261,17 +269,19 @@ pub mod builder {
 
 [`Client::update_widget`]: super::Client::update_widget*/
     #[derive(Debug, Clone)]
-    pub struct UpdateWidget<'a> {
-        client: &'a super::Client,
+    pub struct UpdateWidget {
+        client: super::Client,
         widget: Result<::std::string::String, String>,
         body: Result<types::builder::WidgetPatchBuilder, String>,
     }
-    impl<'a> UpdateWidget<'a> {
+    impl UpdateWidget {
         ///Starts the request with nothing set; [`Client::update_widget`](super::Client::update_widget) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                widget: Err("widget was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                widget: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("widget"),
+                ),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -283,7 +293,12 @@ pub mod builder {
                 ::std::string::String,
             >>::Error: ::std::fmt::Display,
         {
-            self.widget = value.try_into().map_err(|e| ::std::format!("widget: {}", e));
+            self.widget = value
+                .try_into()
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "widget",
+                    e,
+                ));
             self
         }
         ///The request body: a [`types::WidgetPatch`](super::types::WidgetPatch), or anything that converts into one.
@@ -295,7 +310,10 @@ pub mod builder {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|e| ::std::format!("body: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "body",
+                    e,
+                ));
             self
         }
         ///Edits the request body through [`types::builder::WidgetPatchBuilder`](super::types::builder::WidgetPatchBuilder).
@@ -315,7 +333,7 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::WidgetPatch::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            if client.inner.validates_requests() {
+            if client.inner.request_validation() {
                 if let ::std::result::Result::Err(errors) = ::cloudflare_cni_validate::Validate::validate(
                     &body,
                 ) {
@@ -445,12 +463,18 @@ impl Client {
     /// on by default: a body that breaks a rule fails with
     /// [`CniError::Validation`] listing every violation, and nothing is sent.
     pub fn with_request_validation(mut self, enabled: bool) -> Self {
-        self.inner.set_validate_requests(enabled);
+        self.inner.set_request_validation(enabled);
         self
     }
-    /// Whether request bodies are validated before sending.
+    /// Whether request validation is on: request bodies checked before sending.
+    pub fn request_validation(&self) -> bool {
+        self.inner.request_validation()
+    }
+    /// The old name of [`request_validation`](Self::request_validation).
+    #[deprecated(note = "renamed `request_validation`")]
+    #[doc(hidden)]
     pub fn validates_requests(&self) -> bool {
-        self.inner.validates_requests()
+        self.request_validation()
     }
 }
 impl ::cloudflare_cni_client_runtime::__private::FromParts for Client {

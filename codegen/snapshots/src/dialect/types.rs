@@ -87,11 +87,12 @@ pub mod builder {
         ///`enabled`
         pub fn enabled<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<bool>>,
+            T: ::std::convert::TryInto<bool>,
             T::Error: ::std::fmt::Display,
         {
             self.enabled = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| {
                     format!("error converting supplied value for enabled: {e}")
                 });
@@ -119,6 +120,11 @@ pub mod builder {
             self.extra = value
                 .try_into()
                 .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
+        /// Sets `enabled`, or clears it with `None` (left out of the JSON).
+        pub fn set_enabled(mut self, value: ::std::option::Option<bool>) -> Self {
+            self.enabled = ::std::result::Result::Ok(value);
             self
         }
     }
@@ -165,13 +171,17 @@ pub mod builder {
     }
     impl WidgetListBuilder {
         ///`items`
-        pub fn items<T>(mut self, value: T) -> Self
+        pub fn items<I, T>(mut self, values: I) -> Self
         where
-            T: ::std::convert::TryInto<::std::vec::Vec<super::Widget>>,
+            I: ::std::iter::IntoIterator<Item = T>,
+            T: ::std::convert::TryInto<super::Widget>,
             T::Error: ::std::fmt::Display,
         {
-            self.items = value
-                .try_into()
+            self.items = values
+                .into_iter()
+                .map(::std::convert::TryInto::try_into)
+                .collect::<::std::result::Result<::std::vec::Vec<super::Widget>, _>>()
+                .map(::std::convert::identity)
                 .map_err(|e| format!("error converting supplied value for items: {e}"));
             self
         }
@@ -258,6 +268,7 @@ pub mod builder {
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `WidgetBuilder`")]
+    #[doc(hidden)]
     pub type Widget = WidgetBuilder;
     impl WidgetListBuilder {
         /// Builds the [`WidgetList`](super::WidgetList): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -269,6 +280,7 @@ pub mod builder {
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `WidgetListBuilder`")]
+    #[doc(hidden)]
     pub type WidgetList = WidgetListBuilder;
     impl WidgetPatchBuilder {
         /// Builds the [`WidgetPatch`](super::WidgetPatch): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -280,6 +292,7 @@ pub mod builder {
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `WidgetPatchBuilder`")]
+    #[doc(hidden)]
     pub type WidgetPatch = WidgetPatchBuilder;
 }
 /// Generation of default values for serde.

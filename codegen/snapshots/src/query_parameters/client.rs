@@ -12,7 +12,7 @@ pub use super::types as types;
 
 Version: 1*/
 pub struct Client {
-    pub(crate) baseurl: String,
+    pub(crate) baseurl: ::std::sync::Arc<str>,
     pub(crate) client: reqwest::Client,
     pub(crate) inner: ::cloudflare_cni_client_runtime::ClientOptions,
 }
@@ -29,7 +29,7 @@ impl Client {
         inner: ::cloudflare_cni_client_runtime::ClientOptions,
     ) -> Self {
         Self {
-            baseurl: baseurl.to_string(),
+            baseurl: ::std::sync::Arc::from(baseurl),
             client,
             inner,
         }
@@ -44,7 +44,7 @@ impl ClientInfo<::cloudflare_cni_client_runtime::ClientOptions> for Client {
         "1"
     }
     fn baseurl(&self) -> &str {
-        self.baseurl.as_str()
+        &self.baseurl
     }
     fn client(&self) -> &reqwest::Client {
         &self.client
@@ -81,7 +81,7 @@ let answer = client.list_items()
 # Ok(())
 # }
 ```*/
-    pub fn list_items(&self) -> builder::ListItems<'_> {
+    pub fn list_items(&self) -> builder::ListItems {
         builder::ListItems::new(self)
     }
 }
@@ -99,19 +99,21 @@ pub mod builder {
 
 [`Client::list_items`]: super::Client::list_items*/
     #[derive(Debug, Clone)]
-    pub struct ListItems<'a> {
-        client: &'a super::Client,
+    pub struct ListItems {
+        client: super::Client,
         group: Result<::uuid::Uuid, String>,
         cursor: Result<Option<i32>, String>,
         limit: Result<Option<u64>, String>,
         occupied: Result<Option<bool>, String>,
     }
-    impl<'a> ListItems<'a> {
+    impl ListItems {
         ///Starts the request with nothing set; [`Client::list_items`](super::Client::list_items) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                group: Err("group was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                group: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("group"),
+                ),
                 cursor: Ok(None),
                 limit: Ok(None),
                 occupied: Ok(None),
@@ -123,7 +125,12 @@ pub mod builder {
             V: std::convert::TryInto<::uuid::Uuid>,
             <V as ::std::convert::TryInto<::uuid::Uuid>>::Error: ::std::fmt::Display,
         {
-            self.group = value.try_into().map_err(|e| ::std::format!("group: {}", e));
+            self.group = value
+                .try_into()
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "group",
+                    e,
+                ));
             self
         }
         ///Where to resume. Optional.
@@ -135,7 +142,10 @@ pub mod builder {
             self.cursor = value
                 .try_into()
                 .map(Some)
-                .map_err(|e| ::std::format!("cursor: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "cursor",
+                    e,
+                ));
             self
         }
         ///Page size. Optional.
@@ -147,7 +157,10 @@ pub mod builder {
             self.limit = value
                 .try_into()
                 .map(Some)
-                .map_err(|e| ::std::format!("limit: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "limit",
+                    e,
+                ));
             self
         }
         ///Occupied filter. Optional.
@@ -159,7 +172,10 @@ pub mod builder {
             self.occupied = value
                 .try_into()
                 .map(Some)
-                .map_err(|e| ::std::format!("occupied: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "occupied",
+                    e,
+                ));
             self
         }
         ///Sets `send_raw`.
@@ -243,11 +259,12 @@ pub mod builder {
         /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
         /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
         /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
-        /// polling.
-        pub async fn wait_until<P, O>(
+        /// polling. `wait` is a `&Wait` or a `Wait`: given one by value, the future
+        /// borrows nothing and can be spawned on a task.
+        pub async fn wait_until<P, O, W>(
             self,
             condition: P,
-            wait: &::cloudflare_cni_client_runtime::Wait,
+            wait: W,
         ) -> ::std::result::Result<
             types::ItemList,
             ::cloudflare_cni_client_runtime::CniError,
@@ -255,7 +272,11 @@ pub mod builder {
         where
             P: ::std::ops::FnMut(&types::ItemList) -> O,
             O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
+            W: ::std::borrow::Borrow<::cloudflare_cni_client_runtime::Wait>,
         {
+            let wait: &::cloudflare_cni_client_runtime::Wait = ::std::borrow::Borrow::borrow(
+                &wait,
+            );
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
                         let builder = ::std::clone::Clone::clone(&self);
@@ -314,12 +335,18 @@ impl Client {
     /// on by default: a body that breaks a rule fails with
     /// [`CniError::Validation`] listing every violation, and nothing is sent.
     pub fn with_request_validation(mut self, enabled: bool) -> Self {
-        self.inner.set_validate_requests(enabled);
+        self.inner.set_request_validation(enabled);
         self
     }
-    /// Whether request bodies are validated before sending.
+    /// Whether request validation is on: request bodies checked before sending.
+    pub fn request_validation(&self) -> bool {
+        self.inner.request_validation()
+    }
+    /// The old name of [`request_validation`](Self::request_validation).
+    #[deprecated(note = "renamed `request_validation`")]
+    #[doc(hidden)]
     pub fn validates_requests(&self) -> bool {
-        self.inner.validates_requests()
+        self.request_validation()
     }
 }
 impl ::cloudflare_cni_client_runtime::__private::FromParts for Client {

@@ -45,24 +45,31 @@ pub mod builder {
     }
     impl ItemListBuilder {
         ///`items`
-        pub fn items<T>(mut self, value: T) -> Self
+        pub fn items<I, T>(mut self, values: I) -> Self
         where
-            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            I: ::std::iter::IntoIterator<Item = T>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
-            self.items = value
-                .try_into()
+            self.items = values
+                .into_iter()
+                .map(::std::convert::TryInto::try_into)
+                .collect::<
+                    ::std::result::Result<::std::vec::Vec<::std::string::String>, _>,
+                >()
+                .map(::std::convert::identity)
                 .map_err(|e| format!("error converting supplied value for items: {e}"));
             self
         }
         ///Cursor of the next page
         pub fn next<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i32>>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.next = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for next: {e}"));
             self
         }
@@ -77,6 +84,11 @@ pub mod builder {
             self.extra = value
                 .try_into()
                 .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
+        /// Sets `next`, or clears it with `None` (left out of the JSON).
+        pub fn set_next(mut self, value: ::std::option::Option<i32>) -> Self {
+            self.next = ::std::result::Result::Ok(value);
             self
         }
     }
@@ -111,6 +123,7 @@ pub mod builder {
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `ItemListBuilder`")]
+    #[doc(hidden)]
     pub type ItemList = ItemListBuilder;
 }
 /// Error types.

@@ -12,7 +12,7 @@ pub use super::types as types;
 
 Version: 1*/
 pub struct Client {
-    pub(crate) baseurl: String,
+    pub(crate) baseurl: ::std::sync::Arc<str>,
     pub(crate) client: reqwest::Client,
     pub(crate) inner: ::cloudflare_cni_client_runtime::ClientOptions,
 }
@@ -29,7 +29,7 @@ impl Client {
         inner: ::cloudflare_cni_client_runtime::ClientOptions,
     ) -> Self {
         Self {
-            baseurl: baseurl.to_string(),
+            baseurl: ::std::sync::Arc::from(baseurl),
             client,
             inner,
         }
@@ -44,7 +44,7 @@ impl ClientInfo<::cloudflare_cni_client_runtime::ClientOptions> for Client {
         "1"
     }
     fn baseurl(&self) -> &str {
-        self.baseurl.as_str()
+        &self.baseurl
     }
     fn client(&self) -> &reqwest::Client {
         &self.client
@@ -78,7 +78,7 @@ let answer = client.get_thing()
 # Ok(())
 # }
 ```*/
-    pub fn get_thing(&self) -> builder::GetThing<'_> {
+    pub fn get_thing(&self) -> builder::GetThing {
         builder::GetThing::new(self)
     }
     /**Replace a thing
@@ -100,7 +100,7 @@ let answer = client.put_thing()
 # Ok(())
 # }
 ```*/
-    pub fn put_thing(&self) -> builder::PutThing<'_> {
+    pub fn put_thing(&self) -> builder::PutThing {
         builder::PutThing::new(self)
     }
 }
@@ -118,16 +118,18 @@ pub mod builder {
 
 [`Client::get_thing`]: super::Client::get_thing*/
     #[derive(Debug, Clone)]
-    pub struct GetThing<'a> {
-        client: &'a super::Client,
+    pub struct GetThing {
+        client: super::Client,
         id: Result<::uuid::Uuid, String>,
     }
-    impl<'a> GetThing<'a> {
+    impl GetThing {
         ///Starts the request with nothing set; [`Client::get_thing`](super::Client::get_thing) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                id: Err("id was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                id: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("id"),
+                ),
             }
         }
         ///The thing.
@@ -136,7 +138,12 @@ pub mod builder {
             V: std::convert::TryInto<::uuid::Uuid>,
             <V as ::std::convert::TryInto<::uuid::Uuid>>::Error: ::std::fmt::Display,
         {
-            self.id = value.try_into().map_err(|e| ::std::format!("id: {}", e));
+            self.id = value
+                .try_into()
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "id",
+                    e,
+                ));
             self
         }
         ///Sets `send_raw`.
@@ -214,11 +221,12 @@ pub mod builder {
         /// says [`not_found_is_pending`](crate::Wait::not_found_is_pending)); running out
         /// of time ends it with [`CniError::WaitTimeout`](crate::CniError::WaitTimeout).
         /// Both carry the last answer, typed. Cancel-safe: dropping the future stops the
-        /// polling.
-        pub async fn wait_until<P, O>(
+        /// polling. `wait` is a `&Wait` or a `Wait`: given one by value, the future
+        /// borrows nothing and can be spawned on a task.
+        pub async fn wait_until<P, O, W>(
             self,
             condition: P,
-            wait: &::cloudflare_cni_client_runtime::Wait,
+            wait: W,
         ) -> ::std::result::Result<
             types::Thing,
             ::cloudflare_cni_client_runtime::CniError,
@@ -226,7 +234,11 @@ pub mod builder {
         where
             P: ::std::ops::FnMut(&types::Thing) -> O,
             O: ::std::convert::Into<::cloudflare_cni_client_runtime::WaitOutcome>,
+            W: ::std::borrow::Borrow<::cloudflare_cni_client_runtime::Wait>,
         {
+            let wait: &::cloudflare_cni_client_runtime::Wait = ::std::borrow::Borrow::borrow(
+                &wait,
+            );
             ::cloudflare_cni_client_runtime::wait_until(
                     || {
                         let builder = ::std::clone::Clone::clone(&self);
@@ -244,17 +256,19 @@ pub mod builder {
 
 [`Client::put_thing`]: super::Client::put_thing*/
     #[derive(Debug, Clone)]
-    pub struct PutThing<'a> {
-        client: &'a super::Client,
+    pub struct PutThing {
+        client: super::Client,
         id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::ThingBuilder, String>,
     }
-    impl<'a> PutThing<'a> {
+    impl PutThing {
         ///Starts the request with nothing set; [`Client::put_thing`](super::Client::put_thing) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                id: Err("id was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                id: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("id"),
+                ),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -264,7 +278,12 @@ pub mod builder {
             V: std::convert::TryInto<::uuid::Uuid>,
             <V as ::std::convert::TryInto<::uuid::Uuid>>::Error: ::std::fmt::Display,
         {
-            self.id = value.try_into().map_err(|e| ::std::format!("id: {}", e));
+            self.id = value
+                .try_into()
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "id",
+                    e,
+                ));
             self
         }
         ///The request body: a [`types::Thing`](super::types::Thing), or anything that converts into one.
@@ -276,7 +295,10 @@ pub mod builder {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|e| ::std::format!("body: {}", e));
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "body",
+                    e,
+                ));
             self
         }
         ///Edits the request body through [`types::builder::ThingBuilder`](super::types::builder::ThingBuilder).
@@ -296,7 +318,7 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::Thing::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            if client.inner.validates_requests() {
+            if client.inner.request_validation() {
                 if let ::std::result::Result::Err(errors) = ::cloudflare_cni_validate::Validate::validate(
                     &body,
                 ) {
@@ -418,12 +440,18 @@ impl Client {
     /// on by default: a body that breaks a rule fails with
     /// [`CniError::Validation`] listing every violation, and nothing is sent.
     pub fn with_request_validation(mut self, enabled: bool) -> Self {
-        self.inner.set_validate_requests(enabled);
+        self.inner.set_request_validation(enabled);
         self
     }
-    /// Whether request bodies are validated before sending.
+    /// Whether request validation is on: request bodies checked before sending.
+    pub fn request_validation(&self) -> bool {
+        self.inner.request_validation()
+    }
+    /// The old name of [`request_validation`](Self::request_validation).
+    #[deprecated(note = "renamed `request_validation`")]
+    #[doc(hidden)]
     pub fn validates_requests(&self) -> bool {
-        self.inner.validates_requests()
+        self.request_validation()
     }
 }
 impl ::cloudflare_cni_client_runtime::__private::FromParts for Client {

@@ -430,13 +430,12 @@ pub mod builder {
         ///When it is expected
         pub fn eta<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-            >,
+            T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
             T::Error: ::std::fmt::Display,
         {
             self.eta = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for eta: {e}"));
             self
         }
@@ -451,6 +450,14 @@ pub mod builder {
             self.extra = value
                 .try_into()
                 .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
+        /// Sets `eta`, or clears it with `None` (left out of the JSON).
+        pub fn set_eta(
+            mut self,
+            value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ) -> Self {
+            self.eta = ::std::result::Result::Ok(value);
             self
         }
     }
@@ -570,11 +577,12 @@ pub mod builder {
         ///An IPv4 address
         pub fn address<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<::std::net::Ipv4Addr>>,
+            T: ::std::convert::TryInto<::std::net::Ipv4Addr>,
             T::Error: ::std::fmt::Display,
         {
             self.address = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| {
                     format!("error converting supplied value for address: {e}")
                 });
@@ -583,22 +591,24 @@ pub mod builder {
         ///Base64 bytes
         pub fn blob<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
             self.blob = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for blob: {e}"));
             self
         }
         ///An inline enum
         pub fn color<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<super::ThingColor>>,
+            T: ::std::convert::TryInto<super::ThingColor>,
             T::Error: ::std::fmt::Display,
         {
             self.color = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for color: {e}"));
             self
         }
@@ -618,13 +628,12 @@ pub mod builder {
         ///A date-time
         pub fn created<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-            >,
+            T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
             T::Error: ::std::fmt::Display,
         {
             self.created = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| {
                     format!("error converting supplied value for created: {e}")
                 });
@@ -633,46 +642,51 @@ pub mod builder {
         ///A date
         pub fn day<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<
-                ::std::option::Option<::chrono::naive::NaiveDate>,
-            >,
+            T: ::std::convert::TryInto<::chrono::naive::NaiveDate>,
             T::Error: ::std::fmt::Display,
         {
             self.day = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for day: {e}"));
             self
         }
         ///A union inside a union
         pub fn either<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<super::ThingEither>>,
+            T: ::std::convert::TryInto<super::ThingEither>,
             T::Error: ::std::fmt::Display,
         {
             self.either = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for either: {e}"));
             self
         }
         ///A boolean
         pub fn flag<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<bool>>,
+            T: ::std::convert::TryInto<bool>,
             T::Error: ::std::fmt::Display,
         {
             self.flag = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for flag: {e}"));
             self
         }
         ///An array of a tagged union
-        pub fn history<T>(mut self, value: T) -> Self
+        pub fn history<I, T>(mut self, values: I) -> Self
         where
-            T: ::std::convert::TryInto<::std::vec::Vec<super::State>>,
+            I: ::std::iter::IntoIterator<Item = T>,
+            T: ::std::convert::TryInto<super::State>,
             T::Error: ::std::fmt::Display,
         {
-            self.history = value
-                .try_into()
+            self.history = values
+                .into_iter()
+                .map(::std::convert::TryInto::try_into)
+                .collect::<::std::result::Result<::std::vec::Vec<super::State>, _>>()
+                .map(::std::convert::identity)
                 .map_err(|e| {
                     format!("error converting supplied value for history: {e}")
                 });
@@ -681,11 +695,12 @@ pub mod builder {
         ///A URI
         pub fn homepage<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
             self.homepage = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| {
                     format!("error converting supplied value for homepage: {e}")
                 });
@@ -705,22 +720,24 @@ pub mod builder {
         ///An int64
         pub fn large<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<i64>,
             T::Error: ::std::fmt::Display,
         {
             self.large = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for large: {e}"));
             self
         }
         ///`located`
         pub fn located<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<super::ThingLocated>>,
+            T: ::std::convert::TryInto<super::ThingLocated>,
             T::Error: ::std::fmt::Display,
         {
             self.located = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| {
                     format!("error converting supplied value for located: {e}")
                 });
@@ -729,55 +746,60 @@ pub mod builder {
         ///`nested`
         pub fn nested<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<super::ThingNested>>,
+            T: ::std::convert::TryInto<super::ThingNested>,
             T::Error: ::std::fmt::Display,
         {
             self.nested = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for nested: {e}"));
             self
         }
         ///A nullable reference
         pub fn parent<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<super::Place>>,
+            T: ::std::convert::TryInto<super::Place>,
             T::Error: ::std::fmt::Display,
         {
             self.parent = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for parent: {e}"));
             self
         }
         ///A double
         pub fn ratio<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<::serde_json::Number>>,
+            T: ::std::convert::TryInto<::serde_json::Number>,
             T::Error: ::std::fmt::Display,
         {
             self.ratio = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for ratio: {e}"));
             self
         }
         ///Binary
         pub fn raw<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
             self.raw = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for raw: {e}"));
             self
         }
         ///An int32
         pub fn small<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i32>>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.small = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for small: {e}"));
             self
         }
@@ -792,6 +814,114 @@ pub mod builder {
             self.extra = value
                 .try_into()
                 .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
+        /// Sets `address`, or clears it with `None` (left out of the JSON).
+        pub fn set_address(
+            mut self,
+            value: ::std::option::Option<::std::net::Ipv4Addr>,
+        ) -> Self {
+            self.address = ::std::result::Result::Ok(value);
+            self
+        }
+        /// Sets `blob`, or clears it with `None` (left out of the JSON).
+        pub fn set_blob(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.blob = ::std::result::Result::Ok(value);
+            self
+        }
+        /// Sets `color`, or clears it with `None` (left out of the JSON).
+        pub fn set_color(
+            mut self,
+            value: ::std::option::Option<super::ThingColor>,
+        ) -> Self {
+            self.color = ::std::result::Result::Ok(value);
+            self
+        }
+        /// Sets `created`, or clears it with `None` (left out of the JSON).
+        pub fn set_created(
+            mut self,
+            value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ) -> Self {
+            self.created = ::std::result::Result::Ok(value);
+            self
+        }
+        /// Sets `day`, or clears it with `None` (left out of the JSON).
+        pub fn set_day(
+            mut self,
+            value: ::std::option::Option<::chrono::naive::NaiveDate>,
+        ) -> Self {
+            self.day = ::std::result::Result::Ok(value);
+            self
+        }
+        /// Sets `either`, or clears it with `None` (left out of the JSON).
+        pub fn set_either(
+            mut self,
+            value: ::std::option::Option<super::ThingEither>,
+        ) -> Self {
+            self.either = ::std::result::Result::Ok(value);
+            self
+        }
+        /// Sets `flag`, or clears it with `None` (left out of the JSON).
+        pub fn set_flag(mut self, value: ::std::option::Option<bool>) -> Self {
+            self.flag = ::std::result::Result::Ok(value);
+            self
+        }
+        /// Sets `homepage`, or clears it with `None` (left out of the JSON).
+        pub fn set_homepage(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.homepage = ::std::result::Result::Ok(value);
+            self
+        }
+        /// Sets `large`, or clears it with `None` (left out of the JSON).
+        pub fn set_large(mut self, value: ::std::option::Option<i64>) -> Self {
+            self.large = ::std::result::Result::Ok(value);
+            self
+        }
+        /// Sets `located`, or clears it with `None` (left out of the JSON).
+        pub fn set_located(
+            mut self,
+            value: ::std::option::Option<super::ThingLocated>,
+        ) -> Self {
+            self.located = ::std::result::Result::Ok(value);
+            self
+        }
+        /// Sets `nested`, or clears it with `None` (left out of the JSON).
+        pub fn set_nested(
+            mut self,
+            value: ::std::option::Option<super::ThingNested>,
+        ) -> Self {
+            self.nested = ::std::result::Result::Ok(value);
+            self
+        }
+        /// Sets `parent`, or clears it with `None` (left out of the JSON).
+        pub fn set_parent(mut self, value: ::std::option::Option<super::Place>) -> Self {
+            self.parent = ::std::result::Result::Ok(value);
+            self
+        }
+        /// Sets `ratio`, or clears it with `None` (left out of the JSON).
+        pub fn set_ratio(
+            mut self,
+            value: ::std::option::Option<::serde_json::Number>,
+        ) -> Self {
+            self.ratio = ::std::result::Result::Ok(value);
+            self
+        }
+        /// Sets `raw`, or clears it with `None` (left out of the JSON).
+        pub fn set_raw(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.raw = ::std::result::Result::Ok(value);
+            self
+        }
+        /// Sets `small`, or clears it with `None` (left out of the JSON).
+        pub fn set_small(mut self, value: ::std::option::Option<i32>) -> Self {
+            self.small = ::std::result::Result::Ok(value);
             self
         }
     }
@@ -885,13 +1015,12 @@ pub mod builder {
         ///`since`
         pub fn since<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-            >,
+            T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
             T::Error: ::std::fmt::Display,
         {
             self.since = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for since: {e}"));
             self
         }
@@ -906,6 +1035,14 @@ pub mod builder {
             self.extra = value
                 .try_into()
                 .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
+        /// Sets `since`, or clears it with `None` (left out of the JSON).
+        pub fn set_since(
+            mut self,
+            value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ) -> Self {
+            self.since = ::std::result::Result::Ok(value);
             self
         }
     }
@@ -951,11 +1088,12 @@ pub mod builder {
         ///`inner`
         pub fn inner<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<super::ThingNestedInner>>,
+            T: ::std::convert::TryInto<super::ThingNestedInner>,
             T::Error: ::std::fmt::Display,
         {
             self.inner = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for inner: {e}"));
             self
         }
@@ -968,6 +1106,14 @@ pub mod builder {
             self.label = value
                 .try_into()
                 .map_err(|e| format!("error converting supplied value for label: {e}"));
+            self
+        }
+        /// Sets `inner`, or clears it with `None` (left out of the JSON).
+        pub fn set_inner(
+            mut self,
+            value: ::std::option::Option<super::ThingNestedInner>,
+        ) -> Self {
+            self.inner = ::std::result::Result::Ok(value);
             self
         }
     }
@@ -1006,12 +1152,18 @@ pub mod builder {
         ///How deep
         pub fn depth<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i32>>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.depth = value
                 .try_into()
+                .map(::std::option::Option::Some)
                 .map_err(|e| format!("error converting supplied value for depth: {e}"));
+            self
+        }
+        /// Sets `depth`, or clears it with `None` (left out of the JSON).
+        pub fn set_depth(mut self, value: ::std::option::Option<i32>) -> Self {
+            self.depth = ::std::result::Result::Ok(value);
             self
         }
     }
@@ -1038,6 +1190,7 @@ pub mod builder {
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `PlaceBuilder`")]
+    #[doc(hidden)]
     pub type Place = PlaceBuilder;
     impl StateScheduledBuilder {
         /// Builds the [`StateScheduled`](super::StateScheduled): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -1052,6 +1205,7 @@ pub mod builder {
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `StateScheduledBuilder`")]
+    #[doc(hidden)]
     pub type StateScheduled = StateScheduledBuilder;
     impl ThingBuilder {
         /// Builds the [`Thing`](super::Thing): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -1063,6 +1217,7 @@ pub mod builder {
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `ThingBuilder`")]
+    #[doc(hidden)]
     pub type Thing = ThingBuilder;
     impl ThingLocatedBuilder {
         /// Builds the [`ThingLocated`](super::ThingLocated): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -1074,6 +1229,7 @@ pub mod builder {
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `ThingLocatedBuilder`")]
+    #[doc(hidden)]
     pub type ThingLocated = ThingLocatedBuilder;
     impl ThingNestedBuilder {
         /// Builds the [`ThingNested`](super::ThingNested): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -1085,6 +1241,7 @@ pub mod builder {
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `ThingNestedBuilder`")]
+    #[doc(hidden)]
     pub type ThingNested = ThingNestedBuilder;
     impl ThingNestedInnerBuilder {
         /// Builds the [`ThingNestedInner`](super::ThingNestedInner): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -1099,6 +1256,7 @@ pub mod builder {
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `ThingNestedInnerBuilder`")]
+    #[doc(hidden)]
     pub type ThingNestedInner = ThingNestedInnerBuilder;
     /// Builds the member, then the union that holds it: what a request's `body()`
     /// takes.

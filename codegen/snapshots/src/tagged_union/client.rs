@@ -12,7 +12,7 @@ pub use super::types as types;
 
 Version: 1*/
 pub struct Client {
-    pub(crate) baseurl: String,
+    pub(crate) baseurl: ::std::sync::Arc<str>,
     pub(crate) client: reqwest::Client,
     pub(crate) inner: ::cloudflare_cni_client_runtime::ClientOptions,
 }
@@ -29,7 +29,7 @@ impl Client {
         inner: ::cloudflare_cni_client_runtime::ClientOptions,
     ) -> Self {
         Self {
-            baseurl: baseurl.to_string(),
+            baseurl: ::std::sync::Arc::from(baseurl),
             client,
             inner,
         }
@@ -44,7 +44,7 @@ impl ClientInfo<::cloudflare_cni_client_runtime::ClientOptions> for Client {
         "1"
     }
     fn baseurl(&self) -> &str {
-        self.baseurl.as_str()
+        &self.baseurl
     }
     fn client(&self) -> &reqwest::Client {
         &self.client
@@ -76,7 +76,7 @@ let answer = client.create_shape()
 # Ok(())
 # }
 ```*/
-    pub fn create_shape(&self) -> builder::CreateShape<'_> {
+    pub fn create_shape(&self) -> builder::CreateShape {
         builder::CreateShape::new(self)
     }
 }
@@ -94,16 +94,18 @@ pub mod builder {
 
 [`Client::create_shape`]: super::Client::create_shape*/
     #[derive(Debug, Clone)]
-    pub struct CreateShape<'a> {
-        client: &'a super::Client,
+    pub struct CreateShape {
+        client: super::Client,
         body: Result<types::Shape, String>,
     }
-    impl<'a> CreateShape<'a> {
+    impl CreateShape {
         ///Starts the request with nothing set; [`Client::create_shape`](super::Client::create_shape) is the usual way in.
-        pub(crate) fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &super::Client) -> Self {
             Self {
-                client: client,
-                body: Err("body was not initialized".to_string()),
+                client: ::std::clone::Clone::clone(client),
+                body: ::std::result::Result::Err(
+                    ::cloudflare_cni_client_runtime::__private::not_set("body"),
+                ),
             }
         }
         ///The request body: a [`types::Shape`](super::types::Shape), or anything that converts into one.
@@ -112,14 +114,19 @@ pub mod builder {
             V: std::convert::TryInto<types::Shape>,
             <V as ::std::convert::TryInto<types::Shape>>::Error: ::std::fmt::Display,
         {
-            self.body = value.try_into().map_err(|e| ::std::format!("body: {}", e));
+            self.body = value
+                .try_into()
+                .map_err(|e| ::cloudflare_cni_client_runtime::__private::not_valid(
+                    "body",
+                    e,
+                ));
             self
         }
         ///Sets `send_raw`.
         async fn send_raw(self) -> Result<ResponseValue<types::Shape>, Error<()>> {
             let Self { client, body } = self;
             let body = body.map_err(Error::InvalidRequest)?;
-            if client.inner.validates_requests() {
+            if client.inner.request_validation() {
                 if let ::std::result::Result::Err(errors) = ::cloudflare_cni_validate::Validate::validate(
                     &body,
                 ) {
@@ -238,12 +245,18 @@ impl Client {
     /// on by default: a body that breaks a rule fails with
     /// [`CniError::Validation`] listing every violation, and nothing is sent.
     pub fn with_request_validation(mut self, enabled: bool) -> Self {
-        self.inner.set_validate_requests(enabled);
+        self.inner.set_request_validation(enabled);
         self
     }
-    /// Whether request bodies are validated before sending.
+    /// Whether request validation is on: request bodies checked before sending.
+    pub fn request_validation(&self) -> bool {
+        self.inner.request_validation()
+    }
+    /// The old name of [`request_validation`](Self::request_validation).
+    #[deprecated(note = "renamed `request_validation`")]
+    #[doc(hidden)]
     pub fn validates_requests(&self) -> bool {
-        self.inner.validates_requests()
+        self.request_validation()
     }
 }
 impl ::cloudflare_cni_client_runtime::__private::FromParts for Client {

@@ -180,6 +180,7 @@ pub mod builder {
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `CircleBuilder`")]
+    #[doc(hidden)]
     pub type Circle = CircleBuilder;
     impl SquareBuilder {
         /// Builds the [`Square`](super::Square): fails, naming the field, when a required field was left unset or a value did not convert.
@@ -191,6 +192,7 @@ pub mod builder {
     }
     /// The builder's name before it was renamed.
     #[deprecated(note = "renamed `SquareBuilder`")]
+    #[doc(hidden)]
     pub type Square = SquareBuilder;
     /// Builds the member, then the union that holds it: what a request's `body()`
     /// takes.

@@ -308,7 +308,7 @@ async fn every_operation_round_trips_over_http() {
         .await
         .unwrap();
     assert_eq!(settings.default_asn, 4_200_000_001);
-    let update = types::SettingsUpdateRequest::builder().default_asn(Some(65001));
+    let update = types::SettingsUpdateRequest::builder().default_asn(65001u32);
     let settings = client
         .update_settings()
         .account_id(ACCOUNT)
@@ -386,8 +386,39 @@ async fn an_error_status_decodes_into_the_envelope() {
 async fn a_missing_path_parameter_fails_before_sending() {
     let (client, seen) = start().await;
     match client.get_cni().account_id(ACCOUNT).send().await {
-        Err(CniError::InvalidRequest(message)) => assert!(message.contains("cni"), "{message}"),
-        other => panic!("expected InvalidRequest, got {other:?}"),
+        Err(error @ CniError::MissingParameter { .. }) => {
+            assert!(matches!(&error, CniError::MissingParameter { name, .. } if name == "cni"));
+            assert_eq!(
+                error.to_string(),
+                "request not sent: the required parameter `cni` was not set"
+            );
+        }
+        other => panic!("expected MissingParameter, got {other:?}"),
+    }
+    // A body with a required field left unset: its own variant, naming the field.
+    match client
+        .create_cni()
+        .account_id(ACCOUNT)
+        .body_map(|body| body.interconnect("icon-dfw-1"))
+        .send()
+        .await
+    {
+        Err(CniError::InvalidBody { reason, .. }) => assert!(reason.contains("magic"), "{reason}"),
+        other => panic!("expected InvalidBody, got {other:?}"),
+    }
+    // A value that does not convert: the parameter's own variant, with the reason.
+    match client
+        .get_cni()
+        .account_id(ACCOUNT)
+        .cni("not-a-uuid")
+        .send()
+        .await
+    {
+        Err(CniError::InvalidParameter { name, reason, .. }) => {
+            assert_eq!(name, "cni");
+            assert!(!reason.is_empty());
+        }
+        other => panic!("expected InvalidParameter, got {other:?}"),
     }
     assert!(seen.requests().is_empty(), "nothing was sent");
 }
@@ -423,9 +454,9 @@ async fn an_invalid_body_fails_before_sending_unless_validation_is_off() {
     }
     assert!(seen.requests().is_empty(), "nothing was sent");
 
-    assert!(client.validates_requests());
+    assert!(client.request_validation());
     let lenient = client.with_request_validation(false);
-    assert!(!lenient.validates_requests());
+    assert!(!lenient.request_validation());
     lenient
         .update_cni()
         .account_id(ACCOUNT)
@@ -435,4 +466,78 @@ async fn an_invalid_body_fails_before_sending_unless_validation_is_off() {
         .await
         .unwrap();
     assert_eq!(seen.requests().len(), 1, "sent once validation is off");
+}
+
+/// A body set on the account handle's builder keeps the handle's account (issue: `.body(x)`
+/// used to replace the handle's fill), and a body about another account is refused before
+/// anything is sent, naming both.
+#[tokio::test]
+async fn the_handles_account_survives_a_body_and_another_account_is_refused() {
+    let (client, seen) = start().await;
+    let account = client.account(ACCOUNT);
+    let magic = types::MagicSettings::builder()
+        .conduit_name("dfw")
+        .description("primary")
+        .mtu(1500);
+    // A builder with no `account`: the path's fills it.
+    account
+        .create_cni()
+        .body(
+            types::CniCreateRequest::builder()
+                .interconnect("icon-dfw-1")
+                .magic(magic.clone()),
+        )
+        .send()
+        .await
+        .expect("the handle's account fills the body");
+    let sent: Value = serde_json::from_slice(&seen.requests()[0].body).unwrap();
+    assert_eq!(sent["account"], ACCOUNT);
+
+    // The same on the plain client: the path's `account_id` is the body's account.
+    client
+        .create_cni()
+        .account_id(ACCOUNT)
+        .body_map(|body| body.interconnect("icon-dfw-1").magic(magic.clone()))
+        .send()
+        .await
+        .expect("the path fills the body");
+    let sent: Value = serde_json::from_slice(&seen.requests()[1].body).unwrap();
+    assert_eq!(sent["account"], ACCOUNT);
+
+    // A complete body about another account.
+    let other = types::CniCreateRequest::builder()
+        .account("another-account")
+        .interconnect("icon-dfw-1")
+        .magic(magic)
+        .build()
+        .unwrap();
+    let refused = account
+        .create_cni()
+        .body(other)
+        .send()
+        .await
+        .expect_err("two accounts in one request");
+    let message = refused.to_string();
+    assert!(
+        message.contains("another-account") && message.contains(ACCOUNT),
+        "{message}"
+    );
+    assert_eq!(seen.requests().len(), 2, "the refused request was not sent");
+}
+
+/// Request builders own their client: a request can be spawned on a task, and outlives the
+/// handle it came from.
+#[tokio::test]
+async fn a_request_builder_owns_its_client_and_runs_on_a_task() {
+    let (client, seen) = start().await;
+    let cni_id: uuid::Uuid = CNI_ID.parse().unwrap();
+    let request = {
+        let account = client.account(ACCOUNT);
+        account.get_cni().cni(cni_id)
+    };
+    drop(client);
+    let task = tokio::spawn(request.send());
+    let answer = task.await.expect("the task ran").expect("the call succeeded");
+    assert_eq!(answer.into_inner().id, cni_id);
+    assert_eq!(seen.requests().len(), 1);
 }

@@ -31,7 +31,7 @@ async fn a_mocked_status_satisfies_a_waiter_at_once() {
         .icon("icon-1")
         .wait_until(
             |s| matches!(s, types::InterconnectStatus::Healthy(_)),
-            &Wait::timeout(Duration::from_secs(5)),
+            &Wait::default().timeout(Duration::from_secs(5)),
         )
         .await
         .unwrap();

@@ -26,7 +26,7 @@ async fn one_operation_per_group_round_trips_the_shared_types() {
     let bgp = types::BgpControl::builder()
         .customer_asn(4_200_000_000u32)
         .extra_prefixes(vec!["10.0.0.0/8".to_string()])
-        .md5_key(Some("<k>`".to_string()))
+        .md5_key("<k>`")
         .build()
         .unwrap();
     let body = types::CniCreateRequest::builder()
@@ -38,7 +38,7 @@ async fn one_operation_per_group_round_trips_the_shared_types() {
                 .description("primary")
                 .mtu(9000),
         )
-        .bgp(Some(bgp))
+        .bgp(bgp)
         .build()
         .unwrap();
     let created = client
@@ -105,7 +105,7 @@ async fn one_operation_per_group_round_trips_the_shared_types() {
     let settings = client
         .update_settings()
         .account_id(ACCOUNT)
-        .body(types::SettingsUpdateRequest::builder().default_asn(Some(4_294_967_294)))
+        .body(types::SettingsUpdateRequest::builder().default_asn(4_294_967_294u32))
         .send()
         .await
         .unwrap();
@@ -176,7 +176,7 @@ async fn the_servers_errors_decode_in_the_client() {
         other => panic!("{other:?}"),
     }
     // 401 without credentials.
-    let anonymous = Client::builder()
+    let anonymous = Client::builder().without_credentials()
         .base_url(client.base_url())
         .build()
         .unwrap();

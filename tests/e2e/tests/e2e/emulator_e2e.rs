@@ -273,19 +273,27 @@ async fn accounts_are_isolated() {
         400
     );
     assert_eq!(status(&direct(&client, B, slot).await.unwrap_err()), 400);
-    // A body naming another account than the path is refused.
-    assert_eq!(
-        status(
-            &client
-                .create_cni()
-                .account_id(B)
-                .body(cni_body(A, &icon.name, "y"))
-                .send()
-                .await
-                .unwrap_err()
-        ),
-        400
+    // A body naming another account than the path is refused: by the client before sending,
+    // and by the emulator when it is sent anyway.
+    let refused = client
+        .create_cni()
+        .account_id(B)
+        .body(cni_body(A, &icon.name, "y"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, CniError::InvalidBody { reason, .. } if reason.contains(A) && reason.contains(B)),
+        "{refused}"
     );
+    let sent_anyway = reqwest::Client::new()
+        .post(format!("{base}/accounts/{B}/cni/cnis"))
+        .bearer_auth("emulator-token")
+        .json(&cni_body(A, &icon.name, "y"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent_anyway.status().as_u16(), 400);
     // A's objects are untouched.
     assert_eq!(
         client
@@ -303,7 +311,7 @@ async fn accounts_are_isolated() {
 #[tokio::test]
 async fn error_envelopes_decode_in_the_client() {
     let base = start(config()).await;
-    let anonymous = Client::builder().base_url(&base).build().unwrap();
+    let anonymous = Client::builder().without_credentials().base_url(&base).build().unwrap();
     match anonymous
         .get_settings()
         .account_id(A)
@@ -651,7 +659,7 @@ async fn reads_of_unknown_accounts_create_nothing() {
     client
         .update_settings()
         .account_id("real")
-        .body(types::SettingsUpdateRequest::builder().default_asn(Some(65001)))
+        .body(types::SettingsUpdateRequest::builder().default_asn(65001u32))
         .send()
         .await
         .unwrap();
@@ -910,7 +918,7 @@ async fn a_waiter_returns_when_the_status_is_reached() {
             emulator.set_status(A, &icon, healthy).unwrap();
         })
     };
-    let wait = Wait::timeout(Duration::from_secs(10))
+    let wait = Wait::default().timeout(Duration::from_secs(10))
         .interval(Duration::from_millis(20), Duration::from_millis(50));
     let mut seen = Vec::new();
     let status = client
@@ -947,7 +955,7 @@ async fn a_waiter_that_times_out_names_the_last_status() {
             serde_json::from_str(r#"{"state": "Down", "reason": "fibre cut"}"#).unwrap(),
         )
         .unwrap();
-    let wait = Wait::timeout(Duration::from_millis(300))
+    let wait = Wait::default().timeout(Duration::from_millis(300))
         .interval(Duration::from_millis(20), Duration::from_millis(50));
     let error = client
         .get_interconnect_status()
@@ -1016,7 +1024,7 @@ async fn a_waiter_stops_at_once_when_its_condition_says_the_answer_will_not_do()
                 types::InterconnectStatus::Down(_) => WaitOutcome::Failed,
                 _ => WaitOutcome::Pending,
             },
-            &Wait::timeout(Duration::from_secs(600)),
+            &Wait::default().timeout(Duration::from_secs(600)),
         )
         .await
         .unwrap_err();
@@ -1041,7 +1049,7 @@ async fn a_waiter_stops_at_once_when_its_condition_says_the_answer_will_not_do()
         .get_interconnect_status()
         .account_id(A)
         .icon(&icon)
-        .wait_until_healthy(&Wait::timeout(Duration::from_secs(600)))
+        .wait_until_healthy(&Wait::default().timeout(Duration::from_secs(600)))
         .await
         .unwrap_err();
     assert!(
@@ -1066,13 +1074,13 @@ async fn a_waiter_stops_at_once_when_its_condition_says_the_answer_will_not_do()
         .get_interconnect_status()
         .account_id(A)
         .icon(&icon)
-        .wait_until_healthy(&Wait::timeout(Duration::from_secs(5)))
+        .wait_until_healthy(&Wait::default().timeout(Duration::from_secs(5)))
         .await
         .unwrap();
     assert!(matches!(healthy, types::InterconnectStatus::Healthy(_)));
 
     // A wait told to look past 404s waits for an object that is not there yet.
-    let wait = Wait::timeout(Duration::from_millis(200))
+    let wait = Wait::default().timeout(Duration::from_millis(200))
         .interval(Duration::from_millis(20), Duration::from_millis(20))
         .not_found_is_pending(true);
     let error = client

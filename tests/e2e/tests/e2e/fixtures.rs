@@ -107,7 +107,7 @@ impl CniApi for Fixed {
         account(&a)?;
         Ok(CniList::builder()
             .items(vec![cni()])
-            .next(q.cursor.map(|c| c + 1))
+            .set_next(q.cursor.map(|c| c + 1))
             .try_into()
             .unwrap())
     }

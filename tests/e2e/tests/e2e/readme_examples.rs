@@ -165,7 +165,7 @@ async fn the_readme_examples_run_against_the_emulator_and_serve() {
     account
         .get_interconnect_status()
         .icon(&icon)
-        .wait_until_healthy(&Wait::timeout(Duration::from_secs(30)))
+        .wait_until_healthy(&Wait::default().timeout(Duration::from_secs(30)))
         .await
         .unwrap();
     seen.lock().unwrap().clear();
@@ -287,7 +287,7 @@ async fn the_readme_examples_run_against_the_emulator_and_serve() {
         .await
         .unwrap_err();
     assert_eq!(status(&unimplemented), 501, "{unimplemented}");
-    let anonymous = Client::builder()
+    let anonymous = Client::builder().without_credentials()
         .base_url(format!("http://{address}"))
         .max_retries(0)
         .build()

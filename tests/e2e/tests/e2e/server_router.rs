@@ -4,7 +4,7 @@
 use crate::fixtures::*;
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-use cloudflare_cni_server::{router, router_with_config, ServerConfig};
+use cloudflare_cni_server::{router, router_with_config, RouterConfig};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -405,7 +405,7 @@ async fn an_unknown_route_answers_404_and_a_wrong_method_405() {
 
 #[tokio::test]
 async fn a_body_over_the_limit_answers_413() {
-    let config = ServerConfig::default().body_limit(1024);
+    let config = RouterConfig::default().body_limit(1024);
     let mut big = serde_json::to_value(cni()).unwrap();
     big["magic"]["description"] = json!("x".repeat(4096));
     let answer = send(
@@ -484,7 +484,7 @@ async fn an_empty_path_parameter_answers_400_pointing_at_it() {
 
 #[tokio::test]
 async fn rejections_before_the_body_is_read_close_the_connection() {
-    let too_large = router_with_config(Fixed::default(), ServerConfig::default().body_limit(16))
+    let too_large = router_with_config(Fixed::default(), RouterConfig::default().body_limit(16))
         .oneshot(request_with(
             Method::PUT,
             "settings",

@@ -113,12 +113,12 @@ fn lists_and_unions_are_validated_through() {
         .is_err());
     }
     let top: types::SettingsUpdateRequest = types::SettingsUpdateRequest::builder()
-        .default_asn(Some(u32::MAX))
+        .default_asn(u32::MAX)
         .build()
         .unwrap();
     assert!(top.validate().is_ok());
     let ok: types::SettingsUpdateRequest = types::SettingsUpdateRequest::builder()
-        .default_asn(None)
+        .set_default_asn(None)
         .try_into()
         .unwrap();
     assert!(ok.validate().is_ok());

@@ -1,0 +1,69 @@
+//! Why a request could not be built, carried through progenitor's `Error::InvalidRequest`,
+//! which holds only a `String`: the generated builders record a missing or invalid parameter
+//! with [`not_set`] and [`not_valid`], and [`decode`] turns the text back into the
+//! [`CniError`] variant, so users match on `MissingParameter { name }` instead of parsing
+//! messages. The marker is a control character no parameter name or message of ours holds.
+
+use crate::CniError;
+
+const MARK: char = '\u{1f}';
+
+/// A required parameter left unset (the initial value of a request builder's field).
+pub fn not_set(name: &str) -> String {
+    format!("{MARK}missing{MARK}{name}")
+}
+
+/// A parameter whose value could not be used; `body` is the request body.
+pub fn not_valid(name: &str, reason: impl std::fmt::Display) -> String {
+    format!("{MARK}invalid{MARK}{name}{MARK}{reason}")
+}
+
+/// The variant a builder's text stands for; text without the marker is a body problem
+/// (progenitor's own conversion of the body at send time).
+pub(crate) fn decode(message: &str) -> CniError {
+    let mut parts = message.split(MARK);
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(""), Some("missing"), Some(name), None) => CniError::MissingParameter {
+            name: name.to_string(),
+        },
+        (Some(""), Some("invalid"), Some("body"), Some(reason)) => CniError::InvalidBody {
+            reason: reason.to_string(),
+        },
+        (Some(""), Some("invalid"), Some(name), Some(reason)) => CniError::InvalidParameter {
+            name: name.to_string(),
+            reason: reason.to_string(),
+        },
+        _ => CniError::InvalidBody {
+            reason: message.replace(MARK, " "),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_decodes_into_its_variant_with_a_message_of_its_own() {
+        let missing = decode(&not_set("cni"));
+        assert!(matches!(&missing, CniError::MissingParameter { name } if name == "cni"));
+        let invalid = decode(&not_valid("limit", "must be at least 1"));
+        assert!(
+            matches!(&invalid, CniError::InvalidParameter { name, reason } if name == "limit" && reason == "must be at least 1")
+        );
+        let body = decode(&not_valid("body", "no value supplied for account"));
+        assert!(matches!(&body, CniError::InvalidBody { reason } if reason == "no value supplied for account"));
+        let plain = decode("no value supplied for magic");
+        assert!(matches!(&plain, CniError::InvalidBody { .. }));
+        let texts = [missing, invalid, body].map(|e| e.to_string());
+        assert_eq!(
+            texts,
+            [
+                "request not sent: the required parameter `cni` was not set",
+                "request not sent: the parameter `limit` is not valid: must be at least 1",
+                "request not sent: the body is not complete or not consistent: no value supplied for account",
+            ]
+        );
+        assert!(!texts.iter().any(|t| t.contains(MARK)));
+    }
+}
