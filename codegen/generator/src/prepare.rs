@@ -22,6 +22,7 @@ pub fn progenitor_input(spec: &LoadedSpec, paths: &Paths) -> Result<ProgenitorIn
     let replacements = shared_types::replacements(spec.value(), paths)?;
     let mut input = spec.value().clone();
     validation::strip_covered_patterns(&mut input);
+    validation::plain_parameter_types(&mut input);
     docs::indent_list_continuations(&mut input);
     tagged_unions::strip_union_tags(&mut input);
     forward_compat::keep_unknown_fields(&mut input, &spec.model);

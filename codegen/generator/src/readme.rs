@@ -62,7 +62,8 @@ fn server(model: &ApiModel, config: &Config) -> String {
         out,
         "A minimal implementation, served on `CNI_LISTEN` (127.0.0.1:8787 if unset) until \
          Ctrl-C. Every method has a default that answers 501 in the envelope, so an \
-         implementation provides the operations it serves (here one, answering 404), lists them \
+         implementation provides the operations it serves (here one, answering 404 with the \
+         request's `x-request-id`), lists them \
          in `IMPLEMENTED`, and keeps compiling when a release adds operations; \
          `unimplemented_operations::<Nothing>()` names the rest:\n"
     );
@@ -76,7 +77,7 @@ fn server(model: &ApiModel, config: &Config) -> String {
         .find(|op| op.method == "GET" && matches!(op.success, SuccessModel::Json(_)))
         .or_else(|| model.operations.first());
     if let Some(op) = shown {
-        let mut args = String::from("_: Credentials");
+        let mut args = String::from("request: RequestContext");
         for param in &op.path_params {
             let _ = write!(args, ", _: {}", server_param_type(&param.ty));
         }
@@ -96,7 +97,12 @@ fn server(model: &ApiModel, config: &Config) -> String {
         );
         let _ = writeln!(
             out,
-            "    async fn {}(&self, {args}) -> Result<{returns}, ApiError> {{\n        Err(ApiError::not_found(\"no such object\"))\n    }}",
+            "    async fn {}(&self, {args}) -> Result<{returns}, ApiError> {{\n        \
+             // The request's headers, and headers on the answer, success or error.\n        \
+             if let Some(id) = request.header(\"x-request-id\").and_then(|id| id.parse().ok()) {{\n            \
+             request.set_answer_header(axum::http::HeaderName::from_static(\"x-request-id\"), id);\n        \
+             }}\n        \
+             Err(ApiError::not_found(\"no such object\"))\n    }}",
             op.id
         );
     }

@@ -73,22 +73,25 @@ pub fn try_into_target(sig: &syn::Signature, param: &str) -> Option<Type> {
             _ => None,
         })
     });
-    inline.chain(in_where).flatten().find_map(|bound| match bound {
-        syn::TypeParamBound::Trait(t) => {
-            let last = t.path.segments.last()?;
-            if last.ident != "TryInto" {
-                return None;
-            }
-            match &last.arguments {
-                syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
-                    syn::GenericArgument::Type(ty) => Some(ty.clone()),
+    inline
+        .chain(in_where)
+        .flatten()
+        .find_map(|bound| match bound {
+            syn::TypeParamBound::Trait(t) => {
+                let last = t.path.segments.last()?;
+                if last.ident != "TryInto" {
+                    return None;
+                }
+                match &last.arguments {
+                    syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
+                        syn::GenericArgument::Type(ty) => Some(ty.clone()),
+                        _ => None,
+                    },
                     _ => None,
-                },
-                _ => None,
+                }
             }
-        }
-        _ => None,
-    })
+            _ => None,
+        })
 }
 
 /// `T` of `NAME<T>` (the path's last segment named `name`, one type argument).

@@ -682,6 +682,16 @@ pub mod builder {
                 "account_id",
                 &self.account_id,
             )?;
+            ::cloudflare_cni_client_runtime::__private::check_minimum(
+                "limit",
+                self
+                    .limit
+                    .as_ref()
+                    .ok()
+                    .and_then(::std::option::Option::as_ref)
+                    .copied(),
+                0,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a JSON `CniList`",
@@ -701,6 +711,16 @@ pub mod builder {
             ::cloudflare_cni_client_runtime::__private::check_path_segment(
                 "account_id",
                 &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::check_minimum(
+                "limit",
+                self
+                    .limit
+                    .as_ref()
+                    .ok()
+                    .and_then(::std::option::Option::as_ref)
+                    .copied(),
+                0,
             )?;
             ::cloudflare_cni_client_runtime::__private::run_with(
                     self.send_raw(),
@@ -1816,6 +1836,16 @@ pub mod builder {
                 "account_id",
                 &self.account_id,
             )?;
+            ::cloudflare_cni_client_runtime::__private::check_minimum(
+                "limit",
+                self
+                    .limit
+                    .as_ref()
+                    .ok()
+                    .and_then(::std::option::Option::as_ref)
+                    .copied(),
+                0,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a JSON `InterconnectList`",
@@ -1837,6 +1867,16 @@ pub mod builder {
             ::cloudflare_cni_client_runtime::__private::check_path_segment(
                 "account_id",
                 &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::check_minimum(
+                "limit",
+                self
+                    .limit
+                    .as_ref()
+                    .ok()
+                    .and_then(::std::option::Option::as_ref)
+                    .copied(),
+                0,
             )?;
             ::cloudflare_cni_client_runtime::__private::run_with(
                     self.send_raw(),
@@ -2539,7 +2579,7 @@ pub mod builder {
         client: super::Client,
         account_id: Result<::std::string::String, String>,
         icon: Result<::std::string::String, String>,
-        name: Result<Option<types::GetInterconnectLoaName>, String>,
+        name: Result<Option<::std::string::String>, String>,
     }
     impl GetInterconnectLoa {
         ///Starts the request with nothing set; [`Client::get_interconnect_loa`](super::Client::get_interconnect_loa) is the usual way in.
@@ -2590,9 +2630,9 @@ pub mod builder {
         ///Custom name to use in the LOA instead of the account name (200 Character limit). Optional.
         pub fn name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GetInterconnectLoaName>,
+            V: std::convert::TryInto<::std::string::String>,
             <V as ::std::convert::TryInto<
-                types::GetInterconnectLoaName,
+                ::std::string::String,
             >>::Error: ::std::fmt::Display,
         {
             self.name = value
@@ -2694,6 +2734,11 @@ pub mod builder {
                 "icon",
                 &self.icon,
             )?;
+            ::cloudflare_cni_client_runtime::__private::check_max_length(
+                "name",
+                self.name.as_ref().ok().and_then(::std::option::Option::as_ref),
+                200,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a `application/pdf` body",
@@ -2717,6 +2762,11 @@ pub mod builder {
             ::cloudflare_cni_client_runtime::__private::check_path_segment(
                 "icon",
                 &self.icon,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::check_max_length(
+                "name",
+                self.name.as_ref().ok().and_then(::std::option::Option::as_ref),
+                200,
             )?;
             ::cloudflare_cni_client_runtime::__private::run_with(
                     self.send_raw(),
@@ -3910,6 +3960,16 @@ pub mod builder {
                 "account_id",
                 &self.account_id,
             )?;
+            ::cloudflare_cni_client_runtime::__private::check_minimum(
+                "limit",
+                self
+                    .limit
+                    .as_ref()
+                    .ok()
+                    .and_then(::std::option::Option::as_ref)
+                    .copied(),
+                0,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a JSON `SlotList`",
@@ -3929,6 +3989,16 @@ pub mod builder {
             ::cloudflare_cni_client_runtime::__private::check_path_segment(
                 "account_id",
                 &self.account_id,
+            )?;
+            ::cloudflare_cni_client_runtime::__private::check_minimum(
+                "limit",
+                self
+                    .limit
+                    .as_ref()
+                    .ok()
+                    .and_then(::std::option::Option::as_ref)
+                    .copied(),
+                0,
             )?;
             ::cloudflare_cni_client_runtime::__private::run_with(
                     self.send_raw(),
@@ -4412,7 +4482,12 @@ pub mod mock {
             }
             pub fn account_id(self, value: &str) -> Self {
                 let re = regex::Regex::new(
-                        &format!("^/accounts/{}/cni/cnis$", value.to_string()),
+                        &format!(
+                            "^/accounts/{}/cni/cnis$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
                     )
                     .unwrap();
                 Self(self.0.path_matches(re))
@@ -4540,7 +4615,12 @@ pub mod mock {
             }
             pub fn account_id(self, value: &str) -> Self {
                 let re = regex::Regex::new(
-                        &format!("^/accounts/{}/cni/cnis$", value.to_string()),
+                        &format!(
+                            "^/accounts/{}/cni/cnis$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
                     )
                     .unwrap();
                 Self(self.0.path_matches(re))
@@ -4668,14 +4748,24 @@ pub mod mock {
             }
             pub fn account_id(self, value: &str) -> Self {
                 let re = regex::Regex::new(
-                        &format!("^/accounts/{}/cni/cnis/.*$", value.to_string()),
+                        &format!(
+                            "^/accounts/{}/cni/cnis/.*$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
                     )
                     .unwrap();
                 Self(self.0.path_matches(re))
             }
             pub fn cni(self, value: &::uuid::Uuid) -> Self {
                 let re = regex::Regex::new(
-                        &format!("^/accounts/.*/cni/cnis/{}$", value.to_string()),
+                        &format!(
+                            "^/accounts/.*/cni/cnis/{}$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
                     )
                     .unwrap();
                 Self(self.0.path_matches(re))
@@ -4776,14 +4866,24 @@ pub mod mock {
             }
             pub fn account_id(self, value: &str) -> Self {
                 let re = regex::Regex::new(
-                        &format!("^/accounts/{}/cni/cnis/.*$", value.to_string()),
+                        &format!(
+                            "^/accounts/{}/cni/cnis/.*$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
                     )
                     .unwrap();
                 Self(self.0.path_matches(re))
             }
             pub fn cni(self, value: &::uuid::Uuid) -> Self {
                 let re = regex::Regex::new(
-                        &format!("^/accounts/.*/cni/cnis/{}$", value.to_string()),
+                        &format!(
+                            "^/accounts/.*/cni/cnis/{}$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
                     )
                     .unwrap();
                 Self(self.0.path_matches(re))
@@ -4911,14 +5011,24 @@ pub mod mock {
             }
             pub fn account_id(self, value: &str) -> Self {
                 let re = regex::Regex::new(
-                        &format!("^/accounts/{}/cni/cnis/.*$", value.to_string()),
+                        &format!(
+                            "^/accounts/{}/cni/cnis/.*$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
                     )
                     .unwrap();
                 Self(self.0.path_matches(re))
             }
             pub fn cni(self, value: &::uuid::Uuid) -> Self {
                 let re = regex::Regex::new(
-                        &format!("^/accounts/.*/cni/cnis/{}$", value.to_string()),
+                        &format!(
+                            "^/accounts/.*/cni/cnis/{}$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
                     )
                     .unwrap();
                 Self(self.0.path_matches(re))
@@ -5013,7 +5123,12 @@ pub mod mock {
             }
             pub fn account_id(self, value: &str) -> Self {
                 let re = regex::Regex::new(
-                        &format!("^/accounts/{}/cni/interconnects$", value.to_string()),
+                        &format!(
+                            "^/accounts/{}/cni/interconnects$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
                     )
                     .unwrap();
                 Self(self.0.path_matches(re))
@@ -5142,7 +5257,12 @@ pub mod mock {
             }
             pub fn account_id(self, value: &str) -> Self {
                 let re = regex::Regex::new(
-                        &format!("^/accounts/{}/cni/interconnects$", value.to_string()),
+                        &format!(
+                            "^/accounts/{}/cni/interconnects$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
                     )
                     .unwrap();
                 Self(self.0.path_matches(re))
@@ -5261,7 +5381,10 @@ pub mod mock {
             pub fn account_id(self, value: &str) -> Self {
                 let re = regex::Regex::new(
                         &format!(
-                            "^/accounts/{}/cni/interconnects/.*$", value.to_string()
+                            "^/accounts/{}/cni/interconnects/.*$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
                         ),
                     )
                     .unwrap();
@@ -5270,7 +5393,10 @@ pub mod mock {
             pub fn icon(self, value: &str) -> Self {
                 let re = regex::Regex::new(
                         &format!(
-                            "^/accounts/.*/cni/interconnects/{}$", value.to_string()
+                            "^/accounts/.*/cni/interconnects/{}$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
                         ),
                     )
                     .unwrap();
@@ -5375,7 +5501,10 @@ pub mod mock {
             pub fn account_id(self, value: &str) -> Self {
                 let re = regex::Regex::new(
                         &format!(
-                            "^/accounts/{}/cni/interconnects/.*$", value.to_string()
+                            "^/accounts/{}/cni/interconnects/.*$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
                         ),
                     )
                     .unwrap();
@@ -5384,7 +5513,10 @@ pub mod mock {
             pub fn icon(self, value: &str) -> Self {
                 let re = regex::Regex::new(
                         &format!(
-                            "^/accounts/.*/cni/interconnects/{}$", value.to_string()
+                            "^/accounts/.*/cni/interconnects/{}$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
                         ),
                     )
                     .unwrap();
@@ -5483,7 +5615,10 @@ pub mod mock {
             pub fn account_id(self, value: &str) -> Self {
                 let re = regex::Regex::new(
                         &format!(
-                            "^/accounts/{}/cni/interconnects/.*/loa$", value.to_string()
+                            "^/accounts/{}/cni/interconnects/.*/loa$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
                         ),
                     )
                     .unwrap();
@@ -5492,7 +5627,10 @@ pub mod mock {
             pub fn icon(self, value: &str) -> Self {
                 let re = regex::Regex::new(
                         &format!(
-                            "^/accounts/.*/cni/interconnects/{}/loa$", value.to_string()
+                            "^/accounts/.*/cni/interconnects/{}/loa$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
                         ),
                     )
                     .unwrap();
@@ -5500,7 +5638,7 @@ pub mod mock {
             }
             pub fn name<'a, T>(self, value: T) -> Self
             where
-                T: Into<Option<&'a types::GetInterconnectLoaName>>,
+                T: Into<Option<&'a str>>,
             {
                 if let Some(value) = value.into() {
                     Self(self.0.query_param("name", value.to_string()))
@@ -5607,8 +5745,10 @@ pub mod mock {
             pub fn account_id(self, value: &str) -> Self {
                 let re = regex::Regex::new(
                         &format!(
-                            "^/accounts/{}/cni/interconnects/.*/loa/default$", value
-                            .to_string()
+                            "^/accounts/{}/cni/interconnects/.*/loa/default$",
+                            regex::escape(& ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
                         ),
                     )
                     .unwrap();
@@ -5617,8 +5757,10 @@ pub mod mock {
             pub fn icon(self, value: &str) -> Self {
                 let re = regex::Regex::new(
                         &format!(
-                            "^/accounts/.*/cni/interconnects/{}/loa/default$", value
-                            .to_string()
+                            "^/accounts/.*/cni/interconnects/{}/loa/default$",
+                            regex::escape(& ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
                         ),
                     )
                     .unwrap();
@@ -5723,8 +5865,10 @@ pub mod mock {
             pub fn account_id(self, value: &str) -> Self {
                 let re = regex::Regex::new(
                         &format!(
-                            "^/accounts/{}/cni/interconnects/.*/status$", value
-                            .to_string()
+                            "^/accounts/{}/cni/interconnects/.*/status$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
                         ),
                     )
                     .unwrap();
@@ -5733,8 +5877,10 @@ pub mod mock {
             pub fn icon(self, value: &str) -> Self {
                 let re = regex::Regex::new(
                         &format!(
-                            "^/accounts/.*/cni/interconnects/{}/status$", value
-                            .to_string()
+                            "^/accounts/.*/cni/interconnects/{}/status$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
                         ),
                     )
                     .unwrap();
@@ -5835,7 +5981,12 @@ pub mod mock {
             }
             pub fn account_id(self, value: &str) -> Self {
                 let re = regex::Regex::new(
-                        &format!("^/accounts/{}/cni/settings$", value.to_string()),
+                        &format!(
+                            "^/accounts/{}/cni/settings$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
                     )
                     .unwrap();
                 Self(self.0.path_matches(re))
@@ -5935,7 +6086,12 @@ pub mod mock {
             }
             pub fn account_id(self, value: &str) -> Self {
                 let re = regex::Regex::new(
-                        &format!("^/accounts/{}/cni/settings$", value.to_string()),
+                        &format!(
+                            "^/accounts/{}/cni/settings$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
                     )
                     .unwrap();
                 Self(self.0.path_matches(re))
@@ -6062,7 +6218,12 @@ pub mod mock {
             }
             pub fn account_id(self, value: &str) -> Self {
                 let re = regex::Regex::new(
-                        &format!("^/accounts/{}/cni/slots$", value.to_string()),
+                        &format!(
+                            "^/accounts/{}/cni/slots$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
                     )
                     .unwrap();
                 Self(self.0.path_matches(re))
@@ -6211,14 +6372,24 @@ pub mod mock {
             }
             pub fn account_id(self, value: &str) -> Self {
                 let re = regex::Regex::new(
-                        &format!("^/accounts/{}/cni/slots/.*$", value.to_string()),
+                        &format!(
+                            "^/accounts/{}/cni/slots/.*$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
                     )
                     .unwrap();
                 Self(self.0.path_matches(re))
             }
             pub fn slot(self, value: &::uuid::Uuid) -> Self {
                 let re = regex::Regex::new(
-                        &format!("^/accounts/.*/cni/slots/{}$", value.to_string()),
+                        &format!(
+                            "^/accounts/.*/cni/slots/{}$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
                     )
                     .unwrap();
                 Self(self.0.path_matches(re))

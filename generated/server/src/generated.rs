@@ -2,8 +2,9 @@
 /// The request and response types, shared with the client crate.
 pub use ::cloudflare_cni_types as types;
 pub use ::cloudflare_cni_server_runtime::{
-    codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, Secret, RouterConfig,
-    ServeConfig, MAX_BODY_DEPTH, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES,
+    codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, RequestContext, Secret,
+    RouterConfig, ServeConfig, MAX_BODY_DEPTH, MAX_HEADER_BYTES, MAX_HEADER_COUNT,
+    MAX_URI_BYTES,
 };
 /// The old name of [`RouterConfig`].
 #[doc(hidden)]
@@ -18,7 +19,7 @@ pub use ::axum::http::StatusCode;
 pub use ::uuid::Uuid;
 /// The Cloudflare Network Interconnects (CNI) API (version 2026.08.14), one method per operation.
 ///
-/// One trait serves every resource group (CNIs, Interconnects, Settings, Slots), so that an implementation keeps one state across them. Every method has a default that answers 501 in the envelope: implement the operations you serve (an operation added in a later release then needs no change here); list them in `IMPLEMENTED`, and [`unimplemented_operations`] names the rest. Each method receives the request's [`Credentials`](crate::Credentials), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
+/// One trait serves every resource group (CNIs, Interconnects, Settings, Slots), so that an implementation keeps one state across them. Every method has a default that answers 501 in the envelope: implement the operations you serve (an operation added in a later release then needs no change here); list them in `IMPLEMENTED`, and [`unimplemented_operations`] names the rest. Each method receives the request as a [`RequestContext`](crate::RequestContext) (its [`Credentials`](crate::Credentials), headers, peer and extensions, and the headers to answer with), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
 pub trait CniApi: Send + Sync + 'static {
     /// The operations this implementation serves: the methods it provides, listed so
     /// that [`unimplemented_operations`] can name the rest without calling anything.
@@ -35,7 +36,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: 400, 401, 405, 409, 413, 415, 500; return them as an [`ApiError`](crate::ApiError).
     fn create_cni(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         account_id: ::std::string::String,
         query: CreateCniQuery,
         body: ::cloudflare_cni_types::CniCreateRequest,
@@ -45,7 +46,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, query, body);
+        let _ = (request, account_id, query, body);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented("create_cni"),
@@ -62,7 +63,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: 400, 401, 405, 413, 415, 500; return them as an [`ApiError`](crate::ApiError).
     fn create_interconnect(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         account_id: ::std::string::String,
         query: CreateInterconnectQuery,
         body: ::cloudflare_cni_types::InterconnectCreateRequest,
@@ -72,7 +73,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, query, body);
+        let _ = (request, account_id, query, body);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -93,14 +94,14 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: 400, 401, 404, 405, 500; return them as an [`ApiError`](crate::ApiError).
     fn delete_cni(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         account_id: ::std::string::String,
         cni: ::uuid::Uuid,
         query: DeleteCniQuery,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), ::cloudflare_cni_server_runtime::ApiError>,
     > + Send {
-        let _ = (credentials, account_id, cni, query);
+        let _ = (request, account_id, cni, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented("delete_cni"),
@@ -119,14 +120,14 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: 400, 401, 404, 405, 500; return them as an [`ApiError`](crate::ApiError).
     fn delete_interconnect(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         account_id: ::std::string::String,
         icon: ::std::string::String,
         query: DeleteInterconnectQuery,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), ::cloudflare_cni_server_runtime::ApiError>,
     > + Send {
-        let _ = (credentials, account_id, icon, query);
+        let _ = (request, account_id, icon, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -145,7 +146,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: 400, 401, 404, 405, 500; return them as an [`ApiError`](crate::ApiError).
     fn get_cni(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         account_id: ::std::string::String,
         cni: ::uuid::Uuid,
         query: GetCniQuery,
@@ -155,7 +156,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, cni, query);
+        let _ = (request, account_id, cni, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented("get_cni"),
@@ -172,7 +173,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: 400, 401, 404, 405, 500; return them as an [`ApiError`](crate::ApiError).
     fn get_interconnect(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         account_id: ::std::string::String,
         icon: ::std::string::String,
         query: GetInterconnectQuery,
@@ -182,7 +183,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, icon, query);
+        let _ = (request, account_id, icon, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -203,7 +204,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: 400, 401, 404, 405, 500; return them as an [`ApiError`](crate::ApiError).
     fn get_interconnect_loa(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         account_id: ::std::string::String,
         icon: ::std::string::String,
         query: GetInterconnectLoaQuery,
@@ -213,7 +214,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, icon, query);
+        let _ = (request, account_id, icon, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -232,7 +233,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: 400, 401, 404, 405, 500; return them as an [`ApiError`](crate::ApiError).
     fn get_interconnect_loa_default_name(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         account_id: ::std::string::String,
         icon: ::std::string::String,
         query: GetInterconnectLoaDefaultNameQuery,
@@ -242,7 +243,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, icon, query);
+        let _ = (request, account_id, icon, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -261,7 +262,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: 400, 401, 404, 405, 500; return them as an [`ApiError`](crate::ApiError).
     fn get_interconnect_status(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         account_id: ::std::string::String,
         icon: ::std::string::String,
         query: GetInterconnectStatusQuery,
@@ -271,7 +272,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, icon, query);
+        let _ = (request, account_id, icon, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -289,7 +290,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: 400, 401, 404, 405, 500; return them as an [`ApiError`](crate::ApiError).
     fn get_settings(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         account_id: ::std::string::String,
         query: GetSettingsQuery,
     ) -> impl ::std::future::Future<
@@ -298,7 +299,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, query);
+        let _ = (request, account_id, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -317,7 +318,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: 400, 401, 404, 405, 500; return them as an [`ApiError`](crate::ApiError).
     fn get_slot(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         account_id: ::std::string::String,
         slot: ::uuid::Uuid,
         query: GetSlotQuery,
@@ -327,7 +328,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, slot, query);
+        let _ = (request, account_id, slot, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented("get_slot"),
@@ -343,7 +344,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: 400, 401, 405, 500; return them as an [`ApiError`](crate::ApiError).
     fn list_cnis(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         account_id: ::std::string::String,
         query: ListCnisQuery,
     ) -> impl ::std::future::Future<
@@ -352,7 +353,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, query);
+        let _ = (request, account_id, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented("list_cnis"),
@@ -368,7 +369,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: 400, 401, 405, 500; return them as an [`ApiError`](crate::ApiError).
     fn list_interconnects(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         account_id: ::std::string::String,
         query: ListInterconnectsQuery,
     ) -> impl ::std::future::Future<
@@ -377,7 +378,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, query);
+        let _ = (request, account_id, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -395,7 +396,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: 400, 401, 405, 500; return them as an [`ApiError`](crate::ApiError).
     fn list_slots(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         account_id: ::std::string::String,
         query: ListSlotsQuery,
     ) -> impl ::std::future::Future<
@@ -404,7 +405,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, query);
+        let _ = (request, account_id, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented("list_slots"),
@@ -422,7 +423,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: 400, 401, 404, 405, 413, 415, 500; return them as an [`ApiError`](crate::ApiError).
     fn update_cni(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         account_id: ::std::string::String,
         cni: ::uuid::Uuid,
         query: UpdateCniQuery,
@@ -433,7 +434,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, cni, query, body);
+        let _ = (request, account_id, cni, query, body);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented("update_cni"),
@@ -450,7 +451,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: 400, 401, 404, 405, 413, 415, 500; return them as an [`ApiError`](crate::ApiError).
     fn update_settings(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         account_id: ::std::string::String,
         query: UpdateSettingsQuery,
         body: ::cloudflare_cni_types::SettingsUpdateRequest,
@@ -460,7 +461,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, account_id, query, body);
+        let _ = (request, account_id, query, body);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -975,7 +976,7 @@ async fn handle_create_cni<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiPath(
         account_id,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
@@ -986,7 +987,10 @@ async fn handle_create_cni<A: CniApi>(
         body,
     ): ::cloudflare_cni_server_runtime::ApiJson<::cloudflare_cni_types::CniCreateRequest>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    let answer = api.create_cni(credentials, account_id, query, body).await;
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
+    let answer = api.create_cni(request, account_id, query, body).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::CREATE_CNI)
         {
@@ -999,6 +1003,7 @@ async fn handle_create_cni<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "create_cni",
         answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer_headers,
     )
 }
 async fn handle_create_interconnect<A: CniApi>(
@@ -1007,7 +1012,7 @@ async fn handle_create_interconnect<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiPath(
         account_id,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
@@ -1020,7 +1025,10 @@ async fn handle_create_interconnect<A: CniApi>(
         ::cloudflare_cni_types::InterconnectCreateRequest,
     >,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    let answer = api.create_interconnect(credentials, account_id, query, body).await;
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
+    let answer = api.create_interconnect(request, account_id, query, body).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
             && A::IMPLEMENTED.contains(&Operation::CREATE_INTERCONNECT)
@@ -1034,6 +1042,7 @@ async fn handle_create_interconnect<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "create_interconnect",
         answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer_headers,
     )
 }
 async fn handle_delete_cni<A: CniApi>(
@@ -1042,7 +1051,7 @@ async fn handle_delete_cni<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, cni),
     ): ::cloudflare_cni_server_runtime::ApiPath<(::std::string::String, ::uuid::Uuid)>,
@@ -1050,7 +1059,10 @@ async fn handle_delete_cni<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<DeleteCniQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    let answer = api.delete_cni(credentials, account_id, cni, query).await;
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
+    let answer = api.delete_cni(request, account_id, cni, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::DELETE_CNI)
         {
@@ -1060,7 +1072,11 @@ async fn handle_delete_cni<A: CniApi>(
             );
         }
     }
-    ::cloudflare_cni_server_runtime::__private::respond("delete_cni", answer)
+    ::cloudflare_cni_server_runtime::__private::respond(
+        "delete_cni",
+        answer,
+        answer_headers,
+    )
 }
 async fn handle_delete_interconnect<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::axum::extract::State(
@@ -1068,7 +1084,7 @@ async fn handle_delete_interconnect<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, icon),
     ): ::cloudflare_cni_server_runtime::ApiPath<
@@ -1078,7 +1094,10 @@ async fn handle_delete_interconnect<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<DeleteInterconnectQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    let answer = api.delete_interconnect(credentials, account_id, icon, query).await;
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
+    let answer = api.delete_interconnect(request, account_id, icon, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
             && A::IMPLEMENTED.contains(&Operation::DELETE_INTERCONNECT)
@@ -1089,7 +1108,11 @@ async fn handle_delete_interconnect<A: CniApi>(
             );
         }
     }
-    ::cloudflare_cni_server_runtime::__private::respond("delete_interconnect", answer)
+    ::cloudflare_cni_server_runtime::__private::respond(
+        "delete_interconnect",
+        answer,
+        answer_headers,
+    )
 }
 async fn handle_get_cni<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::axum::extract::State(
@@ -1097,7 +1120,7 @@ async fn handle_get_cni<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, cni),
     ): ::cloudflare_cni_server_runtime::ApiPath<(::std::string::String, ::uuid::Uuid)>,
@@ -1105,7 +1128,10 @@ async fn handle_get_cni<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetCniQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    let answer = api.get_cni(credentials, account_id, cni, query).await;
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
+    let answer = api.get_cni(request, account_id, cni, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::GET_CNI) {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
@@ -1117,6 +1143,7 @@ async fn handle_get_cni<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "get_cni",
         answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer_headers,
     )
 }
 async fn handle_get_interconnect<A: CniApi>(
@@ -1125,7 +1152,7 @@ async fn handle_get_interconnect<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, icon),
     ): ::cloudflare_cni_server_runtime::ApiPath<
@@ -1135,7 +1162,10 @@ async fn handle_get_interconnect<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetInterconnectQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    let answer = api.get_interconnect(credentials, account_id, icon, query).await;
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
+    let answer = api.get_interconnect(request, account_id, icon, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
             && A::IMPLEMENTED.contains(&Operation::GET_INTERCONNECT)
@@ -1149,6 +1179,7 @@ async fn handle_get_interconnect<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "get_interconnect",
         answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer_headers,
     )
 }
 async fn handle_get_interconnect_loa<A: CniApi>(
@@ -1157,7 +1188,7 @@ async fn handle_get_interconnect_loa<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, icon),
     ): ::cloudflare_cni_server_runtime::ApiPath<
@@ -1167,7 +1198,10 @@ async fn handle_get_interconnect_loa<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetInterconnectLoaQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    let answer = api.get_interconnect_loa(credentials, account_id, icon, query).await;
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
+    let answer = api.get_interconnect_loa(request, account_id, icon, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
             && A::IMPLEMENTED.contains(&Operation::GET_INTERCONNECT_LOA)
@@ -1178,7 +1212,11 @@ async fn handle_get_interconnect_loa<A: CniApi>(
             );
         }
     }
-    ::cloudflare_cni_server_runtime::__private::respond("get_interconnect_loa", answer)
+    ::cloudflare_cni_server_runtime::__private::respond(
+        "get_interconnect_loa",
+        answer,
+        answer_headers,
+    )
 }
 async fn handle_get_interconnect_loa_default_name<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::axum::extract::State(
@@ -1186,7 +1224,7 @@ async fn handle_get_interconnect_loa_default_name<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, icon),
     ): ::cloudflare_cni_server_runtime::ApiPath<
@@ -1196,8 +1234,11 @@ async fn handle_get_interconnect_loa_default_name<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetInterconnectLoaDefaultNameQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
     let answer = api
-        .get_interconnect_loa_default_name(credentials, account_id, icon, query)
+        .get_interconnect_loa_default_name(request, account_id, icon, query)
         .await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
@@ -1212,6 +1253,7 @@ async fn handle_get_interconnect_loa_default_name<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "get_interconnect_loa_default_name",
         answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer_headers,
     )
 }
 async fn handle_get_interconnect_status<A: CniApi>(
@@ -1220,7 +1262,7 @@ async fn handle_get_interconnect_status<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, icon),
     ): ::cloudflare_cni_server_runtime::ApiPath<
@@ -1230,7 +1272,10 @@ async fn handle_get_interconnect_status<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetInterconnectStatusQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    let answer = api.get_interconnect_status(credentials, account_id, icon, query).await;
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
+    let answer = api.get_interconnect_status(request, account_id, icon, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
             && A::IMPLEMENTED.contains(&Operation::GET_INTERCONNECT_STATUS)
@@ -1244,6 +1289,7 @@ async fn handle_get_interconnect_status<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "get_interconnect_status",
         answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer_headers,
     )
 }
 async fn handle_get_settings<A: CniApi>(
@@ -1252,7 +1298,7 @@ async fn handle_get_settings<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiPath(
         account_id,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
@@ -1260,7 +1306,10 @@ async fn handle_get_settings<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetSettingsQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    let answer = api.get_settings(credentials, account_id, query).await;
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
+    let answer = api.get_settings(request, account_id, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
             && A::IMPLEMENTED.contains(&Operation::GET_SETTINGS)
@@ -1274,6 +1323,7 @@ async fn handle_get_settings<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "get_settings",
         answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer_headers,
     )
 }
 async fn handle_get_slot<A: CniApi>(
@@ -1282,7 +1332,7 @@ async fn handle_get_slot<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, slot),
     ): ::cloudflare_cni_server_runtime::ApiPath<(::std::string::String, ::uuid::Uuid)>,
@@ -1290,7 +1340,10 @@ async fn handle_get_slot<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetSlotQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    let answer = api.get_slot(credentials, account_id, slot, query).await;
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
+    let answer = api.get_slot(request, account_id, slot, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::GET_SLOT) {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
@@ -1302,6 +1355,7 @@ async fn handle_get_slot<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "get_slot",
         answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer_headers,
     )
 }
 async fn handle_list_cnis<A: CniApi>(
@@ -1310,7 +1364,7 @@ async fn handle_list_cnis<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiPath(
         account_id,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
@@ -1318,7 +1372,10 @@ async fn handle_list_cnis<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<ListCnisQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    let answer = api.list_cnis(credentials, account_id, query).await;
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
+    let answer = api.list_cnis(request, account_id, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::LIST_CNIS) {
             ::cloudflare_cni_server_runtime::__private::tracing::error!(
@@ -1330,6 +1387,7 @@ async fn handle_list_cnis<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "list_cnis",
         answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer_headers,
     )
 }
 async fn handle_list_interconnects<A: CniApi>(
@@ -1338,7 +1396,7 @@ async fn handle_list_interconnects<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiPath(
         account_id,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
@@ -1346,7 +1404,10 @@ async fn handle_list_interconnects<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<ListInterconnectsQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    let answer = api.list_interconnects(credentials, account_id, query).await;
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
+    let answer = api.list_interconnects(request, account_id, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
             && A::IMPLEMENTED.contains(&Operation::LIST_INTERCONNECTS)
@@ -1360,6 +1421,7 @@ async fn handle_list_interconnects<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "list_interconnects",
         answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer_headers,
     )
 }
 async fn handle_list_slots<A: CniApi>(
@@ -1368,7 +1430,7 @@ async fn handle_list_slots<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiPath(
         account_id,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
@@ -1376,7 +1438,10 @@ async fn handle_list_slots<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<ListSlotsQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    let answer = api.list_slots(credentials, account_id, query).await;
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
+    let answer = api.list_slots(request, account_id, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::LIST_SLOTS)
         {
@@ -1389,6 +1454,7 @@ async fn handle_list_slots<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "list_slots",
         answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer_headers,
     )
 }
 async fn handle_update_cni<A: CniApi>(
@@ -1397,7 +1463,7 @@ async fn handle_update_cni<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, cni),
     ): ::cloudflare_cni_server_runtime::ApiPath<(::std::string::String, ::uuid::Uuid)>,
@@ -1408,7 +1474,10 @@ async fn handle_update_cni<A: CniApi>(
         body,
     ): ::cloudflare_cni_server_runtime::ApiJson<::cloudflare_cni_types::Cni>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    let answer = api.update_cni(credentials, account_id, cni, query, body).await;
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
+    let answer = api.update_cni(request, account_id, cni, query, body).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::UPDATE_CNI)
         {
@@ -1421,6 +1490,7 @@ async fn handle_update_cni<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "update_cni",
         answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer_headers,
     )
 }
 async fn handle_update_settings<A: CniApi>(
@@ -1429,7 +1499,7 @@ async fn handle_update_settings<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiPath(
         account_id,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
@@ -1442,7 +1512,10 @@ async fn handle_update_settings<A: CniApi>(
         ::cloudflare_cni_types::SettingsUpdateRequest,
     >,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    let answer = api.update_settings(credentials, account_id, query, body).await;
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
+    let answer = api.update_settings(request, account_id, query, body).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
             && A::IMPLEMENTED.contains(&Operation::UPDATE_SETTINGS)
@@ -1456,5 +1529,6 @@ async fn handle_update_settings<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "update_settings",
         answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer_headers,
     )
 }

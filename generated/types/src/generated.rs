@@ -475,62 +475,6 @@ impl FacilityInfo {
         Default::default()
     }
 }
-///`GetInterconnectLoaName`
-#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-#[serde(transparent)]
-#[derive(::cloudflare_cni_validate::Validate)]
-#[non_exhaustive]
-pub struct GetInterconnectLoaName(::std::string::String);
-impl ::std::ops::Deref for GetInterconnectLoaName {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<GetInterconnectLoaName> for ::std::string::String {
-    fn from(value: GetInterconnectLoaName) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for GetInterconnectLoaName {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        if value.chars().count() > 200usize {
-            return Err("longer than 200 characters".into());
-        }
-        Ok(Self(value.to_string()))
-    }
-}
-impl ::std::convert::TryFrom<&str> for GetInterconnectLoaName {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for GetInterconnectLoaName {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for GetInterconnectLoaName {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
 ///An interconnect, tagged by `type`.
 #[derive(Clone, Debug, Eq, PartialEq)]
 #[non_exhaustive]
@@ -952,7 +896,6 @@ pub mod builder {
                 .collect::<
                     ::std::result::Result<::std::vec::Vec<::std::string::String>, _>,
                 >()
-                .map(::std::convert::identity)
                 .map_err(|e| {
                     format!("error converting supplied value for extra_prefixes: {e}")
                 });
@@ -1373,7 +1316,6 @@ This should always be inside the same prefix as `p2p_ip`.*/
                 .into_iter()
                 .map(::std::convert::TryInto::try_into)
                 .collect::<::std::result::Result<::std::vec::Vec<super::Cni>, _>>()
-                .map(::std::convert::identity)
                 .map_err(|e| format!("error converting supplied value for items: {e}"));
             self
         }
@@ -1529,7 +1471,6 @@ This should always be inside the same prefix as `p2p_ip`.*/
                 .collect::<
                     ::std::result::Result<::std::vec::Vec<::std::string::String>, _>,
                 >()
-                .map(::std::convert::identity)
                 .map_err(|e| {
                     format!("error converting supplied value for address: {e}")
                 });
@@ -1961,7 +1902,6 @@ This should always be inside the same prefix as `p2p_ip`.*/
                 .collect::<
                     ::std::result::Result<::std::vec::Vec<super::Interconnect>, _>,
                 >()
-                .map(::std::convert::identity)
                 .map_err(|e| format!("error converting supplied value for items: {e}"));
             self
         }
@@ -2830,7 +2770,6 @@ This should always be inside the same prefix as `p2p_ip`.*/
                 .into_iter()
                 .map(::std::convert::TryInto::try_into)
                 .collect::<::std::result::Result<::std::vec::Vec<super::Slot>, _>>()
-                .map(::std::convert::identity)
                 .map_err(|e| format!("error converting supplied value for items: {e}"));
             self
         }

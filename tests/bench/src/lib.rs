@@ -3,8 +3,8 @@
 
 use cloudflare_cni_server::types::*;
 use cloudflare_cni_server::{
-    ApiError, Binary, CniApi, Credentials, ListCnisQuery, ListInterconnectsQuery, ListSlotsQuery,
-    Operation,
+    ApiError, Binary, CniApi, ListCnisQuery, ListInterconnectsQuery, ListSlotsQuery, Operation,
+    RequestContext,
 };
 use uuid::Uuid;
 
@@ -137,12 +137,12 @@ fn none<T>() -> R<T> {
 impl CniApi for FixedData {
     const IMPLEMENTED: &'static [Operation] = Operation::ALL;
 
-    async fn list_cnis(&self, _: Credentials, _: String, q: ListCnisQuery) -> R<CniList> {
+    async fn list_cnis(&self, _: RequestContext, _: String, q: ListCnisQuery) -> R<CniList> {
         Ok(self.page(q.cursor, q.limit))
     }
     async fn create_cni(
         &self,
-        _: Credentials,
+        _: RequestContext,
         _: String,
         _query: cloudflare_cni_server::CreateCniQuery,
         body: CniCreateRequest,
@@ -151,7 +151,7 @@ impl CniApi for FixedData {
     }
     async fn get_cni(
         &self,
-        _: Credentials,
+        _: RequestContext,
         _: String,
         _: Uuid,
         _query: cloudflare_cni_server::GetCniQuery,
@@ -160,7 +160,7 @@ impl CniApi for FixedData {
     }
     async fn update_cni(
         &self,
-        _: Credentials,
+        _: RequestContext,
         _: String,
         _: Uuid,
         _query: cloudflare_cni_server::UpdateCniQuery,
@@ -170,7 +170,7 @@ impl CniApi for FixedData {
     }
     async fn delete_cni(
         &self,
-        _: Credentials,
+        _: RequestContext,
         _: String,
         _: Uuid,
         _query: cloudflare_cni_server::DeleteCniQuery,
@@ -179,7 +179,7 @@ impl CniApi for FixedData {
     }
     async fn list_interconnects(
         &self,
-        _: Credentials,
+        _: RequestContext,
         _: String,
         _: ListInterconnectsQuery,
     ) -> R<InterconnectList> {
@@ -187,7 +187,7 @@ impl CniApi for FixedData {
     }
     async fn create_interconnect(
         &self,
-        _: Credentials,
+        _: RequestContext,
         _: String,
         _query: cloudflare_cni_server::CreateInterconnectQuery,
         _: InterconnectCreateRequest,
@@ -196,7 +196,7 @@ impl CniApi for FixedData {
     }
     async fn get_interconnect(
         &self,
-        _: Credentials,
+        _: RequestContext,
         _: String,
         _: String,
         _query: cloudflare_cni_server::GetInterconnectQuery,
@@ -205,7 +205,7 @@ impl CniApi for FixedData {
     }
     async fn delete_interconnect(
         &self,
-        _: Credentials,
+        _: RequestContext,
         _: String,
         _: String,
         _query: cloudflare_cni_server::DeleteInterconnectQuery,
@@ -214,7 +214,7 @@ impl CniApi for FixedData {
     }
     async fn get_interconnect_loa(
         &self,
-        _: Credentials,
+        _: RequestContext,
         _: String,
         _: String,
         _query: cloudflare_cni_server::GetInterconnectLoaQuery,
@@ -223,7 +223,7 @@ impl CniApi for FixedData {
     }
     async fn get_interconnect_status(
         &self,
-        _: Credentials,
+        _: RequestContext,
         _: String,
         _: String,
         _query: cloudflare_cni_server::GetInterconnectStatusQuery,
@@ -232,7 +232,7 @@ impl CniApi for FixedData {
     }
     async fn get_settings(
         &self,
-        _: Credentials,
+        _: RequestContext,
         _: String,
         _query: cloudflare_cni_server::GetSettingsQuery,
     ) -> R<Settings> {
@@ -240,19 +240,19 @@ impl CniApi for FixedData {
     }
     async fn update_settings(
         &self,
-        _: Credentials,
+        _: RequestContext,
         _: String,
         _query: cloudflare_cni_server::UpdateSettingsQuery,
         _: SettingsUpdateRequest,
     ) -> R<Settings> {
         none()
     }
-    async fn list_slots(&self, _: Credentials, _: String, _: ListSlotsQuery) -> R<SlotList> {
+    async fn list_slots(&self, _: RequestContext, _: String, _: ListSlotsQuery) -> R<SlotList> {
         none()
     }
     async fn get_slot(
         &self,
-        _: Credentials,
+        _: RequestContext,
         _: String,
         _: Uuid,
         _query: cloudflare_cni_server::GetSlotQuery,

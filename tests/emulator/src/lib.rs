@@ -59,7 +59,7 @@ use std::time::Duration;
 use cloudflare_cni_server::types::*;
 use cloudflare_cni_server::{
     ApiError, Binary, CniApi, Credentials, ListCnisQuery, ListInterconnectsQuery, ListSlotsQuery,
-    Operation,
+    Operation, RequestContext,
 };
 use ipnet::Ipv4Net;
 use uuid::Uuid;
@@ -546,11 +546,11 @@ impl CniApi for Emulator {
 
     async fn list_cnis(
         &self,
-        credentials: Credentials,
+        request: RequestContext,
         account_id: String,
         query: ListCnisQuery,
     ) -> R<CniList> {
-        let mut world = self.authorized(&credentials, &account_id)?;
+        let mut world = self.authorized(request.credentials(), &account_id)?;
         let after = world.resume(Listing::Cnis, &account_id, query.cursor)?;
         let empty = Account::default();
         let account = world.account(&account_id).unwrap_or(&empty);
@@ -579,12 +579,12 @@ impl CniApi for Emulator {
 
     async fn create_cni(
         &self,
-        credentials: Credentials,
+        request: RequestContext,
         account_id: String,
         _query: cloudflare_cni_server::CreateCniQuery,
         body: CniCreateRequest,
     ) -> R<Cni> {
-        let mut world = self.authorized(&credentials, &account_id)?;
+        let mut world = self.authorized(request.credentials(), &account_id)?;
         check_account(&account_id, &body.account)?;
         let empty = Account::default();
         let existing = world.account(&account_id).unwrap_or(&empty);
@@ -627,12 +627,12 @@ impl CniApi for Emulator {
 
     async fn get_cni(
         &self,
-        credentials: Credentials,
+        request: RequestContext,
         account_id: String,
         cni: Uuid,
         _query: cloudflare_cni_server::GetCniQuery,
     ) -> R<Cni> {
-        let world = self.authorized(&credentials, &account_id)?;
+        let world = self.authorized(request.credentials(), &account_id)?;
         world
             .account(&account_id)
             .and_then(|a| a.cni(&cni))
@@ -642,13 +642,13 @@ impl CniApi for Emulator {
 
     async fn update_cni(
         &self,
-        credentials: Credentials,
+        request: RequestContext,
         account_id: String,
         cni: Uuid,
         _query: cloudflare_cni_server::UpdateCniQuery,
         body: Cni,
     ) -> R<Cni> {
-        let mut world = self.authorized(&credentials, &account_id)?;
+        let mut world = self.authorized(request.credentials(), &account_id)?;
         check_account(&account_id, &body.account)?;
         let Some(account) = world.accounts.get_mut(&account_id) else {
             return Err(ApiError::not_found("CNI not found"));
@@ -716,12 +716,12 @@ impl CniApi for Emulator {
 
     async fn delete_cni(
         &self,
-        credentials: Credentials,
+        request: RequestContext,
         account_id: String,
         cni: Uuid,
         _query: cloudflare_cni_server::DeleteCniQuery,
     ) -> R<()> {
-        let mut world = self.authorized(&credentials, &account_id)?;
+        let mut world = self.authorized(request.credentials(), &account_id)?;
         let pool = self.config.link_pool;
         let account = world.accounts.get_mut(&account_id);
         match account.and_then(|a| a.cni_seq.get(&cni).copied().map(|seq| (a, seq))) {
@@ -735,11 +735,11 @@ impl CniApi for Emulator {
 
     async fn list_interconnects(
         &self,
-        credentials: Credentials,
+        request: RequestContext,
         account_id: String,
         query: ListInterconnectsQuery,
     ) -> R<InterconnectList> {
-        let mut world = self.authorized(&credentials, &account_id)?;
+        let mut world = self.authorized(request.credentials(), &account_id)?;
         let after = world.resume(Listing::Interconnects, &account_id, query.cursor)?;
         let empty = Account::default();
         let account = world.account(&account_id).unwrap_or(&empty);
@@ -766,12 +766,12 @@ impl CniApi for Emulator {
 
     async fn create_interconnect(
         &self,
-        credentials: Credentials,
+        request: RequestContext,
         account_id: String,
         _query: cloudflare_cni_server::CreateInterconnectQuery,
         body: InterconnectCreateRequest,
     ) -> R<Interconnect> {
-        let mut world = self.authorized(&credentials, &account_id)?;
+        let mut world = self.authorized(request.credentials(), &account_id)?;
         let value = match body {
             InterconnectCreateRequest::Physical(request) => {
                 check_account(&account_id, &request.account)?;
@@ -857,12 +857,12 @@ impl CniApi for Emulator {
 
     async fn get_interconnect(
         &self,
-        credentials: Credentials,
+        request: RequestContext,
         account_id: String,
         icon: String,
         _query: cloudflare_cni_server::GetInterconnectQuery,
     ) -> R<Interconnect> {
-        let world = self.authorized(&credentials, &account_id)?;
+        let world = self.authorized(request.credentials(), &account_id)?;
         world
             .account(&account_id)
             .and_then(|a| a.interconnect(&icon))
@@ -872,12 +872,12 @@ impl CniApi for Emulator {
 
     async fn delete_interconnect(
         &self,
-        credentials: Credentials,
+        request: RequestContext,
         account_id: String,
         icon: String,
         _query: cloudflare_cni_server::DeleteInterconnectQuery,
     ) -> R<()> {
-        let mut world = self.authorized(&credentials, &account_id)?;
+        let mut world = self.authorized(request.credentials(), &account_id)?;
         let Some(account) = world.accounts.get_mut(&account_id) else {
             return Err(ApiError::not_found("Interconnect not found"));
         };
@@ -900,12 +900,12 @@ impl CniApi for Emulator {
 
     async fn get_interconnect_loa(
         &self,
-        credentials: Credentials,
+        request: RequestContext,
         account_id: String,
         icon: String,
         query: cloudflare_cni_server::GetInterconnectLoaQuery,
     ) -> R<Binary> {
-        let world = self.authorized(&credentials, &account_id)?;
+        let world = self.authorized(request.credentials(), &account_id)?;
         // The router has checked the 200-character limit.
         let customer = query.name.unwrap_or_else(|| default_loa_name(&account_id));
         let stored = world
@@ -940,12 +940,12 @@ impl CniApi for Emulator {
 
     async fn get_interconnect_loa_default_name(
         &self,
-        credentials: Credentials,
+        request: RequestContext,
         account_id: String,
         icon: String,
         _query: cloudflare_cni_server::GetInterconnectLoaDefaultNameQuery,
     ) -> R<DefaultNameResponse> {
-        let world = self.authorized(&credentials, &account_id)?;
+        let world = self.authorized(request.credentials(), &account_id)?;
         if world
             .account(&account_id)
             .and_then(|a| a.interconnect(&icon))
@@ -958,12 +958,12 @@ impl CniApi for Emulator {
 
     async fn get_interconnect_status(
         &self,
-        credentials: Credentials,
+        request: RequestContext,
         account_id: String,
         icon: String,
         _query: cloudflare_cni_server::GetInterconnectStatusQuery,
     ) -> R<InterconnectStatus> {
-        let world = self.authorized(&credentials, &account_id)?;
+        let world = self.authorized(request.credentials(), &account_id)?;
         world
             .account(&account_id)
             .and_then(|a| a.interconnect(&icon))
@@ -973,11 +973,11 @@ impl CniApi for Emulator {
 
     async fn get_settings(
         &self,
-        credentials: Credentials,
+        request: RequestContext,
         account_id: String,
         _query: cloudflare_cni_server::GetSettingsQuery,
     ) -> R<Settings> {
-        let world = self.authorized(&credentials, &account_id)?;
+        let world = self.authorized(request.credentials(), &account_id)?;
         let asn = world
             .account(&account_id)
             .and_then(|a| a.default_asn)
@@ -987,12 +987,12 @@ impl CniApi for Emulator {
 
     async fn update_settings(
         &self,
-        credentials: Credentials,
+        request: RequestContext,
         account_id: String,
         _query: cloudflare_cni_server::UpdateSettingsQuery,
         body: SettingsUpdateRequest,
     ) -> R<Settings> {
-        let mut world = self.authorized(&credentials, &account_id)?;
+        let mut world = self.authorized(request.credentials(), &account_id)?;
         let account = world.account_mut(&account_id);
         if let Some(asn) = body.default_asn {
             account.default_asn = Some(asn);
@@ -1003,11 +1003,11 @@ impl CniApi for Emulator {
 
     async fn list_slots(
         &self,
-        credentials: Credentials,
+        request: RequestContext,
         account_id: String,
         query: ListSlotsQuery,
     ) -> R<SlotList> {
-        let world = self.authorized(&credentials, &account_id)?;
+        let world = self.authorized(request.credentials(), &account_id)?;
         let after = match query.cursor {
             Some(cursor) => cursor::decode_slot(&account_id, cursor, world.slots.len() as u64)?,
             None => 0,
@@ -1041,12 +1041,12 @@ impl CniApi for Emulator {
 
     async fn get_slot(
         &self,
-        credentials: Credentials,
+        request: RequestContext,
         account_id: String,
         slot: Uuid,
         _query: cloudflare_cni_server::GetSlotQuery,
     ) -> R<Slot> {
-        let world = self.authorized(&credentials, &account_id)?;
+        let world = self.authorized(request.credentials(), &account_id)?;
         world
             .slots
             .iter()

@@ -149,8 +149,12 @@ fn friendly_setters(imp: &mut syn::ItemImpl) {
         .collect();
     let mut added = Vec::new();
     for member in imp.items.iter_mut() {
-        let syn::ImplItem::Fn(setter) = member else { continue };
-        let Some(target) = crate::syntax::try_into_target(&setter.sig, "T") else { continue };
+        let syn::ImplItem::Fn(setter) = member else {
+            continue;
+        };
+        let Some(target) = crate::syntax::try_into_target(&setter.sig, "T") else {
+            continue;
+        };
         let field = setter.sig.ident.clone();
         let docs: Vec<syn::Attribute> = setter
             .attrs
@@ -163,11 +167,7 @@ fn friendly_setters(imp: &mut syn::ItemImpl) {
             Some(inner) => (true, inner.clone()),
             None => (false, target.clone()),
         };
-        let wrap: syn::Expr = if optional {
-            parse_quote!(::std::option::Option::Some)
-        } else {
-            parse_quote!(::std::convert::identity)
-        };
+        let wrap = optional.then(|| quote::quote!(.map(::std::option::Option::Some)));
         let rewritten: Option<syn::ImplItemFn> = match crate::syntax::vec_inner(&value) {
             Some(element) => Some(parse_quote! {
                 #(#docs)*
@@ -181,7 +181,7 @@ fn friendly_setters(imp: &mut syn::ItemImpl) {
                         .into_iter()
                         .map(::std::convert::TryInto::try_into)
                         .collect::<::std::result::Result<::std::vec::Vec<#element>, _>>()
-                        .map(#wrap)
+                        #wrap
                         .map_err(|e| format!(#message));
                     self
                 }

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use quote::{format_ident, quote};
+use syn::visit_mut::VisitMut;
 use syn::{parse_quote, ImplItem, Item, Stmt, Type};
 
 use crate::error::EmitError;
@@ -146,6 +147,44 @@ fn rewrite_builder(
         let name = &param.name;
         segment_checks.push(quote! { #rt::__private::check_path_segment(#name, &self.#field)?; });
     }
+    // Query parameters are held to the spec's bounds before sending, as the server holds them
+    // (`.limit(-1)` fails here with `InvalidParameter`, naming it, instead of reaching it).
+    for param in &op.query_params {
+        let field = progenitor_field_name(&param.name);
+        if !fields.contains(&field) {
+            continue;
+        }
+        let field = format_ident!("{}", field);
+        let name = &param.name;
+        // The value when one is set and converted (an unset or unconvertible one is `send`'s
+        // own error).
+        let value = if param.required {
+            quote!(self.#field.as_ref().ok())
+        } else {
+            quote!(self.#field.as_ref().ok().and_then(::std::option::Option::as_ref))
+        };
+        match (&param.ty, param.max_length) {
+            (
+                ScalarType::Integer {
+                    minimum: Some(minimum),
+                    ..
+                },
+                _,
+            ) => {
+                let minimum = proc_macro2::Literal::i64_unsuffixed(*minimum);
+                segment_checks.push(quote! {
+                    #rt::__private::check_minimum(#name, #value.copied(), #minimum)?;
+                });
+            }
+            (ScalarType::String, Some(max_length)) => {
+                let max_length = proc_macro2::Literal::u64_unsuffixed(max_length);
+                segment_checks.push(quote! {
+                    #rt::__private::check_max_length(#name, #value, #max_length)?;
+                });
+            }
+            _ => {}
+        }
+    }
     // The spec's name of each builder field, for the errors that name a parameter.
     let spec_names: HashMap<String, String> = op
         .path_params
@@ -239,14 +278,19 @@ fn record_unset_parameters(
     struct Rewrite<'r>(&'r HashMap<String, String>, &'r proc_macro2::TokenStream);
     impl syn::visit_mut::VisitMut for Rewrite<'_> {
         fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
-            let syn::Member::Named(member) = &field.member else { return };
-            let syn::Expr::Call(call) = &field.expr else { return };
+            let syn::Member::Named(member) = &field.member else {
+                return;
+            };
+            let syn::Expr::Call(call) = &field.expr else {
+                return;
+            };
             let is_err = matches!(&*call.func, syn::Expr::Path(p) if p.path.is_ident("Err"));
             if is_err {
                 let member = member.to_string();
                 let name = self.0.get(&member).cloned().unwrap_or(member);
                 let rt = self.1;
-                field.expr = parse_quote!(::std::result::Result::Err(#rt::__private::not_set(#name)));
+                field.expr =
+                    parse_quote!(::std::result::Result::Err(#rt::__private::not_set(#name)));
             }
         }
     }
@@ -849,6 +893,57 @@ fn seal_mock_trait(file: &mut syn::File) -> Result<(), EmitError> {
     Ok(())
 }
 
+/// progenitor's `When` helpers match a path parameter with
+/// `Regex::new(&format!("^/things/{}$", value.to_string())).unwrap()`: a value with a regex
+/// character (`.`, `+`, `(`) matched other paths, or panicked. Each value is written as the
+/// client sends it (percent-encoded, `PathSegment`) and escaped, so it matches that path only,
+/// and the pattern is always valid. Returns how many values it rewrote.
+fn escape_mock_path_values(mocks: &mut syn::File, rt: &proc_macro2::TokenStream) -> usize {
+    struct Escape<'r>(&'r proc_macro2::TokenStream, usize);
+    impl VisitMut for Escape<'_> {
+        fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+            syn::visit_mut::visit_expr_call_mut(self, call);
+            let is_regex_new = matches!(&*call.func, syn::Expr::Path(p)
+                if p.path.segments.len() >= 2
+                    && p.path.segments.iter().rev().nth(1).is_some_and(|s| s.ident == "Regex")
+                    && p.path.segments.last().is_some_and(|s| s.ident == "new"));
+            if !is_regex_new || call.args.len() != 1 {
+                return;
+            }
+            let syn::Expr::Reference(reference) = &mut call.args[0] else {
+                return;
+            };
+            let syn::Expr::Macro(format) = &mut *reference.expr else {
+                return;
+            };
+            if !format.mac.path.is_ident("format") {
+                return;
+            }
+            let Ok(args) = format.mac.parse_body_with(
+                syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+            ) else {
+                return;
+            };
+            let rt = self.0;
+            let mut rewritten = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::new();
+            for (i, arg) in args.into_iter().enumerate() {
+                if i == 0 {
+                    rewritten.push(arg);
+                } else {
+                    rewritten.push(parse_quote! {
+                        regex::escape(&::std::string::ToString::to_string(&#rt::__private::PathSegment(&(#arg))))
+                    });
+                    self.1 += 1;
+                }
+            }
+            format.mac.tokens = quote!(#rewritten);
+        }
+    }
+    let mut escape = Escape(rt, 0);
+    escape.visit_file_mut(mocks);
+    escape.1
+}
+
 /// The pass: the client wired to its runtime, and progenitor's httpmock helpers, sealed, in
 /// its `mock` module.
 pub fn apply(
@@ -859,6 +954,13 @@ pub fn apply(
     add_client_runtime(&mut generated.client, model, paths)?;
     let mut mocks = std::mem::replace(&mut generated.mocks, crate::progenitor::empty_file());
     seal_mock_trait(&mut mocks)?;
+    let path_params: usize = model.operations.iter().map(|op| op.path_params.len()).sum();
+    if path_params > 0 && escape_mock_path_values(&mut mocks, &paths.client_runtime) == 0 {
+        return Err(EmitError::UnexpectedShape {
+            item: "the httpmock helpers".into(),
+            expected: "path parameters matched with `Regex::new(&format!(..))`".into(),
+        });
+    }
     generated.client.items.push(syn::parse_quote! {
         /// httpmock helpers for tests of code that uses this client (the `mock` feature): a
         /// typed `When`/`Then` pair per operation, and [`MockServerExt`](mock::MockServerExt),

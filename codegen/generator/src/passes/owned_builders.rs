@@ -155,12 +155,11 @@ pub fn apply(
 ) -> Result<(), EmitError> {
     let file = &mut generated.client;
     let builders = {
-        let items = module_items(&mut file.items, "builder").ok_or_else(|| {
-            EmitError::UnexpectedShape {
+        let items =
+            module_items(&mut file.items, "builder").ok_or_else(|| EmitError::UnexpectedShape {
                 item: "the client".into(),
                 expected: "a `builder` module with the request builders".into(),
-            }
-        })?;
+            })?;
         let builders = borrowing_builders(items);
         for item in items.iter_mut() {
             match item {
@@ -268,7 +267,8 @@ mod tests {
         let mut file = progenitor_shape();
         let builder = module_items(&mut file.items, "builder").expect("builder module");
         builder.retain(|item| !matches!(item, Item::Impl(_)));
-        builder.push(parse_quote! { impl<'a> GetThing<'a> { pub fn other(self) -> Self { self } } });
+        builder
+            .push(parse_quote! { impl<'a> GetThing<'a> { pub fn other(self) -> Self { self } } });
         let error = run(file).expect_err("no constructor");
         assert!(error.to_string().contains("GetThing"), "{error}");
     }

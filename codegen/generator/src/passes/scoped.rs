@@ -256,7 +256,9 @@ fn fill_body_from_path(
     let mut setter = false;
     let mut filled = false;
     for member in imp.items.iter_mut() {
-        let syn::ImplItem::Fn(f) = member else { continue };
+        let syn::ImplItem::Fn(f) = member else {
+            continue;
+        };
         if f.sig.ident == "body" {
             *f = parse_quote! {
                 #[doc = #setter_doc]
@@ -329,7 +331,9 @@ fn handle(
                 if fills_body {
                     format!(", and the body's `{name}`")
                 } else if union_body {
-                    format!(" (a body given by its `body_<member>` methods gets it as its `{name}`)")
+                    format!(
+                        " (a body given by its `body_<member>` methods gets it as its `{name}`)"
+                    )
                 } else {
                     String::new()
                 },
@@ -337,7 +341,8 @@ fn handle(
             );
             // A body's field named after the scope is filled from the path at send time (see
             // `fill_body_from_path`), so setting the body later keeps it.
-            let call = quote::quote! { self.client.#id().#setter(::std::clone::Clone::clone(&self.id)) };
+            let call =
+                quote::quote! { self.client.#id().#setter(::std::clone::Clone::clone(&self.id)) };
             parse_quote! {
                 #[doc = #doc]
                 pub fn #id(&self) -> builder::#builder {

@@ -147,7 +147,7 @@ fn method_doc(op: &OperationModel) -> TokenStream {
     doc_lines(&text)
 }
 
-/// The arguments an operation's trait method takes after `credentials`, as (name, type).
+/// The arguments an operation's trait method takes after `request`, as (name, type).
 fn arguments(op: &OperationModel, types: &TokenStream) -> Vec<(Ident, TokenStream)> {
     let mut args: Vec<(Ident, TokenStream)> = op
         .path_params
@@ -180,12 +180,12 @@ fn trait_method(op: &OperationModel, types: &TokenStream, rt: &TokenStream) -> T
         #doc
         fn #name(
             &self,
-            credentials: #rt::Credentials,
+            request: #rt::RequestContext,
             #(#args),*
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<#success, #rt::ApiError>,
         > + Send {
-            let _ = (credentials, #(#names),*);
+            let _ = (request, #(#names),*);
             async { ::std::result::Result::Err(#rt::ApiError::not_implemented(#id)) }
         }
     }
@@ -282,12 +282,13 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
     quote! {
         async fn #name<A: #trait_name>(
             #rt::__private::axum::extract::State(api): #rt::__private::axum::extract::State<::std::sync::Arc<A>>,
-            credentials: #rt::Credentials,
+            request: #rt::RequestContext,
             #path_extractor
             #query_extractor
             #body_extractor
         ) -> #rt::__private::axum::response::Response {
-            let answer = api.#method(credentials, #(#call_args),*).await;
+            let answer_headers = #rt::__private::AnswerHeaders::of(&request);
+            let answer = api.#method(request, #(#call_args),*).await;
             if let ::std::result::Result::Err(error) = &answer {
                 if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::#constant) {
                     #rt::__private::tracing::error!(
@@ -296,7 +297,7 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
                     );
                 }
             }
-            #rt::__private::respond(#id, answer #wrap)
+            #rt::__private::respond(#id, answer #wrap, answer_headers)
         }
     }
 }
@@ -311,7 +312,9 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
          across them. Every method has a default that answers 501 in the envelope: implement \
          the operations you serve (an operation added in a later release then needs no change \
          here); list them in `IMPLEMENTED`, and [`unimplemented_operations`] names the rest. Each method \
-         receives the request's [`Credentials`](crate::Credentials), \
+         receives the request as a [`RequestContext`](crate::RequestContext) (its \
+         [`Credentials`](crate::Credentials), headers, peer and extensions, and the headers to \
+         answer with), \
          its path parameters as their spec types, its query parameters as one struct and its \
          body as the shared type from `types`, already checked against the spec's rules; it \
          returns the success type or an [`ApiError`](crate::ApiError), which answers in \
@@ -381,7 +384,7 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
     quote! {
         /// The request and response types, shared with the client crate.
         pub use #types as types;
-        pub use #rt::{codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, Secret, RouterConfig, ServeConfig, MAX_BODY_DEPTH, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES};
+        pub use #rt::{codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, RequestContext, Secret, RouterConfig, ServeConfig, MAX_BODY_DEPTH, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES};
         /// The old name of [`RouterConfig`].
         #[doc(hidden)]
         #[allow(deprecated)]

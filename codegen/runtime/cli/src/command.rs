@@ -268,7 +268,8 @@ pub(crate) fn client_for_dry_run(matches: &ArgMatches) -> Result<Client, CliErro
     let base_url = matches
         .get_one::<String>("base-url")
         .map_or(DEFAULT_BASE_URL, String::as_str);
-    Client::builder().without_credentials()
+    Client::builder()
+        .without_credentials()
         .base_url(base_url)
         .build()
         .map_err(|e| CliError::new(ExitClass::Usage, format!("cannot make the client: {e}")))
@@ -401,6 +402,8 @@ pub(crate) fn wait(matches: &ArgMatches) -> Result<Option<(String, Wait)>, CliEr
         .flatten()
         .copied()
         .unwrap_or(Duration::from_secs(600));
-    let wait = Wait::default().timeout(timeout).interval(Duration::from_millis(500), Duration::from_secs(15));
+    let wait = Wait::default()
+        .timeout(timeout)
+        .interval(Duration::from_millis(500), Duration::from_secs(15));
     Ok(Some((target.clone(), wait)))
 }

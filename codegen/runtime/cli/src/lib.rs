@@ -191,9 +191,8 @@ impl<'a> Answer<'a> {
         Answer::Items(
             stream
                 .map(|item| match item {
-                    Ok(value) => serde_json::to_value(value).map_err(|e| {
-                        CliError::other(format!("cannot show an item as JSON: {e}"))
-                    }),
+                    Ok(value) => serde_json::to_value(value)
+                        .map_err(|e| CliError::other(format!("cannot show an item as JSON: {e}"))),
                     Err(error) => Err(CliError::from(error)),
                 })
                 .boxed_local(),

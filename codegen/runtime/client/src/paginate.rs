@@ -324,8 +324,12 @@ mod tests {
             Box::pin(async move {
                 match next {
                     Some(Ok(page)) => Ok(page),
-                    Some(Err(message)) => Err(CniError::InvalidBody { reason: message.into() }),
-                    None => Err(CniError::Pagination { reason: "script ran out".into() }),
+                    Some(Err(message)) => Err(CniError::InvalidBody {
+                        reason: message.into(),
+                    }),
+                    None => Err(CniError::Pagination {
+                        reason: "script ran out".into(),
+                    }),
                 }
             }) as PageFuture<u32>
         });

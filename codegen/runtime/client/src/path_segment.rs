@@ -96,7 +96,14 @@ mod fill_tests {
     struct Body(Option<String>);
 
     fn fill(body: Body) -> Result<Body, String> {
-        fill_from_path(body, "account", "account_id", "a1", |b| b.0.clone(), |_, v| Body(Some(v)))
+        fill_from_path(
+            body,
+            "account",
+            "account_id",
+            "a1",
+            |b| b.0.clone(),
+            |_, v| Body(Some(v)),
+        )
     }
 
     #[test]
@@ -104,6 +111,11 @@ mod fill_tests {
         assert_eq!(fill(Body(None)), Ok(Body(Some("a1".into()))));
         assert_eq!(fill(Body(Some("a1".into()))), Ok(Body(Some("a1".into()))));
         let refused = fill(Body(Some("b2".into()))).expect_err("two accounts");
-        assert!(refused.contains("\"b2\"") && refused.contains("\"a1\"") && refused.contains("account_id"), "{refused}");
+        assert!(
+            refused.contains("\"b2\"")
+                && refused.contains("\"a1\"")
+                && refused.contains("account_id"),
+            "{refused}"
+        );
     }
 }

@@ -39,6 +39,37 @@ pub(crate) fn decode(message: &str) -> CniError {
     }
 }
 
+/// A parameter below the spec's `minimum`: refused before sending, naming it.
+pub fn check_minimum<T>(name: &str, value: Option<T>, minimum: i64) -> Result<(), CniError>
+where
+    T: Into<i128>,
+{
+    match value.map(Into::into) {
+        Some(value) if value < i128::from(minimum) => Err(CniError::InvalidParameter {
+            name: name.to_string(),
+            reason: format!("{value} is below the minimum of {minimum}"),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A text parameter longer than the spec's `maxLength` (in characters): refused before
+/// sending, naming it.
+pub fn check_max_length<T>(name: &str, value: Option<&T>, max_length: u64) -> Result<(), CniError>
+where
+    T: std::fmt::Display + ?Sized,
+{
+    let Some(value) = value else { return Ok(()) };
+    let length = value.to_string().chars().count() as u64;
+    if length > max_length {
+        return Err(CniError::InvalidParameter {
+            name: name.to_string(),
+            reason: format!("{length} characters, more than the {max_length} allowed"),
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,7 +83,9 @@ mod tests {
             matches!(&invalid, CniError::InvalidParameter { name, reason } if name == "limit" && reason == "must be at least 1")
         );
         let body = decode(&not_valid("body", "no value supplied for account"));
-        assert!(matches!(&body, CniError::InvalidBody { reason } if reason == "no value supplied for account"));
+        assert!(
+            matches!(&body, CniError::InvalidBody { reason } if reason == "no value supplied for account")
+        );
         let plain = decode("no value supplied for magic");
         assert!(matches!(&plain, CniError::InvalidBody { .. }));
         let texts = [missing, invalid, body].map(|e| e.to_string());
@@ -65,5 +98,17 @@ mod tests {
             ]
         );
         assert!(!texts.iter().any(|t| t.contains(MARK)));
+    }
+
+    #[test]
+    fn query_values_are_held_to_their_bounds() {
+        let error = check_minimum("limit", Some(-1i64), 0).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "request not sent: the parameter `limit` is not valid: -1 is below the minimum of 0"
+        );
+        assert!(check_minimum("limit", None::<i64>, 0).is_ok());
+        assert!(check_max_length("name", Some(&"é".repeat(201)), 200).is_err());
+        assert!(check_max_length("name", Some(&"é".repeat(200)), 200).is_ok());
     }
 }

@@ -218,7 +218,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn polls_with_backoff_until_the_condition_holds() {
         let calls = Cell::new(0u32);
-        let wait = Wait::default().timeout(Duration::from_secs(60))
+        let wait = Wait::default()
+            .timeout(Duration::from_secs(60))
             .interval(Duration::from_secs(1), Duration::from_secs(4));
         let started = Instant::now();
         let value = wait_until(
@@ -243,7 +244,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_deadline_bounds_a_look_that_runs_long() {
         let calls = Cell::new(0u32);
-        let wait = Wait::default().timeout(Duration::from_secs(10))
+        let wait = Wait::default()
+            .timeout(Duration::from_secs(10))
             .interval(Duration::from_secs(1), Duration::from_secs(1));
         let started = Instant::now();
         let error = wait_until(
@@ -279,7 +281,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_timeout_names_the_last_value() {
-        let wait = Wait::default().timeout(Duration::from_secs(10))
+        let wait = Wait::default()
+            .timeout(Duration::from_secs(10))
             .interval(Duration::from_secs(3), Duration::from_secs(3));
         let error = wait_until(
             || async { Ok::<_, CniError>(serde_json::json!({"state": "Pending"})) },
@@ -317,7 +320,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn an_error_ends_the_wait() {
         let error = wait_until(
-            || async { Err::<u32, _>(CniError::InvalidBody { reason: "gone".into() }) },
+            || async {
+                Err::<u32, _>(CniError::InvalidBody {
+                    reason: "gone".into(),
+                })
+            },
             |_| true,
             &Wait::default(),
         )
@@ -400,7 +407,9 @@ mod tests {
         assert_eq!(wait_until(poll, |_| true, &wait).await.unwrap(), 3);
 
         // Time running out on a 404 says so, with no answer to carry.
-        let wait = Wait::default().timeout(Duration::from_secs(5)).not_found_is_pending(true);
+        let wait = Wait::default()
+            .timeout(Duration::from_secs(5))
+            .not_found_is_pending(true);
         let error = wait_until(|| async { Err::<u32, _>(not_found()) }, |_| true, &wait)
             .await
             .unwrap_err();

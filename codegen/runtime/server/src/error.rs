@@ -1,8 +1,11 @@
 //! One error type for every operation, answered in Cloudflare's v4 failure envelope.
 
 use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
 
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cloudflare_cni_validate::envelope::{ErrorEnvelope, ResponseMessage, ResponseMessageSource};
 use cloudflare_cni_validate::ValidationErrors;
@@ -37,13 +40,33 @@ pub mod codes {
     pub const AUTHENTICATION: i32 = 10000;
 }
 
-/// An error an operation answers with: an HTTP status and one or more messages.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// An error an operation answers with: an HTTP status, one or more messages, the headers it
+/// adds (`Retry-After`, say), and what caused it (`source()`, logged by the router, never
+/// sent). `?` converts the errors an implementation meets: I/O, JSON, a builder's
+/// `ConversionError` and boxed errors answer 500 with a generic message (their text stays in
+/// the logs), and `ValidationErrors` answer 400 with one message per violation.
+#[derive(Clone, Debug)]
 pub struct ApiError {
     status: StatusCode,
     errors: Vec<ResponseMessage>,
     close_connection: bool,
+    /// Boxed and absent by default: most errors add no header, and `ApiError` travels in
+    /// every `Result` of an implementation.
+    headers: Option<Box<HeaderMap>>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
 }
+
+/// Equal when they answer the same: status, messages and headers (the source is not sent).
+impl PartialEq for ApiError {
+    fn eq(&self, other: &Self) -> bool {
+        self.status == other.status
+            && self.errors == other.errors
+            && self.close_connection == other.close_connection
+            && self.headers() == other.headers()
+    }
+}
+
+impl Eq for ApiError {}
 
 impl ApiError {
     /// An error with one message.
@@ -52,6 +75,109 @@ impl ApiError {
             status,
             errors: vec![ResponseMessage::new(code, message)],
             close_connection: false,
+            headers: None,
+            source: None,
+        }
+    }
+
+    /// An error of any status, with the code this runtime uses for it (see [`codes`]): for a
+    /// status the spec declares and no constructor below names.
+    pub fn status_with(status: StatusCode, message: impl Into<String>) -> Self {
+        let code = match status.as_u16() {
+            401 | 403 => codes::AUTHENTICATION,
+            404 => codes::NOT_FOUND,
+            405 => codes::METHOD_NOT_ALLOWED,
+            408 => codes::REQUEST_TIMEOUT,
+            409 => codes::CONFLICT,
+            413 => codes::PAYLOAD_TOO_LARGE,
+            415 => codes::UNSUPPORTED_MEDIA_TYPE,
+            422 => codes::VALIDATION,
+            501 => codes::NOT_IMPLEMENTED,
+            500..=599 => codes::INTERNAL,
+            _ => codes::BAD_REQUEST,
+        };
+        Self::new(status, code, message)
+    }
+
+    /// 401: missing or invalid credentials.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, codes::AUTHENTICATION, message)
+    }
+
+    /// 403: the credentials may not do this.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, codes::AUTHENTICATION, message)
+    }
+
+    /// 405: the operation is not allowed on this object.
+    pub fn method_not_allowed(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            codes::METHOD_NOT_ALLOWED,
+            message,
+        )
+    }
+
+    /// 413: the request is larger than the implementation takes.
+    pub fn payload_too_large(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            codes::PAYLOAD_TOO_LARGE,
+            message,
+        )
+    }
+
+    /// 415: the request's media type is not one the operation takes.
+    pub fn unsupported_media_type(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            codes::UNSUPPORTED_MEDIA_TYPE,
+            message,
+        )
+    }
+
+    /// 429: too many requests; say when to come back with [`retry_after`](Self::retry_after).
+    pub fn too_many_requests(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, codes::BAD_REQUEST, message)
+    }
+
+    /// 503: the implementation cannot serve now; say when with
+    /// [`retry_after`](Self::retry_after).
+    pub fn service_unavailable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, codes::INTERNAL, message)
+    }
+
+    /// 500 for an error the implementation met, kept as the [`source`](std::error::Error::source)
+    /// (logged, not sent: its text may say more than a client should see).
+    pub fn internal_from(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::internal("internal error").with_source(source)
+    }
+
+    /// The same error, caused by `source` (logged by the router, not sent).
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
+    }
+
+    /// The same error, answered with this header too.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.get_or_insert_with(Box::default).insert(name, value);
+        self
+    }
+
+    /// The same error, telling the client when to try again (`Retry-After`, in whole seconds,
+    /// rounded up).
+    pub fn retry_after(self, after: Duration) -> Self {
+        let seconds = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+        self.with_header(RETRY_AFTER, HeaderValue::from(seconds))
+    }
+
+    /// The headers the error adds to its answer.
+    pub fn headers(&self) -> &HeaderMap {
+        static NONE: std::sync::OnceLock<HeaderMap> = std::sync::OnceLock::new();
+        match &self.headers {
+            Some(headers) => headers,
+            None => NONE.get_or_init(HeaderMap::new),
         }
     }
 
@@ -104,6 +230,8 @@ impl ApiError {
                 })
                 .collect(),
             close_connection: false,
+            headers: None,
+            source: None,
         }
     }
 
@@ -149,11 +277,55 @@ impl fmt::Display for ApiError {
     }
 }
 
-impl std::error::Error for ApiError {}
+impl std::error::Error for ApiError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|source| source as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<std::io::Error> for ApiError {
+    fn from(error: std::io::Error) -> Self {
+        ApiError::internal_from(error)
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(error: serde_json::Error) -> Self {
+        ApiError::internal_from(error)
+    }
+}
+
+/// A value the implementation built was incomplete: its bug, so 500.
+impl From<cloudflare_cni_validate::ConversionError> for ApiError {
+    fn from(error: cloudflare_cni_validate::ConversionError) -> Self {
+        ApiError::internal_from(error)
+    }
+}
+
+/// A value that broke the spec's rules: 400, one message per violation.
+impl From<ValidationErrors> for ApiError {
+    fn from(errors: ValidationErrors) -> Self {
+        ApiError::validation(&errors)
+    }
+}
+
+impl From<Box<dyn std::error::Error + Send + Sync + 'static>> for ApiError {
+    fn from(error: Box<dyn std::error::Error + Send + Sync + 'static>) -> Self {
+        ApiError {
+            source: Some(Arc::from(error)),
+            ..ApiError::internal("internal error")
+        }
+    }
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, axum::Json(self.envelope())).into_response();
+        if let Some(headers) = self.headers {
+            response.headers_mut().extend(*headers);
+        }
         if self.close_connection {
             response.headers_mut().insert(
                 axum::http::header::CONNECTION,
@@ -161,5 +333,54 @@ impl IntoResponse for ApiError {
             );
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod answer_tests {
+    use super::*;
+
+    /// The findings: no `Retry-After`, five statuses only, no `From`, `source()`
+    /// always `None`.
+    #[test]
+    fn an_error_carries_headers_any_status_and_its_cause() {
+        let busy = ApiError::service_unavailable("draining")
+            .retry_after(Duration::from_millis(1500))
+            .with_header(
+                HeaderName::from_static("x-request-id"),
+                HeaderValue::from_static("r-1"),
+            );
+        let response = busy.clone().into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()["retry-after"], "2");
+        assert_eq!(response.headers()["x-request-id"], "r-1");
+
+        let teapot = ApiError::status_with(StatusCode::IM_A_TEAPOT, "short and stout");
+        assert_eq!(teapot.status(), StatusCode::IM_A_TEAPOT);
+        assert_eq!(
+            ApiError::status_with(StatusCode::NOT_FOUND, "x"),
+            ApiError::not_found("x")
+        );
+
+        fn read() -> Result<(), ApiError> {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "/var/secret",
+            ))?;
+            Ok(())
+        }
+        let failed = read().unwrap_err();
+        assert_eq!(failed.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(
+            !failed.to_string().contains("/var/secret"),
+            "not sent: {failed}"
+        );
+        let source = std::error::Error::source(&failed).expect("the cause is kept");
+        assert!(source.to_string().contains("/var/secret"));
+
+        let invalid: ApiError = serde_json::from_str::<u8>("x").unwrap_err().into();
+        assert_eq!(invalid.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let boxed: Box<dyn std::error::Error + Send + Sync> = "boom".into();
+        assert!(std::error::Error::source(&ApiError::from(boxed)).is_some());
     }
 }

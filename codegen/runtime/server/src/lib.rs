@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 mod bare_errors;
+mod context;
 mod credentials;
 mod error;
 mod extract;
@@ -22,6 +23,7 @@ pub use cloudflare_cni_validate::envelope::{
     ErrorEnvelope, ResponseMessage, ResponseMessageSource,
 };
 pub use cloudflare_cni_validate::Secret;
+pub use context::RequestContext;
 pub use credentials::Credentials;
 pub use error::{codes, ApiError};
 pub use extract::{ApiJson, ApiPath, ApiQuery};
@@ -112,21 +114,40 @@ pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri
     )
 }
 
-/// Turns an implementation's result into the response.
+/// Turns an implementation's result into the response, with the headers it set on the
+/// request's context (an error's own headers win).
 #[doc(hidden)]
-pub fn respond<T: IntoResponse>(operation: &'static str, result: Result<T, ApiError>) -> Response {
-    match result {
+pub fn respond<T: IntoResponse>(
+    operation: &'static str,
+    result: Result<T, ApiError>,
+    answer_headers: context::AnswerHeaders,
+) -> Response {
+    let set = answer_headers.take();
+    let mut response = match result {
         Ok(value) => value.into_response(),
         Err(error) => {
-            tracing::debug!(operation, %error, "the implementation answered an error");
+            match std::error::Error::source(&error) {
+                Some(source) => {
+                    tracing::warn!(operation, %error, %source, "the implementation answered an error")
+                }
+                None => tracing::debug!(operation, %error, "the implementation answered an error"),
+            }
             error.into_response()
         }
+    };
+    let headers = response.headers_mut();
+    for (name, value) in set.iter() {
+        if !headers.contains_key(name) {
+            headers.insert(name.clone(), value.clone());
+        }
     }
+    response
 }
 
 /// What the generated code calls; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::context::AnswerHeaders;
     pub use crate::trace::{InSpan, OperationLookup, RequestSpan, RequestSpanLayer};
     pub use crate::{method_not_allowed, not_found, respond};
     pub use axum;

@@ -257,8 +257,8 @@ pub async fn serve(
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
                     Err(error) => {
                         // Out of file descriptors, say: wait a little rather than spin.
                         tracing::warn!(%error, "accepting a connection failed");
@@ -266,7 +266,18 @@ pub async fn serve(
                         continue;
                     }
                 };
-                let service = TowerToHyperService::new(router.clone());
+                // The peer's address, where `RequestContext::peer` (and axum's
+                // `ConnectInfo`) find it.
+                let service = TowerToHyperService::new(
+                    tower::ServiceBuilder::new()
+                        .map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                            request
+                                .extensions_mut()
+                                .insert(axum::extract::ConnectInfo(peer));
+                            request
+                        })
+                        .service(router.clone()),
+                );
                 let builder = builder.clone();
                 let watcher = graceful.watcher();
                 let (head_wait, write_timeout) = (config.header_read_timeout, config.write_timeout);

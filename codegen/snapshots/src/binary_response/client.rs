@@ -459,7 +459,12 @@ pub mod mock {
             }
             pub fn name(self, value: &str) -> Self {
                 let re = regex::Regex::new(
-                        &format!("^/documents/{}$", value.to_string()),
+                        &format!(
+                            "^/documents/{}$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
                     )
                     .unwrap();
                 Self(self.0.path_matches(re))
@@ -497,7 +502,12 @@ pub mod mock {
             }
             pub fn name(self, value: &str) -> Self {
                 let re = regex::Regex::new(
-                        &format!("^/documents/{}$", value.to_string()),
+                        &format!(
+                            "^/documents/{}$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
                     )
                     .unwrap();
                 Self(self.0.path_matches(re))

@@ -2,8 +2,9 @@
 /// The request and response types, shared with the client crate.
 pub use super::types as types;
 pub use ::cloudflare_cni_server_runtime::{
-    codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, Secret, RouterConfig,
-    ServeConfig, MAX_BODY_DEPTH, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES,
+    codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, RequestContext, Secret,
+    RouterConfig, ServeConfig, MAX_BODY_DEPTH, MAX_HEADER_BYTES, MAX_HEADER_COUNT,
+    MAX_URI_BYTES,
 };
 /// The old name of [`RouterConfig`].
 #[doc(hidden)]
@@ -18,7 +19,7 @@ pub use ::axum::http::StatusCode;
 pub use ::uuid::Uuid;
 /// The Binary response fixture (version 1), one method per operation.
 ///
-/// One trait serves every resource group (Documents), so that an implementation keeps one state across them. Every method has a default that answers 501 in the envelope: implement the operations you serve (an operation added in a later release then needs no change here); list them in `IMPLEMENTED`, and [`unimplemented_operations`] names the rest. Each method receives the request's [`Credentials`](crate::Credentials), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
+/// One trait serves every resource group (Documents), so that an implementation keeps one state across them. Every method has a default that answers 501 in the envelope: implement the operations you serve (an operation added in a later release then needs no change here); list them in `IMPLEMENTED`, and [`unimplemented_operations`] names the rest. Each method receives the request as a [`RequestContext`](crate::RequestContext) (its [`Credentials`](crate::Credentials), headers, peer and extensions, and the headers to answer with), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
 pub trait CniApi: Send + Sync + 'static {
     /// The operations this implementation serves: the methods it provides, listed so
     /// that [`unimplemented_operations`] can name the rest without calling anything.
@@ -36,13 +37,13 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: ; return them as an [`ApiError`](crate::ApiError).
     fn delete_document(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         name: ::std::string::String,
         query: DeleteDocumentQuery,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), ::cloudflare_cni_server_runtime::ApiError>,
     > + Send {
-        let _ = (credentials, name, query);
+        let _ = (request, name, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -62,7 +63,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: ; return them as an [`ApiError`](crate::ApiError).
     fn get_document(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         name: ::std::string::String,
         query: GetDocumentQuery,
     ) -> impl ::std::future::Future<
@@ -71,7 +72,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, name, query);
+        let _ = (request, name, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -201,7 +202,7 @@ async fn handle_delete_document<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiPath(
         name,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
@@ -209,7 +210,10 @@ async fn handle_delete_document<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<DeleteDocumentQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    let answer = api.delete_document(credentials, name, query).await;
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
+    let answer = api.delete_document(request, name, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
             && A::IMPLEMENTED.contains(&Operation::DELETE_DOCUMENT)
@@ -220,7 +224,11 @@ async fn handle_delete_document<A: CniApi>(
             );
         }
     }
-    ::cloudflare_cni_server_runtime::__private::respond("delete_document", answer)
+    ::cloudflare_cni_server_runtime::__private::respond(
+        "delete_document",
+        answer,
+        answer_headers,
+    )
 }
 async fn handle_get_document<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::axum::extract::State(
@@ -228,7 +236,7 @@ async fn handle_get_document<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiPath(
         name,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
@@ -236,7 +244,10 @@ async fn handle_get_document<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetDocumentQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    let answer = api.get_document(credentials, name, query).await;
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
+    let answer = api.get_document(request, name, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
             && A::IMPLEMENTED.contains(&Operation::GET_DOCUMENT)
@@ -247,5 +258,9 @@ async fn handle_get_document<A: CniApi>(
             );
         }
     }
-    ::cloudflare_cni_server_runtime::__private::respond("get_document", answer)
+    ::cloudflare_cni_server_runtime::__private::respond(
+        "get_document",
+        answer,
+        answer_headers,
+    )
 }

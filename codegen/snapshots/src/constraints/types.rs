@@ -146,7 +146,6 @@ pub mod builder {
                 .collect::<
                     ::std::result::Result<::std::vec::Vec<::std::string::String>, _>,
                 >()
-                .map(::std::convert::identity)
                 .map_err(|e| format!("error converting supplied value for errors: {e}"));
             self
         }
@@ -267,7 +266,6 @@ pub mod builder {
                 .collect::<
                     ::std::result::Result<::std::vec::Vec<::std::string::String>, _>,
                 >()
-                .map(::std::convert::identity)
                 .map_err(|e| {
                     format!("error converting supplied value for prefixes: {e}")
                 });

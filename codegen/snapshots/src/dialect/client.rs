@@ -582,7 +582,14 @@ pub mod mock {
                 self.0
             }
             pub fn widget(self, value: &str) -> Self {
-                let re = regex::Regex::new(&format!("^/widgets/{}$", value.to_string()))
+                let re = regex::Regex::new(
+                        &format!(
+                            "^/widgets/{}$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
+                    )
                     .unwrap();
                 Self(self.0.path_matches(re))
             }

@@ -2,8 +2,9 @@
 /// The request and response types, shared with the client crate.
 pub use super::types as types;
 pub use ::cloudflare_cni_server_runtime::{
-    codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, Secret, RouterConfig,
-    ServeConfig, MAX_BODY_DEPTH, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES,
+    codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, RequestContext, Secret,
+    RouterConfig, ServeConfig, MAX_BODY_DEPTH, MAX_HEADER_BYTES, MAX_HEADER_COUNT,
+    MAX_URI_BYTES,
 };
 /// The old name of [`RouterConfig`].
 #[doc(hidden)]
@@ -18,7 +19,7 @@ pub use ::axum::http::StatusCode;
 pub use ::uuid::Uuid;
 /// The Dialect fixture (version 1), one method per operation.
 ///
-/// One trait serves every resource group (Widgets), so that an implementation keeps one state across them. Every method has a default that answers 501 in the envelope: implement the operations you serve (an operation added in a later release then needs no change here); list them in `IMPLEMENTED`, and [`unimplemented_operations`] names the rest. Each method receives the request's [`Credentials`](crate::Credentials), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
+/// One trait serves every resource group (Widgets), so that an implementation keeps one state across them. Every method has a default that answers 501 in the envelope: implement the operations you serve (an operation added in a later release then needs no change here); list them in `IMPLEMENTED`, and [`unimplemented_operations`] names the rest. Each method receives the request as a [`RequestContext`](crate::RequestContext) (its [`Credentials`](crate::Credentials), headers, peer and extensions, and the headers to answer with), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
 pub trait CniApi: Send + Sync + 'static {
     /// The operations this implementation serves: the methods it provides, listed so
     /// that [`unimplemented_operations`] can name the rest without calling anything.
@@ -33,7 +34,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: ; return them as an [`ApiError`](crate::ApiError).
     fn list_widgets(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         query: ListWidgetsQuery,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
@@ -41,7 +42,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, query);
+        let _ = (request, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -60,7 +61,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: ; return them as an [`ApiError`](crate::ApiError).
     fn update_widget(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         widget: ::std::string::String,
         query: UpdateWidgetQuery,
         body: super::types::WidgetPatch,
@@ -70,7 +71,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, widget, query, body);
+        let _ = (request, widget, query, body);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented(
@@ -208,12 +209,15 @@ async fn handle_list_widgets<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<ListWidgetsQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    let answer = api.list_widgets(credentials, query).await;
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
+    let answer = api.list_widgets(request, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
             && A::IMPLEMENTED.contains(&Operation::LIST_WIDGETS)
@@ -227,6 +231,7 @@ async fn handle_list_widgets<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "list_widgets",
         answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer_headers,
     )
 }
 async fn handle_update_widget<A: CniApi>(
@@ -235,7 +240,7 @@ async fn handle_update_widget<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiPath(
         widget,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
@@ -246,7 +251,10 @@ async fn handle_update_widget<A: CniApi>(
         body,
     ): ::cloudflare_cni_server_runtime::ApiJson<super::types::WidgetPatch>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    let answer = api.update_widget(credentials, widget, query, body).await;
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
+    let answer = api.update_widget(request, widget, query, body).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented()
             && A::IMPLEMENTED.contains(&Operation::UPDATE_WIDGET)
@@ -260,5 +268,6 @@ async fn handle_update_widget<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "update_widget",
         answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer_headers,
     )
 }

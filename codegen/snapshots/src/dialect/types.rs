@@ -181,7 +181,6 @@ pub mod builder {
                 .into_iter()
                 .map(::std::convert::TryInto::try_into)
                 .collect::<::std::result::Result<::std::vec::Vec<super::Widget>, _>>()
-                .map(::std::convert::identity)
                 .map_err(|e| format!("error converting supplied value for items: {e}"));
             self
         }

@@ -226,6 +226,16 @@ pub mod builder {
             ResponseValue<types::ItemList>,
             ::cloudflare_cni_client_runtime::CniError,
         > {
+            ::cloudflare_cni_client_runtime::__private::check_minimum(
+                "limit",
+                self
+                    .limit
+                    .as_ref()
+                    .ok()
+                    .and_then(::std::option::Option::as_ref)
+                    .copied(),
+                0,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run(
                     self.send_raw(),
                     "a JSON `ItemList`",
@@ -242,6 +252,16 @@ pub mod builder {
             ResponseValue<types::ItemList>,
             ::cloudflare_cni_client_runtime::CniError,
         > {
+            ::cloudflare_cni_client_runtime::__private::check_minimum(
+                "limit",
+                self
+                    .limit
+                    .as_ref()
+                    .ok()
+                    .and_then(::std::option::Option::as_ref)
+                    .copied(),
+                0,
+            )?;
             ::cloudflare_cni_client_runtime::__private::run_with(
                     self.send_raw(),
                     ::std::option::Option::Some(::std::clone::Clone::clone(options)),
@@ -416,7 +436,12 @@ pub mod mock {
             }
             pub fn group(self, value: &::uuid::Uuid) -> Self {
                 let re = regex::Regex::new(
-                        &format!("^/groups/{}/items$", value.to_string()),
+                        &format!(
+                            "^/groups/{}/items$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
                     )
                     .unwrap();
                 Self(self.0.path_matches(re))

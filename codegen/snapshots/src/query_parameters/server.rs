@@ -2,8 +2,9 @@
 /// The request and response types, shared with the client crate.
 pub use super::types as types;
 pub use ::cloudflare_cni_server_runtime::{
-    codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, Secret, RouterConfig,
-    ServeConfig, MAX_BODY_DEPTH, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES,
+    codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, RequestContext, Secret,
+    RouterConfig, ServeConfig, MAX_BODY_DEPTH, MAX_HEADER_BYTES, MAX_HEADER_COUNT,
+    MAX_URI_BYTES,
 };
 /// The old name of [`RouterConfig`].
 #[doc(hidden)]
@@ -18,7 +19,7 @@ pub use ::axum::http::StatusCode;
 pub use ::uuid::Uuid;
 /// The Query parameters fixture (version 1), one method per operation.
 ///
-/// One trait serves every resource group (Items), so that an implementation keeps one state across them. Every method has a default that answers 501 in the envelope: implement the operations you serve (an operation added in a later release then needs no change here); list them in `IMPLEMENTED`, and [`unimplemented_operations`] names the rest. Each method receives the request's [`Credentials`](crate::Credentials), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
+/// One trait serves every resource group (Items), so that an implementation keeps one state across them. Every method has a default that answers 501 in the envelope: implement the operations you serve (an operation added in a later release then needs no change here); list them in `IMPLEMENTED`, and [`unimplemented_operations`] names the rest. Each method receives the request as a [`RequestContext`](crate::RequestContext) (its [`Credentials`](crate::Credentials), headers, peer and extensions, and the headers to answer with), its path parameters as their spec types, its query parameters as one struct and its body as the shared type from `types`, already checked against the spec's rules; it returns the success type or an [`ApiError`](crate::ApiError), which answers in Cloudflare's v4 error envelope.
 pub trait CniApi: Send + Sync + 'static {
     /// The operations this implementation serves: the methods it provides, listed so
     /// that [`unimplemented_operations`] can name the rest without calling anything.
@@ -34,7 +35,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// Declared error statuses: ; return them as an [`ApiError`](crate::ApiError).
     fn list_items(
         &self,
-        credentials: ::cloudflare_cni_server_runtime::Credentials,
+        request: ::cloudflare_cni_server_runtime::RequestContext,
         group: ::uuid::Uuid,
         query: ListItemsQuery,
     ) -> impl ::std::future::Future<
@@ -43,7 +44,7 @@ pub trait CniApi: Send + Sync + 'static {
             ::cloudflare_cni_server_runtime::ApiError,
         >,
     > + Send {
-        let _ = (credentials, group, query);
+        let _ = (request, group, query);
         async {
             ::std::result::Result::Err(
                 ::cloudflare_cni_server_runtime::ApiError::not_implemented("list_items"),
@@ -159,7 +160,7 @@ async fn handle_list_items<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    credentials: ::cloudflare_cni_server_runtime::Credentials,
+    request: ::cloudflare_cni_server_runtime::RequestContext,
     ::cloudflare_cni_server_runtime::ApiPath(
         group,
     ): ::cloudflare_cni_server_runtime::ApiPath<::uuid::Uuid>,
@@ -167,7 +168,10 @@ async fn handle_list_items<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<ListItemsQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    let answer = api.list_items(credentials, group, query).await;
+    let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
+        &request,
+    );
+    let answer = api.list_items(request, group, query).await;
     if let ::std::result::Result::Err(error) = &answer {
         if error.is_not_implemented() && A::IMPLEMENTED.contains(&Operation::LIST_ITEMS)
         {
@@ -180,5 +184,6 @@ async fn handle_list_items<A: CniApi>(
     ::cloudflare_cni_server_runtime::__private::respond(
         "list_items",
         answer.map(::cloudflare_cni_server_runtime::__private::axum::Json),
+        answer_headers,
     )
 }

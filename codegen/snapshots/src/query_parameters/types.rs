@@ -57,7 +57,6 @@ pub mod builder {
                 .collect::<
                     ::std::result::Result<::std::vec::Vec<::std::string::String>, _>,
                 >()
-                .map(::std::convert::identity)
                 .map_err(|e| format!("error converting supplied value for items: {e}"));
             self
         }

@@ -518,7 +518,14 @@ pub mod mock {
                 self.0
             }
             pub fn id(self, value: &::uuid::Uuid) -> Self {
-                let re = regex::Regex::new(&format!("^/things/{}$", value.to_string()))
+                let re = regex::Regex::new(
+                        &format!(
+                            "^/things/{}$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
+                    )
                     .unwrap();
                 Self(self.0.path_matches(re))
             }
@@ -554,7 +561,14 @@ pub mod mock {
                 self.0
             }
             pub fn id(self, value: &::uuid::Uuid) -> Self {
-                let re = regex::Regex::new(&format!("^/things/{}$", value.to_string()))
+                let re = regex::Regex::new(
+                        &format!(
+                            "^/things/{}$", regex::escape(&
+                            ::std::string::ToString::to_string(&
+                            ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                            (value.to_string()))))
+                        ),
+                    )
                     .unwrap();
                 Self(self.0.path_matches(re))
             }

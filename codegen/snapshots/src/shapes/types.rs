@@ -686,7 +686,6 @@ pub mod builder {
                 .into_iter()
                 .map(::std::convert::TryInto::try_into)
                 .collect::<::std::result::Result<::std::vec::Vec<super::State>, _>>()
-                .map(::std::convert::identity)
                 .map_err(|e| {
                     format!("error converting supplied value for history: {e}")
                 });

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use cloudflare_cni_emulator::{Emulator, EmulatorConfig, StateFile};
 use cloudflare_cni_server::types::{Cni, CniCreateRequest, MagicSettings};
-use cloudflare_cni_server::{CniApi, Credentials, Secret};
+use cloudflare_cni_server::{CniApi, Credentials, RequestContext, Secret};
 use serde_json::json;
 
 const ACCOUNT: &str = "bench";
@@ -52,8 +52,8 @@ fn loaded(cnis: usize) -> Emulator {
     emulator
 }
 
-fn credentials() -> Credentials {
-    Credentials::ApiToken(Secret::new("bench"))
+fn credentials() -> RequestContext {
+    RequestContext::new(Credentials::ApiToken(Secret::new("bench")))
 }
 
 /// Microseconds per call of `CALLS` creates (each deleted again, untimed, so the account

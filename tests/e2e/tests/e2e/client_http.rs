@@ -537,7 +537,54 @@ async fn a_request_builder_owns_its_client_and_runs_on_a_task() {
     };
     drop(client);
     let task = tokio::spawn(request.send());
-    let answer = task.await.expect("the task ran").expect("the call succeeded");
+    let answer = task
+        .await
+        .expect("the task ran")
+        .expect("the call succeeded");
     assert_eq!(answer.into_inner().id, cni_id);
     assert_eq!(seen.requests().len(), 1);
+}
+
+/// Query parameters are held to the spec's bounds before sending, as the server holds them
+/// (issue: `.limit(-1)` reached the server), and the LOA's `name` is a `String` as in the
+/// server, its 200-character bound checked the same way.
+#[tokio::test]
+async fn query_parameters_out_of_bounds_are_refused_before_sending() {
+    let (client, seen) = start().await;
+    match client
+        .list_cnis()
+        .account_id(ACCOUNT)
+        .limit(-1)
+        .send()
+        .await
+    {
+        Err(CniError::InvalidParameter { name, reason, .. }) => {
+            assert_eq!(name, "limit");
+            assert!(reason.contains("minimum of 0"), "{reason}");
+        }
+        other => panic!("expected InvalidParameter, got {other:?}"),
+    }
+    let long = "n".repeat(201);
+    match client
+        .get_interconnect_loa()
+        .account_id(ACCOUNT)
+        .icon("icon-dfw-1")
+        .name(long)
+        .send()
+        .await
+    {
+        Err(CniError::InvalidParameter { name, .. }) => assert_eq!(name, "name"),
+        Err(other) => panic!("expected InvalidParameter, got {other:?}"),
+        Ok(_) => panic!("a 201-character name was sent"),
+    }
+    assert!(seen.requests().is_empty(), "nothing was sent");
+    let name: String = "n".repeat(200);
+    client
+        .get_interconnect_loa()
+        .account_id(ACCOUNT)
+        .icon("icon-dfw-1")
+        .name(name)
+        .send()
+        .await
+        .expect("200 characters are allowed");
 }

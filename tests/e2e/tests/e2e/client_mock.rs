@@ -68,3 +68,43 @@ async fn a_mocked_error_is_a_typed_api_error() {
     }
     mock.assert_async().await;
 }
+
+/// The finding: `when.account_id(v)` built a regex from `v` unescaped and unwrapped it,
+/// so `a.c` matched `abc` and `a(c` panicked. Each value matches its own path only.
+#[tokio::test]
+async fn a_mocked_path_value_matches_itself_only_and_never_panics() {
+    let server = MockServer::start_async().await;
+    let settings: types::Settings = serde_json::from_value(json!({"default_asn": 65000})).unwrap();
+    let dotted = server.get_settings(|when, then| {
+        when.account_id("a.c");
+        then.ok(&settings);
+    });
+    let client = client(&server);
+    let other = client
+        .get_settings()
+        .account_id("abc")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(other.status().map(|s| s.as_u16()), Some(404), "{other}");
+    client
+        .get_settings()
+        .account_id("a.c")
+        .send()
+        .await
+        .unwrap();
+    dotted.assert_calls_async(1).await;
+
+    // A value that is no regex, and one the client percent-encodes.
+    let odd = server.get_settings(|when, then| {
+        when.account_id("a(c d");
+        then.ok(&settings);
+    });
+    client
+        .get_settings()
+        .account_id("a(c d")
+        .send()
+        .await
+        .unwrap();
+    odd.assert_async().await;
+}

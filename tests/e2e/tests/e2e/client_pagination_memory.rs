@@ -29,7 +29,8 @@ async fn a_thousand_page_stream_does_not_hold_earlier_pages() {
         )
     })
     .await;
-    let client = cloudflare_cni_client::Client::builder().without_credentials()
+    let client = cloudflare_cni_client::Client::builder()
+        .without_credentials()
         .base_url(&server.base_url)
         .build()
         .unwrap();

@@ -31,61 +31,6 @@ fn envelope(code: u32, message: &str) -> serde_json::Value {
     json!({"success": false, "errors": [{"code": code, "message": message, "source": {"pointer": "/x"}}], "messages": [], "result": null})
 }
 
-/// The messages of the events at `level` or above that a call logs.
-#[derive(Clone, Default)]
-struct Logged(std::sync::Arc<std::sync::Mutex<Vec<(tracing::Level, String)>>>);
-
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Logged {
-    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
-        struct Message(String);
-        impl tracing::field::Visit for Message {
-            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-                if field.name() == "message" {
-                    self.0 = format!("{value:?}");
-                }
-            }
-        }
-        let mut message = Message(String::new());
-        event.record(&mut message);
-        self.0
-            .lock()
-            .unwrap()
-            .push((*event.metadata().level(), message.0));
-    }
-}
-
-/// The finding: every request attempt was logged at INFO, filling an application's
-/// log. Attempts are DEBUG; a retry (something went wrong) stays INFO.
-#[tokio::test(start_paused = true)]
-async fn attempts_are_logged_at_debug_and_retries_at_info() {
-    use tracing_subscriber::layer::SubscriberExt;
-    let logged = Logged::default();
-    let _guard =
-        tracing::subscriber::set_default(tracing_subscriber::registry().with(logged.clone()));
-    // Other tests of this binary run their own subscribers on other threads; a callsite's
-    // cached interest may predate this one, so it is computed again with it.
-    tracing::callsite::rebuild_interest_cache();
-    let server = serve_queue(vec![json(503, envelope(1006, "busy")), settings(65000)]).await;
-    client(&server)
-        .get_settings()
-        .account_id(ACCOUNT)
-        .send()
-        .await
-        .unwrap();
-    let events = logged.0.lock().unwrap().clone();
-    let at = |level: tracing::Level, text: &str| {
-        events.iter().any(|(l, m)| *l == level && m.contains(text))
-    };
-    assert!(at(tracing::Level::DEBUG, "attempt answered"), "{events:?}");
-    assert!(at(tracing::Level::INFO, "retrying"), "{events:?}");
-    assert!(
-        !events
-            .iter()
-            .any(|(l, m)| *l <= tracing::Level::INFO && m.contains("attempt")),
-        "no attempt above DEBUG: {events:?}"
-    );
-}
-
 #[tokio::test(start_paused = true)]
 async fn a_503_then_200_is_retried_once() {
     let server = serve_queue(vec![json(503, envelope(1006, "busy")), settings(65000)]).await;
@@ -179,7 +124,8 @@ async fn a_post_on_503_is_not_retried_unless_asked() {
 
     let cni = json!({"id": uuid::Uuid::nil(), "account": ACCOUNT, "interconnect": "i", "p2p_ip": "10.0.0.0/31", "cust_ip": "10.0.0.1/31", "magic": {"conduit_name": "c", "description": "", "mtu": 1500}});
     let server = serve_queue(vec![json(503, envelope(1006, "busy")), json(200, cni)]).await;
-    let opted_in = Client::builder().without_credentials()
+    let opted_in = Client::builder()
+        .without_credentials()
         .base_url(&server.base_url)
         .timeout(None)
         .retry_non_idempotent(true)
@@ -229,7 +175,8 @@ async fn exhausted_retries_return_the_last_error_with_the_attempt_count() {
     );
     // 0 retries disables retrying.
     let server = serve_queue(vec![json(503, envelope(1006, "busy")), settings(1)]).await;
-    let once = Client::builder().without_credentials()
+    let once = Client::builder()
+        .without_credentials()
         .base_url(&server.base_url)
         .timeout(None)
         .max_retries(0)
@@ -252,7 +199,8 @@ async fn connection_errors_are_retried_then_reported_as_transport() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let client = Client::builder().without_credentials()
+    let client = Client::builder()
+        .without_credentials()
         .base_url(format!("http://127.0.0.1:{port}"))
         .build()
         .unwrap();
@@ -342,7 +290,8 @@ async fn error_bodies_map_to_the_right_variant() {
         raw(200, "application/json", ""),
     ])
     .await;
-    let client = Client::builder().without_credentials()
+    let client = Client::builder()
+        .without_credentials()
         .base_url(&server.base_url)
         .max_retries(0)
         .build()
@@ -711,7 +660,10 @@ async fn dot_segment_and_empty_path_parameters_are_refused_before_sending() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(error, CniError::InvalidParameter { .. }), "{error:?}");
+    assert!(
+        matches!(error, CniError::InvalidParameter { .. }),
+        "{error:?}"
+    );
     assert!(server.requests().is_empty(), "{:?}", server.requests());
     // Values that merely contain dots, or encoded ones, are sent as one segment.
     client

@@ -176,7 +176,8 @@ async fn the_servers_errors_decode_in_the_client() {
         other => panic!("{other:?}"),
     }
     // 401 without credentials.
-    let anonymous = Client::builder().without_credentials()
+    let anonymous = Client::builder()
+        .without_credentials()
         .base_url(client.base_url())
         .build()
         .unwrap();

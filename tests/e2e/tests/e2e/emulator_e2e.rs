@@ -311,7 +311,11 @@ async fn accounts_are_isolated() {
 #[tokio::test]
 async fn error_envelopes_decode_in_the_client() {
     let base = start(config()).await;
-    let anonymous = Client::builder().without_credentials().base_url(&base).build().unwrap();
+    let anonymous = Client::builder()
+        .without_credentials()
+        .base_url(&base)
+        .build()
+        .unwrap();
     match anonymous
         .get_settings()
         .account_id(A)
@@ -918,7 +922,8 @@ async fn a_waiter_returns_when_the_status_is_reached() {
             emulator.set_status(A, &icon, healthy).unwrap();
         })
     };
-    let wait = Wait::default().timeout(Duration::from_secs(10))
+    let wait = Wait::default()
+        .timeout(Duration::from_secs(10))
         .interval(Duration::from_millis(20), Duration::from_millis(50));
     let mut seen = Vec::new();
     let status = client
@@ -955,7 +960,8 @@ async fn a_waiter_that_times_out_names_the_last_status() {
             serde_json::from_str(r#"{"state": "Down", "reason": "fibre cut"}"#).unwrap(),
         )
         .unwrap();
-    let wait = Wait::default().timeout(Duration::from_millis(300))
+    let wait = Wait::default()
+        .timeout(Duration::from_millis(300))
         .interval(Duration::from_millis(20), Duration::from_millis(50));
     let error = client
         .get_interconnect_status()
@@ -1080,7 +1086,8 @@ async fn a_waiter_stops_at_once_when_its_condition_says_the_answer_will_not_do()
     assert!(matches!(healthy, types::InterconnectStatus::Healthy(_)));
 
     // A wait told to look past 404s waits for an object that is not there yet.
-    let wait = Wait::default().timeout(Duration::from_millis(200))
+    let wait = Wait::default()
+        .timeout(Duration::from_millis(200))
         .interval(Duration::from_millis(20), Duration::from_millis(20))
         .not_found_is_pending(true);
     let error = client

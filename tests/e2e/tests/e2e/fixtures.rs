@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use cloudflare_cni_server::types::*;
 use cloudflare_cni_server::{
-    ApiError, Binary, CniApi, Credentials, ListCnisQuery, ListInterconnectsQuery, ListSlotsQuery,
-    Operation,
+    ApiError, Binary, CniApi, ListCnisQuery, ListInterconnectsQuery, ListSlotsQuery, Operation,
+    RequestContext,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -102,8 +102,17 @@ impl CniApi for Fixed {
         Operation::UPDATE_SETTINGS,
     ];
 
-    async fn list_cnis(&self, c: Credentials, a: String, q: ListCnisQuery) -> R<CniList> {
-        self.saw(format!("list_cnis {c:?} {a} {q:?}"));
+    async fn list_cnis(&self, c: RequestContext, a: String, q: ListCnisQuery) -> R<CniList> {
+        self.saw(format!("list_cnis {:?} {a} {q:?}", c.credentials()));
+        // What a request context is for: a request header read, and answered with.
+        if let Some(key) = c.header("idempotency-key") {
+            let echoed = cloudflare_cni_server::axum::http::HeaderValue::from_str(key)
+                .map_err(|_| ApiError::bad_request("idempotency-key"))?;
+            c.set_answer_header(
+                cloudflare_cni_server::axum::http::HeaderName::from_static("idempotency-key"),
+                echoed,
+            );
+        }
         account(&a)?;
         Ok(CniList::builder()
             .items(vec![cni()])
@@ -113,7 +122,7 @@ impl CniApi for Fixed {
     }
     async fn create_cni(
         &self,
-        _: Credentials,
+        _: RequestContext,
         a: String,
         _query: cloudflare_cni_server::CreateCniQuery,
         body: CniCreateRequest,
@@ -137,7 +146,7 @@ impl CniApi for Fixed {
     }
     async fn get_cni(
         &self,
-        _: Credentials,
+        _: RequestContext,
         a: String,
         id: Uuid,
         _query: cloudflare_cni_server::GetCniQuery,
@@ -151,7 +160,7 @@ impl CniApi for Fixed {
     }
     async fn update_cni(
         &self,
-        _: Credentials,
+        _: RequestContext,
         a: String,
         id: Uuid,
         _query: cloudflare_cni_server::UpdateCniQuery,
@@ -162,7 +171,7 @@ impl CniApi for Fixed {
     }
     async fn delete_cni(
         &self,
-        _: Credentials,
+        _: RequestContext,
         a: String,
         id: Uuid,
         _query: cloudflare_cni_server::DeleteCniQuery,
@@ -172,7 +181,7 @@ impl CniApi for Fixed {
     }
     async fn list_interconnects(
         &self,
-        _: Credentials,
+        _: RequestContext,
         a: String,
         q: ListInterconnectsQuery,
     ) -> R<InterconnectList> {
@@ -184,7 +193,7 @@ impl CniApi for Fixed {
     }
     async fn create_interconnect(
         &self,
-        _: Credentials,
+        _: RequestContext,
         a: String,
         _query: cloudflare_cni_server::CreateInterconnectQuery,
         body: InterconnectCreateRequest,
@@ -197,7 +206,7 @@ impl CniApi for Fixed {
     }
     async fn get_interconnect(
         &self,
-        _: Credentials,
+        _: RequestContext,
         a: String,
         icon: String,
         _query: cloudflare_cni_server::GetInterconnectQuery,
@@ -207,7 +216,7 @@ impl CniApi for Fixed {
     }
     async fn delete_interconnect(
         &self,
-        _: Credentials,
+        _: RequestContext,
         a: String,
         icon: String,
         _query: cloudflare_cni_server::DeleteInterconnectQuery,
@@ -217,7 +226,7 @@ impl CniApi for Fixed {
     }
     async fn get_interconnect_loa(
         &self,
-        _: Credentials,
+        _: RequestContext,
         a: String,
         icon: String,
         query: cloudflare_cni_server::GetInterconnectLoaQuery,
@@ -227,7 +236,7 @@ impl CniApi for Fixed {
     }
     async fn get_interconnect_loa_default_name(
         &self,
-        _: Credentials,
+        _: RequestContext,
         a: String,
         icon: String,
         _query: cloudflare_cni_server::GetInterconnectLoaDefaultNameQuery,
@@ -237,7 +246,7 @@ impl CniApi for Fixed {
     }
     async fn get_interconnect_status(
         &self,
-        _: Credentials,
+        _: RequestContext,
         a: String,
         icon: String,
         _query: cloudflare_cni_server::GetInterconnectStatusQuery,
@@ -247,7 +256,7 @@ impl CniApi for Fixed {
     }
     async fn get_settings(
         &self,
-        _: Credentials,
+        _: RequestContext,
         a: String,
         _query: cloudflare_cni_server::GetSettingsQuery,
     ) -> R<Settings> {
@@ -256,7 +265,7 @@ impl CniApi for Fixed {
     }
     async fn update_settings(
         &self,
-        _: Credentials,
+        _: RequestContext,
         a: String,
         _query: cloudflare_cni_server::UpdateSettingsQuery,
         body: SettingsUpdateRequest,
@@ -267,13 +276,13 @@ impl CniApi for Fixed {
             .try_into()
             .unwrap())
     }
-    async fn list_slots(&self, _: Credentials, a: String, q: ListSlotsQuery) -> R<SlotList> {
+    async fn list_slots(&self, _: RequestContext, a: String, q: ListSlotsQuery) -> R<SlotList> {
         self.saw(format!("list_slots {a} {q:?}"));
         Ok(SlotList::builder().items(vec![slot()]).try_into().unwrap())
     }
     async fn get_slot(
         &self,
-        _: Credentials,
+        _: RequestContext,
         a: String,
         id: Uuid,
         _query: cloudflare_cni_server::GetSlotQuery,

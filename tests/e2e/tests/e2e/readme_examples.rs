@@ -11,7 +11,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cloudflare_cni_client::{Client, Wait};
+use cloudflare_cni_client::{Client, CniError, Wait};
 use cloudflare_cni_emulator::{Emulator, EmulatorConfig, Grant};
 use cloudflare_cni_tests::{direct, status};
 
@@ -280,6 +280,22 @@ async fn the_readme_examples_run_against_the_emulator_and_serve() {
     let missing = get_missing(example.clone()).await;
     assert!(missing.is_not_found(), "{missing}");
     assert!(missing.to_string().contains("no such object"), "{missing}");
+    // It reads a request header and answers with it.
+    let options = cloudflare_cni_client::RequestOptions::default().header(
+        cloudflare_cni_client::header::HeaderName::from_static("x-request-id"),
+        cloudflare_cni_client::header::HeaderValue::from_static("readme-1"),
+    );
+    let echoed = example
+        .get_cni()
+        .account_id(ACCOUNT)
+        .cni(cloudflare_cni_client::Uuid::nil())
+        .send_with(&options)
+        .await
+        .unwrap_err();
+    match &echoed {
+        CniError::Api { headers, .. } => assert_eq!(headers["x-request-id"], "readme-1"),
+        other => panic!("expected the 404, got {other:?}"),
+    }
     let unimplemented = example
         .list_cnis()
         .account_id(ACCOUNT)
@@ -287,7 +303,8 @@ async fn the_readme_examples_run_against_the_emulator_and_serve() {
         .await
         .unwrap_err();
     assert_eq!(status(&unimplemented), 501, "{unimplemented}");
-    let anonymous = Client::builder().without_credentials()
+    let anonymous = Client::builder()
+        .without_credentials()
         .base_url(format!("http://{address}"))
         .max_retries(0)
         .build()

@@ -1017,7 +1017,7 @@ impl cloudflare_cni_server::CniApi for OnlySettings {
 
     async fn get_settings(
         &self,
-        _: cloudflare_cni_server::Credentials,
+        _: cloudflare_cni_server::RequestContext,
         _: String,
         _query: cloudflare_cni_server::GetSettingsQuery,
     ) -> Result<cloudflare_cni_server::types::Settings, cloudflare_cni_server::ApiError> {
@@ -1145,4 +1145,126 @@ async fn bodies_are_objects_with_each_key_once() {
         }
     }
     assert_eq!(api.calls(), 0, "no refused body reached the implementation");
+}
+
+/// The request context (issue: the trait saw no headers, no peer, no extensions, and a
+/// success could set no header; `ApiError` no `Retry-After`): served over TCP by `serve`, an
+/// implementation reads the request's header and its peer, answers with headers on a success,
+/// and an error carries its `Retry-After`.
+struct Contextual;
+
+impl cloudflare_cni_server::CniApi for Contextual {
+    const IMPLEMENTED: &'static [cloudflare_cni_server::Operation] =
+        &[cloudflare_cni_server::Operation::GET_SETTINGS];
+
+    async fn get_settings(
+        &self,
+        request: cloudflare_cni_server::RequestContext,
+        _: String,
+        _query: cloudflare_cni_server::GetSettingsQuery,
+    ) -> Result<cloudflare_cni_server::types::Settings, cloudflare_cni_server::ApiError> {
+        use axum::http::{HeaderName, HeaderValue};
+        if request.header("x-fail").is_some() {
+            return Err(
+                cloudflare_cni_server::ApiError::service_unavailable("draining")
+                    .retry_after(std::time::Duration::from_secs(3)),
+            );
+        }
+        let peer = request
+            .peer()
+            .map(|p| p.ip().to_string())
+            .unwrap_or_default();
+        request.set_answer_header(
+            HeaderName::from_static("x-peer"),
+            HeaderValue::from_str(&peer).unwrap(),
+        );
+        let key = request
+            .header("idempotency-key")
+            .unwrap_or("none")
+            .to_string();
+        request.set_answer_header(
+            HeaderName::from_static("etag"),
+            HeaderValue::from_str(&format!("\"{key}\"")).unwrap(),
+        );
+        Ok(cloudflare_cni_server::types::Settings::builder()
+            .default_asn(65000u32)
+            .build()?)
+    }
+}
+
+#[tokio::test]
+async fn a_method_reads_its_request_and_sets_headers_on_its_answer() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(cloudflare_cni_server::serve(
+        listener,
+        router(Contextual),
+        cloudflare_cni_server::ServeConfig::default(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    use cloudflare_cni_client::header::{HeaderName, HeaderValue};
+    let client = cloudflare_cni_client::Client::builder()
+        .base_url(format!("http://{address}"))
+        .api_token("test-token")
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let with = |name: &'static str, value: &'static str| {
+        cloudflare_cni_client::RequestOptions::default().header(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        )
+    };
+    let ok = client
+        .get_settings()
+        .account_id(ACCOUNT)
+        .send_with(&with("idempotency-key", "k-42"))
+        .await
+        .unwrap();
+    assert_eq!(
+        ok.headers()["x-peer"],
+        "127.0.0.1",
+        "the peer, as serve saw it"
+    );
+    assert_eq!(ok.headers()["etag"], "\"k-42\"");
+    let busy = client
+        .get_settings()
+        .account_id(ACCOUNT)
+        .send_with(&with("x-fail", "1"))
+        .await
+        .unwrap_err();
+    match &busy {
+        cloudflare_cni_client::CniError::Api {
+            status,
+            headers,
+            errors,
+            ..
+        } => {
+            assert_eq!(status.as_u16(), 503);
+            assert_eq!(headers["retry-after"], "3");
+            assert_eq!(errors[0].message, "draining");
+        }
+        other => panic!("expected the 503, got {other:?}"),
+    }
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
+
+/// A test of an implementation calls its methods with a context of its own making.
+#[tokio::test]
+async fn an_implementation_is_called_directly_with_a_context_of_its_own() {
+    use cloudflare_cni_server::{CniApi, Credentials, RequestContext, Secret};
+    let context = RequestContext::new(Credentials::ApiToken(Secret::new("t"))).with_header(
+        axum::http::HeaderName::from_static("idempotency-key"),
+        axum::http::HeaderValue::from_static("direct"),
+    );
+    let settings = Contextual
+        .get_settings(context.clone(), ACCOUNT.to_string(), Default::default())
+        .await
+        .unwrap();
+    assert_eq!(settings.default_asn, 65000);
+    assert_eq!(context.answer_headers()["etag"], "\"direct\"");
 }

@@ -18,3 +18,65 @@ pub fn strip_covered_patterns(value: &mut Value) {
         _ => {}
     }
 }
+
+/// A parameter's string bounds (`maxLength`, `minLength`, `pattern`) are dropped from what
+/// progenitor sees, so the client's setter takes the same `String` the server's query struct
+/// has (not a newtype of typify's for that one parameter): one type per parameter on every
+/// side. The bounds still hold: the client checks them before sending
+/// (`check_max_length`), the server's query struct validates them, both from the spec.
+pub fn plain_parameter_types(document: &mut Value) {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (key, node) in item.iter_mut() {
+            let parameters = if key == "parameters" {
+                Some(node)
+            } else {
+                node.get_mut("parameters")
+            };
+            let Some(parameters) = parameters.and_then(Value::as_array_mut) else {
+                continue;
+            };
+            for parameter in parameters {
+                if let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut) {
+                    if schema.get("type").and_then(Value::as_str) == Some("string") {
+                        for bound in ["maxLength", "minLength", "pattern"] {
+                            schema.remove(bound);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod parameter_tests {
+    use serde_json::json;
+
+    #[test]
+    fn string_parameters_lose_their_bounds_and_nothing_else_does() {
+        let mut document = json!({"paths": {"/x/{id}": {
+            "parameters": [{"name": "id", "in": "path", "schema": {"type": "string", "maxLength": 5}}],
+            "get": {"parameters": [
+                {"name": "name", "in": "query", "schema": {"type": "string", "maxLength": 200, "pattern": "^a"}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 0}}
+            ]}
+        }}});
+        super::plain_parameter_types(&mut document);
+        let item = &document["paths"]["/x/{id}"];
+        assert_eq!(item["parameters"][0]["schema"], json!({"type": "string"}));
+        assert_eq!(
+            item["get"]["parameters"][0]["schema"],
+            json!({"type": "string"})
+        );
+        assert_eq!(
+            item["get"]["parameters"][1]["schema"],
+            json!({"type": "integer", "minimum": 0})
+        );
+    }
+}
