@@ -194,7 +194,7 @@ fn a_removed_property_is_major_and_an_operation_added_moves_client_and_server_on
     let dir = repo(RECORD);
     edit(
         dir.path(),
-        "- {target: $.components.schemas.InterconnectPhysical.properties.owner, description: removed, remove: true}",
+        "- {target: $.components.schemas.InterconnectDirect.properties.owner, description: removed, remove: true}",
     );
     let plan = release::plan::plan(dir.path(), &crates()).unwrap();
     // On 0.x a major change moves the minor number.
@@ -208,7 +208,7 @@ fn a_removed_property_is_major_and_an_operation_added_moves_client_and_server_on
     );
     assert!(
         release::changelog::section(&plan)
-            .contains("### Breaking on the wire\n\n- /components/schemas/InterconnectPhysical/properties/owner: property `owner` removed"),
+            .contains("### Breaking on the wire\n\n- /components/schemas/InterconnectDirect/properties/owner: property `owner` removed"),
         "{}",
         release::changelog::section(&plan)
     );

@@ -154,6 +154,9 @@ pub struct SchemaModel {
     pub usage: document::Usage,
     /// For a string enum: each value and its Rust name, in the spec's order.
     pub enum_values: Option<Vec<EnumValue>>,
+    /// `x-cni-former-names`: the names the schema had before a rename, kept as deprecated,
+    /// hidden aliases so that code written against them still compiles.
+    pub former_names: Vec<String>,
 }
 
 /// One value of a string enum.
@@ -187,6 +190,9 @@ pub struct UnionVariant {
     /// The Rust variant's name: the union's `x-cni-variant-names` entry for the tag, else by
     /// rule ([`naming::value_name`]).
     pub name: String,
+    /// `x-cni-former-variant-names`: the name it had before a rename (its `is_`/`as_`
+    /// accessors stay, deprecated and hidden).
+    pub former_name: Option<String>,
 }
 
 /// One machine-readable rule on one property (by its wire name).
@@ -257,6 +263,13 @@ pub fn lower(root: &Value) -> ApiModel {
                 union: union(schema),
                 usage: usage.get(name).copied().unwrap_or_default(),
                 enum_values: enum_values(schema),
+                former_names: schema
+                    .get("x-cni-former-names")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|n| n.as_str().map(str::to_string))
+                    .collect(),
             };
             (name.clone(), model)
         })
@@ -636,6 +649,11 @@ fn union(schema: &Value) -> Option<UnionModel> {
                 tag: tag.clone(),
                 schema: ref_name(variant)?,
                 name: named(schema, "x-cni-variant-names", tag),
+                former_name: schema
+                    .get("x-cni-former-variant-names")
+                    .and_then(|names| names.get(tag))
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
             })
         })
         .collect();

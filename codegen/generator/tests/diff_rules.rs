@@ -64,6 +64,7 @@ const EXPECTED: &[(&str, &str, &str, &str, &str)] = &[
         "patch",
     ),
     ("operation_removed", "breaking", "patch", "major", "major"),
+    ("schema_renamed", "deprecation", "minor", "minor", "minor"),
     (
         "optional_parameter_added",
         "additive",

@@ -33,7 +33,7 @@ pub async fn direct(
     client: &Client,
     account: &str,
     slot: uuid::Uuid,
-) -> Result<types::InterconnectPhysical, CniError> {
+) -> Result<types::InterconnectDirect, CniError> {
     let body = types::InterconnectCreateRequest::direct()
         .account(account)
         .slot_id(slot);
@@ -45,7 +45,7 @@ pub async fn direct(
         .await?
         .into_inner()
     {
-        types::Interconnect::Physical(p) => Ok(p),
+        types::Interconnect::Direct(p) => Ok(p),
         other => panic!("a direct interconnect, not {other:?}"),
     }
 }
@@ -152,7 +152,7 @@ async fn claim_slot(
     b: &str,
     slot: uuid::Uuid,
     status_delay: Duration,
-) -> Walk<types::InterconnectPhysical> {
+) -> Walk<types::InterconnectDirect> {
     const CREATE: &str = "create a direct interconnect";
     let icon = answered(CREATE, direct(client, a, slot).await)?;
     check(
@@ -201,7 +201,7 @@ async fn claim_slot(
     .into_inner();
     check(
         GET,
-        got == types::Interconnect::Physical(icon.clone()),
+        got == types::Interconnect::Direct(icon.clone()),
         || format!("what was created, got {got:?}"),
     )?;
     const PENDING: &str = "get the new interconnect's status";
@@ -266,7 +266,7 @@ async fn loa_text(client: &Client, a: &str, icon: &str, name: Option<&str>) -> W
 
 /// The LOA is a real PDF naming the interconnect, its facility, its slot and the customer:
 /// the name given, or the default name `/loa/default` announces.
-async fn check_loa(client: &Client, a: &str, icon: &types::InterconnectPhysical) -> Walk<()> {
+async fn check_loa(client: &Client, a: &str, icon: &types::InterconnectDirect) -> Walk<()> {
     let slot = icon.slot_id;
     let default_name = answered(
         "get the LOA's default name",
@@ -325,7 +325,7 @@ async fn check_loa(client: &Client, a: &str, icon: &types::InterconnectPhysical)
 async fn cni_lifecycle(
     client: &Client,
     a: &str,
-    icon: &types::InterconnectPhysical,
+    icon: &types::InterconnectDirect,
 ) -> Walk<[types::Cni; 2]> {
     let slot = icon.slot_id;
     const CREATE: &str = "create a CNI";
@@ -443,7 +443,7 @@ async fn cni_lifecycle(
 async fn delete_in_order(
     client: &Client,
     a: &str,
-    icon: &types::InterconnectPhysical,
+    icon: &types::InterconnectDirect,
     [cni, other]: &[types::Cni; 2],
 ) -> Walk<()> {
     let slot = icon.slot_id;

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -32,7 +32,7 @@ use axum::routing::{delete, get, post, put};
 use axum::Json;
 use bytes::Bytes;
 use cloudflare_cni_server::types::InterconnectStatus;
-use cloudflare_cni_server::{codes, ApiError, Credentials};
+use cloudflare_cni_server::{codes, ApiError, RequestContext};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -434,9 +434,10 @@ async fn require_control_credentials(
     if grants.is_empty() {
         return next.run(request).await;
     }
-    let (parts, body) = request.into_parts();
-    let allowed = Credentials::from_parts(&parts)
-        .is_ok_and(|credentials| crate::access::grants_every_account(grants, &credentials));
+    let (mut parts, body) = request.into_parts();
+    let allowed = RequestContext::from_request_parts(&mut parts, &())
+        .await
+        .is_ok_and(|request| crate::access::grants_every_account(grants, request.credentials()));
     if !allowed {
         return ApiError::new(
             StatusCode::UNAUTHORIZED,

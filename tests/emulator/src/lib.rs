@@ -476,7 +476,7 @@ fn default_loa_name(account_id: &str) -> String {
 
 fn physical_slot(interconnect: &Interconnect) -> Option<Uuid> {
     match interconnect {
-        Interconnect::Physical(p) => Some(p.slot_id),
+        Interconnect::Direct(p) => Some(p.slot_id),
         _ => None,
     }
 }
@@ -484,7 +484,7 @@ fn physical_slot(interconnect: &Interconnect) -> Option<Uuid> {
 /// The `type` tag of an interconnect the emulator stores (it only makes the kinds it knows).
 fn interconnect_type(interconnect: &Interconnect) -> &str {
     match interconnect {
-        Interconnect::Physical(_) => "direct",
+        Interconnect::Direct(_) => "direct",
         Interconnect::GcpPartner(_) => "gcp_partner",
         Interconnect::Unknown(unknown) => unknown.tag(),
         _ => "",
@@ -493,7 +493,7 @@ fn interconnect_type(interconnect: &Interconnect) -> &str {
 
 pub(crate) fn interconnect_name(interconnect: &Interconnect) -> &str {
     match interconnect {
-        Interconnect::Physical(p) => &p.name,
+        Interconnect::Direct(p) => &p.name,
         Interconnect::GcpPartner(g) => &g.name,
         _ => "",
     }
@@ -755,7 +755,7 @@ impl CniApi for Emulator {
             })
             .filter(|(_, i)| match (&query.site, i) {
                 (None, _) => true,
-                (Some(site), Interconnect::Physical(p)) => p.site == *site,
+                (Some(site), Interconnect::Direct(p)) => p.site == *site,
                 (Some(_), _) => false,
             })
             .map(|(seq, i)| (seq, i.clone()));
@@ -773,7 +773,7 @@ impl CniApi for Emulator {
     ) -> R<Interconnect> {
         let mut world = self.authorized(request.credentials(), &account_id)?;
         let value = match body {
-            InterconnectCreateRequest::Physical(request) => {
+            InterconnectCreateRequest::Direct(request) => {
                 check_account(&account_id, &request.account)?;
                 let Some(slot) = world
                     .slots
@@ -796,8 +796,8 @@ impl CniApi for Emulator {
                 let account = world.account_mut(&account_id);
                 let site = slot.site.to_ascii_lowercase();
                 let name = account.fresh_name(|serial| format!("{site}-direct-{serial}"))?;
-                Interconnect::Physical(built(
-                    InterconnectPhysical::builder()
+                Interconnect::Direct(built(
+                    InterconnectDirect::builder()
                         .account(account_id.clone())
                         .name(name)
                         .slot_id(slot.id)
@@ -914,7 +914,7 @@ impl CniApi for Emulator {
             .map(|i| i.value.clone());
         match stored {
             None => Err(ApiError::not_found("Interconnect not found")),
-            Some(Interconnect::Physical(p)) => {
+            Some(Interconnect::Direct(p)) => {
                 let mut lines = vec![
                     format!("Interconnect: {}", p.name),
                     format!("Customer: {customer}"),

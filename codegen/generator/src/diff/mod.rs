@@ -60,7 +60,9 @@ use crate::document::{deref, ref_name};
 pub enum Class {
     Breaking,
     Additive,
-    /// Something marked `deprecated: true` (or no longer): it stays usable, with a warning.
+    /// Something marked `deprecated: true` (or no longer), or renamed in Rust with its former
+    /// name kept: nothing changes on the wire, and the old name stays usable, with a warning
+    /// (a renamed enum variant apart, whose `match` arms must change: the impact says major).
     Deprecation,
     Documentation,
 }

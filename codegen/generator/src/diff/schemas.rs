@@ -11,6 +11,8 @@ impl Differ<'_> {
     pub(super) fn schema(&mut self, old: &Value, new: &Value, at: &str, usage: Usage) {
         match (ref_name(old), ref_name(new)) {
             (Some(a), Some(b)) if a == b => return,
+            // The same schema under its new name (reported, and compared, as a component).
+            (Some(a), Some(b)) if self.renamed(&a).as_deref() == Some(b.as_str()) => return,
             (None, None) => {}
             (a, b) => {
                 self.push(
@@ -117,7 +119,20 @@ impl Differ<'_> {
                 .collect()
         };
         let here = format!("{at}/{key}");
+        let mut renamed_to = BTreeSet::new();
         for removed in names(&a).difference(&names(&b)) {
+            if let Some(new_name) = self.renamed(removed) {
+                // The member's schema was renamed, its former name kept: nothing changes on
+                // the wire (the tag selects it), the old type name still compiles.
+                self.push(
+                    Class::Deprecation,
+                    self.schema_impact(Bump::Minor),
+                    here.clone(),
+                    format!("variant {removed} renamed {new_name}; the old name stays, deprecated"),
+                );
+                renamed_to.insert(new_name);
+                continue;
+            }
             self.push(
                 Class::Breaking,
                 self.schema_impact(Bump::Major),
@@ -126,6 +141,9 @@ impl Differ<'_> {
             );
         }
         for added in names(&b).difference(&names(&a)) {
+            if renamed_to.contains(added) {
+                continue;
+            }
             self.push(
                 Class::Additive,
                 self.schema_impact(Bump::Minor),
@@ -176,6 +194,35 @@ impl Differ<'_> {
         let (a, b) = (tags(old), tags(new));
         let (ma, mb) = (members(old), members(new));
         let here = format!("{at}/discriminator/mapping");
+        // A tag's Rust variant name (`x-cni-variant-names`, else the rule's): nothing on the
+        // wire, but a `match` on the old name no longer compiles.
+        let variant_name = |v: &Value, tag: &str| {
+            v.get("x-cni-variant-names")
+                .and_then(|names| names.get(tag))
+                .and_then(Value::as_str)
+                .map_or_else(|| crate::naming::value_name(tag), str::to_string)
+        };
+        for tag in a.keys().filter(|tag| b.contains_key(*tag)) {
+            let (before, after) = (variant_name(old, tag), variant_name(new, tag));
+            if before != after {
+                let kept = new
+                    .pointer(&format!(
+                        "/x-cni-former-variant-names/{}",
+                        tag.replace('~', "~0").replace('/', "~1")
+                    ))
+                    .and_then(Value::as_str)
+                    == Some(before.as_str());
+                self.push(
+                    Class::Deprecation,
+                    self.schema_impact(Bump::Major),
+                    format!("{at}/x-cni-variant-names"),
+                    format!(
+                        "member {tag:?} is `{after}` in Rust, was `{before}`: a `match` on the old name must change{}",
+                        if kept { "; its accessors stay, deprecated" } else { "" }
+                    ),
+                );
+            }
+        }
         for (tag, target) in &a {
             if !b.contains_key(tag) && mb.contains(target) {
                 self.push(
@@ -319,6 +366,23 @@ impl Differ<'_> {
         }
     }
 
+    /// The new name of a schema the old document has and the new one renamed, keeping the
+    /// old name in its `x-cni-former-names`.
+    fn renamed(&self, old_name: &str) -> Option<String> {
+        let schemas = self.new.pointer("/components/schemas")?.as_object()?;
+        if schemas.contains_key(old_name) {
+            return None;
+        }
+        schemas.iter().find_map(|(name, schema)| {
+            schema
+                .get("x-cni-former-names")?
+                .as_array()?
+                .iter()
+                .any(|former| former.as_str() == Some(old_name))
+                .then(|| name.clone())
+        })
+    }
+
     pub(super) fn components(&mut self) {
         let schemas = |root: &Value| {
             root.pointer("/components/schemas")
@@ -327,10 +391,28 @@ impl Differ<'_> {
                 .unwrap_or_default()
         };
         let (a, b) = (schemas(self.old), schemas(self.new));
+        let mut renamed_to = BTreeSet::new();
         for (name, schema) in &a {
             let at = pointer(["components", "schemas", name.as_str()]);
             let usage = self.usage.get(name).copied().unwrap_or_default();
             match b.get(name) {
+                // Renamed with its former name kept (`x-cni-former-names`): a deprecated alias
+                // keeps code compiling, and the wire does not name schemas. Compared as one.
+                None if self.renamed(name).is_some() => {
+                    let new_name = self.renamed(name).unwrap_or_default();
+                    self.push(
+                        Class::Deprecation,
+                        Impact::types(Bump::Minor),
+                        at.clone(),
+                        format!(
+                            "schema `{name}` renamed `{new_name}`; the old name stays, deprecated"
+                        ),
+                    );
+                    if let Some(next) = b.get(&new_name) {
+                        self.schema(schema, next, &at, usage);
+                    }
+                    renamed_to.insert(new_name);
+                }
                 // A removal that broke an operation is reported there; an unused schema's
                 // removal changes the generated types crate, which is breaking too.
                 None => self.push(
@@ -343,7 +425,7 @@ impl Differ<'_> {
             }
         }
         for name in b.keys() {
-            if !a.contains_key(name) {
+            if !a.contains_key(name) && !renamed_to.contains(name) {
                 self.push(
                     Class::Additive,
                     Impact::types(Bump::Minor),

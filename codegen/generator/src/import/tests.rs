@@ -297,7 +297,7 @@ fn a_description_of_a_property_cloudflare_removed_is_skipped_and_reported() {
     })
     .unwrap()
     .value;
-    let physical = spec["components"]["schemas"]["InterconnectPhysical"].to_string();
+    let physical = spec["components"]["schemas"]["InterconnectDirect"].to_string();
     assert!(!physical.contains("\"owner\""), "{physical}");
     assert!(
         physical.contains("Name of the interconnect"),

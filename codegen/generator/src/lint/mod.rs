@@ -18,9 +18,11 @@ use crate::source::ParsedSource;
 const JSON_MEDIA_TYPE: &str = "application/json";
 
 /// The `x-cni-*` extensions this generator understands; see spec/README.md.
-pub const KNOWN_EXTENSIONS: [&str; 6] = [
+pub const KNOWN_EXTENSIONS: [&str; 8] = [
     "x-cni-enum-names",
     "x-cni-format",
+    "x-cni-former-names",
+    "x-cni-former-variant-names",
     "x-cni-same-prefix-as",
     "x-cni-upstream",
     "x-cni-variant-names",

@@ -216,6 +216,47 @@ impl<'a> Linter<'a> {
                 self.names_by_value(parent, key, value, here)
             }
             "x-cni-wait-failures" => self.wait_failures(parent, value, here),
+            "x-cni-former-names" => {
+                let names = value.as_array().filter(|names| !names.is_empty());
+                let valid = names.is_some_and(|names| {
+                    names
+                        .iter()
+                        .all(|n| n.as_str().is_some_and(crate::naming::is_type_name))
+                });
+                if !valid {
+                    self.report(
+                        here,
+                        "`x-cni-former-names` lists the names a renamed schema had (upper-case \
+                         identifiers), kept as deprecated aliases",
+                    );
+                }
+            }
+            "x-cni-former-variant-names" => {
+                let tags: Vec<&str> = parent
+                    .get("discriminator")
+                    .and_then(|d| d.get("mapping"))
+                    .and_then(Value::as_object)
+                    .map(|m| m.keys().map(String::as_str).collect())
+                    .unwrap_or_default();
+                let Some(names) = value.as_object() else {
+                    self.report(
+                        here,
+                        "`x-cni-former-variant-names` maps a tag to the name its member had",
+                    );
+                    return;
+                };
+                for (tag, name) in names {
+                    let at = format!("{here}{}", pointer([tag]));
+                    if !tags.contains(&tag.as_str()) {
+                        self.report(
+                            at,
+                            format!("`{tag}` is not a tag of this union ({})", tags.join(", ")),
+                        );
+                    } else if !name.as_str().is_some_and(crate::naming::is_type_name) {
+                        self.report(at, format!("{name} is not a name a variant can have"));
+                    }
+                }
+            }
             "x-cni-upstream" => {
                 if !value.is_object() {
                     self.report(

@@ -15,7 +15,108 @@ use crate::naming::{camel_case, progenitor_field_name};
 use crate::passes::Generated;
 use crate::paths::Paths;
 
+/// Names the spec renamed (`x-cni-former-names` on a schema, `x-cni-former-variant-names` on a
+/// union) stay usable, deprecated and hidden from the docs: the type as an alias of the new
+/// one (and its builder's), a union member's `is_`/`as_` accessors as calls of the new ones.
+/// (An enum variant cannot be aliased: a `match` on the old variant name is the rename's one
+/// breaking change, which the CHANGELOG's migration entry gives.)
+fn former_names(types: &mut syn::File, model: &ApiModel) {
+    let builders: std::collections::BTreeSet<String> =
+        crate::syntax::module_items(&mut types.items, "builder")
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|item| match item {
+                        Item::Struct(s) => Some(s.ident.to_string()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+    let mut aliases: Vec<Item> = Vec::new();
+    let mut builder_aliases: Vec<Item> = Vec::new();
+    for (name, schema) in &model.schemas {
+        let new = quote::format_ident!("{}", name);
+        for former in &schema.former_names {
+            let old = quote::format_ident!("{}", former);
+            let note = format!("renamed `{name}`");
+            aliases.push(parse_quote! {
+                #[doc = " The name this type had before it was renamed."]
+                #[deprecated(note = #note)]
+                #[doc(hidden)]
+                pub type #old = #new;
+            });
+            let new_builder = format!("{name}Builder");
+            if builders.contains(&new_builder) {
+                let (old_builder, new_builder_ident) = (
+                    quote::format_ident!("{former}Builder"),
+                    quote::format_ident!("{new_builder}"),
+                );
+                let note = format!("renamed `{new_builder}`");
+                builder_aliases.push(parse_quote! {
+                    #[doc = " The name this builder had before its type was renamed."]
+                    #[deprecated(note = #note)]
+                    #[doc(hidden)]
+                    pub type #old_builder = #new_builder_ident;
+                });
+            }
+        }
+        let Some(union) = &schema.union else { continue };
+        let mut methods: Vec<syn::ImplItem> = Vec::new();
+        for variant in &union.variants {
+            let Some(former) = &variant.former_name else {
+                continue;
+            };
+            let (old, new) = (
+                crate::naming::snake_case(former),
+                crate::naming::snake_case(&variant.name),
+            );
+            if old == new {
+                continue;
+            }
+            let member_ty = quote::format_ident!("{}", variant.schema);
+            let (old_is, old_as) = (
+                quote::format_ident!("is_{old}"),
+                quote::format_ident!("as_{old}"),
+            );
+            let (new_is, new_as) = (
+                quote::format_ident!("is_{new}"),
+                quote::format_ident!("as_{new}"),
+            );
+            let (is_note, as_note) = (format!("renamed `is_{new}`"), format!("renamed `as_{new}`"));
+            methods.push(parse_quote! {
+                #[doc = " The name this accessor had before the member was renamed."]
+                #[deprecated(note = #is_note)]
+                #[doc(hidden)]
+                pub fn #old_is(&self) -> bool {
+                    self.#new_is()
+                }
+            });
+            methods.push(parse_quote! {
+                #[doc = " The name this accessor had before the member was renamed."]
+                #[deprecated(note = #as_note)]
+                #[doc(hidden)]
+                pub fn #old_as(&self) -> ::std::option::Option<&#member_ty> {
+                    self.#new_as()
+                }
+            });
+        }
+        if !methods.is_empty() {
+            aliases.push(parse_quote! {
+                impl #new {
+                    #(#methods)*
+                }
+            });
+        }
+    }
+    types.items.extend(aliases);
+    if let Some(items) = crate::syntax::module_items(&mut types.items, "builder") {
+        items.extend(builder_aliases);
+    }
+}
+
 pub fn apply(generated: &mut Generated, model: &ApiModel, _paths: &Paths) -> Result<(), EmitError> {
+    former_names(&mut generated.types, model);
     // Operation id → its note; request builder type → (setter → note).
     let operations: BTreeMap<&str, &str> = model
         .operations

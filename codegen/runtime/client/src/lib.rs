@@ -33,19 +33,9 @@ pub use paginate::{
 pub use retry::RetryPolicy;
 pub use wait::{wait_until, LastAnswer, Wait, WaitOutcome};
 
-/// How requests authenticate: the spec's two security alternatives.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Credentials {
-    /// An API token, sent as `Authorization: Bearer <token>`.
-    ApiToken(Secret),
-    /// The account email and global API key, sent as `X-Auth-Email` and `X-Auth-Key`.
-    ApiKey {
-        /// The account's email.
-        email: String,
-        /// The global API key.
-        key: Secret,
-    },
-}
+/// How requests authenticate: the spec's two security alternatives (the same type the
+/// server receives, from `cloudflare-cni-validate`).
+pub use cloudflare_cni_validate::Credentials;
 
 /// What the generated code calls; not a public API.
 #[doc(hidden)]

@@ -124,7 +124,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let credentials = Credentials::from_parts(parts)?;
+        let credentials = crate::credentials::from_parts(parts)?;
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()

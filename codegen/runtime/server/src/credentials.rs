@@ -1,6 +1,5 @@
 //! The request's credentials: an API token, or an email and global API key.
 
-use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 
@@ -8,21 +7,7 @@ use cloudflare_cni_validate::Secret;
 
 use crate::error::{codes, ApiError};
 
-/// How the request authenticated, as the spec's two security alternatives allow. Check the
-/// secrets with [`Secret::matches`] (or [`Credentials::matches_token`] and
-/// [`Credentials::matches_key`]), which run in constant time.
-#[derive(Clone, Debug)]
-pub enum Credentials {
-    /// `Authorization: Bearer <token>`.
-    ApiToken(Secret),
-    /// `X-Auth-Email` and `X-Auth-Key`, the account email and global API key.
-    ApiKey {
-        /// The account's email.
-        email: String,
-        /// The global API key.
-        key: Secret,
-    },
-}
+pub use cloudflare_cni_validate::Credentials;
 
 fn header_text<'a>(parts: &'a Parts, name: &str) -> Result<Option<&'a str>, ApiError> {
     match parts.headers.get(name) {
@@ -46,34 +31,17 @@ fn bearer_token(authorization: &str) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-impl Credentials {
-    /// Whether these are an API token equal to `token` (constant time).
-    pub fn matches_token(&self, token: &str) -> bool {
-        matches!(self, Credentials::ApiToken(given) if given.matches(token))
+/// Reads the credentials from request headers; a token takes precedence over a key pair.
+pub(crate) fn from_parts(parts: &Parts) -> Result<Credentials, ApiError> {
+    if let Some(authorization) = header_text(parts, header::AUTHORIZATION.as_str())? {
+        let token = bearer_token(authorization).ok_or_else(|| {
+            unauthorized("the Authorization header must be `Bearer <API token>`".into())
+        })?;
+        return Ok(Credentials::ApiToken(Secret::new(token)));
     }
-
-    /// Whether these are the email and API key `email`/`key` (the key in constant time).
-    pub fn matches_key(&self, email: &str, key: &str) -> bool {
-        match self {
-            // Both checks run, so the timing does not tell whether the email was right.
-            Credentials::ApiKey { email: e, key: k } => {
-                k.matches(key) & e.eq_ignore_ascii_case(email)
-            }
-            Credentials::ApiToken(_) => false,
-        }
-    }
-
-    /// Reads the credentials from request headers; a token takes precedence over a key pair.
-    pub fn from_parts(parts: &Parts) -> Result<Credentials, ApiError> {
-        if let Some(authorization) = header_text(parts, header::AUTHORIZATION.as_str())? {
-            let token = bearer_token(authorization).ok_or_else(|| {
-                unauthorized("the Authorization header must be `Bearer <API token>`".into())
-            })?;
-            return Ok(Credentials::ApiToken(Secret::new(token)));
-        }
-        let email = header_text(parts, "x-auth-email")?.filter(|v| !v.is_empty());
-        let key = header_text(parts, "x-auth-key")?.filter(|v| !v.is_empty());
-        match (email, key) {
+    let email = header_text(parts, "x-auth-email")?.filter(|v| !v.is_empty());
+    let key = header_text(parts, "x-auth-key")?.filter(|v| !v.is_empty());
+    match (email, key) {
             (Some(email), Some(key)) => Ok(Credentials::ApiKey {
                 email: email.to_string(),
                 key: Secret::new(key),
@@ -85,15 +53,6 @@ impl Credentials {
                     .into(),
             )),
         }
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Credentials {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Credentials::from_parts(parts)
-    }
 }
 
 #[cfg(test)]
@@ -112,14 +71,12 @@ mod tests {
     fn token_or_key_pair() {
         for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
             let header = format!("{scheme} abc");
-            let credentials = Credentials::from_parts(&parts(&[("authorization", &header)]));
+            let credentials = from_parts(&parts(&[("authorization", &header)]));
             assert!(credentials.unwrap().matches_token("abc"), "{scheme}");
         }
-        let tab = Credentials::from_parts(&parts(&[("authorization", "Bearer\tabc")])).unwrap();
+        let tab = from_parts(&parts(&[("authorization", "Bearer\tabc")])).unwrap();
         assert!(tab.matches_token("abc"));
-        let pair =
-            Credentials::from_parts(&parts(&[("x-auth-email", "a@b.c"), ("x-auth-key", "k")]))
-                .unwrap();
+        let pair = from_parts(&parts(&[("x-auth-email", "a@b.c"), ("x-auth-key", "k")])).unwrap();
         assert!(pair.matches_key("a@b.c", "k"));
         assert!(!pair.matches_key("a@b.c", "K"));
         assert!(!pair.matches_key("x@b.c", "k"));
@@ -133,7 +90,7 @@ mod tests {
             vec![("x-auth-email", "a@b.c")],
             vec![("x-auth-key", "k")],
         ] {
-            let err = Credentials::from_parts(&parts(&bad)).unwrap_err();
+            let err = from_parts(&parts(&bad)).unwrap_err();
             assert_eq!(err.status(), StatusCode::UNAUTHORIZED, "{bad:?}");
         }
     }

@@ -161,7 +161,9 @@ impl ApiError {
 
     /// The same error, answered with this header too.
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.headers.get_or_insert_with(Box::default).insert(name, value);
+        self.headers
+            .get_or_insert_with(Box::default)
+            .insert(name, value);
         self
     }
 

@@ -32,7 +32,7 @@ use std::fmt;
 
 pub use cloudflare_cni_validate_derive::Validate;
 pub use path::Path;
-pub use secret::Secret;
+pub use secret::{Credentials, Secret};
 
 /// A stable, machine-readable name for each kind of violation. New kinds may come in minor
 /// releases, so a `match` needs a `_` arm.

@@ -69,3 +69,39 @@ mod tests {
         assert_ne!(secret, Secret::new("hunter3"));
     }
 }
+
+/// How a request authenticates, as the spec's two security alternatives allow: the one type
+/// the client sends and the server receives. Check the secrets with
+/// [`matches_token`](Credentials::matches_token) and [`matches_key`](Credentials::matches_key)
+/// (or [`Secret::matches`]), which run in constant time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credentials {
+    /// An API token, sent as `Authorization: Bearer <token>`.
+    ApiToken(Secret),
+    /// The account email and global API key, sent as `X-Auth-Email` and `X-Auth-Key`.
+    ApiKey {
+        /// The account's email.
+        email: String,
+        /// The global API key.
+        key: Secret,
+    },
+}
+
+impl Credentials {
+    /// Whether these are an API token equal to `token` (constant time).
+    pub fn matches_token(&self, token: &str) -> bool {
+        matches!(self, Credentials::ApiToken(given) if given.matches(token))
+    }
+
+    /// Whether these are the email and API key `email`/`key` (the key in constant time; the
+    /// email compared without regard to case).
+    pub fn matches_key(&self, email: &str, key: &str) -> bool {
+        match self {
+            // Both checks run, so the timing does not tell whether the email was right.
+            Credentials::ApiKey { email: e, key: k } => {
+                k.matches(key) & e.eq_ignore_ascii_case(email)
+            }
+            Credentials::ApiToken(_) => false,
+        }
+    }
+}

@@ -192,7 +192,7 @@ async fn every_operation_round_trips_over_http() {
         .send()
         .await
         .unwrap();
-    assert!(matches!(list.items[0], types::Interconnect::Physical(_)));
+    assert!(matches!(list.items[0], types::Interconnect::Direct(_)));
     assert!(matches!(list.items[1], types::Interconnect::GcpPartner(_)));
     assert_eq!(
         seen.last().sorted_query(),
@@ -228,7 +228,7 @@ async fn every_operation_round_trips_over_http() {
         .send()
         .await
         .unwrap();
-    assert!(matches!(icon.into_inner(), types::Interconnect::Physical(p) if p.slot_id == slot_id));
+    assert!(matches!(icon.into_inner(), types::Interconnect::Direct(p) if p.slot_id == slot_id));
 
     let loa = client
         .get_interconnect_loa()

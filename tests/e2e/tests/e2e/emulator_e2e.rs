@@ -444,7 +444,7 @@ async fn two_hundred_concurrent_creates_on_twenty_slots_claim_each_once() {
         tokio::spawn(async move { direct(&client, &account, slot).await })
     });
     let results = futures::future::join_all(attempts).await;
-    let made: Vec<types::InterconnectPhysical> = results
+    let made: Vec<types::InterconnectDirect> = results
         .into_iter()
         .filter_map(|r| r.unwrap().ok())
         .collect();

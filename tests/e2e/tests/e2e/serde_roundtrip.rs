@@ -25,7 +25,7 @@ const REQUEST_ONLY: [&str; 5] = [
     "CniCreateRequest",
     "InterconnectCreateRequest",
     "InterconnectCreateRequestGcpPartner",
-    "InterconnectCreateRequestPhysical",
+    "InterconnectCreateRequestDirect",
     "SettingsUpdateRequest",
 ];
 
@@ -130,11 +130,11 @@ fn every_schema_roundtrips_and_keeps_new_fields() {
         Interconnect => physical(),
         InterconnectCreateRequest => json!({"type": "gcp_partner", "account": "a", "pairing_key": "7e51371e-72a3-40b5-b844-0f3ee0d8b9a5/us-central1/1", "bandwidth": "1G"}),
         // A union's members do not carry its tag: the union writes it.
+        InterconnectCreateRequestDirect => json!({"account": "a", "slot_id": "3b9e3f7c-6a5d-4e2f-8c1b-0a9d8e7f6c5b", "speed": "10G"}),
         InterconnectCreateRequestGcpPartner => json!({"account": "a", "pairing_key": "k", "bandwidth": "50M"}),
-        InterconnectCreateRequestPhysical => json!({"account": "a", "slot_id": "3b9e3f7c-6a5d-4e2f-8c1b-0a9d8e7f6c5b", "speed": "10G"}),
+        InterconnectDirect => untagged(physical()),
         InterconnectGcpPartner => untagged(gcp_partner()),
         InterconnectList => json!({"items": [physical(), gcp_partner()], "next": 0}),
-        InterconnectPhysical => untagged(physical()),
         InterconnectStatus => json!({"state": "Unhealthy", "reason": "BGP session flapping"}),
         InterconnectStatusDown => json!({"reason": "no light on port"}),
         InterconnectStatusHealthy => json!({}),
@@ -182,7 +182,7 @@ fn every_schema_roundtrips_and_keeps_new_fields() {
 #[test]
 fn interconnect_union_decodes_each_variant_by_its_tag() {
     let direct: types::Interconnect = serde_json::from_value(physical()).unwrap();
-    assert!(matches!(direct, types::Interconnect::Physical(ref p) if p.site == "DFW"));
+    assert!(matches!(direct, types::Interconnect::Direct(ref p) if p.site == "DFW"));
     let partner: types::Interconnect = serde_json::from_value(gcp_partner()).unwrap();
     assert!(
         matches!(partner, types::Interconnect::GcpPartner(ref g) if g.speed == Some(types::ApiBandwidth::Gbps5))
@@ -192,9 +192,9 @@ fn interconnect_union_decodes_each_variant_by_its_tag() {
 #[test]
 fn a_union_answers_which_member_it_is_and_what_every_member_has() {
     let direct: types::Interconnect = serde_json::from_value(physical()).unwrap();
-    assert!(direct.is_physical() && !direct.is_gcp_partner());
+    assert!(direct.is_direct() && !direct.is_gcp_partner());
     assert_eq!(direct.tag(), "direct");
-    let member = direct.as_physical().expect("the physical member");
+    let member = direct.as_direct().expect("the physical member");
     assert!(direct.as_gcp_partner().is_none());
     assert_eq!(direct.name(), Some(member.name.as_str()));
     assert_eq!(direct.account(), Some(member.account.as_str()));
@@ -207,7 +207,7 @@ fn a_union_answers_which_member_it_is_and_what_every_member_has() {
         unknown.name(),
         Some(gcp_partner()["name"].as_str().unwrap())
     );
-    assert!(!unknown.is_physical() && !unknown.is_gcp_partner());
+    assert!(!unknown.is_direct() && !unknown.is_gcp_partner());
     // A status union names its tag by the property's name too.
     let status = types::InterconnectStatus::Healthy(Default::default());
     assert_eq!((status.state(), status.tag()), ("Healthy", "Healthy"));
@@ -331,8 +331,8 @@ fn string_enums_keep_unknown_values_and_requests_refuse_them() {
 #[test]
 fn a_member_is_written_with_its_own_tag() {
     // The member struct has no tag field: the union writes the member's own tag.
-    let body: types::InterconnectCreateRequestPhysical =
-        types::InterconnectCreateRequestPhysical::builder()
+    let body: types::InterconnectCreateRequestDirect =
+        types::InterconnectCreateRequestDirect::builder()
             .account("a")
             .slot_id(uuid::Uuid::nil())
             .try_into()
@@ -369,11 +369,32 @@ fn nullable_optional_fields_accept_null_and_absence_alike() {
         let page: types::SlotList = serde_json::from_value(wire).unwrap();
         assert_eq!(page.next, None);
     }
-    let create: types::InterconnectCreateRequestPhysical = serde_json::from_value(
+    let create: types::InterconnectCreateRequestDirect = serde_json::from_value(
         json!({"type": "direct", "account": "a", "slot_id": uuid::Uuid::nil(), "speed": null}),
     )
     .unwrap();
     assert_eq!(create.speed, None);
     let update: types::SettingsUpdateRequest = serde_json::from_value(json!({})).unwrap();
     assert_eq!(update.default_asn, None);
+}
+
+/// The direct interconnect has one name, its tag's (`Direct`, `is_direct()`); the names it had
+/// (`InterconnectPhysical`, `is_physical()`) still compile, deprecated and hidden, and mean
+/// the same.
+#[test]
+#[allow(deprecated)]
+fn the_former_names_of_the_direct_interconnect_still_work() {
+    let icon: types::Interconnect = serde_json::from_value(serde_json::json!({
+        "type": "direct", "account": "a", "name": "icon-1",
+        "slot_id": "3b9e3f7c-6a5d-4e2f-8c1b-0a9d8e7f6c5b", "site": "DFW", "speed": "10G",
+        "facility": {"name": "DA3", "address": ["Dallas"]},
+        "virtual_port_reservation_id": "0b2c4e6f-8a1b-4c3d-9e5f-7a6b5c4d3e2f"
+    }))
+    .unwrap();
+    assert!(icon.is_direct() && icon.is_physical());
+    let old: Option<&types::InterconnectPhysical> = icon.as_physical();
+    let new: Option<&types::InterconnectDirect> = icon.as_direct();
+    assert_eq!(old, new);
+    let _: types::builder::InterconnectCreateRequestPhysicalBuilder =
+        types::InterconnectCreateRequest::direct();
 }

@@ -266,7 +266,7 @@ impl Checker<'_> {
     fn interconnect(&mut self, at: &str, account: &str, interconnect: &Interconnect) {
         self.rules(at, interconnect.validate());
         let (holder, slot) = match interconnect {
-            Interconnect::Physical(p) => (&p.account, Some(p.slot_id)),
+            Interconnect::Direct(p) => (&p.account, Some(p.slot_id)),
             Interconnect::GcpPartner(g) => (&g.account, None),
             // Validation has named the unknown kind.
             _ => return,

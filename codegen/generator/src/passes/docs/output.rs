@@ -39,7 +39,7 @@ fn first_doc_line(attrs: &[Attribute]) -> Option<String> {
     })
 }
 
-/// The type name of a one-field tuple variant, such as `Physical(InterconnectPhysical)`.
+/// The type name of a one-field tuple variant, such as `Direct(InterconnectDirect)`.
 fn single_field_type(fields: &syn::Fields) -> Option<String> {
     match fields {
         syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => match &f.unnamed[0].ty {

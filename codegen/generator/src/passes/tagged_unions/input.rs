@@ -5,7 +5,7 @@ use serde_json::Value;
 
 /// A discriminated union's variants lose their tag property: the union's own `Serialize` and
 /// `Deserialize` (see `unions.rs`) write and read it, so the variant structs do not repeat it
-/// (`Interconnect::Physical(InterconnectPhysical { slot_id, .. })`, no `type_` field holding a
+/// (`Interconnect::Direct(InterconnectDirect { slot_id, .. })`, no `type_` field holding a
 /// one-value enum).
 pub fn strip_union_tags(root: &mut Value) {
     let Some(schemas) = root

@@ -359,7 +359,7 @@ fn string_fields(types: &syn::File, union: &UnionModel) -> Vec<(String, Vec<Stri
     fields.into_iter().collect()
 }
 
-/// `is_physical()`, `as_physical()` per member; the tag (`tag()`, and `state()` when the
+/// `is_direct()`, `as_direct()` per member; the tag (`tag()`, and `state()` when the
 /// property's name can be a method); and each string field any member has (`name()`), read
 /// from an unknown member's fields too.
 fn add_accessors(types: &mut syn::File, model: &ApiModel) {
@@ -485,6 +485,7 @@ mod tests {
                     tag: t.to_string(),
                     schema: s.to_string(),
                     name: crate::naming::value_name(t),
+                    former_name: None,
                 })
                 .collect(),
         };
@@ -504,6 +505,7 @@ mod tests {
                     union: Some(union),
                     usage: Default::default(),
                     enum_values: None,
+                    former_names: Vec::new(),
                 },
             )]
             .into(),
@@ -592,6 +594,7 @@ mod tests {
                     tag: tag.to_string(),
                     schema: schema.to_string(),
                     name: schema.to_string(),
+                    former_name: None,
                 })
                 .collect(),
         };
