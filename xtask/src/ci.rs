@@ -80,6 +80,7 @@ pub fn steps() -> Vec<Step> {
         ("no-tls", "the client runtime builds and passes its tests without a TLS backend", no_tls as Run),
         ("bench-build", "the benchmarks compile and link (test profile; `cargo xtask bench` builds release)", bench_build as Run),
         ("spec-lint", "spec/cni.yaml passes openapi-spec-validator and @redocly/cli", lint_spec as Run),
+        ("dialect", "Cloudflare's whole document, one operation at a time through the same import and generation: no fewer get through than tests/corpus/floors.toml records", dialect as Run),
         ("evolution", "Cloudflare's document grown and broken in every way: imports, builds, the diff's bumps never below cargo-semver-checks', older clients lose nothing", evolution as Run),
         ("conformance", "schemathesis and Prism find no difference between the spec and the emulator", conformance as Run),
         ("package", "every published crate packages and builds from its package", package as Run),
@@ -142,6 +143,10 @@ fn slow_test(gate: &Gate, test: &str) -> Result<(), crate::Error> {
             .args(["--", "--ignored", "--nocapture"])
             .env("CNI_TOOLS_DIR", gate.tools.dir()),
     )
+}
+
+fn dialect(gate: &Gate) -> Result<(), crate::Error> {
+    crate::dialect::command(gate.root(), None, false)
 }
 
 fn evolution(gate: &Gate) -> Result<(), crate::Error> {

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod ci;
 pub mod commands;
 pub mod conformance;
+pub mod dialect;
 pub mod error;
 pub mod git;
 pub mod record;

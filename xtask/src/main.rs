@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use xtask::{bench, ci, commands, conformance, release, Workspace, WorkspaceError};
+use xtask::{bench, ci, commands, conformance, dialect, release, Workspace, WorkspaceError};
 
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
-    about = "Tasks for the Cloudflare CNI toolkit: import, sync, generate, diff, release, crates, ci, conformance, bench"
+    about = "Tasks for the Cloudflare CNI toolkit: import, sync, generate, diff, release, crates, ci, conformance, bench, dialect"
 )]
 struct Cli {
     /// The checkout to work on (default: the one containing the current folder).
@@ -93,6 +93,18 @@ enum Command {
         /// pagination-memory, emulator-writes), keeping the others as they are.
         #[arg(long, value_name = "SECTION")]
         only: Option<String>,
+    },
+    /// Cloudflare's whole document (tests/corpus/), every operation through the same import
+    /// (no overlay) and generation as the CNI crates: per shape of Cloudflare's dialect, how
+    /// many import and generate, and why the others stop. Fails when a count falls below
+    /// tests/corpus/floors.toml.
+    Dialect {
+        /// Another document (JSON, gzip-compressed or not) instead of the vendored one.
+        #[arg(long, value_name = "PATH")]
+        corpus: Option<PathBuf>,
+        /// Raise tests/corpus/floors.toml to this run's counts.
+        #[arg(long)]
+        record: bool,
     },
     /// Print the published crates in dependency order, as `-p NAME` arguments for cargo (or one
     /// name a line with --names).
@@ -195,6 +207,9 @@ fn main() -> ExitCode {
         } => report(commands::generate(&ws, check, verbose, spec, out), code),
         Command::Diff { old, new, json } => report(commands::diff(&ws, &old, &new, json), ok),
         Command::Bench { only } => report(bench::bench(&ws.root, only.as_deref()), ok),
+        Command::Dialect { corpus, record } => {
+            report(dialect::command(&ws.root, corpus.as_deref(), record), ok)
+        }
         Command::Release {
             dry_run,
             publish,

@@ -392,6 +392,50 @@ pub fn import_with(
     })
 }
 
+/// The import as the whole-document gate runs it on Cloudflare's document: the operations
+/// `keep` accepts (path, lower-case method) and what they reach, with no overlay, normalized,
+/// written as YAML and loaded (linted and modelled) exactly as `spec/cni.yaml` is. The
+/// selection and the absence of an overlay are the only differences from `cargo xtask
+/// import`.
+pub fn import_operations(
+    document: &Value,
+    keep: impl Fn(&str, &str) -> bool,
+    display_path: &str,
+) -> Result<crate::load::LoadedSpec, ImportError> {
+    let selected = select::select_operations(document, keep).map_err(|problems| {
+        ImportError::Upstream(Diagnostics(
+            problems
+                .into_iter()
+                .map(|(at, message)| Diagnostic {
+                    file: display_path.to_string(),
+                    line: 1,
+                    column: 1,
+                    pointer: at,
+                    message,
+                })
+                .collect(),
+        ))
+    })?;
+    let version = document
+        .pointer("/info/version")
+        .and_then(Value::as_str)
+        .unwrap_or("1")
+        .to_string();
+    let mut selected = selected.document;
+    normalized(
+        &mut selected,
+        "",
+        &version,
+        display_path,
+        &mut ImportReport::default(),
+    )?;
+    crate::load::load(&SpecSource {
+        display_path: display_path.to_string(),
+        text: yaml::emit(&selected),
+    })
+    .map_err(ImportError::Result)
+}
+
 struct ImportedSpec {
     body: String,
     document: Value,
@@ -416,23 +460,46 @@ fn import_selected(
         skipped: applied.skipped,
         ..ImportReport::default()
     };
-    let normalized =
-        normalize::normalize(&mut document, &parsed.strip_prefix).map_err(|problems| {
-            // These are about the overlaid document, which has no file: name the overlay, and
-            // the place in the result.
-            ImportError::Overlay(Diagnostics(
-                problems
-                    .into_iter()
-                    .map(|(at, message)| Diagnostic {
-                        file: overlay.display_path.clone(),
-                        line: 1,
-                        column: 1,
-                        pointer: String::new(),
-                        message: format!("in the overlaid document at {at}: {message}"),
-                    })
-                    .collect(),
-            ))
-        })?;
+    normalized(
+        &mut document,
+        &parsed.strip_prefix,
+        info_version,
+        &overlay.display_path,
+        &mut report,
+    )?;
+    Ok(ImportedSpec {
+        body: yaml::emit(&document),
+        document,
+        overlay: parsed,
+        report,
+    })
+}
+
+/// Normalization and the revision's `info.version`, on an (overlaid) selection; `file` names
+/// where a problem is reported (the overlay, or the document when there is none).
+fn normalized(
+    document: &mut Value,
+    strip_prefix: &str,
+    info_version: &str,
+    file: &str,
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
+    let normalized = normalize::normalize(document, strip_prefix).map_err(|problems| {
+        // These are about the overlaid document, which has no file: name the overlay, and
+        // the place in the result.
+        ImportError::Overlay(Diagnostics(
+            problems
+                .into_iter()
+                .map(|(at, message)| Diagnostic {
+                    file: file.to_string(),
+                    line: 1,
+                    column: 1,
+                    pointer: String::new(),
+                    message: format!("in the overlaid document at {at}: {message}"),
+                })
+                .collect(),
+        ))
+    })?;
     report.renamed = normalized.renamed;
     report.pruned = normalized.pruned;
     report.operations_renamed = normalized.operations_renamed;
@@ -440,12 +507,7 @@ fn import_selected(
     if let Some(info) = document.get_mut("info").and_then(Value::as_object_mut) {
         info.insert("version".into(), Value::String(info_version.to_string()));
     }
-    Ok(ImportedSpec {
-        body: yaml::emit(&document),
-        document,
-        overlay: parsed,
-        report,
-    })
+    Ok(())
 }
 
 fn sha256(text: &str) -> String {

@@ -54,6 +54,47 @@ pub fn select(document: &Value, prefix: &str) -> Result<Selection, Vec<(String, 
     Ok(assemble(root, kept_paths, &named, reached))
 }
 
+/// The operations `keep` accepts (by path and lower-case method) and every component they
+/// reach, as [`select`] does for a prefix: the whole-document gate selects one operation at a
+/// time this way, without copying the document.
+pub fn select_operations(
+    document: &Value,
+    keep: impl Fn(&str, &str) -> bool,
+) -> Result<Selection, Vec<(String, String)>> {
+    let Some(root) = document.as_object() else {
+        return Err(vec![(
+            String::new(),
+            "the document is not a mapping".into(),
+        )]);
+    };
+    let Some(paths) = root.get("paths").and_then(Value::as_object) else {
+        return Err(vec![(
+            "/paths".into(),
+            "the document has no `paths` mapping".into(),
+        )]);
+    };
+    let mut kept_paths = Map::new();
+    for (path, item) in paths {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        let kept: Map<String, Value> = item
+            .iter()
+            .filter(|(key, _)| !METHODS.contains(&key.as_str()) || keep(path, key))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        if kept.keys().any(|key| METHODS.contains(&key.as_str())) {
+            kept_paths.insert(path.clone(), Value::Object(kept));
+        }
+    }
+    if kept_paths.is_empty() {
+        return Err(vec![("/paths".into(), "no operation is selected".into())]);
+    }
+    let named = Named::of(root, &kept_paths);
+    let reached = reach(root, &kept_paths, &named.schemes)?;
+    Ok(assemble(root, kept_paths, &named, reached))
+}
+
 /// Each operation of a (selected) document, `METHOD path`, with its group: its first tag, or
 /// `(untagged)`.
 pub fn operation_groups(document: &Value) -> BTreeMap<String, String> {

@@ -12,12 +12,14 @@ use crate::model::{ApiModel, OperationModel, ParamModel, ScalarType, SuccessMode
 use crate::naming::operation_constant;
 use crate::paths::Paths;
 
+/// A spec name as a Rust identifier, as progenitor spells the client's builder field (`type` →
+/// `type_`, `page-size` → `page_size`), so that a parameter has one name on both sides; a name
+/// that is still none (`2fa`) gets a `p_` in front. Never panics on what Cloudflare writes.
 fn ident(name: &str) -> Ident {
-    // `type` and other keywords become `type_`, as progenitor and typify spell them.
-    if syn::parse_str::<Ident>(name).is_ok() {
-        Ident::new(name, Span::call_site())
-    } else {
-        format_ident!("{}_", name)
+    let field = crate::naming::progenitor_field_name(name);
+    match syn::parse_str::<Ident>(&field) {
+        Ok(_) => Ident::new(&field, Span::call_site()),
+        Err(_) => format_ident!("p_{}", field.trim_end_matches('_')),
     }
 }
 
