@@ -9,6 +9,7 @@ use std::io::Read;
 use std::path::Path;
 use std::time::Instant;
 
+use cloudflare_cni_codegen::document::deref;
 use cloudflare_cni_codegen::{import, sources, Config, Paths};
 use serde_json::Value;
 
@@ -201,23 +202,6 @@ fn first_line(message: &str) -> String {
     out.chars().take(160).collect()
 }
 
-/// `#/components/...` references followed, a bounded number of times.
-fn resolve<'v>(root: &'v Value, mut value: &'v Value) -> &'v Value {
-    for _ in 0..16 {
-        let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
-            return value;
-        };
-        let Some(pointer) = reference.strip_prefix('#') else {
-            return value;
-        };
-        match root.pointer(pointer) {
-            Some(target) => value = target,
-            None => return value,
-        }
-    }
-    value
-}
-
 /// The shapes of Cloudflare's dialect one operation uses.
 pub fn shapes(root: &Value, path: &str, method: &str) -> BTreeSet<&'static str> {
     let mut shapes = BTreeSet::new();
@@ -271,10 +255,10 @@ pub fn shapes(root: &Value, path: &str, method: &str) -> BTreeSet<&'static str> 
                 .flatten(),
         );
     for parameter in parameters {
-        let parameter = resolve(root, parameter);
+        let parameter = deref(root, parameter);
         let location = parameter.get("in").and_then(Value::as_str).unwrap_or("");
         let schema = parameter.get("schema").unwrap_or(&Value::Null);
-        let resolved = resolve(root, schema);
+        let resolved = deref(root, schema);
         let ty = resolved.get("type").and_then(Value::as_str);
         match (location, ty) {
             ("query", Some("array")) => shapes.insert("parameter: query array"),
@@ -291,14 +275,14 @@ pub fn shapes(root: &Value, path: &str, method: &str) -> BTreeSet<&'static str> 
             shapes.insert("parameter: deprecated");
         }
     }
-    if let Some(body) = operation.get("requestBody").map(|b| resolve(root, b)) {
+    if let Some(body) = operation.get("requestBody").map(|b| deref(root, b)) {
         let content = body.get("content").and_then(Value::as_object);
         let media: Vec<&String> = content.into_iter().flat_map(|c| c.keys()).collect();
         if media.len() > 1 {
             shapes.insert("request: several media types");
         }
         for (media_type, entry) in content.into_iter().flatten() {
-            let schema = resolve(root, entry.get("schema").unwrap_or(&Value::Null));
+            let schema = deref(root, entry.get("schema").unwrap_or(&Value::Null));
             let shape = if media_type.starts_with("multipart/") {
                 "request: multipart/form-data"
             } else if media_type.contains("json") && !media_type.contains("ndjson") {
@@ -314,7 +298,7 @@ pub fn shapes(root: &Value, path: &str, method: &str) -> BTreeSet<&'static str> 
     }
     let responses = operation.get("responses").and_then(Value::as_object);
     for (status, response) in responses.into_iter().flatten() {
-        let response = resolve(root, response);
+        let response = deref(root, response);
         let success = status.starts_with('2');
         for (media_type, entry) in response
             .get("content")
@@ -367,7 +351,7 @@ fn schema_shapes<'v>(
             shapes.insert("schema: recursive");
             return;
         }
-        let target = resolve(root, schema);
+        let target = deref(root, schema);
         schema_shapes(root, target, shapes, seen, depth + 1);
         seen.remove(reference);
         return;

@@ -232,12 +232,7 @@ impl<'a> Linter<'a> {
                 }
             }
             "x-cni-former-variant-names" => {
-                let tags: Vec<&str> = parent
-                    .get("discriminator")
-                    .and_then(|d| d.get("mapping"))
-                    .and_then(Value::as_object)
-                    .map(|m| m.keys().map(String::as_str).collect())
-                    .unwrap_or_default();
+                let tags = union_tags(parent);
                 let Some(names) = value.as_object() else {
                     self.report(
                         here,
@@ -284,12 +279,7 @@ impl<'a> Linter<'a> {
         value: &Value,
         here: String,
     ) {
-        let tags: Vec<&str> = parent
-            .get("discriminator")
-            .and_then(|d| d.get("mapping"))
-            .and_then(Value::as_object)
-            .map(|m| m.keys().map(String::as_str).collect())
-            .unwrap_or_default();
+        let tags = union_tags(parent);
         let Some(waits) = value.as_object() else {
             self.report(
                 here,
@@ -382,4 +372,14 @@ impl<'a> Linter<'a> {
             }
         }
     }
+}
+
+/// The tags of a union's discriminator mapping (none when it has no mapping).
+fn union_tags(union: &serde_json::Map<String, Value>) -> Vec<&str> {
+    union
+        .get("discriminator")
+        .and_then(|d| d.get("mapping"))
+        .and_then(Value::as_object)
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default()
 }
