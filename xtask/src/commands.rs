@@ -131,6 +131,9 @@ pub fn import(ws: &Workspace, request: &ImportRequest) -> Result<ImportOutcome, 
     for skipped in &report.skipped {
         println!("  skipped: {skipped}");
     }
+    for repair in &report.repairs {
+        println!("  warning: {repair}");
+    }
     for path in &summary.written {
         println!("wrote   {path}");
     }

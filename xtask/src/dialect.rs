@@ -40,6 +40,8 @@ pub struct Outcome {
     pub stage: Stage,
     /// Why it stopped, one line.
     pub reason: Option<String>,
+    /// The import's warnings for it (a rule applied to sloppy input), whole.
+    pub warnings: Vec<String>,
 }
 
 /// The whole run.
@@ -77,6 +79,34 @@ impl Report {
             ));
         }
         out.push_str("(compiled: not measured yet: the gate stops at generation)\n");
+        // Each warning names its operation and its rule: counted here by rule.
+        let mut rules: BTreeMap<&str, [usize; 2]> = BTreeMap::new();
+        for outcome in &self.outcomes {
+            let mut seen = BTreeSet::new();
+            for warning in &outcome.warnings {
+                let rule = warning
+                    .split_once("(rule `")
+                    .and_then(|(_, rest)| rest.split_once('`'))
+                    .map_or("(no rule named)", |(rule, _)| rule);
+                let row = rules.entry(rule).or_default();
+                row[0] += 1;
+                row[1] += usize::from(seen.insert(rule));
+            }
+        }
+        if !rules.is_empty() {
+            out.push_str(
+                "
+import warnings (a written rule applied to sloppy input):
+",
+            );
+            out.push_str(
+                "  rule            warnings  operations
+",
+            );
+            for (rule, [warnings, operations]) in &rules {
+                out.push_str(&format!("  {rule:<14}  {warnings:>8}  {operations:>10}\n"));
+            }
+        }
         let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
         for outcome in &self.outcomes {
             if let Some(reason) = &outcome.reason {
@@ -121,6 +151,10 @@ pub fn run(document: &Value, display_path: &str) -> Report {
         &Config::default(),
         "super::types".parse().unwrap_or_default(),
     );
+    // A maintainer's debugging aids: `CNI_DIALECT_TRACE` prints each operation before it runs
+    // (the last one printed is the one that hung or crashed) and the whole problem where one
+    // stops; `CNI_DIALECT_ONLY="POST /accounts/{account_id}/access/apps"` runs that one alone.
+    let tracing = std::env::var_os("CNI_DIALECT_TRACE").is_some();
     let mut outcomes = Vec::new();
     let operations: Vec<(String, String)> = document
         .get("paths")
@@ -137,20 +171,40 @@ pub fn run(document: &Value, display_path: &str) -> Report {
     for (path, method) in operations {
         let shapes = shapes(document, &path, &method);
         let label = format!("{} {path}", method.to_ascii_uppercase());
+        if tracing {
+            eprintln!("{label}");
+        }
+        if std::env::var("CNI_DIALECT_ONLY").is_ok_and(|only| only != label) {
+            continue;
+        }
         let imported =
             import::import_operations(document, |p, m| p == path && m == method, display_path);
-        let (stage, reason) = match imported {
-            Err(error) => (Stage::Refused, Some(first_line(&error.to_string()))),
-            Ok(spec) => match sources(&spec, &paths) {
-                Err(error) => (Stage::Imported, Some(first_line(&error.to_string()))),
-                Ok(_) => (Stage::Generated, None),
-            },
+        let mut warnings = Vec::new();
+        let (stage, problem) = match imported {
+            Err(error) => (Stage::Refused, Some(error.to_string())),
+            Ok((spec, report)) => {
+                warnings = report.repairs;
+                match sources(&spec, &paths) {
+                    Err(error) => (Stage::Imported, Some(error.to_string())),
+                    Ok(_) => (Stage::Generated, None),
+                }
+            }
         };
+        if tracing {
+            for warning in &warnings {
+                eprintln!("  warning: {warning}");
+            }
+            if let Some(problem) = &problem {
+                eprintln!("  stopped: {}", problem.replace('\n', "\n  "));
+            }
+        }
+        let reason = problem.as_deref().map(first_line);
         outcomes.push(Outcome {
             operation: label,
             shapes,
             stage,
             reason,
+            warnings,
         });
     }
     Report {

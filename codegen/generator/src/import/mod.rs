@@ -16,6 +16,7 @@
 
 mod normalize;
 pub mod overlay;
+mod repair;
 mod select;
 mod yaml;
 
@@ -73,6 +74,9 @@ pub struct ImportReport {
     /// What documentation-only overlay actions could not document any more (Cloudflare
     /// removed it), one line each: the import went on without it.
     pub skipped: Vec<String>,
+    /// Where Cloudflare's document is sloppy but its meaning plain, the rule applied (see
+    /// `repair`), one warning each naming the operation or schema.
+    pub repairs: Vec<String>,
 }
 
 /// Why an import failed. Nothing has been written when one is returned.
@@ -401,7 +405,7 @@ pub fn import_operations(
     document: &Value,
     keep: impl Fn(&str, &str) -> bool,
     display_path: &str,
-) -> Result<crate::load::LoadedSpec, ImportError> {
+) -> Result<(crate::load::LoadedSpec, ImportReport), ImportError> {
     let selected = select::select_operations(document, keep).map_err(|problems| {
         ImportError::Upstream(Diagnostics(
             problems
@@ -422,18 +426,14 @@ pub fn import_operations(
         .unwrap_or("1")
         .to_string();
     let mut selected = selected.document;
-    normalized(
-        &mut selected,
-        "",
-        &version,
-        display_path,
-        &mut ImportReport::default(),
-    )?;
-    crate::load::load(&SpecSource {
+    let mut report = ImportReport::default();
+    normalized(&mut selected, "", &version, display_path, &mut report)?;
+    let spec = crate::load::load(&SpecSource {
         display_path: display_path.to_string(),
         text: yaml::emit(&selected),
     })
-    .map_err(ImportError::Result)
+    .map_err(ImportError::Result)?;
+    Ok((spec, report))
 }
 
 struct ImportedSpec {
@@ -504,6 +504,7 @@ fn normalized(
     report.pruned = normalized.pruned;
     report.operations_renamed = normalized.operations_renamed;
     report.tags_declared = normalized.tags_declared;
+    report.repairs = normalized.repairs;
     if let Some(info) = document.get_mut("info").and_then(Value::as_object_mut) {
         info.insert("version".into(), Value::String(info_version.to_string()));
     }

@@ -2,8 +2,10 @@
 //! reads. None of them changes what a valid request or response is; each exists because a
 //! generator would otherwise produce worse Rust from the same meaning:
 //!
-//! 1. An `allOf` of inline object schemas (Cloudflare's interconnect variants) becomes one
-//!    object with all their properties: one flat struct, not a struct per fragment.
+//! 1. An `allOf` of object schemas, inline or `$ref`s to components (Cloudflare's
+//!    interconnect variants; every product's response envelope around its `result`) becomes
+//!    one object with all their properties: one flat struct, not a struct per fragment, and no
+//!    exponential merge in typify.
 //!    A `type: object` beside a `oneOf` of objects (Cloudflare's unions) says nothing the
 //!    members do not: it is dropped, so a union is a pure `oneOf`.
 //! 2. A `$ref` to a component that is a bare primitive (`nsc_AccountTag`: a described string)
@@ -51,6 +53,8 @@ pub struct Normalized {
     pub operations_renamed: Vec<(String, String)>,
     /// Tags declared by rule (used and not declared).
     pub tags_declared: Vec<String>,
+    /// Where a rule of `repair` read a sloppy construct, one warning each.
+    pub repairs: Vec<String>,
 }
 
 const SCHEMAS: &str = "#/components/schemas/";
@@ -62,14 +66,22 @@ pub fn normalize(
 ) -> Result<Normalized, Vec<(String, String)>> {
     let operations_renamed = name_operations(document);
     let tags_declared = declare_tags(document);
+    let mut repairs = super::repair::parameters_and_media_types(document);
     let aliases = primitive_aliases(document);
     let object_components = object_components(document);
+    // Rule 1 reads the components as the document gives them, while the visit rewrites them.
+    let components = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     visit_schemas(document, &mut |schema| {
-        merge_all_of(schema);
+        merge_all_of(schema, &components);
         drop_redundant_union_type(schema, &object_components);
         inline_alias(schema, &aliases);
         wrap_ref_siblings(schema);
     });
+    repairs.extend(super::repair::required_names(document));
     let renamed = rename(document, strip_prefix)?;
     hoist_bodies(document)?;
     complete_unions(document)?;
@@ -94,6 +106,7 @@ pub fn normalize(
             pruned,
             operations_renamed,
             tags_declared,
+            repairs,
         })
     } else {
         Err(problems)
@@ -293,21 +306,27 @@ fn visit_schemas(document: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>
     }
 }
 
-/// 1. `allOf: [{type: object, properties, required}, ...]` → one object.
-fn merge_all_of(schema: &mut Map<String, Value>) {
+/// Rule 1: an `allOf` of objects → one object. A member is an inline fragment (properties, required)
+/// or a `$ref` to a component that is one, or an `allOf` of such, followed to a bounded
+/// depth. Merging here rather than leaving it to typify is what keeps generation linear:
+/// typify's own merge of a union inside an `allOf` (Cloudflare's envelope around
+/// `access_apps`, an `anyOf` of `allOf`s) grows exponentially with the union's members.
+///
+/// Where two members give one property different schemas, the one that says only a type
+/// (`anyOf: [{type: object}, {type: string}]`, the envelope's `result`) yields to the other,
+/// which narrows it, as `allOf` means; two that both say more keep Cloudflare's `allOf`.
+fn merge_all_of(schema: &mut Map<String, Value>, components: &Map<String, Value>) {
     let Some(Value::Array(members)) = schema.get("allOf") else {
         return;
     };
-    let mergeable = members.len() > 1
-        && members.iter().all(|m| {
-            m.as_object().is_some_and(|m| {
-                m.keys()
-                    .all(|k| matches!(k.as_str(), "type" | "properties" | "required"))
-                    && m.get("type").is_none_or(|t| t == "object")
-            })
-        });
-    if !mergeable || schema.get("type").is_some_and(|t| t != "object") {
+    if members.len() < 2 || schema.get("type").is_some_and(|t| t != "object") {
         return;
+    }
+    let mut fragments = Vec::new();
+    for member in members {
+        if !object_fragments(member, components, 0, &mut fragments) {
+            return;
+        }
     }
     let mut properties = match schema.get("properties") {
         Some(Value::Object(p)) => p.clone(),
@@ -317,19 +336,19 @@ fn merge_all_of(schema: &mut Map<String, Value>) {
         Some(Value::Array(r)) => r.clone(),
         _ => Vec::new(),
     };
-    for member in members {
-        if let Some(Value::Object(p)) = member.get("properties") {
+    for fragment in fragments {
+        if let Some(Value::Object(p)) = fragment.get("properties") {
             for (name, property) in p {
-                if properties
-                    .get(name)
-                    .is_some_and(|existing| existing != property)
-                {
-                    return; // two fragments disagree on a property: keep Cloudflare's allOf
+                match properties.get(name) {
+                    Some(existing) if existing == property || says_only_a_type(property) => {}
+                    Some(existing) if !says_only_a_type(existing) => return,
+                    _ => {
+                        properties.insert(name.clone(), property.clone());
+                    }
                 }
-                properties.insert(name.clone(), property.clone());
             }
         }
-        for name in member
+        for name in fragment
             .get("required")
             .and_then(Value::as_array)
             .into_iter()
@@ -346,6 +365,67 @@ fn merge_all_of(schema: &mut Map<String, Value>) {
     if !required.is_empty() {
         schema.insert("required".into(), Value::Array(required));
     }
+}
+
+/// How deep `$ref`s and nested `allOf`s are followed for rule 1; deeper is left to typify.
+const MERGE_DEPTH: usize = 8;
+
+/// Pushes the object fragments `member` stands for; false when it is not (only) an object.
+fn object_fragments<'v>(
+    member: &'v Value,
+    components: &'v Map<String, Value>,
+    depth: usize,
+    into: &mut Vec<&'v Map<String, Value>>,
+) -> bool {
+    if depth > MERGE_DEPTH {
+        return false;
+    }
+    let Some(map) = member.as_object() else {
+        return false;
+    };
+    if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
+        let target = reference
+            .strip_prefix(SCHEMAS)
+            .map(|name| name.replace("~1", "/").replace("~0", "~"))
+            .and_then(|name| components.get(&name));
+        return target.is_some_and(|t| object_fragments(t, components, depth + 1, into));
+    }
+    let plain = map.iter().all(|(key, value)| match key.as_str() {
+        "type" => value == "object",
+        "properties" | "required" | "allOf" | "description" | "title" | "example" => true,
+        other => other.starts_with("x-"),
+    });
+    if !plain {
+        return false;
+    }
+    if let Some(inner) = map.get("allOf") {
+        let Some(inner) = inner.as_array() else {
+            return false;
+        };
+        if !inner
+            .iter()
+            .all(|m| object_fragments(m, components, depth + 1, into))
+        {
+            return false;
+        }
+    }
+    into.push(map);
+    true
+}
+
+/// A schema that names no component, property or value: only a type, or a choice of types.
+fn says_only_a_type(schema: &Value) -> bool {
+    let Some(map) = schema.as_object() else {
+        return matches!(schema, Value::Bool(true));
+    };
+    map.iter().all(|(key, value)| match key.as_str() {
+        "$ref" | "properties" | "enum" | "required" => false,
+        "items" | "additionalProperties" => value.is_boolean() || says_only_a_type(value),
+        "anyOf" | "oneOf" | "allOf" => value
+            .as_array()
+            .is_some_and(|members| members.iter().all(says_only_a_type)),
+        _ => true,
+    })
 }
 
 /// Component schemas that are objects (`type: object`, or an `allOf` of objects), by `$ref`.
@@ -643,7 +723,10 @@ fn hoist_bodies(document: &mut Value) -> Result<(), Problems> {
         for (at, name, schema) in bodies {
             let inline_object = schema.get("$ref").is_none()
                 && (schema.get("properties").is_some()
-                    || schema.get("type").and_then(Value::as_str) == Some("object"));
+                    || schema.get("type").and_then(Value::as_str) == Some("object")
+                    || ["allOf", "oneOf", "anyOf"]
+                        .iter()
+                        .any(|k| schema.get(*k).is_some()));
             if inline_object {
                 hoisted.push((at, name, schema.clone()));
             }
@@ -651,7 +734,9 @@ fn hoist_bodies(document: &mut Value) -> Result<(), Problems> {
     }
     let mut problems = Vec::new();
     for (at, name, schema) in hoisted {
-        let Some(Value::Object(schemas)) = document.pointer_mut("/components/schemas") else {
+        // A document whose operations reference no component has no `components` to hoist
+        // into yet.
+        let Some(Value::Object(schemas)) = components_schemas(document) else {
             break;
         };
         if schemas.contains_key(&name) {
@@ -671,6 +756,20 @@ fn hoist_bodies(document: &mut Value) -> Result<(), Problems> {
     } else {
         Err(problems)
     }
+}
+
+/// `components/schemas`, made when the document has none.
+fn components_schemas(document: &mut Value) -> Option<&mut Value> {
+    let root = document.as_object_mut()?;
+    let components = root
+        .entry("components")
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()?;
+    Some(
+        components
+            .entry("schemas")
+            .or_insert_with(|| Value::Object(Map::new())),
+    )
 }
 
 /// Step 5: every tagged union's members known by tag, named, hoisted and mapped.

@@ -1,0 +1,287 @@
+//! Cloudflare's document where it is sloppy but its meaning is plain. Each construct below is
+//! read by a written rule; each time a rule applies, the import warns, naming where (the
+//! operation, or the schema's place) and the rule. None of them stops the rest of the
+//! document.
+//!
+//! - **Parameters** (`parameters`): a parameter schema that reaches its type only through
+//!   `$ref`s and one-member `allOf`s (`dlp_user_id: allOf: [$ref dlp_uuid]`) is written out,
+//!   silently, since nothing changes; one with no type at all (`{}`), or a composition of
+//!   types, is a string: a path segment, a query value and a header are text on the wire.
+//! - **Media types** (`media types`): a media type that is not `type/subtype` (Cloudflare
+//!   writes `undefined` for a Worker script's download) is `application/octet-stream` in a
+//!   success answer (bytes, whatever the server sends) and is dropped from an error answer,
+//!   whose body the client keeps as the error's text.
+//! - **Required names** (`required`): a name in `required` that the object's `properties` do
+//!   not declare (JSON Schema allows it: "present, any value") is dropped from `required`:
+//!   the field is not demanded of answers, and an answer that has it keeps it (unknown fields
+//!   are kept), so nothing is lost.
+
+use serde_json::{Map, Value};
+
+use crate::diagnostic::escape_token;
+use crate::document::METHODS;
+
+const SCHEMAS: &str = "#/components/schemas/";
+
+/// How far `$ref`s and one-member `allOf`s are followed; a longer chain is left as written
+/// (and the lint says what is wrong with it).
+const FOLLOW_DEPTH: usize = 16;
+
+/// The parameter and media-type rules; returns one warning per application.
+pub(super) fn parameters_and_media_types(document: &mut Value) -> Vec<String> {
+    let components = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut warnings = Vec::new();
+    if let Some(Value::Object(parameters)) = document.pointer_mut("/components/parameters") {
+        for (name, parameter) in parameters.iter_mut() {
+            let at = format!("components/parameters/{name}");
+            parameter_schema(parameter, &components, &at, &mut warnings);
+        }
+    }
+    let Some(Value::Object(paths)) = document.get_mut("paths") else {
+        return warnings;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        if let Some(Value::Array(list)) = item.get_mut("parameters") {
+            let at = format!("path {path}");
+            for parameter in list {
+                parameter_schema(parameter, &components, &at, &mut warnings);
+            }
+        }
+        for method in METHODS {
+            let Some(Value::Object(op)) = item.get_mut(method) else {
+                continue;
+            };
+            let at = format!("{} {path}", method.to_ascii_uppercase());
+            if let Some(Value::Array(list)) = op.get_mut("parameters") {
+                for parameter in list {
+                    parameter_schema(parameter, &components, &at, &mut warnings);
+                }
+            }
+            if let Some(Value::Object(responses)) = op.get_mut("responses") {
+                for (status, response) in responses.iter_mut() {
+                    if let Some(Value::Object(content)) = response.get_mut("content") {
+                        media_types(content, status, &at, &mut warnings);
+                    }
+                }
+            }
+            let request = op
+                .get_mut("requestBody")
+                .and_then(|b| b.get_mut("content"))
+                .and_then(Value::as_object_mut);
+            if let Some(content) = request {
+                media_types(content, "2XX", &at, &mut warnings);
+            }
+        }
+    }
+    warnings
+}
+
+/// Rule *parameters* on one parameter (one given by `$ref` is repaired where it is defined).
+fn parameter_schema(
+    parameter: &mut Value,
+    components: &Map<String, Value>,
+    at: &str,
+    warnings: &mut Vec<String>,
+) {
+    let name = parameter
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let location = parameter
+        .get("in")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    if !matches!(location.as_str(), "path" | "query" | "header") {
+        return;
+    }
+    let Some(schema) = parameter.get_mut("schema") else {
+        return;
+    };
+    // A `$ref` to a typed component stays: it may be a named type (an enum) users know.
+    let names_a_typed_component = schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix(SCHEMAS))
+        .and_then(|name| components.get(&name.replace("~1", "/").replace("~0", "~")))
+        .is_some_and(|target| target.get("type").is_some());
+    if names_a_typed_component {
+        return;
+    }
+    let Some(mut written) = written_out(schema, components, 0) else {
+        return;
+    };
+    if !written.contains_key("type") {
+        let composed = ["anyOf", "oneOf", "allOf"]
+            .iter()
+            .any(|k| written.contains_key(*k));
+        for key in ["anyOf", "oneOf", "allOf", "not"] {
+            written.remove(key);
+        }
+        written.insert("type".into(), Value::String("string".into()));
+        warnings.push(format!(
+            "{at}: {location} parameter `{name}` {}: read as a string \
+             (rule `parameters`: a parameter is text on the wire)",
+            if composed {
+                "is a composition of types"
+            } else {
+                "has no type"
+            }
+        ));
+    }
+    if schema.as_object() != Some(&written) {
+        *schema = Value::Object(written);
+    }
+}
+
+/// `schema` with its `$ref`s and one-member `allOf`s followed (what the outer schema says,
+/// a description, stays on top); `None` when the chain is too long or dangles.
+fn written_out(
+    schema: &Value,
+    components: &Map<String, Value>,
+    depth: usize,
+) -> Option<Map<String, Value>> {
+    if depth > FOLLOW_DEPTH {
+        return None;
+    }
+    let map = schema.as_object()?;
+    let inner = if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
+        let name = reference
+            .strip_prefix(SCHEMAS)?
+            .replace("~1", "/")
+            .replace("~0", "~");
+        Some(components.get(&name)?)
+    } else {
+        match map.get("allOf").and_then(Value::as_array) {
+            Some(members) if members.len() == 1 && !map.contains_key("type") => members.first(),
+            _ => None,
+        }
+    };
+    let Some(inner) = inner else {
+        return Some(map.clone());
+    };
+    let mut written = written_out(inner, components, depth + 1)?;
+    for (key, value) in map {
+        if key != "$ref" && key != "allOf" {
+            written.insert(key.clone(), value.clone());
+        }
+    }
+    Some(written)
+}
+
+/// Rule *media types* on one request or response `content`.
+fn media_types(
+    content: &mut Map<String, Value>,
+    status: &str,
+    at: &str,
+    warnings: &mut Vec<String>,
+) {
+    let invalid: Vec<String> = content
+        .keys()
+        .filter(|media| {
+            let mut parts = media.split('/');
+            !matches!(
+                (parts.next(), parts.next(), parts.next()),
+                (Some(kind), Some(sub), None) if !kind.is_empty() && !sub.is_empty()
+            )
+        })
+        .cloned()
+        .collect();
+    let success = status.starts_with('2');
+    for media in invalid {
+        let Some(mut body) = content.remove(&media) else {
+            continue;
+        };
+        if success && !content.contains_key("application/octet-stream") {
+            if let Some(body) = body.as_object_mut() {
+                let mut schema = Map::new();
+                if let Some(description) = body
+                    .get("schema")
+                    .and_then(|s| s.get("description"))
+                    .cloned()
+                {
+                    schema.insert("description".into(), description);
+                }
+                schema.insert("type".into(), Value::String("string".into()));
+                schema.insert("format".into(), Value::String("binary".into()));
+                body.insert("schema".into(), Value::Object(schema));
+            }
+            content.insert("application/octet-stream".into(), body);
+            warnings.push(format!(
+                "{at}: {status} media type `{media}` is not a media type: read as \
+                 `application/octet-stream` (rule `media types`: bytes, whatever is sent)"
+            ));
+        } else {
+            warnings.push(format!(
+                "{at}: {status} media type `{media}` is not a media type: dropped \
+                 (rule `media types`: the client keeps such an error body as text)"
+            ));
+        }
+    }
+}
+
+/// Rule *required* on every schema of the document; returns one warning per name dropped.
+pub(super) fn required_names(document: &mut Value) -> Vec<String> {
+    let mut warnings = Vec::new();
+    visit(document, String::new(), &mut warnings);
+    warnings
+}
+
+fn visit(value: &mut Value, at: String, warnings: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            let declares = map.contains_key("properties")
+                || map.get("type").and_then(Value::as_str) == Some("object");
+            if declares {
+                let properties = map.get("properties").and_then(Value::as_object);
+                let undeclared: Vec<String> = map
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .filter(|name| properties.is_none_or(|p| !p.contains_key(*name)))
+                    .map(str::to_string)
+                    .collect();
+                if !undeclared.is_empty() {
+                    if let Some(Value::Array(required)) = map.get_mut("required") {
+                        required.retain(|n| {
+                            n.as_str()
+                                .is_none_or(|n| !undeclared.iter().any(|u| u == n))
+                        });
+                        if required.is_empty() {
+                            map.remove("required");
+                        }
+                    }
+                    for name in undeclared {
+                        warnings.push(format!(
+                            "{}: required property `{name}` is not among the properties: \
+                             not required (rule `required`: an answer that has it keeps it)",
+                            if at.is_empty() { "/" } else { &at }
+                        ));
+                    }
+                }
+            }
+            for (key, child) in map.iter_mut() {
+                // Extension payloads and examples are data, not schemas.
+                if !key.starts_with("x-") && key != "example" && key != "examples" {
+                    visit(child, format!("{at}/{}", escape_token(key)), warnings);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter_mut().enumerate() {
+                visit(child, format!("{at}/{i}"), warnings);
+            }
+        }
+        _ => {}
+    }
+}
