@@ -22,7 +22,8 @@
 //!    member is hoisted into the components as the union's name and its variant's
 //!    (`InterconnectStatus` + `Provisioning`); the mapping names every member; and every
 //!    member's tag property is a one-value `enum` of its tag, which spec-driven tools read.
-//! 6. An operation's inline JSON body (request, or success response) is hoisted into the
+//! 6. An operation's inline JSON body (request, or success response; an object, a
+//!    composition, an array or any JSON, anything but a string) is hoisted into the
 //!    components as `{Operation}Request` / `{Operation}Response` (progenitor's own names for
 //!    them), so every body is a component: forward compatibility and validation reach it, and
 //!    an operation Cloudflare adds with an inline answer needs no overlay edit.
@@ -721,13 +722,11 @@ fn hoist_bodies(document: &mut Value) -> Result<(), Problems> {
             }
         }
         for (at, name, schema) in bodies {
-            let inline_object = schema.get("$ref").is_none()
-                && (schema.get("properties").is_some()
-                    || schema.get("type").and_then(Value::as_str) == Some("object")
-                    || ["allOf", "oneOf", "anyOf"]
-                        .iter()
-                        .any(|k| schema.get(*k).is_some()));
-            if inline_object {
+            // Every inline body but a string (text or bytes): objects, compositions, arrays
+            // and `{}` (any JSON) are named types.
+            let inline = schema.get("$ref").is_none()
+                && schema.get("type").and_then(Value::as_str) != Some("string");
+            if inline {
                 hoisted.push((at, name, schema.clone()));
             }
         }

@@ -11,10 +11,19 @@
 //!   writes `undefined` for a Worker script's download) is `application/octet-stream` in a
 //!   success answer (bytes, whatever the server sends) and is dropped from an error answer,
 //!   whose body the client keeps as the error's text.
+//! - **Bodies** (`bodies`): a JSON body with no schema, or the empty schema `{}`, is any
+//!   JSON object in a request (what Cloudflare's endpoints take there, `{}` at least), and is
+//!   left out of an error answer, whose body the client keeps as the error's text. (A success
+//!   answer's `{}` is any JSON, as written: the import hoists it like every body.)
+//! - **Defaults** (`defaults`): a `default` that is not a value of its schema's type is read
+//!   as the JSON it spells where that is one (`"true"` for a boolean, `"[]"` for an array:
+//!   Cloudflare quotes them), and is dropped otherwise (`"none"` for a list): a generated
+//!   `Default` must hold a value the type can hold.
 //! - **Required names** (`required`): a name in `required` that the object's `properties` do
 //!   not declare (JSON Schema allows it: "present, any value") is dropped from `required`:
 //!   the field is not demanded of answers, and an answer that has it keeps it (unknown fields
-//!   are kept), so nothing is lost.
+//!   are kept), so nothing is lost. A schema that is nothing but a `required` list is an
+//!   object.
 
 use serde_json::{Map, Value};
 
@@ -76,7 +85,7 @@ pub(super) fn parameters_and_media_types(document: &mut Value) -> Vec<String> {
                 .and_then(|b| b.get_mut("content"))
                 .and_then(Value::as_object_mut);
             if let Some(content) = request {
-                media_types(content, "2XX", &at, &mut warnings);
+                media_types(content, "request", &at, &mut warnings);
             }
         }
     }
@@ -184,6 +193,7 @@ fn media_types(
     at: &str,
     warnings: &mut Vec<String>,
 ) {
+    json_without_schema(content, status, at, warnings);
     let invalid: Vec<String> = content
         .keys()
         .filter(|media| {
@@ -195,7 +205,7 @@ fn media_types(
         })
         .cloned()
         .collect();
-    let success = status.starts_with('2');
+    let success = status.starts_with('2') || status == "request";
     for media in invalid {
         let Some(mut body) = content.remove(&media) else {
             continue;
@@ -228,6 +238,64 @@ fn media_types(
     }
 }
 
+/// Rule *bodies*: the JSON media types of one `content` with no schema, or `{}`.
+fn json_without_schema(
+    content: &mut Map<String, Value>,
+    status: &str,
+    at: &str,
+    warnings: &mut Vec<String>,
+) {
+    let empty: Vec<String> = content
+        .iter()
+        .filter(|(media, body)| {
+            is_json(media)
+                && body.get("schema").is_none_or(|s| {
+                    s.as_object()
+                        .is_some_and(|s| s.keys().all(|k| k == "description" || k == "example"))
+                })
+        })
+        .map(|(media, _)| media.clone())
+        .collect();
+    for media in empty {
+        match status {
+            // The request: any JSON object.
+            "request" => {
+                if let Some(Value::Object(body)) = content.get_mut(&media) {
+                    let mut schema = body
+                        .get("schema")
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default();
+                    schema.insert("type".into(), Value::String("object".into()));
+                    body.insert("schema".into(), Value::Object(schema));
+                }
+                warnings.push(format!(
+                    "{at}: the request's `{media}` body has no schema: any JSON object \
+                     (rule `bodies`)"
+                ));
+            }
+            success if success.starts_with('2') => {
+                if let Some(Value::Object(body)) = content.get_mut(&media) {
+                    body.entry("schema")
+                        .or_insert_with(|| Value::Object(Map::new()));
+                }
+            }
+            _ => {
+                content.remove(&media);
+                warnings.push(format!(
+                    "{at}: the {status} answer's `{media}` body has no schema: left out \
+                     (rule `bodies`: the client keeps such an error body as text)"
+                ));
+            }
+        }
+    }
+}
+
+fn is_json(media: &str) -> bool {
+    let essence = media.split(';').next().unwrap_or_default().trim();
+    essence == "application/json" || essence.ends_with("+json")
+}
+
 /// Rule *required* on every schema of the document; returns one warning per name dropped.
 pub(super) fn required_names(document: &mut Value) -> Vec<String> {
     let mut warnings = Vec::new();
@@ -235,9 +303,75 @@ pub(super) fn required_names(document: &mut Value) -> Vec<String> {
     warnings
 }
 
+/// Whether `value` is one of `schema`'s type and `enum`, as far as they say.
+fn conforms(value: &Value, schema: &Map<String, Value>) -> bool {
+    let of_type = match schema.get("type").and_then(Value::as_str) {
+        Some("string") => value.is_string(),
+        Some("integer") => value.is_i64() || value.is_u64(),
+        Some("number") => value.is_number(),
+        Some("boolean") => value.is_boolean(),
+        Some("array") => value.is_array(),
+        Some("object") => value.is_object(),
+        _ => true,
+    };
+    let in_enum = schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .is_none_or(|values| values.contains(value));
+    of_type && in_enum && (!value.is_null() || schema.get("nullable") == Some(&Value::Bool(true)))
+}
+
+/// Rule *defaults* on one schema: what it did, if anything.
+fn default_value(schema: &mut Map<String, Value>) -> Option<String> {
+    let value = schema.get("default")?;
+    if conforms(value, schema) {
+        return None;
+    }
+    let spelled = value
+        .as_str()
+        .and_then(|text| serde_json::from_str::<Value>(text).ok())
+        .filter(|parsed| conforms(parsed, schema));
+    let written = value.to_string();
+    match spelled {
+        Some(parsed) => {
+            let read = parsed.to_string();
+            schema.insert("default".into(), parsed);
+            Some(format!("default {written} read as {read}"))
+        }
+        None => {
+            schema.remove("default");
+            Some(format!(
+                "default {written} is not a value of the schema: dropped"
+            ))
+        }
+    }
+}
+
 fn visit(value: &mut Value, at: String, warnings: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
+            let only_required = map.contains_key("required")
+                && [
+                    "type",
+                    "properties",
+                    "allOf",
+                    "oneOf",
+                    "anyOf",
+                    "$ref",
+                    "items",
+                ]
+                .iter()
+                .all(|k| !map.contains_key(*k))
+                && map.get("required").is_some_and(Value::is_array);
+            if only_required {
+                map.insert("type".into(), Value::String("object".into()));
+            }
+            if let Some(warning) = default_value(map) {
+                warnings.push(format!(
+                    "{}: {warning} (rule `defaults`)",
+                    if at.is_empty() { "/" } else { &at }
+                ));
+            }
             let declares = map.contains_key("properties")
                 || map.get("type").and_then(Value::as_str) == Some("object");
             if declares {

@@ -519,6 +519,38 @@ fn cloudflares_sloppy_constructs_import_by_written_rules_and_generate() {
                 ],
                 "responses": {"200": {"description": "The script",
                     "content": {"undefined": {"schema": {"example": "addEventListener()"}}}}}
+            },
+            "delete": {
+                "operationId": "access-applications-delete",
+                "summary": "Delete an application",
+                "tags": ["Access applications"],
+                "parameters": [
+                    {"name": "account_id", "in": "path", "required": true,
+                     "schema": {"$ref": "#/components/schemas/account"}},
+                    {"name": "user_id", "in": "path", "required": true,
+                     "schema": {"$ref": "#/components/schemas/user_id"}}
+                ],
+                "requestBody": {"required": true, "content": {"application/json": {}}},
+                "responses": {
+                    "200": {"description": "Deleted", "content": {"application/json": {"schema": {
+                        "properties": {"success": {"type": "boolean", "default": "true"},
+                                       "tags": {"type": "array", "items": {"type": "string"}, "default": "none"}}
+                    }}}},
+                    "4XX": {"description": "Failure", "content": {"application/json": {}}}
+                }
+            },
+            "put": {
+                "operationId": "access-applications-update",
+                "summary": "Update an application",
+                "tags": ["Access applications"],
+                "parameters": [
+                    {"name": "account_id", "in": "path", "required": true,
+                     "schema": {"$ref": "#/components/schemas/account"}},
+                    {"name": "user_id", "in": "path", "required": true,
+                     "schema": {"$ref": "#/components/schemas/user_id"}}
+                ],
+                "requestBody": {"content": {"application/json": {"schema": {"required": ["name"]}}}},
+                "responses": {"200": {"description": "Updated", "content": {"application/json": {"schema": {}}}}}
             }
         }},
         "components": {"schemas": schemas}
@@ -530,6 +562,11 @@ fn cloudflares_sloppy_constructs_import_by_written_rules_and_generate() {
         "GET /accounts/{account_id}/users/{user_id}/apps: 200 media type `undefined` is not a media type: read as `application/octet-stream` (rule `media types`",
         "POST /accounts/{account_id}/users/{user_id}/apps: 4XX media type `undefined` is not a media type: dropped (rule `media types`",
         "required property `created_by` is not among the properties: not required (rule `required`",
+        "DELETE /accounts/{account_id}/users/{user_id}/apps: the request's `application/json` body has no schema: any JSON object (rule `bodies`)",
+        "DELETE /accounts/{account_id}/users/{user_id}/apps: the 4XX answer's `application/json` body has no schema: left out (rule `bodies`",
+        "/properties/success: default \"true\" read as true (rule `defaults`)",
+        "/properties/tags: default \"none\" is not a value of the schema: dropped (rule `defaults`)",
+        "/requestBody/content/application~1json/schema: required property `name` is not among the properties",
     ] {
         assert!(warnings.contains(expected), "{expected}\nin:\n{warnings}");
     }
