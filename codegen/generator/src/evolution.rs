@@ -129,16 +129,43 @@ impl Shape {
 /// One change to Cloudflare's document.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mutation {
-    AddEnumValue { schema: String },
-    AddUnionMember { union: String, inline: bool },
-    AddProperty { schema: String, shape: Shape },
+    AddEnumValue {
+        schema: String,
+    },
+    AddUnionMember {
+        union: String,
+        inline: bool,
+    },
+    AddProperty {
+        schema: String,
+        shape: Shape,
+    },
     AddOperation,
-    AddQueryParameter { path: String },
-    AddRequiredResponseProperty { schema: String },
-    AddRequiredRequestProperty { schema: String },
-    RemoveResponseProperty { schema: String, property: String },
-    ChangePropertyType { schema: String, property: String },
-    RenameSchema { schema: String },
+    AddQueryParameter {
+        path: String,
+    },
+    /// A list query parameter (`type: array` of enum values, the key repeated), as
+    /// Cloudflare's other products filter their listings.
+    AddQueryList {
+        path: String,
+    },
+    AddRequiredResponseProperty {
+        schema: String,
+    },
+    AddRequiredRequestProperty {
+        schema: String,
+    },
+    RemoveResponseProperty {
+        schema: String,
+        property: String,
+    },
+    ChangePropertyType {
+        schema: String,
+        property: String,
+    },
+    RenameSchema {
+        schema: String,
+    },
 }
 
 impl Mutation {
@@ -156,6 +183,9 @@ impl Mutation {
             Mutation::AddOperation => "operation added on a new path".to_string(),
             Mutation::AddQueryParameter { path } => {
                 format!("optional query parameter added to GET {path}")
+            }
+            Mutation::AddQueryList { path } => {
+                format!("optional list query parameter (of enum values) added to GET {path}")
             }
             Mutation::AddRequiredResponseProperty { schema } => {
                 format!("required property added to response object {schema}")
@@ -180,6 +210,7 @@ impl Mutation {
             | Mutation::AddProperty { .. }
             | Mutation::AddOperation
             | Mutation::AddQueryParameter { .. }
+            | Mutation::AddQueryList { .. }
             | Mutation::AddRequiredResponseProperty { .. } => Expected::Additive,
             _ => Expected::Breaking,
         }
@@ -226,6 +257,16 @@ impl Mutation {
                     json!({"name": format!("{label}_filter"), "in": "query", "required": false,
                     "description": "Added", "schema": {"type": "string"}}),
                 );
+            }
+            Mutation::AddQueryList { path } => {
+                let parameters = upstream
+                    .pointer_mut(&format!("/paths/{}/get/parameters", escape_token(path)))
+                    .and_then(Value::as_array_mut)
+                    .ok_or_else(|| format!("GET {path} has no parameters"))?;
+                parameters.push(json!({"name": format!("{label}_states"), "in": "query",
+                    "required": false, "description": "Added: any of these states",
+                    "schema": {"type": "array", "items": {"type": "string",
+                        "enum": [format!("{label}_up"), format!("{label}_down")]}}}));
             }
             Mutation::AddRequiredResponseProperty { schema } => {
                 let name = format!("{label}_required");
@@ -565,6 +606,9 @@ fn additions(document: &Catalogued<'_>) -> Vec<Mutation> {
             })
             .map(|o| o.path.to_string())
         {
+            if with_query {
+                out.push(Mutation::AddQueryList { path: path.clone() });
+            }
             out.push(Mutation::AddQueryParameter { path });
         }
     }

@@ -17,6 +17,16 @@ pub fn example_value(name: &str, ty: &ScalarType) -> String {
     }
 }
 
+/// A placeholder value for a parameter as its setter takes it: a list is a `Vec` of one.
+pub fn param_example(param: &crate::model::ParamModel) -> String {
+    let one = example_value(&param.name, &param.ty);
+    match (&param.ty, param.many) {
+        (_, false) => one,
+        (ScalarType::String, true) => format!("vec![{one}.to_string()]"),
+        (_, true) => format!("vec![{one}]"),
+    }
+}
+
 /// `client.op().p1(v1).p2(v2)`: the builder with its required parameters set.
 pub fn client_call(op: &OperationModel) -> String {
     let mut call = format!("client.{}()", op.id);
@@ -26,7 +36,7 @@ pub fn client_call(op: &OperationModel) -> String {
         .chain(op.query_params.iter().filter(|p| p.required))
     {
         let setter = crate::naming::progenitor_field_name(&param.name);
-        let _ = write!(call, ".{setter}({})", example_value(&param.name, &param.ty));
+        let _ = write!(call, ".{setter}({})", param_example(param));
     }
     call
 }

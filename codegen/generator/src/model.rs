@@ -100,7 +100,11 @@ pub struct ParamModel {
     pub name: String,
     pub description: String,
     pub required: bool,
+    /// The value's type; for a list, each item's.
     pub ty: ScalarType,
+    /// A list of such values (`type: array` of scalars): in a query, the key repeated
+    /// (`?state=Healthy&state=Down`, OpenAPI's default `form` style, exploded).
+    pub many: bool,
     /// `maxLength` of a string parameter.
     pub max_length: Option<u64>,
     /// The values a string enum allows, in the spec's order; empty when any value goes.
@@ -301,6 +305,12 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
             .get("schema")
             .map(|s| deref(root, s))
             .unwrap_or(&Value::Null);
+        let many = schema.get("type").and_then(Value::as_str) == Some("array");
+        // A list's items are what its type, bounds and values describe.
+        let schema = match schema.get("items") {
+            Some(items) if many => deref(root, items),
+            _ => schema,
+        };
         let ty = scalar_type(schema).unwrap_or(ScalarType::String);
         let model = ParamModel {
             name: text(param, "name"),
@@ -310,6 +320,7 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
             ty,
+            many,
             max_length: schema.get("maxLength").and_then(Value::as_u64),
             values: allowed_values(schema),
             deprecated: deprecation_note(param),
@@ -787,6 +798,7 @@ impl ParamModel {
             description: String::new(),
             required: true,
             ty,
+            many: false,
             max_length: None,
             values: Vec::new(),
             deprecated: None,

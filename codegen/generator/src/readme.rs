@@ -337,7 +337,7 @@ fn scoped_call(op: &OperationModel, handle: &str, object: &str) -> String {
         let value = if op.path_params.iter().skip(1).any(|p| p.name == param.name) {
             object.to_string()
         } else {
-            crate::examples::example_value(&param.name, &param.ty)
+            crate::examples::param_example(param)
         };
         let _ = write!(call, ".{setter}({value})");
     }

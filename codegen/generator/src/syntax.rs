@@ -57,6 +57,24 @@ pub fn vec_inner(ty: &Type) -> Option<&Type> {
     generic_inner(ty, "Vec")
 }
 
+/// Whether a function's signature (its arguments, bounds and where-clause) names a `Vec`
+/// anywhere: an httpmock helper for a list parameter takes `&Vec<T>` or `Into<Option<&Vec<T>>>`.
+pub fn signature_mentions_vec(sig: &syn::Signature) -> bool {
+    // The visitor is the mutable one (the only one this crate builds syn with), on a copy.
+    struct FindVec(bool);
+    impl syn::visit_mut::VisitMut for FindVec {
+        fn visit_type_path_mut(&mut self, path: &mut syn::TypePath) {
+            if path.path.segments.last().is_some_and(|s| s.ident == "Vec") {
+                self.0 = true;
+            }
+            syn::visit_mut::visit_type_path_mut(self, path);
+        }
+    }
+    let mut find = FindVec(false);
+    syn::visit_mut::VisitMut::visit_signature_mut(&mut find, &mut sig.clone());
+    find.0
+}
+
 /// The target `X` of a function's bound `PARAM: TryInto<X>` (where-clause or inline).
 pub fn try_into_target(sig: &syn::Signature, param: &str) -> Option<Type> {
     let inline = sig.generics.params.iter().filter_map(|p| match p {

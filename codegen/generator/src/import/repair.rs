@@ -5,7 +5,8 @@
 //!
 //! - **Parameters** (`parameters`): a parameter schema that reaches its type only through
 //!   `$ref`s and one-member `allOf`s (`dlp_user_id: allOf: [$ref dlp_uuid]`) is written out,
-//!   silently, since nothing changes; one with no type at all (`{}`), or a composition of
+//!   silently, since nothing changes (so is a `$ref` to a list, which the query and the
+//!   command line spell as a list of its items, not as a named type); one with no type at all (`{}`), or a composition of
 //!   types, is a string: a path segment, a query value and a header are text on the wire.
 //! - **Media types** (`media types`): a media type that is not `type/subtype` (Cloudflare
 //!   writes `undefined` for a Worker script's download) is `application/octet-stream` in a
@@ -115,13 +116,17 @@ fn parameter_schema(
     let Some(schema) = parameter.get_mut("schema") else {
         return;
     };
-    // A `$ref` to a typed component stays: it may be a named type (an enum) users know.
+    // A `$ref` to a typed component stays: it may be a named type (an enum) users know. A
+    // list is written out, so that it is a `Vec` of its items on every side (a named list
+    // would be a newtype that neither the query nor a repeated flag spells).
     let names_a_typed_component = schema
         .get("$ref")
         .and_then(Value::as_str)
         .and_then(|r| r.strip_prefix(SCHEMAS))
         .and_then(|name| components.get(&name.replace("~1", "/").replace("~0", "~")))
-        .is_some_and(|target| target.get("type").is_some());
+        .is_some_and(|target| {
+            target.get("type").is_some_and(|t| t != "array")
+        });
     if names_a_typed_component {
         return;
     }

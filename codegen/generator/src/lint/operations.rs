@@ -147,6 +147,9 @@ impl<'a> Linter<'a> {
                             );
                         }
                     }
+                    "query" if kind == Some("array") => {
+                        self.query_list(param, schema, name, &at);
+                    }
                     "query" => {
                         if !matches!(kind, Some("string" | "integer" | "boolean" | "number")) {
                             self.report(
@@ -184,6 +187,42 @@ impl<'a> Linter<'a> {
                     ),
                 );
             }
+        }
+    }
+
+    /// A query parameter that is a list: of scalars, sent as its key repeated (`form`,
+    /// exploded: OpenAPI's default and what Cloudflare writes), the one form both the client
+    /// and the server speak.
+    fn query_list(&mut self, param: &'a Value, schema: Option<&'a Value>, name: &str, at: &str) {
+        let items = schema
+            .and_then(|s| s.get("items"))
+            .and_then(|i| self.resolve(i, format!("{at}/schema/items")))
+            .map(|(i, _)| i);
+        let item_kind = items.and_then(|i| i.get("type")).and_then(Value::as_str);
+        if !matches!(item_kind, Some("string" | "integer" | "boolean" | "number")) {
+            self.report(
+                at.to_string(),
+                format!(
+                    "query parameter `{name}` is a list of {}: a query list holds scalars \
+                     (string, integer, number or boolean)",
+                    item_kind.unwrap_or("untyped items")
+                ),
+            );
+        }
+        let style = param.get("style").and_then(Value::as_str).unwrap_or("form");
+        let explode = param
+            .get("explode")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+        if style != "form" || !explode {
+            self.report(
+                at.to_string(),
+                format!(
+                    "query parameter `{name}` is a list sent as `style: {style}, explode: \
+                     {explode}`: lists are sent as the key repeated (`style: form`, `explode: \
+                     true`)"
+                ),
+            );
         }
     }
 

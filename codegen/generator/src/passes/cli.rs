@@ -74,8 +74,9 @@ fn arg_entry(param: &ParamModel, positional: bool) -> TokenStream {
     let value = value_type(&param.ty);
     let required = param.required;
     let values = &param.values;
+    let many = param.many;
     quote! {
-        rt::Arg { name: #name, help: #help, value: #value, values: &[#(#values),*], required: #required, positional: #positional }
+        rt::Arg { name: #name, help: #help, value: #value, values: &[#(#values),*], required: #required, positional: #positional, many: #many }
     }
 }
 
@@ -245,6 +246,17 @@ fn dispatch_arm(model: &ApiModel, op: &OperationModel) -> TokenStream {
         let setter = format_ident!("{}", crate::naming::progenitor_field_name(&param.name));
         let name = &param.name;
         let ty = rust_type(&param.ty);
+        if param.many {
+            // The flag repeated: its values, as text, convert into the client's list of
+            // whatever item type it holds (an enum's, a number's).
+            setters.push(quote! {
+                let builder = match call.list(#name)? {
+                    ::std::option::Option::Some(values) => builder.#setter(values),
+                    ::std::option::Option::None => builder,
+                };
+            });
+            continue;
+        }
         setters.push(quote! {
             let builder = match call.optional::<#ty>(#name)? {
                 ::std::option::Option::Some(value) => builder.#setter(value),

@@ -149,7 +149,7 @@ fn rewrite_builder(
     }
     // Query parameters are held to the spec's bounds before sending, as the server holds them
     // (`.limit(-1)` fails here with `InvalidParameter`, naming it, instead of reaching it).
-    for param in &op.query_params {
+    for param in op.query_params.iter().filter(|p| !p.many) {
         let field = progenitor_field_name(&param.name);
         if !fields.contains(&field) {
             continue;
@@ -944,6 +944,56 @@ fn escape_mock_path_values(mocks: &mut syn::File, rt: &proc_macro2::TokenStream)
     escape.1
 }
 
+/// progenitor's `When` helper for a list query parameter matches
+/// `query_param("state", value.to_string())`, which does not compile (`Vec` is not
+/// `Display`). A list is its key repeated on the wire: the helper requires each item's pair.
+/// Returns how many it rewrote.
+fn match_mock_query_lists(mocks: &mut syn::File) -> usize {
+    struct Lists(usize);
+    impl VisitMut for Lists {
+        fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
+            if !crate::syntax::signature_mentions_vec(&function.sig) {
+                return;
+            }
+            struct Rewrite<'c>(&'c mut usize);
+            impl VisitMut for Rewrite<'_> {
+                fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+                    syn::visit_mut::visit_expr_mut(self, expr);
+                    let syn::Expr::MethodCall(call) = expr else {
+                        return;
+                    };
+                    if call.method != "query_param" || call.args.len() != 2 {
+                        return;
+                    }
+                    let (receiver, name) = (&call.receiver, &call.args[0]);
+                    *expr = parse_quote! {
+                        value.iter().fold(#receiver, |when, item| {
+                            when.query_param(#name, ::std::string::ToString::to_string(item))
+                        })
+                    };
+                    *self.0 += 1;
+                }
+            }
+            Rewrite(&mut self.0).visit_block_mut(&mut function.block);
+            // A required list is taken as `&[T]`, not `&Vec<T>` (clippy's `ptr_arg`).
+            for input in function.sig.inputs.iter_mut() {
+                let syn::FnArg::Typed(typed) = input else {
+                    continue;
+                };
+                let Type::Reference(reference) = &mut *typed.ty else {
+                    continue;
+                };
+                if let Some(item) = crate::syntax::vec_inner(&reference.elem).cloned() {
+                    *reference.elem = parse_quote!([#item]);
+                }
+            }
+        }
+    }
+    let mut lists = Lists(0);
+    lists.visit_file_mut(mocks);
+    lists.0
+}
+
 /// The pass: the client wired to its runtime, and progenitor's httpmock helpers, sealed, in
 /// its `mock` module.
 pub fn apply(
@@ -959,6 +1009,20 @@ pub fn apply(
         return Err(EmitError::UnexpectedShape {
             item: "the httpmock helpers".into(),
             expected: "path parameters matched with `Regex::new(&format!(..))`".into(),
+        });
+    }
+    let query_lists = model
+        .operations
+        .iter()
+        .flat_map(|op| &op.query_params)
+        .filter(|p| p.many)
+        .count();
+    if match_mock_query_lists(&mut mocks) != query_lists {
+        return Err(EmitError::UnexpectedShape {
+            item: "the httpmock helpers".into(),
+            expected: format!(
+                "{query_lists} list query parameters matched with `query_param(name, value.to_string())`"
+            ),
         });
     }
     generated.client.items.push(syn::parse_quote! {

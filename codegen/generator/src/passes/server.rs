@@ -74,8 +74,10 @@ fn query_struct(op: &OperationModel, validate: &TokenStream) -> TokenStream {
         let wire = &p.name;
         let rename = (field != p.name.as_str()).then(|| quote!(#[serde(rename = #wire)]));
         let doc = doc_lines(&p.description);
-        // An unsigned type already refuses a negative value when the query is parsed.
+        // An unsigned type already refuses a negative value when the query is parsed. (A
+        // list's items are held to their type by parsing; their bounds are not checked yet.)
         let rule = match &p.ty {
+            _ if p.many => None,
             ScalarType::Integer {
                 minimum: Some(m), ..
             } if !(*m == 0 && is_unsigned(p)) => {
@@ -88,14 +90,20 @@ fn query_struct(op: &OperationModel, validate: &TokenStream) -> TokenStream {
             }),
             _ => None,
         };
-        let ty = if p.required {
-            ty
-        } else {
-            quote!(::std::option::Option<#ty>)
+        // A list left out is an empty one; a required one must have a value.
+        let (ty, default) = match (p.many, p.required) {
+            (true, true) => (quote!(::std::vec::Vec<#ty>), None),
+            (true, false) => (
+                quote!(::std::vec::Vec<#ty>),
+                Some(quote!(#[serde(default)])),
+            ),
+            (false, true) => (ty, None),
+            (false, false) => (quote!(::std::option::Option<#ty>), None),
         };
         quote! {
             #doc
             #rename
+            #default
             #rule
             pub #field: #ty,
         }

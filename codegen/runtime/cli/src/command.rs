@@ -132,7 +132,7 @@ pub(crate) fn build(app: &crate::App) -> Command {
     )
 }
 
-fn operation_command(operation: &Operation) -> Command {
+pub(crate) fn operation_command(operation: &Operation) -> Command {
     let mut command = Command::new(operation.verb)
         .about(operation.about)
         .long_about(operation.long_about);
@@ -149,6 +149,11 @@ fn operation_command(operation: &Operation) -> Command {
                 .long(arg.name.replace('_', "-"))
                 .value_name(arg.name.to_ascii_uppercase())
                 .required(arg.required);
+            if arg.many {
+                // `--state Healthy --state Down`: one flag per value, as the query repeats
+                // the key.
+                clap_arg = clap_arg.action(ArgAction::Append);
+            }
         }
         command = command.arg(clap_arg);
     }
@@ -275,17 +280,33 @@ pub(crate) fn client_for_dry_run(matches: &ArgMatches) -> Result<Client, CliErro
         .map_err(|e| CliError::new(ExitClass::Usage, format!("cannot make the client: {e}")))
 }
 
-/// The value of a parameter flag as the URL carries it.
-fn arg_text(matches: &ArgMatches, arg: &crate::Arg) -> Option<String> {
-    match arg.value {
-        ValueType::String => matches.get_one::<String>(arg.name).cloned(),
-        ValueType::Uuid => matches
-            .get_one::<uuid::Uuid>(arg.name)
-            .map(|u| u.to_string()),
-        ValueType::Integer => matches.get_one::<i64>(arg.name).map(|n| n.to_string()),
-        ValueType::Number => matches.get_one::<f64>(arg.name).map(|n| n.to_string()),
-        ValueType::Boolean => matches.get_one::<bool>(arg.name).map(|b| b.to_string()),
+/// The values of a parameter flag as the URL carries them: one, or each a repeated flag
+/// (a list) was given, in order.
+pub(crate) fn arg_texts(matches: &ArgMatches, arg: &crate::Arg) -> Vec<String> {
+    fn texts<T: Clone + Send + Sync + ToString + 'static>(
+        matches: &ArgMatches,
+        name: &str,
+    ) -> Vec<String> {
+        matches
+            .try_get_many::<T>(name)
+            .ok()
+            .flatten()
+            .into_iter()
+            .flatten()
+            .map(T::to_string)
+            .collect()
     }
+    match arg.value {
+        ValueType::String => texts::<String>(matches, arg.name),
+        ValueType::Uuid => texts::<uuid::Uuid>(matches, arg.name),
+        ValueType::Integer => texts::<i64>(matches, arg.name),
+        ValueType::Number => texts::<f64>(matches, arg.name),
+        ValueType::Boolean => texts::<bool>(matches, arg.name),
+    }
+}
+
+fn arg_text(matches: &ArgMatches, arg: &crate::Arg) -> Option<String> {
+    arg_texts(matches, arg).into_iter().next()
 }
 
 /// `--dry-run`: the method and URL the call would send, and its headers with the credentials
@@ -336,11 +357,16 @@ pub(crate) fn dry_run_request(
     if url.cannot_be_a_base() {
         return Err(usage(format!("--base-url {base_url} cannot take a path")));
     }
+    // A list is its key repeated, as the client sends it.
     let query: Vec<(String, String)> = operation
         .args
         .iter()
         .filter(|a| !a.positional)
-        .filter_map(|a| arg_text(matches, a).map(|v| (a.name.to_string(), v)))
+        .flat_map(|a| {
+            arg_texts(matches, a)
+                .into_iter()
+                .map(|v| (a.name.to_string(), v))
+        })
         .collect();
     if !query.is_empty() {
         url.query_pairs_mut().extend_pairs(query);

@@ -92,6 +92,47 @@ pub struct Arg {
     pub required: bool,
     /// A path parameter (a positional argument) rather than a query parameter (a flag).
     pub positional: bool,
+    /// A list: the flag repeats (`--state Healthy --state Down`).
+    pub many: bool,
+}
+
+/// The values a repeated flag was given, as text, in order: what the client's setter for a
+/// list takes, converted into a list of the item type it holds (an enum, a number) by that
+/// type's `FromStr`, so the command table need not name the type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListArg {
+    name: &'static str,
+    values: Vec<String>,
+}
+
+/// A value of a repeated flag that its item type does not take.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("--{flag}: {value:?}: {problem}")]
+pub struct ListArgError {
+    flag: String,
+    value: String,
+    problem: String,
+}
+
+impl<T> TryFrom<ListArg> for Vec<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    type Error = ListArgError;
+
+    fn try_from(list: ListArg) -> Result<Self, Self::Error> {
+        list.values
+            .into_iter()
+            .map(|value| {
+                value.parse::<T>().map_err(|e| ListArgError {
+                    flag: list.name.replace('_', "-"),
+                    problem: e.to_string(),
+                    value,
+                })
+            })
+            .collect()
+    }
 }
 
 /// A request body: its schema's name and its fields as flags.
@@ -246,6 +287,18 @@ impl Call {
             .try_get_one::<T>(name)
             .map(|value| value.cloned())
             .map_err(|e| CliError::other(format!("argument {name}: {e}")))
+    }
+
+    /// A list argument's values (its flag repeated), `None` when it was not given.
+    pub fn list(&self, name: &'static str) -> Result<Option<ListArg>, CliError> {
+        let arg = self
+            .operation
+            .args
+            .iter()
+            .find(|a| a.name == name)
+            .ok_or_else(|| CliError::other(format!("argument {name}: not in the command table")))?;
+        let values = command::arg_texts(&self.matches, arg);
+        Ok((!values.is_empty()).then_some(ListArg { name, values }))
     }
 
     /// The request body: `--body FILE|-` (JSON), then each body flag given, set at its place,
@@ -703,6 +756,84 @@ mod tests {
         assert!(parse_duration("10x").unwrap_err().contains("unknown unit"));
         assert!(parse_duration("m").is_err());
         assert!(parse_duration("-1").is_err());
+    }
+
+    static LIST_ARGS: &[Arg] = &[
+        Arg {
+            name: "state",
+            help: "",
+            value: ValueType::String,
+            values: &["Healthy", "Down"],
+            required: false,
+            positional: false,
+            many: true,
+        },
+        Arg {
+            name: "size",
+            help: "",
+            value: ValueType::Integer,
+            values: &[],
+            required: false,
+            positional: false,
+            many: true,
+        },
+    ];
+    static SEARCH: Operation = Operation {
+        verb: "search",
+        operation_id: "search_widgets",
+        method: "GET",
+        path: "/widgets/search",
+        about: "",
+        long_about: "",
+        args: LIST_ARGS,
+        body: None,
+        answer: AnswerKind::Json,
+    };
+
+    /// A list parameter is a repeatable flag (`--state Healthy --state Down`); `--dry-run`
+    /// shows it as the client sends it, the key repeated; its values convert into the
+    /// client's list of any item type, and one that does not parse names its flag.
+    #[test]
+    fn a_list_is_a_repeated_flag_and_its_key_repeated() {
+        let matches = command::operation_command(&SEARCH)
+            .try_get_matches_from([
+                "search", "--state", "Healthy", "--state", "Down", "--size", "1", "--size", "20",
+            ])
+            .unwrap();
+        assert_eq!(
+            command::arg_texts(&matches, &LIST_ARGS[0]),
+            ["Healthy", "Down"]
+        );
+        assert_eq!(command::arg_texts(&matches, &LIST_ARGS[1]), ["1", "20"]);
+        let global = clap::Command::new("cloudflare-cni")
+            .arg(clap::Arg::new("base-url").long("base-url"))
+            .arg(clap::Arg::new("api-token").long("api-token"))
+            .arg(clap::Arg::new("email").long("email"))
+            .try_get_matches_from(["cloudflare-cni", "--base-url", "http://example.test"])
+            .unwrap();
+        let shown = command::dry_run_request(&global, &matches, &SEARCH, None).unwrap();
+        assert_eq!(
+            shown.lines().next(),
+            Some("GET http://example.test/widgets/search?state=Healthy&state=Down&size=1&size=20")
+        );
+        // An enum's values are the only ones taken.
+        assert!(command::operation_command(&SEARCH)
+            .try_get_matches_from(["search", "--state", "Up"])
+            .is_err());
+
+        let sizes: Result<Vec<i64>, _> = ListArg {
+            name: "size",
+            values: vec!["1".into(), "20".into()],
+        }
+        .try_into();
+        assert_eq!(sizes, Ok(vec![1, 20]));
+        let bad: Result<Vec<u8>, ListArgError> = ListArg {
+            name: "page_size",
+            values: vec!["1".into(), "300".into()],
+        }
+        .try_into();
+        let message = bad.unwrap_err().to_string();
+        assert!(message.starts_with("--page-size: \"300\": "), "{message}");
     }
 
     #[test]

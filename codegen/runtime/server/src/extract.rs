@@ -1,10 +1,11 @@
 //! axum's extractors, with every rejection answered in the error envelope and a status the
 //! spec declares.
 
-use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum_extra::extract::QueryRejection;
 use bytes::Bytes;
 use cloudflare_cni_validate::Validate;
 use serde::de::DeserializeOwned;
@@ -48,7 +49,9 @@ fn path_error(rejection: PathRejection) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, codes::BAD_REQUEST, message)
 }
 
-/// Query parameters; an unparsable one (`limit=-1`, `occupied=maybe`) answers 400.
+/// Query parameters; an unparsable one (`limit=-1`, `occupied=maybe`) answers 400. A list
+/// is its key repeated (`?state=Healthy&state=Down`, OpenAPI's `form` style, exploded), as
+/// the client sends it: axum-extra's `Query` reads repeated keys, axum's does not.
 #[derive(Debug)]
 pub struct ApiQuery<T>(pub T);
 
@@ -56,8 +59,8 @@ impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequestParts<S> for Api
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let value = match axum::extract::Query::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Query(value)) => value,
+        let value = match axum_extra::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum_extra::extract::Query(value)) => value,
             Err(rejection) => return Err(query_error(rejection)),
         };
         value.validate().map_err(|e| ApiError::validation(&e))?;
