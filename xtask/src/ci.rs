@@ -146,7 +146,7 @@ fn slow_test(gate: &Gate, test: &str) -> Result<(), crate::Error> {
 }
 
 fn dialect(gate: &Gate) -> Result<(), crate::Error> {
-    crate::dialect::command(gate.root(), None, false)
+    crate::dialect::command(gate.root(), None, false, false)
 }
 
 fn evolution(gate: &Gate) -> Result<(), crate::Error> {

@@ -78,7 +78,10 @@ impl Report {
                 "{shape:width$}  {total:>10}  {imported:>8}  {generated:>9}\n"
             ));
         }
-        out.push_str("(compiled: not measured yet: the gate stops at generation)\n");
+        out.push_str(
+            "(compiled: `cargo xtask dialect --compile` generates all that generate as one set \
+             of crates and checks them)\n",
+        );
         // Each warning names its operation and its rule: counted here by rule.
         let mut rules: BTreeMap<&str, [usize; 2]> = BTreeMap::new();
         for outcome in &self.outcomes {
@@ -127,6 +130,153 @@ import warnings (a written rule applied to sloppy input):
         }
         out
     }
+}
+
+/// The compile stage: every operation that generates, generated together as one set of crates
+/// and `cargo check`ed.
+#[derive(Debug)]
+pub struct Compiled {
+    /// Operations in the set.
+    pub operations: usize,
+    /// Lines of the generated crates' Rust.
+    pub lines: usize,
+    /// Seconds to import and generate the set as one document.
+    pub generate_seconds: f64,
+    /// Seconds `cargo check` took.
+    pub check_seconds: f64,
+    /// The compiler's errors, one line each (empty: it compiles).
+    pub errors: Vec<String>,
+}
+
+/// The generated crates, by package.
+const GENERATED_PACKAGES: [&str; 4] = [
+    "cloudflare-cni-types",
+    "cloudflare-cni-client",
+    "cloudflare-cni-server",
+    "cloudflare-cni",
+];
+
+/// Removes the scratch worktree, whatever ends the stage.
+struct Worktree<'r> {
+    root: &'r Path,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Worktree<'_> {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("git")
+            .args(["worktree", "remove", "--force"])
+            .arg(&self.dir)
+            .current_dir(self.root)
+            .output();
+    }
+}
+
+/// Generates every operation that got through generation alone as one document, in a scratch
+/// worktree of this checkout (in place of the CNI crates, so the same runtimes and workspace
+/// settings apply), and `cargo check`s the four generated crates, in `target/dialect/` (kept
+/// across runs).
+pub fn compile(
+    root: &Path,
+    document: &Value,
+    report: &Report,
+    display_path: &str,
+) -> Result<Compiled, Error> {
+    let started = Instant::now();
+    // `CNI_DIALECT_COMPILE_LIMIT=N`: only the first N, to see how generation grows.
+    let limit = std::env::var("CNI_DIALECT_COMPILE_LIMIT")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(usize::MAX);
+    let through: BTreeSet<&str> = report
+        .outcomes
+        .iter()
+        .filter(|o| o.stage == Stage::Generated)
+        .map(|o| o.operation.as_str())
+        .take(limit)
+        .collect();
+    let keep = |path: &str, method: &str| {
+        through.contains(format!("{} {path}", method.to_ascii_uppercase()).as_str())
+    };
+    let gate = |problem: String| Error::Gate(format!("the whole document's crates: {problem}"));
+    let (spec, _) = import::import_operations(document, keep, display_path).map_err(|e| {
+        gate(format!(
+            "the operations that generate alone do not import together: {e}"
+        ))
+    })?;
+    if std::env::var_os("CNI_DIALECT_TRACE").is_some() {
+        eprintln!(
+            "imported together in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    // The checkout's versions, which the rest of its workspace asks for.
+    let config = crate::Workspace::at(root)
+        .and_then(|ws| ws.config())
+        .map_err(|e| gate(format!("cannot read the crates' versions: {e}")))?;
+    let tree = cloudflare_cni_codegen::render(&spec, &config)
+        .map_err(|e| gate(format!("they do not generate together: {e}")))?;
+    let lines = tree
+        .files()
+        .filter(|(path, _)| path.ends_with(".rs"))
+        .map(|(_, text)| text.lines().count())
+        .sum();
+    let generate_seconds = started.elapsed().as_secs_f64();
+
+    let scratch = tempfile::tempdir().map_err(Error::io("make", Path::new("a scratch folder")))?;
+    let dir = scratch.path().join("checkout");
+    let status = std::process::Command::new("git")
+        .args(["worktree", "add", "--detach", "-q"])
+        .arg(&dir)
+        .current_dir(root)
+        .status()
+        .map_err(Error::start("git worktree add".to_string()))?;
+    if !status.success() {
+        return Err(gate(format!("`git worktree add` failed ({status})")));
+    }
+    let _worktree = Worktree {
+        root,
+        dir: dir.clone(),
+    };
+    tree.write(&dir.join("generated"))
+        .map_err(|e| gate(format!("cannot write the crates: {e}")))?;
+    // `CNI_DIALECT_KEEP=DIR`: a copy of the crates to read, for a maintainer.
+    if let Some(keep) = std::env::var_os("CNI_DIALECT_KEEP") {
+        tree.write(Path::new(&keep))
+            .map_err(|e| gate(format!("cannot write the crates: {e}")))?;
+    }
+    let started = Instant::now();
+    let mut check = std::process::Command::new(crate::tools::cargo());
+    check
+        .args(["check", "--message-format", "short"])
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", root.join("target/dialect"));
+    for package in GENERATED_PACKAGES {
+        check.args(["-p", package]);
+    }
+    let output = check
+        .output()
+        .map_err(Error::start("cargo check".to_string()))?;
+    let check_seconds = started.elapsed().as_secs_f64();
+    let printed = String::from_utf8_lossy(&output.stderr);
+    let mut errors: Vec<String> = printed
+        .lines()
+        .filter(|l| {
+            (l.starts_with("error") || l.contains(": error"))
+                && !l.starts_with("error: could not compile")
+        })
+        .map(|l| l.replace(&dir.display().to_string(), ""))
+        .collect();
+    if !output.status.success() && errors.is_empty() {
+        errors.push(format!("cargo check failed ({}): {printed}", output.status));
+    }
+    Ok(Compiled {
+        operations: through.len(),
+        lines,
+        generate_seconds,
+        check_seconds,
+        errors,
+    })
 }
 
 /// Reads the gzip-compressed corpus.
@@ -502,7 +652,12 @@ fn write_floors(path: &Path, floors: Floors, total: usize) -> Result<(), Error> 
 }
 
 /// `cargo xtask dialect`: the run, its table, the floors held (or raised with `record`).
-pub fn command(root: &Path, corpus: Option<&Path>, record: bool) -> Result<(), Error> {
+pub fn command(
+    root: &Path,
+    corpus: Option<&Path>,
+    record: bool,
+    compile: bool,
+) -> Result<(), Error> {
     let corpus = corpus.map_or_else(|| root.join(CORPUS), Path::to_path_buf);
     let document = if corpus.extension().is_some_and(|e| e == "gz") {
         read_corpus(&corpus)?
@@ -524,6 +679,24 @@ pub fn command(root: &Path, corpus: Option<&Path>, record: bool) -> Result<(), E
         "\n{total} operations in {:.1} s: {} import, {} generate (one at a time, no overlay)",
         report.seconds, now.imported, now.generated
     );
+    if compile {
+        let compiled = self::compile(root, &document, &report, &corpus.display().to_string())?;
+        println!(
+            "compiled together: {} operations, {} lines of Rust generated in {:.1} s, `cargo check` {:.1} s: {}",
+            compiled.operations,
+            compiled.lines,
+            compiled.generate_seconds,
+            compiled.check_seconds,
+            if compiled.errors.is_empty() {
+                "compiles".to_string()
+            } else {
+                format!("{} errors", compiled.errors.len())
+            }
+        );
+        for error in compiled.errors.iter().take(40) {
+            println!("  {error}");
+        }
+    }
     let floors_path = root.join(FLOORS);
     if record {
         write_floors(&floors_path, now, total)?;

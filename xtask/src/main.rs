@@ -105,6 +105,10 @@ enum Command {
         /// Raise tests/corpus/floors.toml to this run's counts.
         #[arg(long)]
         record: bool,
+        /// Then generate every operation that got through as one set of crates and `cargo
+        /// check` them (in a scratch worktree; target/dialect/ is kept across runs).
+        #[arg(long)]
+        compile: bool,
     },
     /// Print the published crates in dependency order, as `-p NAME` arguments for cargo (or one
     /// name a line with --names).
@@ -207,9 +211,14 @@ fn main() -> ExitCode {
         } => report(commands::generate(&ws, check, verbose, spec, out), code),
         Command::Diff { old, new, json } => report(commands::diff(&ws, &old, &new, json), ok),
         Command::Bench { only } => report(bench::bench(&ws.root, only.as_deref()), ok),
-        Command::Dialect { corpus, record } => {
-            report(dialect::command(&ws.root, corpus.as_deref(), record), ok)
-        }
+        Command::Dialect {
+            corpus,
+            record,
+            compile,
+        } => report(
+            dialect::command(&ws.root, corpus.as_deref(), record, compile),
+            ok,
+        ),
         Command::Release {
             dry_run,
             publish,

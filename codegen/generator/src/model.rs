@@ -107,6 +107,8 @@ pub struct ParamModel {
     pub many: bool,
     /// `maxLength` of a string parameter.
     pub max_length: Option<u64>,
+    /// Its `format` (a list's items'): `date-time` and `date` are not text in the client.
+    pub format: Option<String>,
     /// The values a string enum allows, in the spec's order; empty when any value goes.
     pub values: Vec<String>,
     /// `deprecated: true`: the note users see (see [`deprecation_note`]).
@@ -322,6 +324,10 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
             ty,
             many,
             max_length: schema.get("maxLength").and_then(Value::as_u64),
+            format: schema
+                .get("format")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             values: allowed_values(schema),
             deprecated: deprecation_note(param),
         };
@@ -723,10 +729,21 @@ fn constraints(root: &Value, schema: &Value) -> Vec<Constraint> {
         if let Some(pattern) = property.get("pattern").and_then(Value::as_str) {
             push(Rule::Pattern(pattern.to_string()));
         }
-        if let Some(minimum) = property.get("minimum").and_then(Value::as_i64) {
+        // Bounds on integers only: a `number`'s are kept by its type as the spec writes it
+        // (an exact JSON number), not checked.
+        let integer = property.get("type").and_then(Value::as_str) == Some("integer");
+        if let Some(minimum) = property
+            .get("minimum")
+            .and_then(Value::as_i64)
+            .filter(|_| integer)
+        {
             push(Rule::Minimum(minimum));
         }
-        if let Some(maximum) = property.get("maximum").and_then(Value::as_i64) {
+        if let Some(maximum) = property
+            .get("maximum")
+            .and_then(Value::as_i64)
+            .filter(|_| integer)
+        {
             push(Rule::Maximum(maximum));
         }
     }
@@ -800,6 +817,7 @@ impl ParamModel {
             ty,
             many: false,
             max_length: None,
+            format: None,
             values: Vec::new(),
             deprecated: None,
         }

@@ -16,7 +16,9 @@
 //!    `components/schemas` when it is inline); every other schema drops the overlay's
 //!    `x-cni-strip-prefix` and is named as a Rust type by rule (`nsc_Cni` → `Cni`,
 //!    `nsc_Interconnect_AwsPartner_Body` → `InterconnectAwsPartnerBody`). Every `$ref` and
-//!    discriminator mapping follows.
+//!    discriminator mapping follows. Two names the rule would make one (Cloudflare's
+//!    `stream_live_input` and `stream_liveInput`) are told apart by a number after the later
+//!    one in the order of the document's names, with a warning (rule `names`).
 //! 5. Tagged unions are completed, so that a member Cloudflare adds needs no overlay edit: each
 //!    member's tag is its mapping key, or else its tag property's one-value `enum`; an inline
 //!    member is hoisted into the components as the union's name and its variant's
@@ -83,7 +85,7 @@ pub fn normalize(
         wrap_ref_siblings(schema);
     });
     repairs.extend(super::repair::required_names(document));
-    let renamed = rename(document, strip_prefix)?;
+    let renamed = rename(document, strip_prefix, &mut repairs)?;
     hoist_bodies(document)?;
     complete_unions(document)?;
     let pruned = prune(document);
@@ -527,7 +529,11 @@ fn wrap_ref_siblings(schema: &mut Map<String, Value>) {
 }
 
 /// 4. Names. Returns the renames, sorted.
-fn rename(document: &mut Value, strip_prefix: &str) -> Result<Vec<(String, String)>, Problems> {
+fn rename(
+    document: &mut Value,
+    strip_prefix: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<(String, String)>, Problems> {
     let mut problems = Vec::new();
     // Inline schemas the overlay named are hoisted first, so that every named schema is a
     // component.
@@ -584,15 +590,40 @@ fn rename(document: &mut Value, strip_prefix: &str) -> Result<Vec<(String, Strin
             renames.insert(name.clone(), chosen);
         }
     }
+    // Two names the rule makes one (`stream_live_input`, `stream_liveInput`): the first in
+    // the order of the document's names keeps it, each later one gets the lowest free number
+    // after it, the same every time. A name someone chose (`x-cni-name`) is never renumbered.
+    let chosen: BTreeSet<String> = renames
+        .iter()
+        .filter(|(from, to)| crate::naming::type_name(from) != **to)
+        .map(|(_, to)| to.clone())
+        .collect();
     let mut taken: BTreeMap<String, String> = BTreeMap::new();
-    for name in schemas.keys() {
-        let new = renames.get(name).unwrap_or(name);
-        if let Some(other) = taken.insert(new.clone(), name.clone()) {
+    let names: Vec<String> = schemas.keys().cloned().collect();
+    for name in &names {
+        let new = renames.get(name).unwrap_or(name).clone();
+        let Some(other) = taken.get(&new).cloned() else {
+            taken.insert(new, name.clone());
+            continue;
+        };
+        if chosen.contains(&new) || !renames.contains_key(name) {
             problems.push((
                 format!("/components/schemas/{}", escape_token(name)),
                 format!("`{name}` and `{other}` would both be called `{new}`: name one with `x-cni-name`"),
             ));
+            continue;
         }
+        let numbered = (2..)
+            .map(|n| format!("{new}{n}"))
+            .find(|candidate| !taken.contains_key(candidate) && !schemas.contains_key(candidate))
+            .unwrap_or_default();
+        warnings.push(format!(
+            "/components/schemas/{}: `{name}` would be called `{new}` like `{other}`: called \
+             `{numbered}` (rule `names`)",
+            escape_token(name)
+        ));
+        renames.insert(name.clone(), numbered.clone());
+        taken.insert(numbered, name.clone());
     }
     if !problems.is_empty() {
         return Err(problems);

@@ -124,9 +124,7 @@ fn parameter_schema(
         .and_then(Value::as_str)
         .and_then(|r| r.strip_prefix(SCHEMAS))
         .and_then(|name| components.get(&name.replace("~1", "/").replace("~0", "~")))
-        .is_some_and(|target| {
-            target.get("type").is_some_and(|t| t != "array")
-        });
+        .is_some_and(|target| target.get("type").is_some_and(|t| t != "array"));
     if names_a_typed_component {
         return;
     }

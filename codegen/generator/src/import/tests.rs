@@ -484,6 +484,28 @@ fn cloudflares_sloppy_constructs_import_by_written_rules_and_generate() {
     );
     schemas.insert("uuid".into(), json!({"type": "string", "format": "uuid"}));
     schemas.insert("account".into(), json!({}));
+    // Two names the rule makes one (Cloudflare's `stream_live_input`, `stream_liveInput`).
+    schemas.insert(
+        "live_input".into(),
+        json!({"type": "object", "properties": {"a": {"type": "string"}}}),
+    );
+    schemas.insert(
+        "liveInput".into(),
+        json!({"type": "object", "properties": {"b": {"type": "string"}}}),
+    );
+    if let Some(Value::Object(props)) = schemas
+        .get_mut("app_kind0")
+        .and_then(|s| s.get_mut("properties"))
+    {
+        props.insert(
+            "input".into(),
+            json!({"$ref": "#/components/schemas/live_input"}),
+        );
+        props.insert(
+            "input_too".into(),
+            json!({"$ref": "#/components/schemas/liveInput"}),
+        );
+    }
     let document = json!({
         "openapi": "3.0.3",
         "info": {"title": "Cloudflare API", "version": "4.0.0"},
@@ -567,6 +589,7 @@ fn cloudflares_sloppy_constructs_import_by_written_rules_and_generate() {
         "/properties/success: default \"true\" read as true (rule `defaults`)",
         "/properties/tags: default \"none\" is not a value of the schema: dropped (rule `defaults`)",
         "/requestBody/content/application~1json/schema: required property `name` is not among the properties",
+        "/components/schemas/live_input: `live_input` would be called `LiveInput` like `liveInput`: called `LiveInput2` (rule `names`)",
     ] {
         assert!(warnings.contains(expected), "{expected}\nin:\n{warnings}");
     }

@@ -228,6 +228,13 @@ pub fn cli_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
     }
 }
 
+/// A string parameter whose client type is not text (`date-time`, `date`: chrono's): the
+/// flag's text goes to the setter as `rt::TextArg`, which that type parses.
+fn parsed_by_client(param: &ParamModel) -> bool {
+    matches!(param.ty, ScalarType::String)
+        && matches!(param.format.as_deref(), Some("date-time" | "date"))
+}
+
 fn dispatch_arm(model: &ApiModel, op: &OperationModel) -> TokenStream {
     let id = &op.id;
     let method = format_ident!("{}", op.id);
@@ -238,6 +245,8 @@ fn dispatch_arm(model: &ApiModel, op: &OperationModel) -> TokenStream {
         let ty = rust_type(&param.ty);
         setters.push(if param.name == ACCOUNT_PARAMETER {
             quote!(let builder = builder.#setter(call.account()?);)
+        } else if parsed_by_client(param) {
+            quote!(let builder = builder.#setter(call.required_text(#name)?);)
         } else {
             quote!(let builder = builder.#setter(call.required::<#ty>(#name)?);)
         });
@@ -252,6 +261,15 @@ fn dispatch_arm(model: &ApiModel, op: &OperationModel) -> TokenStream {
             setters.push(quote! {
                 let builder = match call.list(#name)? {
                     ::std::option::Option::Some(values) => builder.#setter(values),
+                    ::std::option::Option::None => builder,
+                };
+            });
+            continue;
+        }
+        if parsed_by_client(param) {
+            setters.push(quote! {
+                let builder = match call.text(#name)? {
+                    ::std::option::Option::Some(value) => builder.#setter(value),
                     ::std::option::Option::None => builder,
                 };
             });

@@ -26,6 +26,44 @@ impl VisitMut for Floats {
     }
 }
 
+/// typify's default of a `number` field is a function returning a float literal (`1_f64`):
+/// once its type is `Number`, the literal is made one. Only finite literals reach here (JSON
+/// has no other), so the conversion cannot fail; a literal that is not one is an error.
+struct FloatDefaults(Result<(), EmitError>);
+
+impl VisitMut for FloatDefaults {
+    fn visit_item_fn_mut(&mut self, function: &mut syn::ItemFn) {
+        let returns_number = matches!(&function.sig.output, syn::ReturnType::Type(_, ty)
+            if crate::syntax::is_path(ty, &["serde_json", "Number"]));
+        if !returns_number {
+            return;
+        }
+        let Some(syn::Stmt::Expr(syn::Expr::Lit(literal), None)) = function.block.stmts.last_mut()
+        else {
+            return;
+        };
+        let syn::Lit::Float(float) = &literal.lit else {
+            return;
+        };
+        match float.base10_parse::<f64>() {
+            Ok(value) if value.is_finite() => {
+                let value = proc_macro2::Literal::f64_suffixed(value);
+                *function.block = parse_quote!({
+                    // A finite literal: `from_f64` returns `Some`.
+                    ::serde_json::Number::from_f64(#value).unwrap_or_else(|| ::serde_json::Number::from(0))
+                });
+            }
+            _ => {
+                self.0 = Err(EmitError::Output(format!(
+                    "the default `{}` of `{}` is not a finite number",
+                    float.base10_digits(),
+                    function.sig.ident
+                )))
+            }
+        }
+    }
+}
+
 /// The pass: every float type of the types crate becomes `serde_json::Number`.
 pub fn apply(
     generated: &mut crate::passes::Generated,
@@ -33,7 +71,9 @@ pub fn apply(
     _paths: &Paths,
 ) -> Result<(), EmitError> {
     Floats.visit_file_mut(&mut generated.types);
-    Ok(())
+    let mut defaults = FloatDefaults(Ok(()));
+    defaults.visit_file_mut(&mut generated.types);
+    defaults.0
 }
 
 #[cfg(test)]
@@ -49,6 +89,11 @@ mod tests {
                 pub struct Reading { pub ratio: Option<f64>, pub samples: Vec<f32>, pub count: i64 }
                 mod builder {
                     pub struct Reading { ratio: Result<Option<f64>, String> }
+                }
+                // typify's default of a `number` field (Cloudflare's `ns_set`, default 1):
+                // `1_f64` did not compile once the type was `Number`.
+                mod defaults {
+                    pub(super) fn reading_ratio() -> f64 { 1.5_f64 }
                 }
             },
             client: parse_quote!(),
@@ -69,7 +114,9 @@ mod tests {
         apply(&mut generated, &model, &paths).unwrap();
         let types = &generated.types;
         let has = |needle: &str| crate::syntax::has_tokens(types, needle);
-        assert!(!has("f64") && !has("f32"));
+        assert!(!has("f32"));
+        assert!(has("fn reading_ratio() -> ::serde_json::Number"));
+        assert!(has("::serde_json::Number::from_f64(1.5f64)"));
         assert!(has("ratio: Option<::serde_json::Number>"));
         assert!(has("samples: Vec<::serde_json::Number>"));
         assert!(has("#[derive(Clone, Debug, Eq, PartialEq)]"));

@@ -114,6 +114,43 @@ pub struct ListArgError {
     problem: String,
 }
 
+/// A flag's value as text, for a parameter whose client type is not text (a `date-time`,
+/// a `date`): what its setter takes, parsed by that type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextArg {
+    name: &'static str,
+    value: String,
+}
+
+impl TextArg {
+    fn parsed<T: std::str::FromStr>(self) -> Result<T, ListArgError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        self.value.parse().map_err(|e: T::Err| ListArgError {
+            flag: self.name.replace('_', "-"),
+            problem: e.to_string(),
+            value: self.value,
+        })
+    }
+}
+
+impl TryFrom<TextArg> for chrono::DateTime<chrono::Utc> {
+    type Error = ListArgError;
+
+    fn try_from(text: TextArg) -> Result<Self, Self::Error> {
+        text.parsed()
+    }
+}
+
+impl TryFrom<TextArg> for chrono::NaiveDate {
+    type Error = ListArgError;
+
+    fn try_from(text: TextArg) -> Result<Self, Self::Error> {
+        text.parsed()
+    }
+}
+
 impl<T> TryFrom<ListArg> for Vec<T>
 where
     T: std::str::FromStr,
@@ -287,6 +324,19 @@ impl Call {
             .try_get_one::<T>(name)
             .map(|value| value.cloned())
             .map_err(|e| CliError::other(format!("argument {name}: {e}")))
+    }
+
+    /// An argument's value as text, for a setter that parses it (`None` when not given).
+    pub fn text(&self, name: &'static str) -> Result<Option<TextArg>, CliError> {
+        Ok(self
+            .optional::<String>(name)?
+            .map(|value| TextArg { name, value }))
+    }
+
+    /// A required argument's value as text, for a setter that parses it.
+    pub fn required_text(&self, name: &'static str) -> Result<TextArg, CliError> {
+        self.text(name)?
+            .ok_or_else(|| Self::usage(format!("missing {}", name.replace('_', "-"))))
     }
 
     /// A list argument's values (its flag repeated), `None` when it was not given.
@@ -834,6 +884,28 @@ mod tests {
         .try_into();
         let message = bad.unwrap_err().to_string();
         assert!(message.starts_with("--page-size: \"300\": "), "{message}");
+    }
+
+    /// A `date-time` parameter's client type is chrono's: the flag's text is parsed by it,
+    /// and text that is not one names the flag.
+    #[test]
+    fn a_date_time_flag_is_parsed_by_the_clients_type() {
+        let text = |value: &str| TextArg {
+            name: "since_time",
+            value: value.into(),
+        };
+        let at: Result<chrono::DateTime<chrono::Utc>, _> = text("2026-12-07T10:00:00Z").try_into();
+        assert_eq!(
+            at.map(|t| t.to_rfc3339()),
+            Ok("2026-12-07T10:00:00+00:00".into())
+        );
+        let day: Result<chrono::NaiveDate, _> = text("2026-12-07").try_into();
+        assert!(day.is_ok());
+        let bad: Result<chrono::DateTime<chrono::Utc>, ListArgError> = text("yesterday").try_into();
+        assert!(bad
+            .unwrap_err()
+            .to_string()
+            .starts_with("--since-time: \"yesterday\": "));
     }
 
     #[test]
