@@ -86,16 +86,24 @@ impl GeneratedTree {
 
     /// Compares the tree with `root` on disk, writing nothing. Sorted by path.
     pub fn check(&self, root: &Path) -> Result<Vec<Drift>, TreeIoError> {
-        self.check_under(root, true)
+        self.check_under(root, true, true)
     }
 
     /// Like [`check`](Self::check) for the tree's own files only: files under `root` that the
     /// tree does not hold are not reported (for trees of a few files in a shared folder).
     pub fn check_listed(&self, root: &Path) -> Result<Vec<Drift>, TreeIoError> {
-        self.check_under(root, false)
+        self.check_under(root, false, true)
     }
 
-    fn check_under(&self, root: &Path, extras: bool) -> Result<Vec<Drift>, TreeIoError> {
+    /// `diffs`: whether a changed file's drift carries its unified diff. A write needs none,
+    /// and the diff of a large change costs far more than the write (the whole document's
+    /// crates in place of the CNI ones: minutes of Myers' algorithm for nothing).
+    fn check_under(
+        &self,
+        root: &Path,
+        extras: bool,
+        diffs: bool,
+    ) -> Result<Vec<Drift>, TreeIoError> {
         let on_disk = if extras {
             list_files(root)?
         } else {
@@ -108,7 +116,11 @@ impl GeneratedTree {
                 Ok(bytes) if bytes == contents.as_bytes() => {}
                 Ok(bytes) => drift.push(Drift::Changed {
                     path: path.clone(),
-                    diff: unified_diff(path, &String::from_utf8_lossy(&bytes), contents),
+                    diff: if diffs {
+                        unified_diff(path, &String::from_utf8_lossy(&bytes), contents)
+                    } else {
+                        String::new()
+                    },
                 }),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
                     drift.push(Drift::Missing { path: path.clone() })
@@ -135,7 +147,7 @@ impl GeneratedTree {
 
     fn write_under(&self, root: &Path, extras: bool) -> Result<WriteSummary, TreeIoError> {
         let mut summary = WriteSummary::default();
-        for drift in self.check_under(root, extras)? {
+        for drift in self.check_under(root, extras, false)? {
             match drift {
                 Drift::Changed { path, .. } | Drift::Missing { path } => {
                     write_atomically(&root.join(&path), self.files[&path].as_bytes())?;
