@@ -95,7 +95,8 @@ fn shape_of(ty: &Type) -> Shape {
     match name.as_str() {
         "String" | "str" => Shape::Str,
         "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64"
-        | "usize" => Shape::Int,
+        | "usize" | "NonZeroI8" | "NonZeroI16" | "NonZeroI32" | "NonZeroI64" | "NonZeroU8"
+        | "NonZeroU16" | "NonZeroU32" | "NonZeroU64" | "NonZeroUsize" => Shape::Int,
         "Vec" => generic_arg(segment)
             .map(|inner| Shape::List(Box::new(shape_of(inner))))
             .unwrap_or(Shape::Other),
@@ -320,10 +321,10 @@ fn emit_rule(rule: &Rule, all: &[FieldInfo]) -> TokenStream {
             }
         }
         Rule::Minimum(bound, span) => quote_spanned! {*span=>
-            #p::check_minimum(*__value as i128, { const BOUND: i128 = #bound; BOUND }, &__field_path, __report);
+            #p::check_minimum(#p::Integer::as_i128(__value), { const BOUND: i128 = #bound; BOUND }, &__field_path, __report);
         },
         Rule::Maximum(bound, span) => quote_spanned! {*span=>
-            #p::check_maximum(*__value as i128, { const BOUND: i128 = #bound; BOUND }, &__field_path, __report);
+            #p::check_maximum(#p::Integer::as_i128(__value), { const BOUND: i128 = #bound; BOUND }, &__field_path, __report);
         },
         Rule::MaxLength(bound, span) => quote_spanned! {*span=>
             #p::check_max_length(::core::convert::AsRef::<str>::as_ref(__value), { const BOUND: usize = #bound; BOUND }, &__field_path, __report);

@@ -154,3 +154,28 @@ fn max_length_counts_characters_not_bytes() {
         .clone();
     assert_eq!(message, "4 characters, more than the maximum of 3");
 }
+
+/// typify's type for an integer with a minimum of 1 is a `NonZeroU64` (Cloudflare's
+/// healthcheck `wait_time`, 1 to 5): the derive refused the bounds on it (found by compiling
+/// the whole document's crates).
+#[derive(Validate, serde::Serialize)]
+struct Probe {
+    #[validate(minimum = 1, maximum = 5)]
+    wait_time: std::num::NonZeroU64,
+    #[validate(minimum = 1, maximum = 5)]
+    retries: Option<std::num::NonZeroU32>,
+}
+
+#[test]
+fn bounds_apply_to_non_zero_integers() {
+    let probe = |wait: u64, retries: Option<u32>| Probe {
+        wait_time: std::num::NonZeroU64::new(wait).unwrap(),
+        retries: retries.and_then(std::num::NonZeroU32::new),
+    };
+    assert!(found(&probe(3, Some(5))).is_empty());
+    let codes: Vec<Code> = found(&probe(6, Some(9)))
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
+    assert_eq!(codes, [Code::Maximum, Code::Maximum]);
+}

@@ -310,4 +310,42 @@ pub mod __private {
         check_same_prefix,
     };
     pub use crate::{Path, Report, Validate};
+
+    /// An integer field's value for `minimum` and `maximum`, whatever integer type typify
+    /// chose (`u16`, `i64`, `NonZeroU64` for a minimum of 1).
+    pub trait Integer {
+        fn as_i128(&self) -> i128;
+    }
+
+    macro_rules! integers {
+        ($($t:ty),*) => {$(
+            impl Integer for $t {
+                fn as_i128(&self) -> i128 {
+                    i128::try_from(*self).unwrap_or(i128::MAX)
+                }
+            }
+        )*};
+    }
+    integers!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, usize);
+
+    macro_rules! non_zero {
+        ($($t:ty),*) => {$(
+            impl Integer for $t {
+                fn as_i128(&self) -> i128 {
+                    self.get().as_i128()
+                }
+            }
+        )*};
+    }
+    non_zero!(
+        ::core::num::NonZeroI8,
+        ::core::num::NonZeroI16,
+        ::core::num::NonZeroI32,
+        ::core::num::NonZeroI64,
+        ::core::num::NonZeroU8,
+        ::core::num::NonZeroU16,
+        ::core::num::NonZeroU32,
+        ::core::num::NonZeroU64,
+        ::core::num::NonZeroUsize
+    );
 }
