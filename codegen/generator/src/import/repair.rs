@@ -16,6 +16,10 @@
 //!   JSON object in a request (what Cloudflare's endpoints take there, `{}` at least), and is
 //!   left out of an error answer, whose body the client keeps as the error's text. (A success
 //!   answer's `{}` is any JSON, as written: the import hoists it like every body.)
+//! - **Responses** (`responses`): a `default` answer beside a declared success is the
+//!   operation's failures (Cloudflare writes its error envelope there, sometimes as a `oneOf`
+//!   with the success): it is read as `4XX` and `5XX` where those are not declared. (A client
+//!   has one success type; `default` counted as one more made progenitor stop.)
 //! - **Defaults** (`defaults`): a `default` that is not a value of its schema's type is read
 //!   as the JSON it spells where that is one (`"true"` for a boolean, `"[]"` for an array:
 //!   Cloudflare quotes them), and is dropped otherwise (`"none"` for a list): a generated
@@ -75,6 +79,7 @@ pub(super) fn parameters_and_media_types(document: &mut Value) -> Vec<String> {
                 }
             }
             if let Some(Value::Object(responses)) = op.get_mut("responses") {
+                default_as_failures(responses, &at, &mut warnings);
                 for (status, response) in responses.iter_mut() {
                     if let Some(Value::Object(content)) = response.get_mut("content") {
                         media_types(content, status, &at, &mut warnings);
@@ -91,6 +96,32 @@ pub(super) fn parameters_and_media_types(document: &mut Value) -> Vec<String> {
         }
     }
     warnings
+}
+
+/// Rule *responses*: `default` beside a success is the failures.
+fn default_as_failures(responses: &mut Map<String, Value>, at: &str, warnings: &mut Vec<String>) {
+    if !responses.keys().any(|status| status.starts_with('2')) {
+        return;
+    }
+    let Some(default) = responses.remove("default") else {
+        return;
+    };
+    let mut read_as = Vec::new();
+    for range in ["4XX", "5XX"] {
+        if !responses.contains_key(range) {
+            responses.insert(range.to_string(), default.clone());
+            read_as.push(range);
+        }
+    }
+    warnings.push(format!(
+        "{at}: the `default` answer beside a success is read as {} (rule `responses`: the \
+         operation's failures)",
+        if read_as.is_empty() {
+            "nothing more: 4XX and 5XX are declared".to_string()
+        } else {
+            read_as.join(" and ")
+        }
+    ));
 }
 
 /// Rule *parameters* on one parameter (one given by `$ref` is repaired where it is defined).

@@ -572,7 +572,12 @@ fn cloudflares_sloppy_constructs_import_by_written_rules_and_generate() {
                      "schema": {"$ref": "#/components/schemas/user_id"}}
                 ],
                 "requestBody": {"content": {"application/json": {"schema": {"required": ["name"]}}}},
-                "responses": {"200": {"description": "Updated", "content": {"application/json": {"schema": {}}}}}
+                "responses": {
+                    "200": {"description": "Updated", "content": {"application/json": {"schema": {}}}},
+                    "default": {"description": "Failure", "content": {"application/json": {"schema": {
+                        "oneOf": [{"$ref": "#/components/schemas/envelope"}, {"type": "object", "properties": {"errors": {"type": "array", "items": {"type": "string"}}}}]
+                    }}}}
+                }
             }
         }},
         "components": {"schemas": schemas}
@@ -589,6 +594,7 @@ fn cloudflares_sloppy_constructs_import_by_written_rules_and_generate() {
         "/properties/success: default \"true\" read as true (rule `defaults`)",
         "/properties/tags: default \"none\" is not a value of the schema: dropped (rule `defaults`)",
         "/requestBody/content/application~1json/schema: required property `name` is not among the properties",
+        "PUT /accounts/{account_id}/users/{user_id}/apps: the `default` answer beside a success is read as 4XX and 5XX (rule `responses`",
         "/components/schemas/live_input: `live_input` would be called `LiveInput` like `liveInput`: called `LiveInput2` (rule `names`)",
     ] {
         assert!(warnings.contains(expected), "{expected}\nin:\n{warnings}");
