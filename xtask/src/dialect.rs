@@ -156,22 +156,6 @@ const GENERATED_PACKAGES: [&str; 4] = [
     "cloudflare-cni",
 ];
 
-/// Removes the scratch worktree, whatever ends the stage.
-struct Worktree<'r> {
-    root: &'r Path,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Worktree<'_> {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("git")
-            .args(["worktree", "remove", "--force"])
-            .arg(&self.dir)
-            .current_dir(self.root)
-            .output();
-    }
-}
-
 /// Generates every operation that got through generation alone as one document, in a scratch
 /// worktree of this checkout (in place of the CNI crates, so the same runtimes and workspace
 /// settings apply), and `cargo check`s the four generated crates, in `target/dialect/` (kept
@@ -223,21 +207,8 @@ pub fn compile(
         .sum();
     let generate_seconds = started.elapsed().as_secs_f64();
 
-    let scratch = tempfile::tempdir().map_err(Error::io("make", Path::new("a scratch folder")))?;
-    let dir = scratch.path().join("checkout");
-    let status = std::process::Command::new("git")
-        .args(["worktree", "add", "--detach", "-q"])
-        .arg(&dir)
-        .current_dir(root)
-        .status()
-        .map_err(Error::start("git worktree add".to_string()))?;
-    if !status.success() {
-        return Err(gate(format!("`git worktree add` failed ({status})")));
-    }
-    let _worktree = Worktree {
-        root,
-        dir: dir.clone(),
-    };
+    let worktree = crate::git::ScratchWorktree::new(root, "cni-dialect-")?;
+    let dir = &worktree.path;
     tree.write(&dir.join("generated"))
         .map_err(|e| gate(format!("cannot write the crates: {e}")))?;
     // `CNI_DIALECT_KEEP=DIR`: a copy of the crates to read, for a maintainer.
@@ -249,7 +220,7 @@ pub fn compile(
     let mut check = std::process::Command::new(crate::tools::cargo());
     check
         .args(["check", "--message-format", "short"])
-        .current_dir(&dir)
+        .current_dir(dir)
         .env("CARGO_TARGET_DIR", root.join("target/dialect"));
     for package in GENERATED_PACKAGES {
         check.args(["-p", package]);
@@ -695,6 +666,12 @@ pub fn command(
         );
         for error in compiled.errors.iter().take(40) {
             println!("  {error}");
+        }
+        if !compiled.errors.is_empty() {
+            return Err(Error::Gate(format!(
+                "the whole document's crates do not compile: {} errors",
+                compiled.errors.len()
+            )));
         }
     }
     let floors_path = root.join(FLOORS);

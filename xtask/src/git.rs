@@ -42,3 +42,42 @@ pub fn changed_since(root: &Path, rev: &str, dir: &str) -> Result<bool, GitError
         })?;
     Ok(!status.success())
 }
+
+/// A scratch worktree of `HEAD` in a temporary folder, removed from git and then from disk
+/// whatever ends the run (its `Drop` runs before its fields'; the folder goes last).
+pub struct ScratchWorktree {
+    repo: std::path::PathBuf,
+    pub path: std::path::PathBuf,
+    _folder: tempfile::TempDir,
+}
+
+impl ScratchWorktree {
+    pub fn new(root: &Path, prefix: &str) -> Result<ScratchWorktree, crate::Error> {
+        let folder = tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir()
+            .map_err(|e| crate::Error::Io {
+                action: "create",
+                path: std::env::temp_dir(),
+                source: e,
+            })?;
+        let worktree = ScratchWorktree {
+            repo: root.to_path_buf(),
+            path: folder.path().join("checkout"),
+            _folder: folder,
+        };
+        let path = worktree.path.display().to_string();
+        git(root, &["worktree", "add", "--detach", "-q", &path, "HEAD"])?;
+        Ok(worktree)
+    }
+}
+
+impl Drop for ScratchWorktree {
+    fn drop(&mut self) {
+        let _ = Command::new("git")
+            .args(["worktree", "remove", "--force"])
+            .arg(&self.path)
+            .current_dir(&self.repo)
+            .output();
+    }
+}

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 pub use plan::{next_tag, next_version, spec_metadata, CrateRelease, ReleasePlan};
 pub use publish::Registry;
 
-use crate::git::{git, GitError};
+use crate::git::{git, GitError, ScratchWorktree};
 use crate::record::{self, RecordError, ReleaseRecord};
 use crate::workspace::Workspace;
 
@@ -67,49 +67,6 @@ pub(crate) fn run(root: &Path, program: &str, args: &[&str]) -> Result<(), crate
             command: format!("{program} {}", args.join(" ")),
             outcome: status.to_string(),
         })
-    }
-}
-
-/// A scratch worktree of `HEAD` in a temporary folder, removed from git and then from disk
-/// whatever ends the run (its `Drop` runs before its fields'; the folder goes last).
-struct ScratchWorktree {
-    repo: PathBuf,
-    path: PathBuf,
-    _folder: tempfile::TempDir,
-}
-
-impl ScratchWorktree {
-    fn new(root: &Path, prefix: &str) -> Result<ScratchWorktree, crate::Error> {
-        let folder = tempfile::Builder::new()
-            .prefix(prefix)
-            .tempdir()
-            .map_err(|e| crate::Error::Io {
-                action: "create",
-                path: std::env::temp_dir(),
-                source: e,
-            })?;
-        let worktree = ScratchWorktree {
-            repo: root.to_path_buf(),
-            path: folder.path().join("checkout"),
-            _folder: folder,
-        };
-        let path = worktree.path.display().to_string();
-        run(
-            root,
-            "git",
-            &["worktree", "add", "--detach", "-q", &path, "HEAD"],
-        )?;
-        Ok(worktree)
-    }
-}
-
-impl Drop for ScratchWorktree {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("git")
-            .args(["worktree", "remove", "--force"])
-            .arg(&self.path)
-            .current_dir(&self.repo)
-            .output();
     }
 }
 

@@ -73,11 +73,7 @@ pub fn normalize(
     let aliases = primitive_aliases(document);
     let object_components = object_components(document);
     // Rule 1 reads the components as the document gives them, while the visit rewrites them.
-    let components = document
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let components = super::repair::components_snapshot(document);
     visit_schemas(document, &mut |schema| {
         merge_all_of(schema, &components);
         drop_redundant_union_type(schema, &object_components);
@@ -318,7 +314,7 @@ fn visit_schemas(document: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>
 /// Where two members give one property different schemas, the one that says only a type
 /// (`anyOf: [{type: object}, {type: string}]`, the envelope's `result`) yields to the other,
 /// which narrows it, as `allOf` means; two that both say more keep Cloudflare's `allOf`.
-fn merge_all_of(schema: &mut Map<String, Value>, components: &Map<String, Value>) {
+fn merge_all_of(schema: &mut Map<String, Value>, components: &Value) {
     let Some(Value::Array(members)) = schema.get("allOf") else {
         return;
     };
@@ -376,7 +372,7 @@ const MERGE_DEPTH: usize = 8;
 /// Pushes the object fragments `member` stands for; false when it is not (only) an object.
 fn object_fragments<'v>(
     member: &'v Value,
-    components: &'v Map<String, Value>,
+    components: &'v Value,
     depth: usize,
     into: &mut Vec<&'v Map<String, Value>>,
 ) -> bool {
@@ -387,10 +383,7 @@ fn object_fragments<'v>(
         return false;
     };
     if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
-        let target = reference
-            .strip_prefix(SCHEMAS)
-            .map(|name| name.replace("~1", "/").replace("~0", "~"))
-            .and_then(|name| components.get(&name));
+        let target = crate::document::target(components, reference);
         return target.is_some_and(|t| object_fragments(t, components, depth + 1, into));
     }
     let plain = map.iter().all(|(key, value)| match key.as_str() {
@@ -568,9 +561,15 @@ fn rename(
         schemas.insert(name, schema);
     }
     let mut renames: BTreeMap<String, String> = BTreeMap::new();
+    // The names the overlay made (`x-cni-name`, or its strip prefix): never renumbered; one
+    // meeting another is refused, for the overlay to name.
+    let mut chosen_names: BTreeSet<String> = BTreeSet::new();
     for (name, schema) in schemas.iter_mut() {
         let chosen = match schema.as_object_mut().and_then(|s| s.remove("x-cni-name")) {
-            Some(Value::String(chosen)) => chosen,
+            Some(Value::String(chosen)) => {
+                chosen_names.insert(chosen.clone());
+                chosen
+            }
             Some(other) => {
                 problems.push((
                     format!("/components/schemas/{}", escape_token(name)),
@@ -578,13 +577,14 @@ fn rename(
                 ));
                 continue;
             }
-            None => {
-                let stripped = match name.strip_prefix(strip_prefix) {
-                    Some(stripped) if !strip_prefix.is_empty() && !stripped.is_empty() => stripped,
-                    _ => name.as_str(),
-                };
-                crate::naming::type_name(stripped)
-            }
+            None => match name.strip_prefix(strip_prefix) {
+                Some(stripped) if !strip_prefix.is_empty() && !stripped.is_empty() => {
+                    let named = crate::naming::type_name(stripped);
+                    chosen_names.insert(named.clone());
+                    named
+                }
+                _ => crate::naming::type_name(name),
+            },
         };
         if &chosen != name {
             renames.insert(name.clone(), chosen);
@@ -592,12 +592,7 @@ fn rename(
     }
     // Two names the rule makes one (`stream_live_input`, `stream_liveInput`): the first in
     // the order of the document's names keeps it, each later one gets the lowest free number
-    // after it, the same every time. A name someone chose (`x-cni-name`) is never renumbered.
-    let chosen: BTreeSet<String> = renames
-        .iter()
-        .filter(|(from, to)| crate::naming::type_name(from) != **to)
-        .map(|(_, to)| to.clone())
-        .collect();
+    // after it, the same every time.
     let mut taken: BTreeMap<String, String> = BTreeMap::new();
     let names: Vec<String> = schemas.keys().cloned().collect();
     for name in &names {
@@ -606,7 +601,7 @@ fn rename(
             taken.insert(new, name.clone());
             continue;
         };
-        if chosen.contains(&new) || !renames.contains_key(name) {
+        if chosen_names.contains(&new) || !renames.contains_key(name) {
             problems.push((
                 format!("/components/schemas/{}", escape_token(name)),
                 format!("`{name}` and `{other}` would both be called `{new}`: name one with `x-cni-name`"),

@@ -35,19 +35,23 @@ use serde_json::{Map, Value};
 use crate::diagnostic::escape_token;
 use crate::document::METHODS;
 
-const SCHEMAS: &str = "#/components/schemas/";
-
 /// How far `$ref`s and one-member `allOf`s are followed; a longer chain is left as written
 /// (and the lint says what is wrong with it).
 const FOLLOW_DEPTH: usize = 16;
 
+/// `{components: {schemas}}` of `document`, copied: what its `$ref`s name, for rules that
+/// change the document while they follow them.
+pub(super) fn components_snapshot(document: &Value) -> Value {
+    serde_json::json!({"components": {"schemas": document
+        .pointer("/components/schemas")
+        .cloned()
+        .unwrap_or_else(|| Value::Object(Map::new()))}})
+}
+
 /// The parameter and media-type rules; returns one warning per application.
 pub(super) fn parameters_and_media_types(document: &mut Value) -> Vec<String> {
-    let components = document
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    // The schemas as the document gives them, where `$ref`s resolve while parameters change.
+    let components = components_snapshot(document);
     let mut warnings = Vec::new();
     if let Some(Value::Object(parameters)) = document.pointer_mut("/components/parameters") {
         for (name, parameter) in parameters.iter_mut() {
@@ -127,7 +131,7 @@ fn default_as_failures(responses: &mut Map<String, Value>, at: &str, warnings: &
 /// Rule *parameters* on one parameter (one given by `$ref` is repaired where it is defined).
 fn parameter_schema(
     parameter: &mut Value,
-    components: &Map<String, Value>,
+    components: &Value,
     at: &str,
     warnings: &mut Vec<String>,
 ) {
@@ -153,8 +157,7 @@ fn parameter_schema(
     let names_a_typed_component = schema
         .get("$ref")
         .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix(SCHEMAS))
-        .and_then(|name| components.get(&name.replace("~1", "/").replace("~0", "~")))
+        .and_then(|r| crate::document::target(components, r))
         .is_some_and(|target| target.get("type").is_some_and(|t| t != "array"));
     if names_a_typed_component {
         return;
@@ -187,21 +190,13 @@ fn parameter_schema(
 
 /// `schema` with its `$ref`s and one-member `allOf`s followed (what the outer schema says,
 /// a description, stays on top); `None` when the chain is too long or dangles.
-fn written_out(
-    schema: &Value,
-    components: &Map<String, Value>,
-    depth: usize,
-) -> Option<Map<String, Value>> {
+fn written_out(schema: &Value, components: &Value, depth: usize) -> Option<Map<String, Value>> {
     if depth > FOLLOW_DEPTH {
         return None;
     }
     let map = schema.as_object()?;
     let inner = if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
-        let name = reference
-            .strip_prefix(SCHEMAS)?
-            .replace("~1", "/")
-            .replace("~0", "~");
-        Some(components.get(&name)?)
+        Some(crate::document::target(components, reference)?)
     } else {
         match map.get("allOf").and_then(Value::as_array) {
             Some(members) if members.len() == 1 && !map.contains_key("type") => members.first(),

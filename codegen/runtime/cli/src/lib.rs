@@ -105,10 +105,10 @@ pub struct ListArg {
     values: Vec<String>,
 }
 
-/// A value of a repeated flag that its item type does not take.
+/// A flag's value (one of a repeated flag's) that the client's type for it does not take.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("--{flag}: {value:?}: {problem}")]
-pub struct ListArgError {
+pub struct ArgValueError {
     flag: String,
     value: String,
     problem: String,
@@ -123,11 +123,11 @@ pub struct TextArg {
 }
 
 impl TextArg {
-    fn parsed<T: std::str::FromStr>(self) -> Result<T, ListArgError>
+    fn parsed<T: std::str::FromStr>(self) -> Result<T, ArgValueError>
     where
         T::Err: std::fmt::Display,
     {
-        self.value.parse().map_err(|e: T::Err| ListArgError {
+        self.value.parse().map_err(|e: T::Err| ArgValueError {
             flag: self.name.replace('_', "-"),
             problem: e.to_string(),
             value: self.value,
@@ -136,7 +136,7 @@ impl TextArg {
 }
 
 impl TryFrom<TextArg> for chrono::DateTime<chrono::Utc> {
-    type Error = ListArgError;
+    type Error = ArgValueError;
 
     fn try_from(text: TextArg) -> Result<Self, Self::Error> {
         text.parsed()
@@ -144,7 +144,7 @@ impl TryFrom<TextArg> for chrono::DateTime<chrono::Utc> {
 }
 
 impl TryFrom<TextArg> for chrono::NaiveDate {
-    type Error = ListArgError;
+    type Error = ArgValueError;
 
     fn try_from(text: TextArg) -> Result<Self, Self::Error> {
         text.parsed()
@@ -156,18 +156,13 @@ where
     T: std::str::FromStr,
     T::Err: std::fmt::Display,
 {
-    type Error = ListArgError;
+    type Error = ArgValueError;
 
     fn try_from(list: ListArg) -> Result<Self, Self::Error> {
+        let name = list.name;
         list.values
             .into_iter()
-            .map(|value| {
-                value.parse::<T>().map_err(|e| ListArgError {
-                    flag: list.name.replace('_', "-"),
-                    problem: e.to_string(),
-                    value,
-                })
-            })
+            .map(|value| TextArg { name, value }.parsed())
             .collect()
     }
 }
@@ -877,7 +872,7 @@ mod tests {
         }
         .try_into();
         assert_eq!(sizes, Ok(vec![1, 20]));
-        let bad: Result<Vec<u8>, ListArgError> = ListArg {
+        let bad: Result<Vec<u8>, ArgValueError> = ListArg {
             name: "page_size",
             values: vec!["1".into(), "300".into()],
         }
@@ -901,7 +896,8 @@ mod tests {
         );
         let day: Result<chrono::NaiveDate, _> = text("2026-12-07").try_into();
         assert!(day.is_ok());
-        let bad: Result<chrono::DateTime<chrono::Utc>, ListArgError> = text("yesterday").try_into();
+        let bad: Result<chrono::DateTime<chrono::Utc>, ArgValueError> =
+            text("yesterday").try_into();
         assert!(bad
             .unwrap_err()
             .to_string()
