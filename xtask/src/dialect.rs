@@ -274,7 +274,7 @@ pub fn run(document: &Value, display_path: &str) -> Report {
     );
     // A maintainer's debugging aids: `CNI_DIALECT_TRACE` prints each operation before it runs
     // (the last one printed is the one that hung or crashed) and the whole problem where one
-    // stops; `CNI_DIALECT_ONLY="POST /accounts/{account_id}/access/apps"` runs that one alone.
+    // stops; `CNI_DIALECT_ONLY="POST /accounts/{account_id}/access/apps"` runs that one alone (several: separated by `;`).
     let tracing = std::env::var_os("CNI_DIALECT_TRACE").is_some();
     let mut outcomes = Vec::new();
     let operations: Vec<(String, String)> = document
@@ -295,7 +295,8 @@ pub fn run(document: &Value, display_path: &str) -> Report {
         if tracing {
             eprintln!("{label}");
         }
-        if std::env::var("CNI_DIALECT_ONLY").is_ok_and(|only| only != label) {
+        if std::env::var("CNI_DIALECT_ONLY").is_ok_and(|only| !only.split(';').any(|o| o == label))
+        {
             continue;
         }
         let imported =

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::model::{ApiModel, OperationModel, ScalarType};
+use crate::model::{ApiModel, JsonShape, OperationModel, ScalarType};
 
 /// A placeholder value for a parameter, as client code would pass it (`Uuid` is the client
 /// crate's re-export).
@@ -55,17 +55,25 @@ pub fn method_example(model: &ApiModel, op: &OperationModel, lib: &str) -> Strin
     );
     let mut call = client_call(op).replace(").", ")\n    .");
     if let Some(body) = &op.request_body {
-        let start = match model.schemas.get(body).and_then(|s| s.union.as_ref()) {
-            Some(union) => union.variants.first().map(|member| {
+        let union = model.schemas.get(body).and_then(|s| s.union.as_ref());
+        let start = match (op.request_shape, union) {
+            (JsonShape::Object, Some(union)) => union.variants.first().map(|member| {
                 format!(
                     "types::{body}::{}()",
                     crate::naming::constructor_name(&member.tag)
                 )
             }),
-            None => Some(format!("types::{body}::builder()")),
+            (JsonShape::Object, None) => Some(format!("types::{body}::builder()")),
+            // typify's newtype over a `Vec` converts from one.
+            (JsonShape::Array, _) => Some(format!("types::{body}::from(::std::vec::Vec::new())")),
+            (JsonShape::Other, _) => None,
         };
         if let Some(start) = start {
-            let _ = write!(call, "\n    .body({start} /* set its fields */)");
+            let what = match op.request_shape {
+                JsonShape::Array => "its items",
+                _ => "its fields",
+            };
+            let _ = write!(call, "\n    .body({start} /* set {what} */)");
         }
     }
     let _ = writeln!(out, "let answer = {call}\n    .send()\n    .await?;");

@@ -50,6 +50,8 @@ pub struct OperationModel {
     pub header_params: Vec<ParamModel>,
     /// The component schema of the JSON request body, if any.
     pub request_body: Option<String>,
+    /// What JSON that body is: an object, or another kind (an array of values, a string).
+    pub request_shape: JsonShape,
     /// A minimal body of that schema that decodes (every required field, placeholder values).
     pub request_sample: Option<Value>,
     pub success: SuccessModel,
@@ -68,6 +70,46 @@ pub struct OperationModel {
     /// and lists of scalars, each at its JSON pointer, in the schema's order; lists of objects
     /// are not among them.
     pub request_fields: Vec<FieldModel>,
+}
+
+/// The kind of JSON a request body is. The server holds an object body to the object rule
+/// (serde's derive would take a struct's array form); any other body may be any JSON value.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum JsonShape {
+    /// `type: object`, properties, or a union or composition of such schemas.
+    #[default]
+    Object,
+    /// An array (`type: array`, or `items`).
+    Array,
+    /// A string, a number or a boolean, or a union that holds one.
+    Other,
+}
+
+/// Whether `schema` describes JSON objects only: `type: object`, properties, or a union or
+/// composition of such schemas (`depth` stops a circle of aliases).
+fn json_shape(root: &Value, schema: &Value, depth: usize) -> JsonShape {
+    let schema = deref(root, schema);
+    let object = depth > 32
+        || schema.get("type").and_then(Value::as_str) == Some("object")
+        || schema.get("properties").is_some()
+        || ["oneOf", "anyOf", "allOf"].iter().any(|keyword| {
+            schema
+                .get(*keyword)
+                .and_then(Value::as_array)
+                .is_some_and(|members| {
+                    !members.is_empty()
+                        && members
+                            .iter()
+                            .all(|m| json_shape(root, m, depth + 1) == JsonShape::Object)
+                })
+        });
+    let array = schema.get("type").and_then(Value::as_str) == Some("array")
+        || schema.get("items").is_some();
+    match (object, array) {
+        (true, _) => JsonShape::Object,
+        (false, true) => JsonShape::Array,
+        (false, false) => JsonShape::Other,
+    }
 }
 
 /// One scalar (or list of scalars) a request body holds, wherever it is nested.
@@ -348,6 +390,8 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
         .map(|b| deref(root, b))
         .and_then(|b| b.pointer("/content/application~1json/schema"));
     let request_body = request_schema.and_then(ref_name);
+    let request_shape =
+        request_schema.map_or(JsonShape::Object, |schema| json_shape(root, schema, 0));
     let mut request_fields = Vec::new();
     if let Some(schema) = request_schema {
         scalar_fields(root, schema, "", &mut request_fields, 0);
@@ -400,6 +444,7 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
         query_params,
         header_params,
         request_body,
+        request_shape,
         request_sample,
         success,
         success_sample,
@@ -794,6 +839,7 @@ impl OperationModel {
             path_params,
             query_params: Vec::new(),
             request_body: None,
+            request_shape: JsonShape::Object,
             request_sample: None,
             success_sample: None,
             success: SuccessModel::Empty,

@@ -59,12 +59,68 @@ pub fn verb(operation_id: &str, group: &str) -> String {
     }
 }
 
+/// Comparison symbols spelled as words (`<=1y` → ` le 1y`, `>=` → ` ge `), so that names which
+/// differ only by them (Cloudflare's Radar buckets `<=1y` and `>1y`, its filter operators `<`,
+/// `<=`, `==`) stay different Rust names. Longest symbol first; other characters are kept.
+fn spell_comparisons(name: &str) -> String {
+    const SPELLED: &[(&str, &str)] = &[
+        ("<=", " le "),
+        (">=", " ge "),
+        ("==", " eq "),
+        ("!=", " ne "),
+        ("<", " lt "),
+        (">", " gt "),
+        ("=", " eq "),
+    ];
+    let mut out = String::with_capacity(name.len() + 8);
+    let mut rest = name;
+    'outer: while let Some(c) = rest.chars().next() {
+        for (symbol, word) in SPELLED {
+            if let Some(after) = rest.strip_prefix(symbol) {
+                out.push_str(word);
+                rest = after;
+                continue 'outer;
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// Whether a name has a comparison symbol that [`field_name`] and [`value_name`] spell.
+pub fn has_comparison(name: &str) -> bool {
+    name.contains(['<', '>', '=', '!'])
+}
+
+/// The Rust field of a property whose name has comparison symbols: its alphanumeric runs in
+/// lower case, joined by `_`, after the symbols are spelled (`<=1y` → `le_1y`, `>1y` →
+/// `gt_1y`); one starting with a digit gets an `x` in front, as typify's do. It depends on the
+/// property's name alone, so a property added beside it never renames it.
+pub fn field_name(property: &str) -> String {
+    let spelled = spell_comparisons(property);
+    let mut name = spelled
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|run| !run.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect::<Vec<_>>()
+        .join("_");
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, 'x');
+    }
+    if syn::parse_str::<syn::Ident>(&name).is_err() {
+        name.push('_');
+    }
+    name
+}
+
 /// The Rust name of a value nobody named (an enum value, a union's tag): its alphanumeric runs,
 /// each starting upper-case, joined; one starting with a digit gets a `V` in front. It depends
 /// on the value alone, so a value added beside it never changes it: `advertise_only` →
 /// `AdvertiseOnly`, `gcp_partner` → `GcpPartner`, `100G` → `V100G`, `Pending` → `Pending`.
 pub fn value_name(value: &str) -> String {
-    let mut name: String = value
+    let spelled = spell_comparisons(value);
+    let mut name: String = spelled
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|run| !run.is_empty())
         .map(|run| {
@@ -163,6 +219,23 @@ mod tests {
         assert_eq!(progenitor_field_name("account_id"), "account_id");
         assert_eq!(progenitor_field_name("type"), "type_");
         assert_eq!(progenitor_field_name("Icon-Name"), "icon_name");
+    }
+
+    #[test]
+    fn comparison_symbols_are_spelled_so_names_stay_apart() {
+        // Cloudflare's Radar buckets: typify names both `x1y`, which does not compile.
+        assert_eq!(field_name("<=1y"), "le_1y");
+        assert_eq!(field_name(">1y"), "gt_1y");
+        assert_eq!(field_name("<1m"), "lt_1m");
+        assert_eq!(field_name("a!=b"), "a_ne_b");
+        assert_eq!(field_name("=="), "eq");
+        // Its filter operators: every one was `Empty`.
+        let operators = ["<", "<=", ">", ">=", "==", "!="].map(value_name);
+        assert_eq!(operators, ["Lt", "Le", "Gt", "Ge", "Eq", "Ne"]);
+        assert_eq!(value_name(">1y"), "Gt1y");
+        // A value without them is named as before.
+        assert_eq!(value_name("gcp_partner"), "GcpPartner");
+        assert!(!has_comparison("gcp_partner"));
     }
 
     #[test]

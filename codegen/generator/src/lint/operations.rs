@@ -242,31 +242,6 @@ impl<'a> Linter<'a> {
         }
     }
 
-    /// Whether `schema` describes JSON objects only: `type: object`, properties, or a union
-    /// or composition of such schemas. (A dangling `$ref` is reported elsewhere; `depth`
-    /// stops a circle of aliases.)
-    fn is_object(&self, schema: &'a Value, depth: usize) -> bool {
-        let Some((schema, _)) = self.resolve(schema, String::new()) else {
-            return true;
-        };
-        if depth > 32 {
-            return true;
-        }
-        if schema.get("type").and_then(Value::as_str) == Some("object")
-            || schema.get("properties").is_some()
-        {
-            return true;
-        }
-        ["oneOf", "anyOf", "allOf"].iter().any(|keyword| {
-            schema
-                .get(*keyword)
-                .and_then(Value::as_array)
-                .is_some_and(|members| {
-                    !members.is_empty() && members.iter().all(|m| self.is_object(m, depth + 1))
-                })
-        })
-    }
-
     pub(super) fn request_body(&mut self, op: &'a Value, op_at: &str) {
         let Some(body) = op.get("requestBody") else {
             return;
@@ -283,15 +258,6 @@ impl<'a> Linter<'a> {
                         pointer(["content", media_type.as_str(), "schema"])
                     );
                     self.named_body(media, schema_at.clone());
-                    if let Some(schema) = media.get("schema") {
-                        if !self.is_object(schema, 0) {
-                            self.report(
-                                schema_at,
-                                "a request body must be a JSON object (or a union of objects): \
-                                 the server crate refuses every other body",
-                            );
-                        }
-                    }
                     if media_type != JSON_MEDIA_TYPE {
                         self.report(
                             format!("{body_at}{}", pointer(["content", media_type.as_str()])),

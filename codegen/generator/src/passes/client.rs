@@ -1056,6 +1056,7 @@ mod tests {
     fn operation(request_body: Option<&str>) -> OperationModel {
         OperationModel {
             request_body: request_body.map(str::to_string),
+            request_shape: crate::model::JsonShape::Object,
             ..OperationModel::for_test(
                 "get_thing",
                 "/things/{thing}",

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod client;
 pub mod deprecation;
 pub mod docs;
+pub mod field_names;
 pub mod forward_compat;
 pub mod numbers;
 pub mod owned_builders;
@@ -30,6 +31,7 @@ pub type Pass = fn(&mut Generated, &ApiModel, &Paths) -> Result<(), EmitError>;
 /// the unions and string enums replace theirs with impls of their own; the docs pass documents
 /// what every earlier pass added.
 pub const PASSES: &[(&str, Pass)] = &[
+    ("field names", field_names::apply),
     ("shared types", shared_types::output::apply),
     ("numbers", numbers::apply),
     ("validation", validation::output::apply),

@@ -4,6 +4,12 @@
 //! take `Eq` off its type and off every type holding it, a major change for an addition.
 //! `Number` is `Eq`, keeps the value exactly as it came (no re-encoding drift), and gives it
 //! back with `as_f64()`.
+//!
+//! A number or integer enum (Cloudflare's `browser_cache_ttl`: 0, 30, 60…) is typify's newtype
+//! whose `TryFrom` checks the values the spec names. Its check compares `Number`s as floats,
+//! and its decoding takes any number: a value a newer API adds decodes as it came, as an
+//! unknown string enum value does (the forward-compatibility promise), while a value built
+//! with `try_from` is still checked.
 
 use syn::visit_mut::VisitMut;
 use syn::{parse_quote, Type};
@@ -64,7 +70,94 @@ impl VisitMut for FloatDefaults {
     }
 }
 
-/// The pass: every float type of the types crate becomes `serde_json::Number`.
+/// The values check of an enum newtype's `try_from`: `if ![30.0_f64, 60.0_f64].contains(&value)`,
+/// the array's expression, if `block` starts with one.
+fn values_check(block: &mut syn::Block) -> Option<&mut syn::Expr> {
+    let Some(syn::Stmt::Expr(syn::Expr::If(check), _)) = block.stmts.first_mut() else {
+        return None;
+    };
+    let syn::Expr::Unary(syn::ExprUnary {
+        op: syn::UnOp::Not(_),
+        expr,
+        ..
+    }) = &mut *check.cond
+    else {
+        return None;
+    };
+    let syn::Expr::MethodCall(call) = &**expr else {
+        return None;
+    };
+    let is_check = call.method == "contains" && matches!(&*call.receiver, syn::Expr::Array(_));
+    is_check.then_some(&mut *check.cond)
+}
+
+/// The impl's `fn name` body, if the impl has one.
+fn method_block<'i>(imp: &'i mut syn::ItemImpl, name: &str) -> Option<&'i mut syn::Block> {
+    imp.items.iter_mut().find_map(|item| match item {
+        syn::ImplItem::Fn(function) if function.sig.ident == name => Some(&mut function.block),
+        _ => None,
+    })
+}
+
+/// The name of the trait an impl implements (its path's last segment), if it is a trait impl.
+fn trait_name(imp: &syn::ItemImpl) -> Option<String> {
+    let path = &imp.trait_.as_ref()?.0;
+    path.segments
+        .last()
+        .map(|segment| segment.ident.to_string())
+}
+
+/// Number and integer enums: their check compares a `Number` as a float, and their decoding
+/// takes any value. Returns the enums' names.
+fn number_enums(types: &mut syn::File) -> Vec<String> {
+    let mut enums = Vec::new();
+    for item in &mut types.items {
+        let syn::Item::Impl(imp) = item else { continue };
+        if trait_name(imp).as_deref() != Some("TryFrom") {
+            continue;
+        }
+        let Some(name) = crate::syntax::self_type_name(imp) else {
+            continue;
+        };
+        let Some(block) = method_block(imp, "try_from") else {
+            continue;
+        };
+        let Some(condition) = values_check(block) else {
+            continue;
+        };
+        let syn::Expr::Unary(syn::ExprUnary { expr, .. }) = &*condition else {
+            continue;
+        };
+        let syn::Expr::MethodCall(call) = &**expr else {
+            continue;
+        };
+        let values = &call.receiver;
+        let numbers = matches!(&**values, syn::Expr::Array(array) if array.elems.iter().any(|value|
+            matches!(value, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Float(_), .. }))));
+        if numbers {
+            *condition =
+                parse_quote!(!value.as_f64().is_some_and(|number| #values.contains(&number)));
+        }
+        enums.push(name);
+    }
+    for item in &mut types.items {
+        let syn::Item::Impl(imp) = item else { continue };
+        let is_enum = crate::syntax::self_type_name(imp).is_some_and(|name| enums.contains(&name));
+        if !is_enum || trait_name(imp).as_deref() != Some("Deserialize") {
+            continue;
+        }
+        if let Some(block) = method_block(imp, "deserialize") {
+            *block = parse_quote!({
+                // Any number: a value a newer API adds is kept as it came.
+                ::serde::Deserialize::deserialize(deserializer).map(Self)
+            });
+        }
+    }
+    enums
+}
+
+/// The pass: every float type of the types crate becomes `serde_json::Number`, and number
+/// enums compare and decode as numbers.
 pub fn apply(
     generated: &mut crate::passes::Generated,
     _model: &ApiModel,
@@ -73,6 +166,7 @@ pub fn apply(
     Floats.visit_file_mut(&mut generated.types);
     let mut defaults = FloatDefaults(Ok(()));
     defaults.visit_file_mut(&mut generated.types);
+    number_enums(&mut generated.types);
     defaults.0
 }
 

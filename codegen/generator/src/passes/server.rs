@@ -8,7 +8,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::error::EmitError;
-use crate::model::{ApiModel, OperationModel, ParamModel, ScalarType, SuccessModel};
+use crate::model::{ApiModel, JsonShape, OperationModel, ParamModel, ScalarType, SuccessModel};
 use crate::naming::operation_constant;
 use crate::paths::Paths;
 
@@ -282,7 +282,12 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
     };
     let body_extractor = op.request_body.as_ref().map(|b| {
         let b = format_ident!("{}", b);
-        quote!(#rt::ApiJson(body): #rt::ApiJson<#types::#b>,)
+        match op.request_shape {
+            JsonShape::Object => quote!(#rt::ApiJson(body): #rt::ApiJson<#types::#b>,),
+            JsonShape::Array | JsonShape::Other => {
+                quote!(#rt::ApiJsonValue(body): #rt::ApiJsonValue<#types::#b>,)
+            }
+        }
     });
     let call_args = arguments(op, types).into_iter().map(|(n, _)| n);
     let wrap = match &op.success {

@@ -87,23 +87,51 @@ impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequest<S> for ApiJson<
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !is_json(request.headers()) {
-            // Answered before the body is read: close the connection rather than leave the
-            // unread bytes on it.
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                codes::UNSUPPORTED_MEDIA_TYPE,
-                "the request body must be sent as `Content-Type: application/json`",
-            )
-            .closing_connection());
-        }
-        let bytes = Bytes::from_request(request, state)
+        read_json(request, state, object_body::check)
             .await
-            .map_err(body_error)?;
-        let value = decode::<T>(&bytes)?;
-        value.validate().map_err(|e| ApiError::validation(&e))?;
-        Ok(ApiJson(value))
+            .map(ApiJson)
     }
+}
+
+/// A JSON request body the spec describes as something other than an object (an array of
+/// values, a string): read and checked like [`ApiJson`]'s, but any kind of JSON value may be
+/// the body.
+#[derive(Debug)]
+pub struct ApiJsonValue<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequest<S> for ApiJsonValue<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        read_json(request, state, object_body::check_value)
+            .await
+            .map(ApiJsonValue)
+    }
+}
+
+/// Reads a JSON body: its media type, its size, the body rule `check`, then its type and its
+/// constraints.
+async fn read_json<S: Send + Sync, T: DeserializeOwned + Validate>(
+    request: Request,
+    state: &S,
+    check: fn(&[u8]) -> Result<(), Refusal>,
+) -> Result<T, ApiError> {
+    if !is_json(request.headers()) {
+        // Answered before the body is read: close the connection rather than leave the
+        // unread bytes on it.
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            codes::UNSUPPORTED_MEDIA_TYPE,
+            "the request body must be sent as `Content-Type: application/json`",
+        )
+        .closing_connection());
+    }
+    let bytes = Bytes::from_request(request, state)
+        .await
+        .map_err(body_error)?;
+    let value = decode::<T>(&bytes, check)?;
+    value.validate().map_err(|e| ApiError::validation(&e))?;
+    Ok(value)
 }
 
 /// `application/json`, or any `+json` media type, as axum's own `Json` accepts.
@@ -143,8 +171,11 @@ fn body_error(rejection: BytesRejection) -> ApiError {
 
 /// Decodes a body, naming where it failed. Every body is first held to one rule (a JSON
 /// object, no key twice: [`crate::object_body`]).
-fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    object_body::check(bytes).map_err(|refusal| match refusal {
+fn decode<T: DeserializeOwned>(
+    bytes: &[u8],
+    check: fn(&[u8]) -> Result<(), Refusal>,
+) -> Result<T, ApiError> {
+    check(bytes).map_err(|refusal| match refusal {
         Refusal::Malformed(why) => ApiError::new(
             StatusCode::BAD_REQUEST,
             codes::BAD_REQUEST,

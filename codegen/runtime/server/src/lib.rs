@@ -26,7 +26,7 @@ pub use cloudflare_cni_validate::Secret;
 pub use context::RequestContext;
 pub use credentials::Credentials;
 pub use error::{codes, ApiError};
-pub use extract::{ApiJson, ApiPath, ApiQuery};
+pub use extract::{ApiJson, ApiJsonValue, ApiPath, ApiQuery};
 pub use object_body::MAX_BODY_DEPTH;
 pub use serve::{serve, ServeConfig, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES};
 

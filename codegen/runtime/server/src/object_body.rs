@@ -1,6 +1,7 @@
-//! The one rule every request body meets before it is decoded: it is a JSON object (every
-//! body the spec describes is one), no object in it names a key twice, and nothing in it nests
-//! deeper than [`MAX_BODY_DEPTH`].
+//! The one rule every request body meets before it is decoded: a body the spec describes as an
+//! object is a JSON object ([`check`]; one it describes otherwise, an array of values say, may
+//! be any JSON value: [`check_value`]), no object in it names a key twice, and nothing in it
+//! nests deeper than [`MAX_BODY_DEPTH`].
 //!
 //! The depth bound is there because a server may keep what a body carries (unknown fields
 //! included) and write it out again inside a larger document: a state file, a listing. A body
@@ -60,13 +61,24 @@ pub enum Refusal {
     TooDeep { pointer: String },
 }
 
-/// Checks `bytes` against the rule.
+/// Checks `bytes` against the rule, for a body the spec describes as an object.
 pub fn check(bytes: &[u8]) -> Result<(), Refusal> {
+    walk(bytes, true)
+}
+
+/// Checks `bytes` against the rule, for a body the spec describes as any other JSON (an
+/// array, a string): no repeated key and no level too deep anywhere in it.
+pub fn check_value(bytes: &[u8]) -> Result<(), Refusal> {
+    walk(bytes, false)
+}
+
+fn walk(bytes: &[u8], object: bool) -> Result<(), Refusal> {
     let found = RefCell::new(None);
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let walked = Walk {
         at: At::Root,
         depth: 1,
+        object,
         found: &found,
     }
     .deserialize(&mut deserializer)
@@ -100,6 +112,8 @@ struct Walk<'a, 'c> {
     at: At<'a>,
     /// The nesting level of the value this walks (the body is 1).
     depth: usize,
+    /// Whether the body must be an object.
+    object: bool,
     /// The refusal found on the way (a repeated key, a level too deep), if any.
     found: &'c RefCell<Option<Refusal>>,
 }
@@ -126,6 +140,7 @@ impl<'de> Visitor<'de> for Walk<'_, '_> {
             let seed = Walk {
                 at: At::Key(&self.at, &key),
                 depth: self.depth + 1,
+                object: self.object,
                 found: self.found,
             };
             map.next_value_seed(seed)?;
@@ -149,6 +164,7 @@ impl<'de> Visitor<'de> for Walk<'_, '_> {
             let seed = Walk {
                 at: At::Index(&self.at, index),
                 depth: self.depth + 1,
+                object: self.object,
                 found: self.found,
             };
             if seq.next_element_seed(seed)?.is_none() {
@@ -195,10 +211,10 @@ impl Walk<'_, '_> {
         Err(E::custom("too deep"))
     }
 
-    /// Anything but an object is fine inside the body, and refused as the body.
+    /// Anything but an object is fine inside the body, and refused as a body that must be one.
     fn top_is_object<E: serde::de::Error>(&self) -> Result<(), E> {
         match self.at {
-            At::Root => Err(E::custom(NOT_AN_OBJECT)),
+            At::Root if self.object => Err(E::custom(NOT_AN_OBJECT)),
             _ => Ok(()),
         }
     }
@@ -251,6 +267,33 @@ mod tests {
         }
         assert!(matches!(check(b"{\"a\": }"), Err(Refusal::Malformed(_))));
         assert!(matches!(check(b"{} {}"), Err(Refusal::Malformed(_))));
+    }
+
+    #[test]
+    fn a_body_of_any_other_kind_is_held_to_the_rest_of_the_rule() {
+        for body in [&b"[65011]"[..], b"\"x\"", b"true", b"null", b"-4.5", b"{}"] {
+            assert_eq!(check_value(body), Ok(()), "{body:?}");
+        }
+        assert_eq!(
+            check_value(br#"[{"a": 1}, {"a": 1, "a": 2}]"#),
+            Err(Refusal::DuplicateKey {
+                pointer: "/1".into(),
+                key: "a".into()
+            })
+        );
+        let deep = format!(
+            "{}{}",
+            "[".repeat(MAX_BODY_DEPTH + 1),
+            "]".repeat(MAX_BODY_DEPTH + 1)
+        );
+        assert!(matches!(
+            check_value(deep.as_bytes()),
+            Err(Refusal::TooDeep { .. })
+        ));
+        assert!(matches!(
+            check_value(b"[1] [2]"),
+            Err(Refusal::Malformed(_))
+        ));
     }
 
     /// `depth` levels of `{"a": …}` around an empty object (which is one more level).

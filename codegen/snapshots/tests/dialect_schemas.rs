@@ -1,0 +1,61 @@
+//! Schemas as Cloudflare's other products write them (the dialect fixture): number and integer
+//! enums that a newer API extends, and properties whose names differ only by comparison
+//! symbols (Radar's `<=1y` and `>1y`).
+
+use cloudflare_cni_codegen_snapshots::dialect::types;
+
+#[test]
+fn a_number_enum_checks_what_is_built_and_keeps_what_a_newer_api_sends() {
+    let known: types::WidgetTtl = serde_json::from_str("300").unwrap();
+    assert_eq!(known.as_f64(), Some(300.0));
+    let fraction: types::WidgetTtl = serde_json::from_str("1.5").unwrap();
+    assert_eq!(fraction.as_f64(), Some(1.5));
+    // A value this crate's spec does not name: decoded and written back as it came.
+    let newer: types::WidgetTtl = serde_json::from_str("86400").unwrap();
+    assert_eq!(serde_json::to_string(&newer).unwrap(), "86400");
+    // Built by hand, a value is checked against the spec's.
+    assert!(types::WidgetTtl::try_from(serde_json::Number::from(60)).is_ok());
+    assert!(types::WidgetTtl::try_from(serde_json::Number::from(61)).is_err());
+
+    let code: types::WidgetStatusCode = serde_json::from_str("503").unwrap();
+    assert_eq!(*code, 503);
+    assert!(types::WidgetStatusCode::try_from(202_i64).is_ok());
+    assert!(types::WidgetStatusCode::try_from(203_i64).is_err());
+
+    // Inside a struct, through a read, modify and write back.
+    let body = r#"{"name":"w","ttl":7200,"status_code":418}"#;
+    let mut widget: types::Widget = serde_json::from_str(body).unwrap();
+    widget.enabled = Some(true);
+    let back: serde_json::Value = serde_json::to_value(&widget).unwrap();
+    assert_eq!(back["ttl"], 7200);
+    assert_eq!(back["status_code"], 418);
+}
+
+#[test]
+fn properties_one_symbol_apart_are_fields_of_their_own() {
+    let body = r#"{"<=1y":"80","<1m":"5",">1y":"20"}"#;
+    let ages: types::WidgetAges = serde_json::from_str(body).unwrap();
+    assert_eq!(
+        (
+            ages.le_1y.as_str(),
+            ages.gt_1y.as_str(),
+            ages.lt_1m.as_deref()
+        ),
+        ("80", "20", Some("5"))
+    );
+    let back: serde_json::Value = serde_json::to_value(&ages).unwrap();
+    assert_eq!(
+        back,
+        serde_json::from_str::<serde_json::Value>(body).unwrap()
+    );
+
+    let built: types::WidgetAges = types::WidgetAges::builder()
+        .le_1y("1")
+        .gt_1y("2")
+        .try_into()
+        .unwrap();
+    assert_eq!((built.le_1y.as_str(), built.gt_1y.as_str()), ("1", "2"));
+    let missing = types::WidgetAges::try_from(types::WidgetAges::builder().le_1y("1"));
+    let message = missing.unwrap_err().to_string();
+    assert!(message.contains("gt_1y"), "{message}");
+}
