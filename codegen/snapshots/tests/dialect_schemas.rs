@@ -59,3 +59,13 @@ fn properties_one_symbol_apart_are_fields_of_their_own() {
     let message = missing.unwrap_err().to_string();
     assert!(message.contains("gt_1y"), "{message}");
 }
+
+#[test]
+fn defaults_of_an_upper_case_enum_and_a_number_enum_are_the_spec_s() {
+    // typify wrote `Method::Get` and `Ttl(300_f64)`; neither compiled after the rewrites.
+    let patch: types::WidgetPatch = serde_json::from_str("{}").unwrap();
+    assert_eq!(patch.method, types::WidgetPatchMethod::GET);
+    assert!(patch.enabled);
+    assert_eq!(types::WidgetTtl::default().as_f64(), Some(300.0));
+    assert_eq!(serde_json::to_string(&types::WidgetTtl::default()).unwrap(), "300");
+}

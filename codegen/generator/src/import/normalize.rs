@@ -28,7 +28,10 @@
 //!    composition, an array or any JSON, anything but a string) is hoisted into the
 //!    components as `{Operation}Request` / `{Operation}Response` (progenitor's own names for
 //!    them), so every body is a component: forward compatibility and validation reach it, and
-//!    an operation Cloudflare adds with an inline answer needs no overlay edit.
+//!    an operation Cloudflare adds with an inline answer needs no overlay edit. A shared
+//!    request body or response (`components/requestBodies`, `components/responses`) with an
+//!    inline JSON schema is hoisted the same way, named after it (`{Name}Request`,
+//!    `{Name}Response`).
 //! 7. Components that nothing references any more are dropped.
 //! 8. Operations are named and grouped by rule, as Cloudflare's whole document needs: an
 //!    operationId that is not a Rust method name (`cni-list-cnis`, every product's but the CNI
@@ -706,9 +709,39 @@ fn renamed_ref(reference: &str, by_ref: &BTreeMap<String, String>) -> String {
     reference.to_string()
 }
 
-/// Step 6: inline JSON bodies of operations, hoisted.
+/// Whether a JSON body's schema is hoisted: every inline body but a string (text or bytes):
+/// objects, compositions, arrays and `{}` (any JSON) are named types.
+fn is_hoisted(schema: &Value) -> bool {
+    schema.get("$ref").is_none() && schema.get("type").and_then(Value::as_str) != Some("string")
+}
+
+/// Step 6: inline JSON bodies of operations, hoisted; and those of the shared request bodies
+/// and responses operations `$ref` (Cloudflare's rulesets: `components/requestBodies/
+/// rulesets_CreateRuleset`), named after the component (`RulesetsCreateRulesetRequest`).
 fn hoist_bodies(document: &mut Value) -> Result<(), Problems> {
     let mut hoisted: Vec<(String, String, Value)> = Vec::new();
+    for (section, suffix) in [("requestBodies", "Request"), ("responses", "Response")] {
+        let shared = document
+            .pointer(&format!("/components/{section}"))
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten();
+        for (name, body) in shared {
+            if let Some(schema) = body
+                .pointer("/content/application~1json/schema")
+                .filter(|schema| is_hoisted(schema))
+            {
+                hoisted.push((
+                    format!(
+                        "/components/{section}/{}/content/application~1json/schema",
+                        escape_token(name)
+                    ),
+                    format!("{}{suffix}", crate::naming::type_name(name)),
+                    schema.clone(),
+                ));
+            }
+        }
+    }
     for node in crate::document::operations(document) {
         let id = crate::naming::camel_case(node.id());
         let mut bodies = Vec::new();
@@ -748,11 +781,7 @@ fn hoist_bodies(document: &mut Value) -> Result<(), Problems> {
             }
         }
         for (at, name, schema) in bodies {
-            // Every inline body but a string (text or bytes): objects, compositions, arrays
-            // and `{}` (any JSON) are named types.
-            let inline = schema.get("$ref").is_none()
-                && schema.get("type").and_then(Value::as_str) != Some("string");
-            if inline {
+            if is_hoisted(schema) {
                 hoisted.push((at, name, schema.clone()));
             }
         }

@@ -613,3 +613,56 @@ fn cloudflares_sloppy_constructs_import_by_written_rules_and_generate() {
     );
     crate::render(&spec, &crate::config::Config::default()).expect("generates");
 }
+
+/// Cloudflare's rulesets share request bodies and responses (`components/requestBodies`,
+/// `components/responses`) whose JSON schemas are inline: they are hoisted, named after the
+/// component, and the operations that `$ref` them generate.
+#[test]
+fn shared_bodies_and_responses_with_inline_schemas_are_hoisted_by_their_name() {
+    let document = json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Cloudflare API", "version": "4.0.0"},
+        "servers": [{"url": "https://api.cloudflare.com/client/v4"}],
+        "paths": {"/accounts/{account_id}/rulesets": {"post": {
+            "operationId": "createAccountRuleset",
+            "summary": "Create an account ruleset",
+            "tags": ["Account Rulesets"],
+            "parameters": [{"name": "account_id", "in": "path", "required": true,
+                            "schema": {"type": "string"}}],
+            "requestBody": {"$ref": "#/components/requestBodies/rulesets_CreateRuleset"},
+            "responses": {
+                "200": {"$ref": "#/components/responses/rulesets_Ruleset"},
+                "4XX": {"$ref": "#/components/responses/rulesets_Failure"}
+            }
+        }}},
+        "components": {
+            "requestBodies": {"rulesets_CreateRuleset": {"required": true, "content": {
+                "application/json": {"schema": {"type": "object", "required": ["name"],
+                    "properties": {"name": {"type": "string"}}}}}}},
+            "responses": {
+                "rulesets_Ruleset": {"description": "A ruleset", "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {
+                        "id": {"type": "string"}, "name": {"type": "string"}}}}}},
+                "rulesets_Failure": {"description": "A failure", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/failure"}}}}
+            },
+            "schemas": {"failure": {"type": "object", "required": ["success"], "properties": {
+                "success": {"type": "boolean"},
+                "errors": {"type": "array", "items": {"type": "object", "properties": {
+                    "code": {"type": "integer"}, "message": {"type": "string"}}}}}}}
+        }
+    });
+    let (spec, _) = import_operations(&document, |_, _| true, "whole.json").unwrap();
+    let components = &spec.value()["components"];
+    for (pointer, name) in [
+        ("/requestBodies/rulesets_CreateRuleset", "RulesetsCreateRulesetRequest"),
+        ("/responses/rulesets_Ruleset", "RulesetsRulesetResponse"),
+    ] {
+        let schema = components
+            .pointer(&format!("{pointer}/content/application~1json/schema/$ref"))
+            .and_then(Value::as_str);
+        assert_eq!(schema, Some(format!("#/components/schemas/{name}").as_str()));
+        assert!(components["schemas"].get(name).is_some(), "{name}");
+    }
+    crate::render(&spec, &crate::config::Config::default()).expect("generates");
+}

@@ -32,40 +32,52 @@ impl VisitMut for Floats {
     }
 }
 
-/// typify's default of a `number` field is a function returning a float literal (`1_f64`):
-/// once its type is `Number`, the literal is made one. Only finite literals reach here (JSON
-/// has no other), so the conversion cannot fail; a literal that is not one is an error.
-struct FloatDefaults(Result<(), EmitError>);
+/// typify writes a `number`'s default as a float literal (`1_f64` in a default function,
+/// `Ttl(300_f64)` in a number enum's `Default`): once the type is `Number`, each literal is
+/// made one. Only finite literals reach here (JSON has no other), so the conversion cannot
+/// fail; a literal that is not one is an error. A number enum's values check (an array of
+/// floats that `as_f64()` is compared with) keeps its floats.
+struct FloatLiterals(Result<(), EmitError>);
 
-impl VisitMut for FloatDefaults {
-    fn visit_item_fn_mut(&mut self, function: &mut syn::ItemFn) {
-        let returns_number = matches!(&function.sig.output, syn::ReturnType::Type(_, ty)
-            if crate::syntax::is_path(ty, &["serde_json", "Number"]));
-        if !returns_number {
-            return;
+/// A float literal's value and digits: `1.5_f64`, and `300_f64`, which syn reads as an integer
+/// literal with a float suffix.
+fn float_literal(lit: &syn::Lit) -> Option<(Result<f64, syn::Error>, String)> {
+    match lit {
+        syn::Lit::Float(float) => Some((float.base10_parse(), float.base10_digits().to_string())),
+        syn::Lit::Int(int) if matches!(int.suffix(), "f64" | "f32") => {
+            Some((int.base10_parse(), int.base10_digits().to_string()))
         }
-        let Some(syn::Stmt::Expr(syn::Expr::Lit(literal), None)) = function.block.stmts.last_mut()
-        else {
-            return;
-        };
-        let syn::Lit::Float(float) = &literal.lit else {
-            return;
-        };
-        match float.base10_parse::<f64>() {
-            Ok(value) if value.is_finite() => {
-                let value = proc_macro2::Literal::f64_suffixed(value);
-                *function.block = parse_quote!({
-                    // A finite literal: `from_f64` returns `Some`.
-                    ::serde_json::Number::from_f64(#value).unwrap_or_else(|| ::serde_json::Number::from(0))
-                });
-            }
-            _ => {
-                self.0 = Err(EmitError::Output(format!(
-                    "the default `{}` of `{}` is not a finite number",
-                    float.base10_digits(),
-                    function.sig.ident
-                )))
-            }
+        _ => None,
+    }
+}
+
+impl VisitMut for FloatLiterals {
+    fn visit_expr_mut(&mut self, expression: &mut syn::Expr) {
+        match expression {
+            syn::Expr::Array(_) => {}
+            syn::Expr::Lit(syn::ExprLit { lit, .. }) => match float_literal(lit) {
+                None => {}
+                // A whole number is written as the spec wrote it (`300`, not `300.0`).
+                Some((Ok(value), _))
+                    if value.fract() == 0.0 && value.abs() < 9_007_199_254_740_992.0 =>
+                {
+                    let value = proc_macro2::Literal::i64_suffixed(value as i64);
+                    *expression = parse_quote!(::serde_json::Number::from(#value));
+                }
+                Some((Ok(value), _)) if value.is_finite() => {
+                    let value = proc_macro2::Literal::f64_suffixed(value);
+                    *expression = parse_quote!(
+                        // A finite literal: `from_f64` returns `Some`.
+                        ::serde_json::Number::from_f64(#value).unwrap_or_else(|| ::serde_json::Number::from(0))
+                    );
+                }
+                Some((_, digits)) => {
+                    self.0 = Err(EmitError::Output(format!(
+                        "the default `{digits}` is not a finite number"
+                    )))
+                }
+            },
+            _ => syn::visit_mut::visit_expr_mut(self, expression),
         }
     }
 }
@@ -133,7 +145,7 @@ fn number_enums(types: &mut syn::File) -> Vec<String> {
         };
         let values = &call.receiver;
         let numbers = matches!(&**values, syn::Expr::Array(array) if array.elems.iter().any(|value|
-            matches!(value, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Float(_), .. }))));
+            matches!(value, syn::Expr::Lit(syn::ExprLit { lit, .. }) if float_literal(lit).is_some())));
         if numbers {
             *condition =
                 parse_quote!(!value.as_f64().is_some_and(|number| #values.contains(&number)));
@@ -164,10 +176,10 @@ pub fn apply(
     _paths: &Paths,
 ) -> Result<(), EmitError> {
     Floats.visit_file_mut(&mut generated.types);
-    let mut defaults = FloatDefaults(Ok(()));
-    defaults.visit_file_mut(&mut generated.types);
+    let mut literals = FloatLiterals(Ok(()));
+    literals.visit_file_mut(&mut generated.types);
     number_enums(&mut generated.types);
-    defaults.0
+    literals.0
 }
 
 #[cfg(test)]
@@ -188,6 +200,11 @@ mod tests {
                 // `1_f64` did not compile once the type was `Number`.
                 mod defaults {
                     pub(super) fn reading_ratio() -> f64 { 1.5_f64 }
+                }
+                // A number enum's default (Cloudflare's `browser_cache_ttl`).
+                pub struct Ttl(f64);
+                impl ::std::default::Default for Ttl {
+                    fn default() -> Self { Ttl(300_f64) }
                 }
             },
             client: parse_quote!(),
@@ -211,6 +228,7 @@ mod tests {
         assert!(!has("f32"));
         assert!(has("fn reading_ratio() -> ::serde_json::Number"));
         assert!(has("::serde_json::Number::from_f64(1.5f64)"));
+        assert!(has("Ttl(::serde_json::Number::from(300i64))"));
         assert!(has("ratio: Option<::serde_json::Number>"));
         assert!(has("samples: Vec<::serde_json::Number>"));
         assert!(has("#[derive(Clone, Debug, Eq, PartialEq)]"));

@@ -157,6 +157,8 @@ pub fn rewrite_string_enums(
 ) -> Result<(), EmitError> {
     let mut rewritten: Vec<(usize, Vec<Item>)> = Vec::new();
     let mut names = Vec::new();
+    // (enum, typify's variant) → the variant's name now: typify's defaults name its own.
+    let mut renamed = std::collections::BTreeMap::new();
     for (index, item) in file.items.iter().enumerate() {
         let Item::Enum(e) = item else { continue };
         let name = e.ident.to_string();
@@ -178,7 +180,11 @@ pub fn rewrite_string_enums(
             let chosen = known
                 .and_then(|known| known.iter().find(|v| v.wire == *wire))
                 .map_or_else(|| crate::naming::value_name(wire), |v| v.name.clone());
-            *ident = format_ident!("{}", chosen);
+            let chosen = format_ident!("{}", chosen);
+            if *ident != chosen {
+                renamed.insert((name.clone(), ident.to_string()), chosen.clone());
+            }
+            *ident = chosen;
         }
         rewritten.push((index, string_enum(e, &values, paths)));
         names.push(name);
@@ -201,7 +207,28 @@ pub fn rewrite_string_enums(
             file.items.splice(position..=position, items);
         }
     }
+    syn::visit_mut::VisitMut::visit_file_mut(&mut VariantPaths(&renamed), file);
     Ok(())
+}
+
+/// Renames typify's variant in every path that names it (`super::Method::Get` in a default
+/// value's function becomes `super::Method::GET`).
+struct VariantPaths<'r>(&'r std::collections::BTreeMap<(String, String), syn::Ident>);
+
+impl syn::visit_mut::VisitMut for VariantPaths<'_> {
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        let count = path.segments.len();
+        if count >= 2 {
+            let key = (
+                path.segments[count - 2].ident.to_string(),
+                path.segments[count - 1].ident.to_string(),
+            );
+            if let Some(new) = self.0.get(&key) {
+                path.segments[count - 1].ident = new.clone();
+            }
+        }
+        syn::visit_mut::visit_path_mut(self, path);
+    }
 }
 
 fn string_enum(e: &syn::ItemEnum, values: &[(syn::Ident, String)], paths: &Paths) -> Vec<Item> {
