@@ -67,5 +67,8 @@ fn defaults_of_an_upper_case_enum_and_a_number_enum_are_the_spec_s() {
     assert_eq!(patch.method, types::WidgetPatchMethod::GET);
     assert!(patch.enabled);
     assert_eq!(types::WidgetTtl::default().as_f64(), Some(300.0));
-    assert_eq!(serde_json::to_string(&types::WidgetTtl::default()).unwrap(), "300");
+    assert_eq!(
+        serde_json::to_string(&types::WidgetTtl::default()).unwrap(),
+        "300"
+    );
 }

@@ -2789,6 +2789,19 @@ pub mod builder {
                 )
                 .await
         }
+        /// Reads the whole body (within the client's `max_download_bytes`).
+        pub async fn bytes(
+            self,
+        ) -> ::std::result::Result<
+            ::cloudflare_cni_client_runtime::Bytes,
+            ::cloudflare_cni_client_runtime::CniError,
+        > {
+            let response = self.send().await?;
+            ::cloudflare_cni_client_runtime::__private::read_stream(
+                    response.into_inner(),
+                )
+                .await
+        }
     }
     /**Builder for [`Client::get_interconnect_loa_default_name`]
 

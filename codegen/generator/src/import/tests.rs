@@ -655,13 +655,19 @@ fn shared_bodies_and_responses_with_inline_schemas_are_hoisted_by_their_name() {
     let (spec, _) = import_operations(&document, |_, _| true, "whole.json").unwrap();
     let components = &spec.value()["components"];
     for (pointer, name) in [
-        ("/requestBodies/rulesets_CreateRuleset", "RulesetsCreateRulesetRequest"),
+        (
+            "/requestBodies/rulesets_CreateRuleset",
+            "RulesetsCreateRulesetRequest",
+        ),
         ("/responses/rulesets_Ruleset", "RulesetsRulesetResponse"),
     ] {
         let schema = components
             .pointer(&format!("{pointer}/content/application~1json/schema/$ref"))
             .and_then(Value::as_str);
-        assert_eq!(schema, Some(format!("#/components/schemas/{name}").as_str()));
+        assert_eq!(
+            schema,
+            Some(format!("#/components/schemas/{name}").as_str())
+        );
         assert!(components["schemas"].get(name).is_some(), "{name}");
     }
     crate::render(&spec, &crate::config::Config::default()).expect("generates");

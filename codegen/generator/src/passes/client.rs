@@ -396,7 +396,7 @@ fn added_methods(
     if let Some(item) = &op.paginated_item {
         items.push(stream_method(builder, item, rt));
     }
-    if matches!(op.success, SuccessModel::Binary(_)) {
+    if let SuccessModel::Binary(media_type) = &op.success {
         items.push(parse_quote! {
             /// Downloads the body into `path` atomically (a temporary file beside it, then a
             /// rename), returning the number of bytes written.
@@ -408,6 +408,23 @@ fn added_methods(
                 #rt::__private::save_stream(response.into_inner(), path.as_ref()).await
             }
         });
+        items.push(parse_quote! {
+            /// Reads the whole body (within the client's `max_download_bytes`).
+            pub async fn bytes(self) -> ::std::result::Result<#rt::Bytes, #rt::CniError> {
+                let response = self.send().await?;
+                #rt::__private::read_stream(response.into_inner()).await
+            }
+        });
+        if media_type.starts_with("text/") {
+            items.push(parse_quote! {
+                /// Reads the whole body as text (within the client's `max_download_bytes`);
+                /// bytes that are not UTF-8 are an error saying where.
+                pub async fn text(self) -> ::std::result::Result<::std::string::String, #rt::CniError> {
+                    let response = self.send().await?;
+                    #rt::__private::read_text(response.into_inner()).await
+                }
+            });
+        }
     }
     items
 }

@@ -601,6 +601,46 @@ async fn resolve_links(path: &Path) -> std::io::Result<PathBuf> {
 
 /// Writes the whole body into `file` and syncs it; `path` names it in errors. A device that
 /// cannot be synced (`/dev/null`) is fine.
+/// Reads a download whole (within the client's `max_download_bytes`): the bytes of a non-JSON
+/// answer, a `text/csv` export, say. Behind the generated `bytes()`.
+pub async fn read_stream(stream: ByteStream) -> Result<bytes::Bytes, CniError> {
+    let mut stream = stream.into_inner();
+    let mut whole = bytes::BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        whole.extend_from_slice(&chunk.map_err(download_error)?);
+    }
+    Ok(whole.freeze())
+}
+
+/// Reads a text download whole (`text/*`): its bytes as UTF-8. Bytes that are not UTF-8 are an
+/// [`CniError::InvalidResponse`] saying where, never replaced. Behind the generated `text()`.
+pub async fn read_text(stream: ByteStream) -> Result<String, CniError> {
+    let bytes = read_stream(stream).await?;
+    String::from_utf8(bytes.to_vec()).map_err(|error| {
+        let at = error.utf8_error().valid_up_to();
+        CniError::InvalidResponse {
+            status: None,
+            expected: format!("UTF-8 text (byte {at} is not)"),
+            pointer: None,
+            excerpt: String::from_utf8_lossy(&bytes[..at.min(bytes.len()).min(200)]).into_owned(),
+        }
+    })
+}
+
+/// A chunk that could not be read: over the download limit, or the connection failed.
+fn download_error(source: reqwest::Error) -> CniError {
+    match body_too_large(&source) {
+        Some(too_large) => CniError::ResponseTooLarge {
+            status: None,
+            limit: too_large.limit,
+        },
+        None => CniError::Transport {
+            attempts: 1,
+            source,
+        },
+    }
+}
+
 async fn write_body(
     stream: ByteStream,
     mut file: tokio::fs::File,
@@ -613,16 +653,7 @@ async fn write_body(
     let mut stream = stream.into_inner();
     let mut written = 0u64;
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|source| match body_too_large(&source) {
-            Some(too_large) => CniError::ResponseTooLarge {
-                status: None,
-                limit: too_large.limit,
-            },
-            None => CniError::Transport {
-                attempts: 1,
-                source,
-            },
-        })?;
+        let chunk = chunk.map_err(download_error)?;
         file.write_all(&chunk).await.map_err(io)?;
         written += chunk.len() as u64;
     }
@@ -653,6 +684,25 @@ mod save_tests {
             .collect();
         names.sort();
         names
+    }
+
+    #[tokio::test]
+    async fn a_download_reads_whole_and_text_must_be_utf8() {
+        let csv = read_stream(body(&[b"id,name\n", b"1,a\n"])).await.unwrap();
+        assert_eq!(&csv[..], b"id,name\n1,a\n");
+        let text = read_text(body(&[b"caf", b"\xc3\xa9"])).await.unwrap();
+        assert_eq!(text, "café");
+        // A multi-byte character split across chunks is whole once read; bytes that are
+        // not UTF-8 are an error that says where, never replaced.
+        match read_text(body(&[b"ok", b"\xff"])).await {
+            Err(CniError::InvalidResponse {
+                expected, excerpt, ..
+            }) => {
+                assert_eq!(expected, "UTF-8 text (byte 2 is not)");
+                assert_eq!(excerpt, "ok");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[tokio::test]

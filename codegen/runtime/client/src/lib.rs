@@ -20,6 +20,8 @@ mod retry;
 mod wait;
 
 pub use builder::{BuildError, ClientBuilder, ClientOptions};
+/// A download read whole (`bytes()` on an operation that answers other than JSON).
+pub use bytes::Bytes;
 pub use cloudflare_cni_validate::envelope::{
     ErrorEnvelope, ResponseMessage, ResponseMessageSource,
 };
@@ -45,8 +47,8 @@ pub mod __private {
     // skip the builder's checks and carry credentials into a client of someone else's making.
     pub use crate::builder::FromParts;
     pub use crate::context::validation_failed;
-    pub use crate::error::save_stream;
     pub use crate::error::{check_path_segment, locate, locate_nothing, run, run_with};
+    pub use crate::error::{read_stream, read_text, save_stream};
     pub use crate::path_segment::fill_from_path;
     pub use crate::path_segment::PathSegment;
     pub use crate::problem::{check_max_length, check_minimum, not_set, not_valid};
