@@ -190,6 +190,18 @@ pub fn usage(root: &Value) -> BTreeMap<String, Usage> {
     usage
 }
 
+/// The media type of a request body sent as bytes: its one media type, when that is neither
+/// JSON nor a form (multipart or URL-encoded), which are not bytes.
+pub fn bytes_media_type(content: &serde_json::Map<String, Value>) -> Option<&str> {
+    let mut media_types = content.keys();
+    let media_type = media_types.next()?;
+    let is_bytes = media_types.next().is_none()
+        && media_type != "application/json"
+        && !media_type.starts_with("multipart/")
+        && media_type != "application/x-www-form-urlencoded";
+    is_bytes.then_some(media_type.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

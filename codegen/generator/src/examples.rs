@@ -76,6 +76,12 @@ pub fn method_example(model: &ApiModel, op: &OperationModel, lib: &str) -> Strin
             let _ = write!(call, "\n    .body({start} /* set {what} */)");
         }
     }
+    if let Some(media_type) = &op.request_bytes {
+        let _ = write!(
+            call,
+            "\n    .body(::std::vec::Vec::<u8>::new() /* the bytes to send, as `{media_type}` */)"
+        );
+    }
     let _ = writeln!(out, "let answer = {call}\n    .send()\n    .await?;");
     out.push_str("# let _ = answer;\n# Ok(())\n# }\n```");
     out

@@ -52,6 +52,10 @@ pub struct OperationModel {
     pub request_body: Option<String>,
     /// What JSON that body is: an object, or another kind (an array of values, a string).
     pub request_shape: JsonShape,
+    /// The media type of a request body sent as bytes, when it is not JSON
+    /// (`application/octet-stream`, `text/javascript`, `application/x-ndjson`): the client
+    /// takes anything that converts into a `reqwest::Body`, the server hands the trait `Bytes`.
+    pub request_bytes: Option<String>,
     /// A minimal body of that schema that decodes (every required field, placeholder values).
     pub request_sample: Option<Value>,
     pub success: SuccessModel,
@@ -390,6 +394,13 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
         .map(|b| deref(root, b))
         .and_then(|b| b.pointer("/content/application~1json/schema"));
     let request_body = request_schema.and_then(ref_name);
+    let request_bytes = op
+        .get("requestBody")
+        .map(|b| deref(root, b))
+        .and_then(|b| b.get("content"))
+        .and_then(Value::as_object)
+        .and_then(|content| document::bytes_media_type(content))
+        .map(str::to_string);
     let request_shape =
         request_schema.map_or(JsonShape::Object, |schema| json_shape(root, schema, 0));
     let mut request_fields = Vec::new();
@@ -445,6 +456,7 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
         header_params,
         request_body,
         request_shape,
+        request_bytes,
         request_sample,
         success,
         success_sample,
@@ -840,6 +852,7 @@ impl OperationModel {
             query_params: Vec::new(),
             request_body: None,
             request_shape: JsonShape::Object,
+            request_bytes: None,
             request_sample: None,
             success_sample: None,
             success: SuccessModel::Empty,

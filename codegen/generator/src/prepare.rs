@@ -3,6 +3,7 @@
 
 use crate::error::EmitError;
 use crate::load::LoadedSpec;
+use crate::passes::byte_bodies::input as byte_bodies;
 use crate::passes::docs::input as docs;
 use crate::passes::forward_compat::input as forward_compat;
 use crate::passes::shared_types::input as shared_types;
@@ -26,6 +27,7 @@ pub fn progenitor_input(spec: &LoadedSpec, paths: &Paths) -> Result<ProgenitorIn
     docs::indent_list_continuations(&mut input);
     tagged_unions::strip_union_tags(&mut input);
     forward_compat::keep_unknown_fields(&mut input, &spec.model);
+    byte_bodies::input(&mut input, &spec.model);
     Ok(ProgenitorInput {
         spec: serde_json::from_value(input).map_err(|e| EmitError::Output(e.to_string()))?,
         replacements,

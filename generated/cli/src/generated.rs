@@ -22,6 +22,7 @@ pub static APP: rt::App = rt::App {
                     args: &[],
                     body: ::std::option::Option::Some(rt::Body {
                         schema: "CniCreateRequest",
+                        media_type: "application/json",
                         account: ::std::option::Option::Some("/account"),
                         fields: &[
                             rt::BodyField {
@@ -194,6 +195,7 @@ pub static APP: rt::App = rt::App {
                     ],
                     body: ::std::option::Option::Some(rt::Body {
                         schema: "Cni",
+                        media_type: "application/json",
                         account: ::std::option::Option::Some("/account"),
                         fields: &[
                             rt::BodyField {
@@ -304,6 +306,7 @@ pub static APP: rt::App = rt::App {
                     args: &[],
                     body: ::std::option::Option::Some(rt::Body {
                         schema: "InterconnectCreateRequest",
+                        media_type: "application/json",
                         account: ::std::option::Option::Some("/account"),
                         fields: &[
                             rt::BodyField {
@@ -554,6 +557,7 @@ pub static APP: rt::App = rt::App {
                     args: &[],
                     body: ::std::option::Option::Some(rt::Body {
                         schema: "SettingsUpdateRequest",
+                        media_type: "application/json",
                         account: ::std::option::Option::None,
                         fields: &[
                             rt::BodyField {

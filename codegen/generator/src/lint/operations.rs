@@ -251,6 +251,9 @@ impl<'a> Linter<'a> {
         };
         let content = body.get("content").and_then(Value::as_object);
         match content {
+            // One media type sent as bytes (octet-stream, a script, NDJSON), whatever its
+            // schema says of them.
+            Some(content) if crate::document::bytes_media_type(content).is_some() => {}
             Some(content) if !content.is_empty() => {
                 for (media_type, media) in content {
                     let schema_at = format!(
@@ -262,8 +265,8 @@ impl<'a> Linter<'a> {
                         self.report(
                             format!("{body_at}{}", pointer(["content", media_type.as_str()])),
                             format!(
-                                "unsupported request media type `{media_type}`: request bodies \
-                                 must be `{JSON_MEDIA_TYPE}`"
+                                "unsupported request media type `{media_type}`: a request body \
+                                 is `{JSON_MEDIA_TYPE}`, or bytes of one media type that is not a form"
                             ),
                         );
                     }

@@ -139,9 +139,14 @@ fn operation_entry(model: &ApiModel, op: &OperationModel, verb: &str) -> TokenSt
                 let values = &f.values;
                 quote!(rt::BodyField { flag: #flag, pointer: #pointer, help: #help, value: #value, values: &[#(#values),*], many: #many })
             });
-            quote!(::std::option::Option::Some(rt::Body { schema: #schema, account: #account_pointer, fields: &[#(#fields),*] }))
+            quote!(::std::option::Option::Some(rt::Body { schema: #schema, media_type: "application/json", account: #account_pointer, fields: &[#(#fields),*] }))
         }
-        None => quote!(::std::option::Option::None),
+        None => match &op.request_bytes {
+            Some(media_type) => {
+                quote!(::std::option::Option::Some(rt::Body { schema: "bytes", media_type: #media_type, account: ::std::option::Option::None, fields: &[] }))
+            }
+            None => quote!(::std::option::Option::None),
+        },
     };
     let id = &op.id;
     let (method, path) = (&op.method, &op.path);
@@ -281,6 +286,9 @@ fn dispatch_arm(model: &ApiModel, op: &OperationModel) -> TokenStream {
                 ::std::option::Option::None => builder,
             };
         });
+    }
+    if op.request_bytes.is_some() {
+        setters.push(quote!(let builder = builder.body(call.raw_body()?);));
     }
     if let Some(body) = &op.request_body {
         let body = format_ident!("{}", body);

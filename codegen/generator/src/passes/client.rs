@@ -1074,6 +1074,7 @@ mod tests {
         OperationModel {
             request_body: request_body.map(str::to_string),
             request_shape: crate::model::JsonShape::Object,
+            request_bytes: None,
             ..OperationModel::for_test(
                 "get_thing",
                 "/things/{thing}",

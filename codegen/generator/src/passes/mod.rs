@@ -4,6 +4,7 @@
 //! the passes before it; it never calls back into an earlier stage or another pass.
 
 pub mod builders;
+pub mod byte_bodies;
 pub mod cli;
 pub mod client;
 pub mod deprecation;
@@ -40,6 +41,7 @@ pub const PASSES: &[(&str, Pass)] = &[
     ("builders", builders::apply),
     ("owned builders", owned_builders::apply),
     ("client", client::apply),
+    ("byte bodies", byte_bodies::output::apply),
     ("scoped handle", scoped::apply),
     ("documentation", docs::output::apply),
     ("server", server::apply),

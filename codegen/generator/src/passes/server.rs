@@ -139,6 +139,9 @@ fn method_doc(op: &OperationModel) -> TokenStream {
             "\n- `body`: the [`types::{body}`](crate::types::{body}) sent"
         ));
     }
+    if let Some(media_type) = &op.request_bytes {
+        text.push_str(&format!("\n- `body`: the bytes sent, as `{media_type}`"));
+    }
     text.push_str(&format!(
         "\n- `query`: the [`{}`] parameters",
         query_struct_name(op)
@@ -158,7 +161,11 @@ fn method_doc(op: &OperationModel) -> TokenStream {
 }
 
 /// The arguments an operation's trait method takes after `request`, as (name, type).
-fn arguments(op: &OperationModel, types: &TokenStream) -> Vec<(Ident, TokenStream)> {
+fn arguments(
+    op: &OperationModel,
+    types: &TokenStream,
+    rt: &TokenStream,
+) -> Vec<(Ident, TokenStream)> {
     let mut args: Vec<(Ident, TokenStream)> = op
         .path_params
         .iter()
@@ -172,6 +179,9 @@ fn arguments(op: &OperationModel, types: &TokenStream) -> Vec<(Ident, TokenStrea
         let body = format_ident!("{}", body);
         args.push((format_ident!("body"), quote!(#types::#body)));
     }
+    if op.request_bytes.is_some() {
+        args.push((format_ident!("body"), quote!(#rt::Bytes)));
+    }
     args
 }
 
@@ -183,7 +193,7 @@ fn trait_method(op: &OperationModel, types: &TokenStream, rt: &TokenStream) -> T
     let id = &op.id;
     let doc = method_doc(op);
     let success = success_type(op, types, rt);
-    let arguments = arguments(op, types);
+    let arguments = arguments(op, types, rt);
     let names: Vec<&Ident> = arguments.iter().map(|(n, _)| n).collect();
     let args = arguments.iter().map(|(n, t)| quote!(#n: #t));
     quote! {
@@ -289,7 +299,12 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
             }
         }
     });
-    let call_args = arguments(op, types).into_iter().map(|(n, _)| n);
+    let body_extractor = body_extractor.or_else(|| {
+        op.request_bytes
+            .as_ref()
+            .map(|_| quote!(#rt::ApiBytes(body): #rt::ApiBytes,))
+    });
+    let call_args = arguments(op, types, rt).into_iter().map(|(n, _)| n);
     let wrap = match &op.success {
         SuccessModel::Json(_) => quote!(.map(#rt::__private::axum::Json)),
         SuccessModel::Binary(_) | SuccessModel::Empty => quote!(),

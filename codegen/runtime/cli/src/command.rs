@@ -11,6 +11,9 @@ use crate::{AnswerKind, BodyField, CliError, ExitClass, Operation, ValueType};
 
 const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
 
+/// The media type of a body given as JSON and field flags.
+const JSON: &str = "application/json";
+
 const EXIT_CODES: &str = "\
 Exit status:
   0  success
@@ -157,7 +160,18 @@ pub(crate) fn operation_command(operation: &Operation) -> Command {
         }
         command = command.arg(clap_arg);
     }
-    if let Some(body) = &operation.body {
+    if let Some(body) = operation.body.as_ref().filter(|b| b.media_type != JSON) {
+        command = command.arg(
+            ClapArg::new("body")
+                .long("body")
+                .value_name("FILE|-")
+                .required(true)
+                .help(format!(
+                    "The request body, sent as `{}`: a file's bytes as they are, or - for standard input",
+                    body.media_type
+                )),
+        );
+    } else if let Some(body) = &operation.body {
         command = command.arg(
             ClapArg::new("body")
                 .long("body")

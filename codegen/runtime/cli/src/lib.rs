@@ -171,6 +171,9 @@ where
 pub struct Body {
     /// The body's schema name.
     pub schema: &'static str,
+    /// The media type it is sent as: `application/json`, or another whose body is a file's
+    /// bytes as they are (a script, NDJSON), with no field flags.
+    pub media_type: &'static str,
     /// Where the body repeats the account (`/account`), filled from `--account` when the body
     /// does not say.
     pub account: Option<&'static str>,
@@ -408,6 +411,29 @@ impl Call {
         Ok(typed)
     }
 
+    /// A request body sent as bytes: `--body FILE|-` as it is. With `--dry-run`, shown (as
+    /// text when it is UTF-8, else its length) and not sent.
+    pub fn raw_body(&self) -> Result<Vec<u8>, CliError> {
+        let source = self
+            .matches
+            .try_get_one::<String>("body")
+            .ok()
+            .flatten()
+            .ok_or_else(|| Self::usage("the request body is required: --body FILE|-".into()))?;
+        let bytes = read_source(source)?;
+        if let Some(request) = &self.dry_run {
+            let media_type = self.operation.body.as_ref().map_or("", |b| b.media_type);
+            let shown = match std::str::from_utf8(&bytes) {
+                Ok(text) => text.to_string(),
+                Err(_) => format!("({} bytes)", bytes.len()),
+            };
+            let mut done = CliError::other(String::new());
+            done.dry_run = Some(format!("{request}content-type: {media_type}\n\n{shown}\n"));
+            return Err(done);
+        }
+        Ok(bytes)
+    }
+
     /// Whether a listing streams its items as JSON lines.
     pub fn jsonl(&self) -> bool {
         self.jsonl
@@ -471,6 +497,22 @@ pub const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Reads `--body`: a file, or `-` for standard input, at most [`MAX_BODY_BYTES`].
 fn read_body(source: &str) -> Result<serde_json::Value, CliError> {
+    let bytes = read_source(source)?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        let name = if source == "-" {
+            "standard input"
+        } else {
+            source
+        };
+        CliError::new(
+            ExitClass::Validation,
+            format!("the body in {name} is not JSON: {e}"),
+        )
+    })
+}
+
+/// The bytes of `--body FILE|-`, within [`MAX_BODY_BYTES`].
+fn read_source(source: &str) -> Result<Vec<u8>, CliError> {
     let name = match source {
         "-" => "standard input".to_string(),
         file => format!("the body file {file}"),
@@ -493,17 +535,7 @@ fn read_body(source: &str) -> Result<serde_json::Value, CliError> {
             format!("{name} is larger than the {MAX_BODY_BYTES} bytes a body may be"),
         ));
     }
-    serde_json::from_slice(&bytes).map_err(|e| {
-        let name = if source == "-" {
-            "standard input"
-        } else {
-            source
-        };
-        CliError::new(
-            ExitClass::Validation,
-            format!("the body in {name} is not JSON: {e}"),
-        )
-    })
+    Ok(bytes)
 }
 
 /// Sets `pointer` (`/magic/mtu`) in `value`, making the objects on the way.
@@ -834,6 +866,70 @@ mod tests {
         body: None,
         answer: AnswerKind::Json,
     };
+
+    static UPLOAD: Operation = Operation {
+        verb: "upload-script",
+        operation_id: "upload_widget_script",
+        method: "PUT",
+        path: "/widgets/script",
+        about: "",
+        long_about: "",
+        args: &[],
+        body: Some(Body {
+            schema: "bytes",
+            media_type: "application/javascript",
+            account: None,
+            fields: &[],
+        }),
+        answer: AnswerKind::Json,
+    };
+
+    /// A body sent as bytes is `--body FILE|-` (required), the file's bytes as they are;
+    /// `--dry-run` shows them with their media type, as text when they are UTF-8.
+    #[test]
+    fn a_bytes_body_is_a_files_bytes_shown_by_dry_run() {
+        assert!(command::operation_command(&UPLOAD)
+            .try_get_matches_from(["upload-script"])
+            .is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("worker.js");
+        std::fs::write(&script, "export default {};\n").unwrap();
+        let binary = dir.path().join("blob.bin");
+        std::fs::write(&binary, [0xffu8, 0, 1]).unwrap();
+        let call = |file: &std::path::Path, dry_run: Option<&str>| Call {
+            matches: command::operation_command(&UPLOAD)
+                .try_get_matches_from(["upload-script", "--body", file.to_str().unwrap()])
+                .unwrap(),
+            operation: &UPLOAD,
+            account: None,
+            jsonl: false,
+            output_path: None,
+            wait: None,
+            progress: false,
+            dry_run: dry_run.map(str::to_string),
+        };
+        assert_eq!(
+            call(&script, None).raw_body().unwrap(),
+            b"export default {};\n"
+        );
+        assert_eq!(call(&binary, None).raw_body().unwrap(), [0xff, 0, 1]);
+        let shown = |file| {
+            call(file, Some("PUT http://x/widgets/script\n"))
+                .raw_body()
+                .unwrap_err()
+                .dry_run
+        };
+        assert_eq!(
+            shown(&script).as_deref(),
+            Some("PUT http://x/widgets/script\ncontent-type: application/javascript\n\nexport default {};\n\n")
+        );
+        assert_eq!(
+            shown(&binary).as_deref(),
+            Some(
+                "PUT http://x/widgets/script\ncontent-type: application/javascript\n\n(3 bytes)\n"
+            )
+        );
+    }
 
     /// A list parameter is a repeatable flag (`--state Healthy --state Down`); `--dry-run`
     /// shows it as the client sends it, the key repeated; its values convert into the

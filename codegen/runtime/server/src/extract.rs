@@ -109,6 +109,22 @@ impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequest<S> for ApiJsonV
     }
 }
 
+/// A request body the spec sends as bytes (a script, an NDJSON upload, an octet stream): read
+/// whole within the server's body limit (413 past it), whatever its `Content-Type`.
+#[derive(Debug)]
+pub struct ApiBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(request, state)
+            .await
+            .map(ApiBytes)
+            .map_err(body_error)
+    }
+}
+
 /// Reads a JSON body: its media type, its size, the body rule `check`, then its type and its
 /// constraints.
 async fn read_json<S: Send + Sync, T: DeserializeOwned + Validate>(

@@ -17,7 +17,8 @@ mod trace;
 mod write_timeout;
 
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
+/// The bytes of a request body sent as bytes ([`ApiBytes`]), and of a [`Binary`] answer.
+pub use bytes::Bytes;
 
 pub use cloudflare_cni_validate::envelope::{
     ErrorEnvelope, ResponseMessage, ResponseMessageSource,
@@ -26,7 +27,7 @@ pub use cloudflare_cni_validate::Secret;
 pub use context::RequestContext;
 pub use credentials::Credentials;
 pub use error::{codes, ApiError};
-pub use extract::{ApiJson, ApiJsonValue, ApiPath, ApiQuery};
+pub use extract::{ApiBytes, ApiJson, ApiJsonValue, ApiPath, ApiQuery};
 pub use object_body::MAX_BODY_DEPTH;
 pub use serve::{serve, ServeConfig, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES};
 
