@@ -10,7 +10,9 @@ use syn::{parse_quote, Fields, Item, Type};
 use crate::model::{ApiModel, Rule};
 use crate::syntax::serde_rename;
 
-/// The type a field ultimately holds, through `Option`, `Vec` and `Box`.
+/// The type a field ultimately holds, through `Option`, `Vec` and `Box`: its name when it is
+/// one of this file's (a bare name, as typify writes them), `None` for another crate's
+/// (`::serde_json::Value`, even where the spec has a schema called `Value`).
 fn innermost(ty: &Type) -> Option<String> {
     let Type::Path(path) = ty else { return None };
     let segment = path.path.segments.last()?;
@@ -22,7 +24,9 @@ fn innermost(ty: &Type) -> Option<String> {
             }
         }
     }
-    Some(name)
+    let local =
+        path.qself.is_none() && path.path.leading_colon.is_none() && path.path.segments.len() == 1;
+    local.then_some(name)
 }
 
 /// Adds the derive to every top-level struct and enum of the types file, and to each field the
