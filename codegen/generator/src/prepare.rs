@@ -27,6 +27,7 @@ pub fn progenitor_input(spec: &LoadedSpec, paths: &Paths) -> Result<ProgenitorIn
     docs::indent_list_continuations(&mut input);
     tagged_unions::strip_union_tags(&mut input);
     forward_compat::keep_unknown_fields(&mut input, &spec.model);
+    forward_compat::encode_unnameable_enums(&mut input);
     byte_bodies::input(&mut input, &spec.model);
     Ok(ProgenitorInput {
         spec: serde_json::from_value(input).map_err(|e| EmitError::Output(e.to_string()))?,

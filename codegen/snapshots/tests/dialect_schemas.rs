@@ -72,3 +72,25 @@ fn defaults_of_an_upper_case_enum_and_a_number_enum_are_the_spec_s() {
         "300"
     );
 }
+
+#[test]
+fn comparison_operators_are_an_enum_of_their_own_names() {
+    // typify panicked naming `<`, `<=`, `>`, `>=` and `==` (none has a letter).
+    let rule: types::WidgetRule = serde_json::from_str(r#"{"operator": "<="}"#).unwrap();
+    assert_eq!(rule.operator, types::WidgetRuleOperator::Le);
+    assert_eq!(rule.operator.as_str(), "<=");
+    let all = ["<", "<=", ">", ">=", "=="].map(types::WidgetRuleOperator::from);
+    assert!(all.iter().all(types::WidgetRuleOperator::is_known));
+    assert_eq!(
+        serde_json::to_string(&types::WidgetRuleOperator::Ge).unwrap(),
+        r#"">=""#
+    );
+    // The spec's default, and a newer API's operator kept as it came.
+    let built: types::WidgetRule = types::WidgetRule::builder().try_into().unwrap();
+    assert_eq!(built.operator, types::WidgetRuleOperator::Eq);
+    let read: types::WidgetRule = serde_json::from_str("{}").unwrap();
+    assert_eq!(read.operator, types::WidgetRuleOperator::Eq);
+    let newer: types::WidgetRule = serde_json::from_str(r#"{"operator": "!="}"#).unwrap();
+    assert_eq!(newer.operator.as_str(), "!=");
+    assert!(!newer.operator.is_known());
+}

@@ -128,7 +128,7 @@ fn string_enum_values(e: &syn::ItemEnum) -> Option<Vec<(syn::Ident, String)>> {
                 return None;
             }
             let wire = crate::syntax::serde_rename(&v.attrs).unwrap_or_else(|| v.ident.to_string());
-            Some((v.ident.clone(), wire))
+            Some((v.ident.clone(), super::input::decode_enum_value(&wire)))
         })
         .collect()
 }
