@@ -85,7 +85,7 @@ pub fn normalize(
     });
     repairs.extend(super::repair::required_names(document));
     let renamed = rename(document, strip_prefix, &mut repairs)?;
-    hoist_bodies(document)?;
+    hoist_bodies(document, &mut repairs);
     complete_unions(document)?;
     let pruned = prune(document);
     let mut problems = Vec::new();
@@ -718,7 +718,7 @@ fn is_hoisted(schema: &Value) -> bool {
 /// Step 6: inline JSON bodies of operations, hoisted; and those of the shared request bodies
 /// and responses operations `$ref` (Cloudflare's rulesets: `components/requestBodies/
 /// rulesets_CreateRuleset`), named after the component (`RulesetsCreateRulesetRequest`).
-fn hoist_bodies(document: &mut Value) -> Result<(), Problems> {
+fn hoist_bodies(document: &mut Value, repairs: &mut Vec<String>) {
     let mut hoisted: Vec<(String, String, Value)> = Vec::new();
     for (section, suffix) in [("requestBodies", "Request"), ("responses", "Response")] {
         let shared = document
@@ -786,29 +786,30 @@ fn hoist_bodies(document: &mut Value) -> Result<(), Problems> {
             }
         }
     }
-    let mut problems = Vec::new();
     for (at, name, schema) in hoisted {
         // A document whose operations reference no component has no `components` to hoist
         // into yet.
         let Some(Value::Object(schemas)) = components_schemas(document) else {
             break;
         };
-        if schemas.contains_key(&name) {
-            problems.push((
-                at,
-                format!("an inline body would be hoisted as `{name}`, which exists"),
+        // A name that exists (a schema Cloudflare called `vectorize_index-info-response`
+        // beside the operation `vectorize-index-info`; a second success of one operation)
+        // gets the first free number, in document order, the same every time.
+        let mut unique = name.clone();
+        let mut n = 2;
+        while schemas.contains_key(&unique) {
+            unique = format!("{name}{n}");
+            n += 1;
+        }
+        if unique != name {
+            repairs.push(format!(
+                "{at}: an inline body would be hoisted as `{name}`, which exists: called `{unique}` (rule `names`)"
             ));
-            continue;
         }
-        schemas.insert(name.clone(), schema);
+        schemas.insert(unique.clone(), schema);
         if let Some(slot) = document.pointer_mut(&at) {
-            *slot = serde_json::json!({ "$ref": format!("{SCHEMAS}{}", escape_token(&name)) });
+            *slot = serde_json::json!({ "$ref": format!("{SCHEMAS}{}", escape_token(&unique)) });
         }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems)
     }
 }
 

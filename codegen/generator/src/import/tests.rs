@@ -672,3 +672,41 @@ fn shared_bodies_and_responses_with_inline_schemas_are_hoisted_by_their_name() {
     }
     crate::render(&spec, &crate::config::Config::default()).expect("generates");
 }
+
+/// An inline answer whose name exists (Cloudflare's `vectorize-index-info` beside its schema
+/// `vectorize_index-info-response`) is hoisted under the first free number, with a warning.
+#[test]
+fn an_inline_body_whose_name_exists_takes_the_next_number() {
+    let document = json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Cloudflare API", "version": "4.0.0"},
+        "servers": [{"url": "https://api.cloudflare.com/client/v4"}],
+        "paths": {"/accounts/{account_id}/vectorize/indexes/{index_name}/info": {"get": {
+            "operationId": "vectorize-index-info",
+            "summary": "Get index info",
+            "tags": ["Vectorize"],
+            "parameters": [
+                {"name": "account_id", "in": "path", "required": true, "schema": {"type": "string"}},
+                {"name": "index_name", "in": "path", "required": true, "schema": {"type": "string"}}
+            ],
+            "responses": {"200": {"description": "Info", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {
+                    "result": {"$ref": "#/components/schemas/vectorize_index-info-response"}}}}}}}
+        }}},
+        "components": {"schemas": {"vectorize_index-info-response": {
+            "type": "object", "properties": {"dimensions": {"type": "integer"}}}}}
+    });
+    let (spec, report) = import_operations(&document, |_, _| true, "whole.json").unwrap();
+    let schemas = &spec.value()["components"]["schemas"];
+    assert!(schemas.get("VectorizeIndexInfoResponse").is_some());
+    assert_eq!(
+        schemas["VectorizeIndexInfoResponse2"]["properties"]["result"]["$ref"],
+        "#/components/schemas/VectorizeIndexInfoResponse"
+    );
+    let warnings = report.repairs.join("\n");
+    assert!(
+        warnings.contains("would be hoisted as `VectorizeIndexInfoResponse`, which exists: called `VectorizeIndexInfoResponse2` (rule `names`)"),
+        "{warnings}"
+    );
+    crate::render(&spec, &crate::config::Config::default()).expect("generates");
+}
