@@ -26,6 +26,8 @@ pub fn progenitor_input(spec: &LoadedSpec, paths: &Paths) -> Result<ProgenitorIn
     validation::plain_parameter_types(&mut input);
     docs::indent_list_continuations(&mut input);
     tagged_unions::strip_union_tags(&mut input);
+    tagged_unions::strip_union_defaults(&mut input);
+    tagged_unions::any_of_values_as_one_of(&mut input);
     forward_compat::keep_unknown_fields(&mut input, &spec.model);
     forward_compat::encode_unnameable_enums(&mut input);
     byte_bodies::input(&mut input, &spec.model);

@@ -172,9 +172,32 @@ fn parameter_schema(
         for key in ["anyOf", "oneOf", "allOf", "not"] {
             written.remove(key);
         }
-        written.insert("type".into(), Value::String("string".into()));
+        // An `enum` of numbers or booleans (Cloudflare's `ssl: enum [0, 1]`) says the type.
+        let values = written.get("enum").and_then(Value::as_array);
+        let all =
+            |test: fn(&Value) -> bool| values.is_some_and(|v| !v.is_empty() && v.iter().all(test));
+        let (ty, read_as) = if composed {
+            ("string", "a string")
+        } else if all(|v| v.is_i64() || v.is_u64()) {
+            ("integer", "an integer, as its values are")
+        } else if all(Value::is_number) {
+            ("number", "a number, as its values are")
+        } else if all(Value::is_boolean) {
+            ("boolean", "a boolean, as its values are")
+        } else {
+            ("string", "a string")
+        };
+        if ty == "string" {
+            // Values of another kind (`enum: [0, "a"]`) are their text on the wire.
+            if let Some(Value::Array(values)) = written.get_mut("enum") {
+                for value in values.iter_mut().filter(|v| !v.is_string()) {
+                    *value = Value::String(value.to_string());
+                }
+            }
+        }
+        written.insert("type".into(), Value::String(ty.into()));
         warnings.push(format!(
-            "{at}: {location} parameter `{name}` {}: read as a string \
+            "{at}: {location} parameter `{name}` {}: read as {read_as} \
              (rule `parameters`: a parameter is text on the wire)",
             if composed {
                 "is a composition of types"

@@ -537,7 +537,10 @@ fn cloudflares_sloppy_constructs_import_by_written_rules_and_generate() {
                     {"name": "account_id", "in": "path", "required": true,
                      "schema": {"$ref": "#/components/schemas/account"}},
                     {"name": "user_id", "in": "path", "required": true,
-                     "schema": {"$ref": "#/components/schemas/user_id"}}
+                     "schema": {"$ref": "#/components/schemas/user_id"}},
+                    // Cloudflare's custom hostnames and SSL verification: untyped enums.
+                    {"name": "ssl", "in": "query", "schema": {"enum": [0, 1], "default": "0"}},
+                    {"name": "retry", "in": "query", "schema": {"enum": [true]}}
                 ],
                 "responses": {"200": {"description": "The script",
                     "content": {"undefined": {"schema": {"example": "addEventListener()"}}}}}
@@ -596,6 +599,9 @@ fn cloudflares_sloppy_constructs_import_by_written_rules_and_generate() {
         "/requestBody/content/application~1json/schema: required property `name` is not among the properties",
         "PUT /accounts/{account_id}/users/{user_id}/apps: the `default` answer beside a success is read as 4XX and 5XX (rule `responses`",
         "/components/schemas/live_input: `live_input` would be called `LiveInput` like `liveInput`: called `LiveInput2` (rule `names`)",
+        "GET /accounts/{account_id}/users/{user_id}/apps: query parameter `ssl` has no type: read as an integer, as its values are (rule `parameters`",
+        "GET /accounts/{account_id}/users/{user_id}/apps: query parameter `retry` has no type: read as a boolean, as its values are (rule `parameters`",
+        "default \"0\" read as 0 (rule `defaults`)",
     ] {
         assert!(warnings.contains(expected), "{expected}\nin:\n{warnings}");
     }
