@@ -1,19 +1,28 @@
 //! How generated Rust names follow from the spec's names: each rule in one place, the same for
 //! every pass, so that a name never depends on where it is spelled.
 
-/// The builder field progenitor names after a parameter (its snake-case sanitising of the
-/// parameter's name, with a trailing `_` for keywords).
+/// The builder field progenitor names after a parameter: its sanitising, with the same case
+/// conversion (heck's snake case, so `accountId` is `account_id`), a leading `_` where the name
+/// cannot start one, and a trailing `_` for keywords.
 pub fn progenitor_field_name(name: &str) -> String {
-    let snake: String = name
+    use heck::ToSnakeCase;
+    let cleaned: String = name
         .chars()
+        .filter(|c| *c != '\'')
         .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
+            if c.is_alphanumeric() || c == '_' {
+                c
             } else {
-                '_'
+                '-'
             }
         })
         .collect();
+    let mut snake = cleaned.to_snake_case();
+    match snake.chars().next() {
+        None => snake = "x".to_string(),
+        Some(c) if c.is_alphabetic() || c == '_' => {}
+        Some(_) => snake.insert(0, '_'),
+    }
     if syn::parse_str::<syn::Ident>(&snake).is_ok() {
         snake
     } else {
@@ -219,6 +228,9 @@ mod tests {
         assert_eq!(progenitor_field_name("account_id"), "account_id");
         assert_eq!(progenitor_field_name("type"), "type_");
         assert_eq!(progenitor_field_name("Icon-Name"), "icon_name");
+        // Cloudflare's URL scanner: progenitor's field for `{accountId}` is `account_id`.
+        assert_eq!(progenitor_field_name("accountId"), "account_id");
+        assert_eq!(progenitor_field_name("tag-match"), "tag_match");
     }
 
     #[test]

@@ -7,7 +7,10 @@
 //!   `$ref`s and one-member `allOf`s (`dlp_user_id: allOf: [$ref dlp_uuid]`) is written out,
 //!   silently, since nothing changes (so is a `$ref` to a list, which the query and the
 //!   command line spell as a list of its items, not as a named type); one with no type at all (`{}`), or a composition of
-//!   types, is a string: a path segment, a query value and a header are text on the wire.
+//!   types, is a string: a path segment, a query value and a header are text on the wire
+//!   (one whose `enum` is of numbers or booleans is of that type); a list of untyped items is
+//!   of strings. A query parameter that is an object, sent as an exploded form (the query's
+//!   default), is its properties, each a query parameter: that is what goes on the wire.
 //! - **Media types** (`media types`): a media type that is not `type/subtype` (Cloudflare
 //!   writes `undefined` for a Worker script's download) is `application/octet-stream` in a
 //!   success answer (bytes, whatever the server sends) and is dropped from an error answer,
@@ -78,6 +81,7 @@ pub(super) fn parameters_and_media_types(document: &mut Value) -> Vec<String> {
             };
             let at = format!("{} {path}", method.to_ascii_uppercase());
             if let Some(Value::Array(list)) = op.get_mut("parameters") {
+                object_query_parameters(list, &components, &at, &mut warnings);
                 for parameter in list {
                     parameter_schema(parameter, &components, &at, &mut warnings);
                 }
@@ -100,6 +104,93 @@ pub(super) fn parameters_and_media_types(document: &mut Value) -> Vec<String> {
         }
     }
     warnings
+}
+
+/// Rule *parameters* on an operation's list: a query parameter whose schema is an object
+/// (Cloudflare's `start_end_params: {start, end}`), sent as a form and exploded (OpenAPI's
+/// default for the query), is on the wire its properties, each a key of the query: it is
+/// those properties, each a query parameter (required where the object is and lists it).
+/// One whose property names a parameter the operation has is left as it is.
+fn object_query_parameters(
+    list: &mut Vec<Value>,
+    components: &Value,
+    at: &str,
+    warnings: &mut Vec<String>,
+) {
+    let mut index = 0;
+    while index < list.len() {
+        let parameter = &list[index];
+        let name = parameter
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let exploded_form = parameter.get("in").and_then(Value::as_str) == Some("query")
+            && parameter.get("style").is_none_or(|s| s == "form")
+            && parameter.get("explode").is_none_or(|e| e == true);
+        let object = parameter
+            .get("schema")
+            .and_then(|schema| written_out(schema, components, 0))
+            .filter(|schema| {
+                schema.get("type").and_then(Value::as_str) == Some("object")
+                    && schema.get("properties").is_some_and(Value::is_object)
+            });
+        let Some(object) = object.filter(|_| exploded_form) else {
+            index += 1;
+            continue;
+        };
+        let required_object = parameter.get("required") == Some(&Value::Bool(true));
+        let required: Vec<&str> = object
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|names| names.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let properties = object.get("properties").and_then(Value::as_object);
+        let taken = |key: &str| {
+            list.iter().any(|p| {
+                p.get("name").and_then(Value::as_str) == Some(key)
+                    && p.get("in") == Some(&Value::from("query"))
+            })
+        };
+        let collides =
+            properties.is_some_and(|props| props.keys().any(|key| key != name && taken(key)));
+        if collides {
+            index += 1;
+            continue;
+        }
+        let expanded: Vec<Value> = properties
+            .into_iter()
+            .flatten()
+            .map(|(key, schema)| {
+                let mut parameter = Map::new();
+                parameter.insert("name".into(), Value::String(key.clone()));
+                parameter.insert("in".into(), Value::String("query".into()));
+                if let Some(description) = schema.get("description") {
+                    parameter.insert("description".into(), description.clone());
+                }
+                if required_object && required.contains(&key.as_str()) {
+                    parameter.insert("required".into(), Value::Bool(true));
+                }
+                parameter.insert("schema".into(), schema.clone());
+                Value::Object(parameter)
+            })
+            .collect();
+        let keys: Vec<String> = expanded
+            .iter()
+            .filter_map(|p| {
+                p.get("name")
+                    .and_then(Value::as_str)
+                    .map(|k| format!("`{k}`"))
+            })
+            .collect();
+        warnings.push(format!(
+            "{at}: query parameter `{name}` is an object: its properties {} are the query's keys \
+             (rule `parameters`: an exploded form object is its properties)",
+            keys.join(", ")
+        ));
+        let count = expanded.len();
+        list.splice(index..=index, expanded);
+        index += count;
+    }
 }
 
 /// Rule *responses*: `default` beside a success is the failures.
@@ -176,8 +267,19 @@ fn parameter_schema(
         let values = written.get("enum").and_then(Value::as_array);
         let all =
             |test: fn(&Value) -> bool| values.is_some_and(|v| !v.is_empty() && v.iter().all(test));
+        // So do bounds (Cloudflare's `per_page: {minimum: 1, maximum: 1000, default: 25}`).
+        let bounds: Vec<&Value> = ["minimum", "maximum", "default"]
+            .iter()
+            .filter_map(|key| written.get(*key))
+            .collect();
+        let bounded = written.contains_key("minimum") || written.contains_key("maximum");
+        let whole = bounds.iter().all(|v| v.is_i64() || v.is_u64());
         let (ty, read_as) = if composed {
             ("string", "a string")
+        } else if bounded && whole && values.is_none() {
+            ("integer", "an integer, as its bounds are")
+        } else if bounded && bounds.iter().all(|v| v.is_number()) && values.is_none() {
+            ("number", "a number, as its bounds are")
         } else if all(|v| v.is_i64() || v.is_u64()) {
             ("integer", "an integer, as its values are")
         } else if all(Value::is_number) {
@@ -205,6 +307,27 @@ fn parameter_schema(
                 "has no type"
             }
         ));
+    }
+    // A list of untyped items (Cloudflare's analytics `sort: items: {}`) is of strings.
+    if written.get("type").and_then(Value::as_str) == Some("array") {
+        let items = written
+            .get("items")
+            .and_then(|items| written_out(items, components, 0));
+        let untyped = items
+            .as_ref()
+            .is_none_or(|items| !items.contains_key("type") && !items.contains_key("enum"));
+        if untyped {
+            let mut items = items.unwrap_or_default();
+            for key in ["anyOf", "oneOf", "allOf", "not"] {
+                items.remove(key);
+            }
+            items.insert("type".into(), Value::String("string".into()));
+            written.insert("items".into(), Value::Object(items));
+            warnings.push(format!(
+                "{at}: {location} parameter `{name}` is a list of untyped items: of strings \
+                 (rule `parameters`: a parameter is text on the wire)"
+            ));
+        }
     }
     if schema.as_object() != Some(&written) {
         *schema = Value::Object(written);

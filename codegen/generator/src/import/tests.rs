@@ -540,7 +540,12 @@ fn cloudflares_sloppy_constructs_import_by_written_rules_and_generate() {
                      "schema": {"$ref": "#/components/schemas/user_id"}},
                     // Cloudflare's custom hostnames and SSL verification: untyped enums.
                     {"name": "ssl", "in": "query", "schema": {"enum": [0, 1], "default": "0"}},
-                    {"name": "retry", "in": "query", "schema": {"enum": [true]}}
+                    {"name": "retry", "in": "query", "schema": {"enum": [true]}},
+                    // Intel's DNS, analytics and load balancer search.
+                    {"name": "range", "in": "query", "schema": {"type": "object", "required": ["start"],
+                        "properties": {"start": {"type": "string", "format": "date"}, "end": {"type": "string"}}}},
+                    {"name": "sort", "in": "query", "schema": {"type": "array", "items": {}}},
+                    {"name": "per_page", "in": "query", "schema": {"minimum": 1, "maximum": 1000, "default": 25}}
                 ],
                 "responses": {"200": {"description": "The script",
                     "content": {"undefined": {"schema": {"example": "addEventListener()"}}}}}
@@ -602,9 +607,21 @@ fn cloudflares_sloppy_constructs_import_by_written_rules_and_generate() {
         "GET /accounts/{account_id}/users/{user_id}/apps: query parameter `ssl` has no type: read as an integer, as its values are (rule `parameters`",
         "GET /accounts/{account_id}/users/{user_id}/apps: query parameter `retry` has no type: read as a boolean, as its values are (rule `parameters`",
         "default \"0\" read as 0 (rule `defaults`)",
+        "GET /accounts/{account_id}/users/{user_id}/apps: query parameter `range` is an object: its properties `end`, `start` are the query's keys (rule `parameters`",
+        "GET /accounts/{account_id}/users/{user_id}/apps: query parameter `sort` is a list of untyped items: of strings (rule `parameters`",
+        "GET /accounts/{account_id}/users/{user_id}/apps: query parameter `per_page` has no type: read as an integer, as its bounds are (rule `parameters`",
     ] {
         assert!(warnings.contains(expected), "{expected}\nin:\n{warnings}");
     }
+    // The object's properties are the query's keys, each a parameter of the operation.
+    let get = spec
+        .model
+        .operations
+        .iter()
+        .find(|op| op.method == "GET")
+        .expect("the GET operation");
+    let query: Vec<&str> = get.query_params.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(query, ["end", "per_page", "retry", "sort", "ssl", "start"]);
     // `user_id` reaches its type through `allOf: [$ref]`: written out, nothing to warn.
     assert!(!warnings.contains("`user_id`"), "{warnings}");
     // The envelope is one object whose `result` is the union, before typify sees it: no
