@@ -353,6 +353,12 @@ fn first_line(message: &str) -> String {
         }
         None => line,
     };
+    elide(line)
+}
+
+/// `line` with its quoted names (`…`, "…") and numbers elided, so that problems of one kind
+/// count together.
+fn elide(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut quoted: Option<char> = None;
     for c in line.chars() {
@@ -665,9 +671,23 @@ pub fn command(
                 format!("{} errors", compiled.errors.len())
             }
         );
+        // By kind (the error code and its message with names elided), then the first ones;
+        // every error is in target/dialect/errors.txt.
+        let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+        for error in &compiled.errors {
+            let kind = error
+                .split_once(": error")
+                .map_or(error.as_str(), |(_, kind)| kind);
+            *kinds.entry(elide(kind)).or_default() += 1;
+        }
+        for (kind, count) in &kinds {
+            println!("  {count:>5}  error{kind}");
+        }
         for error in compiled.errors.iter().take(40) {
             println!("  {error}");
         }
+        let listing = root.join("target/dialect/errors.txt");
+        let _ = std::fs::write(&listing, compiled.errors.join("\n"));
         if !compiled.errors.is_empty() {
             return Err(Error::Gate(format!(
                 "the whole document's crates do not compile: {} errors",

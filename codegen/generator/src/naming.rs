@@ -157,7 +157,9 @@ pub fn value_name(value: &str) -> String {
 /// (`Interconnect_AwsPartner_Body` → `InterconnectAwsPartnerBody`); a name that already is one
 /// stays as it is.
 pub fn type_name(schema: &str) -> String {
-    value_name(schema)
+    // typify spells every type name in heck's Pascal case (`CustomNSInput` →
+    // `CustomNsInput`): a name already so spelled is the one the passes find.
+    heck::ToPascalCase::to_pascal_case(value_name(schema).as_str())
 }
 
 /// The name of an inline union member hoisted into the components: the union's name, then
@@ -219,9 +221,31 @@ pub fn is_type_name(name: &str) -> bool {
         && syn::parse_str::<syn::Ident>(name).is_ok()
 }
 
+/// Whether `name` can be a schema's name: a type name typify spells as it is (its Pascal case
+/// is itself: `CustomNsInput`, not `CustomNSInput`), so every pass finds the type by it.
+pub fn is_schema_name(name: &str) -> bool {
+    is_type_name(name) && heck::ToPascalCase::to_pascal_case(name) == name
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn type_names_are_spelled_as_typify_spells_them() {
+        // Cloudflare's `dns-custom-nameservers_CustomNSInput`, `stream_MP4Downloads…`.
+        assert_eq!(
+            type_name("dns-custom-nameservers_CustomNSInput"),
+            "DnsCustomNameserversCustomNsInput"
+        );
+        assert_eq!(
+            type_name("Interconnect_AwsPartner_Body"),
+            "InterconnectAwsPartnerBody"
+        );
+        assert!(is_schema_name("InterconnectAwsPartnerBody"));
+        assert!(!is_schema_name("CustomNSInput"));
+        assert!(is_type_name("V100G"), "a variant is not spelled by typify");
+    }
 
     #[test]
     fn field_names_follow_progenitor() {

@@ -92,7 +92,7 @@ impl<'a> Linter<'a> {
             .map(|s| s.keys().cloned().collect())
             .unwrap_or_default();
         for name in names {
-            if !crate::naming::is_type_name(&name) {
+            if !crate::naming::is_schema_name(&name) {
                 self.report(
                     pointer(["components", "schemas", &name]),
                     format!(

@@ -221,7 +221,7 @@ impl<'a> Linter<'a> {
                 let valid = names.is_some_and(|names| {
                     names
                         .iter()
-                        .all(|n| n.as_str().is_some_and(crate::naming::is_type_name))
+                        .all(|n| n.as_str().is_some_and(crate::naming::is_schema_name))
                 });
                 if !valid {
                     self.report(

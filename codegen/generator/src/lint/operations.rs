@@ -117,6 +117,8 @@ impl<'a> Linter<'a> {
         op_at: &str,
     ) {
         let mut path_params: BTreeMap<String, String> = BTreeMap::new();
+        // The Rust name each parameter's setter gets (progenitor's), and whose it is.
+        let mut setters: BTreeMap<String, String> = BTreeMap::new();
         let lists = [(item, item_at.to_string()), (op, op_at.to_string())];
         for (owner, owner_at) in lists {
             let Some(params) = owner.get("parameters").and_then(Value::as_array) else {
@@ -132,6 +134,21 @@ impl<'a> Linter<'a> {
                     .and_then(Value::as_str)
                     .unwrap_or_default();
                 let location = param.get("in").and_then(Value::as_str).unwrap_or_default();
+                let setter = crate::naming::progenitor_field_name(name);
+                match setters.get(&setter) {
+                    // Cloudflare's Radar: the path's `http_protocol` beside the query's
+                    // `httpProtocol`, one builder field twice.
+                    Some(other) if other != name => self.report(
+                        at.clone(),
+                        format!(
+                            "parameters `{other}` and `{name}` would both be the client's `{setter}`: \
+                             progenitor's request builder cannot hold them apart"
+                        ),
+                    ),
+                    _ => {
+                        setters.insert(setter, name.to_string());
+                    }
+                }
                 let schema = param
                     .get("schema")
                     .and_then(|s| self.resolve(s, format!("{at}/schema")))

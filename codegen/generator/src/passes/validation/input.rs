@@ -22,9 +22,17 @@ pub fn strip_covered_patterns(value: &mut Value) {
 /// A parameter's string bounds (`maxLength`, `minLength`, `pattern`) are dropped from what
 /// progenitor sees, so the client's setter takes the same `String` the server's query struct
 /// has (not a newtype of typify's for that one parameter): one type per parameter on every
-/// side. The bounds still hold: the client checks them before sending
-/// (`check_max_length`), the server's query struct validates them, both from the spec.
+/// side; so is an integer's minimum above 0 (typify would make `minimum: 1` a `NonZeroU64`,
+/// the server's is a `u64`). The bounds still hold: the client checks them before sending
+/// (`check_max_length`, `check_minimum`), the server's query struct validates them, both from
+/// the spec. Parameters shared in `components/parameters` too.
 pub fn plain_parameter_types(document: &mut Value) {
+    if let Some(shared) = document
+        .pointer_mut("/components/parameters")
+        .and_then(Value::as_object_mut)
+    {
+        shared.values_mut().for_each(plain_parameter);
+    }
     let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
@@ -41,16 +49,36 @@ pub fn plain_parameter_types(document: &mut Value) {
             let Some(parameters) = parameters.and_then(Value::as_array_mut) else {
                 continue;
             };
-            for parameter in parameters {
-                if let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut) {
-                    if schema.get("type").and_then(Value::as_str) == Some("string") {
-                        for bound in ["maxLength", "minLength", "pattern"] {
-                            schema.remove(bound);
-                        }
-                    }
-                }
+            parameters.iter_mut().for_each(plain_parameter);
+        }
+    }
+}
+
+fn plain_parameter(parameter: &mut Value) {
+    let in_path = parameter.get("in").and_then(Value::as_str) == Some("path");
+    let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut) else {
+        return;
+    };
+    if in_path {
+        // A path segment is never null (a `nullable` one made the client's setter an
+        // `Option` that the URL cannot hold).
+        schema.remove("nullable");
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("string") => {
+            for bound in ["maxLength", "minLength", "pattern"] {
+                schema.remove(bound);
             }
         }
+        Some("integer")
+            if schema
+                .get("minimum")
+                .and_then(Value::as_f64)
+                .is_some_and(|m| m > 0.0) =>
+        {
+            schema.insert("minimum".into(), Value::from(0));
+        }
+        _ => {}
     }
 }
 
@@ -77,6 +105,26 @@ mod parameter_tests {
         assert_eq!(
             item["get"]["parameters"][1]["schema"],
             json!({"type": "integer", "minimum": 0})
+        );
+    }
+
+    #[test]
+    fn shared_parameters_and_positive_minimums_are_plain_too() {
+        let mut document = json!({
+            "components": {"parameters": {"account_id": {"name": "account_id", "in": "path",
+                "schema": {"type": "string", "maxLength": 32, "readOnly": true, "nullable": true}}}},
+            "paths": {"/x": {"get": {"parameters": [
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 50}}
+            ]}}}
+        });
+        super::plain_parameter_types(&mut document);
+        assert_eq!(
+            document["components"]["parameters"]["account_id"]["schema"],
+            json!({"type": "string", "readOnly": true})
+        );
+        assert_eq!(
+            document["paths"]["/x"]["get"]["parameters"][0]["schema"],
+            json!({"type": "integer", "minimum": 0, "maximum": 50})
         );
     }
 }
