@@ -191,13 +191,14 @@ impl Bench<'_> {
 
 /// The sections of BENCHMARKS.md this command writes, by the name `--only` takes, with the
 /// start of each one's heading.
-pub const SECTIONS: [(&str, &str); 6] = [
+pub const SECTIONS: [(&str, &str); 7] = [
     ("generation", "## 1. "),
     ("round-trips", "## 2. "),
     ("validation", "## 3. "),
     ("build-cost", "## 4. "),
     ("pagination-memory", "## 5. "),
     ("emulator-writes", "## 6. "),
+    ("scale", "## 7. "),
 ];
 
 /// Runs every comparison (or, with `only`, one section's, keeping the others as they are in
@@ -309,6 +310,7 @@ impl Bench<'_> {
             "validation" => self.validation(),
             "build-cost" => self.build_cost(),
             "pagination-memory" => self.pagination_memory(),
+            "scale" => self.scale(),
             _ => self.emulator_writes(),
         }
     }
@@ -396,6 +398,103 @@ impl Bench<'_> {
             "Goal: at most 1/10 of its time: **{}** (ours ÷ `rust` alone = {:.4}).\n\n",
             if generation_met { "met" } else { "missed" },
             o.median / r.median
+        ));
+        Ok(out)
+    }
+
+    /// Import and generation of the CNI document, a tenth of Cloudflare's whole document and
+    /// all of it (each run a process of its own, so its peak memory is its own), ours and
+    /// progenitor's alone on the same prepared input, interleaved; then one `cargo check` of
+    /// the whole document's crates.
+    fn scale(&self) -> Result<String> {
+        use crate::scale::{Figures, INPUTS};
+        const SCALE_RUNS: usize = 3;
+        eprintln!("bench: scale");
+        let xtask = self.binary("xtask");
+        let probe = |input: &str, progenitor: bool| -> Result<Figures> {
+            let mut args = vec!["scale-probe", input];
+            if progenitor {
+                args.push("--progenitor-only");
+            }
+            let line = run(self.root, &xtask, &args)?;
+            serde_json::from_str(line.trim()).map_err(|e| {
+                crate::Error::Gate(format!(
+                    "scale-probe {input}: not its JSON line: {e}: {line}"
+                ))
+            })
+        };
+        let mut rows = Vec::new();
+        for input in INPUTS {
+            let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+            for _ in 0..SCALE_RUNS {
+                ours.push(probe(input, false)?);
+                theirs.push(probe(input, true)?);
+            }
+            rows.push((input, ours, theirs));
+        }
+        let seconds = |runs: &[Figures]| stats(runs.iter().map(|f| f.generate_seconds).collect());
+        let imports = |runs: &[Figures]| stats(runs.iter().map(|f| f.import_seconds).collect());
+        let peak =
+            |runs: &[Figures]| stats(runs.iter().map(|f| f.peak_kib as f64 / 1024.0).collect());
+        let mut out = format!("## 7. Scale
+
+Cloudflare's whole document (`tests/corpus/`), as the dialect gate takes it: the operations that generate alone (`tests/corpus/generated.txt`), the first tenth of them and all, imported together (no overlay) and generated in memory; and the CNI document through its overlay. Each run is `target/release/xtask scale-probe INPUT` (peak memory: its `VmHWM`), ours then progenitor's own output on the same prepared input (`--progenitor-only`: its client and types, formatted; none of our passes, readmes, server or CLI), {SCALE_RUNS} runs each, alternating.
+
+| Input | Operations | Lines ours / progenitor's | Import | Generate, ours | progenitor alone | Ours ÷ it (worst run) | Peak memory, ours / progenitor |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+");
+        for (input, ours, theirs) in &rows {
+            let worst = ours
+                .iter()
+                .zip(theirs)
+                .map(|(o, t)| o.generate_seconds / t.generate_seconds)
+                .fold(0.0_f64, f64::max);
+            out.push_str(&format!(
+                "| {input} | {} | {} / {} | {} | {} | {} | {worst:.1} | {} / {} |\n",
+                ours[0].operations,
+                ours[0].lines,
+                theirs[0].lines,
+                fmt(imports(ours), "s", 2),
+                fmt(seconds(ours), "s", 2),
+                fmt(seconds(theirs), "s", 2),
+                fmt(peak(ours), "MiB", 0),
+                fmt(peak(theirs), "MiB", 0),
+            ));
+        }
+        // Growth: time per operation, the whole document against its tenth.
+        let per_operation = |runs: &[Figures]| {
+            let s = seconds(runs);
+            s.max / runs[0].operations.max(1) as f64
+        };
+        let (tenth, whole) = (per_operation(&rows[1].1), per_operation(&rows[2].1));
+        let growth = whole / tenth;
+        let whole_seconds = seconds(&rows[2].1).max;
+        out.push_str(&format!(
+            "\nGoals: the whole document generates within 2 s: **{}** (worst run {whole_seconds:.1} s); growth no worse than linear (time per operation, whole ÷ tenth, worst runs, at most 1.25): **{}** ({growth:.2}).\n",
+            if whole_seconds <= 2.0 { "met" } else { "missed" },
+            if growth <= 1.25 { "met" } else { "missed" },
+        ));
+        // One build of the whole document's crates (minutes: a single run, not a comparison).
+        eprintln!("bench: scale: cargo check of the whole document's crates");
+        let listed =
+            std::fs::read_to_string(self.root.join(crate::scale::GENERATED_LIST)).map_err(
+                crate::Error::io("read", self.root.join(crate::scale::GENERATED_LIST)),
+            )?;
+        let through: std::collections::BTreeSet<&str> =
+            listed.lines().filter(|l| !l.is_empty()).collect();
+        let document = crate::dialect::read_corpus(&self.root.join(crate::dialect::CORPUS))?;
+        let compiled =
+            crate::dialect::compile(self.root, &document, &through, crate::dialect::CORPUS)?;
+        out.push_str(&format!(
+            "\nCompiling them (`cargo check` of the four generated crates, one run, dependencies already built): {} operations, {} lines, {:.0} s: {}.\n",
+            compiled.operations,
+            compiled.lines,
+            compiled.check_seconds,
+            if compiled.errors.is_empty() {
+                "compiles".to_string()
+            } else {
+                format!("{} errors (`cargo xtask dialect --compile` lists them)", compiled.errors.len())
+            }
         ));
         Ok(out)
     }

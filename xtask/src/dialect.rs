@@ -163,22 +163,10 @@ const GENERATED_PACKAGES: [&str; 4] = [
 pub fn compile(
     root: &Path,
     document: &Value,
-    report: &Report,
+    through: &BTreeSet<&str>,
     display_path: &str,
 ) -> Result<Compiled, Error> {
     let started = Instant::now();
-    // `CNI_DIALECT_COMPILE_LIMIT=N`: only the first N, to see how generation grows.
-    let limit = std::env::var("CNI_DIALECT_COMPILE_LIMIT")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(usize::MAX);
-    let through: BTreeSet<&str> = report
-        .outcomes
-        .iter()
-        .filter(|o| o.stage == Stage::Generated)
-        .map(|o| o.operation.as_str())
-        .take(limit)
-        .collect();
     let keep = |path: &str, method: &str| {
         through.contains(format!("{} {path}", method.to_ascii_uppercase()).as_str())
     };
@@ -658,7 +646,19 @@ pub fn command(
         report.seconds, now.imported, now.generated
     );
     if compile {
-        let compiled = self::compile(root, &document, &report, &corpus.display().to_string())?;
+        // `CNI_DIALECT_COMPILE_LIMIT=N`: only the first N, to see how generation grows.
+        let limit = std::env::var("CNI_DIALECT_COMPILE_LIMIT")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(usize::MAX);
+        let through: BTreeSet<&str> = report
+            .outcomes
+            .iter()
+            .filter(|o| o.stage == Stage::Generated)
+            .map(|o| o.operation.as_str())
+            .take(limit)
+            .collect();
+        let compiled = self::compile(root, &document, &through, &corpus.display().to_string())?;
         println!(
             "compiled together: {} operations, {} lines of Rust generated in {:.1} s, `cargo check` {:.1} s: {}",
             compiled.operations,
@@ -698,6 +698,18 @@ pub fn command(
     let floors_path = root.join(FLOORS);
     if record {
         write_floors(&floors_path, now, total)?;
+        // The operations that generate alone, for the scale benchmark's slices.
+        let generated: Vec<&str> = report
+            .outcomes
+            .iter()
+            .filter(|o| o.stage == Stage::Generated)
+            .map(|o| o.operation.as_str())
+            .collect();
+        let listed = root.join(crate::scale::GENERATED_LIST);
+        let temporary = listed.with_extension("txt.tmp");
+        std::fs::write(&temporary, generated.join("\n") + "\n")
+            .map_err(Error::io("write", &temporary))?;
+        std::fs::rename(&temporary, &listed).map_err(Error::io("write", &listed))?;
         println!("recorded in {FLOORS}");
         return Ok(());
     }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod git;
 pub mod record;
 pub mod release;
+pub mod scale;
 pub mod sync;
 pub mod tools;
 pub mod workspace;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use xtask::{bench, ci, commands, conformance, dialect, release, Workspace, WorkspaceError};
+use xtask::{bench, ci, commands, conformance, dialect, release, scale, Workspace, WorkspaceError};
 
 #[derive(Parser)]
 #[command(
@@ -109,6 +109,16 @@ enum Command {
         /// check` them (in a scratch worktree; target/dialect/ is kept across runs).
         #[arg(long)]
         compile: bool,
+    },
+    /// One run of the scale benchmark (`cargo xtask bench` starts it, one process a run): import
+    /// and generate INPUT (cni, tenth or whole) in memory, and print the times, lines and peak
+    /// memory as one JSON line.
+    #[command(hide = true)]
+    ScaleProbe {
+        input: String,
+        /// progenitor's own output on the same input instead of ours.
+        #[arg(long)]
+        progenitor_only: bool,
     },
     /// Print the published crates in dependency order, as `-p NAME` arguments for cargo (or one
     /// name a line with --names).
@@ -217,6 +227,17 @@ fn main() -> ExitCode {
             compile,
         } => report(
             dialect::command(&ws.root, corpus.as_deref(), record, compile),
+            ok,
+        ),
+        Command::ScaleProbe {
+            input,
+            progenitor_only,
+        } => report(
+            scale::probe(&ws.root, &input, progenitor_only).and_then(|figures| {
+                serde_json::to_string(&figures)
+                    .map(|line| println!("{line}"))
+                    .map_err(|e| xtask::Error::Gate(e.to_string()))
+            }),
             ok,
         ),
         Command::Release {

@@ -41,10 +41,14 @@ pub enum Shape {
     Map,
     AllOf,
     UnionOfUnion,
+    NumberEnum,
+    OperatorEnum,
+    UnionOfValues,
+    SymbolNames,
 }
 
 impl Shape {
-    pub const ALL: [Shape; 17] = [
+    pub const ALL: [Shape; 21] = [
         Shape::DateTime,
         Shape::Date,
         Shape::Uuid,
@@ -62,6 +66,10 @@ impl Shape {
         Shape::Map,
         Shape::AllOf,
         Shape::UnionOfUnion,
+        Shape::NumberEnum,
+        Shape::OperatorEnum,
+        Shape::UnionOfValues,
+        Shape::SymbolNames,
     ];
 
     pub fn name(self) -> &'static str {
@@ -83,6 +91,10 @@ impl Shape {
             Shape::Map => "map",
             Shape::AllOf => "allOf",
             Shape::UnionOfUnion => "union of a union",
+            Shape::NumberEnum => "number enum",
+            Shape::OperatorEnum => "enum of operators",
+            Shape::UnionOfValues => "union of values",
+            Shape::SymbolNames => "object of symbol names",
         }
     }
 
@@ -122,7 +134,115 @@ impl Shape {
             Shape::UnionOfUnion => {
                 json!({"description": "Added", "oneOf": [{"$ref": to(union)}, {"type": "string"}]})
             }
+            // Cloudflare's cache TTLs, device posture operators, DNS `ttl`, Radar buckets.
+            Shape::NumberEnum => {
+                json!({"type": "number", "description": "Added", "enum": [0, 30, 60, 1.5]})
+            }
+            Shape::OperatorEnum => {
+                json!({"type": "string", "description": "Added", "enum": ["<", "<=", ">", ">=", "=="]})
+            }
+            Shape::UnionOfValues => json!({"description": "Added", "default": 1, "anyOf": [
+                {"type": "number", "minimum": 30}, {"type": "number", "enum": [1]}]}),
+            Shape::SymbolNames => json!({"type": "object", "description": "Added",
+                "properties": {"<=1y": {"type": "string"}, ">1y": {"type": "string"}}}),
         }
+    }
+}
+
+/// An operation's shape as Cloudflare's other products write them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OperationShape {
+    /// A JSON body that is an array of objects (Access seats, list items).
+    ArrayBody,
+    /// A body sent as bytes of its own media type (a Worker script).
+    ScriptBody,
+    /// A `text/csv` answer.
+    TextAnswer,
+    /// A deprecated operation with a deprecated query parameter.
+    Deprecated,
+}
+
+impl OperationShape {
+    pub const ALL: [OperationShape; 4] = [
+        OperationShape::ArrayBody,
+        OperationShape::ScriptBody,
+        OperationShape::TextAnswer,
+        OperationShape::Deprecated,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OperationShape::ArrayBody => "a JSON array body",
+            OperationShape::ScriptBody => "a body of bytes (application/javascript)",
+            OperationShape::TextAnswer => "a text/csv answer",
+            OperationShape::Deprecated => "deprecated, with a deprecated parameter",
+        }
+    }
+
+    /// Adds the operation at `/accounts/{account_id}/cni/{label}_{kind}`.
+    fn add(self, upstream: &mut Value, label: &str) -> Result<(), String> {
+        let account = json!({"name": "account_id", "in": "path", "required": true,
+            "schema": {"type": "string"}});
+        let answer = json!({"200": {"description": "Done", "content": {"application/json": {
+            "schema": {"type": "object", "properties": {"count": {"type": "integer"}}}}}}});
+        let (kind, method, operation) = match self {
+            OperationShape::ArrayBody => (
+                "labels",
+                "put",
+                json!({
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "type": "array", "items": {"type": "object", "required": ["label"],
+                        "properties": {"label": {"type": "string", "maxLength": 16}}}}}}},
+                "responses": answer}),
+            ),
+            OperationShape::ScriptBody => (
+                "script",
+                "put",
+                json!({
+                "requestBody": {"required": true, "content": {"application/javascript": {
+                    "schema": {"type": "string"}}}},
+                "responses": answer}),
+            ),
+            OperationShape::TextAnswer => (
+                "export",
+                "get",
+                json!({
+                "responses": {"200": {"description": "One line each", "content": {
+                    "text/csv": {"schema": {"type": "string"}}}}}}),
+            ),
+            OperationShape::Deprecated => (
+                "legacy",
+                "get",
+                json!({
+                "deprecated": true,
+                "description": "Deprecated: use the listing instead.",
+                "parameters": [{"name": "old_filter", "in": "query", "deprecated": true,
+                    "schema": {"type": "string"}}],
+                "responses": answer}),
+            ),
+        };
+        let mut operation = operation;
+        let fields = operation
+            .as_object_mut()
+            .ok_or("an operation is an object")?;
+        fields.insert("operationId".into(), json!(format!("{label}_{kind}")));
+        fields.insert("summary".into(), json!(format!("Added: {}", self.name())));
+        fields.insert("tags".into(), json!(["Slots"]));
+        let parameters = fields
+            .entry("parameters")
+            .or_insert_with(|| json!([]))
+            .as_array_mut()
+            .ok_or("parameters are a list")?;
+        parameters.insert(0, account);
+        let paths = upstream
+            .get_mut("paths")
+            .and_then(Value::as_object_mut)
+            .ok_or("the document has no paths")?;
+        paths.insert(
+            format!("/accounts/{{account_id}}/cni/{label}_{kind}"),
+            json!({method: operation}),
+        );
+        Ok(())
     }
 }
 
@@ -148,6 +268,15 @@ pub enum Mutation {
     /// Cloudflare's other products filter their listings.
     AddQueryList {
         path: String,
+    },
+    /// A query parameter that is an object (its properties the query's keys), as Cloudflare's
+    /// Intel and load balancer searches write them.
+    AddQueryObject {
+        path: String,
+    },
+    /// An operation on a new path of one of the shapes Cloudflare's other products use.
+    AddOperationOf {
+        shape: OperationShape,
     },
     AddRequiredResponseProperty {
         schema: String,
@@ -187,6 +316,12 @@ impl Mutation {
             Mutation::AddQueryList { path } => {
                 format!("optional list query parameter (of enum values) added to GET {path}")
             }
+            Mutation::AddQueryObject { path } => {
+                format!("optional object query parameter added to GET {path}")
+            }
+            Mutation::AddOperationOf { shape } => {
+                format!("operation added on a new path: {}", shape.name())
+            }
             Mutation::AddRequiredResponseProperty { schema } => {
                 format!("required property added to response object {schema}")
             }
@@ -211,6 +346,8 @@ impl Mutation {
             | Mutation::AddOperation
             | Mutation::AddQueryParameter { .. }
             | Mutation::AddQueryList { .. }
+            | Mutation::AddQueryObject { .. }
+            | Mutation::AddOperationOf { .. }
             | Mutation::AddRequiredResponseProperty { .. } => Expected::Additive,
             _ => Expected::Breaking,
         }
@@ -268,6 +405,17 @@ impl Mutation {
                     "schema": {"type": "array", "items": {"type": "string",
                         "enum": [format!("{label}_up"), format!("{label}_down")]}}}));
             }
+            Mutation::AddQueryObject { path } => {
+                let parameters = upstream
+                    .pointer_mut(&format!("/paths/{}/get/parameters", escape_token(path)))
+                    .and_then(Value::as_array_mut)
+                    .ok_or_else(|| format!("GET {path} has no parameters"))?;
+                parameters.push(json!({"name": format!("{label}_range"), "in": "query",
+                    "description": "Added: a range", "schema": {"type": "object", "properties": {
+                        format!("{label}_since"): {"type": "string", "format": "date"},
+                        format!("{label}_until"): {"type": "string", "format": "date"}}}}));
+            }
+            Mutation::AddOperationOf { shape } => shape.add(upstream, label)?,
             Mutation::AddRequiredResponseProperty { schema } => {
                 let name = format!("{label}_required");
                 properties_of(schemas, schema)?.insert(
@@ -591,6 +739,9 @@ fn additions(document: &Catalogued<'_>) -> Vec<Mutation> {
         }
     }
     out.push(Mutation::AddOperation);
+    for shape in OperationShape::ALL {
+        out.push(Mutation::AddOperationOf { shape });
+    }
     // A GET with query parameters, and one with none yet (its first is a new field of the
     // server's query struct, not a new argument of the trait method).
     let has_query = |o: &crate::document::OperationNode<'_>| {
@@ -608,6 +759,7 @@ fn additions(document: &Catalogued<'_>) -> Vec<Mutation> {
         {
             if with_query {
                 out.push(Mutation::AddQueryList { path: path.clone() });
+                out.push(Mutation::AddQueryObject { path: path.clone() });
             }
             out.push(Mutation::AddQueryParameter { path });
         }

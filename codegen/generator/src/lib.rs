@@ -91,6 +91,21 @@ fn generate(spec: &LoadedSpec, config: &Config) -> Result<GeneratedTree, EmitErr
     Ok(crates::tree(spec, config, &generated, readmes))
 }
 
+/// progenitor's own output for the same input (its client and types, formatted), with none
+/// of the passes, the readmes or the other crates: the baseline the scale benchmark sets
+/// generation beside. Returns its number of lines.
+pub fn progenitor_alone(spec: &LoadedSpec, config: &Config) -> Result<usize, EmitError> {
+    let types_path: proc_macro2::TokenStream = format!("::{}", config.types.lib_name())
+        .parse()
+        .map_err(|e| EmitError::Output(format!("{e}")))?;
+    let paths = Paths::new(config, types_path);
+    let input = prepare::progenitor_input(spec, &paths)?;
+    let tokens = progenitor::generate(&input.spec, &paths.client_runtime, &input.replacements)?;
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|e| EmitError::Output(format!("progenitor's output: {e}")))?;
+    Ok(prettyplease::unparse(&file).lines().count())
+}
+
 /// The generated sources, as syntax trees whose code names its crates by `paths` (the
 /// snapshots name the types `super::types`): prepare → progenitor → passes.
 pub fn sources(spec: &LoadedSpec, paths: &Paths) -> Result<passes::Generated, EmitError> {

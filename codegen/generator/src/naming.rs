@@ -97,6 +97,36 @@ fn spell_comparisons(name: &str) -> String {
     out
 }
 
+/// A symbol's name, for a value made of symbols alone (`*` → `Asterisk`); one without a
+/// common name is its code point (`U2192` for `→`).
+fn symbol_name(c: char) -> String {
+    let name = match c {
+        '*' => "Asterisk",
+        '+' => "Plus",
+        '-' => "Minus",
+        '/' => "Slash",
+        '\\' => "Backslash",
+        '.' => "Dot",
+        '_' => "Underscore",
+        '@' => "At",
+        '#' => "Hash",
+        '%' => "Percent",
+        '&' => "Ampersand",
+        '|' => "Bar",
+        '~' => "Tilde",
+        '?' => "Question",
+        ' ' => "Space",
+        ':' => "Colon",
+        ',' => "Comma",
+        ';' => "Semicolon",
+        '$' => "Dollar",
+        '^' => "Caret",
+        '!' => "Bang",
+        other => return format!("U{:04X}", other as u32),
+    };
+    name.to_string()
+}
+
 /// Whether a name has a comparison symbol that [`field_name`] and [`value_name`] spell.
 pub fn has_comparison(name: &str) -> bool {
     name.contains(['<', '>', '=', '!'])
@@ -140,6 +170,10 @@ pub fn value_name(value: &str) -> String {
                 .unwrap_or_default()
         })
         .collect();
+    if name.is_empty() {
+        // A value of symbols alone (Cloudflare's `*` beside `""`): each spelled.
+        name = value.chars().map(symbol_name).collect();
+    }
     if name.is_empty() {
         name = "Empty".to_string();
     }
@@ -269,6 +303,10 @@ mod tests {
         let operators = ["<", "<=", ">", ">=", "==", "!="].map(value_name);
         assert_eq!(operators, ["Lt", "Le", "Gt", "Ge", "Eq", "Ne"]);
         assert_eq!(value_name(">1y"), "Gt1y");
+        // Symbols alone are spelled (load balancing's `references`: `""`, `*`).
+        assert_eq!(value_name("*"), "Asterisk");
+        assert_eq!(value_name(""), "Empty");
+        assert_eq!(value_name("+-"), "PlusMinus");
         // A value without them is named as before.
         assert_eq!(value_name("gcp_partner"), "GcpPartner");
         assert!(!has_comparison("gcp_partner"));
@@ -304,7 +342,7 @@ mod tests {
         assert_eq!(value_name("aws-partner.v2"), "AwsPartnerV2");
         assert_eq!(value_name("Self"), "SelfValue");
         assert_eq!(value_name("unknown"), "UnknownValue");
-        assert_eq!(value_name("--"), "Empty");
+        assert_eq!(value_name("--"), "MinusMinus");
         assert_eq!(
             type_name("Interconnect_AwsPartner_Body"),
             "InterconnectAwsPartnerBody"

@@ -90,6 +90,16 @@ fn comparison_operators_are_an_enum_of_their_own_names() {
     assert_eq!(built.operator, types::WidgetRuleOperator::Eq);
     let read: types::WidgetRule = serde_json::from_str("{}").unwrap();
     assert_eq!(read.operator, types::WidgetRuleOperator::Eq);
+    // Values of symbols alone are spelled: `""` and `*` were both `Empty`.
+    let scopes = ["", "*", "mine"].map(types::WidgetRuleScope::from);
+    assert_eq!(
+        scopes,
+        [
+            types::WidgetRuleScope::Empty,
+            types::WidgetRuleScope::Asterisk,
+            types::WidgetRuleScope::Mine
+        ]
+    );
     let newer: types::WidgetRule = serde_json::from_str(r#"{"operator": "!="}"#).unwrap();
     assert_eq!(newer.operator.as_str(), "!=");
     assert!(!newer.operator.is_known());

@@ -176,11 +176,19 @@ pub fn rewrite_string_enums(
             .schemas
             .get(&name)
             .and_then(|s| s.enum_values.as_ref());
+        let mut taken = std::collections::BTreeSet::new();
         for (ident, wire) in values.iter_mut() {
             let chosen = known
                 .and_then(|known| known.iter().find(|v| v.wire == *wire))
                 .map_or_else(|| crate::naming::value_name(wire), |v| v.name.clone());
-            let chosen = format_ident!("{}", chosen);
+            // Two values the rule names alike: the later one, in the spec's order, numbered.
+            let mut unique = chosen.clone();
+            let mut n = 2;
+            while !taken.insert(unique.clone()) {
+                unique = format!("{chosen}{n}");
+                n += 1;
+            }
+            let chosen = format_ident!("{}", unique);
             if *ident != chosen {
                 renamed.insert((name.clone(), ident.to_string()), chosen.clone());
             }
