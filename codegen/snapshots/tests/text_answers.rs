@@ -1,8 +1,8 @@
 //! An answer that is not JSON (the dialect fixture's `export_widgets`, `text/csv`, as
 //! Cloudflare's exports are), at a path beside a templated one (`/widgets/export` beside
 //! `/widgets/{widget}`): the server routes each to its own operation and sends the text as its
-//! media type; the client reads it as text, as bytes, or into a file. Over real HTTP, on a port
-//! the OS gives.
+//! media type; the client reads it as text, as bytes, or into a file. And a path parameter that
+//! is a named enum (`/widgets/by-state/{state}`). Over real HTTP, on a port the OS gives.
 
 use cloudflare_cni_codegen_snapshots::dialect::{client, server, types};
 use cloudflare_cni_server_runtime::{ApiError, Binary, RequestContext};
@@ -24,6 +24,20 @@ impl server::CniApi for Exports {
         _: server::ExportWidgetsQuery,
     ) -> Result<Binary, ApiError> {
         Ok(Binary::new("text/csv", CSV))
+    }
+
+    async fn list_widgets_in_state(
+        &self,
+        _: RequestContext,
+        state: String,
+        _: server::ListWidgetsInStateQuery,
+    ) -> Result<types::WidgetList, ApiError> {
+        // The state the path carried, as the one widget's name.
+        let widget: types::Widget = types::Widget::builder().name(state).try_into().unwrap();
+        Ok(types::WidgetList::builder()
+            .items(vec![widget])
+            .try_into()
+            .unwrap())
     }
 
     async fn get_widget(
@@ -73,6 +87,15 @@ async fn a_text_answer_reads_as_text_bytes_or_a_file_and_routes_beside_a_templat
     assert_eq!(written, CSV.len() as u64);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), CSV);
     std::fs::remove_dir_all(&dir).unwrap();
+
+    // A path parameter that is a named enum is its value on the wire, percent-encoded.
+    let listed = client
+        .list_widgets_in_state()
+        .state(types::WidgetState::UnderMaintenance)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.into_inner().items[0].name, "Under maintenance");
 
     // The templated path beside it is its own operation.
     let widget = client.get_widget().widget("exporter").send().await.unwrap();

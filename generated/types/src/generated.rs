@@ -40,6 +40,12 @@ pub enum ApiBandwidth {
     /// A value this version of the crate does not know, kept as it came.
     Unknown(::std::string::String),
 }
+/// The value as sent on the wire (a path segment or a query value takes it so).
+impl ::std::convert::AsRef<str> for ApiBandwidth {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
 impl ApiBandwidth {
     /// Every value this version knows, as sent on the wire, in the spec's order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -248,6 +254,12 @@ pub enum BgpMode {
     AdvertiseOnly,
     /// A value this version of the crate does not know, kept as it came.
     Unknown(::std::string::String),
+}
+/// The value as sent on the wire (a path segment or a query value takes it so).
+impl ::std::convert::AsRef<str> for BgpMode {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
 }
 impl BgpMode {
     /// Every value this version knows, as sent on the wire, in the spec's order.

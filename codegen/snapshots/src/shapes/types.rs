@@ -168,6 +168,12 @@ pub enum ThingColor {
     /// A value this version of the crate does not know, kept as it came.
     Unknown(::std::string::String),
 }
+/// The value as sent on the wire (a path segment or a query value takes it so).
+impl ::std::convert::AsRef<str> for ThingColor {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
 impl ThingColor {
     /// Every value this version knows, as sent on the wire, in the spec's order.
     pub const KNOWN: &'static [&'static str] = &["dark-red", "light_blue", "2tone"];

@@ -272,6 +272,13 @@ fn string_enum(e: &syn::ItemEnum, values: &[(syn::Ident, String)], paths: &Paths
             Unknown(::std::string::String),
         }
 
+        /// The value as sent on the wire (a path segment or a query value takes it so).
+        impl ::std::convert::AsRef<str> for #name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
         impl #name {
             /// Every value this version knows, as sent on the wire, in the spec's order.
             pub const KNOWN: &'static [&'static str] = &[#(#wires),*];
