@@ -145,8 +145,11 @@ fn slow_test(gate: &Gate, test: &str) -> Result<(), crate::Error> {
     )
 }
 
+/// Every operation of the whole document through import and generation, then up to three of
+/// each shape's compiled together (the whole document compiles in `cargo xtask bench`'s §7:
+/// minutes more than the gate's budget allows).
 fn dialect(gate: &Gate) -> Result<(), crate::Error> {
-    crate::dialect::command(gate.root(), None, false, false)
+    crate::dialect::command(gate.root(), None, false, crate::dialect::CompileSet::Shapes)
 }
 
 fn evolution(gate: &Gate) -> Result<(), crate::Error> {

@@ -617,12 +617,27 @@ fn write_floors(path: &Path, floors: Floors, total: usize) -> Result<(), Error> 
     std::fs::rename(&temporary, path).map_err(Error::io("write", path))
 }
 
+/// Which operations `cargo xtask dialect` compiles together after its run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompileSet {
+    /// None: the run and its table only.
+    None,
+    /// Up to [`PER_SHAPE`] of each shape's operations that generate alone: every shape of the
+    /// dialect compiles, in about a minute (the CI gate).
+    Shapes,
+    /// Every operation that generates alone (minutes: the bench and a maintainer's run).
+    All,
+}
+
+/// How many operations of each shape [`CompileSet::Shapes`] compiles.
+pub const PER_SHAPE: usize = 3;
+
 /// `cargo xtask dialect`: the run, its table, the floors held (or raised with `record`).
 pub fn command(
     root: &Path,
     corpus: Option<&Path>,
     record: bool,
-    compile: bool,
+    compile: CompileSet,
 ) -> Result<(), Error> {
     let corpus = corpus.map_or_else(|| root.join(CORPUS), Path::to_path_buf);
     let document = if corpus.extension().is_some_and(|e| e == "gz") {
@@ -645,19 +660,40 @@ pub fn command(
         "\n{total} operations in {:.1} s: {} import, {} generate (one at a time, no overlay)",
         report.seconds, now.imported, now.generated
     );
-    if compile {
+    if compile != CompileSet::None {
         // `CNI_DIALECT_COMPILE_LIMIT=N`: only the first N, to see how generation grows.
         let limit = std::env::var("CNI_DIALECT_COMPILE_LIMIT")
             .ok()
             .and_then(|n| n.parse().ok())
             .unwrap_or(usize::MAX);
-        let through: BTreeSet<&str> = report
+        let generated = report
             .outcomes
             .iter()
-            .filter(|o| o.stage == Stage::Generated)
-            .map(|o| o.operation.as_str())
-            .take(limit)
-            .collect();
+            .filter(|o| o.stage == Stage::Generated);
+        let through: BTreeSet<&str> = match compile {
+            CompileSet::Shapes => {
+                let mut taken: BTreeMap<&str, usize> = BTreeMap::new();
+                generated
+                    .filter(|o| {
+                        let wanted = o
+                            .shapes
+                            .iter()
+                            .any(|shape| taken.get(shape).copied().unwrap_or(0) < PER_SHAPE);
+                        if wanted {
+                            for shape in &o.shapes {
+                                *taken.entry(shape).or_default() += 1;
+                            }
+                        }
+                        wanted
+                    })
+                    .map(|o| o.operation.as_str())
+                    .collect()
+            }
+            _ => generated
+                .map(|o| o.operation.as_str())
+                .take(limit)
+                .collect(),
+        };
         let compiled = self::compile(root, &document, &through, &corpus.display().to_string())?;
         println!(
             "compiled together: {} operations, {} lines of Rust generated in {:.1} s, `cargo check` {:.1} s: {}",

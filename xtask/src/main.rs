@@ -109,6 +109,9 @@ enum Command {
         /// check` them (in a scratch worktree; target/dialect/ is kept across runs).
         #[arg(long)]
         compile: bool,
+        /// Then compile, as --compile does, up to three operations of each shape (what CI runs).
+        #[arg(long, conflicts_with = "compile")]
+        compile_shapes: bool,
     },
     /// One run of the scale benchmark (`cargo xtask bench` starts it, one process a run): import
     /// and generate INPUT (cni, tenth or whole) in memory, and print the times, lines and peak
@@ -225,10 +228,18 @@ fn main() -> ExitCode {
             corpus,
             record,
             compile,
-        } => report(
-            dialect::command(&ws.root, corpus.as_deref(), record, compile),
-            ok,
-        ),
+            compile_shapes,
+        } => {
+            let set = match (compile, compile_shapes) {
+                (true, _) => dialect::CompileSet::All,
+                (false, true) => dialect::CompileSet::Shapes,
+                (false, false) => dialect::CompileSet::None,
+            };
+            report(
+                dialect::command(&ws.root, corpus.as_deref(), record, set),
+                ok,
+            )
+        }
         Command::ScaleProbe {
             input,
             progenitor_only,

@@ -19,6 +19,12 @@ use crate::paths::Paths;
 
 /// The path parameter the global `--account` (or `CLOUDFLARE_ACCOUNT_ID`) sets.
 const ACCOUNT_PARAMETER: &str = "account_id";
+/// Whether `param` is the account the global `--account` sets: `account_id`, a string (one
+/// of another type, an integer in some of Cloudflare's products, is a flag of its own).
+fn is_account(param: &ParamModel) -> bool {
+    param.name == ACCOUNT_PARAMETER && param.ty == ScalarType::String
+}
+
 /// The body property that repeats the path's account: filled from `--account` too.
 const ACCOUNT_BODY_FIELD: &str = "/account";
 
@@ -99,7 +105,7 @@ fn operation_entry(model: &ApiModel, op: &OperationModel, verb: &str) -> TokenSt
         description.trim(),
         op.method,
         op.path,
-        if op.path_params.iter().any(|p| p.name == ACCOUNT_PARAMETER) {
+        if op.path_params.iter().any(is_account) {
             " (the account from --account or CLOUDFLARE_ACCOUNT_ID)"
         } else {
             ""
@@ -109,7 +115,7 @@ fn operation_entry(model: &ApiModel, op: &OperationModel, verb: &str) -> TokenSt
     let args = op
         .path_params
         .iter()
-        .filter(|p| p.name != ACCOUNT_PARAMETER)
+        .filter(|p| !is_account(p))
         .map(|p| arg_entry(p, true))
         .chain(op.query_params.iter().map(|p| arg_entry(p, false)));
     let answer = match (&op.success, &op.paginated_item, status_property(model, op)) {
@@ -248,7 +254,7 @@ fn dispatch_arm(model: &ApiModel, op: &OperationModel) -> TokenStream {
         let setter = format_ident!("{}", crate::naming::progenitor_field_name(&param.name));
         let name = &param.name;
         let ty = rust_type(&param.ty);
-        setters.push(if param.name == ACCOUNT_PARAMETER {
+        setters.push(if is_account(param) {
             quote!(let builder = builder.#setter(call.account()?);)
         } else if parsed_by_client(param) {
             quote!(let builder = builder.#setter(call.required_text(#name)?);)
@@ -346,4 +352,44 @@ pub fn apply(
     generated.cli = syn::parse2(cli_tokens(model, paths))
         .map_err(|e| EmitError::Output(format!("the command-line tool: {e}")))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ApiModel, OperationModel, ParamModel, ScalarType};
+
+    /// Workers AI's `account_id` is an integer: the global `--account` (text) cannot set it,
+    /// so it is a flag of its own, parsed as one (the whole document's CLI did not compile).
+    #[test]
+    fn an_account_that_is_not_text_is_a_flag_of_its_own() {
+        let integer = ScalarType::Integer {
+            format: None,
+            minimum: None,
+        };
+        let op = OperationModel::for_test(
+            "list_models",
+            "/accounts/{account_id}/models",
+            vec![ParamModel::for_test("account_id", integer)],
+        );
+        let model = ApiModel::for_test(vec![op.clone()]);
+        let arm = dispatch_arm(&model, &op);
+        assert!(crate::syntax::has_tokens(
+            &arm,
+            "builder.account_id(call.required::<i64>(\"account_id\")?)"
+        ));
+        let entry = operation_entry(&model, &op, "list");
+        assert!(crate::syntax::has_tokens(&entry, "name: \"account_id\""));
+
+        let text = OperationModel::for_test(
+            "list_things",
+            "/accounts/{account_id}/things",
+            vec![ParamModel::for_test("account_id", ScalarType::String)],
+        );
+        let arm = dispatch_arm(&model, &text);
+        assert!(crate::syntax::has_tokens(
+            &arm,
+            "builder.account_id(call.account()?)"
+        ));
+    }
 }
