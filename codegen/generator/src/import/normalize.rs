@@ -754,7 +754,7 @@ fn hoist_bodies(document: &mut Value, repairs: &mut Vec<String>) {
                     "{}/requestBody/content/application~1json/schema",
                     node.pointer()
                 ),
-                format!("{id}Request"),
+                crate::naming::type_name(&format!("{id}Request")),
                 schema,
             ));
         }
@@ -775,7 +775,7 @@ fn hoist_bodies(document: &mut Value, repairs: &mut Vec<String>) {
                         node.pointer(),
                         escape_token(status)
                     ),
-                    format!("{id}Response"),
+                    crate::naming::type_name(&format!("{id}Response")),
                     schema,
                 ));
             }

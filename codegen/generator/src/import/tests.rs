@@ -733,3 +733,38 @@ fn an_inline_body_whose_name_exists_takes_the_next_number() {
     );
     crate::render(&spec, &crate::config::Config::default()).expect("generates");
 }
+
+/// A hoisted body is named as typify spells types: Stream's `stream-MP4-downloads-create`
+/// answers `StreamMp4DownloadsCreateResponse`, not `StreamMP4…`, which typify would rename.
+#[test]
+fn hoisted_names_are_spelled_as_typify_spells_them() {
+    let document = json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Cloudflare API", "version": "4.0.0"},
+        "servers": [{"url": "https://api.cloudflare.com/client/v4"}],
+        "paths": {"/accounts/{account_id}/stream/{identifier}/downloads": {"post": {
+            "operationId": "stream-MP4-downloads-create",
+            "summary": "Create downloads",
+            "tags": ["Stream MP4 Downloads"],
+            "parameters": [
+                {"name": "account_id", "in": "path", "required": true, "schema": {"type": "string"}},
+                {"name": "identifier", "in": "path", "required": true, "schema": {"type": "string"}}
+            ],
+            "requestBody": {"content": {"application/json": {"schema": {
+                "type": "object", "properties": {"quality": {"type": "string"}}}}}},
+            "responses": {"200": {"description": "Created", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"url": {"type": "string"}}}}}}}
+        }}}
+    });
+    let (spec, _) = import_operations(&document, |_, _| true, "whole.json").unwrap();
+    let schemas = spec.value()["components"]["schemas"].as_object().unwrap();
+    let names: Vec<&String> = schemas.keys().collect();
+    assert_eq!(
+        names,
+        [
+            "StreamMp4DownloadsCreateRequest",
+            "StreamMp4DownloadsCreateResponse"
+        ]
+    );
+    crate::render(&spec, &crate::config::Config::default()).expect("generates");
+}
