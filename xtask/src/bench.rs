@@ -496,6 +496,9 @@ Cloudflare's whole document (`tests/corpus/`), as the dialect gate takes it: the
                 format!("{} errors (`cargo xtask dialect --compile` lists them)", compiled.errors.len())
             }
         ));
+        for error in compiled.errors.iter().take(5) {
+            out.push_str(&format!("- `{}`\n", error.replace('`', "'")));
+        }
         Ok(out)
     }
 
