@@ -670,6 +670,9 @@ pub static APP: rt::App = rt::App {
     ],
     dispatch,
 };
+/// Each operation's call is a function of its own, boxed here: one `match` over
+/// futures, not one future holding every operation's (the whole document's tool did
+/// not type-check in 21 GB that way).
 fn dispatch<'a>(
     client: &'a Client,
     call: &'a rt::Call,
@@ -680,213 +683,330 @@ fn dispatch<'a>(
         > + 'a,
     >,
 > {
-    ::std::boxed::Box::pin(async move {
-        match call.operation_id() {
-            "create_cni" => {
-                let builder = client.create_cni();
-                let builder = builder.account_id(call.account()?);
-                let builder = builder.body(call.body::<types::CniCreateRequest>()?);
-                rt::Answer::json(builder.send().await?.into_inner())
-            }
-            "delete_cni" => {
-                let builder = client.delete_cni();
-                let builder = builder.account_id(call.account()?);
-                let builder = builder.cni(call.required::<::uuid::Uuid>("cni")?);
-                builder.send().await?;
-                ::std::result::Result::Ok(rt::Answer::Empty)
-            }
-            "get_cni" => {
-                let builder = client.get_cni();
-                let builder = builder.account_id(call.account()?);
-                let builder = builder.cni(call.required::<::uuid::Uuid>("cni")?);
-                rt::Answer::json(builder.send().await?.into_inner())
-            }
-            "list_cnis" => {
-                let builder = client.list_cnis();
-                let builder = builder.account_id(call.account()?);
-                let builder = match call.optional::<i64>("cursor")? {
-                    ::std::option::Option::Some(value) => builder.cursor(value),
-                    ::std::option::Option::None => builder,
-                };
-                let builder = match call.optional::<i64>("limit")? {
-                    ::std::option::Option::Some(value) => builder.limit(value),
-                    ::std::option::Option::None => builder,
-                };
-                let builder = match call.optional::<::std::string::String>("slot")? {
-                    ::std::option::Option::Some(value) => builder.slot(value),
-                    ::std::option::Option::None => builder,
-                };
-                let builder = match call.optional::<::std::string::String>("tunnel_id")?
-                {
-                    ::std::option::Option::Some(value) => builder.tunnel_id(value),
-                    ::std::option::Option::None => builder,
-                };
-                if call.jsonl() {
-                    ::std::result::Result::Ok(rt::Answer::items(builder.stream()))
-                } else {
-                    rt::Answer::json(builder.send().await?.into_inner())
-                }
-            }
-            "update_cni" => {
-                let builder = client.update_cni();
-                let builder = builder.account_id(call.account()?);
-                let builder = builder.cni(call.required::<::uuid::Uuid>("cni")?);
-                let builder = builder.body(call.body::<types::Cni>()?);
-                rt::Answer::json(builder.send().await?.into_inner())
-            }
-            "create_interconnect" => {
-                let builder = client.create_interconnect();
-                let builder = builder.account_id(call.account()?);
-                let builder = builder
-                    .body(call.body::<types::InterconnectCreateRequest>()?);
-                rt::Answer::json(builder.send().await?.into_inner())
-            }
-            "delete_interconnect" => {
-                let builder = client.delete_interconnect();
-                let builder = builder.account_id(call.account()?);
-                let builder = builder
-                    .icon(call.required::<::std::string::String>("icon")?);
-                builder.send().await?;
-                ::std::result::Result::Ok(rt::Answer::Empty)
-            }
-            "get_interconnect" => {
-                let builder = client.get_interconnect();
-                let builder = builder.account_id(call.account()?);
-                let builder = builder
-                    .icon(call.required::<::std::string::String>("icon")?);
-                rt::Answer::json(builder.send().await?.into_inner())
-            }
-            "get_interconnect_loa" => {
-                let builder = client.get_interconnect_loa();
-                let builder = builder.account_id(call.account()?);
-                let builder = builder
-                    .icon(call.required::<::std::string::String>("icon")?);
-                let builder = match call.optional::<::std::string::String>("name")? {
-                    ::std::option::Option::Some(value) => builder.name(value),
-                    ::std::option::Option::None => builder,
-                };
-                match call.output_path() {
-                    ::std::option::Option::Some(path) => {
-                        let bytes = builder.save_to(path).await?;
-                        ::std::result::Result::Ok(rt::Answer::Saved {
-                            path: path.to_path_buf(),
-                            bytes,
-                        })
-                    }
-                    ::std::option::Option::None => {
-                        ::std::result::Result::Ok(
-                            rt::Answer::Bytes(builder.send().await?.into_inner()),
-                        )
-                    }
-                }
-            }
-            "get_interconnect_loa_default_name" => {
-                let builder = client.get_interconnect_loa_default_name();
-                let builder = builder.account_id(call.account()?);
-                let builder = builder
-                    .icon(call.required::<::std::string::String>("icon")?);
-                rt::Answer::json(builder.send().await?.into_inner())
-            }
-            "get_interconnect_status" => {
-                let builder = client.get_interconnect_status();
-                let builder = builder.account_id(call.account()?);
-                let builder = builder
-                    .icon(call.required::<::std::string::String>("icon")?);
-                match call.wait() {
-                    ::std::option::Option::Some(wait) => {
-                        rt::Answer::json(
-                            builder
-                                .wait_until(|value| call.reached(value, "state"), wait)
-                                .await?,
-                        )
-                    }
-                    ::std::option::Option::None => {
-                        rt::Answer::json(builder.send().await?.into_inner())
-                    }
-                }
-            }
-            "list_interconnects" => {
-                let builder = client.list_interconnects();
-                let builder = builder.account_id(call.account()?);
-                let builder = match call.optional::<i64>("cursor")? {
-                    ::std::option::Option::Some(value) => builder.cursor(value),
-                    ::std::option::Option::None => builder,
-                };
-                let builder = match call.optional::<i64>("limit")? {
-                    ::std::option::Option::Some(value) => builder.limit(value),
-                    ::std::option::Option::None => builder,
-                };
-                let builder = match call.optional::<::std::string::String>("site")? {
-                    ::std::option::Option::Some(value) => builder.site(value),
-                    ::std::option::Option::None => builder,
-                };
-                let builder = match call.optional::<::std::string::String>("type")? {
-                    ::std::option::Option::Some(value) => builder.type_(value),
-                    ::std::option::Option::None => builder,
-                };
-                if call.jsonl() {
-                    ::std::result::Result::Ok(rt::Answer::items(builder.stream()))
-                } else {
-                    rt::Answer::json(builder.send().await?.into_inner())
-                }
-            }
-            "get_settings" => {
-                let builder = client.get_settings();
-                let builder = builder.account_id(call.account()?);
-                rt::Answer::json(builder.send().await?.into_inner())
-            }
-            "update_settings" => {
-                let builder = client.update_settings();
-                let builder = builder.account_id(call.account()?);
-                let builder = builder.body(call.body::<types::SettingsUpdateRequest>()?);
-                rt::Answer::json(builder.send().await?.into_inner())
-            }
-            "get_slot" => {
-                let builder = client.get_slot();
-                let builder = builder.account_id(call.account()?);
-                let builder = builder.slot(call.required::<::uuid::Uuid>("slot")?);
-                rt::Answer::json(builder.send().await?.into_inner())
-            }
-            "list_slots" => {
-                let builder = client.list_slots();
-                let builder = builder.account_id(call.account()?);
-                let builder = match call
-                    .optional::<::std::string::String>("address_contains")?
-                {
-                    ::std::option::Option::Some(value) => builder.address_contains(value),
-                    ::std::option::Option::None => builder,
-                };
-                let builder = match call.optional::<i64>("cursor")? {
-                    ::std::option::Option::Some(value) => builder.cursor(value),
-                    ::std::option::Option::None => builder,
-                };
-                let builder = match call.optional::<i64>("limit")? {
-                    ::std::option::Option::Some(value) => builder.limit(value),
-                    ::std::option::Option::None => builder,
-                };
-                let builder = match call.optional::<bool>("occupied")? {
-                    ::std::option::Option::Some(value) => builder.occupied(value),
-                    ::std::option::Option::None => builder,
-                };
-                let builder = match call.optional::<::std::string::String>("site")? {
-                    ::std::option::Option::Some(value) => builder.site(value),
-                    ::std::option::Option::None => builder,
-                };
-                let builder = match call.optional::<::std::string::String>("speed")? {
-                    ::std::option::Option::Some(value) => builder.speed(value),
-                    ::std::option::Option::None => builder,
-                };
-                if call.jsonl() {
-                    ::std::result::Result::Ok(rt::Answer::items(builder.stream()))
-                } else {
-                    rt::Answer::json(builder.send().await?.into_inner())
-                }
-            }
-            other => {
+    match call.operation_id() {
+        "create_cni" => ::std::boxed::Box::pin(run_create_cni(client, call)),
+        "delete_cni" => ::std::boxed::Box::pin(run_delete_cni(client, call)),
+        "get_cni" => ::std::boxed::Box::pin(run_get_cni(client, call)),
+        "list_cnis" => ::std::boxed::Box::pin(run_list_cnis(client, call)),
+        "update_cni" => ::std::boxed::Box::pin(run_update_cni(client, call)),
+        "create_interconnect" => {
+            ::std::boxed::Box::pin(run_create_interconnect(client, call))
+        }
+        "delete_interconnect" => {
+            ::std::boxed::Box::pin(run_delete_interconnect(client, call))
+        }
+        "get_interconnect" => ::std::boxed::Box::pin(run_get_interconnect(client, call)),
+        "get_interconnect_loa" => {
+            ::std::boxed::Box::pin(run_get_interconnect_loa(client, call))
+        }
+        "get_interconnect_loa_default_name" => {
+            ::std::boxed::Box::pin(run_get_interconnect_loa_default_name(client, call))
+        }
+        "get_interconnect_status" => {
+            ::std::boxed::Box::pin(run_get_interconnect_status(client, call))
+        }
+        "list_interconnects" => {
+            ::std::boxed::Box::pin(run_list_interconnects(client, call))
+        }
+        "get_settings" => ::std::boxed::Box::pin(run_get_settings(client, call)),
+        "update_settings" => ::std::boxed::Box::pin(run_update_settings(client, call)),
+        "get_slot" => ::std::boxed::Box::pin(run_get_slot(client, call)),
+        "list_slots" => ::std::boxed::Box::pin(run_list_slots(client, call)),
+        other => {
+            let other = other.to_string();
+            ::std::boxed::Box::pin(async move {
                 ::std::result::Result::Err(
                     rt::CliError::other(format!("no operation {other}")),
                 )
-            }
+            })
         }
-    })
+    }
+}
+#[doc = concat!(
+    "`", "create_cni", "`: its flags into the client's request, and the answer."
+)]
+async fn run_create_cni<'a>(
+    client: &'a Client,
+    call: &'a rt::Call,
+) -> ::std::result::Result<rt::Answer<'a>, rt::CliError> {
+    let builder = client.create_cni();
+    let builder = builder.account_id(call.account()?);
+    let builder = builder.body(call.body::<types::CniCreateRequest>()?);
+    rt::Answer::json(builder.send().await?.into_inner())
+}
+#[doc = concat!(
+    "`", "delete_cni", "`: its flags into the client's request, and the answer."
+)]
+async fn run_delete_cni<'a>(
+    client: &'a Client,
+    call: &'a rt::Call,
+) -> ::std::result::Result<rt::Answer<'a>, rt::CliError> {
+    let builder = client.delete_cni();
+    let builder = builder.account_id(call.account()?);
+    let builder = builder.cni(call.required::<::uuid::Uuid>("cni")?);
+    builder.send().await?;
+    ::std::result::Result::Ok(rt::Answer::Empty)
+}
+#[doc = concat!(
+    "`", "get_cni", "`: its flags into the client's request, and the answer."
+)]
+async fn run_get_cni<'a>(
+    client: &'a Client,
+    call: &'a rt::Call,
+) -> ::std::result::Result<rt::Answer<'a>, rt::CliError> {
+    let builder = client.get_cni();
+    let builder = builder.account_id(call.account()?);
+    let builder = builder.cni(call.required::<::uuid::Uuid>("cni")?);
+    rt::Answer::json(builder.send().await?.into_inner())
+}
+#[doc = concat!(
+    "`", "list_cnis", "`: its flags into the client's request, and the answer."
+)]
+async fn run_list_cnis<'a>(
+    client: &'a Client,
+    call: &'a rt::Call,
+) -> ::std::result::Result<rt::Answer<'a>, rt::CliError> {
+    let builder = client.list_cnis();
+    let builder = builder.account_id(call.account()?);
+    let builder = match call.optional::<i64>("cursor")? {
+        ::std::option::Option::Some(value) => builder.cursor(value),
+        ::std::option::Option::None => builder,
+    };
+    let builder = match call.optional::<i64>("limit")? {
+        ::std::option::Option::Some(value) => builder.limit(value),
+        ::std::option::Option::None => builder,
+    };
+    let builder = match call.optional::<::std::string::String>("slot")? {
+        ::std::option::Option::Some(value) => builder.slot(value),
+        ::std::option::Option::None => builder,
+    };
+    let builder = match call.optional::<::std::string::String>("tunnel_id")? {
+        ::std::option::Option::Some(value) => builder.tunnel_id(value),
+        ::std::option::Option::None => builder,
+    };
+    if call.jsonl() {
+        ::std::result::Result::Ok(rt::Answer::items(builder.stream()))
+    } else {
+        rt::Answer::json(builder.send().await?.into_inner())
+    }
+}
+#[doc = concat!(
+    "`", "update_cni", "`: its flags into the client's request, and the answer."
+)]
+async fn run_update_cni<'a>(
+    client: &'a Client,
+    call: &'a rt::Call,
+) -> ::std::result::Result<rt::Answer<'a>, rt::CliError> {
+    let builder = client.update_cni();
+    let builder = builder.account_id(call.account()?);
+    let builder = builder.cni(call.required::<::uuid::Uuid>("cni")?);
+    let builder = builder.body(call.body::<types::Cni>()?);
+    rt::Answer::json(builder.send().await?.into_inner())
+}
+#[doc = concat!(
+    "`", "create_interconnect", "`: its flags into the client's request, and the answer."
+)]
+async fn run_create_interconnect<'a>(
+    client: &'a Client,
+    call: &'a rt::Call,
+) -> ::std::result::Result<rt::Answer<'a>, rt::CliError> {
+    let builder = client.create_interconnect();
+    let builder = builder.account_id(call.account()?);
+    let builder = builder.body(call.body::<types::InterconnectCreateRequest>()?);
+    rt::Answer::json(builder.send().await?.into_inner())
+}
+#[doc = concat!(
+    "`", "delete_interconnect", "`: its flags into the client's request, and the answer."
+)]
+async fn run_delete_interconnect<'a>(
+    client: &'a Client,
+    call: &'a rt::Call,
+) -> ::std::result::Result<rt::Answer<'a>, rt::CliError> {
+    let builder = client.delete_interconnect();
+    let builder = builder.account_id(call.account()?);
+    let builder = builder.icon(call.required::<::std::string::String>("icon")?);
+    builder.send().await?;
+    ::std::result::Result::Ok(rt::Answer::Empty)
+}
+#[doc = concat!(
+    "`", "get_interconnect", "`: its flags into the client's request, and the answer."
+)]
+async fn run_get_interconnect<'a>(
+    client: &'a Client,
+    call: &'a rt::Call,
+) -> ::std::result::Result<rt::Answer<'a>, rt::CliError> {
+    let builder = client.get_interconnect();
+    let builder = builder.account_id(call.account()?);
+    let builder = builder.icon(call.required::<::std::string::String>("icon")?);
+    rt::Answer::json(builder.send().await?.into_inner())
+}
+#[doc = concat!(
+    "`", "get_interconnect_loa",
+    "`: its flags into the client's request, and the answer."
+)]
+async fn run_get_interconnect_loa<'a>(
+    client: &'a Client,
+    call: &'a rt::Call,
+) -> ::std::result::Result<rt::Answer<'a>, rt::CliError> {
+    let builder = client.get_interconnect_loa();
+    let builder = builder.account_id(call.account()?);
+    let builder = builder.icon(call.required::<::std::string::String>("icon")?);
+    let builder = match call.optional::<::std::string::String>("name")? {
+        ::std::option::Option::Some(value) => builder.name(value),
+        ::std::option::Option::None => builder,
+    };
+    match call.output_path() {
+        ::std::option::Option::Some(path) => {
+            let bytes = builder.save_to(path).await?;
+            ::std::result::Result::Ok(rt::Answer::Saved {
+                path: path.to_path_buf(),
+                bytes,
+            })
+        }
+        ::std::option::Option::None => {
+            ::std::result::Result::Ok(
+                rt::Answer::Bytes(builder.send().await?.into_inner()),
+            )
+        }
+    }
+}
+#[doc = concat!(
+    "`", "get_interconnect_loa_default_name",
+    "`: its flags into the client's request, and the answer."
+)]
+async fn run_get_interconnect_loa_default_name<'a>(
+    client: &'a Client,
+    call: &'a rt::Call,
+) -> ::std::result::Result<rt::Answer<'a>, rt::CliError> {
+    let builder = client.get_interconnect_loa_default_name();
+    let builder = builder.account_id(call.account()?);
+    let builder = builder.icon(call.required::<::std::string::String>("icon")?);
+    rt::Answer::json(builder.send().await?.into_inner())
+}
+#[doc = concat!(
+    "`", "get_interconnect_status",
+    "`: its flags into the client's request, and the answer."
+)]
+async fn run_get_interconnect_status<'a>(
+    client: &'a Client,
+    call: &'a rt::Call,
+) -> ::std::result::Result<rt::Answer<'a>, rt::CliError> {
+    let builder = client.get_interconnect_status();
+    let builder = builder.account_id(call.account()?);
+    let builder = builder.icon(call.required::<::std::string::String>("icon")?);
+    match call.wait() {
+        ::std::option::Option::Some(wait) => {
+            rt::Answer::json(
+                builder.wait_until(|value| call.reached(value, "state"), wait).await?,
+            )
+        }
+        ::std::option::Option::None => {
+            rt::Answer::json(builder.send().await?.into_inner())
+        }
+    }
+}
+#[doc = concat!(
+    "`", "list_interconnects", "`: its flags into the client's request, and the answer."
+)]
+async fn run_list_interconnects<'a>(
+    client: &'a Client,
+    call: &'a rt::Call,
+) -> ::std::result::Result<rt::Answer<'a>, rt::CliError> {
+    let builder = client.list_interconnects();
+    let builder = builder.account_id(call.account()?);
+    let builder = match call.optional::<i64>("cursor")? {
+        ::std::option::Option::Some(value) => builder.cursor(value),
+        ::std::option::Option::None => builder,
+    };
+    let builder = match call.optional::<i64>("limit")? {
+        ::std::option::Option::Some(value) => builder.limit(value),
+        ::std::option::Option::None => builder,
+    };
+    let builder = match call.optional::<::std::string::String>("site")? {
+        ::std::option::Option::Some(value) => builder.site(value),
+        ::std::option::Option::None => builder,
+    };
+    let builder = match call.optional::<::std::string::String>("type")? {
+        ::std::option::Option::Some(value) => builder.type_(value),
+        ::std::option::Option::None => builder,
+    };
+    if call.jsonl() {
+        ::std::result::Result::Ok(rt::Answer::items(builder.stream()))
+    } else {
+        rt::Answer::json(builder.send().await?.into_inner())
+    }
+}
+#[doc = concat!(
+    "`", "get_settings", "`: its flags into the client's request, and the answer."
+)]
+async fn run_get_settings<'a>(
+    client: &'a Client,
+    call: &'a rt::Call,
+) -> ::std::result::Result<rt::Answer<'a>, rt::CliError> {
+    let builder = client.get_settings();
+    let builder = builder.account_id(call.account()?);
+    rt::Answer::json(builder.send().await?.into_inner())
+}
+#[doc = concat!(
+    "`", "update_settings", "`: its flags into the client's request, and the answer."
+)]
+async fn run_update_settings<'a>(
+    client: &'a Client,
+    call: &'a rt::Call,
+) -> ::std::result::Result<rt::Answer<'a>, rt::CliError> {
+    let builder = client.update_settings();
+    let builder = builder.account_id(call.account()?);
+    let builder = builder.body(call.body::<types::SettingsUpdateRequest>()?);
+    rt::Answer::json(builder.send().await?.into_inner())
+}
+#[doc = concat!(
+    "`", "get_slot", "`: its flags into the client's request, and the answer."
+)]
+async fn run_get_slot<'a>(
+    client: &'a Client,
+    call: &'a rt::Call,
+) -> ::std::result::Result<rt::Answer<'a>, rt::CliError> {
+    let builder = client.get_slot();
+    let builder = builder.account_id(call.account()?);
+    let builder = builder.slot(call.required::<::uuid::Uuid>("slot")?);
+    rt::Answer::json(builder.send().await?.into_inner())
+}
+#[doc = concat!(
+    "`", "list_slots", "`: its flags into the client's request, and the answer."
+)]
+async fn run_list_slots<'a>(
+    client: &'a Client,
+    call: &'a rt::Call,
+) -> ::std::result::Result<rt::Answer<'a>, rt::CliError> {
+    let builder = client.list_slots();
+    let builder = builder.account_id(call.account()?);
+    let builder = match call.optional::<::std::string::String>("address_contains")? {
+        ::std::option::Option::Some(value) => builder.address_contains(value),
+        ::std::option::Option::None => builder,
+    };
+    let builder = match call.optional::<i64>("cursor")? {
+        ::std::option::Option::Some(value) => builder.cursor(value),
+        ::std::option::Option::None => builder,
+    };
+    let builder = match call.optional::<i64>("limit")? {
+        ::std::option::Option::Some(value) => builder.limit(value),
+        ::std::option::Option::None => builder,
+    };
+    let builder = match call.optional::<bool>("occupied")? {
+        ::std::option::Option::Some(value) => builder.occupied(value),
+        ::std::option::Option::None => builder,
+    };
+    let builder = match call.optional::<::std::string::String>("site")? {
+        ::std::option::Option::Some(value) => builder.site(value),
+        ::std::option::Option::None => builder,
+    };
+    let builder = match call.optional::<::std::string::String>("speed")? {
+        ::std::option::Option::Some(value) => builder.speed(value),
+        ::std::option::Option::None => builder,
+    };
+    if call.jsonl() {
+        ::std::result::Result::Ok(rt::Answer::items(builder.stream()))
+    } else {
+        rt::Answer::json(builder.send().await?.into_inner())
+    }
 }

@@ -176,6 +176,7 @@ pub fn cli_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
     let (cli_runtime, client, binary) = (&paths.cli_runtime, &paths.client, &paths.binary);
     let mut groups = Vec::new();
     let mut arms = Vec::new();
+    let mut runs = Vec::new();
     for tag in &model.tags {
         let group = crate::naming::group_name(&tag.name);
         let operations: Vec<&OperationModel> = model
@@ -196,7 +197,10 @@ pub fn cli_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
                 verbs.insert(verb.clone());
             }
             entries.push(operation_entry(model, op, &verb));
-            arms.push(dispatch_arm(model, op));
+            let run = format_ident!("run_{}", op.id);
+            let id = &op.id;
+            arms.push(quote!(#id => ::std::boxed::Box::pin(#run(client, call)),));
+            runs.push(operation_run(model, op));
         }
         let about = if tag.description.is_empty() {
             tag.name.clone()
@@ -225,17 +229,25 @@ pub fn cli_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
             dispatch,
         };
 
+        /// Each operation's call is a function of its own, boxed here: one `match` over
+        /// futures, not one future holding every operation's (the whole document's tool did
+        /// not type-check in 21 GB that way).
         fn dispatch<'a>(
             client: &'a Client,
             call: &'a rt::Call,
         ) -> ::std::pin::Pin<::std::boxed::Box<dyn ::std::future::Future<Output = ::std::result::Result<rt::Answer<'a>, rt::CliError>> + 'a>> {
-            ::std::boxed::Box::pin(async move {
-                match call.operation_id() {
-                    #(#arms)*
-                    other => ::std::result::Result::Err(rt::CliError::other(format!("no operation {other}"))),
+            match call.operation_id() {
+                #(#arms)*
+                other => {
+                    let other = other.to_string();
+                    ::std::boxed::Box::pin(async move {
+                        ::std::result::Result::Err(rt::CliError::other(format!("no operation {other}")))
+                    })
                 }
-            })
+            }
         }
+
+        #(#runs)*
     }
 }
 
@@ -246,7 +258,8 @@ fn parsed_by_client(param: &ParamModel) -> bool {
         && matches!(param.format.as_deref(), Some("date-time" | "date"))
 }
 
-fn dispatch_arm(model: &ApiModel, op: &OperationModel) -> TokenStream {
+/// One operation's `run_<id>`: its flags set on the client's request builder, then the call.
+fn operation_run(model: &ApiModel, op: &OperationModel) -> TokenStream {
     let id = &op.id;
     let method = format_ident!("{}", op.id);
     let mut setters = Vec::new();
@@ -334,8 +347,13 @@ fn dispatch_arm(model: &ApiModel, op: &OperationModel) -> TokenStream {
             ::std::result::Result::Ok(rt::Answer::Empty)
         },
     };
+    let run = format_ident!("run_{}", op.id);
     quote! {
-        #id => {
+        #[doc = concat!("`", #id, "`: its flags into the client's request, and the answer.")]
+        async fn #run<'a>(
+            client: &'a Client,
+            call: &'a rt::Call,
+        ) -> ::std::result::Result<rt::Answer<'a>, rt::CliError> {
             let builder = client.#method();
             #(#setters)*
             #answer
@@ -373,7 +391,7 @@ mod tests {
             vec![ParamModel::for_test("account_id", integer)],
         );
         let model = ApiModel::for_test(vec![op.clone()]);
-        let arm = dispatch_arm(&model, &op);
+        let arm = operation_run(&model, &op);
         assert!(crate::syntax::has_tokens(
             &arm,
             "builder.account_id(call.required::<i64>(\"account_id\")?)"
@@ -386,7 +404,7 @@ mod tests {
             "/accounts/{account_id}/things",
             vec![ParamModel::for_test("account_id", ScalarType::String)],
         );
-        let arm = dispatch_arm(&model, &text);
+        let arm = operation_run(&model, &text);
         assert!(crate::syntax::has_tokens(
             &arm,
             "builder.account_id(call.account()?)"
