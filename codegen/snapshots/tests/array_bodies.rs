@@ -4,6 +4,8 @@
 //! of another kind, is a 400 in the envelope that says where. Over real HTTP, on a port the OS
 //! gives.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 
 use cloudflare_cni_codegen_snapshots::dialect::{client, server, types};
@@ -111,23 +113,6 @@ async fn a_wrong_array_or_another_kind_of_body_is_a_400_saying_where() {
 
 /// A PUT of a JSON body as bytes on a socket (HTTP/1.1, one request): its status and JSON body.
 async fn put_json(base: &str, target: &str, body: &str) -> (u16, serde_json::Value) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let host = base.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
-    let request = format!(
-        "PUT {target} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer t\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).await.unwrap();
-    let answer = String::from_utf8_lossy(&answer);
-    let status = answer
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
-    (status, serde_json::from_str(body).unwrap_or_default())
+    let json = [("Content-Type", "application/json")];
+    support::raw_request(base, "PUT", target, &json, body.as_bytes()).await
 }

@@ -4,6 +4,8 @@
 //! reads them back into its query struct, and a value of the wrong type is a 400 in the
 //! envelope that names the parameter. Over real HTTP, on a port the OS gives.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 
 use axum::extract::Request;
@@ -130,23 +132,7 @@ async fn a_list_value_of_the_wrong_type_is_a_400_naming_the_parameter() {
 
 /// A GET as bytes on a socket (HTTP/1.1, one request): its status and JSON body.
 async fn get(base: &str, target: &str) -> (u16, serde_json::Value) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let host = base.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
-    let request = format!(
-        "GET {target} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer t\r\nConnection: close\r\n\r\n"
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).await.unwrap();
-    let answer = String::from_utf8_lossy(&answer);
-    let status = answer
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
-    (status, serde_json::from_str(body).unwrap_or_default())
+    support::raw_request(base, "GET", target, &[], b"").await
 }
 
 /// The httpmock helper of a list parameter requires each of its values.

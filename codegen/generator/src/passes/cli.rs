@@ -68,7 +68,17 @@ fn status_property(model: &ApiModel, op: &OperationModel) -> Option<String> {
         .then(|| union.property.clone())
 }
 
-fn arg_entry(param: &ParamModel, positional: bool) -> TokenStream {
+/// Where a parameter goes: the path (a positional argument), the query or a header (flags).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ArgPlace {
+    Path,
+    Query,
+    Header,
+}
+
+fn arg_entry(param: &ParamModel, place: ArgPlace) -> TokenStream {
+    let positional = place == ArgPlace::Path;
+    let header = place == ArgPlace::Header;
     let name = &param.name;
     let help = match &param.deprecated {
         Some(note) => format!(
@@ -82,7 +92,7 @@ fn arg_entry(param: &ParamModel, positional: bool) -> TokenStream {
     let values = &param.values;
     let many = param.many;
     quote! {
-        rt::Arg { name: #name, help: #help, value: #value, values: &[#(#values),*], required: #required, positional: #positional, many: #many }
+        rt::Arg { name: #name, help: #help, value: #value, values: &[#(#values),*], required: #required, positional: #positional, many: #many, header: #header }
     }
 }
 
@@ -116,8 +126,9 @@ fn operation_entry(model: &ApiModel, op: &OperationModel, verb: &str) -> TokenSt
         .path_params
         .iter()
         .filter(|p| !is_account(p))
-        .map(|p| arg_entry(p, true))
-        .chain(op.query_params.iter().map(|p| arg_entry(p, false)));
+        .map(|p| arg_entry(p, ArgPlace::Path))
+        .chain(op.query_params.iter().map(|p| arg_entry(p, ArgPlace::Query)))
+        .chain(op.header_params.iter().map(|p| arg_entry(p, ArgPlace::Header)));
     let answer = match (&op.success, &op.paginated_item, status_property(model, op)) {
         (_, _, Some(property)) if op.method == "GET" => {
             quote!(rt::AnswerKind::Status { property: #property })
@@ -275,7 +286,7 @@ fn operation_run(model: &ApiModel, op: &OperationModel) -> TokenStream {
             quote!(let builder = builder.#setter(call.required::<#ty>(#name)?);)
         });
     }
-    for param in &op.query_params {
+    for param in op.query_params.iter().chain(&op.header_params) {
         let setter = format_ident!("{}", crate::naming::progenitor_field_name(&param.name));
         let name = &param.name;
         let ty = rust_type(&param.ty);
@@ -409,5 +420,27 @@ mod tests {
             &arm,
             "builder.account_id(call.account()?)"
         ));
+    }
+
+    /// A header parameter is a flag of the operation, sent by the client's setter for it
+    /// (Cloudflare's Stream uploads take `Upload-Length`).
+    #[test]
+    fn a_header_parameter_is_a_flag_set_on_the_request() {
+        let mut op = OperationModel::for_test("start_upload", "/uploads", vec![]);
+        let integer = ScalarType::Integer {
+            format: None,
+            minimum: Some(0),
+        };
+        op.header_params = vec![ParamModel::for_test("Upload-Length", integer)];
+        let model = ApiModel::for_test(vec![op.clone()]);
+        let entry = operation_entry(&model, &op, "start");
+        assert!(crate::syntax::has_tokens(&entry, "name: \"Upload-Length\""));
+        assert!(crate::syntax::has_tokens(&entry, "header: true"));
+        let run = operation_run(&model, &op);
+        assert!(crate::syntax::has_tokens(
+            &run,
+            "call.optional::<i64>(\"Upload-Length\")"
+        ));
+        assert!(crate::syntax::has_tokens(&run, "builder.upload_length(value)"));
     }
 }

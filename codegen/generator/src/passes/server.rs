@@ -59,15 +59,36 @@ fn query_struct_name(op: &OperationModel) -> Ident {
 
 fn query_struct(op: &OperationModel, validate: &TokenStream) -> TokenStream {
     let name = query_struct_name(op);
-    let doc = if op.query_params.is_empty() {
-        format!(
+    let doc = match (op.query_params.is_empty(), op.header_params.is_empty()) {
+        (true, true) => format!(
             " The query parameters of `{}`: none yet. The struct is there so that a parameter \
              added later is a new field, not a new argument of the trait method.",
             op.id
-        )
-    } else {
-        format!(" The query parameters of `{}`.", op.id)
+        ),
+        (false, true) => format!(" The query parameters of `{}`.", op.id),
+        // Header parameters live here too: one more argument would change the trait's
+        // signature when Cloudflare adds the first one, a field does not.
+        (_, false) => format!(
+            " The query and header parameters of `{}` (a header's field is read from the \
+             request's headers, not the query).",
+            op.id
+        ),
     };
+    let headers = op.header_params.iter().map(|p| {
+        let field = ident(&p.name);
+        let ty = param_type(p);
+        let doc = doc_lines(&format!("The header `{}`: {}", p.name, p.description));
+        let ty = match (p.many, p.required) {
+            (true, _) => quote!(::std::vec::Vec<#ty>),
+            (false, true) => ty,
+            (false, false) => quote!(::std::option::Option<#ty>),
+        };
+        quote! {
+            #doc
+            #[serde(skip)]
+            pub #field: #ty,
+        }
+    });
     let fields = op.query_params.iter().map(|p| {
         let field = ident(&p.name);
         let ty = param_type(p);
@@ -114,6 +135,7 @@ fn query_struct(op: &OperationModel, validate: &TokenStream) -> TokenStream {
         #[non_exhaustive]
         pub struct #name {
             #(#fields)*
+            #(#headers)*
         }
     }
 }
@@ -143,8 +165,9 @@ fn method_doc(op: &OperationModel) -> TokenStream {
         text.push_str(&format!("\n- `body`: the bytes sent, as `{media_type}`"));
     }
     text.push_str(&format!(
-        "\n- `query`: the [`{}`] parameters",
-        query_struct_name(op)
+        "\n- `query`: the [`{}`] parameters{}",
+        query_struct_name(op),
+        if op.header_params.is_empty() { "" } else { " (its header parameters too)" }
     ));
     match &op.success {
         SuccessModel::Binary(media_type) => text.push_str(&format!(
@@ -155,7 +178,7 @@ fn method_doc(op: &OperationModel) -> TokenStream {
     }
     text.push_str(&format!(
         "\n\nDeclared error statuses: {}; return them as an [`ApiError`](crate::ApiError).",
-        op.error_statuses.join(", ")
+        if op.error_statuses.is_empty() { "none".to_string() } else { op.error_statuses.join(", ") }
     ));
     doc_lines(&text)
 }
@@ -288,8 +311,32 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
     };
     let query_extractor = {
         let q = query_struct_name(op);
-        Some(quote!(#rt::ApiQuery(query): #rt::ApiQuery<#q>,))
+        match op.header_params.is_empty() {
+            true => quote!(#rt::ApiQuery(query): #rt::ApiQuery<#q>,),
+            false => quote!(#rt::ApiQuery(mut query): #rt::ApiQuery<#q>,),
+        }
     };
+    // Each header parameter into its field of the query struct; a missing required one or
+    // one that does not parse answers 400 naming it, before the trait is called.
+    let header_reads = op.header_params.iter().map(|p| {
+        let field = ident(&p.name);
+        let ty = param_type(p);
+        let name = &p.name;
+        let required = p.required;
+        let read = match (p.many, p.required) {
+            (true, _) => quote!(#rt::__private::header_params::list::<#ty>(&request, #name, #required)),
+            (false, true) => quote!(#rt::__private::header_params::required::<#ty>(&request, #name)),
+            (false, false) => quote!(#rt::__private::header_params::optional::<#ty>(&request, #name)),
+        };
+        quote! {
+            query.#field = match #read {
+                ::std::result::Result::Ok(value) => value,
+                ::std::result::Result::Err(error) => {
+                    return #rt::__private::axum::response::IntoResponse::into_response(error);
+                }
+            };
+        }
+    });
     let body_extractor = op.request_body.as_ref().map(|b| {
         let b = format_ident!("{}", b);
         match op.request_shape {
@@ -317,6 +364,7 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
             #query_extractor
             #body_extractor
         ) -> #rt::__private::axum::response::Response {
+            #(#header_reads)*
             let answer_headers = #rt::__private::AnswerHeaders::of(&request);
             let answer = api.#method(request, #(#call_args),*).await;
             if let ::std::result::Result::Err(error) = &answer {

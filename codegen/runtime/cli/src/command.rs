@@ -149,7 +149,7 @@ pub(crate) fn operation_command(operation: &Operation) -> Command {
                 .required(arg.required);
         } else {
             clap_arg = clap_arg
-                .long(arg.name.replace('_', "-"))
+                .long(arg.flag())
                 .value_name(arg.name.to_ascii_uppercase())
                 .required(arg.required);
             if arg.many {
@@ -375,7 +375,7 @@ pub(crate) fn dry_run_request(
     let query: Vec<(String, String)> = operation
         .args
         .iter()
-        .filter(|a| !a.positional)
+        .filter(|a| !a.positional && !a.header)
         .flat_map(|a| {
             arg_texts(matches, a)
                 .into_iter()
@@ -395,6 +395,13 @@ pub(crate) fn dry_run_request(
             request.push_str(&format!("x-auth-email: {email}\nx-auth-key: <redacted>\n"))
         }
         (None, None) => request.push_str("(no credentials given)\n"),
+    }
+    // Header parameters, as the client sends them: a list's values comma-separated.
+    for arg in operation.args.iter().filter(|a| a.header) {
+        let values = arg_texts(matches, arg);
+        if !values.is_empty() {
+            request.push_str(&format!("{}: {}\n", arg.flag(), values.join(",")));
+        }
     }
     if operation.body.is_none() {
         request.push('\n');

@@ -94,6 +94,21 @@ pub struct Arg {
     pub positional: bool,
     /// A list: the flag repeats (`--state Healthy --state Down`).
     pub many: bool,
+    /// A header parameter (`Upload-Length`): a flag (`--upload-length`) whose value is sent
+    /// as that header, not in the query.
+    pub header: bool,
+}
+
+impl Arg {
+    /// The flag that sets it: its name with `-` for `_` (`--page-size`); a header's in lower
+    /// case, as HTTP/2 writes header names (`Upload-Length`: `--upload-length`).
+    pub fn flag(&self) -> String {
+        let flag = self.name.replace('_', "-");
+        match self.header {
+            true => flag.to_ascii_lowercase(),
+            false => flag,
+        }
+    }
 }
 
 /// The values a repeated flag was given, as text, in order: what the client's setter for a
@@ -843,6 +858,7 @@ mod tests {
             values: &["Healthy", "Down"],
             required: false,
             positional: false,
+            header: false,
             many: true,
         },
         Arg {
@@ -852,6 +868,7 @@ mod tests {
             values: &[],
             required: false,
             positional: false,
+            header: false,
             many: true,
         },
     ];
@@ -975,6 +992,70 @@ mod tests {
         .try_into();
         let message = bad.unwrap_err().to_string();
         assert!(message.starts_with("--page-size: \"300\": "), "{message}");
+    }
+
+    static HEADER_ARGS: &[Arg] = &[
+        Arg {
+            name: "Upload-Length",
+            help: "The size of the upload in bytes.",
+            value: ValueType::Integer,
+            values: &[],
+            required: true,
+            positional: false,
+            header: true,
+            many: false,
+        },
+        Arg {
+            name: "Upload-Metadata",
+            help: "",
+            value: ValueType::String,
+            values: &[],
+            required: false,
+            positional: false,
+            header: true,
+            many: false,
+        },
+    ];
+    static START_UPLOAD: Operation = Operation {
+        verb: "start-upload",
+        operation_id: "start_widget_upload",
+        method: "POST",
+        path: "/widgets/uploads",
+        about: "",
+        long_about: "",
+        args: HEADER_ARGS,
+        body: None,
+        answer: AnswerKind::Json,
+    };
+
+    /// A header parameter is a flag named as the header in lower case (`--upload-length`),
+    /// required when the header is; `--dry-run` shows it as a header, never in the query.
+    #[test]
+    fn a_header_parameter_is_a_flag_sent_as_its_header() {
+        assert!(command::operation_command(&START_UPLOAD)
+            .try_get_matches_from(["start-upload"])
+            .is_err());
+        let matches = command::operation_command(&START_UPLOAD)
+            .try_get_matches_from([
+                "start-upload",
+                "--upload-length",
+                "1024",
+                "--upload-metadata",
+                "name d2lkZ2V0",
+            ])
+            .unwrap();
+        let global = clap::Command::new("cloudflare-cni")
+            .arg(clap::Arg::new("base-url").long("base-url"))
+            .arg(clap::Arg::new("api-token").long("api-token"))
+            .arg(clap::Arg::new("email").long("email"))
+            .try_get_matches_from(["cloudflare-cni", "--base-url", "http://example.test"])
+            .unwrap();
+        let shown = command::dry_run_request(&global, &matches, &START_UPLOAD, None).unwrap();
+        assert_eq!(
+            shown,
+            "POST http://example.test/widgets/uploads\n(no credentials given)\n\
+             upload-length: 1024\nupload-metadata: name d2lkZ2V0\n\n"
+        );
     }
 
     /// A `date-time` parameter's client type is chrono's: the flag's text is parsed by it,

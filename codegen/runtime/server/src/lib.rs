@@ -11,6 +11,7 @@ mod context;
 mod credentials;
 mod error;
 mod extract;
+mod header_params;
 mod object_body;
 mod serve;
 mod trace;
@@ -149,6 +150,10 @@ pub fn respond<T: IntoResponse>(
 #[doc(hidden)]
 pub mod __private {
     pub use crate::context::AnswerHeaders;
+    /// Header parameters into an operation's parameter struct.
+    pub mod header_params {
+        pub use crate::header_params::{list, optional, required};
+    }
     pub use crate::trace::{InSpan, OperationLookup, RequestSpan, RequestSpanLayer};
     pub use crate::{method_not_allowed, not_found, respond};
     pub use axum;

@@ -34,7 +34,7 @@ pub trait CniApi: Send + Sync + 'static {
     ///
     /// Answers 200 with no body.
     ///
-    /// Declared error statuses: ; return them as an [`ApiError`](crate::ApiError).
+    /// Declared error statuses: none; return them as an [`ApiError`](crate::ApiError).
     fn delete_document(
         &self,
         request: ::cloudflare_cni_server_runtime::RequestContext,
@@ -60,7 +60,7 @@ pub trait CniApi: Send + Sync + 'static {
     ///
     /// Answers with raw bytes; return them as a [`Binary`](crate::Binary) of `application/pdf`.
     ///
-    /// Declared error statuses: ; return them as an [`ApiError`](crate::ApiError).
+    /// Declared error statuses: none; return them as an [`ApiError`](crate::ApiError).
     fn get_document(
         &self,
         request: ::cloudflare_cni_server_runtime::RequestContext,

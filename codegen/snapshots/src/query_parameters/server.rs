@@ -32,7 +32,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// - `group`: Group ID
     /// - `query`: the [`ListItemsQuery`] parameters
     ///
-    /// Declared error statuses: ; return them as an [`ApiError`](crate::ApiError).
+    /// Declared error statuses: none; return them as an [`ApiError`](crate::ApiError).
     fn list_items(
         &self,
         request: ::cloudflare_cni_server_runtime::RequestContext,

@@ -32,7 +32,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// - `id`: The thing
     /// - `query`: the [`GetThingQuery`] parameters
     ///
-    /// Declared error statuses: ; return them as an [`ApiError`](crate::ApiError).
+    /// Declared error statuses: none; return them as an [`ApiError`](crate::ApiError).
     fn get_thing(
         &self,
         request: ::cloudflare_cni_server_runtime::RequestContext,
@@ -58,7 +58,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// - `body`: the [`types::Thing`](crate::types::Thing) sent
     /// - `query`: the [`PutThingQuery`] parameters
     ///
-    /// Declared error statuses: ; return them as an [`ApiError`](crate::ApiError).
+    /// Declared error statuses: none; return them as an [`ApiError`](crate::ApiError).
     fn put_thing(
         &self,
         request: ::cloudflare_cni_server_runtime::RequestContext,

@@ -32,7 +32,7 @@ pub trait CniApi: Send + Sync + 'static {
     /// - `body`: the [`types::Shape`](crate::types::Shape) sent
     /// - `query`: the [`CreateShapeQuery`] parameters
     ///
-    /// Declared error statuses: ; return them as an [`ApiError`](crate::ApiError).
+    /// Declared error statuses: none; return them as an [`ApiError`](crate::ApiError).
     fn create_shape(
         &self,
         request: ::cloudflare_cni_server_runtime::RequestContext,

@@ -1,0 +1,111 @@
+//! Header parameters the spec declares (`Upload-Length`, `Tus-Resumable`): read from the
+//! request's headers into the typed fields of an operation's parameter struct. A missing
+//! required one, or one that does not parse as its type, answers 400 naming the header.
+
+use std::str::FromStr;
+
+use axum::http::StatusCode;
+
+use crate::context::RequestContext;
+use crate::error::{codes, ApiError};
+
+fn refused(name: &str, message: String) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, codes::BAD_REQUEST, message).at(name)
+}
+
+/// The text of header `name`: `None` when it is absent, an error when it is not visible
+/// ASCII (a header's value is text on the wire).
+fn text<'a>(request: &'a RequestContext, name: &str) -> Result<Option<&'a str>, ApiError> {
+    match request.headers().get(name) {
+        None => Ok(None),
+        Some(value) => value
+            .to_str()
+            .map(|text| Some(text.trim()))
+            .map_err(|_| refused(name, format!("the header `{name}` is not visible ASCII text"))),
+    }
+}
+
+fn parse<T: FromStr>(name: &str, text: &str) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse::<T>()
+        .map_err(|e| refused(name, format!("invalid header `{name}`: {text:?}: {e}")))
+}
+
+/// An optional header parameter.
+pub fn optional<T: FromStr>(request: &RequestContext, name: &str) -> Result<Option<T>, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    text(request, name)?.map(|t| parse(name, t)).transpose()
+}
+
+/// A required header parameter: missing, it is a 400 naming it.
+pub fn required<T: FromStr>(request: &RequestContext, name: &str) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    optional(request, name)?
+        .ok_or_else(|| refused(name, format!("the header `{name}` is required")))
+}
+
+/// A header parameter that is a list: its values comma-separated (OpenAPI's `simple` style,
+/// the only one a header has), empty when it is absent and not required.
+pub fn list<T: FromStr>(
+    request: &RequestContext,
+    name: &str,
+    required: bool,
+) -> Result<Vec<T>, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    match text(request, name)? {
+        None if required => Err(refused(name, format!("the header `{name}` is required"))),
+        None => Ok(Vec::new()),
+        Some("") => Ok(Vec::new()),
+        Some(t) => t.split(',').map(|item| parse(name, item.trim())).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Credentials;
+    use axum::http::{HeaderName, HeaderValue};
+
+    fn request(headers: &[(&'static str, &'static [u8])]) -> RequestContext {
+        headers.iter().fold(
+            RequestContext::new(Credentials::ApiToken(crate::Secret::new("t"))),
+            |request, (name, value)| {
+                request.with_header(
+                    HeaderName::from_static(name),
+                    HeaderValue::from_bytes(value).unwrap(),
+                )
+            },
+        )
+    }
+
+    #[test]
+    fn a_header_parameter_is_read_as_its_type_and_refused_by_name() {
+        let r = request(&[("upload-length", b"1024"), ("tags", b"a, b,c")]);
+        assert_eq!(required::<u64>(&r, "Upload-Length").unwrap(), 1024);
+        assert_eq!(optional::<u64>(&r, "Upload-Offset").unwrap(), None);
+        assert_eq!(
+            list::<String>(&r, "Tags", false).unwrap(),
+            ["a", "b", "c"]
+        );
+        let missing = required::<String>(&r, "Tus-Resumable").unwrap_err();
+        assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+        assert!(missing.to_string().contains("`Tus-Resumable` is required"), "{missing}");
+        let bad = request(&[("upload-length", b"lots")]);
+        let error = required::<u64>(&bad, "Upload-Length").unwrap_err();
+        assert!(error.to_string().contains("invalid header `Upload-Length`"), "{error}");
+        assert_eq!(
+            error.envelope().errors[0].source.as_ref().and_then(|s| s.pointer.as_deref()),
+            Some("Upload-Length")
+        );
+        let binary = request(&[("upload-metadata", b"caf\xe9")]);
+        assert!(optional::<String>(&binary, "Upload-Metadata").is_err());
+    }
+}
