@@ -192,6 +192,17 @@ pub fn usage(root: &Value) -> BTreeMap<String, Usage> {
 
 /// The media type of a request body sent as bytes: its one media type, when that is neither
 /// JSON nor a form (multipart or URL-encoded), which are not bytes.
+/// The media type of a request body sent as a multipart form.
+pub const MULTIPART: &str = "multipart/form-data";
+
+/// The schema of a request body sent as a multipart form: `multipart/form-data` is its one
+/// media type (the import keeps the form where Cloudflare offers a script's own media type
+/// beside it). `Value::Null` when the form declares no schema.
+pub fn multipart_schema(content: &serde_json::Map<String, Value>) -> Option<&Value> {
+    let media = content.get(MULTIPART).filter(|_| content.len() == 1)?;
+    Some(media.get("schema").unwrap_or(&Value::Null))
+}
+
 pub fn bytes_media_type(content: &serde_json::Map<String, Value>) -> Option<&str> {
     let mut media_types = content.keys();
     let media_type = media_types.next()?;

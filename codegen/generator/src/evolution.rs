@@ -160,14 +160,20 @@ pub enum OperationShape {
     TextAnswer,
     /// A deprecated operation with a deprecated query parameter.
     Deprecated,
+    /// A `multipart/form-data` body: a file with its metadata (an image upload).
+    FormBody,
+    /// Header parameters (a tus upload's `Upload-Length`).
+    HeaderParameters,
 }
 
 impl OperationShape {
-    pub const ALL: [OperationShape; 4] = [
+    pub const ALL: [OperationShape; 6] = [
         OperationShape::ArrayBody,
         OperationShape::ScriptBody,
         OperationShape::TextAnswer,
         OperationShape::Deprecated,
+        OperationShape::FormBody,
+        OperationShape::HeaderParameters,
     ];
 
     pub fn name(self) -> &'static str {
@@ -176,6 +182,8 @@ impl OperationShape {
             OperationShape::ScriptBody => "a body of bytes (application/javascript)",
             OperationShape::TextAnswer => "a text/csv answer",
             OperationShape::Deprecated => "deprecated, with a deprecated parameter",
+            OperationShape::FormBody => "a multipart form body",
+            OperationShape::HeaderParameters => "header parameters",
         }
     }
 
@@ -218,6 +226,27 @@ impl OperationShape {
                 "description": "Deprecated: use the listing instead.",
                 "parameters": [{"name": "old_filter", "in": "query", "deprecated": true,
                     "schema": {"type": "string"}}],
+                "responses": answer}),
+            ),
+            OperationShape::FormBody => (
+                "upload",
+                "post",
+                json!({
+                "requestBody": {"required": true, "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "required": ["file"], "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "metadata": {"type": "object"},
+                        "name": {"type": "string"}}}}}},
+                "responses": answer}),
+            ),
+            OperationShape::HeaderParameters => (
+                "resumable",
+                "post",
+                json!({
+                "parameters": [
+                    {"name": "Upload-Length", "in": "header", "required": true,
+                        "schema": {"type": "integer", "minimum": 0}},
+                    {"name": "Upload-Metadata", "in": "header", "schema": {"type": "string"}}],
                 "responses": answer}),
             ),
         };

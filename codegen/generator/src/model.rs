@@ -56,6 +56,9 @@ pub struct OperationModel {
     /// (`application/octet-stream`, `text/javascript`, `application/x-ndjson`): the client
     /// takes anything that converts into a `reqwest::Body`, the server hands the trait `Bytes`.
     pub request_bytes: Option<String>,
+    /// The parts of a request body sent as a multipart form (`multipart/form-data`), in the
+    /// schema's order: the client takes a `Multipart`, the server hands the trait the parts.
+    pub request_form: Option<Vec<PartModel>>,
     /// A minimal body of that schema that decodes (every required field, placeholder values).
     pub request_sample: Option<Value>,
     pub success: SuccessModel,
@@ -74,6 +77,90 @@ pub struct OperationModel {
     /// and lists of scalars, each at its JSON pointer, in the schema's order; lists of objects
     /// are not among them.
     pub request_fields: Vec<FieldModel>,
+}
+
+/// One part of a multipart form, as the form's schema names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartModel {
+    /// Its name; Cloudflare writes `<any part name>` for parts the caller names (a Worker's
+    /// modules).
+    pub name: String,
+    pub kind: PartKind,
+    pub required: bool,
+    /// A list: the part repeats, one per item.
+    pub many: bool,
+    pub description: String,
+}
+
+/// What a form's part holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartKind {
+    /// Text: a string, a number or a flag (`name=logo`).
+    Text,
+    /// A file: bytes with a file name and a media type (`format: binary`).
+    File,
+    /// A JSON value (an object or a list of them, as Cloudflare's `metadata` parts).
+    Json,
+}
+
+/// The parts of a form whose schema is `schema`: an object's properties, or each object
+/// member's of a union, merged (the first description of a name wins; a part is required when
+/// the object requires it in every member that names it).
+fn form_parts(root: &Value, schema: &Value, depth: usize) -> Vec<PartModel> {
+    let schema = deref(root, schema);
+    let mut parts: Vec<PartModel> = Vec::new();
+    if depth > 8 {
+        return parts;
+    }
+    for keyword in ["oneOf", "anyOf", "allOf"] {
+        for member in schema.get(keyword).and_then(Value::as_array).into_iter().flatten() {
+            for part in form_parts(root, member, depth + 1) {
+                match parts.iter_mut().find(|p| p.name == part.name) {
+                    Some(known) => known.required &= part.required,
+                    None => parts.push(PartModel {
+                        // A member's requirement holds only when that member is sent.
+                        required: part.required && keyword == "allOf",
+                        ..part
+                    }),
+                }
+            }
+        }
+    }
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    for (name, property) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
+        let property = deref(root, property);
+        let many = property.get("type").and_then(Value::as_str) == Some("array");
+        let item = match many {
+            true => property.get("items").map_or(&Value::Null, |i| deref(root, i)),
+            false => property,
+        };
+        let kind = match (
+            item.get("type").and_then(Value::as_str),
+            item.get("format").and_then(Value::as_str),
+        ) {
+            (_, Some("binary")) => PartKind::File,
+            (Some("object" | "array"), _) => PartKind::Json,
+            (None, _) if item.get("properties").is_some() => PartKind::Json,
+            _ => PartKind::Text,
+        };
+        if parts.iter().any(|p| &p.name == name) {
+            continue;
+        }
+        parts.push(PartModel {
+            name: name.clone(),
+            kind,
+            required: required.contains(&name.as_str()),
+            many,
+            description: text(property, "description"),
+        });
+    }
+    parts
 }
 
 /// The kind of JSON a request body is. The server holds an object body to the object rule
@@ -401,6 +488,13 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
         .and_then(Value::as_object)
         .and_then(|content| document::bytes_media_type(content))
         .map(str::to_string);
+    let request_form = op
+        .get("requestBody")
+        .map(|b| deref(root, b))
+        .and_then(|b| b.get("content"))
+        .and_then(Value::as_object)
+        .and_then(document::multipart_schema)
+        .map(|schema| form_parts(root, schema, 0));
     let request_shape =
         request_schema.map_or(JsonShape::Object, |schema| json_shape(root, schema, 0));
     let mut request_fields = Vec::new();
@@ -457,6 +551,7 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
         request_body,
         request_shape,
         request_bytes,
+        request_form,
         request_sample,
         success,
         success_sample,
@@ -853,6 +948,7 @@ impl OperationModel {
             request_body: None,
             request_shape: JsonShape::Object,
             request_bytes: None,
+            request_form: None,
             request_sample: None,
             success_sample: None,
             success: SuccessModel::Empty,

@@ -14,7 +14,9 @@
 //! - **Media types** (`media types`): a media type that is not `type/subtype` (Cloudflare
 //!   writes `undefined` for a Worker script's download) is `application/octet-stream` in a
 //!   success answer (bytes, whatever the server sends) and is dropped from an error answer,
-//!   whose body the client keeps as the error's text.
+//!   whose body the client keeps as the error's text. A request that offers a
+//!   `multipart/form-data` form beside other media types that are not JSON (a Worker's script
+//!   as `application/javascript`) is sent as the form.
 //! - **Bodies** (`bodies`): a JSON body with no schema, or the empty schema `{}`, is any
 //!   JSON object in a request (what Cloudflare's endpoints take there, `{}` at least), and is
 //!   left out of an error answer, whose body the client keeps as the error's text. (A success
@@ -27,6 +29,9 @@
 //!   as the JSON it spells where that is one (`"true"` for a boolean, `"[]"` for an array:
 //!   Cloudflare quotes them), and is dropped otherwise (`"none"` for a list): a generated
 //!   `Default` must hold a value the type can hold.
+//! - **Types** (`types`): a schema that is `format: binary` and nothing else (Cloudflare's
+//!   image upload's `file` part) is a string of bytes; an `enum` with no type whose values
+//!   are of one type is of that type.
 //! - **Required names** (`required`): a name in `required` that the object's `properties` do
 //!   not declare (JSON Schema allows it: "present, any value") is dropped from `required`:
 //!   the field is not demanded of answers, and an answer that has it keeps it (unknown fields
@@ -60,6 +65,16 @@ pub(super) fn parameters_and_media_types(document: &mut Value) -> Vec<String> {
         for (name, parameter) in parameters.iter_mut() {
             let at = format!("components/parameters/{name}");
             parameter_schema(parameter, &components, &at, &mut warnings);
+        }
+    }
+    // A shared request body (Cloudflare's `workers_script_upload`) by the same rules as an
+    // operation's own.
+    if let Some(Value::Object(bodies)) = document.pointer_mut("/components/requestBodies") {
+        for (name, body) in bodies.iter_mut() {
+            if let Some(Value::Object(content)) = body.get_mut("content") {
+                let at = format!("components/requestBodies/{name}");
+                media_types(content, "request", &at, &mut warnings);
+            }
         }
     }
     let Some(Value::Object(paths)) = document.get_mut("paths") else {
@@ -381,6 +396,27 @@ fn media_types(
         .cloned()
         .collect();
     let success = status.starts_with('2') || status == "request";
+    // A form offered beside a script's own media types (Cloudflare's Workers uploads: a
+    // script as `application/javascript`, or the form with the script as a part): the form,
+    // which carries everything the others do.
+    if status == "request"
+        && content.contains_key(crate::document::MULTIPART)
+        && !content.keys().any(|media| is_json(media))
+        && content.len() > 1
+    {
+        let others: Vec<String> = content
+            .keys()
+            .filter(|media| *media != crate::document::MULTIPART)
+            .cloned()
+            .collect();
+        content.retain(|media, _| media == crate::document::MULTIPART);
+        warnings.push(format!(
+            "{at}: request offers `{}` beside `{}`: sent as the form (rule `media types`: a \
+             form carries the script as one of its parts)",
+            crate::document::MULTIPART,
+            others.join("`, `")
+        ));
+    }
     for media in invalid {
         let Some(mut body) = content.remove(&media) else {
             continue;
@@ -540,6 +576,47 @@ fn visit(value: &mut Value, at: String, warnings: &mut Vec<String>) {
                 && map.get("required").is_some_and(Value::is_array);
             if only_required {
                 map.insert("type".into(), Value::String("object".into()));
+            }
+            // Rule *types*: `format: binary` alone (Cloudflare's image upload's `file`) is
+            // bytes, a string: typify stops at a format with no type.
+            let untyped = ["type", "$ref", "allOf", "oneOf", "anyOf", "enum", "properties", "items"]
+                .iter()
+                .all(|k| !map.contains_key(*k));
+            if untyped && map.get("format").and_then(Value::as_str) == Some("binary") {
+                map.insert("type".into(), Value::String("string".into()));
+                warnings.push(format!(
+                    "{}: `format: binary` with no type: a string of bytes (rule `types`)",
+                    if at.is_empty() { "/" } else { &at }
+                ));
+            }
+            // An `enum` with no type (a firewall rule's `action`) is of its values' one type.
+            let enum_type = map
+                .get("enum")
+                .and_then(Value::as_array)
+                .filter(|_| !["type", "$ref", "allOf", "oneOf", "anyOf"].iter().any(|k| map.contains_key(*k)))
+                .and_then(|values| {
+                    let kinds: std::collections::BTreeSet<&str> = values
+                        .iter()
+                        .filter(|v| !v.is_null())
+                        .map(|v| match v {
+                            Value::String(_) => "string",
+                            Value::Bool(_) => "boolean",
+                            Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+                            Value::Number(_) => "number",
+                            _ => "mixed",
+                        })
+                        .collect();
+                    match kinds.len() {
+                        1 => kinds.into_iter().next().filter(|k| *k != "mixed"),
+                        _ => None,
+                    }
+                });
+            if let Some(kind) = enum_type {
+                map.insert("type".into(), Value::String(kind.into()));
+                warnings.push(format!(
+                    "{}: an `enum` with no type: of its values' type, {kind} (rule `types`)",
+                    if at.is_empty() { "/" } else { &at }
+                ));
             }
             if let Some(warning) = default_value(map) {
                 warnings.push(format!(

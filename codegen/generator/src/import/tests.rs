@@ -768,3 +768,74 @@ fn hoisted_names_are_spelled_as_typify_spells_them() {
     );
     crate::render(&spec, &crate::config::Config::default()).expect("generates");
 }
+
+/// Cloudflare's uploads: a Worker script offered as a form beside its own media types (in a
+/// shared request body), an image form whose `file` is `format: binary` with no type, and an
+/// `enum` with no type. Each is read by a written rule, warned about, and generates: the form's
+/// parts reach the model.
+#[test]
+fn forms_and_untyped_formats_import_by_rule_and_generate() {
+    let account = json!({"name": "account_id", "in": "path", "required": true,
+        "schema": {"type": "string"}});
+    let answer = json!({"200": {"description": "Done", "content": {"application/json": {
+        "schema": {"type": "object", "properties": {"id": {"type": "string"}}}}}}});
+    let document = json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Cloudflare API", "version": "4.0.0"},
+        "servers": [{"url": "https://api.cloudflare.com/client/v4"}],
+        "paths": {
+            "/accounts/{account_id}/workers/scripts/{script_name}": {"put": {
+                "operationId": "worker-script-upload-worker-module",
+                "tags": ["Worker Script"],
+                "parameters": [account, {"name": "script_name", "in": "path", "required": true,
+                    "schema": {"type": "string"}}],
+                "requestBody": {"$ref": "#/components/requestBodies/workers_script_upload"},
+                "responses": answer
+            }},
+            "/accounts/{account_id}/images/v1": {"post": {
+                "operationId": "cloudflare-images-upload-an-image-via-url",
+                "tags": ["Cloudflare Images"],
+                "parameters": [account],
+                "requestBody": {"required": true, "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "properties": {
+                        "file": {"description": "The image.", "format": "binary"},
+                        "mode": {"enum": ["fit", "crop"]}}}}}},
+                "responses": answer
+            }}
+        },
+        "components": {"requestBodies": {"workers_script_upload": {"required": true, "content": {
+            "application/javascript": {"schema": {"type": "string"}},
+            "multipart/form-data": {"schema": {"type": "object", "properties": {
+                "<any part name>": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                "metadata": {"type": "object", "properties": {"main_module": {"type": "string"}}}}}},
+            "text/javascript": {"schema": {"type": "string"}}}}}}
+    });
+    let (spec, report) = import_operations(&document, |_, _| true, "whole.json").unwrap();
+    let warnings = report.repairs.join("\n");
+    for expected in [
+        "components/requestBodies/workers_script_upload: request offers `multipart/form-data` beside `application/javascript`, `text/javascript`: sent as the form (rule `media types`",
+        "`format: binary` with no type: a string of bytes (rule `types`)",
+        "an `enum` with no type: of its values' type, string (rule `types`)",
+    ] {
+        assert!(warnings.contains(expected), "{expected}\nin:\n{warnings}");
+    }
+    let model = &spec.model;
+    let upload = model
+        .operations
+        .iter()
+        .find(|op| op.id == "worker_script_upload_worker_module")
+        .expect("the script upload");
+    let parts = upload.request_form.as_ref().expect("a form");
+    let described: Vec<(&str, crate::model::PartKind, bool)> = parts
+        .iter()
+        .map(|p| (p.name.as_str(), p.kind, p.many))
+        .collect();
+    assert_eq!(
+        described,
+        [
+            ("<any part name>", crate::model::PartKind::File, true),
+            ("metadata", crate::model::PartKind::Json, false)
+        ]
+    );
+    crate::render(&spec, &crate::config::Config::default()).expect("generates");
+}

@@ -271,6 +271,8 @@ impl<'a> Linter<'a> {
             // One media type sent as bytes (octet-stream, a script, NDJSON), whatever its
             // schema says of them.
             Some(content) if crate::document::bytes_media_type(content).is_some() => {}
+            // A multipart form: its parts are the schema's properties, whatever they are.
+            Some(content) if crate::document::multipart_schema(content).is_some() => {}
             Some(content) if !content.is_empty() => {
                 for (media_type, media) in content {
                     let schema_at = format!(
@@ -283,7 +285,7 @@ impl<'a> Linter<'a> {
                             format!("{body_at}{}", pointer(["content", media_type.as_str()])),
                             format!(
                                 "unsupported request media type `{media_type}`: a request body \
-                                 is `{JSON_MEDIA_TYPE}`, or bytes of one media type that is not a form"
+                                 is `{JSON_MEDIA_TYPE}`, a `multipart/form-data` form, or bytes of one other media type"
                             ),
                         );
                     }

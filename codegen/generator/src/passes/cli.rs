@@ -158,6 +158,9 @@ fn operation_entry(model: &ApiModel, op: &OperationModel, verb: &str) -> TokenSt
             });
             quote!(::std::option::Option::Some(rt::Body { schema: #schema, media_type: "application/json", account: #account_pointer, fields: &[#(#fields),*] }))
         }
+        None if op.request_form.is_some() => {
+            quote!(::std::option::Option::Some(rt::Body { schema: "form", media_type: "multipart/form-data", account: ::std::option::Option::None, fields: &[] }))
+        }
         None => match &op.request_bytes {
             Some(media_type) => {
                 quote!(::std::option::Option::Some(rt::Body { schema: "bytes", media_type: #media_type, account: ::std::option::Option::None, fields: &[] }))
@@ -319,6 +322,9 @@ fn operation_run(model: &ApiModel, op: &OperationModel) -> TokenStream {
     }
     if op.request_bytes.is_some() {
         setters.push(quote!(let builder = builder.body(call.raw_body()?);));
+    }
+    if op.request_form.is_some() {
+        setters.push(quote!(let builder = builder.body(call.form()?);));
     }
     if let Some(body) = &op.request_body {
         let body = format_ident!("{}", body);

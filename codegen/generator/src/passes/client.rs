@@ -1075,6 +1075,7 @@ mod tests {
             request_body: request_body.map(str::to_string),
             request_shape: crate::model::JsonShape::Object,
             request_bytes: None,
+            request_form: None,
             ..OperationModel::for_test(
                 "get_thing",
                 "/things/{thing}",

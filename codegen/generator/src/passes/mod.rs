@@ -42,6 +42,7 @@ pub const PASSES: &[(&str, Pass)] = &[
     ("owned builders", owned_builders::apply),
     ("client", client::apply),
     ("byte bodies", byte_bodies::output::apply),
+    ("forms", byte_bodies::forms::apply),
     ("scoped handle", scoped::apply),
     ("documentation", docs::output::apply),
     ("server", server::apply),

@@ -164,6 +164,14 @@ fn method_doc(op: &OperationModel) -> TokenStream {
     if let Some(media_type) = &op.request_bytes {
         text.push_str(&format!("\n- `body`: the bytes sent, as `{media_type}`"));
     }
+    if let Some(parts) = &op.request_form {
+        let names: Vec<String> = parts.iter().map(|p| format!("`{}`", p.name)).collect();
+        text.push_str(&format!(
+            "\n- `body`: the multipart form sent, every part in order (the spec names {}); \
+             those it requires are there",
+            if names.is_empty() { "none".to_string() } else { names.join(", ") }
+        ));
+    }
     text.push_str(&format!(
         "\n- `query`: the [`{}`] parameters{}",
         query_struct_name(op),
@@ -204,6 +212,9 @@ fn arguments(
     }
     if op.request_bytes.is_some() {
         args.push((format_ident!("body"), quote!(#rt::Bytes)));
+    }
+    if op.request_form.is_some() {
+        args.push((format_ident!("body"), quote!(#rt::Multipart)));
     }
     args
 }
@@ -351,6 +362,23 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
             .as_ref()
             .map(|_| quote!(#rt::ApiBytes(body): #rt::ApiBytes,))
     });
+    let body_extractor = body_extractor.or_else(|| {
+        op.request_form
+            .as_ref()
+            .map(|_| quote!(form: #rt::ApiMultipart,))
+    });
+    // A form lacking a part the spec requires is refused naming it, before the trait is called.
+    let form_check = op.request_form.as_ref().map(|parts| {
+        let required = parts.iter().filter(|p| p.required).map(|p| p.name.as_str());
+        quote! {
+            let body = match form.require(&[#(#required),*]) {
+                ::std::result::Result::Ok(body) => body,
+                ::std::result::Result::Err(error) => {
+                    return #rt::__private::axum::response::IntoResponse::into_response(error);
+                }
+            };
+        }
+    });
     let call_args = arguments(op, types, rt).into_iter().map(|(n, _)| n);
     let wrap = match &op.success {
         SuccessModel::Json(_) => quote!(.map(#rt::__private::axum::Json)),
@@ -365,6 +393,7 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
             #body_extractor
         ) -> #rt::__private::axum::response::Response {
             #(#header_reads)*
+            #form_check
             let answer_headers = #rt::__private::AnswerHeaders::of(&request);
             let answer = api.#method(request, #(#call_args),*).await;
             if let ::std::result::Result::Err(error) = &answer {
@@ -462,7 +491,7 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
     quote! {
         /// The request and response types, shared with the client crate.
         pub use #types as types;
-        pub use #rt::{codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, RequestContext, Secret, RouterConfig, ServeConfig, MAX_BODY_DEPTH, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES};
+        pub use #rt::{codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, FormPart, Multipart, RequestContext, Secret, RouterConfig, ServeConfig, MAX_BODY_DEPTH, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES};
         /// The old name of [`RouterConfig`].
         #[doc(hidden)]
         #[allow(deprecated)]

@@ -13,6 +13,8 @@ const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
 
 /// The media type of a body given as JSON and field flags.
 const JSON: &str = "application/json";
+/// The media type of a request body sent as a multipart form.
+pub(crate) const FORM: &str = "multipart/form-data";
 
 const EXIT_CODES: &str = "\
 Exit status:
@@ -160,7 +162,24 @@ pub(crate) fn operation_command(operation: &Operation) -> Command {
         }
         command = command.arg(clap_arg);
     }
-    if let Some(body) = operation.body.as_ref().filter(|b| b.media_type != JSON) {
+    if operation.body.as_ref().is_some_and(|b| b.media_type == FORM) {
+        // A form, part by part, as curl's `-F` writes them.
+        command = command
+            .arg(
+                ClapArg::new("part")
+                    .long("part")
+                    .value_name("NAME=VALUE")
+                    .action(ArgAction::Append)
+                    .help("A text part of the form (repeat for each); NAME=VALUE;type=MEDIA gives it a media type"),
+            )
+            .arg(
+                ClapArg::new("file")
+                    .long("file")
+                    .value_name("NAME=@PATH")
+                    .action(ArgAction::Append)
+                    .help("A file part of the form, sent with the file's name (repeat for each); NAME=@PATH;type=MEDIA gives its media type (default application/octet-stream)"),
+            );
+    } else if let Some(body) = operation.body.as_ref().filter(|b| b.media_type != JSON) {
         command = command.arg(
             ClapArg::new("body")
                 .long("body")

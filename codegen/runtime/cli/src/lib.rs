@@ -449,6 +449,57 @@ impl Call {
         Ok(bytes)
     }
 
+    /// A request body sent as a multipart form: each `--part NAME=VALUE` and
+    /// `--file NAME=@PATH` in the order given (a `;type=MEDIA` suffix gives a part's media
+    /// type). With `--dry-run`, shown part by part and not sent.
+    pub fn form(&self) -> Result<cloudflare_cni_client_runtime::Multipart, CliError> {
+        let mut given: Vec<(usize, FormArg)> = Vec::new();
+        for (id, file) in [("part", false), ("file", true)] {
+            let values = self.matches.try_get_many::<String>(id).ok().flatten();
+            let indices = self.matches.indices_of(id);
+            if let (Some(values), Some(indices)) = (values, indices) {
+                for (value, index) in values.zip(indices) {
+                    given.push((index, FormArg::parse(value, file)?));
+                }
+            }
+        }
+        given.sort_by_key(|(index, _)| *index);
+        let mut form = cloudflare_cni_client_runtime::Multipart::new();
+        let mut shown = String::new();
+        for (_, arg) in given {
+            match arg.path {
+                None => {
+                    shown.push_str(&format!("part {}: {}\n", arg.name, arg.value));
+                    form = match arg.media_type {
+                        Some(media_type) => form.bytes(&arg.name, arg.value.into_bytes(), &media_type),
+                        None => form.text(&arg.name, arg.value),
+                    };
+                }
+                Some(path) => {
+                    let bytes = read_source(&path)?;
+                    let media_type = arg.media_type.unwrap_or_else(|| "application/octet-stream".into());
+                    let file_name = std::path::Path::new(&path)
+                        .file_name()
+                        .map_or_else(|| "-".to_string(), |n| n.to_string_lossy().into_owned());
+                    shown.push_str(&format!(
+                        "file {}: {file_name} ({} bytes, {media_type})\n",
+                        arg.name,
+                        bytes.len()
+                    ));
+                    form = form.file(&arg.name, file_name, bytes, &media_type);
+                }
+            }
+        }
+        if let Some(request) = &self.dry_run {
+            let mut done = CliError::other(String::new());
+            done.dry_run = Some(format!(
+                "{request}content-type: multipart/form-data\n\n{shown}"
+            ));
+            return Err(done);
+        }
+        Ok(form)
+    }
+
     /// Whether a listing streams its items as JSON lines.
     pub fn jsonl(&self) -> bool {
         self.jsonl
@@ -527,6 +578,36 @@ fn read_body(source: &str) -> Result<serde_json::Value, CliError> {
 }
 
 /// The bytes of `--body FILE|-`, within [`MAX_BODY_BYTES`].
+/// One `--part NAME=VALUE` or `--file NAME=@PATH`, with its `;type=MEDIA` if given.
+#[derive(Debug, PartialEq, Eq)]
+struct FormArg {
+    name: String,
+    value: String,
+    path: Option<String>,
+    media_type: Option<String>,
+}
+
+impl FormArg {
+    fn parse(text: &str, file: bool) -> Result<FormArg, CliError> {
+        let flag = if file { "--file NAME=@PATH" } else { "--part NAME=VALUE" };
+        let (name, rest) = text
+            .split_once('=')
+            .filter(|(name, _)| !name.is_empty())
+            .ok_or_else(|| CliError::new(ExitClass::Usage, format!("{flag}: {text:?} names no part")))?;
+        let (value, media_type) = match rest.rsplit_once(";type=") {
+            Some((value, media)) if media.contains('/') => (value, Some(media.to_string())),
+            _ => (rest, None),
+        };
+        let path = file.then(|| value.strip_prefix('@').unwrap_or(value).to_string());
+        Ok(FormArg {
+            name: name.to_string(),
+            value: value.to_string(),
+            path,
+            media_type,
+        })
+    }
+}
+
 fn read_source(source: &str) -> Result<Vec<u8>, CliError> {
     let name = match source {
         "-" => "standard input".to_string(),
@@ -1056,6 +1137,68 @@ mod tests {
             "POST http://example.test/widgets/uploads\n(no credentials given)\n\
              upload-length: 1024\nupload-metadata: name d2lkZ2V0\n\n"
         );
+    }
+
+    static FORM_UPLOAD: Operation = Operation {
+        verb: "upload-media",
+        operation_id: "upload_widget_media",
+        method: "POST",
+        path: "/widgets/media",
+        about: "",
+        long_about: "",
+        args: &[],
+        body: Some(Body {
+            schema: "form",
+            media_type: "multipart/form-data",
+            account: None,
+            fields: &[],
+        }),
+        answer: AnswerKind::Json,
+    };
+
+    /// A form is `--part NAME=VALUE` and `--file NAME=@PATH` (each with an optional
+    /// `;type=MEDIA`), in the order given; `--dry-run` shows each part and sends nothing.
+    #[test]
+    fn a_form_is_its_parts_and_files_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let logo = dir.path().join("logo.png");
+        std::fs::write(&logo, [0x89u8, b'P', b'N', b'G']).unwrap();
+        let file = format!("file=@{};type=image/png", logo.display());
+        let matches = command::operation_command(&FORM_UPLOAD)
+            .try_get_matches_from([
+                "upload-media",
+                "--part",
+                "name=logo",
+                "--file",
+                &file,
+                "--part",
+                "metadata={\"team\":\"network\"};type=application/json",
+            ])
+            .unwrap();
+        let call = |dry_run: Option<&str>| Call {
+            matches: matches.clone(),
+            operation: &FORM_UPLOAD,
+            account: None,
+            jsonl: false,
+            output_path: None,
+            wait: None,
+            progress: false,
+            dry_run: dry_run.map(str::to_string),
+        };
+        let form = call(None).form().unwrap();
+        assert_eq!(form.part_names(), ["name", "file", "metadata"]);
+        let shown = call(Some("POST http://x/widgets/media\n")).form().unwrap_err().dry_run;
+        assert_eq!(
+            shown.as_deref(),
+            Some(
+                "POST http://x/widgets/media\ncontent-type: multipart/form-data\n\n\
+                 part name: logo\nfile file: logo.png (4 bytes, image/png)\n\
+                 part metadata: {\"team\":\"network\"}\n"
+            )
+        );
+        let unnamed = FormArg::parse("=x", false).unwrap_err();
+        assert!(unnamed.to_string().contains("names no part"), "{unnamed}");
+        assert!(FormArg::parse("file=@/no/such/file", true).is_ok());
     }
 
     /// A `date-time` parameter's client type is chrono's: the flag's text is parsed by it,

@@ -12,6 +12,7 @@ mod builder;
 mod context;
 mod error;
 mod limits;
+mod multipart;
 mod options;
 mod paginate;
 mod path_segment;
@@ -28,6 +29,7 @@ pub use cloudflare_cni_validate::envelope::{
 pub use cloudflare_cni_validate::Secret;
 pub use error::CniError;
 pub use limits::{BodyTooLarge, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RESPONSE_BYTES};
+pub use multipart::Multipart;
 pub use options::{RequestOptions, ResponseMetadata, REQUEST_ID_HEADER};
 pub use paginate::{
     Page, PageFuture, Pages, Paginator, DEFAULT_MAX_PAGES, MAX_EMPTY_PAGES_IN_A_ROW,

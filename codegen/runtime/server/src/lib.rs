@@ -12,6 +12,7 @@ mod credentials;
 mod error;
 mod extract;
 mod header_params;
+mod multipart;
 mod object_body;
 mod serve;
 mod trace;
@@ -29,6 +30,7 @@ pub use context::RequestContext;
 pub use credentials::Credentials;
 pub use error::{codes, ApiError};
 pub use extract::{ApiBytes, ApiJson, ApiJsonValue, ApiPath, ApiQuery};
+pub use multipart::{ApiMultipart, FormPart, Multipart};
 pub use object_body::MAX_BODY_DEPTH;
 pub use serve::{serve, ServeConfig, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES};
 

@@ -2,9 +2,9 @@
 /// The request and response types, shared with the client crate.
 pub use super::types as types;
 pub use ::cloudflare_cni_server_runtime::{
-    codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, RequestContext, Secret,
-    RouterConfig, ServeConfig, MAX_BODY_DEPTH, MAX_HEADER_BYTES, MAX_HEADER_COUNT,
-    MAX_URI_BYTES,
+    codes, serve, ApiError, Binary, Credentials, ErrorEnvelope, FormPart, Multipart,
+    RequestContext, Secret, RouterConfig, ServeConfig, MAX_BODY_DEPTH, MAX_HEADER_BYTES,
+    MAX_HEADER_COUNT, MAX_URI_BYTES,
 };
 /// The old name of [`RouterConfig`].
 #[doc(hidden)]

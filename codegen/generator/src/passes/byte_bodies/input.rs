@@ -1,4 +1,5 @@
-//! Byte bodies' change to progenitor's input: each is an octet stream of binary strings.
+//! Byte bodies' and forms' change to progenitor's input: each is an octet stream of binary
+//! strings.
 
 use serde_json::{json, Value};
 
@@ -7,13 +8,13 @@ use crate::model::ApiModel;
 /// The one request media type progenitor sends as raw bytes.
 pub const OCTET_STREAM: &str = "application/octet-stream";
 
-/// progenitor's input: every bytes body is an octet stream of binary strings (the operation's
+/// progenitor's input: every bytes body and every form is an octet stream of binary strings (the operation's
 /// `requestBody` is written out in place, when it was a `$ref` to a shared one).
 pub fn input(root: &mut Value, model: &ApiModel) {
     for op in model
         .operations
         .iter()
-        .filter(|op| op.request_bytes.is_some())
+        .filter(|op| op.request_bytes.is_some() || op.request_form.is_some())
     {
         let pointer = format!(
             "/paths/{}/{}",
