@@ -10,7 +10,9 @@
 //!   types, is a string: a path segment, a query value and a header are text on the wire
 //!   (one whose `enum` is of numbers or booleans is of that type); a list of untyped items is
 //!   of strings. A query parameter that is an object, sent as an exploded form (the query's
-//!   default), is its properties, each a query parameter: that is what goes on the wire.
+//!   default), is its properties, each a query parameter: that is what goes on the wire. A
+//!   query or header parameter that is a path parameter again (by name, or by the Rust name
+//!   it would have) is left out: the path carries it.
 //! - **Media types** (`media types`): a media type that is not `type/subtype` (Cloudflare
 //!   writes `undefined` for a Worker script's download) is `application/octet-stream` in a
 //!   success answer (bytes, whatever the server sends) and is dropped from an error answer,
@@ -77,6 +79,10 @@ pub(super) fn parameters_and_media_types(document: &mut Value) -> Vec<String> {
             }
         }
     }
+    let shared_parameters = document
+        .pointer("/components/parameters")
+        .cloned()
+        .unwrap_or(Value::Null);
     let Some(Value::Object(paths)) = document.get_mut("paths") else {
         return warnings;
     };
@@ -84,6 +90,7 @@ pub(super) fn parameters_and_media_types(document: &mut Value) -> Vec<String> {
         let Some(item) = item.as_object_mut() else {
             continue;
         };
+        let item_parameters = item.get("parameters").cloned().unwrap_or(Value::Null);
         if let Some(Value::Array(list)) = item.get_mut("parameters") {
             let at = format!("path {path}");
             for parameter in list {
@@ -96,6 +103,7 @@ pub(super) fn parameters_and_media_types(document: &mut Value) -> Vec<String> {
             };
             let at = format!("{} {path}", method.to_ascii_uppercase());
             if let Some(Value::Array(list)) = op.get_mut("parameters") {
+                path_duplicates(list, &item_parameters, &shared_parameters, &at, &mut warnings);
                 object_query_parameters(list, &components, &at, &mut warnings);
                 for parameter in list {
                     parameter_schema(parameter, &components, &at, &mut warnings);
@@ -119,6 +127,55 @@ pub(super) fn parameters_and_media_types(document: &mut Value) -> Vec<String> {
         }
     }
     warnings
+}
+
+/// A parameter's name and place (`in`), through a `$ref` to a shared one.
+fn name_and_place<'v>(parameter: &'v Value, shared: &'v Value) -> Option<(&'v str, &'v str)> {
+    let parameter = match parameter.get("$ref").and_then(Value::as_str) {
+        Some(reference) => shared.get(reference.strip_prefix("#/components/parameters/")?)?,
+        None => parameter,
+    };
+    Some((
+        parameter.get("name")?.as_str()?,
+        parameter.get("in")?.as_str()?,
+    ))
+}
+
+/// Rule *parameters* on an operation's list: a query or header parameter that is a path
+/// parameter again (a firewall rule's `id` in the path and the query; Radar's
+/// `{http_protocol}` beside `httpProtocol`), by name or by the Rust name it would have, is
+/// left out: the path carries the value, and one request builder cannot hold both.
+fn path_duplicates(
+    list: &mut Vec<Value>,
+    item_parameters: &Value,
+    shared: &Value,
+    at: &str,
+    warnings: &mut Vec<String>,
+) {
+    let in_path: Vec<String> = list
+        .iter()
+        .chain(item_parameters.as_array().into_iter().flatten())
+        .filter_map(|p| name_and_place(p, shared))
+        .filter(|(_, place)| *place == "path")
+        .map(|(name, _)| crate::naming::progenitor_field_name(name))
+        .collect();
+    let mut dropped = Vec::new();
+    list.retain(|p| match name_and_place(p, shared) {
+        Some((name, place))
+            if place != "path"
+                && in_path.contains(&crate::naming::progenitor_field_name(name)) =>
+        {
+            dropped.push(format!("{place} parameter `{name}`"));
+            false
+        }
+        _ => true,
+    });
+    for parameter in dropped {
+        warnings.push(format!(
+            "{at}: {parameter} is a path parameter again: left out (rule `parameters`: the \
+             path carries it)"
+        ));
+    }
 }
 
 /// Rule *parameters* on an operation's list: a query parameter whose schema is an object

@@ -118,7 +118,7 @@ impl<'a> Linter<'a> {
     ) {
         let mut path_params: BTreeMap<String, String> = BTreeMap::new();
         // The Rust name each parameter's setter gets (progenitor's), and whose it is.
-        let mut setters: BTreeMap<String, String> = BTreeMap::new();
+        let mut setters: BTreeMap<String, (String, String)> = BTreeMap::new();
         let lists = [(item, item_at.to_string()), (op, op_at.to_string())];
         for (owner, owner_at) in lists {
             let Some(params) = owner.get("parameters").and_then(Value::as_array) else {
@@ -137,16 +137,23 @@ impl<'a> Linter<'a> {
                 let setter = crate::naming::progenitor_field_name(name);
                 match setters.get(&setter) {
                     // Cloudflare's Radar: the path's `http_protocol` beside the query's
-                    // `httpProtocol`, one builder field twice.
-                    Some(other) if other != name => self.report(
-                        at.clone(),
-                        format!(
-                            "parameters `{other}` and `{name}` would both be the client's `{setter}`: \
-                             progenitor's request builder cannot hold them apart"
-                        ),
-                    ),
+                    // `httpProtocol`, one builder field twice (or one name in the path and
+                    // the query; the same name and place again is an operation's override).
+                    Some((other, place)) if other != name || place != location => {
+                        let both = match other == name {
+                            true => format!("the {place} parameter `{name}` and the {location} one"),
+                            false => format!("parameters `{other}` and `{name}`"),
+                        };
+                        self.report(
+                            at.clone(),
+                            format!(
+                                "{both} would both be the client's `{setter}`: progenitor's \
+                                 request builder cannot hold them apart"
+                            ),
+                        )
+                    }
                     _ => {
-                        setters.insert(setter, name.to_string());
+                        setters.insert(setter, (name.to_string(), location.to_string()));
                     }
                 }
                 let schema = param

@@ -104,11 +104,13 @@ fn rewrite_builder(
     let value_type = response_value_type(&send.sig.output)
         .ok_or_else(|| unexpected("`send` returning `Result<ResponseValue<T>, Error<E>>`"))?;
     let formatted = format_path_segments_in_place(&mut send.block, rt);
-    if formatted != op.path_params.len() {
+    // One per placeholder of the template: a parameter may fill two (Cloudflare's
+    // `/accounts/{account_id}/addressing/address_maps/{address_map_id}/accounts/{account_id}`).
+    let placeholders = crate::document::template_params(&op.path).len();
+    if formatted != placeholders {
         return Err(unexpected(&format!(
-            "`encode_path(&PARAM.to_string())` in its URL for each of its {} path parameters \
-             (found {formatted})",
-            op.path_params.len()
+            "`encode_path(&PARAM.to_string())` in its URL for each of its {placeholders} path \
+             placeholders (found {formatted})"
         )));
     }
     // With header parameters, progenitor sets each one only when it is given: its map stays.
@@ -942,14 +944,28 @@ fn escape_mock_path_values(mocks: &mut syn::File, rt: &proc_macro2::TokenStream)
                 return;
             };
             let rt = self.0;
+            // A parameter in two places of the template (`/owners/{}/widgets/.*/owners/{}`)
+            // has one value and two placeholders: progenitor passes it once, which does not
+            // compile. Each placeholder gets the value.
+            let placeholders = match args.first() {
+                Some(syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(pattern),
+                    ..
+                })) => pattern.value().matches("{}").count(),
+                _ => 0,
+            };
+            let values = args.len().saturating_sub(1);
             let mut rewritten = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::new();
             for (i, arg) in args.into_iter().enumerate() {
                 if i == 0 {
                     rewritten.push(arg);
                 } else {
-                    rewritten.push(parse_quote! {
-                        regex::escape(&::std::string::ToString::to_string(&#rt::__private::PathSegment(&(#arg))))
-                    });
+                    let copies = if values == 1 { placeholders.max(1) } else { 1 };
+                    for _ in 0..copies {
+                        rewritten.push(parse_quote! {
+                            regex::escape(&::std::string::ToString::to_string(&#rt::__private::PathSegment(&(#arg))))
+                        });
+                    }
                     self.1 += 1;
                 }
             }
@@ -1221,7 +1237,7 @@ mod tests {
                 operation(Some("Thing")),
                 "a `let body = ...` statement",
             ),
-            (other_encoding, operation(None), "path parameters (found 0)"),
+            (other_encoding, operation(None), "path placeholders (found 0)"),
             (
                 other_headers,
                 operation(None),

@@ -310,8 +310,38 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
     let method = ident(&op.id);
     let constant = format_ident!("{}", operation_constant(&op.id));
     let id = &op.id;
-    let path_names: Vec<Ident> = op.path_params.iter().map(|p| ident(&p.name)).collect();
-    let path_types: Vec<TokenStream> = op.path_params.iter().map(param_type).collect();
+    // The template's placeholders in order, as axum hands them over: a parameter that fills
+    // two (`/accounts/{account_id}/…/accounts/{account_id}`) is read twice, and the values
+    // must agree.
+    let mut path_names: Vec<Ident> = Vec::new();
+    let mut path_types: Vec<TokenStream> = Vec::new();
+    let mut repeats: Vec<(Ident, Ident, String)> = Vec::new();
+    for name in crate::document::template_params(&op.path) {
+        let Some(param) = op.path_params.iter().find(|p| p.name == name) else {
+            continue;
+        };
+        let first = ident(&param.name);
+        let binding = match path_names.contains(&first) {
+            true => {
+                let again = format_ident!("{}_again_{}", first, repeats.len());
+                repeats.push((first, again.clone(), param.name.clone()));
+                again
+            }
+            false => first,
+        };
+        path_names.push(binding);
+        path_types.push(param_type(param));
+    }
+    let repeat_checks = repeats.iter().map(|(first, again, name)| {
+        let message = format!("the path names `{name}` twice, with two values");
+        quote! {
+            if #first != #again {
+                return #rt::__private::axum::response::IntoResponse::into_response(
+                    #rt::ApiError::bad_request(#message).at(#name),
+                );
+            }
+        }
+    });
     let path_extractor = match path_names.len() {
         0 => None,
         1 => {
@@ -392,6 +422,7 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
             #query_extractor
             #body_extractor
         ) -> #rt::__private::axum::response::Response {
+            #(#repeat_checks)*
             #(#header_reads)*
             #form_check
             let answer_headers = #rt::__private::AnswerHeaders::of(&request);
