@@ -839,3 +839,50 @@ fn forms_and_untyped_formats_import_by_rule_and_generate() {
     );
     crate::render(&spec, &crate::config::Config::default()).expect("generates");
 }
+
+/// A query parameter that repeats a path parameter (a firewall rule's `id` in both places;
+/// Radar's `{http_protocol}` beside `httpProtocol`) is left out by rule, with a warning naming
+/// it, and the operation generates.
+#[test]
+fn a_query_parameter_that_repeats_a_path_parameter_is_left_out() {
+    let answer = json!({"200": {"description": "Done", "content": {"application/json": {
+        "schema": {"type": "object", "properties": {"id": {"type": "string"}}}}}}});
+    let document = json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Cloudflare API", "version": "4.0.0"},
+        "servers": [{"url": "https://api.cloudflare.com/client/v4"}],
+        "paths": {
+            "/zones/{zone_id}/firewall/rules/{id}": {"get": {
+                "operationId": "firewall-rules-get-a-firewall-rule",
+                "tags": ["Firewall rules"],
+                "parameters": [
+                    {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "zone_id", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"$ref": "#/components/parameters/rule_id"}],
+                "responses": answer
+            }},
+            "/radar/http/top/ases/http_protocol/{http_protocol}": {"get": {
+                "operationId": "radar-get-http-top-ases-by-http-protocol",
+                "tags": ["Radar"],
+                "parameters": [
+                    {"name": "http_protocol", "in": "path", "required": true,
+                        "schema": {"type": "string", "enum": ["HTTP", "HTTPS"]}},
+                    {"name": "httpProtocol", "in": "query",
+                        "schema": {"type": "array", "items": {"type": "string"}}}],
+                "responses": answer
+            }}
+        },
+        "components": {"parameters": {"rule_id": {"name": "id", "in": "query",
+            "schema": {"type": "string"}}}}
+    });
+    let (spec, report) = import_operations(&document, |_, _| true, "whole.json").unwrap();
+    let warnings = report.repairs.join("\n");
+    for expected in [
+        "GET /zones/{zone_id}/firewall/rules/{id}: query parameter `id` is a path parameter again: left out (rule `parameters`",
+        "GET /radar/http/top/ases/http_protocol/{http_protocol}: query parameter `httpProtocol` is a path parameter again: left out",
+    ] {
+        assert!(warnings.contains(expected), "{expected}\nin:\n{warnings}");
+    }
+    assert!(spec.model.operations.iter().all(|op| op.query_params.is_empty()));
+    crate::render(&spec, &crate::config::Config::default()).expect("generates");
+}
