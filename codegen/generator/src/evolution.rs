@@ -162,7 +162,7 @@ pub enum OperationShape {
     Deprecated,
     /// A `multipart/form-data` body: a file with its metadata (an image upload).
     FormBody,
-    /// Header parameters (a tus upload's `Upload-Length`).
+    /// Header parameters (a tus upload's `Upload-Length`) and a comma-separated query list.
     HeaderParameters,
 }
 
@@ -183,7 +183,7 @@ impl OperationShape {
             OperationShape::TextAnswer => "a text/csv answer",
             OperationShape::Deprecated => "deprecated, with a deprecated parameter",
             OperationShape::FormBody => "a multipart form body",
-            OperationShape::HeaderParameters => "header parameters",
+            OperationShape::HeaderParameters => "header parameters and a comma-separated list",
         }
     }
 
@@ -246,7 +246,9 @@ impl OperationShape {
                 "parameters": [
                     {"name": "Upload-Length", "in": "header", "required": true,
                         "schema": {"type": "integer", "minimum": 0}},
-                    {"name": "Upload-Metadata", "in": "header", "schema": {"type": "string"}}],
+                    {"name": "Upload-Metadata", "in": "header", "schema": {"type": "string"}},
+                    {"name": "ids", "in": "query", "style": "form", "explode": false,
+                        "schema": {"type": "array", "items": {"type": "integer"}}}],
                 "responses": answer}),
             ),
         };

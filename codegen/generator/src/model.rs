@@ -238,6 +238,9 @@ pub struct ParamModel {
     /// A list of such values (`type: array` of scalars): in a query, the key repeated
     /// (`?state=Healthy&state=Down`, OpenAPI's default `form` style, exploded).
     pub many: bool,
+    /// A list sent as one value, its items comma-separated (`?ids=1,2`: `style: form`,
+    /// `explode: false`), not as its key repeated.
+    pub joined: bool,
     /// `maxLength` of a string parameter.
     pub max_length: Option<u64>,
     /// Its `format` (a list's items'): `date-time` and `date` are not text in the client.
@@ -456,6 +459,7 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
                 .unwrap_or(false),
             ty,
             many,
+            joined: many && param.get("explode").and_then(Value::as_bool) == Some(false),
             max_length: schema.get("maxLength").and_then(Value::as_u64),
             format: schema
                 .get("format")
@@ -971,6 +975,7 @@ impl ParamModel {
             required: true,
             ty,
             many: false,
+            joined: false,
             max_length: None,
             format: None,
             values: Vec::new(),

@@ -111,6 +111,37 @@ async fn a_list_is_its_key_repeated_from_client_to_server() {
     assert!(parsed[1].size.is_empty() && parsed[1].state.is_empty());
 }
 
+/// A list the spec sends comma-separated (`style: form`, `explode: false`: Zaraz's `ids`)
+/// is one value from client to server, split back into the list; an item of the wrong type
+/// is a 400 naming the parameter.
+#[tokio::test]
+async fn a_comma_separated_list_is_one_value_from_client_to_server() {
+    let seen = Seen::default();
+    let (base, _stop) = start(seen.clone()).await;
+    let client = client::Client::builder()
+        .base_url(&base)
+        .api_token("t")
+        .build()
+        .unwrap();
+    client
+        .search_widgets()
+        .name(vec!["a".to_string()])
+        .ids(vec![12345, 23456])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        *seen.raw.lock().unwrap(),
+        ["ids=12345%2C23456&name=a"]
+    );
+    assert_eq!(seen.parsed.lock().unwrap()[0].ids, [12345, 23456]);
+    let (status, body) = get(&base, "/widgets/search?name=a&ids=1,two").await;
+    assert_eq!(status, 400, "{body}");
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("ids") && message.contains("two"), "{body}");
+    assert_eq!(seen.parsed.lock().unwrap().len(), 1);
+}
+
 #[tokio::test]
 async fn a_list_value_of_the_wrong_type_is_a_400_naming_the_parameter() {
     let seen = Seen::default();
@@ -142,7 +173,8 @@ async fn the_mock_helper_of_a_list_requires_each_value() {
     let mock_server = client::mock::MockServer::start_async().await;
     let mock = mock_server.search_widgets(|when, then| {
         when.name(&["x".to_string(), "y".to_string()])
-            .size(&vec![3]);
+            .size(&vec![3])
+            .ids(&vec![1, 2]);
         then.ok(&empty_list());
     });
     let client = client::Client::builder()
@@ -155,6 +187,7 @@ async fn the_mock_helper_of_a_list_requires_each_value() {
             .search_widgets()
             .name(names.into_iter().map(String::from).collect::<Vec<_>>())
             .size(vec![3])
+            .ids(vec![1, 2])
             .send()
     };
     sent(vec!["x", "y"]).await.unwrap();

@@ -215,8 +215,8 @@ impl<'a> Linter<'a> {
     }
 
     /// A query parameter that is a list: of scalars, sent as its key repeated (`form`,
-    /// exploded: OpenAPI's default and what Cloudflare writes), the one form both the client
-    /// and the server speak.
+    /// exploded: OpenAPI's default and what Cloudflare mostly writes) or comma-separated
+    /// (`form`, not exploded: Zaraz's `ids`), the forms both the client and the server speak.
     fn query_list(&mut self, param: &'a Value, schema: Option<&'a Value>, name: &str, at: &str) {
         let items = schema
             .and_then(|s| s.get("items"))
@@ -238,13 +238,14 @@ impl<'a> Linter<'a> {
             .get("explode")
             .and_then(Value::as_bool)
             .unwrap_or(true);
-        if style != "form" || !explode {
+        // `form`: the key repeated (exploded, the default) or one value comma-separated.
+        if style != "form" {
             self.report(
                 at.to_string(),
                 format!(
                     "query parameter `{name}` is a list sent as `style: {style}, explode: \
-                     {explode}`: lists are sent as the key repeated (`style: form`, `explode: \
-                     true`)"
+                     {explode}`: lists are sent in `style: form`, the key repeated \
+                     (`explode: true`) or the items comma-separated (`explode: false`)"
                 ),
             );
         }

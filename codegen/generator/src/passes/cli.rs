@@ -91,8 +91,9 @@ fn arg_entry(param: &ParamModel, place: ArgPlace) -> TokenStream {
     let required = param.required;
     let values = &param.values;
     let many = param.many;
+    let joined = param.joined;
     quote! {
-        rt::Arg { name: #name, help: #help, value: #value, values: &[#(#values),*], required: #required, positional: #positional, many: #many, header: #header }
+        rt::Arg { name: #name, help: #help, value: #value, values: &[#(#values),*], required: #required, positional: #positional, many: #many, header: #header, joined: #joined }
     }
 }
 

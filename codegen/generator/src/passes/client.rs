@@ -1048,7 +1048,7 @@ pub fn apply(
         .operations
         .iter()
         .flat_map(|op| &op.query_params)
-        .filter(|p| p.many)
+        .filter(|p| p.many && !p.joined)
         .count();
     if match_mock_query_lists(&mut mocks) != query_lists {
         return Err(EmitError::UnexpectedShape {

@@ -11,6 +11,7 @@ pub mod deprecation;
 pub mod docs;
 pub mod field_names;
 pub mod forward_compat;
+pub mod joined_lists;
 pub mod numbers;
 pub mod owned_builders;
 pub mod scoped;
@@ -40,6 +41,7 @@ pub const PASSES: &[(&str, Pass)] = &[
     ("forward compatibility", forward_compat::output::apply),
     ("builders", builders::apply),
     ("owned builders", owned_builders::apply),
+    ("joined lists", joined_lists::apply),
     ("client", client::apply),
     ("byte bodies", byte_bodies::output::apply),
     ("forms", byte_bodies::forms::apply),

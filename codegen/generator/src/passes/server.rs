@@ -57,7 +57,7 @@ fn query_struct_name(op: &OperationModel) -> Ident {
     format_ident!("{}Query", crate::naming::camel_case(&op.id))
 }
 
-fn query_struct(op: &OperationModel, validate: &TokenStream) -> TokenStream {
+fn query_struct(op: &OperationModel, validate: &TokenStream, rt_path: &TokenStream) -> TokenStream {
     let name = query_struct_name(op);
     let doc = match (op.query_params.is_empty(), op.header_params.is_empty()) {
         (true, true) => format!(
@@ -111,6 +111,11 @@ fn query_struct(op: &OperationModel, validate: &TokenStream) -> TokenStream {
             }),
             _ => None,
         };
+        // A list sent comma-separated is one value, split here.
+        let joined = p.joined.then(|| {
+            let with = format!("{}::__private::header_params::comma_list", rt_path).replace(' ', "");
+            quote!(#[serde(deserialize_with = #with)])
+        });
         // A list left out is an empty one; a required one must have a value.
         let (ty, default) = match (p.many, p.required) {
             (true, true) => (quote!(::std::vec::Vec<#ty>), None),
@@ -125,6 +130,7 @@ fn query_struct(op: &OperationModel, validate: &TokenStream) -> TokenStream {
             #doc
             #rename
             #default
+            #joined
             #rule
             pub #field: #ty,
         }
@@ -471,7 +477,7 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
         .iter()
         .map(|op| trait_method(op, types, rt));
     let completeness = completeness_check(model, paths);
-    let queries = model.operations.iter().map(|op| query_struct(op, validate));
+    let queries = model.operations.iter().map(|op| query_struct(op, validate, rt));
     let handlers = model.operations.iter().map(|op| handler(op, paths));
 
     // One `.route(path, get(..).post(..))` per path, in path order.

@@ -390,15 +390,18 @@ pub(crate) fn dry_run_request(
     if url.cannot_be_a_base() {
         return Err(usage(format!("--base-url {base_url} cannot take a path")));
     }
-    // A list is its key repeated, as the client sends it.
+    // A list is its key repeated, or one value comma-separated, as the client sends it.
     let query: Vec<(String, String)> = operation
         .args
         .iter()
         .filter(|a| !a.positional && !a.header)
         .flat_map(|a| {
-            arg_texts(matches, a)
-                .into_iter()
-                .map(|v| (a.name.to_string(), v))
+            let values = arg_texts(matches, a);
+            match a.joined {
+                true if values.is_empty() => Vec::new(),
+                true => vec![(a.name.to_string(), values.join(","))],
+                false => values.into_iter().map(|v| (a.name.to_string(), v)).collect(),
+            }
         })
         .collect();
     if !query.is_empty() {

@@ -97,6 +97,8 @@ pub struct Arg {
     /// A header parameter (`Upload-Length`): a flag (`--upload-length`) whose value is sent
     /// as that header, not in the query.
     pub header: bool,
+    /// A list sent as one value, its items comma-separated (`?ids=1,2`), not its key repeated.
+    pub joined: bool,
 }
 
 impl Arg {
@@ -940,6 +942,7 @@ mod tests {
             required: false,
             positional: false,
             header: false,
+            joined: false,
             many: true,
         },
         Arg {
@@ -950,6 +953,18 @@ mod tests {
             required: false,
             positional: false,
             header: false,
+            joined: false,
+            many: true,
+        },
+        Arg {
+            name: "ids",
+            help: "",
+            value: ValueType::Integer,
+            values: &[],
+            required: false,
+            positional: false,
+            header: false,
+            joined: true,
             many: true,
         },
     ];
@@ -1037,6 +1052,7 @@ mod tests {
         let matches = command::operation_command(&SEARCH)
             .try_get_matches_from([
                 "search", "--state", "Healthy", "--state", "Down", "--size", "1", "--size", "20",
+                "--ids", "7", "--ids", "8",
             ])
             .unwrap();
         assert_eq!(
@@ -1053,7 +1069,7 @@ mod tests {
         let shown = command::dry_run_request(&global, &matches, &SEARCH, None).unwrap();
         assert_eq!(
             shown.lines().next(),
-            Some("GET http://example.test/widgets/search?state=Healthy&state=Down&size=1&size=20")
+            Some("GET http://example.test/widgets/search?state=Healthy&state=Down&size=1&size=20&ids=7%2C8")
         );
         // An enum's values are the only ones taken.
         assert!(command::operation_command(&SEARCH)
@@ -1084,6 +1100,7 @@ mod tests {
             required: true,
             positional: false,
             header: true,
+            joined: false,
             many: false,
         },
         Arg {
@@ -1094,6 +1111,7 @@ mod tests {
             required: false,
             positional: false,
             header: true,
+            joined: false,
             many: false,
         },
     ];

@@ -1,4 +1,5 @@
-//! Header parameters the spec declares (`Upload-Length`, `Tus-Resumable`): read from the
+//! Parameters read from text the way the spec says they are written. Header parameters the
+//! spec declares (`Upload-Length`, `Tus-Resumable`): read from the
 //! request's headers into the typed fields of an operation's parameter struct. A missing
 //! required one, or one that does not parse as its type, answers 400 naming the header.
 
@@ -66,6 +67,26 @@ where
         Some("") => Ok(Vec::new()),
         Some(t) => t.split(',').map(|item| parse(name, item.trim())).collect(),
     }
+}
+
+/// A query list sent as one value, its items comma-separated (`?ids=1,2`: `form`, not
+/// exploded): serde's `deserialize_with` for the field of a query struct.
+pub fn comma_list<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    text.split(',')
+        .map(|item| {
+            item.parse::<T>()
+                .map_err(|e| serde::de::Error::custom(format!("{item:?}: {e}")))
+        })
+        .collect()
 }
 
 #[cfg(test)]

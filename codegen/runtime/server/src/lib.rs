@@ -154,7 +154,7 @@ pub mod __private {
     pub use crate::context::AnswerHeaders;
     /// Header parameters into an operation's parameter struct.
     pub mod header_params {
-        pub use crate::header_params::{list, optional, required};
+        pub use crate::header_params::{comma_list, list, optional, required};
     }
     pub use crate::trace::{InSpan, OperationLookup, RequestSpan, RequestSpanLayer};
     pub use crate::{method_not_allowed, not_found, respond};
