@@ -62,6 +62,9 @@ pub struct OperationModel {
     /// A minimal body of that schema that decodes (every required field, placeholder values).
     pub request_sample: Option<Value>,
     pub success: SuccessModel,
+    /// The success statuses the spec declares, in order (`2XX` is 200): a success answers the
+    /// first; the server trait's method may pick another.
+    pub success_statuses: Vec<u16>,
     /// A minimal JSON success body that decodes, like `request_sample` (for examples).
     pub success_sample: Option<Value>,
     /// Declared error statuses, sorted.
@@ -528,6 +531,7 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
     let Responses {
         success,
         success_sample,
+        success_statuses,
         mut error_statuses,
     } = lower_responses(root, op);
     error_statuses.sort();
@@ -558,6 +562,7 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
         request_form,
         request_sample,
         success,
+        success_statuses,
         success_sample,
         error_statuses,
         paginated_item,
@@ -571,6 +576,7 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
 struct Responses {
     success: SuccessModel,
     success_sample: Option<Value>,
+    success_statuses: Vec<u16>,
     error_statuses: Vec<String>,
 }
 
@@ -578,6 +584,7 @@ fn lower_responses(root: &Value, op: &Value) -> Responses {
     let mut success = SuccessModel::Empty;
     let mut success_sample = None;
     let mut error_statuses = Vec::new();
+    let mut success_statuses = Vec::new();
     for (status, response) in op
         .get("responses")
         .and_then(Value::as_object)
@@ -588,6 +595,7 @@ fn lower_responses(root: &Value, op: &Value) -> Responses {
             error_statuses.push(status.clone());
             continue;
         }
+        success_statuses.push(status.parse::<u16>().unwrap_or(200));
         let response = deref(root, response);
         if let Some((media_type, media)) = response
             .get("content")
@@ -603,9 +611,12 @@ fn lower_responses(root: &Value, op: &Value) -> Responses {
             };
         }
     }
+    success_statuses.sort_unstable();
+    success_statuses.dedup();
     Responses {
         success,
         success_sample,
+        success_statuses,
         error_statuses,
     }
 }
@@ -956,6 +967,7 @@ impl OperationModel {
             request_sample: None,
             success_sample: None,
             success: SuccessModel::Empty,
+            success_statuses: vec![200],
             error_statuses: Vec::new(),
             paginated_item: None,
             description: String::new(),

@@ -26,7 +26,10 @@
 //! - **Responses** (`responses`): a `default` answer beside a declared success is the
 //!   operation's failures (Cloudflare writes its error envelope there, sometimes as a `oneOf`
 //!   with the success): it is read as `4XX` and `5XX` where those are not declared. (A client
-//!   has one success type; `default` counted as one more made progenitor stop.)
+//!   has one success type; `default` counted as one more made progenitor stop.) Several
+//!   success answers of different JSON schemas (a finished scan's 200, an accepted one's 202)
+//!   each answer the union of them, `{Operation}Answer`; beside a success of bytes (a PNG),
+//!   the others are read as those bytes too.
 //! - **Defaults** (`defaults`): a `default` that is not a value of its schema's type is read
 //!   as the JSON it spells where that is one (`"true"` for a boolean, `"[]"` for an array:
 //!   Cloudflare quotes them), and is dropped otherwise (`"none"` for a list): a generated
@@ -83,6 +86,7 @@ pub(super) fn parameters_and_media_types(document: &mut Value) -> Vec<String> {
         .pointer("/components/parameters")
         .cloned()
         .unwrap_or(Value::Null);
+    let mut unions: Vec<(String, Value)> = Vec::new();
     let Some(Value::Object(paths)) = document.get_mut("paths") else {
         return warnings;
     };
@@ -109,8 +113,22 @@ pub(super) fn parameters_and_media_types(document: &mut Value) -> Vec<String> {
                     parameter_schema(parameter, &components, &at, &mut warnings);
                 }
             }
+            let operation_id = op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
             if let Some(Value::Object(responses)) = op.get_mut("responses") {
                 default_as_failures(responses, &at, &mut warnings);
+                let taken = |name: &str| {
+                    components.pointer(&format!("/components/schemas/{name}")).is_some()
+                        || unions.iter().any(|(n, _)| n == name)
+                };
+                if let Some(union) =
+                    several_successes(responses, &operation_id, &taken, &at, &mut warnings)
+                {
+                    unions.push(union);
+                }
                 for (status, response) in responses.iter_mut() {
                     if let Some(Value::Object(content)) = response.get_mut("content") {
                         media_types(content, status, &at, &mut warnings);
@@ -123,6 +141,22 @@ pub(super) fn parameters_and_media_types(document: &mut Value) -> Vec<String> {
                 .and_then(Value::as_object_mut);
             if let Some(content) = request {
                 media_types(content, "request", &at, &mut warnings);
+            }
+        }
+    }
+    if !unions.is_empty() {
+        if let Some(Value::Object(root)) = Some(&mut *document) {
+            let schemas = root
+                .entry("components")
+                .or_insert_with(|| Value::Object(Map::new()))
+                .as_object_mut()
+                .map(|components| {
+                    components
+                        .entry("schemas")
+                        .or_insert_with(|| Value::Object(Map::new()))
+                });
+            if let Some(Value::Object(schemas)) = schemas {
+                schemas.extend(unions);
             }
         }
     }
@@ -289,6 +323,110 @@ fn default_as_failures(responses: &mut Map<String, Value>, at: &str, warnings: &
             read_as.join(" and ")
         }
     ));
+}
+
+/// Rule *responses*: several success answers whose JSON schemas differ (a finished scan's
+/// 200 and an accepted one's 202) answer one union of them, a component named after the
+/// operation (`{Operation}Answer`), so that the client returns one type for each and keeps
+/// whichever came. Returns the union to add to `components/schemas`, if one is made.
+fn several_successes(
+    responses: &mut Map<String, Value>,
+    operation_id: &str,
+    taken: &dyn Fn(&str) -> bool,
+    at: &str,
+    warnings: &mut Vec<String>,
+) -> Option<(String, Value)> {
+    let json = "application/json";
+    // A success of bytes (a screenshot's `image/png`) beside a JSON one (a 202 "not yet"):
+    // every success is read as those bytes, through the download path, which keeps
+    // whatever came.
+    let bytes = responses
+        .iter()
+        .filter(|(status, _)| status.starts_with('2'))
+        .find_map(|(status, response)| {
+            let content = response.get("content")?.as_object()?;
+            content
+                .keys()
+                .any(|media| media != json)
+                .then(|| (status.clone(), Value::Object(content.clone())))
+        });
+    if let Some((first, content)) = bytes {
+        let mut read = Vec::new();
+        for (status, response) in responses.iter_mut() {
+            let other = status.starts_with('2')
+                && *status != first
+                && response.get("content").is_some_and(|c| *c != content);
+            if let (true, Some(response)) = (other, response.as_object_mut()) {
+                response.insert("content".into(), content.clone());
+                read.push(status.clone());
+            }
+        }
+        if !read.is_empty() {
+            let media: Vec<&String> = content.as_object().into_iter().flat_map(|c| c.keys()).collect();
+            warnings.push(format!(
+                "{at}: the {} answer beside the {first} of `{}` is read as its bytes too (rule \
+                 `responses`: one success type, the download path keeps whatever came)",
+                read.join(" and "),
+                media.first().map_or("", |m| m.as_str())
+            ));
+        }
+        return None;
+    }
+    let schemas: Vec<(String, Value)> = responses
+        .iter()
+        .filter(|(status, _)| status.starts_with('2'))
+        .filter_map(|(status, response)| {
+            let schema = response.get("content")?.get(json)?.get("schema")?;
+            Some((status.clone(), schema.clone()))
+        })
+        .collect();
+    let mut members: Vec<Value> = Vec::new();
+    for (_, schema) in &schemas {
+        if !members.contains(schema) {
+            members.push(schema.clone());
+        }
+    }
+    if members.len() < 2 {
+        return None;
+    }
+    let base = crate::naming::type_name(&format!(
+        "{}Answer",
+        crate::naming::camel_case(operation_id)
+    ));
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken(&name) {
+        name = format!("{base}{n}");
+        n += 1;
+    }
+    let reference = Value::String(format!("#/components/schemas/{name}"));
+    for (status, _) in &schemas {
+        if let Some(Value::Object(media)) = responses
+            .get_mut(status)
+            .and_then(|r| r.get_mut("content"))
+            .and_then(|c| c.get_mut(json))
+        {
+            let mut schema = Map::new();
+            schema.insert("$ref".into(), reference.clone());
+            media.insert("schema".into(), Value::Object(schema));
+        }
+    }
+    let statuses: Vec<&str> = schemas.iter().map(|(s, _)| s.as_str()).collect();
+    warnings.push(format!(
+        "{at}: the {} answers have different schemas: each is `{name}`, the union of them \
+         (rule `responses`: one success type, whichever answer came)",
+        statuses.join(" and ")
+    ));
+    let mut union = Map::new();
+    union.insert(
+        "description".into(),
+        Value::String(format!(
+            "What `{operation_id}` answers with: one of its {} answers.",
+            statuses.join(" and ")
+        )),
+    );
+    union.insert("oneOf".into(), Value::Array(members));
+    Some((name, Value::Object(union)))
 }
 
 /// Rule *parameters* on one parameter (one given by `$ref` is repaired where it is defined).

@@ -886,3 +886,57 @@ fn a_query_parameter_that_repeats_a_path_parameter_is_left_out() {
     assert!(spec.model.operations.iter().all(|op| op.query_params.is_empty()));
     crate::render(&spec, &crate::config::Config::default()).expect("generates");
 }
+
+/// Several success answers (Cloudflare's URL scanner: a 200 when the scan is done, a 202 while
+/// it works; a screenshot's `image/png` 200 beside a JSON 202): different JSON schemas answer
+/// their union, named after the operation; beside bytes, every success is those bytes. The
+/// operations generate, and the server knows each declared status.
+#[test]
+fn several_success_answers_are_one_type_by_rule() {
+    let object = |property: &str| {
+        json!({"type": "object", "properties": {property: {"type": "string"}}})
+    };
+    let document = json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Cloudflare API", "version": "4.0.0"},
+        "servers": [{"url": "https://api.cloudflare.com/client/v4"}],
+        "paths": {
+            "/accounts/{accountId}/urlscanner/scan/{scanId}": {"get": {
+                "operationId": "urlscanner-get-scan",
+                "tags": ["URL Scanner"],
+                "parameters": [
+                    {"name": "accountId", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "scanId", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "Done", "content": {"application/json": {"schema": object("result")}}},
+                    "202": {"description": "Working", "content": {"application/json": {"schema": object("message")}}}
+                }
+            }},
+            "/accounts/{accountId}/urlscanner/scan/{scanId}/screenshot": {"get": {
+                "operationId": "urlscanner-get-scan-screenshot",
+                "tags": ["URL Scanner"],
+                "parameters": [
+                    {"name": "accountId", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "scanId", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "PNG", "content": {"image/png": {"schema": {"type": "string"}}}},
+                    "202": {"description": "Working", "content": {"application/json": {"schema": object("message")}}}
+                }
+            }}
+        }
+    });
+    let (spec, report) = import_operations(&document, |_, _| true, "whole.json").unwrap();
+    let warnings = report.repairs.join("\n");
+    for expected in [
+        "the 200 and 202 answers have different schemas: each is `UrlscannerGetScanAnswer`, the union of them (rule `responses`",
+        "the 202 answer beside the 200 of `image/png` is read as its bytes too (rule `responses`",
+    ] {
+        assert!(warnings.contains(expected), "{expected}\nin:\n{warnings}");
+    }
+    let union = &spec.value()["components"]["schemas"]["UrlscannerGetScanAnswer"];
+    assert_eq!(union["oneOf"].as_array().map(Vec::len), Some(2), "{union}");
+    for op in &spec.model.operations {
+        assert_eq!(op.success_statuses, [200, 202], "{}", op.id);
+    }
+    crate::render(&spec, &crate::config::Config::default()).expect("generates");
+}

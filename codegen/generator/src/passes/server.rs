@@ -183,6 +183,15 @@ fn method_doc(op: &OperationModel) -> TokenStream {
         query_struct_name(op),
         if op.header_params.is_empty() { "" } else { " (its header parameters too)" }
     ));
+    if op.success_statuses.len() > 1 || op.success_statuses.first().is_some_and(|s| *s != 200) {
+        let statuses: Vec<String> = op.success_statuses.iter().map(u16::to_string).collect();
+        text.push_str(&format!(
+            "\n\nDeclared success statuses: {}; a success answers {}, or the one set with \
+             [`RequestContext::set_answer_status`](crate::RequestContext::set_answer_status).",
+            statuses.join(", "),
+            statuses.first().map_or("200", String::as_str)
+        ));
+    }
     match &op.success {
         SuccessModel::Binary(media_type) => text.push_str(&format!(
             "\n\nAnswers with raw bytes; return them as a [`Binary`](crate::Binary) of `{media_type}`."
@@ -420,6 +429,20 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
         SuccessModel::Json(_) => quote!(.map(#rt::__private::axum::Json)),
         SuccessModel::Binary(_) | SuccessModel::Empty => quote!(),
     };
+    // The first declared success is the status of a success (a 201, a 202), unless the
+    // method picks another one the operation declares.
+    let respond = match op.success_statuses.first().copied().unwrap_or(200) {
+        200 => quote!(#rt::__private::respond(#id, answer #wrap, answer_headers)),
+        status => quote! {
+            #rt::__private::respond_as(
+                #id,
+                answer #wrap,
+                answer_headers,
+                #rt::__private::axum::http::StatusCode::from_u16(#status)
+                    .unwrap_or(#rt::__private::axum::http::StatusCode::OK),
+            )
+        },
+    };
     quote! {
         async fn #name<A: #trait_name>(
             #rt::__private::axum::extract::State(api): #rt::__private::axum::extract::State<::std::sync::Arc<A>>,
@@ -441,7 +464,7 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
                     );
                 }
             }
-            #rt::__private::respond(#id, answer #wrap, answer_headers)
+            #respond
         }
     }
 }

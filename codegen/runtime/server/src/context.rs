@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue};
+use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode};
 
 use crate::{ApiError, Credentials};
 
@@ -20,7 +20,15 @@ pub struct RequestContext {
     headers: HeaderMap,
     peer: Option<SocketAddr>,
     extensions: Extensions,
-    answer_headers: Arc<Mutex<HeaderMap>>,
+    answer_headers: Arc<Mutex<Answer>>,
+}
+
+/// What a method set on its answer: headers, and the success status when the operation
+/// declares more than one.
+#[derive(Debug, Default)]
+pub(crate) struct Answer {
+    headers: HeaderMap,
+    status: Option<StatusCode>,
 }
 
 impl RequestContext {
@@ -82,6 +90,7 @@ impl RequestContext {
         self.answer_headers
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .headers
             .insert(name, value);
     }
 
@@ -90,7 +99,21 @@ impl RequestContext {
         self.answer_headers
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .headers
             .clone()
+    }
+
+    /// The status of a successful answer, for an operation that declares more than one (a
+    /// 202 while the work goes on, beside the 200 when it is done). Without it, the method's
+    /// success answers the first status the spec declares. A status that is not a success
+    /// (2xx) is ignored: failures are [`ApiError`]s.
+    pub fn set_answer_status(&self, status: StatusCode) {
+        if status.is_success() {
+            self.answer_headers
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .status = Some(status);
+        }
     }
 
     /// Where the answer's headers are kept, for the router to read once the method returned.
@@ -102,7 +125,7 @@ impl RequestContext {
 /// The headers a method set on its answer (see [`RequestContext::set_answer_header`]).
 #[doc(hidden)]
 #[derive(Debug)]
-pub struct AnswerHeaders(Arc<Mutex<HeaderMap>>);
+pub struct AnswerHeaders(Arc<Mutex<Answer>>);
 
 impl AnswerHeaders {
     /// The request's sink, taken before the context moves into the method.
@@ -110,13 +133,14 @@ impl AnswerHeaders {
         context.answer_sink()
     }
 
-    pub(crate) fn take(&self) -> HeaderMap {
-        std::mem::take(
+    pub(crate) fn take(&self) -> (HeaderMap, Option<StatusCode>) {
+        let answer = std::mem::take(
             &mut *self
                 .0
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner()),
-        )
+        );
+        (answer.headers, answer.status)
     }
 }
 
@@ -167,7 +191,7 @@ mod tests {
             HeaderName::from_static("etag"),
             HeaderValue::from_static("\"v1\""),
         );
-        assert_eq!(sink.take().get("etag").unwrap(), "\"v1\"");
+        assert_eq!(sink.take().0.get("etag").unwrap(), "\"v1\"");
     }
 
     #[test]

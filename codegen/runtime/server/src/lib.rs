@@ -18,6 +18,7 @@ mod serve;
 mod trace;
 mod write_timeout;
 
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 /// The bytes of a request body sent as bytes ([`ApiBytes`]), and of a [`Binary`] answer.
 pub use bytes::Bytes;
@@ -126,9 +127,29 @@ pub fn respond<T: IntoResponse>(
     result: Result<T, ApiError>,
     answer_headers: context::AnswerHeaders,
 ) -> Response {
-    let set = answer_headers.take();
+    respond_as(operation, result, answer_headers, StatusCode::OK)
+}
+
+/// [`respond`] for an operation whose first declared success is `success` (a 201, a 202):
+/// a success answers it, or the status the method set
+/// ([`RequestContext::set_answer_status`]).
+#[doc(hidden)]
+pub fn respond_as<T: IntoResponse>(
+    operation: &'static str,
+    result: Result<T, ApiError>,
+    answer_headers: context::AnswerHeaders,
+    success: StatusCode,
+) -> Response {
+    let (set, status) = answer_headers.take();
     let mut response = match result {
-        Ok(value) => value.into_response(),
+        Ok(value) => {
+            let mut response = value.into_response();
+            let status = status.unwrap_or(success);
+            if response.status() == StatusCode::OK && status != StatusCode::OK {
+                *response.status_mut() = status;
+            }
+            response
+        }
         Err(error) => {
             match std::error::Error::source(&error) {
                 Some(source) => {
@@ -157,8 +178,42 @@ pub mod __private {
         pub use crate::header_params::{comma_list, list, optional, required};
     }
     pub use crate::trace::{InSpan, OperationLookup, RequestSpan, RequestSpanLayer};
-    pub use crate::{method_not_allowed, not_found, respond};
+    pub use crate::{method_not_allowed, not_found, respond, respond_as};
     pub use axum;
     pub use tower;
     pub use tracing;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A success answers the operation's first declared status (a 201), or the one the method
+    /// set; an error keeps its own.
+    #[test]
+    fn a_success_answers_the_declared_status_or_the_one_set() {
+        let context = RequestContext::new(Credentials::ApiToken(Secret::new("t")));
+        let created = respond_as(
+            "create",
+            Ok::<_, ApiError>("made"),
+            context::AnswerHeaders::of(&context),
+            StatusCode::CREATED,
+        );
+        assert_eq!(created.status(), StatusCode::CREATED);
+        context.set_answer_status(StatusCode::ACCEPTED);
+        let accepted = respond_as(
+            "create",
+            Ok::<_, ApiError>("later"),
+            context::AnswerHeaders::of(&context),
+            StatusCode::CREATED,
+        );
+        assert_eq!(accepted.status(), StatusCode::ACCEPTED);
+        let failed = respond_as(
+            "create",
+            Err::<&str, _>(ApiError::conflict("taken")),
+            context::AnswerHeaders::of(&context),
+            StatusCode::CREATED,
+        );
+        assert_eq!(failed.status(), StatusCode::CONFLICT);
+    }
 }
