@@ -5,6 +5,9 @@
 //!    operation; its warnings that mean "nothing was really tested" (only 401/403 answers, data
 //!    the server mostly rejected) fail the run unless `tests/conformance/schemathesis.toml`
 //!    names the operation and says why;
+//!    It fuzzes the dialect fixture's generated server the same way (a test implementation of
+//!    one operation of each shape of Cloudflare's dialect, `codegen/snapshots/examples/
+//!    dialect_server.rs`), with `tests/conformance/dialect.toml`;
 //! 2. Prism, as a validating proxy (`--errors`) in front of a second, fresh emulator, watches
 //!    the walk through every operation (`tests/e2e/examples/walk.rs`): no violation in either
 //!    direction.
@@ -210,6 +213,11 @@ pub fn emulator_address(line: &str) -> Option<String> {
     address_after(line, "cloudflare-cni-emulator listening on http://")
 }
 
+/// `dialect-server listening on http://127.0.0.1:PORT` (the dialect fixture's server).
+pub fn dialect_address(line: &str) -> Option<String> {
+    address_after(line, "dialect-server listening on http://")
+}
+
 /// `… Prism is listening on http://127.0.0.1:PORT`.
 pub fn prism_address(line: &str) -> Option<String> {
     address_after(line, "Prism is listening on http://")
@@ -277,6 +285,9 @@ pub fn executables(ws: &Workspace) -> Result<BTreeMap<String, PathBuf>, Conforma
 pub struct Binaries {
     pub emulator: PathBuf,
     pub walk: PathBuf,
+    /// The dialect fixture's generated server with a test implementation
+    /// (`codegen/snapshots/examples/dialect_server.rs`).
+    pub dialect_server: PathBuf,
 }
 
 impl Binaries {
@@ -292,6 +303,7 @@ impl Binaries {
         Ok(Binaries {
             emulator: take("cloudflare-cni-emulator")?,
             walk: take("walk")?,
+            dialect_server: take("dialect_server")?,
         })
     }
 }
@@ -340,7 +352,11 @@ pub fn run(
     tools: &Tools,
     options: &Options,
 ) -> Result<String, ConformanceError> {
-    let Binaries { emulator, walk } = binaries;
+    let Binaries {
+        emulator,
+        walk,
+        dialect_server,
+    } = binaries;
     let spec = ws.spec_path();
     // Every server first, so that a port that cannot be had fails the run before any tool runs.
     let mut fuzzed = start_emulator(emulator, options.emulator_port)?;
@@ -353,9 +369,34 @@ pub fn run(
         fuzzed.address, walked.address, prism.address
     );
 
-    fuzz(ws, tools, &spec, &mut fuzzed)?;
+    let mut dialect = Server::start(
+        "the dialect fixture's server",
+        {
+            let mut command = Command::new(dialect_server);
+            command.args(["--listen", &listen(None)]);
+            command
+        },
+        &listen(None),
+        dialect_address,
+    )?;
+    println!(
+        "conformance: the dialect fixture's server on {} (schemathesis)",
+        dialect.address
+    );
+
+    let url = format!("http://{}/client/v4", fuzzed.address);
+    fuzz(ws, tools, &spec, CNI_CONFIG, &url, &mut fuzzed)?;
+    let url = format!("http://{}", dialect.address);
+    let dialect_spec = ws.root.join(DIALECT_SPEC);
+    fuzz(ws, tools, &dialect_spec, DIALECT_CONFIG, &url, &mut dialect)?;
     walk_through_prism(walk, &mut walked, &mut prism)
 }
+
+/// schemathesis's settings for the CNI spec and for the dialect fixture.
+const CNI_CONFIG: &str = "tests/conformance/schemathesis.toml";
+const DIALECT_CONFIG: &str = "tests/conformance/dialect.toml";
+/// The fixture that holds one operation of each shape of Cloudflare's dialect.
+const DIALECT_SPEC: &str = "codegen/snapshots/fixtures/dialect.yaml";
 
 /// schemathesis against the emulator `fuzzed`: every check, the fixed seed; its warnings that
 /// mean nothing was tested fail (see the config). Prints its summary.
@@ -363,22 +404,21 @@ fn fuzz(
     ws: &Workspace,
     tools: &Tools,
     spec: &Path,
+    config: &str,
+    url: &str,
     fuzzed: &mut Server,
 ) -> Result<(), ConformanceError> {
     let schemathesis = tools.schemathesis()?;
     println!(
-        "conformance: schemathesis {}, --checks all, seed {SEED}, {EXAMPLES} examples per operation",
-        tools::SCHEMATHESIS
+        "conformance: schemathesis {} on {}, --checks all, seed {SEED}, {EXAMPLES} examples per operation",
+        tools::SCHEMATHESIS,
+        spec.strip_prefix(&ws.root).unwrap_or(spec).display()
     );
     let report = Command::new(&schemathesis)
-        .args([
-            "--config-file",
-            "tests/conformance/schemathesis.toml",
-            "run",
-        ])
+        .args(["--config-file", config, "run"])
         .arg(spec)
         .arg("--url")
-        .arg(format!("http://{}/client/v4", fuzzed.address))
+        .arg(url)
         .args([
             "--checks",
             "all",
