@@ -373,7 +373,7 @@ pub fn run(
         "the dialect fixture's server",
         {
             let mut command = Command::new(dialect_server);
-            command.args(["--listen", &listen(None)]);
+            command.args(["--listen", &listen(None), "--api-token", TOKEN]);
             command
         },
         &listen(None),
@@ -385,16 +385,26 @@ pub fn run(
     );
 
     let url = format!("http://{}/client/v4", fuzzed.address);
-    fuzz(ws, tools, &spec, CNI_CONFIG, &url, &mut fuzzed)?;
+    fuzz(ws, tools, &spec, CNI_CONFIG, None, &url, &mut fuzzed)?;
     let url = format!("http://{}", dialect.address);
     let dialect_spec = ws.root.join(DIALECT_SPEC);
-    fuzz(ws, tools, &dialect_spec, DIALECT_CONFIG, &url, &mut dialect)?;
+    fuzz(
+        ws,
+        tools,
+        &dialect_spec,
+        DIALECT_CONFIG,
+        Some(DIALECT_HOOKS),
+        &url,
+        &mut dialect,
+    )?;
     walk_through_prism(walk, &mut walked, &mut prism)
 }
 
 /// schemathesis's settings for the CNI spec and for the dialect fixture.
 const CNI_CONFIG: &str = "tests/conformance/schemathesis.toml";
 const DIALECT_CONFIG: &str = "tests/conformance/dialect.toml";
+/// Its hooks (a serializer for `application/javascript`), as a module from the checkout.
+const DIALECT_HOOKS: &str = "tests.conformance.dialect_hooks";
 /// The fixture that holds one operation of each shape of Cloudflare's dialect.
 const DIALECT_SPEC: &str = "codegen/snapshots/fixtures/dialect.yaml";
 
@@ -405,6 +415,7 @@ fn fuzz(
     tools: &Tools,
     spec: &Path,
     config: &str,
+    hooks: Option<&str>,
     url: &str,
     fuzzed: &mut Server,
 ) -> Result<(), ConformanceError> {
@@ -414,7 +425,11 @@ fn fuzz(
         tools::SCHEMATHESIS,
         spec.strip_prefix(&ws.root).unwrap_or(spec).display()
     );
-    let report = Command::new(&schemathesis)
+    let mut command = Command::new(&schemathesis);
+    if let Some(hooks) = hooks {
+        command.env("SCHEMATHESIS_HOOKS", hooks);
+    }
+    let report = command
         .args(["--config-file", config, "run"])
         .arg(spec)
         .arg("--url")

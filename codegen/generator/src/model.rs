@@ -59,6 +59,8 @@ pub struct OperationModel {
     /// The parts of a request body sent as a multipart form (`multipart/form-data`), in the
     /// schema's order: the client takes a `Multipart`, the server hands the trait the parts.
     pub request_form: Option<Vec<PartModel>>,
+    /// `requestBody.required`: the body must be sent (an empty one of bytes is refused).
+    pub request_required: bool,
     /// A minimal body of that schema that decodes (every required field, placeholder values).
     pub request_sample: Option<Value>,
     pub success: SuccessModel,
@@ -502,6 +504,12 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
         .and_then(Value::as_object)
         .and_then(document::multipart_schema)
         .map(|schema| form_parts(root, schema, 0));
+    let request_required = op
+        .get("requestBody")
+        .map(|b| deref(root, b))
+        .and_then(|b| b.get("required"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let request_shape =
         request_schema.map_or(JsonShape::Object, |schema| json_shape(root, schema, 0));
     let mut request_fields = Vec::new();
@@ -560,6 +568,7 @@ fn lower_operation(root: &Value, node: OperationNode<'_>) -> OperationModel {
         request_shape,
         request_bytes,
         request_form,
+        request_required,
         request_sample,
         success,
         success_statuses,
@@ -964,6 +973,7 @@ impl OperationModel {
             request_shape: JsonShape::Object,
             request_bytes: None,
             request_form: None,
+            request_required: false,
             request_sample: None,
             success_sample: None,
             success: SuccessModel::Empty,

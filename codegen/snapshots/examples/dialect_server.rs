@@ -4,7 +4,8 @@
 //! bytes, multipart forms, text answers, several success statuses, a parameter in two places
 //! of its path) is checked on the wire against the fixture, in both directions.
 //!
-//! `cargo run -p cloudflare-cni-codegen-snapshots --example dialect_server [-- --listen ADDR]`
+//! `cargo run -p cloudflare-cni-codegen-snapshots --example dialect_server [-- --listen ADDR
+//! --api-token TOKEN]`
 //! prints `dialect-server listening on http://ADDR` first, then serves until stopped.
 
 use cloudflare_cni_codegen_snapshots::dialect::{server, types};
@@ -163,12 +164,35 @@ impl server::CniApi for Widgets {
     }
 }
 
+/// The value of `--flag` among the arguments.
+fn flag(name: &str) -> Option<String> {
+    std::env::args().skip_while(|a| a != name).nth(1)
+}
+
+/// The implementation's own check of the credentials (the generated server hands them to it):
+/// a bearer token other than the one it was started with is a 401 in the envelope.
+async fn check_token(
+    token: std::sync::Arc<String>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let given = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if given == Some(token.as_str()) {
+        return next.run(request).await;
+    }
+    axum::response::IntoResponse::into_response(ApiError::unauthorized(
+        "the API token is not this server's",
+    ))
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let listen = std::env::args()
-        .skip_while(|a| a != "--listen")
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:0".to_string());
+    let listen = flag("--listen").unwrap_or_else(|| "127.0.0.1:0".to_string());
+    let token = std::sync::Arc::new(flag("--api-token").unwrap_or_else(|| "dialect-token".into()));
     let listener = match tokio::net::TcpListener::bind(&listen).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -185,7 +209,9 @@ async fn main() -> std::process::ExitCode {
     }
     let served = cloudflare_cni_server_runtime::serve(
         listener,
-        server::router(Widgets),
+        server::router(Widgets).layer(axum::middleware::from_fn(move |request, next| {
+            check_token(token.clone(), request, next)
+        })),
         cloudflare_cni_server_runtime::ServeConfig::default(),
         std::future::pending::<()>(),
     )

@@ -4,6 +4,8 @@
 //! operation's own `Content-Type`, the generated server hands them to the trait, and the
 //! router's body limit holds for them too. Over real HTTP, on a port the OS gives.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 
 use axum::extract::Request;
@@ -138,4 +140,19 @@ async fn a_byte_body_over_the_limit_is_a_413_and_never_reaches_the_trait() {
         .unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(413), "{error}");
     assert!(seen.bodies.lock().unwrap().is_empty());
+}
+
+/// A required body of bytes that is not sent (no bytes, no `Content-Type`) is a 400; an empty
+/// one of a stated media type is an empty script, and reaches the trait.
+#[tokio::test]
+async fn a_required_body_left_out_is_a_400() {
+    let seen = Seen::default();
+    let (base, _stop) = start(seen.clone(), 1024).await;
+    let (status, body) = support::raw_request(&base, "PUT", "/widgets/w/script", &[], b"").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(seen.bodies.lock().unwrap().is_empty());
+    let script = [("Content-Type", "application/javascript")];
+    let (status, body) = support::raw_request(&base, "PUT", "/widgets/w/script", &script, b"").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(seen.bodies.lock().unwrap()[0].1, Bytes::new());
 }

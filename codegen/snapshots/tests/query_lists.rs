@@ -161,6 +161,20 @@ async fn a_list_value_of_the_wrong_type_is_a_400_naming_the_parameter() {
     );
 }
 
+/// A parameter whose schema is an `enum` holds one of its values: another is a 400 naming it
+/// (the trait receives text, and never sees it).
+#[tokio::test]
+async fn an_enum_parameter_outside_its_values_is_a_400_naming_it() {
+    let seen = Seen::default();
+    let (base, _stop) = start(seen.clone()).await;
+    let (status, body) = get(&base, "/widgets/search?name=a&state=Healthy&state=Up").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["source"]["pointer"], "state", "{body}");
+    assert!(seen.parsed.lock().unwrap().is_empty());
+    let (status, body) = get(&base, "/widgets/search?name=a&state=Under%20maintenance").await;
+    assert_eq!(status, 200, "{body}");
+}
+
 /// A GET as bytes on a socket (HTTP/1.1, one request): its status and JSON body.
 async fn get(base: &str, target: &str) -> (u16, serde_json::Value) {
     support::raw_request(base, "GET", target, &[], b"").await

@@ -1092,6 +1092,7 @@ mod tests {
             request_shape: crate::model::JsonShape::Object,
             request_bytes: None,
             request_form: None,
+            request_required: false,
             ..OperationModel::for_test(
                 "get_thing",
                 "/things/{thing}",

@@ -121,8 +121,9 @@ fn trait_name(imp: &syn::ItemImpl) -> Option<String> {
 
 /// Number and integer enums: their check compares a `Number` as a float, and their decoding
 /// takes any value. Returns the enums' names.
-fn number_enums(types: &mut syn::File) -> Vec<String> {
+fn number_enums(types: &mut syn::File, validate: &proc_macro2::TokenStream) -> Vec<String> {
     let mut enums = Vec::new();
+    let mut checks: Vec<syn::Item> = Vec::new();
     for item in &mut types.items {
         let syn::Item::Impl(imp) = item else { continue };
         if trait_name(imp).as_deref() != Some("TryFrom") {
@@ -144,12 +145,43 @@ fn number_enums(types: &mut syn::File) -> Vec<String> {
             continue;
         };
         let values = &call.receiver;
+        let listed = match &**values {
+            syn::Expr::Array(array) => array
+                .elems
+                .iter()
+                .map(|value| match value {
+                    syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Float(f), .. }) => {
+                        f.base10_digits().to_string()
+                    }
+                    syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) => {
+                        i.base10_digits().to_string()
+                    }
+                    other => quote::ToTokens::to_token_stream(other).to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            other => quote::ToTokens::to_token_stream(other).to_string(),
+        };
         let numbers = matches!(&**values, syn::Expr::Array(array) if array.elems.iter().any(|value|
             matches!(value, syn::Expr::Lit(syn::ExprLit { lit, .. }) if float_literal(lit).is_some())));
         if numbers {
             *condition =
                 parse_quote!(!value.as_f64().is_some_and(|number| #values.contains(&number)));
         }
+        // Decoding takes any value (a newer API's); a request must hold a known one, as a
+        // string enum's `Unknown` is refused.
+        let ident = syn::Ident::new(&name, proc_macro2::Span::call_site());
+        checks.push(parse_quote! {
+            impl #validate::Validate for #ident {
+                fn validate_into(&self, path: &#validate::Path<'_>, report: &mut #validate::Report) {
+                    if <Self as ::std::convert::TryFrom<_>>::try_from(::std::clone::Clone::clone(&self.0)).is_err() {
+                        report.push(path, #validate::Code::UnknownValue, || {
+                            format!("unknown value {}: expected one of {}", self.0, #listed)
+                        });
+                    }
+                }
+            }
+        });
         enums.push(name);
     }
     for item in &mut types.items {
@@ -165,6 +197,7 @@ fn number_enums(types: &mut syn::File) -> Vec<String> {
             });
         }
     }
+    types.items.extend(checks);
     enums
 }
 
@@ -173,12 +206,12 @@ fn number_enums(types: &mut syn::File) -> Vec<String> {
 pub fn apply(
     generated: &mut crate::passes::Generated,
     _model: &ApiModel,
-    _paths: &Paths,
+    paths: &Paths,
 ) -> Result<(), EmitError> {
     Floats.visit_file_mut(&mut generated.types);
     let mut literals = FloatLiterals(Ok(()));
     literals.visit_file_mut(&mut generated.types);
-    number_enums(&mut generated.types);
+    number_enums(&mut generated.types, &paths.validate);
     literals.0
 }
 

@@ -113,7 +113,7 @@ fn query_struct(op: &OperationModel, validate: &TokenStream, rt_path: &TokenStre
         };
         // A list sent comma-separated is one value, split here.
         let joined = p.joined.then(|| {
-            let with = format!("{}::__private::header_params::comma_list", rt_path).replace(' ', "");
+            let with = format!("{}::__private::params::comma_list", rt_path).replace(' ', "");
             quote!(#[serde(deserialize_with = #with)])
         });
         // A list left out is an empty one; a required one must have a value.
@@ -380,9 +380,9 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
         let name = &p.name;
         let required = p.required;
         let read = match (p.many, p.required) {
-            (true, _) => quote!(#rt::__private::header_params::list::<#ty>(&request, #name, #required)),
-            (false, true) => quote!(#rt::__private::header_params::required::<#ty>(&request, #name)),
-            (false, false) => quote!(#rt::__private::header_params::optional::<#ty>(&request, #name)),
+            (true, _) => quote!(#rt::__private::params::list::<#ty>(&request, #name, #required)),
+            (false, true) => quote!(#rt::__private::params::required::<#ty>(&request, #name)),
+            (false, false) => quote!(#rt::__private::params::optional::<#ty>(&request, #name)),
         };
         quote! {
             query.#field = match #read {
@@ -412,6 +412,40 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
             .as_ref()
             .map(|_| quote!(form: #rt::ApiMultipart,))
     });
+    // An empty body of bytes where the spec requires one is refused.
+    let body_check = (op.request_bytes.is_some() && op.request_required).then(|| {
+        quote! {
+            if let ::std::result::Result::Err(error) = #rt::__private::params::required_body(&request, &body) {
+                return #rt::__private::axum::response::IntoResponse::into_response(error);
+            }
+        }
+    });
+    // A parameter whose schema is an `enum` holds one of its values (the trait receives text).
+    let enum_checks = op
+        .path_params
+        .iter()
+        .chain(&op.query_params)
+        .chain(&op.header_params)
+        .filter(|p| !p.values.is_empty() && p.ty == ScalarType::String)
+        .map(|p| {
+            let (field, name, values) = (ident(&p.name), &p.name, &p.values);
+            let is_path = op.path_params.iter().any(|q| q.name == p.name);
+            let values_of = match (is_path, p.many, p.required) {
+                (true, _, _) => quote!(::std::iter::once(#field.as_str())),
+                (false, true, _) => quote!(query.#field.iter().map(::std::string::String::as_str)),
+                (false, false, true) => quote!(::std::iter::once(query.#field.as_str())),
+                (false, false, false) => quote!(query.#field.as_deref().into_iter()),
+            };
+            quote! {
+                for value in #values_of {
+                    if let ::std::result::Result::Err(error) =
+                        #rt::__private::params::one_of(#name, value, &[#(#values),*])
+                    {
+                        return #rt::__private::axum::response::IntoResponse::into_response(error);
+                    }
+                }
+            }
+        });
     // A form lacking a part the spec requires is refused naming it, before the trait is called.
     let form_check = op.request_form.as_ref().map(|parts| {
         let required = parts.iter().filter(|p| p.required).map(|p| p.name.as_str());
@@ -453,6 +487,8 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
         ) -> #rt::__private::axum::response::Response {
             #(#repeat_checks)*
             #(#header_reads)*
+            #(#enum_checks)*
+            #body_check
             #form_check
             let answer_headers = #rt::__private::AnswerHeaders::of(&request);
             let answer = api.#method(request, #(#call_args),*).await;

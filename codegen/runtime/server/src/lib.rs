@@ -11,7 +11,7 @@ mod context;
 mod credentials;
 mod error;
 mod extract;
-mod header_params;
+mod params;
 mod multipart;
 mod object_body;
 mod serve;
@@ -173,9 +173,9 @@ pub fn respond_as<T: IntoResponse>(
 #[doc(hidden)]
 pub mod __private {
     pub use crate::context::AnswerHeaders;
-    /// Header parameters into an operation's parameter struct.
-    pub mod header_params {
-        pub use crate::header_params::{comma_list, list, optional, required};
+    /// Parameters read as the spec writes them: headers, comma-separated lists, enums.
+    pub mod params {
+        pub use crate::params::{comma_list, list, one_of, optional, required, required_body};
     }
     pub use crate::trace::{InSpan, OperationLookup, RequestSpan, RequestSpanLayer};
     pub use crate::{method_not_allowed, not_found, respond, respond_as};

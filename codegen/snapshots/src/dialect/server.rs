@@ -476,7 +476,7 @@ pub struct SearchWidgetsQuery {
     /// Widgets with any of these ids, comma-separated (as Cloudflare's Zaraz takes them).
     #[serde(default)]
     #[serde(
-        deserialize_with = "::cloudflare_cni_server_runtime::__private::header_params::comma_list"
+        deserialize_with = "::cloudflare_cni_server_runtime::__private::params::comma_list"
     )]
     pub ids: ::std::vec::Vec<i64>,
     /// Widgets with any of these names.
@@ -947,6 +947,17 @@ async fn handle_list_widgets_in_state<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<ListWidgetsInStateQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    for value in ::std::iter::once(state.as_str()) {
+        if let ::std::result::Result::Err(error) = ::cloudflare_cni_server_runtime::__private::params::one_of(
+            "state",
+            value,
+            &["Healthy", "Down", "Under maintenance"],
+        ) {
+            return ::cloudflare_cni_server_runtime::__private::axum::response::IntoResponse::into_response(
+                error,
+            );
+        }
+    }
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );
@@ -1045,6 +1056,17 @@ async fn handle_search_widgets<A: CniApi>(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<SearchWidgetsQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    for value in query.state.iter().map(::std::string::String::as_str) {
+        if let ::std::result::Result::Err(error) = ::cloudflare_cni_server_runtime::__private::params::one_of(
+            "state",
+            value,
+            &["Healthy", "Down", "Under maintenance"],
+        ) {
+            return ::cloudflare_cni_server_runtime::__private::axum::response::IntoResponse::into_response(
+                error,
+            );
+        }
+    }
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );
@@ -1079,7 +1101,7 @@ async fn handle_start_widget_upload<A: CniApi>(
         mut query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<StartWidgetUploadQuery>,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
-    query.tus_resumable = match ::cloudflare_cni_server_runtime::__private::header_params::required::<
+    query.tus_resumable = match ::cloudflare_cni_server_runtime::__private::params::required::<
         ::std::string::String,
     >(&request, "Tus-Resumable") {
         ::std::result::Result::Ok(value) => value,
@@ -1089,7 +1111,7 @@ async fn handle_start_widget_upload<A: CniApi>(
             );
         }
     };
-    query.upload_length = match ::cloudflare_cni_server_runtime::__private::header_params::required::<
+    query.upload_length = match ::cloudflare_cni_server_runtime::__private::params::required::<
         u64,
     >(&request, "Upload-Length") {
         ::std::result::Result::Ok(value) => value,
@@ -1099,7 +1121,7 @@ async fn handle_start_widget_upload<A: CniApi>(
             );
         }
     };
-    query.upload_metadata = match ::cloudflare_cni_server_runtime::__private::header_params::optional::<
+    query.upload_metadata = match ::cloudflare_cni_server_runtime::__private::params::optional::<
         ::std::string::String,
     >(&request, "Upload-Metadata") {
         ::std::result::Result::Ok(value) => value,
@@ -1263,6 +1285,14 @@ async fn handle_upload_widget_script<A: CniApi>(
         body,
     ): ::cloudflare_cni_server_runtime::ApiBytes,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    if let ::std::result::Result::Err(error) = ::cloudflare_cni_server_runtime::__private::params::required_body(
+        &request,
+        &body,
+    ) {
+        return ::cloudflare_cni_server_runtime::__private::axum::response::IntoResponse::into_response(
+            error,
+        );
+    }
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );

@@ -382,7 +382,6 @@ impl ::std::convert::From<WidgetPatchCacheTtlVariant1> for WidgetPatchCacheTtl {
 ///`WidgetPatchCacheTtlVariant1`
 #[derive(::serde::Serialize, Clone, Debug, Eq, PartialEq)]
 #[serde(transparent)]
-#[derive(::cloudflare_cni_validate::Validate)]
 #[non_exhaustive]
 pub struct WidgetPatchCacheTtlVariant1(::serde_json::Number);
 impl ::std::ops::Deref for WidgetPatchCacheTtlVariant1 {
@@ -984,7 +983,6 @@ impl ::cloudflare_cni_validate::Validate for WidgetState {
 ///The status a queue answers with (Cloudflare's `queueing_status_code`).
 #[derive(::serde::Serialize, Clone, Debug, Eq, PartialEq)]
 #[serde(transparent)]
-#[derive(::cloudflare_cni_validate::Validate)]
 #[non_exhaustive]
 pub struct WidgetStatusCode(i64);
 impl ::std::ops::Deref for WidgetStatusCode {
@@ -1021,7 +1019,6 @@ impl<'de> ::serde::Deserialize<'de> for WidgetStatusCode {
 ///A time to live in seconds, one of a few (Cloudflare's `browser_cache_ttl`).
 #[derive(::serde::Serialize, Clone, Debug, Eq, PartialEq)]
 #[serde(transparent)]
-#[derive(::cloudflare_cni_validate::Validate)]
 #[non_exhaustive]
 pub struct WidgetTtl(::serde_json::Number);
 impl ::std::ops::Deref for WidgetTtl {
@@ -1862,6 +1859,76 @@ pub mod error {
     /// The error of a builder's `build()` and of parsing a string enum: the validate
     /// crate's, so that the client's `CniError` converts from it.
     pub use ::cloudflare_cni_validate::ConversionError;
+}
+impl ::cloudflare_cni_validate::Validate for WidgetPatchCacheTtlVariant1 {
+    fn validate_into(
+        &self,
+        path: &::cloudflare_cni_validate::Path<'_>,
+        report: &mut ::cloudflare_cni_validate::Report,
+    ) {
+        if <Self as ::std::convert::TryFrom<
+            _,
+        >>::try_from(::std::clone::Clone::clone(&self.0))
+            .is_err()
+        {
+            report
+                .push(
+                    path,
+                    ::cloudflare_cni_validate::Code::UnknownValue,
+                    || { format!("unknown value {}: expected one of {}", self.0, "1.0") },
+                );
+        }
+    }
+}
+impl ::cloudflare_cni_validate::Validate for WidgetStatusCode {
+    fn validate_into(
+        &self,
+        path: &::cloudflare_cni_validate::Path<'_>,
+        report: &mut ::cloudflare_cni_validate::Report,
+    ) {
+        if <Self as ::std::convert::TryFrom<
+            _,
+        >>::try_from(::std::clone::Clone::clone(&self.0))
+            .is_err()
+        {
+            report
+                .push(
+                    path,
+                    ::cloudflare_cni_validate::Code::UnknownValue,
+                    || {
+                        format!(
+                            "unknown value {}: expected one of {}", self.0,
+                            "200, 202, 429"
+                        )
+                    },
+                );
+        }
+    }
+}
+impl ::cloudflare_cni_validate::Validate for WidgetTtl {
+    fn validate_into(
+        &self,
+        path: &::cloudflare_cni_validate::Path<'_>,
+        report: &mut ::cloudflare_cni_validate::Report,
+    ) {
+        if <Self as ::std::convert::TryFrom<
+            _,
+        >>::try_from(::std::clone::Clone::clone(&self.0))
+            .is_err()
+        {
+            report
+                .push(
+                    path,
+                    ::cloudflare_cni_validate::Code::UnknownValue,
+                    || {
+                        format!(
+                            "unknown value {}: expected one of {}", self.0,
+                            "30.0, 60.0, 300.0, 1.5"
+                        )
+                    },
+                );
+        }
+    }
 }
 impl ::cloudflare_cni_validate::Validate for WidgetPatchCacheTtl {
     #[allow(unused_variables, clippy::single_match)]

@@ -41,6 +41,22 @@ pub fn add_validation(file: &mut syn::File, model: &ApiModel, validate_crate: &T
             _ => None,
         })
         .collect();
+    // A type with a `Validate` impl of its own (a number enum's, from the numbers pass) keeps
+    // it, and is not derived again.
+    let by_its_own: BTreeSet<String> = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Impl(imp)
+                if imp.trait_.as_ref().is_some_and(|(path, _)| {
+                    path.segments.last().is_some_and(|s| s.ident == "Validate")
+                }) =>
+            {
+                crate::syntax::self_type_name(imp)
+            }
+            _ => None,
+        })
+        .collect();
     let derive: syn::Attribute = parse_quote!(#[derive(#validate_crate::Validate)]);
     let mut by_hand = Vec::new();
     for item in &mut file.items {
@@ -49,6 +65,7 @@ pub fn add_validation(file: &mut syn::File, model: &ApiModel, validate_crate: &T
                 None => e.attrs.push(derive.clone()),
                 Some(imp) => by_hand.push(imp),
             },
+            Item::Struct(s) if by_its_own.contains(&s.ident.to_string()) => {}
             Item::Struct(s) => {
                 s.attrs.push(derive.clone());
                 let Fields::Named(fields) = &mut s.fields else {

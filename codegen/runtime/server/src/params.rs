@@ -89,6 +89,39 @@ where
         .collect()
 }
 
+/// Refuses a parameter whose value is not one the spec's `enum` allows (400 naming it and
+/// the values it allows).
+pub fn one_of(name: &str, value: &str, allowed: &[&str]) -> Result<(), ApiError> {
+    match allowed.contains(&value) {
+        true => Ok(()),
+        false => Err(refused(
+            name,
+            format!(
+                "invalid parameter `{name}`: {value:?} is not one of {}",
+                allowed
+                    .iter()
+                    .map(|v| format!("{v:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
+}
+
+/// Refuses a missing body where the spec requires one (a script, an upload): no bytes and no
+/// `Content-Type` (an empty body of a stated media type is an empty script, and is one).
+pub fn required_body(request: &RequestContext, body: &[u8]) -> Result<(), ApiError> {
+    let stated = request.headers().contains_key(axum::http::header::CONTENT_TYPE);
+    match body.is_empty() && !stated {
+        true => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::BAD_REQUEST,
+            "the request body is required",
+        )),
+        false => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +159,13 @@ mod tests {
             error.envelope().errors[0].source.as_ref().and_then(|s| s.pointer.as_deref()),
             Some("Upload-Length")
         );
+        let wrong = one_of("state", "Up", &["Healthy", "Down"]).unwrap_err();
+        assert!(wrong.to_string().contains("\"Up\" is not one of \"Healthy\", \"Down\""), "{wrong}");
+        assert!(one_of("state", "Down", &["Healthy", "Down"]).is_ok());
+        let bare = request(&[]);
+        assert!(required_body(&bare, b"").is_err() && required_body(&bare, b"x").is_ok());
+        let typed = request(&[("content-type", b"application/javascript")]);
+        assert!(required_body(&typed, b"").is_ok());
         let binary = request(&[("upload-metadata", b"caf\xe9")]);
         assert!(optional::<String>(&binary, "Upload-Metadata").is_err());
     }
