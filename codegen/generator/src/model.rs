@@ -118,7 +118,12 @@ fn form_parts(root: &Value, schema: &Value, depth: usize) -> Vec<PartModel> {
         return parts;
     }
     for keyword in ["oneOf", "anyOf", "allOf"] {
-        for member in schema.get(keyword).and_then(Value::as_array).into_iter().flatten() {
+        for member in schema
+            .get(keyword)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             for part in form_parts(root, member, depth + 1) {
                 match parts.iter_mut().find(|p| p.name == part.name) {
                     Some(known) => known.required &= part.required,
@@ -138,11 +143,18 @@ fn form_parts(root: &Value, schema: &Value, depth: usize) -> Vec<PartModel> {
         .flatten()
         .filter_map(Value::as_str)
         .collect();
-    for (name, property) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
+    for (name, property) in schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         let property = deref(root, property);
         let many = property.get("type").and_then(Value::as_str) == Some("array");
         let item = match many {
-            true => property.get("items").map_or(&Value::Null, |i| deref(root, i)),
+            true => property
+                .get("items")
+                .map_or(&Value::Null, |i| deref(root, i)),
             false => property,
         };
         let kind = match (

@@ -152,7 +152,8 @@ async fn a_required_body_left_out_is_a_400() {
     assert_eq!(status, 400, "{body}");
     assert!(seen.bodies.lock().unwrap().is_empty());
     let script = [("Content-Type", "application/javascript")];
-    let (status, body) = support::raw_request(&base, "PUT", "/widgets/w/script", &script, b"").await;
+    let (status, body) =
+        support::raw_request(&base, "PUT", "/widgets/w/script", &script, b"").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(seen.bodies.lock().unwrap()[0].1, Bytes::new());
 }

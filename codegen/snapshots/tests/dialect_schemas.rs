@@ -34,8 +34,14 @@ fn a_number_enum_checks_what_is_built_and_keeps_what_a_newer_api_sends() {
     // request, and the client a body before it sends it), it is refused, naming where.
     use cloudflare_cni_validate::Validate;
     let errors = widget.validate().unwrap_err().to_string();
-    assert!(errors.contains("/ttl") && errors.contains("unknown value 7200"), "{errors}");
-    assert!(errors.contains("/status_code") && errors.contains("unknown value 418"), "{errors}");
+    assert!(
+        errors.contains("/ttl") && errors.contains("unknown value 7200"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("/status_code") && errors.contains("unknown value 418"),
+        "{errors}"
+    );
     let known: types::Widget = serde_json::from_str(r#"{"name":"w","ttl":1.5}"#).unwrap();
     assert!(known.validate().is_ok());
 }

@@ -70,7 +70,10 @@ async fn each_part_arrives_with_its_name_file_name_and_media_type() {
     let metadata: serde_json::Value = forms[0].json("metadata").unwrap().unwrap();
     assert_eq!(metadata, serde_json::json!({"team": "network"}));
     assert_eq!(parts[2].content_type.as_deref(), Some("application/json"));
-    let labels: Vec<&[u8]> = forms[0].parts_named("labels").map(|p| &p.bytes[..]).collect();
+    let labels: Vec<&[u8]> = forms[0]
+        .parts_named("labels")
+        .map(|p| &p.bytes[..])
+        .collect();
     assert_eq!(labels, [b"a", b"b"]);
 }
 
@@ -83,7 +86,10 @@ async fn the_client_refuses_a_form_without_its_required_part() {
         .send()
         .await
         .unwrap_err();
-    assert!(error.to_string().contains("required part `file`"), "{error}");
+    assert!(
+        error.to_string().contains("required part `file`"),
+        "{error}"
+    );
     let error = client("http://127.0.0.1:9")
         .upload_widget_media()
         .widget("w")
@@ -140,7 +146,12 @@ async fn a_form_over_the_body_limit_is_a_413() {
     let error = client(&base)
         .upload_widget_media()
         .widget("w")
-        .body(Multipart::new().file("file", "big.bin", vec![7u8; 4096], "application/octet-stream"))
+        .body(Multipart::new().file(
+            "file",
+            "big.bin",
+            vec![7u8; 4096],
+            "application/octet-stream",
+        ))
         .send()
         .await
         .unwrap_err();

@@ -73,16 +73,13 @@ async fn a_missing_or_malformed_header_parameter_is_a_400_naming_it() {
     let seen = Seen::default();
     let (base, _stop) = support::serve(server::router(seen.clone())).await;
     let target = "/widgets/w/uploads";
-    let (status, body) = support::raw_request(
-        &base,
-        "POST",
-        target,
-        &[("Upload-Length", "10")],
-        b"",
-    )
-    .await;
+    let (status, body) =
+        support::raw_request(&base, "POST", target, &[("Upload-Length", "10")], b"").await;
     assert_eq!(status, 400, "{body}");
-    assert_eq!(body["errors"][0]["source"]["pointer"], "Tus-Resumable", "{body}");
+    assert_eq!(
+        body["errors"][0]["source"]["pointer"], "Tus-Resumable",
+        "{body}"
+    );
     let (status, body) = support::raw_request(
         &base,
         "POST",
@@ -92,7 +89,10 @@ async fn a_missing_or_malformed_header_parameter_is_a_400_naming_it() {
     )
     .await;
     assert_eq!(status, 400, "{body}");
-    assert_eq!(body["errors"][0]["source"]["pointer"], "Upload-Length", "{body}");
+    assert_eq!(
+        body["errors"][0]["source"]["pointer"], "Upload-Length",
+        "{body}"
+    );
     assert!(
         body["errors"][0]["message"]
             .as_str()
@@ -122,5 +122,8 @@ async fn the_client_names_a_missing_required_header() {
         .send()
         .await
         .unwrap_err();
-    assert!(error.to_string().contains("tus_resumable") || error.to_string().contains("Tus-Resumable"), "{error}");
+    assert!(
+        error.to_string().contains("tus_resumable") || error.to_string().contains("Tus-Resumable"),
+        "{error}"
+    );
 }

@@ -130,10 +130,7 @@ async fn a_comma_separated_list_is_one_value_from_client_to_server() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        *seen.raw.lock().unwrap(),
-        ["ids=12345%2C23456&name=a"]
-    );
+    assert_eq!(*seen.raw.lock().unwrap(), ["ids=12345%2C23456&name=a"]);
     assert_eq!(seen.parsed.lock().unwrap()[0].ids, [12345, 23456]);
     let (status, body) = get(&base, "/widgets/search?name=a&ids=1,two").await;
     assert_eq!(status, 400, "{body}");

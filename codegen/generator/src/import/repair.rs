@@ -107,7 +107,13 @@ pub(super) fn parameters_and_media_types(document: &mut Value) -> Vec<String> {
             };
             let at = format!("{} {path}", method.to_ascii_uppercase());
             if let Some(Value::Array(list)) = op.get_mut("parameters") {
-                path_duplicates(list, &item_parameters, &shared_parameters, &at, &mut warnings);
+                path_duplicates(
+                    list,
+                    &item_parameters,
+                    &shared_parameters,
+                    &at,
+                    &mut warnings,
+                );
                 object_query_parameters(list, &components, &at, &mut warnings);
                 for parameter in list {
                     parameter_schema(parameter, &components, &at, &mut warnings);
@@ -121,7 +127,9 @@ pub(super) fn parameters_and_media_types(document: &mut Value) -> Vec<String> {
             if let Some(Value::Object(responses)) = op.get_mut("responses") {
                 default_as_failures(responses, &at, &mut warnings);
                 let taken = |name: &str| {
-                    components.pointer(&format!("/components/schemas/{name}")).is_some()
+                    components
+                        .pointer(&format!("/components/schemas/{name}"))
+                        .is_some()
                         || unions.iter().any(|(n, _)| n == name)
                 };
                 if let Some(union) =
@@ -196,8 +204,7 @@ fn path_duplicates(
     let mut dropped = Vec::new();
     list.retain(|p| match name_and_place(p, shared) {
         Some((name, place))
-            if place != "path"
-                && in_path.contains(&crate::naming::progenitor_field_name(name)) =>
+            if place != "path" && in_path.contains(&crate::naming::progenitor_field_name(name)) =>
         {
             dropped.push(format!("{place} parameter `{name}`"));
             false
@@ -362,7 +369,11 @@ fn several_successes(
             }
         }
         if !read.is_empty() {
-            let media: Vec<&String> = content.as_object().into_iter().flat_map(|c| c.keys()).collect();
+            let media: Vec<&String> = content
+                .as_object()
+                .into_iter()
+                .flat_map(|c| c.keys())
+                .collect();
             warnings.push(format!(
                 "{at}: the {} answer beside the {first} of `{}` is read as its bytes too (rule \
                  `responses`: one success type, the download path keeps whatever came)",
@@ -774,9 +785,18 @@ fn visit(value: &mut Value, at: String, warnings: &mut Vec<String>) {
             }
             // Rule *types*: `format: binary` alone (Cloudflare's image upload's `file`) is
             // bytes, a string: typify stops at a format with no type.
-            let untyped = ["type", "$ref", "allOf", "oneOf", "anyOf", "enum", "properties", "items"]
-                .iter()
-                .all(|k| !map.contains_key(*k));
+            let untyped = [
+                "type",
+                "$ref",
+                "allOf",
+                "oneOf",
+                "anyOf",
+                "enum",
+                "properties",
+                "items",
+            ]
+            .iter()
+            .all(|k| !map.contains_key(*k));
             if untyped && map.get("format").and_then(Value::as_str) == Some("binary") {
                 map.insert("type".into(), Value::String("string".into()));
                 warnings.push(format!(
@@ -788,7 +808,11 @@ fn visit(value: &mut Value, at: String, warnings: &mut Vec<String>) {
             let enum_type = map
                 .get("enum")
                 .and_then(Value::as_array)
-                .filter(|_| !["type", "$ref", "allOf", "oneOf", "anyOf"].iter().any(|k| map.contains_key(*k)))
+                .filter(|_| {
+                    !["type", "$ref", "allOf", "oneOf", "anyOf"]
+                        .iter()
+                        .any(|k| map.contains_key(*k))
+                })
                 .and_then(|values| {
                     let kinds: std::collections::BTreeSet<&str> = values
                         .iter()

@@ -883,7 +883,11 @@ fn a_query_parameter_that_repeats_a_path_parameter_is_left_out() {
     ] {
         assert!(warnings.contains(expected), "{expected}\nin:\n{warnings}");
     }
-    assert!(spec.model.operations.iter().all(|op| op.query_params.is_empty()));
+    assert!(spec
+        .model
+        .operations
+        .iter()
+        .all(|op| op.query_params.is_empty()));
     crate::render(&spec, &crate::config::Config::default()).expect("generates");
 }
 
@@ -893,9 +897,8 @@ fn a_query_parameter_that_repeats_a_path_parameter_is_left_out() {
 /// operations generate, and the server knows each declared status.
 #[test]
 fn several_success_answers_are_one_type_by_rule() {
-    let object = |property: &str| {
-        json!({"type": "object", "properties": {property: {"type": "string"}}})
-    };
+    let object =
+        |property: &str| json!({"type": "object", "properties": {property: {"type": "string"}}});
     let document = json!({
         "openapi": "3.0.3",
         "info": {"title": "Cloudflare API", "version": "4.0.0"},

@@ -141,7 +141,9 @@ impl<'a> Linter<'a> {
                     // the query; the same name and place again is an operation's override).
                     Some((other, place)) if other != name || place != location => {
                         let both = match other == name {
-                            true => format!("the {place} parameter `{name}` and the {location} one"),
+                            true => {
+                                format!("the {place} parameter `{name}` and the {location} one")
+                            }
                             false => format!("parameters `{other}` and `{name}`"),
                         };
                         self.report(

@@ -128,8 +128,16 @@ fn operation_entry(model: &ApiModel, op: &OperationModel, verb: &str) -> TokenSt
         .iter()
         .filter(|p| !is_account(p))
         .map(|p| arg_entry(p, ArgPlace::Path))
-        .chain(op.query_params.iter().map(|p| arg_entry(p, ArgPlace::Query)))
-        .chain(op.header_params.iter().map(|p| arg_entry(p, ArgPlace::Header)));
+        .chain(
+            op.query_params
+                .iter()
+                .map(|p| arg_entry(p, ArgPlace::Query)),
+        )
+        .chain(
+            op.header_params
+                .iter()
+                .map(|p| arg_entry(p, ArgPlace::Header)),
+        );
     let answer = match (&op.success, &op.paginated_item, status_property(model, op)) {
         (_, _, Some(property)) if op.method == "GET" => {
             quote!(rt::AnswerKind::Status { property: #property })
@@ -160,7 +168,12 @@ fn operation_entry(model: &ApiModel, op: &OperationModel, verb: &str) -> TokenSt
             quote!(::std::option::Option::Some(rt::Body { schema: #schema, media_type: "application/json", account: #account_pointer, fields: &[#(#fields),*] }))
         }
         None if op.request_form.is_some() => {
-            quote!(::std::option::Option::Some(rt::Body { schema: "form", media_type: "multipart/form-data", account: ::std::option::Option::None, fields: &[] }))
+            quote!(::std::option::Option::Some(rt::Body {
+                schema: "form",
+                media_type: "multipart/form-data",
+                account: ::std::option::Option::None,
+                fields: &[]
+            }))
         }
         None => match &op.request_bytes {
             Some(media_type) => {
@@ -448,6 +461,9 @@ mod tests {
             &run,
             "call.optional::<i64>(\"Upload-Length\")"
         ));
-        assert!(crate::syntax::has_tokens(&run, "builder.upload_length(value)"));
+        assert!(crate::syntax::has_tokens(
+            &run,
+            "builder.upload_length(value)"
+        ));
     }
 }

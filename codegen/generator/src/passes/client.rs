@@ -1238,7 +1238,11 @@ mod tests {
                 operation(Some("Thing")),
                 "a `let body = ...` statement",
             ),
-            (other_encoding, operation(None), "path placeholders (found 0)"),
+            (
+                other_encoding,
+                operation(None),
+                "path placeholders (found 0)",
+            ),
             (
                 other_headers,
                 operation(None),

@@ -119,7 +119,11 @@ pub fn apply(
         };
         for item in generated.mocks.items.iter_mut() {
             if let syn::Item::Mod(module) = item {
-                for inner in module.content.iter_mut().flat_map(|(_, items)| items.iter_mut()) {
+                for inner in module
+                    .content
+                    .iter_mut()
+                    .flat_map(|(_, items)| items.iter_mut())
+                {
                     if let syn::Item::Impl(imp) = inner {
                         if crate::syntax::self_type_name(imp).as_deref() == Some(when.as_str()) {
                             mock.visit_item_impl_mut(imp);

@@ -150,12 +150,14 @@ fn number_enums(types: &mut syn::File, validate: &proc_macro2::TokenStream) -> V
                 .elems
                 .iter()
                 .map(|value| match value {
-                    syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Float(f), .. }) => {
-                        f.base10_digits().to_string()
-                    }
-                    syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) => {
-                        i.base10_digits().to_string()
-                    }
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Float(f),
+                        ..
+                    }) => f.base10_digits().to_string(),
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Int(i),
+                        ..
+                    }) => i.base10_digits().to_string(),
                     other => quote::ToTokens::to_token_stream(other).to_string(),
                 })
                 .collect::<Vec<_>>()

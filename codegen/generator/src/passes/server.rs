@@ -175,13 +175,21 @@ fn method_doc(op: &OperationModel) -> TokenStream {
         text.push_str(&format!(
             "\n- `body`: the multipart form sent, every part in order (the spec names {}); \
              those it requires are there",
-            if names.is_empty() { "none".to_string() } else { names.join(", ") }
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
         ));
     }
     text.push_str(&format!(
         "\n- `query`: the [`{}`] parameters{}",
         query_struct_name(op),
-        if op.header_params.is_empty() { "" } else { " (its header parameters too)" }
+        if op.header_params.is_empty() {
+            ""
+        } else {
+            " (its header parameters too)"
+        }
     ));
     if op.success_statuses.len() > 1 || op.success_statuses.first().is_some_and(|s| *s != 200) {
         let statuses: Vec<String> = op.success_statuses.iter().map(u16::to_string).collect();
@@ -201,7 +209,11 @@ fn method_doc(op: &OperationModel) -> TokenStream {
     }
     text.push_str(&format!(
         "\n\nDeclared error statuses: {}; return them as an [`ApiError`](crate::ApiError).",
-        if op.error_statuses.is_empty() { "none".to_string() } else { op.error_statuses.join(", ") }
+        if op.error_statuses.is_empty() {
+            "none".to_string()
+        } else {
+            op.error_statuses.join(", ")
+        }
     ));
     doc_lines(&text)
 }
@@ -536,7 +548,10 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
         .iter()
         .map(|op| trait_method(op, types, rt));
     let completeness = completeness_check(model, paths);
-    let queries = model.operations.iter().map(|op| query_struct(op, validate, rt));
+    let queries = model
+        .operations
+        .iter()
+        .map(|op| query_struct(op, validate, rt));
     let handlers = model.operations.iter().map(|op| handler(op, paths));
 
     // One `.route(path, get(..).post(..))` per path, in path order.

@@ -162,7 +162,11 @@ pub(crate) fn operation_command(operation: &Operation) -> Command {
         }
         command = command.arg(clap_arg);
     }
-    if operation.body.as_ref().is_some_and(|b| b.media_type == FORM) {
+    if operation
+        .body
+        .as_ref()
+        .is_some_and(|b| b.media_type == FORM)
+    {
         // A form, part by part, as curl's `-F` writes them.
         command = command
             .arg(
@@ -400,7 +404,10 @@ pub(crate) fn dry_run_request(
             match a.joined {
                 true if values.is_empty() => Vec::new(),
                 true => vec![(a.name.to_string(), values.join(","))],
-                false => values.into_iter().map(|v| (a.name.to_string(), v)).collect(),
+                false => values
+                    .into_iter()
+                    .map(|v| (a.name.to_string(), v))
+                    .collect(),
             }
         })
         .collect();

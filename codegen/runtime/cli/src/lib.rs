@@ -473,13 +473,17 @@ impl Call {
                 None => {
                     shown.push_str(&format!("part {}: {}\n", arg.name, arg.value));
                     form = match arg.media_type {
-                        Some(media_type) => form.bytes(&arg.name, arg.value.into_bytes(), &media_type),
+                        Some(media_type) => {
+                            form.bytes(&arg.name, arg.value.into_bytes(), &media_type)
+                        }
                         None => form.text(&arg.name, arg.value),
                     };
                 }
                 Some(path) => {
                     let bytes = read_source(&path)?;
-                    let media_type = arg.media_type.unwrap_or_else(|| "application/octet-stream".into());
+                    let media_type = arg
+                        .media_type
+                        .unwrap_or_else(|| "application/octet-stream".into());
                     let file_name = std::path::Path::new(&path)
                         .file_name()
                         .map_or_else(|| "-".to_string(), |n| n.to_string_lossy().into_owned());
@@ -591,11 +595,17 @@ struct FormArg {
 
 impl FormArg {
     fn parse(text: &str, file: bool) -> Result<FormArg, CliError> {
-        let flag = if file { "--file NAME=@PATH" } else { "--part NAME=VALUE" };
+        let flag = if file {
+            "--file NAME=@PATH"
+        } else {
+            "--part NAME=VALUE"
+        };
         let (name, rest) = text
             .split_once('=')
             .filter(|(name, _)| !name.is_empty())
-            .ok_or_else(|| CliError::new(ExitClass::Usage, format!("{flag}: {text:?} names no part")))?;
+            .ok_or_else(|| {
+                CliError::new(ExitClass::Usage, format!("{flag}: {text:?} names no part"))
+            })?;
         let (value, media_type) = match rest.rsplit_once(";type=") {
             Some((value, media)) if media.contains('/') => (value, Some(media.to_string())),
             _ => (rest, None),
@@ -1205,7 +1215,10 @@ mod tests {
         };
         let form = call(None).form().unwrap();
         assert_eq!(form.part_names(), ["name", "file", "metadata"]);
-        let shown = call(Some("POST http://x/widgets/media\n")).form().unwrap_err().dry_run;
+        let shown = call(Some("POST http://x/widgets/media\n"))
+            .form()
+            .unwrap_err()
+            .dry_run;
         assert_eq!(
             shown.as_deref(),
             Some(

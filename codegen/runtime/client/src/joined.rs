@@ -42,7 +42,10 @@ mod tests {
     #[test]
     fn a_list_is_one_value_comma_separated() {
         let ids = vec![12345, 23456];
-        assert_eq!(serde_json::to_value(CommaJoined(&ids)).unwrap(), "12345,23456");
+        assert_eq!(
+            serde_json::to_value(CommaJoined(&ids)).unwrap(),
+            "12345,23456"
+        );
         let none: Option<Vec<i64>> = None;
         assert!(serde_json::to_value(CommaJoined(&none)).unwrap().is_null());
     }

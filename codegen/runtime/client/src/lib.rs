@@ -52,8 +52,8 @@ pub mod __private {
     pub use crate::context::validation_failed;
     pub use crate::error::{check_path_segment, locate, locate_nothing, run, run_with};
     pub use crate::error::{read_stream, read_text, save_stream};
-    pub use crate::path_segment::fill_from_path;
     pub use crate::joined::CommaJoined;
+    pub use crate::path_segment::fill_from_path;
     pub use crate::path_segment::PathSegment;
     pub use crate::problem::{check_max_length, check_minimum, not_set, not_valid};
     pub use crate::retry::execute;

@@ -107,7 +107,10 @@ impl Multipart {
         if let Some(problem) = self.problem {
             return Err(problem);
         }
-        match required.iter().find(|name| !self.names.iter().any(|n| n == *name)) {
+        match required
+            .iter()
+            .find(|name| !self.names.iter().any(|n| n == *name))
+        {
             Some(missing) => Err(format!("the form lacks its required part `{missing}`")),
             None => Ok(self),
         }
@@ -139,10 +142,19 @@ mod tests {
     fn a_part_that_cannot_be_made_or_a_missing_one_is_named() {
         let bad = Multipart::new().file("file", "a.png", vec![1], "not a type");
         let error = bad.checked(&[]).unwrap_err();
-        assert!(error.contains("part `file`") && error.contains("not a media type"), "{error}");
-        let missing = Multipart::new().text("name", "x").checked(&["file"]).unwrap_err();
+        assert!(
+            error.contains("part `file`") && error.contains("not a media type"),
+            "{error}"
+        );
+        let missing = Multipart::new()
+            .text("name", "x")
+            .checked(&["file"])
+            .unwrap_err();
         assert_eq!(missing, "the form lacks its required part `file`");
-        let form = Multipart::new().text("file", "x").checked(&["file"]).unwrap();
+        let form = Multipart::new()
+            .text("file", "x")
+            .checked(&["file"])
+            .unwrap();
         let content_type = form.content_type();
         assert!(content_type
             .to_str()

@@ -19,10 +19,12 @@ fn refused(name: &str, message: String) -> ApiError {
 fn text<'a>(request: &'a RequestContext, name: &str) -> Result<Option<&'a str>, ApiError> {
     match request.headers().get(name) {
         None => Ok(None),
-        Some(value) => value
-            .to_str()
-            .map(|text| Some(text.trim()))
-            .map_err(|_| refused(name, format!("the header `{name}` is not visible ASCII text"))),
+        Some(value) => value.to_str().map(|text| Some(text.trim())).map_err(|_| {
+            refused(
+                name,
+                format!("the header `{name}` is not visible ASCII text"),
+            )
+        }),
     }
 }
 
@@ -111,7 +113,9 @@ pub fn one_of(name: &str, value: &str, allowed: &[&str]) -> Result<(), ApiError>
 /// Refuses a missing body where the spec requires one (a script, an upload): no bytes and no
 /// `Content-Type` (an empty body of a stated media type is an empty script, and is one).
 pub fn required_body(request: &RequestContext, body: &[u8]) -> Result<(), ApiError> {
-    let stated = request.headers().contains_key(axum::http::header::CONTENT_TYPE);
+    let stated = request
+        .headers()
+        .contains_key(axum::http::header::CONTENT_TYPE);
     match body.is_empty() && !stated {
         true => Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -145,22 +149,33 @@ mod tests {
         let r = request(&[("upload-length", b"1024"), ("tags", b"a, b,c")]);
         assert_eq!(required::<u64>(&r, "Upload-Length").unwrap(), 1024);
         assert_eq!(optional::<u64>(&r, "Upload-Offset").unwrap(), None);
-        assert_eq!(
-            list::<String>(&r, "Tags", false).unwrap(),
-            ["a", "b", "c"]
-        );
+        assert_eq!(list::<String>(&r, "Tags", false).unwrap(), ["a", "b", "c"]);
         let missing = required::<String>(&r, "Tus-Resumable").unwrap_err();
         assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
-        assert!(missing.to_string().contains("`Tus-Resumable` is required"), "{missing}");
+        assert!(
+            missing.to_string().contains("`Tus-Resumable` is required"),
+            "{missing}"
+        );
         let bad = request(&[("upload-length", b"lots")]);
         let error = required::<u64>(&bad, "Upload-Length").unwrap_err();
-        assert!(error.to_string().contains("invalid header `Upload-Length`"), "{error}");
+        assert!(
+            error.to_string().contains("invalid header `Upload-Length`"),
+            "{error}"
+        );
         assert_eq!(
-            error.envelope().errors[0].source.as_ref().and_then(|s| s.pointer.as_deref()),
+            error.envelope().errors[0]
+                .source
+                .as_ref()
+                .and_then(|s| s.pointer.as_deref()),
             Some("Upload-Length")
         );
         let wrong = one_of("state", "Up", &["Healthy", "Down"]).unwrap_err();
-        assert!(wrong.to_string().contains("\"Up\" is not one of \"Healthy\", \"Down\""), "{wrong}");
+        assert!(
+            wrong
+                .to_string()
+                .contains("\"Up\" is not one of \"Healthy\", \"Down\""),
+            "{wrong}"
+        );
         assert!(one_of("state", "Down", &["Healthy", "Down"]).is_ok());
         let bare = request(&[]);
         assert!(required_body(&bare, b"").is_err() && required_body(&bare, b"x").is_ok());

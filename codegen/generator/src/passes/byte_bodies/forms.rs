@@ -15,9 +15,8 @@ use crate::paths::Paths;
 
 /// The setter's documentation: the form's parts as the spec describes them.
 pub fn parts_doc(op: &OperationModel) -> String {
-    let mut text = String::from(
-        "The request body: a multipart form (`multipart/form-data`), part by part.",
-    );
+    let mut text =
+        String::from("The request body: a multipart form (`multipart/form-data`), part by part.");
     for part in op.request_form.iter().flatten() {
         let kind = match part.kind {
             PartKind::Text => "text",
@@ -28,7 +27,10 @@ pub fn parts_doc(op: &OperationModel) -> String {
         let required = if part.required { ", required" } else { "" };
         let description = crate::passes::docs::input::for_rustdoc(part.description.trim());
         let description = description.lines().next().unwrap_or_default();
-        text.push_str(&format!("\n- `{}` ({kind}{many}{required}): {description}", part.name));
+        text.push_str(&format!(
+            "\n- `{}` ({kind}{many}{required}): {description}",
+            part.name
+        ));
     }
     text
 }
@@ -60,7 +62,11 @@ pub fn apply(
 ) -> Result<(), EmitError> {
     let builders = crate::syntax::builder_types(&generated.client);
     let rt = &paths.client_runtime;
-    for op in model.operations.iter().filter(|op| op.request_form.is_some()) {
+    for op in model
+        .operations
+        .iter()
+        .filter(|op| op.request_form.is_some())
+    {
         let builder = builders
             .get(&op.id)
             .ok_or_else(|| EmitError::UnexpectedShape {
