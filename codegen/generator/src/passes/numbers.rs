@@ -164,6 +164,11 @@ fn number_enums(types: &mut syn::File, validate: &proc_macro2::TokenStream) -> V
                 .join(", "),
             other => quote::ToTokens::to_token_stream(other).to_string(),
         };
+        // Only where the values are numbers does the request check apply (an enum of lists or
+        // objects, as Cloudflare's rulesets have, keeps typify's own check).
+        let numeric = matches!(&**values, syn::Expr::Array(array) if !array.elems.is_empty()
+            && array.elems.iter().all(|value| matches!(value,
+                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(_) | syn::Lit::Float(_), .. }))));
         let numbers = matches!(&**values, syn::Expr::Array(array) if array.elems.iter().any(|value|
             matches!(value, syn::Expr::Lit(syn::ExprLit { lit, .. }) if float_literal(lit).is_some())));
         if numbers {
@@ -172,6 +177,10 @@ fn number_enums(types: &mut syn::File, validate: &proc_macro2::TokenStream) -> V
         }
         // Decoding takes any value (a newer API's); a request must hold a known one, as a
         // string enum's `Unknown` is refused.
+        if !numeric {
+            enums.push(name);
+            continue;
+        }
         let ident = syn::Ident::new(&name, proc_macro2::Span::call_site());
         checks.push(parse_quote! {
             impl #validate::Validate for #ident {
@@ -267,5 +276,35 @@ mod tests {
         assert!(has("ratio: Option<::serde_json::Number>"));
         assert!(has("samples: Vec<::serde_json::Number>"));
         assert!(has("#[derive(Clone, Debug, Eq, PartialEq)]"));
+    }
+
+    /// A number enum refuses an unknown value when validated (a request); an enum whose values
+    /// are lists (Cloudflare's rulesets' messages) gets no such check: its value has no text
+    /// to name (the whole document's types did not compile).
+    #[test]
+    fn only_number_enums_check_their_values_when_validated() {
+        let mut types: syn::File = parse_quote! {
+            pub struct Ttl(f64);
+            impl ::std::convert::TryFrom<f64> for Ttl {
+                type Error = String;
+                fn try_from(value: f64) -> Result<Self, String> {
+                    if ![30.0_f64, 60.0_f64].contains(&value) { Err("invalid".into()) } else { Ok(Self(value)) }
+                }
+            }
+            pub struct Messages(Vec<Message>);
+            impl ::std::convert::TryFrom<Vec<Message>> for Messages {
+                type Error = String;
+                fn try_from(value: Vec<Message>) -> Result<Self, String> {
+                    if ![vec![]].contains(&value) { Err("invalid".into()) } else { Ok(Self(value)) }
+                }
+            }
+        };
+        let enums = number_enums(&mut types, &quote!(::validate));
+        assert_eq!(enums, ["Ttl", "Messages"]);
+        assert!(crate::syntax::has_tokens(
+            &types,
+            "impl ::validate::Validate for Ttl"
+        ));
+        assert!(!crate::syntax::has_tokens(&types, "Validate for Messages"));
     }
 }
