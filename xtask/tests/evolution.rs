@@ -15,6 +15,9 @@
 //! are mutations here). One target folder, `target/evolution/`, is kept across runs; each
 //! baseline's rustdoc JSON is built once per run.
 //!
+//! The revision that grows in every way at once is also documented with warnings as errors
+//! and its doctests run, as a user's `cargo doc` and `cargo test` would.
+//!
 //! Slow: it runs in the slow gate, `cargo xtask ci` (step `evolution`), and prints its table.
 
 use std::path::{Path, PathBuf};
@@ -408,9 +411,58 @@ fn cloudflares_next_revisions_flow_through_and_breaks_are_called_major() {
             check.extend(["-p", "cloudflare-cni-emulator"]);
         }
         let cargo = PathBuf::from(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        let (built, build_text) = run(&checkout, &cargo, &check, &target);
+        let (mut built, mut build_text) = run(&checkout, &cargo, &check, &target);
         if !built {
             eprintln!("evolution: the build failed:\n{build_text}");
+        }
+        // What users read and run of a revision that grows: the generated crates' docs with
+        // warnings as errors (Cloudflare's Markdown: code fences, bare URLs, placeholders) and
+        // their doctests (a fence that is not Rust must not become one).
+        if additive && built {
+            let generated = [
+                "-p",
+                "cloudflare-cni-types",
+                "-p",
+                "cloudflare-cni-client",
+                "-p",
+                "cloudflare-cni-server",
+                "-p",
+                "cloudflare-cni",
+            ];
+            let steps: [(&str, Vec<&str>, Option<(&str, &str)>); 2] = [
+                (
+                    "docs",
+                    [&["doc", "--offline", "-q", "--no-deps"][..], &generated].concat(),
+                    Some(("RUSTDOCFLAGS", "-D warnings")),
+                ),
+                (
+                    "doctests",
+                    [&["test", "--offline", "-q", "--doc"][..], &generated].concat(),
+                    None,
+                ),
+            ];
+            for (name, args, env) in steps {
+                let mut command = Command::new(&cargo);
+                command
+                    .args(&args)
+                    .current_dir(&checkout)
+                    .env("CARGO_TARGET_DIR", &target);
+                if let Some((key, value)) = env {
+                    command.env(key, value);
+                }
+                let output = command.output().unwrap_or_else(|e| panic!("cargo: {e}"));
+                if !output.status.success() {
+                    built = false;
+                    build_text = format!(
+                        "error: {name}: {}{}",
+                        String::from_utf8_lossy(&output.stdout),
+                        String::from_utf8_lossy(&output.stderr)
+                    );
+                    eprintln!("evolution: the {name} failed:\n{build_text}");
+                    break;
+                }
+                eprintln!("evolution: the growing revision's {name}: ok");
+            }
         }
         let (ok, text) = run(
             &checkout,

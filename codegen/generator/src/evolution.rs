@@ -164,16 +164,29 @@ pub enum OperationShape {
     FormBody,
     /// Header parameters (a tus upload's `Upload-Length`) and a comma-separated query list.
     HeaderParameters,
+    /// Two success answers of different JSON schemas (a finished scan's 200, an accepted
+    /// one's 202).
+    SeveralAnswers,
+    /// An answer of bytes (`application/octet-stream`, a Worker's script download).
+    BytesAnswer,
+    /// As every product but CNI writes an operation: a kebab-case operationId, a tag the
+    /// document does not declare, a path parameter whose schema is a composition, an enum
+    /// query parameter, the product's own failure envelope inline, and a description in
+    /// Markdown with a `curl` code fence, a bare URL and a `<API_TOKEN>` placeholder.
+    Conventions,
 }
 
 impl OperationShape {
-    pub const ALL: [OperationShape; 6] = [
+    pub const ALL: [OperationShape; 9] = [
         OperationShape::ArrayBody,
         OperationShape::ScriptBody,
         OperationShape::TextAnswer,
         OperationShape::Deprecated,
         OperationShape::FormBody,
         OperationShape::HeaderParameters,
+        OperationShape::SeveralAnswers,
+        OperationShape::BytesAnswer,
+        OperationShape::Conventions,
     ];
 
     pub fn name(self) -> &'static str {
@@ -184,6 +197,11 @@ impl OperationShape {
             OperationShape::Deprecated => "deprecated, with a deprecated parameter",
             OperationShape::FormBody => "a multipart form body",
             OperationShape::HeaderParameters => "header parameters and a comma-separated list",
+            OperationShape::SeveralAnswers => "a 200 and a 202 of different schemas",
+            OperationShape::BytesAnswer => "an answer of bytes (application/octet-stream)",
+            OperationShape::Conventions => {
+                "kebab-case id, undeclared tag, composed path parameter, enum query, own envelope, Markdown"
+            }
         }
     }
 
@@ -251,14 +269,68 @@ impl OperationShape {
                         "schema": {"type": "array", "items": {"type": "integer"}}}],
                 "responses": answer}),
             ),
+            OperationShape::SeveralAnswers => (
+                "scans",
+                "post",
+                json!({
+                "responses": {
+                    "200": {"description": "Finished", "content": {"application/json": {
+                        "schema": {"type": "object", "required": ["verdict"], "properties": {
+                            "verdict": {"type": "string"}}}}}},
+                    "202": {"description": "Accepted, still running", "content": {
+                        "application/json": {"schema": {"type": "object", "required": ["job"],
+                            "properties": {"job": {"type": "string"}}}}}}}}),
+            ),
+            OperationShape::BytesAnswer => (
+                "content",
+                "get",
+                json!({
+                "responses": {"200": {"description": "The bytes", "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}}),
+            ),
+            OperationShape::Conventions => (
+                "facilities/{facility_id}",
+                "get",
+                json!({
+                "tags": ["Facilities"],
+                "description": "Reads one facility.\n\n```\ncurl https://api.cloudflare.com/client/v4/accounts/$ACCOUNT_ID/cni/facilities/ams01 \\\n  -H \"Authorization: Bearer <API_TOKEN>\"\n```\n\nSee https://developers.cloudflare.com/network-interconnect/ for <FACILITY> codes.",
+                "parameters": [
+                    {"name": "facility_id", "in": "path", "required": true,
+                        "schema": {"allOf": [{"type": "string", "maxLength": 32}]}},
+                    {"name": "status", "in": "query",
+                        "schema": {"type": "string", "enum": ["active", "retired"]}}],
+                "responses": {
+                    "200": {"description": "The facility", "content": {"application/json": {
+                        "schema": {"type": "object", "properties": {
+                            "code": {"type": "string"}, "city": {"type": "string"}}}}}},
+                    "4XX": {"description": "Failure", "content": {"application/json": {
+                        "schema": {"type": "object",
+                            "required": ["errors", "messages", "result", "success"],
+                            "properties": {
+                                "errors": {"type": "array", "items": {"type": "object",
+                                    "required": ["code", "message"], "properties": {
+                                        "code": {"type": "integer", "minimum": 1000},
+                                        "message": {"type": "string"}}}},
+                                "messages": {"type": "array", "items": {"type": "object",
+                                    "required": ["code", "message"], "properties": {
+                                        "code": {"type": "integer", "minimum": 1000},
+                                        "message": {"type": "string"}}}},
+                                "result": {"type": "object", "nullable": true},
+                                "success": {"type": "boolean", "enum": [false]}}}}}}}}),
+            ),
         };
         let mut operation = operation;
         let fields = operation
             .as_object_mut()
             .ok_or("an operation is an object")?;
-        fields.insert("operationId".into(), json!(format!("{label}_{kind}")));
+        let id = match self {
+            // Every product but CNI names its operations so.
+            OperationShape::Conventions => format!("{}-get-facility", label.replace('_', "-")),
+            _ => format!("{label}_{kind}"),
+        };
+        fields.insert("operationId".into(), json!(id));
         fields.insert("summary".into(), json!(format!("Added: {}", self.name())));
-        fields.insert("tags".into(), json!(["Slots"]));
+        fields.entry("tags").or_insert_with(|| json!(["Slots"]));
         let parameters = fields
             .entry("parameters")
             .or_insert_with(|| json!([]))

@@ -30,11 +30,12 @@ pub fn param_example(param: &crate::model::ParamModel) -> String {
 /// `client.op().p1(v1).p2(v2)`: the builder with its required parameters set.
 pub fn client_call(op: &OperationModel) -> String {
     let mut call = format!("client.{}()", op.id);
-    for param in op
-        .path_params
-        .iter()
-        .chain(op.query_params.iter().filter(|p| p.required))
-    {
+    for param in op.path_params.iter().chain(
+        op.query_params
+            .iter()
+            .chain(&op.header_params)
+            .filter(|p| p.required),
+    ) {
         let setter = crate::naming::progenitor_field_name(&param.name);
         let _ = write!(call, ".{setter}({})", param_example(param));
     }
@@ -82,9 +83,32 @@ pub fn method_example(model: &ApiModel, op: &OperationModel, lib: &str) -> Strin
             "\n    .body(::std::vec::Vec::<u8>::new() /* the bytes to send, as `{media_type}` */)"
         );
     }
+    if let Some(parts) = &op.request_form {
+        let _ = write!(call, "\n    .body({})", form_example(parts, lib));
+    }
     let _ = writeln!(out, "let answer = {call}\n    .send()\n    .await?;");
     out.push_str("# let _ = answer;\n# Ok(())\n# }\n```");
     out
+}
+
+/// A form with its required parts, each as its kind is sent (a file with its name and media
+/// type, JSON encoded, text).
+fn form_example(parts: &[crate::model::PartModel], lib: &str) -> String {
+    use crate::model::PartKind;
+    let mut form = format!("{lib}::Multipart::new()");
+    for part in parts.iter().filter(|p| p.required) {
+        let name = format!("{:?}", part.name);
+        let _ = match part.kind {
+            PartKind::File => write!(
+                form,
+                "\n        .file({name}, \"{}.bin\", ::std::vec::Vec::<u8>::new(), \"application/octet-stream\")",
+                part.name.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+            ),
+            PartKind::Json => write!(form, "\n        .json({name}, &{lib}::json::json!({{}}))"),
+            PartKind::Text => write!(form, "\n        .text({name}, \"<{}>\")", part.name),
+        };
+    }
+    form
 }
 
 /// An operation on one object (`…/interconnects/{icon}…`) whose object a runnable example

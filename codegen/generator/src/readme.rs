@@ -716,6 +716,67 @@ fn mock_string(name: &str) -> String {
     format!("\"{}-1\"", name.replace('_', "-"))
 }
 
+/// One compiled example for each kind of request and answer the spec has beyond a JSON
+/// object (the first operation of each, in the model's order), so a reader sees how a list,
+/// a header, a form, bytes or several answers are written; nothing when it has none.
+fn client_shapes(model: &ApiModel, lib: &str) -> String {
+    use crate::model::JsonShape;
+    type Has = fn(&OperationModel) -> bool;
+    let shapes: [(&str, Has); 8] = [
+        ("A list parameter is a `Vec` of its items; the client sends it as the spec says (the key repeated, or comma-separated).", |op| {
+            op.query_params.iter().any(|p| p.many)
+        }),
+        ("A header parameter is a setter like any other; the client sends it as the header.", |op| {
+            !op.header_params.is_empty()
+        }),
+        ("A JSON array body is its items.", |op| {
+            op.request_body.is_some() && op.request_shape == JsonShape::Array
+        }),
+        ("A body of bytes is sent as they are, with the spec's media type.", |op| {
+            op.request_bytes.is_some()
+        }),
+        ("A form is a `Multipart`, part by part (`text`, `file` with its name and media type, `json`, `bytes`); the builder refuses one without a required part.", |op| {
+            op.request_form.is_some()
+        }),
+        ("An answer of bytes or text is a `ByteStream`: read it whole, stream it, or write it to a file with `save_to`.", |op| {
+            matches!(op.success, SuccessModel::Binary(_))
+        }),
+        ("An operation with several success answers returns each with its status (`answer.status()`).", |op| {
+            op.success_statuses.len() > 1
+        }),
+        ("Every answer is a `ResponseValue`: its status and headers (`answer.headers().get(\"etag\")`) are there beside the body.", |_| {
+            true
+        }),
+    ];
+    let mut sections = Vec::new();
+    for (i, (what, has)) in shapes.into_iter().enumerate() {
+        let Some(op) = model.operations.iter().find(|op| has(op)) else {
+            continue;
+        };
+        let mut example = crate::examples::method_example(model, op, lib);
+        if i == shapes.len() - 1 {
+            example = example.replace(
+                "# let _ = answer;\n",
+                "let status = answer.status();\nlet etag = answer.headers().get(\"etag\");\n# let _ = (status, etag);\n",
+            );
+        }
+        sections.push(format!(
+            "{what} `{}` (`{} {}`):\n\n{example}\n",
+            op.id, op.method, op.path,
+        ));
+    }
+    // The last one holds for any spec: a section of only it says nothing new.
+    if sections.len() < 2 {
+        return String::new();
+    }
+    let mut out = String::from("## Requests and answers beyond JSON objects\n\n");
+    for section in sections {
+        out.push_str(&section);
+        out.push('\n');
+    }
+    out
+}
+
 fn client(model: &ApiModel, config: &Config, types: &syn::File) -> String {
     let mut out = String::new();
     let lib = config.client.lib_name();
@@ -749,6 +810,7 @@ host; a 3xx is `CniError::Redirect`, naming where it pointed.
 "#,
     );
     out.push_str(&error_kinds());
+    out.push_str(&client_shapes(model, &lib));
     out.push_str(&client_waiting_and_options(model, &lib, types));
     out.push_str(&client_mocks(model, &lib));
     out.push_str(

@@ -47,6 +47,23 @@ pub fn type_name(ty: &Type) -> Option<String> {
     }
 }
 
+/// The path rustdoc resolves a link to `ty` by (`serde_json::Number` for
+/// `::serde_json::Number`, `Interconnect` for a type of the same file), when `ty` is a plain
+/// path with no generic arguments.
+pub fn doc_link_path(ty: &Type) -> Option<String> {
+    let Type::Path(syn::TypePath {
+        qself: None, path, ..
+    }) = ty
+    else {
+        return None;
+    };
+    if path.segments.iter().any(|s| !s.arguments.is_none()) {
+        return None;
+    }
+    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    Some(names.join("::"))
+}
+
 /// The `T` of `Option<T>` (any path ending in `Option`), if `ty` is one.
 pub fn option_inner(ty: &Type) -> Option<&Type> {
     generic_inner(ty, "Option")

@@ -138,3 +138,31 @@ fn adding_a_value_or_a_member_renames_nothing() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Each operation shape of the catalogue (as Cloudflare's other products write operations)
+/// imports, loads and generates with no overlay change, and together with every other: the
+/// evolution gate builds them, this finds a refusal in the fast loop.
+#[test]
+fn every_operation_shape_imports_and_generates() {
+    use cloudflare_cni_codegen::evolution::OperationShape;
+    let overlay = read(import::OVERLAY_PATH);
+    let upstream = cloudflare_cni_codegen::source::parse(&read(import::UPSTREAM_PATH))
+        .unwrap()
+        .value;
+    let mut together = upstream.clone();
+    for (i, shape) in OperationShape::ALL.into_iter().enumerate() {
+        let mutation = Mutation::AddOperationOf { shape };
+        let mut changed = upstream.clone();
+        mutation.apply(&mut changed, "added_value").unwrap();
+        mutation
+            .apply(&mut together, &format!("added_{i}"))
+            .unwrap();
+        let (names, _) = generate(&changed, &overlay);
+        assert!(
+            names.len() >= 1,
+            "{}: generated no types",
+            mutation.describe()
+        );
+    }
+    generate(&together, &overlay);
+}

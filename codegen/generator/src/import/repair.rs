@@ -30,6 +30,14 @@
 //!   success answers of different JSON schemas (a finished scan's 200, an accepted one's 202)
 //!   each answer the union of them, `{Operation}Answer`; beside a success of bytes (a PNG),
 //!   the others are read as those bytes too.
+//! - **Errors** (`errors`): an operation whose failures carry different schemas (a
+//!   product's own failure envelope at `4XX` beside the shared one an overlay declares at 401)
+//!   answers every failure of the envelope's shape (an object with `errors` and `success`)
+//!   as the shared envelope: `ErrorEnvelope` where the document has it, else the envelope most
+//!   of its failures name; so is a failure with no body (Cloudflare answers every failure in
+//!   its envelope). A failure whose body is of another shape is left out of the operation's
+//!   statuses, and the client keeps such an answer whole as an unexpected response:
+//!   progenitor has one error type per operation, and nothing is lost.
 //! - **Defaults** (`defaults`): a `default` that is not a value of its schema's type is read
 //!   as the JSON it spells where that is one (`"true"` for a boolean, `"[]"` for an array:
 //!   Cloudflare quotes them), and is dropped otherwise (`"none"` for a list): a generated
@@ -86,6 +94,10 @@ pub(super) fn parameters_and_media_types(document: &mut Value) -> Vec<String> {
         .pointer("/components/parameters")
         .cloned()
         .unwrap_or(Value::Null);
+    let shared_responses = serde_json::json!({"components": {"responses": document
+        .pointer("/components/responses")
+        .cloned()
+        .unwrap_or(Value::Null)}});
     let mut unions: Vec<(String, Value)> = Vec::new();
     let Some(Value::Object(paths)) = document.get_mut("paths") else {
         return warnings;
@@ -142,6 +154,13 @@ pub(super) fn parameters_and_media_types(document: &mut Value) -> Vec<String> {
                         media_types(content, status, &at, &mut warnings);
                     }
                 }
+                one_failure_envelope(
+                    responses,
+                    &components,
+                    &shared_responses,
+                    &at,
+                    &mut warnings,
+                );
             }
             let request = op
                 .get_mut("requestBody")
@@ -330,6 +349,161 @@ fn default_as_failures(responses: &mut Map<String, Value>, at: &str, warnings: &
             read_as.join(" and ")
         }
     ));
+}
+
+/// The schema of an error answer's JSON body (a `$ref` or inline), through a
+/// `$ref` to a shared response.
+fn failure_schema<'v>(response: &'v Value, shared_responses: &'v Value) -> Option<&'v Value> {
+    let response = match response.get("$ref").and_then(Value::as_str) {
+        Some(reference) => crate::document::target(shared_responses, reference)?,
+        None => response,
+    };
+    let content = response.get("content")?.as_object()?;
+    content
+        .iter()
+        .find(|(media, _)| is_json(media))
+        .and_then(|(_, body)| body.get("schema"))
+}
+
+/// Whether `schema` is of Cloudflare's failure envelope's shape: an object with `errors` and
+/// `success`, directly or through `$ref`s and `allOf` members.
+fn envelope_shaped(schema: &Value, components: &Value, depth: usize) -> bool {
+    if depth > FOLLOW_DEPTH {
+        return false;
+    }
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        return crate::document::target(components, reference)
+            .is_some_and(|inner| envelope_shaped(inner, components, depth + 1));
+    }
+    let own = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|p| p.contains_key("errors") && p.contains_key("success"));
+    own || schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .is_some_and(|members| {
+            members
+                .iter()
+                .any(|m| envelope_shaped(m, components, depth + 1))
+        })
+}
+
+fn is_failure(status: &str) -> bool {
+    status.starts_with('4') || status.starts_with('5')
+}
+
+/// Rule *errors*: one failure envelope per operation.
+fn one_failure_envelope(
+    responses: &mut Map<String, Value>,
+    components: &Value,
+    shared_responses: &Value,
+    at: &str,
+    warnings: &mut Vec<String>,
+) {
+    // Each failure's schema as written (a `$ref`, or the inline schema itself), `null` for a
+    // failure with no JSON body.
+    let written: Vec<(String, Value)> = responses
+        .iter()
+        .filter(|(status, _)| is_failure(status))
+        .map(|(status, response)| {
+            let schema = failure_schema(response, shared_responses);
+            (status.clone(), schema.cloned().unwrap_or(Value::Null))
+        })
+        .collect();
+    let mut distinct: Vec<&Value> = Vec::new();
+    for (_, schema) in &written {
+        if !distinct.contains(&schema) {
+            distinct.push(schema);
+        }
+    }
+    if distinct.len() < 2 {
+        return;
+    }
+    const SHARED: &str = "#/components/schemas/ErrorEnvelope";
+    let shared = if crate::document::target(components, SHARED).is_some() {
+        SHARED.to_string()
+    } else {
+        // The envelope `$ref` most failures name; the first by name on a tie.
+        let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+        for (_, schema) in &written {
+            if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+                if envelope_shaped(schema, components, 0) {
+                    *counts.entry(reference).or_default() += 1;
+                }
+            }
+        }
+        let most = counts.values().copied().max().unwrap_or(0);
+        match counts.into_iter().find(|(_, n)| *n == most && most > 0) {
+            Some((reference, _)) => reference.to_string(),
+            None => return,
+        }
+    };
+    let envelope = serde_json::json!({"$ref": shared});
+    for (status, schema) in written {
+        if schema == envelope {
+            continue;
+        }
+        if schema.is_null() || envelope_shaped(&schema, components, 0) {
+            let Some(response) = responses.get_mut(&status) else {
+                continue;
+            };
+            // A shared response is copied into the operation, not changed for every user.
+            let mut own = match response.get("$ref") {
+                Some(_) => match failure_owner(response, shared_responses) {
+                    Some(copy) => copy,
+                    None => continue,
+                },
+                None => response.clone(),
+            };
+            let Some(fields) = own.as_object_mut() else {
+                continue;
+            };
+            let content = fields
+                .entry("content")
+                .or_insert_with(|| Value::Object(Map::new()));
+            let Some(content) = content.as_object_mut() else {
+                continue;
+            };
+            let json: Vec<String> = content.keys().filter(|m| is_json(m)).cloned().collect();
+            if json.is_empty() {
+                content.insert(
+                    "application/json".into(),
+                    serde_json::json!({"schema": envelope.clone()}),
+                );
+            }
+            for media in &json {
+                if let Some(Value::Object(body)) = content.get_mut(media) {
+                    body.insert("schema".into(), envelope.clone());
+                }
+            }
+            warnings.push(match schema.is_null() {
+                true => format!(
+                    "{at}: the {status} answer has no body beside failures in `{shared}`: \
+                     read as `{shared}` (rule `errors`: Cloudflare answers every failure in \
+                     its envelope)"
+                ),
+                false => format!(
+                    "{at}: the {status} answer's failure envelope is read as `{shared}` (rule \
+                     `errors`: one envelope for an operation's failures)"
+                ),
+            });
+            *response = own;
+        } else {
+            responses.remove(&status);
+            warnings.push(format!(
+                "{at}: the {status} answer's body is not the failure envelope `{shared}`: \
+                 the status is left out (rule `errors`: the client keeps such an answer whole, \
+                 as an unexpected response)"
+            ));
+        }
+    }
+}
+
+/// A shared response a `$ref` names, copied.
+fn failure_owner(response: &Value, shared_responses: &Value) -> Option<Value> {
+    let reference = response.get("$ref")?.as_str()?;
+    crate::document::target(shared_responses, reference).cloned()
 }
 
 /// Rule *responses*: several success answers whose JSON schemas differ (a finished scan's

@@ -943,3 +943,59 @@ fn several_success_answers_are_one_type_by_rule() {
     }
     crate::render(&spec, &crate::config::Config::default()).expect("generates");
 }
+
+#[test]
+fn one_operation_answers_its_failures_in_one_envelope_by_rule() {
+    let envelope = json!({"type": "object", "required": ["errors", "success"], "properties": {
+        "errors": {"type": "array", "items": {"type": "object"}},
+        "messages": {"type": "array", "items": {"type": "object"}},
+        "success": {"type": "boolean"}}});
+    let document = json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Cloudflare API", "version": "4.0.0"},
+        "servers": [{"url": "https://api.cloudflare.com/client/v4"}],
+        "components": {
+            "schemas": {"ImagesApiResponseCommonFailure": envelope.clone()},
+            "responses": {"Unauthorized": {"description": "No", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/ImagesApiResponseCommonFailure"}}}}}
+        },
+        "paths": {
+            "/accounts/{accountId}/facilities/{id}": {"get": {
+                "operationId": "facilities-get-facility",
+                "tags": ["Facilities"],
+                "parameters": [
+                    {"name": "accountId", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "Done", "content": {"application/json": {"schema": {"type": "object"}}}},
+                    "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "4XX": {"description": "Its own envelope", "content": {"application/json": {"schema": envelope}}},
+                    "404": {"description": "Not found"},
+                    "503": {"description": "Not an envelope", "content": {"application/json": {"schema": {
+                        "type": "object", "properties": {"retry_after": {"type": "integer"}}}}}}
+                }
+            }}
+        }
+    });
+    let (spec, report) = import_operations(&document, |_, _| true, "whole.json").unwrap();
+    let warnings = report.repairs.join("\n");
+    for expected in [
+        "GET /accounts/{accountId}/facilities/{id}: the 4XX answer's failure envelope is read as `#/components/schemas/ImagesApiResponseCommonFailure` (rule `errors`",
+        "GET /accounts/{accountId}/facilities/{id}: the 404 answer has no body beside failures in `#/components/schemas/ImagesApiResponseCommonFailure`: read as",
+        "GET /accounts/{accountId}/facilities/{id}: the 503 answer's body is not the failure envelope `#/components/schemas/ImagesApiResponseCommonFailure`: the status is left out (rule `errors`",
+    ] {
+        assert!(warnings.contains(expected), "{expected}\nin:\n{warnings}");
+    }
+    let responses =
+        &spec.value()["paths"]["/accounts/{accountId}/facilities/{id}"]["get"]["responses"];
+    assert_eq!(
+        responses["4XX"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ImagesApiResponseCommonFailure"
+    );
+    assert!(responses.get("503").is_none(), "{responses}");
+    assert_eq!(
+        responses["404"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ImagesApiResponseCommonFailure"
+    );
+    crate::render(&spec, &crate::config::Config::default()).expect("generates");
+}

@@ -714,7 +714,7 @@ pub fn add_client_runtime(
     let base_url = &model.base_url;
     let hooks: Vec<Item> = vec![
         parse_quote! {
-            pub use #rt::{BuildError, ClientBuilder, ClientOptions, CniError, Credentials, LastAnswer, Page, Pages, Paginator, RequestOptions, ResponseMessage, ResponseMetadata, RetryPolicy, Wait, WaitOutcome};
+            pub use #rt::{BuildError, ClientBuilder, ClientOptions, CniError, Credentials, LastAnswer, Multipart, Page, Pages, Paginator, RequestOptions, ResponseMessage, ResponseMetadata, RetryPolicy, Wait, WaitOutcome};
         },
         parse_quote! {
             /// The type of the API's ids (`uuid`'s), as the request builders and `types` take

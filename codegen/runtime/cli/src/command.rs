@@ -187,6 +187,8 @@ pub(crate) fn operation_command(operation: &Operation) -> Command {
         command = command.arg(
             ClapArg::new("body")
                 .long("body")
+                // What curl users reach for, and what a bytes body is: a file.
+                .visible_alias("body-file")
                 .value_name("FILE|-")
                 .required(true)
                 .help(format!(

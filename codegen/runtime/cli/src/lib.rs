@@ -1007,7 +1007,8 @@ mod tests {
         answer: AnswerKind::Json,
     };
 
-    /// A body sent as bytes is `--body FILE|-` (required), the file's bytes as they are;
+    /// A body sent as bytes is `--body FILE|-` (required, also `--body-file`), the file's
+    /// bytes as they are;
     /// `--dry-run` shows them with their media type, as text when they are UTF-8.
     #[test]
     fn a_bytes_body_is_a_files_bytes_shown_by_dry_run() {
@@ -1036,6 +1037,17 @@ mod tests {
             b"export default {};\n"
         );
         assert_eq!(call(&binary, None).raw_body().unwrap(), [0xff, 0, 1]);
+        // `--body-file` is the same flag, shown in the help.
+        let mut command = command::operation_command(&UPLOAD);
+        let by_alias = command
+            .clone()
+            .try_get_matches_from(["upload-script", "--body-file", binary.to_str().unwrap()])
+            .unwrap();
+        assert_eq!(
+            by_alias.get_one::<String>("body").map(String::as_str),
+            binary.to_str()
+        );
+        assert!(command.render_help().to_string().contains("--body-file"));
         let shown = |file| {
             call(file, Some("PUT http://x/widgets/script\n"))
                 .raw_body()

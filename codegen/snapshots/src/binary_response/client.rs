@@ -354,9 +354,9 @@ pub mod prelude {
     pub use self::super::Client;
 }
 pub use ::cloudflare_cni_client_runtime::{
-    BuildError, ClientBuilder, ClientOptions, CniError, Credentials, LastAnswer, Page,
-    Pages, Paginator, RequestOptions, ResponseMessage, ResponseMetadata, RetryPolicy,
-    Wait, WaitOutcome,
+    BuildError, ClientBuilder, ClientOptions, CniError, Credentials, LastAnswer,
+    Multipart, Page, Pages, Paginator, RequestOptions, ResponseMessage, ResponseMetadata,
+    RetryPolicy, Wait, WaitOutcome,
 };
 /// The type of the API's ids (`uuid`'s), as the request builders and `types` take
 /// them: no `uuid` dependency of your own is needed.

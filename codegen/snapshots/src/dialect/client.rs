@@ -260,6 +260,8 @@ Sends a `POST` request to `/widgets/{widget}/media`
 # #[allow(unused_imports)] use cloudflare_cni_client::{types, Uuid};
 let answer = client.upload_widget_media()
     .widget("<widget>")
+    .body(cloudflare_cni_client::Multipart::new()
+        .file("file", "file.bin", ::std::vec::Vec::<u8>::new(), "application/octet-stream"))
     .send()
     .await?;
 # let _ = answer;
@@ -326,6 +328,8 @@ Arguments:
 # #[allow(unused_imports)] use cloudflare_cni_client::{types, Uuid};
 let answer = client.start_widget_upload()
     .widget("<widget>")
+    .tus_resumable("<Tus-Resumable>")
+    .upload_length(1)
     .send()
     .await?;
 # let _ = answer;
@@ -2404,9 +2408,9 @@ pub mod prelude {
     pub use self::super::Client;
 }
 pub use ::cloudflare_cni_client_runtime::{
-    BuildError, ClientBuilder, ClientOptions, CniError, Credentials, LastAnswer, Page,
-    Pages, Paginator, RequestOptions, ResponseMessage, ResponseMetadata, RetryPolicy,
-    Wait, WaitOutcome,
+    BuildError, ClientBuilder, ClientOptions, CniError, Credentials, LastAnswer,
+    Multipart, Page, Pages, Paginator, RequestOptions, ResponseMessage, ResponseMetadata,
+    RetryPolicy, Wait, WaitOutcome,
 };
 /// The type of the API's ids (`uuid`'s), as the request builders and `types` take
 /// them: no `uuid` dependency of your own is needed.

@@ -364,7 +364,7 @@ impl WidgetPatch {
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum WidgetPatchCacheTtl {
-    ///See [`Number`].
+    ///See [`Number`](serde_json::Number).
     Variant0(::serde_json::Number),
     ///`WidgetPatchCacheTtlVariant1` See [`WidgetPatchCacheTtlVariant1`].
     Variant1(WidgetPatchCacheTtlVariant1),

@@ -287,7 +287,7 @@ impl ::cloudflare_cni_validate::Validate for ThingColor {
 pub enum ThingEither {
     ///See [`State`].
     State(State),
-    ///See [`String`].
+    ///See [`String`](std::string::String).
     String(::std::string::String),
 }
 impl ::std::convert::From<State> for ThingEither {

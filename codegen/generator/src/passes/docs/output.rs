@@ -39,13 +39,12 @@ fn first_doc_line(attrs: &[Attribute]) -> Option<String> {
     })
 }
 
-/// The type name of a one-field tuple variant, such as `Direct(InterconnectDirect)`.
+/// The type path of a one-field tuple variant, such as `Direct(InterconnectDirect)`.
 fn single_field_type(fields: &syn::Fields) -> Option<String> {
     match fields {
-        syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => match &f.unnamed[0].ty {
-            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-            _ => None,
-        },
+        syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => {
+            crate::syntax::doc_link_path(&f.unnamed[0].ty)
+        }
         _ => None,
     }
 }
@@ -104,10 +103,16 @@ pub fn document_types(file: &mut syn::File) {
                             .unwrap_or_else(|| variant.ident.to_string());
                         variant.attrs.insert(0, doc(&format!("`{wire}`")));
                     } else if let Some(inner) = single_field_type(&variant.fields) {
+                        // A type of another crate (`serde_json::Number`, a union of numbers)
+                        // is linked by its path: its last name is not in scope.
                         let summary = type_summaries.get(&inner).cloned().unwrap_or_default();
+                        let link = match inner.rsplit_once("::") {
+                            Some((_, name)) => format!("[`{name}`]({inner})"),
+                            None => format!("[`{inner}`]"),
+                        };
                         variant
                             .attrs
-                            .insert(0, doc(format!("{summary} See [`{inner}`].").trim_start()));
+                            .insert(0, doc(format!("{summary} See {link}.").trim_start()));
                     }
                 }
             }
@@ -285,5 +290,32 @@ fn compiled_method_examples(file: &mut syn::File, model: &ApiModel, lib: &str) {
                 *attr = syn::parse_quote!(#[doc = #replaced]);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A union member of another crate's type (a union of numbers holds a
+    /// `serde_json::Number`) is linked by its path, so the docs resolve with warnings as
+    /// errors; a member of this crate by its name, with the type's summary.
+    #[test]
+    fn a_union_member_links_to_its_type_where_rustdoc_finds_it() {
+        let mut file: syn::File = syn::parse_quote! {
+            /// A label.
+            pub struct Label(String);
+            pub enum Ttl {
+                Number(::serde_json::Number),
+                Label(Label),
+            }
+        };
+        document_types(&mut file);
+        let text = quote::quote!(#file).to_string();
+        assert!(
+            text.contains(r#""See [`Number`](serde_json::Number).""#),
+            "{text}"
+        );
+        assert!(text.contains(r#""A label. See [`Label`].""#), "{text}");
     }
 }
