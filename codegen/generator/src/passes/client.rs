@@ -79,6 +79,31 @@ fn destructured_fields(block: &syn::Block) -> Vec<String> {
 /// (with body validation), and a `send` returning `CniError`, `stream` and `save_to` are added.
 /// Every shape of progenitor's output this relies on is checked: a missing one is an error
 /// naming the operation, never a silently unwired builder.
+/// Puts the status match's exact codes before its ranges: progenitor orders `4XX` as 400,
+/// ahead of a 401 beside it, which then never matched (and warned as unreachable).
+fn specific_statuses_first(block: &mut syn::Block) {
+    struct Reorder;
+    impl VisitMut for Reorder {
+        fn visit_expr_match_mut(&mut self, m: &mut syn::ExprMatch) {
+            syn::visit_mut::visit_expr_match_mut(self, m);
+            // Only the match on `response.status().as_u16()`.
+            let on_status =
+                matches!(&*m.expr, syn::Expr::MethodCall(call) if call.method == "as_u16");
+            if !on_status {
+                return;
+            }
+            let rank = |arm: &syn::Arm| match &arm.pat {
+                syn::Pat::Lit(_) => 0,
+                syn::Pat::Range(_) => 1,
+                _ => 2,
+            };
+            // A stable sort: codes keep their order, so do ranges, and `_` stays last.
+            m.arms.sort_by_key(rank);
+        }
+    }
+    Reorder.visit_block_mut(block);
+}
+
 fn rewrite_builder(
     imp: &mut syn::ItemImpl,
     op: &OperationModel,
@@ -103,6 +128,7 @@ fn rewrite_builder(
     send.attrs.retain(|a| !a.path().is_ident("doc"));
     let value_type = response_value_type(&send.sig.output)
         .ok_or_else(|| unexpected("`send` returning `Result<ResponseValue<T>, Error<E>>`"))?;
+    specific_statuses_first(&mut send.block);
     let formatted = format_path_segments_in_place(&mut send.block, rt);
     // One per placeholder of the template: a parameter may fill two (Cloudflare's
     // `/accounts/{account_id}/addressing/address_maps/{address_map_id}/accounts/{account_id}`).
@@ -1083,6 +1109,26 @@ pub fn apply(
 
 #[cfg(test)]
 mod tests {
+    /// A `4XX` beside a 401: the 401's arm comes first, the range after it, `_` last.
+    #[test]
+    fn exact_statuses_match_before_ranges() {
+        let mut block: syn::Block = syn::parse_quote! {{
+            match response.status().as_u16() {
+                200u16 => a(),
+                400u16..=499u16 => b(),
+                401u16 => c(),
+                _ => d(),
+            }
+        }};
+        super::specific_statuses_first(&mut block);
+        let text = quote::quote!(#block).to_string().replace(' ', "");
+        let order: Vec<usize> = ["200u16=>", "401u16=>", "400u16..=499u16=>", "_=>"]
+            .iter()
+            .map(|arm| text.find(arm).unwrap_or(usize::MAX))
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+    }
+
     use super::*;
     use crate::model::ParamModel;
 

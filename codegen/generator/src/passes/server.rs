@@ -77,7 +77,10 @@ fn query_struct(op: &OperationModel, validate: &TokenStream, rt_path: &TokenStre
     let headers = op.header_params.iter().map(|p| {
         let field = ident(&p.name);
         let ty = param_type(p);
-        let doc = doc_lines(&format!("The header `{}`: {}", p.name, p.description));
+        let doc = match p.description.trim().is_empty() {
+            true => doc_lines(&format!("The header `{}`.", p.name)),
+            false => doc_lines(&format!("The header `{}`: {}", p.name, p.description)),
+        };
         let ty = match (p.many, p.required) {
             (true, _) => quote!(::std::vec::Vec<#ty>),
             (false, true) => ty,
@@ -94,7 +97,12 @@ fn query_struct(op: &OperationModel, validate: &TokenStream, rt_path: &TokenStre
         let ty = param_type(p);
         let wire = &p.name;
         let rename = (field != p.name.as_str()).then(|| quote!(#[serde(rename = #wire)]));
-        let doc = doc_lines(&p.description);
+        // A parameter Cloudflare left undescribed still gets a doc: the crate denies
+        // missing docs, and a new revision must not fail them.
+        let doc = match p.description.trim().is_empty() {
+            true => doc_lines(&format!("The query parameter `{}`.", p.name)),
+            false => doc_lines(&p.description),
+        };
         // An unsigned type already refuses a negative value when the query is parsed. (A
         // list's items are held to their type by parsing; their bounds are not checked yet.)
         let rule = match &p.ty {
@@ -680,4 +688,31 @@ pub fn apply(
     generated.server =
         syn::parse2(server_tokens(model, paths)).map_err(|e| EmitError::Server(e.to_string()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ParamModel;
+
+    /// A query or header parameter Cloudflare did not describe is a documented field all the
+    /// same (the server crate denies missing docs).
+    #[test]
+    fn an_undescribed_parameter_is_a_documented_field() {
+        let mut op = OperationModel::for_test("get_thing", "/things", Vec::new());
+        op.query_params = vec![ParamModel {
+            required: false,
+            ..ParamModel::for_test("old_filter", ScalarType::String)
+        }];
+        op.header_params = vec![ParamModel::for_test("Upload-Length", ScalarType::String)];
+        let text = query_struct(&op, &quote!(::v), &quote!(::rt)).to_string();
+        assert!(
+            text.contains(r#"# [doc = " The query parameter `old_filter`."] pub old_filter"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"# [doc = " The header `Upload-Length`."]"#),
+            "{text}"
+        );
+    }
 }

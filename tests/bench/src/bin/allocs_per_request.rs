@@ -3,9 +3,17 @@
 //! process (the server's share is the same for both, so the difference is the clients'), and
 //! the hand-written client against the generated server (the difference from the hand-written
 //! pair is the generated server's). The profile behind BENCHMARKS.md's round-trip figures.
+//!
+//! `allocs_per_request --trace OPERATION` instead records where each allocation of one call
+//! comes from (the first frames outside the standard library, build with line tables:
+//! `CARGO_PROFILE_RELEASE_DEBUG=line-tables-only`), for the generated client and the
+//! hand-written one against the hand-written server, and prints the sites whose counts differ.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::backtrace::Backtrace;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use cloudflare_cni_bench::{cni_create_request, hand_written_server, FixedData, ACCOUNT};
@@ -13,10 +21,28 @@ use cloudflare_cni_client::types;
 
 struct Counting;
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+/// Set while `--trace` records where each allocation comes from.
+static TRACING: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    /// The allocations' call stacks while tracing (this thread's: the runtime has one).
+    static SITES: RefCell<Vec<Backtrace>> = const { RefCell::new(Vec::new()) };
+    /// Set while a stack is being recorded, whose own allocations are not the call's.
+    static IN_TRACE: Cell<bool> = const { Cell::new(false) };
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        if TRACING.load(Ordering::Relaxed) {
+            let _ = IN_TRACE.try_with(|busy| {
+                if !busy.replace(true) {
+                    let trace = Backtrace::force_capture();
+                    let _ = SITES.try_with(|sites| sites.borrow_mut().push(trace));
+                    busy.set(false);
+                }
+            });
+        }
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -117,8 +143,111 @@ where
     (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / CALLS as f64
 }
 
+/// Where an allocation comes from: the first frames of its stack that are not the allocator,
+/// the standard library or this program's tracing.
+fn site(trace: &Backtrace) -> String {
+    let text = trace.to_string();
+    let mut frames = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        // "N: symbol" lines; the "at file:line" lines below each are left out.
+        let Some((number, symbol)) = line.split_once(": ") else {
+            continue;
+        };
+        if number.parse::<u32>().is_err() {
+            continue;
+        }
+        let boring = [
+            "std::",
+            "alloc::",
+            "core::",
+            "<alloc::",
+            "<core::",
+            "<std::",
+            "__rust",
+            "allocs_per_request::",
+            "<allocs_per_request::",
+            "backtrace",
+        ];
+        if boring.iter().any(|b| symbol.starts_with(b)) {
+            continue;
+        }
+        let short: String = symbol.split("::h").next().unwrap_or(symbol).to_string();
+        frames.push(short);
+        if frames.len() == 3 {
+            break;
+        }
+    }
+    frames.join("  <  ")
+}
+
+/// Allocation sites of one call of `f` (after a warm-up), counted.
+async fn sites_of<F, Fut>(f: F) -> BTreeMap<String, i64>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for _ in 0..10 {
+        f().await;
+    }
+    SITES.with(|s| s.borrow_mut().clear());
+    TRACING.store(true, Ordering::SeqCst);
+    f().await;
+    TRACING.store(false, Ordering::SeqCst);
+    let traces = SITES.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    let mut counts = BTreeMap::new();
+    for trace in &traces {
+        *counts.entry(site(trace)).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// `--trace OPERATION`: the sites where the generated side allocates more (or less) than the
+/// hand-written one, for the client and for the server.
+async fn trace(op: &str) {
+    let data = Arc::new(FixedData::new(100));
+    let id = data.one.id;
+    let hand_base = serve(hand_written_server(data.clone())).await;
+    let generated_base = serve(cloudflare_cni_server::router((*data).clone())).await;
+    let client = cloudflare_cni_client::Client::builder()
+        .base_url(&hand_base)
+        .api_token("bench")
+        .build()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let hand_pair = sites_of(|| hand(&http, &hand_base, op, id)).await;
+    let generated_client = sites_of(|| generated(&client, op, id)).await;
+    let generated_server = sites_of(|| hand(&http, &generated_base, op, id)).await;
+    for (side, generated) in [("client", &generated_client), ("server", &generated_server)] {
+        let total = |m: &BTreeMap<String, i64>| m.values().sum::<i64>();
+        println!(
+            "## {op}: the generated {side} ({} allocations in the call) against the hand-written pair ({})\n",
+            total(generated),
+            total(&hand_pair)
+        );
+        let mut keys: Vec<&String> = generated.keys().chain(hand_pair.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            let (g, h) = (
+                generated.get(key).copied().unwrap_or(0),
+                hand_pair.get(key).copied().unwrap_or(0),
+            );
+            if g != h {
+                println!("{:+3}  {key}", g - h);
+            }
+        }
+        println!();
+    }
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    let mut args = std::env::args().skip(1);
+    if args.next().as_deref() == Some("--trace") {
+        trace(args.next().as_deref().unwrap_or("get_cni")).await;
+        return;
+    }
     let data = Arc::new(FixedData::new(100));
     let id = data.one.id;
     let hand_base = serve(hand_written_server(data.clone())).await;
