@@ -54,7 +54,23 @@ pub fn method_example(model: &ApiModel, op: &OperationModel, lib: &str) -> Strin
         out,
         "# #[allow(unused_imports)] use {lib}::{{types, Uuid}};"
     );
-    let mut call = client_call(op).replace(").", ")\n    .");
+    let call = request_expression(model, op, lib);
+    let _ = writeln!(out, "let answer = {call}\n    .send()\n    .await?;");
+    out.push_str("# let _ = answer;\n# Ok(())\n# }\n```");
+    out
+}
+
+/// `client.op().param(..)…`: the request builder with its required parameters, body and
+/// form set to placeholders.
+fn request_expression(model: &ApiModel, op: &OperationModel, lib: &str) -> String {
+    let call = client_call(op).replace(").", ")\n    .");
+    call + &body_setters(model, op, lib)
+}
+
+/// `.body(..)` with a placeholder body of the operation's kind (a builder, a list, bytes, a
+/// form with its required parts), or nothing.
+pub fn body_setters(model: &ApiModel, op: &OperationModel, lib: &str) -> String {
+    let mut call = String::new();
     if let Some(body) = &op.request_body {
         let union = model.schemas.get(body).and_then(|s| s.union.as_ref());
         let start = match (op.request_shape, union) {
@@ -86,9 +102,7 @@ pub fn method_example(model: &ApiModel, op: &OperationModel, lib: &str) -> Strin
     if let Some(parts) = &op.request_form {
         let _ = write!(call, "\n    .body({})", form_example(parts, lib));
     }
-    let _ = writeln!(out, "let answer = {call}\n    .send()\n    .await?;");
-    out.push_str("# let _ = answer;\n# Ok(())\n# }\n```");
-    out
+    call
 }
 
 /// A form with its required parts, each as its kind is sent (a file with its name and media

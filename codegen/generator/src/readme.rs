@@ -327,12 +327,12 @@ fn runnable_opening(imports: &str, scope: &str, handle: &str) -> String {
 /// bound to `object`, any other required parameter a placeholder.
 fn scoped_call(op: &OperationModel, handle: &str, object: &str) -> String {
     let mut call = format!("{handle}.{}()", op.id);
-    for param in op
-        .path_params
-        .iter()
-        .skip(1)
-        .chain(op.query_params.iter().filter(|p| p.required))
-    {
+    for param in op.path_params.iter().skip(1).chain(
+        op.query_params
+            .iter()
+            .chain(&op.header_params)
+            .filter(|p| p.required),
+    ) {
         let setter = crate::naming::progenitor_field_name(&param.name);
         let value = if op.path_params.iter().skip(1).any(|p| p.name == param.name) {
             object.to_string()
@@ -749,19 +749,46 @@ fn client_shapes(model: &ApiModel, lib: &str) -> String {
         }),
     ];
     let mut sections = Vec::new();
+    let last = shapes.len() - 1;
     for (i, (what, has)) in shapes.into_iter().enumerate() {
-        let Some(op) = model.operations.iter().find(|op| has(op)) else {
+        // Examples run where the README's examples run (against an emulator, on an account):
+        // an operation on the scope alone, through its handle, reaches something real. The
+        // status and headers are shown on a read, which sends no body.
+        let runnable = |op: &OperationModel| {
+            op.scope().is_some_and(|(parameter, _)| {
+                op.path_params.len() == 1 && op.path_params[0].name == parameter
+            })
+        };
+        let plain_read = |op: &OperationModel| {
+            op.request_body.is_none()
+                && op.request_bytes.is_none()
+                && op.request_form.is_none()
+                && matches!(op.success, SuccessModel::Json(_))
+        };
+        let Some(op) = model
+            .operations
+            .iter()
+            .find(|op| has(op) && runnable(op) && (i != last || plain_read(op)))
+        else {
             continue;
         };
-        let mut example = crate::examples::method_example(model, op, lib);
-        if i == shapes.len() - 1 {
-            example = example.replace(
-                "# let _ = answer;\n",
-                "let status = answer.status();\nlet etag = answer.headers().get(\"etag\");\n# let _ = (status, etag);\n",
-            );
-        }
+        let Some((_, scope)) = op.scope() else {
+            continue;
+        };
+        let mut example = runnable_opening(&format!("use {lib}::{{types, Client}};"), scope, scope);
+        let call = scoped_call(op, scope, "") + &crate::examples::body_setters(model, op, lib);
+        let _ = writeln!(
+            example,
+            "let answer = {}\n    .send()\n    .await?;",
+            call.replace(").", ")\n    .")
+        );
+        example.push_str(match i == last {
+            true => "println!(\"{} {:?}\", answer.status(), answer.headers().get(\"etag\"));\n",
+            false => "println!(\"{}\", answer.status());\n",
+        });
+        example.push_str("# Ok(())\n# }\n```\n");
         sections.push(format!(
-            "{what} `{}` (`{} {}`):\n\n{example}\n",
+            "{what} `{}` (`{} {}`):\n\n{example}",
             op.id, op.method, op.path,
         ));
     }

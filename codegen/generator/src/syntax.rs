@@ -145,6 +145,22 @@ fn generic_inner<'t>(ty: &'t Type, name: &str) -> Option<&'t Type> {
     }
 }
 
+/// `T` of a `Result<T, E>` (any path to it).
+pub fn result_ok_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) => match args.args.first() {
+            Some(syn::GenericArgument::Type(inner)) => Some(inner),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Whether `ty` is `&str` (any lifetime).
 pub fn is_str_ref(ty: &Type) -> bool {
     matches!(ty, Type::Reference(r) if r.mutability.is_none() && is_path(&r.elem, &["str"]))

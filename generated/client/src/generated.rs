@@ -507,7 +507,7 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 account_id: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 cursor: Ok(None),
                 limit: Ok(None),
@@ -603,14 +603,20 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, account_id, cursor, limit, slot, tunnel_id } = self;
-            let account_id = account_id.map_err(Error::InvalidRequest)?;
+            let account_id = account_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "account_id"),
+                ))?;
             let cursor = cursor.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let slot = slot.map_err(Error::InvalidRequest)?;
             let tunnel_id = tunnel_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/accounts/{}/cni/cnis", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/accounts/{}/cni/cnis", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                    account_id),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -639,32 +645,47 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 405u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -830,7 +851,7 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 account_id: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 body: Ok(::std::default::Default::default()),
             }
@@ -851,7 +872,7 @@ pub mod builder {
                 ));
             self
         }
-        /// The request body: a [`types::CniCreateRequest`](super::types::CniCreateRequest) or its builder, complete          or not. Its `account`, when left out, is the path's `account_id`; a different one is          refused before sending.
+        /// The request body: a [`types::CniCreateRequest`](super::types::CniCreateRequest) or its builder, complete or not. Its `account`, when left out, is the path's `account_id`; a different one is refused before sending.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: ::std::convert::Into<types::builder::CniCreateRequestBuilder>,
@@ -877,7 +898,10 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, account_id, body } = self;
-            let account_id = account_id.map_err(Error::InvalidRequest)?;
+            let account_id = account_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "account_id"),
+                ))?;
             let body = body
                 .and_then(|body| {
                     ::cloudflare_cni_client_runtime::__private::fill_from_path(
@@ -885,13 +909,7 @@ pub mod builder {
                         "account",
                         "account_id",
                         &account_id,
-                        |body| {
-                            types::CniCreateRequest::try_from(
-                                    ::std::clone::Clone::clone(body),
-                                )
-                                .ok()
-                                .map(|body| body.account)
-                        },
+                        |body| body.__scope_account(),
                         |body, value| body.account(value),
                     )
                 });
@@ -913,9 +931,12 @@ pub mod builder {
                     );
                 }
             }
-            let url = format!(
-                "{}/accounts/{}/cni/cnis", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/accounts/{}/cni/cnis", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                    account_id),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -941,53 +962,77 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 405u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 409u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 413u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 415u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -1049,10 +1094,10 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 account_id: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 cni: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("cni"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
             }
         }
@@ -1094,12 +1139,21 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, account_id, cni } = self;
-            let account_id = account_id.map_err(Error::InvalidRequest)?;
-            let cni = cni.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/accounts/{}/cni/cnis/{}", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& cni),
+            let account_id = account_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "account_id"),
+                ))?;
+            let cni = cni
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "cni"),
+                ))?;
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/accounts/{}/cni/cnis/{}", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                    account_id),
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& cni),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -1124,39 +1178,57 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 405u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -1255,10 +1327,10 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 account_id: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 cni: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("cni"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 body: Ok(::std::default::Default::default()),
             }
@@ -1293,7 +1365,7 @@ pub mod builder {
                 ));
             self
         }
-        /// The request body: a [`types::Cni`](super::types::Cni) or its builder, complete          or not. Its `account`, when left out, is the path's `account_id`; a different one is          refused before sending.
+        /// The request body: a [`types::Cni`](super::types::Cni) or its builder, complete or not. Its `account`, when left out, is the path's `account_id`; a different one is refused before sending.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: ::std::convert::Into<types::builder::CniBuilder>,
@@ -1319,8 +1391,14 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, account_id, cni, body } = self;
-            let account_id = account_id.map_err(Error::InvalidRequest)?;
-            let cni = cni.map_err(Error::InvalidRequest)?;
+            let account_id = account_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "account_id"),
+                ))?;
+            let cni = cni
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "cni"),
+                ))?;
             let body = body
                 .and_then(|body| {
                     ::cloudflare_cni_client_runtime::__private::fill_from_path(
@@ -1328,11 +1406,7 @@ pub mod builder {
                         "account",
                         "account_id",
                         &account_id,
-                        |body| {
-                            types::Cni::try_from(::std::clone::Clone::clone(body))
-                                .ok()
-                                .map(|body| body.account)
-                        },
+                        |body| body.__scope_account(),
                         |body, value| body.account(value),
                     )
                 });
@@ -1352,10 +1426,13 @@ pub mod builder {
                     );
                 }
             }
-            let url = format!(
-                "{}/accounts/{}/cni/cnis/{}", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& cni),
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/accounts/{}/cni/cnis/{}", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                    account_id),
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& cni),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -1381,53 +1458,77 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 405u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 413u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 415u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -1489,10 +1590,10 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 account_id: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 cni: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("cni"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
             }
         }
@@ -1534,12 +1635,21 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, account_id, cni } = self;
-            let account_id = account_id.map_err(Error::InvalidRequest)?;
-            let cni = cni.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/accounts/{}/cni/cnis/{}", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& cni),
+            let account_id = account_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "account_id"),
+                ))?;
+            let cni = cni
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "cni"),
+                ))?;
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/accounts/{}/cni/cnis/{}", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                    account_id),
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& cni),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -1568,35 +1678,50 @@ pub mod builder {
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 405u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -1661,7 +1786,7 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 account_id: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 cursor: Ok(None),
                 limit: Ok(None),
@@ -1757,14 +1882,20 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, account_id, cursor, limit, site, type_ } = self;
-            let account_id = account_id.map_err(Error::InvalidRequest)?;
+            let account_id = account_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "account_id"),
+                ))?;
             let cursor = cursor.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let site = site.map_err(Error::InvalidRequest)?;
             let type_ = type_.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/accounts/{}/cni/interconnects", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/accounts/{}/cni/interconnects", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                    account_id),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -1793,32 +1924,47 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 405u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -1990,7 +2136,7 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 account_id: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 body: ::std::result::Result::Err(
                     ::cloudflare_cni_client_runtime::__private::not_set("body"),
@@ -2037,7 +2183,10 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, account_id, body } = self;
-            let account_id = account_id.map_err(Error::InvalidRequest)?;
+            let account_id = account_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "account_id"),
+                ))?;
             let body = body.map_err(Error::InvalidRequest)?;
             if client.inner.request_validation() {
                 if let ::std::result::Result::Err(errors) = ::cloudflare_cni_validate::Validate::validate(
@@ -2052,9 +2201,12 @@ pub mod builder {
                     );
                 }
             }
-            let url = format!(
-                "{}/accounts/{}/cni/interconnects", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/accounts/{}/cni/interconnects", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                    account_id),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -2080,46 +2232,67 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 405u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 413u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 415u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -2185,10 +2358,10 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 account_id: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 icon: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("icon"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
             }
         }
@@ -2232,12 +2405,21 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, account_id, icon } = self;
-            let account_id = account_id.map_err(Error::InvalidRequest)?;
-            let icon = icon.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/accounts/{}/cni/interconnects/{}", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& icon),
+            let account_id = account_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "account_id"),
+                ))?;
+            let icon = icon
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "icon"),
+                ))?;
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/accounts/{}/cni/interconnects/{}", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                    account_id),
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& icon),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -2262,39 +2444,57 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 405u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -2407,10 +2607,10 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 account_id: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 icon: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("icon"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
             }
         }
@@ -2454,12 +2654,21 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, account_id, icon } = self;
-            let account_id = account_id.map_err(Error::InvalidRequest)?;
-            let icon = icon.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/accounts/{}/cni/interconnects/{}", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& icon),
+            let account_id = account_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "account_id"),
+                ))?;
+            let icon = icon
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "icon"),
+                ))?;
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/accounts/{}/cni/interconnects/{}", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                    account_id),
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& icon),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -2488,35 +2697,50 @@ pub mod builder {
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 405u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -2587,10 +2811,10 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 account_id: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 icon: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("icon"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 name: Ok(None),
             }
@@ -2652,13 +2876,22 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, account_id, icon, name } = self;
-            let account_id = account_id.map_err(Error::InvalidRequest)?;
-            let icon = icon.map_err(Error::InvalidRequest)?;
+            let account_id = account_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "account_id"),
+                ))?;
+            let icon = icon
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "icon"),
+                ))?;
             let name = name.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/accounts/{}/cni/interconnects/{}/loa", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& icon),
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/accounts/{}/cni/interconnects/{}/loa", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                    account_id),
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& icon),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -2684,35 +2917,50 @@ pub mod builder {
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 405u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -2818,10 +3066,10 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 account_id: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 icon: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("icon"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
             }
         }
@@ -2865,12 +3113,21 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, account_id, icon } = self;
-            let account_id = account_id.map_err(Error::InvalidRequest)?;
-            let icon = icon.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/accounts/{}/cni/interconnects/{}/loa/default", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& icon),
+            let account_id = account_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "account_id"),
+                ))?;
+            let icon = icon
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "icon"),
+                ))?;
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/accounts/{}/cni/interconnects/{}/loa/default", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                    account_id),
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& icon),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -2895,39 +3152,57 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 405u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -3040,10 +3315,10 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 account_id: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 icon: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("icon"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
             }
         }
@@ -3087,12 +3362,21 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, account_id, icon } = self;
-            let account_id = account_id.map_err(Error::InvalidRequest)?;
-            let icon = icon.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/accounts/{}/cni/interconnects/{}/status", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& icon),
+            let account_id = account_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "account_id"),
+                ))?;
+            let icon = icon
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "icon"),
+                ))?;
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/accounts/{}/cni/interconnects/{}/status", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                    account_id),
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& icon),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -3117,39 +3401,57 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 405u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -3341,7 +3643,7 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 account_id: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
             }
         }
@@ -3369,10 +3671,16 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, account_id } = self;
-            let account_id = account_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/accounts/{}/cni/settings", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
+            let account_id = account_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "account_id"),
+                ))?;
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/accounts/{}/cni/settings", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                    account_id),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -3397,39 +3705,57 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 405u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -3530,7 +3856,7 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 account_id: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 body: Ok(::std::default::Default::default()),
             }
@@ -3586,7 +3912,10 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, account_id, body } = self;
-            let account_id = account_id.map_err(Error::InvalidRequest)?;
+            let account_id = account_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "account_id"),
+                ))?;
             let body = body
                 .and_then(|v| {
                     types::SettingsUpdateRequest::try_from(v).map_err(|e| e.to_string())
@@ -3605,9 +3934,12 @@ pub mod builder {
                     );
                 }
             }
-            let url = format!(
-                "{}/accounts/{}/cni/settings", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/accounts/{}/cni/settings", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                    account_id),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -3633,53 +3965,77 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 405u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 413u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 415u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -3746,7 +4102,7 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 account_id: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 address_contains: Ok(None),
                 cursor: Ok(None),
@@ -3885,16 +4241,22 @@ pub mod builder {
                 site,
                 speed,
             } = self;
-            let account_id = account_id.map_err(Error::InvalidRequest)?;
+            let account_id = account_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "account_id"),
+                ))?;
             let address_contains = address_contains.map_err(Error::InvalidRequest)?;
             let cursor = cursor.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let occupied = occupied.map_err(Error::InvalidRequest)?;
             let site = site.map_err(Error::InvalidRequest)?;
             let speed = speed.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/accounts/{}/cni/slots", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/accounts/{}/cni/slots", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                    account_id),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -3930,32 +4292,47 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 405u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -4134,10 +4511,10 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 account_id: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("account_id"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 slot: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("slot"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
             }
         }
@@ -4179,12 +4556,21 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, account_id, slot } = self;
-            let account_id = account_id.map_err(Error::InvalidRequest)?;
-            let slot = slot.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/accounts/{}/cni/slots/{}", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& account_id),
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& slot),
+            let account_id = account_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "account_id"),
+                ))?;
+            let slot = slot
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "slot"),
+                ))?;
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/accounts/{}/cni/slots/{}", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(&
+                    account_id),
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& slot),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -4209,39 +4595,57 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 405u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }

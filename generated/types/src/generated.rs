@@ -874,8 +874,8 @@ pub mod builder {
     impl ::std::default::Default for BgpControlBuilder {
         fn default() -> Self {
             Self {
-                customer_asn: Err("no value supplied for customer_asn".to_string()),
-                extra_prefixes: Err("no value supplied for extra_prefixes".to_string()),
+                customer_asn: Err(::std::string::String::new()),
+                extra_prefixes: Err(::std::string::String::new()),
                 md5_key: Ok(Default::default()),
                 extra: Ok(Default::default()),
             }
@@ -970,8 +970,26 @@ or more of these disallowed characters will be rejected.*/
             value: BgpControlBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                customer_asn: value.customer_asn?,
-                extra_prefixes: value.extra_prefixes?,
+                customer_asn: value
+                    .customer_asn
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for customer_asn",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                extra_prefixes: value
+                    .extra_prefixes
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for extra_prefixes",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 md5_key: value.md5_key?,
                 extra: value.extra?,
             })
@@ -1015,14 +1033,14 @@ or more of these disallowed characters will be rejected.*/
     impl ::std::default::Default for CniBuilder {
         fn default() -> Self {
             Self {
-                account: Err("no value supplied for account".to_string()),
+                account: Err(::std::string::String::new()),
                 bgp: Ok(Default::default()),
                 bgp_mode: Ok(Default::default()),
-                cust_ip: Err("no value supplied for cust_ip".to_string()),
-                id: Err("no value supplied for id".to_string()),
-                interconnect: Err("no value supplied for interconnect".to_string()),
-                magic: Err("no value supplied for magic".to_string()),
-                p2p_ip: Err("no value supplied for p2p_ip".to_string()),
+                cust_ip: Err(::std::string::String::new()),
+                id: Err(::std::string::String::new()),
+                interconnect: Err(::std::string::String::new()),
+                magic: Err(::std::string::String::new()),
+                p2p_ip: Err(::std::string::String::new()),
                 extra: Ok(Default::default()),
             }
         }
@@ -1164,14 +1182,68 @@ This should always be inside the same prefix as `p2p_ip`.*/
             value: CniBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                account: value.account?,
+                account: value
+                    .account
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for account",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 bgp: value.bgp?,
                 bgp_mode: value.bgp_mode?,
-                cust_ip: value.cust_ip?,
-                id: value.id?,
-                interconnect: value.interconnect?,
-                magic: value.magic?,
-                p2p_ip: value.p2p_ip?,
+                cust_ip: value
+                    .cust_ip
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for cust_ip",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                id: value
+                    .id
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for id",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                interconnect: value
+                    .interconnect
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for interconnect",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                magic: value
+                    .magic
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for magic",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                p2p_ip: value
+                    .p2p_ip
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for p2p_ip",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 extra: value.extra?,
             })
         }
@@ -1208,10 +1280,10 @@ This should always be inside the same prefix as `p2p_ip`.*/
     impl ::std::default::Default for CniCreateRequestBuilder {
         fn default() -> Self {
             Self {
-                account: Err("no value supplied for account".to_string()),
+                account: Err(::std::string::String::new()),
                 bgp: Ok(Default::default()),
-                interconnect: Err("no value supplied for interconnect".to_string()),
-                magic: Err("no value supplied for magic".to_string()),
+                interconnect: Err(::std::string::String::new()),
+                magic: Err(::std::string::String::new()),
             }
         }
     }
@@ -1280,10 +1352,37 @@ This should always be inside the same prefix as `p2p_ip`.*/
             value: CniCreateRequestBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                account: value.account?,
+                account: value
+                    .account
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for account",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 bgp: value.bgp?,
-                interconnect: value.interconnect?,
-                magic: value.magic?,
+                interconnect: value
+                    .interconnect
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for interconnect",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                magic: value
+                    .magic
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for magic",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
             })
         }
     }
@@ -1310,7 +1409,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     impl ::std::default::Default for CniListBuilder {
         fn default() -> Self {
             Self {
-                items: Err("no value supplied for items".to_string()),
+                items: Err(::std::string::String::new()),
                 next: Ok(Default::default()),
                 extra: Ok(Default::default()),
             }
@@ -1368,7 +1467,16 @@ This should always be inside the same prefix as `p2p_ip`.*/
             value: CniListBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                items: value.items?,
+                items: value
+                    .items
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for items",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 next: value.next?,
                 extra: value.extra?,
             })
@@ -1395,7 +1503,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     impl ::std::default::Default for DefaultNameResponseBuilder {
         fn default() -> Self {
             Self {
-                name: Err("no value supplied for name".to_string()),
+                name: Err(::std::string::String::new()),
                 extra: Ok(Default::default()),
             }
         }
@@ -1433,7 +1541,16 @@ This should always be inside the same prefix as `p2p_ip`.*/
             value: DefaultNameResponseBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                name: value.name?,
+                name: value
+                    .name
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for name",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 extra: value.extra?,
             })
         }
@@ -1463,8 +1580,8 @@ This should always be inside the same prefix as `p2p_ip`.*/
     impl ::std::default::Default for FacilityInfoBuilder {
         fn default() -> Self {
             Self {
-                address: Err("no value supplied for address".to_string()),
-                name: Err("no value supplied for name".to_string()),
+                address: Err(::std::string::String::new()),
+                name: Err(::std::string::String::new()),
                 extra: Ok(Default::default()),
             }
         }
@@ -1519,8 +1636,26 @@ This should always be inside the same prefix as `p2p_ip`.*/
             value: FacilityInfoBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                address: value.address?,
-                name: value.name?,
+                address: value
+                    .address
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for address",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                name: value
+                    .name
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for name",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 extra: value.extra?,
             })
         }
@@ -1547,8 +1682,8 @@ This should always be inside the same prefix as `p2p_ip`.*/
     impl ::std::default::Default for InterconnectCreateRequestDirectBuilder {
         fn default() -> Self {
             Self {
-                account: Err("no value supplied for account".to_string()),
-                slot_id: Err("no value supplied for slot_id".to_string()),
+                account: Err(::std::string::String::new()),
+                slot_id: Err(::std::string::String::new()),
                 speed: Ok(Default::default()),
             }
         }
@@ -1608,8 +1743,26 @@ This should always be inside the same prefix as `p2p_ip`.*/
             value: InterconnectCreateRequestDirectBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                account: value.account?,
-                slot_id: value.slot_id?,
+                account: value
+                    .account
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for account",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                slot_id: value
+                    .slot_id
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for slot_id",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 speed: value.speed?,
             })
         }
@@ -1634,9 +1787,9 @@ This should always be inside the same prefix as `p2p_ip`.*/
     impl ::std::default::Default for InterconnectCreateRequestGcpPartnerBuilder {
         fn default() -> Self {
             Self {
-                account: Err("no value supplied for account".to_string()),
-                bandwidth: Err("no value supplied for bandwidth".to_string()),
-                pairing_key: Err("no value supplied for pairing_key".to_string()),
+                account: Err(::std::string::String::new()),
+                bandwidth: Err(::std::string::String::new()),
+                pairing_key: Err(::std::string::String::new()),
             }
         }
     }
@@ -1688,9 +1841,36 @@ This should always be inside the same prefix as `p2p_ip`.*/
             value: InterconnectCreateRequestGcpPartnerBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                account: value.account?,
-                bandwidth: value.bandwidth?,
-                pairing_key: value.pairing_key?,
+                account: value
+                    .account
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for account",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                bandwidth: value
+                    .bandwidth
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for bandwidth",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                pairing_key: value
+                    .pairing_key
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for pairing_key",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
             })
         }
     }
@@ -1733,17 +1913,15 @@ This should always be inside the same prefix as `p2p_ip`.*/
     impl ::std::default::Default for InterconnectDirectBuilder {
         fn default() -> Self {
             Self {
-                account: Err("no value supplied for account".to_string()),
+                account: Err(::std::string::String::new()),
                 ccr_device_name: Ok(Default::default()),
-                facility: Err("no value supplied for facility".to_string()),
-                name: Err("no value supplied for name".to_string()),
+                facility: Err(::std::string::String::new()),
+                name: Err(::std::string::String::new()),
                 owner: Ok(Default::default()),
-                site: Err("no value supplied for site".to_string()),
-                slot_id: Err("no value supplied for slot_id".to_string()),
-                speed: Err("no value supplied for speed".to_string()),
-                virtual_port_reservation_id: Err(
-                    "no value supplied for virtual_port_reservation_id".to_string(),
-                ),
+                site: Err(::std::string::String::new()),
+                slot_id: Err(::std::string::String::new()),
+                speed: Err(::std::string::String::new()),
+                virtual_port_reservation_id: Err(::std::string::String::new()),
                 extra: Ok(Default::default()),
             }
         }
@@ -1899,15 +2077,78 @@ This should always be inside the same prefix as `p2p_ip`.*/
             value: InterconnectDirectBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                account: value.account?,
+                account: value
+                    .account
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for account",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 ccr_device_name: value.ccr_device_name?,
-                facility: value.facility?,
-                name: value.name?,
+                facility: value
+                    .facility
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for facility",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                name: value
+                    .name
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for name",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 owner: value.owner?,
-                site: value.site?,
-                slot_id: value.slot_id?,
-                speed: value.speed?,
-                virtual_port_reservation_id: value.virtual_port_reservation_id?,
+                site: value
+                    .site
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for site",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                slot_id: value
+                    .slot_id
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for slot_id",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                speed: value
+                    .speed
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for speed",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                virtual_port_reservation_id: value
+                    .virtual_port_reservation_id
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for virtual_port_reservation_id",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 extra: value.extra?,
             })
         }
@@ -1954,14 +2195,12 @@ This should always be inside the same prefix as `p2p_ip`.*/
     impl ::std::default::Default for InterconnectGcpPartnerBuilder {
         fn default() -> Self {
             Self {
-                account: Err("no value supplied for account".to_string()),
-                name: Err("no value supplied for name".to_string()),
+                account: Err(::std::string::String::new()),
+                name: Err(::std::string::String::new()),
                 owner: Ok(Default::default()),
-                region: Err("no value supplied for region".to_string()),
+                region: Err(::std::string::String::new()),
                 speed: Ok(Default::default()),
-                virtual_port_reservation_id: Err(
-                    "no value supplied for virtual_port_reservation_id".to_string(),
-                ),
+                virtual_port_reservation_id: Err(::std::string::String::new()),
                 extra: Ok(Default::default()),
             }
         }
@@ -2078,12 +2317,48 @@ This should always be inside the same prefix as `p2p_ip`.*/
             value: InterconnectGcpPartnerBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                account: value.account?,
-                name: value.name?,
+                account: value
+                    .account
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for account",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                name: value
+                    .name
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for name",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 owner: value.owner?,
-                region: value.region?,
+                region: value
+                    .region
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for region",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 speed: value.speed?,
-                virtual_port_reservation_id: value.virtual_port_reservation_id?,
+                virtual_port_reservation_id: value
+                    .virtual_port_reservation_id
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for virtual_port_reservation_id",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 extra: value.extra?,
             })
         }
@@ -2118,7 +2393,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     impl ::std::default::Default for InterconnectListBuilder {
         fn default() -> Self {
             Self {
-                items: Err("no value supplied for items".to_string()),
+                items: Err(::std::string::String::new()),
                 next: Ok(Default::default()),
                 extra: Ok(Default::default()),
             }
@@ -2178,7 +2453,16 @@ This should always be inside the same prefix as `p2p_ip`.*/
             value: InterconnectListBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                items: value.items?,
+                items: value
+                    .items
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for items",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 next: value.next?,
                 extra: value.extra?,
             })
@@ -2362,9 +2646,9 @@ This should always be inside the same prefix as `p2p_ip`.*/
     impl ::std::default::Default for MagicSettingsBuilder {
         fn default() -> Self {
             Self {
-                conduit_name: Err("no value supplied for conduit_name".to_string()),
-                description: Err("no value supplied for description".to_string()),
-                mtu: Err("no value supplied for mtu".to_string()),
+                conduit_name: Err(::std::string::String::new()),
+                description: Err(::std::string::String::new()),
+                mtu: Err(::std::string::String::new()),
                 extra: Ok(Default::default()),
             }
         }
@@ -2427,9 +2711,36 @@ This should always be inside the same prefix as `p2p_ip`.*/
             value: MagicSettingsBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                conduit_name: value.conduit_name?,
-                description: value.description?,
-                mtu: value.mtu?,
+                conduit_name: value
+                    .conduit_name
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for conduit_name",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                description: value
+                    .description
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for description",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                mtu: value
+                    .mtu
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for mtu",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 extra: value.extra?,
             })
         }
@@ -2456,7 +2767,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     impl ::std::default::Default for SettingsBuilder {
         fn default() -> Self {
             Self {
-                default_asn: Err("no value supplied for default_asn".to_string()),
+                default_asn: Err(::std::string::String::new()),
                 extra: Ok(Default::default()),
             }
         }
@@ -2495,7 +2806,16 @@ This should always be inside the same prefix as `p2p_ip`.*/
             value: SettingsBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                default_asn: value.default_asn?,
+                default_asn: value
+                    .default_asn
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for default_asn",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 extra: value.extra?,
             })
         }
@@ -2589,11 +2909,11 @@ This should always be inside the same prefix as `p2p_ip`.*/
             Self {
                 account: Ok(Default::default()),
                 ccr_device_name: Ok(Default::default()),
-                facility: Err("no value supplied for facility".to_string()),
-                id: Err("no value supplied for id".to_string()),
-                occupied: Err("no value supplied for occupied".to_string()),
-                site: Err("no value supplied for site".to_string()),
-                speed: Err("no value supplied for speed".to_string()),
+                facility: Err(::std::string::String::new()),
+                id: Err(::std::string::String::new()),
+                occupied: Err(::std::string::String::new()),
+                site: Err(::std::string::String::new()),
+                speed: Err(::std::string::String::new()),
                 extra: Ok(Default::default()),
             }
         }
@@ -2724,11 +3044,56 @@ This should always be inside the same prefix as `p2p_ip`.*/
             Ok(Self {
                 account: value.account?,
                 ccr_device_name: value.ccr_device_name?,
-                facility: value.facility?,
-                id: value.id?,
-                occupied: value.occupied?,
-                site: value.site?,
-                speed: value.speed?,
+                facility: value
+                    .facility
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for facility",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                id: value
+                    .id
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for id",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                occupied: value
+                    .occupied
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for occupied",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                site: value
+                    .site
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for site",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                speed: value
+                    .speed
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for speed",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 extra: value.extra?,
             })
         }
@@ -2763,7 +3128,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
     impl ::std::default::Default for SlotListBuilder {
         fn default() -> Self {
             Self {
-                items: Err("no value supplied for items".to_string()),
+                items: Err(::std::string::String::new()),
                 next: Ok(Default::default()),
                 extra: Ok(Default::default()),
             }
@@ -2821,7 +3186,16 @@ This should always be inside the same prefix as `p2p_ip`.*/
             value: SlotListBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                items: value.items?,
+                items: value
+                    .items
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for items",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 next: value.next?,
                 extra: value.extra?,
             })
@@ -3144,6 +3518,18 @@ This should always be inside the same prefix as `p2p_ip`.*/
             value: InterconnectStatusUnhealthyBuilder,
         ) -> ::std::result::Result<Self, Self::Error> {
             value.build().map(::std::convert::Into::into)
+        }
+    }
+    impl CniCreateRequestBuilder {
+        #[doc(hidden)]
+        pub fn __scope_account(&self) -> ::std::option::Option<&str> {
+            self.account.as_ref().ok().map(|v| v.as_str())
+        }
+    }
+    impl CniBuilder {
+        #[doc(hidden)]
+        pub fn __scope_account(&self) -> ::std::option::Option<&str> {
+            self.account.as_ref().ok().map(|v| v.as_str())
         }
     }
     /// The name this builder had before its type was renamed.

@@ -46,6 +46,7 @@ pub fn apply(generated: &mut Generated, model: &ApiModel, paths: &Paths) -> Resu
             }
         }
     }
+    unset_fields_allocate_nothing(builders);
     for name in &names {
         let (builder, target) = (format_ident!("{name}Builder"), format_ident!("{name}"));
         let alias_note = format!("renamed `{name}Builder`");
@@ -131,6 +132,102 @@ pub fn apply(generated: &mut Generated, model: &ApiModel, paths: &Paths) -> Resu
     add_union_constructors(&mut generated.types, model, &names);
     use_shared_conversion_error(&mut generated.types, paths);
     Ok(())
+}
+
+/// typify's builders start each required field as `Err("no value supplied for F".to_string())`:
+/// a `String` made for every field of every builder (a request builder makes its body's
+/// builder on every call), then dropped when the field is set. The field starts as an empty
+/// `String` instead, which allocates nothing, and the conversion names it when it is still
+/// empty, with the same message.
+fn unset_fields_allocate_nothing(builders: &mut [Item]) {
+    // (builder, field) → the message typify wrote.
+    let mut messages: std::collections::HashMap<(String, String), syn::LitStr> = Default::default();
+    for item in builders.iter_mut() {
+        let Item::Impl(imp) = item else { continue };
+        let is_default = imp
+            .trait_
+            .as_ref()
+            .is_some_and(|(path, _)| path.segments.last().is_some_and(|s| s.ident == "Default"));
+        let Some(builder) = self_type_name(imp).filter(|_| is_default) else {
+            continue;
+        };
+        struct Unset<'m>(
+            &'m mut std::collections::HashMap<(String, String), syn::LitStr>,
+            String,
+        );
+        impl VisitMut for Unset<'_> {
+            fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
+                let syn::Member::Named(member) = &field.member else {
+                    return;
+                };
+                let syn::Expr::Call(call) = &field.expr else {
+                    return;
+                };
+                let is_err = matches!(&*call.func, syn::Expr::Path(p) if p.path.is_ident("Err"));
+                let Some(syn::Expr::MethodCall(to_string)) = call.args.first() else {
+                    return;
+                };
+                let syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(message),
+                    ..
+                }) = &*to_string.receiver
+                else {
+                    return;
+                };
+                if !is_err || to_string.method != "to_string" {
+                    return;
+                }
+                self.0
+                    .insert((self.1.clone(), member.to_string()), message.clone());
+                field.expr = parse_quote!(Err(::std::string::String::new()));
+            }
+        }
+        Unset(&mut messages, builder).visit_item_impl_mut(imp);
+    }
+    for item in builders.iter_mut() {
+        let Item::Impl(imp) = item else { continue };
+        // `impl TryFrom<XBuilder> for super::X`: the builder is the trait's type argument.
+        let Some(builder) = imp.trait_.as_ref().and_then(|(path, _)| {
+            let last = path.segments.last().filter(|s| s.ident == "TryFrom")?;
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
+            match args.args.first()? {
+                syn::GenericArgument::Type(ty) => crate::syntax::type_name(ty),
+                _ => None,
+            }
+        }) else {
+            continue;
+        };
+        struct Named<'m>(
+            &'m std::collections::HashMap<(String, String), syn::LitStr>,
+            String,
+        );
+        impl VisitMut for Named<'_> {
+            fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
+                let syn::Member::Named(member) = &field.member else {
+                    return;
+                };
+                let Some(message) = self.0.get(&(self.1.clone(), member.to_string())) else {
+                    return;
+                };
+                // `value.F?`
+                let syn::Expr::Try(tried) = &field.expr else {
+                    return;
+                };
+                let syn::Expr::Field(read) = &*tried.expr else {
+                    return;
+                };
+                field.expr = parse_quote! {
+                    #read.map_err(|e| match e.is_empty() {
+                        true => super::error::ConversionError::from(#message),
+                        false => super::error::ConversionError::from(e),
+                    })?
+                };
+            }
+        }
+        Named(&messages, builder).visit_item_impl_mut(imp);
+    }
 }
 
 /// Setters as the Rust API guidelines and aws-sdk's builders have them: an optional field's

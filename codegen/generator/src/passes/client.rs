@@ -79,6 +79,26 @@ fn destructured_fields(block: &syn::Block) -> Vec<String> {
 /// (with body validation), and a `send` returning `CniError`, `stream` and `save_to` are added.
 /// Every shape of progenitor's output this relies on is checked: a missing one is an error
 /// naming the operation, never a silently unwired builder.
+/// `ResponseValue::from_response(response)` copies the answer's header map on every call;
+/// the runtime's `json_answer` decodes the same way and moves it.
+fn json_answers_keep_their_headers(block: &mut syn::Block, rt: &proc_macro2::TokenStream) {
+    struct Replace<'r>(&'r proc_macro2::TokenStream);
+    impl VisitMut for Replace<'_> {
+        fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+            syn::visit_mut::visit_expr_call_mut(self, call);
+            let from_response = matches!(&*call.func, syn::Expr::Path(p)
+                if p.path.segments.len() == 2
+                    && p.path.segments[0].ident == "ResponseValue"
+                    && p.path.segments[1].ident == "from_response");
+            if from_response {
+                let rt = self.0;
+                *call.func = parse_quote!(#rt::__private::json_answer);
+            }
+        }
+    }
+    Replace(rt).visit_block_mut(block);
+}
+
 /// Puts the status match's exact codes before its ranges: progenitor orders `4XX` as 400,
 /// ahead of a 401 beside it, which then never matched (and warned as unreachable).
 fn specific_statuses_first(block: &mut syn::Block) {
@@ -129,6 +149,7 @@ fn rewrite_builder(
     let value_type = response_value_type(&send.sig.output)
         .ok_or_else(|| unexpected("`send` returning `Result<ResponseValue<T>, Error<E>>`"))?;
     specific_statuses_first(&mut send.block);
+    json_answers_keep_their_headers(&mut send.block, rt);
     let formatted = format_path_segments_in_place(&mut send.block, rt);
     // One per placeholder of the template: a parameter may fill two (Cloudflare's
     // `/accounts/{account_id}/addressing/address_maps/{address_map_id}/accounts/{account_id}`).
@@ -222,14 +243,29 @@ fn rewrite_builder(
         .map(|p| (progenitor_field_name(&p.name), p.name.clone()))
         .chain(std::iter::once(("body".to_string(), "body".to_string())))
         .collect();
+    let mut unset = Vec::new();
     for member in imp.items.iter_mut() {
         if let ImplItem::Fn(function) = member {
             if function.sig.ident == "new" {
-                record_unset_parameters(function, &spec_names, rt);
+                unset = record_unset_parameters(function, rt);
             } else {
                 keep_conversion_messages(function, &spec_names, rt);
             }
         }
+    }
+    let send_raw = imp
+        .items
+        .iter_mut()
+        .find_map(|member| match member {
+            ImplItem::Fn(f) if f.sig.ident == "send_raw" => Some(f),
+            _ => None,
+        })
+        .ok_or_else(|| unexpected("a `send` method on its builder"))?;
+    let named = name_unset_parameters(&mut send_raw.block, &unset, &spec_names, rt);
+    if let Some(missed) = unset.iter().find(|f| !named.contains(f)) {
+        return Err(unexpected(&format!(
+            "`{missed}.map_err(Error::InvalidRequest)` in `send`, for its required `{missed}`"
+        )));
     }
     let builder = BuilderShape {
         name: self_type_name(imp).ok_or_else(|| unexpected("a named builder type"))?,
@@ -295,15 +331,17 @@ fn keep_conversion_messages(
     }
 }
 
-/// progenitor's `new()` starts each required parameter as `Err("NAME was not initialized")`:
-/// recorded instead as the runtime's `not_set(NAME)`, so that a call without it fails with
-/// `CniError::MissingParameter` naming the spec's parameter.
+/// progenitor's `new()` starts each required parameter as `Err("NAME was not initialized")`,
+/// a `String` made for every call. It starts as the runtime's `UNSET` instead (nothing
+/// allocated), and `send` turns an `UNSET` left there into `not_set(NAME)`, so that a call
+/// without it fails with `CniError::MissingParameter` naming the spec's parameter. (A body
+/// left unset, which `send` reads through a conversion first, is `not_set("body")` at once.)
+/// Returns the fields that start `UNSET`.
 fn record_unset_parameters(
     new: &mut syn::ImplItemFn,
-    spec_names: &HashMap<String, String>,
     rt: &proc_macro2::TokenStream,
-) {
-    struct Rewrite<'r>(&'r HashMap<String, String>, &'r proc_macro2::TokenStream);
+) -> Vec<String> {
+    struct Rewrite<'r>(&'r proc_macro2::TokenStream, Vec<String>);
     impl syn::visit_mut::VisitMut for Rewrite<'_> {
         fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
             let syn::Member::Named(member) = &field.member else {
@@ -315,14 +353,72 @@ fn record_unset_parameters(
             let is_err = matches!(&*call.func, syn::Expr::Path(p) if p.path.is_ident("Err"));
             if is_err {
                 let member = member.to_string();
-                let name = self.0.get(&member).cloned().unwrap_or(member);
-                let rt = self.1;
-                field.expr =
-                    parse_quote!(::std::result::Result::Err(#rt::__private::not_set(#name)));
+                let rt = self.0;
+                if member == "body" {
+                    field.expr =
+                        parse_quote!(::std::result::Result::Err(#rt::__private::not_set("body")));
+                } else {
+                    field.expr = parse_quote!(::std::result::Result::Err(#rt::__private::UNSET));
+                    self.1.push(member);
+                }
             }
         }
     }
-    syn::visit_mut::VisitMut::visit_block_mut(&mut Rewrite(spec_names, rt), &mut new.block);
+    let mut rewrite = Rewrite(rt, Vec::new());
+    syn::visit_mut::VisitMut::visit_block_mut(&mut rewrite, &mut new.block);
+    rewrite.1
+}
+
+/// In `send`, each `FIELD.map_err(Error::InvalidRequest)` of a field that starts `UNSET`
+/// names the parameter when it is still unset; returns the fields it found.
+fn name_unset_parameters(
+    block: &mut syn::Block,
+    unset: &[String],
+    spec_names: &HashMap<String, String>,
+    rt: &proc_macro2::TokenStream,
+) -> Vec<String> {
+    struct Rewrite<'r> {
+        unset: &'r [String],
+        spec_names: &'r HashMap<String, String>,
+        rt: &'r proc_macro2::TokenStream,
+        found: Vec<String>,
+    }
+    impl syn::visit_mut::VisitMut for Rewrite<'_> {
+        fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+            syn::visit_mut::visit_expr_method_call_mut(self, call);
+            if call.method != "map_err" || call.args.len() != 1 {
+                return;
+            }
+            let syn::Expr::Path(receiver) = &*call.receiver else {
+                return;
+            };
+            let Some(field) = receiver.path.get_ident().map(ToString::to_string) else {
+                return;
+            };
+            let invalid_request = matches!(&call.args[0], syn::Expr::Path(p)
+                if p.path.segments.last().is_some_and(|s| s.ident == "InvalidRequest"));
+            if !invalid_request || !self.unset.contains(&field) {
+                return;
+            }
+            let name = self
+                .spec_names
+                .get(&field)
+                .cloned()
+                .unwrap_or(field.clone());
+            let rt = self.rt;
+            call.args[0] =
+                parse_quote!(|e| Error::InvalidRequest(#rt::__private::unset_or(e, #name)));
+            self.found.push(field);
+        }
+    }
+    let mut rewrite = Rewrite {
+        unset,
+        spec_names,
+        rt,
+        found: Vec::new(),
+    };
+    syn::visit_mut::VisitMut::visit_block_mut(&mut rewrite, block);
+    rewrite.found
 }
 
 /// A request builder as progenitor wrote it: its type's name and its fields (`client` first).
@@ -585,7 +681,18 @@ fn format_path_segments_in_place(block: &mut syn::Block, rt: &proc_macro2::Token
     struct Rewrite<'a>(&'a proc_macro2::TokenStream, usize);
     impl syn::visit_mut::VisitMut for Rewrite<'_> {
         fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            let before = self.1;
             syn::visit_mut::visit_expr_mut(self, expr);
+            // The URL's `format!` is written into one buffer of a size that fits a URL, not
+            // grown piece by piece.
+            if let syn::Expr::Macro(url) = expr {
+                if url.mac.path.is_ident("format") && self.1 > before {
+                    let rt = self.0;
+                    let tokens = &url.mac.tokens;
+                    *expr = parse_quote!(#rt::__private::url(::std::format_args!(#tokens)));
+                }
+                return;
+            }
             let syn::Expr::Call(call) = expr else { return };
             let is_encode_path = matches!(&*call.func, syn::Expr::Path(p)
                 if p.path.segments.last().is_some_and(|s| s.ident == "encode_path"));

@@ -50,6 +50,7 @@ pub fn apply(
     model: &ApiModel,
     paths: &crate::paths::Paths,
 ) -> Result<(), EmitError> {
+    let mut read_by_scope = std::collections::BTreeSet::new();
     for (parameter, name, operations) in scopes(model) {
         for op in operations
             .iter()
@@ -62,6 +63,11 @@ pub fn apply(
                 &name,
                 &paths.client_runtime,
             )?;
+            if let Some(body) = &op.request_body {
+                if read_by_scope.insert((body.clone(), name.clone())) {
+                    scope_field_reader(&mut generated.types, body, &name)?;
+                }
+            }
         }
         let member_bodies: Vec<Item> = operations
             .iter()
@@ -246,12 +252,14 @@ fn fill_body_from_path(
             _ => None,
         })
         .ok_or_else(|| unexpected(&format!("an `impl` of `builder::{builder}`")))?;
-    let body_ty = format_ident!("{}", body);
     let body_builder = format_ident!("{}Builder", body);
     let path_value = format_ident!("{}", progenitor_field_name(parameter));
     let fill = format_ident!("{}", progenitor_field_name(field));
+    let reader = format_ident!("__scope_{}", fill);
     let setter_doc = format!(
-        " The request body: a [`types::{body}`](super::types::{body}) or its builder, complete          or not. Its `{field}`, when left out, is the path's `{parameter}`; a different one is          refused before sending."
+        " The request body: a [`types::{body}`](super::types::{body}) or its builder, complete \
+         or not. Its `{field}`, when left out, is the path's `{parameter}`; a different one is \
+         refused before sending."
     );
     let mut setter = false;
     let mut filled = false;
@@ -285,7 +293,7 @@ fn fill_body_from_path(
                                 #field,
                                 #parameter,
                                 &#path_value,
-                                |body| types::#body_ty::try_from(::std::clone::Clone::clone(body)).ok().map(|body| body.#fill),
+                                |body| body.#reader(),
                                 |body, value| body.#fill(value),
                             )
                         });
@@ -301,6 +309,48 @@ fn fill_body_from_path(
     if !filled {
         return Err(unexpected("a `let body = ...` statement in `send_raw`"));
     }
+    Ok(())
+}
+
+/// The body builder's hidden `__scope_{field}()`: the field as set so far, read in place.
+/// Sending reads it to fill or check the field against the path; without it, the builder was
+/// cloned whole and built, a dozen allocations per call.
+fn scope_field_reader(types: &mut syn::File, body: &str, field: &str) -> Result<(), EmitError> {
+    let unexpected = |expected: String| EmitError::UnexpectedShape {
+        item: format!("the body builder `builder::{body}Builder`"),
+        expected,
+    };
+    let builder = format!("{body}Builder");
+    let fill = format_ident!("{}", progenitor_field_name(field));
+    let items = crate::syntax::module_items(&mut types.items, "builder")
+        .ok_or_else(|| unexpected("a `builder` module in the types".into()))?;
+    let ty = items
+        .iter()
+        .find_map(|item| match item {
+            Item::Struct(s) if s.ident == builder.as_str() => s
+                .fields
+                .iter()
+                .find(|f| f.ident.as_ref().is_some_and(|i| *i == fill))
+                .map(|f| f.ty.clone()),
+            _ => None,
+        })
+        .ok_or_else(|| unexpected(format!("a field `{fill}`")))?;
+    let value = crate::syntax::result_ok_type(&ty)
+        .ok_or_else(|| unexpected(format!("`{fill}` held as a `Result`")))?;
+    let read: syn::Expr = match crate::syntax::option_inner(value) {
+        Some(_) => parse_quote!(self.#fill.as_ref().ok().and_then(|v| v.as_deref())),
+        None => parse_quote!(self.#fill.as_ref().ok().map(|v| v.as_str())),
+    };
+    let reader = format_ident!("__scope_{}", fill);
+    let builder = format_ident!("{}", builder);
+    items.push(parse_quote! {
+        impl #builder {
+            #[doc(hidden)]
+            pub fn #reader(&self) -> ::std::option::Option<&str> {
+                #read
+            }
+        }
+    });
     Ok(())
 }
 

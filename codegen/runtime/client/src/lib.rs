@@ -8,6 +8,7 @@
 //! [`RetryPolicy`], [`Credentials`] and [`CniError`].
 #![warn(missing_docs)]
 
+mod answer;
 mod builder;
 mod context;
 mod error;
@@ -45,6 +46,7 @@ pub use cloudflare_cni_validate::Credentials;
 /// What the generated code calls; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::answer::json_answer;
     pub use crate::builder::apply_credentials;
     // Hidden: assembling a client from parts (options cloned from another client, say) would
     // skip the builder's checks and carry credentials into a client of someone else's making.
@@ -54,7 +56,9 @@ pub mod __private {
     pub use crate::error::{read_stream, read_text, save_stream};
     pub use crate::joined::CommaJoined;
     pub use crate::path_segment::fill_from_path;
-    pub use crate::path_segment::PathSegment;
-    pub use crate::problem::{check_max_length, check_minimum, not_set, not_valid};
+    pub use crate::path_segment::{url, PathSegment};
+    pub use crate::problem::{
+        check_max_length, check_minimum, not_set, not_valid, unset_or, UNSET,
+    };
     pub use crate::retry::execute;
 }

@@ -22,6 +22,18 @@ const PATH_SEGMENT: &AsciiSet = &CONTROLS
     .add(b'/')
     .add(b'%');
 
+/// Room for a whole URL (the API's base and a path of a few segments) in one allocation:
+/// `format!` starts small and grows as the pieces come.
+const URL_CAPACITY: usize = 192;
+
+/// A request's URL, written from its template's pieces into one buffer.
+pub fn url(pieces: fmt::Arguments<'_>) -> String {
+    let mut out = String::with_capacity(URL_CAPACITY);
+    // Writing into a `String` fails only if a piece's `Display` does, which ours never do.
+    let _ = fmt::write(&mut out, pieces);
+    out
+}
+
 /// Formats `value` percent-encoded as one URL path segment.
 pub struct PathSegment<'a, T: fmt::Display + ?Sized>(pub &'a T);
 
@@ -64,26 +76,43 @@ mod tests {
         let id = 42u32;
         assert_eq!(format!("/cnis/{}", PathSegment(&id)), "/cnis/42");
     }
+
+    /// The URL is what `format!` writes, in one buffer that a typical URL fits.
+    #[test]
+    fn a_url_is_written_in_one_buffer() {
+        let base = "https://api.cloudflare.com/client/v4";
+        let written = url(format_args!(
+            "{}/accounts/{}/cni/cnis",
+            base,
+            PathSegment(&"a b")
+        ));
+        assert_eq!(written, format!("{base}/accounts/a%20b/cni/cnis"));
+        assert!(written.capacity() >= URL_CAPACITY);
+    }
 }
 
 /// A request body's field that names what the path names (`account` beside `account_id`): the
 /// path's value when the body leaves it out, refused before sending when the body gives another
 /// one (the request would be about two accounts at once). `given` reads the field from the body
-/// as built, `None` when the body does not build yet; `set` sets it.
+/// as built so far, `None` when it is not set; `set` sets it.
 pub fn fill_from_path<B>(
     body: B,
     field: &str,
     parameter: &str,
     path_value: &str,
-    given: impl FnOnce(&B) -> Option<String>,
+    given: impl FnOnce(&B) -> Option<&str>,
     set: impl FnOnce(B, String) -> B,
 ) -> Result<B, String> {
-    match given(&body) {
-        Some(given) if given != path_value => Err(crate::problem::not_valid(
+    let refused = match given(&body) {
+        Some(given) if given != path_value => Some(crate::problem::not_valid(
             "body",
             format_args!("`{field}` is {given:?} but the path's `{parameter}` is {path_value:?}; a request is about one of them, so they must be the same"),
         )),
-        Some(_) => Ok(body),
+        Some(_) => return Ok(body),
+        None => None,
+    };
+    match refused {
+        Some(refused) => Err(refused),
         None => Ok(set(body, path_value.to_string())),
     }
 }
@@ -101,7 +130,7 @@ mod fill_tests {
             "account",
             "account_id",
             "a1",
-            |b| b.0.clone(),
+            |b| b.0.as_deref(),
             |_, v| Body(Some(v)),
         )
     }

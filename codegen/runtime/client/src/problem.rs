@@ -13,6 +13,18 @@ pub fn not_set(name: &str) -> String {
     format!("{MARK}missing{MARK}{name}")
 }
 
+/// The initial value of a request builder's required parameter: nothing allocated for each
+/// call; [`unset_or`] says which parameter it was when the call is sent without it.
+pub const UNSET: String = String::new();
+
+/// A builder field's error text, or, for [`UNSET`], that the parameter `name` was not set.
+pub fn unset_or(message: String, name: &str) -> String {
+    match message.is_empty() {
+        true => not_set(name),
+        false => message,
+    }
+}
+
 /// A parameter whose value could not be used; `body` is the request body.
 pub fn not_valid(name: &str, reason: impl std::fmt::Display) -> String {
     format!("{MARK}invalid{MARK}{name}{MARK}{reason}")
@@ -98,6 +110,18 @@ mod tests {
             ]
         );
         assert!(!texts.iter().any(|t| t.contains(MARK)));
+    }
+
+    /// An unset parameter costs nothing until the call is sent without it, and then names it.
+    #[test]
+    fn an_unset_parameter_is_named_when_sent() {
+        assert_eq!(UNSET.capacity(), 0);
+        assert!(matches!(
+            decode(&unset_or(UNSET, "account_id")),
+            CniError::MissingParameter { name } if name == "account_id"
+        ));
+        let invalid = not_valid("cni", "not a uuid");
+        assert_eq!(unset_or(invalid.clone(), "cni"), invalid);
     }
 
     #[test]

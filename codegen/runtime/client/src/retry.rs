@@ -113,6 +113,19 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// A copy of `request` for a retry: what `try_clone` copies, without the per-request timeout
+/// entry `try_clone` always writes (two allocations on every call that has none); `None` when
+/// the body cannot be replayed (a stream).
+fn retry_copy(request: &reqwest::Request) -> Option<reqwest::Request> {
+    if request.body().is_some() || request.timeout().is_some() {
+        return request.try_clone();
+    }
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    Some(copy)
+}
+
 /// Sends `request`, retrying as the policy allows. Each attempt is logged with its number.
 pub async fn execute(
     http: &reqwest::Client,
@@ -143,7 +156,7 @@ pub async fn execute(
     loop {
         let attempt = context::record_attempt();
         let next = if retries_allowed && attempt <= policy.max_retries {
-            request.try_clone()
+            retry_copy(&request)
         } else {
             None
         };
@@ -196,6 +209,40 @@ pub async fn execute(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A retry sends what the first attempt sent: method, URL, headers, version, and the
+    /// body and timeout when there are.
+    #[test]
+    fn a_retry_copy_is_the_request_again() {
+        let url: reqwest::Url = "http://127.0.0.1:1/x?y=1".parse().unwrap();
+        let mut request = reqwest::Request::new(Method::GET, url.clone());
+        request
+            .headers_mut()
+            .insert("api-version", "2026-08-14".parse().unwrap());
+        *request.version_mut() = reqwest::Version::HTTP_11;
+        let copy = retry_copy(&request).unwrap();
+        assert_eq!(
+            (
+                copy.method(),
+                copy.url(),
+                copy.headers(),
+                copy.version(),
+                copy.timeout()
+            ),
+            (
+                &Method::GET,
+                &url,
+                request.headers(),
+                reqwest::Version::HTTP_11,
+                None
+            )
+        );
+        *request.body_mut() = Some("{}".into());
+        *request.timeout_mut() = Some(Duration::from_secs(3));
+        let copy = retry_copy(&request).unwrap();
+        assert_eq!(copy.body().and_then(|b| b.as_bytes()), Some(&b"{}"[..]));
+        assert_eq!(copy.timeout(), Some(&Duration::from_secs(3)));
+    }
 
     #[test]
     fn retry_after_seconds_and_dates() {

@@ -126,7 +126,7 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 name: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("name"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
             }
         }
@@ -149,10 +149,15 @@ pub mod builder {
         ///Sets `send_raw`.
         async fn send_raw(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
             let Self { client, name } = self;
-            let name = name.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/documents/{}", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& name),
+            let name = name
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "name"),
+                ))?;
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/documents/{}", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& name),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -257,7 +262,7 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 name: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("name"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
             }
         }
@@ -280,10 +285,15 @@ pub mod builder {
         ///Sets `send_raw`.
         async fn send_raw(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, name } = self;
-            let name = name.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/documents/{}", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& name),
+            let name = name
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "name"),
+                ))?;
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/documents/{}", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& name),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client

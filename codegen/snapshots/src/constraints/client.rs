@@ -177,18 +177,27 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }

@@ -127,7 +127,7 @@ pub mod builder {
     impl ::std::default::Default for FailureBuilder {
         fn default() -> Self {
             Self {
-                errors: Err("no value supplied for errors".to_string()),
+                errors: Err(::std::string::String::new()),
                 extra: Ok(Default::default()),
             }
         }
@@ -169,7 +169,16 @@ pub mod builder {
             value: FailureBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                errors: value.errors?,
+                errors: value
+                    .errors
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for errors",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 extra: value.extra?,
             })
         }
@@ -209,10 +218,10 @@ pub mod builder {
         fn default() -> Self {
             Self {
                 key: Ok(Default::default()),
-                local: Err("no value supplied for local".to_string()),
-                mtu: Err("no value supplied for mtu".to_string()),
+                local: Err(::std::string::String::new()),
+                mtu: Err(::std::string::String::new()),
                 prefixes: Ok(Default::default()),
-                remote: Err("no value supplied for remote".to_string()),
+                remote: Err(::std::string::String::new()),
                 secret: Ok(Default::default()),
                 extra: Ok(Default::default()),
             }
@@ -328,10 +337,37 @@ pub mod builder {
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 key: value.key?,
-                local: value.local?,
-                mtu: value.mtu?,
+                local: value
+                    .local
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for local",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                mtu: value
+                    .mtu
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for mtu",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 prefixes: value.prefixes?,
-                remote: value.remote?,
+                remote: value
+                    .remote
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for remote",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 secret: value.secret?,
                 extra: value.extra?,
             })

@@ -365,10 +365,10 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 owner: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("owner"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 widget: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("widget"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
             }
         }
@@ -412,13 +412,21 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, owner, widget } = self;
-            let owner = owner.map_err(Error::InvalidRequest)?;
-            let widget = widget.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/owners/{}/widgets/{}/owners/{}", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& owner),
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& widget),
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& owner),
+            let owner = owner
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "owner"),
+                ))?;
+            let widget = widget
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "widget"),
+                ))?;
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/owners/{}/widgets/{}/owners/{}", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& owner),
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& widget),
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& owner),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -443,11 +451,17 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -612,11 +626,17 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -712,7 +732,7 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 state: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("state"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
             }
         }
@@ -740,10 +760,15 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, state } = self;
-            let state = state.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/widgets/by-state/{}", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& state),
+            let state = state
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "state"),
+                ))?;
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/widgets/by-state/{}", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& state),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -768,11 +793,17 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -908,7 +939,10 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -1066,11 +1100,17 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -1131,7 +1171,7 @@ pub mod builder {
                 client: ::std::clone::Clone::clone(client),
                 ids: Ok(None),
                 name: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("name"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 size: Ok(None),
                 state: Ok(None),
@@ -1213,7 +1253,10 @@ pub mod builder {
         > {
             let Self { client, ids, name, size, state } = self;
             let ids = ids.map_err(Error::InvalidRequest)?;
-            let name = name.map_err(Error::InvalidRequest)?;
+            let name = name
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "name"),
+                ))?;
             let size = size.map_err(Error::InvalidRequest)?;
             let state = state.map_err(Error::InvalidRequest)?;
             let url = format!("{}/widgets/search", client.baseurl,);
@@ -1249,11 +1292,17 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -1349,7 +1398,7 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 widget: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("widget"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
             }
         }
@@ -1377,10 +1426,15 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, widget } = self;
-            let widget = widget.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/widgets/{}", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& widget),
+            let widget = widget
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "widget"),
+                ))?;
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/widgets/{}", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& widget),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -1405,11 +1459,17 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -1510,7 +1570,7 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 widget: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("widget"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 body: Ok(::std::default::Default::default()),
             }
@@ -1564,7 +1624,10 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, widget, body } = self;
-            let widget = widget.map_err(Error::InvalidRequest)?;
+            let widget = widget
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "widget"),
+                ))?;
             let body = body
                 .and_then(|v| types::WidgetPatch::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
@@ -1581,9 +1644,11 @@ pub mod builder {
                     );
                 }
             }
-            let url = format!(
-                "{}/widgets/{}", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& widget),
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/widgets/{}", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& widget),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -1609,11 +1674,17 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -1675,7 +1746,7 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 widget: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("widget"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 body: ::std::result::Result::Err(
                     ::cloudflare_cni_client_runtime::__private::not_set("body"),
@@ -1698,7 +1769,7 @@ pub mod builder {
                 ));
             self
         }
-        ///The request body: a [`types::body`](super::types::body), or anything that converts into one.
+        ///The request body: its bytes, sent as `application/octet-stream`.
         pub fn body<B>(mut self, value: B) -> Self
         where
             B: std::convert::TryInto<reqwest::Body>,
@@ -1718,11 +1789,16 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, widget, body } = self;
-            let widget = widget.map_err(Error::InvalidRequest)?;
+            let widget = widget
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "widget"),
+                ))?;
             let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/widgets/{}/image", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& widget),
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/widgets/{}/image", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& widget),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -1754,11 +1830,17 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -1823,7 +1905,7 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 widget: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("widget"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 body: ::std::result::Result::Err(
                     ::cloudflare_cni_client_runtime::__private::not_set("body"),
@@ -1866,11 +1948,16 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, widget, body } = self;
-            let widget = widget.map_err(Error::InvalidRequest)?;
+            let widget = widget
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "widget"),
+                ))?;
             let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/widgets/{}/media", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& widget),
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/widgets/{}/media", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& widget),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -1897,11 +1984,17 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -1962,7 +2055,7 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 widget: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("widget"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
             }
         }
@@ -1990,10 +2083,15 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, widget } = self;
-            let widget = widget.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/widgets/{}/scan", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& widget),
+            let widget = widget
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "widget"),
+                ))?;
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/widgets/{}/scan", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& widget),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -2018,12 +2116,21 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                202u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
+                202u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -2085,7 +2192,7 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 widget: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("widget"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 body: ::std::result::Result::Err(
                     ::cloudflare_cni_client_runtime::__private::not_set("body"),
@@ -2108,7 +2215,7 @@ pub mod builder {
                 ));
             self
         }
-        ///The request body: a [`types::body`](super::types::body), or anything that converts into one.
+        ///The request body: its bytes, sent as `application/javascript`.
         pub fn body<B>(mut self, value: B) -> Self
         where
             B: std::convert::TryInto<reqwest::Body>,
@@ -2128,11 +2235,16 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, widget, body } = self;
-            let widget = widget.map_err(Error::InvalidRequest)?;
+            let widget = widget
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "widget"),
+                ))?;
             let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/widgets/{}/script", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& widget),
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/widgets/{}/script", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& widget),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -2162,11 +2274,17 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }
@@ -2230,13 +2348,13 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 widget: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("widget"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 tus_resumable: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("Tus-Resumable"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 upload_length: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("Upload-Length"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 upload_metadata: Ok(None),
             }
@@ -2312,13 +2430,30 @@ pub mod builder {
             Error<::cloudflare_cni_validate::envelope::ErrorEnvelope>,
         > {
             let Self { client, widget, tus_resumable, upload_length, upload_metadata } = self;
-            let widget = widget.map_err(Error::InvalidRequest)?;
-            let tus_resumable = tus_resumable.map_err(Error::InvalidRequest)?;
-            let upload_length = upload_length.map_err(Error::InvalidRequest)?;
+            let widget = widget
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "widget"),
+                ))?;
+            let tus_resumable = tus_resumable
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(
+                        e,
+                        "Tus-Resumable",
+                    ),
+                ))?;
+            let upload_length = upload_length
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(
+                        e,
+                        "Upload-Length",
+                    ),
+                ))?;
             let upload_metadata = upload_metadata.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/widgets/{}/uploads", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& widget),
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/widgets/{}/uploads", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& widget),
+                ),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(4usize);
             header_map
@@ -2351,11 +2486,17 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::cloudflare_cni_client_runtime::__private::json_answer(
+                                    response,
+                                )
+                                .await?,
                         ),
                     )
                 }

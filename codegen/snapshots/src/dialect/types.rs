@@ -1171,7 +1171,7 @@ pub mod builder {
             Self {
                 ages: Ok(Default::default()),
                 enabled: Ok(Default::default()),
-                name: Err("no value supplied for name".to_string()),
+                name: Err(::std::string::String::new()),
                 status_code: Ok(Default::default()),
                 ttl: Ok(Default::default()),
                 extra: Ok(Default::default()),
@@ -1293,7 +1293,16 @@ pub mod builder {
             Ok(Self {
                 ages: value.ages?,
                 enabled: value.enabled?,
-                name: value.name?,
+                name: value
+                    .name
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for name",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 status_code: value.status_code?,
                 ttl: value.ttl?,
                 extra: value.extra?,
@@ -1330,8 +1339,8 @@ pub mod builder {
         fn default() -> Self {
             Self {
                 lt_1m: Ok(Default::default()),
-                le_1y: Err("no value supplied for le_1y".to_string()),
-                gt_1y: Err("no value supplied for gt_1y".to_string()),
+                le_1y: Err(::std::string::String::new()),
+                gt_1y: Err(::std::string::String::new()),
                 extra: Ok(Default::default()),
             }
         }
@@ -1400,8 +1409,26 @@ pub mod builder {
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 lt_1m: value.lt_1m?,
-                le_1y: value.le_1y?,
-                gt_1y: value.gt_1y?,
+                le_1y: value
+                    .le_1y
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for le_1y",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
+                gt_1y: value
+                    .gt_1y
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for gt_1y",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 extra: value.extra?,
             })
         }
@@ -1425,7 +1452,7 @@ pub mod builder {
     impl ::std::default::Default for WidgetLabelBuilder {
         fn default() -> Self {
             Self {
-                label: Err("no value supplied for label".to_string()),
+                label: Err(::std::string::String::new()),
                 weight: Ok(Default::default()),
             }
         }
@@ -1466,7 +1493,16 @@ pub mod builder {
             value: WidgetLabelBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                label: value.label?,
+                label: value
+                    .label
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for label",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 weight: value.weight?,
             })
         }
@@ -1494,7 +1530,7 @@ pub mod builder {
     impl ::std::default::Default for WidgetListBuilder {
         fn default() -> Self {
             Self {
-                items: Err("no value supplied for items".to_string()),
+                items: Err(::std::string::String::new()),
                 extra: Ok(Default::default()),
             }
         }
@@ -1534,7 +1570,16 @@ pub mod builder {
             value: WidgetListBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                items: value.items?,
+                items: value
+                    .items
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for items",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 extra: value.extra?,
             })
         }

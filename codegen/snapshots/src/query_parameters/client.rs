@@ -112,7 +112,7 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 group: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("group"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 cursor: Ok(None),
                 limit: Ok(None),
@@ -181,13 +181,18 @@ pub mod builder {
         ///Sets `send_raw`.
         async fn send_raw(self) -> Result<ResponseValue<types::ItemList>, Error<()>> {
             let Self { client, group, cursor, limit, occupied } = self;
-            let group = group.map_err(Error::InvalidRequest)?;
+            let group = group
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "group"),
+                ))?;
             let cursor = cursor.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let occupied = occupied.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/groups/{}/items", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& group),
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/groups/{}/items", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& group),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -215,7 +220,10 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

@@ -37,7 +37,7 @@ pub mod builder {
     impl ::std::default::Default for ItemListBuilder {
         fn default() -> Self {
             Self {
-                items: Err("no value supplied for items".to_string()),
+                items: Err(::std::string::String::new()),
                 next: Ok(Default::default()),
                 extra: Ok(Default::default()),
             }
@@ -97,7 +97,16 @@ pub mod builder {
             value: ItemListBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                items: value.items?,
+                items: value
+                    .items
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for items",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 next: value.next?,
                 extra: value.extra?,
             })

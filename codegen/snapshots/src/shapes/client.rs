@@ -128,7 +128,7 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 id: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("id"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
             }
         }
@@ -149,10 +149,15 @@ pub mod builder {
         ///Sets `send_raw`.
         async fn send_raw(self) -> Result<ResponseValue<types::Thing>, Error<()>> {
             let Self { client, id } = self;
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/things/{}", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& id),
+            let id = id
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "id"),
+                ))?;
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/things/{}", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& id),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -177,7 +182,10 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -267,7 +275,7 @@ pub mod builder {
             Self {
                 client: ::std::clone::Clone::clone(client),
                 id: ::std::result::Result::Err(
-                    ::cloudflare_cni_client_runtime::__private::not_set("id"),
+                    ::cloudflare_cni_client_runtime::__private::UNSET,
                 ),
                 body: Ok(::std::default::Default::default()),
             }
@@ -314,7 +322,10 @@ pub mod builder {
         ///Sets `send_raw`.
         async fn send_raw(self) -> Result<ResponseValue<types::Thing>, Error<()>> {
             let Self { client, id, body } = self;
-            let id = id.map_err(Error::InvalidRequest)?;
+            let id = id
+                .map_err(|e| Error::InvalidRequest(
+                    ::cloudflare_cni_client_runtime::__private::unset_or(e, "id"),
+                ))?;
             let body = body
                 .and_then(|v| types::Thing::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
@@ -331,9 +342,11 @@ pub mod builder {
                     );
                 }
             }
-            let url = format!(
-                "{}/things/{}", client.baseurl,
-                ::cloudflare_cni_client_runtime::__private::PathSegment(& id),
+            let url = ::cloudflare_cni_client_runtime::__private::url(
+                ::std::format_args!(
+                    "{}/things/{}", client.baseurl,
+                    ::cloudflare_cni_client_runtime::__private::PathSegment(& id),
+                ),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -359,7 +372,10 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

@@ -362,7 +362,7 @@ pub mod builder {
     impl ::std::default::Default for PlaceBuilder {
         fn default() -> Self {
             Self {
-                name: Err("no value supplied for name".to_string()),
+                name: Err(::std::string::String::new()),
                 extra: Ok(Default::default()),
             }
         }
@@ -399,7 +399,16 @@ pub mod builder {
             value: PlaceBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                name: value.name?,
+                name: value
+                    .name
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for name",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 extra: value.extra?,
             })
         }
@@ -567,7 +576,7 @@ pub mod builder {
                 flag: Ok(Default::default()),
                 history: Ok(Default::default()),
                 homepage: Ok(Default::default()),
-                id: Err("no value supplied for id".to_string()),
+                id: Err(::std::string::String::new()),
                 large: Ok(Default::default()),
                 located: Ok(Default::default()),
                 nested: Ok(Default::default()),
@@ -946,7 +955,16 @@ pub mod builder {
                 flag: value.flag?,
                 history: value.history?,
                 homepage: value.homepage?,
-                id: value.id?,
+                id: value
+                    .id
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for id",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 large: value.large?,
                 located: value.located?,
                 nested: value.nested?,
@@ -999,7 +1017,7 @@ pub mod builder {
     impl ::std::default::Default for ThingLocatedBuilder {
         fn default() -> Self {
             Self {
-                name: Err("no value supplied for name".to_string()),
+                name: Err(::std::string::String::new()),
                 since: Ok(Default::default()),
                 extra: Ok(Default::default()),
             }
@@ -1057,7 +1075,16 @@ pub mod builder {
             value: ThingLocatedBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                name: value.name?,
+                name: value
+                    .name
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for name",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 since: value.since?,
                 extra: value.extra?,
             })
@@ -1085,7 +1112,7 @@ pub mod builder {
         fn default() -> Self {
             Self {
                 inner: Ok(Default::default()),
-                label: Err("no value supplied for label".to_string()),
+                label: Err(::std::string::String::new()),
             }
         }
     }
@@ -1129,7 +1156,16 @@ pub mod builder {
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 inner: value.inner?,
-                label: value.label?,
+                label: value
+                    .label
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for label",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
             })
         }
     }

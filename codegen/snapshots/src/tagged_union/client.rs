@@ -164,7 +164,10 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => {
+                    ::cloudflare_cni_client_runtime::__private::json_answer(response)
+                        .await
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

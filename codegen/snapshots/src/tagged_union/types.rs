@@ -58,7 +58,7 @@ pub mod builder {
     impl ::std::default::Default for CircleBuilder {
         fn default() -> Self {
             Self {
-                radius: Err("no value supplied for radius".to_string()),
+                radius: Err(::std::string::String::new()),
                 extra: Ok(Default::default()),
             }
         }
@@ -95,7 +95,16 @@ pub mod builder {
             value: CircleBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                radius: value.radius?,
+                radius: value
+                    .radius
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for radius",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 extra: value.extra?,
             })
         }
@@ -120,7 +129,7 @@ pub mod builder {
     impl ::std::default::Default for SquareBuilder {
         fn default() -> Self {
             Self {
-                side: Err("no value supplied for side".to_string()),
+                side: Err(::std::string::String::new()),
                 extra: Ok(Default::default()),
             }
         }
@@ -157,7 +166,16 @@ pub mod builder {
             value: SquareBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                side: value.side?,
+                side: value
+                    .side
+                    .map_err(|e| match e.is_empty() {
+                        true => {
+                            super::error::ConversionError::from(
+                                "no value supplied for side",
+                            )
+                        }
+                        false => super::error::ConversionError::from(e),
+                    })?,
                 extra: value.extra?,
             })
         }

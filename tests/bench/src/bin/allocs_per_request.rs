@@ -143,39 +143,41 @@ where
     (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / CALLS as f64
 }
 
-/// Where an allocation comes from: the first frames of its stack that are not the allocator,
-/// the standard library or this program's tracing.
+/// Where an allocation comes from: the first frames of its stack outside the standard
+/// library and this program, each as its function and place (`reqwest-0.12.23/src/….rs:10`).
 fn site(trace: &Backtrace) -> String {
     let text = trace.to_string();
     let mut frames = Vec::new();
+    let mut symbol = "";
     for line in text.lines() {
         let line = line.trim();
-        // "N: symbol" lines; the "at file:line" lines below each are left out.
-        let Some((number, symbol)) = line.split_once(": ") else {
-            continue;
-        };
-        if number.parse::<u32>().is_err() {
-            continue;
-        }
-        let boring = [
-            "std::",
-            "alloc::",
-            "core::",
-            "<alloc::",
-            "<core::",
-            "<std::",
-            "__rust",
-            "allocs_per_request::",
-            "<allocs_per_request::",
-            "backtrace",
-        ];
-        if boring.iter().any(|b| symbol.starts_with(b)) {
-            continue;
-        }
-        let short: String = symbol.split("::h").next().unwrap_or(symbol).to_string();
-        frames.push(short);
-        if frames.len() == 3 {
-            break;
+        if let Some(at) = line.strip_prefix("at ") {
+            let std = at.starts_with("/rustc/") || at.contains("/library/");
+            if !std && !at.contains("allocs_per_request.rs") {
+                // The crate's folder and the file within it.
+                let place = at
+                    .rsplit_once("/src/")
+                    .map(|(before, file)| {
+                        let krate = before.rsplit('/').next().unwrap_or(before);
+                        format!("{krate}/{file}")
+                    })
+                    .unwrap_or_else(|| at.to_string());
+                let name: String = symbol
+                    .split("::h")
+                    .next()
+                    .unwrap_or(symbol)
+                    .chars()
+                    .take(60)
+                    .collect();
+                frames.push(format!("{name} ({place})"));
+                if frames.len() == 3 {
+                    break;
+                }
+            }
+        } else if let Some((number, name)) = line.split_once(": ") {
+            if number.parse::<u32>().is_ok() {
+                symbol = name;
+            }
         }
     }
     frames.join("  <  ")

@@ -214,19 +214,25 @@ pub fn document_client(file: &mut syn::File, model: &ApiModel) {
                 .iter()
                 .chain(&op.query_params)
                 .find(|p| p.name == name || format!("{}_", p.name) == name);
-            let body = op.request_body.as_deref().unwrap_or("body");
-            let text = match (name.as_str(), param) {
-                ("new", _) => format!(
+            let body = op.request_body.as_deref();
+            let text = match (name.as_str(), param, body) {
+                ("new", _, _) => format!(
                     "Starts the request with nothing set; [`Client::{}`](super::Client::{}) is the usual way in.",
                     op.id, op.id
                 ),
-                ("body", _) => format!(
+                ("body", _, Some(body)) => format!(
                     "The request body: a [`types::{body}`](super::types::{body}), or anything that converts into one."
                 ),
-                ("body_map", _) => format!(
+                ("body_map", _, Some(body)) => format!(
                     "Edits the request body through [`types::builder::{body}Builder`](super::types::builder::{body}Builder)."
                 ),
-                (_, Some(p)) if !p.description.is_empty() => {
+                // A body with no schema of its own to link (bytes, a JSON value of any shape).
+                ("body", _, None) => match &op.request_bytes {
+                    Some(media_type) => format!("The request body: its bytes, sent as `{media_type}`."),
+                    None => "The request body.".to_string(),
+                },
+                ("body_map", _, None) => "Edits the request body.".to_string(),
+                (_, Some(p), _) if !p.description.is_empty() => {
                     let optional = if p.required { "" } else { " Optional." };
                     let description = super::input::for_rustdoc(&p.description);
                     format!("{}.{optional}", description.trim_end_matches('.'))
