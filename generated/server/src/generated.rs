@@ -1051,14 +1051,16 @@ async fn handle_delete_cni<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, cni),
     ): ::cloudflare_cni_server_runtime::ApiPath<(::std::string::String, ::uuid::Uuid)>,
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<DeleteCniQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );
@@ -1084,7 +1086,7 @@ async fn handle_delete_interconnect<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, icon),
     ): ::cloudflare_cni_server_runtime::ApiPath<
@@ -1093,7 +1095,9 @@ async fn handle_delete_interconnect<A: CniApi>(
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<DeleteInterconnectQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );
@@ -1120,14 +1124,16 @@ async fn handle_get_cni<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, cni),
     ): ::cloudflare_cni_server_runtime::ApiPath<(::std::string::String, ::uuid::Uuid)>,
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetCniQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );
@@ -1152,7 +1158,7 @@ async fn handle_get_interconnect<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, icon),
     ): ::cloudflare_cni_server_runtime::ApiPath<
@@ -1161,7 +1167,9 @@ async fn handle_get_interconnect<A: CniApi>(
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetInterconnectQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );
@@ -1188,7 +1196,7 @@ async fn handle_get_interconnect_loa<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, icon),
     ): ::cloudflare_cni_server_runtime::ApiPath<
@@ -1197,7 +1205,9 @@ async fn handle_get_interconnect_loa<A: CniApi>(
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetInterconnectLoaQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );
@@ -1224,7 +1234,7 @@ async fn handle_get_interconnect_loa_default_name<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, icon),
     ): ::cloudflare_cni_server_runtime::ApiPath<
@@ -1233,7 +1243,9 @@ async fn handle_get_interconnect_loa_default_name<A: CniApi>(
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetInterconnectLoaDefaultNameQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );
@@ -1262,7 +1274,7 @@ async fn handle_get_interconnect_status<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, icon),
     ): ::cloudflare_cni_server_runtime::ApiPath<
@@ -1271,7 +1283,9 @@ async fn handle_get_interconnect_status<A: CniApi>(
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetInterconnectStatusQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );
@@ -1298,14 +1312,16 @@ async fn handle_get_settings<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiPath(
         account_id,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetSettingsQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );
@@ -1332,14 +1348,16 @@ async fn handle_get_slot<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiPath(
         (account_id, slot),
     ): ::cloudflare_cni_server_runtime::ApiPath<(::std::string::String, ::uuid::Uuid)>,
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetSlotQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );
@@ -1364,14 +1382,16 @@ async fn handle_list_cnis<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiPath(
         account_id,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<ListCnisQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );
@@ -1396,14 +1416,16 @@ async fn handle_list_interconnects<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiPath(
         account_id,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<ListInterconnectsQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );
@@ -1430,14 +1452,16 @@ async fn handle_list_slots<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiPath(
         account_id,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<ListSlotsQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );

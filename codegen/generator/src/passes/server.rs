@@ -497,14 +497,27 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
             )
         },
     };
+    // Without a body, nothing reads the request after its parameters: the context takes its
+    // headers and extensions out of it, last, instead of copying them first (the credentials
+    // are still checked first, so a request without them answers 401 before anything else).
+    let (context_first, context_last, context) = match body_extractor {
+        Some(_) => (quote!(request: #rt::RequestContext,), None, None),
+        None => (
+            quote!(credentials: #rt::__private::Authenticated,),
+            Some(quote!(rest: #rt::__private::RequestRest,)),
+            Some(quote!(let request = rest.with(credentials);)),
+        ),
+    };
     quote! {
         async fn #name<A: #trait_name>(
             #rt::__private::axum::extract::State(api): #rt::__private::axum::extract::State<::std::sync::Arc<A>>,
-            request: #rt::RequestContext,
+            #context_first
             #path_extractor
             #query_extractor
             #body_extractor
+            #context_last
         ) -> #rt::__private::axum::response::Response {
+            #context
             #(#repeat_checks)*
             #(#header_reads)*
             #(#enum_checks)*

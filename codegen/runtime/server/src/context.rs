@@ -163,6 +163,58 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
     }
 }
 
+/// The request's credentials, checked first (a request without them answers 401 before its
+/// parameters are read), for a handler that takes the rest of its context last with
+/// [`RequestRest`].
+#[doc(hidden)]
+pub struct Authenticated(pub Credentials);
+
+impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        crate::credentials::from_parts(parts).map(Authenticated)
+    }
+}
+
+/// The request's headers, peer and extensions, moved out of it rather than copied: the last
+/// extractor of a handler whose request has no body (nothing after it reads them).
+#[doc(hidden)]
+pub struct RequestRest {
+    headers: HeaderMap,
+    peer: Option<SocketAddr>,
+    extensions: Extensions,
+}
+
+impl RequestRest {
+    /// The context the method receives.
+    pub fn with(self, Authenticated(credentials): Authenticated) -> RequestContext {
+        RequestContext {
+            credentials,
+            headers: self.headers,
+            peer: self.peer,
+            extensions: self.extensions,
+            answer_headers: Arc::default(),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestRest {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| *peer);
+        Ok(RequestRest {
+            headers: std::mem::take(&mut parts.headers),
+            peer,
+            extensions: std::mem::take(&mut parts.extensions),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +244,34 @@ mod tests {
             HeaderValue::from_static("\"v1\""),
         );
         assert_eq!(sink.take().0.get("etag").unwrap(), "\"v1\"");
+    }
+
+    /// Credentials first and the rest moved out last make the same context the one
+    /// extractor makes, and leave the request's parts without the headers they moved.
+    #[tokio::test]
+    async fn a_context_taken_in_two_steps_is_the_same_context() {
+        let peer: SocketAddr = "192.0.2.7:4242".parse().unwrap();
+        let request = axum::http::Request::builder()
+            .header("authorization", "Bearer t0k")
+            .header("idempotency-key", "k-1")
+            .extension(ConnectInfo(peer))
+            .extension(7u32)
+            .body(())
+            .unwrap();
+        let (mut parts, ()) = request.into_parts();
+        let credentials = Authenticated::from_request_parts(&mut parts, &())
+            .await
+            .unwrap();
+        let Ok(rest) = RequestRest::from_request_parts(&mut parts, &()).await;
+        let context = rest.with(credentials);
+        assert!(context.credentials().matches_token("t0k"));
+        assert_eq!(context.header("idempotency-key"), Some("k-1"));
+        assert_eq!(context.peer(), Some(peer));
+        assert_eq!(context.extensions().get::<u32>(), Some(&7));
+        assert!(parts.headers.is_empty());
+        let (mut anonymous, ()) = axum::http::Request::new(()).into_parts();
+        let refused = Authenticated::from_request_parts(&mut anonymous, &()).await;
+        assert!(matches!(refused, Err(e) if e.status() == StatusCode::UNAUTHORIZED));
     }
 
     #[test]

@@ -172,7 +172,7 @@ pub fn respond_as<T: IntoResponse>(
 /// What the generated code calls; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::context::AnswerHeaders;
+    pub use crate::context::{AnswerHeaders, Authenticated, RequestRest};
     /// Parameters read as the spec writes them: headers, comma-separated lists, enums.
     pub mod params {
         pub use crate::params::{comma_list, list, one_of, optional, required, required_body};

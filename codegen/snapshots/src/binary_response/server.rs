@@ -202,14 +202,16 @@ async fn handle_delete_document<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiPath(
         name,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<DeleteDocumentQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );
@@ -236,14 +238,16 @@ async fn handle_get_document<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiPath(
         name,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetDocumentQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );

@@ -800,11 +800,13 @@ async fn handle_export_widgets<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<ExportWidgetsQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );
@@ -831,7 +833,7 @@ async fn handle_get_owned_widget<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiPath(
         (owner, widget, owner_again_0),
     ): ::cloudflare_cni_server_runtime::ApiPath<
@@ -840,7 +842,9 @@ async fn handle_get_owned_widget<A: CniApi>(
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetOwnedWidgetQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     if owner != owner_again_0 {
         return ::cloudflare_cni_server_runtime::__private::axum::response::IntoResponse::into_response(
             ::cloudflare_cni_server_runtime::ApiError::bad_request(
@@ -875,14 +879,16 @@ async fn handle_get_widget<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiPath(
         widget,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<GetWidgetQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );
@@ -908,11 +914,13 @@ async fn handle_list_widgets<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<ListWidgetsQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );
@@ -939,14 +947,16 @@ async fn handle_list_widgets_in_state<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiPath(
         state,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<ListWidgetsInStateQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     for value in ::std::iter::once(state.as_str()) {
         if let ::std::result::Result::Err(error) = ::cloudflare_cni_server_runtime::__private::params::one_of(
             "state",
@@ -1018,14 +1028,16 @@ async fn handle_scan_widget<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiPath(
         widget,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<ScanWidgetQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );
@@ -1051,11 +1063,13 @@ async fn handle_search_widgets<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<SearchWidgetsQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     for value in query.state.iter().map(::std::string::String::as_str) {
         if let ::std::result::Result::Err(error) = ::cloudflare_cni_server_runtime::__private::params::one_of(
             "state",
@@ -1093,14 +1107,16 @@ async fn handle_start_widget_upload<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiPath(
         widget,
     ): ::cloudflare_cni_server_runtime::ApiPath<::std::string::String>,
     ::cloudflare_cni_server_runtime::ApiQuery(
         mut query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<StartWidgetUploadQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     query.tus_resumable = match ::cloudflare_cni_server_runtime::__private::params::required::<
         ::std::string::String,
     >(&request, "Tus-Resumable") {

@@ -160,14 +160,16 @@ async fn handle_list_items<A: CniApi>(
     ): ::cloudflare_cni_server_runtime::__private::axum::extract::State<
         ::std::sync::Arc<A>,
     >,
-    request: ::cloudflare_cni_server_runtime::RequestContext,
+    credentials: ::cloudflare_cni_server_runtime::__private::Authenticated,
     ::cloudflare_cni_server_runtime::ApiPath(
         group,
     ): ::cloudflare_cni_server_runtime::ApiPath<::uuid::Uuid>,
     ::cloudflare_cni_server_runtime::ApiQuery(
         query,
     ): ::cloudflare_cni_server_runtime::ApiQuery<ListItemsQuery>,
+    rest: ::cloudflare_cni_server_runtime::__private::RequestRest,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
+    let request = rest.with(credentials);
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(
         &request,
     );
