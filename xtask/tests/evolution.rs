@@ -383,6 +383,11 @@ fn cloudflares_next_revisions_flow_through_and_breaks_are_called_major() {
         );
         let revision_file = checkout.join(format!("cloudflare-cni-{REVISION}.json"));
         std::fs::write(&revision_file, serde_json::to_string(document).unwrap()).unwrap();
+        // The revision that grows in every way is kept, for a maintainer to take through the
+        // rest of the release by hand (`cargo xtask import` it, then `release --dry-run`).
+        if additive {
+            std::fs::copy(&revision_file, kept.join("growing-revision.json")).unwrap();
+        }
         let (ok, text) = run(
             &checkout,
             &xtask,

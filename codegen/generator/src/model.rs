@@ -956,6 +956,11 @@ impl ApiModel {
 }
 
 impl OperationModel {
+    /// Whether a request carries a body: JSON, bytes or a form.
+    pub fn sends_body(&self) -> bool {
+        self.request_body.is_some() || self.request_bytes.is_some() || self.request_form.is_some()
+    }
+
     /// The scope the operation's path starts with: its first path parameter when that is a
     /// `*_id` string whose stem is an identifier (`account_id`), with the handle's name
     /// (`account`). The scoped handle pass makes one handle per scope, and the README's

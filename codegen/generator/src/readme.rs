@@ -759,12 +759,8 @@ fn client_shapes(model: &ApiModel, lib: &str) -> String {
                 op.path_params.len() == 1 && op.path_params[0].name == parameter
             })
         };
-        let plain_read = |op: &OperationModel| {
-            op.request_body.is_none()
-                && op.request_bytes.is_none()
-                && op.request_form.is_none()
-                && matches!(op.success, SuccessModel::Json(_))
-        };
+        let plain_read =
+            |op: &OperationModel| !op.sends_body() && matches!(op.success, SuccessModel::Json(_));
         let Some(op) = model
             .operations
             .iter()

@@ -888,7 +888,12 @@ pub fn router_with_config<A: CniApi>(
         .route(
             "/accounts/{account_id}/cni/cnis",
             ::cloudflare_cni_server_runtime::__private::axum::routing::post(
-                    handle_create_cni::<A>,
+                    ::cloudflare_cni_server_runtime::__private::axum::handler::Handler::layer(
+                        handle_create_cni::<A>,
+                        ::cloudflare_cni_server_runtime::__private::axum::extract::DefaultBodyLimit::max(
+                            config.body_limit,
+                        ),
+                    ),
                 )
                 .get(handle_list_cnis::<A>),
         )
@@ -898,12 +903,24 @@ pub fn router_with_config<A: CniApi>(
                     handle_delete_cni::<A>,
                 )
                 .get(handle_get_cni::<A>)
-                .put(handle_update_cni::<A>),
+                .put(
+                    ::cloudflare_cni_server_runtime::__private::axum::handler::Handler::layer(
+                        handle_update_cni::<A>,
+                        ::cloudflare_cni_server_runtime::__private::axum::extract::DefaultBodyLimit::max(
+                            config.body_limit,
+                        ),
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/cni/interconnects",
             ::cloudflare_cni_server_runtime::__private::axum::routing::post(
-                    handle_create_interconnect::<A>,
+                    ::cloudflare_cni_server_runtime::__private::axum::handler::Handler::layer(
+                        handle_create_interconnect::<A>,
+                        ::cloudflare_cni_server_runtime::__private::axum::extract::DefaultBodyLimit::max(
+                            config.body_limit,
+                        ),
+                    ),
                 )
                 .get(handle_list_interconnects::<A>),
         )
@@ -937,7 +954,14 @@ pub fn router_with_config<A: CniApi>(
             ::cloudflare_cni_server_runtime::__private::axum::routing::get(
                     handle_get_settings::<A>,
                 )
-                .put(handle_update_settings::<A>),
+                .put(
+                    ::cloudflare_cni_server_runtime::__private::axum::handler::Handler::layer(
+                        handle_update_settings::<A>,
+                        ::cloudflare_cni_server_runtime::__private::axum::extract::DefaultBodyLimit::max(
+                            config.body_limit,
+                        ),
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/cni/slots",
@@ -956,17 +980,9 @@ pub fn router_with_config<A: CniApi>(
             ::cloudflare_cni_server_runtime::__private::method_not_allowed,
         )
         .layer(
-            ::cloudflare_cni_server_runtime::__private::tower::ServiceBuilder::new()
-                .layer(
-                    ::cloudflare_cni_server_runtime::__private::RequestSpanLayer::new(
-                        operation_id,
-                    ),
-                )
-                .layer(
-                    ::cloudflare_cni_server_runtime::__private::axum::extract::DefaultBodyLimit::max(
-                        config.body_limit,
-                    ),
-                ),
+            ::cloudflare_cni_server_runtime::__private::RequestSpanLayer::new(
+                operation_id,
+            ),
         )
         .with_state(::std::sync::Arc::new(api))
 }

@@ -585,14 +585,28 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
         for (i, op) in ops.iter().enumerate() {
             let method = format_ident!("{}", op.method.to_ascii_lowercase());
             let handler = format_ident!("handle_{}", op.id);
+            // The body limit where a body is read: a request without one pays nothing for it
+            // (the limit is an extension the layer writes on every request it sees).
+            let handler = match op.sends_body() {
+                true => quote! {
+                    #rt::__private::axum::handler::Handler::layer(
+                        #handler::<A>,
+                        #rt::__private::axum::extract::DefaultBodyLimit::max(config.body_limit),
+                    )
+                },
+                false => quote!(#handler::<A>),
+            };
             if i == 0 {
-                chain.extend(quote!(#rt::__private::axum::routing::#method(#handler::<A>)));
+                chain.extend(quote!(#rt::__private::axum::routing::#method(#handler)));
             } else {
-                chain.extend(quote!(.#method(#handler::<A>)));
+                chain.extend(quote!(.#method(#handler)));
             }
         }
         quote!(.route(#path, #chain))
     });
+    // With no body to read, no handler takes the limit.
+    let config_unused =
+        (!model.operations.iter().any(OperationModel::sends_body)).then(|| quote!(let _ = config;));
     let route_table = model.operations.iter().map(|op| {
         let (method, path, id) = (&op.method, &op.path, &op.id);
         quote!((#method, #path, #id))
@@ -674,17 +688,15 @@ pub fn server_tokens(model: &ApiModel, paths: &Paths) -> TokenStream {
             api: A,
             config: #rt::RouterConfig,
         ) -> #rt::__private::axum::Router {
+            #config_unused
             #rt::__private::axum::Router::new()
                 #(#routes)*
                 .fallback(#rt::__private::not_found)
                 .method_not_allowed_fallback(#rt::__private::method_not_allowed)
                 // One `layer` call: axum wraps every route once per call, and each wrap costs
-                // a boxed clone of the route on every request.
-                .layer(
-                    #rt::__private::tower::ServiceBuilder::new()
-                        .layer(#rt::__private::RequestSpanLayer::new(operation_id))
-                        .layer(#rt::__private::axum::extract::DefaultBodyLimit::max(config.body_limit)),
-                )
+                // a boxed clone of the route on every request. (The body limit is on the
+                // handlers that read a body.)
+                .layer(#rt::__private::RequestSpanLayer::new(operation_id))
                 .with_state(::std::sync::Arc::new(api))
         }
 

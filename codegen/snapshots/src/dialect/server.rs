@@ -729,7 +729,12 @@ pub fn router_with_config<A: CniApi>(
         .route(
             "/widgets/labels",
             ::cloudflare_cni_server_runtime::__private::axum::routing::put(
-                handle_replace_widget_labels::<A>,
+                ::cloudflare_cni_server_runtime::__private::axum::handler::Handler::layer(
+                    handle_replace_widget_labels::<A>,
+                    ::cloudflare_cni_server_runtime::__private::axum::extract::DefaultBodyLimit::max(
+                        config.body_limit,
+                    ),
+                ),
             ),
         )
         .route(
@@ -743,18 +748,35 @@ pub fn router_with_config<A: CniApi>(
             ::cloudflare_cni_server_runtime::__private::axum::routing::get(
                     handle_get_widget::<A>,
                 )
-                .patch(handle_update_widget::<A>),
+                .patch(
+                    ::cloudflare_cni_server_runtime::__private::axum::handler::Handler::layer(
+                        handle_update_widget::<A>,
+                        ::cloudflare_cni_server_runtime::__private::axum::extract::DefaultBodyLimit::max(
+                            config.body_limit,
+                        ),
+                    ),
+                ),
         )
         .route(
             "/widgets/{widget}/image",
             ::cloudflare_cni_server_runtime::__private::axum::routing::put(
-                handle_upload_widget_image::<A>,
+                ::cloudflare_cni_server_runtime::__private::axum::handler::Handler::layer(
+                    handle_upload_widget_image::<A>,
+                    ::cloudflare_cni_server_runtime::__private::axum::extract::DefaultBodyLimit::max(
+                        config.body_limit,
+                    ),
+                ),
             ),
         )
         .route(
             "/widgets/{widget}/media",
             ::cloudflare_cni_server_runtime::__private::axum::routing::post(
-                handle_upload_widget_media::<A>,
+                ::cloudflare_cni_server_runtime::__private::axum::handler::Handler::layer(
+                    handle_upload_widget_media::<A>,
+                    ::cloudflare_cni_server_runtime::__private::axum::extract::DefaultBodyLimit::max(
+                        config.body_limit,
+                    ),
+                ),
             ),
         )
         .route(
@@ -766,7 +788,12 @@ pub fn router_with_config<A: CniApi>(
         .route(
             "/widgets/{widget}/script",
             ::cloudflare_cni_server_runtime::__private::axum::routing::put(
-                handle_upload_widget_script::<A>,
+                ::cloudflare_cni_server_runtime::__private::axum::handler::Handler::layer(
+                    handle_upload_widget_script::<A>,
+                    ::cloudflare_cni_server_runtime::__private::axum::extract::DefaultBodyLimit::max(
+                        config.body_limit,
+                    ),
+                ),
             ),
         )
         .route(
@@ -780,17 +807,9 @@ pub fn router_with_config<A: CniApi>(
             ::cloudflare_cni_server_runtime::__private::method_not_allowed,
         )
         .layer(
-            ::cloudflare_cni_server_runtime::__private::tower::ServiceBuilder::new()
-                .layer(
-                    ::cloudflare_cni_server_runtime::__private::RequestSpanLayer::new(
-                        operation_id,
-                    ),
-                )
-                .layer(
-                    ::cloudflare_cni_server_runtime::__private::axum::extract::DefaultBodyLimit::max(
-                        config.body_limit,
-                    ),
-                ),
+            ::cloudflare_cni_server_runtime::__private::RequestSpanLayer::new(
+                operation_id,
+            ),
         )
         .with_state(::std::sync::Arc::new(api))
 }

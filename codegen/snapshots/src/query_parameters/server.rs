@@ -128,6 +128,7 @@ pub fn router_with_config<A: CniApi>(
     api: A,
     config: ::cloudflare_cni_server_runtime::RouterConfig,
 ) -> ::cloudflare_cni_server_runtime::__private::axum::Router {
+    let _ = config;
     ::cloudflare_cni_server_runtime::__private::axum::Router::new()
         .route(
             "/groups/{group}/items",
@@ -140,17 +141,9 @@ pub fn router_with_config<A: CniApi>(
             ::cloudflare_cni_server_runtime::__private::method_not_allowed,
         )
         .layer(
-            ::cloudflare_cni_server_runtime::__private::tower::ServiceBuilder::new()
-                .layer(
-                    ::cloudflare_cni_server_runtime::__private::RequestSpanLayer::new(
-                        operation_id,
-                    ),
-                )
-                .layer(
-                    ::cloudflare_cni_server_runtime::__private::axum::extract::DefaultBodyLimit::max(
-                        config.body_limit,
-                    ),
-                ),
+            ::cloudflare_cni_server_runtime::__private::RequestSpanLayer::new(
+                operation_id,
+            ),
         )
         .with_state(::std::sync::Arc::new(api))
 }

@@ -169,24 +169,23 @@ pub fn router_with_config<A: CniApi>(
             ::cloudflare_cni_server_runtime::__private::axum::routing::get(
                     handle_get_thing::<A>,
                 )
-                .put(handle_put_thing::<A>),
+                .put(
+                    ::cloudflare_cni_server_runtime::__private::axum::handler::Handler::layer(
+                        handle_put_thing::<A>,
+                        ::cloudflare_cni_server_runtime::__private::axum::extract::DefaultBodyLimit::max(
+                            config.body_limit,
+                        ),
+                    ),
+                ),
         )
         .fallback(::cloudflare_cni_server_runtime::__private::not_found)
         .method_not_allowed_fallback(
             ::cloudflare_cni_server_runtime::__private::method_not_allowed,
         )
         .layer(
-            ::cloudflare_cni_server_runtime::__private::tower::ServiceBuilder::new()
-                .layer(
-                    ::cloudflare_cni_server_runtime::__private::RequestSpanLayer::new(
-                        operation_id,
-                    ),
-                )
-                .layer(
-                    ::cloudflare_cni_server_runtime::__private::axum::extract::DefaultBodyLimit::max(
-                        config.body_limit,
-                    ),
-                ),
+            ::cloudflare_cni_server_runtime::__private::RequestSpanLayer::new(
+                operation_id,
+            ),
         )
         .with_state(::std::sync::Arc::new(api))
 }

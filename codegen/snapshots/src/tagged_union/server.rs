@@ -125,7 +125,12 @@ pub fn router_with_config<A: CniApi>(
         .route(
             "/shapes",
             ::cloudflare_cni_server_runtime::__private::axum::routing::post(
-                handle_create_shape::<A>,
+                ::cloudflare_cni_server_runtime::__private::axum::handler::Handler::layer(
+                    handle_create_shape::<A>,
+                    ::cloudflare_cni_server_runtime::__private::axum::extract::DefaultBodyLimit::max(
+                        config.body_limit,
+                    ),
+                ),
             ),
         )
         .fallback(::cloudflare_cni_server_runtime::__private::not_found)
@@ -133,17 +138,9 @@ pub fn router_with_config<A: CniApi>(
             ::cloudflare_cni_server_runtime::__private::method_not_allowed,
         )
         .layer(
-            ::cloudflare_cni_server_runtime::__private::tower::ServiceBuilder::new()
-                .layer(
-                    ::cloudflare_cni_server_runtime::__private::RequestSpanLayer::new(
-                        operation_id,
-                    ),
-                )
-                .layer(
-                    ::cloudflare_cni_server_runtime::__private::axum::extract::DefaultBodyLimit::max(
-                        config.body_limit,
-                    ),
-                ),
+            ::cloudflare_cni_server_runtime::__private::RequestSpanLayer::new(
+                operation_id,
+            ),
         )
         .with_state(::std::sync::Arc::new(api))
 }
