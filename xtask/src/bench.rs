@@ -865,6 +865,14 @@ fn goal_lines(
         }
         out.push('\n');
     }
+    // What a ratio of two identical pairs comes to here: the goals are met in the worst run,
+    // and this says how far that run can fall with nothing to find.
+    if let Some(floor) = ratios_of.get(&("get_cni", "hand_written_again".to_string())) {
+        out.push_str(&format!(
+            "- The noise floor: the hand-written pair against itself (`get_cni`, interleaved as every pair is) is {:.2}× in its median run and {:.2}× in its worst ({:.2}–{:.2}).\n",
+            floor.median, floor.min, floor.min, floor.max
+        ));
+    }
     // At most two allocations per call more than the hand-written side, client and server,
     // for every operation.
     for (side, key) in [
