@@ -434,7 +434,9 @@ fn cloudflares_next_revisions_flow_through_and_breaks_are_called_major() {
                 "-p",
                 "cloudflare-cni",
             ];
-            let steps: [(&str, Vec<&str>, Option<(&str, &str)>); 2] = [
+            // (name, cargo's arguments, an environment variable it runs with)
+            type Step<'a> = (&'a str, Vec<&'a str>, Option<(&'a str, &'a str)>);
+            let steps: [Step; 2] = [
                 (
                     "docs",
                     [&["doc", "--offline", "-q", "--no-deps"][..], &generated].concat(),

@@ -56,6 +56,14 @@ const EXPECTED: &[(&str, &str, &str, &str, &str)] = &[
     ),
     ("union_tag_renamed", "breaking", "major", "major", "major"),
     ("operation_added", "additive", "patch", "minor", "minor"),
+    // Reported twice: added, and deprecated from the start.
+    (
+        "deprecated_operation_added",
+        "additive",
+        "patch",
+        "minor",
+        "minor",
+    ),
     (
         "operation_deprecated",
         "deprecation",

@@ -159,7 +159,7 @@ fn every_operation_shape_imports_and_generates() {
             .unwrap();
         let (names, _) = generate(&changed, &overlay);
         assert!(
-            names.len() >= 1,
+            !names.is_empty(),
             "{}: generated no types",
             mutation.describe()
         );

@@ -39,15 +39,19 @@ impl Differ<'_> {
                 }
             }
         }
-        for (id, (path, method, _)) in &new_ops {
+        for (id, (path, method, op)) in &new_ops {
             if !old_ops.contains_key(id) {
+                let at = pointer(["paths", path.as_str(), method.as_str()]);
                 // A new client method and builder; a new trait method with a default.
                 self.push(
                     Class::Additive,
                     Impact::operation(Bump::Minor, Bump::Minor),
-                    pointer(["paths", path.as_str(), method.as_str()]),
+                    at.clone(),
                     format!("operation `{id}` added"),
                 );
+                // One that comes deprecated is reported as such: its users are told to move
+                // off it from the start.
+                self.deprecation(&Value::Null, op, &at, &format!("operation `{id}`"));
             }
         }
     }
