@@ -748,19 +748,19 @@ fn client_shapes(model: &ApiModel, lib: &str) -> String {
             true
         }),
     ];
+    // Examples run where the README's examples run (against an emulator, on an account):
+    // an operation on the scope alone, through its handle, reaches something real. The
+    // status and headers are shown on a read, which sends no body.
+    let runnable = |op: &OperationModel| {
+        op.scope().is_some_and(|(parameter, _)| {
+            op.path_params.len() == 1 && op.path_params[0].name == parameter
+        })
+    };
+    let plain_read =
+        |op: &OperationModel| !op.sends_body() && matches!(op.success, SuccessModel::Json(_));
     let mut sections = Vec::new();
     let last = shapes.len() - 1;
     for (i, (what, has)) in shapes.into_iter().enumerate() {
-        // Examples run where the README's examples run (against an emulator, on an account):
-        // an operation on the scope alone, through its handle, reaches something real. The
-        // status and headers are shown on a read, which sends no body.
-        let runnable = |op: &OperationModel| {
-            op.scope().is_some_and(|(parameter, _)| {
-                op.path_params.len() == 1 && op.path_params[0].name == parameter
-            })
-        };
-        let plain_read =
-            |op: &OperationModel| !op.sends_body() && matches!(op.success, SuccessModel::Json(_));
         let Some(op) = model
             .operations
             .iter()

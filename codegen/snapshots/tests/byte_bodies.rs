@@ -58,8 +58,6 @@ impl server::CniApi for Seen {
 }
 
 async fn start(seen: Seen, limit: usize) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
     let content_types = seen.content_types.clone();
     let router = server::router_with_config(seen, RouterConfig::default().body_limit(limit)).layer(
         axum::middleware::from_fn(move |request: Request, next: Next| {
@@ -76,16 +74,7 @@ async fn start(seen: Seen, limit: usize) -> (String, tokio::sync::oneshot::Sende
             }
         }),
     );
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(cloudflare_cni_server_runtime::serve(
-        listener,
-        router,
-        cloudflare_cni_server_runtime::ServeConfig::default(),
-        async move {
-            let _ = stopped.await;
-        },
-    ));
-    (format!("http://{address}"), stop)
+    support::serve(router).await
 }
 
 fn client(base: &str) -> client::Client {

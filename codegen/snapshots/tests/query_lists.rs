@@ -41,8 +41,6 @@ fn empty_list() -> types::WidgetList {
 }
 
 async fn start(seen: Seen) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
     let raw = seen.raw.clone();
     let router = server::router(seen).layer(axum::middleware::from_fn(
         move |request: Request, next: Next| {
@@ -55,16 +53,7 @@ async fn start(seen: Seen) -> (String, tokio::sync::oneshot::Sender<()>) {
             }
         },
     ));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(cloudflare_cni_server_runtime::serve(
-        listener,
-        router,
-        cloudflare_cni_server_runtime::ServeConfig::default(),
-        async move {
-            let _ = stopped.await;
-        },
-    ));
-    (format!("http://{address}"), stop)
+    support::serve(router).await
 }
 
 #[tokio::test]

@@ -972,24 +972,10 @@ or more of these disallowed characters will be rejected.*/
             Ok(Self {
                 customer_asn: value
                     .customer_asn
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for customer_asn",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for customer_asn"))?,
                 extra_prefixes: value
                     .extra_prefixes
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for extra_prefixes",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for extra_prefixes"))?,
                 md5_key: value.md5_key?,
                 extra: value.extra?,
             })
@@ -1184,66 +1170,22 @@ This should always be inside the same prefix as `p2p_ip`.*/
             Ok(Self {
                 account: value
                     .account
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for account",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for account"))?,
                 bgp: value.bgp?,
                 bgp_mode: value.bgp_mode?,
                 cust_ip: value
                     .cust_ip
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for cust_ip",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
-                id: value
-                    .id
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for id",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for cust_ip"))?,
+                id: value.id.map_err(|e| unset_or(e, "no value supplied for id"))?,
                 interconnect: value
                     .interconnect
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for interconnect",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for interconnect"))?,
                 magic: value
                     .magic
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for magic",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for magic"))?,
                 p2p_ip: value
                     .p2p_ip
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for p2p_ip",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for p2p_ip"))?,
                 extra: value.extra?,
             })
         }
@@ -1354,35 +1296,14 @@ This should always be inside the same prefix as `p2p_ip`.*/
             Ok(Self {
                 account: value
                     .account
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for account",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for account"))?,
                 bgp: value.bgp?,
                 interconnect: value
                     .interconnect
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for interconnect",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for interconnect"))?,
                 magic: value
                     .magic
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for magic",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for magic"))?,
             })
         }
     }
@@ -1469,14 +1390,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             Ok(Self {
                 items: value
                     .items
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for items",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for items"))?,
                 next: value.next?,
                 extra: value.extra?,
             })
@@ -1541,16 +1455,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             value: DefaultNameResponseBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                name: value
-                    .name
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for name",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                name: value.name.map_err(|e| unset_or(e, "no value supplied for name"))?,
                 extra: value.extra?,
             })
         }
@@ -1638,24 +1543,8 @@ This should always be inside the same prefix as `p2p_ip`.*/
             Ok(Self {
                 address: value
                     .address
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for address",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
-                name: value
-                    .name
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for name",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for address"))?,
+                name: value.name.map_err(|e| unset_or(e, "no value supplied for name"))?,
                 extra: value.extra?,
             })
         }
@@ -1745,24 +1634,10 @@ This should always be inside the same prefix as `p2p_ip`.*/
             Ok(Self {
                 account: value
                     .account
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for account",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for account"))?,
                 slot_id: value
                     .slot_id
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for slot_id",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for slot_id"))?,
                 speed: value.speed?,
             })
         }
@@ -1843,34 +1718,13 @@ This should always be inside the same prefix as `p2p_ip`.*/
             Ok(Self {
                 account: value
                     .account
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for account",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for account"))?,
                 bandwidth: value
                     .bandwidth
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for bandwidth",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for bandwidth"))?,
                 pairing_key: value
                     .pairing_key
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for pairing_key",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for pairing_key"))?,
             })
         }
     }
@@ -2079,76 +1933,26 @@ This should always be inside the same prefix as `p2p_ip`.*/
             Ok(Self {
                 account: value
                     .account
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for account",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for account"))?,
                 ccr_device_name: value.ccr_device_name?,
                 facility: value
                     .facility
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for facility",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
-                name: value
-                    .name
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for name",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for facility"))?,
+                name: value.name.map_err(|e| unset_or(e, "no value supplied for name"))?,
                 owner: value.owner?,
-                site: value
-                    .site
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for site",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                site: value.site.map_err(|e| unset_or(e, "no value supplied for site"))?,
                 slot_id: value
                     .slot_id
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for slot_id",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for slot_id"))?,
                 speed: value
                     .speed
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for speed",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for speed"))?,
                 virtual_port_reservation_id: value
                     .virtual_port_reservation_id
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for virtual_port_reservation_id",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(
+                        e,
+                        "no value supplied for virtual_port_reservation_id",
+                    ))?,
                 extra: value.extra?,
             })
         }
@@ -2319,46 +2123,19 @@ This should always be inside the same prefix as `p2p_ip`.*/
             Ok(Self {
                 account: value
                     .account
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for account",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
-                name: value
-                    .name
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for name",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for account"))?,
+                name: value.name.map_err(|e| unset_or(e, "no value supplied for name"))?,
                 owner: value.owner?,
                 region: value
                     .region
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for region",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for region"))?,
                 speed: value.speed?,
                 virtual_port_reservation_id: value
                     .virtual_port_reservation_id
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for virtual_port_reservation_id",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(
+                        e,
+                        "no value supplied for virtual_port_reservation_id",
+                    ))?,
                 extra: value.extra?,
             })
         }
@@ -2455,14 +2232,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             Ok(Self {
                 items: value
                     .items
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for items",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for items"))?,
                 next: value.next?,
                 extra: value.extra?,
             })
@@ -2713,34 +2483,11 @@ This should always be inside the same prefix as `p2p_ip`.*/
             Ok(Self {
                 conduit_name: value
                     .conduit_name
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for conduit_name",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for conduit_name"))?,
                 description: value
                     .description
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for description",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
-                mtu: value
-                    .mtu
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for mtu",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for description"))?,
+                mtu: value.mtu.map_err(|e| unset_or(e, "no value supplied for mtu"))?,
                 extra: value.extra?,
             })
         }
@@ -2808,14 +2555,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             Ok(Self {
                 default_asn: value
                     .default_asn
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for default_asn",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for default_asn"))?,
                 extra: value.extra?,
             })
         }
@@ -3046,54 +2786,15 @@ This should always be inside the same prefix as `p2p_ip`.*/
                 ccr_device_name: value.ccr_device_name?,
                 facility: value
                     .facility
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for facility",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
-                id: value
-                    .id
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for id",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for facility"))?,
+                id: value.id.map_err(|e| unset_or(e, "no value supplied for id"))?,
                 occupied: value
                     .occupied
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for occupied",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
-                site: value
-                    .site
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for site",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for occupied"))?,
+                site: value.site.map_err(|e| unset_or(e, "no value supplied for site"))?,
                 speed: value
                     .speed
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for speed",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for speed"))?,
                 extra: value.extra?,
             })
         }
@@ -3188,14 +2889,7 @@ This should always be inside the same prefix as `p2p_ip`.*/
             Ok(Self {
                 items: value
                     .items
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for items",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for items"))?,
                 next: value.next?,
                 extra: value.extra?,
             })
@@ -3208,6 +2902,17 @@ This should always be inside the same prefix as `p2p_ip`.*/
                 next: Ok(value.next),
                 extra: Ok(value.extra),
             }
+        }
+    }
+    /// A field's error, or `message` for a required field left unset (its error
+    /// starts empty).
+    fn unset_or(
+        error: ::std::string::String,
+        message: &'static str,
+    ) -> super::error::ConversionError {
+        match error.is_empty() {
+            true => super::error::ConversionError::from(message),
+            false => super::error::ConversionError::from(error),
         }
     }
     impl BgpControlBuilder {

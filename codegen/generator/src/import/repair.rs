@@ -172,7 +172,7 @@ pub(super) fn parameters_and_media_types(document: &mut Value) -> Vec<String> {
         }
     }
     if !unions.is_empty() {
-        if let Some(Value::Object(root)) = Some(&mut *document) {
+        if let Some(root) = document.as_object_mut() {
             let schemas = root
                 .entry("components")
                 .or_insert_with(|| Value::Object(Map::new()))

@@ -139,7 +139,7 @@ pub fn apply(generated: &mut Generated, model: &ApiModel, paths: &Paths) -> Resu
 /// builder on every call), then dropped when the field is set. The field starts as an empty
 /// `String` instead, which allocates nothing, and the conversion names it when it is still
 /// empty, with the same message.
-fn unset_fields_allocate_nothing(builders: &mut [Item]) {
+fn unset_fields_allocate_nothing(builders: &mut Vec<Item>) {
     // (builder, field) → the message typify wrote.
     let mut messages: std::collections::HashMap<(String, String), syn::LitStr> = Default::default();
     for item in builders.iter_mut() {
@@ -218,15 +218,25 @@ fn unset_fields_allocate_nothing(builders: &mut [Item]) {
                 let syn::Expr::Field(read) = &*tried.expr else {
                     return;
                 };
-                field.expr = parse_quote! {
-                    #read.map_err(|e| match e.is_empty() {
-                        true => super::error::ConversionError::from(#message),
-                        false => super::error::ConversionError::from(e),
-                    })?
-                };
+                field.expr = parse_quote!(#read.map_err(|e| unset_or(e, #message))?);
             }
         }
         Named(&messages, builder).visit_item_impl_mut(imp);
+    }
+    if !messages.is_empty() {
+        builders.push(parse_quote! {
+            /// A field's error, or `message` for a required field left unset (its error
+            /// starts empty).
+            fn unset_or(
+                error: ::std::string::String,
+                message: &'static str,
+            ) -> super::error::ConversionError {
+                match error.is_empty() {
+                    true => super::error::ConversionError::from(message),
+                    false => super::error::ConversionError::from(error),
+                }
+            }
+        });
     }
 }
 

@@ -367,13 +367,14 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
         path_names.push(binding);
         path_types.push(param_type(param));
     }
+    // A check that fails answers its error at once, before the trait is called.
+    let reject = quote!(return #rt::__private::axum::response::IntoResponse::into_response(error););
     let repeat_checks = repeats.iter().map(|(first, again, name)| {
         let message = format!("the path names `{name}` twice, with two values");
         quote! {
             if #first != #again {
-                return #rt::__private::axum::response::IntoResponse::into_response(
-                    #rt::ApiError::bad_request(#message).at(#name),
-                );
+                let error = #rt::ApiError::bad_request(#message).at(#name);
+                #reject
             }
         }
     });
@@ -408,7 +409,7 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
             query.#field = match #read {
                 ::std::result::Result::Ok(value) => value,
                 ::std::result::Result::Err(error) => {
-                    return #rt::__private::axum::response::IntoResponse::into_response(error);
+                    #reject
                 }
             };
         }
@@ -436,7 +437,7 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
     let body_check = (op.request_bytes.is_some() && op.request_required).then(|| {
         quote! {
             if let ::std::result::Result::Err(error) = #rt::__private::params::required_body(&request, &body) {
-                return #rt::__private::axum::response::IntoResponse::into_response(error);
+                #reject
             }
         }
     });
@@ -461,7 +462,7 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
                     if let ::std::result::Result::Err(error) =
                         #rt::__private::params::one_of(#name, value, &[#(#values),*])
                     {
-                        return #rt::__private::axum::response::IntoResponse::into_response(error);
+                        #reject
                     }
                 }
             }
@@ -473,7 +474,7 @@ fn handler(op: &OperationModel, paths: &Paths) -> TokenStream {
             let body = match form.require(&[#(#required),*]) {
                 ::std::result::Result::Ok(body) => body,
                 ::std::result::Result::Err(error) => {
-                    return #rt::__private::axum::response::IntoResponse::into_response(error);
+                    #reject
                 }
             };
         }

@@ -220,8 +220,8 @@ mod tests {
     use super::*;
     use cloudflare_cni_validate::Secret;
 
-    #[tokio::test]
-    async fn the_context_carries_the_requests_headers_peer_and_extensions() {
+    /// A request's parts with a token, a header, a peer and an extension, and that peer.
+    fn request_parts() -> (Parts, SocketAddr) {
         let peer: SocketAddr = "192.0.2.7:4242".parse().unwrap();
         let request = axum::http::Request::builder()
             .header("authorization", "Bearer t0k")
@@ -230,7 +230,12 @@ mod tests {
             .extension(7u32)
             .body(())
             .unwrap();
-        let (mut parts, ()) = request.into_parts();
+        (request.into_parts().0, peer)
+    }
+
+    #[tokio::test]
+    async fn the_context_carries_the_requests_headers_peer_and_extensions() {
+        let (mut parts, peer) = request_parts();
         let context = RequestContext::from_request_parts(&mut parts, &())
             .await
             .unwrap();
@@ -250,15 +255,7 @@ mod tests {
     /// extractor makes, and leave the request's parts without the headers they moved.
     #[tokio::test]
     async fn a_context_taken_in_two_steps_is_the_same_context() {
-        let peer: SocketAddr = "192.0.2.7:4242".parse().unwrap();
-        let request = axum::http::Request::builder()
-            .header("authorization", "Bearer t0k")
-            .header("idempotency-key", "k-1")
-            .extension(ConnectInfo(peer))
-            .extension(7u32)
-            .body(())
-            .unwrap();
-        let (mut parts, ()) = request.into_parts();
+        let (mut parts, peer) = request_parts();
         let credentials = Authenticated::from_request_parts(&mut parts, &())
             .await
             .unwrap();

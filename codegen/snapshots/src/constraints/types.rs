@@ -171,14 +171,7 @@ pub mod builder {
             Ok(Self {
                 errors: value
                     .errors
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for errors",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for errors"))?,
                 extra: value.extra?,
             })
         }
@@ -339,35 +332,12 @@ pub mod builder {
                 key: value.key?,
                 local: value
                     .local
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for local",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
-                mtu: value
-                    .mtu
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for mtu",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for local"))?,
+                mtu: value.mtu.map_err(|e| unset_or(e, "no value supplied for mtu"))?,
                 prefixes: value.prefixes?,
                 remote: value
                     .remote
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for remote",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for remote"))?,
                 secret: value.secret?,
                 extra: value.extra?,
             })
@@ -384,6 +354,17 @@ pub mod builder {
                 secret: Ok(value.secret),
                 extra: Ok(value.extra),
             }
+        }
+    }
+    /// A field's error, or `message` for a required field left unset (its error
+    /// starts empty).
+    fn unset_or(
+        error: ::std::string::String,
+        message: &'static str,
+    ) -> super::error::ConversionError {
+        match error.is_empty() {
+            true => super::error::ConversionError::from(message),
+            false => super::error::ConversionError::from(error),
         }
     }
     impl FailureBuilder {

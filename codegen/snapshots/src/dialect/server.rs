@@ -865,11 +865,12 @@ async fn handle_get_owned_widget<A: CniApi>(
 ) -> ::cloudflare_cni_server_runtime::__private::axum::response::Response {
     let request = rest.with(credentials);
     if owner != owner_again_0 {
+        let error = ::cloudflare_cni_server_runtime::ApiError::bad_request(
+                "the path names `owner` twice, with two values",
+            )
+            .at("owner");
         return ::cloudflare_cni_server_runtime::__private::axum::response::IntoResponse::into_response(
-            ::cloudflare_cni_server_runtime::ApiError::bad_request(
-                    "the path names `owner` twice, with two values",
-                )
-                .at("owner"),
+            error,
         );
     }
     let answer_headers = ::cloudflare_cni_server_runtime::__private::AnswerHeaders::of(

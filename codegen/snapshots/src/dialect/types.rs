@@ -1293,16 +1293,7 @@ pub mod builder {
             Ok(Self {
                 ages: value.ages?,
                 enabled: value.enabled?,
-                name: value
-                    .name
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for name",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                name: value.name.map_err(|e| unset_or(e, "no value supplied for name"))?,
                 status_code: value.status_code?,
                 ttl: value.ttl?,
                 extra: value.extra?,
@@ -1411,24 +1402,10 @@ pub mod builder {
                 lt_1m: value.lt_1m?,
                 le_1y: value
                     .le_1y
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for le_1y",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for le_1y"))?,
                 gt_1y: value
                     .gt_1y
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for gt_1y",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for gt_1y"))?,
                 extra: value.extra?,
             })
         }
@@ -1495,14 +1472,7 @@ pub mod builder {
             Ok(Self {
                 label: value
                     .label
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for label",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for label"))?,
                 weight: value.weight?,
             })
         }
@@ -1572,14 +1542,7 @@ pub mod builder {
             Ok(Self {
                 items: value
                     .items
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for items",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for items"))?,
                 extra: value.extra?,
             })
         }
@@ -1800,6 +1763,17 @@ pub mod builder {
                 scope: Ok(value.scope),
                 weight: Ok(value.weight),
             }
+        }
+    }
+    /// A field's error, or `message` for a required field left unset (its error
+    /// starts empty).
+    fn unset_or(
+        error: ::std::string::String,
+        message: &'static str,
+    ) -> super::error::ConversionError {
+        match error.is_empty() {
+            true => super::error::ConversionError::from(message),
+            false => super::error::ConversionError::from(error),
         }
     }
     impl ValueBuilder {

@@ -99,14 +99,7 @@ pub mod builder {
             Ok(Self {
                 items: value
                     .items
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for items",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for items"))?,
                 next: value.next?,
                 extra: value.extra?,
             })
@@ -119,6 +112,17 @@ pub mod builder {
                 next: Ok(value.next),
                 extra: Ok(value.extra),
             }
+        }
+    }
+    /// A field's error, or `message` for a required field left unset (its error
+    /// starts empty).
+    fn unset_or(
+        error: ::std::string::String,
+        message: &'static str,
+    ) -> super::error::ConversionError {
+        match error.is_empty() {
+            true => super::error::ConversionError::from(message),
+            false => super::error::ConversionError::from(error),
         }
     }
     impl ItemListBuilder {

@@ -399,16 +399,7 @@ pub mod builder {
             value: PlaceBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                name: value
-                    .name
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for name",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                name: value.name.map_err(|e| unset_or(e, "no value supplied for name"))?,
                 extra: value.extra?,
             })
         }
@@ -955,16 +946,7 @@ pub mod builder {
                 flag: value.flag?,
                 history: value.history?,
                 homepage: value.homepage?,
-                id: value
-                    .id
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for id",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                id: value.id.map_err(|e| unset_or(e, "no value supplied for id"))?,
                 large: value.large?,
                 located: value.located?,
                 nested: value.nested?,
@@ -1075,16 +1057,7 @@ pub mod builder {
             value: ThingLocatedBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                name: value
-                    .name
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for name",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                name: value.name.map_err(|e| unset_or(e, "no value supplied for name"))?,
                 since: value.since?,
                 extra: value.extra?,
             })
@@ -1158,14 +1131,7 @@ pub mod builder {
                 inner: value.inner?,
                 label: value
                     .label
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for label",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for label"))?,
             })
         }
     }
@@ -1219,6 +1185,17 @@ pub mod builder {
     impl ::std::convert::From<super::ThingNestedInner> for ThingNestedInnerBuilder {
         fn from(value: super::ThingNestedInner) -> Self {
             Self { depth: Ok(value.depth) }
+        }
+    }
+    /// A field's error, or `message` for a required field left unset (its error
+    /// starts empty).
+    fn unset_or(
+        error: ::std::string::String,
+        message: &'static str,
+    ) -> super::error::ConversionError {
+        match error.is_empty() {
+            true => super::error::ConversionError::from(message),
+            false => super::error::ConversionError::from(error),
         }
     }
     impl PlaceBuilder {

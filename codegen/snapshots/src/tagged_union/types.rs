@@ -97,14 +97,7 @@ pub mod builder {
             Ok(Self {
                 radius: value
                     .radius
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for radius",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                    .map_err(|e| unset_or(e, "no value supplied for radius"))?,
                 extra: value.extra?,
             })
         }
@@ -166,16 +159,7 @@ pub mod builder {
             value: SquareBuilder,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                side: value
-                    .side
-                    .map_err(|e| match e.is_empty() {
-                        true => {
-                            super::error::ConversionError::from(
-                                "no value supplied for side",
-                            )
-                        }
-                        false => super::error::ConversionError::from(e),
-                    })?,
+                side: value.side.map_err(|e| unset_or(e, "no value supplied for side"))?,
                 extra: value.extra?,
             })
         }
@@ -186,6 +170,17 @@ pub mod builder {
                 side: Ok(value.side),
                 extra: Ok(value.extra),
             }
+        }
+    }
+    /// A field's error, or `message` for a required field left unset (its error
+    /// starts empty).
+    fn unset_or(
+        error: ::std::string::String,
+        message: &'static str,
+    ) -> super::error::ConversionError {
+        match error.is_empty() {
+            true => super::error::ConversionError::from(message),
+            false => super::error::ConversionError::from(error),
         }
     }
     impl CircleBuilder {

@@ -4,8 +4,6 @@
 //! progenitor was given an octet stream there ([`super::input::input`]), so its builder holds
 //! a `reqwest::Body`, sends `application/octet-stream`, and has a `body` setter of its own.
 
-use proc_macro2::TokenStream;
-use quote::quote;
 use syn::visit_mut::VisitMut;
 
 use super::input::OCTET_STREAM;
@@ -123,8 +121,7 @@ pub fn apply(
 
 /// The form's own `Content-Type`, with its boundary: `body` is the form by then.
 fn form_content_type() -> syn::Expr {
-    let tokens: TokenStream = quote!(body.content_type());
-    syn::parse_quote!(#tokens)
+    syn::parse_quote!(body.content_type())
 }
 
 /// `HeaderValue::from_static("application/octet-stream")` → the form's `Content-Type`.
